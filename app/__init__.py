@@ -1,0 +1,118 @@
+"""Sáu Rõ: the six-clears task and accountability tracker."""
+
+import logging
+import sqlite3
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from config import Config
+
+from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def select_locale() -> str:
+    """Vietnamese unless the session or the user chose English; CLI and jobs use Vietnamese."""
+    from flask import has_request_context
+
+    if not has_request_context():
+        return "vi"
+    lang = session.get("lang")
+    if lang in ("vi", "en"):
+        return lang
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale:
+        return current_user.locale
+    return "vi"
+
+
+def create_app(config_class: type = Config, **overrides) -> Flask:
+    """Build the app; nothing runs at import time and no scheduler starts here."""
+    app = Flask(__name__, instance_path=str(__import__("config").INSTANCE_DIR))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(
+            parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(__import__("config").BASE_DIR / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(
+                       __import__("config").BASE_DIR / "app" / "translations"))
+    bootstrap.init_app(app)
+
+    from . import errors, filters
+    from .admin.routes import bp as admin_bp
+    from .auth.routes import bp as auth_bp
+    from .dashboard.routes import bp as dashboard_bp
+    from .plans.routes import bp as plans_bp
+    from .tasks.routes import bp as tasks_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(tasks_bp)
+    app.register_blueprint(admin_bp)
+    errors.register(app)
+    filters.register(app)
+
+    from .cli import register as register_cli
+
+    register_cli(app)
+
+    @login_manager.user_loader
+    def load_user(token: str):
+        from sqlalchemy import select
+
+        from .models import User
+
+        return db.session.scalar(select(User).where(User.session_token == token, User.is_active))
+
+    @app.after_request
+    def security_headers(response):
+        h = response.headers
+        h.setdefault("Content-Security-Policy",
+                     "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                     "script-src 'self'; object-src 'none'; base-uri 'none'; "
+                     "frame-ancestors 'none'; form-action 'self'")
+        h.setdefault("X-Content-Type-Options", "nosniff")
+        h.setdefault("Referrer-Policy", "same-origin")
+        h.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("HSTS"):
+            h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if getattr(current_user, "is_authenticated", False) and not request.path.startswith("/static/"):
+            h["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/healthz")
+    def healthz():
+        return {"status": "ok"}
+
+    if not app.testing:
+        log.info("SQLite library %s", sqlite3.sqlite_version)
+    return app
+
+
+def local_today() -> date:
+    """Today's calendar date in Asia/Ho_Chi_Minh, whatever zone the server runs in."""
+    from flask import current_app
+
+    override = current_app.config.get("TODAY")
+    if override:
+        return override
+    return datetime.now(ZoneInfo(current_app.config["APP_TIMEZONE"])).date()
+
+
+__all__ = ["create_app", "local_today", "g"]

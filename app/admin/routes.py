@@ -1,0 +1,182 @@
+"""Administration: the unit tree and user accounts (admin only)."""
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from ..domain.text import fold
+from ..extensions import db
+from ..filters import ROLE_LABELS
+from ..models import Role, Unit, User
+from ..services import units as unit_service
+from ..services import users as user_service
+from ..services.errors import RuleViolation
+from ..tasks.routes import _attach
+from .forms import UnitEditForm, UnitForm, UserForm
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if current_user.role != Role.ADMIN:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _unit_choices(exclude_path: str | None = None):
+    rows = db.session.execute(select(Unit.id, Unit.name, Unit.path).where(Unit.is_active)
+                              .order_by(Unit.path)).all()
+    return [("", _("— none (top level) —"))] + [
+        (r.id, "— " * (r.path.count("/") - 2) + r.name) for r in rows
+        if not (exclude_path and r.path.startswith(exclude_path))]
+
+
+@bp.route("/units", methods=["GET", "POST"])
+@admin_required
+def units():
+    form = UnitForm()
+    form.kind.choices = [(k, k) for k in unit_service.UNIT_KINDS]
+    form.parent_id.choices = _unit_choices()
+    status = 200
+    if form.validate_on_submit():
+        parent = db.session.get(Unit, form.parent_id.data) if form.parent_id.data else None
+        try:
+            unit_service.add_unit(form.code.data, form.name.data, parent.code if parent else None,
+                                  form.kind.data, actor_id=current_user.id)
+        except RuleViolation as e:
+            db.session.rollback()
+            _attach(form, e)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The unit has been added."), "success")
+            return redirect(url_for("admin.units"))
+    elif request.method == "POST":
+        status = 422
+    q = fold(request.args.get("q", ""))[:100]
+    stmt = select(Unit).order_by(Unit.path)
+    if q:
+        stmt = stmt.where(Unit.name_folded.contains(q, autoescape=True) | (Unit.code == q))
+    rows = db.session.scalars(stmt.limit(1000)).all()
+    counts = dict(db.session.execute(select(User.unit_id, func.count(User.id)).group_by(User.unit_id)).all())
+    return render_template("admin/units.html", form=form, units=rows, counts=counts, q=q), status
+
+
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
+@admin_required
+def unit(unit_id: int):
+    u = db.session.get(Unit, unit_id)
+    if u is None:
+        abort(404)
+    form = UnitEditForm(obj=u if request.method == "GET" else None)
+    form.parent_id.choices = _unit_choices(exclude_path=u.path)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            from ..services import audit
+
+            if form.name.data.strip() != u.name:
+                before = u.name
+                u.set_name(form.name.data)
+                audit.record(current_user.id, "unit.rename", "unit", u.id, {"name": [before, u.name]})
+            new_parent = db.session.get(Unit, form.parent_id.data) if form.parent_id.data else None
+            if (new_parent.id if new_parent else None) != u.parent_id:
+                unit_service.move_unit(u, new_parent, current_user.id)
+            unit_service.set_active(u, bool(form.is_active.data), current_user.id)
+        except RuleViolation as e:
+            db.session.rollback()
+            _attach(form, e)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The unit has been saved."), "success")
+            return redirect(url_for("admin.units"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/unit.html", form=form, unit=u), status
+
+
+@bp.get("/users")
+@admin_required
+def users():
+    q = fold(request.args.get("q", ""))[:100]
+    stmt = select(User).order_by(User.name_sort)
+    if q:
+        stmt = stmt.where(User.name_folded.contains(q, autoescape=True) | User.username.contains(q, autoescape=True))
+    try:
+        page = max(1, min(int(request.args.get("page", 1)), 100000))
+    except ValueError:
+        page = 1
+    rows = db.session.scalars(stmt.limit(100).offset((page - 1) * 100)).all()
+    return render_template("admin/users.html", users=rows, q=q, page=page)
+
+
+def _user_form(form: UserForm) -> None:
+    form.role.choices = [(r.value, ROLE_LABELS[r]) for r in Role]
+    form.unit_id.choices = _unit_choices()[1:]
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@admin_required
+def user_new():
+    form = UserForm()
+    _user_form(form)
+    status = 200
+    if form.validate_on_submit():
+        unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
+        try:
+            if not form.new_password.data:
+                raise RuleViolation(_("Enter a password for the new account."), "new_password")
+            user_service.add_user(form.username.data, form.full_name.data,
+                                  unit.code if unit else "", form.role.data, form.new_password.data,
+                                  form.email.data, form.title.data, actor_id=current_user.id)
+        except RuleViolation as e:
+            db.session.rollback()
+            if e.field == "password":
+                e.field = "new_password"
+            if e.field == "unit":
+                e.field = "unit_id"
+            _attach(form, e)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The account has been created."), "success")
+            return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/user.html", form=form, user=None), status
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def user_edit(user_id: int):
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    form = UserForm(obj=user if request.method == "GET" else None)
+    _user_form(form)
+    form.username.data = user.username
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user_service.update_user(current_user, user.id, form.full_name.data, form.email.data,
+                                     form.unit_id.data or 0, form.role.data, bool(form.is_active.data),
+                                     form.title.data, form.new_password.data or None)
+        except RuleViolation as e:
+            db.session.rollback()
+            _attach(form, e)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The account has been saved."), "success")
+            return redirect(url_for("admin.users"))
+    elif request.method == "POST":
+        status = 422
+    return render_template("admin/user.html", form=form, user=user), status

@@ -1,0 +1,91 @@
+"""Log in, log out, change password, switch language."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db
+from ..services import users
+from ..services.errors import RuleViolation
+from .forms import LoginForm, PasswordForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site relative paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = users.authenticate(form.username.data, form.password.data,
+                                      request.remote_addr or "?")
+        except users.Throttled:
+            db.session.commit()
+            flash(_("Too many failed logins. Wait 15 minutes and try again."), "danger")
+            return render_template("auth/login.html", form=form), 429
+        if user is None:
+            db.session.commit()
+            # One message for an unknown user and a wrong password: no enumeration.
+            form.password.errors.append(_("Wrong username or password."))
+            status = 200
+        else:
+            lang = session.get("lang")
+            session.clear()  # a fresh session at login (no fixation)
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    users.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            users.change_password(current_user, form.current_password.data, form.new_password.data)
+        except RuleViolation as e:
+            db.session.rollback()
+            getattr(form, e.field or "new_password").errors.append(str(e.message))
+            return render_template("auth/password.html", form=form), 200
+        db.session.commit()
+        login_user(current_user)  # this session carries the new token; others end
+        flash(_("Your password has been changed. Other sessions have been logged out."), "success")
+        return redirect(url_for("dashboard.index"))
+    return render_template("auth/password.html", form=form)
+
+
+@bp.post("/language/<lang>")
+def language(lang: str):
+    if lang not in ("vi", "en"):
+        lang = "vi"
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path))

@@ -1,0 +1,69 @@
+"""Domain errors and HTTP errors -> responses, in one place."""
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm.exc import StaleDataError
+
+from .extensions import db
+from .services.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+
+
+def _page(code: int, title: str, message: str):
+    return render_template("error.html", code=code, title=title, message=message), code
+
+
+def register(app) -> None:
+    @app.errorhandler(NotFound)
+    @app.errorhandler(404)
+    def not_found(_e):
+        db.session.rollback()
+        return _page(404, _("Not found"), _("This page does not exist or you may not see it."))
+
+    @app.errorhandler(PermissionDenied)
+    @app.errorhandler(403)
+    def forbidden(_e):
+        db.session.rollback()
+        return _page(403, _("Not allowed"), _("You are not allowed to do this."))
+
+    @app.errorhandler(RuleViolation)
+    def rule(e):
+        db.session.rollback()
+        return _page(400, _("Cannot do this"), str(e.message))
+
+    @app.errorhandler(Conflict)
+    @app.errorhandler(StaleDataError)
+    def conflict(_e):
+        db.session.rollback()
+        return _page(409, _("Changed by someone else"),
+                     _("Someone else saved this while you were working on it. Reload the page "
+                       "to see the current version."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(_e):
+        db.session.rollback()
+        return _page(400, _("Form expired"),
+                     _("The form has expired or did not come from this site. Reload the page "
+                       "and try again."))
+
+    @app.errorhandler(400)
+    def bad_request(_e):
+        return _page(400, _("Bad request"), _("The request could not be understood."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(_e):
+        return _page(405, _("Not allowed"), _("This address does not accept this kind of request."))
+
+    @app.errorhandler(413)
+    def too_large(_e):
+        return _page(413, _("File too large"),
+                     _("The upload is larger than the server accepts (%(mb)s MB in all).",
+                       mb=app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)))
+
+    @app.errorhandler(500)
+    def server_error(_e):
+        db.session.rollback()
+        app.logger.error("500 on %s %s", request.method, request.path)
+        return _page(500, _("Something went wrong"),
+                     _("The server could not finish this request. Nothing was changed; try "
+                       "again, and tell the administrator if it happens again."))

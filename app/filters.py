@@ -1,0 +1,114 @@
+"""Template filters and globals: dates as dd/mm/yyyy, status labels, badges."""
+
+import json
+from datetime import date, datetime
+
+from flask_babel import get_locale, to_user_timezone
+from flask_babel import lazy_gettext as _l
+
+from .domain.six_clears import CLEAR_LABELS
+from .domain.status import Lifecycle, Timeliness
+from .models import PlanKind, PlanStatus, Role
+
+LIFECYCLE_LABELS = {
+    Lifecycle.DRAFT: _l("Draft"),
+    Lifecycle.ASSIGNED: _l("Assigned"),
+    Lifecycle.IN_PROGRESS: _l("In progress"),
+    Lifecycle.SUBMITTED: _l("Awaiting confirmation"),
+    Lifecycle.COMPLETED: _l("Completed"),
+    Lifecycle.RETURNED: _l("Returned for rework"),
+    Lifecycle.SUSPENDED: _l("Suspended"),
+    Lifecycle.CANCELLED: _l("Cancelled"),
+}
+TIMELINESS_LABELS = {
+    Timeliness.WITHIN: _l("Within deadline"),
+    Timeliness.DUE_SOON: _l("Due soon"),
+    Timeliness.OVERDUE: _l("Overdue"),
+    Timeliness.DONE_ON_TIME: _l("Completed on time"),
+    Timeliness.DONE_LATE: _l("Completed late"),
+    Timeliness.EXCLUDED: _l("Suspended or cancelled"),
+}
+TIMELINESS_CLASSES = {
+    Timeliness.WITHIN: "text-bg-primary",
+    Timeliness.DUE_SOON: "text-bg-warning",
+    Timeliness.OVERDUE: "text-bg-danger",
+    Timeliness.DONE_ON_TIME: "text-bg-success",
+    Timeliness.DONE_LATE: "text-bg-secondary",
+    Timeliness.EXCLUDED: "text-bg-light",
+}
+PLAN_STATUS_LABELS = {
+    PlanStatus.DRAFT: _l("Draft"),
+    PlanStatus.ISSUED: _l("Issued"),
+    PlanStatus.CLOSED: _l("Closed"),
+}
+PLAN_KIND_LABELS = {
+    PlanKind.CCHC: _l("Administrative reform (CCHC)"),
+    PlanKind.WORK: _l("Work plan"),
+    PlanKind.DIGITAL: _l("Digital transformation"),
+    PlanKind.SOCIOECONOMIC: _l("Socio-economic targets"),
+    PlanKind.OTHER: _l("Other"),
+}
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.ASSESSOR: _l("Assessor"),
+    Role.HEAD: _l("Head"),
+    Role.DEPUTY: _l("Deputy head"),
+    Role.STAFF: _l("Staff"),
+}
+ACTION_LABELS = {
+    "task.create": _l("created the task"),
+    "task.update": _l("edited the task"),
+    "task.progress": _l("reported progress"),
+    "task.submit": _l("submitted for confirmation"),
+    "task.confirm": _l("confirmed completion"),
+    "task.return": _l("returned for rework"),
+    "task.cancel": _l("cancelled the task"),
+    "step.done": _l("ticked a process step"),
+    "step.undone": _l("unticked a process step"),
+    "evidence.add": _l("attached evidence"),
+}
+
+
+def vndate(value) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        return to_user_timezone(value).strftime("%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def vndatetime(value) -> str:
+    if not value:
+        return ""
+    return to_user_timezone(value).strftime("%d/%m/%Y %H:%M")
+
+
+def number(value) -> str:
+    """Vietnamese number style: 1.234,5 (English: 1,234.5); no trailing zeros."""
+    if value is None:
+        return ""
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    if str(get_locale()) == "vi":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return text
+
+
+def register(app) -> None:
+    app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, number=number,
+                                  fromjson=json.loads)
+
+    @app.context_processor
+    def labels():
+        return {
+            "LIFECYCLE_LABELS": LIFECYCLE_LABELS,
+            "TIMELINESS_LABELS": TIMELINESS_LABELS,
+            "TIMELINESS_CLASSES": TIMELINESS_CLASSES,
+            "PLAN_STATUS_LABELS": PLAN_STATUS_LABELS,
+            "PLAN_KIND_LABELS": PLAN_KIND_LABELS,
+            "ROLE_LABELS": ROLE_LABELS,
+            "ACTION_LABELS": ACTION_LABELS,
+            "CLEAR_LABELS": CLEAR_LABELS,
+            "locale": str(get_locale()),
+        }

@@ -1,0 +1,120 @@
+"""Form fields shared by every blueprint: Vietnamese dates and numbers, optional ids."""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, SelectField, SelectMultipleField
+from wtforms.widgets import TextInput
+
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def parse_date(text: str) -> date | None:
+    """dd/mm/yyyy (also d/m/yyyy and yyyy-mm-dd); None when blank; ValueError when not a date."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            value = datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+        if 1900 <= value.year <= 2200:
+            return value
+    raise ValueError(text)
+
+
+def parse_decimal(text: str) -> Decimal | None:
+    """Accepts 1.234,5 (Vietnamese) and 1234.5; None when blank."""
+    text = (text or "").strip().replace(" ", "")
+    if not text:
+        return None
+    if "," in text and "." in text:
+        text = text.replace(".", "").replace(",", ".")
+    elif "," in text:
+        text = text.replace(",", ".")
+    value = Decimal(text)
+    if not value.is_finite() or abs(value) >= Decimal("1e14"):
+        raise InvalidOperation(text)
+    return value
+
+
+class VNDateField(Field):
+    """A text input showing and reading dates as dd/mm/yyyy."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).update({"placeholder": "dd/mm/yyyy", "inputmode": "numeric",
+                                                   "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+        self.raw = ""
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        self.raw = valuelist[0]
+        try:
+            self.data = parse_date(valuelist[0])
+        except ValueError:
+            self.data = None
+            raise ValueError(_l("%(text)s is not a valid date (dd/mm/yyyy).",
+                                text=valuelist[0][:40])) from None
+
+
+class DecimalTextField(Field):
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("render_kw", {}).update({"inputmode": "decimal"})
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format(self.data.normalize(), "f")
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_decimal(valuelist[0])
+        except (InvalidOperation, ValueError):
+            self.data = None
+            raise ValueError(_l("Enter a number.")) from None
+
+
+def _opt_int(value):
+    if value in (None, "", "None"):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1  # an id that exists nowhere: the service refuses it with a message
+
+
+class OptionalIdSelect(SelectField):
+    """A select of ids where "none" is allowed; unknown ids go to the service to refuse."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("coerce", _opt_int)
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, **kwargs)
+
+
+class IdMultiSelect(SelectMultipleField):
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("coerce", _opt_int)
+        kwargs.setdefault("validate_choice", False)
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        self.data = [v for v in (_opt_int(x) for x in valuelist) if v is not None]

@@ -1,0 +1,12 @@
+"""Database models, one module per area."""
+
+from .audit import AuditLog, LoginFailure
+from .plan import Field, Plan, PlanKind, PlanStatus
+from .task import Evidence, ProcessStep, ProgressUpdate, Task, task_coordinators
+from .unit import Unit
+from .user import Role, User
+
+__all__ = [
+    "AuditLog", "Evidence", "Field", "LoginFailure", "Plan", "PlanKind", "PlanStatus",
+    "ProcessStep", "ProgressUpdate", "Role", "Task", "Unit", "User", "task_coordinators",
+]

@@ -1,0 +1,177 @@
+"""Tasks with the six clears, their process steps, progress updates and evidence."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.six_clears import Step, TaskFacts, check_six_clears
+from ..domain.status import Lifecycle, timeliness
+from ..domain.text import fold, normalize_space
+from ..extensions import db
+from .base import utcnow
+
+task_coordinators = Table(
+    "task_coordinators",
+    db.metadata,
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("units.id"), primary_key=True, index=True),
+)
+
+
+class Task(db.Model):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_owner_due", "owner_unit_id", "due_on"),
+        Index("ix_tasks_lead_due", "lead_unit_id", "due_on"),
+        Index("ix_tasks_assignee_due", "assignee_id", "due_on"),
+        Index("ix_tasks_leader_due", "leader_id", "due_on"),
+        Index("ix_tasks_plan_order", "plan_id", "order_key"),
+        Index("ix_tasks_status_due", "status", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    # The plan's unit, copied here so that scoping a list is one indexed filter.
+    owner_unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
+    stt: Mapped[str] = mapped_column(String(32), default="")
+    # The STT with each number zero-padded ("2.10" -> "0002.0010"): sorts a plan in tree order.
+    order_key: Mapped[str] = mapped_column(String(128), default="")
+    # 1. clear person
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    lead_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    # 2. clear task
+    title: Mapped[str] = mapped_column(String(500))
+    title_folded: Mapped[str] = mapped_column(String(500), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # 3. clear responsibility
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    responsibility: Mapped[str] = mapped_column(Text, default="")
+    # 5. clear deadline. due_on is the effective due date (moved by approved
+    # extensions); original_due_on keeps the date first set.
+    start_on: Mapped[date | None]
+    due_on: Mapped[date | None]
+    original_due_on: Mapped[date | None]
+    # 6. clear result
+    output_product: Mapped[str] = mapped_column(Text, default="")
+    indicator_name: Mapped[str] = mapped_column(String(255), default="")
+    indicator_unit: Mapped[str] = mapped_column(String(64), default="")
+    indicator_target: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    indicator_actual: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"), index=True)
+    weight: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(1))
+    progress: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(16), default=Lifecycle.ASSIGNED)
+    submitted_on: Mapped[date | None]
+    completed_on: Mapped[date | None]
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # Whether every one of the six clears holds, kept current by the services
+    # so the plan page can count clear tasks without loading them.
+    is_clear: Mapped[bool] = mapped_column(default=False)
+    overdue_flagged_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    plan: Mapped["Plan"] = relationship(lazy="raise")  # noqa: F821
+    parent: Mapped["Task | None"] = relationship(remote_side=[id], lazy="raise")
+    assignee: Mapped["User | None"] = relationship(foreign_keys=[assignee_id], lazy="raise")  # noqa: F821
+    leader: Mapped["User | None"] = relationship(foreign_keys=[leader_id], lazy="raise")  # noqa: F821
+    lead_unit: Mapped["Unit | None"] = relationship(foreign_keys=[lead_unit_id], lazy="raise")  # noqa: F821
+    field: Mapped["Field | None"] = relationship(lazy="raise")  # noqa: F821
+    coordinators: Mapped[list["Unit"]] = relationship(secondary=task_coordinators, lazy="raise")  # noqa: F821
+    steps: Mapped[list["ProcessStep"]] = relationship(
+        back_populates="task", order_by="ProcessStep.position", lazy="raise",
+        cascade="all, delete-orphan")
+
+    def set_title(self, title: str) -> None:
+        self.title = normalize_space(title)
+        self.title_folded = fold(self.title)
+
+    def facts(self) -> TaskFacts:
+        """The six-clears facts; plan, assignee, leader, lead unit and steps must be loaded."""
+        from .user import LEADER_ROLES
+
+        assignee, leader, lead = self.assignee, self.leader, self.lead_unit
+        return TaskFacts(
+            title=self.title or "",
+            description=self.description or "",
+            assignee_id=self.assignee_id,
+            lead_unit_id=self.lead_unit_id,
+            # A person of a section inside the lead unit belongs to it too.
+            assignee_in_lead_unit=(assignee is None or lead is None
+                                   or assignee.unit.path.startswith(lead.path)),
+            leader_id=self.leader_id,
+            leader_is_leader=leader is None or leader.role in LEADER_ROLES,
+            responsibility=self.responsibility or "",
+            steps=tuple(Step(s.title, s.due_on) for s in self.steps),
+            start_on=self.start_on,
+            due_on=self.due_on,
+            period_start=self.plan.period_start,
+            period_end=self.plan.period_end,
+            output_product=self.output_product or "",
+            indicator_name=self.indicator_name or "",
+            indicator_unit=self.indicator_unit or "",
+            indicator_target=self.indicator_target,
+        )
+
+    def six_clears(self):
+        """The check over this task, with its related rows already loaded."""
+        return check_six_clears(self.facts())
+
+    def timeliness(self, today: date, due_soon_days: int = 3):
+        return timeliness(self.status, self.due_on, self.completed_on, today, due_soon_days)
+
+
+class ProcessStep(db.Model):
+    __tablename__ = "process_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(String(500))
+    due_on: Mapped[date | None]
+    is_done: Mapped[bool] = mapped_column(default=False)
+    done_at: Mapped[datetime | None]
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    task: Mapped["Task"] = relationship(back_populates="steps", lazy="raise")
+
+
+class ProgressUpdate(db.Model):
+    """One report of progress. Append-only: a correction is a new report."""
+
+    __tablename__ = "progress_updates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    percent: Mapped[int]
+    note: Mapped[str] = mapped_column(Text, default="")
+    actual_value: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+
+    author: Mapped["User"] = relationship(lazy="raise")  # noqa: F821
+    evidence: Mapped[list["Evidence"]] = relationship(lazy="raise", order_by="Evidence.id")
+
+
+class Evidence(db.Model):
+    """An evidence file. Stored outside the static folder under a random name."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    progress_update_id: Mapped[int | None] = mapped_column(ForeignKey("progress_updates.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(128))
+    size_bytes: Mapped[int]
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,78 @@
+"""Users, their role and, for deputies, their fields of responsibility."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..domain.text import fold, normalize_space, person_sort_key
+from ..extensions import db
+from .base import utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ASSESSOR = "assessor"
+    HEAD = "head"
+    DEPUTY = "deputy"
+    STAFF = "staff"
+
+
+LEADER_ROLES = frozenset({Role.HEAD, Role.DEPUTY})
+
+user_fields = Table(
+    "user_fields",
+    db.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("field_id", ForeignKey("fields.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(255))
+    name_folded: Mapped[str] = mapped_column(String(255), index=True)
+    name_sort: Mapped[str] = mapped_column(String(255), index=True)
+    email: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default=Role.STAFF)
+    title: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Flask-Login's alternative id: changing it logs out every copy of the
+    # session cookie (logout, password change, disable, role change).
+    session_token: Mapped[str] = mapped_column(String(64), unique=True)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    unit: Mapped["Unit"] = relationship(lazy="joined")  # noqa: F821
+    fields: Mapped[list["Field"]] = relationship(secondary=user_fields, lazy="raise")  # noqa: F821
+
+    def set_name(self, full_name: str) -> None:
+        self.full_name = normalize_space(full_name)
+        self.name_folded = fold(self.full_name)
+        self.name_sort = person_sort_key(self.full_name)
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_leader(self) -> bool:
+        return self.role in LEADER_ROLES
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"

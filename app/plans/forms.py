@@ -1,0 +1,28 @@
+"""Plan forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..formfields import OptionalIdSelect, VNDateField
+
+
+class PlanForm(FlaskForm):
+    unit_id = OptionalIdSelect(_l("Unit"))
+    year = IntegerField(_l("Year"), validators=[InputRequired(_l("Enter the year.")),
+                                                NumberRange(2000, 2100, _l("Enter a year between 2000 and 2100."))])
+    kind = SelectField(_l("Kind of plan"), validate_choice=True)
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter the plan's title.")),
+                                                 Length(max=500, message=_l("At most 500 characters."))])
+    doc_number = StringField(_l("Document number"),
+                             validators=[Length(max=64, message=_l("At most 64 characters."))])
+    doc_date = VNDateField(_l("Document date"), validators=[Optional()])
+
+
+class PlanEditForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Enter the plan's title.")),
+                                                 Length(max=500, message=_l("At most 500 characters."))])
+    doc_number = StringField(_l("Document number"),
+                             validators=[Length(max=64, message=_l("At most 64 characters."))])
+    doc_date = VNDateField(_l("Document date"), validators=[Optional()])

@@ -1,0 +1,153 @@
+"""Evidence files: checked by content, stored outside static under random names."""
+
+import os
+import secrets
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import Evidence, Task, User
+from . import access, audit
+from .errors import NotFound, PermissionDenied, RuleViolation
+
+# extension -> (content type, check of the first bytes / the file)
+OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ALLOWED = {
+    "pdf": "application/pdf",
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "ppt": "application/vnd.ms-powerpoint",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+}
+OOXML_PART = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+
+
+@dataclass
+class Upload:
+    filename: str
+    data: bytes
+
+
+def sanitize_name(name: str) -> str:
+    """Keep a readable name (Vietnamese included) without paths or control characters."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C" and c not in '<>:"|?*')
+    name = name.strip().lstrip(".")
+    if len(name) > 150:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 140] + dot + ext) if dot else name[:150]
+    return name or "file"
+
+
+def _content_matches(ext: str, data: bytes) -> bool:
+    if ext == "pdf":
+        return data.startswith(b"%PDF-")
+    if ext in ("doc", "xls", "ppt"):
+        return data.startswith(OLE)
+    if ext == "png":
+        return data.startswith(b"\x89PNG\r\n\x1a\n")
+    if ext in ("jpg", "jpeg"):
+        return data.startswith(b"\xff\xd8\xff")
+    if ext in OOXML_PART or ext in ("odt", "ods"):
+        if not data.startswith(b"PK\x03\x04"):
+            return False
+        import io
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = z.namelist()
+        except (zipfile.BadZipFile, ValueError):
+            return False
+        if ext in OOXML_PART:
+            return "[Content_Types].xml" in names and any(n.startswith(OOXML_PART[ext]) for n in names)
+        return "mimetype" in names
+    return False
+
+
+def check_upload(up: Upload) -> tuple[str, str]:
+    """(clean name, content type), or RuleViolation with a message for the user."""
+    name = sanitize_name(up.filename)
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    limit = current_app.config["MAX_EVIDENCE_BYTES"]
+    if ext not in ALLOWED:
+        raise RuleViolation(_l("%(name)s: only PDF, Word, Excel, PowerPoint, OpenDocument, PNG "
+                               "and JPEG files are accepted.", name=name), "files")
+    if len(up.data) > limit:
+        raise RuleViolation(_l("%(name)s is larger than %(mb)s MB.", name=name,
+                               mb=limit // (1024 * 1024)), "files")
+    if not up.data:
+        raise RuleViolation(_l("%(name)s is empty.", name=name), "files")
+    if not _content_matches(ext, up.data):
+        raise RuleViolation(_l("%(name)s is not really a .%(ext)s file.", name=name, ext=ext),
+                            "files")
+    return name, ALLOWED[ext]
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_FOLDER"]).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: int | None) -> list[Evidence]:
+    """Check every file first, then write them; nothing is written if one is refused."""
+    checked = [(up, *check_upload(up)) for up in uploads]
+    folder = upload_dir()
+    rows, written = [], []
+    try:
+        for up, name, ctype in checked:
+            stored = secrets.token_hex(16)
+            target = folder / stored
+            with open(target, "xb") as fh:
+                fh.write(up.data)
+            written.append(target)
+            ev = Evidence(task_id=task.id, progress_update_id=progress_update_id,
+                          original_name=name, stored_name=stored, content_type=ctype,
+                          size_bytes=len(up.data), uploaded_by_id=actor.id)
+            db.session.add(ev)
+            rows.append(ev)
+        db.session.flush()
+    except Exception:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    for ev in rows:
+        audit.record(actor.id, "evidence.add", "evidence", ev.id,
+                     {"file": [None, ev.original_name]}, task_id=task.id)
+    return rows
+
+
+def get_for_download(actor: User, task: Task, evidence_id: int) -> tuple[Evidence, Path]:
+    """An evidence file of a task the actor may read (the caller loaded the task in scope)."""
+    ev = db.session.get(Evidence, evidence_id)
+    if ev is None or ev.task_id != task.id:
+        raise NotFound()
+    path = (upload_dir() / ev.stored_name).resolve()
+    if path.parent != upload_dir() or not path.is_file():
+        raise NotFound()
+    return ev, path
+
+
+def remove_files(rows: list[Evidence]) -> None:
+    for ev in rows:
+        try:
+            os.unlink(upload_dir() / ev.stored_name)
+        except FileNotFoundError:
+            pass
+
+
+__all__ = ["Upload", "store", "get_for_download", "check_upload", "sanitize_name", "access",
+           "PermissionDenied"]

@@ -1,0 +1,167 @@
+"""Plan use cases: create, edit, issue, and what the plan page shows."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Field, Plan, PlanKind, PlanStatus, Task, Unit, User
+from ..models.base import utcnow
+from ..domain.status import Lifecycle
+from . import access, audit
+from .errors import PermissionDenied, RuleViolation
+from .tasks import detail_options, get_plan
+
+
+@dataclass
+class PlanInput:
+    unit_id: int
+    year: int
+    kind: str
+    title: str
+    doc_number: str = ""
+    doc_date: date | None = None
+
+
+def list_plans(actor: User) -> list[Plan]:
+    return db.session.scalars(select(Plan).where(access.plan_scope(actor))
+                              .order_by(Plan.year.desc(), Plan.id)).all()
+
+
+def _check(data: PlanInput) -> Unit:
+    if not data.title.strip():
+        raise RuleViolation(_l("Enter the plan's title."), "title")
+    if not 2000 <= data.year <= 2100:
+        raise RuleViolation(_l("Enter a year between 2000 and 2100."), "year")
+    if data.kind not in set(PlanKind):
+        raise RuleViolation(_l("Choose a kind of plan."), "kind")
+    unit = db.session.get(Unit, data.unit_id)
+    if unit is None or not unit.is_active:
+        raise RuleViolation(_l("This unit does not exist or has been retired."), "unit_id")
+    return unit
+
+
+def create_plan(actor: User, data: PlanInput) -> Plan:
+    """A head opens a draft plan for their unit or a sub-unit."""
+    unit = _check(data)
+    if actor.role != "head" or not access.in_subtree(actor, unit):
+        raise PermissionDenied()
+    exists = db.session.scalar(select(Plan.id).where(Plan.unit_id == unit.id, Plan.year == data.year,
+                                                     Plan.kind == data.kind))
+    if exists:
+        raise RuleViolation(_l("This unit already has a plan of this kind for %(year)s.",
+                               year=data.year), "kind")
+    plan = Plan(unit_id=unit.id, year=data.year, kind=data.kind, title=data.title.strip(),
+                doc_number=data.doc_number.strip() or None, doc_date=data.doc_date,
+                status=PlanStatus.DRAFT)
+    plan.unit = unit
+    db.session.add(plan)
+    db.session.flush()
+    audit.record(actor.id, "plan.create", "plan", plan.id,
+                 {"title": [None, plan.title], "year": [None, plan.year], "kind": [None, plan.kind]})
+    return plan
+
+
+def update_plan(actor: User, plan_id: int, title: str, doc_number: str, doc_date: date | None) -> Plan:
+    plan = get_plan(actor, plan_id)
+    if not access.can_manage_plan(actor, plan):
+        raise PermissionDenied()
+    if not title.strip():
+        raise RuleViolation(_l("Enter the plan's title."), "title")
+    before = {"title": plan.title, "doc_number": plan.doc_number, "doc_date": plan.doc_date}
+    plan.title = title.strip()
+    plan.doc_number = doc_number.strip() or None
+    plan.doc_date = doc_date
+    db.session.flush()
+    changes = audit.diff(before, {"title": plan.title, "doc_number": plan.doc_number,
+                                  "doc_date": plan.doc_date})
+    if changes:
+        audit.record(actor.id, "plan.update", "plan", plan.id, changes)
+    return plan
+
+
+@dataclass
+class PlanSummary:
+    total: int
+    clear: int
+    completed: int
+
+
+def summary(plan: Plan) -> PlanSummary:
+    """Counts for the plan header, in one aggregate query."""
+    row = db.session.execute(
+        select(func.count(Task.id),
+               func.coalesce(func.sum(db.case((Task.is_clear, 1), else_=0)), 0),
+               func.coalesce(func.sum(db.case((Task.status == Lifecycle.COMPLETED, 1), else_=0)), 0))
+        .where(Task.plan_id == plan.id, Task.status != Lifecycle.CANCELLED)).one()
+    return PlanSummary(int(row[0]), int(row[1]), int(row[2]))
+
+
+def plan_tasks(plan: Plan, page: int = 1, per_page: int = 100) -> tuple[list[Task], int]:
+    """A page of the plan's tasks in tree order, with all the six clears need."""
+    total = db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == plan.id)) or 0
+    items = db.session.scalars(select(Task).where(Task.plan_id == plan.id)
+                               .options(*detail_options())
+                               .order_by(Task.order_key, Task.id)
+                               .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return items, total
+
+
+def unclear_tasks(plan: Plan) -> list[tuple[Task, object]]:
+    """Every open task of the plan that fails a clear, judged afresh."""
+    tasks = db.session.scalars(select(Task).where(Task.plan_id == plan.id,
+                                                  Task.status != Lifecycle.CANCELLED)
+                               .options(*detail_options()).order_by(Task.order_key)).all()
+    out = []
+    for t in tasks:
+        result = t.six_clears()
+        t.is_clear = result.ok
+        if not result.ok:
+            out.append((t, result))
+    return out
+
+
+def issue_plan(actor: User, plan_id: int) -> tuple[Plan, list]:
+    """Issue a draft plan; refused, with the unclear tasks, while any task fails a clear."""
+    plan = get_plan(actor, plan_id)
+    if not access.can_manage_plan(actor, plan):
+        raise PermissionDenied()
+    if plan.status != PlanStatus.DRAFT:
+        raise RuleViolation(_l("Only a draft plan can be issued."))
+    unclear = unclear_tasks(plan)
+    if unclear:
+        return plan, unclear
+    has_tasks = db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == plan.id))
+    if not has_tasks:
+        raise RuleViolation(_l("A plan without tasks cannot be issued."))
+    plan.status = PlanStatus.ISSUED
+    plan.issued_at = utcnow()
+    plan.issued_by_id = actor.id
+    db.session.flush()
+    audit.record(actor.id, "plan.issue", "plan", plan.id, {"status": ["draft", "issued"]})
+    return plan, []
+
+
+def fields_for(unit_id: int) -> list[Field]:
+    """The fields a unit's tasks may use: its own and the province-wide ones."""
+    return db.session.scalars(select(Field).where((Field.unit_id == unit_id) | Field.unit_id.is_(None))
+                              .order_by(Field.name_sort)).all()
+
+
+
+def summaries(plan_ids: list[int]) -> dict[int, PlanSummary]:
+    """Counts for many plans in one GROUP BY."""
+    if not plan_ids:
+        return {}
+    rows = db.session.execute(
+        select(Task.plan_id, func.count(Task.id),
+               func.coalesce(func.sum(db.case((Task.is_clear, 1), else_=0)), 0),
+               func.coalesce(func.sum(db.case((Task.status == Lifecycle.COMPLETED, 1), else_=0)), 0))
+        .where(Task.plan_id.in_(plan_ids), Task.status != Lifecycle.CANCELLED)
+        .group_by(Task.plan_id)).all()
+    out = {pid: PlanSummary(0, 0, 0) for pid in plan_ids}
+    for pid, total, clear, done in rows:
+        out[pid] = PlanSummary(int(total), int(clear), int(done))
+    return out

@@ -1,0 +1,580 @@
+"""Task use cases: create, edit, break down, report progress, submit, confirm, return."""
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
+from ..domain.text import fold
+from ..extensions import db
+from ..models import AuditLog, Plan, PlanStatus, ProcessStep, ProgressUpdate, Task, Unit, User
+from ..models.base import utcnow
+from ..models.user import LEADER_ROLES, Role
+from . import access, audit
+from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
+
+MAX_STEPS = 30
+
+
+@dataclass
+class StepInput:
+    title: str
+    due_on: date | None = None
+    step_id: int | None = None
+
+
+@dataclass
+class TaskInput:
+    """The six clears as plain values, straight from a form or an import row."""
+
+    title: str
+    description: str = ""
+    assignee_id: int | None = None
+    lead_unit_id: int | None = None
+    coordinator_ids: list[int] = field(default_factory=list)
+    leader_id: int | None = None
+    responsibility: str = ""
+    steps: list[StepInput] = field(default_factory=list)
+    start_on: date | None = None
+    due_on: date | None = None
+    output_product: str = ""
+    indicator_name: str = ""
+    indicator_unit: str = ""
+    indicator_target: Decimal | None = None
+    field_id: int | None = None
+    weight: Decimal = Decimal(1)
+
+
+def detail_options():
+    """Everything a task page shows, loaded up front (relationships raise otherwise)."""
+    return (
+        selectinload(Task.plan),
+        selectinload(Task.assignee),
+        selectinload(Task.leader),
+        selectinload(Task.lead_unit),
+        selectinload(Task.field),
+        selectinload(Task.coordinators),
+        selectinload(Task.steps),
+        selectinload(Task.parent),
+    )
+
+
+def get_task(actor: User, task_id: int, for_update: bool = False) -> Task:
+    """A task the actor may read, or NotFound (404 hides what is out of scope)."""
+    stmt = select(Task).where(Task.id == task_id, access.task_scope(actor)).options(*detail_options())
+    if for_update:
+        stmt = stmt.with_for_update(of=Task)
+    task = db.session.scalars(stmt).first()
+    if task is None:
+        raise NotFound()
+    return task
+
+
+def get_plan(actor: User, plan_id: int) -> Plan:
+    plan = db.session.scalars(select(Plan).where(Plan.id == plan_id, access.plan_scope(actor))).first()
+    if plan is None:
+        raise NotFound()
+    return plan
+
+
+def _order_key(stt: str) -> str:
+    return ".".join(p.zfill(4) for p in stt.split("."))[:128]
+
+
+def _next_stt(plan_id: int, parent: Task | None) -> str:
+    """Next number among siblings: "3" at the top, "2.4" under task 2."""
+    siblings = select(Task.stt).where(Task.plan_id == plan_id,
+                                      Task.parent_id == (parent.id if parent else None))
+    if parent is None:
+        siblings = select(Task.stt).where(Task.plan_id == plan_id, Task.parent_id.is_(None))
+    last = 0
+    for stt in db.session.scalars(siblings):
+        tail = stt.rsplit(".", 1)[-1]
+        if tail.isdigit():
+            last = max(last, int(tail))
+    return f"{parent.stt}.{last + 1}" if parent else str(last + 1)
+
+
+def _validate(actor: User, plan: Plan, data: TaskInput, parent: Task | None) -> dict:
+    """Rules that need the database; returns the related rows it loaded."""
+    if not data.title.strip():
+        raise RuleViolation(_l("Enter the task's title."), "title")
+    if data.start_on and data.due_on and data.due_on < data.start_on:
+        raise RuleViolation(_l("The due date cannot be before the start date."), "due_on")
+    for name, value in (("start_on", data.start_on), ("due_on", data.due_on)):
+        if value and not (plan.period_start <= value <= plan.period_end):
+            raise RuleViolation(_l("The date must fall within the plan's year (%(year)s).",
+                                   year=plan.year), name)
+    if parent is not None and parent.due_on and data.due_on and data.due_on > parent.due_on:
+        raise RuleViolation(_l("A sub-task cannot be due after its parent task (%(date)s).",
+                               date=parent.due_on.strftime("%d/%m/%Y")), "due_on")
+    if data.weight is not None and data.weight < 0:
+        raise RuleViolation(_l("The weight cannot be negative."), "weight")
+    rows: dict = {}
+    lead = None
+    if data.lead_unit_id is not None:
+        lead = db.session.get(Unit, data.lead_unit_id)
+        if lead is None or not lead.is_active:
+            raise RuleViolation(_l("This unit does not exist or has been retired."), "lead_unit_id")
+    rows["lead"] = lead
+    if data.assignee_id is not None:
+        person = db.session.get(User, data.assignee_id)
+        if person is None or not person.is_active:
+            raise RuleViolation(_l("This person does not exist or has been disabled."), "assignee_id")
+        if lead is not None and not person.unit.path.startswith(lead.path):
+            raise RuleViolation(_l("The responsible person must belong to the lead unit."),
+                                "assignee_id")
+    if data.leader_id is not None:
+        leader = db.session.get(User, data.leader_id)
+        if leader is None or not leader.is_active or leader.role not in LEADER_ROLES:
+            raise RuleViolation(_l("The accountable leader must be the head or a deputy."),
+                                "leader_id")
+        allowed_units = {plan.unit_id, data.lead_unit_id}
+        if leader.unit_id not in allowed_units:
+            raise RuleViolation(_l("The accountable leader must lead the lead unit or the plan's unit."),
+                                "leader_id")
+        if actor.role == Role.DEPUTY and leader.id != actor.id:
+            raise RuleViolation(_l("A deputy can only manage tasks they are accountable for."),
+                                "leader_id")
+    if data.coordinator_ids:
+        found = db.session.scalars(select(Unit).where(Unit.id.in_(data.coordinator_ids),
+                                                      Unit.is_active)).all()
+        if len(found) != len(set(data.coordinator_ids)):
+            raise RuleViolation(_l("A coordinating unit does not exist or has been retired."),
+                                "coordinator_ids")
+        if data.lead_unit_id in data.coordinator_ids:
+            raise RuleViolation(_l("The lead unit cannot also be a coordinating unit."),
+                                "coordinator_ids")
+        rows["coordinators"] = found
+    else:
+        rows["coordinators"] = []
+    steps = [s for s in data.steps if s.title.strip()]
+    if len(steps) > MAX_STEPS:
+        raise RuleViolation(_l("At most %(n)s process steps.", n=MAX_STEPS), "steps")
+    return rows
+
+
+def _snapshot(task: Task) -> dict:
+    return {
+        "title": task.title, "description": task.description, "assignee_id": task.assignee_id,
+        "lead_unit_id": task.lead_unit_id, "leader_id": task.leader_id,
+        "responsibility": task.responsibility, "start_on": task.start_on, "due_on": task.due_on,
+        "output_product": task.output_product, "indicator_name": task.indicator_name,
+        "indicator_unit": task.indicator_unit, "indicator_target": task.indicator_target,
+        "field_id": task.field_id, "weight": task.weight,
+        "coordinators": sorted(u.id for u in task.coordinators),
+        "steps": [[s.title, s.due_on] for s in task.steps],
+    }
+
+
+def _apply(task: Task, data: TaskInput, rows: dict) -> None:
+    task.set_title(data.title)
+    task.description = data.description.strip()
+    task.assignee_id = data.assignee_id
+    task.lead_unit_id = data.lead_unit_id
+    task.leader_id = data.leader_id
+    task.responsibility = data.responsibility.strip()
+    task.start_on = data.start_on
+    if task.original_due_on is None or task.due_on == task.original_due_on:
+        # Before any extension, editing the deadline edits the original too.
+        task.original_due_on = data.due_on
+    task.due_on = data.due_on
+    task.output_product = data.output_product.strip()
+    task.indicator_name = data.indicator_name.strip()
+    task.indicator_unit = data.indicator_unit.strip()
+    task.indicator_target = data.indicator_target
+    task.field_id = data.field_id
+    task.weight = data.weight if data.weight is not None else Decimal(1)
+    task.coordinators = rows["coordinators"]
+    existing = {s.id: s for s in task.steps}
+    new_steps = []
+    for pos, s in enumerate((s for s in data.steps if s.title.strip()), start=1):
+        step = existing.pop(s.step_id, None) if s.step_id else None
+        if step is None:
+            step = ProcessStep(title="")
+        step.title = s.title.strip()
+        step.due_on = s.due_on
+        step.position = pos
+        new_steps.append(step)
+    task.steps = new_steps
+
+
+def refresh_clear(task: Task) -> None:
+    """Recompute the stored six-clears flag after related rows are in place."""
+    db.session.flush()
+    loaded = db.session.scalars(select(Task).where(Task.id == task.id)
+                                .options(*detail_options())
+                                .execution_options(populate_existing=True)).one()
+    loaded.is_clear = loaded.six_clears().ok
+
+
+def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | None = None) -> Task:
+    """Add a task (or a sub-task under `parent_id`) to a plan."""
+    plan = get_plan(actor, plan_id)
+    parent = None
+    if parent_id is not None:
+        parent = get_task(actor, parent_id)
+        if parent.plan_id != plan.id:
+            raise NotFound()
+        if not access.can_manage_task(actor, parent) and not access.can_add_task(actor, plan):
+            raise PermissionDenied()
+    elif not access.can_add_task(actor, plan):
+        raise PermissionDenied()
+    if plan.status == PlanStatus.CLOSED:
+        raise RuleViolation(_l("This plan is closed."))
+    rows = _validate(actor, plan, data, parent)
+    stt = _next_stt(plan.id, parent)
+    task = Task(plan_id=plan.id, owner_unit_id=plan.unit_id, parent_id=parent.id if parent else None,
+                stt=stt, order_key=_order_key(stt), created_by_id=actor.id,
+                status=Lifecycle.ASSIGNED, title="", title_folded="", steps=[], coordinators=[])
+    _apply(task, data, rows)
+    db.session.add(task)
+    db.session.flush()
+    audit.record(actor.id, "task.create", "task", task.id, audit.diff({}, _snapshot(task)),
+                 task_id=task.id)
+    refresh_clear(task)
+    return task
+
+
+def update_task(actor: User, task_id: int, data: TaskInput, expected_version: int) -> Task:
+    """Save the edit form; a stale `expected_version` raises Conflict with what changed."""
+    task = get_task(actor, task_id, for_update=True)
+    if not access.can_manage_task(actor, task):
+        raise PermissionDenied()
+    if task.version != expected_version:
+        raise Conflict(str(_l("Someone else saved this task while you were editing it.")),
+                       changes_since(task.id, expected_version))
+    if task.status in (Lifecycle.COMPLETED, Lifecycle.CANCELLED):
+        raise RuleViolation(_l("A completed or cancelled task can no longer be edited."))
+    parent = db.session.get(Task, task.parent_id) if task.parent_id else None
+    rows = _validate(actor, task.plan, data, parent)
+    before = _snapshot(task)
+    _apply(task, data, rows)
+    db.session.flush()
+    changes = audit.diff(before, _snapshot(task))
+    if changes:
+        changes["version"] = [expected_version, task.version]
+        audit.record(actor.id, "task.update", "task", task.id, changes, task_id=task.id)
+    refresh_clear(task)
+    return task
+
+
+def changes_since(task_id: int, version: int) -> list[AuditLog]:
+    """Audit rows that moved the task past `version`: what the second editor missed."""
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.task_id == task_id)
+                              .options(selectinload(AuditLog.actor))
+                              .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(50)).all()
+    out = []
+    for row in rows:
+        ver = json.loads(row.changes).get("version")
+        if ver and int(ver[1]) > version:
+            out.append(row)
+    return list(reversed(out))
+
+
+def _require_open(task: Task) -> None:
+    if task.status not in OPEN_STATUSES:
+        raise RuleViolation(_l("This task is no longer open."))
+
+
+def record_progress(actor: User, task_id: int, percent: int, note: str,
+                    actual_value: Decimal | None, today: date) -> ProgressUpdate:
+    """Append a progress report; the task takes its percent and actual value."""
+    task = get_task(actor, task_id, for_update=True)
+    if not access.can_report(actor, task):
+        raise PermissionDenied()
+    _require_open(task)
+    if task.status == Lifecycle.SUBMITTED:
+        raise RuleViolation(_l("The task is awaiting confirmation; wait for the leader's decision."))
+    if not 0 <= percent <= 100:
+        raise RuleViolation(_l("Progress must be between 0 and 100."), "percent")
+    update = ProgressUpdate(task_id=task.id, author_id=actor.id, percent=percent,
+                            note=(note or "").strip(), actual_value=actual_value)
+    db.session.add(update)
+    before = {"progress": task.progress, "indicator_actual": task.indicator_actual,
+              "status": task.status}
+    task.progress = percent
+    if actual_value is not None:
+        task.indicator_actual = actual_value
+    if task.status in (Lifecycle.ASSIGNED, Lifecycle.DRAFT, Lifecycle.RETURNED):
+        task.status = Lifecycle.IN_PROGRESS
+    db.session.flush()
+    after = {"progress": task.progress, "indicator_actual": task.indicator_actual,
+             "status": task.status}
+    audit.record(actor.id, "task.progress", "task", task.id, audit.diff(before, after),
+                 comment=update.note, task_id=task.id)
+    return update
+
+
+def set_step_done(actor: User, task_id: int, step_id: int, done: bool) -> ProcessStep:
+    """Tick or untick one process step."""
+    task = get_task(actor, task_id, for_update=True)
+    if not (access.can_report(actor, task) or access.can_manage_task(actor, task)):
+        raise PermissionDenied()
+    _require_open(task)
+    step = next((s for s in task.steps if s.id == step_id), None)
+    if step is None:
+        raise NotFound()
+    if step.is_done == done:
+        return step
+    step.is_done = done
+    step.done_at = utcnow() if done else None
+    step.done_by_id = actor.id if done else None
+    db.session.flush()
+    audit.record(actor.id, "step.done" if done else "step.undone", "process_step", step.id,
+                 {"step": [step.title, step.title], "is_done": [not done, done]}, task_id=task.id)
+    return step
+
+
+def submit_task(actor: User, task_id: int, note: str, today: date) -> Task:
+    """The responsible person reports the task done; the leader confirms or returns it."""
+    task = get_task(actor, task_id, for_update=True)
+    if not access.can_report(actor, task):
+        raise PermissionDenied()
+    if task.status not in (Lifecycle.ASSIGNED, Lifecycle.IN_PROGRESS, Lifecycle.RETURNED):
+        raise RuleViolation(_l("Only a task in progress can be submitted."))
+    before = {"status": task.status, "submitted_on": task.submitted_on}
+    task.status = Lifecycle.SUBMITTED
+    task.submitted_on = today
+    db.session.flush()
+    audit.record(actor.id, "task.submit", "task", task.id,
+                 audit.diff(before, {"status": task.status, "submitted_on": task.submitted_on}),
+                 comment=(note or "").strip(), task_id=task.id)
+    return task
+
+
+def confirm_task(actor: User, task_id: int, comment: str) -> Task:
+    """Completion date = submission date, so a slow reviewer never makes a task late."""
+    task = get_task(actor, task_id, for_update=True)
+    if not access.can_review(actor, task):
+        raise PermissionDenied()
+    if task.status != Lifecycle.SUBMITTED:
+        raise RuleViolation(_l("Only a submitted task can be confirmed."))
+    before = {"status": task.status, "completed_on": task.completed_on, "progress": task.progress}
+    task.status = Lifecycle.COMPLETED
+    task.completed_on = task.submitted_on
+    task.progress = 100
+    db.session.flush()
+    audit.record(actor.id, "task.confirm", "task", task.id,
+                 audit.diff(before, {"status": task.status, "completed_on": task.completed_on,
+                                     "progress": task.progress}),
+                 comment=(comment or "").strip(), task_id=task.id)
+    return task
+
+
+def return_task(actor: User, task_id: int, comment: str) -> Task:
+    """Send a submission back for rework; the comment says why."""
+    task = get_task(actor, task_id, for_update=True)
+    if not access.can_review(actor, task):
+        raise PermissionDenied()
+    if task.status != Lifecycle.SUBMITTED:
+        raise RuleViolation(_l("Only a submitted task can be returned."))
+    if not (comment or "").strip():
+        raise RuleViolation(_l("Say why the task is returned."), "comment")
+    before = {"status": task.status, "submitted_on": task.submitted_on}
+    task.status = Lifecycle.RETURNED
+    task.submitted_on = None
+    db.session.flush()
+    audit.record(actor.id, "task.return", "task", task.id,
+                 audit.diff(before, {"status": task.status, "submitted_on": None}),
+                 comment=comment.strip(), task_id=task.id)
+    return task
+
+
+def cancel_task(actor: User, task_id: int, reason: str) -> Task:
+    """Cancel with a reason; cancelled tasks leave every rate."""
+    task = get_task(actor, task_id, for_update=True)
+    if not access.can_manage_task(actor, task):
+        raise PermissionDenied()
+    _require_open(task)
+    if not (reason or "").strip():
+        raise RuleViolation(_l("Give the reason for cancelling."), "reason")
+    before = {"status": task.status}
+    task.status = Lifecycle.CANCELLED
+    task.cancel_reason = reason.strip()
+    db.session.flush()
+    audit.record(actor.id, "task.cancel", "task", task.id,
+                 audit.diff(before, {"status": task.status}), comment=task.cancel_reason,
+                 task_id=task.id)
+    return task
+
+
+def history(task: Task) -> list[AuditLog]:
+    """Every change of a task, oldest first."""
+    return db.session.scalars(select(AuditLog).where(AuditLog.task_id == task.id)
+                              .options(selectinload(AuditLog.actor))
+                              .order_by(AuditLog.at, AuditLog.id)).all()
+
+
+def progress_updates(task: Task) -> list[ProgressUpdate]:
+    return db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.task_id == task.id)
+                              .options(selectinload(ProgressUpdate.author),
+                                       selectinload(ProgressUpdate.evidence))
+                              .order_by(ProgressUpdate.created_at.desc(),
+                                        ProgressUpdate.id.desc())).all()
+
+
+def children(task: Task) -> list[Task]:
+    return db.session.scalars(select(Task).where(Task.parent_id == task.id)
+                              .options(selectinload(Task.assignee))
+                              .order_by(Task.order_key)).all()
+
+
+# ---- lists -------------------------------------------------------------------
+
+def timeliness_condition(value: str, today: date, due_soon_days: int):
+    """SQL for one timeliness value, written so that indexes on due_on apply."""
+    open_ = Task.status.in_([s.value for s in OPEN_STATUSES])
+    completed = Task.status == Lifecycle.COMPLETED
+    soon = today + timedelta(days=due_soon_days)
+    return {
+        Timeliness.OVERDUE: and_(open_, Task.due_on < today),
+        Timeliness.DUE_SOON: and_(open_, Task.due_on >= today, Task.due_on <= soon),
+        Timeliness.WITHIN: and_(open_, or_(Task.due_on > soon, Task.due_on.is_(None))),
+        Timeliness.DONE_ON_TIME: and_(completed, or_(Task.due_on.is_(None),
+                                                     Task.completed_on <= Task.due_on)),
+        Timeliness.DONE_LATE: and_(completed, Task.completed_on > Task.due_on),
+        Timeliness.EXCLUDED: Task.status.in_([s.value for s in EXCLUDED_STATUSES]),
+    }.get(value)
+
+
+@dataclass
+class TaskFilter:
+    plan_id: int | None = None
+    unit_id: int | None = None
+    field_id: int | None = None
+    assignee_id: int | None = None
+    leader_id: int | None = None
+    timeliness: str | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    q: str = ""
+    sort: str = "due"
+    page: int = 1
+    mine: bool = False
+
+
+SORTS = {
+    "due": (Task.due_on.asc(), Task.id.asc()),
+    "-due": (Task.due_on.desc(), Task.id.desc()),
+    "title": (Task.title_folded.asc(), Task.id.asc()),
+    "stt": (Task.plan_id.asc(), Task.order_key.asc()),
+    "progress": (Task.progress.asc(), Task.id.asc()),
+    "-progress": (Task.progress.desc(), Task.id.desc()),
+    "-updated": (Task.updated_at.desc(), Task.id.desc()),
+}
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
+               per_page: int = 50) -> Page:
+    """One page of the tasks the actor may read, filtered, searched and sorted."""
+    conds = [access.task_scope(actor)]
+    if f.mine:
+        conds.append(Task.assignee_id == actor.id)
+    if f.plan_id:
+        conds.append(Task.plan_id == f.plan_id)
+    if f.unit_id:
+        unit = db.session.get(Unit, f.unit_id)
+        if unit is not None:
+            conds.append(Task.lead_unit_id.in_(access.subtree_ids(unit.path)))
+    if f.field_id:
+        conds.append(Task.field_id == f.field_id)
+    if f.assignee_id:
+        conds.append(Task.assignee_id == f.assignee_id)
+    if f.leader_id:
+        conds.append(Task.leader_id == f.leader_id)
+    cond = timeliness_condition(f.timeliness, today, due_soon_days) if f.timeliness else None
+    if cond is not None:
+        conds.append(cond)
+    if f.due_from:
+        conds.append(Task.due_on >= f.due_from)
+    if f.due_to:
+        conds.append(Task.due_on <= f.due_to)
+    q = fold(f.q)
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conds.append(Task.title_folded.like(f"%{escaped}%", escape="\\"))
+    where = and_(*conds)
+    total = db.session.scalar(select(func.count()).select_from(Task).where(where))
+    page = max(1, f.page)
+    items = db.session.scalars(
+        select(Task).where(where)
+        .options(selectinload(Task.assignee), selectinload(Task.leader),
+                 selectinload(Task.lead_unit), selectinload(Task.plan))
+        .order_by(*SORTS.get(f.sort, SORTS["due"]))
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items, total or 0, page, per_page)
+
+
+@dataclass
+class Choices:
+    units: list
+    all_units: list
+    people: list
+    leaders: list
+    fields: list
+
+
+def choices_for_plan(plan: Plan) -> Choices:
+    """What the task form offers: units, people and leaders of the plan's subtree."""
+    from ..models import Field
+
+    subtree = access.subtree_ids(plan.unit.path)
+    units = db.session.execute(select(Unit.id, Unit.name, Unit.code).where(Unit.id.in_(subtree), Unit.is_active)
+                               .order_by(Unit.path)).all()
+    all_units = db.session.execute(select(Unit.id, Unit.name, Unit.code).where(Unit.is_active)
+                                   .order_by(Unit.name_sort)).all()
+    people = db.session.execute(
+        select(User.id, User.full_name, User.role, Unit.name).join(Unit, User.unit_id == Unit.id)
+        .where(User.unit_id.in_(subtree), User.is_active)
+        .order_by(Unit.path, User.name_sort)).all()
+    leaders = [p for p in people if p.role in LEADER_ROLES]
+    fields = db.session.execute(select(Field.id, Field.name)
+                                .where((Field.unit_id == plan.unit_id) | Field.unit_id.is_(None))
+                                .order_by(Field.name_sort)).all()
+    return Choices(units, all_units, people, leaders, fields)
+
+
+@dataclass
+class FilterOptions:
+    plans: list
+    units: list
+    fields: list
+    people: list
+    leaders: list
+
+
+def filter_options(actor: User) -> FilterOptions:
+    """The choices of the list filters, limited to what the actor may read."""
+    from ..models import Field
+
+    plans = db.session.execute(select(Plan.id, Plan.title, Plan.year).where(access.plan_scope(actor))
+                               .order_by(Plan.year.desc(), Plan.title).limit(300)).all()
+    units = db.session.execute(select(Unit.id, Unit.name).where(access.unit_scope(actor), Unit.is_active)
+                               .order_by(Unit.path).limit(1000)).all()
+    unit_ids = select(Unit.id).where(access.unit_scope(actor))
+    fields = db.session.execute(select(Field.id, Field.name)
+                                .where(Field.unit_id.in_(unit_ids) | Field.unit_id.is_(None))
+                                .order_by(Field.name_sort).limit(300)).all()
+    people = db.session.execute(select(User.id, User.full_name, User.role)
+                                .where(User.unit_id.in_(unit_ids), User.is_active)
+                                .order_by(User.name_sort).limit(1000)).all()
+    leaders = [p for p in people if p.role in LEADER_ROLES]
+    return FilterOptions(plans, units, fields, people, leaders)

@@ -1,0 +1,243 @@
+"""Users and authentication: argon2id hashes, throttled logins, revocable sessions."""
+
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from ..extensions import db
+from ..models import LoginFailure, Role, Unit, User
+from ..models.base import utcnow
+from . import audit
+from .errors import RuleViolation
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+_COMMON = None
+
+
+def _hasher() -> PasswordHasher:
+    if current_app.config.get("PASSWORD_HASH_FAST"):
+        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def common_passwords() -> frozenset[str]:
+    global _COMMON
+    if _COMMON is None:
+        path = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
+        _COMMON = frozenset(line.strip().lower() for line in path.read_text("utf-8").splitlines()
+                            if line.strip())
+    return _COMMON
+
+
+def check_password_policy(password: str, field: str = "password") -> None:
+    """Length and a list of common passwords; no composition rules (ASVS V6.2)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RuleViolation(_l("The password must have at least %(n)s characters.",
+                               n=MIN_PASSWORD_LENGTH), field)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise RuleViolation(_l("The password may have at most %(n)s characters.",
+                               n=MAX_PASSWORD_LENGTH), field)
+    if password.lower() in common_passwords():
+        raise RuleViolation(_l("This password is too common; choose another."), field)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def add_user(username: str, full_name: str, unit_code: str, role: str, password: str,
+             email: str | None = None, title: str | None = None, actor_id: int | None = None,
+             check_policy: bool = True) -> User:
+    """Create a user; refuses an unknown unit or role and a taken username."""
+    username = (username or "").strip().lower()
+    if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
+        raise RuleViolation(_l("A username uses letters, digits, dots, dashes and underscores."),
+                            "username")
+    if role not in set(Role):
+        raise RuleViolation(_l("Unknown role: %(role)s.", role=role), "role")
+    unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
+    if unit is None or not unit.is_active:
+        raise RuleViolation(_l("Unknown unit: %(code)s.", code=unit_code), "unit")
+    if db.session.scalar(select(User.id).where(User.username == username)):
+        raise RuleViolation(_l("The username %(name)s is taken.", name=username), "username")
+    if not (full_name or "").strip():
+        raise RuleViolation(_l("Enter the full name."), "full_name")
+    if check_policy:
+        check_password_policy(password)
+    user = User(username=username, email=(email or "").strip() or None, unit_id=unit.id,
+                role=role, title=title, password_hash=hash_password(password),
+                session_token=new_session_token())
+    user.set_name(full_name)
+    user.unit = unit
+    db.session.add(user)
+    db.session.flush()
+    audit.record(actor_id, "user.create", "user", user.id,
+                 {"username": [None, username], "role": [None, role], "unit": [None, unit.code]})
+    return user
+
+
+# ---- login throttling ----------------------------------------------------------
+
+class _DbCounter:
+    """Failed logins in the app database: shared by every worker and server."""
+
+    def count(self, key: str, window: int) -> int:
+        since = utcnow() - timedelta(seconds=window)
+        return db.session.scalar(select(func.count(LoginFailure.id))
+                                 .where(LoginFailure.key == key, LoginFailure.at >= since)) or 0
+
+    def add(self, key: str, window: int) -> None:
+        db.session.add(LoginFailure(key=key))
+
+    def clear(self, key: str) -> None:
+        db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+
+
+class _RedisCounter:
+    """Failed logins in Redis (REDIS_URL), expiring with the window."""
+
+    def __init__(self, url: str):
+        import redis
+
+        self.r = redis.Redis.from_url(url)
+
+    def count(self, key: str, window: int) -> int:
+        return int(self.r.get("sauro:login:" + key) or 0)
+
+    def add(self, key: str, window: int) -> None:
+        k = "sauro:login:" + key
+        pipe = self.r.pipeline()
+        pipe.incr(k)
+        pipe.expire(k, window, nx=True)
+        pipe.execute()
+
+    def clear(self, key: str) -> None:
+        self.r.delete("sauro:login:" + key)
+
+
+def _counter():
+    url = current_app.config.get("REDIS_URL")
+    if url:
+        ext = current_app.extensions.setdefault("sauro_redis_counter", _RedisCounter(url))
+        return ext
+    return _DbCounter()
+
+
+# A real hash to verify against for unknown users, so that "no such user" and
+# "wrong password" take the same time and give the same answer.
+_DUMMY_HASH = None
+
+
+def _dummy_hash() -> str:
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY_HASH
+
+
+class Throttled(Exception):
+    pass
+
+
+def authenticate(username: str, password: str, address: str) -> User | None:
+    """The user for these credentials, or None; raises Throttled after too many failures."""
+    cfg = current_app.config
+    window = cfg["LOGIN_FAILURE_WINDOW_SECONDS"]
+    username = (username or "").strip().lower()[:64]
+    acct_key, addr_key = "acct:" + username, "addr:" + (address or "?")
+    counter = _counter()
+    if (counter.count(acct_key, window) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+            or counter.count(addr_key, window) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        audit.record(None, "login.throttled", "user", None, {"username": [None, username]})
+        raise Throttled()
+    user = db.session.scalar(select(User).where(User.username == username))
+    hasher = _hasher()
+    ok = False
+    try:
+        ok = hasher.verify(user.password_hash if user else _dummy_hash(), password or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None or not user.is_active:
+        counter.add(acct_key, window)
+        counter.add(addr_key, window)
+        audit.record(user.id if user else None, "login.failed", "user",
+                     user.id if user else None, {"username": [None, username]})
+        return None
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    counter.clear(acct_key)
+    user.last_login_at = utcnow()
+    audit.record(user.id, "login", "user", user.id)
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change one's password; every other session of the user ends."""
+    try:
+        _hasher().verify(user.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        raise RuleViolation(_l("The current password is wrong."), "current_password") from None
+    check_password_policy(new, "new_password")
+    user.password_hash = hash_password(new)
+    user.session_token = new_session_token()
+    audit.record(user.id, "user.password", "user", user.id)
+
+
+def end_sessions(user: User) -> None:
+    """Logout everywhere: the old session cookies no longer name a user."""
+    user.session_token = new_session_token()
+
+
+def update_user(actor: User, user_id: int, full_name: str, email: str | None, unit_id: int,
+                role: str, is_active: bool, title: str | None = None,
+                new_password: str | None = None) -> User:
+    """Admin edit; a role change, a move, a disable or a new password ends the user's sessions."""
+    from .errors import NotFound
+
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    if role not in set(Role):
+        raise RuleViolation(_l("Unknown role: %(role)s.", role=role), "role")
+    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if unit is None or not unit.is_active:
+        raise RuleViolation(_l("This unit does not exist or has been retired."), "unit_id")
+    if not (full_name or "").strip():
+        raise RuleViolation(_l("Enter the full name."), "full_name")
+    if user.id == actor.id and (not is_active or role != Role.ADMIN):
+        raise RuleViolation(_l("You cannot disable yourself or take away your own administrator role."),
+                            "role")
+    before = {"full_name": user.full_name, "email": user.email, "unit_id": user.unit_id,
+              "role": user.role, "is_active": user.is_active, "title": user.title}
+    user.set_name(full_name)
+    user.email = (email or "").strip() or None
+    user.unit_id = unit.id
+    user.unit = unit
+    user.role = role
+    user.is_active = is_active
+    user.title = (title or "").strip() or None
+    if new_password:
+        check_password_policy(new_password, "new_password")
+        user.password_hash = hash_password(new_password)
+    after = {"full_name": user.full_name, "email": user.email, "unit_id": user.unit_id,
+             "role": user.role, "is_active": user.is_active, "title": user.title}
+    changes = audit.diff(before, after)
+    if new_password:
+        changes["password"] = ["***", "***"]
+    if any(k in changes for k in ("role", "is_active", "unit_id", "password")):
+        end_sessions(user)
+    db.session.flush()
+    if changes:
+        audit.record(actor.id, "user.update", "user", user.id, changes)
+    return user

@@ -1,0 +1,52 @@
+// Sáu Rõ: process steps in the task form (add, remove, reorder), no inline script (CSP).
+(function () {
+  "use strict";
+  var list = document.getElementById("steps");
+  if (!list) return;
+
+  function renumber() {
+    var rows = list.querySelectorAll(".step-row");
+    rows.forEach(function (row, i) {
+      row.querySelectorAll("input, select, textarea, label").forEach(function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          var v = el.getAttribute(attr);
+          if (v) el.setAttribute(attr, v.replace(/steps-\d+-/, "steps-" + i + "-"));
+        });
+      });
+      var no = row.querySelector(".step-no");
+      if (no) no.textContent = String(i + 1);
+    });
+  }
+
+  list.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("button");
+    if (!btn) return;
+    var row = btn.closest(".step-row");
+    if (btn.classList.contains("step-up") && row.previousElementSibling) {
+      list.insertBefore(row, row.previousElementSibling);
+    } else if (btn.classList.contains("step-down") && row.nextElementSibling) {
+      list.insertBefore(row.nextElementSibling, row);
+    } else if (btn.classList.contains("step-remove")) {
+      if (list.querySelectorAll(".step-row").length > 1) {
+        row.remove();
+      } else {
+        row.querySelectorAll("input").forEach(function (el) { el.value = ""; });
+      }
+    } else {
+      return;
+    }
+    renumber();
+  });
+
+  document.getElementById("add-step").addEventListener("click", function () {
+    var rows = list.querySelectorAll(".step-row");
+    if (rows.length >= 30) return;
+    var clone = rows[rows.length - 1].cloneNode(true);
+    clone.querySelectorAll("input").forEach(function (el) { el.value = ""; el.classList.remove("is-invalid"); });
+    clone.querySelectorAll(".invalid-feedback").forEach(function (el) { el.remove(); });
+    list.appendChild(clone);
+    renumber();
+    var title = clone.querySelector("input[name$='-title']");
+    if (title) title.focus();
+  });
+})();

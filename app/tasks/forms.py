@@ -1,0 +1,71 @@
+"""The task form (the six clears) and the progress and review forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import FieldList, Form, FormField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..formfields import DecimalTextField, IdMultiSelect, OptionalIdSelect, VNDateField
+
+
+class StepForm(Form):
+    id = HiddenField()
+    title = StringField(_l("Step"), validators=[Length(max=500, message=_l("At most 500 characters."))])
+    due_on = VNDateField(_l("Date"), validators=[Optional()])
+
+
+class TaskForm(FlaskForm):
+    version = HiddenField()
+    # 2. clear task
+    title = StringField(_l("Task"), validators=[DataRequired(_l("Enter the task's title.")),
+                                                Length(max=500, message=_l("At most 500 characters."))])
+    description = TextAreaField(_l("Description"),
+                                validators=[Length(max=10000, message=_l("At most 10,000 characters."))])
+    # 1. clear person
+    lead_unit_id = OptionalIdSelect(_l("Lead unit"))
+    coordinator_ids = IdMultiSelect(_l("Coordinating units"))
+    assignee_id = OptionalIdSelect(_l("Responsible person"))
+    # 3. clear responsibility
+    leader_id = OptionalIdSelect(_l("Accountable leader"))
+    responsibility = TextAreaField(_l("What the person answers for"),
+                                   validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+    # 4. clear process
+    steps = FieldList(FormField(StepForm), min_entries=1, max_entries=30)
+    # 5. clear deadline
+    start_on = VNDateField(_l("Start date"), validators=[Optional()])
+    due_on = VNDateField(_l("Due date"), validators=[Optional()])
+    # 6. clear result
+    output_product = TextAreaField(_l("Expected output product"),
+                                   validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+    indicator_name = StringField(_l("Indicator"),
+                                 validators=[Length(max=255, message=_l("At most 255 characters."))])
+    indicator_unit = StringField(_l("Unit of measure"),
+                                 validators=[Length(max=64, message=_l("At most 64 characters."))])
+    indicator_target = DecimalTextField(_l("Target value"), validators=[Optional()])
+    field_id = OptionalIdSelect(_l("Field"))
+    weight = DecimalTextField(_l("Weight"), validators=[Optional()])
+
+
+class ProgressForm(FlaskForm):
+    percent = IntegerField(_l("Progress (%)"),
+                           validators=[InputRequired(_l("Enter the progress in percent.")),
+                                       NumberRange(0, 100, _l("Progress must be between 0 and 100."))])
+    note = TextAreaField(_l("Note"), validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+    actual_value = DecimalTextField(_l("Actual indicator value"), validators=[Optional()])
+    files = MultipleFileField(_l("Evidence files"))
+
+
+class NoteForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+
+
+class ReviewForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"),
+                            validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+    decision = HiddenField()
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give the reason for cancelling.")),
+                                                     Length(max=2000, message=_l("At most 2,000 characters."))])

@@ -1,0 +1,297 @@
+"""Task pages: lists, my tasks, the six-clears form, progress, submission and review."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from .. import local_today
+from ..extensions import db
+from ..formfields import parse_date
+from ..services import access, evidence, tasks
+from ..services.errors import Conflict, RuleViolation
+from ..services.tasks import StepInput, TaskFilter, TaskInput
+from .forms import CancelForm, NoteForm, ProgressForm, ReviewForm, TaskForm
+
+bp = Blueprint("tasks", __name__)
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        value = int(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return value if 0 < value < 2**31 else None
+
+
+def _date_arg(name: str):
+    try:
+        return parse_date(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _filter(mine: bool = False) -> TaskFilter:
+    return TaskFilter(
+        plan_id=_int_arg("plan"), unit_id=_int_arg("unit"), field_id=_int_arg("field"),
+        assignee_id=_int_arg("person"), leader_id=_int_arg("leader"),
+        timeliness=request.args.get("timeliness") or None,
+        due_from=_date_arg("due_from"), due_to=_date_arg("due_to"),
+        q=(request.args.get("q") or "")[:200], sort=request.args.get("sort") or "due",
+        page=min(_int_arg("page") or 1, 100000), mine=mine)
+
+
+def _list(template: str, mine: bool):
+    f = _filter(mine)
+    today = local_today()
+    page = tasks.list_tasks(current_user, f, today, current_app.config["DUE_SOON_DAYS"],
+                            current_app.config["PAGE_SIZE"])
+    options = tasks.filter_options(current_user)
+    return render_template(template, page=page, f=f, today=today, options=options,
+                           args=request.args)
+
+
+@bp.get("/tasks")
+@login_required
+def index():
+    return _list("tasks/index.html", mine=False)
+
+
+@bp.get("/tasks/mine")
+@login_required
+def mine():
+    return _list("tasks/mine.html", mine=True)
+
+
+def _fill_choices(form: TaskForm, plan) -> None:
+    c = tasks.choices_for_plan(plan)
+    none = [("", _("— choose —"))]
+    form.lead_unit_id.choices = none + [(u.id, u.name) for u in c.units]
+    form.coordinator_ids.choices = [(u.id, u.name) for u in c.all_units]
+    form.assignee_id.choices = none + [(p.id, f"{p.full_name} — {p.name}") for p in c.people]
+    form.leader_id.choices = none + [(p.id, f"{p.full_name} — {p.name}") for p in c.leaders]
+    form.field_id.choices = none + [(f.id, f.name) for f in c.fields]
+
+
+def _input(form: TaskForm) -> TaskInput:
+    steps = []
+    for entry in form.steps.entries:
+        sid = entry.form.id.data
+        steps.append(StepInput(entry.form.title.data or "", entry.form.due_on.data,
+                               int(sid) if sid and str(sid).isdigit() else None))
+    return TaskInput(
+        title=form.title.data or "", description=form.description.data or "",
+        assignee_id=form.assignee_id.data, lead_unit_id=form.lead_unit_id.data,
+        coordinator_ids=form.coordinator_ids.data or [], leader_id=form.leader_id.data,
+        responsibility=form.responsibility.data or "", steps=steps,
+        start_on=form.start_on.data, due_on=form.due_on.data,
+        output_product=form.output_product.data or "", indicator_name=form.indicator_name.data or "",
+        indicator_unit=form.indicator_unit.data or "", indicator_target=form.indicator_target.data,
+        field_id=form.field_id.data,
+        weight=form.weight.data if form.weight.data is not None else None)
+
+
+def _attach(form, e: RuleViolation) -> None:
+    field = getattr(form, e.field, None) if e.field else None
+    if field is not None and hasattr(field, "errors"):
+        if not isinstance(field.errors, list):
+            field.errors = list(field.errors)
+        field.errors.append(str(e.message))
+    else:
+        form.form_errors.append(str(e.message))
+
+
+@bp.route("/plans/<int:plan_id>/tasks/new", methods=["GET", "POST"])
+@login_required
+def create(plan_id: int):
+    plan = tasks.get_plan(current_user, plan_id)
+    parent = tasks.get_task(current_user, _int_arg("parent")) if _int_arg("parent") else None
+    allowed = access.can_add_task(current_user, plan) or (
+        parent is not None and access.can_manage_task(current_user, parent))
+    if not allowed:
+        abort(403)
+    form = TaskForm()
+    _fill_choices(form, plan)
+    if request.method == "GET":
+        if parent is not None:
+            form.lead_unit_id.data = parent.lead_unit_id
+            form.leader_id.data = parent.leader_id
+            form.field_id.data = parent.field_id
+        elif current_user.role == "deputy":
+            form.leader_id.data = current_user.id
+    status = 200
+    if form.validate_on_submit():
+        try:
+            task = tasks.create_task(current_user, plan.id, _input(form),
+                                     parent_id=parent.id if parent else None)
+        except RuleViolation as e:
+            db.session.rollback()
+            _attach(form, e)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The task has been created."), "success")
+            return redirect(url_for("tasks.view", task_id=task.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("tasks/form.html", form=form, plan=plan, parent=parent, task=None), status
+
+
+@bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(task_id: int):
+    task = tasks.get_task(current_user, task_id)
+    if not access.can_manage_task(current_user, task):
+        abort(403)
+    form = TaskForm(obj=task if request.method == "GET" else None)
+    plan = task.plan
+    _fill_choices(form, plan)
+    if request.method == "GET":
+        form.coordinator_ids.data = [u.id for u in task.coordinators]
+        while form.steps.entries:
+            form.steps.pop_entry()
+        for s in task.steps:
+            form.steps.append_entry({"id": s.id, "title": s.title, "due_on": s.due_on})
+        if not task.steps:
+            form.steps.append_entry()
+        form.version.data = task.version
+    status, conflict = 200, None
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+        except ValueError:
+            version = 0
+        try:
+            tasks.update_task(current_user, task.id, _input(form), version)
+        except Conflict as e:
+            db.session.rollback()
+            conflict = e
+            # Saving again now overwrites deliberately: the user has seen what changed.
+            current = tasks.get_task(current_user, task_id)
+            form.version.data = current.version
+            form.version.raw_data = [str(current.version)]
+            status = 409
+        except RuleViolation as e:
+            db.session.rollback()
+            _attach(form, e)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("The task has been saved."), "success")
+            return redirect(url_for("tasks.view", task_id=task.id))
+    elif request.method == "POST":
+        status = 422
+    return render_template("tasks/form.html", form=form, plan=plan, parent=None, task=task,
+                           conflict=conflict), status
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def view(task_id: int):
+    task = tasks.get_task(current_user, task_id)
+    return _view(task)
+
+
+def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_form=None, status=200):
+    today = local_today()
+    return render_template(
+        "tasks/view.html", task=task, today=today, clears=task.six_clears(),
+        history=tasks.history(task), updates=tasks.progress_updates(task),
+        children=tasks.children(task),
+        can_manage=access.can_manage_task(current_user, task),
+        can_report=access.can_report(current_user, task),
+        can_review=access.can_review(current_user, task),
+        progress_form=progress_form or ProgressForm(percent=task.progress),
+        review_form=review_form or ReviewForm(), cancel_form=cancel_form or CancelForm(),
+        submit_form=submit_form or NoteForm(),
+        due_soon_days=current_app.config["DUE_SOON_DAYS"]), status
+
+
+@bp.post("/tasks/<int:task_id>/progress")
+@login_required
+def progress(task_id: int):
+    task = tasks.get_task(current_user, task_id)
+    if not access.can_report(current_user, task):
+        abort(403)
+    form = ProgressForm()
+    if not form.validate_on_submit():
+        return _view(task, progress_form=form, status=422)
+    uploads = [evidence.Upload(f.filename or "", f.read()) for f in (form.files.data or [])
+               if f and f.filename]
+    try:
+        update = tasks.record_progress(current_user, task.id, form.percent.data, form.note.data,
+                                       form.actual_value.data, local_today())
+        evidence.store(current_user, task, uploads, update.id)
+    except RuleViolation as e:
+        db.session.rollback()
+        _attach(form, e)
+        return _view(tasks.get_task(current_user, task_id), progress_form=form, status=422)
+    db.session.commit()
+    flash(_("Progress has been recorded."), "success")
+    return redirect(url_for("tasks.view", task_id=task.id) + "#progress")
+
+
+@bp.post("/tasks/<int:task_id>/steps/<int:step_id>")
+@login_required
+def step(task_id: int, step_id: int):
+    done = request.form.get("done") == "1"
+    tasks.set_step_done(current_user, task_id, step_id, done)
+    db.session.commit()
+    return redirect(url_for("tasks.view", task_id=task_id) + "#steps")
+
+
+@bp.post("/tasks/<int:task_id>/submit")
+@login_required
+def submit(task_id: int):
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _view(tasks.get_task(current_user, task_id), submit_form=form, status=422)
+    tasks.submit_task(current_user, task_id, form.note.data, local_today())
+    db.session.commit()
+    flash(_("The task has been submitted for confirmation."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/review")
+@login_required
+def review(task_id: int):
+    form = ReviewForm()
+    decision = request.form.get("decision")
+    if not form.validate_on_submit() or decision not in ("confirm", "return"):
+        return _view(tasks.get_task(current_user, task_id), review_form=form, status=422)
+    try:
+        if decision == "confirm":
+            tasks.confirm_task(current_user, task_id, form.comment.data)
+            message = _("Completion has been confirmed.")
+        else:
+            tasks.return_task(current_user, task_id, form.comment.data)
+            message = _("The task has been returned for rework.")
+    except RuleViolation as e:
+        db.session.rollback()
+        _attach(form, e)
+        return _view(tasks.get_task(current_user, task_id), review_form=form, status=422)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("tasks.view", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/cancel")
+@login_required
+def cancel(task_id: int):
+    form = CancelForm()
+    if not form.validate_on_submit():
+        return _view(tasks.get_task(current_user, task_id), cancel_form=form, status=422)
+    tasks.cancel_task(current_user, task_id, form.reason.data)
+    db.session.commit()
+    flash(_("The task has been cancelled."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id))
+
+
+@bp.get("/tasks/<int:task_id>/evidence/<int:evidence_id>")
+@login_required
+def download(task_id: int, evidence_id: int):
+    task = tasks.get_task(current_user, task_id)
+    ev, path = evidence.get_for_download(current_user, task, evidence_id)
+    response = send_file(path, mimetype=ev.content_type, as_attachment=True,
+                         download_name=ev.original_name, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

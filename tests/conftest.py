@@ -1,0 +1,198 @@
+"""Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL schema
+truncated after each test), the app, a client, and factories for the model."""
+
+import os
+import shutil
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from app.extensions import db
+from config import TestConfig
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "Mat-khau-thu-2026"
+TODAY = date(2026, 6, 15)
+
+
+def _migrate(url: str) -> None:
+    from flask_migrate import upgrade
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database(tmp_path_factory):
+    """A migrated database: a template SQLite file, or a private PostgreSQL schema."""
+    if PG_URL:
+        schema = f"sauro_test_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in PG_URL else "?"
+        url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+        _migrate(url)
+        yield {"kind": "postgresql", "url": url, "schema": schema}
+        with admin.connect() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("db") / "template.db"
+        _migrate(f"sqlite:///{path}")
+        yield {"kind": "sqlite", "path": path}
+
+
+def database_url(database, tmp_path: Path) -> str:
+    if database["kind"] == "sqlite":
+        target = tmp_path / "test.db"
+        shutil.copyfile(database["path"], target)
+        return f"sqlite:///{target}"
+    return database["url"]
+
+
+def truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as c:
+        names = [t.name for t in db.metadata.sorted_tables]
+        c.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    url = database_url(database, tmp_path)
+    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
+                             UPLOAD_FOLDER=str(tmp_path / "uploads"), TODAY=TODAY)
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+    if database["kind"] == "postgresql":
+        truncate_all(url)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Factory:
+    """Builds units, users, plans and tasks through the services, committed."""
+
+    def __init__(self):
+        self.n = 0
+
+    def _next(self) -> int:
+        self.n += 1
+        return self.n
+
+    def unit(self, name=None, parent=None, code=None):
+        from app.services import units
+
+        n = self._next()
+        u = units.add_unit(code or f"U{n}", name or f"Đơn vị {n}", parent.code if parent else None)
+        db.session.commit()
+        return u
+
+    def user(self, unit, role="staff", name=None, username=None):
+        from app.services import users
+
+        n = self._next()
+        u = users.add_user(username or f"user{n}", name or f"Người dùng {n}", unit.code, role,
+                           PASSWORD, check_policy=False)
+        db.session.commit()
+        return u
+
+    def plan(self, unit, year=2026, kind="cchc", title=None):
+        from app.models import Plan
+
+        p = Plan(unit_id=unit.id, year=year, kind=kind, title=title or f"Kế hoạch CCHC năm {year}")
+        db.session.add(p)
+        db.session.commit()
+        return p
+
+    def task_input(self, lead_unit, assignee, leader, **kw):
+        from app.services.tasks import StepInput, TaskInput
+
+        data = dict(
+            title="Xây dựng bộ chỉ số đánh giá chất lượng hoạt động",
+            description="Xây dựng và ban hành bộ chỉ số áp dụng cho các sở, ngành.",
+            assignee_id=assignee.id if assignee else None,
+            lead_unit_id=lead_unit.id if lead_unit else None,
+            leader_id=leader.id if leader else None,
+            responsibility="Chịu trách nhiệm dự thảo và trình ban hành đúng hạn.",
+            steps=[StepInput("Dự thảo bộ chỉ số", date(2026, 3, 1)),
+                   StepInput("Lấy ý kiến các sở, ngành", date(2026, 4, 1))],
+            start_on=date(2026, 1, 15), due_on=date(2026, 6, 30),
+            output_product="Quyết định ban hành bộ chỉ số",
+            weight=Decimal(1),
+        )
+        data.update(kw)
+        return TaskInput(**data)
+
+    def task(self, plan, actor, lead_unit, assignee, leader, parent=None, **kw):
+        from app.services import tasks
+
+        t = tasks.create_task(actor, plan.id, self.task_input(lead_unit, assignee, leader, **kw),
+                              parent_id=parent.id if parent else None)
+        db.session.commit()
+        return t
+
+
+@pytest.fixture
+def make(app):
+    return Factory()
+
+
+@pytest.fixture
+def world(make):
+    """Two units under a province: in each a head, a deputy and two staff; one plan each."""
+    from types import SimpleNamespace
+
+    province = make.unit("UBND tỉnh Đắk Lắk", code="P66")
+    a = make.unit("Sở Nội vụ", parent=province, code="SNV")
+    b = make.unit("Sở Khoa học và Công nghệ", parent=province, code="SKHCN")
+    w = SimpleNamespace(province=province, a=a, b=b)
+    w.admin = make.user(province, "admin", "Quản Trị Viên", "admin")
+    w.assessor = make.user(province, "assessor", "Đánh Giá Viên", "assessor")
+    w.head = make.user(a, "head", "Trần Văn Hùng", "head_a")
+    w.deputy = make.user(a, "deputy", "Lê Thị Mai", "deputy_a")
+    w.staff = make.user(a, "staff", "Phạm Văn Đăng", "staff_a")
+    w.staff2 = make.user(a, "staff", "Ngô Thị Lan", "staff_a2")
+    w.head_b = make.user(b, "head", "Võ Văn Bình", "head_b")
+    w.deputy_b = make.user(b, "deputy", "Đỗ Thị Cúc", "deputy_b")
+    w.staff_b = make.user(b, "staff", "Hồ Văn Cường", "staff_b")
+    w.plan = make.plan(a)
+    w.plan_b = make.plan(b)
+    w.task = make.task(w.plan, w.head, a, w.staff, w.deputy)        # assigned to staff, deputy accountable
+    w.task2 = make.task(w.plan, w.head, a, w.staff2, w.head,
+                        title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực")
+    w.task_b = make.task(w.plan_b, w.head_b, b, w.staff_b, w.deputy_b)
+    return w
+
+
+def login(client, username, password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def as_user(client):
+    def _as(username):
+        client.post("/logout")
+        resp = login(client, username)
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return client
+    return _as
