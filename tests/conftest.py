@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from app import create_app
@@ -79,8 +80,20 @@ def app(database, tmp_path):
         truncate_all(url)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in its own app context and database session, as in
+    production; the test's own pending work is committed first so that the
+    request sees it (and, on SQLite, the test holds no write lock)."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def client(app):
+    app.test_client_class = IsolatedClient
     return app.test_client()
 
 
