@@ -37,6 +37,19 @@ class Config:
     DUE_SOON_DAYS = int(os.environ.get("DUE_SOON_DAYS", 3))
     PAGE_SIZE = 50
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"
+    # Overdue engine (DESIGN.md section 6): every number is a setting.
+    SWEEP_INTERVAL_MINUTES = int(os.environ.get("SWEEP_INTERVAL_MINUTES", 10))
+    DUE_REMINDER_OFFSETS = tuple(int(x) for x in os.environ.get("DUE_REMINDER_OFFSETS", "7,3,1,0").split(","))
+    OVERDUE_REPEAT_DAYS = int(os.environ.get("OVERDUE_REPEAT_DAYS", 7))
+    OVERDUE_ESCALATE_DAYS = int(os.environ.get("OVERDUE_ESCALATE_DAYS", 14))
+    MAX_EXTENSIONS = int(os.environ.get("MAX_EXTENSIONS", 2))
+    DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", 7))
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_SENDER = os.environ.get("MAIL_SENDER", "sauro@localhost")
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     MAIL_SERVER = os.environ.get("MAIL_SERVER")
 
 

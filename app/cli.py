@@ -74,9 +74,55 @@ def users_add(username: str, full_name: str, unit_code: str, role: str, email: s
     click.echo(f"Đã thêm người dùng {user.username} ({user.role})")
 
 
+overdue_cli = AppGroup("overdue", help="The overdue engine.")
+scheduler_cli = AppGroup("scheduler", help="The background scheduler.")
+
+
+@overdue_cli.command("sweep")
+@click.option("--today", "today_text", default=None, metavar="YYYY-MM-DD",
+              help="Judge as of this date (default: today in Asia/Ho_Chi_Minh).")
+def overdue_sweep(today_text: str | None) -> None:
+    """Flag overdue tasks and send due reminders once, now."""
+    from datetime import date
+
+    from . import local_today
+    from .services import mail, overdue
+
+    if today_text:
+        try:
+            today = date.fromisoformat(today_text)
+        except ValueError:
+            _fail(f"ngày không hợp lệ, cần dạng YYYY-MM-DD / not a date (YYYY-MM-DD): {today_text}")
+    else:
+        today = local_today()
+    result = overdue.sweep(today)
+    db.session.commit()
+    sent = mail.send_pending()
+    db.session.commit()
+    click.echo(f"Ngày {today:%d/%m/%Y}: gắn cờ quá hạn {result.flagged} nhiệm vụ; "
+               f"gửi {result.due_soon} nhắc sắp đến hạn, {result.overdue} thông báo quá hạn, "
+               f"{result.escalated} báo cáo vượt cấp; {sent} email.")
+    click.echo(f"As of {today.isoformat()}: flagged {result.flagged}; sent due_soon={result.due_soon} "
+               f"overdue={result.overdue} escalated={result.escalated} emails={sent}; "
+               f"{result.statements} SQL statements.")
+
+
+@scheduler_cli.command("run")
+def scheduler_run() -> None:
+    """Run the scheduler in this process only (production: one such process)."""
+    from flask import current_app
+
+    from .scheduler import run_blocking
+
+    click.echo("Bộ lập lịch đang chạy / scheduler running (Ctrl+C to stop)")
+    run_blocking(current_app._get_current_object())
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(units_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(overdue_cli)
+    app.cli.add_command(scheduler_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")

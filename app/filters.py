@@ -69,6 +69,59 @@ ACTION_LABELS = {
 }
 
 
+FIELD_LABELS = {
+    "title": _l("Task"),
+    "description": _l("Description"),
+    "assignee_id": _l("Responsible person"),
+    "lead_unit_id": _l("Lead unit"),
+    "coordinators": _l("Coordinating units"),
+    "leader_id": _l("Accountable leader"),
+    "responsibility": _l("What the person answers for"),
+    "steps": _l("Process steps"),
+    "start_on": _l("Start date"),
+    "due_on": _l("Due date"),
+    "output_product": _l("Expected output product"),
+    "indicator_name": _l("Indicator"),
+    "indicator_unit": _l("Unit of measure"),
+    "indicator_target": _l("Target value"),
+    "indicator_actual": _l("Actual indicator value"),
+    "field_id": _l("Field"),
+    "weight": _l("Weight"),
+    "progress": _l("Progress"),
+    "status": _l("Status"),
+    "submitted_on": _l("Submitted on"),
+    "completed_on": _l("Completed on"),
+    "is_done": _l("Done"),
+    "step": _l("Step"),
+    "file": _l("File"),
+}
+_ID_KINDS = {"assignee_id": "user", "leader_id": "user", "lead_unit_id": "unit",
+             "coordinators": "unit", "field_id": "field"}
+
+
+def history_value(key: str, value, names: dict) -> str:
+    """One side of a history change, as a person reads it."""
+    if value is None or value == "" or value == []:
+        return "—"
+    kind = _ID_KINDS.get(key)
+    if kind:
+        values = value if isinstance(value, list) else [value]
+        return "; ".join(names.get(kind, {}).get(v, f"#{v}") for v in values)
+    if key == "status":
+        return str(LIFECYCLE_LABELS.get(value, value))
+    if key in ("start_on", "due_on", "submitted_on", "completed_on") and isinstance(value, str):
+        try:
+            return date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    if key == "steps" and isinstance(value, list):
+        return "; ".join(f"{i}. {s[0]}" + (f" ({date.fromisoformat(s[1]).strftime('%d/%m/%Y')})"
+                                            if s[1] else "") for i, s in enumerate(value, 1))
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return str(value)
+
+
 def vndate(value) -> str:
     if value is None or value == "":
         return ""
@@ -110,5 +163,7 @@ def register(app) -> None:
             "ROLE_LABELS": ROLE_LABELS,
             "ACTION_LABELS": ACTION_LABELS,
             "CLEAR_LABELS": CLEAR_LABELS,
+            "FIELD_LABELS": FIELD_LABELS,
+            "history_value": history_value,
             "locale": str(get_locale()),
         }

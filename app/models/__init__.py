@@ -1,12 +1,14 @@
 """Database models, one module per area."""
 
 from .audit import AuditLog, LoginFailure
+from .extension import Extension, ExtensionStatus
+from .notification import JobRun, Notification
 from .plan import Field, Plan, PlanKind, PlanStatus
 from .task import Evidence, ProcessStep, ProgressUpdate, Task, task_coordinators
 from .unit import Unit
 from .user import Role, User
 
 __all__ = [
-    "AuditLog", "Evidence", "Field", "LoginFailure", "Plan", "PlanKind", "PlanStatus",
+    "AuditLog", "Evidence", "Extension", "ExtensionStatus", "JobRun", "Notification", "Field", "LoginFailure", "Plan", "PlanKind", "PlanStatus",
     "ProcessStep", "ProgressUpdate", "Role", "Task", "Unit", "User", "task_coordinators",
 ]

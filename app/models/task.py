@@ -72,6 +72,8 @@ class Task(db.Model):
     # so the plan page can count clear tasks without loading them.
     is_clear: Mapped[bool] = mapped_column(default=False)
     overdue_flagged_at: Mapped[datetime | None]
+    # Approved extensions so far (scoring reports it beside each score).
+    extension_count: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

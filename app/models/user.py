@@ -47,6 +47,8 @@ class User(db.Model):
     # session cookie (logout, password change, disable, role change).
     session_token: Mapped[str] = mapped_column(String(64), unique=True)
     locale: Mapped[str | None] = mapped_column(String(8))
+    # Email: one message per notification, or one daily digest.
+    email_digest: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 

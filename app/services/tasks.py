@@ -578,3 +578,32 @@ def filter_options(actor: User) -> FilterOptions:
                                 .order_by(User.name_sort).limit(1000)).all()
     leaders = [p for p in people if p.role in LEADER_ROLES]
     return FilterOptions(plans, units, fields, people, leaders)
+
+
+def history_names(rows: list[AuditLog]) -> dict[str, dict[int, str]]:
+    """Names for the ids that history rows mention (people, units, fields), in three queries."""
+    from ..models import Field
+
+    wanted: dict[str, set[int]] = {"user": set(), "unit": set(), "field": set()}
+    kinds = {"assignee_id": "user", "leader_id": "user", "lead_unit_id": "unit",
+             "coordinators": "unit", "field_id": "field"}
+    for row in rows:
+        for key, pair in json.loads(row.changes).items():
+            kind = kinds.get(key)
+            if kind is None:
+                continue
+            for value in pair:
+                for v in (value if isinstance(value, list) else [value]):
+                    if isinstance(v, int):
+                        wanted[kind].add(v)
+    out: dict[str, dict[int, str]] = {"user": {}, "unit": {}, "field": {}}
+    if wanted["user"]:
+        out["user"] = dict(db.session.execute(select(User.id, User.full_name)
+                                              .where(User.id.in_(wanted["user"]))).all())
+    if wanted["unit"]:
+        out["unit"] = dict(db.session.execute(select(Unit.id, Unit.name)
+                                              .where(Unit.id.in_(wanted["unit"]))).all())
+    if wanted["field"]:
+        out["field"] = dict(db.session.execute(select(Field.id, Field.name)
+                                               .where(Field.id.in_(wanted["field"]))).all())
+    return out

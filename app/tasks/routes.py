@@ -193,9 +193,10 @@ def view(task_id: int):
 
 def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_form=None, status=200):
     today = local_today()
+    rows = tasks.history(task)
     return render_template(
         "tasks/view.html", task=task, today=today, clears=task.six_clears(),
-        history=tasks.history(task), updates=tasks.progress_updates(task),
+        history=rows, names=tasks.history_names(rows), updates=tasks.progress_updates(task),
         children=tasks.children(task),
         can_manage=access.can_manage_task(current_user, task),
         can_report=access.can_report(current_user, task),

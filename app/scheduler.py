@@ -1,0 +1,76 @@
+"""APScheduler: started only by init_scheduler(app), never at import, never in the
+debug reloader's parent, off in tests. Jobs run in Asia/Ho_Chi_Minh time."""
+
+import logging
+import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+
+def _tick(now: datetime, minutes: int) -> str:
+    """The tick a moment belongs to: the scheduled slot, the same in every process."""
+    slot = (now.hour * 60 + now.minute) // minutes * minutes
+    return f"{now:%Y-%m-%d}T{slot // 60:02d}:{slot % 60:02d}"
+
+
+def sweep_job(app: Flask) -> None:
+    """One tick: the overdue sweep (once across processes), then pending mail."""
+    from .extensions import db
+    from .services import mail, overdue
+
+    with app.app_context():
+        tz = ZoneInfo(app.config["APP_TIMEZONE"])
+        now = datetime.now(tz)
+        try:
+            result = overdue.run_tick("sweep", _tick(now, app.config["SWEEP_INTERVAL_MINUTES"]), now.date())
+            if result is not None:
+                log.info("overdue sweep %s", result)
+            sent = mail.send_pending(digest=False)
+            if now.hour == app.config["DIGEST_HOUR"]:
+                sent += mail.send_pending(digest=True)
+            db.session.commit()
+            if sent:
+                log.info("sent %s emails", sent)
+        except Exception:  # a failing tick must not kill the scheduler thread
+            db.session.rollback()
+            log.exception("scheduler tick failed")
+        finally:
+            db.session.remove()
+
+
+def _add_jobs(scheduler, app: Flask) -> None:
+    scheduler.add_job(sweep_job, "interval", args=[app], id="overdue-sweep",
+                      minutes=app.config["SWEEP_INTERVAL_MINUTES"], next_run_time=datetime.now(
+                          ZoneInfo(app.config["APP_TIMEZONE"])),
+                      coalesce=True, max_instances=1, misfire_grace_time=300, replace_existing=True)
+
+
+def init_scheduler(app: Flask) -> BackgroundScheduler | None:
+    """Start the in-process scheduler when SCHEDULER_ENABLED is set (not in tests,
+    not in the reloader's watching parent). Several processes may all run it: the
+    job ledger lets exactly one of them do each tick."""
+    if not app.config.get("SCHEDULER_ENABLED") or app.testing:
+        return None
+    if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
+        return None  # the reloader's parent only watches files
+    if "sauro_scheduler" in app.extensions:
+        return app.extensions["sauro_scheduler"]
+    scheduler = BackgroundScheduler(timezone=ZoneInfo(app.config["APP_TIMEZONE"]), daemon=True)
+    _add_jobs(scheduler, app)
+    scheduler.start()
+    app.extensions["sauro_scheduler"] = scheduler
+    log.info("scheduler started in process %s", os.getpid())
+    return scheduler
+
+
+def run_blocking(app: Flask) -> None:
+    """`flask scheduler run`: a dedicated scheduler process (recommended in production)."""
+    scheduler = BlockingScheduler(timezone=ZoneInfo(app.config["APP_TIMEZONE"]))
+    _add_jobs(scheduler, app)
+    scheduler.start()

@@ -1,0 +1,102 @@
+"""Email for notifications: one message each, or a daily digest; retried while the server is down."""
+
+import smtplib
+from collections import defaultdict
+from datetime import timedelta
+from email.message import EmailMessage
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Notification, User
+from ..models.base import utcnow
+from .notifications import text_of
+
+MAX_ATTEMPTS = 20
+BATCH = 500
+
+
+def _pending(digest: bool) -> list[Notification]:
+    since = utcnow() - timedelta(days=7)
+    return db.session.scalars(
+        select(Notification).join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), Notification.email_attempts < MAX_ATTEMPTS,
+               Notification.created_at >= since, User.email.is_not(None), User.is_active,
+               User.email_digest.is_(digest))
+        .options(selectinload(Notification.task))
+        .order_by(Notification.user_id, Notification.id).limit(BATCH)).all()
+
+
+def _connect() -> smtplib.SMTP:
+    cfg = current_app.config
+    smtp = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10)
+    if cfg.get("MAIL_USE_TLS"):
+        smtp.starttls()
+    if cfg.get("MAIL_USERNAME"):
+        smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD") or "")
+    return smtp
+
+
+def _message(to: str, subject: str, body: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_SENDER"]
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg.set_content(body)
+    return msg
+
+
+def send_pending(digest: bool = False) -> int:
+    """Send what is waiting; on a mail server failure, count the attempt and stop
+    (the next run retries). Returns the number of messages sent. Flushes only."""
+    if not current_app.config.get("MAIL_SERVER"):
+        return 0
+    items = _pending(digest)
+    if not items:
+        return 0
+    users = {u.id: u for u in db.session.scalars(select(User).where(
+        User.id.in_({n.user_id for n in items})))}
+    base = current_app.config["BASE_URL"].rstrip("/")
+    by_user: dict[int, list[Notification]] = defaultdict(list)
+    for n in items:
+        by_user[n.user_id].append(n)
+    sent = 0
+    with force_locale("vi"):
+        try:
+            smtp = _connect()
+        except (OSError, smtplib.SMTPException):
+            for n in items:
+                n.email_attempts += 1
+            return 0
+        try:
+            for uid, notes in by_user.items():
+                user = users[uid]
+                lines = [f"- {text_of(n)}\n  {base}/tasks/{n.task_id}" if n.task_id else f"- {text_of(n)}"
+                         for n in notes]
+                if digest:
+                    batches = [(notes, _("Sáu Rõ: %(n)s new notifications", n=len(notes)),
+                                "\n".join(lines))]
+                else:
+                    batches = [([n], "Sáu Rõ: " + text_of(n), line) for n, line in zip(notes, lines, strict=True)]
+                for group, subject, body in batches:
+                    greeting = _("Dear %(name)s,", name=user.full_name)
+                    try:
+                        smtp.send_message(_message(user.email, subject, f"{greeting}\n\n{body}\n"))
+                    except (OSError, smtplib.SMTPException):
+                        for n in group:
+                            n.email_attempts += 1
+                        return sent
+                    now = utcnow()
+                    for n in group:
+                        n.emailed_at = now
+                    sent += 1
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+    return sent

@@ -1,0 +1,63 @@
+"""Notification texts, the bell count and the notifications page."""
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Notification, User
+from ..models.base import utcnow
+
+
+def text_of(n: Notification) -> str:
+    """The message in the current language (written at display time, not stored)."""
+    title = n.task.title if n.task is not None else ""
+    due = n.about_on.strftime("%d/%m/%Y") if n.about_on else ""
+    if n.kind == "due_soon":
+        if n.days == 0:
+            return _("Due today (%(date)s): %(title)s", date=due, title=title)
+        return _("Due within %(n)s days (%(date)s): %(title)s", n=n.days, date=due, title=title)
+    if n.kind == "overdue":
+        return _("Overdue by %(n)s days (due %(date)s): %(title)s", n=n.days, date=due, title=title)
+    if n.kind == "escalation":
+        return _("Escalated: %(n)s days overdue in a unit under you (due %(date)s): %(title)s",
+                 n=n.days, date=due, title=title)
+    if n.kind == "assigned":
+        return _("You are responsible for a new task: %(title)s", title=title)
+    if n.kind == "submitted":
+        return _("Submitted for your confirmation: %(title)s", title=title)
+    if n.kind == "confirmed":
+        return _("Completion confirmed: %(title)s", title=title)
+    if n.kind == "returned":
+        return _("Returned for rework: %(title)s", title=title)
+    if n.kind == "extension_requested":
+        return _("Extension requested to %(date)s: %(title)s", date=due, title=title)
+    if n.kind == "extension_approved":
+        return _("Extension approved, new due date %(date)s: %(title)s", date=due, title=title)
+    if n.kind == "extension_refused":
+        return _("Extension refused: %(title)s", title=title)
+    return title
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+
+
+def recent(user: User, page: int = 1, per_page: int = 50) -> tuple[list[Notification], int]:
+    total = db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.user_id == user.id)) or 0
+    rows = db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                              .options(selectinload(Notification.task))
+                              .order_by(Notification.id.desc())
+                              .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
+    return rows, total
+
+
+def mark_read(user: User, notification_id: int | None = None) -> int:
+    """Mark one (or all) of the user's notifications read."""
+    stmt = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    return db.session.execute(stmt.values(read_at=utcnow())
+                              .execution_options(synchronize_session=False)).rowcount or 0
