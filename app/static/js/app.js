@@ -1,8 +1,10 @@
 // Sáu Rõ: process steps in the task form (add, remove, reorder), no inline script (CSP).
 (function () {
   "use strict";
+  // Only the task form has both; the task page's "#steps" is a heading (link target).
   var list = document.getElementById("steps");
-  if (!list) return;
+  var addStep = document.getElementById("add-step");
+  if (!list || !addStep) return;
 
   function renumber() {
     var rows = list.querySelectorAll(".step-row");
@@ -38,7 +40,7 @@
     renumber();
   });
 
-  document.getElementById("add-step").addEventListener("click", function () {
+  addStep.addEventListener("click", function () {
     var rows = list.querySelectorAll(".step-row");
     if (rows.length >= 30) return;
     var clone = rows[rows.length - 1].cloneNode(true);

@@ -6,9 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import PHONE, assert_no_horizontal_overflow, shot
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.helpers import PHONE, assert_no_horizontal_overflow, login, shot
 
 
 @pytest.mark.e2e
@@ -18,8 +16,6 @@ def test_head_reviews_plan_and_is_refused_issuing_it(open_page, live):
     page.goto(live.url + "/")
     expect(page).to_have_url(re.compile(r"/login"))
     shot(page, "01-login")
-
-    from .conftest import login
 
     login(page, live, "head_a")
     expect(page.locator("h1")).to_contain_text("Trần Văn Hùng")
@@ -87,8 +83,8 @@ def test_head_reviews_plan_and_is_refused_issuing_it(open_page, live):
     expect(page.locator("#issue-plan")).to_be_visible()
     shot(page, "04-plan-issue-refused")
 
-    from app.models import Plan
     from app.extensions import db
+    from app.models import Plan
 
     assert live.query(lambda: db.session.get(Plan, ids.plan).status) == "draft"
 
