@@ -57,6 +57,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     from .admin.routes import bp as admin_bp
     from .auth.routes import bp as auth_bp
     from .dashboard.routes import bp as dashboard_bp
+    from .notifications.routes import bp as notifications_bp
     from .plans.routes import bp as plans_bp
     from .tasks.routes import bp as tasks_bp
 
@@ -65,6 +66,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.register_blueprint(plans_bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(notifications_bp)
     errors.register(app)
     filters.register(app)
 

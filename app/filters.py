@@ -66,6 +66,9 @@ ACTION_LABELS = {
     "step.done": _l("ticked a process step"),
     "step.undone": _l("unticked a process step"),
     "evidence.add": _l("attached evidence"),
+    "extension.request": _l("requested a deadline extension"),
+    "extension.approve": _l("approved a deadline extension"),
+    "extension.refuse": _l("refused a deadline extension"),
 }
 
 
@@ -94,6 +97,8 @@ FIELD_LABELS = {
     "is_done": _l("Done"),
     "step": _l("Step"),
     "file": _l("File"),
+    "proposed_due_on": _l("Proposed due date"),
+    "extension_count": _l("Extensions granted"),
 }
 _ID_KINDS = {"assignee_id": "user", "leader_id": "user", "lead_unit_id": "unit",
              "coordinators": "unit", "field_id": "field"}
@@ -109,7 +114,8 @@ def history_value(key: str, value, names: dict) -> str:
         return "; ".join(names.get(kind, {}).get(v, f"#{v}") for v in values)
     if key == "status":
         return str(LIFECYCLE_LABELS.get(value, value))
-    if key in ("start_on", "due_on", "submitted_on", "completed_on") and isinstance(value, str):
+    if key in ("start_on", "due_on", "submitted_on", "completed_on",
+               "proposed_due_on") and isinstance(value, str):
         try:
             return date.fromisoformat(value).strftime("%d/%m/%Y")
         except ValueError:

@@ -1,10 +1,13 @@
-"""The home page."""
+"""The home page and the overdue list (with its Excel export)."""
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import get_locale
 from flask_login import current_user, login_required
 
 from .. import local_today
-from ..services import dashboard
+from ..services import dashboard, tasks
+from ..services.overdue_list import OverdueFilter, build_overdue_list, overdue_xlsx
+from ..services.xlsx import XLSX_MIMETYPE
 
 bp = Blueprint("dashboard", __name__)
 
@@ -14,4 +17,42 @@ bp = Blueprint("dashboard", __name__)
 def index():
     today = local_today()
     data = dashboard.build(current_user, today, current_app.config["DUE_SOON_DAYS"])
-    return render_template("dashboard/index.html", d=data, today=today)
+    return render_template("dashboard/index.html", d=data, today=today,
+                           timeliness_order=[t.value for t in dashboard.TIMELINESS_ORDER])
+
+
+def _int_arg(name: str) -> int | None:
+    try:
+        value = int(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return value if 0 < value < 2**31 else None
+
+
+def _overdue_filter() -> OverdueFilter:
+    return OverdueFilter(unit_id=_int_arg("unit"), field_id=_int_arg("field"),
+                         plan_id=_int_arg("plan"))
+
+
+@bp.get("/overdue")
+@login_required
+def overdue():
+    f = _overdue_filter()
+    today = local_today()
+    result = build_overdue_list(current_user, f, today, current_app.config["DUE_SOON_DAYS"])
+    return render_template("dashboard/overdue.html", result=result, f=f, today=today,
+                           options=tasks.filter_options(current_user))
+
+
+@bp.get("/overdue.xlsx")
+@login_required
+def overdue_export():
+    f = _overdue_filter()
+    today = local_today()
+    result = build_overdue_list(current_user, f, today, current_app.config["DUE_SOON_DAYS"])
+    body = overdue_xlsx(result, str(get_locale()))
+    name = f"{'overdue' if str(get_locale()) == 'en' else 'qua-han'}-{today:%Y-%m-%d}.xlsx"
+    return Response(body, mimetype=XLSX_MIMETYPE, headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "no-store",
+    })

@@ -33,5 +33,6 @@ class Extension(db.Model):
     decided_at: Mapped[datetime | None]
     decision_comment: Mapped[str] = mapped_column(Text, default="")
 
+    task: Mapped["Task"] = relationship(lazy="raise")  # noqa: F821
     requested_by: Mapped["User"] = relationship(foreign_keys=[requested_by_id], lazy="raise")  # noqa: F821
     decided_by: Mapped["User | None"] = relationship(foreign_keys=[decided_by_id], lazy="raise")  # noqa: F821

@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Notification, User
 from ..models.base import utcnow
+from .errors import NotFound
 
 
 def text_of(n: Notification) -> str:
@@ -61,3 +62,17 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
         stmt = stmt.where(Notification.id == notification_id)
     return db.session.execute(stmt.values(read_at=utcnow())
                               .execution_options(synchronize_session=False)).rowcount or 0
+
+
+def mark_one_read(user: User, notification_id: int) -> None:
+    """Mark one of the user's notifications read; someone else's answers NotFound."""
+    owner = db.session.scalar(select(Notification.user_id).where(Notification.id == notification_id))
+    if owner is None or owner != user.id:
+        raise NotFound()
+    mark_read(user, notification_id)
+
+
+def set_email_digest(user: User, on: bool) -> None:
+    """One daily email digest (on) or one email per notification (off)."""
+    user.email_digest = bool(on)
+    db.session.flush()

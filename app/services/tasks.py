@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import AuditLog, Plan, PlanStatus, ProcessStep, ProgressUpdate, Task, Unit, User
 from ..models.base import utcnow
 from ..models.user import LEADER_ROLES, Role
-from . import access, audit
+from . import access, audit, overdue
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
 
 MAX_STEPS = 30
@@ -213,6 +213,13 @@ def refresh_clear(task: Task) -> None:
     loaded.is_clear = loaded.six_clears().ok
 
 
+def _tell(actor: User, user_id: int | None, kind: str, task: Task) -> None:
+    """An event notification to one person (never to the one who acted); the task's
+    version, moved by every change, keeps each event's key unique."""
+    if user_id and user_id != actor.id:
+        overdue.notify([user_id], kind, task.id, f"{kind}:{task.id}:v{task.version}")
+
+
 def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | None = None) -> Task:
     """Add a task (or a sub-task under `parent_id`) to a plan."""
     plan = get_plan(actor, plan_id)
@@ -237,6 +244,7 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     db.session.flush()
     audit.record(actor.id, "task.create", "task", task.id, audit.diff({}, _snapshot(task)),
                  task_id=task.id)
+    _tell(actor, task.assignee_id, "assigned", task)
     refresh_clear(task)
     return task
 
@@ -255,11 +263,17 @@ def update_task(actor: User, task_id: int, data: TaskInput, expected_version: in
     rows = _validate(actor, task.plan, data, parent)
     before = _snapshot(task)
     _apply(task, data, rows)
-    db.session.flush()
     changes = audit.diff(before, _snapshot(task))
+    if changes:
+        # Steps and coordinators live in other tables: touch the row so that the
+        # version moves whatever changed, and a second editor gets a Conflict.
+        task.updated_at = utcnow()
+    db.session.flush()
     if changes:
         changes["version"] = [expected_version, task.version]
         audit.record(actor.id, "task.update", "task", task.id, changes, task_id=task.id)
+    if task.assignee_id != before["assignee_id"]:
+        _tell(actor, task.assignee_id, "assigned", task)
     refresh_clear(task)
     return task
 
@@ -345,6 +359,7 @@ def submit_task(actor: User, task_id: int, note: str, today: date) -> Task:
     audit.record(actor.id, "task.submit", "task", task.id,
                  audit.diff(before, {"status": task.status, "submitted_on": task.submitted_on}),
                  comment=(note or "").strip(), task_id=task.id)
+    _tell(actor, task.leader_id, "submitted", task)
     return task
 
 
@@ -364,6 +379,7 @@ def confirm_task(actor: User, task_id: int, comment: str) -> Task:
                  audit.diff(before, {"status": task.status, "completed_on": task.completed_on,
                                      "progress": task.progress}),
                  comment=(comment or "").strip(), task_id=task.id)
+    _tell(actor, task.assignee_id, "confirmed", task)
     return task
 
 
@@ -383,6 +399,7 @@ def return_task(actor: User, task_id: int, comment: str) -> Task:
     audit.record(actor.id, "task.return", "task", task.id,
                  audit.diff(before, {"status": task.status, "submitted_on": None}),
                  comment=comment.strip(), task_id=task.id)
+    _tell(actor, task.assignee_id, "returned", task)
     return task
 
 
@@ -460,8 +477,10 @@ class TaskFilter:
 
 
 SORTS = {
-    "due": (Task.due_on.asc(), Task.id.asc()),
-    "-due": (Task.due_on.desc(), Task.id.desc()),
+    # Undated tasks last either way, on every database (SQLite and PostgreSQL
+    # put NULLs at opposite ends by default).
+    "due": (Task.due_on.asc().nulls_last(), Task.id.asc()),
+    "-due": (Task.due_on.desc().nulls_last(), Task.id.desc()),
     "title": (Task.title_folded.asc(), Task.id.asc()),
     "stt": (Task.plan_id.asc(), Task.order_key.asc()),
     "progress": (Task.progress.asc(), Task.id.asc()),

@@ -69,3 +69,21 @@ class ReviewForm(FlaskForm):
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(_l("Give the reason for cancelling.")),
                                                      Length(max=2000, message=_l("At most 2,000 characters."))])
+
+
+class ExtensionRequestForm(FlaskForm):
+    """Asking to move the due date; the rules on the date live in the service."""
+
+    # Ids apart from the names: the page also shows the cancel form's "reason".
+    proposed_due_on = VNDateField(_l("Proposed due date"), id="extension-proposed_due_on",
+                                  validators=[InputRequired(_l("Enter the proposed due date."))])
+    reason = TextAreaField(_l("Reason for the extension"), id="extension-reason",
+                           validators=[DataRequired(_l("Give the reason for the extension.")),
+                                       Length(max=2000, message=_l("At most 2,000 characters."))])
+
+
+class ExtensionDecisionForm(FlaskForm):
+    """Approve or refuse a pending request (the buttons carry `decision`)."""
+
+    comment = TextAreaField(_l("Comment"), id="extension-comment",
+                            validators=[Length(max=5000, message=_l("At most 5,000 characters."))])

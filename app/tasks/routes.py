@@ -7,10 +7,11 @@ from flask_login import current_user, login_required
 from .. import local_today
 from ..extensions import db
 from ..formfields import parse_date
-from ..services import access, evidence, tasks
+from ..services import access, evidence, extensions, tasks
 from ..services.errors import Conflict, RuleViolation
 from ..services.tasks import StepInput, TaskFilter, TaskInput
-from .forms import CancelForm, NoteForm, ProgressForm, ReviewForm, TaskForm
+from .forms import (CancelForm, ExtensionDecisionForm, ExtensionRequestForm, NoteForm, ProgressForm,
+                    ReviewForm, TaskForm)
 
 bp = Blueprint("tasks", __name__)
 
@@ -191,7 +192,8 @@ def view(task_id: int):
     return _view(task)
 
 
-def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_form=None, status=200):
+def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_form=None, status=200,
+          extension_form=None, decision_form=None):
     today = local_today()
     rows = tasks.history(task)
     return render_template(
@@ -204,6 +206,7 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         progress_form=progress_form or ProgressForm(percent=task.progress),
         review_form=review_form or ReviewForm(), cancel_form=cancel_form or CancelForm(),
         submit_form=submit_form or NoteForm(),
+        **_extension_context(task, today, extension_form, decision_form),
         due_soon_days=current_app.config["DUE_SOON_DAYS"]), status
 
 
@@ -296,3 +299,68 @@ def download(task_id: int, evidence_id: int):
                          download_name=ev.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---- extensions (gia hạn) ------------------------------------------------------
+
+def _extension_context(task, today, extension_form=None, decision_form=None) -> dict:
+    """What the task page's extension section shows: every request, the pending one, and
+    why the responsible person cannot ask now (None when they can)."""
+    rows = extensions.list_for_task(task)
+    pending = next((e for e in rows if e.status == "pending"), None)
+    return {
+        "task_extensions": rows,
+        "pending_extension": pending,
+        "extension_blocker": extensions.request_blocker(task, today, pending is not None),
+        "max_extensions": extensions.max_extensions(),
+        "extension_form": extension_form or ExtensionRequestForm(),
+        "decision_form": decision_form or ExtensionDecisionForm(),
+    }
+
+
+@bp.post("/tasks/<int:task_id>/extensions")
+@login_required
+def request_extension(task_id: int):
+    task = tasks.get_task(current_user, task_id)
+    if not access.can_report(current_user, task):
+        abort(403)
+    form = ExtensionRequestForm()
+    if not form.validate_on_submit():
+        return _view(task, extension_form=form, status=422)
+    try:
+        extensions.request_extension(current_user, task.id, form.proposed_due_on.data,
+                                     form.reason.data, local_today())
+    except RuleViolation as e:
+        db.session.rollback()
+        _attach(form, e)
+        return _view(tasks.get_task(current_user, task_id), extension_form=form, status=422)
+    db.session.commit()
+    flash(_("The extension request has been sent to the accountable leader."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id) + "#extensions")
+
+
+@bp.post("/tasks/<int:task_id>/extensions/<int:ext_id>/decision")
+@login_required
+def decide_extension(task_id: int, ext_id: int):
+    task = tasks.get_task(current_user, task_id)
+    if not access.can_review(current_user, task):
+        abort(403)
+    form = ExtensionDecisionForm()
+    decision = request.form.get("decision")
+    if not form.validate_on_submit() or decision not in ("approve", "refuse"):
+        if decision not in ("approve", "refuse"):
+            form.form_errors.append(_("Choose to approve or to refuse the request."))
+        return _view(task, decision_form=form, status=422)
+    try:
+        extensions.decide_extension(current_user, ext_id, decision == "approve", form.comment.data,
+                                    task_id=task.id)
+    except RuleViolation as e:
+        db.session.rollback()
+        _attach(form, e)
+        return _view(tasks.get_task(current_user, task_id), decision_form=form, status=422)
+    db.session.commit()
+    if decision == "approve":
+        flash(_("The extension has been approved; the due date has moved."), "success")
+    else:
+        flash(_("The extension has been refused."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id) + "#extensions")

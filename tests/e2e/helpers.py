@@ -130,6 +130,7 @@ def shot(page, name: str) -> None:
     """Save a full-page PNG to docs/screenshots/ when SAURO_SCREENSHOTS=1."""
     if os.environ.get("SAURO_SCREENSHOTS") == "1":
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        page.mouse.move(0, 0)   # no hover effect left over from the last click
         page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=True)
 
 

@@ -118,12 +118,17 @@ def test_head_creates_task_with_steps_edits_and_breaks_it_down(open_page, live):
     expect(main).to_contain_text("Phạm Văn Đăng")              # responsible person
     expect(main).to_contain_text("01/02/2026")
 
+    from sqlalchemy import select
+
     from app.extensions import db
     from app.models import Task
+    from app.models.task import ProcessStep
 
     def step_ids():
-        t = db.session.get(Task, task_id)
-        return {s.title: s.id for s in t.steps}, [s.title for s in t.steps], t.is_clear
+        rows = db.session.scalars(select(ProcessStep).where(ProcessStep.task_id == task_id)
+                                  .order_by(ProcessStep.position)).all()
+        return ({s.title: s.id for s in rows}, [s.title for s in rows],
+                db.session.get(Task, task_id).is_clear)
 
     before, order, is_clear = live.query(step_ids)
     assert order == expected and is_clear

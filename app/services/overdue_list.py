@@ -1,0 +1,172 @@
+"""The overdue list: overdue and due-soon tasks, grouped by accountable leader and
+responsible person; one function feeds both the page and the Excel export."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, select
+from sqlalchemy.orm import aliased, selectinload
+
+from ..domain.status import OPEN_STATUSES, Timeliness
+from ..extensions import db
+from ..models import Role, Task, Unit, User
+from . import access
+from .dashboard import role_scope
+
+# A province-wide list can run to thousands of rows; past this many the page asks
+# for a filter (the export holds exactly the rows shown, so it stops here too).
+MAX_ROWS = 2000
+
+
+@dataclass
+class OverdueFilter:
+    unit_id: int | None = None
+    field_id: int | None = None
+    plan_id: int | None = None
+
+    def args(self) -> dict:
+        """The query string that gives this filter (for links and the export)."""
+        return {k: v for k, v in (("unit", self.unit_id), ("field", self.field_id),
+                                  ("plan", self.plan_id)) if v}
+
+
+@dataclass
+class OverdueRow:
+    n: int  # STT: the row's number on the page and in the export
+    task: Task
+    timeliness: str  # Timeliness.OVERDUE or Timeliness.DUE_SOON
+    days_overdue: int  # > 0 when overdue
+    days_left: int  # >= 0 when due soon (0: due today)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.timeliness == Timeliness.OVERDUE
+
+
+@dataclass
+class PersonGroup:
+    person: User | None
+    rows: list[OverdueRow] = field(default_factory=list)
+
+
+@dataclass
+class LeaderGroup:
+    leader: User | None
+    people: list[PersonGroup] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> int:
+        return sum(r.is_overdue for p in self.people for r in p.rows)
+
+    @property
+    def due_soon(self) -> int:
+        return sum(not r.is_overdue for p in self.people for r in p.rows)
+
+
+@dataclass
+class OverdueList:
+    groups: list[LeaderGroup]
+    rows: list[OverdueRow]
+    truncated: bool
+    today: date
+    due_soon_days: int
+
+    @property
+    def overdue(self) -> int:
+        return sum(r.is_overdue for r in self.rows)
+
+    @property
+    def due_soon(self) -> int:
+        return len(self.rows) - self.overdue
+
+
+def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
+                       max_rows: int = MAX_ROWS) -> OverdueList:
+    """Open tasks of the actor's scope that are overdue or due within `due_soon_days`,
+    ordered by accountable leader (the head first, then by name; none last), then by
+    responsible person (by name; none last), then by due date: the most overdue first,
+    then the due-soon ones, nearest first. One query for the rows, three for the people
+    and units they show."""
+    conds = [role_scope(actor), Task.status.in_([s.value for s in OPEN_STATUSES]),
+             Task.due_on.is_not(None), Task.due_on <= today + timedelta(days=due_soon_days)]
+    if f.unit_id:
+        unit = db.session.get(Unit, f.unit_id)
+        conds.append(Task.lead_unit_id.in_(access.subtree_ids(unit.path)) if unit else Task.id.is_(None))
+    if f.field_id:
+        conds.append(Task.field_id == f.field_id)
+    if f.plan_id:
+        conds.append(Task.plan_id == f.plan_id)
+    leader, person = aliased(User), aliased(User)
+    stmt = (select(Task)
+            .outerjoin(leader, leader.id == Task.leader_id)
+            .outerjoin(person, person.id == Task.assignee_id)
+            .where(and_(*conds))
+            .options(selectinload(Task.assignee), selectinload(Task.leader),
+                     selectinload(Task.lead_unit))
+            .order_by(case((leader.id.is_(None), 2), (leader.role == Role.HEAD, 0), else_=1),
+                      leader.name_sort, leader.id,
+                      case((person.id.is_(None), 1), else_=0), person.name_sort, person.id,
+                      Task.due_on, Task.id)
+            .limit(max_rows + 1))
+    tasks = db.session.scalars(stmt).all()
+    truncated = len(tasks) > max_rows
+    tasks = tasks[:max_rows]
+
+    groups: list[LeaderGroup] = []
+    rows: list[OverdueRow] = []
+    for n, t in enumerate(tasks, start=1):
+        late = t.due_on < today
+        row = OverdueRow(n, t, Timeliness.OVERDUE if late else Timeliness.DUE_SOON,
+                         (today - t.due_on).days if late else 0,
+                         0 if late else (t.due_on - today).days)
+        rows.append(row)
+        if not groups or groups[-1].leader is not t.leader:
+            groups.append(LeaderGroup(t.leader))
+        people = groups[-1].people
+        if not people or people[-1].person is not t.assignee:
+            people.append(PersonGroup(t.assignee))
+        people[-1].rows.append(row)
+    return OverdueList(groups, rows, truncated, today, due_soon_days)
+
+
+# The export's column headers and status words, Vietnamese first (DESIGN.md section 7:
+# exports are in Vietnamese by default); English when the reader chose English.
+XLSX_HEADERS = (
+    ("STT", "No."),
+    ("Nhiệm vụ", "Task"),
+    ("Đơn vị chủ trì", "Lead unit"),
+    ("Người thực hiện", "Responsible person"),
+    ("Lãnh đạo phụ trách", "Accountable leader"),
+    ("Hạn hoàn thành", "Due date"),
+    ("Số ngày quá hạn", "Days overdue"),
+    ("Tình trạng", "Status"),
+)
+XLSX_SHEET = ("Quá hạn", "Overdue")
+_STATUS = {
+    "overdue": ("Quá hạn", "Overdue"),
+    "today": ("Sắp đến hạn (hạn hôm nay)", "Due soon (due today)"),
+    "soon": ("Sắp đến hạn (còn {n} ngày)", "Due soon ({n} days left)"),
+}
+
+
+def _status_text(row: OverdueRow, en: bool) -> str:
+    if row.is_overdue:
+        key = "overdue"
+    else:
+        key = "today" if row.days_left == 0 else "soon"
+    return _STATUS[key][1 if en else 0].format(n=row.days_left)
+
+
+def overdue_xlsx(result: OverdueList, locale: str = "vi") -> bytes:
+    """The rows of an overdue list, in the same order, as an Excel workbook."""
+    from .xlsx import table_workbook
+
+    en = locale == "en"
+    pick = 1 if en else 0
+    rows = ((r.n, r.task.title, r.task.lead_unit.name if r.task.lead_unit else None,
+             r.task.assignee.full_name if r.task.assignee else None,
+             r.task.leader.full_name if r.task.leader else None,
+             r.task.due_on, r.days_overdue if r.is_overdue else None, _status_text(r, en))
+            for r in result.rows)
+    return table_workbook(XLSX_SHEET[pick], [h[pick] for h in XLSX_HEADERS], rows,
+                          widths=(6, 60, 28, 24, 24, 14, 12, 24), wrap_columns=(1, 2))
