@@ -95,3 +95,173 @@ def figures(period: Period, as_of: date, s: ScoringSettings, unit_ids=None) -> F
     by_unit = {r[0]: to_tally(r[1:]) for r in db.session.execute(unit_q.group_by(Task.lead_unit_id))}
     by_leader = {r[0]: to_tally(r[1:]) for r in db.session.execute(leader_q.group_by(Task.leader_id))}
     return Figures(by_unit, by_leader)
+
+
+# ---- live view, freezing, reading runs ----------------------------------------
+
+import json  # noqa: E402
+
+from sqlalchemy import insert  # noqa: E402
+from sqlalchemy.orm import aliased  # noqa: E402
+
+from ..domain.scoring import Grade, grade, quota_warning  # noqa: E402
+from ..models import (AssessmentLeaderRow, AssessmentRun, AssessmentTaskRow,  # noqa: E402
+                      AssessmentUnitRow, Unit, User)
+from ..models.user import Role  # noqa: E402
+from . import audit  # noqa: E402
+
+FIGURE_FIELDS = ("tasks", "fallen_due", "on_time", "late", "overdue", "within", "excluded",
+                 "weight_due", "credit", "completion_rate", "on_time_rate", "score", "grade",
+                 "extensions")
+
+
+@dataclass
+class Row:
+    """One line of a unit or leader table, live or frozen."""
+
+    key: int
+    code: str
+    name: str
+    tally: Tally
+    grade: Grade
+    username: str = ""
+    role: str = ""
+    unit_code: str = ""
+    depth: int = 0
+    path: str = ""
+
+    @property
+    def score(self):
+        return self.tally.score
+
+
+@dataclass
+class Report:
+    period: Period
+    as_of: date
+    settings: ScoringSettings
+    units: list[Row]
+    leaders: list[Row]
+    warnings: dict
+    run: AssessmentRun | None = None
+
+
+def scope_units(scope_unit: Unit | None) -> list:
+    """The active units assessed: everyone, or a unit and its sub-units, in tree order."""
+    q = select(Unit.id, Unit.code, Unit.name, Unit.path).where(Unit.is_active)
+    if scope_unit is not None:
+        q = q.where(Unit.path.like(scope_unit.path + "%"))
+    return db.session.execute(q.order_by(Unit.path)).all()
+
+
+def live(period: Period, as_of: date, s: ScoringSettings, scope_unit: Unit | None = None) -> Report:
+    """Figures as they are now: three queries (units, leaders, and the two GROUP BYs)."""
+    units = scope_units(scope_unit)
+    ids = [u.id for u in units]
+    f = figures(period, as_of, s, ids if scope_unit is not None else None)
+    unit_rows = []
+    for u in units:
+        t = f.by_unit.get(u.id, Tally())
+        unit_rows.append(Row(u.id, u.code, u.name, t, grade(t.score, s), depth=u.path.count("/") - 2,
+                             path=u.path))
+    codes = {u.id: u.code for u in units}
+    leaders = db.session.execute(
+        select(User.id, User.username, User.full_name, User.role, User.unit_id)
+        .where(User.role.in_([Role.HEAD, Role.DEPUTY]), User.is_active, User.unit_id.in_(ids))
+        .order_by(User.unit_id, User.role.desc(), User.name_sort)).all()
+    leader_rows = []
+    for ld in leaders:
+        # The head answers for the whole unit; a deputy for the tasks they lead.
+        t = f.by_unit.get(ld.unit_id, Tally()) if ld.role == Role.HEAD else f.by_leader.get(ld.id, Tally())
+        leader_rows.append(Row(ld.id, ld.username, ld.full_name, t, grade(t.score, s),
+                               username=ld.username, role=ld.role, unit_code=codes.get(ld.unit_id, "")))
+    return Report(period, as_of, s, unit_rows, leader_rows, _warnings(unit_rows, leader_rows, s))
+
+
+def _warnings(units: list[Row], leaders: list[Row], s: ScoringSettings) -> dict:
+    out = {}
+    for name, rows in (("units", units), ("heads", [r for r in leaders if r.role == Role.HEAD]),
+                       ("deputies", [r for r in leaders if r.role == Role.DEPUTY])):
+        w = quota_warning([r.grade for r in rows], s)
+        if w:
+            out[name] = w
+    return out
+
+
+def _figures_dict(t: Tally, g: Grade) -> dict:
+    return {"tasks": t.tasks, "fallen_due": t.fallen_due, "on_time": t.on_time, "late": t.late,
+            "overdue": t.overdue, "within": t.within, "excluded": t.excluded,
+            "weight_due": t.weight_due, "credit": t.credit, "completion_rate": t.completion_rate,
+            "on_time_rate": t.on_time_rate, "score": t.score, "grade": g.value,
+            "extensions": t.extensions}
+
+
+def freeze(actor_id: int | None, period: Period, as_of: date, s: ScoringSettings,
+           scope_unit: Unit | None = None) -> AssessmentRun:
+    """Store the run: the settings, every unit and leader row, and every task row
+    (one INSERT ... SELECT). Later edits never change it; freezing again adds a version."""
+    report = live(period, as_of, s, scope_unit)
+    scope_key = scope_unit.code if scope_unit is not None else "all"
+    version = (db.session.scalar(select(func.max(AssessmentRun.version)).where(
+        AssessmentRun.period == period.code, AssessmentRun.scope_key == scope_key)) or 0) + 1
+    run = AssessmentRun(period=period.code, period_start=period.start, period_end=period.end,
+                        as_of=as_of, scope_key=scope_key,
+                        scope_unit_id=scope_unit.id if scope_unit else None, version=version,
+                        settings=json.dumps(s.as_dict()), created_by_id=actor_id)
+    db.session.add(run)
+    db.session.flush()
+    if report.units:
+        db.session.execute(insert(AssessmentUnitRow), [
+            {"run_id": run.id, "unit_id": r.key, "unit_code": r.code, "unit_name": r.name,
+             "unit_path": r.path, **_figures_dict(r.tally, r.grade)} for r in report.units])
+    if report.leaders:
+        db.session.execute(insert(AssessmentLeaderRow), [
+            {"run_id": run.id, "user_id": r.key, "username": r.username, "full_name": r.name,
+             "role": r.role, "unit_code": r.unit_code, **_figures_dict(r.tally, r.grade)}
+            for r in report.leaders])
+    lead = aliased(Unit)
+    assignee = aliased(User)
+    leader = aliased(User)
+    in_period = and_(Task.due_on >= period.start, Task.due_on <= period.end,
+                     Task.lead_unit_id.is_not(None))
+    src = (select(literal(run.id), Task.id, Task.lead_unit_id, lead.code, Task.stt, Task.title,
+                  func.coalesce(assignee.full_name, ""), Task.leader_id,
+                  func.coalesce(leader.full_name, ""), Task.due_on, Task.completed_on, Task.status,
+                  outcome_case(as_of), Task.weight, credit_case(as_of, s), Task.extension_count)
+           .join(lead, lead.id == Task.lead_unit_id)
+           .outerjoin(assignee, assignee.id == Task.assignee_id)
+           .outerjoin(leader, leader.id == Task.leader_id)
+           .where(in_period))
+    if scope_unit is not None:
+        src = src.where(lead.path.like(scope_unit.path + "%"))
+    db.session.execute(insert(AssessmentTaskRow).from_select(
+        ["run_id", "task_id", "unit_id", "unit_code", "stt", "title", "assignee_name", "leader_id",
+         "leader_name", "due_on", "completed_on", "status", "outcome", "weight", "credit",
+         "extensions"], src))
+    audit.record(actor_id, "assessment.freeze", "assessment_run", run.id,
+                 {"period": [None, period.code], "as_of": [None, as_of], "version": [None, version],
+                  "scope": [None, scope_key]})
+    return run
+
+
+def _row_from(frozen, key: int, code: str, name: str, **extra) -> Row:
+    t = Tally(tasks=frozen.tasks, on_time=frozen.on_time, late=frozen.late, overdue=frozen.overdue,
+              within=frozen.within, excluded=frozen.excluded, weight_due=frozen.weight_due,
+              credit=frozen.credit, extensions=frozen.extensions)
+    return Row(key, code, name, t, Grade(frozen.grade), **extra)
+
+
+def load_run(run: AssessmentRun) -> Report:
+    """A frozen run read back exactly as it was stored."""
+    from ..domain.scoring import parse_period
+
+    s = ScoringSettings.from_dict(json.loads(run.settings))
+    units = [_row_from(r, r.unit_id, r.unit_code, r.unit_name, depth=r.unit_path.count("/") - 2,
+                       path=r.unit_path)
+             for r in db.session.scalars(select(AssessmentUnitRow).where(
+                 AssessmentUnitRow.run_id == run.id).order_by(AssessmentUnitRow.unit_path))]
+    leaders = [_row_from(r, r.user_id, r.username, r.full_name, username=r.username, role=r.role,
+                         unit_code=r.unit_code)
+               for r in db.session.scalars(select(AssessmentLeaderRow).where(
+                   AssessmentLeaderRow.run_id == run.id).order_by(AssessmentLeaderRow.id))]
+    return Report(parse_period(run.period), run.as_of, s, units, leaders, _warnings(units, leaders, s), run)

@@ -931,9 +931,6 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
         submit_on = None
 
     if submit_on is not None:
-        mid = start + (submit_on - start) // 2
-        if start < mid < submit_on:
-            report(mid, 50, f"Đã triển khai: {_lower_first(steps[0].title)}." if steps else "Đang triển khai.")
         tick(due, stamp_by=submit_on)  # every step is done by the time the work is handed in
         report(submit_on, 100, item.note or f"Đã hoàn thành: {_lower_first(item.output)}.")
         clock.on(submit_on, minute + 30)
@@ -968,9 +965,6 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
         note = f"Đang thực hiện: {_lower_first(pending[0])}."
     else:
         note = "Đang hoàn thiện sản phẩm để báo cáo lãnh đạo."
-    first = start + (last - start) // 2
-    if start < first < last and percent >= 20:
-        report(first, percent // 2 // 5 * 5, "Đã phân công công chức, triển khai thực hiện.")
     report(last, percent, note)
 
 

@@ -29,8 +29,9 @@ def table_rows(html: str, table_id: str, key_attr: str) -> dict:
 
 
 def cards(html: str) -> dict[str, tuple[int, str]]:
-    m = re.search(r'id="timeliness-cards">(.*?)</div>\s*\n\s*\n', html, re.S)
-    found = re.findall(r'href="([^"]+)">.*?data-count="(\w+)">(\d+)<', m.group(1), re.S)
+    found = re.findall(r'<a class="card stat-card[^"]*"\s*href="([^"]+)">.*?data-count="(\w+)">(\d+)<',
+                       html, re.S)
+    assert len(found) == len(KEYS)
     return {key: (int(n), unescape(href)) for href, key, n in found}
 
 
