@@ -88,7 +88,7 @@ def overdue_sweep(today_text: str | None) -> None:
     from . import local_today
     from .services import mail, overdue
 
-    if today_text:
+    if today_text is not None:  # an empty --today is a mistake, not "today"
         try:
             today = date.fromisoformat(today_text)
         except ValueError:

@@ -19,14 +19,15 @@ def _tick(now: datetime, minutes: int) -> str:
     return f"{now:%Y-%m-%d}T{slot // 60:02d}:{slot % 60:02d}"
 
 
-def sweep_job(app: Flask) -> None:
-    """One tick: the overdue sweep (once across processes), then pending mail."""
+def sweep_job(app: Flask, now: datetime | None = None) -> None:
+    """One tick: the overdue sweep (once across processes), then pending mail.
+    `now` (timezone-aware, any zone; tests pass it) defaults to the current instant."""
     from .extensions import db
     from .services import mail, overdue
 
     with app.app_context():
         tz = ZoneInfo(app.config["APP_TIMEZONE"])
-        now = datetime.now(tz)
+        now = (now or datetime.now(tz)).astimezone(tz)
         try:
             result = overdue.run_tick("sweep", _tick(now, app.config["SWEEP_INTERVAL_MINUTES"]), now.date())
             if result is not None:

@@ -152,7 +152,7 @@ def test_catalogues_compile(tmp_path):
         out = tmp_path / f"{lang}.mo"
         result = subprocess.run(
             [*PYBABEL, "compile", "-i", str(po_path(lang)), "-o", str(out), "-l", lang],
-            cwd=ROOT, capture_output=True, text=True)
+            check=False, cwd=ROOT, capture_output=True, text=True)
         assert result.returncode == 0 and out.stat().st_size > 0, result.stderr
 
 

@@ -195,7 +195,8 @@ def field_rows(actor: User, today: date, due_soon_days: int) -> list[FieldRow]:
 
 
 def _list_options():
-    return (selectinload(Task.assignee), selectinload(Task.leader), selectinload(Task.lead_unit))
+    # The lists show the responsible person beside each task, nothing else related.
+    return (selectinload(Task.assignee),)
 
 
 def most_overdue(actor: User, today: date, limit: int = TOP_N) -> list[DueTask]:

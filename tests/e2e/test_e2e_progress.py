@@ -113,14 +113,15 @@ def test_staff_reports_progress_with_evidence_and_submits(open_page, live):
 def test_deputy_confirms_one_submission_and_returns_another(open_page, live):
     ids = live.ids
     page = open_page("deputy_a")
-    awaiting = page.locator("main .list-group").first
-    expect(page.locator("main h2").first).to_have_text(live.tr("Tasks I am accountable for, by timeliness"))
-    expect(awaiting).to_contain_text("Tổ chức hội nghị tập huấn nghiệp vụ cải cách hành chính")
-    expect(awaiting).to_contain_text("Khảo sát mức độ hài lòng của người dân, tổ chức")
+    main = page.locator("main")
+    expect(main).to_contain_text(live.tr("Tasks I am accountable for, by timeliness"))
+    expect(main).to_contain_text(live.tr("Awaiting my confirmation"))
+    expect(main).to_contain_text("Tổ chức hội nghị tập huấn nghiệp vụ cải cách hành chính")
+    expect(main).to_contain_text("Khảo sát mức độ hài lòng của người dân, tổ chức")
     shot(page, "11-dashboard-deputy")
 
     # Confirm: completed, dated the day it was submitted (10/06), not today (15/06).
-    awaiting.get_by_role("link", name="Tổ chức hội nghị tập huấn nghiệp vụ cải cách hành chính").click()
+    main.get_by_role("link", name="Tổ chức hội nghị tập huấn nghiệp vụ cải cách hành chính").first.click()
     expect(page).to_have_url(re.compile(rf"/tasks/{ids.confirm}$"))
     review = page.locator("#review-form")
     expect(page.locator("main")).to_contain_text(live.tr("Submitted on %(date)s.", date="10/06/2026"))

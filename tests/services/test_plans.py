@@ -201,7 +201,7 @@ def test_list_plans_is_scoped(world, who, expected):
     assert got == {getattr(world, name).id for name in expected}
 
 
-def test_a_task_of_a_completed_status_counts_as_completed_not_cancelled(world):
+def test_a_suspended_task_stays_in_the_plan_total(world):
     t = load_task(world.task2.id)
     t.status = Lifecycle.SUSPENDED
     db.session.commit()

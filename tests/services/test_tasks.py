@@ -6,7 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from app.domain.status import Lifecycle, Timeliness, timeliness
 from app.extensions import db
@@ -919,3 +920,27 @@ def test_history_and_names_read_back_the_changes(world):
 def test_timeliness_of_a_stored_task_matches_the_domain(listing):
     for t in listing["t"].values():
         assert t.timeliness(TODAY) is timeliness(t.status, t.due_on, t.completed_on, TODAY)
+
+
+# ---- the audit log is append-only ---------------------------------------------------------
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE audit_log SET action = 'forged', comment = 'x'",
+    "UPDATE audit_log SET actor_id = NULL WHERE action = 'task.create'",
+    "DELETE FROM audit_log",
+    "DELETE FROM audit_log WHERE action = 'task.create'",
+])
+def test_the_audit_log_refuses_update_and_delete(world, statement):
+    db.session.commit()
+    before = [(r.id, r.action, r.actor_id, r.comment, r.changes) for r in audit_rows()]
+    assert before, "the world wrote audit rows"
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(text(statement))
+    db.session.rollback()
+    db.session.expire_all()
+    assert [(r.id, r.action, r.actor_id, r.comment, r.changes) for r in audit_rows()] == before
+    # Appending still works.
+    db.session.execute(text("INSERT INTO audit_log (at, action, object_type, changes, comment) "
+                            "VALUES (CURRENT_TIMESTAMP, 'test.append', 'task', '{}', '')"))
+    db.session.commit()
+    assert audit_rows()[-1].action == "test.append"

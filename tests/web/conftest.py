@@ -49,3 +49,96 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"authorization matrix: {len(passed) + len(failed)} cases checked, "
             f"{len(passed)} passed, {len(failed)} failed")
+
+
+# ---- one world per module, restored after each test that uses it ------------------------
+
+ROLE_USERS = {"admin": "admin", "assessor": "assessor", "head": "head_a", "deputy": "deputy_a",
+              "staff": "staff_a", "staff2": "staff_a2", "head_b": "head_b",
+              "deputy_b": "deputy_b", "staff_b": "staff_b"}
+
+
+class Shared:
+    """A module's app, its world, one logged-in client per role, and the rows to go back to."""
+
+    def __init__(self, app, w):
+        self.app, self.w = app, w
+        self.clients: dict = {}
+        self.pristine = None
+
+    def client(self, who: str | None = None):
+        """A new client, logged in as `who` (a role of ROLE_USERS or a username)."""
+        from web_support import root
+
+        c = self.app.test_client()
+        if who:
+            resp = c.post("/login", data={"username": ROLE_USERS.get(who, who),
+                                          "password": root().PASSWORD})
+            assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return c
+
+    def cached(self, role: str):
+        """The client of `role` logged in before the pristine dump (anonymous: a new one)."""
+        if role == "anonymous":
+            return self.app.test_client()
+        return self.clients[role]
+
+    def restore(self):
+        from web_support import restore
+
+        restore(self.pristine)
+
+
+@pytest.fixture(scope="module")
+def shared(database, tmp_path_factory):
+    """The world of `xworld`, built once per module (on PostgreSQL in a schema of its own,
+    since the per-test fixtures truncate theirs). Tests that change data use `sw`, which
+    puts every row back afterwards."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    from app import create_app
+    from app.extensions import db
+    from config import TestConfig
+    from web_support import build_world, dump, root
+
+    rc = root()
+    tmp = tmp_path_factory.mktemp("shared")
+    schema, admin = None, None
+    if database["kind"] == "sqlite":
+        url = rc.database_url(database, tmp)
+    else:
+        schema = f"sauro_web_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(rc.PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.execute(text(f'CREATE SCHEMA "{schema}"'))
+        sep = "&" if "?" in rc.PG_URL else "?"
+        url = f"{rc.PG_URL}{sep}options=-csearch_path%3D{schema}"
+        rc._migrate(url)
+    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
+                             UPLOAD_FOLDER=str(tmp / "uploads"), TODAY=rc.TODAY)
+    application.test_client_class = rc.IsolatedClient
+    application.jinja_env.bytecode_cache = _BYTECODE
+    try:
+        with application.app_context():
+            ctx = Shared(application, build_world(rc.Factory()))
+            for role in ("admin", "assessor", "head", "deputy", "staff"):
+                ctx.clients[role] = ctx.client(role)
+            ctx.pristine = dump()
+            yield ctx
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if admin is not None:
+            with admin.connect() as c:
+                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture
+def sw(shared, monkeypatch):
+    """The module's shared world for one test that may change it; every row is put back
+    afterwards (app.config changes go through `monkeypatch` and are undone too)."""
+    yield shared
+    shared.restore()

@@ -17,21 +17,17 @@ Requests that succeed by changing data run on a fresh world each; all others sha
 world, and must leave every table exactly as it was.
 """
 
-import uuid
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Callable
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
-from app import create_app
 from app.extensions import db
 from app.models import ProcessStep, Task
-from config import TestConfig
-from web_support import (PASSWORD_NEW, build_world, diff_snapshots, new_task_data, root, snapshot,
-                         task_form_data)
+from web_support import PASSWORD_NEW, diff_snapshots, new_task_data, root, snapshot, task_form_data
 
 ROLES = ("anonymous", "admin", "assessor", "head", "deputy", "staff")
 USERNAMES = {"admin": "admin", "assessor": "assessor", "head": "head_a", "deputy": "deputy_a",
@@ -134,6 +130,48 @@ def submit_target(w, role, rel):
     db.session.commit()
 
 
+def ask_extension(w, role, rel):
+    """A pending extension request, by its responsible person, on the task named by the relation."""
+    from datetime import date
+
+    from app import local_today
+    from app.models import User
+    from app.services import extensions
+
+    if rel == "missing":
+        return
+    t = db.session.get(Task, target_task(w, role, rel).id)
+    extensions.request_extension(db.session.get(User, t.assignee_id), t.id, date(2026, 7, 31),
+                                 "Chờ ý kiến góp ý của các sở, ngành", local_today())
+    db.session.commit()
+
+
+def pending_extension(task_id):
+    from app.models import Extension
+
+    return db.session.scalar(select(Extension.id).where(Extension.task_id == task_id,
+                                                        Extension.status == "pending")) or MISSING
+
+
+def give_notification(w, role, rel):
+    """A notification to the actor (admin and assessor have none in the world)."""
+    from app.services import overdue
+
+    if rel == "own":
+        overdue.notify([actor(w, role).id], "due_soon", w.task.id, f"matrix:{role}", days=3)
+        db.session.commit()
+
+
+def notification_for(w, role, rel):
+    from app.models import Notification
+
+    if rel == "missing":
+        return MISSING
+    owner = actor(w, role) if rel == "own" else w.staff_b
+    return db.session.scalar(select(Notification.id).where(Notification.user_id == owner.id)
+                             .order_by(Notification.id.desc())) or MISSING
+
+
 def user_form(u, **kw):
     data = {"full_name": u.full_name + " (sửa)", "email": u.email or "", "title": u.title or "",
             "unit_id": str(u.unit_id), "role": str(u.role), "is_active": "y"}
@@ -161,6 +199,10 @@ RULES = [
     Rule("auth.language", "POST", NONE, expect(NONE, anonymous="302", others="302*"),
          lambda w, r, x: "/language/en", data=lambda w, r, x: {"next": "/plans"}),
     Rule("dashboard.index", "GET", NONE, expect(NONE, others="200"), lambda w, r, x: "/"),
+    Rule("dashboard.overdue", "GET", NONE, expect(NONE, others="200"),
+         lambda w, r, x: "/overdue"),
+    Rule("dashboard.overdue_export", "GET", NONE, expect(NONE, others="200"),
+         lambda w, r, x: "/overdue.xlsx"),
     Rule("healthz", "GET", NONE, expect(NONE, anonymous="200", others="200"),
          lambda w, r, x: "/healthz"),
     Rule("bootstrap.static", "GET", NONE, expect(NONE, anonymous="200", others="200"),
@@ -249,6 +291,30 @@ RULES = [
                 head="200 200 404 404", deputy="200 200 404 404", staff="200 200 404 404"),
          lambda w, r, x: (f"/tasks/{target_task(w, r, x).id}/evidence/"
                           f"{w.evidence.get(target_task(w, r, x).id, 1)}")),
+    # ---- extensions (gia hạn) -------------------------------------------------
+    Rule("tasks.request_extension", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="403 403 404 404", deputy="403 403 404 404", staff="302* 403 404 404"),
+         lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/extensions",
+         data=lambda w, r, x: {"proposed_due_on": "31/07/2026",
+                               "reason": "Chờ ý kiến góp ý của các sở, ngành"}),
+    Rule("tasks.decide_extension", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 302* 404 404", deputy="302* 403 404 404", staff="403 403 404 404"),
+         lambda w, r, x: (f"/tasks/{target_task(w, r, x).id}/extensions/"
+                          f"{pending_extension(target_task(w, r, x).id)}/decision"),
+         data=lambda w, r, x: {"decision": "approve", "comment": "Đồng ý gia hạn."},
+         prepare=ask_extension),
+    # ---- notifications ----------------------------------------------------------
+    Rule("notifications.index", "GET", NONE, expect(NONE, others="200"),
+         lambda w, r, x: "/notifications"),
+    Rule("notifications.read", "POST", R3, expect(R3, others="302* 404 404"),
+         lambda w, r, x: f"/notifications/{notification_for(w, r, x)}/read",
+         data=lambda w, r, x: {}, prepare=give_notification),
+    Rule("notifications.read_all", "POST", NONE, expect(NONE, others="302*"),
+         lambda w, r, x: "/notifications/read-all", data=lambda w, r, x: {}),
+    Rule("notifications.settings", "POST", NONE, expect(NONE, others="302*"),
+         lambda w, r, x: "/notifications/settings", data=lambda w, r, x: {"email_digest": "y"}),
     # ---- admin ----------------------------------------------------------------
     Rule("admin.units", "GET", NONE, expect(NONE, admin="200"), lambda w, r, x: "/admin/units"),
     Rule("admin.units", "POST", NONE, expect(NONE, admin="302*"), lambda w, r, x: "/admin/units",
@@ -286,93 +352,45 @@ def _case_id(case) -> str:
     return f"{rule.endpoint}-{rule.method}-{role}-{rel}-{exp}"
 
 
-# ---- the shared world --------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def shared(database, tmp_path_factory):
-    """One world for every case that changes nothing (on PostgreSQL in its own schema, since
-    the per-test fixtures truncate theirs)."""
-    rc = root()
-    tmp = tmp_path_factory.mktemp("matrix")
-    schema, admin = None, None
-    if database["kind"] == "sqlite":
-        url = rc.database_url(database, tmp)
-    else:
-        schema = f"sauro_matrix_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(rc.PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in rc.PG_URL else "?"
-        url = f"{rc.PG_URL}{sep}options=-csearch_path%3D{schema}"
-        rc._migrate(url)
-    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
-                             UPLOAD_FOLDER=str(tmp / "uploads"), TODAY=rc.TODAY)
-    application.test_client_class = rc.IsolatedClient
-    try:
-        with application.app_context():
-            w = build_world(rc.Factory())
-            yield SimpleNamespace(app=application, w=w, clients={})
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        if admin is not None:
-            with admin.connect() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-
-
-def _login(client, username):
-    resp = client.post("/login", data={"username": username, "password": root().PASSWORD})
-    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
-    return client
-
-
-def _client_for(ctx, role, app):
-    if role == "anonymous":
-        return app.test_client()
-    if role not in ctx.clients:
-        ctx.clients[role] = _login(app.test_client(), USERNAMES[role])
-    return ctx.clients[role]
-
-
 @pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
-def test_matrix(case, request):
+def test_matrix(case, shared):
     rule, role, rel, exp = case
+    w = shared.w
     fresh = exp.endswith("*")
-    if fresh:
-        request.getfixturevalue("client")
-        app = request.getfixturevalue("app")
-        w = request.getfixturevalue("xworld")
-        app.test_client_class = root().IsolatedClient
-        client = app.test_client() if role == "anonymous" else _login(app.test_client(),
-                                                                        USERNAMES[role])
-    else:
-        ctx = request.getfixturevalue("shared")
-        w = ctx.w
-        client = _client_for(ctx, role, ctx.app)
-    if rule.prepare and fresh:
-        rule.prepare(w, role, rel)
-    url = rule.url(w, role, rel)
-    before = None if fresh else snapshot()
-    if rule.method == "GET":
-        resp = client.get(url)
-    else:
-        resp = client.post(url, data=rule.data(w, role, rel) if rule.data else {})
-    status = exp.rstrip("*")
-    body = resp.get_data(as_text=True)[:1500] if resp.mimetype == "text/html" else ""
-    where = f"{rule.method} {url} as {role} ({rel})"
-    if status == "L":
-        assert resp.status_code == 302, (where, resp.status_code, body)
-        assert urlsplit(resp.headers["Location"]).path == "/login", (where, resp.headers["Location"])
-    else:
-        assert resp.status_code == int(status), (where, resp.status_code, body)
-        if status == "302" and role != "anonymous":
-            # a success is not a bounce to the login page
-            assert urlsplit(resp.headers["Location"]).path != "/login", where
-    assert resp.status_code < 500
-    if before is not None:
-        changed = diff_snapshots(before, snapshot())
-        assert not changed, (where, "changed data although it should not", changed)
+    try:
+        if fresh:
+            # a success changes data: a client of its own, and every row put back afterwards
+            client = shared.client(None if role == "anonymous" else role)
+            if rule.prepare:
+                rule.prepare(w, role, rel)
+            before = None
+        else:
+            client = shared.cached(role)
+            before = snapshot()
+        url = rule.url(w, role, rel)
+        if rule.method == "GET":
+            resp = client.get(url)
+        else:
+            resp = client.post(url, data=rule.data(w, role, rel) if rule.data else {})
+        data = resp.get_data()
+        resp.close()
+        status = exp.rstrip("*")
+        body = data.decode("utf-8", "replace")[:1500] if resp.mimetype == "text/html" else ""
+        where = f"{rule.method} {url} as {role} ({rel})"
+        if status == "L":
+            assert resp.status_code == 302, (where, resp.status_code, body)
+            assert urlsplit(resp.headers["Location"]).path == "/login", (where, resp.headers["Location"])
+        else:
+            assert resp.status_code == int(status), (where, resp.status_code, body)
+            if status == "302" and role != "anonymous" and rule.endpoint != "auth.logout":
+                # a success is not a bounce to the login page
+                assert urlsplit(resp.headers["Location"]).path != "/login", where
+        if before is not None:
+            changed = diff_snapshots(before, snapshot())
+            assert not changed, (where, "changed data although it should not", changed)
+    finally:
+        if fresh:
+            shared.restore()
 
 
 def test_every_url_rule_is_in_the_matrix(app):

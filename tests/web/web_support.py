@@ -297,3 +297,49 @@ def looks_vietnamese(text: str) -> bool:
 
 
 PASSWORD_NEW = "Trống-đồng-Ngọc-Lũ-2026"
+
+
+# ---- a world shared by the tests of a module, restored between them ---------------------
+
+def dump() -> list:
+    """Every row of every table, as (table, [row dicts]) in dependency order."""
+    db.session.rollback()
+    out = []
+    for table in db.metadata.sorted_tables:
+        order = list(table.primary_key.columns) or list(table.columns)
+        rows = [dict(r) for r in db.session.execute(select(table).order_by(*order)).mappings()]
+        out.append((table, rows))
+    db.session.rollback()
+    return out
+
+
+def restore(dumped: list) -> None:
+    """Put every table back to `dumped` (ids included): far cheaper than a new database,
+    whose engine would compile every statement again."""
+    from sqlalchemy import delete, insert, text
+
+    db.session.rollback()
+    try:
+        conn = db.session.connection()
+        tables = [t for t, _ in dumped]
+        if conn.dialect.name == "postgresql":
+            # TRUNCATE does not fire the audit log's append-only row triggers
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
+        else:
+            # SQLite's append-only triggers fire on DELETE: lift them for this transaction
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master "
+                                         "WHERE type = 'trigger'")).all()
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
+            for t in reversed(tables):
+                conn.execute(delete(t))
+            for _name, sql in triggers:
+                conn.execute(text(sql))
+        for t, rows in dumped:
+            if rows:
+                conn.execute(insert(t), rows)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.expire_all()

@@ -1,0 +1,139 @@
+"""The demo data: a province, people in every role and plans showing every timeliness."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from app.domain.status import Lifecycle, Timeliness
+from app.extensions import db
+from app.models import Plan, PlanStatus, ProcessStep, Task, Unit, User
+from app.models.user import Role
+from app.services import demo, plans, users
+
+TODAY = date(2026, 6, 15)
+SHOWN = set(Timeliness) - {Timeliness.EXCLUDED}
+
+
+def plan_of(unit_code: str) -> Plan:
+    return db.session.scalars(select(Plan).join(Unit, Plan.unit_id == Unit.id)
+                              .where(Unit.code == unit_code)).one()
+
+
+def tasks_of(plan: Plan) -> list[Task]:
+    return db.session.scalars(select(Task).where(Task.plan_id == plan.id)).all()
+
+
+def user(username: str) -> User:
+    return db.session.scalars(select(User).where(User.username == username)).one()
+
+
+@pytest.fixture
+def seeded(app):
+    summary = demo.seed(TODAY)
+    db.session.commit()
+    return summary
+
+
+def test_the_snv_plan_has_at_least_sixty_tasks_in_the_current_year(seeded):
+    plan = plan_of("SNV")
+    assert (plan.year, plan.kind, plan.status) == (2026, "cchc", PlanStatus.DRAFT)
+    assert plan.doc_number == "15/KH-SNV" and plan.doc_date.month == 1
+    assert len(tasks_of(plan)) >= 60
+    assert any(t.parent_id for t in tasks_of(plan))
+
+
+@pytest.mark.parametrize("today", [date(2026, 2, 10), TODAY, date(2026, 11, 20)])
+def test_every_timeliness_occurs_in_the_snv_plan(app, today):
+    demo.seed(today)
+    db.session.commit()
+    seen = {t.timeliness(today) for t in tasks_of(plan_of("SNV"))}
+    assert SHOWN <= seen
+
+
+@pytest.mark.parametrize("today", [date(2026, 1, 1), date(2026, 12, 31), date(2027, 3, 3)])
+def test_every_date_stays_inside_the_plan_year_and_under_the_parent(app, today):
+    demo.seed(today)
+    db.session.commit()
+    all_tasks = db.session.scalars(select(Task)).all()
+    by_id = {t.id: t for t in all_tasks}
+    for t in all_tasks:
+        for d in (t.start_on, t.due_on):
+            assert d is None or d.year == today.year, (t.title, d)
+        if t.start_on and t.due_on:
+            assert t.start_on <= t.due_on
+        if t.parent_id and t.due_on:
+            assert t.due_on <= by_id[t.parent_id].due_on
+        for d in (t.submitted_on, t.completed_on):
+            assert d is None or d <= today
+    steps = db.session.scalars(select(ProcessStep).where(ProcessStep.due_on.is_not(None))).all()
+    assert all(s.due_on.year == today.year for s in steps)
+
+
+def test_completion_walks_the_real_lifecycle(seeded):
+    done = [t for t in tasks_of(plan_of("SNV")) if t.status == Lifecycle.COMPLETED]
+    assert done and all(t.completed_on == t.submitted_on and t.progress == 100 for t in done)
+    assert {t.timeliness(TODAY) for t in done} == {Timeliness.DONE_ON_TIME, Timeliness.DONE_LATE}
+    statuses = {t.status for t in tasks_of(plan_of("SNV"))}
+    assert {Lifecycle.SUBMITTED, Lifecycle.IN_PROGRESS, Lifecycle.ASSIGNED} <= statuses
+
+
+def test_some_tasks_are_unclear_so_the_snv_plan_cannot_be_issued(seeded):
+    plan = plan_of("SNV")
+    assert sum(1 for t in tasks_of(plan) if not t.is_clear) >= 3
+    _, unclear = plans.issue_plan(user("gd.snv"), plan.id)
+    assert len(unclear) >= 3
+    assert plan.status == PlanStatus.DRAFT
+
+
+def test_the_smaller_plans_are_clear_and_skhcn_is_issued(seeded):
+    skhcn, ward = plan_of("SKHCN"), plan_of(demo.BMT)
+    assert skhcn.status == PlanStatus.ISSUED and 10 <= len(tasks_of(skhcn)) <= 15
+    assert 5 <= len(tasks_of(ward)) <= 8
+    assert all(t.is_clear for t in tasks_of(skhcn) + tasks_of(ward))
+    issued, unclear = plans.issue_plan(user("ct.buonmathuot"), ward.id)
+    assert unclear == [] and issued.status == PlanStatus.ISSUED
+
+
+def test_people_exist_in_every_role_and_log_in_with_the_demo_password(seeded):
+    roles = set(db.session.scalars(select(User.role).distinct()))
+    assert roles == set(Role)
+    for username in ("admin", "danhgia", "gd.snv", "pgd.snv1", "pgd.snv2", "cv.snv1"):
+        assert users.authenticate(username, demo.DEMO_PASSWORD, "127.0.0.1") is not None
+    assert user("admin").role == Role.ADMIN and user("danhgia").unit.code == "SNV"
+    assert user("gd.snv").title == "Giám đốc Sở"
+    assert all(u.username.isascii() and u.username == u.username.lower()
+               for u in db.session.scalars(select(User)))
+
+
+def test_the_province_has_its_departments_and_102_communes_and_wards(seeded):
+    root = db.session.scalars(select(Unit).where(Unit.code == demo.ROOT)).one()
+    assert root.kind == "province" and root.parent_id is None
+    local = db.session.scalar(select(func.count(Unit.id)).where(
+        Unit.kind.in_(("commune", "ward", "special_zone")), Unit.parent_id == root.id))
+    assert local == 102
+    assert {"SNV", "SKHCN", "VPUBND", "STC", "STP"} <= set(db.session.scalars(select(Unit.code)))
+
+
+def test_the_summary_and_the_banner_list_the_accounts(seeded):
+    for text in (seeded, demo.banner()):
+        assert demo.DEMO_PASSWORD in text and "gd.snv" in text and "admin" in text
+    assert "http://127.0.0.1:5000" in demo.banner()
+    assert len(demo.banner().splitlines()) <= 12
+
+
+def test_the_banner_of_an_empty_database_shows_no_accounts(app):
+    assert demo.banner().splitlines() == ["Sáu Rõ đang chạy tại http://127.0.0.1:5000"]
+
+
+def test_seed_demo_if_empty_twice_does_not_duplicate(runner):
+    def counts():
+        return [db.session.scalar(select(func.count()).select_from(m)) for m in (Unit, User, Plan, Task)]
+
+    first = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    after_first = counts()
+    second = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert second.exit_code == 0, second.output
+    assert "bỏ qua" in second.output
+    assert counts() == after_first and after_first[3] >= 60

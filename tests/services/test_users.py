@@ -1,0 +1,254 @@
+"""Users: login with throttling, password policy, sessions that end on sensitive changes."""
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditLog, LoginFailure, User
+from app.services import users
+from app.services.errors import NotFound, RuleViolation
+from tests.conftest import PASSWORD
+
+ADDRESS = "10.0.0.5"
+
+
+@pytest.fixture(autouse=True)
+def no_redis(app):
+    """Failed logins are counted in the database here, whatever the environment says."""
+    app.config["REDIS_URL"] = None
+
+
+def actions() -> list[str]:
+    return db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)).all()
+
+
+def failures(key: str) -> int:
+    return db.session.scalar(select(func.count(LoginFailure.id)).where(LoginFailure.key == key))
+
+
+def reload_user(user_id: int) -> User:
+    db.session.expire_all()
+    return db.session.get(User, user_id)
+
+
+# ---- authenticate ----------------------------------------------------------------------
+
+def test_authenticate_with_the_right_password(world):
+    user = users.authenticate("  STAFF_A ", PASSWORD, ADDRESS)
+    db.session.commit()
+    assert user is not None and user.id == world.staff.id
+    assert reload_user(world.staff.id).last_login_at is not None
+    assert actions()[-1] == "login"
+
+
+@pytest.mark.parametrize("username, password", [
+    ("staff_a", "Mat-khau-sai-2026"),
+    ("staff_a", ""),
+    ("staff_a", None),
+    ("khong_ton_tai", PASSWORD),
+    ("", PASSWORD),
+])
+def test_authenticate_refuses_wrong_credentials_with_none_and_counts_them(world, username, password):
+    assert users.authenticate(username, password, ADDRESS) is None
+    db.session.commit()
+    assert failures("acct:" + username) == 1
+    assert failures("addr:" + ADDRESS) == 1
+    assert actions()[-1] == "login.failed"
+    assert reload_user(world.staff.id).last_login_at is None
+
+
+def test_a_disabled_user_is_refused_even_with_the_right_password(world):
+    world.staff.is_active = False
+    db.session.commit()
+    assert users.authenticate("staff_a", PASSWORD, ADDRESS) is None
+    assert failures("acct:staff_a") == 1
+
+
+def test_throttled_after_too_many_failures_for_one_account(app, world):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for n in range(limit):
+        # Each attempt from another address: only the account counter reaches the limit.
+        assert users.authenticate("staff_a", "sai-mat-khau", f"10.0.1.{n}") is None
+    db.session.commit()
+    with pytest.raises(users.Throttled):
+        users.authenticate("staff_a", PASSWORD, "10.0.2.1")  # even the right password
+    db.session.commit()
+    assert actions()[-1] == "login.throttled"
+    # Other accounts are not affected.
+    assert users.authenticate("staff_a2", PASSWORD, "10.0.2.1").id == world.staff2.id
+
+
+def test_one_failure_short_of_the_limit_still_lets_the_right_password_in(app, world):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for n in range(limit - 1):
+        users.authenticate("staff_a", "sai-mat-khau", f"10.0.1.{n}")
+    assert users.authenticate("staff_a", PASSWORD, "10.0.2.1").id == world.staff.id
+    db.session.commit()
+    # A success clears the account's count.
+    assert failures("acct:staff_a") == 0
+
+
+def test_throttled_after_too_many_failures_from_one_address(app, world):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    for name in ("a1", "a2", "a3"):
+        users.authenticate(name, "x", ADDRESS)
+    with pytest.raises(users.Throttled):
+        users.authenticate("staff_a", PASSWORD, ADDRESS)
+    assert users.authenticate("staff_a", PASSWORD, "10.9.9.9").id == world.staff.id
+
+
+def test_failures_outside_the_window_are_forgotten(app, world):
+    from datetime import timedelta
+
+    from app.models.base import utcnow
+
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    old = utcnow() - timedelta(seconds=app.config["LOGIN_FAILURE_WINDOW_SECONDS"] + 60)
+    db.session.add_all([LoginFailure(key="acct:staff_a", at=old) for _ in range(limit)])
+    db.session.commit()
+    assert users.authenticate("staff_a", PASSWORD, ADDRESS).id == world.staff.id
+
+
+# ---- passwords and sessions ----------------------------------------------------------
+
+@pytest.mark.parametrize("new, ok", [
+    ("Ngắn-1", False),            # fewer than 8 characters
+    ("1234567", False),
+    ("password", False),          # common
+    ("PASSWORD1", False),         # common, whatever the case
+    ("12345678", False),
+    ("matkhau123", False),
+    ("x" * 129, False),           # too long
+    ("hoa-sen-nở-giữa-hè", True),
+    ("12345679a", True),
+    ("x" * 128, True),
+])
+def test_change_password_policy(world, new, ok):
+    token = world.staff.session_token
+    if ok:
+        users.change_password(world.staff, PASSWORD, new)
+        db.session.commit()
+        user = reload_user(world.staff.id)
+        assert user.session_token != token
+        assert users.authenticate("staff_a", new, ADDRESS).id == user.id
+        assert users.authenticate("staff_a", PASSWORD, ADDRESS) is None
+        assert "user.password" in actions()
+    else:
+        with pytest.raises(RuleViolation) as err:
+            users.change_password(world.staff, PASSWORD, new)
+        assert err.value.field == "new_password"
+        db.session.rollback()
+        assert reload_user(world.staff.id).session_token == token
+        assert users.authenticate("staff_a", PASSWORD, ADDRESS).id == world.staff.id
+
+
+def test_change_password_needs_the_current_password(world):
+    token = world.staff.session_token
+    with pytest.raises(RuleViolation) as err:
+        users.change_password(world.staff, "sai-mat-khau", "hoa-sen-nở-giữa-hè")
+    assert err.value.field == "current_password"
+    db.session.rollback()
+    assert reload_user(world.staff.id).session_token == token
+    assert "user.password" not in actions()
+
+
+def test_end_sessions_rotates_the_token(world):
+    token = world.staff.session_token
+    users.end_sessions(world.staff)
+    db.session.commit()
+    assert reload_user(world.staff.id).session_token not in (token, "", None)
+
+
+def _edit(world, user, **kw):
+    values = dict(full_name=user.full_name, email=user.email, unit_id=user.unit_id, role=user.role,
+                  is_active=user.is_active, title=user.title)
+    values.update(kw)
+    return users.update_user(world.admin, user.id, **values)
+
+
+@pytest.mark.parametrize("change, ends_sessions", [
+    (lambda w: dict(role="deputy"), True),
+    (lambda w: dict(is_active=False), True),
+    (lambda w: dict(unit_id=w.b.id), True),
+    (lambda w: dict(new_password="hoa-sen-nở-giữa-hè"), True),
+    (lambda w: dict(full_name="Phạm Văn Đăng Khoa"), False),
+    (lambda w: dict(email="dang@example.vn", title="Chuyên viên"), False),
+    (lambda w: dict(), False),
+])
+def test_update_user_ends_sessions_on_role_unit_password_or_disable(world, change, ends_sessions):
+    token = world.staff.session_token
+    n_audit = len(actions())
+    _edit(world, world.staff, **change(world))
+    db.session.commit()
+    user = reload_user(world.staff.id)
+    assert (user.session_token != token) is ends_sessions
+    changed = bool(change(world))
+    assert len(actions()) == n_audit + (1 if changed else 0)
+
+
+def test_update_user_keeps_the_sort_and_search_forms_in_step(world):
+    _edit(world, world.staff, full_name="  Đặng   Thị Ánh  ")
+    db.session.commit()
+    user = reload_user(world.staff.id)
+    assert (user.full_name, user.name_folded) == ("Đặng Thị Ánh", "dang thi anh")
+
+
+@pytest.mark.parametrize("change, field", [
+    (lambda w: dict(role="emperor"), "role"),
+    (lambda w: dict(unit_id=999999), "unit_id"),
+    (lambda w: dict(full_name=" "), "full_name"),
+    (lambda w: dict(new_password="password"), "new_password"),
+])
+def test_update_user_rules(world, change, field):
+    token = world.staff.session_token
+    with pytest.raises(RuleViolation) as err:
+        _edit(world, world.staff, **change(world))
+    assert err.value.field == field
+    db.session.rollback()
+    user = reload_user(world.staff.id)
+    assert (user.role, user.session_token) == ("staff", token)
+
+
+@pytest.mark.parametrize("change", [dict(is_active=False), dict(role="head")])
+def test_an_admin_cannot_lock_themselves_out(world, change):
+    with pytest.raises(RuleViolation):
+        _edit(world, world.admin, **change)
+
+
+def test_update_user_of_a_missing_id_is_not_found(world):
+    with pytest.raises(NotFound):
+        users.update_user(world.admin, 999999, "Ai đó", None, world.a.id, "staff", True)
+
+
+# ---- add_user --------------------------------------------------------------------------
+
+def test_add_user_hashes_the_password_and_audits(world):
+    user = users.add_user(" Nguyen.Van-A ", "Nguyễn Văn A", "SNV", "staff", "hoa-sen-nở-giữa-hè",
+                          email=" a@example.vn ", actor_id=world.admin.id)
+    db.session.commit()
+    user = reload_user(user.id)
+    assert (user.username, user.email, user.unit_id, user.role) == (
+        "nguyen.van-a", "a@example.vn", world.a.id, "staff")
+    assert "hoa-sen" not in user.password_hash and user.password_hash.startswith("$argon2id$")
+    assert len(user.session_token) >= 32
+    assert users.authenticate("nguyen.van-a", "hoa-sen-nở-giữa-hè", ADDRESS).id == user.id
+    assert actions()[-2:] == ["user.create", "login"]
+
+
+@pytest.mark.parametrize("args, field", [
+    (("staff_a", "Trùng Tên", "SNV", "staff", "hoa-sen-nở-giữa-hè"), "username"),
+    (("STAFF_A", "Trùng Tên", "SNV", "staff", "hoa-sen-nở-giữa-hè"), "username"),
+    (("có dấu", "Tên", "SNV", "staff", "hoa-sen-nở-giữa-hè"), "username"),
+    (("new_user", "Tên", "SNV", "emperor", "hoa-sen-nở-giữa-hè"), "role"),
+    (("new_user", "Tên", "NOPE", "staff", "hoa-sen-nở-giữa-hè"), "unit"),
+    (("new_user", " ", "SNV", "staff", "hoa-sen-nở-giữa-hè"), "full_name"),
+    (("new_user", "Tên", "SNV", "staff", "password"), "password"),
+    (("new_user", "Tên", "SNV", "staff", "short"), "password"),
+])
+def test_add_user_rules(world, args, field):
+    n = db.session.scalar(select(func.count(User.id)))
+    with pytest.raises(RuleViolation) as err:
+        users.add_user(*args)
+    assert err.value.field == field
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(User.id))) == n

@@ -1,0 +1,246 @@
+"""The overdue list per role: rows, grouping, order and days; scope and filters; the
+Excel export holds exactly the rows shown, typed and safe; every role's access."""
+
+import re
+from datetime import date, datetime
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from app.services.overdue_list import XLSX_HEADERS
+from tests.overdue_data import build_rich
+
+TOKEN = re.compile(r'data-leader-id="(\d*)"|data-person-id="(\d*)"|'
+                   r'data-task-id="(\d+)" data-n="(\d+)" data-timeliness="(\w+)".*?'
+                   r'data-days-(overdue|left)="(\d+)"', re.S)
+
+
+@pytest.fixture
+def rich(world, make):
+    return build_rich(world, make)
+
+
+def rows_of(html: str) -> list[tuple]:
+    """(leader id, person id, task id, STT, timeliness, days) for each row, in page order."""
+    leader = person = None
+    out = []
+    for m in TOKEN.finditer(html):
+        text = m.group(0)
+        if text.startswith("data-leader-id"):
+            leader, person = (int(m.group(1)) if m.group(1) else None), None
+        elif text.startswith("data-person-id"):
+            person = int(m.group(2)) if m.group(2) else None
+        else:
+            tl, kind = m.group(5), m.group(6)
+            assert (tl == "overdue") == (kind == "overdue")
+            out.append((leader, person, int(m.group(3)), int(m.group(4)), tl, int(m.group(7))))
+    return out
+
+
+def expected_head(w) -> list[tuple]:
+    """Unit A's list: the head's group first, then the deputies by name (An before Mai);
+    inside, people by name, nobody last; rows most overdue first, due soon after."""
+    rows = [
+        (w.head, w.staff2, w.t_head_over, "overdue", 3),
+        (w.head, w.staff_a2, w.t_today, "due_soon", 0),
+        (w.deputy2, w.staff_a1x, w.t_over10, "overdue", 10),
+        (w.deputy, w.staff, w.t_submitted, "overdue", 5),
+        (w.deputy, w.staff, w.t_over1, "overdue", 1),
+        (w.deputy, w.staff, w.t_soon3, "due_soon", 3),
+        (w.deputy, w.staff_a1, w.t_over30, "overdue", 30),
+        (w.deputy, None, w.t_nolead, "overdue", 2),
+    ]
+    return rows
+
+
+def numbered(rows) -> list[tuple]:
+    return [(lead.id if lead else None, p.id if p else None, t.id, n, tl, days)
+            for n, (lead, p, t, tl, days) in enumerate(rows, start=1)]
+
+
+def test_head_sees_their_unit_grouped_by_leader_then_person_most_overdue_first(rich, as_user):
+    w = rich
+    html = as_user("head_a").get("/overdue").get_data(as_text=True)
+    assert rows_of(html) == numbered(expected_head(w))
+    assert re.search(r'id="count-overdue" data-count="6"', html)
+    assert re.search(r'id="count-due-soon" data-count="2"', html)
+    # Red for days overdue, orange for days left.
+    assert 'class="badge text-bg-danger text-nowrap" data-days-overdue="30"' in html
+    assert 'class="badge text-bg-warning text-nowrap" data-days-left="3"' in html
+    # Not open, not due yet: never listed.
+    for t in (w.t_within4, w.t_week6, w.t_ontime, w.t_late, w.t_cancelled, w.t_suspended,
+              w.task, w.task2, w.t_b_over):
+        assert f'data-task-id="{t.id}"' not in html
+
+
+def test_deputy_sees_the_tasks_they_are_accountable_for(rich, as_user):
+    w = rich
+    html = as_user("deputy_a").get("/overdue").get_data(as_text=True)
+    assert rows_of(html) == numbered([r for r in expected_head(w) if r[0] is w.deputy])
+
+
+def test_staff_see_their_own(rich, as_user):
+    w = rich
+    html = as_user("staff_a").get("/overdue").get_data(as_text=True)
+    assert rows_of(html) == numbered([r for r in expected_head(w) if r[1] is w.staff])
+    html = as_user("staff_a2b").get("/overdue").get_data(as_text=True)
+    assert rows_of(html) == numbered([(w.head, w.staff_a2, w.t_today, "due_soon", 0)])
+
+
+def test_head_of_unit_b_sees_none_of_unit_a(rich, as_user):
+    w = rich
+    html = as_user("head_b").get("/overdue").get_data(as_text=True)
+    assert rows_of(html) == numbered([(w.deputy_b, w.staff_b, w.t_b_over, "overdue", 13)])
+    for t in (w.t_over30, w.t_nolead, w.t_head_over):
+        assert t.title not in html
+    # Asking for unit A's subtree, field or plan does not widen the scope.
+    for q in (f"unit={w.a.id}", f"field={w.f1.id}", f"plan={w.plan.id}"):
+        html = as_user("head_b").get(f"/overdue?{q}").get_data(as_text=True)
+        assert rows_of(html) == [] and 'id="nothing-overdue"' in html
+
+
+@pytest.mark.parametrize("who", ["assessor", "admin"])
+def test_assessor_and_admin_see_everything(rich, as_user, who):
+    w = rich
+    html = as_user(who).get("/overdue").get_data(as_text=True)
+    got = rows_of(html)
+    assert {r[2] for r in got} == {r[2].id for r in expected_head(w)} | {w.t_b_over.id}
+    # The head first, then the deputies by name (An, Cúc, Mai), across units.
+    leaders = list(dict.fromkeys(r[0] for r in got))
+    assert leaders == [w.head.id, w.deputy2.id, w.deputy_b.id, w.deputy.id]
+    assert [r[3] for r in got] == list(range(1, len(got) + 1))
+
+
+def test_filters_by_unit_subtree_field_and_plan(rich, as_user):
+    w = rich
+    c = as_user("head_a")
+
+    def ids(q):
+        return [r[2] for r in rows_of(c.get(f"/overdue?{q}").get_data(as_text=True))]
+
+    assert ids(f"unit={w.a1.id}") == [w.t_over10.id, w.t_over30.id]  # A1 and A1x below it
+    assert ids(f"unit={w.a1x.id}") == [w.t_over10.id]
+    assert ids(f"field={w.f2.id}") == [w.t_over10.id, w.t_submitted.id, w.t_soon3.id]
+    assert ids(f"unit={w.a.id}&field={w.f1.id}") == [w.t_over1.id, w.t_over30.id]
+    assert ids(f"plan={w.plan.id}") == [r[2].id for r in expected_head(w)]
+    assert ids(f"plan={w.plan_b.id}") == []
+    assert ids("unit=999999&field=abc&plan=-1") == []  # an unknown unit matches nothing
+    assert ids("field=abc&plan=-1") == [r[2].id for r in expected_head(w)]  # junk is ignored
+    html = c.get(f"/overdue?unit={w.a1.id}&field={w.f2.id}").get_data(as_text=True)
+    assert f'href="/overdue.xlsx?unit={w.a1.id}&amp;field={w.f2.id}"' in html
+
+
+def xlsx_rows(resp) -> tuple[list, list]:
+    assert resp.status_code == 200
+    wb = load_workbook(BytesIO(resp.data))
+    ws = wb.active
+    cells = list(ws.iter_rows())
+    return cells[0], cells[1:]
+
+
+def test_the_export_holds_exactly_the_rows_shown_typed_and_safe(rich, make, as_user):
+    w = rich
+    from app.extensions import db
+
+    w.staff.full_name = "@Phạm Văn Đăng"  # a name typed with a leading @ must not become live
+    db.session.commit()
+    evil = make.task(w.plan, w.head, w.a, w.staff, w.deputy, title='=HYPERLINK("http://x")',
+                     due_on=date(2026, 6, 16))
+    c = as_user("head_a")
+    for q in ("", f"?unit={w.a1.id}", f"?field={w.f2.id}", f"?plan={w.plan.id}&field={w.f1.id}"):
+        page = rows_of(c.get(f"/overdue{q}").get_data(as_text=True))
+        resp = c.get(f"/overdue.xlsx{q}")
+        assert resp.headers["Content-Type"] == \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        assert resp.headers["Content-Disposition"].startswith("attachment;")
+        assert ".xlsx" in resp.headers["Content-Disposition"]
+        assert resp.headers["Cache-Control"] == "no-store"
+        header, body = xlsx_rows(resp)
+        assert [x.value for x in header] == [h[0] for h in XLSX_HEADERS]
+        assert [x.value for x in header] == ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Người thực hiện",
+                                             "Lãnh đạo phụ trách", "Hạn hoàn thành",
+                                             "Số ngày quá hạn", "Tình trạng"]
+        assert len(body) == len(page) > 0
+        for row, (lead, person, tid, n, tl, days) in zip(body, page):
+            stt, title, unit, who, leader, due, late, status = row
+            assert stt.value == n and stt.data_type == "n"
+            assert isinstance(due.value, datetime) and due.is_date
+            assert due.number_format == "dd/mm/yyyy"
+            if tl == "overdue":
+                assert late.value == days and late.data_type == "n"
+                assert due.value.date() == date(2026, 6, 15).fromordinal(
+                    date(2026, 6, 15).toordinal() - days)
+                assert status.value == "Quá hạn"
+            else:
+                assert late.value is None
+                assert status.value.startswith("Sắp đến hạn")
+            for x in row:
+                assert x.data_type != "f"
+                assert x.font.name == "Times New Roman"
+        for x in (c for r in [header, *body] for c in r):
+            if isinstance(x.value, str):
+                assert not x.value.startswith(("=", "+", "-", "@", "\t", "\r")), x.value
+    # The whole list: the evil title and the @ name come back as text with an apostrophe.
+    _, body = xlsx_rows(c.get("/overdue.xlsx"))
+    by_title = {r[1].value: r for r in body}
+    row = by_title["'" + evil.title]
+    assert row[1].data_type == "s"
+    assert row[3].value == "'@Phạm Văn Đăng"
+    assert row[6].value is None and row[7].value == "Sắp đến hạn (còn 1 ngày)"
+    assert by_title[w.t_over30.title][2].value == "Phòng Cải cách hành chính"
+    assert by_title[w.t_over30.title][4].value == "Lê Thị Mai"
+    assert by_title[w.t_over30.title][5].value == datetime(2026, 5, 16)
+    assert by_title[w.t_nolead.title][2].value is None
+
+
+def test_the_export_follows_the_reader_s_scope(rich, as_user):
+    w = rich
+    _, body = xlsx_rows(as_user("head_b").get("/overdue.xlsx"))
+    assert [r[1].value for r in body] == [w.t_b_over.title]
+    _, body = xlsx_rows(as_user("staff_a").get("/overdue.xlsx"))
+    assert [r[1].value for r in body] == [w.t_submitted.title, w.t_over1.title, w.t_soon3.title]
+
+
+def test_an_empty_list_and_an_empty_export(world, as_user):
+    c = as_user("staff_a")
+    html = c.get("/overdue").get_data(as_text=True)
+    assert 'id="nothing-overdue"' in html
+    header, body = xlsx_rows(c.get("/overdue.xlsx"))
+    assert len(header) == 8 and body == []
+
+
+def test_the_export_speaks_english_to_an_english_reader(rich, as_user):
+    c = as_user("head_a")
+    c.post("/language/en", data={"next": "/overdue"})
+    header, body = xlsx_rows(c.get("/overdue.xlsx"))
+    assert [x.value for x in header] == [h[1] for h in XLSX_HEADERS]
+    assert body[0][7].value == "Overdue"
+
+
+# Every role may open the overdue list (each sees its own scope); nobody anonymous.
+ROLES = ["admin", "assessor", "head_a", "deputy_a", "staff_a", "head_b", "deputy_b", "staff_b"]
+
+
+@pytest.mark.parametrize("url", ["/overdue", "/overdue.xlsx"])
+@pytest.mark.parametrize("who", ROLES)
+def test_every_role_may_open_the_overdue_list(world, as_user, who, url):
+    resp = as_user(who).get(url)
+    assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("url", ["/overdue", "/overdue.xlsx", "/overdue?unit=1"])
+def test_anonymous_is_sent_to_login(client, world, url):
+    resp = client.get(url)
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+@pytest.mark.parametrize("url", ["/overdue", "/overdue.xlsx"])
+def test_the_list_only_answers_get(world, as_user, url):
+    assert as_user("head_a").post(url).status_code == 405
+
+
+def test_the_navbar_links_to_the_overdue_list(world, as_user):
+    html = as_user("staff_a").get("/").get_data(as_text=True)
+    assert 'class="nav-link" href="/overdue"' in html
