@@ -11,6 +11,7 @@ from flask import current_app
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from .. import local_today
 from ..domain.status import Timeliness, timeliness
 from ..domain.text import sort_key
 from ..extensions import db
@@ -133,7 +134,10 @@ class Item:
     children: tuple["Item", ...] = ()
 
 
-def _snv_plan(y: int) -> tuple[tuple[str, tuple[Item, ...]], ...]:
+# A plan's tasks: (field key, items) in the order the plan lists them.
+Groups = tuple[tuple[str, tuple[Item, ...]], ...]
+
+def _snv_plan(y: int) -> Groups:
     """The SNV's CCHC plan for year `y`: the way a provincial department writes it."""
     return (
         ("chidao", (
@@ -579,7 +583,7 @@ def _snv_plan(y: int) -> tuple[tuple[str, tuple[Item, ...]], ...]:
     )
 
 
-def _skhcn_plan(y: int) -> tuple[tuple[str, tuple[Item, ...]], ...]:
+def _skhcn_plan(y: int) -> Groups:
     """A smaller, fully clear plan of the Department of Science and Technology."""
     return (
         ("chidao", (
@@ -650,7 +654,7 @@ def _skhcn_plan(y: int) -> tuple[tuple[str, tuple[Item, ...]], ...]:
     )
 
 
-def _ward_plan(y: int) -> tuple[tuple[str, tuple[Item, ...]], ...]:
+def _ward_plan(y: int) -> Groups:
     """The CCHC plan of the ward of Buôn Ma Thuột: few tasks, every one clear."""
     return (
         ("tthc", (
@@ -785,9 +789,8 @@ class _Ctx:
 
 
 def seed(today: date | None = None) -> str:
-    """Create the demo province, its people and plans; returns a summary to print."""
-    from .. import local_today
-
+    """Create the demo province, its people and plans as of `today` (default: today in
+    Asia/Ho_Chi_Minh); returns a summary to print. The caller commits."""
     today = today or local_today()
     if units.by_code(ROOT) is not None:
         raise RuleViolation("Dữ liệu mẫu đã có (đơn vị UBND66) / the demo data is already loaded.")
@@ -854,7 +857,7 @@ def _seed_units_and_people(ctx: _Ctx) -> None:
 
 
 def _seed_plan(ctx: _Ctx, unit_code: str, head: str, title: str, doc_number: str,
-               doc_day: tuple[int, int], groups, issue: bool = False) -> Plan:
+               doc_day: tuple[int, int], groups: Groups, issue: bool = False) -> Plan:
     """Create a plan as its unit's head, add its tasks, issue it if asked, then walk each task."""
     actor = ctx.users[head]
     doc_date = min(date(ctx.year, *doc_day), ctx.today)
@@ -878,7 +881,7 @@ def _seed_plan(ctx: _Ctx, unit_code: str, head: str, title: str, doc_number: str
 
 
 def _create(ctx: _Ctx, actor: User, plan: Plan, field_key: str, item: Item, parent: Task | None,
-            out: list) -> None:
+            out: list[tuple[Task, Item]]) -> None:
     """Create one task (and its sub-tasks) through the service, dates fitted into the year."""
     start, due = _window(item, ctx.today, ctx.year, ctx.soon_days)
     start, due = _fit(start, due, date(ctx.year, 1, 1), date(ctx.year, 12, 31))
@@ -922,7 +925,6 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
     reviewer = reviewer or ctx.users[_head_of(plan)]
     steps = db.session.scalars(select(ProcessStep).where(ProcessStep.task_id == task.id)
                                .order_by(ProcessStep.position)).all()
-    target = task.indicator_target
 
     def report(day: date, percent: int, note: str) -> None:
         clock.on(day, minute)
@@ -973,7 +975,7 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
     span = max((due - start).days, 1)
     used = min((today - start).days / span, 1.0)
     pace = 0.7 if today > due else 0.9
-    percent = max(5, min(95, int(round(used * pace * 20)) * 5))
+    percent = max(5, min(95, round(used * pace * 20) * 5))
     last = max(start, today - timedelta(days=2 + item.k % 3))
     done = tick(last)
     pending = [s.title for s in steps if s.title not in done]
@@ -1017,8 +1019,8 @@ def _summary(ctx: _Ctx, snv: Plan, skhcn: Plan, ward: Plan) -> str:
     n_local = db.session.scalar(select(func.count(Unit.id)).where(
         Unit.kind.in_(("commune", "ward", "special_zone"))))
     lines = [f"Đã tạo dữ liệu mẫu tỉnh Đắk Lắk (ngày {ctx.today:%d/%m/%Y}):",
-             f"  {n_units} đơn vị (trong đó {n_local} xã, phường), {len(ctx.users)} người dùng, "
-             f"{len(ctx.fields)} lĩnh vực"]
+             (f"  {n_units} đơn vị (trong đó {n_local} xã, phường), {len(ctx.users)} người dùng, "
+              f"{len(ctx.fields)} lĩnh vực")]
     for plan, state in ((snv, "dự thảo"), (skhcn, "đã ban hành"), (ward, "dự thảo")):
         rows = db.session.execute(select(Task.is_clear, Task.status, Task.due_on, Task.completed_on)
                                   .where(Task.plan_id == plan.id)).all()

@@ -343,3 +343,16 @@ def restore(dumped: list) -> None:
         db.session.rollback()
         raise
     db.session.expire_all()
+
+
+def tr(msgid: str, locale: str = "vi", **kw) -> str:
+    """A message as the app shows it in `locale` (Vietnamese by default)."""
+    from flask import current_app
+    from flask_babel import force_locale, gettext
+
+    with current_app.test_request_context(), force_locale(locale):
+        return gettext(msgid, **kw)
+
+
+def page(resp) -> "Node":
+    return parse(resp.get_data(as_text=True))
