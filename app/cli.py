@@ -134,7 +134,10 @@ def register(app: Flask) -> None:
         if if_empty and db.session.scalar(select(func.count(Unit.id))):
             click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
             return
-        summary = demo.seed()
+        try:
+            summary = demo.seed()
+        except RuleViolation as e:
+            _fail(e.message)
         db.session.commit()
         click.echo(summary)
 

@@ -253,7 +253,7 @@ def test_a_sweep_killed_before_its_commit_leaves_nothing_and_the_next_run_does_i
 
     child = spawn(SLOW, url, 1, day.isoformat(), tick, TIMEOUT)
     swept = child.expect("swept")
-    assert "flagged=" in swept and "flagged=0" not in swept
+    assert swept.startswith("flagged=") and not swept.startswith("flagged=0 ")
     os.kill(child.pid, signal.SIGKILL)
     assert child.proc.wait(timeout=TIMEOUT) == -signal.SIGKILL
 
@@ -277,14 +277,14 @@ def test_two_overlapping_sweeps_of_different_ticks_both_complete(app, busy, spaw
     from app.services import overdue
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    day = date(2026, 6, 25)  # only due-soon reminders: nothing to flag, so no row locks first
+    day = date(2026, 6, 15)  # only due-soon reminders: nothing to flag, so no row locks first
     expected_rows, expected_flags = reference([day])
     assert expected_rows and not expected_flags
     db.session.commit()
 
-    child = spawn(SLOW, url, 1, day.isoformat(), "2026-06-25T10:10", 1.5)
+    child = spawn(SLOW, url, 1, day.isoformat(), "2026-06-15T10:10", 1.5)
     child.expect("swept")
-    result = overdue.run_tick("sweep", "2026-06-25T10:20", day)
+    result = overdue.run_tick("sweep", "2026-06-15T10:20", day)
     assert child.expect("committed").startswith("flagged=0")
     assert result is not None and result.sent == 0
     db.session.expire_all()
@@ -316,6 +316,7 @@ def test_three_processes_sending_mail_send_each_notification_once(app, busy, spa
     pending = db.session.scalar(select(func.count(Notification.id)).where(Notification.emailed_at.is_(None),
                                 Notification.user_id != w.staff2.id))
     assert pending > 30
+    db.session.commit()
     url, port = app.config["SQLALCHEMY_DATABASE_URI"], free_port()
     inbox = Inbox()
     server = Controller(inbox, hostname="127.0.0.1", port=port)

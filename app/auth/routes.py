@@ -72,14 +72,15 @@ def password():
         except RuleViolation as e:
             db.session.rollback()
             getattr(form, e.field or "new_password").errors.append(str(e.message))
-            return render_template("auth/password.html", form=form), 200
+            return render_template("auth/password.html", form=form), 422
         db.session.commit()
         # this session carries the new token; others end. The user object, not the
         # current_user proxy: a proxy stored as the logged-in user resolves to itself forever.
         login_user(current_user._get_current_object())
         flash(_("Your password has been changed. Other sessions have been logged out."), "success")
         return redirect(url_for("dashboard.index"))
-    return render_template("auth/password.html", form=form)
+    # bad input answers 422, as every other form does
+    return render_template("auth/password.html", form=form), 422 if request.method == "POST" else 200
 
 
 @bp.post("/language/<lang>")

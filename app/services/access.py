@@ -10,6 +10,15 @@ def subtree_ids(unit_path: str):
     return select(Unit.id).where(Unit.path.like(unit_path + "%"))
 
 
+def home_unit_ids(user: User) -> list[int]:
+    """The units whose plans a staff member works in: their own, and for a section
+    (phòng) inside a department, the department too."""
+    ids = [user.unit_id]
+    if user.unit.kind == "section" and user.unit.parent_id:
+        ids.append(user.unit.parent_id)
+    return ids
+
+
 def reads_everything(user: User) -> bool:
     return user.role in (Role.ADMIN, Role.ASSESSOR)
 
@@ -23,7 +32,8 @@ def task_scope(user: User):
         return or_(Task.owner_unit_id.in_(ids), Task.lead_unit_id.in_(ids),
                    Task.assignee_id == user.id, Task.leader_id == user.id)
     if user.role == Role.STAFF:
-        return or_(Task.owner_unit_id == user.unit_id, Task.lead_unit_id == user.unit_id,
+        home = home_unit_ids(user)
+        return or_(Task.owner_unit_id.in_(home), Task.lead_unit_id.in_(home),
                    Task.assignee_id == user.id)
     return false()
 
@@ -34,7 +44,7 @@ def plan_scope(user: User):
         return true()
     if user.role in (Role.HEAD, Role.DEPUTY):
         return Plan.unit_id.in_(subtree_ids(user.unit.path))
-    return Plan.unit_id == user.unit_id
+    return Plan.unit_id.in_(home_unit_ids(user))
 
 
 def unit_scope(user: User):

@@ -67,11 +67,22 @@ def tally_columns(as_of: date, s: ScoringSettings) -> list:
     ]
 
 
-def to_tally(row) -> Tally:
+def credit_places(s: ScoringSettings) -> Decimal:
+    """The exact scale of a sum of credits: weights have two decimals (Numeric(8, 2)),
+    times the most precise credit factor."""
+    factors = (s.credit_on_time, s.credit_late, s.credit_overdue)
+    return Decimal(1).scaleb(min(0, *(f.as_tuple().exponent for f in factors)) - 2)
+
+
+def to_tally(row, places: Decimal | None = None) -> Tally:
     total, on_time, late, overdue, excluded, weight_due, credit, ext = row
+    credit = Decimal(str(credit))
+    if places is not None:
+        # SQLite sums in floating point (1500000.0000000002): back to the exact decimal.
+        credit = credit.quantize(places)
     t = Tally(tasks=int(total), on_time=int(on_time), late=int(late), overdue=int(overdue),
               excluded=int(excluded), weight_due=Decimal(str(weight_due)),
-              credit=Decimal(str(credit)), extensions=int(ext))
+              credit=credit, extensions=int(ext))
     t.within = t.tasks - t.fallen_due - t.excluded
     return t
 
@@ -92,8 +103,9 @@ def figures(period: Period, as_of: date, s: ScoringSettings, unit_ids=None) -> F
     if unit_ids is not None:
         unit_q = unit_q.where(Task.lead_unit_id.in_(unit_ids))
         leader_q = leader_q.where(Task.lead_unit_id.in_(unit_ids))
-    by_unit = {r[0]: to_tally(r[1:]) for r in db.session.execute(unit_q.group_by(Task.lead_unit_id))}
-    by_leader = {r[0]: to_tally(r[1:]) for r in db.session.execute(leader_q.group_by(Task.leader_id))}
+    p = credit_places(s)
+    by_unit = {r[0]: to_tally(r[1:], p) for r in db.session.execute(unit_q.group_by(Task.lead_unit_id))}
+    by_leader = {r[0]: to_tally(r[1:], p) for r in db.session.execute(leader_q.group_by(Task.leader_id))}
     return Figures(by_unit, by_leader)
 
 
@@ -144,6 +156,8 @@ class Report:
     leaders: list[Row]
     warnings: dict
     run: AssessmentRun | None = None
+    # A live report of a subtree: the scope unit's path (exports select its tasks).
+    scope_path: str | None = None
 
 
 def scope_units(scope_unit: Unit | None) -> list:
@@ -175,7 +189,8 @@ def live(period: Period, as_of: date, s: ScoringSettings, scope_unit: Unit | Non
         t = f.by_unit.get(ld.unit_id, Tally()) if ld.role == Role.HEAD else f.by_leader.get(ld.id, Tally())
         leader_rows.append(Row(ld.id, ld.username, ld.full_name, t, grade(t.score, s),
                                username=ld.username, role=ld.role, unit_code=codes.get(ld.unit_id, "")))
-    return Report(period, as_of, s, unit_rows, leader_rows, _warnings(unit_rows, leader_rows, s))
+    return Report(period, as_of, s, unit_rows, leader_rows, _warnings(unit_rows, leader_rows, s),
+                  scope_path=scope_unit.path if scope_unit is not None else None)
 
 
 def _warnings(units: list[Row], leaders: list[Row], s: ScoringSettings) -> dict:
@@ -231,7 +246,8 @@ def freeze(actor_id: int | None, period: Period, as_of: date, s: ScoringSettings
            .join(lead, lead.id == Task.lead_unit_id)
            .outerjoin(assignee, assignee.id == Task.assignee_id)
            .outerjoin(leader, leader.id == Task.leader_id)
-           .where(in_period))
+           .where(in_period)
+           .order_by(lead.path, Task.plan_id, Task.order_key, Task.id))  # ids follow the tree order
     if scope_unit is not None:
         src = src.where(lead.path.like(scope_unit.path + "%"))
     db.session.execute(insert(AssessmentTaskRow).from_select(

@@ -48,9 +48,7 @@ def cell(ws, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
     if isinstance(value, date):
         c.value = value
         c.number_format = DATE_FORMAT
-    elif isinstance(value, bool):
-        c.value = value
-    elif isinstance(value, (int, float, Decimal)):
+    elif isinstance(value, (int, float, Decimal)):  # bool too: a subclass of int
         c.value = value
     else:
         c.value = safe_text(str(value))

@@ -4,7 +4,14 @@ import pytest
 
 from app.services import dashboard
 from tests.conftest import TODAY
-from tests.overdue_data import DUE_SOON_DAYS, all_tasks, build_rich, counts, in_head_scope, units_by_id
+from tests.overdue_data import (
+    DUE_SOON_DAYS,
+    all_tasks,
+    build_rich,
+    counts,
+    in_head_scope,
+    units_by_id,
+)
 
 
 @pytest.fixture

@@ -9,9 +9,10 @@ from sqlalchemy import func, select
 from app import create_app
 from app.domain.status import Lifecycle, Timeliness
 from app.extensions import db
-from app.models import Plan, PlanStatus, ProcessStep, Task, Unit, User
+from app.models import AuditLog, Plan, PlanStatus, ProcessStep, Task, Unit, User
 from app.models.user import Role
 from app.services import demo, plans, users
+from app.services.errors import RuleViolation
 from config import TestConfig
 
 TODAY = date(2026, 6, 15)
@@ -76,7 +77,8 @@ def seeded(request, seeded_template, tmp_path):
     path, summary = seeded_template
     target = tmp_path / "demo.db"
     shutil.copyfile(path, target)
-    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}", TODAY=TODAY)
+    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}",
+                             UPLOAD_FOLDER=str(tmp_path / "uploads"), TODAY=TODAY)
     with application.app_context():
         yield summary
         db.session.remove()
@@ -121,6 +123,22 @@ def test_completion_walks_the_real_lifecycle(seeded):
     assert {t.timeliness(TODAY) for t in done} == {Timeliness.DONE_ON_TIME, Timeliness.DONE_LATE}
     statuses = {t.status for t in tasks_of(plan_of("SNV"))}
     assert {Lifecycle.SUBMITTED, Lifecycle.IN_PROGRESS, Lifecycle.ASSIGNED} <= statuses
+
+
+def test_the_audit_log_tells_each_story_in_calendar_order(seeded):
+    late = next(t for t in tasks_of(plan_of("SNV")) if t.timeliness(TODAY) == Timeliness.DONE_LATE)
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.task_id == late.id)
+                              .order_by(AuditLog.id)).all()
+    assert [rows[0].action, rows[-2].action, rows[-1].action] == ["task.create", "task.submit",
+                                                                  "task.confirm"]
+    assert rows[0].actor_id == user("gd.snv").id and rows[-2].actor_id == late.assignee_id
+    assert [r.at for r in rows] == sorted(r.at for r in rows)
+    assert rows[-2].at.date() == late.submitted_on  # 08:xx in Hà Nội time is 01:xx UTC
+
+
+def test_seeding_twice_is_refused(seeded):
+    with pytest.raises(RuleViolation):
+        demo.seed(TODAY)
 
 
 def test_some_tasks_are_unclear_so_the_snv_plan_cannot_be_issued(seeded):

@@ -19,10 +19,10 @@ def rich(world, make):
 
 def table_rows(html: str, table_id: str, key_attr: str) -> dict:
     """{row key: {timeliness: (count, link)}} from one count table of the page."""
-    m = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.S)
+    m = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.DOTALL)
     assert m, f"no table {table_id}"
     out = {}
-    for key, body in re.findall(rf'<tr {key_attr}="(\d*)"[^>]*>(.*?)</tr>', m.group(0), re.S):
+    for key, body in re.findall(rf'<tr {key_attr}="(\d*)"[^>]*>(.*?)</tr>', m.group(0), re.DOTALL):
         out[int(key) if key else None] = {k: (int(n), unescape(href) if href else None)
                                           for k, n, href in CELL.findall(body)}
     return out
@@ -30,7 +30,7 @@ def table_rows(html: str, table_id: str, key_attr: str) -> dict:
 
 def cards(html: str) -> dict[str, tuple[int, str]]:
     found = re.findall(r'<a class="card stat-card[^"]*"\s*href="([^"]+)">.*?data-count="(\w+)">(\d+)<',
-                       html, re.S)
+                       html, re.DOTALL)
     assert len(found) == len(KEYS)
     return {key: (int(n), unescape(href)) for href, key, n in found}
 
@@ -93,13 +93,13 @@ def test_head_sees_unit_leader_and_field_tables_that_match_the_rule_and_their_li
 def test_head_sees_the_ten_most_overdue_and_what_is_due_this_week(rich, as_user):
     w = rich
     html = as_user("head_a").get("/").get_data(as_text=True)
-    most = re.search(r'id="most-overdue"(.*?)</ul>', html, re.S).group(1)
-    rows = re.findall(r'data-task-id="(\d+)".*?data-days-overdue="(\d+)"', most, re.S)
+    most = re.search(r'id="most-overdue"(.*?)</ul>', html, re.DOTALL).group(1)
+    rows = re.findall(r'data-task-id="(\d+)".*?data-days-overdue="(\d+)"', most, re.DOTALL)
     assert [(int(i), int(n)) for i, n in rows] == [
         (w.t_over30.id, 30), (w.t_over10.id, 10), (w.t_submitted.id, 5), (w.t_head_over.id, 3),
         (w.t_nolead.id, 2), (w.t_over1.id, 1)]
-    week = re.search(r'id="due-this-week"(.*?)</ul>', html, re.S).group(1)
-    rows = re.findall(r'data-task-id="(\d+)".*?data-days-left="(\d+)"', week, re.S)
+    week = re.search(r'id="due-this-week"(.*?)</ul>', html, re.DOTALL).group(1)
+    rows = re.findall(r'data-task-id="(\d+)".*?data-days-left="(\d+)"', week, re.DOTALL)
     assert [(int(i), int(n)) for i, n in rows] == [
         (w.t_today.id, 0), (w.t_soon3.id, 3), (w.t_within4.id, 4), (w.t_week6.id, 6)]
     assert 'badge text-bg-warning text-nowrap" data-days-left="3"' in week
@@ -122,7 +122,7 @@ def test_deputy_sees_their_own_accountability(rich, as_user):
         assert plain(row) == counts([t for t in mine if t.field_id == fid])
         if fid is not None:
             assert_links_agree(c, row)
-    most = re.search(r'id="most-overdue"(.*?)</ul>', html, re.S).group(1)
+    most = re.search(r'id="most-overdue"(.*?)</ul>', html, re.DOTALL).group(1)
     ids = [int(i) for i in re.findall(r'data-task-id="(\d+)"', most)]
     assert ids == [w.t_over30.id, w.t_submitted.id, w.t_nolead.id, w.t_over1.id]
 
@@ -168,7 +168,7 @@ def test_head_of_unit_b_sees_nothing_of_unit_a(rich, as_user):
     assert {k: v[0] for k, v in cards(html).items()} == {
         "overdue": 1, "due_soon": 0, "within": 1, "done_on_time": 0, "done_late": 0, "excluded": 0}
     assert not shown & a_ids
-    assert "Rà soát quy chế làm việc" not in html and 'data-leader-id="%d"' % w.deputy.id not in html
+    assert "Rà soát quy chế làm việc" not in html and f'data-leader-id="{w.deputy.id}"' not in html
 
 
 def test_an_empty_home_page_renders_for_everyone(world, as_user):

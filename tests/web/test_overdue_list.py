@@ -7,13 +7,16 @@ from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import select
 
+from app.models import Task, Unit, User
 from app.services.overdue_list import XLSX_HEADERS
+from app.services.xlsx import safe_text
 from tests.overdue_data import build_rich
 
 TOKEN = re.compile(r'data-leader-id="(\d*)"|data-person-id="(\d*)"|'
                    r'data-task-id="(\d+)" data-n="(\d+)" data-timeliness="(\w+)".*?'
-                   r'data-days-(overdue|left)="(\d+)"', re.S)
+                   r'data-days-(overdue|left)="(\d+)"', re.DOTALL)
 
 
 @pytest.fixture
@@ -68,6 +71,12 @@ def test_head_sees_their_unit_grouped_by_leader_then_person_most_overdue_first(r
     # Red for days overdue, orange for days left.
     assert 'class="badge text-bg-danger text-nowrap" data-days-overdue="30"' in html
     assert 'class="badge text-bg-warning text-nowrap" data-days-left="3"' in html
+    # A task awaiting confirmation is still overdue (DESIGN.md section 4), and says so.
+    def row_html(task):
+        return re.search(rf'<li[^>]*data-task-id="{task.id}"[^>]*>(.*?)</li>', html, re.DOTALL).group(1)
+
+    assert "data-submitted" in row_html(w.t_submitted)
+    assert "data-submitted" not in row_html(w.t_over1)
     # Not open, not due yet: never listed.
     for t in (w.t_within4, w.t_week6, w.t_ontime, w.t_late, w.t_cancelled, w.t_suspended,
               w.task, w.task2, w.t_b_over):
@@ -147,6 +156,7 @@ def test_the_export_holds_exactly_the_rows_shown_typed_and_safe(rich, make, as_u
     db.session.commit()
     evil = make.task(w.plan, w.head, w.a, w.staff, w.deputy, title='=HYPERLINK("http://x")',
                      due_on=date(2026, 6, 16))
+    names = dict(db.session.execute(select(User.id, User.full_name)).all())
     c = as_user("head_a")
     for q in ("", f"?unit={w.a1.id}", f"?field={w.f2.id}", f"?plan={w.plan.id}&field={w.f1.id}"):
         page = rows_of(c.get(f"/overdue{q}").get_data(as_text=True))
@@ -162,9 +172,15 @@ def test_the_export_holds_exactly_the_rows_shown_typed_and_safe(rich, make, as_u
                                              "Lãnh đạo phụ trách", "Hạn hoàn thành",
                                              "Số ngày quá hạn", "Tình trạng"]
         assert len(body) == len(page) > 0
-        for row, (lead, person, tid, n, tl, days) in zip(body, page):
+        for row, (lead, person, tid, n, tl, days) in zip(body, page, strict=True):
             stt, title, unit, who, leader, due, late, status = row
             assert stt.value == n and stt.data_type == "n"
+            task = db.session.get(Task, tid)
+            assert title.value == safe_text(task.title)
+            assert unit.value == (db.session.get(Unit, task.lead_unit_id).name
+                                  if task.lead_unit_id else None)
+            assert who.value == (safe_text(names[person]) if person else None)
+            assert leader.value == (names[lead] if lead else None)
             assert isinstance(due.value, datetime) and due.is_date
             assert due.number_format == "dd/mm/yyyy"
             if tl == "overdue":
@@ -219,26 +235,26 @@ def test_the_export_speaks_english_to_an_english_reader(rich, as_user):
 
 
 # Every role may open the overdue list (each sees its own scope); nobody anonymous.
+# (tests/web/test_permissions.py has the rows of both URLs in the permission matrix too.)
 ROLES = ["admin", "assessor", "head_a", "deputy_a", "staff_a", "head_b", "deputy_b", "staff_b"]
+URLS = ["/overdue", "/overdue.xlsx", "/overdue?unit=1&field=2&plan=3", "/overdue.xlsx?unit=1"]
 
 
-@pytest.mark.parametrize("url", ["/overdue", "/overdue.xlsx"])
-@pytest.mark.parametrize("who", ROLES)
-def test_every_role_may_open_the_overdue_list(world, as_user, who, url):
-    resp = as_user(who).get(url)
-    assert resp.status_code == 200
-    assert resp.headers["Cache-Control"] == "no-store"
+def test_every_role_may_open_the_overdue_list_and_its_export(world, as_user):
+    for who in ROLES:
+        c = as_user(who)
+        for url in URLS:
+            resp = c.get(url)
+            assert resp.status_code == 200, (who, url)
+            assert resp.headers["Cache-Control"] == "no-store"
+        for url in URLS[:2]:
+            assert c.post(url).status_code == 405, (who, url)
 
 
-@pytest.mark.parametrize("url", ["/overdue", "/overdue.xlsx", "/overdue?unit=1"])
-def test_anonymous_is_sent_to_login(client, world, url):
-    resp = client.get(url)
-    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
-
-
-@pytest.mark.parametrize("url", ["/overdue", "/overdue.xlsx"])
-def test_the_list_only_answers_get(world, as_user, url):
-    assert as_user("head_a").post(url).status_code == 405
+def test_anonymous_is_sent_to_login(client, world):
+    for url in URLS:
+        resp = client.get(url)
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"], url
 
 
 def test_the_navbar_links_to_the_overdue_list(world, as_user):

@@ -277,7 +277,9 @@ def field_value(doc: Node, name: str):
     """What the re-rendered form shows in control `name` (a list for a multi-select)."""
     ctl = control(doc, name)
     if ctl.tag == "textarea":
-        return "".join(c for c in ctl.children if isinstance(c, str)).lstrip("\n")
+        text = "".join(c for c in ctl.children if isinstance(c, str))
+        # a browser drops one newline right after <textarea>
+        return text[2:] if text.startswith("\r\n") else text[1:] if text.startswith("\n") else text
     if ctl.tag == "select":
         chosen = [o.attrs.get("value") for o in ctl.find_all("option") if "selected" in o.attrs]
         return chosen if "multiple" in ctl.attrs else (chosen[0] if chosen else None)

@@ -1,0 +1,396 @@
+"""The assessor's deliverable: an assessment report (live or frozen) as XLSX and CSV.
+
+Three tables with fixed Vietnamese headers: units, leaders (heads and deputies), and
+the tasks behind every figure with each task's outcome, weight and credit. The task
+table streams: live reports read it with a server-side cursor (yield_per), frozen runs
+read their stored AssessmentTaskRow rows the same way, and the XLSX is written in
+openpyxl's write-only mode, so 100,000 tasks never sit in memory at once.
+
+Nothing a user typed can become a formula: text goes through xlsx.safe_text in both
+formats (a leading = + - @ tab or carriage return gets an apostrophe)."""
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from ..domain.scoring import GRADE_LABELS, Outcome
+from ..extensions import db
+from ..models import AssessmentTaskRow, Task, Unit, User
+from ..models.user import Role
+from . import xlsx
+from .assessment import Report, Row, credit_case, credit_places, outcome_case
+
+UNIT_SHEET, LEADER_SHEET, TASK_SHEET = "Đơn vị", "Lãnh đạo", "Nhiệm vụ"
+
+UNIT_HEADERS = ("Mã đơn vị", "Tên đơn vị", "Số nhiệm vụ", "Đến hạn", "Hoàn thành đúng hạn",
+                "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành", "Trong hạn",
+                "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
+                "Số lần gia hạn")
+LEADER_HEADERS = ("Tên đăng nhập", "Họ và tên", "Chức vụ", "Mã đơn vị", "Đến hạn",
+                  "Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành",
+                  "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
+                  "Số lần gia hạn")
+TASK_HEADERS = ("Mã đơn vị", "STT", "Nhiệm vụ", "Người thực hiện", "Lãnh đạo phụ trách",
+                "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm")
+
+OUTCOME_LABELS = {
+    Outcome.ON_TIME: "Hoàn thành đúng hạn",
+    Outcome.LATE: "Hoàn thành quá hạn",
+    Outcome.OVERDUE: "Quá hạn chưa hoàn thành",
+    Outcome.WITHIN: "Trong hạn",
+    Outcome.EXCLUDED: "Đã hủy hoặc tạm dừng",
+}
+ROLE_LABELS = {Role.HEAD: "Người đứng đầu", Role.DEPUTY: "Cấp phó"}
+FALLEN_DUE = (Outcome.ON_TIME, Outcome.LATE, Outcome.OVERDUE)
+
+TITLES = {
+    UNIT_SHEET: "BẢNG TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ VÀ ĐIỂM TRÁCH NHIỆM",
+    LEADER_SHEET: "BẢNG TỔNG HỢP ĐIỂM TRÁCH NHIỆM CỦA NGƯỜI ĐỨNG ĐẦU VÀ CẤP PHÓ",
+    TASK_SHEET: "DANH SÁCH NHIỆM VỤ, TÌNH TRẠNG VÀ ĐIỂM TỪNG NHIỆM VỤ",
+}
+NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO = "Độc lập - Tự do - Hạnh phúc"
+
+CSV_FILES = {"units": "don-vi.csv", "leaders": "lanh-dao.csv", "tasks": "nhiem-vu.csv"}
+YIELD_PER = 1000
+TWO = Decimal("0.01")
+
+
+# ------------------------------------------------------------ table rows
+
+def _rate(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(TWO)
+
+
+def _grade(row: Row) -> str:
+    return GRADE_LABELS[row.grade][0]
+
+
+def unit_rows(report: Report) -> Iterator[list]:
+    """The `Đơn vị` table, one list per unit in tree order."""
+    for r in report.units:
+        t = r.tally
+        yield [r.code, r.name, t.tasks, t.fallen_due, t.on_time, t.late, t.overdue, t.within,
+               _rate(t.completion_rate), _rate(t.on_time_rate), _rate(t.score), _grade(r),
+               t.extensions]
+
+
+def leader_rows(report: Report) -> Iterator[list]:
+    """The `Lãnh đạo` table: every head (the unit's figures) and deputy (their tasks)."""
+    for r in report.leaders:
+        t = r.tally
+        yield [r.username, r.name, ROLE_LABELS.get(r.role, r.role), r.unit_code, t.fallen_due,
+               t.on_time, t.late, t.overdue, _rate(t.completion_rate), _rate(t.on_time_rate),
+               _rate(t.score), _grade(r), t.extensions]
+
+
+def _task_line(unit_code, stt, title, assignee, leader, due_on, completed_on, result, weight,
+               credit) -> list:
+    result = Outcome(result)
+    counted = result in FALLEN_DUE
+    return [unit_code, stt or "", title, assignee or "", leader or "", due_on,
+            # Judged with what was known as of the date: a later completion is not shown.
+            completed_on if result in (Outcome.ON_TIME, Outcome.LATE) else None,
+            OUTCOME_LABELS[result], Decimal(str(weight)),
+            # Only a fallen-due task earns (or loses) credit; the others are left out.
+            Decimal(str(credit)) if counted else None]
+
+
+def live_task_query(report: Report):
+    """The tasks behind a live report, in tree order: the same rows a freeze stores."""
+    lead, assignee, leader = aliased(Unit), aliased(User), aliased(User)
+    p = report.period
+    q = (select(lead.code, Task.stt, Task.title, func.coalesce(assignee.full_name, ""),
+                func.coalesce(leader.full_name, ""), Task.due_on, Task.completed_on,
+                outcome_case(report.as_of), Task.weight, credit_case(report.as_of, report.settings))
+         .join(lead, lead.id == Task.lead_unit_id)
+         .outerjoin(assignee, assignee.id == Task.assignee_id)
+         .outerjoin(leader, leader.id == Task.leader_id)
+         .where(Task.due_on >= p.start, Task.due_on <= p.end, Task.lead_unit_id.is_not(None))
+         .order_by(lead.path, Task.plan_id, Task.order_key, Task.id))
+    if report.scope_path is not None:
+        q = q.where(lead.path.like(report.scope_path + "%"))
+    return q
+
+
+def frozen_task_query(report: Report):
+    t = AssessmentTaskRow
+    return (select(t.unit_code, t.stt, t.title, t.assignee_name, t.leader_name, t.due_on,
+                   t.completed_on, t.outcome, t.weight, t.credit)
+            .where(t.run_id == report.run.id).order_by(t.id))
+
+
+def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
+    """The `Nhiệm vụ` table, streamed: a generator over a server-side cursor, fetching
+    `yield_per` rows at a time, never the whole list."""
+    if report.run is not None:
+        q, places = frozen_task_query(report), None
+    else:
+        q, places = live_task_query(report), credit_places(report.settings)
+    result = db.session.execute(q, execution_options={"yield_per": yield_per})
+    try:
+        for row in result:
+            line = _task_line(*row)
+            if places is not None and line[9] is not None:
+                line[9] = line[9].quantize(places)  # SQLite multiplies in floating point
+            yield line
+    finally:
+        result.close()
+
+
+# ------------------------------------------------------------ header block
+
+@dataclass(frozen=True)
+class Letterhead:
+    """The official header block: the issuing body (one line each, e.g. "UBND TỈNH ĐẮK
+    LẮK" then "SỞ NỘI VỤ"), the place of the date line and the date of issue."""
+
+    issuer: tuple[str, ...]
+    place: str
+    issued_on: date
+
+    @classmethod
+    def of(cls, issuer: str | Sequence[str], place: str, issued_on: date | None = None):
+        if isinstance(issuer, str):
+            issuer = issuer.splitlines()
+        lines = tuple(s.strip() for s in issuer if s and s.strip())
+        if issued_on is None:
+            from .. import local_today
+            issued_on = local_today()
+        return cls(lines, (place or "").strip(), issued_on)
+
+
+def date_line(place: str, d: date) -> str:
+    """"Đắk Lắk, ngày 05 tháng 3 năm 2026": Decree 30/2020 writes a day below 10 and
+    the months 1 and 2 with a leading zero."""
+    month = f"{d.month:02d}" if d.month < 3 else str(d.month)
+    return f"{place or '......'}, ngày {d.day:02d} tháng {month} năm {d.year}"
+
+
+def title(report: Report, sheet: str = UNIT_SHEET) -> str:
+    return (f"{TITLES[sheet]} — Kỳ {report.period.code} "
+            f"(tính đến ngày {report.as_of:%d/%m/%Y})")
+
+
+def source_line(report: Report) -> str:
+    run = report.run
+    if run is None:
+        return "Số liệu trực tiếp, chưa chốt"
+    made = f", chốt ngày {run.created_at:%d/%m/%Y}" if run.created_at else ""
+    return f"Số liệu đã chốt: phiên bản {run.version}{made}"
+
+
+def warning_lines(report: Report, sheet: str) -> list[str]:
+    groups = {UNIT_SHEET: (("units", "đơn vị"),),
+              LEADER_SHEET: (("heads", "người đứng đầu"), ("deputies", "cấp phó"))}[sheet]
+    out = []
+    for key, label in groups:
+        w = report.warnings.get(key)
+        if w:
+            share = f"{report.settings.excellent_quota * 100:g}%"
+            out.append(f"Lưu ý: số {label} đạt mức xuất sắc ({w.excellent}) vượt {share} số "
+                       f"đạt mức tốt ({w.good}); xếp loại cuối cùng do cấp có thẩm quyền quyết định.")
+    return out
+
+
+# ------------------------------------------------------------ XLSX
+
+_BASE = Font(name=xlsx.FONT_NAME, size=12)
+_F_PLAIN = Font(name=xlsx.FONT_NAME, size=12)
+_F_BOLD = Font(name=xlsx.FONT_NAME, size=12, bold=True)
+_F_ITALIC = Font(name=xlsx.FONT_NAME, size=12, italic=True)
+_F_TITLE = Font(name=xlsx.FONT_NAME, size=14, bold=True)
+_ACROSS = Alignment(horizontal="centerContinuous", vertical="center")
+_HEAD = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+# Per sheet: column widths, the columns under the issuing body (the rest sit under the
+# national motto), number formats by column, and wrapped columns.
+_LAYOUT = {
+    UNIT_SHEET: dict(widths=(12, 36, 10, 9, 12, 12, 13, 9, 12, 12, 12, 24, 10), left=3,
+                     formats={8: "0.00", 9: "0.00", 10: "0.00"}, wrap={1, 11}),
+    LEADER_SHEET: dict(widths=(16, 26, 16, 12, 9, 12, 12, 13, 12, 12, 12, 24, 10), left=3,
+                       formats={8: "0.00", 9: "0.00", 10: "0.00"}, wrap={1, 11}),
+    TASK_SHEET: dict(widths=(12, 8, 52, 22, 22, 13, 13, 20, 9, 9), left=3,
+                     formats={8: "0.00", 9: "0.00##"}, wrap={2, 3, 4, 7}),
+}
+
+
+def _styled(ws, value, font=_F_PLAIN, alignment=_ACROSS):
+    c = xlsx.cell(ws, value)
+    c.font = font
+    c.alignment = alignment
+    return c
+
+
+def _span(ws, value, width: int, font) -> list:
+    """A text centred across `width` plain cells (no merge: write-only mode cannot)."""
+    return [_styled(ws, value, font)] + [_styled(ws, None, font) for _ in range(width - 1)]
+
+
+def _header_block(ws, report: Report, sheet: str, head: Letterhead, ncols: int) -> int:
+    """Write the official header block; return the number of rows written."""
+    left = _LAYOUT[sheet]["left"]
+    right = ncols - left
+    issuer = list(head.issuer) or [""]
+    rights = [(NATION, _F_BOLD), (MOTTO, _F_BOLD), (date_line(head.place, head.issued_on), _F_ITALIC)]
+    n = max(len(issuer), len(rights))
+    for i in range(n):
+        text = issuer[i] if i < len(issuer) else None
+        # The issuing body itself in bold, the bodies above it in plain type.
+        font = _F_BOLD if i == len(issuer) - 1 else _F_PLAIN
+        rtext, rfont = rights[i] if i < len(rights) else (None, _F_PLAIN)
+        ws.append(_span(ws, text, left, font) + _span(ws, rtext, right, rfont))
+    ws.append([])
+    ws.append(_span(ws, title(report, sheet), ncols, _F_TITLE))
+    ws.append(_span(ws, source_line(report), ncols, _F_ITALIC))
+    ws.append([])
+    return n + 4
+
+
+def _page_setup(ws, header_row: int) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins.left, ws.page_margins.right = 0.6, 0.4
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.6
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddFooter.center.font = f"{xlsx.FONT_NAME},Regular"
+    ws.freeze_panes = f"A{header_row + 1}"
+
+
+def _sheet(wb, report: Report, sheet: str, headers: Sequence[str], rows: Iterable[list],
+           head: Letterhead, notes: Sequence[str] = ()) -> None:
+    layout = _LAYOUT[sheet]
+    ws = wb.create_sheet(sheet)
+    for i, width in enumerate(layout["widths"], start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    header_row = _header_block(ws, report, sheet, head, len(headers)) + 1
+    _page_setup(ws, header_row)
+    ws.append([_styled(ws, h, _F_BOLD, _HEAD) for h in headers])
+    formats, wrap = layout["formats"], layout["wrap"]
+    for row in rows:
+        cells = []
+        for i, v in enumerate(row):
+            c = xlsx.cell(ws, v, wrap=i in wrap)
+            if i in formats and v is not None:
+                c.number_format = formats[i]
+            cells.append(c)
+        ws.append(cells)
+    if notes:
+        ws.append([])
+        for note in notes:
+            ws.append([_styled(ws, note, _F_ITALIC, Alignment(vertical="top"))])
+
+
+def write_xlsx(report: Report, out: BinaryIO, issuer: str | Sequence[str], place: str,
+               issued_on: date | None = None) -> None:
+    """The three sheets, written to the binary file `out` in write-only mode."""
+    head = Letterhead.of(issuer, place, issued_on)
+    wb = Workbook(write_only=True)
+    # The workbook's default font too, so that a cell typed later is in the house font.
+    wb._fonts = IndexedList([_BASE])
+    wb._named_styles["Normal"].font = _BASE
+    wb.properties.title = title(report)
+    wb.properties.creator = "Sáu Rõ"
+    _sheet(wb, report, UNIT_SHEET, UNIT_HEADERS, unit_rows(report), head,
+           warning_lines(report, UNIT_SHEET))
+    _sheet(wb, report, LEADER_SHEET, LEADER_HEADERS, leader_rows(report), head,
+           warning_lines(report, LEADER_SHEET))
+    _sheet(wb, report, TASK_SHEET, TASK_HEADERS, task_rows(report), head)
+    wb.save(out)
+
+
+def xlsx_bytes(report: Report, issuer: str | Sequence[str], place: str,
+               issued_on: date | None = None) -> bytes:
+    out = io.BytesIO()
+    write_xlsx(report, out, issuer, place, issued_on)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------ CSV
+
+def csv_value(value) -> str:
+    """Text neutralised like the XLSX, numbers plain, dates dd/mm/yyyy, None empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return repr(value)
+    return xlsx.safe_text(str(value))
+
+
+def write_csv(out: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
+    """RFC 4180 (the csv module's excel dialect: CRLF, quotes doubled), UTF-8 with a BOM
+    so that Excel shows Vietnamese correctly. Rows are written as they come."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    try:
+        w = csv.writer(text)
+        w.writerow(headers)
+        for row in rows:
+            w.writerow([csv_value(v) for v in row])
+        text.flush()
+    finally:
+        text.detach()  # leave the caller's file open
+
+
+TABLES = {
+    "units": (UNIT_HEADERS, unit_rows),
+    "leaders": (LEADER_HEADERS, leader_rows),
+    "tasks": (TASK_HEADERS, task_rows),
+}
+
+
+def write_table_csv(report: Report, table: str, out: BinaryIO) -> None:
+    """One table ("units", "leaders" or "tasks") as CSV."""
+    headers, rows = TABLES[table]
+    write_csv(out, headers, rows(report))
+
+
+def csv_bytes(report: Report, table: str) -> bytes:
+    out = io.BytesIO()
+    write_table_csv(report, table, out)
+    return out.getvalue()
+
+
+def write_csv_folder(report: Report, folder: str | Path) -> list[Path]:
+    """don-vi.csv, lanh-dao.csv and nhiem-vu.csv in `folder` (created when missing)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for table, name in CSV_FILES.items():
+        path = folder / name
+        with path.open("wb") as f:
+            write_table_csv(report, table, f)
+        paths.append(path)
+    return paths
+
+
+__all__ = ["UNIT_HEADERS", "LEADER_HEADERS", "TASK_HEADERS", "UNIT_SHEET", "LEADER_SHEET",
+           "TASK_SHEET", "OUTCOME_LABELS", "ROLE_LABELS", "CSV_FILES", "Letterhead", "date_line",
+           "title", "unit_rows", "leader_rows", "task_rows", "write_xlsx", "xlsx_bytes",
+           "write_csv", "write_table_csv", "csv_bytes", "write_csv_folder", "csv_value"]

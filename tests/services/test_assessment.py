@@ -1,0 +1,277 @@
+"""Assessment in SQL (app/services/assessment.py) against the pure rule book
+(app/domain/scoring.py, DESIGN.md section 5), and frozen runs.
+
+The SQL aggregation must give, for every lead unit and every accountable leader, exactly
+the Tally that domain.scoring.tally gives over the same task rows, on SQLite and on
+PostgreSQL. Tasks are inserted directly (no service, hence no audit rows, which the
+database refuses to delete) and deleted again after each hypothesis example."""
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, func, insert, select, update
+
+from app.domain import scoring
+from app.domain.scoring import Grade, ScoringSettings, Tally
+from app.domain.status import Lifecycle
+from app.extensions import db
+from app.models import (AssessmentLeaderRow, AssessmentRun, AssessmentTaskRow, AssessmentUnitRow,
+                        AuditLog, Task, Unit)
+from app.services import assessment
+
+YEAR_START = date(2026, 1, 1)
+S = ScoringSettings()
+PERIODS = ["2026", "2026-H1", "2026-H2", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4",
+           "2026-01", "2026-06", "2026-07", "2026-12"]
+
+
+def day_in_2026():
+    return st.integers(0, 364).map(lambda n: YEAR_START + timedelta(days=n))
+
+
+task_spec = st.fixed_dictionaries({
+    "status": st.sampled_from([s.value for s in Lifecycle]),
+    "due_on": day_in_2026(),
+    "completed_on": st.one_of(st.none(), day_in_2026()),
+    # Numeric(8, 2): whole weights, awkward ones whose late credit has four decimals, and
+    # large ones (SQLite sums in floating point: their credit must still come back exact).
+    "weight": st.one_of(st.integers(0, 5).map(Decimal),
+                        st.integers(1, 999).map(lambda n: Decimal(n) / 100),
+                        st.integers(1, 99_999_999).map(lambda n: Decimal(n) / 100)),
+    "extension_count": st.integers(0, 3),
+    "unit": st.sampled_from(["a", "b", "province", None]),
+    "leader": st.sampled_from(["head", "deputy", "head_b", "deputy_b", None]),
+})
+
+
+def insert_tasks(w, specs) -> list[int]:
+    if not specs:
+        return []
+    rows = []
+    for sp in specs:
+        unit = getattr(w, sp["unit"]) if sp["unit"] else None
+        leader = getattr(w, sp["leader"]) if sp["leader"] else None
+        rows.append(dict(plan_id=w.plan.id, owner_unit_id=w.a.id, title="Nhiệm vụ ngẫu nhiên",
+                         title_folded="nhiem vu ngau nhien", status=sp["status"],
+                         due_on=sp["due_on"], original_due_on=sp["due_on"],
+                         completed_on=sp["completed_on"], weight=sp["weight"],
+                         extension_count=sp["extension_count"],
+                         lead_unit_id=unit.id if unit else None,
+                         leader_id=leader.id if leader else None))
+    ids = db.session.scalars(insert(Task).returning(Task.id), rows).all()
+    db.session.commit()
+    return list(ids)
+
+
+def pure_figures(period, as_of, s, unit_ids=None):
+    """The same figures computed row by row with the pure functions."""
+    rows = db.session.execute(select(Task.lead_unit_id, Task.leader_id, Task.status, Task.due_on,
+                                     Task.completed_on, Task.weight, Task.extension_count)).all()
+    rows = [r for r in rows if r.due_on is not None and period.start <= r.due_on <= period.end]
+    if unit_ids is not None:
+        rows = [r for r in rows if r.lead_unit_id in unit_ids]
+    by_unit, by_leader = {}, {}
+    for key, out in (("lead_unit_id", by_unit), ("leader_id", by_leader)):
+        groups = {}
+        for r in rows:
+            if getattr(r, key) is not None:
+                groups.setdefault(getattr(r, key), []).append(
+                    (r.status, r.due_on, r.completed_on, r.weight, r.extension_count))
+        for k, group in groups.items():
+            out[k] = scoring.tally(group, as_of, s)
+    return by_unit, by_leader
+
+
+def assert_same(sql: dict[int, Tally], pure: dict[int, Tally]):
+    assert sql.keys() == pure.keys()
+    for k in pure:
+        a, b = sql[k], pure[k]
+        assert a == b, (k, a, b)
+        assert (a.score, a.completion_rate, a.on_time_rate) == (b.score, b.completion_rate, b.on_time_rate)
+        assert scoring.grade(a.score, S) == scoring.grade(b.score, S)
+
+
+# ------------------------------------------------------------ SQL = pure rule
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=st.lists(task_spec, max_size=25), period_code=st.sampled_from(PERIODS),
+       as_of=day_in_2026(), late=st.sampled_from([Decimal("0.75"), Decimal("0.5"), Decimal("0.8")]),
+       scoped=st.booleans())
+def test_sql_figures_agree_with_pure_rule(world, specs, period_code, as_of, late, scoped):
+    s = ScoringSettings(credit_late=late)
+    period = scoring.parse_period(period_code)
+    ids = insert_tasks(world, specs)
+    try:
+        unit_ids = [world.a.id, world.b.id] if scoped else None
+        f = assessment.figures(period, as_of, s, unit_ids)
+        pure_units, pure_leaders = pure_figures(period, as_of, s, unit_ids)
+        assert_same(f.by_unit, pure_units)
+        assert_same(f.by_leader, pure_leaders)
+    finally:
+        db.session.rollback()
+        if ids:
+            db.session.execute(delete(Task).where(Task.id.in_(ids)))
+            db.session.commit()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=st.lists(task_spec, max_size=20), as_of=day_in_2026())
+def test_live_rows_agree_with_pure_rule(world, specs, as_of):
+    """The live report: a head's row is the unit's figures, a deputy's the tasks they lead."""
+    period = scoring.parse_period("2026")
+    ids = insert_tasks(world, specs)
+    try:
+        report = assessment.live(period, as_of, S)
+        pure_units, pure_leaders = pure_figures(period, as_of, S)
+        for row in report.units:
+            assert row.tally == pure_units.get(row.key, Tally()), row.code
+            assert row.grade == scoring.grade(row.tally.score, S)
+        for row in report.leaders:
+            unit_id = {"head_a": world.a.id, "head_b": world.b.id}.get(row.username)
+            expected = (pure_units.get(unit_id, Tally()) if row.role == "head"
+                        else pure_leaders.get(row.key, Tally()))
+            assert row.tally == expected, row.username
+    finally:
+        db.session.rollback()
+        if ids:
+            db.session.execute(delete(Task).where(Task.id.in_(ids)))
+            db.session.commit()
+
+
+def test_large_weights_sum_exactly(world):
+    """Regression: SQLite sums credits in floating point and gave 1500000.0000000002 where
+    the rule gives 1500000.0000; the sum is now brought back to its exact scale."""
+    weights = ["123456.78", "987654.31", "555555.57", "0.01", "333333.33"]
+    insert_tasks(world, [dict(status="completed", due_on=date(2026, 1, 5),
+                              completed_on=date(2026, 1, 9), weight=Decimal(w), extension_count=0,
+                              unit="b", leader="deputy_b") for w in weights])
+    period, as_of = scoring.parse_period("2026"), date(2026, 6, 1)
+    f = assessment.figures(period, as_of, S)
+    pure_units, pure_leaders = pure_figures(period, as_of, S)
+    assert f.by_unit[world.b.id].credit == Decimal("1500000.0000")
+    assert str(f.by_unit[world.b.id].credit) == "1500000.0000"
+    assert_same(f.by_unit, pure_units)
+    assert_same(f.by_leader, pure_leaders)
+
+
+def test_frozen_task_rows_agree_with_pure_outcome_and_credit(world):
+    """The per-task contributions stored by a freeze are the pure outcome and credit."""
+    specs = [
+        dict(status="completed", due_on=date(2026, 3, 31), completed_on=date(2026, 3, 31)),
+        dict(status="completed", due_on=date(2026, 3, 31), completed_on=date(2026, 4, 1)),
+        dict(status="completed", due_on=date(2026, 3, 31), completed_on=date(2026, 6, 20)),
+        dict(status="in_progress", due_on=date(2026, 3, 31), completed_on=None),
+        dict(status="in_progress", due_on=date(2026, 6, 10), completed_on=None),
+        dict(status="cancelled", due_on=date(2026, 3, 31), completed_on=None),
+        dict(status="suspended", due_on=date(2026, 3, 31), completed_on=None),
+    ]
+    insert_tasks(world, [dict(sp, weight=Decimal("1.25"), extension_count=1, unit="a",
+                              leader="deputy") for sp in specs])
+    as_of = date(2026, 6, 10)
+    run = assessment.freeze(world.assessor.id, scoring.parse_period("2026-H1"), as_of, S)
+    db.session.commit()
+    rows = db.session.execute(select(AssessmentTaskRow, Task).join(
+        Task, Task.id == AssessmentTaskRow.task_id).where(AssessmentTaskRow.run_id == run.id)).all()
+    assert len(rows) == 3 + len(specs)  # the world's three tasks are due 30/06/2026
+    for frozen, task in rows:
+        o = scoring.outcome(task.status, task.due_on, task.completed_on, as_of)
+        assert frozen.outcome == o.value
+        assert frozen.credit == scoring.credit(o, task.weight, S)
+
+
+# ------------------------------------------------------------ frozen runs
+
+def snapshot(run_id: int):
+    def plain(model):
+        cols = [c for c in model.__table__.columns if c.name not in ("id",)]
+        return sorted(tuple(str(getattr(r, c.key)) for c in cols)
+                      for r in db.session.scalars(select(model).where(model.run_id == run_id)))
+    return {m.__name__: plain(m) for m in (AssessmentUnitRow, AssessmentLeaderRow, AssessmentTaskRow)}
+
+
+def report_view(report):
+    return ([(r.code, r.name, r.tally, r.grade) for r in report.units],
+            [(r.username, r.name, r.role, r.tally, r.grade) for r in report.leaders],
+            report.settings, report.as_of, report.period)
+
+
+def test_frozen_run_never_changes_and_versions_stay_readable(world):
+    period = scoring.parse_period("2026-Q2")
+    as_of = date(2026, 6, 15)
+    # world.task completed on time, world.task2 overdue as of 15/06 once its date moves to 10/06.
+    db.session.execute(update(Task).where(Task.id == world.task.id)
+                       .values(status="completed", completed_on=date(2026, 6, 1)))
+    db.session.execute(update(Task).where(Task.id == world.task2.id).values(due_on=date(2026, 6, 10)))
+    db.session.commit()
+
+    run1 = assessment.freeze(world.assessor.id, period, as_of, S)
+    db.session.commit()
+    assert run1.version == 1
+    before = snapshot(run1.id)
+    report_before = report_view(assessment.load_run(run1))
+    unit_a = next(r for r in assessment.load_run(run1).units if r.code == "SNV")
+    assert (unit_a.tally.on_time, unit_a.tally.overdue, unit_a.score) == (1, 1, Decimal("50.00"))
+
+    # Edit a task, rename a unit, change the settings: the live view moves, the run does not.
+    db.session.execute(update(Task).where(Task.id == world.task2.id)
+                       .values(status="completed", completed_on=date(2026, 6, 12), title="Đã sửa"))
+    db.session.execute(update(Unit).where(Unit.id == world.a.id).values(name="Sở Nội vụ (mới)"))
+    db.session.commit()
+    changed = ScoringSettings(credit_late=Decimal("0.5"), excellent_from=Decimal("95"))
+    live = assessment.live(period, as_of, changed)
+    live_a = next(r for r in live.units if r.code == "SNV")
+    assert live_a.name == "Sở Nội vụ (mới)" and live_a.score == Decimal("75.00")
+
+    db.session.expire_all()
+    assert snapshot(run1.id) == before
+    assert report_view(assessment.load_run(db.session.get(AssessmentRun, run1.id))) == report_before
+    assert json.loads(db.session.get(AssessmentRun, run1.id).settings)["credit_late"] == "0.75"
+
+    run2 = assessment.freeze(world.assessor.id, period, as_of, changed)
+    db.session.commit()
+    assert run2.version == 2
+    r2 = assessment.load_run(run2)
+    assert r2.settings == changed
+    assert next(r for r in r2.units if r.code == "SNV").score == Decimal("75.00")
+    # Version 1 stays readable and unchanged.
+    assert snapshot(run1.id) == before
+    assert report_view(assessment.load_run(db.session.get(AssessmentRun, run1.id))) == report_before
+    titles = {r.title for r in db.session.scalars(
+        select(AssessmentTaskRow).where(AssessmentTaskRow.run_id == run1.id))}
+    assert "Đã sửa" not in titles
+
+
+def test_freeze_writes_an_audit_row(world):
+    period = scoring.parse_period("2026")
+    n = db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "assessment.freeze"))
+    run = assessment.freeze(world.assessor.id, period, date(2026, 6, 15), S, scope_unit=world.a)
+    db.session.commit()
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "assessment.freeze")).all()
+    assert len(rows) == n + 1
+    log = rows[-1]
+    assert (log.actor_id, log.object_type, log.object_id) == (world.assessor.id, "assessment_run", run.id)
+    changes = json.loads(log.changes)
+    assert changes["period"] == [None, "2026"] and changes["scope"] == [None, "SNV"]
+    assert changes["version"] == [None, 1]
+
+
+def test_scoped_freeze_holds_only_the_subtree(world):
+    run = assessment.freeze(world.assessor.id, scoring.parse_period("2026"), date(2026, 6, 15), S,
+                            scope_unit=world.a)
+    db.session.commit()
+    report = assessment.load_run(run)
+    assert [r.code for r in report.units] == ["SNV"]
+    assert {r.username for r in report.leaders} == {"head_a", "deputy_a"}
+    codes = set(db.session.scalars(select(AssessmentTaskRow.unit_code)
+                                   .where(AssessmentTaskRow.run_id == run.id)))
+    assert codes == {"SNV"}
+
+
+def test_nothing_fallen_due_is_not_rated(world):
+    """World tasks are due 30/06; as of 15/06 nothing has fallen due: not rated, never 0 or 100."""
+    report = assessment.live(scoring.parse_period("2026"), date(2026, 6, 15), S)
+    for row in report.units + report.leaders:
+        assert row.score is None and row.grade == Grade.NOT_RATED
