@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d app/translations -f -q 2>/dev/null || $(BIN)/pybabel compile -d app/translations -q
+	$(BIN)/pybabel compile -d app/translations
 
 run: install
 	$(FLASK) db upgrade
