@@ -118,11 +118,150 @@ def scheduler_run() -> None:
     run_blocking(current_app._get_current_object())
 
 
+assess_cli = AppGroup("assess", help="Assessment (DESIGN.md section 5): scores, frozen runs, exports.")
+PERIOD_HELP = "2026 (năm), 2026-H1 (6 tháng), 2026-Q3 (quý) hoặc 2026-07 (tháng)."
+
+
+def _assess_inputs(period_code: str, as_of_text: str | None, unit_code: str | None):
+    """The period, the as-of date (default: the period's last day, or today if earlier;
+    after today refused), the scope unit and the settings in force; bad input fails."""
+    from datetime import date
+
+    from flask import current_app
+
+    from . import local_today
+    from .domain import scoring
+    from .models import Unit
+
+    try:
+        period = scoring.parse_period(period_code)
+    except ValueError:
+        _fail(f"kỳ đánh giá không hợp lệ / not a period: {period_code!r} (cần dạng / expected: {PERIOD_HELP})")
+    today = local_today()
+    if as_of_text is None:
+        as_of = scoring.default_as_of(period, today)
+    else:
+        try:
+            as_of = date.fromisoformat(as_of_text.strip())
+        except ValueError:
+            _fail(f"ngày không hợp lệ, cần dạng YYYY-MM-DD / not a date (YYYY-MM-DD): {as_of_text!r}")
+        if as_of > today:
+            _fail(f"ngày tính điểm {as_of:%d/%m/%Y} sau ngày hôm nay {today:%d/%m/%Y} / "
+                  f"the as-of date is after today")
+    unit = None
+    if unit_code is not None:
+        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip()))
+        if unit is None:
+            _fail(f"không có đơn vị mã / no unit with code: {unit_code!r}")
+    settings = scoring.ScoringSettings.from_dict(current_app.config.get("SCORING_SETTINGS") or {})
+    return period, as_of, unit, settings
+
+
+def _echo_report(report) -> None:
+    from .services import assessment_export as ex
+
+    run = f", bản chốt phiên bản {report.run.version}" if report.run is not None else ""
+    click.echo(f"Kỳ {report.period.code} ({report.period.start:%d/%m/%Y} - {report.period.end:%d/%m/%Y}), "
+               f"tính đến ngày {report.as_of:%d/%m/%Y}{run}")
+    click.echo("")
+    click.echo("ĐƠN VỊ")
+    rows = [[row[0], "  " * max(u.depth, 0) + row[1], *row[2:]]
+            for u, row in zip(report.units, ex.unit_rows(report), strict=True)]
+    for line in ex.text_table(ex.UNIT_HEADERS, rows):
+        click.echo(line)
+    click.echo("")
+    click.echo("LÃNH ĐẠO")
+    for line in ex.text_table(ex.LEADER_HEADERS, ex.leader_rows(report), numeric_from=4):
+        click.echo(line)
+    for sheet in (ex.UNIT_SHEET, ex.LEADER_SHEET):
+        for note in ex.warning_lines(report, sheet):
+            click.echo(note)
+
+
+@assess_cli.command("run")
+@click.option("--period", "period_code", required=True, help=PERIOD_HELP)
+@click.option("--as-of", "as_of_text", default=None, metavar="YYYY-MM-DD",
+              help="Tính đến ngày (mặc định: ngày cuối kỳ, hoặc hôm nay nếu sớm hơn).")
+@click.option("--unit", "unit_code", default=None, help="Mã đơn vị (gồm cả các đơn vị trực thuộc).")
+@click.option("--freeze", is_flag=True, help="Chốt kết quả: lưu một phiên bản không đổi.")
+def assess_run(period_code: str, as_of_text: str | None, unit_code: str | None, freeze: bool) -> None:
+    """Print the unit and leader tables of a period; --freeze stores a frozen run."""
+    from .services import assessment
+
+    period, as_of, unit, settings = _assess_inputs(period_code, as_of_text, unit_code)
+    if freeze:
+        run = assessment.freeze(None, period, as_of, settings, unit)
+        db.session.commit()
+        report = assessment.load_run(run)
+    else:
+        report = assessment.live(period, as_of, settings, unit)
+    _echo_report(report)
+    if freeze:
+        click.echo("")
+        click.echo(f"Đã chốt kỳ {period.code} ({run.scope_key}), phiên bản {run.version} / "
+                   f"frozen {period.code} ({run.scope_key}) as version {run.version} (run {run.id}).")
+
+
+@assess_cli.command("export")
+@click.option("--period", "period_code", required=True, help=PERIOD_HELP)
+@click.option("--as-of", "as_of_text", default=None, metavar="YYYY-MM-DD",
+              help="Tính đến ngày (mặc định: ngày cuối kỳ, hoặc hôm nay nếu sớm hơn).")
+@click.option("--unit", "unit_code", default=None, help="Mã đơn vị (gồm cả các đơn vị trực thuộc).")
+@click.option("--format", "fmt", required=True, type=click.Choice(["xlsx", "csv"]))
+@click.option("--output", "output", required=True, metavar="PATH",
+              help="Tệp .xlsx, hoặc thư mục nhận don-vi.csv, lanh-dao.csv, nhiem-vu.csv.")
+@click.option("--version", "version", type=int, default=None,
+              help="Xuất một bản đã chốt (phiên bản) thay vì số liệu trực tiếp.")
+@click.option("--issuer", multiple=True, help="Cơ quan ban hành, mỗi lần một dòng (mặc định: theo đơn vị).")
+@click.option("--place", default=None, help="Địa danh ở dòng ngày tháng (mặc định: theo tỉnh).")
+def assess_export(period_code: str, as_of_text: str | None, unit_code: str | None, fmt: str,
+                  output: str, version: int | None, issuer: tuple[str, ...], place: str | None) -> None:
+    """Write the assessment as XLSX (one file) or CSV (one file per table in a folder)."""
+    from pathlib import Path
+
+    from .models import AssessmentRun
+    from .services import assessment
+    from .services import assessment_export as ex
+
+    period, as_of, unit, settings = _assess_inputs(period_code, as_of_text, unit_code)
+    if version is not None:
+        if as_of_text is not None:
+            _fail("--as-of không dùng cùng --version: bản chốt có ngày tính riêng / "
+                  "--as-of cannot be combined with --version")
+        scope_key = unit.code if unit is not None else "all"
+        run = db.session.scalar(select(AssessmentRun).where(
+            AssessmentRun.period == period.code, AssessmentRun.scope_key == scope_key,
+            AssessmentRun.version == version))
+        if run is None:
+            _fail(f"không có bản chốt kỳ {period.code} ({scope_key}) phiên bản {version} / no such frozen run")
+        report = assessment.load_run(run)
+    else:
+        report = assessment.live(period, as_of, settings, unit)
+    path = Path(output)
+    lines = issuer or ex.default_issuer(unit)
+    where = place if place is not None else ex.default_place(unit)
+    if fmt == "xlsx":
+        if path.is_dir():
+            _fail(f"--output là một thư mục, cần tên tệp .xlsx / --output is a folder: {output}")
+        if not path.parent.is_dir():
+            _fail(f"không có thư mục / no such folder: {path.parent}")
+        with path.open("wb") as f:
+            ex.write_xlsx(report, f, lines, where)
+        written = [path]
+    else:
+        if path.exists() and not path.is_dir():
+            _fail(f"--output phải là một thư mục / --output must be a folder: {output}")
+        written = ex.write_csv_folder(report, path)
+    for p in written:
+        click.echo(f"Đã ghi / wrote {p}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(units_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(overdue_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(assess_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")

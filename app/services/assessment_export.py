@@ -11,6 +11,8 @@ formats (a leading = + - @ tab or carriage return gets an apostrophe)."""
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -241,8 +243,14 @@ def _span(ws, value, width: int, font) -> list:
     return [_styled(ws, value, font)] + [_styled(ws, None, font) for _ in range(width - 1)]
 
 
-def _header_block(ws, report: Report, sheet: str, head: Letterhead, ncols: int) -> int:
-    """Write the official header block; return the number of rows written."""
+def _block_rows(head: Letterhead) -> int:
+    """The rows of the header block: the issuer beside the motto and the date line, a
+    blank row, the title, the source of the figures, a blank row."""
+    return max(len(head.issuer), 3) + 4
+
+
+def _header_block(ws, report: Report, sheet: str, head: Letterhead, ncols: int) -> None:
+    """Write the official header block (_block_rows(head) rows)."""
     left = _LAYOUT[sheet]["left"]
     right = ncols - left
     issuer = list(head.issuer) or [""]
@@ -258,7 +266,6 @@ def _header_block(ws, report: Report, sheet: str, head: Letterhead, ncols: int) 
     ws.append(_span(ws, title(report, sheet), ncols, _F_TITLE))
     ws.append(_span(ws, source_line(report), ncols, _F_ITALIC))
     ws.append([])
-    return n + 4
 
 
 def _page_setup(ws, header_row: int) -> None:
@@ -282,8 +289,10 @@ def _sheet(wb, report: Report, sheet: str, headers: Sequence[str], rows: Iterabl
     ws = wb.create_sheet(sheet)
     for i, width in enumerate(layout["widths"], start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    header_row = _header_block(ws, report, sheet, head, len(headers)) + 1
+    # Write-only: the sheet's properties and view go out with the first row, so first.
+    header_row = _block_rows(head) + 1
     _page_setup(ws, header_row)
+    _header_block(ws, report, sheet, head, len(headers))
     ws.append([_styled(ws, h, _F_BOLD, _HEAD) for h in headers])
     formats, wrap = layout["formats"], layout["wrap"]
     for row in rows:
@@ -390,7 +399,73 @@ def write_csv_folder(report: Report, folder: str | Path) -> list[Path]:
     return paths
 
 
+# ------------------------------------------------------------ defaults and plain text
+
+_PROVINCE = re.compile(r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(?:tỉnh|thành phố)\s+(.+)$",
+                       re.IGNORECASE)
+
+
+def default_issuer(scope_unit: Unit | None) -> tuple[str, ...]:
+    """The issuing body in capitals: the scope unit under its parent ("UBND TỈNH ĐẮK LẮK",
+    "SỞ NỘI VỤ"), or the root of the tree when everyone is assessed."""
+    if scope_unit is None:
+        roots = db.session.scalars(select(Unit.name).where(Unit.parent_id.is_(None), Unit.is_active)
+                                   .order_by(Unit.path)).all()
+        return (roots[0].upper(),) if len(roots) == 1 else ()
+    lines = []
+    if scope_unit.parent_id is not None:
+        lines.append(db.session.scalar(select(Unit.name).where(Unit.id == scope_unit.parent_id)).upper())
+    lines.append(scope_unit.name.upper())
+    return tuple(lines)
+
+
+def default_place(scope_unit: Unit | None) -> str:
+    """The province of the tree's root ("UBND tỉnh Đắk Lắk" -> "Đắk Lắk"), else empty."""
+    q = select(Unit.name).where(Unit.parent_id.is_(None), Unit.is_active).order_by(Unit.path)
+    if scope_unit is not None:
+        root_id = int(scope_unit.path.strip("/").split("/")[0])
+        q = select(Unit.name).where(Unit.id == root_id)
+    names = db.session.scalars(q).all()
+    m = _PROVINCE.match(names[0].strip()) if len(names) == 1 else None
+    return m.group(1) if m else ""
+
+
+def _plain(value) -> str:
+    if value is None:
+        return "-"
+    return csv_value(value)
+
+
+def text_table(headers: Sequence[str], rows: Iterable[Sequence], numeric_from: int = 2) -> list[str]:
+    """Aligned plain-text lines (numbers to the right) for a terminal."""
+    body = [[_plain(v).replace("\n", " ") for v in row] for row in rows]
+    widths = [max([_width(h)] + [_width(r[i]) for r in body]) for i, h in enumerate(headers)]
+
+    def line(cells, header=False):
+        out = []
+        for i, (c, w) in enumerate(zip(cells, widths, strict=True)):
+            pad = " " * (w - _width(c))
+            out.append(pad + c if i >= numeric_from and not header and _is_number(c) else c + pad)
+        return "  ".join(out).rstrip()
+
+    return [line(headers, True), "  ".join("-" * w for w in widths)] + [line(r) for r in body]
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: combining accents (text in NFD) take none."""
+    return sum(1 for ch in text if not unicodedata.combining(ch))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return text == "-"
+    return True
+
+
 __all__ = ["UNIT_HEADERS", "LEADER_HEADERS", "TASK_HEADERS", "UNIT_SHEET", "LEADER_SHEET",
            "TASK_SHEET", "OUTCOME_LABELS", "ROLE_LABELS", "CSV_FILES", "Letterhead", "date_line",
            "title", "unit_rows", "leader_rows", "task_rows", "write_xlsx", "xlsx_bytes",
-           "write_csv", "write_table_csv", "csv_bytes", "write_csv_folder", "csv_value"]
+           "write_csv", "write_table_csv", "csv_bytes", "write_csv_folder", "csv_value",
+           "default_issuer", "default_place", "text_table"]

@@ -30,7 +30,11 @@ def _pending(digest: bool) -> list[Notification]:
                Notification.created_at >= since, User.email.is_not(None), User.is_active,
                User.email_digest.is_(digest))
         .options(selectinload(Notification.task))
-        .order_by(Notification.user_id, Notification.id).limit(BATCH)).all()
+        .order_by(Notification.user_id, Notification.id).limit(BATCH)
+        # Several processes may send at once: on PostgreSQL each takes the rows it
+        # sends and skips those another is sending (SQLite's BEGIN IMMEDIATE already
+        # serializes them; there FOR UPDATE is not rendered).
+        .with_for_update(skip_locked=True, of=Notification)).all()
 
 
 def _connect() -> smtplib.SMTP:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Integer, String, and_, cast, exists, func, insert, literal, literal_column, select, union, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..domain.status import OPEN_STATUSES
@@ -68,9 +69,15 @@ def _insert(kind: str, pairs, key_expr, about, days) -> int:
     src = (select(p.c.user_id, literal(kind), p.c.task_id, key, about(p), days(p),
                   literal(utcnow()), literal(0), literal(""))
            .where(~exists().where(Notification.dedupe_key == key)))
-    stmt = insert(Notification).from_select(
+    dialect = db.engine.dialect.name
+    make = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect, insert)
+    stmt = make(Notification).from_select(
         ["user_id", "kind", "task_id", "dedupe_key", "about_on", "days", "created_at",
          "email_attempts", "message"], src)
+    if make is not insert:
+        # A concurrent sweep (the next slot, or a hand-run one) may have inserted the same
+        # key since our NOT EXISTS looked: skip it instead of failing the whole tick.
+        stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
     # rowcount of INSERT ... SELECT is not reliable on every driver; RETURNING is.
     return len(db.session.execute(stmt.returning(Notification.id)).all())
 

@@ -53,60 +53,60 @@ def test_an_empty_task_fails_all_six():
 # (case, changed facts, the one clear that fails, Vietnamese reason, English reason)
 FAILURES = [
     # 1. clear person
-    ("no assignee", dict(assignee_id=None), Clear.PERSON,
+    ("no assignee", {"assignee_id": None}, Clear.PERSON,
      "Chưa có người thực hiện", "No responsible person"),
-    ("no lead unit", dict(lead_unit_id=None), Clear.PERSON,
+    ("no lead unit", {"lead_unit_id": None}, Clear.PERSON,
      "Chưa có đơn vị chủ trì", "No lead unit"),
-    ("assignee not in lead unit", dict(assignee_in_lead_unit=False), Clear.PERSON,
+    ("assignee not in lead unit", {"assignee_in_lead_unit": False}, Clear.PERSON,
      "Người thực hiện không thuộc đơn vị chủ trì", "The responsible person is not in the lead unit"),
     # 2. clear task
-    ("two-word title", dict(title="Họp giao"), Clear.TASK,
+    ("two-word title", {"title": "Họp giao"}, Clear.TASK,
      "Tên nhiệm vụ quá chung, cần nêu rõ việc làm và đối tượng",
      "The title is too short: say what is done to what"),
-    ("blank title", dict(title="   "), Clear.TASK,
+    ("blank title", {"title": "   "}, Clear.TASK,
      "Tên nhiệm vụ quá chung, cần nêu rõ việc làm và đối tượng",
      "The title is too short: say what is done to what"),
-    ("no description", dict(description=""), Clear.TASK,
+    ("no description", {"description": ""}, Clear.TASK,
      "Chưa có mô tả nhiệm vụ", "No description"),
-    ("whitespace description", dict(description=" \n\t "), Clear.TASK,
+    ("whitespace description", {"description": " \n\t "}, Clear.TASK,
      "Chưa có mô tả nhiệm vụ", "No description"),
     # 3. clear responsibility
-    ("no leader", dict(leader_id=None), Clear.RESPONSIBILITY,
+    ("no leader", {"leader_id": None}, Clear.RESPONSIBILITY,
      "Chưa có lãnh đạo phụ trách", "No accountable leader"),
-    ("leader not head or deputy", dict(leader_is_leader=False), Clear.RESPONSIBILITY,
+    ("leader not head or deputy", {"leader_is_leader": False}, Clear.RESPONSIBILITY,
      "Lãnh đạo phụ trách phải là người đứng đầu hoặc cấp phó",
      "The accountable leader must be the head or a deputy"),
-    ("no responsibility text", dict(responsibility="  "), Clear.RESPONSIBILITY,
+    ("no responsibility text", {"responsibility": "  "}, Clear.RESPONSIBILITY,
      "Chưa nêu trách nhiệm của người thực hiện", "What the person answers for is not stated"),
     # 4. clear process
-    ("no steps", dict(steps=()), Clear.PROCESS, "Chưa có bước thực hiện nào", "No process steps"),
-    ("only blank steps", dict(steps=(Step(" "), Step(""))), Clear.PROCESS,
+    ("no steps", {"steps": ()}, Clear.PROCESS, "Chưa có bước thực hiện nào", "No process steps"),
+    ("only blank steps", {"steps": (Step(" "), Step(""))}, Clear.PROCESS,
      "Chưa có bước thực hiện nào", "No process steps"),
-    ("step before the start", dict(steps=(Step("Dự thảo", date(2026, 1, 14)),)), Clear.PROCESS,
+    ("step before the start", {"steps": (Step("Dự thảo", date(2026, 1, 14)),)}, Clear.PROCESS,
      "Bước 1: thời hạn nằm ngoài thời gian thực hiện nhiệm vụ",
      "Step 1: its date is outside the task's dates"),
     ("step after the due date",
-     dict(steps=(Step("Dự thảo", date(2026, 3, 1)), Step("Trình", date(2026, 7, 1)))), Clear.PROCESS,
+     {"steps": (Step("Dự thảo", date(2026, 3, 1)), Step("Trình", date(2026, 7, 1)))}, Clear.PROCESS,
      "Bước 2: thời hạn nằm ngoài thời gian thực hiện nhiệm vụ",
      "Step 2: its date is outside the task's dates"),
     # 5. clear deadline
-    ("no start date", dict(start_on=None), Clear.DEADLINE, "Chưa có ngày bắt đầu", "No start date"),
-    ("no due date", dict(due_on=None), Clear.DEADLINE, "Chưa có hạn hoàn thành", "No due date"),
-    ("due before start", dict(start_on=date(2026, 5, 2), due_on=date(2026, 5, 1),
-                              steps=(Step("Dự thảo"),)), Clear.DEADLINE,
+    ("no start date", {"start_on": None}, Clear.DEADLINE, "Chưa có ngày bắt đầu", "No start date"),
+    ("no due date", {"due_on": None}, Clear.DEADLINE, "Chưa có hạn hoàn thành", "No due date"),
+    ("due before start", {"start_on": date(2026, 5, 2), "due_on": date(2026, 5, 1),
+                              "steps": (Step("Dự thảo"),)}, Clear.DEADLINE,
      "Hạn hoàn thành trước ngày bắt đầu", "The due date is before the start date"),
-    ("start before the plan year", dict(start_on=date(2025, 12, 31)), Clear.DEADLINE,
+    ("start before the plan year", {"start_on": date(2025, 12, 31)}, Clear.DEADLINE,
      "Ngày bắt đầu nằm ngoài năm kế hoạch", "The start date is outside the plan's year"),
-    ("due after the plan year", dict(due_on=date(2027, 1, 1)), Clear.DEADLINE,
+    ("due after the plan year", {"due_on": date(2027, 1, 1)}, Clear.DEADLINE,
      "Hạn hoàn thành nằm ngoài năm kế hoạch", "The due date is outside the plan's year"),
     # 6. clear result
-    ("no output product", dict(output_product=""), Clear.RESULT,
+    ("no output product", {"output_product": ""}, Clear.RESULT,
      "Chưa có sản phẩm đầu ra", "No expected output product"),
-    ("indicator without unit", dict(indicator_name="Tỷ lệ hồ sơ trực tuyến", indicator_unit="",
-                                    indicator_target=Decimal(80)), Clear.RESULT,
+    ("indicator without unit", {"indicator_name": "Tỷ lệ hồ sơ trực tuyến", "indicator_unit": "",
+                                    "indicator_target": Decimal(80)}, Clear.RESULT,
      "Chỉ tiêu thiếu đơn vị tính hoặc giá trị mục tiêu", "The indicator lacks a unit or a target value"),
-    ("indicator without target", dict(indicator_name="Tỷ lệ hồ sơ trực tuyến", indicator_unit="%",
-                                      indicator_target=None), Clear.RESULT,
+    ("indicator without target", {"indicator_name": "Tỷ lệ hồ sơ trực tuyến", "indicator_unit": "%",
+                                      "indicator_target": None}, Clear.RESULT,
      "Chỉ tiêu thiếu đơn vị tính hoặc giá trị mục tiêu", "The indicator lacks a unit or a target value"),
 ]
 
@@ -127,18 +127,18 @@ def test_each_failure_breaks_exactly_its_clear_with_a_reason_in_both_languages(c
 
 
 @pytest.mark.parametrize("changes, clear, count", [
-    (dict(assignee_id=None, lead_unit_id=None), Clear.PERSON, 2),
+    ({"assignee_id": None, "lead_unit_id": None}, Clear.PERSON, 2),
     # With no assignee there is nobody to be outside the lead unit.
-    (dict(assignee_id=None, assignee_in_lead_unit=False), Clear.PERSON, 1),
-    (dict(lead_unit_id=None, assignee_in_lead_unit=False), Clear.PERSON, 1),
-    (dict(title="Họp", description=""), Clear.TASK, 2),
-    (dict(leader_id=None, responsibility=""), Clear.RESPONSIBILITY, 2),
+    ({"assignee_id": None, "assignee_in_lead_unit": False}, Clear.PERSON, 1),
+    ({"lead_unit_id": None, "assignee_in_lead_unit": False}, Clear.PERSON, 1),
+    ({"title": "Họp", "description": ""}, Clear.TASK, 2),
+    ({"leader_id": None, "responsibility": ""}, Clear.RESPONSIBILITY, 2),
     # A missing leader is one reason, not also "not a leader".
-    (dict(leader_id=None, leader_is_leader=False), Clear.RESPONSIBILITY, 1),
-    (dict(steps=(Step("A", date(2026, 1, 1)), Step("B", date(2026, 12, 1)))), Clear.PROCESS, 2),
-    (dict(start_on=None, due_on=None), Clear.DEADLINE, 2),
-    (dict(start_on=date(2025, 6, 1), due_on=date(2027, 6, 1)), Clear.DEADLINE, 2),
-    (dict(output_product="", indicator_name="Số hồ sơ", indicator_target=Decimal(5)), Clear.RESULT, 2),
+    ({"leader_id": None, "leader_is_leader": False}, Clear.RESPONSIBILITY, 1),
+    ({"steps": (Step("A", date(2026, 1, 1)), Step("B", date(2026, 12, 1)))}, Clear.PROCESS, 2),
+    ({"start_on": None, "due_on": None}, Clear.DEADLINE, 2),
+    ({"start_on": date(2025, 6, 1), "due_on": date(2027, 6, 1)}, Clear.DEADLINE, 2),
+    ({"output_product": "", "indicator_name": "Số hồ sơ", "indicator_target": Decimal(5)}, Clear.RESULT, 2),
 ])
 def test_several_faults_of_one_clear_are_each_reported(changes, clear, count):
     result = check_six_clears(replace(CLEAR, **changes))
@@ -148,23 +148,23 @@ def test_several_faults_of_one_clear_are_each_reported(changes, clear, count):
 
 @pytest.mark.parametrize("changes", [
     # Title of exactly three words is long enough.
-    dict(title="Lập báo cáo"),
+    {"title": "Lập báo cáo"},
     # Steps on the task's first and last day, and steps without a date, are inside.
-    dict(steps=(Step("A", date(2026, 1, 15)), Step("B", date(2026, 6, 30)), Step("C"))),
+    {"steps": (Step("A", date(2026, 1, 15)), Step("B", date(2026, 6, 30)), Step("C"))},
     # Blank steps are ignored when there are real ones.
-    dict(steps=(Step(""), Step("Dự thảo", date(2026, 2, 1)))),
+    {"steps": (Step(""), Step("Dự thảo", date(2026, 2, 1)))},
     # Start and due on the same day; plan-year boundaries are inside.
-    dict(start_on=date(2026, 1, 1), due_on=date(2026, 1, 1), steps=(Step("A"),)),
-    dict(start_on=date(2026, 12, 31), due_on=date(2026, 12, 31), steps=(Step("A"),)),
+    {"start_on": date(2026, 1, 1), "due_on": date(2026, 1, 1), "steps": (Step("A"),)},
+    {"start_on": date(2026, 12, 31), "due_on": date(2026, 12, 31), "steps": (Step("A"),)},
     # Without a plan period the year is not checked.
-    dict(period_start=None, period_end=None, due_on=date(2030, 1, 1)),
+    {"period_start": None, "period_end": None, "due_on": date(2030, 1, 1)},
     # A complete indicator; a zero target is a target.
-    dict(indicator_name="Tỷ lệ hồ sơ trực tuyến", indicator_unit="%", indicator_target=Decimal(95)),
-    dict(indicator_name="Số vụ việc tồn đọng", indicator_unit="vụ", indicator_target=Decimal(0)),
+    {"indicator_name": "Tỷ lệ hồ sơ trực tuyến", "indicator_unit": "%", "indicator_target": Decimal(95)},
+    {"indicator_name": "Số vụ việc tồn đọng", "indicator_unit": "vụ", "indicator_target": Decimal(0)},
     # No indicator at all is fine when there is an output product.
-    dict(indicator_name="", indicator_unit="%", indicator_target=None),
+    {"indicator_name": "", "indicator_unit": "%", "indicator_target": None},
     # A leader who is not a leader only matters when there is a leader.
-    dict(assignee_in_lead_unit=True, leader_is_leader=True),
+    {"assignee_in_lead_unit": True, "leader_is_leader": True},
 ])
 def test_edge_cases_that_stay_clear(changes):
     result = check_six_clears(replace(CLEAR, **changes))

@@ -341,7 +341,7 @@ def test_pending_for_lists_what_each_leader_may_decide(world):
     e1 = ask(world)                                            # task: deputy_a accountable
     e2 = ask(world, actor=world.staff2, task=world.task2)      # task2: head_a accountable
     eb = ask(world, actor=world.staff_b, task=world.task_b)    # unit B
-    ids = lambda user: [e.id for e in extensions.pending_for(user)]  # noqa: E731
+    ids = lambda user: [e.id for e in extensions.pending_for(user)]
     assert ids(world.head) == [e1.id, e2.id]
     assert ids(world.deputy) == [e1.id]
     assert ids(world.head_b) == [eb.id]

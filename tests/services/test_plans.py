@@ -151,15 +151,15 @@ def test_create_plan_opens_a_draft_and_audits_it(world):
 
 
 @pytest.mark.parametrize("data, field", [
-    (dict(title="  "), "title"),
-    (dict(year=1999), "year"),
-    (dict(year=2101), "year"),
-    (dict(kind="bogus"), "kind"),
-    (dict(kind="cchc", year=2026), "kind"),  # the world already has this plan
-    (dict(unit_id=999999), "unit_id"),
+    ({"title": "  "}, "title"),
+    ({"year": 1999}, "year"),
+    ({"year": 2101}, "year"),
+    ({"kind": "bogus"}, "kind"),
+    ({"kind": "cchc", "year": 2026}, "kind"),  # the world already has this plan
+    ({"unit_id": 999999}, "unit_id"),
 ])
 def test_create_plan_rules(world, data, field):
-    base = dict(unit_id=world.a.id, year=2027, kind="work", title="Kế hoạch")
+    base = {"unit_id": world.a.id, "year": 2027, "kind": "work", "title": "Kế hoạch"}
     n = db.session.scalar(select(func.count(Plan.id)))
     with pytest.raises(RuleViolation) as err:
         plans.create_plan(world.head, PlanInput(**{**base, **data}))

@@ -124,26 +124,26 @@ def _disabled_person(w, make):
 
 # (case, changed form values given the world, the field the violation names)
 VIOLATIONS = [
-    ("empty title", lambda w, m: dict(title="   "), "title"),
-    ("due before start", lambda w, m: dict(start_on=date(2026, 5, 2), due_on=date(2026, 5, 1)),
+    ("empty title", lambda w, m: {"title": "   "}, "title"),
+    ("due before start", lambda w, m: {"start_on": date(2026, 5, 2), "due_on": date(2026, 5, 1)},
      "due_on"),
-    ("start before the plan year", lambda w, m: dict(start_on=date(2025, 12, 31)), "start_on"),
-    ("due after the plan year", lambda w, m: dict(due_on=date(2027, 1, 1)), "due_on"),
-    ("person from another unit", lambda w, m: dict(assignee_id=w.staff_b.id), "assignee_id"),
-    ("disabled person", lambda w, m: dict(assignee_id=_disabled_person(w, m).id), "assignee_id"),
-    ("unknown person", lambda w, m: dict(assignee_id=999999), "assignee_id"),
-    ("retired lead unit", lambda w, m: dict(lead_unit_id=_retired_sub_unit(w, m).id, assignee_id=None),
+    ("start before the plan year", lambda w, m: {"start_on": date(2025, 12, 31)}, "start_on"),
+    ("due after the plan year", lambda w, m: {"due_on": date(2027, 1, 1)}, "due_on"),
+    ("person from another unit", lambda w, m: {"assignee_id": w.staff_b.id}, "assignee_id"),
+    ("disabled person", lambda w, m: {"assignee_id": _disabled_person(w, m).id}, "assignee_id"),
+    ("unknown person", lambda w, m: {"assignee_id": 999999}, "assignee_id"),
+    ("retired lead unit", lambda w, m: {"lead_unit_id": _retired_sub_unit(w, m).id, "assignee_id": None},
      "lead_unit_id"),
-    ("unknown lead unit", lambda w, m: dict(lead_unit_id=999999), "lead_unit_id"),
-    ("leader who is staff", lambda w, m: dict(leader_id=w.staff2.id), "leader_id"),
-    ("leader who is an assessor", lambda w, m: dict(leader_id=w.assessor.id), "leader_id"),
-    ("leader of an unrelated unit", lambda w, m: dict(leader_id=w.head_b.id), "leader_id"),
-    ("negative weight", lambda w, m: dict(weight=Decimal("-0.5")), "weight"),
-    ("coordinator is the lead unit", lambda w, m: dict(coordinator_ids=[w.b.id, w.a.id]),
+    ("unknown lead unit", lambda w, m: {"lead_unit_id": 999999}, "lead_unit_id"),
+    ("leader who is staff", lambda w, m: {"leader_id": w.staff2.id}, "leader_id"),
+    ("leader who is an assessor", lambda w, m: {"leader_id": w.assessor.id}, "leader_id"),
+    ("leader of an unrelated unit", lambda w, m: {"leader_id": w.head_b.id}, "leader_id"),
+    ("negative weight", lambda w, m: {"weight": Decimal("-0.5")}, "weight"),
+    ("coordinator is the lead unit", lambda w, m: {"coordinator_ids": [w.b.id, w.a.id]},
      "coordinator_ids"),
-    ("retired coordinator", lambda w, m: dict(coordinator_ids=[_retired_sub_unit(w, m).id]),
+    ("retired coordinator", lambda w, m: {"coordinator_ids": [_retired_sub_unit(w, m).id]},
      "coordinator_ids"),
-    ("too many steps", lambda w, m: dict(steps=[StepInput(f"Bước {i}") for i in range(31)]), "steps"),
+    ("too many steps", lambda w, m: {"steps": [StepInput(f"Bước {i}") for i in range(31)]}, "steps"),
 ]
 
 
@@ -702,23 +702,23 @@ def listing(world, make):
         db.session.commit()
         return t
 
-    ts = dict(
-        overdue=add("Cải cách thủ tục cấp phép xây dựng", date(2026, 6, 14), progress=70),
-        today=add("Đăng ký kết hôn trực tuyến toàn trình", TODAY, progress=20),
-        soon3=add("Công bố danh mục thủ tục mới", date(2026, 6, 18), progress=90),
-        within4=add("Rà soát văn bản quy phạm pháp luật", date(2026, 6, 19), field_id=field.id),
-        nodue=add("Khảo sát mức độ hài lòng người dân", None, person=w.staff2),
-        ontime=add("Số hóa kết quả giải quyết hồ sơ", date(2026, 6, 10), Lifecycle.COMPLETED,
+    ts = {
+        "overdue": add("Cải cách thủ tục cấp phép xây dựng", date(2026, 6, 14), progress=70),
+        "today": add("Đăng ký kết hôn trực tuyến toàn trình", TODAY, progress=20),
+        "soon3": add("Công bố danh mục thủ tục mới", date(2026, 6, 18), progress=90),
+        "within4": add("Rà soát văn bản quy phạm pháp luật", date(2026, 6, 19), field_id=field.id),
+        "nodue": add("Khảo sát mức độ hài lòng người dân", None, person=w.staff2),
+        "ontime": add("Số hóa kết quả giải quyết hồ sơ", date(2026, 6, 10), Lifecycle.COMPLETED,
                    date(2026, 6, 10), 100),
-        late=add("Dang dở việc kiểm tra công vụ", date(2026, 6, 10), Lifecycle.COMPLETED,
+        "late": add("Dang dở việc kiểm tra công vụ", date(2026, 6, 10), Lifecycle.COMPLETED,
                  date(2026, 6, 11), 100),
-        cancelled=add("Tổ chức hội thi cải cách hành chính", date(2026, 5, 1), Lifecycle.CANCELLED),
-        suspended=add("Xây dựng phần mềm một cửa riêng", date(2026, 5, 2), Lifecycle.SUSPENDED),
-        section=add("Chuẩn hóa quy trình nội bộ phòng", date(2026, 9, 30), lead=section, person=clerk),
-        submitted_late=add("Báo cáo chuyên đề cải cách", date(2026, 6, 1), Lifecycle.SUBMITTED),
-    )
+        "cancelled": add("Tổ chức hội thi cải cách hành chính", date(2026, 5, 1), Lifecycle.CANCELLED),
+        "suspended": add("Xây dựng phần mềm một cửa riêng", date(2026, 5, 2), Lifecycle.SUSPENDED),
+        "section": add("Chuẩn hóa quy trình nội bộ phòng", date(2026, 9, 30), lead=section, person=clerk),
+        "submitted_late": add("Báo cáo chuyên đề cải cách", date(2026, 6, 1), Lifecycle.SUBMITTED),
+    }
     ts["task"], ts["task2"] = reload(w.task.id), reload(w.task2.id)  # due 30/06: within
-    return dict(w=w, t=ts, section=section, clerk=clerk, field=field)
+    return {"w": w, "t": ts, "section": section, "clerk": clerk, "field": field}
 
 
 def ids(page) -> set[int]:
@@ -944,3 +944,31 @@ def test_the_audit_log_refuses_update_and_delete(world, statement):
                             "VALUES (CURRENT_TIMESTAMP, 'test.append', 'task', '{}', '')"))
     db.session.commit()
     assert audit_rows()[-1].action == "test.append"
+
+
+def test_a_progress_report_between_loading_and_saving_is_a_conflict_that_loses_nothing(world):
+    t = reload(world.task.id)
+    v = t.version
+    tasks.record_progress(world.staff, t.id, 40, "Đã dự thảo", None, TODAY)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        tasks.update_task(world.head, t.id, replace(form_of(t), description="Sửa mô tả."), v)
+    db.session.rollback()
+    after = reload(t.id)
+    assert (after.progress, after.status, after.description) == (
+        40, Lifecycle.IN_PROGRESS, "Xây dựng và ban hành bộ chỉ số áp dụng cho các sở, ngành.")
+
+
+def test_a_parent_from_another_plan_is_not_found(world, make):
+    other = make.plan(world.a, kind="work")
+    with pytest.raises(NotFound):
+        tasks.create_task(world.head, other.id, inp(make, world), parent_id=world.task.id)
+    with pytest.raises(NotFound):
+        tasks.create_task(world.head, world.plan.id, inp(make, world), parent_id=world.task_b.id)
+
+
+def test_a_deputy_breaks_down_a_task_they_lead(world, make):
+    child = tasks.create_task(world.deputy, world.plan.id, inp(make, world, due_on=date(2026, 6, 20)),
+                              parent_id=world.task.id)
+    db.session.commit()
+    assert (child.parent_id, child.stt, child.leader_id) == (world.task.id, "1.1", world.deputy.id)

@@ -160,20 +160,20 @@ def test_end_sessions_rotates_the_token(world):
 
 
 def _edit(world, user, **kw):
-    values = dict(full_name=user.full_name, email=user.email, unit_id=user.unit_id, role=user.role,
-                  is_active=user.is_active, title=user.title)
+    values = {"full_name": user.full_name, "email": user.email, "unit_id": user.unit_id, "role": user.role,
+                  "is_active": user.is_active, "title": user.title}
     values.update(kw)
     return users.update_user(world.admin, user.id, **values)
 
 
 @pytest.mark.parametrize("change, ends_sessions", [
-    (lambda w: dict(role="deputy"), True),
-    (lambda w: dict(is_active=False), True),
-    (lambda w: dict(unit_id=w.b.id), True),
-    (lambda w: dict(new_password="hoa-sen-nở-giữa-hè"), True),
-    (lambda w: dict(full_name="Phạm Văn Đăng Khoa"), False),
-    (lambda w: dict(email="dang@example.vn", title="Chuyên viên"), False),
-    (lambda w: dict(), False),
+    (lambda w: {"role": "deputy"}, True),
+    (lambda w: {"is_active": False}, True),
+    (lambda w: {"unit_id": w.b.id}, True),
+    (lambda w: {"new_password": "hoa-sen-nở-giữa-hè"}, True),
+    (lambda w: {"full_name": "Phạm Văn Đăng Khoa"}, False),
+    (lambda w: {"email": "dang@example.vn", "title": "Chuyên viên"}, False),
+    (lambda w: {}, False),
 ])
 def test_update_user_ends_sessions_on_role_unit_password_or_disable(world, change, ends_sessions):
     token = world.staff.session_token
@@ -194,10 +194,10 @@ def test_update_user_keeps_the_sort_and_search_forms_in_step(world):
 
 
 @pytest.mark.parametrize("change, field", [
-    (lambda w: dict(role="emperor"), "role"),
-    (lambda w: dict(unit_id=999999), "unit_id"),
-    (lambda w: dict(full_name=" "), "full_name"),
-    (lambda w: dict(new_password="password"), "new_password"),
+    (lambda w: {"role": "emperor"}, "role"),
+    (lambda w: {"unit_id": 999999}, "unit_id"),
+    (lambda w: {"full_name": " "}, "full_name"),
+    (lambda w: {"new_password": "password"}, "new_password"),
 ])
 def test_update_user_rules(world, change, field):
     token = world.staff.session_token
@@ -209,7 +209,7 @@ def test_update_user_rules(world, change, field):
     assert (user.role, user.session_token) == ("staff", token)
 
 
-@pytest.mark.parametrize("change", [dict(is_active=False), dict(role="head")])
+@pytest.mark.parametrize("change", [{"is_active": False}, {"role": "head"}])
 def test_an_admin_cannot_lock_themselves_out(world, change):
     with pytest.raises(RuleViolation):
         _edit(world, world.admin, **change)
