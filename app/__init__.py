@@ -55,6 +55,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
 
     from . import errors, filters
     from .admin.routes import bp as admin_bp
+    from .assessment.routes import bp as assessment_bp
     from .auth.routes import bp as auth_bp
     from .dashboard.routes import bp as dashboard_bp
     from .notifications.routes import bp as notifications_bp
@@ -67,6 +68,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.register_blueprint(tasks_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(assessment_bp)
     errors.register(app)
     filters.register(app)
 

@@ -160,10 +160,10 @@ def free_port() -> int:
 
 
 def add_tasks(template: Task, dues) -> None:
-    rows = [dict(plan_id=template.plan_id, owner_unit_id=template.owner_unit_id,
-                 assignee_id=template.assignee_id, lead_unit_id=template.lead_unit_id,
-                 leader_id=template.leader_id, title=f"{template.title} ({i})",
-                 title_folded=template.title_folded, due_on=d, original_due_on=d, status="assigned")
+    rows = [{"plan_id": template.plan_id, "owner_unit_id": template.owner_unit_id,
+                 "assignee_id": template.assignee_id, "lead_unit_id": template.lead_unit_id,
+                 "leader_id": template.leader_id, "title": f"{template.title} ({i})",
+                 "title_folded": template.title_folded, "due_on": d, "original_due_on": d, "status": "assigned"}
             for i, d in enumerate(dues)]
     db.session.execute(insert(Task), rows)
     db.session.commit()
@@ -402,36 +402,28 @@ IMPORT_CHILD = f"""
 import json, sys, threading
 sys.path.insert(0, {str(ROOT)!r})
 import app
-created = app.create_app()
-names = sys.argv[1:]
-if "wsgi" in names:
-    import wsgi
-    created = wsgi.app
-print("done " + json.dumps({{"ext": "sauro_scheduler" in created.extensions,
+import wsgi
+print("done " + json.dumps({{"ext": "sauro_scheduler" in wsgi.app.extensions,
                             "threads": [t.name for t in threading.enumerate()]}}), flush=True)
 """
+
+
+def test_create_app_never_starts_the_scheduler(tmp_path):
+    a = bare_app(tmp_path, TESTING=False, SCHEDULER_ENABLED=True)
+    assert "sauro_scheduler" not in a.extensions and scheduler_threads() == []
 
 
 def test_importing_app_or_wsgi_does_not_start_the_scheduler(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("SCHEDULER_ENABLED", "TEST_DATABASE_URL")}
     env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}", SAURO_INSTANCE_DIR=str(tmp_path))
-    runs = {
-        # create_app never starts it, even with SCHEDULER_ENABLED=1 in the environment
-        "app": ({**env, "SCHEDULER_ENABLED": "1"}, []),
-        "wsgi": (env, ["wsgi"]),
-    }
-    procs = {}
+    p = subprocess.Popen([sys.executable, "-c", IMPORT_CHILD], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        for name, (e, args) in runs.items():
-            procs[name] = subprocess.Popen([sys.executable, "-c", IMPORT_CHILD, *args], cwd=ROOT, env=e,
-                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for name, p in procs.items():
-            out, err = p.communicate(timeout=TIMEOUT)
-            assert p.returncode == 0, err
-            seen = json.loads(out.split("done ", 1)[1])
-            assert seen == {"ext": False, "threads": ["MainThread"]}, (name, seen)
+        out, err = p.communicate(timeout=TIMEOUT)
     finally:
-        for p in procs.values():
-            if p.poll() is None:
-                os.kill(p.pid, signal.SIGKILL)
-                p.wait(timeout=TIMEOUT)
+        if p.poll() is None:
+            os.kill(p.pid, signal.SIGKILL)
+            p.communicate(timeout=TIMEOUT)
+    assert p.returncode == 0, err
+    seen = json.loads(out.split("done ", 1)[1])
+    assert seen == {"ext": False, "threads": ["MainThread"]}

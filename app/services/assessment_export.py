@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased
 
 from ..domain.scoring import GRADE_LABELS, Outcome
 from ..extensions import db
-from ..models import AssessmentTaskRow, Task, Unit, User
+from ..models import AssessmentTaskRow, AssessmentUnitRow, Task, Unit, User
 from ..models.user import Role
 from . import xlsx
 from .assessment import Report, Row, credit_case, credit_places, outcome_case
@@ -78,6 +78,12 @@ def _rate(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(TWO)
 
 
+def _number(value) -> int | Decimal:
+    """A weight or a credit without trailing zeros: 1, 1.5, 1.125."""
+    d = Decimal(str(value)).normalize()
+    return int(d) if d == d.to_integral_value() else d
+
+
 def _grade(row: Row) -> str:
     return GRADE_LABELS[row.grade][0]
 
@@ -107,7 +113,7 @@ def _task_line(unit_code, stt, title, assignee, leader, due_on, completed_on, re
     return [unit_code, stt or "", title, assignee or "", leader or "", due_on,
             # Judged with what was known as of the date: a later completion is not shown.
             completed_on if result in (Outcome.ON_TIME, Outcome.LATE) else None,
-            OUTCOME_LABELS[result], Decimal(str(weight)),
+            OUTCOME_LABELS[result], _number(weight),
             # Only a fallen-due task earns (or loses) credit; the others are left out.
             Decimal(str(credit)) if counted else None]
 
@@ -131,9 +137,16 @@ def live_task_query(report: Report):
 
 def frozen_task_query(report: Report):
     t = AssessmentTaskRow
-    return (select(t.unit_code, t.stt, t.title, t.assignee_name, t.leader_name, t.due_on,
-                   t.completed_on, t.outcome, t.weight, t.credit)
-            .where(t.run_id == report.run.id).order_by(t.id))
+    q = (select(t.unit_code, t.stt, t.title, t.assignee_name, t.leader_name, t.due_on,
+                t.completed_on, t.outcome, t.weight, t.credit)
+         .where(t.run_id == report.run.id).order_by(t.id))
+    if report.scope_path is not None:
+        # A reader's part of a frozen run (a head's subtree, by its frozen path): only
+        # the task rows of the units in it.
+        u = AssessmentUnitRow
+        q = q.where(t.unit_id.in_(select(u.unit_id).where(
+            u.run_id == report.run.id, u.unit_path.like(report.scope_path + "%"))))
+    return q
 
 
 def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
@@ -147,8 +160,10 @@ def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
     try:
         for row in result:
             line = _task_line(*row)
-            if places is not None and line[9] is not None:
-                line[9] = line[9].quantize(places)  # SQLite multiplies in floating point
+            if line[9] is not None:
+                if places is not None:
+                    line[9] = line[9].quantize(places)  # SQLite multiplies in floating point
+                line[9] = _number(line[9])
             yield line
     finally:
         result.close()
@@ -203,7 +218,7 @@ def warning_lines(report: Report, sheet: str) -> list[str]:
     for key, label in groups:
         w = report.warnings.get(key)
         if w:
-            share = f"{report.settings.excellent_quota * 100:g}%"
+            share = f"{(report.settings.excellent_quota * 100).normalize():f}%"
             out.append(f"Lưu ý: số {label} đạt mức xuất sắc ({w.excellent}) vượt {share} số "
                        f"đạt mức tốt ({w.good}); xếp loại cuối cùng do cấp có thẩm quyền quyết định.")
     return out

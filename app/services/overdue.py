@@ -6,7 +6,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Integer, String, and_, cast, exists, func, insert, literal, literal_column, select, union, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    union,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -194,4 +207,4 @@ def notify(user_ids, kind: str, task_id: int | None, key: str, about_on: date | 
                                     dedupe_key=f"{key}:{uid}"[:200], about_on=about_on, days=days))
 
 
-__all__ = ["sweep", "run_tick", "notify", "SweepResult", "literal_column"]
+__all__ = ["SweepResult", "literal_column", "notify", "run_tick", "sweep"]

@@ -28,11 +28,11 @@ NOW = datetime(2026, 6, 15, 1, 0)  # a naive UTC instant, as the *_at columns st
 
 def add_tasks(template: Task, n: int = 1, **values) -> list[int]:
     """Insert `n` tasks like `template` (same plan, unit and people) in one statement."""
-    row = dict(plan_id=template.plan_id, owner_unit_id=template.owner_unit_id,
-               assignee_id=template.assignee_id, lead_unit_id=template.lead_unit_id,
-               leader_id=template.leader_id, title=template.title,
-               title_folded=template.title_folded, start_on=template.start_on,
-               due_on=template.due_on, status="assigned")
+    row = {"plan_id": template.plan_id, "owner_unit_id": template.owner_unit_id,
+               "assignee_id": template.assignee_id, "lead_unit_id": template.lead_unit_id,
+               "leader_id": template.leader_id, "title": template.title,
+               "title_folded": template.title_folded, "start_on": template.start_on,
+               "due_on": template.due_on, "status": "assigned"}
     row.update(values)
     row.setdefault("original_due_on", row["due_on"])
     ids = db.session.scalars(insert(Task).returning(Task.id), [dict(row) for _ in range(n)]).all()

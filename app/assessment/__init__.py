@@ -1,0 +1,1 @@
+"""Assessment pages: live and frozen scores, drill-downs, charts, exports."""

@@ -1,0 +1,508 @@
+"""What each reader sees of an assessment: the units and leaders in their scope, the
+tasks behind every figure (live, or the stored rows of a frozen run), the score by
+month, and the list of frozen runs. Reads only; nothing here writes."""
+
+import calendar
+import math
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, case, exists, func, literal, select, true, union_all
+from sqlalchemy.orm import aliased
+
+from ..domain.scoring import Outcome, Period, ScoringSettings, Tally, grade
+from ..extensions import db
+from ..models import (AssessmentLeaderRow, AssessmentRun, AssessmentTaskRow, AssessmentUnitRow,
+                      Task, Unit, User)
+from ..models.user import LEADER_ROLES, Role
+from . import access
+from .assessment import (Report, Row, credit_case, credit_places, live, load_run, outcome_case,
+                         tally_columns, to_tally)
+from .errors import NotFound, PermissionDenied, RuleViolation
+
+FALLEN_DUE = (Outcome.ON_TIME, Outcome.LATE, Outcome.OVERDUE)
+# The sets a figure opens: one outcome, or the outcomes a column counts together.
+OUTCOME_FILTERS: dict[str, tuple[Outcome, ...]] = {
+    "on_time": (Outcome.ON_TIME,),
+    "late": (Outcome.LATE,),
+    "overdue": (Outcome.OVERDUE,),
+    "within": (Outcome.WITHIN,),
+    "excluded": (Outcome.EXCLUDED,),
+    "due": FALLEN_DUE,
+    "completed": (Outcome.ON_TIME, Outcome.LATE),
+}
+EXTENDED = "extended"   # the tasks whose deadline was extended at least once
+FILTERS = (*OUTCOME_FILTERS, EXTENDED)
+CENT = Decimal("0.01")
+
+
+# ---- who sees which rows ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of an assessment a reader sees: a subtree (None: every unit) and, for a
+    deputy, only their unit's row and their own leader row."""
+
+    root: Unit | None
+    only_unit_id: int | None = None
+    only_leader_id: int | None = None
+    # Assessors and administrators see the whole group, hence the quota warning.
+    full: bool = False
+
+    @property
+    def root_path(self) -> str | None:
+        return self.root.path if self.root is not None else None
+
+
+def reader_scope(actor: User, unit_id: int | None = None) -> Scope:
+    """The scope of `actor`, narrowed to `unit_id` when given (assessors, admins and heads)."""
+    if access.reads_everything(actor):
+        if unit_id is None:
+            return Scope(None, full=True)
+        return Scope(_unit_choice(unit_id, None), full=True)
+    if actor.role == Role.HEAD:
+        if unit_id is None:
+            return Scope(actor.unit)
+        return Scope(_unit_choice(unit_id, actor.unit.path))
+    if actor.role == Role.DEPUTY:
+        # A deputy reads their own row and their unit's, nothing to narrow.
+        return Scope(actor.unit, only_unit_id=actor.unit_id, only_leader_id=actor.id)
+    raise PermissionDenied()
+
+
+def _unit_choice(unit_id: int, within: str | None) -> Unit:
+    q = select(Unit).where(Unit.id == unit_id, Unit.is_active)
+    if within is not None:
+        q = q.where(Unit.path.like(within + "%"))
+    unit = db.session.scalar(q)
+    if unit is None:
+        raise RuleViolation(_l("Choose a unit from the list."), "unit")
+    return unit
+
+
+def narrowing_units(actor: User) -> list:
+    """The units `actor` may narrow the view to, in tree order (id, code, name, depth)."""
+    if actor.role not in (Role.ADMIN, Role.ASSESSOR, Role.HEAD):
+        return []
+    q = select(Unit.id, Unit.code, Unit.name, Unit.path).where(Unit.is_active)
+    if actor.role == Role.HEAD:
+        q = q.where(Unit.path.like(actor.unit.path + "%"))
+    return [(u.id, u.code, u.name, u.path.count("/") - 2)
+            for u in db.session.execute(q.order_by(Unit.path))]
+
+
+def restrict(report: Report, scope: Scope) -> Report:
+    """The report as the scope's reader sees it."""
+    units, leaders = report.units, report.leaders
+    if scope.only_unit_id is not None:
+        units = [r for r in units if r.key == scope.only_unit_id]
+    if scope.only_leader_id is not None:
+        leaders = [r for r in leaders if r.key == scope.only_leader_id]
+    return replace(report, units=units, leaders=leaders,
+                   warnings=report.warnings if scope.full else {})
+
+
+def live_report(scope: Scope, period: Period, as_of: date, s: ScoringSettings) -> Report:
+    """The live figures of the scope (three queries), restricted to what the reader sees."""
+    return restrict(live(period, as_of, s, scope.root), scope)
+
+
+def add_tallies(tallies) -> Tally:
+    out = Tally()
+    for t in tallies:
+        out.tasks += t.tasks
+        out.on_time += t.on_time
+        out.late += t.late
+        out.overdue += t.overdue
+        out.within += t.within
+        out.excluded += t.excluded
+        out.weight_due += t.weight_due
+        out.credit += t.credit
+        out.extensions += t.extensions
+    return out
+
+
+def subtree_rows(units: list[Row], s: ScoringSettings) -> dict[int, Row]:
+    """For each unit with sub-units in the table: its figures together with theirs, kept
+    apart from the unit's own (DESIGN.md section 5)."""
+    out = {}
+    for i, r in enumerate(units):
+        below = [u for u in units[i + 1:] if u.path.startswith(r.path)]
+        if below:
+            t = add_tallies([r.tally, *(u.tally for u in below)])
+            out[r.key] = Row(r.key, r.code, r.name, t, grade(t.score, s), depth=r.depth,
+                             path=r.path)
+    return out
+
+
+def visible_unit(scope: Scope, unit_id: int) -> Unit:
+    """An active unit of the scope's tables, or NotFound."""
+    q = select(Unit).where(Unit.id == unit_id, Unit.is_active)
+    if scope.root is not None:
+        q = q.where(Unit.path.like(scope.root.path + "%"))
+    if scope.only_unit_id is not None:
+        q = q.where(Unit.id == scope.only_unit_id)
+    unit = db.session.scalar(q)
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
+def visible_leader(scope: Scope, user_id: int) -> User:
+    """An active head or deputy of the scope's leader table, or NotFound."""
+    q = (select(User).join(Unit, Unit.id == User.unit_id)
+         .where(User.id == user_id, User.is_active, User.role.in_([r.value for r in LEADER_ROLES]),
+                Unit.is_active))
+    if scope.root is not None:
+        q = q.where(Unit.path.like(scope.root.path + "%"))
+    if scope.only_leader_id is not None:
+        q = q.where(User.id == scope.only_leader_id)
+    user = db.session.scalar(q)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+# ---- the tasks behind a figure ----------------------------------------------------
+
+@dataclass
+class TaskLine:
+    """One task of a drill-down, as it stands (live) or as it was frozen."""
+
+    task_id: int
+    stt: str
+    title: str
+    unit_code: str
+    assignee_name: str
+    leader_name: str
+    due_on: date | None
+    completed_on: date | None
+    status: str
+    outcome: Outcome
+    weight: Decimal
+    credit: Decimal | None   # only a fallen-due task earns or loses credit
+    extensions: int
+
+
+@dataclass
+class Breakdown:
+    """Counts, weights and credits of a set of tasks by outcome: the score's working."""
+
+    counts: dict = field(default_factory=dict)
+    weights: dict = field(default_factory=dict)
+    credits: dict = field(default_factory=dict)
+    extended: int = 0
+    extensions: int = 0
+
+    def count(self, key: str | None) -> int:
+        if key is None:
+            return sum(self.counts.values())
+        if key == EXTENDED:
+            return self.extended
+        return sum(self.counts.get(o, 0) for o in OUTCOME_FILTERS[key])
+
+    @property
+    def weight_due(self) -> Decimal:
+        return sum((self.weights.get(o, Decimal(0)) for o in FALLEN_DUE), Decimal(0))
+
+    @property
+    def credit(self) -> Decimal:
+        return sum((self.credits.get(o, Decimal(0)) for o in FALLEN_DUE), Decimal(0))
+
+    @property
+    def tally(self) -> Tally:
+        c = self.counts
+        return Tally(tasks=self.count(None), on_time=c.get(Outcome.ON_TIME, 0),
+                     late=c.get(Outcome.LATE, 0), overdue=c.get(Outcome.OVERDUE, 0),
+                     within=c.get(Outcome.WITHIN, 0), excluded=c.get(Outcome.EXCLUDED, 0),
+                     weight_due=self.weight_due, credit=self.credit, extensions=self.extensions)
+
+
+@dataclass
+class DrillDown:
+    breakdown: Breakdown
+    lines: list[TaskLine]
+    total: int          # tasks in the chosen set, over every page
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def _dec(value, places: Decimal) -> Decimal:
+    # SQLite sums and multiplies in floating point: back to the exact decimal.
+    return Decimal(str(value or 0)).quantize(places, ROUND_HALF_UP)
+
+
+def _breakdown(rows, places: Decimal) -> Breakdown:
+    b = Breakdown()
+    for outcome, n, weight, credit, extended, extensions in rows:
+        o = Outcome(outcome)
+        b.counts[o] = int(n)
+        b.weights[o] = _dec(weight, CENT)
+        b.credits[o] = _dec(credit, places)
+        b.extended += int(extended or 0)
+        b.extensions += int(extensions or 0)
+    return b
+
+
+def _page_bounds(page: int, per_page: int, total: int) -> int:
+    pages = max(1, math.ceil(total / per_page))
+    return min(max(1, page), pages)
+
+
+def _check_filter(key: str | None) -> None:
+    if key is not None and key not in FILTERS:
+        raise NotFound()
+
+
+def in_period(period: Period):
+    return and_(Task.due_on >= period.start, Task.due_on <= period.end)
+
+
+def _active_subtree_ids(path: str):
+    return select(Unit.id).where(Unit.is_active, Unit.path.like(path + "%"))
+
+
+def live_unit_tasks(unit: Unit, with_subunits: bool = False):
+    """SQL condition: the tasks a unit leads (with its active sub-units when asked),
+    exactly the set of its line in the unit table."""
+    if with_subunits:
+        return Task.lead_unit_id.in_(_active_subtree_ids(unit.path))
+    return Task.lead_unit_id == unit.id
+
+
+def live_leader_tasks(leader: User, scope: Scope):
+    """SQL condition: the tasks behind a leader's line. The head answers for the whole
+    unit; a deputy for the tasks they are the accountable leader of (within the scope's
+    units, as in assessment.figures)."""
+    if leader.role == Role.HEAD:
+        return Task.lead_unit_id == leader.unit_id
+    cond = Task.leader_id == leader.id
+    if scope.root is not None:
+        cond = and_(cond, Task.lead_unit_id.in_(_active_subtree_ids(scope.root.path)))
+    return cond
+
+
+def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str | None,
+               page: int, per_page: int) -> DrillDown:
+    """The tasks of a live set with each one's outcome and credit (computed in SQL), one
+    page of them, and the breakdown of the whole set."""
+    _check_filter(key)
+    places = credit_places(s)
+    oc, cc = outcome_case(as_of), credit_case(as_of, s)
+    # Grouped in an outer query: PostgreSQL cannot match a CASE with bound parameters
+    # in GROUP BY against the same CASE in SELECT.
+    inner = (select(oc.label("outcome"), Task.weight.label("weight"), cc.label("credit"),
+                    Task.extension_count.label("ext"))
+             .where(cond, in_period(period)).subquery())
+    b = _breakdown(db.session.execute(
+        select(inner.c.outcome, func.count(), func.sum(inner.c.weight), func.sum(inner.c.credit),
+               func.sum(case((inner.c.ext > 0, 1), else_=0)), func.sum(inner.c.ext))
+        .group_by(inner.c.outcome)), places)
+    total = b.count(key)
+    page = _page_bounds(page, per_page, total)
+    lead, assignee, leader = aliased(Unit), aliased(User), aliased(User)
+    q = (select(Task.id, Task.stt, Task.title, func.coalesce(lead.code, ""),
+                func.coalesce(assignee.full_name, ""), func.coalesce(leader.full_name, ""),
+                Task.due_on, Task.completed_on, Task.status, oc, Task.weight, cc,
+                Task.extension_count)
+         .outerjoin(lead, lead.id == Task.lead_unit_id)
+         .outerjoin(assignee, assignee.id == Task.assignee_id)
+         .outerjoin(leader, leader.id == Task.leader_id)
+         .where(cond, in_period(period)))
+    if key == EXTENDED:
+        q = q.where(Task.extension_count > 0)
+    elif key is not None:
+        q = q.where(oc.in_([o.value for o in OUTCOME_FILTERS[key]]))
+    q = q.order_by(Task.due_on, Task.id).limit(per_page).offset((page - 1) * per_page)
+    lines = [_line(r, places) for r in db.session.execute(q)]
+    return DrillDown(b, lines, total, page, per_page)
+
+
+def _line(r, places: Decimal) -> TaskLine:
+    (task_id, stt, title, unit_code, assignee, leader, due_on, completed_on, status, outcome,
+     weight, credit, ext) = r
+    o = Outcome(outcome)
+    return TaskLine(task_id, stt or "", title, unit_code or "", assignee or "", leader or "",
+                    due_on, completed_on if o in (Outcome.ON_TIME, Outcome.LATE) else None,
+                    status, o, _dec(weight, CENT),
+                    _dec(credit, places) if o in FALLEN_DUE else None, int(ext or 0))
+
+
+# ---- frozen runs --------------------------------------------------------------------
+
+@dataclass
+class RunView:
+    """A frozen run as one reader sees it: its report restricted to their part."""
+
+    run: AssessmentRun
+    report: Report
+    scope: Scope
+    prefix: str | None        # the frozen path of the reader's subtree (None: all)
+    scope_unit: Unit | None   # the unit the run was frozen for (None: every unit)
+
+
+def _run_filter(actor: User):
+    """SQL condition on AssessmentRun: the runs `actor` may read. A head or deputy reads
+    the runs that hold a row of their own unit."""
+    if access.reads_everything(actor):
+        return true()
+    if actor.role in LEADER_ROLES:
+        return exists().where(AssessmentUnitRow.run_id == AssessmentRun.id,
+                              AssessmentUnitRow.unit_id == actor.unit_id)
+    raise PermissionDenied()
+
+
+def open_run(actor: User, run_id: int) -> RunView:
+    """A run the actor may read (NotFound otherwise), with its rows filtered to their part."""
+    run = db.session.scalar(select(AssessmentRun).where(AssessmentRun.id == run_id,
+                                                        _run_filter(actor)))
+    if run is None:
+        raise NotFound()
+    report = load_run(run)
+    scope_unit = db.session.get(Unit, run.scope_unit_id) if run.scope_unit_id else None
+    if access.reads_everything(actor):
+        return RunView(run, report, Scope(scope_unit, full=True), None, scope_unit)
+    # The reader's subtree as it was frozen: the stored path of their unit's row.
+    prefix = db.session.scalar(select(AssessmentUnitRow.unit_path).where(
+        AssessmentUnitRow.run_id == run.id, AssessmentUnitRow.unit_id == actor.unit_id))
+    if actor.role == Role.HEAD:
+        scope = Scope(actor.unit)
+        units = [r for r in report.units if r.path.startswith(prefix)]
+    else:
+        scope = Scope(actor.unit, only_unit_id=actor.unit_id, only_leader_id=actor.id)
+        units = [r for r in report.units if r.key == actor.unit_id]
+    codes = {r.code for r in report.units if r.path.startswith(prefix)}
+    leaders = [r for r in report.leaders if r.unit_code in codes
+               and (scope.only_leader_id is None or r.key == scope.only_leader_id)]
+    # scope_path: the export takes only the task rows of this subtree.
+    report = replace(report, units=units, leaders=leaders, warnings={}, scope_path=prefix)
+    return RunView(run, report, scope, prefix, scope_unit)
+
+
+def run_unit(view: RunView, unit_id: int) -> Row:
+    for r in view.report.units:
+        if r.key == unit_id:
+            return r
+    raise NotFound()
+
+
+def run_leader(view: RunView, user_id: int) -> Row:
+    for r in view.report.leaders:
+        if r.key == user_id:
+            return r
+    raise NotFound()
+
+
+def run_unit_tasks(view: RunView, unit: Row, with_subunits: bool = False):
+    """SQL condition on AssessmentTaskRow: the stored tasks behind a unit's line."""
+    t = AssessmentTaskRow
+    if with_subunits:
+        return and_(t.run_id == view.run.id, t.unit_id.in_(
+            select(AssessmentUnitRow.unit_id).where(AssessmentUnitRow.run_id == view.run.id,
+                                                    AssessmentUnitRow.unit_path.like(unit.path + "%"))))
+    return and_(t.run_id == view.run.id, t.unit_id == unit.key)
+
+
+def run_leader_tasks(view: RunView, leader: Row):
+    """SQL condition on AssessmentTaskRow: the stored tasks behind a leader's line."""
+    t = AssessmentTaskRow
+    if leader.role == Role.HEAD:
+        unit_id = select(AssessmentUnitRow.unit_id).where(
+            AssessmentUnitRow.run_id == view.run.id,
+            AssessmentUnitRow.unit_code == leader.unit_code).scalar_subquery()
+        return and_(t.run_id == view.run.id, t.unit_id == unit_id)
+    return and_(t.run_id == view.run.id, t.leader_id == leader.key)
+
+
+def frozen_tasks(cond, s: ScoringSettings, key: str | None, page: int, per_page: int) -> DrillDown:
+    """The stored task rows of a frozen set: outcome and credit as they were frozen."""
+    _check_filter(key)
+    t = AssessmentTaskRow
+    places = credit_places(s)
+    b = _breakdown(db.session.execute(
+        select(t.outcome, func.count(), func.sum(t.weight), func.sum(t.credit),
+               func.sum(case((t.extensions > 0, 1), else_=0)), func.sum(t.extensions))
+        .where(cond).group_by(t.outcome)), places)
+    total = b.count(key)
+    page = _page_bounds(page, per_page, total)
+    q = select(t.task_id, t.stt, t.title, t.unit_code, t.assignee_name, t.leader_name, t.due_on,
+               t.completed_on, t.status, t.outcome, t.weight, t.credit, t.extensions).where(cond)
+    if key == EXTENDED:
+        q = q.where(t.extensions > 0)
+    elif key is not None:
+        q = q.where(t.outcome.in_([o.value for o in OUTCOME_FILTERS[key]]))
+    q = q.order_by(t.due_on, t.task_id).limit(per_page).offset((page - 1) * per_page)
+    lines = [_line(r, places) for r in db.session.execute(q)]
+    return DrillDown(b, lines, total, page, per_page)
+
+
+@dataclass
+class RunItem:
+    run: AssessmentRun
+    scope_code: str
+    scope_name: str
+    creator: str
+
+
+def list_runs(actor: User, page: int, per_page: int) -> tuple[list[RunItem], int]:
+    """The runs `actor` may read, newest first, one page of them and the total."""
+    cond = _run_filter(actor)
+    total = db.session.scalar(select(func.count(AssessmentRun.id)).where(cond)) or 0
+    page = _page_bounds(page, per_page, total)
+    q = (select(AssessmentRun, Unit.code, Unit.name, User.full_name)
+         .outerjoin(Unit, Unit.id == AssessmentRun.scope_unit_id)
+         .outerjoin(User, User.id == AssessmentRun.created_by_id)
+         .where(cond).order_by(AssessmentRun.created_at.desc(), AssessmentRun.id.desc())
+         .limit(per_page).offset((page - 1) * per_page))
+    return [RunItem(run, code or "", name or "", creator or "")
+            for run, code, name, creator in db.session.execute(q)], total
+
+
+def run_versions(actor: User, run: AssessmentRun) -> list[AssessmentRun]:
+    """Every version of the run's period and scope that `actor` may read, newest first."""
+    return list(db.session.scalars(select(AssessmentRun).where(
+        AssessmentRun.period == run.period, AssessmentRun.scope_key == run.scope_key,
+        _run_filter(actor)).order_by(AssessmentRun.version.desc())))
+
+
+# ---- the score by month ---------------------------------------------------------------
+
+def scope_tasks(scope: Scope):
+    """SQL condition: the tasks of every unit line of the scope's table."""
+    if scope.root is None:
+        return Task.lead_unit_id.in_(select(Unit.id).where(Unit.is_active))
+    return Task.lead_unit_id.in_(_active_subtree_ids(scope.root.path))
+
+
+def monthly_trend(cond, year: int, as_of: date, s: ScoringSettings) -> list[tuple[int, Tally | None]]:
+    """The live figures of each month of `year` for a set of tasks, each month as of its
+    last day (or `as_of` when earlier); months that start after `as_of` have none.
+    One statement: a UNION ALL of one aggregate per month."""
+    selects = []
+    for m in range(1, 13):
+        start = date(year, m, 1)
+        if start > as_of:
+            break
+        end = date(year, m, calendar.monthrange(year, m)[1])
+        selects.append(select(literal(m).label("m"), *tally_columns(min(end, as_of), s))
+                       .where(cond, Task.due_on >= start, Task.due_on <= end))
+    found = {}
+    if selects:
+        places = credit_places(s)
+        stmt = union_all(*selects) if len(selects) > 1 else selects[0]
+        found = {int(r[0]): to_tally(r[1:], places) for r in db.session.execute(stmt)}
+    return [(m, found.get(m)) for m in range(1, 13)]
+
+
+__all__ = ["Scope", "reader_scope", "narrowing_units", "restrict", "live_report", "add_tallies",
+           "subtree_rows", "visible_unit", "visible_leader", "TaskLine", "Breakdown", "DrillDown",
+           "live_unit_tasks", "live_leader_tasks", "live_tasks", "RunView", "open_run",
+           "run_unit", "run_leader", "run_unit_tasks", "run_leader_tasks", "frozen_tasks",
+           "RunItem", "list_runs", "run_versions", "scope_tasks", "monthly_trend", "OUTCOME_FILTERS",
+           "EXTENDED", "FILTERS"]

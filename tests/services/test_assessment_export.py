@@ -1,0 +1,426 @@
+"""Exports of an assessment (app/services/assessment_export.py), read back: the XLSX with
+openpyxl, the CSV with the csv module.
+
+TODAY is 15/06/2026; the world's tasks are due 30/06/2026. The scenario below makes the
+Sở Nội vụ (SNV) rated and leaves the Sở Khoa học và Công nghệ (SKHCN) not rated."""
+
+import csv
+import inspect
+import io
+import resource
+import time
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import event, insert, update
+from sqlalchemy.orm import Session
+
+from app.domain import scoring
+from app.domain.scoring import ScoringSettings
+from app.extensions import db
+from app.models import Task, Unit
+from app.services import assessment
+from app.services import assessment_export as ex
+
+S = ScoringSettings()
+Q2 = scoring.parse_period("2026-Q2")
+AS_OF = date(2026, 6, 15)
+ISSUER = ("UBND TỈNH ĐẮK LẮK", "SỞ NỘI VỤ")
+PLACE = "Đắk Lắk"
+ISSUED = date(2026, 6, 16)
+INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=2"]
+SAFE_TEXT = 'Báo cáo "quý II", gồm: a, b; c\nvà dòng thứ hai\r\nvà dòng ba'
+
+
+def add_task(template: Task, **values) -> int:
+    row = dict(plan_id=template.plan_id, owner_unit_id=template.owner_unit_id,
+               assignee_id=template.assignee_id, lead_unit_id=template.lead_unit_id,
+               leader_id=template.leader_id, title=template.title, title_folded="x",
+               start_on=template.start_on, due_on=template.due_on, status="assigned")
+    row.update(values)
+    row.setdefault("original_due_on", row["due_on"])
+    task_id = db.session.scalar(insert(Task).returning(Task.id), [row])
+    db.session.commit()
+    return task_id
+
+
+@pytest.fixture
+def scenario(world):
+    """SNV: world.task on time (weight 1), a late task (1.5, one extension), an overdue
+    task (2), a task completed after the as-of date, a cancelled one, and tasks whose
+    titles are formula attempts (within their deadline). SKHCN: nothing fallen due."""
+    db.session.execute(update(Task).where(Task.id == world.task.id)
+                       .values(status="completed", completed_on=date(2026, 6, 1), stt="1"))
+    db.session.commit()
+    t = world.task
+    add_task(t, stt="3", title="Nhiệm vụ hoàn thành muộn", due_on=date(2026, 5, 31),
+             status="completed", completed_on=date(2026, 6, 2), weight=Decimal("1.5"),
+             extension_count=1, original_due_on=date(2026, 5, 15))
+    add_task(t, stt="4", title="Nhiệm vụ quá hạn", due_on=date(2026, 6, 10), status="in_progress",
+             weight=Decimal(2))
+    add_task(t, stt="5", title="Hoàn thành sau ngày tính", due_on=date(2026, 6, 20),
+             status="completed", completed_on=date(2026, 6, 25))
+    add_task(t, stt="6", title="Nhiệm vụ đã hủy", due_on=date(2026, 6, 5), status="cancelled")
+    for i, title in enumerate(INJECTIONS + [SAFE_TEXT], start=7):
+        add_task(t, stt=str(i), title=title)
+    # world.task2 stays within its deadline (due 30/06): left out of every rate.
+    return world
+
+
+def live(scope=None):
+    return assessment.live(Q2, AS_OF, S, scope)
+
+
+def workbook(report):
+    data = ex.xlsx_bytes(report, ISSUER, PLACE, ISSUED)
+    return load_workbook(io.BytesIO(data))
+
+
+def table(ws, first_header: str):
+    """(row number of the header row, header tuple, data rows) of the sheet's table."""
+    rows = list(ws.iter_rows())
+    for i, row in enumerate(rows):
+        if row[0].value == first_header:
+            data = [r for r in rows[i + 1:] if any(c.value is not None for c in r)]
+            return i + 1, tuple(c.value for c in row), data
+    raise AssertionError(f"no header row in {ws.title}")
+
+
+def lf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def values(row):
+    return [c.value for c in row]
+
+
+# ------------------------------------------------------------ XLSX
+
+def test_sheets_and_exact_headers(scenario):
+    wb = workbook(live())
+    assert wb.sheetnames == ["Đơn vị", "Lãnh đạo", "Nhiệm vụ"]
+    expected = {
+        "Đơn vị": ("Mã đơn vị", "Tên đơn vị", "Số nhiệm vụ", "Đến hạn", "Hoàn thành đúng hạn",
+                   "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành", "Trong hạn",
+                   "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
+                   "Số lần gia hạn"),
+        "Lãnh đạo": ("Tên đăng nhập", "Họ và tên", "Chức vụ", "Mã đơn vị", "Đến hạn",
+                     "Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành",
+                     "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
+                     "Số lần gia hạn"),
+        "Nhiệm vụ": ("Mã đơn vị", "STT", "Nhiệm vụ", "Người thực hiện", "Lãnh đạo phụ trách",
+                     "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm"),
+    }
+    for name, headers in expected.items():
+        ws = wb[name]
+        n, found, _ = table(ws, headers[0])
+        assert found == headers
+        assert n > 5, "the header row sits below the header block"
+        assert ws.freeze_panes == f"A{n + 1}"
+        assert ws.print_title_rows == f"${n}:${n}"
+
+
+def test_header_block(scenario):
+    wb = workbook(live())
+    for ws in wb:
+        n, _, _ = table(ws, _first_header(ws))
+        block = [[v for v in values(r) if v is not None] for r in ws.iter_rows(max_row=n - 1)]
+        texts = [t for r in block for t in r]
+        assert block[0] == ["UBND TỈNH ĐẮK LẮK", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
+        assert block[1] == ["SỞ NỘI VỤ", "Độc lập - Tự do - Hạnh phúc"]
+        assert block[2] == ["Đắk Lắk, ngày 16 tháng 6 năm 2026"]
+        # The issuing body on the left, the motto to its right.
+        assert ws["A1"].value == "UBND TỈNH ĐẮK LẮK" and ws["A2"].font.b
+        right = next(c for c in ws[1] if c.value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+        assert right.column > 1 and right.font.b and ws.cell(3, right.column).font.i
+        title = next(t for t in texts if t.startswith(("BẢNG", "DANH SÁCH")))
+        assert title.endswith("— Kỳ 2026-Q2 (tính đến ngày 15/06/2026)")
+        assert "Số liệu trực tiếp, chưa chốt" in texts
+    assert any(t == "BẢNG TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ VÀ ĐIỂM TRÁCH NHIỆM — Kỳ 2026-Q2 "
+               "(tính đến ngày 15/06/2026)" for t in (c.value for c in wb["Đơn vị"]["A"]))
+
+
+def _first_header(ws):
+    return {"Đơn vị": "Mã đơn vị", "Lãnh đạo": "Tên đăng nhập", "Nhiệm vụ": "Mã đơn vị"}[ws.title]
+
+
+@pytest.mark.parametrize("d, text", [
+    (date(2026, 3, 5), "Đắk Lắk, ngày 05 tháng 3 năm 2026"),
+    (date(2026, 2, 15), "Đắk Lắk, ngày 15 tháng 02 năm 2026"),
+    (date(2026, 1, 1), "Đắk Lắk, ngày 01 tháng 01 năm 2026"),
+    (date(2026, 12, 31), "Đắk Lắk, ngày 31 tháng 12 năm 2026"),
+])
+def test_date_line_follows_decree_30(d, text):
+    assert ex.date_line("Đắk Lắk", d) == text
+
+
+def test_date_line_without_place_leaves_the_official_blank():
+    assert ex.date_line("", date(2026, 6, 16)) == "......, ngày 16 tháng 6 năm 2026"
+
+
+def test_times_new_roman_and_a4_landscape(scenario):
+    data = ex.xlsx_bytes(live(), ISSUER, PLACE, ISSUED)
+    wb = load_workbook(io.BytesIO(data))
+    for ws in wb:
+        assert ws.page_setup.orientation == "landscape"
+        assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth == 1 and ws.page_setup.fitToHeight == 0
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.font.name == "Times New Roman", (ws.title, c.coordinate)
+    # Every font of the file, the default one included.
+    import zipfile
+    styles = zipfile.ZipFile(io.BytesIO(data)).read("xl/styles.xml").decode()
+    fonts = styles[styles.index("<fonts"):styles.index("</fonts>")]
+    assert fonts.count("<name ") == fonts.count('<name val="Times New Roman"')
+
+
+def test_unit_figures_are_numbers_and_not_rated_is_empty(scenario):
+    ws = workbook(live())["Đơn vị"]
+    _, headers, data = table(ws, "Mã đơn vị")
+    rows = {r[0].value: dict(zip(headers, r, strict=True)) for r in data}
+    snv = rows["SNV"]
+    # on time 1 (weight 1), late 1 (1.5 -> 1.125), overdue 1 (2 -> 0); the rest not counted.
+    expect = {"Số nhiệm vụ": 13, "Đến hạn": 3, "Hoàn thành đúng hạn": 1, "Hoàn thành quá hạn": 1,
+              "Quá hạn chưa hoàn thành": 1, "Trong hạn": 9, "Tỷ lệ hoàn thành (%)": 66.67,
+              "Tỷ lệ đúng hạn (%)": 33.33, "Điểm trách nhiệm": 47.22, "Số lần gia hạn": 1}
+    for k, v in expect.items():
+        assert snv[k].value == v, k
+        assert snv[k].data_type == "n" and not isinstance(snv[k].value, str), k
+    assert snv["Xếp loại"].value == "Không hoàn thành nhiệm vụ"
+    assert snv["Điểm trách nhiệm"].number_format == "0.00"
+    skhcn = rows["SKHCN"]
+    assert skhcn["Đến hạn"].value == 0
+    assert skhcn["Điểm trách nhiệm"].value is None
+    assert skhcn["Tỷ lệ hoàn thành (%)"].value is None
+    assert skhcn["Xếp loại"].value == "Chưa đánh giá"
+    assert rows["P66"]["Xếp loại"].value == "Chưa đánh giá"
+
+
+def test_leader_rows(scenario):
+    ws = workbook(live())["Lãnh đạo"]
+    _, headers, data = table(ws, "Tên đăng nhập")
+    rows = {r[0].value: dict(zip(headers, values(r), strict=True)) for r in data}
+    assert rows["head_a"]["Chức vụ"] == "Người đứng đầu"
+    assert rows["deputy_a"]["Chức vụ"] == "Cấp phó"
+    assert rows["head_a"]["Họ và tên"] == "Trần Văn Hùng" and rows["head_a"]["Mã đơn vị"] == "SNV"
+    # The head answers for the whole unit; the deputy for the tasks they lead (all of SNV's
+    # inserted tasks copy world.task's leader, the deputy, except world.task2).
+    assert rows["head_a"]["Điểm trách nhiệm"] == 47.22
+    assert rows["deputy_a"]["Đến hạn"] == 3 and rows["deputy_a"]["Điểm trách nhiệm"] == 47.22
+    assert rows["head_b"]["Điểm trách nhiệm"] is None
+    assert rows["head_b"]["Xếp loại"] == "Chưa đánh giá"
+    assert rows["deputy_b"]["Xếp loại"] == "Chưa đánh giá"
+
+
+def test_task_rows_outcomes_dates_and_credit(scenario):
+    ws = workbook(live())["Nhiệm vụ"]
+    _, headers, data = table(ws, "Mã đơn vị")
+    rows = {r[1].value: dict(zip(headers, r, strict=True)) for r in data if r[0].value == "SNV"}
+    on_time, late, overdue, after, cancelled = rows["1"], rows["3"], rows["4"], rows["5"], rows["6"]
+    assert on_time["Tình trạng"].value == "Hoàn thành đúng hạn" and on_time["Điểm"].value == 1
+    assert late["Tình trạng"].value == "Hoàn thành quá hạn" and late["Điểm"].value == 1.125
+    assert late["Trọng số"].value == 1.5 and late["Trọng số"].data_type == "n"
+    assert overdue["Tình trạng"].value == "Quá hạn chưa hoàn thành" and overdue["Điểm"].value == 0
+    # Completed after the as-of date: not completed then, and not yet due.
+    assert after["Tình trạng"].value == "Trong hạn"
+    assert after["Ngày hoàn thành"].value is None and after["Điểm"].value is None
+    assert cancelled["Tình trạng"].value == "Đã hủy hoặc tạm dừng" and cancelled["Điểm"].value is None
+    for cell, d in ((late["Hạn hoàn thành"], datetime(2026, 5, 31)),
+                    (late["Ngày hoàn thành"], datetime(2026, 6, 2))):
+        assert cell.is_date and cell.value == d and cell.number_format == "dd/mm/yyyy"
+    assert late["Người thực hiện"].value == "Phạm Văn Đăng"
+    assert late["Lãnh đạo phụ trách"].value == "Lê Thị Mai"
+    assert late["STT"].data_type == "s"
+    # Tree order: SNV's tasks, then SKHCN's.
+    codes = [r[0].value for r in data]
+    assert codes == sorted(codes, key=lambda c: c != "SNV")
+
+
+def test_no_formula_anywhere_and_typed_formulas_come_back_as_text(scenario, make):
+    make.unit("=1+2 Đơn vị lạ", parent=scenario.province, code="X1")
+    data = ex.xlsx_bytes(live(), ISSUER, PLACE, ISSUED)
+    wb = load_workbook(io.BytesIO(data))
+    for ws in wb:
+        for row in ws.iter_rows():
+            for c in row:
+                assert c.data_type != "f", (ws.title, c.coordinate, c.value)
+    titles = [r[2].value for r in table(wb["Nhiệm vụ"], "Mã đơn vị")[2]]
+    for typed in INJECTIONS:
+        # XML reads a raw carriage return as a line feed; the apostrophe stays in front.
+        assert "'" + lf(typed) in titles, typed
+    assert lf(SAFE_TEXT) in titles  # text that is no formula stays as typed
+    names = [r[1].value for r in table(wb["Đơn vị"], "Mã đơn vị")[2]]
+    assert "'=1+2 Đơn vị lạ" in names
+    # Neither application would read the raw XML as a formula either.
+    import zipfile
+    z = zipfile.ZipFile(io.BytesIO(data))
+    for name in z.namelist():
+        if name.startswith("xl/worksheets/"):
+            assert "<f>" not in z.read(name).decode()
+
+
+def test_write_to_a_binary_file(scenario, tmp_path):
+    path = tmp_path / "bao-cao.xlsx"
+    with path.open("wb") as f:
+        ex.write_xlsx(live(), f, "UBND TỈNH ĐẮK LẮK\nSỞ NỘI VỤ", PLACE, ISSUED)
+    assert load_workbook(path).sheetnames == ["Đơn vị", "Lãnh đạo", "Nhiệm vụ"]
+
+
+def test_scoped_export_holds_only_the_subtree(scenario):
+    wb = workbook(live(scenario.b))
+    assert [r[0].value for r in table(wb["Đơn vị"], "Mã đơn vị")[2]] == ["SKHCN"]
+    assert {r[0].value for r in table(wb["Nhiệm vụ"], "Mã đơn vị")[2]} == {"SKHCN"}
+    assert {r[0].value for r in table(wb["Lãnh đạo"], "Tên đăng nhập")[2]} == {"head_b", "deputy_b"}
+
+
+def test_quota_warning_is_printed_under_the_unit_table(world, make):
+    """Three units graded excellent and none good: more "xuất sắc" than 20% of "tốt"."""
+    for code in ("E1", "E2", "E3"):
+        u = make.unit(f"Đơn vị {code}", parent=world.province, code=code)
+        add_task(world.task, lead_unit_id=u.id, due_on=date(2026, 6, 1), status="completed",
+                 completed_on=date(2026, 6, 1))
+    report = live()
+    assert "units" in report.warnings
+    ws = workbook(report)["Đơn vị"]
+    notes = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Lưu ý")]
+    assert len(notes) == 1 and "(3)" in notes[0] and "(0)" in notes[0] and "20%" in notes[0]
+
+
+def test_frozen_export_shows_the_run_as_frozen(scenario):
+    run = assessment.freeze(scenario.assessor.id, Q2, AS_OF, S)
+    db.session.commit()
+    before = ex.xlsx_bytes(assessment.load_run(run), ISSUER, PLACE, ISSUED)
+    live_tasks = list(ex.task_rows(live()))
+    assert list(ex.task_rows(assessment.load_run(run))) == live_tasks  # the same rows, same order
+    db.session.execute(update(Unit).where(Unit.id == scenario.a.id).values(name="Tên mới"))
+    db.session.execute(update(Task).where(Task.id == scenario.task.id).values(title="Tiêu đề mới"))
+    db.session.commit()
+    after = ex.xlsx_bytes(assessment.load_run(db.session.get(type(run), run.id)), ISSUER, PLACE, ISSUED)
+
+    def content(data):
+        wb = load_workbook(io.BytesIO(data))
+        return {ws.title: [values(r) for r in ws.iter_rows()] for ws in wb}
+
+    assert content(after) == content(before)
+    texts = [c for rows in content(before).values() for r in rows for c in r]
+    assert any(isinstance(t, str) and t.startswith("Số liệu đã chốt: phiên bản 1") for t in texts)
+    assert "Tên mới" not in texts and "Tiêu đề mới" not in texts
+
+
+# ------------------------------------------------------------ CSV
+
+def read_csv(data: bytes) -> list[list[str]]:
+    assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM"
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def test_csv_tables(scenario):
+    report = live()
+    units = read_csv(ex.csv_bytes(report, "units"))
+    leaders = read_csv(ex.csv_bytes(report, "leaders"))
+    tasks = read_csv(ex.csv_bytes(report, "tasks"))
+    assert tuple(units[0]) == ex.UNIT_HEADERS
+    assert tuple(leaders[0]) == ex.LEADER_HEADERS
+    assert tuple(tasks[0]) == ex.TASK_HEADERS
+    snv = next(r for r in units if r[0] == "SNV")
+    assert snv[2:] == ["13", "3", "1", "1", "1", "9", "66.67", "33.33", "47.22",
+                       "Không hoàn thành nhiệm vụ", "1"]
+    skhcn = next(r for r in units if r[0] == "SKHCN")
+    assert skhcn[8:12] == ["", "", "", "Chưa đánh giá"]
+    head = next(r for r in leaders if r[0] == "head_a")
+    assert head[2] == "Người đứng đầu" and head[10] == "47.22"
+    late = next(r for r in tasks if r[2] == "Nhiệm vụ hoàn thành muộn")
+    assert late == ["SNV", "3", "Nhiệm vụ hoàn thành muộn", "Phạm Văn Đăng", "Lê Thị Mai",
+                    "31/05/2026", "02/06/2026", "Hoàn thành quá hạn", "1.5", "1.125"]
+
+
+def test_csv_is_rfc_4180_and_neutralised(scenario):
+    data = ex.csv_bytes(live(), "tasks")
+    text = data.decode("utf-8-sig")
+    assert text.endswith("\r\n") and text.split("\r\n")[0] == ",".join(ex.TASK_HEADERS)
+    titles = [r[2] for r in read_csv(data)[1:]]
+    for typed in INJECTIONS:
+        assert "'" + typed in titles
+        assert typed not in titles
+    # Commas, quotes and line breaks survive exactly.
+    assert SAFE_TEXT in titles
+    assert '"Báo cáo ""quý II"", gồm: a, b; c\nvà dòng thứ hai\r\nvà dòng ba"' in text
+
+
+@pytest.mark.parametrize("value, text", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\t1", "'\t1"),
+    ("\r1", "'\r1"), ("a=1", "a=1"), ("", ""), (None, ""), (3, "3"), (Decimal("66.67"), "66.67"),
+    (Decimal("1500000.0000"), "1500000.0000"), (Decimal("-1.5"), "-1.5"),
+    (date(2026, 6, 2), "02/06/2026"),
+])
+def test_csv_value(value, text):
+    assert ex.csv_value(value) == text
+
+
+def test_csv_folder(scenario, tmp_path):
+    paths = ex.write_csv_folder(live(), tmp_path / "out")
+    assert [p.name for p in paths] == ["don-vi.csv", "lanh-dao.csv", "nhiem-vu.csv"]
+    assert tuple(read_csv(paths[2].read_bytes())[0]) == ex.TASK_HEADERS
+
+
+def test_csv_round_trip_of_safe_text(world):
+    rows = [["a,b", 'say "hi"', "two\nlines", "crlf\r\ninside", "  spaced  ", "ăâđêôơư ẮẰẲẴẶ", "x;y"]]
+    out = io.BytesIO()
+    ex.write_csv(out, ["h1", "h2", "h3", "h4", "h5", "h6", "h7"], rows)
+    assert not out.closed, "the caller's file stays open"
+    assert read_csv(out.getvalue())[1] == rows[0]
+
+
+# ------------------------------------------------------------ streaming
+
+def test_task_rows_stream(world):
+    """20,000 tasks: the task table is a generator over a yield_per query (live) or over
+    the frozen rows; the workbook is written row by row in write-only mode."""
+    n = 20_000
+    base = dict(plan_id=world.plan.id, owner_unit_id=world.a.id, lead_unit_id=world.a.id,
+                assignee_id=world.staff.id, leader_id=world.deputy.id, title_folded="x",
+                status="completed", due_on=date(2026, 5, 20), original_due_on=date(2026, 5, 20),
+                completed_on=date(2026, 5, 21), weight=Decimal(1))
+    for start in range(0, n, 5000):
+        db.session.execute(insert(Task), [dict(base, stt=str(i), title=f"Nhiệm vụ số {i}")
+                                          for i in range(start, start + 5000)])
+    db.session.commit()
+    report = live()
+    rows = ex.task_rows(report)
+    assert inspect.isgenerator(rows)
+    rows.close()
+
+    seen = []
+
+    def spy(state):
+        seen.append(state.execution_options.get("yield_per"))
+
+    event.listen(Session, "do_orm_execute", spy)
+    try:
+        rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        t0 = time.perf_counter()
+        out = io.BytesIO()
+        ex.write_xlsx(report, out, ISSUER, PLACE, ISSUED)
+        elapsed = time.perf_counter() - t0
+        rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    finally:
+        event.remove(Session, "do_orm_execute", spy)
+    assert seen == [ex.YIELD_PER]
+    print(f"\n{n} task rows: XLSX {len(out.getvalue()) / 1e6:.1f} MB in {elapsed:.1f}s, "
+          f"peak RSS +{(rss1 - rss0) / 1024:.1f} MB")
+    wb = load_workbook(io.BytesIO(out.getvalue()), read_only=True)
+    ws = wb["Nhiệm vụ"]
+    count = sum(1 for r in ws.iter_rows(values_only=True) if r and r[0] == "SNV")
+    wb.close()
+    assert count == n + 2  # and world.task, world.task2
+
+    run = assessment.freeze(world.assessor.id, Q2, AS_OF, S)
+    db.session.commit()
+    frozen = assessment.load_run(run)
+    out = io.BytesIO()
+    ex.write_table_csv(frozen, "tasks", out)
+    assert out.getvalue().count(b"\r\n") == n + 3 + 1  # header, world's 3 tasks
