@@ -1,6 +1,8 @@
 """Domain errors and HTTP errors -> responses, in one place."""
 
-from flask import render_template, request
+import json
+
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,17 +15,58 @@ def _page(code: int, title: str, message: str):
     return render_template("error.html", code=code, title=title, message=message), code
 
 
+def record_refusal(status: int) -> None:
+    """One audit row `access.denied` for a signed-in user refused an object or an action
+    (403, or 404: outside their scope or not there at all, which answer alike).
+
+    Written in a short transaction of its own, after the request's work was rolled back:
+    never inside a GET's read transaction, which on SQLite would have to turn into a write
+    transaction (a GET takes no write lock, so it could fail with "database is locked"), and
+    never lost with the refused request's rollback. It is recorded for GET and POST alike:
+    probing other units' ids is done with GETs. Addresses the app does not have are not
+    refusals and are not recorded. A failure to record never turns the answer into a 500."""
+    from flask_login import current_user
+    from sqlalchemy import insert, inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .models import AuditLog
+    from .models.base import utcnow
+
+    if request.url_rule is None:
+        return
+    user = current_user._get_current_object() if current_user else None
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
+    identity = inspect(user).identity
+    if not identity:
+        return
+    changes = {"method": [None, request.method], "path": [None, request.path[:500]],
+               "status": [None, status]}
+    try:
+        with db.engine.connect() as conn:
+            conn.execution_options(sauro_write=True)
+            with conn.begin():
+                conn.execute(insert(AuditLog.__table__).values(
+                    at=utcnow(), actor_id=identity[0], action="access.denied",
+                    object_type="request", object_id=None, task_id=None,
+                    changes=json.dumps(changes, ensure_ascii=False), comment=""))
+    except SQLAlchemyError:
+        current_app.logger.exception("could not record a refused access")
+
+
 def register(app) -> None:
     @app.errorhandler(NotFound)
     @app.errorhandler(404)
     def not_found(_e):
         db.session.rollback()
+        record_refusal(404)
         return _page(404, _("Not found"), _("This page does not exist or you may not see it."))
 
     @app.errorhandler(PermissionDenied)
     @app.errorhandler(403)
     def forbidden(_e):
         db.session.rollback()
+        record_refusal(403)
         return _page(403, _("Not allowed"), _("You are not allowed to do this."))
 
     @app.errorhandler(RuleViolation)

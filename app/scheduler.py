@@ -3,6 +3,7 @@ debug reloader's parent, off in tests. Jobs run in Asia/Ho_Chi_Minh time."""
 
 import logging
 import os
+import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -33,7 +34,9 @@ def sweep_job(app: Flask, now: datetime | None = None) -> None:
             if result is not None:
                 log.info("overdue sweep %s", result)
             sent = mail.send_pending(digest=False)
-            if now.hour == app.config["DIGEST_HOUR"]:
+            if now.hour == app.config["DIGEST_HOUR"] and overdue.claim_tick("digest", f"{now:%Y-%m-%d}"):
+                # Once a day: the ledger row makes later ticks of the hour (and other
+                # processes) skip the digest.
                 sent += mail.send_pending(digest=True)
             db.session.commit()
             if sent:
@@ -52,6 +55,14 @@ def _add_jobs(scheduler, app: Flask) -> None:
                       coalesce=True, max_instances=1, misfire_grace_time=300, replace_existing=True)
 
 
+def _flask_command() -> str | None:
+    """The `flask` subcommand this process runs, or None under gunicorn or another server."""
+    if not sys.argv or os.path.basename(sys.argv[0]) != "flask":
+        return None
+    args = [a for a in sys.argv[1:] if not a.startswith("-")]
+    return args[0] if args else ""
+
+
 def init_scheduler(app: Flask) -> BackgroundScheduler | None:
     """Start the in-process scheduler when SCHEDULER_ENABLED is set (not in tests,
     not in the reloader's watching parent). Several processes may all run it: the
@@ -60,6 +71,8 @@ def init_scheduler(app: Flask) -> BackgroundScheduler | None:
         return None
     if app.debug and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
         return None  # the reloader's parent only watches files
+    if _flask_command() not in (None, "run"):
+        return None  # `flask db upgrade`, `flask scheduler run`...: not a web server
     if "sauro_scheduler" in app.extensions:
         return app.extensions["sauro_scheduler"]
     scheduler = BackgroundScheduler(timezone=ZoneInfo(app.config["APP_TIMEZONE"]), daemon=True)

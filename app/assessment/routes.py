@@ -5,8 +5,8 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -19,7 +19,7 @@ from ..extensions import db
 from ..filters import number
 from ..formfields import parse_date
 from ..models import Role, User
-from ..services import assessment, charts
+from ..services import access, assessment, charts
 from ..services import assessment_browse as browse
 from ..services.errors import RuleViolation
 from ..services.xlsx import XLSX_MIMETYPE
@@ -155,7 +155,7 @@ def _filter_form() -> tuple[AssessmentFilterForm, Query | None]:
     form.period.choices = period_choices(years)
     units = browse.narrowing_units(current_user)
     top = units[0][3] if units else 0
-    form.unit.choices = ([("", _("All units"))] if current_user.role != Role.HEAD else []) + [
+    form.unit.choices = ([("", _("All units"))] if access.reads_everything(current_user) else []) + [
         (str(uid), f"{'— ' * max(depth - top, 0)}{name} ({ucode})")
         for uid, ucode, name, depth in units]
     form.validate()
@@ -525,9 +525,21 @@ def _download(write, name: str, mimetype: str):
     except BaseException:
         tmp.close()
         raise
-    resp = send_file(tmp, mimetype=mimetype, as_attachment=True, download_name=name, max_age=0)
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+    size = tmp.seek(0, 2)
+    tmp.seek(0)
+
+    def chunks():
+        try:
+            while data := tmp.read(64 * 1024):
+                yield data
+        finally:
+            tmp.close()
+
+    return Response(chunks(), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Content-Length": str(size),
+        "Cache-Control": "no-store",
+    })
 
 
 def _base_name(report) -> str:

@@ -11,16 +11,18 @@ formats (a leading = + - @ tab or carriage return gets an apostrophe)."""
 
 import csv
 import io
+from copy import copy
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
@@ -298,6 +300,46 @@ def _page_setup(ws, header_row: int) -> None:
     ws.freeze_panes = f"A{header_row + 1}"
 
 
+class CellMaker:
+    """xlsx.cell for one column, with the column's styles looked up once.
+
+    openpyxl hashes a font, an alignment and a number format each time one is assigned
+    to a cell: two thirds of the time of a 100,000-row sheet. The cells made here are
+    those of xlsx.cell (same typing, same neutralised text, same styles); numbers get
+    the column's number format."""
+
+    def __init__(self, ws, wrap: bool = False, number_format: str | None = None):
+        self.ws = ws
+        plain = xlsx.cell(ws, None, wrap=wrap)
+        number = xlsx.cell(ws, None, wrap=wrap)
+        if number_format:
+            number.number_format = number_format
+        day = xlsx.cell(ws, date(2000, 1, 1), wrap=wrap)
+        self._plain, self._number, self._date = plain._style, number._style, day._style
+
+    def __call__(self, value) -> WriteOnlyCell:
+        c = WriteOnlyCell(self.ws)
+        if value is None:
+            c._style = copy(self._plain)
+            return c
+        if isinstance(value, datetime):
+            value = value.date()
+        if isinstance(value, date):
+            c._style = copy(self._date)
+            c.value = value
+        elif isinstance(value, bool):
+            c._style = copy(self._plain)
+            c.value = value
+        elif isinstance(value, (int, float, Decimal)):
+            c._style = copy(self._number)
+            c.value = value
+        else:
+            c._style = copy(self._plain)
+            c.value = xlsx.safe_text(str(value))
+            c.data_type = "s"  # after the value: openpyxl would guess 'f' for "=..."
+        return c
+
+
 def _sheet(wb, report: Report, sheet: str, headers: Sequence[str], rows: Iterable[list],
            head: Letterhead, notes: Sequence[str] = ()) -> None:
     layout = _LAYOUT[sheet]
@@ -309,15 +351,10 @@ def _sheet(wb, report: Report, sheet: str, headers: Sequence[str], rows: Iterabl
     _page_setup(ws, header_row)
     _header_block(ws, report, sheet, head, len(headers))
     ws.append([_styled(ws, h, _F_BOLD, _HEAD) for h in headers])
-    formats, wrap = layout["formats"], layout["wrap"]
+    makers = [CellMaker(ws, wrap=i in layout["wrap"], number_format=layout["formats"].get(i))
+              for i in range(len(headers))]
     for row in rows:
-        cells = []
-        for i, v in enumerate(row):
-            c = xlsx.cell(ws, v, wrap=i in wrap)
-            if i in formats and v is not None:
-                c.number_format = formats[i]
-            cells.append(c)
-        ws.append(cells)
+        ws.append([make(v) for make, v in zip(makers, row, strict=True)])
     if notes:
         ws.append([])
         for note in notes:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     insert,
     literal,
     literal_column,
+    or_,
     select,
     union,
     update,
@@ -97,7 +98,8 @@ def _insert(kind: str, pairs, key_expr, about, days) -> int:
 
 def _recipients(cond, with_heads: bool = True):
     """(task_id, user_id, due_on) for the responsible person, the accountable leader
-    and the heads of the task's unit, without duplicates."""
+    and the heads of the unit that leads the task and of the unit whose plan holds
+    it (often the same), without duplicates."""
     parts = [
         select(Task.id.label("task_id"), Task.assignee_id.label("user_id"), Task.due_on.label("due_on"))
         .where(cond, Task.assignee_id.is_not(None)),
@@ -105,8 +107,9 @@ def _recipients(cond, with_heads: bool = True):
     ]
     if with_heads:
         parts.append(select(Task.id, User.id, Task.due_on)
-                     .join(User, and_(User.unit_id == Task.owner_unit_id, User.role == Role.HEAD,
-                                      User.is_active)).where(cond))
+                     .join(User, and_(or_(User.unit_id == Task.owner_unit_id,
+                                          User.unit_id == Task.lead_unit_id),
+                                      User.role == Role.HEAD, User.is_active)).where(cond))
     return union(*parts)
 
 
@@ -123,8 +126,9 @@ def sweep(today: date, now: datetime | None = None) -> SweepResult:
         update(Task).where(open_, Task.due_on < today, Task.overdue_flagged_at.is_(None))
         .values(overdue_flagged_at=now).execution_options(synchronize_session=False)).rowcount or 0
     r.unflagged = db.session.execute(
-        update(Task).where(Task.overdue_flagged_at.is_not(None),
-                           (Task.due_on >= today) | ~open_)
+        # Only an extension unflags: a task completed late keeps the record of when
+        # it became overdue.
+        update(Task).where(Task.overdue_flagged_at.is_not(None), open_, Task.due_on >= today)
         .values(overdue_flagged_at=None).execution_options(synchronize_session=False)).rowcount or 0
     r.statements += 2
 
@@ -160,11 +164,12 @@ def sweep(today: date, now: datetime | None = None) -> SweepResult:
     r.statements += 1
 
     # 4. Escalation to the heads of the parent unit once a task is `escalate` days late.
+    # The unit above the one that leads the task (the plan's unit when no lead unit is set).
     parent = Unit.__table__.alias("owner")
     late = days_between(literal(today), Task.due_on)
     esc = (select(Task.id.label("task_id"), User.id.label("user_id"), Task.due_on.label("due_on"),
                   late.label("late"), ((late - s["escalate"]) // s["repeat"]).label("period"))
-           .join(parent, parent.c.id == Task.owner_unit_id)
+           .join(parent, parent.c.id == func.coalesce(Task.lead_unit_id, Task.owner_unit_id))
            .join(User, and_(User.unit_id == parent.c.parent_id, User.role == Role.HEAD, User.is_active))
            .where(overdue_cond, late >= s["escalate"]))
     r.escalated = _insert(
@@ -174,6 +179,17 @@ def sweep(today: date, now: datetime | None = None) -> SweepResult:
     r.statements += 1
     db.session.flush()
     return r
+
+
+def claim_tick(job: str, tick: str) -> bool:
+    """Take (job, tick) in the ledger for this transaction; False when another
+    process already has it."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(JobRun(job=job, tick=tick, pid=os.getpid()))
+    except (IntegrityError, OperationalError):
+        return False
+    return True
 
 
 def run_tick(job: str, tick: str, today: date) -> SweepResult | None:

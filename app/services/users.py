@@ -31,6 +31,36 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+# Hashes of accounts brought over from an older system (Werkzeug's generate_password_hash):
+# accepted at login, then replaced by an argon2id hash.
+LEGACY_PREFIXES = ("scrypt:", "pbkdf2:")
+
+
+def verify_password(stored: str, password: str) -> bool:
+    """Whether `password` matches the stored hash (argon2, or a legacy Werkzeug hash)."""
+    if stored.startswith(LEGACY_PREFIXES):
+        from werkzeug.security import check_password_hash
+
+        try:
+            return check_password_hash(stored, password)
+        except (ValueError, TypeError):
+            return False
+    try:
+        return _hasher().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(stored: str) -> bool:
+    """A legacy hash, or argon2 with other parameters than the ones in force."""
+    if stored.startswith(LEGACY_PREFIXES):
+        return True
+    try:
+        return _hasher().check_needs_rehash(stored)
+    except InvalidHashError:
+        return True
+
+
 def common_passwords() -> frozenset[str]:
     global _COMMON
     if _COMMON is None:
@@ -162,19 +192,14 @@ def authenticate(username: str, password: str, address: str) -> User | None:
         audit.record(None, "login.throttled", "user", None, {"username": [None, username]})
         raise Throttled()
     user = db.session.scalar(select(User).where(User.username == username))
-    hasher = _hasher()
-    ok = False
-    try:
-        ok = hasher.verify(user.password_hash if user else _dummy_hash(), password or "")
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = verify_password(user.password_hash if user else _dummy_hash(), password or "")
     if not ok or user is None or not user.is_active:
         counter.add(acct_key, window)
         counter.add(addr_key, window)
         audit.record(user.id if user else None, "login.failed", "user",
                      user.id if user else None, {"username": [None, username]})
         return None
-    if hasher.check_needs_rehash(user.password_hash):
+    if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     counter.clear(acct_key)
     user.last_login_at = utcnow()
@@ -184,10 +209,8 @@ def authenticate(username: str, password: str, address: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> None:
     """Change one's password; every other session of the user ends."""
-    try:
-        _hasher().verify(user.password_hash, current or "")
-    except (VerificationError, InvalidHashError):
-        raise RuleViolation(_l("The current password is wrong."), "current_password") from None
+    if not verify_password(user.password_hash, current or ""):
+        raise RuleViolation(_l("The current password is wrong."), "current_password")
     check_password_policy(new, "new_password")
     user.password_hash = hash_password(new)
     user.session_token = new_session_token()

@@ -311,6 +311,23 @@ def test_frozen_export_shows_the_run_as_frozen(scenario):
     assert "Tên mới" not in texts and "Tiêu đề mới" not in texts
 
 
+@pytest.mark.parametrize("value", [None, "text", "=1+1", "\t@x", 3, 2.5, Decimal("66.67"), True,
+                                   date(2026, 6, 2), datetime(2026, 6, 2, 13, 5)])
+@pytest.mark.parametrize("wrap", [False, True])
+def test_cell_maker_makes_the_cells_of_xlsx_cell(value, wrap):
+    """The fast per-column cells are xlsx.cell's cells: type, text, font, alignment, format."""
+    from openpyxl import Workbook
+
+    from app.services import xlsx
+
+    ws = Workbook(write_only=True).create_sheet("x")
+    a, b = ex.CellMaker(ws, wrap=wrap)(value), xlsx.cell(ws, value, wrap=wrap)
+    assert (a.value, a.data_type, a.number_format) == (b.value, b.data_type, b.number_format)
+    assert a._style == b._style  # the same font, alignment and format in the workbook's tables
+    n = ex.CellMaker(ws, number_format="0.00")(Decimal("1.5"))
+    assert n.number_format == "0.00" and n.font.name == "Times New Roman"
+
+
 # ------------------------------------------------------------ CSV
 
 def read_csv(data: bytes) -> list[list[str]]:

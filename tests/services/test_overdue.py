@@ -246,7 +246,8 @@ def test_a_completed_task_stops_its_notices(world):
     before = last_id()
     sweep(due + timedelta(days=8))
     assert world.task.id not in {r[1] for r in notes(after_id=before)}
-    assert world.task.id not in flagged()
+    # It keeps the record of when it became overdue: it was completed late.
+    assert world.task.id in flagged()
     assert world.task2.id in {r[1] for r in notes(after_id=before)}
 
 
@@ -328,17 +329,21 @@ def utc_host(monkeypatch):
     time.tzset()
 
 
-def test_local_today_is_the_vietnamese_date_on_a_utc_server(app, monkeypatch, utc_host):
+def frozen(instant: datetime) -> type[datetime]:
+    """A datetime class whose now() is `instant`."""
     class Frozen(datetime):
         @classmethod
         def now(cls, tz=None):
-            return INSTANT.astimezone(tz) if tz else INSTANT.astimezone().replace(tzinfo=None)
+            return instant.astimezone(tz) if tz else instant.astimezone().replace(tzinfo=None)
+    return Frozen
 
-    monkeypatch.setattr(app_pkg, "datetime", Frozen)
+
+def test_local_today_is_the_vietnamese_date_on_a_utc_server(app, monkeypatch, utc_host):
     app.config["TODAY"] = None
+    monkeypatch.setattr(app_pkg, "datetime", frozen(INSTANT))
+    assert app_pkg.datetime.now().date() == date(2026, 6, 30)  # the host's own (UTC) date
     assert app_pkg.local_today() == date(2026, 7, 1)
-    monkeypatch.setattr(app_pkg, "datetime", type("F", (Frozen,), {
-        "now": classmethod(lambda cls, tz=None: datetime(2026, 6, 30, 16, 59, tzinfo=UTC).astimezone(tz))}))
+    monkeypatch.setattr(app_pkg, "datetime", frozen(datetime(2026, 6, 30, 16, 59, tzinfo=UTC)))
     assert app_pkg.local_today() == date(2026, 6, 30)  # 23:59 in Hà Nội
 
 

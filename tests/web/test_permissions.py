@@ -14,7 +14,8 @@ names, seen from the actor:
 Expected statuses: 200; L = 302 to the login page (anonymous); 302 = the redirect after a
 successful request; 403; 404 (outside the actor's scope, or no such object); 422.
 Requests that succeed by changing data run on a fresh world each; all others share one
-world, and must leave every table exactly as it was.
+world, and must leave every table exactly as it was. A "*" on any status marks a request
+that runs on a fresh world (after its `prepare`, e.g. frozen assessment runs) and is put back.
 """
 
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ProcessStep, Task
-from web_support import PASSWORD_NEW, diff_snapshots, new_task_data, root, snapshot, task_form_data
+from web_support import (PASSWORD_NEW, changes_besides_refusal_log, new_task_data, root, snapshot,
+                         task_form_data)
 
 ROLES = ("anonymous", "admin", "assessor", "head", "deputy", "staff")
 USERNAMES = {"admin": "admin", "assessor": "assessor", "head": "head_a", "deputy": "deputy_a",
@@ -170,6 +172,41 @@ def notification_for(w, role, rel):
     owner = actor(w, role) if rel == "own" else w.staff_b
     return db.session.scalar(select(Notification.id).where(Notification.user_id == owner.id)
                              .order_by(Notification.id.desc())) or MISSING
+
+
+def target_leader(w, role, rel):
+    """A head or deputy row of the assessment, seen from the actor: own = themselves (admin,
+    assessor and staff: deputy_a), unit = a colleague of unit A, other = deputy_b."""
+    if rel == "missing":
+        return SimpleNamespace(id=MISSING)
+    if rel == "other":
+        return w.deputy_b
+    if rel == "own":
+        return w.head if role == "head" else w.deputy
+    return w.deputy if role == "head" else w.head
+
+
+def freeze_runs(w, role, rel):
+    """Two frozen runs of 2026-Q2: every unit (covers unit A) and unit B alone."""
+    from app import local_today
+    from app.domain.scoring import ScoringSettings, parse_period
+    from app.models import Unit
+    from app.services import assessment
+
+    period = parse_period("2026-Q2")
+    for scope in (None, db.session.get(Unit, w.b.id)):
+        assessment.freeze(w.assessor.id, period, local_today(), ScoringSettings(), scope)
+    db.session.commit()
+
+
+def run_for(rel):
+    """The run named by the relation: own = the run of every unit, other = unit B's run."""
+    from app.models import AssessmentRun
+
+    if rel == "missing":
+        return MISSING
+    return db.session.scalar(select(AssessmentRun.id).where(
+        AssessmentRun.scope_key == ("all" if rel in ("own", "unit") else "SKHCN"))) or MISSING
 
 
 def user_form(u, **kw):
@@ -340,6 +377,58 @@ RULES = [
          lambda w, r, x: f"/admin/users/{target_user(w, r, x).id}",
          data=lambda w, r, x: user_form(target_user(w, r, x)) if x != "missing"
          else {"full_name": "x", "role": "staff"}),
+    # ---- assessment (a run exists only on a fresh world: "200*" = prepared, then put back) ----
+    Rule("assessment.index", "GET", NONE, expect(NONE, admin="200", assessor="200", head="200",
+                                                  deputy="200"), lambda w, r, x: "/assessment"),
+    Rule("assessment.print_view", "GET", NONE,
+         expect(NONE, admin="200", assessor="200", head="200", deputy="200"),
+         lambda w, r, x: "/assessment/print?period=2026"),
+    Rule("assessment.export_xlsx", "GET", NONE,
+         expect(NONE, admin="200", assessor="200", head="200", deputy="200"),
+         lambda w, r, x: "/assessment/export.xlsx?period=2026-Q2"),
+    Rule("assessment.export_csv", "GET", NONE,
+         expect(NONE, admin="200", assessor="200", head="200", deputy="200"),
+         lambda w, r, x: "/assessment/export/tasks.csv?period=2026-Q2"),
+    Rule("assessment.unit", "GET", R3,
+         expect(R3, admin="200 200 404", assessor="200 200 404", head="200 404 404",
+                deputy="200 404 404"),
+         lambda w, r, x: f"/assessment/unit/{target_unit(w, r, x).id}?period=2026-Q2"),
+    Rule("assessment.leader", "GET", R4,
+         expect(R4, admin="200 200 200 404", assessor="200 200 200 404",
+                head="200 200 404 404", deputy="200 404 404 404"),
+         lambda w, r, x: f"/assessment/leader/{target_leader(w, r, x).id}?period=2026-Q2"),
+    Rule("assessment.freeze", "POST", NONE, expect(NONE, assessor="302*"),
+         lambda w, r, x: "/assessment/freeze",
+         data=lambda w, r, x: {"period": "2026-Q2", "as_of": "15/06/2026", "unit": ""}),
+    Rule("assessment.runs", "GET", NONE,
+         expect(NONE, admin="200", assessor="200", head="200", deputy="200"),
+         lambda w, r, x: "/assessment/runs"),
+    Rule("assessment.run", "GET", R3,
+         expect(R3, admin="200* 200* 404", assessor="200* 200* 404", head="200* 404* 404",
+                deputy="200* 404* 404"),
+         lambda w, r, x: f"/assessment/runs/{run_for(x)}", prepare=freeze_runs),
+    Rule("assessment.run_print", "GET", R3,
+         expect(R3, admin="200* 200* 404", assessor="200* 200* 404", head="200* 404* 404",
+                deputy="200* 404* 404"),
+         lambda w, r, x: f"/assessment/runs/{run_for(x)}/print", prepare=freeze_runs),
+    Rule("assessment.run_export_xlsx", "GET", R3,
+         expect(R3, admin="200* 200* 404", assessor="200* 200* 404", head="200* 404* 404",
+                deputy="200* 404* 404"),
+         lambda w, r, x: f"/assessment/runs/{run_for(x)}/export.xlsx", prepare=freeze_runs),
+    Rule("assessment.run_export_csv", "GET", R3,
+         expect(R3, admin="200* 200* 404", assessor="200* 200* 404", head="200* 404* 404",
+                deputy="200* 404* 404"),
+         lambda w, r, x: f"/assessment/runs/{run_for(x)}/export/units.csv", prepare=freeze_runs),
+    Rule("assessment.run_unit", "GET", R3,
+         expect(R3, admin="200* 200* 404*", assessor="200* 200* 404*", head="200* 404* 404*",
+                deputy="200* 404* 404*"),
+         lambda w, r, x: f"/assessment/runs/{run_for('own')}/unit/{target_unit(w, r, x).id}",
+         prepare=freeze_runs),
+    Rule("assessment.run_leader", "GET", R4,
+         expect(R4, admin="200* 200* 200* 404*", assessor="200* 200* 200* 404*",
+                head="200* 200* 404* 404*", deputy="200* 404* 404* 404*"),
+         lambda w, r, x: f"/assessment/runs/{run_for('own')}/leader/{target_leader(w, r, x).id}",
+         prepare=freeze_runs),
 ]
 
 TABLE = {(r.endpoint, r.method): r for r in RULES}
@@ -386,7 +475,10 @@ def test_matrix(case, shared):
                 # a success is not a bounce to the login page
                 assert urlsplit(resp.headers["Location"]).path != "/login", where
         if before is not None:
-            changed = diff_snapshots(before, snapshot())
+            # a refusal may leave its one 'access.denied' audit row, nothing else
+            changed = changes_besides_refusal_log(
+                before, snapshot(), None if role == "anonymous" else actor(w, role).id,
+                resp.status_code)
             assert not changed, (where, "changed data although it should not", changed)
     finally:
         if fresh:

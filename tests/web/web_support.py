@@ -358,3 +358,28 @@ def tr(msgid: str, locale: str = "vi", **kw) -> str:
 
 def page(resp) -> "Node":
     return parse(resp.get_data(as_text=True))
+
+
+def changes_besides_refusal_log(before: dict, after: dict, actor_id: int | None,
+                                status: int | None) -> dict:
+    """diff_snapshots, except the one audit row that records a refused request
+    (action 'access.denied', by the actor, with the status answered): a refusal may leave
+    that trace and nothing else."""
+    import json
+
+    changed = diff_snapshots(before, after)
+    if "audit_log" not in changed:
+        return changed
+    cols = db.metadata.tables["audit_log"].columns.keys()
+    old, new = set(before["audit_log"]), set(after["audit_log"])
+    added = [dict(zip(cols, r)) for r in new - old]
+    refusals = [r for r in added if r["action"] == "access.denied"]
+    if old - new or len(refusals) != len(added) or len(refusals) > 1:
+        return changed
+    r = refusals[0]
+    details = json.loads(r["changes"])
+    if actor_id is None or r["actor_id"] != actor_id or details.get("status", [None, None])[1] != status:
+        changed["audit_log"] = ([], [f"unexpected refusal record {r}"])
+        return changed
+    del changed["audit_log"]
+    return changed

@@ -1,0 +1,651 @@
+"""Measure each operation against its floor, on the data bench/generate.py wrote.
+
+    SCALE=province .venv/bin/python bench/run.py          # SQLite (bench/data/province.db)
+    BENCH_DATABASE_URL=postgresql+psycopg://... bench/run.py
+
+Every operation runs once to warm up, then BENCH_REPS times (default 5) alternating with
+its floor: the least work that gives the same answer, written with the bare driver
+(sqlite3 / psycopg). The median of each is kept. Each floor's answer is checked against
+the app's (same rows, same counts) so that the floor can never win by doing less.
+
+Results: bench/results/latest.json (one object per operation: name, scale, database,
+app_s, floor_s, ratio, peak_rss_mb) and bench/results/latest.md, merged with the other
+database's results of the same scale so that one file holds SQLite and PostgreSQL.
+"""
+
+import argparse
+import csv
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common  # noqa: E402
+
+REPS = int(os.environ.get("BENCH_REPS", "5"))
+OPEN = ("draft", "assigned", "in_progress", "submitted", "returned")
+BARS = {"overdue_sweep": 1.5, "overdue_list_page": 5.0, "my_tasks_page": 5.0,
+        "assessment_live": 2.0, "assessment_xlsx_export": 3.0, "plan_import_5000": 5.0}
+
+
+# ------------------------------------------------------------ plumbing
+
+class Raw:
+    """The floor's connection: plain SQL with :name parameters on either driver."""
+
+    def __init__(self, url: str, kind: str):
+        self.kind = kind
+        self.conn = common.raw_connection(url)
+
+    def sql(self, text: str) -> str:
+        if self.kind == "sqlite":
+            return text
+        return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", text.replace("%", "%%"))
+
+    def value(self, v):
+        if self.kind == "sqlite" and isinstance(v, date):
+            return v.isoformat()
+        return v
+
+    def execute(self, text: str, params: dict | None = None):
+        cur = self.conn.cursor()
+        cur.execute(self.sql(text), {k: self.value(v) for k, v in (params or {}).items()})
+        return cur
+
+    def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE" if self.kind == "sqlite" else "BEGIN")
+
+    def commit(self) -> None:
+        self.conn.execute("COMMIT")
+
+    def days(self, later: str, earlier: str) -> str:
+        if self.kind == "sqlite":
+            return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+        return f"(CAST({later} AS DATE) - {earlier})"
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def make_app(url: str, today: date):
+    from app import create_app
+    from config import Config
+
+    return create_app(Config, SQLALCHEMY_DATABASE_URI=url, TODAY=today, WTF_CSRF_ENABLED=False,
+                      SECRET_KEY="bench")
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def pair(app_fn, floor_fn, reset=None, reps: int = REPS) -> tuple[float, float, list, list]:
+    """Warm up both, then alternate app and floor `reps` times; medians."""
+    for fn in (app_fn, floor_fn):
+        if reset:
+            reset()
+        fn()
+    a, f = [], []
+    for _ in range(reps):
+        if reset:
+            reset()
+        a.append(timed(app_fn))
+        if reset:
+            reset()
+        f.append(timed(floor_fn))
+    return statistics.median(a), statistics.median(f), a, f
+
+
+def child_rss(op: str) -> dict:
+    """Run one operation in a fresh interpreter; its time and peak RSS (ru_maxrss)."""
+    out = subprocess.run([sys.executable, __file__, "--child", op], capture_output=True, text=True,
+                         env=dict(os.environ), cwd=str(common.ROOT), timeout=1800)
+    if out.returncode != 0:
+        raise RuntimeError(f"child {op} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+# ------------------------------------------------------------ the overdue sweep
+
+def sweep_reset(raw: Raw) -> None:
+    """Back to the state before any sweep: no flags, no reminders (the same work each time)."""
+    raw.begin()
+    raw.execute("UPDATE tasks SET overdue_flagged_at = NULL WHERE overdue_flagged_at IS NOT NULL")
+    raw.execute("DELETE FROM notifications WHERE kind IN ('due_soon', 'overdue', 'escalation')")
+    raw.commit()
+
+
+def sweep_floor(raw: Raw, today: date) -> tuple[int, int]:
+    """One UPDATE flagging the overdue rows, one INSERT ... SELECT of every reminder."""
+    open_list = ", ".join(f"'{s}'" for s in OPEN)
+    now = common_now()
+    raw.begin()
+    flagged = raw.execute(
+        f"UPDATE tasks SET overdue_flagged_at = :now WHERE status IN ({open_list}) "
+        "AND due_on < :today AND overdue_flagged_at IS NULL", {"now": now, "today": today}).rowcount
+    late = raw.days(":today", "r.due_on")
+    esc_late = raw.days(":today", "t.due_on")
+    txt = "" if raw.kind == "sqlite" else "::text"
+    # Casts as the app's keys have them (a date prints YYYY-MM-DD on both databases).
+    c = (lambda x: f"({x})") if raw.kind == "sqlite" else (lambda x: f"CAST({x} AS VARCHAR)")
+    stmt = f"""
+    INSERT INTO notifications (user_id, kind, task_id, dedupe_key, about_on, days, created_at,
+                               email_attempts, message)
+    SELECT user_id, kind, task_id, dedupe_key, about_on, days, :now, 0, '' FROM (
+      SELECT t.assignee_id AS user_id, 'due_soon'{txt} AS kind, t.id AS task_id,
+             'due:' || {c('t.id')} || ':' || {c('t.assignee_id')} || ':' || {c('t.due_on')} || ':' ||
+             {c('CASE WHEN t.due_on <= :d0 THEN 0 WHEN t.due_on <= :d1 THEN 1 WHEN t.due_on <= :d3 THEN 3 ELSE 7 END')}
+             AS dedupe_key, t.due_on AS about_on,
+             CASE WHEN t.due_on <= :d0 THEN 0 WHEN t.due_on <= :d1 THEN 1 WHEN t.due_on <= :d3 THEN 3 ELSE 7 END AS days
+      FROM tasks t WHERE t.status IN ({open_list}) AND t.due_on >= :today AND t.due_on <= :d7
+        AND t.assignee_id IS NOT NULL
+      UNION ALL
+      SELECT r.user_id, 'overdue', r.task_id,
+             'overdue:' || {c('r.task_id')} || ':' || {c('r.user_id')} || ':' || {c('r.due_on')} || ':' ||
+             {c(f'({late} - 1) / 7')}, r.due_on, {late}
+      FROM (SELECT id AS task_id, assignee_id AS user_id, due_on FROM tasks
+              WHERE status IN ({open_list}) AND due_on < :today AND assignee_id IS NOT NULL
+            UNION SELECT id, leader_id, due_on FROM tasks
+              WHERE status IN ({open_list}) AND due_on < :today AND leader_id IS NOT NULL
+            UNION SELECT t.id, h.id, t.due_on FROM tasks t
+              JOIN users h ON h.unit_id = t.owner_unit_id AND h.role = 'head' AND h.is_active
+              WHERE t.status IN ({open_list}) AND t.due_on < :today) r
+      UNION ALL
+      SELECT h.id, 'escalation', t.id,
+             'esc:' || {c('t.id')} || ':' || {c('h.id')} || ':' || {c('t.due_on')} || ':' ||
+             {c(f'({esc_late} - 14) / 7')}, t.due_on, {esc_late}
+      FROM tasks t JOIN units o ON o.id = t.owner_unit_id
+        JOIN users h ON h.unit_id = o.parent_id AND h.role = 'head' AND h.is_active
+      WHERE t.status IN ({open_list}) AND t.due_on < :today AND t.due_on <= :d_esc
+    ) s WHERE true
+    ON CONFLICT (dedupe_key) DO NOTHING"""
+    inserted = raw.execute(stmt, {"now": now, "today": today, "d0": today, "d1": today + timedelta(1),
+                                  "d3": today + timedelta(3), "d7": today + timedelta(7),
+                                  "d_esc": today - timedelta(14)}).rowcount
+    raw.commit()
+    return flagged, inserted
+
+
+def common_now():
+    from app.models.base import utcnow
+
+    return utcnow()
+
+
+def bench_sweep(url, kind, meta, raw) -> dict:
+    from app.extensions import db
+    from app.services import overdue
+
+    app = make_app(url, meta["today"])
+    today = meta["today"]
+    answers = {}
+
+    def run_app():
+        with app.app_context():
+            r = overdue.sweep(today)
+            db.session.commit()
+            db.session.remove()
+            answers["app"] = (r.flagged, r.due_soon + r.overdue + r.escalated)
+
+    def run_floor():
+        answers["floor"] = sweep_floor(raw, today)
+
+    # Same rows: the app's reminders and the floor's, key for key.
+    sweep_reset(raw)
+    run_app()
+    app_keys = sorted(r[0] for r in raw.execute(
+        "SELECT dedupe_key FROM notifications WHERE kind IN ('due_soon', 'overdue', 'escalation')").fetchall())
+    sweep_reset(raw)
+    run_floor()
+    floor_keys = sorted(r[0] for r in raw.execute(
+        "SELECT dedupe_key FROM notifications WHERE kind IN ('due_soon', 'overdue', 'escalation')").fetchall())
+    if app_keys != floor_keys:
+        raise AssertionError(f"sweep floor differs: app {len(app_keys)} keys, floor {len(floor_keys)}")
+    a, f, al, fl = pair(run_app, run_floor, lambda: sweep_reset(raw))
+    if answers["app"] != answers["floor"]:
+        raise AssertionError(f"sweep answers differ: {answers}")
+    sweep_reset(raw)
+    rss = child_rss("sweep")
+    sweep_reset(raw)
+    rss_floor = child_rss("sweep-floor")
+    sweep_reset(raw)
+    return {"name": "overdue_sweep", "app_s": a, "floor_s": f, "peak_rss_mb": rss["rss_mb"],
+            "floor_peak_rss_mb": rss_floor["rss_mb"], "runs_app": al, "runs_floor": fl,
+            "rows": {"flagged": answers["app"][0], "notifications": answers["app"][1]}}
+
+
+# ------------------------------------------------------------ pages
+
+def login(client, username: str) -> None:
+    resp = client.post("/login", data={"username": username, "password": common.PASSWORD})
+    if resp.status_code != 302:
+        raise RuntimeError(f"login {username}: {resp.status_code}")
+
+
+def overdue_floor(raw: Raw, head: tuple, today: date, soon_days: int, limit: int) -> tuple[list, int]:
+    """The rows the head's overdue list shows, in its order, with every name it prints,
+    and how many there are: one SELECT and one COUNT."""
+    hid, path = head
+    open_list = ", ".join(f"'{s}'" for s in OPEN)
+    where = (f"(t.owner_unit_id IN (SELECT id FROM units WHERE path LIKE :p) "
+             f"OR t.lead_unit_id IN (SELECT id FROM units WHERE path LIKE :p) "
+             f"OR t.assignee_id = :me OR t.leader_id = :me) "
+             f"AND t.status IN ({open_list}) AND t.due_on IS NOT NULL AND t.due_on <= :soon")
+    params = {"p": path + "%", "me": hid, "soon": today + timedelta(soon_days), "n": limit}
+    rows = raw.execute(
+        "SELECT t.id, t.title, t.status, t.due_on, t.original_due_on, t.progress, lu.name, "
+        "a.id, a.full_name, l.id, l.full_name FROM tasks t "
+        "LEFT JOIN users l ON l.id = t.leader_id LEFT JOIN users a ON a.id = t.assignee_id "
+        "LEFT JOIN units lu ON lu.id = t.lead_unit_id WHERE " + where +
+        " ORDER BY CASE WHEN l.id IS NULL THEN 2 WHEN l.role = 'head' THEN 0 ELSE 1 END, "
+        "l.name_sort, l.id, CASE WHEN a.id IS NULL THEN 1 ELSE 0 END, a.name_sort, a.id, "
+        "t.due_on, t.id LIMIT :n", params).fetchall()
+    total = raw.execute("SELECT COUNT(*) FROM tasks t WHERE " + where, params).fetchone()[0]
+    return rows, total
+
+
+def my_tasks_floor(raw: Raw, uid: int, per_page: int) -> tuple[list, int]:
+    """The first page of a staff member's own tasks with the names shown, and the count."""
+    rows = raw.execute(
+        "SELECT t.id, t.stt, t.title, t.status, t.start_on, t.due_on, t.original_due_on, "
+        "t.completed_on, t.progress, a.full_name, l.full_name, lu.name, p.title, p.year "
+        "FROM tasks t JOIN plans p ON p.id = t.plan_id "
+        "LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users l ON l.id = t.leader_id "
+        "LEFT JOIN units lu ON lu.id = t.lead_unit_id WHERE t.assignee_id = :me "
+        "ORDER BY CASE WHEN t.due_on IS NULL THEN 1 ELSE 0 END, t.due_on, t.id LIMIT :n",
+        {"me": uid, "n": per_page}).fetchall()
+    total = raw.execute("SELECT COUNT(*) FROM tasks WHERE assignee_id = :me", {"me": uid}).fetchone()[0]
+    return rows, total
+
+
+def bench_pages(url, kind, meta, raw) -> list[dict]:
+    from app.services.overdue_list import MAX_ROWS
+
+    app = make_app(url, meta["today"])
+    today = meta["today"]
+    soon = app.config["DUE_SOON_DAYS"]
+    head = raw.execute("SELECT u.id, un.path FROM users u JOIN units un ON un.id = u.unit_id "
+                       "WHERE u.username = :n", {"n": meta["largest_head"]}).fetchone()
+    staff_id = raw.execute("SELECT id FROM users WHERE username = :n",
+                           {"n": meta["busiest_staff"]}).fetchone()[0]
+    out = []
+
+    # The head's overdue list. The page shows every row up to MAX_ROWS (no pages): the
+    # floor selects exactly the rows the page shows, and counts them.
+    head_client = app.test_client()
+    login(head_client, meta["largest_head"])
+    shown = {}
+
+    def page():
+        resp = head_client.get("/overdue")
+        assert resp.status_code == 200
+        shown["rows"] = resp.get_data().count(b'data-task-id="')
+
+    rows, total = overdue_floor(raw, head, today, soon, MAX_ROWS)
+    page()
+    if shown["rows"] != len(rows):
+        raise AssertionError(f"overdue floor has {len(rows)} rows, page shows {shown['rows']}")
+    a, f, al, fl = pair(page, lambda: overdue_floor(raw, head, today, soon, MAX_ROWS))
+    out.append({"name": "overdue_list_page", "app_s": a, "floor_s": f, "runs_app": al, "runs_floor": fl,
+                "rows": {"shown": len(rows), "total": total}})
+
+    staff_client = app.test_client()
+    login(staff_client, meta["busiest_staff"])
+    per_page = app.config["PAGE_SIZE"]
+
+    def mine():
+        resp = staff_client.get("/tasks/mine")
+        assert resp.status_code == 200
+
+    rows, total = my_tasks_floor(raw, staff_id, per_page)
+    a, f, al, fl = pair(mine, lambda: my_tasks_floor(raw, staff_id, per_page))
+    out.append({"name": "my_tasks_page", "app_s": a, "floor_s": f, "runs_app": al, "runs_floor": fl,
+                "rows": {"shown": len(rows), "total": total}})
+    return out
+
+
+# ------------------------------------------------------------ assessment and export
+
+def assessment_inputs(meta):
+    from app.domain.scoring import ScoringSettings, default_as_of, parse_period
+
+    period = parse_period(str(meta["today"].year))
+    return period, default_as_of(period, meta["today"]), ScoringSettings()
+
+
+def assessment_floor(raw: Raw, period, as_of: date, s) -> tuple[dict, dict]:
+    """One GROUP BY (lead unit, leader): the unit and leader counts are its sums."""
+    excluded = "t.status IN ('cancelled', 'suspended')"
+    done = "(t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of)"
+    on_time = f"(NOT {excluded} AND {done} AND (t.due_on IS NULL OR t.completed_on <= t.due_on))"
+    late = f"(NOT {excluded} AND {done} AND t.completed_on > t.due_on)"
+    overdue = f"(NOT {excluded} AND NOT {done} AND t.due_on < :as_of)"
+    rows = raw.execute(
+        f"SELECT t.lead_unit_id, t.leader_id, COUNT(*), "
+        f"SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END), SUM(CASE WHEN {late} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END), SUM(CASE WHEN {excluded} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {on_time} OR {late} OR {overdue} THEN t.weight ELSE 0 END), "
+        f"SUM(CASE WHEN {on_time} THEN t.weight * :c1 WHEN {late} THEN t.weight * :c2 "
+        f"WHEN {overdue} THEN t.weight * :c3 ELSE 0 END), SUM(t.extension_count) "
+        f"FROM tasks t WHERE t.due_on >= :start AND t.due_on <= :end "
+        f"GROUP BY t.lead_unit_id, t.leader_id",
+        {"as_of": as_of, "start": period.start, "end": period.end,
+         "c1": float(s.credit_on_time) if raw.kind == "sqlite" else s.credit_on_time,
+         "c2": float(s.credit_late) if raw.kind == "sqlite" else s.credit_late,
+         "c3": float(s.credit_overdue) if raw.kind == "sqlite" else s.credit_overdue}).fetchall()
+    by_unit: dict = {}
+    by_leader: dict = {}
+    for r in rows:
+        for key, target in ((r[0], by_unit), (r[1], by_leader)):
+            if key is None:
+                continue
+            acc = target.setdefault(key, [0] * 8)
+            for i, v in enumerate(r[2:]):
+                acc[i] += v or 0
+    return by_unit, by_leader
+
+
+def bench_assessment(url, kind, meta, raw) -> dict:
+    from app.extensions import db
+    from app.services import assessment
+
+    app = make_app(url, meta["today"])
+    period, as_of, s = assessment_inputs(meta)
+    got = {}
+
+    def run_app():
+        with app.app_context():
+            got["report"] = assessment.live(period, as_of, s)
+            db.session.remove()
+
+    def run_floor():
+        got["floor"] = assessment_floor(raw, period, as_of, s)
+
+    run_app()
+    run_floor()
+    by_unit, by_leader = got["floor"]
+    for row in got["report"].units:
+        f = by_unit.get(row.key, [0] * 8)
+        t = row.tally
+        if (t.tasks, t.on_time, t.late, t.overdue, t.excluded) != tuple(int(x) for x in f[:5]):
+            raise AssertionError(f"assessment floor differs for unit {row.code}: {t} vs {f}")
+    a, f, al, fl = pair(run_app, run_floor)
+    n = sum(v[0] for v in by_unit.values())
+    return {"name": "assessment_live", "app_s": a, "floor_s": f, "runs_app": al, "runs_floor": fl,
+            "rows": {"tasks": n, "units": len(got["report"].units), "leaders": len(got["report"].leaders)}}
+
+
+OUTCOME_SQL = """CASE WHEN t.status IN ('cancelled', 'suspended') THEN 'Đã hủy hoặc tạm dừng'
+  WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of
+       AND (t.due_on IS NULL OR t.completed_on <= t.due_on) THEN 'Hoàn thành đúng hạn'
+  WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of
+       THEN 'Hoàn thành quá hạn'
+  WHEN t.due_on < :as_of THEN 'Quá hạn chưa hoàn thành' ELSE 'Trong hạn' END"""
+
+
+def export_floor(raw: Raw, period, as_of: date, s, out) -> int:
+    """The csv module writing the same three tables from raw cursors."""
+    by_unit, by_leader = assessment_floor(raw, period, as_of, s)
+    w = csv.writer(out)
+    for key, acc in by_unit.items():
+        w.writerow([key, *acc])
+    for key, acc in by_leader.items():
+        w.writerow([key, *acc])
+    cur = raw.execute(
+        f"SELECT lu.code, t.stt, t.title, COALESCE(a.full_name, ''), COALESCE(l.full_name, ''), "
+        f"t.due_on, t.completed_on, {OUTCOME_SQL}, t.weight, "
+        f"CASE WHEN t.status IN ('cancelled', 'suspended') THEN NULL "
+        f"WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of "
+        f"AND (t.due_on IS NULL OR t.completed_on <= t.due_on) THEN t.weight * :c1 "
+        f"WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of "
+        f"THEN t.weight * :c2 WHEN t.due_on < :as_of THEN t.weight * :c3 ELSE NULL END "
+        f"FROM tasks t JOIN units lu ON lu.id = t.lead_unit_id "
+        f"LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users l ON l.id = t.leader_id "
+        f"WHERE t.due_on >= :start AND t.due_on <= :end "
+        f"ORDER BY lu.path, t.plan_id, t.order_key, t.id",
+        {"as_of": as_of, "start": period.start, "end": period.end,
+         "c1": float(s.credit_on_time) if raw.kind == "sqlite" else s.credit_on_time,
+         "c2": float(s.credit_late) if raw.kind == "sqlite" else s.credit_late,
+         "c3": float(s.credit_overdue) if raw.kind == "sqlite" else s.credit_overdue})
+    n = 0
+    while True:
+        batch = cur.fetchmany(1000)
+        if not batch:
+            break
+        w.writerows(batch)
+        n += len(batch)
+    return n
+
+
+def export_app(app, meta, out) -> None:
+    from app.extensions import db
+    from app.services import assessment, assessment_export as ex
+
+    period, as_of, s = assessment_inputs(meta)
+    with app.app_context():
+        report = assessment.live(period, as_of, s)
+        ex.write_xlsx(report, out, ex.default_issuer(None), ex.default_place(None), meta["today"])
+        db.session.remove()
+
+
+def bench_export(url, kind, meta, raw) -> dict:
+    app = make_app(url, meta["today"])
+    period, as_of, s = assessment_inputs(meta)
+    sizes = {}
+
+    def run_app():
+        with tempfile.TemporaryFile() as out:
+            export_app(app, meta, out)
+            sizes["xlsx"] = out.tell()
+
+    def run_floor():
+        with tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as out:
+            sizes["rows"] = export_floor(raw, period, as_of, s, out)
+
+    a, f, al, fl = pair(run_app, run_floor)
+    rss = child_rss("export")
+    rss_floor = child_rss("export-floor")
+    return {"name": "assessment_xlsx_export", "app_s": a, "floor_s": f, "peak_rss_mb": rss["rss_mb"],
+            "floor_peak_rss_mb": rss_floor["rss_mb"], "runs_app": al, "runs_floor": fl,
+            "rows": {"task_rows": sizes["rows"], "xlsx_bytes": sizes["xlsx"]}}
+
+
+# ------------------------------------------------------------ import
+
+def bench_import(url, kind, meta, raw) -> dict:
+    try:
+        from app.services import plan_import  # noqa: F401
+    except ImportError:
+        return {"name": "plan_import_5000", "app_s": None, "floor_s": None,
+                "note": "pending: app/services/plan_import.py has not landed yet"}
+    from bench import import_bench
+
+    return import_bench.run(url, kind, meta, raw, make_app)
+
+
+# ------------------------------------------------------------ child processes (peak RSS)
+
+def child(op: str) -> None:
+    name_url, kind = common.database_url()
+    meta = common.read_meta(kind)
+    t0 = time.perf_counter()
+    if op == "sweep":
+        from app.extensions import db
+        from app.services import overdue
+
+        app = make_app(name_url, meta["today"])
+        with app.app_context():
+            overdue.sweep(meta["today"])
+            db.session.commit()
+    elif op == "sweep-floor":
+        raw = Raw(name_url, kind)
+        sweep_floor(raw, meta["today"])
+        raw.close()
+    elif op == "export":
+        app = make_app(name_url, meta["today"])
+        with tempfile.TemporaryFile() as out:
+            export_app(app, meta, out)
+    elif op == "export-floor":
+        raw = Raw(name_url, kind)
+        period, as_of, s = assessment_inputs(meta)
+        with tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as out:
+            export_floor(raw, period, as_of, s, out)
+        raw.close()
+    else:
+        raise SystemExit(f"unknown child op {op}")
+    print(json.dumps({"s": time.perf_counter() - t0, "rss_mb": peak_rss_mb()}))
+
+
+# ------------------------------------------------------------ results
+
+def finish(results: list[dict], meta: dict, kind: str, load: dict | None, wall: float) -> None:
+    for r in results:
+        r["scale"], r["database"] = meta["scale"], kind
+        if r.get("app_s") is not None and r.get("floor_s"):
+            r["ratio"] = round(r["app_s"] / r["floor_s"], 2)
+            r["app_s"], r["floor_s"] = round(r["app_s"], 4), round(r["floor_s"], 4)
+            r["runs_app"] = [round(x, 4) for x in r.get("runs_app", [])]
+            r["runs_floor"] = [round(x, 4) for x in r.get("runs_floor", [])]
+        else:
+            r["ratio"] = None
+        r.setdefault("peak_rss_mb", None)
+        bar = BARS.get(r["name"])
+        r["bar"] = bar
+        r["holds"] = None if r["ratio"] is None or bar is None else r["ratio"] <= bar
+    if load:
+        health = load["healthz"]["rps"] or 1
+        for name in ("healthz", "dashboard", "overdue_list", "progress_update"):
+            ph = load[name]
+            entry = {"name": f"load_{name}", "scale": meta["scale"], "database": kind,
+                     "app_s": ph["p50_ms"] / 1000 if ph["p50_ms"] else None,
+                     "floor_s": load["healthz"]["p50_ms"] / 1000 if load["healthz"]["p50_ms"] else None,
+                     "ratio": None, "peak_rss_mb": None, **ph,
+                     "share_of_healthz": round(ph["rps"] / health, 3)}
+            if name in ("dashboard", "overdue_list"):
+                entry["bar"] = "rps >= 40% of healthz, p99 < 10 x p50"
+                entry["holds"] = bool(ph["rps"] >= 0.4 * health and ph["p99_ms"] and ph["p50_ms"]
+                                      and ph["p99_ms"] < 10 * ph["p50_ms"])
+            results.append(entry)
+    common.RESULTS.mkdir(parents=True, exist_ok=True)
+    path = common.RESULTS / "latest.json"
+    previous = []
+    if path.exists():
+        try:
+            previous = json.loads(path.read_text("utf-8"))["results"]
+        except (ValueError, KeyError):
+            previous = []
+    keep = [r for r in previous if not (r["scale"] == meta["scale"] and r["database"] == kind)]
+    runs = {}
+    if path.exists():
+        try:
+            runs = json.loads(path.read_text("utf-8")).get("runs", {})
+        except ValueError:
+            runs = {}
+    runs[f"{meta['scale']}-{kind}"] = {
+        "today": meta["today"].isoformat(), "reps": REPS, "wall_s": round(wall, 1),
+        "data": meta["counts"], "mix": meta["stats"], "generate_s": meta.get("generate_s"),
+        "machine": machine(), "load_config": (load or {}).get("config")}
+    doc = {"results": keep + results, "runs": runs}
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n", "utf-8")
+    (common.RESULTS / "latest.md").write_text(markdown(doc), "utf-8")
+    print(markdown({"results": results, "runs": {}}))
+
+
+def machine() -> dict:
+    load1 = os.getloadavg()[0]
+    return {"cpus": os.cpu_count(), "loadavg_1m_at_end": round(load1, 2), "python": sys.version.split()[0]}
+
+
+def markdown(doc: dict) -> str:
+    lines = ["# Benchmark results", "",
+             "Written by `bench/run.py` (`make bench`); docs/performance.md explains them.", "",
+             "| operation | scale | database | app (s) | floor (s) | ratio | bar | holds | peak RSS (MB) | notes |",
+             "|---|---|---|---:|---:|---:|---|---|---:|---|"]
+    for r in doc["results"]:
+        if r["name"].startswith("load_"):
+            continue
+        note = r.get("note") or ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
+                                          for k, v in (r.get("rows") or {}).items())
+        lines.append(f"| {r['name']} | {r['scale']} | {r['database']} | {fmt(r['app_s'])} | "
+                     f"{fmt(r['floor_s'])} | {fmt(r['ratio'])} | ≤ {r.get('bar')} | "
+                     f"{yes(r.get('holds'))} | {fmt(r.get('peak_rss_mb'))} | {note} |")
+    load = [r for r in doc["results"] if r["name"].startswith("load_")]
+    if load:
+        lines += ["", "Under load (gunicorn, 2 workers, 127.0.0.1; 20 clients as 20 users; 20 s per phase):", "",
+                  "| endpoint | scale | database | req/s | share of /healthz | p50 (ms) | p95 (ms) | p99 (ms) | errors | holds |",
+                  "|---|---|---|---:|---:|---:|---:|---:|---:|---|"]
+        for r in load:
+            lines.append(f"| {r['name'][5:]} | {r['scale']} | {r['database']} | {fmt(r['rps'])} | "
+                         f"{r['share_of_healthz']:.0%} | {fmt(r['p50_ms'])} | {fmt(r['p95_ms'])} | "
+                         f"{fmt(r['p99_ms'])} | {r['errors']} | {yes(r.get('holds'))} |")
+    for key, run in doc.get("runs", {}).items():
+        lines += ["", f"- {key}: as of {run['today']}, {run['reps']} repetitions, run took {run['wall_s']} s; "
+                  f"data {', '.join(f'{k} {v:,}' for k, v in run['data'].items())}; "
+                  f"machine {run['machine']}"]
+    return "\n".join(lines) + "\n"
+
+
+def fmt(v) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.4f}" if v < 1 else f"{v:,.2f}" if v < 100 else f"{v:,.0f}"
+    return str(v)
+
+
+def yes(v) -> str:
+    return {True: "yes", False: "**no**", None: "—"}[v]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child")
+    parser.add_argument("--only", help="comma-separated: sweep,pages,assessment,export,import,load")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    url, kind = common.database_url()
+    meta = common.read_meta(kind)
+    wanted = set((args.only or "sweep,pages,assessment,export,import,load").split(","))
+    raw = Raw(url, kind)
+    t0 = time.perf_counter()
+    results: list[dict] = []
+    steps = [("sweep", bench_sweep), ("pages", bench_pages), ("assessment", bench_assessment),
+             ("export", bench_export), ("import", bench_import)]
+    for name, fn in steps:
+        if name in wanted:
+            t = time.perf_counter()
+            got = fn(url, kind, meta, raw)
+            for r in got if isinstance(got, list) else [got]:
+                results.append(r)
+                print(f"{r['name']}: app {r.get('app_s')} floor {r.get('floor_s')} "
+                      f"({time.perf_counter() - t:.0f} s)", flush=True)
+    raw.close()
+    load = None
+    if "load" in wanted:
+        from bench import load as load_mod
+
+        load = load_mod.run(url, meta, int(os.environ.get("LOAD_CLIENTS", "20")),
+                            float(os.environ.get("LOAD_SECONDS", "20")))
+    finish(results, meta, kind, load, time.perf_counter() - t0)
+
+
+if __name__ == "__main__":
+    main()

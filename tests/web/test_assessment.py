@@ -1,0 +1,510 @@
+"""The assessment pages: each role's scope, messages for bad input, drill-downs whose
+working equals the score, frozen runs and their versions, charts, print and downloads."""
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+from types import SimpleNamespace
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from app.domain.status import Lifecycle
+from app.extensions import db
+from app.models import AssessmentRun, AuditLog, Task
+from app.services import charts
+from web_support import field_errors, field_value, page, task_form_data, tr
+
+Q2 = "period=2026-Q2&as_of=15/06/2026"
+SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+
+
+def set_task(task_id: int, **fields) -> None:
+    t = db.session.get(Task, task_id)
+    for k, v in fields.items():
+        setattr(t, k, v)
+    db.session.commit()
+
+
+@pytest.fixture
+def scored(world, make):
+    """Unit A (Sở Nội vụ) in 2026-Q2, as of 15/06/2026:
+
+    on time, weight 2.5 (deputy_a)   -> credit 2.5
+    late, weight 1.5 (head_a)        -> credit 1.125 (Decree 335/2025: a delay costs 25%)
+    overdue, weight 1 (deputy_a)     -> credit 0
+    due today, weight 3              -> within: left out
+    cancelled, weight 2              -> excluded: left out
+    Σ credit / Σ weight × 100 = 3.625 / 5 × 100 = 72.5. Unit B: one task on time (100).
+    """
+    w = world
+
+    def task(title, due, weight, leader, plan=w.plan, unit=w.a, assignee=w.staff, **state):
+        t = make.task(plan, w.head if unit is w.a else w.head_b, unit, assignee, leader,
+                      title=title, due_on=due, weight=Decimal(weight))
+        if state:
+            set_task(t.id, **state)
+        return t
+
+    w.on_time = task("Ban hành quy chế làm việc", date(2026, 5, 20), "2.5", w.deputy,
+                     status=Lifecycle.COMPLETED, completed_on=date(2026, 5, 18))
+    w.late = task("Tổng kết công tác cải cách hành chính", date(2026, 5, 10), "1.5", w.head,
+                  status=Lifecycle.COMPLETED, completed_on=date(2026, 5, 20), extension_count=1)
+    w.overdue = task("Rà soát thủ tục hành chính", date(2026, 6, 1), "1", w.deputy)
+    w.due_today = task("Báo cáo sáu tháng", date(2026, 6, 15), "3", w.deputy)
+    w.cancelled = task("Hội thảo chuyên đề", date(2026, 5, 1), "2", w.deputy,
+                       status=Lifecycle.CANCELLED)
+    w.b_done = task("Nhiệm vụ của Sở Khoa học", date(2026, 4, 20), "1", w.deputy_b, plan=w.plan_b,
+                    unit=w.b, assignee=w.staff_b, status=Lifecycle.COMPLETED,
+                    completed_on=date(2026, 4, 20))
+    return w
+
+
+def find(node, tag=None, **attrs):
+    """node.find with data_x=... meaning the attribute data-x."""
+    return node.find(tag, **{k.replace("_", "-"): v for k, v in attrs.items()})
+
+
+def find_all(node, tag=None, **attrs):
+    return node.find_all(tag, **{k.replace("_", "-"): v for k, v in attrs.items()})
+
+
+def unit_row(doc, unit_id: int, which: str = "own"):
+    row = find(doc, "tr", data_unit_id=str(unit_id), data_row=which)
+    assert row is not None, (unit_id, which)
+    return row
+
+
+def figure(row, key: str):
+    cell = find(row, "td", data_figure=key)
+    assert cell is not None, key
+    return cell
+
+
+def score_of(row) -> Decimal | None:
+    v = figure(row, "score").attrs["data-value"]
+    return Decimal(v) if v else None
+
+
+def shown_units(doc) -> set[int]:
+    return {int(r.attrs["data-unit-id"]) for r in find_all(doc, "tr", data_row="own")}
+
+
+def shown_leaders(doc) -> set[int]:
+    return {int(r.attrs["data-leader-id"]) for r in doc.find_all("tr")
+            if "data-leader-id" in r.attrs}
+
+
+def working(doc) -> SimpleNamespace:
+    """The drill-down's score working and the tasks listed."""
+    f = doc.by_id("score-formula")
+    lines = doc.by_id("drill-tasks").find_all("tr")
+    tasks = [r for r in lines if "data-task-id" in r.attrs]
+    return SimpleNamespace(
+        credit=Decimal(f.attrs["data-sum-credit"]) if "data-sum-credit" in f.attrs else None,
+        weight=Decimal(f.attrs["data-sum-weight"]) if "data-sum-weight" in f.attrs else None,
+        score=Decimal(f.attrs["data-score"]) if f.attrs.get("data-score") else None,
+        tasks={int(r.attrs["data-task-id"]): r.attrs for r in tasks})
+
+
+# ---- scope by role ---------------------------------------------------------------
+
+def test_assessor_sees_every_unit_and_leader(scored, as_user):
+    w = scored
+    doc = page(as_user("assessor").get(f"/assessment?{Q2}"))
+    assert shown_units(doc) == {w.province.id, w.a.id, w.b.id}
+    assert shown_leaders(doc) == {w.head.id, w.deputy.id, w.head_b.id, w.deputy_b.id}
+    assert score_of(unit_row(doc, w.a.id)) == Decimal("72.5")
+    assert score_of(unit_row(doc, w.b.id)) == Decimal("100")
+    # The province leads nothing itself: not rated, never 0 or 100.
+    assert score_of(unit_row(doc, w.province.id)) is None
+    assert figure(unit_row(doc, w.province.id), "grade").find("span").attrs["data-grade"] == "not_rated"
+    assert doc.by_id("freeze-form") is not None
+
+
+def test_the_grade_is_shown_in_vietnamese(scored, as_user):
+    doc = page(as_user("assessor").get(f"/assessment?{Q2}"))
+    assert figure(unit_row(doc, scored.a.id), "grade").text() == "Hoàn thành tốt nhiệm vụ"
+    assert figure(unit_row(doc, scored.b.id), "grade").text() == "Hoàn thành xuất sắc nhiệm vụ"
+
+
+def test_an_assessor_may_narrow_the_view_to_a_subtree(scored, as_user):
+    doc = page(as_user("assessor").get(f"/assessment?{Q2}&unit={scored.b.id}"))
+    assert shown_units(doc) == {scored.b.id}
+    assert shown_leaders(doc) == {scored.head_b.id, scored.deputy_b.id}
+    assert field_value(doc, "unit") == str(scored.b.id)
+
+
+def test_a_head_sees_their_unit_and_its_sub_units_only(scored, as_user, make):
+    w = scored
+    sub = make.unit("Phòng Tổ chức cán bộ", parent=w.a, code="SNV-TCCB")
+    doc = page(as_user("head_a").get(f"/assessment?{Q2}"))
+    assert shown_units(doc) == {w.a.id, sub.id}
+    assert shown_leaders(doc) == {w.head.id, w.deputy.id}
+    # The head's score is the unit's score.
+    head = find(doc, "tr", data_leader_id=str(w.head.id))
+    assert score_of(head) == Decimal("72.5")
+    deputy = find(doc, "tr", data_leader_id=str(w.deputy.id))
+    assert score_of(deputy) == Decimal("71.43")   # 2.5 / 3.5
+    assert doc.by_id("freeze-form") is None
+    # Outside the subtree: a message beside the field, not the other unit's figures.
+    resp = as_user("head_a").get(f"/assessment?{Q2}&unit={w.b.id}")
+    assert resp.status_code == 422
+    assert field_errors(page(resp), "unit") == [tr("Choose a unit from the list.")]
+
+
+def test_a_deputy_sees_their_own_row_and_their_units(scored, as_user):
+    w = scored
+    doc = page(as_user("deputy_a").get(f"/assessment?{Q2}"))
+    assert shown_units(doc) == {w.a.id}
+    assert shown_leaders(doc) == {w.deputy.id}
+    assert doc.by_id("freeze-form") is None
+    assert doc.find("select", name="unit") is None
+
+
+def test_staff_may_not_open_the_assessment(scored, as_user):
+    c = as_user("staff_a")
+    assert c.get("/assessment").status_code == 403
+    assert c.get(f"/assessment/unit/{scored.a.id}").status_code == 403
+    assert c.get("/assessment/runs").status_code == 403
+    assert 'id="nav-assessment"' not in c.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("username", ["assessor", "admin", "head_a", "deputy_a"])
+def test_the_navbar_links_to_the_assessment(world, as_user, username):
+    doc = page(as_user(username).get("/"))
+    assert doc.by_id("nav-assessment").attrs["href"] == "/assessment"
+
+
+def test_only_the_assessor_is_warned_of_the_excellent_quota(scored, as_user):
+    # Unit B is "excellent", none is "good": more than 20% of zero.
+    doc = page(as_user("assessor").get(f"/assessment?{Q2}"))
+    alert = doc.by_id("quota-warning")
+    assert alert is not None and find(alert, "li", data_group="units") is not None
+    assert page(as_user("head_b").get(f"/assessment?{Q2}")).by_id("quota-warning") is None
+
+
+# ---- bad input: messages, never a 500 ---------------------------------------------
+
+@pytest.mark.parametrize("query, field", [
+    ("period=2026-Q5", "period"),
+    ("period=hôm-nay", "period"),
+    ("period=2026-Q2&as_of=16/06/2026", "as_of"),
+    ("period=2026-Q2&as_of=31/02/2026", "as_of"),
+    ("period=2026&as_of=abc", "as_of"),
+    ("period=2026&unit=abc", "unit"),
+    ("period=2026&unit=999999", "unit"),
+])
+def test_bad_input_gets_a_message_beside_its_field(world, as_user, query, field):
+    c = as_user("assessor")
+    for url in (f"/assessment?{query}", f"/assessment/unit/{world.a.id}?{query}",
+                f"/assessment/leader/{world.deputy.id}?{query}", f"/assessment/print?{query}",
+                f"/assessment/export.xlsx?{query}", f"/assessment/export/units.csv?{query}"):
+        resp = c.get(url)
+        assert resp.status_code == 422, (url, resp.status_code)
+        errors = field_errors(page(resp), field)
+        assert errors and all(errors), (url, errors)
+
+
+def test_a_date_after_today_is_refused_with_todays_date(world, as_user):
+    resp = as_user("assessor").get("/assessment?period=2026-Q2&as_of=01/07/2026")
+    (message,) = field_errors(page(resp), "as_of")
+    assert "15/06/2026" in message
+    # What the user typed stays in the field.
+    assert field_value(page(resp), "as_of") == "01/07/2026"
+
+
+def test_the_default_as_of_is_the_period_end_or_today(world, as_user):
+    c = as_user("assessor")
+    assert "15/06/2026" in page(c.get("/assessment?period=2026-Q2")).by_id("report-heading").text()
+    assert "31/03/2026" in page(c.get("/assessment?period=2026-Q1")).by_id("report-heading").text()
+    # No period asked: the current quarter.
+    assert field_value(page(c.get("/assessment")), "period") == "2026-Q2"
+
+
+# ---- drill-down: the working equals the score ---------------------------------------
+
+def test_the_unit_drill_down_works_out_the_score_in_the_table(scored, as_user):
+    w = scored
+    c = as_user("head_a")
+    doc = page(c.get(f"/assessment?{Q2}"))
+    row = unit_row(doc, w.a.id)
+    link = figure(row, "score").find("a").attrs["href"]
+    d = working(page(c.get(link)))
+    assert (d.credit, d.weight) == (Decimal("3.625"), Decimal("5"))
+    assert d.credit / d.weight * 100 == d.score == score_of(row) == Decimal("72.5")
+    # The fallen-due tasks listed, each with its credit: they add up to Σ credit.
+    assert set(d.tasks) == {w.on_time.id, w.late.id, w.overdue.id}
+    assert sum(Decimal(a["data-credit"]) for a in d.tasks.values()) == d.credit
+    assert {t: a["data-outcome"] for t, a in d.tasks.items()} == {
+        w.on_time.id: "on_time", w.late.id: "late", w.overdue.id: "overdue"}
+
+
+@pytest.mark.parametrize("key, expected", [
+    ("tasks", None), ("fallen_due", "due"), ("on_time", "on_time"), ("late", "late"),
+    ("overdue", "overdue"), ("within", "within"), ("extensions", "extended")])
+def test_every_figure_opens_the_tasks_it_counts(scored, as_user, key, expected):
+    c = as_user("assessor")
+    row = unit_row(page(c.get(f"/assessment?{Q2}")), scored.a.id)
+    cell = figure(row, key)
+    link = cell.find("a")
+    assert link is not None, key
+    assert (f"outcome={expected}" in link.attrs["href"]) if expected else "outcome=" not in link.attrs["href"]
+    listed = page(c.get(link.attrs["href"])).by_id("drill-tasks")
+    assert int(listed.attrs["data-total"]) == int(cell.text())
+
+
+def test_the_leader_drill_down_equals_the_leaders_score(scored, as_user):
+    w = scored
+    c = as_user("assessor")
+    doc = page(c.get(f"/assessment?{Q2}"))
+    for leader in (w.head, w.deputy):
+        row = find(doc, "tr", data_leader_id=str(leader.id))
+        d = working(page(c.get(figure(row, "score").find("a").attrs["href"])))
+        assert (d.credit / d.weight * 100).quantize(Decimal("0.01")) == d.score == score_of(row)
+    d = working(page(c.get(f"/assessment/leader/{w.deputy.id}?{Q2}&outcome=due")))
+    assert set(d.tasks) == {w.on_time.id, w.overdue.id}
+
+
+def test_a_set_with_nothing_fallen_due_is_not_rated(world, as_user):
+    d = page(as_user("assessor").get(f"/assessment/unit/{world.a.id}?{Q2}"))
+    assert d.by_id("score-formula").attrs["data-score"] == ""
+
+
+def test_drill_downs_outside_the_scope_are_not_found(scored, as_user):
+    w = scored
+    head, deputy = as_user("head_a"), None
+    assert head.get(f"/assessment/unit/{w.b.id}?{Q2}").status_code == 404
+    assert head.get(f"/assessment/leader/{w.deputy_b.id}?{Q2}").status_code == 404
+    assert head.get(f"/assessment/leader/{w.staff.id}?{Q2}").status_code == 404
+    deputy = as_user("deputy_a")
+    assert deputy.get(f"/assessment/leader/{w.head.id}?{Q2}").status_code == 404
+    assert deputy.get(f"/assessment/leader/{w.deputy.id}?{Q2}").status_code == 200
+    assert deputy.get(f"/assessment/unit/{w.a.id}?{Q2}&outcome=bogus").status_code == 404
+
+
+def test_the_drill_down_is_paginated(scored, as_user, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    c = as_user("assessor")
+    first = page(c.get(f"/assessment/unit/{scored.a.id}?{Q2}"))
+    second = page(c.get(f"/assessment/unit/{scored.a.id}?{Q2}&page=2"))
+    ids = set(working(first).tasks) | set(working(second).tasks)
+    assert len(working(first).tasks) == 2
+    # Two pages of two: four different tasks of the seven in unit A's period.
+    assert len(ids) == 4
+    # The working is of the whole set, whatever the page.
+    assert working(second).score == Decimal("72.5")
+
+
+def test_a_unit_with_sub_units_shows_both_lines_apart(scored, as_user, make):
+    w = scored
+    sub = make.unit("Phòng Tổ chức cán bộ", parent=w.a, code="SNV-TCCB")
+    t = make.task(w.plan, w.head, sub, make.user(sub), w.deputy, title="Nhiệm vụ của phòng",
+                  due_on=date(2026, 6, 5), weight=Decimal(5))
+    set_task(t.id, status=Lifecycle.COMPLETED, completed_on=date(2026, 6, 5))
+    c = as_user("head_a")
+    doc = page(c.get(f"/assessment?{Q2}"))
+    own, together = unit_row(doc, w.a.id), unit_row(doc, w.a.id, "subtree")
+    assert score_of(own) == Decimal("72.5")          # never replaced
+    assert score_of(together) == Decimal("86.25")   # (3.625 + 5) / 10
+    assert figure(together, "tasks").text() == str(int(figure(own, "tasks").text()) + 1)
+    d = working(page(c.get(figure(together, "score").find("a").attrs["href"])))
+    assert d.score == Decimal("86.25") and t.id in d.tasks
+    assert unit_row(doc, sub.id).find("td", cls="depth-1") is not None
+
+
+# ---- frozen runs ------------------------------------------------------------------
+
+def test_freezing_keeps_a_version_that_later_edits_never_change(scored, as_user):
+    w = scored
+    c = as_user("assessor")
+    resp = c.post("/assessment/freeze", data={"period": "2026-Q2", "as_of": "15/06/2026", "unit": ""})
+    assert resp.status_code == 302
+    run1 = db.session.scalar(select(AssessmentRun).where(AssessmentRun.period == "2026-Q2"))
+    assert run1.version == 1 and run1.scope_key == "all" and run1.created_by_id == w.assessor.id
+    assert resp.headers["Location"].endswith(f"/assessment/runs/{run1.id}")
+    assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "assessment.freeze"))
+    doc = page(c.get(f"/assessment/runs/{run1.id}"))
+    assert doc.by_id("frozen-badge").attrs["data-run-version"] == "1"
+    assert score_of(unit_row(doc, w.a.id)) == Decimal("72.5")
+
+    # The head edits the overdue task through its form (weight 1 -> 3) ...
+    head = as_user("head_a")
+    data = task_form_data(w.overdue.id) | {"weight": "3"}
+    assert head.post(f"/tasks/{w.overdue.id}/edit", data=data).status_code == 302
+    # ... and it is completed late, on 12/06.
+    set_task(w.overdue.id, status=Lifecycle.COMPLETED, completed_on=date(2026, 6, 12))
+    c = as_user("assessor")
+    live = page(c.get(f"/assessment?{Q2}"))
+    assert score_of(unit_row(live, w.a.id)) == Decimal("83.93")   # (3.625 + 2.25) / 7
+    frozen = page(c.get(f"/assessment/runs/{run1.id}"))
+    assert score_of(unit_row(frozen, w.a.id)) == Decimal("72.5")
+    d = working(page(c.get(f"/assessment/runs/{run1.id}/unit/{w.a.id}?outcome=due")))
+    assert d.score == Decimal("72.5") and d.weight == Decimal("5")
+    assert d.tasks[w.overdue.id]["data-outcome"] == "overdue"
+    assert Decimal(d.tasks[w.overdue.id]["data-weight"]) == Decimal("1")
+
+    resp = c.post("/assessment/freeze", data={"period": "2026-Q2", "as_of": "15/06/2026", "unit": ""})
+    run2 = db.session.scalar(select(AssessmentRun).where(AssessmentRun.version == 2))
+    assert resp.headers["Location"].endswith(f"/assessment/runs/{run2.id}")
+    doc2 = page(c.get(f"/assessment/runs/{run2.id}"))
+    assert score_of(unit_row(doc2, w.a.id)) == Decimal("83.93")
+    assert find(doc2, "a", data_version="1").attrs["href"] == f"/assessment/runs/{run1.id}"
+    assert score_of(unit_row(page(c.get(f"/assessment/runs/{run1.id}")), w.a.id)) == Decimal("72.5")
+    runs = page(c.get("/assessment/runs")).by_id("run-table")
+    assert [r.attrs["data-version"] for r in runs.find_all("tr") if "data-run-id" in r.attrs] == ["2", "1"]
+
+
+@pytest.mark.parametrize("username", ["admin", "head_a", "deputy_a", "staff_a"])
+def test_only_the_assessor_may_freeze(world, as_user, username):
+    resp = as_user(username).post("/assessment/freeze", data={"period": "2026-Q2", "as_of": "",
+                                                               "unit": ""})
+    assert resp.status_code == 403
+    assert db.session.scalar(select(AssessmentRun.id)) is None
+
+
+@pytest.mark.parametrize("data", [{"period": "2026-Q9", "as_of": ""},
+                                  {"period": "2026-Q2", "as_of": "20/06/2026"},
+                                  {"period": "2026-Q2", "as_of": "xx"},
+                                  {"period": "2026-Q2", "as_of": "", "unit": "999999"}])
+def test_a_bad_freeze_freezes_nothing_and_says_why(world, as_user, data):
+    c = as_user("assessor")
+    resp = c.post("/assessment/freeze", data=data)
+    assert resp.status_code == 302
+    assert db.session.scalar(select(AssessmentRun.id)) is None
+    alerts = page(c.get(resp.headers["Location"])).find_all(cls="alert-danger")
+    assert alerts and tr("Nothing was frozen: %(reason)s", reason="")[:10] in alerts[0].text()
+
+
+def test_a_head_reads_their_part_of_a_run_and_no_other(scored, as_user):
+    w = scored
+    c = as_user("assessor")
+    c.post("/assessment/freeze", data={"period": "2026-Q2", "as_of": "", "unit": ""})
+    c.post("/assessment/freeze", data={"period": "2026-Q2", "as_of": "", "unit": str(w.b.id)})
+    everyone, only_b = (db.session.scalar(select(AssessmentRun.id).where(AssessmentRun.scope_key == k))
+                        for k in ("all", "SKHCN"))
+    head = as_user("head_a")
+    listed = page(head.get("/assessment/runs")).by_id("run-table")
+    assert {int(r.attrs["data-run-id"]) for r in listed.find_all("tr") if "data-run-id" in r.attrs} == {everyone}
+    doc = page(head.get(f"/assessment/runs/{everyone}"))
+    assert shown_units(doc) == {w.a.id}
+    assert shown_leaders(doc) == {w.head.id, w.deputy.id}
+    assert head.get(f"/assessment/runs/{only_b}").status_code == 404
+    assert head.get(f"/assessment/runs/{everyone}/unit/{w.b.id}").status_code == 404
+    # The head's download of the run holds only their subtree's tasks.
+    csv = head.get(f"/assessment/runs/{everyone}/export/tasks.csv").get_data(as_text=True)
+    assert "Nhiệm vụ của Sở Khoa học" not in csv and "Ban hành quy chế làm việc" in csv
+    deputy = page(as_user("deputy_a").get(f"/assessment/runs/{everyone}"))
+    assert shown_units(deputy) == {w.a.id} and shown_leaders(deputy) == {w.deputy.id}
+    assert as_user("staff_a").get(f"/assessment/runs/{everyone}").status_code == 403
+
+
+# ---- charts ---------------------------------------------------------------------
+
+def svgs(html: str) -> dict:
+    out = {}
+    for markup in SVG.findall(html):
+        root = ET.fromstring(markup)   # well-formed XML, or this raises
+        if root.get("class") == "chart":
+            out[root.get("id")] = root
+    return out
+
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def test_the_charts_are_valid_svg_a_head_reads_at_a_glance(scored, as_user, make):
+    w = scored
+    sub = make.unit("Phòng Tổ chức cán bộ", parent=w.a, code="SNV-TCCB")
+    t = make.task(w.plan, w.head, sub, make.user(sub), w.deputy, title="Nhiệm vụ của phòng",
+                  due_on=date(2026, 2, 10), weight=Decimal(1))
+    set_task(t.id, status=Lifecycle.COMPLETED, completed_on=date(2026, 2, 9))
+    html = as_user("head_a").get(f"/assessment?{Q2}").get_data(as_text=True)
+    found = svgs(html)
+    assert set(found) == {"chart-rates", "chart-mix", "chart-trend"}
+    # Rates: highest completion rate first.
+    rows = found["chart-rates"].findall(f".//{NS}g[@class='chart-row']")
+    labels = ["".join(r.find(f".//{NS}text").itertext()) for r in rows]
+    assert labels == ["Sở Nội vụ"]     # the sub-unit has nothing fallen due in Q2
+    # Mix: unit A's four parts (on time, late, overdue, within) in the tooltip.
+    mix = found["chart-mix"].find(f".//{NS}g[@class='chart-row']/{NS}a/{NS}title")
+    assert "1" in mix.text and mix.text.startswith("Sở Nội vụ")
+    # Trend: twelve months, one point for each month with tasks fallen due.
+    trend = found["chart-trend"]
+    assert len([x for x in trend.iter(f"{NS}text") if re.fullmatch(r"T\d+", x.text or "")]) == 12
+    points = {p.find(f"{NS}title").text for p in trend.iter(f"{NS}g") if p.get("class") == "chart-point"}
+    assert points == {"T5: 90,63", "T6: 0"}   # May: 3.625 of 4 as of 31/05; June: overdue
+    # CSP: no inline style, no inline script anywhere on the page.
+    assert " style=" not in html and not re.search(r"<script(?![^>]*\bsrc=)", html)
+
+
+def test_chart_text_is_escaped():
+    evil = '<script>alert("x")</script> & Co'
+    markup = charts.rate_bars("c1", [charts.RateItem(evil, Decimal(50), Decimal(25), "/a?b=1&c=2")],
+                              "T<itle>", "done", "on time", "none")
+    root = ET.fromstring(markup)
+    assert "<script>" not in markup
+    assert root.find(f"{NS}title").text == "T<itle>"
+    assert root.find(f".//{NS}a").get("href") == "/a?b=1&c=2"
+    mix = ET.fromstring(charts.mix_bars("c2", [charts.MixItem(evil, (1, 2, 3, 4))], "t",
+                                        ["a", "b", "c", "d"], "none"))
+    assert evil in "".join(mix.itertext())
+    line = ET.fromstring(charts.trend_line("c3", [("T1", None), ("T2", Decimal(80)), ("T3", None)],
+                                           "t", [(Decimal(90), "x&y")], "none"))
+    assert len(list(line.iter(f"{NS}circle"))) == 1
+    empty = ET.fromstring(charts.trend_line("c4", [("T1", None)], "t", [], "nothing <yet>"))
+    assert "nothing <yet>" in "".join(empty.itertext())
+
+
+def test_rate_bars_are_sorted_from_the_highest_completion_rate():
+    items = [charts.RateItem(n, Decimal(c), Decimal(o)) for n, c, o in
+             [("B", 50, 50), ("A", 90, 10), ("C", 90, 80), ("D", 0, 0)]]
+    root = ET.fromstring(charts.rate_bars("c", items, "t", "x", "y", "none"))
+    names = [r.find(f"{NS}text").text for r in root.iter(f"{NS}g")]
+    assert names == ["C", "A", "B", "D"]
+
+
+# ---- print and downloads ------------------------------------------------------------
+
+def test_the_printable_report_has_the_tables_and_charts(scored, as_user):
+    w = scored
+    c = as_user("assessor")
+    resp = c.get(f"/assessment/print?{Q2}")
+    assert resp.status_code == 200
+    doc = page(resp)
+    assert doc.by_id("print-report") is not None
+    assert doc.by_id("unit-table") and doc.by_id("leader-table")
+    assert score_of(unit_row(doc, w.a.id)) == Decimal("72.5")
+    assert {"chart-rates", "chart-mix", "chart-trend"} <= set(svgs(resp.get_data(as_text=True)))
+    assert doc.find("form", id="assessment-filter") is None
+    css = c.get("/static/css/app.css")
+    text = css.get_data(as_text=True)
+    css.close()
+    assert re.search(r"@media print\s*\{[^}]*@page\s*\{\s*size:\s*A4 landscape", text)
+
+
+def test_downloads_are_attachments_that_are_never_cached(scored, as_user):
+    c = as_user("assessor")
+    resp = c.get(f"/assessment/export.xlsx?{Q2}")
+    assert resp.status_code == 200
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="danh-gia-2026-Q2.xlsx"'
+    wb = load_workbook(BytesIO(resp.get_data()))
+    assert wb.sheetnames == ["Đơn vị", "Lãnh đạo", "Nhiệm vụ"]
+    values = [v for row in wb["Đơn vị"].iter_rows(values_only=True) for v in row]
+    assert "SNV" in values and Decimal(str(values[values.index("SNV") + 10])) == Decimal("72.5")
+    for table, first in (("units", "Mã đơn vị"), ("leaders", "Tên đăng nhập"), ("tasks", "Mã đơn vị")):
+        resp = c.get(f"/assessment/export/{table}.csv?{Q2}")
+        assert resp.headers["Cache-Control"] == "no-store"
+        assert resp.headers["Content-Disposition"].startswith("attachment;")
+        body = resp.get_data()
+        assert body.startswith("\ufeff".encode()) and body.decode("utf-8-sig").startswith(first)
+    assert c.get(f"/assessment/export/bogus.csv?{Q2}").status_code == 404
+
+
+def test_a_heads_live_download_holds_their_subtree_only(scored, as_user):
+    csv = as_user("head_a").get(f"/assessment/export/tasks.csv?{Q2}").get_data().decode("utf-8-sig")
+    assert "Ban hành quy chế làm việc" in csv and "Nhiệm vụ của Sở Khoa học" not in csv
