@@ -164,13 +164,13 @@ def sweep_floor(raw: Raw, today: date) -> tuple[int, int]:
             UNION SELECT id, leader_id, due_on FROM tasks
               WHERE status IN ({open_list}) AND due_on < :today AND leader_id IS NOT NULL
             UNION SELECT t.id, h.id, t.due_on FROM tasks t
-              JOIN users h ON h.unit_id = t.owner_unit_id AND h.role = 'head' AND h.is_active
+              JOIN users h ON h.unit_id IN (t.owner_unit_id, t.lead_unit_id) AND h.role = 'head' AND h.is_active
               WHERE t.status IN ({open_list}) AND t.due_on < :today) r
       UNION ALL
       SELECT h.id, 'escalation', t.id,
              'esc:' || {c('t.id')} || ':' || {c('h.id')} || ':' || {c('t.due_on')} || ':' ||
              {c(f'({esc_late} - 14) / 7')}, t.due_on, {esc_late}
-      FROM tasks t JOIN units o ON o.id = t.owner_unit_id
+      FROM tasks t JOIN units o ON o.id = COALESCE(t.lead_unit_id, t.owner_unit_id)
         JOIN users h ON h.unit_id = o.parent_id AND h.role = 'head' AND h.is_active
       WHERE t.status IN ({open_list}) AND t.due_on < :today AND t.due_on <= :d_esc
     ) s WHERE true

@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..formfields import OptionalIdSelect, VNDateField
@@ -26,3 +27,12 @@ class PlanEditForm(FlaskForm):
     doc_number = StringField(_l("Document number"),
                              validators=[Length(max=64, message=_l("At most 64 characters."))])
     doc_date = VNDateField(_l("Document date"), validators=[Optional()])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Excel file (.xlsx)"),
+                     validators=[FileRequired(_l("Choose the Excel file of the plan."))])
+
+
+class ImportConfirmForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired()])

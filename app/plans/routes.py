@@ -1,6 +1,8 @@
 """Plan pages: the list, a plan with its six-clears badges, create, edit, issue."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from io import BytesIO
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -9,11 +11,12 @@ from .. import local_today
 from ..extensions import db
 from ..filters import PLAN_KIND_LABELS
 from ..models import PlanKind, Role, Unit
-from ..services import access, plans, tasks
+from ..services import access, breakdown, evidence, plan_export, plan_import, plans, tasks
 from ..services.errors import RuleViolation
 from ..services.plans import PlanInput
+from ..services.xlsx import XLSX_MIMETYPE
 from ..tasks.routes import _attach
-from .forms import PlanEditForm, PlanForm
+from .forms import ImportConfirmForm, ImportForm, PlanEditForm, PlanForm
 
 bp = Blueprint("plans", __name__)
 
@@ -100,11 +103,13 @@ def view(plan_id: int, unclear=None, status: int = 200):
     plan = tasks.get_plan(current_user, plan_id)
     page = _int_arg("page")
     items, total = plans.plan_tasks(plan, page)
+    delegated = breakdown.delegated_tasks(plan)
     return render_template(
         "plans/view.html", plan=plan, items=items, total=total, page=page, per_page=100,
         summary=plans.summary(plan), today=local_today(), unclear=unclear,
         can_manage=access.can_manage_plan(current_user, plan),
-        can_add=access.can_add_task(current_user, plan)), status
+        can_add=access.can_add_task(current_user, plan), delegated=delegated,
+        delegated_children=breakdown.child_counts([t.id for t in delegated])), status
 
 
 @bp.post("/plans/<int:plan_id>/issue")
@@ -124,3 +129,98 @@ def issue(plan_id: int):
     db.session.commit()
     flash(_("The plan has been issued."), "success")
     return redirect(url_for("plans.view", plan_id=plan.id))
+
+
+# ---- Excel: import (upload -> preview -> confirm), template, export, print ------------------
+
+def _import_page(plan, form, preview=None, token=None, status=200):
+    return render_template("plans/import.html", plan=plan, form=form, preview=preview, token=token,
+                           confirm_form=ImportConfirmForm(token=token) if token else None,
+                           headers=plan_import.HEADERS), status
+
+
+@bp.route("/plans/<int:plan_id>/import", methods=["GET", "POST"])
+@login_required
+def import_file(plan_id: int):
+    """Upload a file and see what importing it would do; nothing is written yet."""
+    plan = tasks.get_plan(current_user, plan_id)
+    if not access.can_manage_plan(current_user, plan):
+        abort(403)
+    form = ImportForm()
+    if request.method == "GET":
+        return _import_page(plan, form)
+    if not form.validate_on_submit():
+        return _import_page(plan, form, status=422)
+    try:
+        plan_import.check_can_import(current_user, plan)
+    except RuleViolation as e:
+        form.file.errors = [str(e.message)]
+        return _import_page(plan, form, status=422)
+    upload = form.file.data
+    # One byte over the limit is enough to refuse: the rest is never read into memory.
+    data = upload.stream.read(plan_import.MAX_FILE_BYTES + 1)
+    filename = evidence.sanitize_name(upload.filename or "")
+    preview = plan_import.preview(plan, data, local_today())
+    if not preview.ok:
+        return _import_page(plan, form, preview, status=422)
+    token = plan_import.store_upload(current_user, plan, data, filename)
+    return _import_page(plan, form, preview, token)
+
+
+@bp.post("/plans/<int:plan_id>/import/confirm")
+@login_required
+def import_confirm(plan_id: int):
+    """Import the file previewed (kept on the server under its token), all or nothing."""
+    plan = tasks.get_plan(current_user, plan_id)
+    if not access.can_manage_plan(current_user, plan):
+        abort(403)
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    data, filename = plan_import.load_upload(current_user, plan, form.token.data)
+    try:
+        result = plan_import.apply(current_user, plan, data, local_today(), filename)
+    except plan_import.ImportRefused as e:
+        db.session.rollback()
+        return _import_page(plan, ImportForm(), e.preview, status=422)
+    except RuleViolation as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return redirect(url_for("plans.view", plan_id=plan.id))
+    db.session.commit()
+    plan_import.discard_upload(form.token.data)
+    flash(_("The file has been imported: %(added)s tasks added, %(changed)s changed, "
+            "%(same)s unchanged.", added=result.added, changed=result.changed,
+            same=result.unchanged), "success")
+    if result.not_clear:
+        flash(_("%(n)s tasks are not clear on all six: the plan cannot be issued until they are "
+                "fixed.", n=len(result.not_clear)), "warning")
+    return redirect(url_for("plans.view", plan_id=plan.id))
+
+
+def _xlsx(data: bytes, name: str):
+    return send_file(BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=name)
+
+
+@bp.get("/plans/<int:plan_id>/template.xlsx")
+@login_required
+def template(plan_id: int):
+    """The empty import template, with drop-downs of the plan's units, people and fields."""
+    plan = tasks.get_plan(current_user, plan_id)
+    return _xlsx(plan_export.template_bytes(plan.unit), plan_export.file_name(plan, "-mau.xlsx"))
+
+
+@bp.get("/plans/<int:plan_id>/export.xlsx")
+@login_required
+def export(plan_id: int):
+    """The plan in the import template: edit it in Excel and import it again."""
+    plan = tasks.get_plan(current_user, plan_id)
+    return _xlsx(plan_export.export_bytes(plan), plan_export.file_name(plan, ".xlsx"))
+
+
+@bp.get("/plans/<int:plan_id>/print", endpoint="print")
+@login_required
+def print_plan(plan_id: int):
+    """The plan in the official layout, for the browser's Print command."""
+    plan = tasks.get_plan(current_user, plan_id)
+    return render_template("plans/print.html", doc=plan_export.print_document(plan, local_today()))

@@ -33,6 +33,7 @@ from ..models.user import LEADER_ROLES
 from . import access, audit
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from .tasks import MAX_STEPS, _order_key
+from .xlsx import FORMULA_STARTS
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # A zip bomb expands a small upload into gigabytes: refuse before openpyxl inflates it.
@@ -312,6 +313,9 @@ def _text(value) -> str:
         value = format(value, ".15g")
     elif isinstance(value, bool):
         value = "1" if value else "0"
+    elif isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+        # Our exports write text that looks like a formula as '=...; read it back as typed.
+        value = value[1:]
     text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 

@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import AuditLog, Plan, PlanStatus, ProcessStep, ProgressUpdate, Task, Unit, User
 from ..models.base import utcnow
 from ..models.user import LEADER_ROLES, Role
-from . import access, audit, overdue
+from . import access, audit, breakdown, overdue
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
 
 MAX_STEPS = 30
@@ -91,7 +91,9 @@ def _next_stt(plan_id: int, parent: Task | None) -> str:
     siblings = select(Task.stt).where(Task.plan_id == plan_id,
                                       Task.parent_id == (parent.id if parent else None))
     if parent is None:
-        siblings = select(Task.stt).where(Task.plan_id == plan_id, Task.parent_id.is_(None))
+        # Top level by number: a task breaking down another plan's task has a parent
+        # there and is numbered here as a top-level task.
+        siblings = select(Task.stt).where(Task.plan_id == plan_id, ~Task.stt.contains("."))
     last = 0
     for stt in db.session.scalars(siblings):
         tail = stt.rsplit(".", 1)[-1]
@@ -227,15 +229,19 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     if parent_id is not None:
         parent = get_task(actor, parent_id)
         if parent.plan_id != plan.id:
-            raise NotFound()
-        if not access.can_manage_task(actor, parent) and not access.can_add_task(actor, plan):
+            # A higher unit's task led by this plan's unit is broken down here.
+            if not breakdown.is_delegated_to(parent, plan):
+                raise NotFound()
+            if not access.can_add_task(actor, plan):
+                raise PermissionDenied()
+        elif not access.can_manage_task(actor, parent) and not access.can_add_task(actor, plan):
             raise PermissionDenied()
     elif not access.can_add_task(actor, plan):
         raise PermissionDenied()
     if plan.status == PlanStatus.CLOSED:
         raise RuleViolation(_l("This plan is closed."))
     rows = _validate(actor, plan, data, parent)
-    stt = _next_stt(plan.id, parent)
+    stt = _next_stt(plan.id, parent if parent is None or parent.plan_id == plan.id else None)
     task = Task(plan_id=plan.id, owner_unit_id=plan.unit_id, parent_id=parent.id if parent else None,
                 stt=stt, order_key=_order_key(stt), created_by_id=actor.id,
                 status=Lifecycle.ASSIGNED, title="", title_folded="", steps=[], coordinators=[])
@@ -246,6 +252,7 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
                  task_id=task.id)
     _tell(actor, task.assignee_id, "assigned", task)
     refresh_clear(task)
+    breakdown.rollup([task.parent_id], actor.id)
     return task
 
 
@@ -322,6 +329,7 @@ def record_progress(actor: User, task_id: int, percent: int, note: str,
              "status": task.status}
     audit.record(actor.id, "task.progress", "task", task.id, audit.diff(before, after),
                  comment=update.note, task_id=task.id)
+    breakdown.rollup([task.parent_id], actor.id)
     return update
 
 
@@ -380,6 +388,7 @@ def confirm_task(actor: User, task_id: int, comment: str) -> Task:
                                      "progress": task.progress}),
                  comment=(comment or "").strip(), task_id=task.id)
     _tell(actor, task.assignee_id, "confirmed", task)
+    breakdown.rollup([task.parent_id], actor.id)
     return task
 
 
@@ -418,6 +427,7 @@ def cancel_task(actor: User, task_id: int, reason: str) -> Task:
     audit.record(actor.id, "task.cancel", "task", task.id,
                  audit.diff(before, {"status": task.status}), comment=task.cancel_reason,
                  task_id=task.id)
+    breakdown.rollup([task.parent_id], actor.id)
     return task
 
 

@@ -113,10 +113,13 @@ def create(plan_id: int):
     form = TaskForm()
     _fill_choices(form, plan)
     if request.method == "GET":
-        if parent is not None:
+        if parent is not None and parent.plan_id == plan.id:
             form.lead_unit_id.data = parent.lead_unit_id
             form.leader_id.data = parent.leader_id
             form.field_id.data = parent.field_id
+        elif parent is not None:
+            # Breaking down a higher unit's task: its leader and fields are that unit's.
+            form.lead_unit_id.data = parent.lead_unit_id
         elif current_user.role == "deputy":
             form.leader_id.data = current_user.id
     status = 200

@@ -1,0 +1,284 @@
+"""A plan back out: the import template (empty, or filled with the plan's tasks so that
+import, export, import gives the same plan) and the printable plan in the official layout."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..domain.status import Lifecycle
+from ..extensions import db
+from ..models import Field, Plan, Task, Unit, User
+from ..models.user import LEADER_ROLES
+from . import access
+from .plan_import import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
+from .xlsx import FONT_NAME, cell
+
+DATA_SHEET = "Kế hoạch"
+HELP_SHEET = "Hướng dẫn"
+LIST_SHEET = "Danh mục"
+WIDTHS = (7, 45, 40, 24, 24, 22, 22, 30, 40, 13, 13, 30, 24, 10, 10, 22, 8, 9, 13, 10)
+_HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
+_BOLD = Font(name=FONT_NAME, size=12, bold=True)
+
+HELP = {
+    "STT": ("Bắt buộc", "Số thứ tự phân cấp: 1, 2, 2.1, 2.2.1. Dòng 2.1 là nhiệm vụ con của dòng 2. "
+            "Dòng chỉ có số La Mã (I, II) và tên là một mục (lĩnh vực), không phải nhiệm vụ. "
+            "Nên định dạng cột là Văn bản để 2.10 không thành 2.1.", "2.1"),
+    "Nhiệm vụ": ("Bắt buộc", "Tên nhiệm vụ: động từ + đối tượng, nêu rõ việc phải làm.",
+                 "Rà soát, đơn giản hóa thủ tục hành chính lĩnh vực nội vụ"),
+    "Mô tả": ("Rõ việc", "Nội dung, phạm vi công việc.", "Rà soát toàn bộ thủ tục đang có hiệu lực"),
+    "Đơn vị chủ trì": ("Rõ người", "Mã đơn vị hoặc đúng tên đơn vị.", "SNV hoặc Sở Nội vụ"),
+    "Đơn vị phối hợp": ("Không bắt buộc", "Nhiều đơn vị cách nhau bằng dấu chấm phẩy (;).",
+                        "Văn phòng UBND tỉnh; Sở Tư pháp"),
+    "Người thực hiện": ("Rõ người", "Tên đăng nhập, email, hoặc họ tên (khi không trùng tên trong "
+                        "đơn vị chủ trì). Phải thuộc đơn vị chủ trì.", "Phạm Văn Đăng"),
+    "Lãnh đạo phụ trách": ("Rõ trách nhiệm", "Người đứng đầu hoặc cấp phó của đơn vị chủ trì hoặc "
+                           "của đơn vị lập kế hoạch.", "Lê Thị Mai"),
+    "Trách nhiệm": ("Rõ trách nhiệm", "Người thực hiện chịu trách nhiệm về điều gì.",
+                    "Chịu trách nhiệm về chất lượng phương án"),
+    "Quy trình": ("Rõ quy trình", "Các bước, mỗi bước một dòng (Alt+Enter) hoặc cách nhau bằng dấu "
+                  "chấm phẩy; hạn của bước ghi trong ngoặc.", "Thống kê thủ tục (hạn 15/02/2026); "
+                  "Đề xuất phương án"),
+    "Ngày bắt đầu": ("Rõ thời gian", "Ngày Excel, hoặc dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd; trong năm "
+                     "kế hoạch.", "01/02/2026"),
+    "Hạn hoàn thành": ("Rõ thời gian", "Như ngày bắt đầu; không trước ngày bắt đầu, không sau hạn của "
+                       "nhiệm vụ cha.", "30/09/2026"),
+    "Sản phẩm đầu ra": ("Rõ hiệu quả", "Kết quả cụ thể phải có.", "Quyết định phê duyệt phương án"),
+    "Chỉ tiêu": ("Không bắt buộc", "Tên chỉ tiêu đo được (khi có thì cần đơn vị tính và giá trị mục "
+                 "tiêu).", "Số thủ tục được đơn giản hóa"),
+    "Đơn vị tính": ("Không bắt buộc", "Đơn vị của chỉ tiêu.", "thủ tục"),
+    "Giá trị mục tiêu": ("Không bắt buộc", "Một số.", "20"),
+    "Lĩnh vực": ("Không bắt buộc", "Tên lĩnh vực; lĩnh vực chưa có sẽ được tạo. Để trống thì lấy tên "
+                 "mục (I, II) phía trên.", "Cải cách thủ tục hành chính"),
+    "Trọng số": ("Không bắt buộc", "Số không âm; để trống là 1.", "1"),
+    "Tiến độ (%)": ("Không bắt buộc", "Tiến độ đã đạt, từ 0 đến 100 (đơn vị bắt đầu giữa năm).", "40"),
+    "Ngày hoàn thành": ("Không bắt buộc", "Nhiệm vụ đã hoàn thành và được xác nhận vào ngày này.",
+                        "10/06/2026"),
+    "Giá trị thực hiện": ("Không bắt buộc", "Giá trị chỉ tiêu đã đạt.", "12"),
+}
+
+RULES = (
+    "Dòng tiêu đề (STT, Nhiệm vụ, …) có thể nằm ở bất kỳ dòng nào trong 20 dòng đầu: phía trên "
+    "được để phần tên cơ quan, tên kế hoạch. Các cột có thể theo thứ tự bất kỳ, chữ hoa hay thường.",
+    "Dòng trống được bỏ qua. Ô gộp (merge) theo chiều dọc được hiểu là cùng một giá trị cho các dòng.",
+    "Nếu các mục I, II đánh số lại từ 1, số thứ tự được đánh tiếp liên tục qua các mục.",
+    "Công thức được đọc theo giá trị đã tính trong tệp, không bao giờ được tính lại; ô văn bản bắt "
+    "đầu bằng dấu = được giữ nguyên là văn bản.",
+    "Trước khi nhập, hệ thống hiển thị bản xem trước: nhiệm vụ nào được thêm, sửa hay giữ nguyên, "
+    "nhiệm vụ nào chưa đủ “sáu rõ”, và mọi lỗi theo dòng, cột. Khi còn lỗi thì không nhập gì cả.",
+    "Nhập lại cùng tệp vào cùng kế hoạch sẽ cập nhật các nhiệm vụ theo STT, không tạo bản trùng; "
+    "nhiệm vụ không có trong tệp được giữ nguyên.",
+    f"Tối đa {MAX_ROWS:,} dòng và 10 MB mỗi tệp.".replace(",", "."),
+)
+
+
+# ------------------------------------------------------------------ lists for data validation
+
+@dataclass
+class Lists:
+    units: list[str]
+    people: list[str]
+    leaders: list[str]
+    fields: list[str]
+
+
+def lists_for(unit: Unit | None) -> Lists:
+    """Choices offered in the template's drop-downs: the units, people, leaders and fields
+    of a unit's subtree (a drop-down only helps: other values are accepted too)."""
+    if unit is None:
+        return Lists([], [], [], [])
+    subtree = access.subtree_ids(unit.path)
+    units = db.session.scalars(select(Unit.name).where(Unit.id.in_(subtree), Unit.is_active)
+                               .order_by(Unit.path)).all()
+    people = db.session.execute(select(User.full_name, User.username, User.role)
+                                .where(User.unit_id.in_(subtree), User.is_active)
+                                .order_by(User.name_sort)).all()
+    counts: dict[str, int] = {}
+    for p in people:
+        counts[p.full_name] = counts.get(p.full_name, 0) + 1
+    # A name two people share would be refused as ambiguous: offer their usernames.
+    shown = [(p.full_name if counts[p.full_name] == 1 else p.username, p.role) for p in people]
+    fields = db.session.scalars(select(Field.name).where((Field.unit_id == unit.id) | Field.unit_id.is_(None))
+                                .order_by(Field.name_sort)).all()
+    return Lists(list(dict.fromkeys(units)), [s for s, _ in shown],
+                 [s for s, role in shown if role in LEADER_ROLES], list(dict.fromkeys(fields)))
+
+
+# ------------------------------------------------------------------ the workbook
+
+def _value(v):
+    """Numbers as Excel numbers without trailing zeros (120.0000 -> 120)."""
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    return v
+
+
+def workbook_bytes(rows, lists: Lists) -> bytes:
+    """The template: the data sheet (headers in row 1, then `rows`), the instructions and the
+    hidden lists behind the drop-downs. Write-only, so a 5,000-row plan stays light."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(DATA_SHEET)
+    for i, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    letter = {c.header: get_column_letter(i) for i, c in enumerate(COLUMNS, start=1)}
+    last = MAX_ROWS + 1
+    for header, values, col in (("Đơn vị chủ trì", lists.units, "A"),
+                                ("Người thực hiện", lists.people, "B"),
+                                ("Lãnh đạo phụ trách", lists.leaders, "C"),
+                                ("Lĩnh vực", lists.fields, "D")):
+        if not values:
+            continue
+        dv = DataValidation(type="list", allow_blank=True, showErrorMessage=True, errorStyle="warning",
+                            formula1=f"'{LIST_SHEET}'!${col}$2:${col}${len(values) + 1}",
+                            errorTitle="Giá trị ngoài danh sách",
+                            error="Giá trị không có trong danh sách. Vẫn có thể dùng mã, tên đăng "
+                                  "nhập hoặc email.")
+        dv.add(f"{letter[header]}2:{letter[header]}{last}")
+        ws.data_validations.append(dv)
+    header_cells = []
+    for h in HEADERS:
+        c = cell(ws, h, bold=True)
+        c.alignment = _HEADER_ALIGN
+        header_cells.append(c)
+    ws.append(header_cells)
+    for row in rows:
+        ws.append([cell(ws, _value(v), wrap=isinstance(v, str) and "\n" in v) for v in row])
+
+    help_ws = wb.create_sheet(HELP_SHEET)
+    for i, width in enumerate((22, 16, 80, 40), start=1):
+        help_ws.column_dimensions[get_column_letter(i)].width = width
+    help_ws.append([cell(help_ws, "HƯỚNG DẪN NHẬP KẾ HOẠCH TỪ EXCEL", bold=True)])
+    help_ws.append([])
+    help_ws.append([cell(help_ws, h, bold=True) for h in ("Cột", "Thuộc", "Cách ghi", "Ví dụ")])
+    for h in HEADERS:
+        need, how, example = HELP[h]
+        help_ws.append([cell(help_ws, h, bold=True), cell(help_ws, need), cell(help_ws, how, wrap=True),
+                        cell(help_ws, example, wrap=True)])
+    help_ws.append([])
+    help_ws.append([cell(help_ws, "Quy tắc chung", bold=True)])
+    for rule in RULES:
+        help_ws.append([None, None, cell(help_ws, rule, wrap=True)])
+
+    list_ws = wb.create_sheet(LIST_SHEET)
+    list_ws.sheet_state = "hidden"
+    cols = (lists.units, lists.people, lists.leaders, lists.fields)
+    list_ws.append([cell(list_ws, h, bold=True) for h in ("Đơn vị", "Người", "Lãnh đạo", "Lĩnh vực")])
+    for i in range(max((len(c) for c in cols), default=0)):
+        list_ws.append([cell(list_ws, c[i] if i < len(c) else None) for c in cols])
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def template_bytes(unit: Unit | None) -> bytes:
+    """The empty template, with the drop-downs of `unit` when given."""
+    return workbook_bytes([], lists_for(unit))
+
+
+# ------------------------------------------------------------------ the plan as rows
+
+def export_tasks(plan: Plan) -> list[Task]:
+    """The plan's tasks in tree order with what the columns need (cancelled ones left out:
+    the template has no place for a cancellation and its reason)."""
+    return db.session.scalars(select(Task).where(Task.plan_id == plan.id,
+                                                 Task.status != Lifecycle.CANCELLED)
+                              .options(selectinload(Task.steps), selectinload(Task.coordinators),
+                                       selectinload(Task.lead_unit), selectinload(Task.assignee),
+                                       selectinload(Task.leader), selectinload(Task.field))
+                              .order_by(Task.order_key, Task.id)).all()
+
+
+def _steps_text(task: Task) -> str:
+    lines = [s.title + (f" (hạn {s.due_on:%d/%m/%Y})" if s.due_on else "") for s in task.steps]
+    text = "\n".join(lines)
+    if len(lines) == 1 and ";" in text:
+        text += "\n"  # one step holding a ";": the line end keeps it one step on import
+    return text
+
+
+class _Names:
+    """How each unit and person is written so that the importer finds them again: the name
+    when it is unique where the importer looks, otherwise the code or the username."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.dir = Directory(plan.unit, [])
+        self.plan_unit = self.dir.units.get(plan.unit_id) or UnitRef(
+            plan.unit_id, plan.unit.code, plan.unit.name, plan.unit.path)
+        dupes = db.session.execute(select(Unit.name).where(Unit.is_active).group_by(Unit.name)
+                                   .having(func.count(Unit.id) > 1)).scalars().all()
+        self.ambiguous_units = set(dupes)
+
+    def unit(self, u: Unit | None) -> str:
+        if u is None:
+            return ""
+        return u.code if u.name in self.ambiguous_units else u.name
+
+    def person(self, p: User | None, scope: tuple, exact: bool) -> str:
+        if p is None:
+            return ""
+        found, _err = self.dir.person(p.full_name, scope, exact, "")
+        return p.full_name if found is not None and found.id == p.id else p.username
+
+    def scopes(self, task: Task) -> tuple[tuple, tuple]:
+        lead = self.dir.units.get(task.lead_unit_id) if task.lead_unit_id else None
+        if lead is not None:
+            self.dir.ensure_subtree(lead)
+        assignee_scope = (lead or self.plan_unit,)
+        leader_scope = (self.plan_unit,) + ((lead,) if lead and lead.id != self.plan_unit.id else ())
+        return assignee_scope, leader_scope
+
+
+def plan_rows(plan: Plan, tasks: list[Task]):
+    """One template row per task, in the columns' order."""
+    names = _Names(plan)
+    for t in tasks:
+        a_scope, l_scope = names.scopes(t)
+        completed = t.completed_on if t.status == Lifecycle.COMPLETED else None
+        yield [
+            t.stt, t.title, t.description or "", names.unit(t.lead_unit),
+            "; ".join(names.unit(u) for u in sorted(t.coordinators, key=lambda u: u.id)),
+            names.person(t.assignee, a_scope, False), names.person(t.leader, l_scope, True),
+            t.responsibility or "", _steps_text(t), t.start_on, t.due_on, t.output_product or "",
+            t.indicator_name or "", t.indicator_unit or "", t.indicator_target,
+            t.field.name if t.field else "", t.weight, t.progress, completed, t.indicator_actual,
+        ]
+
+
+def export_bytes(plan: Plan) -> bytes:
+    """The plan in the import template, ready to edit and import again."""
+    tasks = export_tasks(plan)
+    return workbook_bytes(plan_rows(plan, tasks), lists_for(plan.unit))
+
+
+def file_name(plan: Plan, suffix: str) -> str:
+    return f"ke-hoach-{plan.unit.code}-{plan.year}-{plan.kind}{suffix}"
+
+
+# ------------------------------------------------------------------ the printable plan
+
+@dataclass
+class PrintDocument:
+    plan: Plan
+    issuer: tuple[str, ...]
+    date_line: str
+    tasks: list[Task]
+
+
+def print_document(plan: Plan, today: date) -> PrintDocument:
+    """What the official layout shows: the issuing body (the plan's unit under its parent),
+    the place and date line (the document's date, else today), and the tasks."""
+    from .assessment_export import date_line, default_issuer, default_place
+
+    return PrintDocument(plan, default_issuer(plan.unit),
+                         date_line(default_place(plan.unit), plan.doc_date or today),
+                         export_tasks(plan))
