@@ -279,11 +279,12 @@ def unit_charts(report: assessment.Report, links: LiveLinks) -> dict:
 
 def trend_chart(cond, year: int, as_of: date, s: ScoringSettings, name: str) -> dict:
     points = browse.monthly_trend(cond, year, as_of, s)
-    title = _("Responsibility score by month, %(year)s: %(name)s", year=year, name=name)
+    title = _("Responsibility score by month of %(year)s, as of %(date)s: %(name)s", year=year,
+              date=as_of.strftime("%d/%m/%Y"), name=name)
     return {"title": title, "svg": charts.trend_line(
         "chart-trend", [(_("M%(n)s", n=m), t.score if t else None) for m, t in points], title,
         [(s.excellent_from, _("Excellent")), (s.good_from, _("Good")), (s.pass_from, _("Pass"))],
-        _("No month of %(year)s has tasks fallen due yet.", year=year), _fmt)}
+        _("No task of %(year)s has fallen due yet.", year=year), _fmt)}
 
 
 def _main_trend(q: Query, s: ScoringSettings) -> dict:

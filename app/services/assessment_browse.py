@@ -2,14 +2,13 @@
 tasks behind every figure (live, or the stored rows of a frozen run), the score by
 month, and the list of frozen runs. Reads only; nothing here writes."""
 
-import calendar
 import math
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, literal, select, true, union_all
+from sqlalchemy import and_, case, exists, func, select, true
 from sqlalchemy.orm import aliased
 
 from ..domain.scoring import Outcome, Period, ScoringSettings, Tally, grade
@@ -481,22 +480,18 @@ def scope_tasks(scope: Scope):
 
 
 def monthly_trend(cond, year: int, as_of: date, s: ScoringSettings) -> list[tuple[int, Tally | None]]:
-    """The live figures of each month of `year` for a set of tasks, each month as of its
-    last day (or `as_of` when earlier); months that start after `as_of` have none.
-    One statement: a UNION ALL of one aggregate per month."""
-    selects = []
-    for m in range(1, 13):
-        start = date(year, m, 1)
-        if start > as_of:
-            break
-        end = date(year, m, calendar.monthrange(year, m)[1])
-        selects.append(select(literal(m).label("m"), *tally_columns(min(end, as_of), s))
-                       .where(cond, Task.due_on >= start, Task.due_on <= end))
-    found = {}
-    if selects:
-        places = credit_places(s)
-        stmt = union_all(*selects) if len(selects) > 1 else selects[0]
-        found = {int(r[0]): to_tally(r[1:], places) for r in db.session.execute(stmt)}
+    """The figures of each month of `year` for a set of tasks, every month judged as of
+    `as_of` like the page around it, so that the months add up to the period's score.
+    One GROUP BY over the year's tasks; a month with nothing in it has no figures."""
+    month = func.extract("month", Task.due_on)
+    inner = (select(month.label("m"), Task.id).where(
+        cond, Task.due_on >= date(year, 1, 1), Task.due_on <= date(year, 12, 31)).subquery())
+    # Grouped on the plain month number of a subquery: the tally columns read Task, so
+    # join back to it by id.
+    q = (select(inner.c.m, *tally_columns(as_of, s)).join(Task, Task.id == inner.c.id)
+         .group_by(inner.c.m))
+    places = credit_places(s)
+    found = {int(r[0]): to_tally(r[1:], places) for r in db.session.execute(q)}
     return [(m, found.get(m)) for m in range(1, 13)]
 
 

@@ -11,10 +11,10 @@ formats (a leading = + - @ tab or carriage return gets an apostrophe)."""
 
 import csv
 import io
-from copy import copy
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from copy import copy
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -239,12 +239,12 @@ _HEAD = Alignment(horizontal="center", vertical="center", wrap_text=True)
 # Per sheet: column widths, the columns under the issuing body (the rest sit under the
 # national motto), number formats by column, and wrapped columns.
 _LAYOUT = {
-    UNIT_SHEET: dict(widths=(12, 36, 10, 9, 12, 12, 13, 9, 12, 12, 12, 24, 10), left=3,
-                     formats={8: "0.00", 9: "0.00", 10: "0.00"}, wrap={1, 11}),
-    LEADER_SHEET: dict(widths=(16, 26, 16, 12, 9, 12, 12, 13, 12, 12, 12, 24, 10), left=3,
-                       formats={8: "0.00", 9: "0.00", 10: "0.00"}, wrap={1, 11}),
-    TASK_SHEET: dict(widths=(12, 8, 52, 22, 22, 13, 13, 20, 9, 9), left=3,
-                     formats={8: "0.00", 9: "0.00##"}, wrap={2, 3, 4, 7}),
+    UNIT_SHEET: {"widths": (12, 36, 10, 9, 12, 12, 13, 9, 12, 12, 12, 24, 10), "left": 3,
+                     "formats": {8: "0.00", 9: "0.00", 10: "0.00"}, "wrap": {1, 11}},
+    LEADER_SHEET: {"widths": (16, 26, 16, 12, 9, 12, 12, 13, 12, 12, 12, 24, 10), "left": 3,
+                       "formats": {8: "0.00", 9: "0.00", 10: "0.00"}, "wrap": {1, 11}},
+    TASK_SHEET: {"widths": (12, 8, 52, 22, 22, 13, 13, 20, 9, 9), "left": 3,
+                     "formats": {8: "0.00", 9: "0.00##"}, "wrap": {2, 3, 4, 7}},
 }
 
 
@@ -516,8 +516,30 @@ def _is_number(text: str) -> bool:
     return True
 
 
-__all__ = ["UNIT_HEADERS", "LEADER_HEADERS", "TASK_HEADERS", "UNIT_SHEET", "LEADER_SHEET",
-           "TASK_SHEET", "OUTCOME_LABELS", "ROLE_LABELS", "CSV_FILES", "Letterhead", "date_line",
-           "title", "unit_rows", "leader_rows", "task_rows", "write_xlsx", "xlsx_bytes",
-           "write_csv", "write_table_csv", "csv_bytes", "write_csv_folder", "csv_value",
-           "default_issuer", "default_place", "text_table"]
+__all__ = [
+    "CSV_FILES",
+    "LEADER_HEADERS",
+    "LEADER_SHEET",
+    "OUTCOME_LABELS",
+    "ROLE_LABELS",
+    "TASK_HEADERS",
+    "TASK_SHEET",
+    "UNIT_HEADERS",
+    "UNIT_SHEET",
+    "Letterhead",
+    "csv_bytes",
+    "csv_value",
+    "date_line",
+    "default_issuer",
+    "default_place",
+    "leader_rows",
+    "task_rows",
+    "text_table",
+    "title",
+    "unit_rows",
+    "write_csv",
+    "write_csv_folder",
+    "write_table_csv",
+    "write_xlsx",
+    "xlsx_bytes",
+]

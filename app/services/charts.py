@@ -11,8 +11,11 @@ from decimal import Decimal
 from markupsafe import escape
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
-WIDTH = 760
-LABEL_W = 220
+# Bar charts sit in half-width cards, the trend across the page: each drawn at about the
+# size it is shown, so that 12-unit text stays readable.
+WIDTH = 560
+TREND_WIDTH = 760
+LABEL_W = 170
 INK, MUTED, GRID = "#212529", "#6c757d", "#dee2e6"
 COMPLETION, ON_TIME_RATE = "#0b4f8a", "#2e9d5b"
 # The timeliness mix, in the colours of the page's badges.
@@ -76,8 +79,8 @@ def rate_bars(chart_id: str, items: Sequence[RateItem], title: str, completion_l
     if not items:
         return _empty(chart_id, title, empty)
     rows = sorted(items, key=lambda i: (-i.completion, -i.on_time, i.label))
-    top, row_h = 34, 30
-    x0, x1 = LABEL_W + 10, WIDTH - 60
+    top, row_h = 34, 34
+    x0, x1 = LABEL_W + 10, WIDTH - 50
     span = x1 - x0
     height = top + row_h * len(rows) + 24
     body = _legend([(COMPLETION, completion_label), (ON_TIME_RATE, on_time_label)], x0, 14)
@@ -90,14 +93,14 @@ def rate_bars(chart_id: str, items: Sequence[RateItem], title: str, completion_l
         y = top + i * row_h
         parts = [f'<title>{_e(item.label)}: {_e(completion_label)} {_e(fmt(item.completion))}%, '
                  f'{_e(on_time_label)} {_e(fmt(item.on_time))}%</title>',
-                 f'<text x="{LABEL_W}" y="{y + 14}" text-anchor="end">{_e(_clip(item.label, 34))}</text>']
+                 f'<text x="{LABEL_W}" y="{y + 16}" text-anchor="end">{_e(_clip(item.label, 26))}</text>']
         for j, (value, color) in enumerate(((item.completion, COMPLETION),
                                             (item.on_time, ON_TIME_RATE))):
             w = span * float(value) / 100
-            by = y + 2 + j * 12
-            parts.append(f'<rect x="{x0}" y="{by}" width="{_n(max(w, 0.5))}" height="10" '
-                         f'fill="{color}"/><text x="{_n(x0 + w + 4)}" y="{by + 9}" '
-                         f'font-size="10">{_e(fmt(value))}%</text>')
+            by = y + 2 + j * 14
+            parts.append(f'<rect x="{x0}" y="{by}" width="{_n(max(w, 0.5))}" height="12" '
+                         f'fill="{color}"/><text x="{_n(x0 + w + 4)}" y="{by + 10}" '
+                         f'font-size="11">{_e(fmt(value))}%</text>')
         body.append(f'<g class="chart-row">{_link(item.href, "".join(parts))}</g>')
     return _svg(chart_id, WIDTH, height, title,
                 f"{completion_label}, {on_time_label}: {len(rows)}", body)
@@ -118,7 +121,7 @@ def mix_bars(chart_id: str, items: Sequence[MixItem], title: str, labels: Sequen
     if not items:
         return _empty(chart_id, title, empty)
     top, row_h = 34, 26
-    x0, x1 = LABEL_W + 10, WIDTH - 50
+    x0, x1 = LABEL_W + 10, WIDTH - 40
     span = x1 - x0
     height = top + row_h * len(items) + 8
     body = _legend(list(zip(MIX_COLORS, labels, strict=True)), x0, 14)
@@ -127,7 +130,7 @@ def mix_bars(chart_id: str, items: Sequence[MixItem], title: str, labels: Sequen
         total = sum(item.counts)
         tip = ", ".join(f"{lab}: {n}" for lab, n in zip(labels, item.counts, strict=True))
         parts = [f'<title>{_e(item.label)} — {_e(tip)}</title>',
-                 f'<text x="{LABEL_W}" y="{y + 13}" text-anchor="end">{_e(_clip(item.label, 34))}</text>']
+                 f'<text x="{LABEL_W}" y="{y + 13}" text-anchor="end">{_e(_clip(item.label, 26))}</text>']
         x = float(x0)
         for n, color in zip(item.counts, MIX_COLORS, strict=True):
             if not n:
@@ -151,7 +154,7 @@ def trend_line(chart_id: str, points: Sequence[tuple[str, Decimal | None]], titl
     if not any(v is not None for _, v in points):
         return _empty(chart_id, title, empty)
     height = 250
-    left, right, top, bottom = 40, WIDTH - 150, 20, height - 34
+    left, right, top, bottom = 40, TREND_WIDTH - 150, 20, height - 34
     step = (right - left) / max(len(points) - 1, 1)
 
     def y(v) -> float:
@@ -194,7 +197,7 @@ def trend_line(chart_id: str, points: Sequence[tuple[str, Decimal | None]], titl
                     f'<text x="{_n(x)}" y="{_n(y(v) - 8)}" text-anchor="middle" font-size="11">'
                     f'{_e(fmt(v))}</text></g>')
     shown = sum(1 for _, v in points if v is not None)
-    return _svg(chart_id, WIDTH, height, title, f"{shown}/{len(points)}", body)
+    return _svg(chart_id, TREND_WIDTH, height, title, f"{shown}/{len(points)}", body)
 
 
 __all__ = ["RateItem", "MixItem", "rate_bars", "mix_bars", "trend_line"]

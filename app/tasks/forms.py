@@ -31,7 +31,9 @@ class TaskForm(FlaskForm):
     responsibility = TextAreaField(_l("What the person answers for"),
                                    validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
     # 4. clear process
-    steps = FieldList(FormField(StepForm), min_entries=1, max_entries=30)
+    # No max_entries: WTForms would silently drop the steps past it. The service refuses more
+    # than MAX_STEPS with a message, and MAX_FORM_PARTS bounds how many rows a request holds.
+    steps = FieldList(FormField(StepForm), min_entries=1)
     # 5. clear deadline
     start_on = VNDateField(_l("Start date"), validators=[Optional()])
     due_on = VNDateField(_l("Due date"), validators=[Optional()])

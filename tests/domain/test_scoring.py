@@ -5,9 +5,22 @@ from decimal import Decimal
 
 import pytest
 
-from app.domain.scoring import (GRADE_LABELS, Grade, Outcome, Period, QuotaWarning, ScoringSettings,
-                                Tally, credit, default_as_of, grade, outcome, parse_period,
-                                quota_warning, tally)
+from app.domain.scoring import (
+    GRADE_LABELS,
+    Grade,
+    Outcome,
+    Period,
+    QuotaWarning,
+    ScoringSettings,
+    Tally,
+    credit,
+    default_as_of,
+    grade,
+    outcome,
+    parse_period,
+    quota_warning,
+    tally,
+)
 
 S = ScoringSettings()
 D = date  # brevity in the tables
@@ -52,20 +65,20 @@ def test_outcome(status, due_on, completed_on, as_of, expected, why):
 # ------------------------------------------------------------ credit, score, rates
 
 @pytest.mark.parametrize("result, weight, expected", [
-    (Outcome.ON_TIME, Decimal("1"), Decimal("1")),
-    (Outcome.LATE, Decimal("1"), Decimal("0.75")),
-    (Outcome.LATE, Decimal("2"), Decimal("1.5")),
+    (Outcome.ON_TIME, Decimal(1), Decimal(1)),
+    (Outcome.LATE, Decimal(1), Decimal("0.75")),
+    (Outcome.LATE, Decimal(2), Decimal("1.5")),
     (Outcome.LATE, Decimal("1.25"), Decimal("0.9375")),
-    (Outcome.OVERDUE, Decimal("3"), Decimal("0")),
-    (Outcome.WITHIN, Decimal("3"), Decimal("0")),
-    (Outcome.EXCLUDED, Decimal("3"), Decimal("0")),
+    (Outcome.OVERDUE, Decimal(3), Decimal(0)),
+    (Outcome.WITHIN, Decimal(3), Decimal(0)),
+    (Outcome.EXCLUDED, Decimal(3), Decimal(0)),
 ])
 def test_credit(result, weight, expected):
     assert credit(result, weight, S) == expected
 
 
 def test_credit_factors_are_settings():
-    s = ScoringSettings(credit_on_time=Decimal("1"), credit_late=Decimal("0.5"),
+    s = ScoringSettings(credit_on_time=Decimal(1), credit_late=Decimal("0.5"),
                         credit_overdue=Decimal("0.1"))
     assert credit(Outcome.LATE, Decimal(2), s) == Decimal("1.0")
     assert credit(Outcome.OVERDUE, Decimal(2), s) == Decimal("0.2")
@@ -179,15 +192,15 @@ def test_zero_weights_fallen_due_are_not_rated():
 # ------------------------------------------------------------ grades and the quota
 
 @pytest.mark.parametrize("score, expected", [
-    (Decimal("100"), Grade.EXCELLENT),
-    (Decimal("90"), Grade.EXCELLENT),
+    (Decimal(100), Grade.EXCELLENT),
+    (Decimal(90), Grade.EXCELLENT),
     (Decimal("90.00"), Grade.EXCELLENT),
     (Decimal("89.99"), Grade.GOOD),
-    (Decimal("70"), Grade.GOOD),
+    (Decimal(70), Grade.GOOD),
     (Decimal("69.99"), Grade.PASS),
-    (Decimal("50"), Grade.PASS),
+    (Decimal(50), Grade.PASS),
     (Decimal("49.99"), Grade.FAIL),
-    (Decimal("0"), Grade.FAIL),
+    (Decimal(0), Grade.FAIL),
     (None, Grade.NOT_RATED),
 ])
 def test_grade_bands(score, expected):

@@ -18,8 +18,15 @@ from app.domain import scoring
 from app.domain.scoring import Grade, ScoringSettings, Tally
 from app.domain.status import Lifecycle
 from app.extensions import db
-from app.models import (AssessmentLeaderRow, AssessmentRun, AssessmentTaskRow, AssessmentUnitRow,
-                        AuditLog, Task, Unit)
+from app.models import (
+    AssessmentLeaderRow,
+    AssessmentRun,
+    AssessmentTaskRow,
+    AssessmentUnitRow,
+    AuditLog,
+    Task,
+    Unit,
+)
 from app.services import assessment
 
 YEAR_START = date(2026, 1, 1)
@@ -54,13 +61,13 @@ def insert_tasks(w, specs) -> list[int]:
     for sp in specs:
         unit = getattr(w, sp["unit"]) if sp["unit"] else None
         leader = getattr(w, sp["leader"]) if sp["leader"] else None
-        rows.append(dict(plan_id=w.plan.id, owner_unit_id=w.a.id, title="Nhiệm vụ ngẫu nhiên",
-                         title_folded="nhiem vu ngau nhien", status=sp["status"],
-                         due_on=sp["due_on"], original_due_on=sp["due_on"],
-                         completed_on=sp["completed_on"], weight=sp["weight"],
-                         extension_count=sp["extension_count"],
-                         lead_unit_id=unit.id if unit else None,
-                         leader_id=leader.id if leader else None))
+        rows.append({"plan_id": w.plan.id, "owner_unit_id": w.a.id, "title": "Nhiệm vụ ngẫu nhiên",
+                         "title_folded": "nhiem vu ngau nhien", "status": sp["status"],
+                         "due_on": sp["due_on"], "original_due_on": sp["due_on"],
+                         "completed_on": sp["completed_on"], "weight": sp["weight"],
+                         "extension_count": sp["extension_count"],
+                         "lead_unit_id": unit.id if unit else None,
+                         "leader_id": leader.id if leader else None})
     ids = db.session.scalars(insert(Task).returning(Task.id), rows).all()
     db.session.commit()
     return list(ids)
@@ -87,8 +94,8 @@ def pure_figures(period, as_of, s, unit_ids=None):
 
 def assert_same(sql: dict[int, Tally], pure: dict[int, Tally]):
     assert sql.keys() == pure.keys()
-    for k in pure:
-        a, b = sql[k], pure[k]
+    for k, b in pure.items():
+        a = sql[k]
         assert a == b, (k, a, b)
         assert (a.score, a.completion_rate, a.on_time_rate) == (b.score, b.completion_rate, b.on_time_rate)
         assert scoring.grade(a.score, S) == scoring.grade(b.score, S)
@@ -145,9 +152,9 @@ def test_large_weights_sum_exactly(world):
     """Regression: SQLite sums credits in floating point and gave 1500000.0000000002 where
     the rule gives 1500000.0000; the sum is now brought back to its exact scale."""
     weights = ["123456.78", "987654.31", "555555.57", "0.01", "333333.33"]
-    insert_tasks(world, [dict(status="completed", due_on=date(2026, 1, 5),
-                              completed_on=date(2026, 1, 9), weight=Decimal(w), extension_count=0,
-                              unit="b", leader="deputy_b") for w in weights])
+    insert_tasks(world, [{"status": "completed", "due_on": date(2026, 1, 5),
+                              "completed_on": date(2026, 1, 9), "weight": Decimal(w), "extension_count": 0,
+                              "unit": "b", "leader": "deputy_b"} for w in weights])
     period, as_of = scoring.parse_period("2026"), date(2026, 6, 1)
     f = assessment.figures(period, as_of, S)
     pure_units, pure_leaders = pure_figures(period, as_of, S)
@@ -160,13 +167,13 @@ def test_large_weights_sum_exactly(world):
 def test_frozen_task_rows_agree_with_pure_outcome_and_credit(world):
     """The per-task contributions stored by a freeze are the pure outcome and credit."""
     specs = [
-        dict(status="completed", due_on=date(2026, 3, 31), completed_on=date(2026, 3, 31)),
-        dict(status="completed", due_on=date(2026, 3, 31), completed_on=date(2026, 4, 1)),
-        dict(status="completed", due_on=date(2026, 3, 31), completed_on=date(2026, 6, 20)),
-        dict(status="in_progress", due_on=date(2026, 3, 31), completed_on=None),
-        dict(status="in_progress", due_on=date(2026, 6, 10), completed_on=None),
-        dict(status="cancelled", due_on=date(2026, 3, 31), completed_on=None),
-        dict(status="suspended", due_on=date(2026, 3, 31), completed_on=None),
+        {"status": "completed", "due_on": date(2026, 3, 31), "completed_on": date(2026, 3, 31)},
+        {"status": "completed", "due_on": date(2026, 3, 31), "completed_on": date(2026, 4, 1)},
+        {"status": "completed", "due_on": date(2026, 3, 31), "completed_on": date(2026, 6, 20)},
+        {"status": "in_progress", "due_on": date(2026, 3, 31), "completed_on": None},
+        {"status": "in_progress", "due_on": date(2026, 6, 10), "completed_on": None},
+        {"status": "cancelled", "due_on": date(2026, 3, 31), "completed_on": None},
+        {"status": "suspended", "due_on": date(2026, 3, 31), "completed_on": None},
     ]
     insert_tasks(world, [dict(sp, weight=Decimal("1.25"), extension_count=1, unit="a",
                               leader="deputy") for sp in specs])
@@ -220,7 +227,7 @@ def test_frozen_run_never_changes_and_versions_stay_readable(world):
                        .values(status="completed", completed_on=date(2026, 6, 12), title="Đã sửa"))
     db.session.execute(update(Unit).where(Unit.id == world.a.id).values(name="Sở Nội vụ (mới)"))
     db.session.commit()
-    changed = ScoringSettings(credit_late=Decimal("0.5"), excellent_from=Decimal("95"))
+    changed = ScoringSettings(credit_late=Decimal("0.5"), excellent_from=Decimal(95))
     live = assessment.live(period, as_of, changed)
     live_a = next(r for r in live.units if r.code == "SNV")
     assert live_a.name == "Sở Nội vụ (mới)" and live_a.score == Decimal("75.00")

@@ -35,10 +35,10 @@ SAFE_TEXT = 'Báo cáo "quý II", gồm: a, b; c\nvà dòng thứ hai\r\nvà dò
 
 
 def add_task(template: Task, **values) -> int:
-    row = dict(plan_id=template.plan_id, owner_unit_id=template.owner_unit_id,
-               assignee_id=template.assignee_id, lead_unit_id=template.lead_unit_id,
-               leader_id=template.leader_id, title=template.title, title_folded="x",
-               start_on=template.start_on, due_on=template.due_on, status="assigned")
+    row = {"plan_id": template.plan_id, "owner_unit_id": template.owner_unit_id,
+               "assignee_id": template.assignee_id, "lead_unit_id": template.lead_unit_id,
+               "leader_id": template.leader_id, "title": template.title, "title_folded": "x",
+               "start_on": template.start_on, "due_on": template.due_on, "status": "assigned"}
     row.update(values)
     row.setdefault("original_due_on", row["due_on"])
     task_id = db.session.scalar(insert(Task).returning(Task.id), [row])
@@ -398,10 +398,10 @@ def test_task_rows_stream(world):
     """20,000 tasks: the task table is a generator over a yield_per query (live) or over
     the frozen rows; the workbook is written row by row in write-only mode."""
     n = 20_000
-    base = dict(plan_id=world.plan.id, owner_unit_id=world.a.id, lead_unit_id=world.a.id,
-                assignee_id=world.staff.id, leader_id=world.deputy.id, title_folded="x",
-                status="completed", due_on=date(2026, 5, 20), original_due_on=date(2026, 5, 20),
-                completed_on=date(2026, 5, 21), weight=Decimal(1))
+    base = {"plan_id": world.plan.id, "owner_unit_id": world.a.id, "lead_unit_id": world.a.id,
+                "assignee_id": world.staff.id, "leader_id": world.deputy.id, "title_folded": "x",
+                "status": "completed", "due_on": date(2026, 5, 20), "original_due_on": date(2026, 5, 20),
+                "completed_on": date(2026, 5, 21), "weight": Decimal(1)}
     for start in range(0, n, 5000):
         db.session.execute(insert(Task), [dict(base, stt=str(i), title=f"Nhiệm vụ số {i}")
                                           for i in range(start, start + 5000)])

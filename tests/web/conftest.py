@@ -1,10 +1,16 @@
 """Fixtures of the web tests: the root `app` with compiled templates shared between tests,
 the root `world` with a sub-unit and evidence files, and a count of the permission cases."""
 
+import sys
+from pathlib import Path
+
 import pytest
 from jinja2 import BytecodeCache
 
-from web_support import extend_world
+# The web tests import their helpers as `web_support`, whatever pytest's import mode.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from web_support import extend_world  # noqa: E402
 
 
 class _MemoryBytecodeCache(BytecodeCache):

@@ -436,9 +436,26 @@ def test_the_charts_are_valid_svg_a_head_reads_at_a_glance(scored, as_user, make
     trend = found["chart-trend"]
     assert len([x for x in trend.iter(f"{NS}text") if re.fullmatch(r"T\d+", x.text or "")]) == 12
     points = {p.find(f"{NS}title").text for p in trend.iter(f"{NS}g") if p.get("class") == "chart-point"}
-    assert points == {"T5: 90,63", "T6: 0"}   # May: 3.625 of 4 as of 31/05; June: overdue
+    assert points == {"T5: 90,63", "T6: 0"}   # May: 3.625 of 4; June: the overdue task
     # CSP: no inline style, no inline script anywhere on the page.
     assert " style=" not in html and not re.search(r"<script(?![^>]*\bsrc=)", html)
+
+
+def test_the_months_add_up_to_the_period(scored, app):
+    """Every month is judged as of the page's date: the months of a quarter together give
+    the quarter's own figures."""
+    from app.domain.scoring import ScoringSettings, parse_period
+    from app.services import assessment_browse as browse
+    from app.services.assessment import live
+
+    s, as_of = ScoringSettings(), date(2026, 6, 15)
+    months = dict(browse.monthly_trend(browse.live_unit_tasks(scored.a), 2026, as_of, s))
+    quarter = browse.add_tallies(months[m] for m in (4, 5, 6) if months[m])
+    unit = next(r for r in live(parse_period("2026-Q2"), as_of, s).units if r.key == scored.a.id)
+    assert (quarter.credit, quarter.weight_due, quarter.score) == (
+        unit.tally.credit, unit.tally.weight_due, Decimal("72.5"))
+    assert months[5].score == Decimal("90.63") and months[6].score == Decimal(0)
+    assert months[1] is None
 
 
 def test_chart_text_is_escaped():

@@ -1,0 +1,513 @@
+"""Every form with bad input: a 4xx (never a 5xx), the message beside the field in the user's
+language, what was typed kept in the re-rendered form, and nothing already saved changed.
+Then random text (unicode, NUL, emoji, right-to-left, markup) into every field of every form."""
+
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditLog, Evidence, Plan, ProcessStep, ProgressUpdate, Task, Unit
+from web_support import (PDF, PNG, control, field_errors, field_value, new_task_data, page, row,
+                         snapshot, task_form_data, tr)
+
+LONG = "Xây dựng " + "và triển khai " * 50        # 709 characters
+
+
+def counts() -> dict:
+    db.session.rollback()
+    out = {m.__tablename__: db.session.scalar(select(func.count()).select_from(m))
+           for m in (Task, ProcessStep, ProgressUpdate, Evidence, Plan, Unit, AuditLog)}
+    db.session.rollback()
+    return out
+
+
+def task_state(task_id) -> tuple:
+    db.session.rollback()
+    steps = db.session.execute(select(ProcessStep.__table__).where(ProcessStep.task_id == task_id)
+                               .order_by(ProcessStep.id)).all()
+    return row(Task, task_id), steps
+
+
+def retire(unit):
+    u = db.session.get(Unit, unit.id)
+    u.is_active = False
+    db.session.commit()
+
+
+def assert_kept(doc, data: dict, skip=()):
+    """Every text the user typed comes back in the form, as typed."""
+    for name, value in data.items():
+        if name in skip or isinstance(value, list):
+            continue
+        ctl = control(doc, name)
+        if ctl.tag == "select" or ctl.attrs.get("type") in ("hidden", "password", "file", "checkbox"):
+            continue
+        assert field_value(doc, name) == value, (name, field_value(doc, name)[:80], value[:80])
+
+
+# ---- the task form (create and edit) -----------------------------------------------------
+
+TASK_CASES = [
+    # id, overrides (w -> dict), field, (msgid, kwargs) or None for "some message"
+    ("empty-title", lambda w: {"title": ""}, "title", ("Enter the task's title.", {})),
+    ("blank-title", lambda w: {"title": "   "}, "title", ("Enter the task's title.", {})),
+    ("long-title", lambda w: {"title": LONG[:600]}, "title", ("At most 500 characters.", {})),
+    ("long-description", lambda w: {"description": "x" * 10001}, "description",
+     ("At most 10,000 characters.", {})),
+    ("long-step", lambda w: {"steps-0-title": "b" * 501}, "steps-0-title",
+     ("At most 500 characters.", {})),
+    ("letters-in-weight", lambda w: {"weight": "một"}, "weight", ("Enter a number.", {})),
+    ("letters-in-target", lambda w: {"indicator_target": "100 phần trăm"}, "indicator_target",
+     ("Enter a number.", {})),
+    ("infinite-target", lambda w: {"indicator_target": "Infinity"}, "indicator_target",
+     ("Enter a number.", {})),
+    ("huge-weight", lambda w: {"weight": "1e400"}, "weight", ("Enter a number.", {})),
+    ("negative-weight", lambda w: {"weight": "-1"}, "weight", ("The weight cannot be negative.", {})),
+    ("bad-date", lambda w: {"start_on": "31/02/2026"}, "start_on",
+     ("%(text)s is not a valid date (dd/mm/yyyy).", {"text": "31/02/2026"})),
+    ("bad-step-date", lambda w: {"steps-1-due_on": "32/13/2026"}, "steps-1-due_on",
+     ("%(text)s is not a valid date (dd/mm/yyyy).", {"text": "32/13/2026"})),
+    ("us-date", lambda w: {"due_on": "06/30/2026"}, "due_on",
+     ("%(text)s is not a valid date (dd/mm/yyyy).", {"text": "06/30/2026"})),
+    ("due-before-start", lambda w: {"start_on": "01/06/2026", "due_on": "01/05/2026"}, "due_on",
+     ("The due date cannot be before the start date.", {})),
+    ("due-after-year", lambda w: {"due_on": "15/01/2027"}, "due_on",
+     ("The date must fall within the plan's year (%(year)s).", {"year": 2026})),
+    ("start-before-year", lambda w: {"start_on": "31/12/2025"}, "start_on",
+     ("The date must fall within the plan's year (%(year)s).", {"year": 2026})),
+    ("person-of-another-unit", lambda w: {"assignee_id": str(w.staff_b.id)}, "assignee_id",
+     ("The responsible person must belong to the lead unit.", {})),
+    ("unknown-person", lambda w: {"assignee_id": "999999"}, "assignee_id",
+     ("This person does not exist or has been disabled.", {})),
+    ("leader-of-another-unit", lambda w: {"leader_id": str(w.head_b.id)}, "leader_id",
+     ("The accountable leader must lead the lead unit or the plan's unit.", {})),
+    ("staff-as-leader", lambda w: {"leader_id": str(w.staff2.id)}, "leader_id",
+     ("The accountable leader must be the head or a deputy.", {})),
+    ("retired-lead-unit", lambda w: (retire(w.a1), {"lead_unit_id": str(w.a1.id),
+                                                    "assignee_id": ""})[1],
+     "lead_unit_id", ("This unit does not exist or has been retired.", {})),
+    ("letters-as-unit", lambda w: {"lead_unit_id": "abc"}, "lead_unit_id",
+     ("This unit does not exist or has been retired.", {})),
+    ("retired-coordinator", lambda w: (retire(w.a1), {"coordinator_ids": [str(w.a1.id)]})[1],
+     "coordinator_ids", ("A coordinating unit does not exist or has been retired.", {})),
+    ("lead-unit-also-coordinator", lambda w: {"coordinator_ids": [str(w.a.id)]}, "coordinator_ids",
+     ("The lead unit cannot also be a coordinating unit.", {})),
+]
+
+
+@pytest.mark.parametrize("case", TASK_CASES, ids=[c[0] for c in TASK_CASES])
+@pytest.mark.parametrize("mode", ["create", "edit"])
+def test_task_form_bad_input(sw, case, mode):
+    _id, overrides, field, message = case
+    w = sw.w
+    c = sw.cached("head")
+    if mode == "create":
+        url = f"/plans/{w.plan.id}/tasks/new"
+        data = new_task_data(w.a.id, w.staff.id, w.head.id)
+    else:
+        url = f"/tasks/{w.task.id}/edit"
+        data = task_form_data(w.task.id)
+    data.update(overrides(w))
+    before_counts, before_task = counts(), task_state(w.task.id)
+    resp = c.post(url, data=data)
+    assert resp.status_code == 422, (resp.status_code, resp.get_data(as_text=True)[:2000])
+    doc = page(resp)
+    msgid, kw = message
+    assert field_errors(doc, field) == [tr(msgid, **kw)], field_errors(doc, field)
+    ctl = control(doc, field)
+    assert "is-invalid" in ctl.attrs.get("class", ""), ctl
+    assert_kept(doc, data)
+    assert counts() == before_counts
+    assert task_state(w.task.id) == before_task
+
+
+def test_task_form_keeps_chosen_people_and_units(sw):
+    w, c = sw.w, sw.cached("head")
+    data = new_task_data(w.a.id, w.staff2.id, w.deputy.id, start_on="x",
+                         coordinator_ids=[str(w.b.id), str(w.a1.id)])
+    doc = page(c.post(f"/plans/{w.plan.id}/tasks/new", data=data))
+    assert field_value(doc, "assignee_id") == str(w.staff2.id)
+    assert field_value(doc, "leader_id") == str(w.deputy.id)
+    assert field_value(doc, "lead_unit_id") == str(w.a.id)
+    assert sorted(field_value(doc, "coordinator_ids")) == sorted([str(w.b.id), str(w.a1.id)])
+    assert field_value(doc, "steps-1-title") == data["steps-1-title"]
+
+
+def test_more_steps_than_allowed_are_refused_not_dropped(sw):
+    w, c = sw.w, sw.cached("head")
+    data = new_task_data(w.a.id, w.staff.id, w.head.id)
+    for i in range(31):
+        data[f"steps-{i}-title"] = f"Bước {i + 1}"
+        data[f"steps-{i}-due_on"] = ""
+    before = counts()
+    resp = c.post(f"/plans/{w.plan.id}/tasks/new", data=data)
+    assert resp.status_code == 422
+    assert tr("At most %(n)s process steps.", n=30) in page(resp).text()
+    assert counts() == before
+
+
+def test_markup_in_text_fields_is_shown_escaped(sw):
+    w, c = sw.w, sw.cached("head")
+    evil = '<script>alert("xss")</script><img src=x onerror=alert(1)>'
+    data = new_task_data(w.a.id, w.staff.id, w.deputy.id, title="Nhiệm vụ " + evil,
+                         description=evil, responsibility=evil, output_product=evil,
+                         indicator_name=evil[:60], indicator_unit="<b>%</b>", indicator_target="1",
+                         **{"steps-0-title": evil})
+    # first with a bad date: the re-rendered form escapes it
+    resp = c.post(f"/plans/{w.plan.id}/tasks/new", data=dict(data, due_on="ngày mai"))
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert field_value(page(resp), "title") == "Nhiệm vụ " + evil
+    resp = c.post(f"/plans/{w.plan.id}/tasks/new", data=data)
+    assert resp.status_code == 302
+    tid = int(resp.headers["Location"].rsplit("/", 1)[1])
+    staff = sw.cached("staff")
+    assert staff.post(f"/tasks/{tid}/progress", data={"percent": "10", "note": evil}).status_code == 302
+    for client, url in ((c, f"/tasks/{tid}"), (c, f"/plans/{w.plan.id}"), (c, "/tasks"),
+                        (staff, "/tasks/mine"), (staff, "/"), (c, "/"), (c, f"/tasks/{tid}/edit"),
+                        (c, "/tasks?q=" + evil)):
+        html = client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html, url
+        assert "<b>%</b>" not in html, url
+    assert "&lt;script&gt;alert(" in c.get(f"/tasks/{tid}").get_data(as_text=True)
+
+
+# ---- progress, evidence, submission, review, cancel ---------------------------------------
+
+def with_indicator(w):
+    t = db.session.get(Task, w.task.id)
+    t.indicator_name, t.indicator_unit = "Số sở áp dụng", "sở"
+    db.session.commit()
+
+
+def upload_files(folder) -> list:
+    p = Path(folder)
+    return sorted(x.name for x in p.iterdir()) if p.exists() else []
+
+
+PROGRESS_CASES = [
+    ("empty-percent", {"percent": ""}, "percent", ("Enter the progress in percent.", {})),
+    ("letters-percent", {"percent": "năm mươi"}, "percent", None),
+    ("decimal-percent", {"percent": "50,5"}, "percent", None),
+    ("over-100", {"percent": "150"}, "percent", ("Progress must be between 0 and 100.", {})),
+    ("negative", {"percent": "-5"}, "percent", ("Progress must be between 0 and 100.", {})),
+    ("long-note", {"percent": "50", "note": "n" * 5001}, "note", ("At most 5,000 characters.", {})),
+    ("letters-actual", {"percent": "50", "actual_value": "ba sở"}, "actual_value",
+     ("Enter a number.", {})),
+]
+
+
+@pytest.mark.parametrize("case", PROGRESS_CASES, ids=[c[0] for c in PROGRESS_CASES])
+def test_progress_form_bad_input(sw, case):
+    _id, data, field, message = case
+    w = sw.w
+    with_indicator(w)
+    before, before_task = counts(), task_state(w.task.id)
+    resp = sw.cached("staff").post(f"/tasks/{w.task.id}/progress", data=data)
+    assert resp.status_code == 422, resp.status_code
+    form = page(resp).by_id("progress-form")
+    errors = field_errors(form, field)
+    if message:
+        assert errors == [tr(message[0], **message[1])]
+    else:
+        assert errors and all(e.strip() for e in errors)
+    assert_kept(form, data)
+    assert counts() == before and task_state(w.task.id) == before_task
+
+
+def _big_pdf(n):
+    return PDF + b"%" * (n - len(PDF))
+
+
+EVIDENCE_CASES = [
+    ("exe", [("cai-dat.exe", b"MZ\x90\x00" + b"\x00" * 100)],
+     ("%(name)s: only PDF, Word, Excel, PowerPoint, OpenDocument, PNG and JPEG files are accepted.",
+      {"name": "cai-dat.exe"})),
+    ("fake-pdf", [("bao-cao.pdf", b"MZ\x90\x00 this is no pdf")],
+     ("%(name)s is not really a .%(ext)s file.", {"name": "bao-cao.pdf", "ext": "pdf"})),
+    ("html-as-png", [("anh.png", b"<html><script>alert(1)</script></html>")],
+     ("%(name)s is not really a .%(ext)s file.", {"name": "anh.png", "ext": "png"})),
+    ("empty", [("trong.pdf", b"")], ("%(name)s is empty.", {"name": "trong.pdf"})),
+    ("too-big", [("lon.pdf", _big_pdf(1024 * 1024 + 1))],
+     ("%(name)s is larger than %(mb)s MB.", {"name": "lon.pdf", "mb": 1})),
+    ("one-good-one-bad", [("tot.pdf", PDF), ("anh.png", PNG), ("virus.exe", b"MZ")],
+     ("%(name)s: only PDF, Word, Excel, PowerPoint, OpenDocument, PNG and JPEG files are accepted.",
+      {"name": "virus.exe"})),
+]
+
+
+@pytest.mark.parametrize("case", EVIDENCE_CASES, ids=[c[0] for c in EVIDENCE_CASES])
+def test_evidence_bad_files(sw, monkeypatch, case):
+    _id, files, message = case
+    w = sw.w
+    monkeypatch.setitem(sw.app.config, "MAX_EVIDENCE_BYTES", 1024 * 1024)
+    folder = sw.app.config["UPLOAD_FOLDER"]
+    before, before_task, before_files = counts(), task_state(w.task.id), upload_files(folder)
+    data = {"percent": "70", "note": "Kèm minh chứng",
+            "files": [(io.BytesIO(content), name) for name, content in files]}
+    resp = sw.cached("staff").post(f"/tasks/{w.task.id}/progress", data=data,
+                                   content_type="multipart/form-data")
+    assert resp.status_code == 422, resp.status_code
+    form = page(resp).by_id("progress-form")
+    assert tr(message[0], **message[1]) in field_errors(form, "files") + [
+        n.text() for n in form.find_all(cls="alert-danger")]
+    # what was typed is kept; nothing is stored, not even the good files
+    assert field_value(form, "percent") == "70" and field_value(form, "note") == "Kèm minh chứng"
+    assert counts() == before and task_state(w.task.id) == before_task
+    assert upload_files(folder) == before_files
+
+
+def test_request_larger_than_the_server_accepts_is_413(sw, monkeypatch):
+    w = sw.w
+    monkeypatch.setitem(sw.app.config, "MAX_CONTENT_LENGTH", 512 * 1024)
+    before = snapshot()
+    resp = sw.cached("staff").post(
+        f"/tasks/{w.task.id}/progress", content_type="multipart/form-data",
+        data={"percent": "70", "files": [(io.BytesIO(_big_pdf(600 * 1024)), "lon.pdf")]})
+    assert resp.status_code == 413
+    assert tr("File too large") in page(resp).text()
+    assert snapshot() == before
+
+
+def test_submit_note_too_long(sw):
+    w = sw.w
+    before = task_state(w.task.id)
+    resp = sw.cached("staff").post(f"/tasks/{w.task.id}/submit", data={"note": "n" * 5001})
+    assert resp.status_code == 422
+    form = page(resp).by_id("submit-form")
+    assert field_errors(form, "note") == [tr("At most 5,000 characters.")]
+    assert len(field_value(form, "note")) == 5001
+    assert task_state(w.task.id) == before
+
+
+def test_review_comment_too_long(sw):
+    w = sw.w
+    sw.cached("staff").post(f"/tasks/{w.task.id}/submit", data={})
+    before = task_state(w.task.id)
+    resp = sw.cached("deputy").post(f"/tasks/{w.task.id}/review",
+                                    data={"decision": "confirm", "comment": "c" * 5001})
+    assert resp.status_code == 422
+    form = page(resp).by_id("review-form")
+    assert field_errors(form, "comment") == [tr("At most 5,000 characters.")]
+    assert len(field_value(form, "comment")) == 5001
+    assert task_state(w.task.id) == before
+
+
+@pytest.mark.parametrize("reason, message", [
+    ("", "Give the reason for cancelling."), ("   ", "Give the reason for cancelling."),
+    ("r" * 2001, "At most 2,000 characters.")])
+def test_cancel_bad_reason(sw, reason, message):
+    w = sw.w
+    before = task_state(w.task.id)
+    resp = sw.cached("deputy").post(f"/tasks/{w.task.id}/cancel", data={"reason": reason})
+    assert resp.status_code == 422
+    doc = page(resp)
+    assert field_errors(doc, "reason") == [tr(message)]
+    assert field_value(doc, "reason") == reason
+    assert task_state(w.task.id) == before
+
+
+# ---- plans ------------------------------------------------------------------------------
+
+PLAN_CASES = [
+    ("empty-title", {"title": ""}, "title", ("Enter the plan's title.", {})),
+    ("long-title", {"title": LONG[:600]}, "title", ("At most 500 characters.", {})),
+    ("letters-year", {"year": "hai nghìn"}, "year", None),
+    ("old-year", {"year": "1999"}, "year", ("Enter a year between 2000 and 2100.", {})),
+    ("unknown-kind", {"kind": "bi-mat"}, "kind", None),
+    ("bad-doc-date", {"doc_date": "31/02/2026"}, "doc_date",
+     ("%(text)s is not a valid date (dd/mm/yyyy).", {"text": "31/02/2026"})),
+    ("long-doc-number", {"doc_number": "1" * 65}, "doc_number", ("At most 64 characters.", {})),
+    ("unknown-unit", {"unit_id": "999999"}, "unit_id",
+     ("This unit does not exist or has been retired.", {})),
+    ("retired-unit", "retire-a1", "unit_id", ("This unit does not exist or has been retired.", {})),
+]
+
+
+@pytest.mark.parametrize("case", PLAN_CASES, ids=[c[0] for c in PLAN_CASES])
+def test_plan_form_bad_input(sw, case):
+    _id, overrides, field, message = case
+    w = sw.w
+    data = {"unit_id": str(w.a.id), "year": "2026", "kind": "digital",
+            "title": "Kế hoạch chuyển đổi số năm 2026", "doc_number": "12/KH-SNV",
+            "doc_date": "20/01/2026"}
+    if overrides == "retire-a1":
+        retire(w.a1)
+        overrides = {"unit_id": str(w.a1.id)}
+    data.update(overrides)
+    before = counts()
+    resp = sw.cached("head").post("/plans/new", data=data)
+    assert resp.status_code == 422, resp.status_code
+    doc = page(resp)
+    errors = field_errors(doc, field)
+    if message:
+        assert errors == [tr(message[0], **message[1])], errors
+    else:
+        assert errors and all(e.strip() for e in errors)
+    assert_kept(doc, data)
+    assert counts() == before
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"title": ""}, "title", "Enter the plan's title."),
+    ({"title": "   "}, "title", "Enter the plan's title."),
+    ({"doc_date": "30/02/2026"}, "doc_date", None),
+    ({"doc_number": "9" * 65}, "doc_number", "At most 64 characters."),
+])
+def test_plan_edit_bad_input(sw, overrides, field, message):
+    w = sw.w
+    data = {"title": "Kế hoạch CCHC năm 2026 (sửa)", "doc_number": "01/KH", "doc_date": "18/01/2026"}
+    data.update(overrides)
+    before = row(Plan, w.plan.id)
+    resp = sw.cached("head").post(f"/plans/{w.plan.id}/edit", data=data)
+    assert resp.status_code == 422
+    doc = page(resp)
+    errors = field_errors(doc, field)
+    assert errors if message is None else errors == [tr(message)], errors
+    assert_kept(doc, data)
+    assert row(Plan, w.plan.id) == before
+
+
+# ---- random input into every field of every form ------------------------------------------
+
+SPECIAL = ["", " ", "\x00", "a\x00b", "😀🇻🇳👍🏽", "שלום עולם", "مرحبا بالعالم", "\u202eevil\u202c",
+           "Ti\u0301ê\u0301ng Vie\u0323\u0302t", "<script>alert(1)</script>", "' OR 1=1 --",
+           "%s%n%x", "{{ 7*7 }}", "9" * 40, "-9" * 20, "1e999", "NaN", "-0", "0x10", "١٥/٠١/٢٠٢٦",
+           "31/02/2026", "29/02/2026", "01/01/0001", "x" * 3000, "\r\n\t", "\ufeff", "null",
+           "2026-06-30", "1.234.567,89", "999999999999", "2147483648", "None", "[]"]
+TEXT = st.one_of(
+    st.sampled_from(SPECIAL),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80),
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2FF,
+                                   blacklist_categories=("Cs",)), max_size=20),
+)
+FUZZ = settings(max_examples=50, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+
+def fuzzed(base: dict):
+    """Each field either keeps its valid value or gets random text."""
+    return st.fixed_dictionaries({k: st.one_of(st.just(v), TEXT) for k, v in base.items()})
+
+
+def _no_5xx(resp, data):
+    assert resp.status_code < 500, (resp.status_code, {k: v[:60] for k, v in data.items()})
+    resp.close()
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_task_create(sw, data):
+    w = sw.w
+    base = new_task_data(w.a.id, w.staff.id, w.head.id,
+                         coordinator_ids=str(w.b.id), indicator_target="5", field_id="",
+                         **{"steps-2-title": "Bước ba", "steps-2-due_on": "01/09/2026", "steps-1-id": ""})
+    d = data.draw(fuzzed(base))
+    _no_5xx(sw.cached("head").post(f"/plans/{w.plan.id}/tasks/new", data=d), d)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_task_edit(sw, data):
+    w = sw.w
+    base = task_form_data(w.task2.id)
+    base["coordinator_ids"] = ""
+    base["indicator_target"] = "5"
+    d = data.draw(fuzzed(base))
+    _no_5xx(sw.cached("head").post(f"/tasks/{w.task2.id}/edit", data=d), d)
+
+
+@FUZZ
+@given(data=st.data(), name=TEXT, content=st.binary(max_size=64))
+def test_fuzz_progress(sw, data, name, content):
+    w = sw.w
+    d = data.draw(fuzzed({"percent": "40", "note": "Đang thực hiện", "actual_value": "2"}))
+    files = [(io.BytesIO(content), name or "x"), (io.BytesIO(PDF), "ok " + (name or "") + ".pdf")]
+    resp = sw.cached("staff").post(f"/tasks/{w.task.id}/progress", content_type="multipart/form-data",
+                                   data={**d, "files": files})
+    _no_5xx(resp, d)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_submit_review_cancel(sw, data):
+    w = sw.w
+    d = data.draw(fuzzed({"note": "Xong", "comment": "Đạt", "decision": "return", "reason": "Trùng"}))
+    _no_5xx(sw.cached("staff").post(f"/tasks/{w.task.id}/submit", data={"note": d["note"]}), d)
+    _no_5xx(sw.cached("deputy").post(f"/tasks/{w.task.id}/review",
+                                     data={"comment": d["comment"], "decision": d["decision"]}), d)
+    _no_5xx(sw.cached("head").post(f"/tasks/{w.task2.id}/cancel", data={"reason": d["reason"]}), d)
+    _no_5xx(sw.cached("staff").post(f"/tasks/{w.task.id}/steps/{d['note'][:5] or 1}"
+                                    if d["note"][:5].isdigit() else f"/tasks/{w.task.id}/steps/1",
+                                    data={"done": d["decision"]}), d)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_plan_create_and_edit(sw, data):
+    w = sw.w
+    d = data.draw(fuzzed({"unit_id": str(w.a1.id), "year": "2027", "kind": "work",
+                          "title": "Kế hoạch công tác", "doc_number": "1/KH", "doc_date": "02/01/2027"}))
+    _no_5xx(sw.cached("head").post("/plans/new", data=d), d)
+    _no_5xx(sw.cached("head").post(f"/plans/{w.plan.id}/edit",
+                                   data={k: d[k] for k in ("title", "doc_number", "doc_date")}), d)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_login_password_language(sw, data):
+    d = data.draw(fuzzed({"username": "staff_a2", "password": "Sai-mat-khau", "current_password": "x",
+                          "new_password": "Mot-mat-khau-dai-2026", "confirm": "Mot-mat-khau-dai-2026",
+                          "next": "/tasks", "lang": "en"}))
+    c = sw.app.test_client()
+    _no_5xx(c.post("/login", query_string={"next": d["next"]},
+                   data={"username": d["username"], "password": d["password"]}), d)
+    _no_5xx(sw.cached("staff").post("/password", data={k: d[k] for k in (
+        "current_password", "new_password", "confirm")}), d)
+    _no_5xx(c.post("/language/" + (d["lang"].replace("/", "") or "en"), data={"next": d["next"]}), d)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_admin_units(sw, data):
+    w = sw.w
+    d = data.draw(fuzzed({"code": "PX", "name": "Phòng mới", "kind": "office",
+                          "parent_id": str(w.a.id), "is_active": "y", "q": "so"}))
+    admin = sw.cached("admin")
+    _no_5xx(admin.post("/admin/units", data={k: d[k] for k in ("code", "name", "kind", "parent_id")}), d)
+    _no_5xx(admin.post(f"/admin/units/{w.a1.id}",
+                       data={k: d[k] for k in ("name", "parent_id", "is_active")}), d)
+    _no_5xx(admin.get("/admin/units", query_string={"q": d["q"]}), d)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_admin_users(sw, data):
+    w = sw.w
+    d = data.draw(fuzzed({"username": "cv.moi", "full_name": "Nguyễn Văn Mới", "email": "moi@snv.gov.vn",
+                          "title": "Chuyên viên", "unit_id": str(w.a.id), "role": "staff",
+                          "is_active": "y", "new_password": "Mot-mat-khau-dai-2026", "q": "nguyen",
+                          "page": "1"}))
+    admin = sw.cached("admin")
+    fields = ("username", "full_name", "email", "title", "unit_id", "role", "is_active", "new_password")
+    _no_5xx(admin.post("/admin/users/new", data={k: d[k] for k in fields}), d)
+    _no_5xx(admin.post(f"/admin/users/{w.staff2.id}", data={k: d[k] for k in fields}), d)
+    _no_5xx(admin.get("/admin/users", query_string={"q": d["q"], "page": d["page"]}), d)
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_list_query_strings(sw, data):
+    d = data.draw(fuzzed({"q": "cai cach", "plan": "1", "unit": "1", "field": "", "person": "",
+                          "leader": "", "timeliness": "overdue", "due_from": "01/01/2026",
+                          "due_to": "31/12/2026", "sort": "due", "page": "1"}))
+    c = sw.cached("head")
+    for url in ("/tasks", "/tasks/mine", f"/plans/{sw.w.plan.id}", "/plans", "/"):
+        _no_5xx(c.get(url, query_string=d), d)
