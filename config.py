@@ -66,6 +66,9 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     DEBUG = False
     SESSION_COOKIE_SECURE = True
+    # Browsers accept a __Host- cookie only over HTTPS, for Path=/ and without Domain: no
+    # subdomain or plain-HTTP page can plant or overwrite it (ASVS V3.3.3).
+    SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True

@@ -340,6 +340,9 @@ def plans_import(path: str, unit_code: str, year: int, kind: str, title: str | N
 
 
 def register(app: Flask) -> None:
+    from .backup import backup_cli
+
+    app.cli.add_command(backup_cli)
     app.cli.add_command(plans_cli)
     app.cli.add_command(units_cli)
     app.cli.add_command(users_cli)

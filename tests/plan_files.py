@@ -180,3 +180,51 @@ def real_plan() -> tuple[bytes, dict]:
         "renumbered": [(16, "1", "3"), (17, "2", "4"), (18, "2.1", "4.1")],
     }
     return data, expected
+
+
+# ---- files as Excel writes them --------------------------------------------------------
+
+_INLINE = re.compile(r'<c r="([A-Z]+\d+)"([^>]*?) t="inlineStr"([^>]*)><is><t(?: [^>]*)?>(.*?)</t></is></c>',
+                     re.S)
+_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+
+
+def excel_style(data: bytes) -> bytes:
+    """The same workbook the way Excel saves it: text in a shared-strings table and the
+    sheet's size recorded (openpyxl writes inline strings and, in write-only mode, no size),
+    so that a timing measures what users upload."""
+    src = zipfile.ZipFile(BytesIO(data))
+    strings: dict[str, int] = {}
+
+    def shared(m) -> str:
+        ref, before, after, text = m.groups()
+        idx = strings.setdefault(text, len(strings))
+        return f'<c r="{ref}"{before} t="s"{after}><v>{idx}</v></c>'
+
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                xml = _INLINE.sub(shared, body.decode("utf-8"))
+                refs = re.findall(r'<c r="([A-Z]+)(\d+)"', xml)
+                if refs and "<dimension" not in xml:
+                    last_col = max((r[0] for r in refs), key=lambda c: (len(c), c))
+                    last_row = max(int(r[1]) for r in refs)
+                    at = xml.index("<sheetViews") if "<sheetViews" in xml else xml.index("<sheetData")
+                    xml = xml[:at] + f'<dimension ref="A1:{last_col}{last_row}"/>' + xml[at:]
+                body = xml.encode("utf-8")
+            elif info.filename == "[Content_Types].xml":
+                body = body.replace(b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" '
+                                                  f'ContentType="{_SST_TYPE}"/></Types>'.encode())
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(b"</Relationships>", f'<Relationship Id="rIdSst" Type="{_SST_REL}" '
+                                                          f'Target="sharedStrings.xml"/></Relationships>'.encode())
+            dst.writestr(info, body)
+        items = "".join(f"<si><t xml:space=\"preserve\">{t}</t></si>" for t in strings)
+        dst.writestr("xl/sharedStrings.xml",
+                     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+                     '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                     f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>')
+    return out.getvalue()

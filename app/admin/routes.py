@@ -38,6 +38,24 @@ def _unit_choices(exclude_path: str | None = None):
         if not (exclude_path and r.path.startswith(exclude_path))]
 
 
+def _chosen_parent(unit_id: int | None, keep_id: int | None = None) -> Unit | None:
+    """The parent chosen in a unit form. An id that names no unit (or a retired one, unless it
+    is the current parent) is refused beside the field: it must never mean "top level"."""
+    if not unit_id:
+        return None
+    parent = db.session.get(Unit, unit_id) if 0 < unit_id < 2**31 else None
+    if parent is None or (not parent.is_active and parent.id != keep_id):
+        raise RuleViolation(_("This unit does not exist or has been retired."), "parent_id")
+    return parent
+
+
+def _on_parent_field(e: RuleViolation) -> RuleViolation:
+    """The unit service names the parent "parent"; the forms call it parent_id."""
+    if e.field == "parent":
+        e.field = "parent_id"
+    return e
+
+
 @bp.route("/units", methods=["GET", "POST"])
 @admin_required
 def units():
@@ -46,13 +64,13 @@ def units():
     form.parent_id.choices = _unit_choices()
     status = 200
     if form.validate_on_submit():
-        parent = db.session.get(Unit, form.parent_id.data) if form.parent_id.data else None
         try:
+            parent = _chosen_parent(form.parent_id.data)
             unit_service.add_unit(form.code.data, form.name.data, parent.code if parent else None,
                                   form.kind.data, actor_id=current_user.id)
         except RuleViolation as e:
             db.session.rollback()
-            _attach(form, e)
+            _attach(form, _on_parent_field(e))
             status = 422
         else:
             db.session.commit()
@@ -86,13 +104,13 @@ def unit(unit_id: int):
                 before = u.name
                 u.set_name(form.name.data)
                 audit.record(current_user.id, "unit.rename", "unit", u.id, {"name": [before, u.name]})
-            new_parent = db.session.get(Unit, form.parent_id.data) if form.parent_id.data else None
+            new_parent = _chosen_parent(form.parent_id.data, keep_id=u.parent_id)
             if (new_parent.id if new_parent else None) != u.parent_id:
                 unit_service.move_unit(u, new_parent, current_user.id)
             unit_service.set_active(u, bool(form.is_active.data), current_user.id)
         except RuleViolation as e:
             db.session.rollback()
-            _attach(form, e)
+            _attach(form, _on_parent_field(e))
             status = 422
         else:
             db.session.commit()

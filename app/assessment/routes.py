@@ -5,16 +5,33 @@ import tempfile
 from dataclasses import dataclass
 from datetime import date
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from .. import local_today
-from ..domain.scoring import (GRADE_LABELS, Grade, Outcome, Period, ScoringSettings,
-                              default_as_of, grade, parse_period)
+from ..domain.scoring import (
+    GRADE_LABELS,
+    Grade,
+    Outcome,
+    Period,
+    ScoringSettings,
+    default_as_of,
+    grade,
+    parse_period,
+)
 from ..extensions import db
 from ..filters import number
 from ..formfields import parse_date
@@ -272,7 +289,7 @@ def unit_charts(report: assessment.Report, links: LiveLinks) -> dict:
             _("No unit has tasks fallen due in this period."), _fmt)},
         "mix": {"title": mix_title, "svg": charts.mix_bars(
             "chart-mix", mix, mix_title,
-            [_("On time"), _("Late"), _("Overdue"), _("Within deadline")],
+            [_("On time"), _("Completed late"), _("Overdue"), _("Within deadline")],
             _("No unit has tasks in this period."))},
     }
 
@@ -519,7 +536,8 @@ def _export_module():
 def _download(write, name: str, mimetype: str):
     """Write the file to disk as it is produced (the task table streams from the
     database), then send it from there: nothing holds 100,000 rows in memory."""
-    tmp = tempfile.TemporaryFile()
+    # Closed by the response's generator once the file is sent (or here on failure).
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115
     try:
         write(tmp)
         tmp.seek(0)

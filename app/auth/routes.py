@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
-from ..services import users
+from ..services import audit, users
 from ..services.errors import RuleViolation
 from .forms import LoginForm, PasswordForm
 
@@ -55,6 +55,7 @@ def login():
 @login_required
 def logout():
     users.end_sessions(current_user)
+    audit.record(current_user.id, "logout", "user", current_user.id)
     db.session.commit()
     logout_user()
     session.clear()

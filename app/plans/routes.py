@@ -163,7 +163,7 @@ def import_file(plan_id: int):
     preview = plan_import.preview(plan, data, local_today())
     if not preview.ok:
         return _import_page(plan, form, preview, status=422)
-    token = plan_import.store_upload(current_user, plan, data, filename)
+    token = plan_import.store_upload(current_user, plan, preview.sheet, filename)
     return _import_page(plan, form, preview, token)
 
 
@@ -177,9 +177,9 @@ def import_confirm(plan_id: int):
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    data, filename = plan_import.load_upload(current_user, plan, form.token.data)
+    sheet, filename = plan_import.load_upload(current_user, plan, form.token.data)
     try:
-        result = plan_import.apply(current_user, plan, data, local_today(), filename)
+        result = plan_import.apply(current_user, plan, sheet, local_today(), filename)
     except plan_import.ImportRefused as e:
         db.session.rollback()
         return _import_page(plan, ImportForm(), e.preview, status=422)

@@ -94,19 +94,34 @@ class Figures:
 
 
 def figures(period: Period, as_of: date, s: ScoringSettings, unit_ids=None) -> Figures:
-    """Per lead unit and per accountable leader: two GROUP BY queries over the
-    tasks whose effective due date falls in the period."""
+    """Per lead unit and per accountable leader, from one GROUP BY (lead unit, leader)
+    over the tasks whose effective due date falls in the period: the unit and leader
+    figures are sums of its few hundred rows (bench: one pass over the tasks instead
+    of two, docs/performance.md)."""
     in_period = and_(Task.due_on >= period.start, Task.due_on <= period.end)
-    cols = tally_columns(as_of, s)
-    unit_q = select(Task.lead_unit_id, *cols).where(in_period, Task.lead_unit_id.is_not(None))
-    leader_q = select(Task.leader_id, *cols).where(in_period, Task.leader_id.is_not(None))
+    # Only tasks with a lead unit, as a frozen run's task rows hold them (and as a scoped
+    # query has it): every leader figure opens to the tasks behind it.
+    q = (select(Task.lead_unit_id, Task.leader_id, *tally_columns(as_of, s))
+         .where(in_period, Task.lead_unit_id.is_not(None)))
     if unit_ids is not None:
-        unit_q = unit_q.where(Task.lead_unit_id.in_(unit_ids))
-        leader_q = leader_q.where(Task.lead_unit_id.in_(unit_ids))
+        q = q.where(Task.lead_unit_id.in_(unit_ids))
+    units: dict[int, list] = {}
+    leaders: dict[int, list] = {}
+    for r in db.session.execute(q.group_by(Task.lead_unit_id, Task.leader_id)):
+        # Exact decimals before adding up (SQLite sums weights in floating point).
+        values = [int(v) for v in r[2:7]] + [Decimal(str(r[7])), Decimal(str(r[8])), int(r[9])]
+        for key, target in ((r[0], units), (r[1], leaders)):
+            if key is None:
+                continue
+            acc = target.get(key)
+            if acc is None:
+                target[key] = list(values)
+            else:
+                for i, v in enumerate(values):
+                    acc[i] += v
     p = credit_places(s)
-    by_unit = {r[0]: to_tally(r[1:], p) for r in db.session.execute(unit_q.group_by(Task.lead_unit_id))}
-    by_leader = {r[0]: to_tally(r[1:], p) for r in db.session.execute(leader_q.group_by(Task.leader_id))}
-    return Figures(by_unit, by_leader)
+    return Figures({k: to_tally(v, p) for k, v in units.items()},
+                   {k: to_tally(v, p) for k, v in leaders.items()})
 
 
 # ---- live view, freezing, reading runs ----------------------------------------

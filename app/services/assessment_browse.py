@@ -13,12 +13,27 @@ from sqlalchemy.orm import aliased
 
 from ..domain.scoring import Outcome, Period, ScoringSettings, Tally, grade
 from ..extensions import db
-from ..models import (AssessmentLeaderRow, AssessmentRun, AssessmentTaskRow, AssessmentUnitRow,
-                      Task, Unit, User)
+from ..models import (
+    AssessmentRun,
+    AssessmentTaskRow,
+    AssessmentUnitRow,
+    Task,
+    Unit,
+    User,
+)
 from ..models.user import LEADER_ROLES, Role
 from . import access
-from .assessment import (Report, Row, credit_case, credit_places, live, load_run, outcome_case,
-                         tally_columns, to_tally)
+from .assessment import (
+    Report,
+    Row,
+    credit_case,
+    credit_places,
+    live,
+    load_run,
+    outcome_case,
+    tally_columns,
+    to_tally,
+)
 from .errors import NotFound, PermissionDenied, RuleViolation
 
 FALLEN_DUE = (Outcome.ON_TIME, Outcome.LATE, Outcome.OVERDUE)
@@ -495,9 +510,35 @@ def monthly_trend(cond, year: int, as_of: date, s: ScoringSettings) -> list[tupl
     return [(m, found.get(m)) for m in range(1, 13)]
 
 
-__all__ = ["Scope", "reader_scope", "narrowing_units", "restrict", "live_report", "add_tallies",
-           "subtree_rows", "visible_unit", "visible_leader", "TaskLine", "Breakdown", "DrillDown",
-           "live_unit_tasks", "live_leader_tasks", "live_tasks", "RunView", "open_run",
-           "run_unit", "run_leader", "run_unit_tasks", "run_leader_tasks", "frozen_tasks",
-           "RunItem", "list_runs", "run_versions", "scope_tasks", "monthly_trend", "OUTCOME_FILTERS",
-           "EXTENDED", "FILTERS"]
+__all__ = [
+    "EXTENDED",
+    "FILTERS",
+    "OUTCOME_FILTERS",
+    "Breakdown",
+    "DrillDown",
+    "RunItem",
+    "RunView",
+    "Scope",
+    "TaskLine",
+    "add_tallies",
+    "frozen_tasks",
+    "list_runs",
+    "live_leader_tasks",
+    "live_report",
+    "live_tasks",
+    "live_unit_tasks",
+    "monthly_trend",
+    "narrowing_units",
+    "open_run",
+    "reader_scope",
+    "restrict",
+    "run_leader",
+    "run_leader_tasks",
+    "run_unit",
+    "run_unit_tasks",
+    "run_versions",
+    "scope_tasks",
+    "subtree_rows",
+    "visible_leader",
+    "visible_unit",
+]

@@ -91,8 +91,8 @@ def rate_bars(chart_id: str, items: Sequence[RateItem], title: str, completion_l
                     f'fill="{MUTED}">{pct}%</text>')
     for i, item in enumerate(rows):
         y = top + i * row_h
-        parts = [f'<title>{_e(item.label)}: {_e(completion_label)} {_e(fmt(item.completion))}%, '
-                 f'{_e(on_time_label)} {_e(fmt(item.on_time))}%</title>',
+        parts = [(f'<title>{_e(item.label)}: {_e(completion_label)} {_e(fmt(item.completion))}%, '
+                  f'{_e(on_time_label)} {_e(fmt(item.on_time))}%</title>'),
                  f'<text x="{LABEL_W}" y="{y + 16}" text-anchor="end">{_e(_clip(item.label, 26))}</text>']
         for j, (value, color) in enumerate(((item.completion, COMPLETION),
                                             (item.on_time, ON_TIME_RATE))):
@@ -124,7 +124,7 @@ def mix_bars(chart_id: str, items: Sequence[MixItem], title: str, labels: Sequen
     x0, x1 = LABEL_W + 10, WIDTH - 40
     span = x1 - x0
     height = top + row_h * len(items) + 8
-    body = _legend(list(zip(MIX_COLORS, labels, strict=True)), x0, 14)
+    body = _legend(list(zip(MIX_COLORS, labels, strict=True)), 0, 14)
     for i, item in enumerate(items):
         y = top + i * row_h
         total = sum(item.counts)
@@ -200,4 +200,4 @@ def trend_line(chart_id: str, points: Sequence[tuple[str, Decimal | None]], titl
     return _svg(chart_id, TREND_WIDTH, height, title, f"{shown}/{len(points)}", body)
 
 
-__all__ = ["RateItem", "MixItem", "rate_bars", "mix_bars", "trend_line"]
+__all__ = ["MixItem", "RateItem", "mix_bars", "rate_bars", "trend_line"]

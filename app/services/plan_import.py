@@ -7,6 +7,7 @@ import re
 import secrets
 import time
 import unicodedata
+import warnings
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -153,6 +154,39 @@ class Sheet:
     issues: list[Issue] = field(default_factory=list)
 
 
+def _encode(value):
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if "dt" in value:
+            return datetime.fromisoformat(value["dt"])
+        return date.fromisoformat(value["d"])
+    return value
+
+
+def sheet_to_json(sheet: Sheet) -> str:
+    """The rows read from a file, kept between the preview and the confirmation so that the
+    workbook is parsed once (cell types kept: dates stay dates, numbers numbers)."""
+    return json.dumps({"name": sheet.name, "header_row": sheet.header_row,
+                       "present": sorted(sheet.present),
+                       "rows": [[n, {k: _encode(v) for k, v in cells.items()}] for n, cells in sheet.rows]},
+                      ensure_ascii=False)
+
+
+def sheet_from_json(text: str) -> Sheet:
+    raw = json.loads(text)
+    return Sheet(name=raw["name"], header_row=raw["header_row"], present=set(raw["present"]),
+                 rows=[(n, {k: _decode(v) for k, v in cells.items()}) for n, cells in raw["rows"]])
+
+
 def _mb(n: int) -> int:
     return n // (1024 * 1024)
 
@@ -227,18 +261,22 @@ def read_sheet(data: bytes) -> Sheet:
         return sheet
     from openpyxl import load_workbook
 
-    try:
-        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - any failure to open is the same answer to the user
-        sheet.issues.append(Issue(_("The file is not an Excel workbook (.xlsx) that can be read.")))
-        return sheet
-    try:
-        return _read(wb, data, sheet)
-    except Exception:  # noqa: BLE001 - a corrupt part surfaces only while rows are read
-        current_app.logger.warning("unreadable plan workbook", exc_info=True)
-        return Sheet(issues=[Issue(_("The file is not an Excel workbook (.xlsx) that can be read."))])
-    finally:
-        wb.close()
+    # openpyxl warns about parts it does not keep (conditional formatting, extensions):
+    # they carry no values, so they are not the user's concern.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # noqa: BLE001 - any failure to open is the same answer to the user
+            sheet.issues.append(Issue(_("The file is not an Excel workbook (.xlsx) that can be read.")))
+            return sheet
+        try:
+            return _read(wb, data, sheet)
+        except Exception:  # noqa: BLE001 - a corrupt part surfaces only while rows are read
+            current_app.logger.warning("unreadable plan workbook", exc_info=True)
+            return Sheet(issues=[Issue(_("The file is not an Excel workbook (.xlsx) that can be read."))])
+        finally:
+            wb.close()
 
 
 def _read(wb, data: bytes, sheet: Sheet) -> Sheet:
@@ -316,7 +354,12 @@ def _text(value) -> str:
     elif isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_STARTS:
         # Our exports write text that looks like a formula as '=...; read it back as typed.
         value = value[1:]
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "\n" not in text and "\r" not in text:
+        return text.strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(line.rstrip() for line in text.split("\n")).strip()
 
 
@@ -568,6 +611,7 @@ class Preview:
     present: set = field(default_factory=set)
     kept: int = 0
     seconds: float = 0.0
+    sheet: Sheet | None = None
 
     @property
     def ok(self) -> bool:
@@ -775,10 +819,13 @@ class _Checker:
         return d.quantize(places, ROUND_HALF_UP)
 
     def _steps(self, row: RowPlan, cells: dict) -> None:
-        text = _text(cells.get("steps"))
+        raw = cells.get("steps")
+        text = _text(raw)
         if not text:
             return
-        parts = text.split("\n") if "\n" in text else text.split(";")
+        # One step per line when the cell has line breaks (even a trailing one), else ";".
+        lines = isinstance(raw, str) and ("\n" in raw or "\r" in raw)
+        parts = text.split("\n") if lines else text.split(";")
         steps = []
         for part in parts:
             part = _BULLET.sub("", part)
@@ -995,14 +1042,22 @@ def _differences(t: Task, r: RowPlan, d: Directory) -> list[str]:
     return out
 
 
-def preview(plan: Plan, data: bytes, today: date) -> Preview:
-    """Read and check a file against a plan (which may not be saved yet); writes nothing."""
+def _order(issue: Issue) -> tuple:
+    columns = [c.header for c in COLUMNS]
+    return (issue.row or 0, columns.index(issue.column) if issue.column in columns else -1)
+
+
+def preview(plan: Plan, source: "bytes | Sheet", today: date) -> Preview:
+    """Read (unless `source` was read already) and check a file against a plan, which may
+    not be saved yet; writes nothing. Errors come in row and column order."""
     started = time.perf_counter()
-    sheet = read_sheet(data)
+    sheet = source if isinstance(source, Sheet) else read_sheet(source)
     if sheet.issues:
         p = Preview(plan=plan, errors=list(sheet.issues), present=sheet.present)
     else:
         p = _Checker(plan, sheet, today).run()
+        p.errors.sort(key=_order)
+    p.sheet = sheet
     p.seconds = time.perf_counter() - started
     return p
 
@@ -1053,14 +1108,15 @@ def _snapshot_task(t: Task) -> dict:
     }
 
 
-def apply(actor: User | None, plan: Plan, data: bytes, today: date, filename: str = "") -> Preview:
+def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
+          filename: str = "") -> Preview:
     """Check the file again against the plan as it is now, then write it all in the current
     transaction (flushed, not committed); ImportRefused, with nothing written, on any error."""
     check_can_import(actor, plan)
     if plan.id is not None:
         # One import at a time per plan: the second waits here, then sees the first's rows.
         db.session.execute(select(Plan.id).where(Plan.id == plan.id).with_for_update())
-    p = preview(plan, data, today)
+    p = preview(plan, source, today)
     if not p.ok:
         raise ImportRefused(p)
     started = time.perf_counter()
@@ -1116,8 +1172,9 @@ def apply(actor: User | None, plan: Plan, data: bytes, today: date, filename: st
         for r, row in zip(level, values, strict=True):
             r.task_id = new_ids[r.stt]
             snap = _snapshot_row(row, r.coordinator_ids, r.steps)
-            audits.append(_audit(actor_id, "task.create", r.task_id, audit.diff({}, snap), now,
-                                 filename))
+            # What audit.diff({}, snap) gives, without its per-value conversions.
+            created = {k: [None, v] for k, v in snap.items() if v is not None}
+            audits.append(_audit(actor_id, "task.create", r.task_id, created, now, filename))
             if row["assignee_id"] and row["assignee_id"] != actor_id:
                 notes.append(_note(row["assignee_id"], r.task_id, 1, now))
             if row["progress"] or row["indicator_actual"] is not None:
@@ -1272,40 +1329,37 @@ def _sweep_uploads(folder: Path) -> None:
             pass
 
 
-def store_upload(actor: User, plan: Plan, data: bytes, filename: str) -> str:
-    """Keep the uploaded file on the server under a random token until it is confirmed:
-    the confirmation imports exactly what was previewed, never data sent back by the browser."""
+def store_upload(actor: User, plan: Plan, sheet: Sheet, filename: str) -> str:
+    """Keep what was read from the uploaded file on the server, under a random token, until
+    it is confirmed: the confirmation imports exactly what was previewed (checked again
+    against the plan as it is then), never data sent back by the browser."""
     folder = _upload_dir()
     _sweep_uploads(folder)
     token = secrets.token_hex(16)
-    (folder / f"{token}.xlsx").write_bytes(data)
-    (folder / f"{token}.json").write_text(json.dumps(
-        {"user_id": actor.id, "plan_id": plan.id, "filename": filename}, ensure_ascii=False),
-        encoding="utf-8")
+    meta = json.dumps({"user_id": actor.id, "plan_id": plan.id, "filename": filename},
+                      ensure_ascii=False)
+    (folder / f"{token}.json").write_text(meta + "\n" + sheet_to_json(sheet), encoding="utf-8")
     return token
 
 
-def load_upload(actor: User, plan: Plan, token: str) -> tuple[bytes, str]:
-    """The stored file of this user and plan, or NotFound (expired, someone else's, forged)."""
+def load_upload(actor: User, plan: Plan, token: str) -> tuple[Sheet, str]:
+    """The stored rows of this user and plan, or NotFound (expired, someone else's, forged)."""
     if not _TOKEN.match(token or ""):
         raise NotFound()
-    folder = _upload_dir()
     try:
-        meta = json.loads((folder / f"{token}.json").read_text(encoding="utf-8"))
-        data = (folder / f"{token}.xlsx").read_bytes()
-    except (OSError, ValueError):
+        text = (_upload_dir() / f"{token}.json").read_text(encoding="utf-8")
+        head, _sep, body = text.partition("\n")
+        meta = json.loads(head)
+        if meta.get("user_id") != actor.id or meta.get("plan_id") != plan.id:
+            raise NotFound()
+        return sheet_from_json(body), meta.get("filename") or ""
+    except (OSError, ValueError, KeyError, TypeError):
         raise NotFound() from None
-    if meta.get("user_id") != actor.id or meta.get("plan_id") != plan.id:
-        raise NotFound()
-    return data, meta.get("filename") or ""
 
 
 def discard_upload(token: str) -> None:
-    if not _TOKEN.match(token or ""):
-        return
-    folder = _upload_dir()
-    for suffix in (".xlsx", ".json"):
-        (folder / f"{token}{suffix}").unlink(missing_ok=True)
+    if _TOKEN.match(token or ""):
+        (_upload_dir() / f"{token}.json").unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------ the command line

@@ -70,7 +70,7 @@ def test_assessor_freezes_a_period_and_downloads_the_xlsx(open_page, live):
     rows = list(wb["Đơn vị"].iter_rows(values_only=True))
     header = next(i for i, r in enumerate(rows) if r and r[0] == "Mã đơn vị")
     snv_row = next(r for r in rows[header + 1:] if r[0] == "SNV")
-    assert Decimal(str(snv_row[10])) == Decimal("50") and snv_row[11] == "Hoàn thành nhiệm vụ"
+    assert Decimal(str(snv_row[10])) == Decimal(50) and snv_row[11] == "Hoàn thành nhiệm vụ"
     tasks = [r for r in wb["Nhiệm vụ"].iter_rows(values_only=True) if r and r[0] == "SNV"]
     assert any(r[7] == "Hoàn thành đúng hạn" for r in tasks)
 

@@ -77,7 +77,10 @@ def pure_figures(period, as_of, s, unit_ids=None):
     """The same figures computed row by row with the pure functions."""
     rows = db.session.execute(select(Task.lead_unit_id, Task.leader_id, Task.status, Task.due_on,
                                      Task.completed_on, Task.weight, Task.extension_count)).all()
-    rows = [r for r in rows if r.due_on is not None and period.start <= r.due_on <= period.end]
+    # A task belongs to the period by its effective due date; one without a lead unit is
+    # assessed for no one (a frozen run could not show it behind a leader's figure).
+    rows = [r for r in rows if r.due_on is not None and period.start <= r.due_on <= period.end
+            and r.lead_unit_id is not None]
     if unit_ids is not None:
         rows = [r for r in rows if r.lead_unit_id in unit_ids]
     by_unit, by_leader = {}, {}
@@ -141,6 +144,44 @@ def test_live_rows_agree_with_pure_rule(world, specs, as_of):
             expected = (pure_units.get(unit_id, Tally()) if row.role == "head"
                         else pure_leaders.get(row.key, Tally()))
             assert row.tally == expected, row.username
+    finally:
+        db.session.rollback()
+        if ids:
+            db.session.execute(delete(Task).where(Task.id.in_(ids)))
+            db.session.commit()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=st.lists(task_spec, max_size=15), as_of=day_in_2026(), scoped=st.booleans())
+def test_every_frozen_figure_is_the_tally_of_its_frozen_task_rows(world, specs, as_of, scoped):
+    """A score opens to the tasks it came from: re-tallying a run's own task rows (their
+    stored outcome, weight and credit) gives every unit and leader row of the run."""
+    ids = insert_tasks(world, specs)
+    run_id = None
+    try:
+        run = assessment.freeze(None, scoring.parse_period("2026"), as_of, S,
+                                scope_unit=world.a if scoped else None)
+        db.session.flush()
+        run_id = run.id
+        report = assessment.load_run(run)
+        tasks = db.session.scalars(select(AssessmentTaskRow).where(AssessmentTaskRow.run_id == run.id)).all()
+
+        def retally(rows):
+            t = Tally()
+            for r in rows:
+                t.add(scoring.Outcome(r.outcome), r.weight, r.extensions, S)
+            assert t.credit == sum((r.credit for r in rows), Decimal(0))
+            return t
+
+        for u in report.units:
+            assert u.tally == retally([r for r in tasks if r.unit_id == u.key]), u.code
+        for ld in report.leaders:
+            if ld.role == "head":
+                unit_id = {"head_a": world.a.id, "head_b": world.b.id}[ld.username]
+                mine = [r for r in tasks if r.unit_id == unit_id]
+            else:
+                mine = [r for r in tasks if r.leader_id == ld.key]
+            assert ld.tally == retally(mine), ld.username
     finally:
         db.session.rollback()
         if ids:

@@ -11,15 +11,15 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
+from web_support import field_errors, field_value, page, task_form_data, tr
 
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AssessmentRun, AuditLog, Task
 from app.services import charts
-from web_support import field_errors, field_value, page, task_form_data, tr
 
 Q2 = "period=2026-Q2&as_of=15/06/2026"
-SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 
 
 def set_task(task_id: int, **fields) -> None:
@@ -118,7 +118,7 @@ def test_assessor_sees_every_unit_and_leader(scored, as_user):
     assert shown_units(doc) == {w.province.id, w.a.id, w.b.id}
     assert shown_leaders(doc) == {w.head.id, w.deputy.id, w.head_b.id, w.deputy_b.id}
     assert score_of(unit_row(doc, w.a.id)) == Decimal("72.5")
-    assert score_of(unit_row(doc, w.b.id)) == Decimal("100")
+    assert score_of(unit_row(doc, w.b.id)) == Decimal(100)
     # The province leads nothing itself: not rated, never 0 or 100.
     assert score_of(unit_row(doc, w.province.id)) is None
     assert figure(unit_row(doc, w.province.id), "grade").find("span").attrs["data-grade"] == "not_rated"
@@ -234,7 +234,7 @@ def test_the_unit_drill_down_works_out_the_score_in_the_table(scored, as_user):
     row = unit_row(doc, w.a.id)
     link = figure(row, "score").find("a").attrs["href"]
     d = working(page(c.get(link)))
-    assert (d.credit, d.weight) == (Decimal("3.625"), Decimal("5"))
+    assert (d.credit, d.weight) == (Decimal("3.625"), Decimal(5))
     assert d.credit / d.weight * 100 == d.score == score_of(row) == Decimal("72.5")
     # The fallen-due tasks listed, each with its credit: they add up to Σ credit.
     assert set(d.tasks) == {w.on_time.id, w.late.id, w.overdue.id}
@@ -343,9 +343,9 @@ def test_freezing_keeps_a_version_that_later_edits_never_change(scored, as_user)
     frozen = page(c.get(f"/assessment/runs/{run1.id}"))
     assert score_of(unit_row(frozen, w.a.id)) == Decimal("72.5")
     d = working(page(c.get(f"/assessment/runs/{run1.id}/unit/{w.a.id}?outcome=due")))
-    assert d.score == Decimal("72.5") and d.weight == Decimal("5")
+    assert d.score == Decimal("72.5") and d.weight == Decimal(5)
     assert d.tasks[w.overdue.id]["data-outcome"] == "overdue"
-    assert Decimal(d.tasks[w.overdue.id]["data-weight"]) == Decimal("1")
+    assert Decimal(d.tasks[w.overdue.id]["data-weight"]) == Decimal(1)
 
     resp = c.post("/assessment/freeze", data={"period": "2026-Q2", "as_of": "15/06/2026", "unit": ""})
     run2 = db.session.scalar(select(AssessmentRun).where(AssessmentRun.version == 2))

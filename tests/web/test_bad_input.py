@@ -84,6 +84,14 @@ TASK_CASES = [
      ("The responsible person must belong to the lead unit.", {})),
     ("unknown-person", lambda w: {"assignee_id": "999999"}, "assignee_id",
      ("This person does not exist or has been disabled.", {})),
+    ("huge-person-id", lambda w: {"assignee_id": "9" * 30}, "assignee_id",
+     ("This person does not exist or has been disabled.", {})),
+    ("huge-leader-id", lambda w: {"leader_id": "99999999999"}, "leader_id",
+     ("The accountable leader must be the head or a deputy.", {})),
+    ("huge-unit-id", lambda w: {"lead_unit_id": "-" + "9" * 25}, "lead_unit_id",
+     ("This unit does not exist or has been retired.", {})),
+    ("huge-coordinator-id", lambda w: {"coordinator_ids": ["9" * 22]}, "coordinator_ids",
+     ("A coordinating unit does not exist or has been retired.", {})),
     ("leader-of-another-unit", lambda w: {"leader_id": str(w.head_b.id)}, "leader_id",
      ("The accountable leader must lead the lead unit or the plan's unit.", {})),
     ("staff-as-leader", lambda w: {"leader_id": str(w.staff2.id)}, "leader_id",
@@ -265,11 +273,13 @@ def test_evidence_bad_files(sw, monkeypatch, case):
 
 def test_request_larger_than_the_server_accepts_is_413(sw, monkeypatch):
     w = sw.w
-    monkeypatch.setitem(sw.app.config, "MAX_CONTENT_LENGTH", 512 * 1024)
+    # under 500 KB, so that the test client builds the body in memory (a larger one goes to
+    # a temporary file that nobody reads, hence nobody closes, when the server refuses it)
+    monkeypatch.setitem(sw.app.config, "MAX_CONTENT_LENGTH", 100 * 1024)
     before = snapshot()
     resp = sw.cached("staff").post(
         f"/tasks/{w.task.id}/progress", content_type="multipart/form-data",
-        data={"percent": "70", "files": [(io.BytesIO(_big_pdf(600 * 1024)), "lon.pdf")]})
+        data={"percent": "70", "files": [(io.BytesIO(_big_pdf(200 * 1024)), "lon.pdf")]})
     assert resp.status_code == 413
     assert tr("File too large") in page(resp).text()
     assert snapshot() == before

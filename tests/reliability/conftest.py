@@ -1,0 +1,120 @@
+"""Fixtures of the reliability and security groups: one world per module (SQLite file copy,
+or a PostgreSQL schema of its own), restored after each test that changes it, and the
+figures every group prints, repeated at the end of the run."""
+
+import uuid
+
+import pytest
+from jinja2 import BytecodeCache
+from rel_support import FIGURES, build_world, client_for, dump, restore, root
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates shared by the apps of this folder (each test module builds one)."""
+
+    def __init__(self):
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self.store.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+BYTECODE = _MemoryBytecodeCache()
+
+
+class Shared:
+    """A module's app, its world, logged-in clients, and the rows to go back to."""
+
+    def __init__(self, app, w, csrf: bool):
+        self.app, self.w, self.csrf = app, w, csrf
+        self.clients: dict = {}
+        self.pristine = None
+
+    def client(self, who: str | None = None):
+        return client_for(self.app, who, csrf=self.csrf)
+
+    def cached(self, role: str):
+        if role == "anonymous":
+            return self.app.test_client()
+        if role not in self.clients:
+            self.clients[role] = self.client(role)
+        return self.clients[role]
+
+    def restore(self):
+        restore(self.pristine)
+
+
+def new_database(database, tmp):
+    """(url, cleanup) of a database of its own: a copy of the migrated SQLite template,
+    or a freshly migrated PostgreSQL schema."""
+    from sqlalchemy import create_engine, text
+
+    rc = root()
+    if database["kind"] == "sqlite":
+        return rc.database_url(database, tmp), (lambda: None)
+    schema = f"sauro_rel_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(rc.PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in rc.PG_URL else "?"
+    url = f"{rc.PG_URL}{sep}options=-csearch_path%3D{schema}"
+    rc._migrate(url)
+
+    def cleanup():
+        with admin.connect() as c:
+            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return url, cleanup
+
+
+@pytest.fixture(scope="module")
+def shared(request, database, tmp_path_factory):
+    """The extended world, built once per module. A module may set APP_CONFIG (a dict of
+    config overrides, e.g. WTF_CSRF_ENABLED) and LOGIN_ROLES (clients logged in up front)."""
+    from app import create_app
+    from app.extensions import db
+    from config import TestConfig
+
+    rc = root()
+    overrides = dict(getattr(request.module, "APP_CONFIG", {}))
+    tmp = tmp_path_factory.mktemp("rel")
+    url, cleanup = new_database(database, tmp)
+    config = {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp / "uploads"),
+              "TODAY": rc.TODAY}
+    config.update(overrides)
+    application = create_app(TestConfig, **config)
+    application.test_client_class = rc.IsolatedClient
+    application.jinja_env.bytecode_cache = BYTECODE
+    try:
+        with application.app_context():
+            ctx = Shared(application, build_world(rc.Factory()),
+                         csrf=bool(config.get("WTF_CSRF_ENABLED")))
+            ctx.tmp = tmp
+            for role in getattr(request.module, "LOGIN_ROLES", ()):
+                ctx.cached(role)
+            ctx.pristine = dump()
+            yield ctx
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        cleanup()
+
+
+@pytest.fixture
+def sw(shared):
+    """The module's shared world for a test that may change it; put back afterwards."""
+    yield shared
+    shared.restore()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FIGURES:
+        terminalreporter.section("reliability and security figures")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

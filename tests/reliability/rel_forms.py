@@ -1,0 +1,182 @@
+"""For every state-changing route: who normally posts it, what a legitimate post carries,
+which objects its URL names, and what must be in place first. Used by the CSRF, mass
+assignment and audit groups; a POST rule missing here fails those groups until added."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from rel_support import (
+    NEW_PASSWORD,
+    new_task_data,
+    root,
+    task_form_data,
+    user_form,
+    world_values,
+)
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+@dataclass
+class Form:
+    actor: str | None                      # role (rel_support.USERNAMES) or None: anonymous
+    data: Callable                          # w -> dict
+    values: Callable = lambda w: {}         # w -> URL argument overrides
+    prepare: Callable | None = None         # w -> None, run before the post (committed)
+    files: Callable | None = None           # w -> {field: [(bytes, name)]}
+    audit: "tuple | Callable" = ()          # the audit actions one successful post writes
+    extra: dict = field(default_factory=dict)
+
+
+def submit_task(w) -> None:
+    from app import local_today
+    from app.services import tasks
+
+    tasks.submit_task(w.staff, w.task.id, "Đã hoàn thành", local_today())
+    db.session.commit()
+
+
+def PASSWORD():
+    return root().PASSWORD
+
+
+def plan_xlsx(w) -> bytes:
+    """Plan A exported in the import template (two tasks)."""
+    from app.models import Plan
+    from app.services import plan_export
+
+    return plan_export.export_bytes(db.session.get(Plan, w.plan.id))
+
+
+def prepare_import(w) -> None:
+    """A new draft plan of unit A and, kept on the server under a token, the preview of
+    importing plan A's export into it (what the confirm button imports)."""
+    from app import local_today
+    from app.models import Plan
+    from app.services import plan_import
+
+    plan = Plan(unit_id=w.a.id, year=2026, kind="work", title="Kế hoạch công tác năm 2026")
+    db.session.add(plan)
+    db.session.commit()
+    p = plan_import.preview(plan, plan_xlsx(w), local_today())
+    assert p.ok, [str(i.message) for i in p.issues][:5]
+    w.import_plan_id = plan.id
+    w.import_token = plan_import.store_upload(w.head, plan, p.sheet, "ke-hoach.xlsx")
+    w.import_added = sum(1 for r in p.rows if r.action == plan_import.ADD)
+    db.session.commit()
+
+
+FORMS: dict[str, Form] = {
+    "auth.login": Form(None, lambda w: {"username": "staff_a", "password": PASSWORD()},
+                       audit=("login",)),
+    "auth.logout": Form("staff", lambda w: {}, audit=("logout",)),
+    "auth.password": Form("staff", lambda w: {"current_password": PASSWORD(),
+                                              "new_password": NEW_PASSWORD,
+                                              "confirm": NEW_PASSWORD},
+                          audit=("user.password",)),
+    "auth.language": Form("staff", lambda w: {"next": "/plans"}),
+    "plans.create": Form("head", lambda w: {"unit_id": str(w.a.id), "year": "2026",
+                                            "kind": "digital",
+                                            "title": "Kế hoạch chuyển đổi số năm 2026"},
+                         audit=("plan.create",)),
+    "plans.edit": Form("head", lambda w: {"title": "Kế hoạch CCHC năm 2026 (sửa đổi)",
+                                          "doc_number": "01/KH-SNV", "doc_date": "18/01/2026"},
+                       audit=("plan.update",)),
+    "plans.issue": Form("head", lambda w: {}, audit=("plan.issue",)),
+    # The upload only previews: the rows wait in a file under a token, nothing in the database.
+    "plans.import_file": Form("head", lambda w: {},
+                              files=lambda w: {"file": [(plan_xlsx(w), "ke-hoach.xlsx")]}),
+    "plans.import_confirm": Form(
+        "head", lambda w: {"token": getattr(w, "import_token", "0" * 32)},
+        values=lambda w: {"plan_id": getattr(w, "import_plan_id", w.plan.id)},
+        prepare=prepare_import, audit=lambda w: ("task.create",) * w.import_added),
+    "assessment.freeze": Form("assessor", lambda w: {"period": "2026", "as_of": "15/06/2026",
+                                                     "unit": ""},
+                              audit=("assessment.freeze",)),
+    "tasks.create": Form("head", lambda w: new_task_data(w.a.id, w.staff.id, w.head.id),
+                         audit=("task.create",)),
+    "tasks.edit": Form("head", lambda w: task_form_data(w.task.id) | {
+        "title": "Xây dựng bộ chỉ số đánh giá (đã sửa)"}, audit=("task.update",)),
+    "tasks.progress": Form("staff", lambda w: {"percent": "40", "note": "Đã dự thảo xong."},
+                           audit=("task.progress",)),
+    "tasks.step": Form("staff", lambda w: {"done": "1"}, audit=("step.done",)),
+    "tasks.submit": Form("staff", lambda w: {"note": "Đã hoàn thành, kèm báo cáo."},
+                         audit=("task.submit",)),
+    "tasks.review": Form("deputy", lambda w: {"decision": "confirm", "comment": "Đạt yêu cầu."},
+                         prepare=submit_task, audit=("task.confirm",)),
+    "tasks.cancel": Form("head", lambda w: {"reason": "Nhiệm vụ được gộp vào nhiệm vụ khác."},
+                         audit=("task.cancel",)),
+    "tasks.request_extension": Form(
+        "staff2", lambda w: {"proposed_due_on": "31/08/2026",
+                             "reason": "Chờ ý kiến góp ý của các sở, ngành"},
+        values=lambda w: {"task_id": w.task2.id}, audit=("extension.request",)),
+    "tasks.decide_extension": Form("deputy", lambda w: {"decision": "approve",
+                                                        "comment": "Đồng ý gia hạn."},
+                                   audit=("extension.approve",)),
+    "notifications.read": Form("staff", lambda w: {}),
+    "notifications.read_all": Form("staff", lambda w: {}),
+    "notifications.settings": Form("staff", lambda w: {"email_digest": "y"}),
+    "admin.units": Form("admin", lambda w: {"code": "SNV-VP", "name": "Văn phòng Sở",
+                                            "kind": "office", "parent_id": str(w.a.id)},
+                        audit=("unit.create",)),
+    "admin.unit": Form("admin", lambda w: {"name": "Sở Nội vụ tỉnh Đắk Lắk",
+                                           "parent_id": str(w.province.id), "is_active": "y"},
+                       values=lambda w: {"unit_id": w.a.id}, audit=("unit.rename",)),
+    "admin.user_new": Form("admin", lambda w: {"username": "cv.moi", "full_name": "Nguyễn Văn Mới",
+                                               "unit_id": str(w.a.id), "role": "staff",
+                                               "is_active": "y", "new_password": NEW_PASSWORD},
+                           audit=("user.create",)),
+    "admin.user_edit": Form("admin", lambda w: user_form(w.staff, full_name="Phạm Văn Đăng Khoa"),
+                            values=lambda w: {"user_id": w.staff.id}, audit=("user.update",)),
+}
+
+# Routes that change only the actor's own display or delivery preferences, or the read
+# mark of their own notifications (the notification row's read_at is itself the record):
+# no audit row, on purpose.
+NOT_AUDITED = {
+    "auth.language": "the actor's display language",
+    "notifications.read": "read_at on the actor's own notification is the record",
+    "notifications.read_all": "read_at on the actor's own notifications is the record",
+    "notifications.settings": "the actor's own email delivery preference",
+}
+
+
+def form_for(endpoint: str) -> Form | None:
+    return FORMS.get(endpoint)
+
+
+def payload(form: Form, w, extra: dict | None = None) -> dict:
+    """The form's data (plus `extra`), with its files as the test client sends them."""
+    import io
+
+    data = dict(form.data(w))
+    if extra:
+        data.update(extra)
+    if form.files:
+        for name, items in form.files(w).items():
+            data[name] = [(io.BytesIO(content), filename) for content, filename in items]
+    return data
+
+
+def audit_actions(form: Form, w) -> tuple:
+    return tuple(form.audit(w)) if callable(form.audit) else tuple(form.audit)
+
+
+def url_for_form(rule, w, form: Form) -> str | None:
+    from rel_support import fill
+
+    values = world_values(w, form.actor or "staff") | form.values(w)
+    return fill(rule, values)
+
+
+def steps_of(task_id: int) -> list[int]:
+    from app.models import ProcessStep
+
+    return list(db.session.scalars(select(ProcessStep.id).where(ProcessStep.task_id == task_id)
+                                   .order_by(ProcessStep.position)))
+
+
+__all__ = ["FORMS", "NOT_AUDITED", "Form", "audit_actions", "date", "form_for", "payload",
+           "steps_of", "url_for_form"]

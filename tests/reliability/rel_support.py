@@ -1,0 +1,419 @@
+"""Helpers of the reliability and security groups: the root fixtures' module, figures,
+database snapshots, logging in (with or without CSRF), URLs for every url_map rule, and a
+small HTML reader."""
+
+import importlib.util
+import re
+import sys
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+
+from sqlalchemy import select
+
+from app.extensions import db
+
+HERE = Path(__file__).resolve().parent
+ROOT_CONFTEST = HERE.parent / "conftest.py"
+
+# Real (tiny) PDF and PNG: evidence is checked by content, not by name.
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+       b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+       b"trailer<</Root 1 0 R>>\n%%EOF\n")
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+       b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99"
+       b"=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+ROLES = ("admin", "assessor", "head", "deputy", "staff")
+USERNAMES = {"admin": "admin", "assessor": "assessor", "head": "head_a", "deputy": "deputy_a",
+             "staff": "staff_a", "staff2": "staff_a2", "head_b": "head_b", "deputy_b": "deputy_b",
+             "staff_b": "staff_b"}
+
+
+def root() -> ModuleType:
+    """tests/conftest.py under its own module name (every conftest.py is 'conftest')."""
+    name = "sauro_root_conftest"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT_CONFTEST)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+# ---- figures --------------------------------------------------------------------------
+
+FIGURES: list[str] = []
+
+
+def figure(group: str, text: str) -> str:
+    """Print a group's figure and keep it for the end-of-run summary."""
+    line = f"[{group}] {text}"
+    print(line)
+    FIGURES.append(line)
+    return line
+
+
+# ---- the world --------------------------------------------------------------------------
+
+def base_world(make) -> SimpleNamespace:
+    """The `world` of tests/conftest.py, built outside pytest's fixture machinery."""
+    fixture = root().world
+    unwrap = getattr(fixture, "_get_wrapped_function", None)
+    fn = unwrap() if unwrap else getattr(fixture, "__wrapped__", fixture)
+    return fn(make)
+
+
+def extend_world(w, make) -> SimpleNamespace:
+    """`world` plus sub-unit A1 with a draft plan, an evidence file on each task, a pending
+    extension request on w.task and a notification for every user."""
+    from app import local_today
+    from app.models import Evidence, Extension, Notification, User
+    from app.services import evidence, extensions, overdue
+
+    w.a1 = make.unit("Phòng Cải cách hành chính", parent=w.a, code="SNV-CCHC")
+    w.plan_a1 = make.plan(w.a1, title="Kế hoạch CCHC năm 2026 của Phòng CCHC")
+    for task, author in ((w.task, w.staff), (w.task2, w.staff2), (w.task_b, w.staff_b)):
+        evidence.store(author, task, [evidence.Upload("bao-cao.pdf", PDF)], None)
+    db.session.commit()
+    extensions.request_extension(w.staff, w.task.id, date(2026, 7, 31),
+                                 "Chờ ý kiến góp ý của các sở, ngành", local_today())
+    db.session.commit()
+    users = db.session.scalars(select(User)).all()
+    for u in users:
+        overdue.notify([u.id], "due_soon", w.task_b.id if u.unit_id == w.b.id else w.task.id,
+                       f"world:{u.id}", days=3)
+    db.session.commit()
+    w.evidence = dict(db.session.execute(select(Evidence.task_id, Evidence.id)).all())
+    w.extension = db.session.scalar(select(Extension.id).where(Extension.task_id == w.task.id))
+    w.notifications = dict(db.session.execute(select(Notification.user_id, Notification.id)).all())
+    w.run = freeze_run(w)
+    return w
+
+
+def freeze_run(w) -> int:
+    """A frozen assessment run of 2026 over every unit, by the assessor."""
+    from app import local_today
+    from app.domain.scoring import ScoringSettings, parse_period
+    from app.services import assessment
+
+    run = assessment.freeze(w.assessor.id, parse_period("2026"), local_today(),
+                            ScoringSettings.from_dict({}), None)
+    db.session.commit()
+    return run.id
+
+
+def build_world(make) -> SimpleNamespace:
+    return extend_world(base_world(make), make)
+
+
+def actor(w, role: str):
+    return {"admin": w.admin, "assessor": w.assessor, "head": w.head, "deputy": w.deputy,
+            "staff": w.staff, "staff2": w.staff2, "head_b": w.head_b, "deputy_b": w.deputy_b,
+            "staff_b": w.staff_b}[role]
+
+
+# ---- snapshots ---------------------------------------------------------------------------
+
+def snapshot() -> dict:
+    """{table: {primary key: row dict}} of every table, read afresh."""
+    db.session.rollback()
+    out = {}
+    for table in db.metadata.sorted_tables:
+        pk = list(table.primary_key.columns) or list(table.columns)
+        rows = {}
+        for r in db.session.execute(select(table)).mappings():
+            rows[tuple(r[c.name] for c in pk)] = dict(r)
+        out[table.name] = rows
+    db.session.rollback()
+    return out
+
+
+def row_counts() -> dict:
+    from sqlalchemy import func
+
+    db.session.rollback()
+    out = {t.name: db.session.scalar(select(func.count()).select_from(t))
+           for t in db.metadata.sorted_tables}
+    db.session.rollback()
+    return out
+
+
+class Diff:
+    """What changed between two snapshots: updated cells, new rows, deleted rows."""
+
+    def __init__(self, before: dict, after: dict):
+        self.updated: dict[str, dict] = {}   # table -> {pk: {column: (old, new)}}
+        self.added: dict[str, list] = {}     # table -> [row dict]
+        self.deleted: dict[str, list] = {}
+        for name, old_rows in before.items():
+            new_rows = after.get(name, {})
+            for pk, old in old_rows.items():
+                new = new_rows.get(pk)
+                if new is None:
+                    self.deleted.setdefault(name, []).append(old)
+                    continue
+                cells = {c: (old[c], new[c]) for c in old if old[c] != new[c]}
+                if cells:
+                    self.updated.setdefault(name, {})[pk] = cells
+            for pk, new in new_rows.items():
+                if pk not in old_rows:
+                    self.added.setdefault(name, []).append(new)
+
+    def without_refusals(self) -> "Diff":
+        """The same, less the audit rows of refused requests (app/errors.py)."""
+        rows = [r for r in self.added.get("audit_log", []) if r["action"] != "access.denied"]
+        if rows:
+            self.added["audit_log"] = rows
+        else:
+            self.added.pop("audit_log", None)
+        return self
+
+    @property
+    def empty(self) -> bool:
+        return not (self.updated or self.added or self.deleted)
+
+    def summary(self) -> dict:
+        return {"updated": {t: list(v.values())[:3] for t, v in self.updated.items()},
+                "added": {t: v[:3] for t, v in self.added.items()},
+                "deleted": {t: v[:3] for t, v in self.deleted.items()}}
+
+
+# ---- a shared world per module, restored between tests --------------------------------
+
+def dump() -> list:
+    db.session.rollback()
+    out = []
+    for table in db.metadata.sorted_tables:
+        order = list(table.primary_key.columns) or list(table.columns)
+        rows = [dict(r) for r in db.session.execute(select(table).order_by(*order)).mappings()]
+        out.append((table, rows))
+    db.session.rollback()
+    return out
+
+
+def restore(dumped: list) -> None:
+    """Put every table back as it was (ids included); cheaper than a new database."""
+    from sqlalchemy import delete, insert, text
+
+    db.session.rollback()
+    try:
+        conn = db.session.connection()
+        tables = [t for t, _ in dumped]
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
+        else:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master "
+                                         "WHERE type = 'trigger'")).all()
+            for name, _sql in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
+            for t in reversed(tables):
+                conn.execute(delete(t))
+            for _name, sql in triggers:
+                conn.execute(text(sql))
+        for t, rows in dumped:
+            if rows:
+                conn.execute(insert(t), rows)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.expire_all()
+
+
+# ---- logging in ----------------------------------------------------------------------------
+
+TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """The CSRF token of the client's session, read from a form on `url`."""
+    html = client.get(url).get_data(as_text=True)
+    m = TOKEN_RE.search(html)
+    assert m, f"no csrf_token on {url}"
+    return m.group(1) or m.group(2)
+
+
+def login(client, username: str, password: str | None = None, csrf: bool = False):
+    data = {"username": username, "password": password or root().PASSWORD}
+    if csrf:
+        data["csrf_token"] = csrf_token(client, "/login")
+    resp = client.post("/login", data=data)
+    assert resp.status_code == 302, (username, resp.status_code, resp.get_data(as_text=True)[:500])
+    return client
+
+
+def client_for(app, who: str | None, csrf: bool = False):
+    """A new client logged in as `who` (a role of USERNAMES or a username); None: anonymous."""
+    c = app.test_client()
+    if who:
+        login(c, USERNAMES.get(who, who), csrf=csrf)
+    return c
+
+
+# ---- URLs for the url_map ----------------------------------------------------------------
+
+def rules(app, method: str):
+    """(endpoint, rule) for every url_map rule that accepts `method`, static files aside."""
+    out = []
+    for r in app.url_map.iter_rules():
+        if r.endpoint in ("static", "bootstrap.static"):
+            continue
+        if method in r.methods:
+            out.append(r)
+    return sorted(out, key=lambda r: (r.rule, r.endpoint))
+
+
+def fill(rule, values: dict) -> str | None:
+    """The rule's URL with each argument from `values` (None when one is missing)."""
+    args = {}
+    for name in rule.arguments:
+        if name not in values:
+            return None
+        args[name] = values[name]
+    url = rule.rule
+    for name, value in args.items():
+        url = re.sub(r"<(?:[^:<>]+:)?" + re.escape(name) + ">", str(value), url)
+    return url
+
+
+def world_values(w, role: str = "staff") -> dict:
+    """Argument values naming objects of unit A as seen by `role` (its own notification)."""
+    from app.models import ProcessStep
+
+    step = db.session.scalar(select(ProcessStep.id).where(ProcessStep.task_id == w.task.id)
+                             .order_by(ProcessStep.position))
+    user = actor(w, role) if role in USERNAMES else w.staff
+    return {"task_id": w.task.id, "plan_id": w.plan.id, "step_id": step,
+            "ext_id": w.extension, "evidence_id": w.evidence[w.task.id],
+            "notification_id": w.notifications.get(user.id), "unit_id": w.a.id,
+            "user_id": w.staff.id, "lang": "en", "run_id": w.run, "table": "tasks"}
+
+
+# ---- a small HTML reader ----------------------------------------------------------------
+
+class Element:
+    __slots__ = ("attrs", "line", "tag", "text")
+
+    def __init__(self, tag, attrs, line):
+        self.tag, self.attrs, self.line, self.text = tag, attrs, line, ""
+
+    def __repr__(self):
+        return f"<{self.tag} {self.attrs!r} line {self.line}>"
+
+
+class Collector(HTMLParser):
+    """Every start tag with its attributes, and the text inside script and style."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self._raw: Element | None = None
+        self.data: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        el = Element(tag, [(k, v if v is not None else "") for k, v in attrs], self.getpos()[0])
+        self.elements.append(el)
+        if tag in ("script", "style"):
+            self._raw = el
+
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append(Element(tag, [(k, v if v is not None else "") for k, v in attrs],
+                                     self.getpos()[0]))
+
+    def handle_endtag(self, tag):
+        if self._raw is not None and tag == self._raw.tag:
+            self._raw = None
+
+    def handle_data(self, data):
+        if self._raw is not None:
+            self._raw.text += data
+        else:
+            self.data.append(data)
+
+
+def elements(html: str) -> Collector:
+    c = Collector()
+    c.feed(html)
+    c.close()
+    return c
+
+
+def task_links(html: str) -> set[int]:
+    return {int(m) for m in re.findall(r'href="/tasks/(\d+)(?=["#?])', html)}
+
+
+# ---- form payloads (as a browser posts them) ----------------------------------------
+
+def vn(d: date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+def task_form_data(task_id: int) -> dict:
+    """The edit form of a task as the browser would post it unchanged."""
+    from app.models import ProcessStep, Task, task_coordinators
+
+    db.session.rollback()
+    t = db.session.execute(select(Task.__table__).where(Task.id == task_id)).mappings().one()
+    steps = db.session.execute(select(ProcessStep.id, ProcessStep.title, ProcessStep.due_on)
+                               .where(ProcessStep.task_id == task_id)
+                               .order_by(ProcessStep.position)).all()
+    coords = db.session.scalars(select(task_coordinators.c.unit_id)
+                                .where(task_coordinators.c.task_id == task_id)).all()
+    db.session.rollback()
+    data = {
+        "version": str(t["version"]), "title": t["title"], "description": t["description"],
+        "lead_unit_id": str(t["lead_unit_id"] or ""), "assignee_id": str(t["assignee_id"] or ""),
+        "leader_id": str(t["leader_id"] or ""), "responsibility": t["responsibility"],
+        "start_on": vn(t["start_on"]), "due_on": vn(t["due_on"]),
+        "output_product": t["output_product"], "indicator_name": t["indicator_name"],
+        "indicator_unit": t["indicator_unit"],
+        "indicator_target": "" if t["indicator_target"] is None else str(t["indicator_target"]),
+        "field_id": str(t["field_id"] or ""), "weight": str(t["weight"]),
+        "coordinator_ids": [str(c) for c in coords],
+    }
+    for i, s in enumerate(steps):
+        data[f"steps-{i}-id"] = str(s.id)
+        data[f"steps-{i}-title"] = s.title
+        data[f"steps-{i}-due_on"] = vn(s.due_on)
+    return data
+
+
+def new_task_data(lead_unit_id: int, assignee_id: int, leader_id: int, **kw) -> dict:
+    """A complete, clear task as the create form posts it (dates dd/mm/yyyy)."""
+    data = {
+        "title": "Rà soát, đơn giản hóa thủ tục hành chính lĩnh vực nội vụ",
+        "description": "Rà soát toàn bộ thủ tục và đề xuất phương án đơn giản hóa.",
+        "lead_unit_id": str(lead_unit_id), "assignee_id": str(assignee_id),
+        "leader_id": str(leader_id),
+        "responsibility": "Chịu trách nhiệm về chất lượng phương án đơn giản hóa.",
+        "steps-0-title": "Thống kê thủ tục hành chính", "steps-0-due_on": "15/02/2026",
+        "steps-1-title": "Đề xuất phương án đơn giản hóa", "steps-1-due_on": "15/04/2026",
+        "start_on": "01/02/2026", "due_on": "30/09/2026",
+        "output_product": "Quyết định phê duyệt phương án đơn giản hóa",
+        "indicator_name": "Số thủ tục được đơn giản hóa", "indicator_unit": "thủ tục",
+        "indicator_target": "20", "weight": "1",
+    }
+    data.update(kw)
+    return data
+
+
+def user_form(u, **kw) -> dict:
+    data = {"full_name": u.full_name, "email": u.email or "", "title": u.title or "",
+            "unit_id": str(u.unit_id), "role": str(u.role), "is_active": "y"}
+    data.update(kw)
+    return data
+
+
+NEW_PASSWORD = "Trống-đồng-Ngọc-Lũ-2026"
+
+
+def tr(msgid: str, locale: str = "vi", **kw) -> str:
+    """A message as the app shows it in `locale` (Vietnamese by default)."""
+    from flask import current_app
+    from flask_babel import force_locale, gettext
+
+    with current_app.test_request_context(), force_locale(locale):
+        return gettext(msgid, **kw)

@@ -1,0 +1,653 @@
+"""Importing an annual plan from Excel (issue 5): real-looking files, a table of broken
+files each with its exact message, nothing written by a failed import, re-import by STT,
+the exact round trip through the export, the 5,000-row time, and breaking a plan down."""
+
+import io
+import json
+import time
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import func, select
+
+from app.domain.status import Lifecycle
+from app.extensions import db
+from app.models import (AuditLog, Field, Notification, Plan, ProcessStep, ProgressUpdate, Task,
+                        Unit, task_coordinators)
+from app.services import breakdown, plan_export, plan_import, tasks
+from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from tests.conftest import TODAY
+from tests.plan_files import HEADERS, build, clear_row, excel_style, nfd, real_plan
+
+TABLES = (Task, ProcessStep, task_coordinators, Field, AuditLog, Notification, ProgressUpdate, Plan)
+
+
+def counts() -> dict:
+    db.session.rollback()
+    out = {}
+    for t in TABLES:
+        table = getattr(t, "__table__", t)
+        out[table.name] = db.session.scalar(select(func.count()).select_from(table))
+    return out
+
+
+@pytest.fixture
+def empty_plan(world, make):
+    """An empty draft work plan of unit A (Sở Nội vụ) for 2026."""
+    return make.plan(world.a, kind="work", title="Kế hoạch công tác năm 2026")
+
+
+def plan_tasks(plan_id: int) -> dict[str, Task]:
+    db.session.expire_all()
+    items = db.session.scalars(select(Task).where(Task.plan_id == plan_id)
+                               .options(*tasks.detail_options())).all()
+    return {t.stt: t for t in items}
+
+
+def imported(plan, data, actor):
+    result = plan_import.apply(actor, plan, data, TODAY, "ke-hoach.xlsx")
+    db.session.commit()
+    return result
+
+
+def messages(preview) -> list[str]:
+    return [e.text for e in preview.errors]
+
+
+# ---- a real-looking file ---------------------------------------------------------------
+
+def test_the_preview_of_a_real_file_shows_every_row_with_its_six_clears_and_writes_nothing(
+        world, empty_plan):
+    data, exp = real_plan()
+    before = counts()
+    p = plan_import.preview(empty_plan, data, TODAY)
+    assert counts() == before
+    assert messages(p) == []
+    assert [r.stt for r in p.rows] == exp["stts"]
+    assert [r.line for r in p.rows] == [9, 11, 12, 13, 14, 16, 17, 18]   # blank row 10 ignored
+    assert {r.action for r in p.rows} == {"add"}
+    assert {r.stt for r in p.rows if r.is_clear} == exp["clear"]
+    assert {r.stt for r in p.not_clear} == exp["not_clear"]
+    assert p.new_fields == exp["new_fields"]
+    assert p.renumbered == exp["renumbered"]
+    assert [s.number for s in p.sections] == ["I", "II"]
+    vague = next(r for r in p.rows if r.stt == "3")
+    assert {c.clear.value for c in vague.clears.failed} == {
+        "person", "task", "responsibility", "process", "deadline", "result"}
+    assert p.added == 8 and p.changed == 0 and p.unchanged == 0
+    lines = p.summary_lines()
+    assert lines[0] == "8 dòng nhiệm vụ: thêm 8, sửa 0, giữ nguyên 0."
+    assert "Lĩnh vực mới sẽ được tạo: Cải cách thể chế, Cải cách thủ tục hành chính, Chuyển đổi số." in lines
+    assert "Dòng 16: số thứ tự 1 thành 3 (đánh số liên tục qua các mục)." in lines
+    assert "2 dòng chưa đủ sáu rõ." in lines
+
+
+def test_confirming_imports_tasks_steps_coordinators_fields_and_progress(world, empty_plan):
+    data, exp = real_plan()
+    before = counts()
+    result = imported(empty_plan, data, world.head)
+    assert result.added == 8
+    after = counts()
+    assert after["tasks"] - before["tasks"] == 8
+    assert after["fields"] - before["fields"] == 3
+    t = plan_tasks(empty_plan.id)
+    assert sorted(t, key=lambda s: t[s].order_key) == exp["stts"]
+    assert {s for s, x in t.items() if x.is_clear} == exp["clear"]
+
+    one = t["1"]
+    assert one.title == "Rà soát văn bản quy phạm pháp luật do tỉnh ban hành"
+    assert one.lead_unit_id == world.a.id and one.assignee_id == world.staff.id   # NFD name
+    assert one.leader_id == world.deputy.id                                       # full name
+    assert [u.code for u in one.coordinators] == ["SKHCN"]
+    assert [(s.title, s.due_on) for s in one.steps] == [("Lập danh mục văn bản", date(2026, 2, 15)),
+                                                        ("Rà soát, đề xuất xử lý", None)]
+    assert (one.start_on, one.due_on, one.original_due_on) == (date(2026, 1, 15), date(2026, 4, 30),
+                                                               date(2026, 4, 30))
+    assert one.weight == Decimal(2) and one.field.name == "Cải cách thể chế"
+    assert one.owner_unit_id == world.a.id and one.parent_id is None
+    assert one.order_key == "0001" and one.status == Lifecycle.ASSIGNED
+    assert one.created_by_id == world.head.id and one.version == 1
+
+    two = t["2"]
+    assert two.lead_unit_id == world.a.id                       # by name
+    assert two.assignee_id == world.staff.id                    # "Pham Van Dang"
+    assert [s.title for s in two.steps] == ["Dự thảo bộ chỉ số", "Lấy ý kiến các sở, ngành",
+                                            "Trình ban hành"]
+    assert (two.start_on, two.due_on) == (date(2026, 2, 1), date(2026, 9, 30))
+    assert two.indicator_target == Decimal(12)                  # a formula's cached value
+    assert two.weight == Decimal(1)                             # empty weight is 1
+
+    sub = t["2.1"]
+    assert sub.parent_id == two.id and sub.order_key == "0002.0001"
+    assert sub.lead_unit_id == world.a.id                       # merged down from row 11
+    assert sub.assignee_id == world.staff2.id and sub.leader_id == world.head.id
+    assert [s.title for s in sub.steps] == ["Thu thập tài liệu", "Viết dự thảo"]
+    assert sub.start_on == date(2026, 3, 1)
+    assert t["2.2"].due_on == date(2026, 8, 15)                 # a date serial
+    assert t["2.2.1"].parent_id == t["2.2"].id and not t["2.2.1"].is_clear
+
+    vague = t["3"]
+    assert vague.field.name == "Cải cách thủ tục hành chính" and not vague.is_clear
+    assert vague.lead_unit_id is None and vague.steps == []
+
+    done = t["4"]
+    assert done.description == "=Số hóa 100% hồ sơ còn hiệu lực"   # text, not a formula
+    assert done.status == Lifecycle.COMPLETED and done.progress == 100
+    assert done.completed_on == done.submitted_on == date(2026, 6, 10)
+    assert done.indicator_actual == Decimal(100) and done.weight == Decimal("1.5")
+    assert sorted(u.code for u in done.coordinators) == ["P66", "SKHCN"]
+    assert done.leader_id == world.head.id and done.field.name == "Chuyển đổi số"
+    assert t["4.1"].parent_id == done.id
+    assert (t["4.1"].status, t["4.1"].progress) == (Lifecycle.IN_PROGRESS, 40)
+
+    new_fields = db.session.scalars(select(Field).where(Field.unit_id == world.a.id)
+                                    .order_by(Field.id)).all()
+    assert [f.name for f in new_fields] == exp["new_fields"]
+    one_audit = db.session.scalars(select(AuditLog).where(AuditLog.action == "plan.import")).all()
+    assert len(one_audit) == 1 and one_audit[0].object_id == empty_plan.id
+    assert json.loads(one_audit[0].changes)["added"] == 8
+    per_task = db.session.scalars(select(AuditLog.task_id).where(AuditLog.action == "task.create",
+                                                                 AuditLog.task_id.in_([x.id for x in t.values()]))).all()
+    assert sorted(per_task) == sorted(x.id for x in t.values())
+    told = db.session.scalars(select(Notification.task_id).where(Notification.kind == "assigned",
+                                                                 Notification.task_id.in_([x.id for x in t.values()]))).all()
+    assert sorted(told) == sorted(x.id for x in t.values() if x.assignee_id)
+    reports = db.session.execute(select(ProgressUpdate.task_id, ProgressUpdate.percent)
+                                 .where(ProgressUpdate.task_id.in_([done.id, t["4.1"].id]))).all()
+    assert sorted(reports) == sorted([(done.id, 100), (t["4.1"].id, 40)])
+
+
+def test_headers_in_any_order_case_spacing_and_normalisation_and_no_progress_columns(world, empty_plan):
+    order = [11, 0, 5, 1, 3, 2, 9, 10, 6, 4, 7, 8, 12, 13, 14, 15, 16]   # no optional columns
+    headers = [HEADERS[i] for i in order]
+    headers = [f"  {h.upper()} " if i % 3 == 0 else nfd(h.lower()) for i, h in enumerate(headers)]
+    rows = [["Phụ lục"], [], headers + ["Ghi chú", None, None]]
+    full = clear_row(1)
+    rows.append([full[i] for i in order] + ["dòng ghi chú bị bỏ qua"])
+    p = plan_import.preview(empty_plan, build(rows), TODAY)
+    assert messages(p) == []
+    assert not p.present & set(plan_import.PROGRESS_KEYS)
+    imported(empty_plan, build(rows), world.head)
+    assert plan_tasks(empty_plan.id)["1"].is_clear
+
+
+def test_people_by_email_and_units_by_code_in_any_case(world, empty_plan):
+    world.staff.email = "Dang.PV@snv.gov.vn"
+    db.session.commit()
+    data = build([HEADERS, clear_row(1, lead="snv", assignee="dang.pv@SNV.gov.vn", leader="DEPUTY_A")])
+    imported(empty_plan, data, world.head)
+    t = plan_tasks(empty_plan.id)["1"]
+    assert (t.lead_unit_id, t.assignee_id, t.leader_id) == (world.a.id, world.staff.id, world.deputy.id)
+
+
+def test_a_formula_without_a_cached_value_is_read_as_empty_and_never_evaluated(world, empty_plan):
+    data = build([HEADERS, clear_row(1, output="=1+1", target="=SUM(1,2)", ind="Số", ind_unit="cái")])
+    p = plan_import.preview(empty_plan, data, TODAY)
+    r = p.rows[0]
+    assert r.values["output_product"] == "" and r.values["indicator_target"] is None
+    assert not r.is_clear   # no output product, and the indicator has no target
+
+
+# ---- broken files: every error by row and column, exactly -------------------------------
+
+ROW_CASES = [
+    ("date that is not a date", [clear_row(1, start="ngày mai")],
+     "Dòng 2, cột Ngày bắt đầu: ngày mai không phải là ngày hợp lệ"),
+    ("due before start", [clear_row(1, start="01/03/2026", due="01/02/2026")],
+     "Dòng 2, cột Hạn hoàn thành: hạn hoàn thành 01/02/2026 trước ngày bắt đầu 01/03/2026"),
+    ("due outside the year", [clear_row(1, due="15/01/2027")],
+     "Dòng 2, cột Hạn hoàn thành: 15/01/2027 nằm ngoài năm kế hoạch 2026"),
+    ("start outside the year", [clear_row(1, start=date(2025, 12, 20))],
+     "Dòng 2, cột Ngày bắt đầu: 20/12/2025 nằm ngoài năm kế hoạch 2026"),
+    ("a bare year is not a date", [clear_row(1, due=2026)],
+     "Dòng 2, cột Hạn hoàn thành: 2026 không phải là ngày hợp lệ"),
+    ("unknown lead unit", [clear_row(1, lead="Sở Không Có")],
+     "Dòng 2, cột Đơn vị chủ trì: không có đơn vị nào có mã hoặc tên “Sở Không Có”"),
+    ("unknown coordinating unit", [clear_row(1, coord="SKHCN; Sở Ma")],
+     "Dòng 2, cột Đơn vị phối hợp: không có đơn vị nào có mã hoặc tên “Sở Ma”"),
+    ("lead unit also coordinating", [clear_row(1, coord="Sở Nội vụ")],
+     "Dòng 2, cột Đơn vị phối hợp: đơn vị chủ trì không thể đồng thời là đơn vị phối hợp"),
+    ("unknown person", [clear_row(1, assignee="Nguyễn Văn Vắng")],
+     "Dòng 2, cột Người thực hiện: không tìm thấy người dùng “Nguyễn Văn Vắng” trong Sở Nội vụ "
+     "(ghi tên đăng nhập, email hoặc họ tên)"),
+    ("unknown leader", [clear_row(1, leader="Hoàng Văn Khuyết")],
+     "Dòng 2, cột Lãnh đạo phụ trách: không tìm thấy người dùng “Hoàng Văn Khuyết” trong Sở Nội vụ "
+     "(ghi tên đăng nhập, email hoặc họ tên)"),
+    ("a name of another unit", [clear_row(1, assignee="Hồ Văn Cường")],
+     "Dòng 2, cột Người thực hiện: không tìm thấy người dùng “Hồ Văn Cường” trong Sở Nội vụ "
+     "(ghi tên đăng nhập, email hoặc họ tên)"),
+    ("person outside the lead unit", [clear_row(1, assignee="staff_b")],
+     "Dòng 2, cột Người thực hiện: Hồ Văn Cường không thuộc đơn vị chủ trì Sở Nội vụ"),
+    ("leader who is staff", [clear_row(1, leader="staff_a2")],
+     "Dòng 2, cột Lãnh đạo phụ trách: Ngô Thị Lan không phải là người đứng đầu hoặc cấp phó"),
+    ("leader of another unit", [clear_row(1, leader="deputy_b")],
+     "Dòng 2, cột Lãnh đạo phụ trách: Đỗ Thị Cúc không phải lãnh đạo của đơn vị chủ trì hoặc "
+     "của đơn vị lập kế hoạch"),
+    ("negative weight", [clear_row(1, weight=-1)],
+     "Dòng 2, cột Trọng số: trọng số không được âm (-1)"),
+    ("weight that is not a number", [clear_row(1, weight="nhiều")],
+     "Dòng 2, cột Trọng số: nhiều không phải là số"),
+    ("progress over 100", [clear_row(1, progress=120)],
+     "Dòng 2, cột Tiến độ (%): tiến độ phải từ 0 đến 100 (120)"),
+    ("negative progress", [clear_row(1, progress="-5")],
+     "Dòng 2, cột Tiến độ (%): tiến độ phải từ 0 đến 100 (-5)"),
+    ("completion in the future", [clear_row(1, completed="20/06/2026")],
+     "Dòng 2, cột Ngày hoàn thành: ngày hoàn thành 20/06/2026 sau ngày hôm nay"),
+    ("duplicate number", [clear_row(1), clear_row("1")],
+     "Dòng 3, cột STT: số thứ tự 1 đã có ở dòng 2"),
+    ("child without its parent row", [clear_row(1), clear_row("3.1")],
+     "Dòng 3, cột STT: không có dòng 3 của nhiệm vụ con này"),
+    ("child due after its parent", [clear_row(1, due="30/06/2026"), clear_row("1.1", due="31/07/2026")],
+     "Dòng 3, cột Hạn hoàn thành: hạn hoàn thành 31/07/2026 sau hạn của nhiệm vụ cha 1 (30/06/2026)"),
+    ("number that is not one", [clear_row("a)")],
+     "Dòng 2, cột STT: “a)” không phải là số thứ tự dạng 1, 2.1, 2.2.1 hoặc mục I, II"),
+    ("missing number", [clear_row(None)], "Dòng 2, cột STT: thiếu số thứ tự"),
+    ("missing title", [clear_row(1, title=None)], "Dòng 2, cột Nhiệm vụ: thiếu tên nhiệm vụ"),
+    ("title too long", [clear_row(1, title="Rà soát " * 70)],
+     "Dòng 2, cột Nhiệm vụ: tối đa 500 ký tự"),
+    ("step with a bad date", [clear_row(1, steps="Dự thảo (hạn 30/02/2026)")],
+     "Dòng 2, cột Quy trình: 30/02/2026 không phải là ngày hợp lệ"),
+]
+
+
+@pytest.mark.parametrize("rows, expected", [c[1:] for c in ROW_CASES], ids=[c[0] for c in ROW_CASES])
+def test_a_broken_row_stops_the_import_with_its_row_column_and_message(world, empty_plan, rows,
+                                                                         expected):
+    data = build([HEADERS, *rows])
+    before = counts()
+    p = plan_import.preview(empty_plan, data, TODAY)
+    assert messages(p) == [expected]
+    with pytest.raises(plan_import.ImportRefused) as refused:
+        plan_import.apply(world.head, empty_plan, data, TODAY)
+    assert messages(refused.value.preview) == [expected]
+    db.session.rollback()
+    assert counts() == before
+
+
+def test_the_message_of_the_issue_for_a_date_that_does_not_exist_on_row_14(world, empty_plan):
+    top = [["UBND TỈNH ĐẮK LẮK"], ["SỞ NỘI VỤ"], [], ["DANH MỤC NHIỆM VỤ NĂM 2026"], [], [], HEADERS]
+    rows = [clear_row(n) for n in range(1, 7)] + [clear_row(7, due="31/02/2026")]
+    p = plan_import.preview(empty_plan, build(top + rows), TODAY)
+    assert messages(p) == ["Dòng 14, cột Hạn hoàn thành: 31/02/2026 không phải là ngày hợp lệ"]
+
+
+def test_every_error_of_a_file_is_listed_not_only_the_first(world, empty_plan):
+    data = build([HEADERS, clear_row(1, lead="XYZ", weight=-2), [], clear_row(2, due="32/13/2026")])
+    assert messages(plan_import.preview(empty_plan, data, TODAY)) == [
+        "Dòng 2, cột Đơn vị chủ trì: không có đơn vị nào có mã hoặc tên “XYZ”",
+        "Dòng 2, cột Trọng số: trọng số không được âm (-2)",
+        "Dòng 4, cột Hạn hoàn thành: 32/13/2026 không phải là ngày hợp lệ",
+    ]
+
+
+def test_an_ambiguous_name_is_refused_and_the_username_resolves_it(world, make, empty_plan):
+    make.user(world.a, "staff", "Nguyễn Văn An", "an_1")
+    make.user(world.a, "staff", "Nguyễn Văn Ân", "an_2")
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee="Nguyen Van An")]), TODAY)
+    assert messages(p) == ["Dòng 2, cột Người thực hiện: có 2 người trong Sở Nội vụ cùng tên "
+                           "“Nguyen Van An”, hãy ghi tên đăng nhập hoặc email"]
+    # Written exactly (NFC or NFD), the name is unique again.
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee=nfd("Nguyễn Văn Ân"))]), TODAY)
+    assert messages(p) == []
+
+
+def test_two_units_with_one_name_need_the_code(world, make, empty_plan):
+    make.unit("Văn phòng", parent=world.a, code="SNV-VP")
+    make.unit("Văn phòng", parent=world.b, code="SKHCN-VP")
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, coord="Văn phòng")]), TODAY)
+    assert messages(p) == ["Dòng 2, cột Đơn vị phối hợp: có 2 đơn vị cùng tên “Văn phòng”, "
+                           "hãy ghi mã đơn vị"]
+    assert messages(plan_import.preview(empty_plan, build([HEADERS, clear_row(1, coord="snv-vp")]),
+                                        TODAY)) == []
+
+
+def _zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as f:
+            chunk = b" " * (1024 * 1024)
+            for _ in range(101):
+                f.write(chunk)
+    return out.getvalue()
+
+
+def _many_rows(n: int) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Kế hoạch")
+    ws.append(HEADERS)
+    for i in range(1, n + 1):
+        ws.append([i, f"Nhiệm vụ số {i}"])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _docx_like() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+NOT_XLSX = "Tệp không phải là tệp Excel (.xlsx) đọc được."
+FILE_CASES = [
+    ("plain text", lambda: "STT,Nhiệm vụ\n1,Rà soát".encode(), NOT_XLSX),
+    ("empty", lambda: b"", NOT_XLSX),
+    ("a Word file", _docx_like, NOT_XLSX),
+    ("a truncated workbook", lambda: build([HEADERS, clear_row(1)])[:1500], NOT_XLSX),
+    ("an old .xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2000, NOT_XLSX),
+    ("over 10 MB", lambda: b"PK\x03\x04" + b"\0" * (10 * 1024 * 1024), "Tệp lớn hơn 10 MB."),
+    ("a zip bomb", _zip_bomb, "Tệp giải nén ra hơn 100 MB, không thể đọc."),
+    ("over 5,000 rows", lambda: _many_rows(5001), "Tệp có hơn 5.000 dòng."),
+    ("no header row", lambda: build([["Kế hoạch năm 2026"], ["1", "Rà soát thủ tục"]]),
+     "Không tìm thấy dòng tiêu đề (STT, Nhiệm vụ, …) trong 20 dòng đầu của các trang tính."),
+    ("the header below row 20", lambda: build([[f"dòng {i}"] for i in range(20)] + [HEADERS, clear_row(1)]),
+     "Không tìm thấy dòng tiêu đề (STT, Nhiệm vụ, …) trong 20 dòng đầu của các trang tính."),
+    ("columns missing", lambda: build([["Tiêu đề"], ["STT", "Nhiệm vụ", "Mô tả", "Trọng số"], [1, "Rà soát"]]),
+     "Dòng tiêu đề (dòng 2) thiếu cột: Đơn vị chủ trì, Đơn vị phối hợp, Người thực hiện, "
+     "Lãnh đạo phụ trách, Trách nhiệm, Quy trình, Ngày bắt đầu, Hạn hoàn thành, Sản phẩm đầu ra, "
+     "Chỉ tiêu, Đơn vị tính, Giá trị mục tiêu, Lĩnh vực."),
+    ("no rows", lambda: build([HEADERS, [], []]), "Tệp không có dòng nhiệm vụ nào dưới dòng tiêu đề."),
+]
+
+
+@pytest.mark.parametrize("make_file, expected", [c[1:] for c in FILE_CASES], ids=[c[0] for c in FILE_CASES])
+def test_a_file_that_cannot_be_read_is_refused_whole(world, empty_plan, make_file, expected):
+    data = make_file()
+    before = counts()
+    assert messages(plan_import.preview(empty_plan, data, TODAY)) == [expected]
+    with pytest.raises(plan_import.ImportRefused):
+        plan_import.apply(world.head, empty_plan, data, TODAY)
+    db.session.rollback()
+    assert counts() == before
+
+
+def test_exactly_5000_rows_are_accepted(world, empty_plan):
+    p = plan_import.preview(empty_plan, _many_rows(5000), TODAY)
+    assert messages(p) == [] and len(p.rows) == 5000
+
+
+def test_the_data_sheet_need_not_be_the_first(world, empty_plan):
+    data = build([HEADERS, clear_row(1)], sheets_before=["Ghi chú"])
+    assert len(plan_import.preview(empty_plan, data, TODAY).rows) == 1
+
+
+# ---- who may import, and into what --------------------------------------------------------
+
+def test_only_a_head_over_the_plan_imports_and_never_into_a_closed_plan(world, empty_plan):
+    data = build([HEADERS, clear_row(1)])
+    for who in (world.deputy, world.staff, world.admin, world.head_b):
+        with pytest.raises(PermissionDenied):
+            plan_import.apply(who, empty_plan, data, TODAY)
+        db.session.rollback()
+    empty_plan.status = "closed"
+    db.session.commit()
+    with pytest.raises(RuleViolation):
+        plan_import.apply(world.head, empty_plan, data, TODAY)
+
+
+# ---- importing again ----------------------------------------------------------------------
+
+def test_importing_again_updates_by_number_and_never_duplicates(world, empty_plan):
+    rows = [HEADERS, clear_row(1), clear_row("1.1", due="30/06/2026"),
+            clear_row(2, title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực")]
+    imported(empty_plan, build(rows), world.head)
+    first = plan_tasks(empty_plan.id)
+    step_ids = {s: [x.id for x in t.steps] for s, t in first.items()}
+    versions = {s: t.version for s, t in first.items()}
+
+    again = plan_import.preview(empty_plan, build(rows), TODAY)
+    assert (again.added, again.changed, again.unchanged) == (0, 0, 3)
+
+    rows[3] = clear_row(2, title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực",
+                        due="31/10/2026", steps="Thống kê thủ tục\nSố hóa\nKiểm tra")
+    rows.append(clear_row(3, title="Tập huấn nghiệp vụ cho công chức"))
+    p = plan_import.preview(empty_plan, build(rows), TODAY)
+    assert [(r.stt, r.action) for r in p.rows] == [("1", "same"), ("1.1", "same"), ("2", "change"),
+                                                   ("3", "add")]
+    assert p.rows[2].changed == ["Quy trình", "Hạn hoàn thành"]
+    imported(empty_plan, build(rows), world.head)
+    after = plan_tasks(empty_plan.id)
+    assert sorted(after) == ["1", "1.1", "2", "3"]
+    assert after["2"].id == first["2"].id and after["2"].version == versions["2"] + 1
+    assert after["2"].due_on == after["2"].original_due_on == date(2026, 10, 31)
+    assert [s.title for s in after["2"].steps] == ["Thống kê thủ tục", "Số hóa", "Kiểm tra"]
+    assert [x.id for x in after["1"].steps] == step_ids["1"] and after["1"].version == versions["1"]
+    change = db.session.scalars(select(AuditLog).where(AuditLog.task_id == after["2"].id,
+                                                       AuditLog.action == "task.update")).one()
+    assert json.loads(change.changes)["version"] == [versions["2"], versions["2"] + 1]
+    # An editor who loaded the task before the import is told what the import changed.
+    assert [a.id for a in tasks.changes_since(after["2"].id, versions["2"])] == [change.id]
+
+
+def test_a_plan_task_missing_from_the_file_is_kept_and_existing_tasks_can_be_parents(world):
+    # world.plan has tasks 1 and 2 made by hand.
+    p = plan_import.preview(world.plan, build([HEADERS, clear_row("2.1", due="30/06/2026")]), TODAY)
+    assert messages(p) == [] and p.kept == 2 and p.rows[0].action == "add"
+    imported(world.plan, build([HEADERS, clear_row("2.1", due="30/06/2026")]), world.head)
+    t = plan_tasks(world.plan.id)
+    assert t["2.1"].parent_id == world.task2.id and sorted(t) == ["1", "2", "2.1"]
+
+
+def test_a_completed_task_cannot_be_changed_by_a_file(world, empty_plan):
+    rows = [HEADERS, clear_row(1, progress=100, completed="10/06/2026")]
+    imported(empty_plan, build(rows), world.head)
+    assert plan_import.preview(empty_plan, build(rows), TODAY).unchanged == 1
+    rows[1] = clear_row(1, title="Một tên khác cho nhiệm vụ đã xong", completed="10/06/2026")
+    assert messages(plan_import.preview(empty_plan, build(rows), TODAY)) == [
+        "Dòng 2: nhiệm vụ 1 đã hoàn thành hoặc đã hủy, không thể sửa"]
+
+
+def test_progress_columns_left_empty_keep_the_progress_reported_since(world, empty_plan):
+    imported(empty_plan, build([HEADERS, clear_row(1)]), world.head)
+    t = plan_tasks(empty_plan.id)["1"]
+    tasks.record_progress(world.staff, t.id, 60, "Đã thống kê xong", None, TODAY)
+    db.session.commit()
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1)]), TODAY)
+    assert p.rows[0].action == "same"
+
+
+# ---- the round trip --------------------------------------------------------------------
+
+def snapshot(plan_id: int) -> list[tuple]:
+    """Everything a task says, by value: what must survive import, export, import."""
+    out = []
+    for stt, t in sorted(plan_tasks(plan_id).items(), key=lambda kv: kv[1].order_key):
+        parent = db.session.get(Task, t.parent_id).stt if t.parent_id else None
+        out.append((
+            stt, t.order_key, parent, t.title, t.description, t.lead_unit_id,
+            tuple(sorted(u.id for u in t.coordinators)), t.assignee_id, t.leader_id,
+            t.responsibility, tuple((s.position, s.title, s.due_on) for s in t.steps),
+            t.start_on, t.due_on, t.original_due_on, t.output_product, t.indicator_name,
+            t.indicator_unit, t.indicator_target, t.field.name if t.field else None, t.weight,
+            t.progress, t.status, t.completed_on, t.submitted_on, t.indicator_actual, t.is_clear,
+        ))
+    return out
+
+
+def read_back(data: bytes) -> list[list]:
+    ws = load_workbook(io.BytesIO(data), read_only=True)[plan_export.DATA_SHEET]
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_import_export_import_gives_the_same_plan_exactly(world, make, empty_plan):
+    data, _ = real_plan()
+    imported(empty_plan, data, world.head)
+    exported = plan_export.export_bytes(db.session.get(Plan, empty_plan.id))
+    rows = read_back(exported)
+    assert rows[0] == HEADERS
+    assert rows[1][:2] == ["1", "Rà soát văn bản quy phạm pháp luật do tỉnh ban hành"]
+    done = next(r for r in rows if r[0] == "4")
+    assert done[2] == "'=Số hóa 100% hồ sơ còn hiệu lực"      # kept from running as a formula
+
+    # The export imported into the same plan changes nothing ...
+    again = plan_import.preview(empty_plan, exported, TODAY)
+    assert messages(again) == [] and again.unchanged == 8 and again.added == again.changed == 0
+    # ... and into a new plan gives the same plan.
+    other = make.plan(world.a, kind="other", title="Bản sao")
+    imported(other, exported, world.head)
+    assert snapshot(other.id) == snapshot(empty_plan.id)
+    assert read_back(plan_export.export_bytes(db.session.get(Plan, other.id))) == rows
+
+
+def test_the_round_trip_keeps_awkward_values(world, make, empty_plan):
+    make.user(world.a, "staff", "Phạm Văn Đăng", "dang_2")        # a second "Phạm Văn Đăng"
+    rows = [HEADERS,
+            clear_row(1, assignee="dang_2", steps="Bước một; còn tiếp\n", weight="0,25",
+                      target="1.234,5678", ind="Chỉ số", ind_unit="đ",
+                      output="+ kết quả", description="Dòng một\nDòng hai", coord="SKHCN; P66")]
+    imported(empty_plan, build(rows), world.head)
+    t = plan_tasks(empty_plan.id)["1"]
+    assert [s.title for s in t.steps] == ["Bước một; còn tiếp"]
+    assert t.indicator_target == Decimal("1234.5678") and t.weight == Decimal("0.25")
+    exported = plan_export.export_bytes(db.session.get(Plan, empty_plan.id))
+    assert read_back(exported)[1][5] == "dang_2"          # the ambiguous name falls back
+    other = make.plan(world.a, kind="other")
+    imported(other, exported, world.head)
+    assert snapshot(other.id) == snapshot(empty_plan.id)
+
+
+def test_the_template_has_the_headers_instructions_and_drop_downs(world):
+    data = plan_export.template_bytes(world.a)
+    wb = load_workbook(io.BytesIO(data))
+    assert wb.sheetnames == ["Kế hoạch", "Hướng dẫn", "Danh mục"]
+    ws = wb["Kế hoạch"]
+    assert [c.value for c in ws[1]] == HEADERS
+    assert ws.max_row == 1
+    assert wb["Danh mục"].sheet_state == "hidden"
+    refs = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
+    assert refs == {"D2:D5001": "'Danh mục'!$A$2:$A$2", "F2:F5001": "'Danh mục'!$B$2:$B$5",
+                    "G2:G5001": "'Danh mục'!$C$2:$C$3"}
+    # People in Vietnamese order: by given name (Đăng, Hùng, Lan, Mai).
+    assert [c.value for c in wb["Danh mục"]["B"]][1:5] == ["Phạm Văn Đăng", "Trần Văn Hùng",
+                                                           "Ngô Thị Lan", "Lê Thị Mai"]
+    help_text = " ".join(str(c.value) for r in wb["Hướng dẫn"].iter_rows() for c in r if c.value)
+    assert "HƯỚNG DẪN NHẬP KẾ HOẠCH TỪ EXCEL" in help_text and "dd/mm/yyyy" in help_text
+    # The empty template imports as "no rows", not as a broken file.
+    assert messages(plan_import.preview(world.plan, data, TODAY)) == [
+        "Tệp không có dòng nhiệm vụ nào dưới dòng tiêu đề."]
+
+
+# ---- 5,000 rows -------------------------------------------------------------------------
+
+def big_file(parents: int = 1000, children: int = 4) -> bytes:
+    """parents x (1 + children) clear rows, written the way Excel would hold them."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Kế hoạch")
+    ws.append(["UBND TỈNH ĐẮK LẮK"])
+    ws.append(["KẾ HOẠCH CÔNG TÁC NĂM 2026"])
+    ws.append(HEADERS)
+    for i in range(1, parents + 1):
+        ws.append(clear_row(str(i), title=f"Triển khai nhiệm vụ công tác số {i}",
+                            coord="SKHCN", steps="Chuẩn bị; Triển khai; Báo cáo",
+                            ind="Số hồ sơ", ind_unit="hồ sơ", target=i, field="Công tác chung"))
+        for j in range(1, children + 1):
+            ws.append(clear_row(f"{i}.{j}", title=f"Thực hiện phần việc {j} của nhiệm vụ {i}",
+                                assignee="staff_a2", due=date(2026, 6, 30), progress=j * 10))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_a_5000_row_plan_imports_in_one_transaction_quickly(world, empty_plan, capsys):
+    data = excel_style(big_file())         # shared strings and a recorded size, as Excel saves
+    before = counts()
+    started = time.perf_counter()
+    p = plan_import.preview(empty_plan, data, TODAY)
+    preview_s = time.perf_counter() - started
+    assert messages(p) == [] and p.added == 5000
+    started = time.perf_counter()
+    # The confirmation starts from the rows the preview read (as the web page does).
+    result = plan_import.apply(world.head, empty_plan, p.sheet, TODAY, "5000.xlsx")
+    db.session.commit()
+    apply_s = time.perf_counter() - started
+    after = counts()
+    assert after["tasks"] - before["tasks"] == 5000
+    assert after["process_steps"] - before["process_steps"] == 1000 * 3 + 4000 * 2
+    assert after["task_coordinators"] - before["task_coordinators"] == 1000
+    assert after["audit_log"] - before["audit_log"] == 5001
+    assert db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == empty_plan.id,
+                                                               Task.is_clear)) == 5000
+    with capsys.disabled():
+        print(f"\n5,000-row import ({db.engine.dialect.name}): preview (read + check) "
+              f"{preview_s:.1f} s, confirm (check again + write, one transaction) {apply_s:.1f} s")
+    assert result.added == 5000
+    # The same file again changes nothing and adds nothing.
+    again = plan_import.preview(empty_plan, p.sheet, TODAY)
+    assert again.unchanged == 5000
+    assert preview_s < 60 and apply_s < 60
+
+
+# ---- breaking a plan down --------------------------------------------------------------
+
+@pytest.fixture
+def province_plan(world, make):
+    """A provincial CCHC plan with one task led by Sở Nội vụ (unit A), due 31/08/2026."""
+    plan = make.plan(world.province, title="Kế hoạch CCHC năm 2026 của UBND tỉnh")
+    head_p = make.user(world.province, "head", "Chủ Tịch Tỉnh", "head_p")
+    parent = make.task(plan, head_p, world.a, world.staff, world.head,
+                       title="Triển khai bộ chỉ số đánh giá tại các sở", due_on=date(2026, 8, 31))
+    return plan, parent, head_p
+
+
+def test_a_higher_plans_task_led_by_the_unit_appears_in_its_plan_to_break_down(world, province_plan):
+    plan, parent, _head_p = province_plan
+    assert [t.id for t in breakdown.delegated_tasks(world.plan)] == [parent.id]
+    assert breakdown.delegated_tasks(world.plan_b) == []
+    assert breakdown.delegated_tasks(plan) == []
+
+
+def test_breaking_down_rolls_progress_up_and_keeps_child_deadlines_within_the_parents(world, make,
+                                                                                      province_plan):
+    _plan, parent, _head_p = province_plan
+    a = make.task(world.plan, world.head, world.a, world.staff, world.deputy, parent=parent,
+                  title="Áp dụng bộ chỉ số tại Sở Nội vụ", due_on=date(2026, 7, 31), weight=Decimal(3))
+    b = make.task(world.plan, world.head, world.a, world.staff2, world.deputy, parent=parent,
+                  title="Báo cáo kết quả áp dụng bộ chỉ số", due_on=date(2026, 8, 31))
+    assert (a.plan_id, a.parent_id, a.stt, b.stt) == (world.plan.id, parent.id, "3", "4")
+    tasks.record_progress(world.staff, a.id, 40, "", None, TODAY)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Task, parent.id).progress == 30          # (3 x 40 + 1 x 0) / 4
+    tasks.record_progress(world.staff2, b.id, 100, "", None, TODAY)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Task, parent.id).progress == 55          # (120 + 100) / 4
+    with pytest.raises(RuleViolation) as late:
+        tasks.create_task(world.head, world.plan.id,
+                          make.task_input(world.a, world.staff, world.deputy, due_on=date(2026, 9, 30)),
+                          parent_id=parent.id)
+    assert late.value.field == "due_on"
+    db.session.rollback()
+    # Another unit cannot hang tasks under it.
+    with pytest.raises(NotFound):
+        tasks.create_task(world.head_b, world.plan_b.id,
+                          make.task_input(world.b, world.staff_b, world.deputy_b), parent_id=parent.id)
+
+
+def test_an_import_rolls_up_the_parents_in_higher_plans(world, make, province_plan):
+    _plan, parent, _head_p = province_plan
+    child = make.task(world.plan, world.head, world.a, world.staff, world.deputy, parent=parent,
+                      title="Áp dụng bộ chỉ số tại Sở Nội vụ", due_on=date(2026, 7, 31))
+    row_ = clear_row(child.stt, title=child.title, due=date(2026, 7, 31), progress=80,
+                     steps="Dự thảo bộ chỉ số\nLấy ý kiến các sở, ngành")
+    imported(world.plan, build([HEADERS, row_]), world.head)
+    db.session.expire_all()
+    assert db.session.get(Task, child.id).progress == 80
+    assert db.session.get(Task, parent.id).progress == 80
+    assert db.session.get(Task, child.id).parent_id == parent.id
+
+
+def test_cli_plan_for_creates_a_draft_only_when_missing(world):
+    plan, created = plan_import.plan_for("SNV", 2026, "cchc", None)
+    assert plan.id == world.plan.id and not created
+    plan, created = plan_import.plan_for("SNV", 2027, "digital", None)
+    assert created and plan.id is None and plan.title == "Kế hoạch chuyển đổi số năm 2027"
+    with pytest.raises(RuleViolation):
+        plan_import.plan_for("NOPE", 2026, "cchc", None)
+    assert db.session.scalar(select(func.count(Unit.id))) == 3
