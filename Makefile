@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := FLASK_APP=wsgi $(BIN)/flask
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-slow lint translations clean
+.PHONY: install run test test-slow lint translations clean bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,10 +25,17 @@ run: install
 	SCHEDULER_ENABLED=1 $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_ARGS)
 
 test-slow: install
-	$(BIN)/python -m pytest -m slow $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadscope -m slow $(PYTEST_ARGS)
+
+# The benchmark against the floor (docs/performance.md): SCALE=province (default) or large;
+# PostgreSQL when BENCH_DATABASE_URL is set (a schema of its own, e.g. ...?options=-csearch_path%3Dsauro_bench).
+SCALE ?= province
+bench: install
+	SCALE=$(SCALE) $(BIN)/python bench/generate.py
+	SCALE=$(SCALE) $(BIN)/python bench/run.py
 
 lint: install
 	$(BIN)/ruff check app tests

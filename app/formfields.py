@@ -35,7 +35,8 @@ def parse_decimal(text: str) -> Decimal | None:
     elif "," in text:
         text = text.replace(",", ".")
     value = Decimal(text)
-    if not value.is_finite() or abs(value) >= Decimal("1e14"):
+    # columns hold 14 digits before the point and 4 after (rounding may carry into a 15th)
+    if not value.is_finite() or abs(value) >= Decimal("1e14") or abs(round(value, 4)) >= Decimal("1e14"):
         raise InvalidOperation(text)
     return value
 
@@ -96,9 +97,11 @@ def _opt_int(value):
     if value in (None, "", "None"):
         return None
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return -1  # an id that exists nowhere: the service refuses it with a message
+    # ids are 32-bit: a larger number would make the database raise (a 500), not refuse
+    return number if -(2**31) < number < 2**31 else -1
 
 
 class OptionalIdSelect(SelectField):

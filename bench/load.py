@@ -159,7 +159,7 @@ def run_phase(clients: list[Client], make_request, seconds: float) -> dict:
 def run(url: str, meta: dict, n_clients: int = 20, seconds: float = 20.0, workers: int = 2) -> dict:
     """The four phases: /healthz, the dashboard, the overdue list, a progress update."""
     port = free_port()
-    log = common.RESULTS / f"gunicorn-{meta['database']}.log"
+    log = common.DATA / f"gunicorn-{meta['database']}.log"
     log.unlink(missing_ok=True)
     extra = {"BENCH_TODAY": meta["today"].isoformat()}
     proc = start_server(url, port, workers, extra, log)

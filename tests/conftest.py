@@ -255,3 +255,24 @@ def as_user(client):
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
         return client
     return _as
+
+
+# ---- figures ------------------------------------------------------------------
+# Groups that measure something print a line such as "[concurrency] lost=0 of 4000";
+# they are gathered here (also from xdist workers) and shown at the end of the run.
+_FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when != "call":
+        return
+    for line in (report.capstdout or "").splitlines():
+        if line.startswith("[") and "]" in line[:40]:
+            _FIGURES.append(line.rstrip())
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _FIGURES:
+        terminalreporter.section("figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)

@@ -39,11 +39,11 @@ def row(**kw) -> list:
 
 def clear_row(stt, title="Rà soát, đơn giản hóa thủ tục hành chính lĩnh vực nội vụ", **kw) -> list:
     """A row clear on all six in the `world` of tests/conftest.py (unit SNV)."""
-    values = dict(stt=stt, title=title, description="Rà soát toàn bộ thủ tục đang có hiệu lực.",
-                  lead="SNV", assignee="staff_a", leader="deputy_a",
-                  resp="Chịu trách nhiệm về chất lượng phương án.",
-                  steps="Thống kê thủ tục\nĐề xuất phương án", start=date(2026, 2, 1),
-                  due=date(2026, 9, 30), output="Quyết định phê duyệt phương án")
+    values = {"stt": stt, "title": title, "description": "Rà soát toàn bộ thủ tục đang có hiệu lực.",
+                  "lead": "SNV", "assignee": "staff_a", "leader": "deputy_a",
+                  "resp": "Chịu trách nhiệm về chất lượng phương án.",
+                  "steps": "Thống kê thủ tục\nĐề xuất phương án", "start": date(2026, 2, 1),
+                  "due": date(2026, 9, 30), "output": "Quyết định phê duyệt phương án"}
     values.update(kw)
     return row(**values)
 
@@ -185,7 +185,7 @@ def real_plan() -> tuple[bytes, dict]:
 # ---- files as Excel writes them --------------------------------------------------------
 
 _INLINE = re.compile(r'<c r="([A-Z]+\d+)"([^>]*?) t="inlineStr"([^>]*)><is><t(?: [^>]*)?>(.*?)</t></is></c>',
-                     re.S)
+                     re.DOTALL)
 _SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 _SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 

@@ -41,6 +41,15 @@ def is_delegated_to(parent: Task, plan: Plan) -> bool:
             and higher.year == plan.year and higher.kind == plan.kind)
 
 
+def has_delegated_children(task_id: int) -> bool:
+    """Whether the task is broken down in another plan (its progress is then rolled up)."""
+    child = aliased(Task)
+    return db.session.scalar(
+        select(child.id).join(Task, Task.id == child.parent_id)
+        .where(Task.id == task_id, child.plan_id != Task.plan_id,
+               child.status != Lifecycle.CANCELLED).limit(1)) is not None
+
+
 def child_counts(parent_ids: list[int]) -> dict[int, int]:
     """How many open sub-tasks each parent has in all plans."""
     if not parent_ids:

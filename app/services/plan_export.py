@@ -29,35 +29,35 @@ _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center"
 _BOLD = Font(name=FONT_NAME, size=12, bold=True)
 
 HELP = {
-    "STT": ("Bắt buộc", "Số thứ tự phân cấp: 1, 2, 2.1, 2.2.1. Dòng 2.1 là nhiệm vụ con của dòng 2. "
+    "STT": ("Bắt buộc", ("Số thứ tự phân cấp: 1, 2, 2.1, 2.2.1. Dòng 2.1 là nhiệm vụ con của dòng 2. "
             "Dòng chỉ có số La Mã (I, II) và tên là một mục (lĩnh vực), không phải nhiệm vụ. "
-            "Nên định dạng cột là Văn bản để 2.10 không thành 2.1.", "2.1"),
+            "Nên định dạng cột là Văn bản để 2.10 không thành 2.1."), "2.1"),
     "Nhiệm vụ": ("Bắt buộc", "Tên nhiệm vụ: động từ + đối tượng, nêu rõ việc phải làm.",
                  "Rà soát, đơn giản hóa thủ tục hành chính lĩnh vực nội vụ"),
     "Mô tả": ("Rõ việc", "Nội dung, phạm vi công việc.", "Rà soát toàn bộ thủ tục đang có hiệu lực"),
     "Đơn vị chủ trì": ("Rõ người", "Mã đơn vị hoặc đúng tên đơn vị.", "SNV hoặc Sở Nội vụ"),
     "Đơn vị phối hợp": ("Không bắt buộc", "Nhiều đơn vị cách nhau bằng dấu chấm phẩy (;).",
                         "Văn phòng UBND tỉnh; Sở Tư pháp"),
-    "Người thực hiện": ("Rõ người", "Tên đăng nhập, email, hoặc họ tên (khi không trùng tên trong "
-                        "đơn vị chủ trì). Phải thuộc đơn vị chủ trì.", "Phạm Văn Đăng"),
-    "Lãnh đạo phụ trách": ("Rõ trách nhiệm", "Người đứng đầu hoặc cấp phó của đơn vị chủ trì hoặc "
-                           "của đơn vị lập kế hoạch.", "Lê Thị Mai"),
+    "Người thực hiện": ("Rõ người", ("Tên đăng nhập, email, hoặc họ tên (khi không trùng tên trong "
+                        "đơn vị chủ trì). Phải thuộc đơn vị chủ trì."), "Phạm Văn Đăng"),
+    "Lãnh đạo phụ trách": ("Rõ trách nhiệm", ("Người đứng đầu hoặc cấp phó của đơn vị chủ trì hoặc "
+                           "của đơn vị lập kế hoạch."), "Lê Thị Mai"),
     "Trách nhiệm": ("Rõ trách nhiệm", "Người thực hiện chịu trách nhiệm về điều gì.",
                     "Chịu trách nhiệm về chất lượng phương án"),
-    "Quy trình": ("Rõ quy trình", "Các bước, mỗi bước một dòng (Alt+Enter) hoặc cách nhau bằng dấu "
-                  "chấm phẩy; hạn của bước ghi trong ngoặc.", "Thống kê thủ tục (hạn 15/02/2026); "
-                  "Đề xuất phương án"),
-    "Ngày bắt đầu": ("Rõ thời gian", "Ngày Excel, hoặc dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd; trong năm "
-                     "kế hoạch.", "01/02/2026"),
-    "Hạn hoàn thành": ("Rõ thời gian", "Như ngày bắt đầu; không trước ngày bắt đầu, không sau hạn của "
-                       "nhiệm vụ cha.", "30/09/2026"),
+    "Quy trình": ("Rõ quy trình", ("Các bước, mỗi bước một dòng (Alt+Enter) hoặc cách nhau bằng dấu "
+                  "chấm phẩy; hạn của bước ghi trong ngoặc."), ("Thống kê thủ tục (hạn 15/02/2026); "
+                  "Đề xuất phương án")),
+    "Ngày bắt đầu": ("Rõ thời gian", ("Ngày Excel, hoặc dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd; trong năm "
+                     "kế hoạch."), "01/02/2026"),
+    "Hạn hoàn thành": ("Rõ thời gian", ("Như ngày bắt đầu; không trước ngày bắt đầu, không sau hạn của "
+                       "nhiệm vụ cha."), "30/09/2026"),
     "Sản phẩm đầu ra": ("Rõ hiệu quả", "Kết quả cụ thể phải có.", "Quyết định phê duyệt phương án"),
-    "Chỉ tiêu": ("Không bắt buộc", "Tên chỉ tiêu đo được (khi có thì cần đơn vị tính và giá trị mục "
-                 "tiêu).", "Số thủ tục được đơn giản hóa"),
+    "Chỉ tiêu": ("Không bắt buộc", ("Tên chỉ tiêu đo được (khi có thì cần đơn vị tính và giá trị mục "
+                 "tiêu)."), "Số thủ tục được đơn giản hóa"),
     "Đơn vị tính": ("Không bắt buộc", "Đơn vị của chỉ tiêu.", "thủ tục"),
     "Giá trị mục tiêu": ("Không bắt buộc", "Một số.", "20"),
-    "Lĩnh vực": ("Không bắt buộc", "Tên lĩnh vực; lĩnh vực chưa có sẽ được tạo. Để trống thì lấy tên "
-                 "mục (I, II) phía trên.", "Cải cách thủ tục hành chính"),
+    "Lĩnh vực": ("Không bắt buộc", ("Tên lĩnh vực; lĩnh vực chưa có sẽ được tạo. Để trống thì lấy tên "
+                 "mục (I, II) phía trên."), "Cải cách thủ tục hành chính"),
     "Trọng số": ("Không bắt buộc", "Số không âm; để trống là 1.", "1"),
     "Tiến độ (%)": ("Không bắt buộc", "Tiến độ đã đạt, từ 0 đến 100 (đơn vị bắt đầu giữa năm).", "40"),
     "Ngày hoàn thành": ("Không bắt buộc", "Nhiệm vụ đã hoàn thành và được xác nhận vào ngày này.",
@@ -66,16 +66,16 @@ HELP = {
 }
 
 RULES = (
-    "Dòng tiêu đề (STT, Nhiệm vụ, …) có thể nằm ở bất kỳ dòng nào trong 20 dòng đầu: phía trên "
-    "được để phần tên cơ quan, tên kế hoạch. Các cột có thể theo thứ tự bất kỳ, chữ hoa hay thường.",
+    ("Dòng tiêu đề (STT, Nhiệm vụ, …) có thể nằm ở bất kỳ dòng nào trong 20 dòng đầu: phía trên "
+    "được để phần tên cơ quan, tên kế hoạch. Các cột có thể theo thứ tự bất kỳ, chữ hoa hay thường."),
     "Dòng trống được bỏ qua. Ô gộp (merge) theo chiều dọc được hiểu là cùng một giá trị cho các dòng.",
     "Nếu các mục I, II đánh số lại từ 1, số thứ tự được đánh tiếp liên tục qua các mục.",
-    "Công thức được đọc theo giá trị đã tính trong tệp, không bao giờ được tính lại; ô văn bản bắt "
-    "đầu bằng dấu = được giữ nguyên là văn bản.",
-    "Trước khi nhập, hệ thống hiển thị bản xem trước: nhiệm vụ nào được thêm, sửa hay giữ nguyên, "
-    "nhiệm vụ nào chưa đủ “sáu rõ”, và mọi lỗi theo dòng, cột. Khi còn lỗi thì không nhập gì cả.",
-    "Nhập lại cùng tệp vào cùng kế hoạch sẽ cập nhật các nhiệm vụ theo STT, không tạo bản trùng; "
-    "nhiệm vụ không có trong tệp được giữ nguyên.",
+    ("Công thức được đọc theo giá trị đã tính trong tệp, không bao giờ được tính lại; ô văn bản bắt "
+    "đầu bằng dấu = được giữ nguyên là văn bản."),
+    ("Trước khi nhập, hệ thống hiển thị bản xem trước: nhiệm vụ nào được thêm, sửa hay giữ nguyên, "
+    "nhiệm vụ nào chưa đủ “sáu rõ”, và mọi lỗi theo dòng, cột. Khi còn lỗi thì không nhập gì cả."),
+    ("Nhập lại cùng tệp vào cùng kế hoạch sẽ cập nhật các nhiệm vụ theo STT, không tạo bản trùng; "
+    "nhiệm vụ không có trong tệp được giữ nguyên."),
     f"Tối đa {MAX_ROWS:,} dòng và 10 MB mỗi tệp.".replace(",", "."),
 )
 

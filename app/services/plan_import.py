@@ -27,8 +27,20 @@ from ..domain.status import Lifecycle
 from ..domain.text import fold, normalize_space, sort_key
 from ..extensions import db
 from ..formfields import parse_date, parse_decimal
-from ..models import (AuditLog, Field, Notification, Plan, PlanKind, PlanStatus, ProcessStep,
-                      ProgressUpdate, Task, Unit, User, task_coordinators)
+from ..models import (
+    AuditLog,
+    Field,
+    Notification,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    ProcessStep,
+    ProgressUpdate,
+    Task,
+    Unit,
+    User,
+    task_coordinators,
+)
 from ..models.base import utcnow
 from ..models.user import LEADER_ROLES
 from . import access, audit
@@ -272,7 +284,7 @@ def read_sheet(data: bytes) -> Sheet:
             return sheet
         try:
             return _read(wb, data, sheet)
-        except Exception:  # noqa: BLE001 - a corrupt part surfaces only while rows are read
+        except Exception:
             current_app.logger.warning("unreadable plan workbook", exc_info=True)
             return Sheet(issues=[Issue(_("The file is not an Excel workbook (.xlsx) that can be read."))])
         finally:
@@ -301,10 +313,12 @@ def _read(wb, data: bytes, sheet: Sheet) -> Sheet:
                                         row=line, columns=", ".join(missing))))
             return sheet
         grid: dict[int, dict[int, object]] = {}
+        stt_col = next(i for i, k in header.items() if k == "stt")
         count = 0
         for n, values in enumerate(rows, start=line + 1):
             cells = {i: values[i] for i in header if i < len(values) and not _blank(values[i])}
-            if not cells:
+            # A number with nothing else is a row prepared in advance and left empty.
+            if not cells or set(cells) == {stt_col}:
                 continue
             count += 1
             if count > MAX_ROWS:
@@ -389,7 +403,7 @@ def _date(value) -> date:
 
 def _decimal(value) -> Decimal:
     if isinstance(value, bool):
-        raise ValueError(value)
+        raise ValueError(value)  # noqa: TRY004 - TRUE in a number column: "not a number"
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
@@ -585,6 +599,7 @@ class RowPlan:
     has_error: bool = False
     names: dict = field(default_factory=dict)
     people: tuple = (None, None, None)
+    numbered: bool = True
 
     @property
     def is_clear(self) -> bool:
@@ -616,6 +631,10 @@ class Preview:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def issues(self) -> list[Issue]:
+        return self.errors
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action and not r.has_error)
@@ -679,8 +698,11 @@ class _Checker:
 
     def run(self) -> Preview:
         raw = self._numbered()
-        for line, stt, file_stt, cells, section_field in raw:
+        for line, stt, file_stt, cells, section_field, numbered in raw:
             row = RowPlan(line=line, stt=stt, file_stt=file_stt, title="")
+            # A row with a wrong number is still read, so that every error shows at once.
+            row.numbered = numbered
+            row.has_error = not numbered
             self._row(row, cells, section_field)
             self.preview.rows.append(row)
         self._tree()
@@ -711,10 +733,12 @@ class _Checker:
                 continue
             if not stt:
                 self.error(line, "stt", _("the number (STT) is missing"))
+                out.append((line, "", "", cells, section_field, False))
                 continue
             if not _STT.match(stt):
                 self.error(line, "stt", _("“%(value)s” is not a number such as 1, 2.1 or 2.2.1, "
                                           "nor a section such as I or II", value=_shown(stt_raw)))
+                out.append((line, stt, stt, cells, section_field, False))
                 continue
             top = int(stt.split(".")[0])
             if first is None and self.preview.sections:
@@ -731,9 +755,10 @@ class _Checker:
             if stt in seen:
                 self.error(line, "stt", _("the number %(stt)s is already used on row %(other)s",
                                           stt=file_stt, other=seen[stt]))
+                out.append((line, stt, file_stt, cells, section_field, False))
                 continue
             seen[stt] = line
-            out.append((line, stt, file_stt, cells, section_field))
+            out.append((line, stt, file_stt, cells, section_field, True))
         return out
 
     # -- one row
@@ -906,9 +931,10 @@ class _Checker:
 
     # -- the tree of numbers
     def _tree(self) -> None:
-        by_stt = {r.stt: r for r in self.preview.rows}
+        rows = [r for r in self.preview.rows if r.numbered]
+        by_stt = {r.stt: r for r in rows}
         self._existing = self._load_existing()
-        for r in self.preview.rows:
+        for r in rows:
             parts = r.stt.split(".")
             r.depth = len(parts)
             if len(parts) > 1:
@@ -920,7 +946,7 @@ class _Checker:
                     self.error(r.line, "stt", _("there is no row %(parent)s for this sub-task",
                                                 parent=parent_shown), r)
         # A sub-task cannot be due after its parent (the rule of the task form).
-        for r in self.preview.rows:
+        for r in rows:
             if not r.parent_stt or not r.values.get("due_on"):
                 continue
             parent = by_stt.get(r.parent_stt)
@@ -1166,6 +1192,7 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
             }
             values.append(row)
         db.session.execute(insert(tasks_t), values)
+        # The new rows' ids by number (a plan's numbers are unique): one query per level.
         new_ids = dict(db.session.execute(select(Task.stt, Task.id).where(
             Task.plan_id == plan.id, Task.stt.in_([r.stt for r in level]))).all())
         stt_ids.update(new_ids)
@@ -1251,20 +1278,17 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
         db.session.execute(delete(ProcessStep).where(ProcessStep.task_id.in_(clear_steps)))
     if clear_coords:
         db.session.execute(delete(task_coordinators).where(task_coordinators.c.task_id.in_(clear_coords)))
-    if step_rows:
-        db.session.execute(insert(ProcessStep.__table__), step_rows)
-    if coord_rows:
-        db.session.execute(insert(task_coordinators), coord_rows)
-    if progress_rows and actor_id is not None:
-        db.session.execute(insert(ProgressUpdate.__table__), progress_rows)
-    if notes:
-        db.session.execute(insert(Notification.__table__), notes)
+    _insert(ProcessStep.__table__, step_rows)
+    _insert(task_coordinators, coord_rows)
+    if actor_id is not None:
+        _insert(ProgressUpdate.__table__, progress_rows)
+    _insert(Notification.__table__, notes)
     audits.append({"at": now, "actor_id": actor_id, "action": "plan.import", "object_type": "plan",
                    "object_id": plan.id, "task_id": None, "comment": filename or "",
                    "changes": json.dumps({"added": p.added, "changed": p.changed,
                                           "unchanged": p.unchanged, "rows": len(p.rows),
                                           "new_fields": p.new_fields}, ensure_ascii=False)})
-    db.session.execute(insert(AuditLog.__table__), audits)
+    _insert(AuditLog.__table__, audits)
     from . import breakdown
 
     breakdown.rollup_plan(plan.id, actor_id)
@@ -1272,6 +1296,12 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
     db.session.expire_all()
     p.seconds += time.perf_counter() - started
     return p
+
+
+def _insert(table, rows: list[dict]) -> None:
+    """One executemany INSERT (psycopg pipelines it; multi-row VALUES measured slower)."""
+    if rows:
+        db.session.execute(insert(table), rows)
 
 
 def _create_fields(plan: Plan, p: Preview) -> dict[str, int]:

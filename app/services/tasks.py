@@ -117,6 +117,9 @@ def _validate(actor: User, plan: Plan, data: TaskInput, parent: Task | None) -> 
                                date=parent.due_on.strftime("%d/%m/%Y")), "due_on")
     if data.weight is not None and data.weight < 0:
         raise RuleViolation(_l("The weight cannot be negative."), "weight")
+    if data.weight is not None and round(data.weight, 2) >= 10**6:
+        # the column holds 8 digits, 2 after the point: PostgreSQL would refuse it with a 500
+        raise RuleViolation(_l("%(value)s is too large", value=data.weight), "weight")
     rows: dict = {}
     lead = None
     if data.lead_unit_id is not None:
@@ -282,6 +285,8 @@ def update_task(actor: User, task_id: int, data: TaskInput, expected_version: in
     if task.assignee_id != before["assignee_id"]:
         _tell(actor, task.assignee_id, "assigned", task)
     refresh_clear(task)
+    if "weight" in changes:
+        breakdown.rollup([task.parent_id], actor.id)
     return task
 
 
@@ -314,6 +319,9 @@ def record_progress(actor: User, task_id: int, percent: int, note: str,
         raise RuleViolation(_l("The task is awaiting confirmation; wait for the leader's decision."))
     if not 0 <= percent <= 100:
         raise RuleViolation(_l("Progress must be between 0 and 100."), "percent")
+    if breakdown.has_delegated_children(task.id):
+        raise RuleViolation(_l("This task is broken down in the units' plans: its progress is the "
+                               "weighted progress of those tasks."), "percent")
     update = ProgressUpdate(task_id=task.id, author_id=actor.id, percent=percent,
                             note=(note or "").strip(), actual_value=actual_value)
     db.session.add(update)

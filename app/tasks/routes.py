@@ -213,6 +213,21 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         due_soon_days=current_app.config["DUE_SOON_DAYS"]), status
 
 
+def _read_uploads(files) -> list:
+    """The uploaded files' names and bytes; the spooled temporary files are closed now,
+    not whenever the garbage collector gets to them."""
+    uploads = []
+    for f in files or []:
+        if not f:
+            continue
+        try:
+            if f.filename:
+                uploads.append(evidence.Upload(f.filename, f.read()))
+        finally:
+            f.close()
+    return uploads
+
+
 @bp.post("/tasks/<int:task_id>/progress")
 @login_required
 def progress(task_id: int):
@@ -222,8 +237,7 @@ def progress(task_id: int):
     form = ProgressForm()
     if not form.validate_on_submit():
         return _view(task, progress_form=form, status=422)
-    uploads = [evidence.Upload(f.filename or "", f.read()) for f in (form.files.data or [])
-               if f and f.filename]
+    uploads = _read_uploads(form.files.data)
     try:
         update = tasks.record_progress(current_user, task.id, form.percent.data, form.note.data,
                                        form.actual_value.data, local_today())

@@ -1,12 +1,12 @@
 """Fixtures of the reliability and security groups: one world per module (SQLite file copy,
-or a PostgreSQL schema of its own), restored after each test that changes it, and the
-figures every group prints, repeated at the end of the run."""
+or a PostgreSQL schema of its own), restored after each test that changes it. The figure
+lines the groups print are gathered by tests/conftest.py and shown at the end of the run."""
 
 import uuid
 
 import pytest
 from jinja2 import BytecodeCache
-from rel_support import FIGURES, build_world, client_for, dump, restore, root
+from rel_support import build_world, client_for, dump, restore, root
 
 
 class _MemoryBytecodeCache(BytecodeCache):
@@ -112,9 +112,3 @@ def sw(shared):
     yield shared
     shared.restore()
 
-
-def pytest_terminal_summary(terminalreporter):
-    if FIGURES:
-        terminalreporter.section("reliability and security figures")
-        for line in FIGURES:
-            terminalreporter.write_line(line)

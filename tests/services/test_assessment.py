@@ -157,12 +157,10 @@ def test_every_frozen_figure_is_the_tally_of_its_frozen_task_rows(world, specs, 
     """A score opens to the tasks it came from: re-tallying a run's own task rows (their
     stored outcome, weight and credit) gives every unit and leader row of the run."""
     ids = insert_tasks(world, specs)
-    run_id = None
     try:
         run = assessment.freeze(None, scoring.parse_period("2026"), as_of, S,
                                 scope_unit=world.a if scoped else None)
         db.session.flush()
-        run_id = run.id
         report = assessment.load_run(run)
         tasks = db.session.scalars(select(AssessmentTaskRow).where(AssessmentTaskRow.run_id == run.id)).all()
 

@@ -15,12 +15,21 @@ from sqlalchemy import func, select
 
 from app.domain.status import Lifecycle
 from app.extensions import db
-from app.models import (AuditLog, Field, Notification, Plan, ProcessStep, ProgressUpdate, Task,
-                        Unit, task_coordinators)
+from app.models import (
+    AuditLog,
+    Field,
+    Notification,
+    Plan,
+    ProcessStep,
+    ProgressUpdate,
+    Task,
+    Unit,
+    task_coordinators,
+)
 from app.services import breakdown, plan_export, plan_import, tasks
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
 from tests.conftest import TODAY
-from tests.plan_files import HEADERS, build, clear_row, excel_style, nfd, real_plan
+from tests.plan_files import HEADERS, build, clear_row, excel_style, nfd, real_plan, row
 
 TABLES = (Task, ProcessStep, task_coordinators, Field, AuditLog, Notification, ProgressUpdate, Plan)
 
@@ -211,21 +220,21 @@ ROW_CASES = [
     ("lead unit also coordinating", [clear_row(1, coord="Sở Nội vụ")],
      "Dòng 2, cột Đơn vị phối hợp: đơn vị chủ trì không thể đồng thời là đơn vị phối hợp"),
     ("unknown person", [clear_row(1, assignee="Nguyễn Văn Vắng")],
-     "Dòng 2, cột Người thực hiện: không tìm thấy người dùng “Nguyễn Văn Vắng” trong Sở Nội vụ "
-     "(ghi tên đăng nhập, email hoặc họ tên)"),
+     ("Dòng 2, cột Người thực hiện: không tìm thấy người dùng “Nguyễn Văn Vắng” trong Sở Nội vụ "
+     "(ghi tên đăng nhập, email hoặc họ tên)")),
     ("unknown leader", [clear_row(1, leader="Hoàng Văn Khuyết")],
-     "Dòng 2, cột Lãnh đạo phụ trách: không tìm thấy người dùng “Hoàng Văn Khuyết” trong Sở Nội vụ "
-     "(ghi tên đăng nhập, email hoặc họ tên)"),
+     ("Dòng 2, cột Lãnh đạo phụ trách: không tìm thấy người dùng “Hoàng Văn Khuyết” trong Sở Nội vụ "
+     "(ghi tên đăng nhập, email hoặc họ tên)")),
     ("a name of another unit", [clear_row(1, assignee="Hồ Văn Cường")],
-     "Dòng 2, cột Người thực hiện: không tìm thấy người dùng “Hồ Văn Cường” trong Sở Nội vụ "
-     "(ghi tên đăng nhập, email hoặc họ tên)"),
+     ("Dòng 2, cột Người thực hiện: không tìm thấy người dùng “Hồ Văn Cường” trong Sở Nội vụ "
+     "(ghi tên đăng nhập, email hoặc họ tên)")),
     ("person outside the lead unit", [clear_row(1, assignee="staff_b")],
      "Dòng 2, cột Người thực hiện: Hồ Văn Cường không thuộc đơn vị chủ trì Sở Nội vụ"),
     ("leader who is staff", [clear_row(1, leader="staff_a2")],
      "Dòng 2, cột Lãnh đạo phụ trách: Ngô Thị Lan không phải là người đứng đầu hoặc cấp phó"),
     ("leader of another unit", [clear_row(1, leader="deputy_b")],
-     "Dòng 2, cột Lãnh đạo phụ trách: Đỗ Thị Cúc không phải lãnh đạo của đơn vị chủ trì hoặc "
-     "của đơn vị lập kế hoạch"),
+     ("Dòng 2, cột Lãnh đạo phụ trách: Đỗ Thị Cúc không phải lãnh đạo của đơn vị chủ trì hoặc "
+     "của đơn vị lập kế hoạch")),
     ("negative weight", [clear_row(1, weight=-1)],
      "Dòng 2, cột Trọng số: trọng số không được âm (-1)"),
     ("weight that is not a number", [clear_row(1, weight="nhiều")],
@@ -287,8 +296,8 @@ def test_an_ambiguous_name_is_refused_and_the_username_resolves_it(world, make, 
     make.user(world.a, "staff", "Nguyễn Văn An", "an_1")
     make.user(world.a, "staff", "Nguyễn Văn Ân", "an_2")
     p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee="Nguyen Van An")]), TODAY)
-    assert messages(p) == ["Dòng 2, cột Người thực hiện: có 2 người trong Sở Nội vụ cùng tên "
-                           "“Nguyen Van An”, hãy ghi tên đăng nhập hoặc email"]
+    assert messages(p) == [("Dòng 2, cột Người thực hiện: có 2 người trong Sở Nội vụ cùng tên "
+                           "“Nguyen Van An”, hãy ghi tên đăng nhập hoặc email")]
     # Written exactly (NFC or NFD), the name is unique again.
     p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee=nfd("Nguyễn Văn Ân"))]), TODAY)
     assert messages(p) == []
@@ -298,8 +307,8 @@ def test_two_units_with_one_name_need_the_code(world, make, empty_plan):
     make.unit("Văn phòng", parent=world.a, code="SNV-VP")
     make.unit("Văn phòng", parent=world.b, code="SKHCN-VP")
     p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, coord="Văn phòng")]), TODAY)
-    assert messages(p) == ["Dòng 2, cột Đơn vị phối hợp: có 2 đơn vị cùng tên “Văn phòng”, "
-                           "hãy ghi mã đơn vị"]
+    assert messages(p) == [("Dòng 2, cột Đơn vị phối hợp: có 2 đơn vị cùng tên “Văn phòng”, "
+                           "hãy ghi mã đơn vị")]
     assert messages(plan_import.preview(empty_plan, build([HEADERS, clear_row(1, coord="snv-vp")]),
                                         TODAY)) == []
 
@@ -349,9 +358,9 @@ FILE_CASES = [
     ("the header below row 20", lambda: build([[f"dòng {i}"] for i in range(20)] + [HEADERS, clear_row(1)]),
      "Không tìm thấy dòng tiêu đề (STT, Nhiệm vụ, …) trong 20 dòng đầu của các trang tính."),
     ("columns missing", lambda: build([["Tiêu đề"], ["STT", "Nhiệm vụ", "Mô tả", "Trọng số"], [1, "Rà soát"]]),
-     "Dòng tiêu đề (dòng 2) thiếu cột: Đơn vị chủ trì, Đơn vị phối hợp, Người thực hiện, "
+     ("Dòng tiêu đề (dòng 2) thiếu cột: Đơn vị chủ trì, Đơn vị phối hợp, Người thực hiện, "
      "Lãnh đạo phụ trách, Trách nhiệm, Quy trình, Ngày bắt đầu, Hạn hoàn thành, Sản phẩm đầu ra, "
-     "Chỉ tiêu, Đơn vị tính, Giá trị mục tiêu, Lĩnh vực."),
+     "Chỉ tiêu, Đơn vị tính, Giá trị mục tiêu, Lĩnh vực.")),
     ("no rows", lambda: build([HEADERS, [], []]), "Tệp không có dòng nhiệm vụ nào dưới dòng tiêu đề."),
 ]
 
@@ -370,6 +379,12 @@ def test_a_file_that_cannot_be_read_is_refused_whole(world, empty_plan, make_fil
 def test_exactly_5000_rows_are_accepted(world, empty_plan):
     p = plan_import.preview(empty_plan, _many_rows(5000), TODAY)
     assert messages(p) == [] and len(p.rows) == 5000
+
+
+def test_rows_numbered_in_advance_and_left_empty_are_ignored(world, empty_plan):
+    data = build([HEADERS, clear_row(1), row(stt=2), row(stt=3), [None, None, None]])
+    p = plan_import.preview(empty_plan, data, TODAY)
+    assert messages(p) == [] and [r.stt for r in p.rows] == ["1"]
 
 
 def test_the_data_sheet_need_not_be_the_first(world, empty_plan):
@@ -618,6 +633,16 @@ def test_breaking_down_rolls_progress_up_and_keeps_child_deadlines_within_the_pa
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Task, parent.id).progress == 55          # (120 + 100) / 4
+    # The parent's own progress is the roll-up: reporting on it is refused.
+    with pytest.raises(RuleViolation) as own:
+        tasks.record_progress(world.staff, parent.id, 90, "", None, TODAY)
+    assert own.value.field == "percent"
+    db.session.rollback()
+    # A weight changed, a sub-task cancelled: the roll-up follows.
+    tasks.cancel_task(world.head, b.id, "Gộp vào nhiệm vụ khác")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Task, parent.id).progress == 40
     with pytest.raises(RuleViolation) as late:
         tasks.create_task(world.head, world.plan.id,
                           make.task_input(world.a, world.staff, world.deputy, due_on=date(2026, 9, 30)),

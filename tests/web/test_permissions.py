@@ -18,6 +18,7 @@ world, and must leave every table exactly as it was. A "*" on any status marks a
 that runs on a fresh world (after its `prepare`, e.g. frozen assessment runs) and is put back.
 """
 
+import io
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Callable
@@ -209,6 +210,25 @@ def run_for(rel):
         AssessmentRun.scope_key == ("all" if rel in ("own", "unit") else "SKHCN"))) or MISSING
 
 
+def import_file() -> bytes:
+    """A small valid plan file: one clear task led by unit A (for plan A and plan A1)."""
+    from tests.plan_files import HEADERS, build, clear_row
+
+    return build([HEADERS, clear_row(5, title="Tập huấn nghiệp vụ cải cách hành chính")])
+
+
+def stage_import(w, role, rel):
+    """A previewed file waiting for confirmation by the actor, for the plan named."""
+    from app.models import Plan
+    from app.services import plan_import
+
+    if rel == "missing":
+        return
+    plan = db.session.get(Plan, target_plan(w, role, rel).id)
+    sheet = plan_import.read_sheet(import_file())
+    w.import_token = plan_import.store_upload(actor(w, role), plan, sheet, "ke-hoach.xlsx")
+
+
 def user_form(u, **kw):
     data = {"full_name": u.full_name + " (sửa)", "email": u.email or "", "title": u.title or "",
             "unit_id": str(u.unit_id), "role": str(u.role), "is_active": "y"}
@@ -269,6 +289,35 @@ RULES = [
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="302* 302* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/issue", data=lambda w, r, x: {}),
+    # ---- plans: Excel import (preview, then confirm), template, export, print ---------
+    Rule("plans.import_file", "GET", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="200 200 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import"),
+    # A preview writes nothing to the database (the rows wait in the upload folder).
+    Rule("plans.import_file", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="200 200 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import",
+         data=lambda w, r, x: {"file": (io.BytesIO(import_file()), "ke-hoach.xlsx")}),
+    Rule("plans.import_confirm", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 302* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import/confirm",
+         data=lambda w, r, x: {"token": getattr(w, "import_token", "0" * 32)},
+         prepare=stage_import),
+    Rule("plans.template", "GET", R4,
+         expect(R4, admin="200 200 200 404", assessor="200 200 200 404",
+                head="200 200 404 404", deputy="200 200 404 404", staff="200 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/template.xlsx"),
+    Rule("plans.export", "GET", R4,
+         expect(R4, admin="200 200 200 404", assessor="200 200 200 404",
+                head="200 200 404 404", deputy="200 200 404 404", staff="200 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/export.xlsx"),
+    Rule("plans.print", "GET", R4,
+         expect(R4, admin="200 200 200 404", assessor="200 200 200 404",
+                head="200 200 404 404", deputy="200 200 404 404", staff="200 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/print"),
     # ---- tasks ----------------------------------------------------------------
     Rule("tasks.index", "GET", NONE, expect(NONE, others="200"), lambda w, r, x: "/tasks"),
     Rule("tasks.mine", "GET", NONE, expect(NONE, others="200"), lambda w, r, x: "/tasks/mine"),

@@ -1,0 +1,174 @@
+"""Importing a 5,000-row plan (app/services/plan_import.py) against its floor: openpyxl's
+read-only reader walking the same file, one SELECT each to map unit codes and usernames
+to ids, and executemany inserting the same rows (tasks, their steps, the audit rows and
+the assignment notices)."""
+
+import io
+from datetime import date, timedelta
+
+from openpyxl import Workbook, load_workbook
+
+ROWS = 5000
+KIND = "cchc"
+
+
+def build_file(raw, meta: dict, year: int) -> tuple[bytes, list[tuple]]:
+    """The plan of the largest unit for next year, as its Excel file: every column of the
+    template, dates as real dates, people by username, units by code."""
+    from app.services.plan_import import HEADERS
+
+    unit_id = meta["largest_unit_id"]
+    units = raw.execute("SELECT id, code FROM units WHERE id = :u OR parent_id = :u ORDER BY id",
+                        {"u": unit_id}).fetchall()
+    staff = {}
+    for uid, code in units:
+        staff[code] = [r[0] for r in raw.execute(
+            "SELECT username FROM users WHERE unit_id = :u AND role = 'staff' ORDER BY id",
+            {"u": uid}).fetchall()]
+    leaders = [r[0] for r in raw.execute(
+        "SELECT username FROM users WHERE unit_id = :u AND role IN ('head', 'deputy') ORDER BY id",
+        {"u": unit_id}).fetchall()]
+    fields = [r[0] for r in raw.execute("SELECT name FROM fields ORDER BY id").fetchall()]
+    codes = [c for c, people in staff.items() if people]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Kế hoạch")
+    ws.append(list(HEADERS))
+    for i in range(1, ROWS + 1):
+        code = codes[i % len(codes)]
+        start = date(year, 1, 2) + timedelta(days=i % 200)
+        due = start + timedelta(days=30 + i % 120)
+        step_due = start + timedelta(days=15)
+        row = {
+            "STT": str(i),
+            "Nhiệm vụ": f"Rà soát quy trình nội bộ số {i} năm {year}",
+            "Mô tả": "Rà soát, đề xuất đơn giản hóa quy trình giải quyết thủ tục hành chính.",
+            "Đơn vị chủ trì": code,
+            "Đơn vị phối hợp": "",
+            "Người thực hiện": staff[code][i % len(staff[code])],
+            "Lãnh đạo phụ trách": leaders[i % len(leaders)],
+            "Trách nhiệm": "Chịu trách nhiệm về tiến độ và chất lượng.",
+            "Quy trình": f"Dự thảo (hạn {step_due:%d/%m/%Y})\nHoàn thiện và trình ký",
+            "Ngày bắt đầu": start,
+            "Hạn hoàn thành": due,
+            "Sản phẩm đầu ra": "Quyết định ban hành quy trình",
+            "Chỉ tiêu": "",
+            "Đơn vị tính": "",
+            "Giá trị mục tiêu": None,
+            "Lĩnh vực": fields[i % len(fields)],
+            "Trọng số": 1,
+        }
+        ws.append([row.get(h) for h in HEADERS])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue(), units
+
+
+def floor(raw, data: bytes, plan_id: int, owner_id: int, actor_id: int, now) -> int:
+    """Read the same file, map names to ids, insert the same rows with executemany."""
+    from app.domain.text import fold
+    from app.services.plan_import import HEADERS
+
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows)
+    col = {h: header.index(h) for h in HEADERS if h in header}
+    units = dict(raw.execute("SELECT code, id FROM units").fetchall())
+    people = dict(raw.execute("SELECT username, id FROM users").fetchall())
+    fields = dict(raw.execute("SELECT name, id FROM fields").fetchall())
+    kind = raw.kind
+
+    def v(x):
+        return x.date().isoformat() if kind == "sqlite" and hasattr(x, "date") else (
+            x.date() if hasattr(x, "date") else x)
+
+    tasks, steps_src = [], []
+    for r in rows:
+        stt = str(r[col["STT"]])
+        title = r[col["Nhiệm vụ"]]
+        assignee = people[r[col["Người thực hiện"]]]
+        tasks.append((plan_id, owner_id, stt, ".".join(p.zfill(4) for p in stt.split(".")), assignee,
+                      units[r[col["Đơn vị chủ trì"]]], title, fold(title), r[col["Mô tả"]],
+                      people[r[col["Lãnh đạo phụ trách"]]], r[col["Trách nhiệm"]],
+                      v(r[col["Ngày bắt đầu"]]), v(r[col["Hạn hoàn thành"]]), v(r[col["Hạn hoàn thành"]]),
+                      r[col["Sản phẩm đầu ra"]], "", "", fields[r[col["Lĩnh vực"]]], 1, 0, "assigned", "",
+                      True, actor_id, now, now, 1, 0))
+        steps_src.append((stt, r[col["Quy trình"]].split("\n")))
+    raw.begin()
+    cur = raw.conn.cursor()
+    mark = "?" if kind == "sqlite" else "%s"
+    cur.executemany(
+        "INSERT INTO tasks (plan_id, owner_unit_id, stt, order_key, assignee_id, lead_unit_id, title, "
+        "title_folded, description, leader_id, responsibility, start_on, due_on, original_due_on, "
+        "output_product, indicator_name, indicator_unit, field_id, weight, progress, status, "
+        "cancel_reason, is_clear, created_by_id, created_at, updated_at, version, extension_count) "
+        f"VALUES ({', '.join([mark] * 28)})", [tuple(raw.value(x) for x in t) for t in tasks])
+    ids = dict(raw.execute("SELECT stt, id FROM tasks WHERE plan_id = :p", {"p": plan_id}).fetchall())
+    cur.executemany(f"INSERT INTO process_steps (task_id, position, title, due_on, is_done) "
+                    f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
+                    [(ids[stt], i + 1, s, None, False) for stt, parts in steps_src
+                     for i, s in enumerate(parts)])
+    cur.executemany(f"INSERT INTO audit_log (at, actor_id, action, object_type, object_id, task_id, "
+                    f"changes, comment) VALUES ({', '.join([mark] * 8)})",
+                    [(raw.value(now), actor_id, "task.create", "task", ids[t[2]], ids[t[2]], "{}", "")
+                     for t in tasks])
+    cur.executemany(f"INSERT INTO notifications (user_id, kind, task_id, dedupe_key, message, created_at, "
+                    f"email_attempts) VALUES ({', '.join([mark] * 7)})",
+                    [(t[4], "assigned", ids[t[2]], f"assigned:{ids[t[2]]}:v1:{t[4]}", "", raw.value(now), 0)
+                     for t in tasks])
+    raw.commit()
+    return len(tasks)
+
+
+def run(url: str, kind: str, meta: dict, raw, make_app) -> dict:
+    from app.extensions import db
+    from app.models import Plan, User
+    from app.models.base import utcnow
+    from app.services import plan_import
+    from bench.run import pair
+
+    today = meta["today"]
+    year = today.year + 1
+    unit_id = meta["largest_unit_id"]
+    data, _units = build_file(raw, meta, year)
+    head_id = raw.execute("SELECT id FROM users WHERE username = :n", {"n": meta["largest_head"]}).fetchone()[0]
+    raw.begin()
+    raw.execute("DELETE FROM tasks WHERE plan_id IN (SELECT id FROM plans WHERE unit_id = :u AND year = :y)",
+                {"u": unit_id, "y": year})
+    raw.execute("DELETE FROM plans WHERE unit_id = :u AND year = :y", {"u": unit_id, "y": year})
+    raw.execute("INSERT INTO plans (unit_id, year, kind, title, status, created_at, version) "
+                "VALUES (:u, :y, :k, :t, 'draft', :now, 1)",
+                {"u": unit_id, "y": year, "k": KIND, "t": f"Kế hoạch CCHC năm {year} (bench)", "now": utcnow()})
+    raw.commit()
+    plan_id = raw.execute("SELECT id FROM plans WHERE unit_id = :u AND year = :y AND kind = :k",
+                          {"u": unit_id, "y": year, "k": KIND}).fetchone()[0]
+    app = make_app(url, today)
+    counts = {}
+
+    def reset():
+        raw.begin()
+        raw.execute("DELETE FROM tasks WHERE plan_id = :p", {"p": plan_id})
+        raw.commit()
+
+    def run_app():
+        with app.app_context():
+            plan = db.session.get(Plan, plan_id)
+            actor = db.session.get(User, head_id)
+            try:
+                p = plan_import.apply(actor, plan, data, today, "bench.xlsx")
+            except plan_import.ImportRefused as e:
+                issues = "; ".join(str(i) for i in e.preview.issues[:5])
+                raise RuntimeError(f"the import refused the bench file: {issues}") from None
+            db.session.commit()
+            counts["app"] = p.added
+            db.session.remove()
+
+    def run_floor():
+        counts["floor"] = floor(raw, data, plan_id, unit_id, head_id, utcnow())
+
+    a, f, al, fl = pair(run_app, run_floor, reset)
+    reset()
+    if counts["app"] != counts["floor"]:
+        raise AssertionError(f"import counts differ: {counts}")
+    return {"name": "plan_import_5000", "app_s": a, "floor_s": f, "runs_app": al, "runs_floor": fl,
+            "rows": {"rows": counts["app"], "xlsx_bytes": len(data)}}

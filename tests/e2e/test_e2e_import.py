@@ -1,0 +1,103 @@
+"""Journey 5: the head brings the plan the unit already keeps in Excel — uploads it, reads the
+preview (what will be added, the six-clears badges, what is not clear), is refused a broken
+file with every error by row and column, confirms, and finds the tasks in the plan."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Task
+from tests.e2e.helpers import assert_no_horizontal_overflow, shot
+from tests.plan_files import HEADERS, build, clear_row, real_plan
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def tasks_of(live, plan_id: int) -> int:
+    return live.query(lambda: db.session.scalar(select(func.count(Task.id))
+                                                .where(Task.plan_id == plan_id)))
+
+
+def choose(page, name: str, data: bytes) -> None:
+    page.set_input_files("input[type=file]", files=[{"name": name, "mimeType": XLSX, "buffer": data}])
+
+
+@pytest.mark.e2e
+def test_head_uploads_a_plan_previews_it_and_confirms(open_page, live):
+    ids = live.ids
+    page = open_page("head_a")
+    page.goto(f"{live.url}/plans/{ids.digital}")
+    page.get_by_role("link", name=live.tr("Import from Excel")).click()
+    expect(page).to_have_url(re.compile(rf"/plans/{ids.digital}/import$"))
+    expect(page.locator("h1")).to_have_text(live.tr("Import from Excel"))
+
+    # A broken file: refused with every error by row and column; nothing saved.
+    broken = build([["DANH MỤC NHIỆM VỤ"], HEADERS, clear_row(1, due="31/02/2026"),
+                    clear_row(1, title="Tập huấn nghiệp vụ cải cách hành chính")])
+    choose(page, "loi.xlsx", broken)
+    page.locator("#upload-import").click()
+    page.wait_for_load_state()
+    errors = page.locator("#import-errors li")
+    expect(errors).to_have_count(2)
+    expect(errors.nth(0)).to_have_text("Dòng 3, cột Hạn hoàn thành: 31/02/2026 không phải là ngày hợp lệ")
+    expect(errors.nth(1)).to_have_text("Dòng 4, cột STT: số thứ tự 1 đã có ở dòng 3")
+    expect(page.locator("#confirm-import")).to_have_count(0)
+    assert tasks_of(live, ids.digital) == 0
+    shot(page, "20-import-errors")
+
+    # The real file: the preview says what will happen, row by row.
+    data, _exp = real_plan()
+    choose(page, "ke-hoach-cchc-2026.xlsx", data)
+    page.locator("#upload-import").click()
+    page.wait_for_load_state()
+    rows = page.locator("#import-rows tbody tr")
+    expect(rows).to_have_count(8)
+    expect(page.locator("#import-rows tr[data-action='add']")).to_have_count(8)
+    for i in range(8):
+        expect(rows.nth(i).locator(".six-clears .badge")).to_have_count(6)
+    vague = page.locator("#import-rows tr[data-stt='3']")
+    expect(vague.locator(".badge[data-clear='person']")).to_have_attribute("data-ok", "0")
+    expect(vague).to_contain_text("Tăng cường công tác cải cách hành chính")
+    summary = page.locator("#import-summary")
+    expect(summary.locator("[data-count=added]")).to_have_text(live.tr("%(n)s tasks will be added", n=8))
+    expect(summary.locator(".new-field")).to_have_count(3)
+    expect(summary.locator(".renumbered")).to_have_count(3)
+    assert_no_horizontal_overflow(page)
+    shot(page, "21-import-preview")
+    assert tasks_of(live, ids.digital) == 0
+
+    page.locator("#confirm-import").click()
+    page.wait_for_load_state()
+    expect(page).to_have_url(re.compile(rf"/plans/{ids.digital}$"))
+    expect(page.locator(".alert-success")).to_contain_text(
+        live.tr("The file has been imported: %(added)s tasks added, %(changed)s changed, "
+                "%(same)s unchanged.", added=8, changed=0, same=0))
+    expect(page.locator(".alert-warning")).to_be_visible()
+    expect(page.locator("tbody tr[data-task-id]")).to_have_count(8)
+    expect(page.locator("#clear-count")).to_have_text(
+        live.tr("%(clear)s of %(total)s tasks fully clear", clear=6, total=8))
+    assert tasks_of(live, ids.digital) == 8
+    shot(page, "22-import-done")
+
+    # The same file again: nothing to add, nothing changed.
+    page.get_by_role("link", name=live.tr("Import from Excel")).click()
+    choose(page, "ke-hoach-cchc-2026.xlsx", data)
+    page.locator("#upload-import").click()
+    page.wait_for_load_state()
+    expect(page.locator("#import-rows tr[data-action='same']")).to_have_count(8)
+    page.locator("#confirm-import").click()
+    page.wait_for_load_state()
+    assert tasks_of(live, ids.digital) == 8
+
+    # The export downloads; the printable plan opens with its official header.
+    with page.expect_download() as download:
+        page.locator("#export-plan").click()
+    assert download.value.suggested_filename == "ke-hoach-SNV-2026-digital.xlsx"
+    page.locator("#print-plan").click()
+    expect(page.locator("#letterhead")).to_contain_text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    expect(page.locator("#plan-table tbody tr")).to_have_count(8)
+    shot(page, "23-plan-print")
+    assert not page.errors, page.errors

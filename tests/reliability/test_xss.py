@@ -1,0 +1,244 @@
+"""XSS (ASVS V1.2.1, V3.2.2): about 30 payloads stored through the forms in every text
+field (task title, description, responsibility, output, steps, indicator name and unit,
+progress note, submission note, return comment, extension reason, cancel reason, plan
+title, unit name, user full name, evidence file name) and reflected through query strings,
+then every page that shows them parsed with html.parser.
+
+A page fails on any element or attribute the payloads brought in: a tag or an attribute name
+never seen on the same pages holding harmless text, any on* attribute, a javascript:,
+vbscript: or data:text URL, a script other than the app's own static files, or a template
+expression evaluated ({{7*7}} shown as 49).
+
+Figure: P payloads x F fields, N pages parsed, 0 payload-originated elements or attributes."""
+
+import re
+
+import pytest
+from rel_support import elements, figure, new_task_data, rules
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Plan, Task, Unit, User
+
+PAYLOADS = [
+    "<script>alert('x01')</script>",
+    "\"><script>alert('x02')</script>",
+    "'><img src=x onerror=alert('x03')>",
+    "\"><img src=x onerror=alert(4)>",
+    "<svg onload=alert('x05')>",
+    "<svg><script>alert(6)</script></svg>",
+    "javascript:alert('x07')",
+    "<a href=\"javascript:alert('x08')\">bấm vào đây</a>",
+    "SSTI{{7*7}}X",
+    "SSTI{% if 1 %}BLOCK{% endif %}X",
+    "<iframe src=\"javascript:alert(11)\"></iframe>",
+    "<iframe srcdoc=\"<script>alert(12)</script>\">",
+    "<body onload=alert('x13')>",
+    "<input autofocus onfocus=alert(14)>",
+    "<details open ontoggle=alert(15)>",
+    "<math><mtext><img src=x onerror=alert(16)></mtext></math>",
+    "</textarea><script>alert('x17')</script>",
+    "</title><script>alert('x18')</script>",
+    "<style>*{background:url('javascript:alert(19)')}</style>",
+    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(20)\">",
+    "<base href=\"javascript:alert(21)//\">",
+    "<form action=\"javascript:alert(22)\"><button>Gửi</button></form>",
+    "<object data=\"javascript:alert(23)\"></object>",
+    "<embed src=\"javascript:alert(24)\">",
+    "' onmouseover='alert(25)' x='",
+    "\" onmouseover=\"alert(26)\" x=\"",
+    "` onmouseover=alert(27) `",
+    "<scr<script>ipt>alert(28)</script>",
+    "&lt;script&gt;alert(29)&lt;/script&gt;",
+    "<img src=\"x:x\" onerror=\"alert(String.fromCharCode(88))\">",
+    "<!--<img src=\"--><img src=x onerror=alert(31)//\">",
+    "<a href=\"&#106;avascript:alert(32)\">x</a>",
+]
+BENIGN = ["Xây dựng bộ chỉ số đánh giá", "Số hóa hồ sơ thủ tục hành chính"]
+URL_ATTRS = {"href", "src", "action", "formaction", "data", "poster", "background",
+             "xlink:href", "srcdoc", "codebase", "cite", "longdesc", "manifest"}
+BAD_SCHEMES = ("javascript:", "vbscript:", "data:text", "data:application")
+
+
+def _scheme(value: str) -> str:
+    return re.sub(r"[\x00-\x20]+", "", value).lower()
+
+
+class Page:
+    """What a parsed page may contain: tags, attribute names, script sources."""
+
+    def __init__(self):
+        self.tags, self.attrs, self.scripts, self.inline = set(), set(), set(), set()
+
+    def learn(self, html: str):
+        doc = elements(html)
+        for el in doc.elements:
+            self.tags.add(el.tag)
+            self.attrs.update(k for k, _ in el.attrs)
+            if el.tag == "script":
+                self.scripts.add(dict(el.attrs).get("src"))
+                if el.text.strip():
+                    self.inline.add(el.text.strip())
+
+    def findings(self, html: str) -> list:
+        out = []
+        doc = elements(html)
+        for el in doc.elements:
+            attrs = dict(el.attrs)
+            if el.tag not in self.tags:
+                out.append(("new element", el))
+            for k, v in el.attrs:
+                if k.startswith("on"):
+                    out.append(("event attribute", el))
+                elif k not in self.attrs:
+                    out.append(("new attribute", k, el))
+                if k in URL_ATTRS and _scheme(v).startswith(BAD_SCHEMES):
+                    out.append(("script URL", el))
+            if el.tag == "script":
+                if attrs.get("src") not in self.scripts:
+                    out.append(("foreign script", el))
+                if el.text.strip() and el.text.strip() not in self.inline:
+                    out.append(("inline script", el.text[:80]))
+            if el.tag == "meta" and "javascript:" in _scheme(attrs.get("content", "")):
+                out.append(("meta refresh", el))
+            if el.tag == "style" and "javascript:" in _scheme(el.text):
+                out.append(("style", el.text[:80]))
+        text = "".join(doc.data)
+        if "SSTI49X" in html or "SSTIBLOCKX" in text:
+            out.append(("template evaluated", "SSTI"))
+        return out
+
+
+def _post(client, url, data, expect=302):
+    resp = client.post(url, data=data)
+    if resp.status_code != expect:
+        errors = re.findall(r'(?:invalid-feedback|alert-danger)[^>]*>([^<]+)<', resp.get_data(as_text=True))
+        raise AssertionError((url, resp.status_code, data, errors))
+    return resp
+
+
+def _flows(shared, texts: list[str], tag: str) -> dict:
+    """Store each text through the forms as the people who type it would."""
+    import io
+
+    w = shared.w
+    head, staff, admin = shared.cached("head"), shared.cached("staff"), shared.cached("admin")
+    made = {"tasks": [], "plans": [], "units": [], "users": []}
+    for i, text in enumerate(texts):
+        short = text[:64]
+        data = new_task_data(w.a.id, w.staff.id, w.head.id, title=text, description=text,
+                             responsibility=text, output_product=text, indicator_name=text[:255],
+                             indicator_unit=short, **{"steps-0-title": text,
+                                                      "steps-1-title": text + " (2)"})
+        resp = _post(head, f"/plans/{w.plan.id}/tasks/new", data)
+        tid = int(resp.headers["Location"].rsplit("/", 1)[-1])
+        made["tasks"].append(tid)
+        _post(staff, f"/tasks/{tid}/progress", {
+            "percent": "30", "note": text,
+            "files": [(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), f"{text[:100]}-bao-cao.pdf".replace('"', "'"))]})
+        _post(staff, f"/tasks/{tid}/extensions", {"proposed_due_on": "31/10/2026", "reason": text})
+        _post(staff, f"/tasks/{tid}/submit", {"note": text})
+        _post(head, f"/tasks/{tid}/review", {"decision": "return", "comment": text})
+        if i % 3 == 0:
+            _post(head, f"/tasks/{tid}/cancel", {"reason": text})
+        # one plan per unit, year and kind: a year of its own for each
+        year = (2030 if tag == "XSS" else 2090) + i
+        resp = _post(head, "/plans/new", {"unit_id": str(w.a.id), "year": str(year),
+                                          "kind": "other", "title": text})
+        made["plans"].append(int(resp.headers["Location"].rsplit("/", 1)[-1]))
+        _post(admin, "/admin/units", {"code": f"{tag}{i:02d}", "name": text[:255],
+                                      "kind": "office", "parent_id": str(w.a.id)})
+        made["units"].append(db.session.scalar(
+            select(Unit.id).where(Unit.code == f"{tag}{i:02d}")))
+        _post(admin, "/admin/users/new", {"username": f"{tag.lower()}{i:02d}",
+                                          "full_name": text[:255], "unit_id": str(w.a.id),
+                                          "role": "staff", "is_active": "y",
+                                          "new_password": "Trống-đồng-Ngọc-Lũ-2026"})
+        made["users"].append(db.session.scalar(
+            select(User.id).where(User.username == f"{tag.lower()}{i:02d}")))
+        db.session.rollback()
+    return made
+
+
+def _pages(shared, made: dict, texts: list[str]) -> list[tuple[str, str]]:
+    """(role, url) of every page that shows what was stored, and reflected inputs."""
+    from urllib.parse import quote
+
+    w = shared.w
+    lists = [r.rule for r in rules(shared.app, "GET") if not r.arguments
+             and not r.rule.endswith((".xlsx", ".csv")) and r.rule not in ("/healthz",)]
+    out = []
+    for role in ("admin", "head", "staff", "assessor"):
+        out += [(role, u) for u in lists]
+    # the same templates for every reader: the people who act on them
+    for role in ("head", "staff"):
+        out += [(role, f"/tasks/{t}") for t in made["tasks"]]
+    out += [("head", f"/plans/{p}") for p in made["plans"]]
+    out += [("head", f"/tasks/{t}/edit") for t in made["tasks"]]
+    out += [("head", f"/plans/{p}/edit") for p in made["plans"]]
+    out += [("head", f"/plans/{w.plan.id}"), ("head", f"/plans/{w.plan.id}/tasks/new"),
+            ("head", f"/plans/{w.plan.id}/print")]
+    out += [("admin", f"/admin/units/{u}") for u in made["units"]]
+    out += [("admin", f"/admin/users/{u}") for u in made["users"]]
+    for text in texts:
+        q = quote(text)
+        out += [("head", f"/tasks?q={q}&sort={q}&timeliness={q}"),
+                ("admin", f"/admin/users?q={q}"), ("admin", f"/admin/units?q={q}"),
+                ("anonymous", f"/login?next={q}"), ("head", f"/overdue?unit={q}")]
+    return out
+
+
+@pytest.fixture(scope="module")
+def baseline(shared):
+    made = _flows(shared, BENIGN, "OKX")
+    known = Page()
+    for role, url in _pages(shared, made, BENIGN):
+        resp = shared.cached(role).get(url)
+        if resp.mimetype == "text/html":
+            known.learn(resp.get_data(as_text=True))
+        resp.close()
+    return known
+
+
+def test_stored_and_reflected_payloads_stay_text(shared, baseline):
+    made = _flows(shared, PAYLOADS, "XSS")
+    bad, pages = [], 0
+    for role, url in _pages(shared, made, PAYLOADS):
+        client = shared.cached(role) if role != "anonymous" else shared.app.test_client()
+        resp = client.get(url)
+        if resp.mimetype == "text/html":
+            pages += 1
+            found = baseline.findings(resp.get_data(as_text=True))
+            if found:
+                bad.append((role, url, resp.status_code, found[:3]))
+        resp.close()
+    stored = db.session.scalar(select(Task.title).where(
+        Task.id == made["tasks"][0]))
+    assert stored == PAYLOADS[0]   # kept as typed: escaping is the output's job
+    fields = 16
+    figure("xss", f"{len(PAYLOADS)} payloads x {fields} text fields stored, plus 5 reflected "
+                  f"inputs each; {pages} pages parsed: {len(bad)} with payload-originated "
+                  f"elements or attributes")
+    assert not bad, bad[:5]
+    db.session.rollback()
+    assert db.session.get(Plan, made["plans"][0]).title == PAYLOADS[0]
+
+
+def test_the_detector_sees_a_payload_that_is_not_escaped(baseline):
+    """The control: payloads pasted raw into a page (as text, into a double-quoted attribute
+    and into a link) are caught; the same payloads escaped are not."""
+    from markupsafe import escape
+
+    page = ('<!doctype html><html lang="vi"><head><title>T</title></head><body><div class="card">'
+            '<p>{0}</p><input name="q" value="{0}"><a href="{0}">x</a></div></body></html>')
+    caught = [p for p in PAYLOADS
+              if baseline.findings(page.format(p).replace("SSTI{{7*7}}X", "SSTI49X"))]
+    # escaping is enough for text and attribute values (a link needs its scheme checked)
+    escaped = page.replace('<a href="{0}">x</a>', "")
+    for p in PAYLOADS:
+        assert not baseline.findings(escaped.format(escape(p))), p
+    # harmless when pasted raw in these three places: text that only looks like markup
+    # ("&lt;script&gt;"), and quotes of another kind than the attribute's
+    assert len(caught) >= len(PAYLOADS) - 4, sorted(set(PAYLOADS) - set(caught))
+    figure("xss", f"control: {len(caught)} of {len(PAYLOADS)} payloads caught when pasted "
+                  f"unescaped; 0 of {len(PAYLOADS)} when escaped")

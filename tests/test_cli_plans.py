@@ -1,0 +1,122 @@
+"""`flask plans template` and `flask plans import` (issue 5)."""
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import AuditLog, Plan, Task
+from tests.plan_files import HEADERS, build, clear_row, real_plan
+
+
+def invoke(runner, *args):
+    db.session.commit()
+    return runner.invoke(args=["plans", *args])
+
+
+def n_tasks() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(Task.id)))
+
+
+def n_plans() -> int:
+    return db.session.scalar(select(func.count(Plan.id)))
+
+
+def test_template_writes_the_headers_and_the_units_lists(runner, world, tmp_path):
+    target = tmp_path / "mau.xlsx"
+    result = invoke(runner, "template", str(target), "--unit", "SNV")
+    assert result.exit_code == 0, result.output
+    assert f"Đã ghi / wrote {target}" in result.output
+    wb = load_workbook(target)
+    assert [c.value for c in wb["Kế hoạch"][1]] == HEADERS
+    assert [c.value for c in wb["Danh mục"]["A"] if c.value] == ["Đơn vị", "Sở Nội vụ"]
+    plain = invoke(runner, "template", str(tmp_path / "trong.xlsx"))
+    assert plain.exit_code == 0 and load_workbook(tmp_path / "trong.xlsx")["Kế hoạch"].max_row == 1
+
+
+def test_template_refuses_a_folder_and_an_unknown_unit(runner, world, tmp_path):
+    assert invoke(runner, "template", str(tmp_path)).exit_code == 2
+    bad = invoke(runner, "template", str(tmp_path / "x.xlsx"), "--unit", "KHONG")
+    assert bad.exit_code == 2 and "no unit with code" in bad.output
+
+
+def test_a_dry_run_prints_the_preview_and_writes_nothing(runner, world, tmp_path):
+    data, _ = real_plan()
+    path = tmp_path / "ke-hoach.xlsx"
+    path.write_bytes(data)
+    plans, tasks = n_plans(), n_tasks()
+    result = invoke(runner, "import", str(path), "--unit", "SNV", "--year", "2026", "--kind", "work",
+                    "--dry-run")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Kế hoạch / plan: Kế hoạch công tác năm 2026 (SNV, 2026) — tạo mới, bản nháp" in out
+    assert "8 dòng nhiệm vụ: thêm 8, sửa 0, giữ nguyên 0." in out
+    assert "2 dòng chưa đủ sáu rõ." in out
+    assert "  3. Tăng cường công tác cải cách hành chính — Rõ người, Rõ việc" in out
+    assert "Chạy thử: không ghi gì / dry run: nothing written." in out
+    assert (n_plans(), n_tasks()) == (plans, tasks)
+
+
+def test_import_creates_the_draft_plan_then_a_second_run_changes_nothing(runner, world, tmp_path):
+    data, _ = real_plan()
+    path = tmp_path / "ke-hoach.xlsx"
+    path.write_bytes(data)
+    tasks = n_tasks()
+    result = invoke(runner, "import", str(path), "--unit", "SNV", "--year", "2026", "--kind", "digital",
+                    "--title", "Kế hoạch chuyển đổi số của Sở Nội vụ năm 2026")
+    assert result.exit_code == 0, result.output
+    assert "Đã nhập trong" in result.output
+    plan = db.session.scalar(select(Plan).where(Plan.unit_id == world.a.id, Plan.kind == "digital"))
+    assert plan.title == "Kế hoạch chuyển đổi số của Sở Nội vụ năm 2026" and plan.status == "draft"
+    assert n_tasks() == tasks + 8
+    actions = db.session.scalars(select(AuditLog.action).where(AuditLog.object_type == "plan",
+                                                               AuditLog.object_id == plan.id)
+                                 .order_by(AuditLog.id)).all()
+    assert actions == ["plan.import", "plan.create"]
+    again = invoke(runner, "import", str(path), "--unit", "SNV", "--year", "2026", "--kind", "digital")
+    assert again.exit_code == 0, again.output
+    assert "8 dòng nhiệm vụ: thêm 0, sửa 0, giữ nguyên 8." in again.output
+    assert n_tasks() == tasks + 8
+
+
+def test_the_default_kind_is_the_cchc_plan(runner, world, tmp_path):
+    path = tmp_path / "them.xlsx"
+    path.write_bytes(build([HEADERS, clear_row(3)]))
+    result = invoke(runner, "import", str(path), "--unit", "SNV", "--year", "2026")
+    assert result.exit_code == 0, result.output
+    assert "Kế hoạch / plan: Kế hoạch CCHC năm 2026 (SNV, 2026)" in result.output
+    assert "2 nhiệm vụ của kế hoạch không có trong tệp và được giữ nguyên." in result.output
+    stts = db.session.scalars(select(Task.stt).where(Task.plan_id == world.plan.id)
+                              .order_by(Task.order_key)).all()
+    assert stts == ["1", "2", "3"]
+
+
+def test_errors_exit_1_with_every_message_and_nothing_written(runner, world, tmp_path):
+    path = tmp_path / "loi.xlsx"
+    path.write_bytes(build([HEADERS, clear_row(1, due="31/02/2026"), clear_row(1, lead="XYZ")]))
+    plans, tasks = n_plans(), n_tasks()
+    result = invoke(runner, "import", str(path), "--unit", "SNV", "--year", "2026", "--kind", "work")
+    assert result.exit_code == 1
+    assert "3 lỗi, không nhập gì" in result.stderr
+    assert "  Dòng 2, cột Hạn hoàn thành: 31/02/2026 không phải là ngày hợp lệ" in result.stderr
+    assert "  Dòng 3, cột STT: số thứ tự 1 đã có ở dòng 2" in result.stderr
+    assert "  Dòng 3, cột Đơn vị chủ trì: không có đơn vị nào có mã hoặc tên “XYZ”" in result.stderr
+    assert (n_plans(), n_tasks()) == (plans, tasks)
+
+
+def test_bad_arguments_are_refused(runner, world, tmp_path):
+    missing = invoke(runner, "import", str(tmp_path / "khong-co.xlsx"), "--unit", "SNV", "--year", "2026")
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    path = tmp_path / "a.xlsx"
+    path.write_bytes(build([HEADERS, clear_row(1)]))
+    unit = invoke(runner, "import", str(path), "--unit", "KHONG", "--year", "2026")
+    assert unit.exit_code == 2 and "KHONG" in unit.output
+    year = invoke(runner, "import", str(path), "--unit", "SNV", "--year", "1990")
+    assert year.exit_code == 2
+    kind = invoke(runner, "import", str(path), "--unit", "SNV", "--year", "2026", "--kind", "x")
+    assert kind.exit_code == 2
+    not_xlsx = tmp_path / "b.xlsx"
+    not_xlsx.write_text("STT;Nhiệm vụ")
+    refused = invoke(runner, "import", str(not_xlsx), "--unit", "SNV", "--year", "2026")
+    assert refused.exit_code == 1
+    assert "Tệp không phải là tệp Excel (.xlsx) đọc được." in refused.stderr

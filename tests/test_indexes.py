@@ -1,0 +1,236 @@
+"""Every list a user opens is backed by an index: each statement a list runs is EXPLAINed
+on a tasks table with 20,000 other rows (planner statistics gathered with ANALYZE), and a
+full scan of tasks fails the test. SQLite: `EXPLAIN QUERY PLAN`, where `SCAN tasks`
+without `USING ... INDEX` is a full scan. PostgreSQL: `EXPLAIN (FORMAT JSON)`, where a
+`Seq Scan` on tasks is one (the planner left to choose: enable_seqscan stays on).
+
+Speed itself is measured by the benchmark (bench/, docs/performance.md), never here."""
+
+import json
+import re
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import event, text
+
+from app.domain.status import Timeliness
+from app.extensions import db
+from app.models import Field
+from tests.conftest import TODAY
+
+FILLER = 20_000
+# Tables whose full scan a list must never need.
+LIST_TABLES = ("tasks", "notifications", "audit_log")
+
+
+@contextmanager
+def captured():
+    """The SQL statements (with their parameters) run inside the block."""
+    seen: list[tuple[str, object]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not executemany:
+            seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+
+
+def fill(make, world) -> None:
+    """20,000 tasks of 100 other units (200 people, one plan each), over a year, every
+    status: the planner then prefers an index whenever one serves a list's filter."""
+    dialect = db.engine.dialect.name
+
+    def series(n: int) -> tuple[str, str]:
+        if dialect == "sqlite":
+            return (f"WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {n}) ",
+                    "FROM g")
+        return "", f"FROM generate_series(1, {n}) AS g(n)"
+
+    def run(sql: str, n: int, **params) -> None:
+        head, source = series(n)
+        db.session.execute(text(head + sql.replace("{source}", source)), params)
+
+    def first(sql: str) -> int:
+        return db.session.execute(text(sql)).scalar()
+
+    now = datetime(2026, 1, 2, 8, 0)
+    s = "CAST(n AS VARCHAR(32))"
+    run("INSERT INTO units (code, name, name_folded, name_sort, kind, parent_id, path, is_active, "
+        f"created_at) SELECT 'FILL' || {s}, 'Đơn vị ' || {s}, 'don vi ' || {s}, {s}, 'department', "
+        ":root, '/', true, :now {source} ORDER BY n", 100, root=world.province.id, now=now)
+    db.session.execute(text("UPDATE units SET path = :p || CAST(id AS VARCHAR(32)) || '/' "
+                            "WHERE code LIKE 'FILL%'"), {"p": world.province.path})
+    unit0 = first("SELECT MIN(id) FROM units WHERE code LIKE 'FILL%'")
+    db.session.execute(text(
+        "INSERT INTO plans (unit_id, year, kind, title, status, created_at, version) "
+        "SELECT id, 2026, 'cchc', 'Kế hoạch', 'issued', :now, 1 FROM units WHERE code LIKE 'FILL%' "
+        "ORDER BY id"), {"now": now})
+    plan0 = first(f"SELECT MIN(id) FROM plans WHERE unit_id >= {unit0}")
+    run("INSERT INTO users (username, full_name, name_folded, name_sort, password_hash, unit_id, role, "
+        "is_active, session_token, email_digest, created_at) "
+        f"SELECT 'filler' || {s}, 'Người ' || {s}, 'nguoi ' || {s}, {s}, 'x', :u0 + n % 100, "
+        f"CASE WHEN n <= 100 THEN 'deputy' ELSE 'staff' END, true, 'filler-token-' || {s}, false, "
+        ":now {source} ORDER BY n", 200, u0=unit0, now=now)
+    user0 = first("SELECT MIN(id) FROM users WHERE username LIKE 'filler%'")
+    # Users 1..100 (ids user0 + 0..99) are deputies; n % 100 picks the unit's deputy and
+    # user0 + 100 + ... its staff member (both belong to unit u0 + n % 100).
+    if dialect == "sqlite":
+        due = "date('2026-01-01', '+' || (n % 365) || ' days')"
+    else:
+        due = "(DATE '2026-01-01' + (n % 365))"
+    run("INSERT INTO tasks (plan_id, owner_unit_id, parent_id, stt, order_key, assignee_id, lead_unit_id, "
+        "title, title_folded, description, leader_id, responsibility, start_on, due_on, original_due_on, "
+        "output_product, indicator_name, indicator_unit, weight, progress, status, cancel_reason, is_clear, "
+        "created_at, updated_at, version, extension_count) "
+        f"SELECT :p0 + n % 100, :u0 + n % 100, NULL, {s}, {s}, :s0 + 100 + (n + 99) % 100, :u0 + n % 100, "
+        f"'Nhiệm vụ ' || {s}, 'nhiem vu ' || {s}, '', :s0 + (n + 99) % 100, '', :start, {due}, {due}, "
+        "'', '', '', 1, 0, CASE n % 5 WHEN 0 THEN 'completed' WHEN 1 THEN 'in_progress' "
+        "WHEN 2 THEN 'assigned' WHEN 3 THEN 'submitted' ELSE 'cancelled' END, '', true, :now, :now, 1, 0 "
+        "{source}", FILLER, p0=plan0, u0=unit0, s0=user0, start=date(2026, 1, 1), now=now)
+    db.session.execute(text(
+        "INSERT INTO notifications (user_id, kind, task_id, dedupe_key, message, created_at, email_attempts) "
+        "SELECT assignee_id, 'assigned', id, 'filler:' || CAST(id AS VARCHAR(32)), '', created_at, 0 "
+        "FROM tasks WHERE owner_unit_id >= :u0"), {"u0": unit0})
+    db.session.execute(text(
+        "INSERT INTO audit_log (at, actor_id, action, object_type, object_id, task_id, changes, comment) "
+        "SELECT created_at, assignee_id, 'task.create', 'task', id, id, '{}', '' "
+        "FROM tasks WHERE owner_unit_id >= :u0"), {"u0": unit0})
+    db.session.commit()
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+
+
+def full_scans(statement: str, parameters) -> list[str]:
+    """The tables of LIST_TABLES this statement reads from end to end."""
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            out = []
+            for row in rows:
+                detail = row[-1]
+                m = re.match(r"SCAN (\w+)", detail)
+                if m and "USING" not in detail and re.sub(r"_\d+$", "", m.group(1)) in LIST_TABLES:
+                    out.append(detail)
+            return out
+        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar()
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        out = []
+
+        def walk(node):
+            if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") in LIST_TABLES:
+                out.append(f"Seq Scan on {node['Relation Name']} ({node.get('Filter', '')})")
+            for child in node.get("Plans", []):
+                walk(child)
+
+        walk(plan[0]["Plan"])
+        return out
+
+
+def assert_indexed(label: str, run) -> None:
+    with captured() as statements:
+        run()
+    db.session.rollback()
+    relevant = [(s, p) for s, p in statements if any(t in s for t in LIST_TABLES)]
+    assert relevant, f"{label}: no statement touched {LIST_TABLES}"
+    bad = []
+    for statement, parameters in relevant:
+        scans = full_scans(statement, parameters)
+        if scans:
+            bad.append(f"{scans}\n    in: {' '.join(statement.split())[:400]}")
+    assert not bad, f"{label}: full scan\n  " + "\n  ".join(bad)
+
+
+@pytest.fixture
+def filled(world, make):
+    w = world
+    w.field = Field(unit_id=w.a.id, name="Cải cách thể chế", name_sort="cai cach the che")
+    db.session.add(w.field)
+    db.session.commit()
+    fill(make, w)
+    return w
+
+
+def task_list_cases(w):
+    """(who, filter) for the task list: every filter, for every role that opens it."""
+    base = [{}, {"plan_id": w.plan.id}, {"unit_id": w.a.id}, {"field_id": w.field.id},
+            {"assignee_id": w.staff.id}, {"leader_id": w.deputy.id},
+            {"due_from": TODAY - timedelta(days=30), "due_to": TODAY + timedelta(days=30)},
+            {"q": "chỉ số"}, {"sort": "title"}, {"sort": "stt"}, {"sort": "-progress"},
+            {"sort": "-updated"}]
+    base += [{"timeliness": t.value} for t in Timeliness]
+    cases = [(who, f) for who in ("head", "deputy", "staff", "staff2") for f in base]
+    # Province-wide readers: every filter that narrows the list to a unit, a plan or a
+    # person (their unfiltered list and free-text search read the whole province).
+    narrowing = [{"plan_id": w.plan.id}, {"unit_id": w.a.id}, {"assignee_id": w.staff.id},
+                 {"leader_id": w.deputy.id}, {"timeliness": Timeliness.OVERDUE.value},
+                 {"timeliness": Timeliness.DUE_SOON.value}]
+    cases += [(who, f) for who in ("admin", "assessor") for f in narrowing]
+    return cases
+
+
+def test_task_list_filters_use_indexes(filled):
+    from app.services.tasks import TaskFilter, list_tasks
+
+    w = filled
+    for who, f in task_list_cases(w):
+        actor = getattr(w, who)
+        assert_indexed(f"task list of {who} {f}",
+                       lambda actor=actor, f=f: list_tasks(actor, TaskFilter(**f), TODAY))
+
+
+def test_my_tasks_use_an_index(filled):
+    from app.services.tasks import TaskFilter, list_tasks
+
+    w = filled
+    for who in ("staff", "head", "deputy", "admin"):
+        actor = getattr(w, who)
+        assert_indexed(f"my tasks of {who}",
+                       lambda actor=actor: list_tasks(actor, TaskFilter(mine=True), TODAY))
+
+
+def test_overdue_lists_use_indexes(filled):
+    from app.services.overdue_list import OverdueFilter, build_overdue_list
+
+    w = filled
+    filters = [OverdueFilter(), OverdueFilter(unit_id=w.a.id), OverdueFilter(field_id=w.field.id),
+               OverdueFilter(plan_id=w.plan.id)]
+    for who in ("head", "deputy", "staff", "admin", "assessor"):
+        actor = getattr(w, who)
+        for f in filters:
+            assert_indexed(f"overdue list of {who} {f}",
+                           lambda actor=actor, f=f: build_overdue_list(actor, f, TODAY, 3))
+
+
+def test_plan_page_uses_indexes(filled):
+    from app.services import plans
+
+    w = filled
+    assert_indexed("plan summary", lambda: plans.summary(w.plan))
+    assert_indexed("plan tasks", lambda: plans.plan_tasks(w.plan))
+    assert_indexed("plan tasks, page 2", lambda: plans.plan_tasks(w.plan, page=2))
+
+
+def test_notifications_use_indexes(filled):
+    from app.services import notifications
+
+    w = filled
+    for who in ("staff", "head"):
+        user = getattr(w, who)
+        assert_indexed(f"notifications of {who}", lambda user=user: notifications.recent(user))
+        assert_indexed(f"unread count of {who}", lambda user=user: notifications.unread_count(user))
+
+
+def test_audit_history_uses_indexes(filled):
+    from app.services import tasks
+
+    w = filled
+    assert_indexed("task history", lambda: tasks.history(w.task))
+    assert_indexed("changes since a version", lambda: tasks.changes_since(w.task.id, 1))
+    assert_indexed("progress reports", lambda: tasks.progress_updates(w.task))
