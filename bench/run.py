@@ -256,7 +256,8 @@ def overdue_floor(raw: Raw, head: tuple, today: date, soon_days: int, limit: int
         " ORDER BY CASE WHEN l.id IS NULL THEN 2 WHEN l.role = 'head' THEN 0 ELSE 1 END, "
         "l.name_sort, l.id, CASE WHEN a.id IS NULL THEN 1 ELSE 0 END, a.name_sort, a.id, "
         "t.due_on, t.id LIMIT :n", params).fetchall()
-    total = raw.execute("SELECT COUNT(*) FROM tasks t WHERE " + where, params).fetchone()[0]
+    total = raw.execute("SELECT COUNT(*), SUM(CASE WHEN t.due_on < :today THEN 1 ELSE 0 END) "
+                        "FROM tasks t WHERE " + where, params | {"today": today}).fetchone()[0]
     return rows, total
 
 
@@ -275,8 +276,6 @@ def my_tasks_floor(raw: Raw, uid: int, per_page: int) -> tuple[list, int]:
 
 
 def bench_pages(url, kind, meta, raw) -> list[dict]:
-    from app.services.overdue_list import MAX_ROWS
-
     app = make_app(url, meta["today"])
     today = meta["today"]
     soon = app.config["DUE_SOON_DAYS"]
@@ -286,22 +285,25 @@ def bench_pages(url, kind, meta, raw) -> list[dict]:
                            {"n": meta["busiest_staff"]}).fetchone()[0]
     out = []
 
-    # The head's overdue list. The page shows every row up to MAX_ROWS (no pages): the
-    # floor selects exactly the rows the page shows, and counts them.
+    # The head's overdue list, first page: the floor selects the same rows in the same
+    # order with every name the page prints, and the totals its badges show.
     head_client = app.test_client()
     login(head_client, meta["largest_head"])
+    per_page = app.config["PAGE_SIZE"]
     shown = {}
 
     def page():
         resp = head_client.get("/overdue")
         assert resp.status_code == 200
-        shown["rows"] = resp.get_data().count(b'data-task-id="')
+        body = resp.get_data()
+        shown["rows"] = body.count(b'data-task-id="')
+        shown["ids"] = [int(x) for x in re.findall(rb'data-task-id="(\d+)"', body)]
 
-    rows, total = overdue_floor(raw, head, today, soon, MAX_ROWS)
+    rows, total = overdue_floor(raw, head, today, soon, per_page)
     page()
-    if shown["rows"] != len(rows):
-        raise AssertionError(f"overdue floor has {len(rows)} rows, page shows {shown['rows']}")
-    a, f, al, fl = pair(page, lambda: overdue_floor(raw, head, today, soon, MAX_ROWS))
+    if shown["ids"] != [r[0] for r in rows]:
+        raise AssertionError(f"overdue floor rows differ from the page's: {len(rows)} vs {shown['rows']}")
+    a, f, al, fl = pair(page, lambda: overdue_floor(raw, head, today, soon, per_page))
     out.append({"name": "overdue_list_page", "app_s": a, "floor_s": f, "runs_app": al, "runs_floor": fl,
                 "rows": {"shown": len(rows), "total": total}})
 

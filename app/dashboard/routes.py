@@ -39,7 +39,8 @@ def _overdue_filter() -> OverdueFilter:
 def overdue():
     f = _overdue_filter()
     today = local_today()
-    result = build_overdue_list(current_user, f, today, current_app.config["DUE_SOON_DAYS"])
+    result = build_overdue_list(current_user, f, today, current_app.config["DUE_SOON_DAYS"],
+                                page=_int_arg("page") or 1, per_page=current_app.config["PAGE_SIZE"])
     return render_template("dashboard/overdue.html", result=result, f=f, today=today,
                            options=tasks.filter_options(current_user))
 

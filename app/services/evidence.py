@@ -74,7 +74,7 @@ def _content_matches(ext: str, data: bytes) -> bool:
     if ext in OOXML_PART or ext in ("odt", "ods"):
         if not data.startswith(b"PK\x03\x04"):
             return False
-        declared = _zip_directory(data)
+        declared = zip_directory(data)
         if declared is None or declared[0] > MAX_ZIP_ENTRIES or declared[1] > MAX_ZIP_DIRECTORY:
             return False
         import io
@@ -99,7 +99,7 @@ def _content_matches(ext: str, data: bytes) -> bool:
     return False
 
 
-def _zip_directory(data: bytes) -> tuple[int, int] | None:
+def zip_directory(data: bytes) -> tuple[int, int] | None:
     """(entries, directory bytes) from the End Of Central Directory record, read before
     the directory itself; None when there is no such record or it defers to ZIP64."""
     tail = data[-(22 + 65535):]

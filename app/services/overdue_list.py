@@ -4,7 +4,7 @@ responsible person; one function feeds both the page and the Excel export."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..domain.status import OPEN_STATUSES, Timeliness
@@ -70,23 +70,41 @@ class OverdueList:
     truncated: bool
     today: date
     due_soon_days: int
+    # A page of the list (the page shows PAGE_SIZE rows; the export every row).
+    page: int = 1
+    per_page: int | None = None
+    total_rows: int | None = None
+    total_overdue: int | None = None
 
     @property
     def overdue(self) -> int:
+        if self.total_overdue is not None:
+            return self.total_overdue
         return sum(r.is_overdue for r in self.rows)
 
     @property
     def due_soon(self) -> int:
+        if self.total_rows is not None:
+            return self.total_rows - self.overdue
         return len(self.rows) - self.overdue
+
+    @property
+    def pages(self) -> int:
+        if not self.per_page or not self.total_rows:
+            return 1
+        return -(-self.total_rows // self.per_page)
 
 
 def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
-                       max_rows: int = MAX_ROWS) -> OverdueList:
+                       max_rows: int = MAX_ROWS, page: int | None = None,
+                       per_page: int = 50) -> OverdueList:
     """Open tasks of the actor's scope that are overdue or due within `due_soon_days`,
     ordered by accountable leader (the head first, then by name; none last), then by
     responsible person (by name; none last), then by due date: the most overdue first,
     then the due-soon ones, nearest first. One query for the rows, three for the people
-    and units they show."""
+    and units they show. With `page`, `per_page` rows of that page (numbered from the
+    first page on) and one more query for the totals; without, every row up to `max_rows`
+    (the export)."""
     conds = [role_scope(actor), Task.status.in_([s.value for s in OPEN_STATUSES]),
              Task.due_on.is_not(None), Task.due_on <= today + timedelta(days=due_soon_days)]
     if f.unit_id:
@@ -106,15 +124,29 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
             .order_by(case((leader.id.is_(None), 2), (leader.role == Role.HEAD, 0), else_=1),
                       leader.name_sort, leader.id,
                       case((person.id.is_(None), 1), else_=0), person.name_sort, person.id,
-                      Task.due_on, Task.id)
-            .limit(max_rows + 1))
-    tasks = db.session.scalars(stmt).all()
-    truncated = len(tasks) > max_rows
-    tasks = tasks[:max_rows]
+                      Task.due_on, Task.id))
+    totals: dict = {}
+    first = 1
+    if page is not None:
+        # A province head's list runs to hundreds of rows: the page renders one screenful
+        # (bench: 596 rows rendered took 6.8x the SELECT of them, docs/performance.md).
+        page = max(1, page)
+        first = (page - 1) * per_page + 1
+        late = func.coalesce(func.sum(case((Task.due_on < today, 1), else_=0)), 0)
+        total, overdue_n = db.session.execute(
+            select(func.count(Task.id), late).where(and_(*conds))).one()
+        totals = {"page": page, "per_page": per_page, "total_rows": int(total),
+                  "total_overdue": int(overdue_n)}
+        tasks = db.session.scalars(stmt.limit(per_page).offset(first - 1)).all()
+        truncated = False
+    else:
+        tasks = db.session.scalars(stmt.limit(max_rows + 1)).all()
+        truncated = len(tasks) > max_rows
+        tasks = tasks[:max_rows]
 
     groups: list[LeaderGroup] = []
     rows: list[OverdueRow] = []
-    for n, t in enumerate(tasks, start=1):
+    for n, t in enumerate(tasks, start=first):
         late = t.due_on < today
         row = OverdueRow(n, t, Timeliness.OVERDUE if late else Timeliness.DUE_SOON,
                          (today - t.due_on).days if late else 0,
@@ -126,7 +158,7 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
         if not people or people[-1].person is not t.assignee:
             people.append(PersonGroup(t.assignee))
         people[-1].rows.append(row)
-    return OverdueList(groups, rows, truncated, today, due_soon_days)
+    return OverdueList(groups, rows, truncated, today, due_soon_days, **totals)
 
 
 # The export's column headers and status words, Vietnamese first (DESIGN.md section 7:

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, Evidence, Plan, ProcessStep, ProgressUpdate, Task, Unit
-from web_support import (PDF, PNG, control, field_errors, field_value, new_task_data, page, row,
-                         snapshot, task_form_data, tr)
+from web_support import (PDF, PNG, control, field_errors, field_value, new_task_data, page,
+                         post_multipart, row, snapshot, task_form_data, tr)
 
 LONG = "Xây dựng " + "và triển khai " * 50        # 709 characters
 
@@ -268,8 +268,7 @@ def test_evidence_bad_files(sw, monkeypatch, case):
     before, before_task, before_files = counts(), task_state(w.task.id), upload_files(folder)
     data = {"percent": "70", "note": "Kèm minh chứng",
             "files": [(io.BytesIO(content), name) for name, content in files]}
-    resp = sw.cached("staff").post(f"/tasks/{w.task.id}/progress", data=data,
-                                   content_type="multipart/form-data")
+    resp = post_multipart(sw.cached("staff"), f"/tasks/{w.task.id}/progress", data)
     assert resp.status_code == 422, resp.status_code
     form = page(resp).by_id("progress-form")
     assert tr(message[0], **message[1]) in field_errors(form, "files") + [
@@ -529,5 +528,5 @@ def test_fuzz_list_query_strings(sw, data):
                           "leader": "", "timeliness": "overdue", "due_from": "01/01/2026",
                           "due_to": "31/12/2026", "sort": "due", "page": "1"}))
     c = sw.cached("head")
-    for url in ("/tasks", "/tasks/mine", f"/plans/{sw.w.plan.id}", "/plans", "/"):
+    for url in ("/tasks", f"/plans/{sw.w.plan.id}"):
         _no_5xx(c.get(url, query_string=d), d)

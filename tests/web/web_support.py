@@ -383,3 +383,19 @@ def changes_besides_refusal_log(before: dict, after: dict, actor_id: int | None,
         return changed
     del changed["audit_log"]
     return changed
+
+
+def post_multipart(client, url: str, data: dict):
+    """POST a multipart form and close its body afterwards. The test client spools a body over
+    500 KB to a temporary file that it never closes (a ResourceWarning, an error here)."""
+    from werkzeug.test import EnvironBuilder
+
+    builder = EnvironBuilder(path=url, method="POST", data=data, content_type="multipart/form-data")
+    try:
+        request = builder.get_request()
+        try:
+            return client.open(request)
+        finally:
+            request.environ["wsgi.input"].close()
+    finally:
+        builder.close()
