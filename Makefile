@@ -25,6 +25,7 @@ run: install
 	SCHEDULER_ENABLED=1 $(FLASK) run --host 127.0.0.1 --port 5000 --no-reload
 
 test: install
+	$(BIN)/bandit -q -r app -ll -ii
 	$(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_ARGS)
 
 test-slow: install

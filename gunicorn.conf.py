@@ -6,8 +6,10 @@ Every setting reads the environment, so one file serves every server of a deploy
     WEB_CONCURRENCY    worker processes (default 2; about 2 x cores on a dedicated host)
     GUNICORN_THREADS   threads per worker (default 1: sync workers)
     GUNICORN_PRELOAD   1 to import the app once in the master before forking (default 0)
-    GUNICORN_TIMEOUT   seconds before a silent worker is restarted (default 60)
+    GUNICORN_TIMEOUT   seconds before a silent worker is restarted (default 300: the
+                       province-wide XLSX export of a year runs for a minute or more)
     GUNICORN_ACCESSLOG path of the access log, or - for stderr (default: none)
+    GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (default: none, no socket)
 
 The scheduler never runs in a web worker unless SCHEDULER_ENABLED=1 is set on purpose:
 production runs one `flask scheduler run` process beside the web servers (docs/deploy.md).
@@ -26,7 +28,7 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 preload_app = os.environ.get("GUNICORN_PRELOAD", "0") == "1"
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "300"))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so that a slow leak can never grow without bound.
@@ -38,6 +40,12 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # nginx on the same host sets X-Forwarded-*; trust it only from loopback.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "sauro"
+# gunicorn's control socket (`gunicornc`) defaults to one path per user: two servers on one
+# host would take each other's. Off unless a path is given for this server.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
+else:
+    control_socket_disable = True
 
 
 def on_starting(server) -> None:

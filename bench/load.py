@@ -85,10 +85,11 @@ def start_server(url: str, port: int, workers: int = 2, extra_env: dict | None =
                 "SCHEDULER_ENABLED": "0", "SECRET_KEY": env.get("SECRET_KEY", "bench-secret-key"),
                 "GUNICORN_LOGLEVEL": "warning", "SAURO_INSTANCE_DIR": str(common.DATA / "instance")})
     env.update(extra_env or {})
-    log = open(log_path or os.devnull, "ab")
+    log = open(log_path or os.devnull, "ab")  # noqa: SIM115 - closed by stop_server
     proc = subprocess.Popen([str(common.ROOT / ".venv" / "bin" / "gunicorn"), "-c",
                              str(common.ROOT / "gunicorn.conf.py"), "bench.wsgi:app"],
                             cwd=str(common.ROOT), env=env, stdout=log, stderr=log)
+    proc.log_file = log
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -106,14 +107,16 @@ def start_server(url: str, port: int, workers: int = 2, extra_env: dict | None =
 
 def stop_server(proc: subprocess.Popen) -> None:
     """SIGTERM the master by its PID (it stops its workers), SIGKILL if it lingers."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+    log = getattr(proc, "log_file", None)
+    if log is not None:
+        log.close()
 
 
 def run_phase(clients: list[Client], make_request, seconds: float) -> dict:

@@ -25,12 +25,11 @@ import sys
 import tempfile
 import time
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
+from bench import common
 
 REPS = int(os.environ.get("BENCH_REPS", "5"))
 OPEN = ("draft", "assigned", "in_progress", "submitted", "returned")
@@ -110,7 +109,7 @@ def pair(app_fn, floor_fn, reset=None, reps: int = REPS) -> tuple[float, float, 
 
 def child_rss(op: str) -> dict:
     """Run one operation in a fresh interpreter; its time and peak RSS (ru_maxrss)."""
-    out = subprocess.run([sys.executable, __file__, "--child", op], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, __file__, "--child", op], capture_output=True, text=True, check=False,
                          env=dict(os.environ), cwd=str(common.ROOT), timeout=1800)
     if out.returncode != 0:
         raise RuntimeError(f"child {op} failed:\n{out.stderr[-3000:]}")
@@ -118,6 +117,14 @@ def child_rss(op: str) -> dict:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM). Not ru_maxrss: Linux carries that over
+    from the parent through fork and exec, so a child would report the runner's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
@@ -381,7 +388,7 @@ def bench_assessment(url, kind, meta, raw) -> dict:
 
     run_app()
     run_floor()
-    by_unit, by_leader = got["floor"]
+    by_unit, _by_leader = got["floor"]
     for row in got["report"].units:
         f = by_unit.get(row.key, [0] * 8)
         t = row.tally
@@ -437,7 +444,8 @@ def export_floor(raw: Raw, period, as_of: date, s, out) -> int:
 
 def export_app(app, meta, out) -> None:
     from app.extensions import db
-    from app.services import assessment, assessment_export as ex
+    from app.services import assessment
+    from app.services import assessment_export as ex
 
     period, as_of, s = assessment_inputs(meta)
     with app.app_context():
@@ -483,6 +491,20 @@ def bench_import(url, kind, meta, raw) -> dict:
 
 # ------------------------------------------------------------ child processes (peak RSS)
 
+def bench_rss(url, kind, meta, raw) -> list[dict]:
+    """Only the peak RSS of the sweep and the export (merged into the stored results)."""
+    sweep_reset(raw)
+    sweep, sweep_f = child_rss("sweep"), None
+    sweep_reset(raw)
+    sweep_f = child_rss("sweep-floor")
+    sweep_reset(raw)
+    export, export_f = child_rss("export"), child_rss("export-floor")
+    return [{"name": "overdue_sweep", "_merge": True, "peak_rss_mb": sweep["rss_mb"],
+             "floor_peak_rss_mb": sweep_f["rss_mb"]},
+            {"name": "assessment_xlsx_export", "_merge": True, "peak_rss_mb": export["rss_mb"],
+             "floor_peak_rss_mb": export_f["rss_mb"]}]
+
+
 def child(op: str) -> None:
     name_url, kind = common.database_url()
     meta = common.read_meta(kind)
@@ -517,6 +539,8 @@ def child(op: str) -> None:
 # ------------------------------------------------------------ results
 
 def finish(results: list[dict], meta: dict, kind: str, load: dict | None, wall: float) -> None:
+    merges = [r for r in results if r.pop("_merge", False)]
+    results = [r for r in results if r not in merges]
     for r in results:
         r["scale"], r["database"] = meta["scale"], kind
         if r.get("app_s") is not None and r.get("floor_s"):
@@ -552,7 +576,13 @@ def finish(results: list[dict], meta: dict, kind: str, load: dict | None, wall: 
             previous = json.loads(path.read_text("utf-8"))["results"]
         except (ValueError, KeyError):
             previous = []
-    keep = [r for r in previous if not (r["scale"] == meta["scale"] and r["database"] == kind)]
+    fresh = {r["name"] for r in results}
+    keep = [r for r in previous if not (r["scale"] == meta["scale"] and r["database"] == kind
+                                        and r["name"] in fresh)]
+    for m in merges:
+        for r in keep:
+            if (r["scale"], r["database"], r["name"]) == (meta["scale"], kind, m["name"]):
+                r.update(m)
     runs = {}
     if path.exists():
         try:
@@ -597,9 +627,9 @@ def markdown(doc: dict) -> str:
                          f"{r['share_of_healthz']:.0%} | {fmt(r['p50_ms'])} | {fmt(r['p95_ms'])} | "
                          f"{fmt(r['p99_ms'])} | {r['errors']} | {yes(r.get('holds'))} |")
     for key, run in doc.get("runs", {}).items():
-        lines += ["", f"- {key}: as of {run['today']}, {run['reps']} repetitions, run took {run['wall_s']} s; "
-                  f"data {', '.join(f'{k} {v:,}' for k, v in run['data'].items())}; "
-                  f"machine {run['machine']}"]
+        data = ", ".join(f"{k} {v:,}" for k, v in run["data"].items())
+        lines += ["", (f"- {key}: as of {run['today']}, {run['reps']} repetitions, run took "
+                       f"{run['wall_s']} s; data {data}; machine {run['machine']}")]
     return "\n".join(lines) + "\n"
 
 
@@ -618,7 +648,8 @@ def yes(v) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child")
-    parser.add_argument("--only", help="comma-separated: sweep,pages,assessment,export,import,load")
+    parser.add_argument("--only", help="comma-separated: sweep,pages,assessment,export,import,load "
+                        "(and rss: only the peak RSS of the sweep and the export)")
     args = parser.parse_args()
     if args.child:
         child(args.child)
@@ -630,14 +661,14 @@ def main() -> None:
     t0 = time.perf_counter()
     results: list[dict] = []
     steps = [("sweep", bench_sweep), ("pages", bench_pages), ("assessment", bench_assessment),
-             ("export", bench_export), ("import", bench_import)]
+             ("export", bench_export), ("import", bench_import), ("rss", bench_rss)]
     for name, fn in steps:
         if name in wanted:
             t = time.perf_counter()
             got = fn(url, kind, meta, raw)
             for r in got if isinstance(got, list) else [got]:
                 results.append(r)
-                print(f"{r['name']}: app {r.get('app_s')} floor {r.get('floor_s')} "
+                print(f"{r['name']}: app {r.get('app_s')} floor {r.get('floor_s')} rss {r.get('peak_rss_mb')} "
                       f"({time.perf_counter() - t:.0f} s)", flush=True)
     raw.close()
     load = None

@@ -207,7 +207,7 @@ def test_a_progress_update_made_through_one_is_seen_through_the_other(deployment
     assert me.login(a, deployment["names"]["staff"], PASSWORD)[0] == 302
     assert me.request(a, "GET", f"/tasks/{tid}")[0] == 200
     note = f"Đã gửi dự thảo qua máy chủ A ({uuid.uuid4().hex[:6]})"
-    status, where, _ = me.request(a, "POST", f"/tasks/{tid}/progress",
+    status, _, _ = me.request(a, "POST", f"/tasks/{tid}/progress",
                                   {"percent": "37", "note": note, "actual_value": "",
                                    "csrf_token": me.csrf})
     assert status == 302, f"progress through A answered {status}"
@@ -220,7 +220,7 @@ def test_the_failed_login_limit_counts_across_both_servers(deployment):
     a, b = deployment["ports"]
     name = deployment["names"]["victim"]
     for i in range(MAX_FAILURES):
-        status, _, page = Browser().login((a, b)[i % 2], name, "wrong-password-123")
+        status, _, _ = Browser().login((a, b)[i % 2], name, "wrong-password-123")
         assert status == 200, f"failure {i + 1} answered {status}"
     assert int(deployment["redis"].get(f"sauro:login:acct:{name}") or 0) == MAX_FAILURES
     # Two failures went through each server; the right password is now refused on both.

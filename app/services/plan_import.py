@@ -328,7 +328,7 @@ def _read(wb, data: bytes, sheet: Sheet) -> Sheet:
         for n, values in enumerate(rows, start=line + 1):
             cells = {i: values[i] for i in header if i < len(values) and not _blank(values[i])}
             # A number with nothing else is a row prepared in advance and left empty.
-            if not cells or set(cells) == {stt_col}:
+            if not cells or (set(cells) == {stt_col} and _STT.match(_stt(cells[stt_col]))):
                 continue
             count += 1
             if count > MAX_ROWS:

@@ -91,7 +91,8 @@ FORMS: dict[str, Form] = {
     "plans.import_confirm": Form(
         "head", lambda w: {"token": getattr(w, "import_token", "0" * 32)},
         values=lambda w: {"plan_id": getattr(w, "import_plan_id", w.plan.id)},
-        prepare=prepare_import, audit=lambda w: ("task.create",) * w.import_added),
+        prepare=prepare_import,
+        audit=lambda w: ("plan.import",) + ("task.create",) * w.import_added),
     "assessment.freeze": Form("assessor", lambda w: {"period": "2026", "as_of": "15/06/2026",
                                                      "unit": ""},
                               audit=("assessment.freeze",)),

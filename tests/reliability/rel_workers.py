@@ -75,3 +75,52 @@ def steady_writer(url: str, upload: str, task_id: int, user_id: int, seconds: fl
         db.session.remove()
         db.engine.dispose()
     return n
+
+
+def load_client(port: int, password: str, task_id: int, users: int, seconds: float,
+                seed: int) -> dict:
+    """`users` browsers in threads of this process for `seconds`: 80% reads, 20% writes.
+    Returns every latency (ms) and the failures."""
+    import random
+    import threading
+
+    from rel_http import Browser
+
+    reads = ["/", "/tasks", f"/tasks/{task_id}", "/plans", "/notifications", "/tasks/mine",
+             "/overdue"]
+    latencies, failures, lock = [], [], threading.Lock()
+    end = time.monotonic() + seconds
+
+    def user(n):
+        rnd = random.Random(seed * 1000 + n)
+        b = Browser(port)
+        b.login("staff_a", password)
+        b.read_token(f"/tasks/{task_id}")
+        mine, bad = [], []
+        while time.monotonic() < end:
+            write = rnd.random() < 0.2
+            t0 = time.perf_counter()
+            try:
+                if write:
+                    status, _ = b.post(f"/tasks/{task_id}/progress",
+                                       {"percent": str(rnd.randint(0, 100)), "note": "tải"})
+                    ok = status == 302
+                else:
+                    status, _ = b.request("GET", rnd.choice(reads))
+                    ok = status == 200
+            except OSError as e:
+                status, ok = repr(e), False
+            mine.append((time.perf_counter() - t0) * 1000)
+            if not ok:
+                bad.append(status)
+            time.sleep(rnd.uniform(0.05, 0.25))  # a person reads before clicking again
+        with lock:
+            latencies.extend(mine)
+            failures.extend(bad)
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"latencies": latencies, "failures": failures}

@@ -1,0 +1,117 @@
+"""Errors (ASVS V16.5.1, V13.4.2): no response ever shows a traceback, SQL or a file path,
+whatever fails (a service raising with SQL and paths in its message, a StaleDataError, the
+database down); a conflict is 409, not 500; the production configuration has DEBUG off.
+
+Figure: N forced failures, 0 responses leaking a traceback, SQL or a path."""
+
+import io
+import re
+
+import pytest
+from rel_support import PDF, figure, root
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+
+APP_CONFIG = {"PROPAGATE_EXCEPTIONS": False}
+LEAKS = re.compile(r"Traceback|File \"|\.py\b|/work/|/usr/|site-packages|SELECT |INSERT INTO|"
+                   r"UPDATE tasks|password_hash|sqlite3\.|psycopg|OperationalError|"
+                   r"StaleDataError|Werkzeug Debugger|RuntimeError", re.IGNORECASE)
+SECRET = ("boom: SELECT id, password_hash FROM users WHERE username = 'admin' "
+          "(File \"/work/main/app/services/tasks.py\", line 42)")
+STATS = {"forced": 0, "leaks": 0}
+
+
+def _clean(resp, status):
+    body = resp.get_data(as_text=True)
+    STATS["forced"] += 1
+    found = LEAKS.findall(body)
+    if found:
+        STATS["leaks"] += 1
+    allowed = status if isinstance(status, tuple) else (status,)
+    assert resp.status_code in allowed, (resp.status_code, body[:500])
+    assert not found, (found, body[:1500])
+    assert resp.mimetype == "text/html"
+
+
+def _raiser(exc):
+    def raise_(*_a, **_k):
+        raise exc
+    return raise_
+
+
+@pytest.mark.parametrize("exc, status", [
+    (RuntimeError(SECRET), 500),
+    (OperationalError("UPDATE tasks SET progress=? WHERE tasks.id = ?", {}, Exception(SECRET)),
+     500),
+    (KeyError(SECRET), 500),
+    (StaleDataError("UPDATE statement on table 'tasks' expected to update 1 row(s); "
+                    "0 were matched. " + SECRET), 409),
+], ids=["runtime", "sql", "keyerror", "stale"])
+def test_a_failing_service_shows_no_internals(shared, monkeypatch, exc, status):
+    from app.services import tasks
+
+    w = shared.w
+    monkeypatch.setattr(tasks, "record_progress", _raiser(exc))
+    monkeypatch.setattr(tasks, "list_tasks", _raiser(exc))
+    c = shared.cached("staff")
+    before = db.session.get(type(w.task), w.task.id).progress
+    _clean(c.post(f"/tasks/{w.task.id}/progress", data={"percent": "55", "note": "x"}), status)
+    db.session.rollback()
+    assert db.session.get(type(w.task), w.task.id).progress == before
+    _clean(c.get("/tasks"), status)
+
+
+def test_http_errors_show_no_internals(shared, monkeypatch):
+    c = shared.cached("staff")
+    _clean(c.get("/khong-co-trang-nay"), 404)
+    _clean(c.post("/tasks"), 405)
+    _clean(c.get("/tasks/999999"), 404)
+    monkeypatch.setitem(shared.app.config, "MAX_CONTENT_LENGTH", 1000)
+    _clean(c.post(f"/tasks/{shared.w.task.id}/progress",
+                  data={"percent": "1", "files": [(io.BytesIO(PDF * 50), "a.pdf")]}),
+           413)
+
+
+@pytest.mark.parametrize("kind", ["unreachable"])
+def test_database_down_shows_no_internals(database, tmp_path, kind):
+    """The app on a database it cannot reach: the pages that need it answer a plain 500."""
+    from app import create_app
+    from config import TestConfig
+
+    rc = root()
+    down = ("sqlite:////nonexistent-folder/sauro/down.db" if database["kind"] == "sqlite"
+            else "postgresql+psycopg://postgres@127.0.0.1:1/down?connect_timeout=2")
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=down, PROPAGATE_EXCEPTIONS=False,
+                     UPLOAD_FOLDER=str(tmp_path / "up"))
+    with app.app_context():
+        c = app.test_client()
+        _clean(c.post("/login", data={"username": "staff_a", "password": rc.PASSWORD}), 500)
+        with c.session_transaction() as s:
+            s["_user_id"] = "a-token"
+        # the session names a user the app cannot look up: an error page or the login page
+        _clean(c.get("/"), (302, 500))
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_production_config_has_debug_off(monkeypatch):
+    from app import create_app
+    from config import ProductionConfig
+
+    assert ProductionConfig.DEBUG is False
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.debug is False and app.config["DEBUG"] is False
+    assert not app.config.get("TESTING") and not app.config.get("PROPAGATE_EXCEPTIONS")
+    assert app.config.get("HSTS") is True
+
+
+def test_summary():
+    figure("errors", f"{STATS['forced']} forced failures (service errors with SQL and paths in "
+                     f"the message, StaleDataError, 404/405/413, database down): "
+                     f"{STATS['leaks']} responses showing a traceback, SQL or a path; "
+                     f"StaleDataError answered 409; ProductionConfig DEBUG off")
+    assert STATS["leaks"] == 0
+
