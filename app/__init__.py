@@ -5,7 +5,7 @@ import sqlite3
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g, request, session
+from flask import Flask, Request, g, request, session
 from flask_login import current_user
 
 from config import Config
@@ -29,9 +29,34 @@ def select_locale() -> str:
     return "vi"
 
 
+def _without_nul(params):
+    return [(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in params.items(multi=True)]
+
+
+class SauRoRequest(Request):
+    """Drops NUL characters from form fields and query arguments: nobody types them, and
+    PostgreSQL cannot store them in text (the statement would fail with a 500)."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form and any("\x00" in k or "\x00" in v for k, v in form.items(multi=True)):
+            self.__dict__["form"] = self.parameter_storage_class(_without_nul(form))
+
+    @property
+    def args(self):
+        if "_clean_args" not in self.__dict__:
+            args = Request.args.__get__(self)
+            if any("\x00" in k or "\x00" in v for k, v in args.items(multi=True)):
+                args = self.parameter_storage_class(_without_nul(args))
+            self.__dict__["_clean_args"] = args
+        return self.__dict__["_clean_args"]
+
+
 def create_app(config_class: type = Config, **overrides) -> Flask:
     """Build the app; nothing runs at import time and no scheduler starts here."""
     app = Flask(__name__, instance_path=str(__import__("config").INSTANCE_DIR))
+    app.request_class = SauRoRequest
     app.config.from_object(config_class)
     app.config.update(overrides)
 

@@ -35,15 +35,18 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def sqlite_backup(db_path: str, target: Path) -> str:
-    """Copy the database at `db_path` to `target` with the online backup API: written to a
-    temporary file beside the target, checked with PRAGMA integrity_check, then moved into
-    place. Returns the check's answer ("ok"); a failed check leaves no file at `target`."""
+def sqlite_backup(source: "str | sqlite3.Connection", target: Path) -> str:
+    """Copy the database (a file path, or an open connection to it) to `target` with the
+    online backup API: written to a temporary file beside the target, checked with PRAGMA
+    integrity_check, then moved into place. Returns the check's answer ("ok"); a failed
+    check leaves no file at `target`."""
     part = target.with_name(target.name + ".part")
     part.unlink(missing_ok=True)
-    src = sqlite3.connect(db_path)
+    own = isinstance(source, str)
+    src = sqlite3.connect(source) if own else source
     try:
-        src.execute("PRAGMA busy_timeout = 5000")
+        if own:
+            src.execute("PRAGMA busy_timeout = 5000")
         dst = sqlite3.connect(part)
         try:
             # pages=-1: the whole database in one step, from one read snapshot. Stepping
@@ -54,7 +57,8 @@ def sqlite_backup(db_path: str, target: Path) -> str:
         finally:
             dst.close()
     finally:
-        src.close()
+        if own:
+            src.close()
     if result != "ok":
         part.unlink(missing_ok=True)
         return result
@@ -117,9 +121,17 @@ def backup_create(path: str, force: bool) -> None:
     url = db.engine.url
     backend = url.get_backend_name()
     if backend == "sqlite":
-        if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
-            _fail("cơ sở dữ liệu SQLite phải là một tệp / the SQLite database must be a file")
-        result = sqlite_backup(url.database, target)
+        # The file is asked of a connection of the engine itself (PRAGMA database_list), not
+        # read from the URL: an engine may open its file through a creator function.
+        raw = db.engine.raw_connection()
+        try:
+            con = raw.driver_connection
+            files = {row[1]: row[2] for row in con.execute("PRAGMA database_list")}
+            if not files.get("main"):
+                _fail("cơ sở dữ liệu SQLite phải là một tệp / the SQLite database must be a file")
+            result = sqlite_backup(con, target)
+        finally:
+            raw.close()
         if result != "ok":
             _fail(f"bản sao lỗi (integrity_check: {result}) / the copy failed its integrity check")
         click.echo(f"Đã sao lưu / backed up to {target} ({target.stat().st_size} bytes, "

@@ -132,9 +132,13 @@ def create(plan_id: int):
             _attach(form, e)
             status = 422
         else:
+            # The id before the commit: reading an expired row after it would open a new
+            # write transaction on SQLite (a POST), which can wait on the lock and turn a
+            # saved change into an error page.
+            new_id = task.id
             db.session.commit()
             flash(_("The task has been created."), "success")
-            return redirect(url_for("tasks.view", task_id=task.id))
+            return redirect(url_for("tasks.view", task_id=new_id))
     elif request.method == "POST":
         status = 422
     return render_template("tasks/form.html", form=form, plan=plan, parent=parent, task=None), status
@@ -181,7 +185,7 @@ def edit(task_id: int):
         else:
             db.session.commit()
             flash(_("The task has been saved."), "success")
-            return redirect(url_for("tasks.view", task_id=task.id))
+            return redirect(url_for("tasks.view", task_id=task_id))
     elif request.method == "POST":
         status = 422
     return render_template("tasks/form.html", form=form, plan=plan, parent=None, task=task,
@@ -248,7 +252,8 @@ def progress(task_id: int):
         return _view(tasks.get_task(current_user, task_id), progress_form=form, status=422)
     db.session.commit()
     flash(_("Progress has been recorded."), "success")
-    return redirect(url_for("tasks.view", task_id=task.id) + "#progress")
+    # task_id, not task.id: the row is expired by the commit (see create above)
+    return redirect(url_for("tasks.view", task_id=task_id) + "#progress")
 
 
 @bp.post("/tasks/<int:task_id>/steps/<int:step_id>")

@@ -47,13 +47,17 @@ class Server:
         while time.monotonic() < end:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.log_text()[-2000:]}")
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
             try:
-                c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 c.request("GET", "/healthz")
-                if c.getresponse().status == 200:
+                r = c.getresponse()
+                r.read()
+                if r.status == 200:
                     return
             except OSError:
                 pass
+            finally:
+                c.close()
             time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer /healthz in time")
 
@@ -76,7 +80,8 @@ class Server:
         self.log.close()
 
     def log_text(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return self.log_path.read_text("utf-8", "replace")
 
 

@@ -84,6 +84,8 @@ def test_each_change_writes_its_audit_rows(sw, post_rules, endpoint, role):
         changes = json.loads(r["changes"])
         if r["action"] not in ("login", "logout", "user.password", "plan.issue"):
             assert changes, r
+        if r["action"] == "plan.import":
+            continue  # one row for the import itself: counts and the file name, not pairs
         for key, pair in changes.items():
             assert isinstance(pair, list) and len(pair) == 2, (r["action"], key, pair)
     # every changed or added row of an audited object has its audit row

@@ -195,6 +195,23 @@ def test_markup_in_text_fields_is_shown_escaped(sw):
     assert "&lt;script&gt;alert(" in c.get(f"/tasks/{tid}").get_data(as_text=True)
 
 
+def test_nul_characters_are_dropped_not_a_server_error(sw):
+    """PostgreSQL cannot store NUL in text: it is dropped as the form is read."""
+    w, c = sw.w, sw.cached("head")
+    data = new_task_data(w.a.id, w.staff.id, w.head.id, title="Số hóa\x00 hồ sơ\x00",
+                         description="a\x00b", **{"steps-0-title": "\x00Bước một"})
+    resp = c.post(f"/plans/{w.plan.id}/tasks/new?x=\x00", data=data)
+    assert resp.status_code == 302
+    t = row(Task, int(resp.headers["Location"].rsplit("/", 1)[1]))
+    assert (t["title"], t["description"]) == ("Số hóa hồ sơ", "ab")
+    resp = c.post(f"/plans/{w.plan.id}/edit", data={"title": "\x00", "doc_number": "1\x00"})
+    assert resp.status_code == 422
+    assert sw.app.test_client().post("/login", data={"username": "staff_a\x00",
+                                                     "password": "x\x00"}).status_code == 200
+    assert c.get("/tasks", query_string={"q": "s\x00o"}).status_code == 200
+    assert sw.cached("admin").get("/admin/users", query_string={"q": "\x00"}).status_code == 200
+
+
 # ---- progress, evidence, submission, review, cancel ---------------------------------------
 
 def with_indicator(w):
