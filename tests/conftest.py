@@ -89,7 +89,7 @@ def _shared_engine(database):
             import sqlite3
 
             _SHARED["engine"] = create_engine(
-                "sqlite:///shared-test-engine.db",
+                "sqlite://",  # the creator opens the current test's file
                 creator=lambda: sqlite3.connect(_SHARED["path"], check_same_thread=False))
         else:
             engine = create_engine(database["url"], pool_pre_ping=True)
