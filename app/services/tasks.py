@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
@@ -134,6 +134,10 @@ def _validate(actor: User, plan: Plan, data: TaskInput, parent: Task | None) -> 
         if lead is not None and not person.unit.path.startswith(lead.path):
             raise RuleViolation(_l("The responsible person must belong to the lead unit."),
                                 "assignee_id")
+    if data.leader_id is None and actor.role == Role.DEPUTY:
+        # A deputy manages only what they answer for: a task without a leader would
+        # slip out of their hands the moment it is saved.
+        raise RuleViolation(_l("A deputy can only manage tasks they are accountable for."), "leader_id")
     if data.leader_id is not None:
         leader = db.session.get(User, data.leader_id)
         if leader is None or not leader.is_active or leader.role not in LEADER_ROLES:
@@ -455,8 +459,9 @@ def progress_updates(task: Task) -> list[ProgressUpdate]:
 
 
 def children(task: Task) -> list[Task]:
+    # The plan too: a task broken down in a unit's plan shows which unit holds each child.
     return db.session.scalars(select(Task).where(Task.parent_id == task.id)
-                              .options(selectinload(Task.assignee))
+                              .options(selectinload(Task.assignee), selectinload(Task.plan))
                               .order_by(Task.order_key)).all()
 
 
@@ -467,10 +472,12 @@ def timeliness_condition(value: str, today: date, due_soon_days: int):
     open_ = Task.status.in_([s.value for s in OPEN_STATUSES])
     completed = Task.status == Lifecycle.COMPLETED
     soon = today + timedelta(days=due_soon_days)
+    # A submission made on time and awaiting confirmation is within deadline (domain.status).
+    waiting = overdue.awaiting_on_time()
     return {
-        Timeliness.OVERDUE: and_(open_, Task.due_on < today),
-        Timeliness.DUE_SOON: and_(open_, Task.due_on >= today, Task.due_on <= soon),
-        Timeliness.WITHIN: and_(open_, or_(Task.due_on > soon, Task.due_on.is_(None))),
+        Timeliness.OVERDUE: overdue.overdue_condition(today),
+        Timeliness.DUE_SOON: and_(open_, Task.due_on >= today, Task.due_on <= soon, not_(waiting)),
+        Timeliness.WITHIN: and_(open_, or_(Task.due_on > soon, Task.due_on.is_(None), waiting)),
         Timeliness.DONE_ON_TIME: and_(completed, or_(Task.due_on.is_(None),
                                                      Task.completed_on <= Task.due_on)),
         Timeliness.DONE_LATE: and_(completed, Task.completed_on > Task.due_on),

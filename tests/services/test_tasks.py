@@ -364,6 +364,19 @@ def test_staff_cannot_edit_or_create(world, make):
     assert reload(t.id).status == Lifecycle.ASSIGNED
 
 
+def test_a_deputy_cannot_leave_the_accountable_leader_empty(world, make):
+    """Without a leader the task would leave the deputy's hands once saved."""
+    n_tasks = task_count()
+    with pytest.raises(RuleViolation) as err:
+        tasks.create_task(world.deputy, world.plan.id, make.task_input(world.a, world.staff, None))
+    assert err.value.field == "leader_id"
+    db.session.rollback()
+    assert task_count() == n_tasks
+    # The head may still save a draft without a leader (it is then not clear).
+    t = tasks.create_task(world.head, world.plan.id, make.task_input(world.a, world.staff, None))
+    assert t.leader_id is None and not t.is_clear
+
+
 def test_a_deputy_edits_only_the_tasks_they_lead(world):
     mine, theirs = reload(world.task.id), reload(world.task2.id)
     assert mine.leader_id == world.deputy.id and theirs.leader_id == world.head.id
