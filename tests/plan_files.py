@@ -174,6 +174,11 @@ def real_plan() -> tuple[bytes, dict]:
                  text_cells=["C17"])
     expected = {
         "stts": ["1", "2", "2.1", "2.2", "2.2.1", "3", "4", "4.1"],
+        "titles": ["Rà soát văn bản quy phạm pháp luật do tỉnh ban hành",
+                   "Xây dựng bộ chỉ số đánh giá chất lượng hoạt động",
+                   "Dự thảo bộ chỉ số đánh giá", "Lấy ý kiến góp ý các sở, ngành",
+                   "Tổng hợp ý kiến góp ý", "Tăng cường công tác cải cách hành chính",
+                   "Số hóa hồ sơ thủ tục hành chính còn hiệu lực", "Số hóa hồ sơ năm 2024"],
         "clear": {"1", "2", "2.1", "2.2", "4", "4.1"},
         "not_clear": {"2.2.1", "3"},
         "new_fields": ["Cải cách thể chế", "Cải cách thủ tục hành chính", "Chuyển đổi số"],

@@ -2,7 +2,16 @@
 
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,7 +20,15 @@ from .. import local_today
 from ..extensions import db
 from ..filters import PLAN_KIND_LABELS
 from ..models import PlanKind, Role, Unit
-from ..services import access, breakdown, evidence, plan_export, plan_import, plans, tasks
+from ..services import (
+    access,
+    breakdown,
+    evidence,
+    plan_export,
+    plan_import,
+    plans,
+    tasks,
+)
 from ..services.errors import RuleViolation
 from ..services.plans import PlanInput
 from ..services.xlsx import XLSX_MIMETYPE
@@ -57,9 +74,10 @@ def create():
             _attach(form, e)
             status = 422
         else:
+            new_id = plan.id  # read before the commit expires the object
             db.session.commit()
             flash(_("The plan has been created as a draft."), "success")
-            return redirect(url_for("plans.view", plan_id=plan.id))
+            return redirect(url_for("plans.view", plan_id=new_id))
     elif request.method == "POST":
         status = 422
     return render_template("plans/form.html", form=form, plan=None), status
@@ -84,7 +102,7 @@ def edit(plan_id: int):
         else:
             db.session.commit()
             flash(_("The plan has been saved."), "success")
-            return redirect(url_for("plans.view", plan_id=plan.id))
+            return redirect(url_for("plans.view", plan_id=plan_id))
     elif request.method == "POST":
         status = 422
     return render_template("plans/form.html", form=form, plan=plan), status
@@ -109,14 +127,15 @@ def view(plan_id: int, unclear=None, status: int = 200):
         summary=plans.summary(plan), today=local_today(), unclear=unclear,
         can_manage=access.can_manage_plan(current_user, plan),
         can_add=access.can_add_task(current_user, plan), delegated=delegated,
-        delegated_children=breakdown.child_counts([t.id for t in delegated])), status
+        delegated_children=breakdown.child_counts([t.id for t in delegated]),
+        broken_down=breakdown.broken_down_counts([t.id for t in items])), status
 
 
 @bp.post("/plans/<int:plan_id>/issue")
 @login_required
 def issue(plan_id: int):
     try:
-        plan, unclear = plans.issue_plan(current_user, plan_id)
+        _plan, unclear = plans.issue_plan(current_user, plan_id)
     except RuleViolation as e:
         db.session.rollback()
         flash(str(e.message), "danger")
@@ -128,7 +147,7 @@ def issue(plan_id: int):
         return view(plan_id, unclear=unclear, status=422)
     db.session.commit()
     flash(_("The plan has been issued."), "success")
-    return redirect(url_for("plans.view", plan_id=plan.id))
+    return redirect(url_for("plans.view", plan_id=plan_id))
 
 
 # ---- Excel: import (upload -> preview -> confirm), template, export, print ------------------
@@ -195,7 +214,7 @@ def import_confirm(plan_id: int):
     if result.not_clear:
         flash(_("%(n)s tasks are not clear on all six: the plan cannot be issued until they are "
                 "fixed.", n=len(result.not_clear)), "warning")
-    return redirect(url_for("plans.view", plan_id=plan.id))
+    return redirect(url_for("plans.view", plan_id=plan_id))
 
 
 def _xlsx(data: bytes, name: str):

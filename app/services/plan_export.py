@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from ..domain.status import Lifecycle
 from ..extensions import db
-from ..models import Field, Plan, Task, Unit, User
+from ..models import Field, Plan, Role, Task, Unit, User
 from ..models.user import LEADER_ROLES
 from . import access
 from .plan_import import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
@@ -298,19 +298,52 @@ def file_name(plan: Plan, suffix: str) -> str:
 
 # ------------------------------------------------------------------ the printable plan
 
+# Who signs for a unit, by the kind of unit (Decree 30/2020, appendix I: "quyền hạn, chức vụ
+# của người ký"): a People's Committee signs "TM." the committee, by its chair.
+SIGNER_TITLES = {
+    "province": ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
+    "commune": ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
+    "ward": ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
+    "special_zone": ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
+    "department": ("GIÁM ĐỐC",),
+    "section": ("TRƯỞNG PHÒNG",),
+}
+DEFAULT_SIGNER_TITLE = ("THỦ TRƯỞNG ĐƠN VỊ",)
+
+
 @dataclass
 class PrintDocument:
     plan: Plan
     issuer: tuple[str, ...]
     date_line: str
     tasks: list[Task]
+    recipients: tuple[str, ...] = ()
+    signer_title: tuple[str, ...] = DEFAULT_SIGNER_TITLE
+    signer_name: str = ""
+
+
+def _signer_name(plan: Plan) -> str:
+    """Who issued the plan, else the unit's head when it has exactly one (else a blank to
+    sign by hand)."""
+    if plan.issued_by_id is not None:
+        return db.session.scalar(select(User.full_name).where(User.id == plan.issued_by_id)) or ""
+    heads = db.session.scalars(select(User.full_name).where(
+        User.unit_id == plan.unit_id, User.role == Role.HEAD, User.is_active).limit(2)).all()
+    return heads[0] if len(heads) == 1 else ""
 
 
 def print_document(plan: Plan, today: date) -> PrintDocument:
     """What the official layout shows: the issuing body (the plan's unit under its parent),
-    the place and date line (the document's date, else today), and the tasks."""
+    the place and date line (the document's date, else today), the tasks, and the closing
+    block: the recipients (nơi nhận) and who signs."""
     from .assessment_export import date_line, default_issuer, default_place
 
+    recipients = []
+    if plan.unit.parent_id is not None:
+        parent = db.session.scalar(select(Unit.name).where(Unit.id == plan.unit.parent_id))
+        recipients.append(f"{parent} (để báo cáo);")
+    recipients += ["Các đơn vị, cá nhân có tên tại Kế hoạch (để thực hiện);", "Lưu: VT."]
     return PrintDocument(plan, default_issuer(plan.unit),
                          date_line(default_place(plan.unit), plan.doc_date or today),
-                         export_tasks(plan))
+                         export_tasks(plan), tuple(recipients),
+                         SIGNER_TITLES.get(plan.unit.kind, DEFAULT_SIGNER_TITLE), _signer_name(plan))

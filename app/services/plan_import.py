@@ -43,7 +43,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..models.user import LEADER_ROLES
-from . import access, audit
+from . import access, audit, breakdown
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from .tasks import MAX_STEPS, _order_key
 from .xlsx import FORMULA_STARTS
@@ -969,6 +969,17 @@ class _Checker:
                                                due=r.values["due_on"].strftime("%d/%m/%Y"),
                                                parent=r.parent_stt,
                                                date=parent_due.strftime("%d/%m/%Y")), r)
+        # A task of this plan that breaks down a higher unit's task keeps within its deadline.
+        higher = breakdown.breakdown_parents(self.plan.id) if self.plan.id is not None else {}
+        for r in rows:
+            parent = higher.get(r.stt)
+            due = r.values.get("due_on")
+            if parent is None or r.parent_stt or not due or not parent.due_on or due <= parent.due_on:
+                continue
+            self.error(r.line, "due_on", _("the due date %(due)s is after that of the higher plan's "
+                                           "task %(parent)s that this task breaks down (%(date)s)",
+                                           due=due.strftime("%d/%m/%Y"), parent=parent.stt,
+                                           date=parent.due_on.strftime("%d/%m/%Y")), r)
 
     def _load_existing(self) -> dict[str, Task]:
         if self.plan.id is None:
@@ -1299,8 +1310,6 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
                                           "unchanged": p.unchanged, "rows": len(p.rows),
                                           "new_fields": p.new_fields}, ensure_ascii=False)})
     _insert(AuditLog.__table__, audits)
-    from . import breakdown
-
     breakdown.rollup_plan(plan.id, actor_id)
     # Core statements went around the identity map: later reads must see the new rows.
     db.session.expire_all()

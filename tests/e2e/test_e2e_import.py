@@ -49,12 +49,13 @@ def test_head_uploads_a_plan_previews_it_and_confirms(open_page, live):
     shot(page, "20-import-errors")
 
     # The real file: the preview says what will happen, row by row.
-    data, _exp = real_plan()
+    data, exp = real_plan()
     choose(page, "ke-hoach-cchc-2026.xlsx", data)
     page.locator("#upload-import").click()
     page.wait_for_load_state()
     rows = page.locator("#import-rows tbody tr")
     expect(rows).to_have_count(8)
+    expect(page.locator("#import-rows tbody tr td:nth-child(2)")).to_have_text(exp["stts"])
     expect(page.locator("#import-rows tr[data-action='add']")).to_have_count(8)
     for i in range(8):
         expect(rows.nth(i).locator(".six-clears .badge")).to_have_count(6)
@@ -77,6 +78,9 @@ def test_head_uploads_a_plan_previews_it_and_confirms(open_page, live):
                 "%(same)s unchanged.", added=8, changed=0, same=0))
     expect(page.locator(".alert-warning")).to_be_visible()
     expect(page.locator("tbody tr[data-task-id]")).to_have_count(8)
+    # The imported rows, in the plan's order, with their numbers and titles.
+    expect(page.locator("tbody tr[data-task-id] td:first-child")).to_have_text(exp["stts"])
+    expect(page.locator("tbody tr[data-task-id] .task-title a")).to_have_text(exp["titles"])
     expect(page.locator("#clear-count")).to_have_text(
         live.tr("%(clear)s of %(total)s tasks fully clear", clear=6, total=8))
     assert tasks_of(live, ids.digital) == 8

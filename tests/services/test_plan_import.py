@@ -1,6 +1,7 @@
 """Importing an annual plan from Excel (issue 5): real-looking files, a table of broken
 files each with its exact message, nothing written by a failed import, re-import by STT,
-the exact round trip through the export, the 5,000-row time, and breaking a plan down."""
+the exact round trip through the export and the 5,000-row time (breaking a plan down is in
+test_breakdown.py)."""
 
 import io
 import json
@@ -26,8 +27,8 @@ from app.models import (
     Unit,
     task_coordinators,
 )
-from app.services import breakdown, plan_export, plan_import, tasks
-from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.services import plan_export, plan_import, plans, tasks
+from app.services.errors import PermissionDenied, RuleViolation
 from tests.conftest import TODAY
 from tests.plan_files import HEADERS, build, clear_row, excel_style, nfd, real_plan, row
 
@@ -104,6 +105,7 @@ def test_confirming_imports_tasks_steps_coordinators_fields_and_progress(world, 
     assert after["fields"] - before["fields"] == 3
     t = plan_tasks(empty_plan.id)
     assert sorted(t, key=lambda s: t[s].order_key) == exp["stts"]
+    assert [t[s].title for s in exp["stts"]] == exp["titles"]
     assert {s for s, x in t.items() if x.is_clear} == exp["clear"]
 
     one = t["1"]
@@ -392,6 +394,30 @@ def test_the_data_sheet_need_not_be_the_first(world, empty_plan):
     assert len(plan_import.preview(empty_plan, data, TODAY).rows) == 1
 
 
+def test_the_header_may_be_on_row_20_with_merged_title_cells_above(world, empty_plan):
+    top = [["UBND TỈNH ĐẮK LẮK"], ["SỞ NỘI VỤ"]] + [[] for _ in range(16)] + [["Đơn vị: đồng"]]
+    data = build(top + [HEADERS, clear_row(1), [], clear_row(2, title="Tập huấn nghiệp vụ cho công chức")],
+                 merges=["A1:E1", "A2:E2", "A19:T19"])
+    p = plan_import.preview(empty_plan, data, TODAY)
+    assert messages(p) == [] and [(r.line, r.stt) for r in p.rows] == [(21, "1"), (23, "2")]
+
+
+def test_rows_imported_unclear_stop_the_plan_from_being_issued_until_fixed(world, empty_plan):
+    vague = row(stt=2, title="Tăng cường công tác cải cách hành chính")
+    imported(empty_plan, build([HEADERS, clear_row(1), vague]), world.head)
+    plan, unclear = plans.issue_plan(world.head, empty_plan.id)
+    assert [t.stt for t, _result in unclear] == ["2"] and plan.status == "draft"
+    db.session.rollback()
+    # The unit fixes the row in Excel and imports the file again: the plan can be issued.
+    fixed = build([HEADERS, clear_row(1), clear_row(2, title="Tập huấn nghiệp vụ cải cách hành chính")])
+    p = plan_import.preview(empty_plan, fixed, TODAY)
+    assert (p.added, p.changed, p.unchanged, len(p.not_clear)) == (0, 1, 1, 0)
+    imported(empty_plan, fixed, world.head)
+    plan, unclear = plans.issue_plan(world.head, empty_plan.id)
+    db.session.commit()
+    assert unclear == [] and db.session.get(Plan, empty_plan.id).status == "issued"
+
+
 # ---- who may import, and into what --------------------------------------------------------
 
 def test_only_a_head_over_the_plan_imports_and_never_into_a_closed_plan(world, empty_plan):
@@ -469,19 +495,24 @@ def test_progress_columns_left_empty_keep_the_progress_reported_since(world, emp
 
 # ---- the round trip --------------------------------------------------------------------
 
-def snapshot(plan_id: int) -> list[tuple]:
-    """Everything a task says, by value: what must survive import, export, import."""
+# Columns that name the row rather than say something about the task.
+NOT_COMPARED = {"id", "plan_id", "parent_id", "created_at", "updated_at"}
+
+
+def snapshot(plan_id: int) -> list[dict]:
+    """Every column of every task (the parent by its number), its coordinators and its steps,
+    by value: what must survive import, export, import."""
+    columns = [c.name for c in Task.__table__.columns if c.name not in NOT_COMPARED]
+    assert len(columns) >= 30
     out = []
     for stt, t in sorted(plan_tasks(plan_id).items(), key=lambda kv: kv[1].order_key):
-        parent = db.session.get(Task, t.parent_id).stt if t.parent_id else None
-        out.append((
-            stt, t.order_key, parent, t.title, t.description, t.lead_unit_id,
-            tuple(sorted(u.id for u in t.coordinators)), t.assignee_id, t.leader_id,
-            t.responsibility, tuple((s.position, s.title, s.due_on) for s in t.steps),
-            t.start_on, t.due_on, t.original_due_on, t.output_product, t.indicator_name,
-            t.indicator_unit, t.indicator_target, t.field.name if t.field else None, t.weight,
-            t.progress, t.status, t.completed_on, t.submitted_on, t.indicator_actual, t.is_clear,
-        ))
+        values = {c: getattr(t, c) for c in columns}
+        values["parent"] = db.session.get(Task, t.parent_id).stt if t.parent_id else None
+        values["coordinators"] = sorted(u.id for u in t.coordinators)
+        values["steps"] = [(s.position, s.title, s.due_on, s.is_done) for s in t.steps]
+        values["field"] = t.field.name if t.field else None
+        assert values["stt"] == stt
+        out.append(values)
     return out
 
 
@@ -548,6 +579,19 @@ def test_the_template_has_the_headers_instructions_and_drop_downs(world):
         "Tệp không có dòng nhiệm vụ nào dưới dòng tiêu đề."]
 
 
+def test_the_template_offers_the_units_fields_in_a_drop_down(world):
+    from app.domain.text import sort_key
+
+    for name in ("Cải cách thủ tục hành chính", "Cải cách thể chế"):
+        db.session.add(Field(unit_id=world.a.id, name=name, name_sort=sort_key(name)))
+    db.session.commit()
+    wb = load_workbook(io.BytesIO(plan_export.template_bytes(world.a)))
+    refs = {str(dv.sqref): dv.formula1 for dv in wb["Kế hoạch"].data_validations.dataValidation}
+    assert refs["P2:P5001"] == "'Danh mục'!$D$2:$D$3"
+    assert [c.value for c in wb["Danh mục"]["D"]][:3] == ["Lĩnh vực", "Cải cách thể chế",
+                                                          "Cải cách thủ tục hành chính"]
+
+
 # ---- 5,000 rows -------------------------------------------------------------------------
 
 def big_file(parents: int = 1000, children: int = 4) -> bytes:
@@ -598,75 +642,7 @@ def test_a_5000_row_plan_imports_in_one_transaction_quickly(world, empty_plan, c
     assert preview_s < 60 and apply_s < 60
 
 
-# ---- breaking a plan down --------------------------------------------------------------
-
-@pytest.fixture
-def province_plan(world, make):
-    """A provincial CCHC plan with one task led by Sở Nội vụ (unit A), due 31/08/2026."""
-    plan = make.plan(world.province, title="Kế hoạch CCHC năm 2026 của UBND tỉnh")
-    head_p = make.user(world.province, "head", "Chủ Tịch Tỉnh", "head_p")
-    parent = make.task(plan, head_p, world.a, world.staff, world.head,
-                       title="Triển khai bộ chỉ số đánh giá tại các sở", due_on=date(2026, 8, 31))
-    return plan, parent, head_p
-
-
-def test_a_higher_plans_task_led_by_the_unit_appears_in_its_plan_to_break_down(world, province_plan):
-    plan, parent, _head_p = province_plan
-    assert [t.id for t in breakdown.delegated_tasks(world.plan)] == [parent.id]
-    assert breakdown.delegated_tasks(world.plan_b) == []
-    assert breakdown.delegated_tasks(plan) == []
-
-
-def test_breaking_down_rolls_progress_up_and_keeps_child_deadlines_within_the_parents(world, make,
-                                                                                      province_plan):
-    _plan, parent, _head_p = province_plan
-    a = make.task(world.plan, world.head, world.a, world.staff, world.deputy, parent=parent,
-                  title="Áp dụng bộ chỉ số tại Sở Nội vụ", due_on=date(2026, 7, 31), weight=Decimal(3))
-    b = make.task(world.plan, world.head, world.a, world.staff2, world.deputy, parent=parent,
-                  title="Báo cáo kết quả áp dụng bộ chỉ số", due_on=date(2026, 8, 31))
-    assert (a.plan_id, a.parent_id, a.stt, b.stt) == (world.plan.id, parent.id, "3", "4")
-    tasks.record_progress(world.staff, a.id, 40, "", None, TODAY)
-    db.session.commit()
-    db.session.expire_all()
-    assert db.session.get(Task, parent.id).progress == 30          # (3 x 40 + 1 x 0) / 4
-    tasks.record_progress(world.staff2, b.id, 100, "", None, TODAY)
-    db.session.commit()
-    db.session.expire_all()
-    assert db.session.get(Task, parent.id).progress == 55          # (120 + 100) / 4
-    # The parent's own progress is the roll-up: reporting on it is refused.
-    with pytest.raises(RuleViolation) as own:
-        tasks.record_progress(world.staff, parent.id, 90, "", None, TODAY)
-    assert own.value.field == "percent"
-    db.session.rollback()
-    # A weight changed, a sub-task cancelled: the roll-up follows.
-    tasks.cancel_task(world.head, b.id, "Gộp vào nhiệm vụ khác")
-    db.session.commit()
-    db.session.expire_all()
-    assert db.session.get(Task, parent.id).progress == 40
-    with pytest.raises(RuleViolation) as late:
-        tasks.create_task(world.head, world.plan.id,
-                          make.task_input(world.a, world.staff, world.deputy, due_on=date(2026, 9, 30)),
-                          parent_id=parent.id)
-    assert late.value.field == "due_on"
-    db.session.rollback()
-    # Another unit cannot hang tasks under it.
-    with pytest.raises(NotFound):
-        tasks.create_task(world.head_b, world.plan_b.id,
-                          make.task_input(world.b, world.staff_b, world.deputy_b), parent_id=parent.id)
-
-
-def test_an_import_rolls_up_the_parents_in_higher_plans(world, make, province_plan):
-    _plan, parent, _head_p = province_plan
-    child = make.task(world.plan, world.head, world.a, world.staff, world.deputy, parent=parent,
-                      title="Áp dụng bộ chỉ số tại Sở Nội vụ", due_on=date(2026, 7, 31))
-    row_ = clear_row(child.stt, title=child.title, due=date(2026, 7, 31), progress=80,
-                     steps="Dự thảo bộ chỉ số\nLấy ý kiến các sở, ngành")
-    imported(world.plan, build([HEADERS, row_]), world.head)
-    db.session.expire_all()
-    assert db.session.get(Task, child.id).progress == 80
-    assert db.session.get(Task, parent.id).progress == 80
-    assert db.session.get(Task, child.id).parent_id == parent.id
-
+# ---- the command line's plan ------------------------------------------------------------
 
 def test_cli_plan_for_creates_a_draft_only_when_missing(world):
     plan, created = plan_import.plan_for("SNV", 2026, "cchc", None)

@@ -1,6 +1,6 @@
 """The plan's Excel pages (issue 5): upload -> preview -> confirm, the errors page (422),
-the stored upload and its token, the template, the export, the printable plan, and a
-higher plan's tasks offered for breaking down."""
+the stored upload and its token, the template, the export and the printable plan (breaking
+a plan down is in test_breakdown_web.py)."""
 
 import io
 from datetime import date
@@ -193,29 +193,24 @@ def test_the_printable_plan_has_the_official_header_and_every_task(world, as_use
     assert [r.find("td").text() for r in rows] == ["1", "2"]
     assert "Số hóa hồ sơ thủ tục hành chính còn hiệu lực" in rows[1].text()
     assert doc.find("link", rel="stylesheet").attrs["href"].endswith("/css/plan-print.css")
+    # The closing block: the recipients and who signs (the unit's head, until the plan is issued).
+    closing = doc.by_id("closing")
+    assert [d.text() for d in closing.find("td", cls="recipients").find_all("div")] == [
+        "Nơi nhận:", "- UBND tỉnh Đắk Lắk (để báo cáo);",
+        "- Các đơn vị, cá nhân có tên tại Kế hoạch (để thực hiện);", "- Lưu: VT."]
+    assert closing.find(cls="signer-title").text() == "THỦ TRƯỞNG ĐƠN VỊ"
+    assert closing.find(cls="signer-name").text() == "Trần Văn Hùng"
 
 
-def test_a_higher_plans_task_is_offered_for_breaking_down(world, make, as_user):
-    province_plan = make.plan(world.province, title="Kế hoạch CCHC năm 2026 của UBND tỉnh")
-    head_p = make.user(world.province, "head", "Chủ Tịch Tỉnh", "head_p")
-    parent = make.task(province_plan, head_p, world.a, world.staff, world.head,
-                       title="Triển khai bộ chỉ số đánh giá tại các sở", due_on=date(2026, 8, 31))
-    c = as_user("head_a")
-    doc = parse(c.get(f"/plans/{world.plan.id}").get_data(as_text=True))
-    row = doc.find("tr", **{"data-delegated-id": str(parent.id)})
-    link = row.find("a", cls="btn")
-    assert link.attrs["href"] == f"/plans/{world.plan.id}/tasks/new?parent={parent.id}"
-    assert c.get(link.attrs["href"]).status_code == 200
-    data = {"title": "Áp dụng bộ chỉ số tại Sở Nội vụ", "description": "Áp dụng thử.",
-            "lead_unit_id": str(world.a.id), "assignee_id": str(world.staff.id),
-            "leader_id": str(world.deputy.id), "responsibility": "Chịu trách nhiệm áp dụng.",
-            "steps-0-title": "Áp dụng thử", "steps-0-due_on": "30/06/2026",
-            "start_on": "01/03/2026", "due_on": "31/07/2026", "output_product": "Báo cáo", "weight": "1"}
-    resp = c.post(link.attrs["href"], data=data)
-    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
-    child = db.session.scalar(select(Task).where(Task.parent_id == parent.id))
-    assert (child.plan_id, child.stt) == (world.plan.id, "3")
-    late = c.post(link.attrs["href"], data=data | {"due_on": "30/09/2026"})
-    assert late.status_code == 422
-    assert "31/08/2026" in late.get_data(as_text=True)
-    assert as_user("staff_b").get(f"/plans/{world.plan.id}").status_code == 404
+def test_the_printable_plan_of_a_department_is_signed_by_its_director(world, make, as_user):
+    from app.services import units
+
+    dept = units.add_unit("STC", "Sở Tài chính", "P66", kind="department")
+    db.session.commit()
+    plan = make.plan(dept, title="Kế hoạch CCHC năm 2026 của Sở Tài chính")
+    doc = parse(as_user("admin").get(f"/plans/{plan.id}/print").get_data(as_text=True))
+    assert [d.text() for d in doc.by_id("letterhead").find("td", cls="issuer").find_all("div")][:2] == [
+        "UBND TỈNH ĐẮK LẮK", "SỞ TÀI CHÍNH"]
+    assert doc.by_id("plan-table").find("tbody").text() == "Kế hoạch này chưa có nhiệm vụ."
+    assert [d.text() for d in doc.by_id("closing").find_all(cls="signer-title")] == ["GIÁM ĐỐC"]
+    assert doc.by_id("closing").find(cls="signer-name").text() == ""
