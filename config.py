@@ -8,11 +8,15 @@ INSTANCE_DIR = Path(os.environ.get("SAURO_INSTANCE_DIR", BASE_DIR / "instance"))
 
 
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me")
+    DEV_SECRET_KEY = "dev-only-change-me"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'sauro.db'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # SQLite: how long a write waits for the write lock before the request answers 503
+    # "busy, try again" (app/extensions.py has the measurements behind the default).
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "30000"))
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     # Evidence files: 20 MB each; the whole request may carry a few of them.
     MAX_EVIDENCE_BYTES = int(os.environ.get("MAX_EVIDENCE_BYTES", 20 * 1024 * 1024))
@@ -43,6 +47,10 @@ class Config:
     OVERDUE_REPEAT_DAYS = int(os.environ.get("OVERDUE_REPEAT_DAYS", 7))
     OVERDUE_ESCALATE_DAYS = int(os.environ.get("OVERDUE_ESCALATE_DAYS", 14))
     MAX_EXTENSIONS = int(os.environ.get("MAX_EXTENSIONS", 2))
+    # Scoring (DESIGN.md section 5): SCORING_CREDIT_LATE=0.75, SCORING_EXCELLENT_FROM=90 ...
+    # (README lists them); checked by app.services.assessment.settings_from_config.
+    SCORING_SETTINGS: dict = {k[len("SCORING_"):].lower(): v for k, v in os.environ.items()
+                              if k.startswith("SCORING_")}
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", 7))
     MAIL_PORT = int(os.environ.get("MAIL_PORT", 25))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
@@ -72,3 +80,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
     HSTS = True
+
+
+def config_for(env: str | None) -> type[Config]:
+    """The configuration SAURO_ENV names: "production" -> ProductionConfig, else Config."""
+    return ProductionConfig if (env or "").strip().lower() == "production" else Config

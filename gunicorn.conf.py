@@ -10,6 +10,7 @@ Every setting reads the environment, so one file serves every server of a deploy
                        province-wide XLSX export of a year runs for a minute or more)
     GUNICORN_ACCESSLOG path of the access log, or - for stderr (default: none)
     GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (default: none, no socket)
+    SAURO_ENV          production (default here: ProductionConfig, HTTPS only) or development
 
 The scheduler never runs in a web worker unless SCHEDULER_ENABLED=1 is set on purpose:
 production runs one `flask scheduler run` process beside the web servers (docs/deploy.md).
@@ -22,6 +23,9 @@ import os
 
 # Web workers never start the scheduler by accident: an unset switch means off.
 os.environ.setdefault("SCHEDULER_ENABLED", "0")
+# gunicorn is the production server: ProductionConfig (DEBUG off, HSTS, Secure cookies, and
+# a refusal to start without SECRET_KEY) unless SAURO_ENV says otherwise (wsgi.py).
+os.environ.setdefault("SAURO_ENV", "production")
 
 wsgi_app = "wsgi:app"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")

@@ -1,15 +1,18 @@
-"""Backups of the live database: `flask backup create PATH` and `flask backup check PATH`.
+"""Backups of the live database: `flask db backup PATH`, `flask db backup-check PATH` and
+`flask db restore PATH --yes`.
 
 SQLite: the online backup API (`sqlite3.Connection.backup`), never a file copy. A copy of a
 live WAL database missed committed rows (10,855 of at least 11,036 when measured on this kind
 of machine); the backup API copies one consistent snapshot and, in WAL mode, does not stop the
-writers. PostgreSQL: `pg_dump --format=custom` (restore with `pg_restore`).
+writers. PostgreSQL: `pg_dump --format=custom`, restored with `pg_restore`.
 
-Flask-Migrate's `flask db` group is resolved by the `flask` command before the app is loaded,
-so the app cannot add a subcommand to it; the commands live in a `backup` group of their own.
+The commands join Flask-Migrate's `db` group (Flask-Migrate adds that group to the app's
+commands in `Migrate.init_app`, so `flask db ...` loads the app first and sees them).
 
-Restore (SQLite): stop the app, check the backup (`flask backup check PATH` prints "ok"),
-copy it over the database file, delete the old `-wal` and `-shm` files, start the app.
+Restore: stop the web servers and the scheduler, `flask db restore PATH --yes`, start them.
+It checks the backup first, copies it into the configured database (SQLite: the backup API
+again, so the -wal file stays consistent; PostgreSQL: `pg_restore --clean --single-transaction`)
+and then checks the result: PRAGMA integrity_check and a dump hash equal to the backup's.
 """
 
 import hashlib
@@ -22,10 +25,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import click
-from flask.cli import AppGroup
+from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
-
-backup_cli = AppGroup("backup", help="Backups of the database (SQLite online backup, or pg_dump).")
 
 PG_DUMP_TIMEOUT = 6 * 3600
 
@@ -79,36 +80,75 @@ def sqlite_dump_sha256(path: Path) -> str:
         con.close()
 
 
-def pg_dump_command(url: str, target: Path) -> tuple[list[str], dict]:
-    """The pg_dump argument list and environment for a SQLAlchemy PostgreSQL URL. The
-    password goes in PGPASSWORD (never on the command line); a search_path set in the URL's
-    `options` limits the dump to that schema."""
-    exe = shutil.which("pg_dump")
+def _pg_command(tool: str, url: str) -> tuple[list[str], dict, str | None]:
+    """(argument list, environment, schema) to run `tool` (pg_dump, pg_restore) against a
+    SQLAlchemy PostgreSQL URL. The password goes in PGPASSWORD (never on the command line);
+    a search_path set in the URL's `options` names the one schema the app uses."""
+    exe = shutil.which(tool)
     if exe is None:
-        raise FileNotFoundError("pg_dump")
+        raise FileNotFoundError(tool)
     u = make_url(url)
     env = dict(os.environ)
     if u.password:
         env["PGPASSWORD"] = str(u.password)
     query = {k: (v[-1] if isinstance(v, tuple) else v) for k, v in u.query.items()}
     options = query.pop("options", None)
-    args = [exe, "--format=custom", "--no-owner", "--no-privileges", f"--file={target}"]
+    schema = None
     if options:
         options = unquote(options)
         env["PGOPTIONS"] = options
         for part in options.split():
             if part.startswith("-csearch_path="):
-                schema = part.split("=", 1)[1].split(",")[0].strip()
-                if schema:
-                    args.append(f"--schema={schema}")
+                schema = part.split("=", 1)[1].split(",")[0].strip() or None
     dsn = u.set(drivername="postgresql", password=None, query=query)
-    args.append(f"--dbname={dsn.render_as_string(hide_password=False)}")
+    return [exe, f"--dbname={dsn.render_as_string(hide_password=False)}"], env, schema
+
+
+def pg_dump_command(url: str, target: Path) -> tuple[list[str], dict]:
+    """The pg_dump argument list and environment: the custom format, limited to the app's
+    schema when the URL sets a search_path."""
+    args, env, schema = _pg_command("pg_dump", url)
+    args[1:1] = ["--format=custom", "--no-owner", "--no-privileges", f"--file={target}"]
+    if schema:
+        args.insert(-1, f"--schema={schema}")
     return args, env
 
 
-@backup_cli.command("create")
+def pg_restore_command(url: str, source: Path) -> tuple[list[str], dict]:
+    """The pg_restore argument list and environment: the backup's objects replace the
+    current ones (--clean --if-exists) in one transaction, so a failed restore changes
+    nothing."""
+    args, env, schema = _pg_command("pg_restore", url)
+    args[1:1] = ["--clean", "--if-exists", "--no-owner", "--no-privileges",
+                 "--single-transaction", "--exit-on-error"]
+    if schema:
+        args.insert(-1, f"--schema={schema}")
+    args.append(str(source))
+    return args, env
+
+
+def _sqlite_main_file(con: sqlite3.Connection) -> str | None:
+    files = {row[1]: row[2] for row in con.execute("PRAGMA database_list")}
+    return files.get("main") or None
+
+
+def _check_sqlite_file(path: str) -> tuple[str, str]:
+    """(integrity_check, dump sha256) of a SQLite file, opened read-only."""
+    with open(path, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            _fail(f"{path} không phải tệp SQLite / is not a SQLite file")
+    con = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+    try:
+        result = con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+    return result, sqlite_dump_sha256(Path(path))
+
+
+@click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace PATH if it already exists.")
+@with_appcontext
 def backup_create(path: str, force: bool) -> None:
     """Write a consistent backup of the live database to PATH, while the app runs."""
     from .extensions import db
@@ -126,8 +166,7 @@ def backup_create(path: str, force: bool) -> None:
         raw = db.engine.raw_connection()
         try:
             con = raw.driver_connection
-            files = {row[1]: row[2] for row in con.execute("PRAGMA database_list")}
-            if not files.get("main"):
+            if not _sqlite_main_file(con):
                 _fail("cơ sở dữ liệu SQLite phải là một tệp / the SQLite database must be a file")
             result = sqlite_backup(con, target)
         finally:
@@ -156,19 +195,84 @@ def backup_create(path: str, force: bool) -> None:
         _fail(f"không hỗ trợ / not supported: {backend}")
 
 
-@backup_cli.command("check")
+@click.command("backup-check")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def backup_check(path: str) -> None:
     """Check a SQLite backup: PRAGMA integrity_check and the sha256 of its SQL dump."""
-    with open(path, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            _fail(f"{path} không phải tệp SQLite / is not a SQLite file")
-    con = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
-    try:
-        result = con.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        con.close()
+    result, digest = _check_sqlite_file(path)
     click.echo(f"integrity_check: {result}")
-    click.echo(f"dump sha256: {sqlite_dump_sha256(Path(path))}")
+    click.echo(f"dump sha256: {digest}")
     if result != "ok":
         sys.exit(1)
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="Confirm: the database's current contents are replaced.")
+@with_appcontext
+def restore(path: str, yes: bool) -> None:
+    """Replace the configured database with the backup at PATH (stop the app first)."""
+    from .extensions import db
+
+    if not yes:
+        _fail("khôi phục sẽ thay toàn bộ dữ liệu hiện có; dừng ứng dụng rồi chạy lại với --yes / "
+              "a restore replaces every row of the database: stop the app, then add --yes")
+    url = db.engine.url
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        result, digest = _check_sqlite_file(path)
+        if result != "ok":
+            _fail(f"bản sao lưu lỗi (integrity_check: {result}) / the backup fails its "
+                  f"integrity check; nothing was changed")
+        raw = db.engine.raw_connection()
+        try:
+            live = raw.driver_connection
+            if not _sqlite_main_file(live):
+                _fail("cơ sở dữ liệu SQLite phải là một tệp / the SQLite database must be a file")
+            src = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True)
+            try:
+                # The backup API writes through SQLite's own locking and journal (the live
+                # file stays in WAL mode); copying the file over it would not.
+                src.backup(live, pages=-1)
+            finally:
+                src.close()
+            live.execute("PRAGMA journal_mode = WAL")
+            check = live.execute("PRAGMA integrity_check").fetchone()[0]
+            h = hashlib.sha256()
+            for line in live.iterdump():
+                h.update(line.encode("utf-8"))
+                h.update(b"\n")
+        finally:
+            raw.close()
+        db.engine.dispose()
+        if check != "ok" or h.hexdigest() != digest:
+            _fail(f"khôi phục chưa đúng / the restored database differs from the backup "
+                  f"(integrity_check: {check})")
+        click.echo(f"Đã khôi phục / restored from {path}: integrity_check: ok, dump sha256 "
+                   f"{digest} equal to the backup's")
+    elif backend == "postgresql":
+        with open(path, "rb") as fh:
+            if fh.read(5) != b"PGDMP":
+                _fail(f"{path} không phải bản pg_dump --format=custom / is not a pg_dump archive")
+        try:
+            args, env = pg_restore_command(url.render_as_string(hide_password=False), Path(path))
+        except FileNotFoundError:
+            _fail("không tìm thấy pg_restore; cài gói postgresql-client / pg_restore is not on "
+                  "PATH: install the PostgreSQL client tools of the server's major version")
+        db.engine.dispose()  # the app's own connections hold no lock on the tables
+        done = subprocess.run(args, env=env, capture_output=True, text=True,
+                              timeout=PG_DUMP_TIMEOUT, check=False)
+        if done.returncode != 0:
+            _fail(f"pg_restore (nothing was changed): {done.stderr.strip()[:2000]}")
+        click.echo(f"Đã khôi phục / restored from {path} (pg_restore --single-transaction)")
+    else:
+        _fail(f"không hỗ trợ / not supported: {backend}")
+
+
+def register(app) -> None:
+    """Add the commands to Flask-Migrate's `db` group (app.cli's "db", set by init_app)."""
+    group = app.cli.commands.get("db")
+    if not isinstance(group, click.Group):
+        raise TypeError("Flask-Migrate's `db` command group is missing")
+    for command in (backup_create, backup_check, restore):
+        group.add_command(command)

@@ -153,7 +153,9 @@ def _assess_inputs(period_code: str, as_of_text: str | None, unit_code: str | No
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip()))
         if unit is None:
             _fail(f"không có đơn vị mã / no unit with code: {unit_code!r}")
-    settings = scoring.ScoringSettings.from_dict(current_app.config.get("SCORING_SETTINGS") or {})
+    from .services.assessment import settings_from_config
+
+    settings = settings_from_config(current_app.config)
     return period, as_of, unit, settings
 
 
@@ -340,9 +342,9 @@ def plans_import(path: str, unit_code: str, year: int, kind: str, title: str | N
 
 
 def register(app: Flask) -> None:
-    from .backup import backup_cli
+    from .backup import register as register_backup
 
-    app.cli.add_command(backup_cli)
+    register_backup(app)  # flask db backup / backup-check / restore
     app.cli.add_command(plans_cli)
     app.cli.add_command(units_cli)
     app.cli.add_command(users_cli)

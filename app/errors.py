@@ -2,12 +2,13 @@
 
 import json
 
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .extensions import db
+from .extensions import db, is_lock_timeout
 from .services.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 
 
@@ -81,6 +82,26 @@ def register(app) -> None:
         return _page(409, _("Changed by someone else"),
                      _("Someone else saved this while you were working on it. Reload the page "
                        "to see the current version."))
+
+    @app.errorhandler(OperationalError)
+    def busy(e):
+        """A write that could not get the database's lock in time (SQLite's busy timeout,
+        SQLITE_BUSY_TIMEOUT_MS; a PostgreSQL lock timeout or deadlock) wrote nothing: the
+        user is asked to try again (503), never shown a 500. Any other database failure
+        goes on to the 500 page."""
+        if not is_lock_timeout(e):
+            raise e
+        db.session.rollback()
+        g.sauro_read_only = True  # the page below reads (the user, the menu) without the lock
+        # The words "database is locked" stay in the log line: the load and concurrency
+        # groups count them.
+        app.logger.warning("503 on %s %s: database is locked (%s)", request.method,
+                           request.path, type(getattr(e, "orig", e)).__name__)
+        body, code = _page(503, _("Busy, try again"),
+                           _("Many people are saving at this moment and your change could not "
+                             "be saved. Nothing was changed; go back and send it again in a "
+                             "few seconds."))
+        return body, code, {"Retry-After": "5"}
 
     @app.errorhandler(CSRFError)
     def csrf_error(_e):

@@ -145,7 +145,8 @@ def sweep_floor(raw: Raw, today: date) -> tuple[int, int]:
     raw.begin()
     flagged = raw.execute(
         f"UPDATE tasks SET overdue_flagged_at = :now WHERE status IN ({open_list}) "
-        "AND due_on < :today AND overdue_flagged_at IS NULL", {"now": now, "today": today}).rowcount
+        f"AND due_on < :today AND NOT {waiting()} AND {open_plan()} AND overdue_flagged_at IS NULL",
+        {"now": now, "today": today}).rowcount
     late = raw.days(":today", "r.due_on")
     esc_late = raw.days(":today", "t.due_on")
     txt = "" if raw.kind == "sqlite" else "::text"
@@ -161,25 +162,29 @@ def sweep_floor(raw: Raw, today: date) -> tuple[int, int]:
              AS dedupe_key, t.due_on AS about_on,
              CASE WHEN t.due_on <= :d0 THEN 0 WHEN t.due_on <= :d1 THEN 1 WHEN t.due_on <= :d3 THEN 3 ELSE 7 END AS days
       FROM tasks t WHERE t.status IN ({open_list}) AND t.due_on >= :today AND t.due_on <= :d7
-        AND t.assignee_id IS NOT NULL
+        AND t.assignee_id IS NOT NULL AND NOT {waiting('t.')} AND {open_plan('t.')}
       UNION ALL
       SELECT r.user_id, 'overdue', r.task_id,
              'overdue:' || {c('r.task_id')} || ':' || {c('r.user_id')} || ':' || {c('r.due_on')} || ':' ||
              {c(f'({late} - 1) / 7')}, r.due_on, {late}
       FROM (SELECT id AS task_id, assignee_id AS user_id, due_on FROM tasks
-              WHERE status IN ({open_list}) AND due_on < :today AND assignee_id IS NOT NULL
+              WHERE status IN ({open_list}) AND due_on < :today AND NOT {waiting()} AND {open_plan()}
+                AND assignee_id IS NOT NULL
             UNION SELECT id, leader_id, due_on FROM tasks
-              WHERE status IN ({open_list}) AND due_on < :today AND leader_id IS NOT NULL
+              WHERE status IN ({open_list}) AND due_on < :today AND NOT {waiting()} AND {open_plan()}
+                AND leader_id IS NOT NULL
             UNION SELECT t.id, h.id, t.due_on FROM tasks t
               JOIN users h ON h.unit_id IN (t.owner_unit_id, t.lead_unit_id) AND h.role = 'head' AND h.is_active
-              WHERE t.status IN ({open_list}) AND t.due_on < :today) r
+              WHERE t.status IN ({open_list}) AND t.due_on < :today AND NOT {waiting('t.')}
+                AND {open_plan('t.')}) r
       UNION ALL
       SELECT h.id, 'escalation', t.id,
              'esc:' || {c('t.id')} || ':' || {c('h.id')} || ':' || {c('t.due_on')} || ':' ||
              {c(f'({esc_late} - 14) / 7')}, t.due_on, {esc_late}
       FROM tasks t JOIN units o ON o.id = COALESCE(t.lead_unit_id, t.owner_unit_id)
         JOIN users h ON h.unit_id = o.parent_id AND h.role = 'head' AND h.is_active
-      WHERE t.status IN ({open_list}) AND t.due_on < :today AND t.due_on <= :d_esc
+      WHERE t.status IN ({open_list}) AND t.due_on < :today AND NOT {waiting('t.')} AND {open_plan('t.')}
+        AND t.due_on <= :d_esc
     ) s WHERE true
     ON CONFLICT (dedupe_key) DO NOTHING"""
     inserted = raw.execute(stmt, {"now": now, "today": today, "d0": today, "d1": today + timedelta(1),
@@ -187,6 +192,19 @@ def sweep_floor(raw: Raw, today: date) -> tuple[int, int]:
                                   "d_esc": today - timedelta(14)}).rowcount
     raw.commit()
     return flagged, inserted
+
+
+def waiting(t: str = "") -> str:
+    """A submission made on or before the due date, awaiting confirmation: neither
+    overdue nor due soon (DESIGN.md section 4; app.services.overdue.awaiting_on_time)."""
+    return (f"({t}status = 'submitted' AND {t}due_on IS NOT NULL AND {t}submitted_on IS NOT NULL "
+            f"AND {t}submitted_on <= {t}due_on)")
+
+
+def open_plan(t: str = "") -> str:
+    """The task's plan is not closed: the sweep leaves archived plans alone
+    (app.services.overdue.in_open_plan)."""
+    return f"{t}plan_id NOT IN (SELECT id FROM plans WHERE status = 'closed')"
 
 
 def common_now():
@@ -253,7 +271,8 @@ def overdue_floor(raw: Raw, head: tuple, today: date, soon_days: int, limit: int
     where = (f"(t.owner_unit_id IN (SELECT id FROM units WHERE path LIKE :p) "
              f"OR t.lead_unit_id IN (SELECT id FROM units WHERE path LIKE :p) "
              f"OR t.assignee_id = :me OR t.leader_id = :me) "
-             f"AND t.status IN ({open_list}) AND t.due_on IS NOT NULL AND t.due_on <= :soon")
+             f"AND t.status IN ({open_list}) AND t.due_on IS NOT NULL AND t.due_on <= :soon "
+             f"AND NOT {waiting('t.')}")
     params = {"p": path + "%", "me": hid, "soon": today + timedelta(soon_days), "n": limit}
     rows = raw.execute(
         "SELECT t.id, t.title, t.status, t.due_on, t.original_due_on, t.progress, lu.name, "

@@ -63,8 +63,10 @@ def build_rich(world, make) -> SimpleNamespace:
     w.t_suspended = t("Thí điểm phần mềm", w.a1, w.staff_a1, w.head, w.f2, d(2026, 6, 5),
                       Lifecycle.SUSPENDED)
     w.t_head_over = t("Sửa đổi quy chế phối hợp", w.a, w.staff2, w.head, None, d(2026, 6, 12))
+    # Submitted two days late: still overdue while it awaits confirmation (a submission
+    # made on time would be within deadline, DESIGN.md 4).
     w.t_submitted = t("Chuẩn hóa dữ liệu cán bộ", w.a, w.staff, w.deputy, w.f2, d(2026, 6, 10),
-                      Lifecycle.SUBMITTED, d(2026, 6, 9))
+                      Lifecycle.SUBMITTED, d(2026, 6, 12))
     w.t_nolead = t("Việc chưa giao đơn vị", None, None, w.deputy, None, d(2026, 6, 13))
     w.t_b_over = make.task(w.plan_b, w.head_b, w.b, w.staff_b, w.deputy_b, title="Việc quá hạn của Sở B",
                            due_on=d(2026, 6, 2))
@@ -82,7 +84,8 @@ def units_by_id() -> dict[int, Unit]:
 
 def rule(task: Task) -> str:
     """The pure rule of DESIGN.md section 4."""
-    return timeliness(task.status, task.due_on, task.completed_on, TODAY, DUE_SOON_DAYS).value
+    return timeliness(task.status, task.due_on, task.completed_on, TODAY, DUE_SOON_DAYS,
+                      task.submitted_on).value
 
 
 def counts(tasks) -> dict[str, int]:

@@ -208,6 +208,18 @@ def test_overdue_lists_use_indexes(filled):
                            lambda actor=actor, f=f: build_overdue_list(actor, f, TODAY, 3))
 
 
+def test_home_page_uses_indexes(filled):
+    """The home page of a head, a deputy and a staff member: the one count over their
+    scope, the most overdue, what is due this week, what awaits confirmation. (The
+    admin's and the assessor's count the whole province by nature.)"""
+    from app.services import dashboard
+
+    w = filled
+    for who in ("head", "deputy", "staff", "staff2"):
+        actor = getattr(w, who)
+        assert_indexed(f"home page of {who}", lambda actor=actor: dashboard.build(actor, TODAY, 3))
+
+
 def test_plan_page_uses_indexes(filled):
     from app.services import plans
 

@@ -44,6 +44,13 @@ from .forms import AssessmentFilterForm, FreezeForm
 
 bp = Blueprint("assessment", __name__)
 
+
+@bp.record_once
+def _check_settings(state) -> None:
+    # A wrong SCORING_* setting stops the app at start-up with a message naming it,
+    # rather than at the first assessment page or silently scoring with it.
+    assessment.settings_from_config(state.app.config)
+
 READERS = (Role.ADMIN, Role.ASSESSOR, Role.HEAD, Role.DEPUTY)
 OUTCOME_LABELS = {
     Outcome.ON_TIME: _l("Completed on time"),
@@ -111,7 +118,7 @@ def labels() -> dict:
 
 
 def _settings() -> ScoringSettings:
-    return ScoringSettings.from_dict(current_app.config.get("SCORING_SETTINGS") or {})
+    return assessment.settings_from_config(current_app.config)
 
 
 def _reader() -> None:

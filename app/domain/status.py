@@ -29,13 +29,28 @@ class Timeliness(StrEnum):
     EXCLUDED = "excluded"
 
 
+def awaiting_on_time(status: str, due_on: date | None, submitted_on: date | None) -> bool:
+    """Submitted on or before the due date and awaiting the leader's confirmation.
+
+    DESIGN.md section 4: the completion date is the submission date of the confirmed
+    submission, so a slow reviewer does not make a task late. Such a task is therefore
+    neither overdue nor due soon while it waits, whatever today is: it counts as within
+    deadline, the sweep neither flags it nor reminds anyone of it, and it is in no
+    overdue list. Returned for rework, it is judged by its due date again. A task
+    submitted after its due date was already overdue and stays so until confirmed.
+    """
+    return (status == Lifecycle.SUBMITTED and due_on is not None and submitted_on is not None
+            and submitted_on <= due_on)
+
+
 def timeliness(status: str, due_on: date | None, completed_on: date | None, today: date,
-               due_soon_days: int = 3) -> Timeliness:
+               due_soon_days: int = 3, submitted_on: date | None = None) -> Timeliness:
     """Derive timeliness from dates; never stored, never typed in.
 
     A task due on 31/03 and completed on 31/03 is on time; it becomes overdue
     only on 01/04. "Due soon" is the part of "within deadline" that falls due
-    within the reminder window.
+    within the reminder window. A submission made on time and awaiting
+    confirmation is within deadline (see `awaiting_on_time`).
     """
     if status in EXCLUDED_STATUSES:
         return Timeliness.EXCLUDED
@@ -43,7 +58,7 @@ def timeliness(status: str, due_on: date | None, completed_on: date | None, toda
         if due_on is None or completed_on <= due_on:
             return Timeliness.DONE_ON_TIME
         return Timeliness.DONE_LATE
-    if due_on is None:
+    if due_on is None or awaiting_on_time(status, due_on, submitted_on):
         return Timeliness.WITHIN
     if today > due_on:
         return Timeliness.OVERDUE

@@ -29,6 +29,12 @@ class Task(db.Model):
         Index("ix_tasks_leader_due", "leader_id", "due_on"),
         Index("ix_tasks_plan_order", "plan_id", "order_key"),
         Index("ix_tasks_status_due", "status", "due_on"),
+        # Open tasks of a scope by due date: the overdue list, the home page's lists and
+        # the timeliness filters read only the open rows (migration 0004).
+        Index("ix_tasks_owner_status_due", "owner_unit_id", "status", "due_on"),
+        Index("ix_tasks_lead_status_due", "lead_unit_id", "status", "due_on"),
+        Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_on"),
+        Index("ix_tasks_leader_status_due", "leader_id", "status", "due_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,7 +134,8 @@ class Task(db.Model):
         return check_six_clears(self.facts())
 
     def timeliness(self, today: date, due_soon_days: int = 3):
-        return timeliness(self.status, self.due_on, self.completed_on, today, due_soon_days)
+        return timeliness(self.status, self.due_on, self.completed_on, today, due_soon_days,
+                          self.submitted_on)
 
 
 class ProcessStep(db.Model):

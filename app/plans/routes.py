@@ -1,4 +1,4 @@
-"""Plan pages: the list, a plan with its six-clears badges, create, edit, issue."""
+"""Plan pages: the list, a plan with its six-clears badges, create, edit, issue, close, reopen."""
 
 from io import BytesIO
 
@@ -17,9 +17,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from .. import local_today
-from ..extensions import db
+from ..extensions import db, reads_only
 from ..filters import PLAN_KIND_LABELS
-from ..models import PlanKind, Role, Unit
+from ..models import PlanKind, PlanStatus, Role, Unit
 from ..services import (
     access,
     breakdown,
@@ -89,6 +89,8 @@ def edit(plan_id: int):
     plan = tasks.get_plan(current_user, plan_id)
     if not access.can_manage_plan(current_user, plan):
         abort(403)
+    if request.method == "GET" and plan.status == PlanStatus.CLOSED:
+        return _closed(plan_id)
     form = PlanEditForm(obj=plan if request.method == "GET" else None)
     status = 200
     if form.validate_on_submit():
@@ -106,6 +108,12 @@ def edit(plan_id: int):
     elif request.method == "POST":
         status = 422
     return render_template("plans/form.html", form=form, plan=plan), status
+
+
+def _closed(plan_id: int):
+    """A form of a closed plan is not offered: back to the plan page, which says why."""
+    flash(_("The plan is closed: reopen it to change it."), "warning")
+    return redirect(url_for("plans.view", plan_id=plan_id))
 
 
 def _int_arg(name: str, default: int = 1) -> int:
@@ -150,6 +158,41 @@ def issue(plan_id: int):
     return redirect(url_for("plans.view", plan_id=plan_id))
 
 
+@bp.post("/plans/<int:plan_id>/close")
+@login_required
+def close(plan_id: int):
+    """Close an issued plan: read-only from now on (the page asked first, naming how many
+    tasks are not completed)."""
+    try:
+        _plan, not_completed = plans.close_plan(current_user, plan_id)
+    except RuleViolation as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return redirect(url_for("plans.view", plan_id=plan_id))
+    db.session.commit()
+    if not_completed:
+        flash(_("The plan has been closed with %(n)s tasks not completed.", n=not_completed),
+              "success")
+    else:
+        flash(_("The plan has been closed."), "success")
+    return redirect(url_for("plans.view", plan_id=plan_id))
+
+
+@bp.post("/plans/<int:plan_id>/reopen")
+@login_required
+def reopen(plan_id: int):
+    """Reopen a closed plan: it is issued again and its tasks can change."""
+    try:
+        plans.reopen_plan(current_user, plan_id)
+    except RuleViolation as e:
+        db.session.rollback()
+        flash(str(e.message), "danger")
+        return redirect(url_for("plans.view", plan_id=plan_id))
+    db.session.commit()
+    flash(_("The plan has been reopened."), "success")
+    return redirect(url_for("plans.view", plan_id=plan_id))
+
+
 # ---- Excel: import (upload -> preview -> confirm), template, export, print ------------------
 
 def _import_page(plan, form, preview=None, token=None, status=200):
@@ -159,6 +202,7 @@ def _import_page(plan, form, preview=None, token=None, status=200):
 
 
 @bp.route("/plans/<int:plan_id>/import", methods=["GET", "POST"])
+@reads_only  # reading the workbook takes seconds: never while holding SQLite's write lock
 @login_required
 def import_file(plan_id: int):
     """Upload a file and see what importing it would do; nothing is written yet."""
@@ -167,6 +211,8 @@ def import_file(plan_id: int):
         abort(403)
     form = ImportForm()
     if request.method == "GET":
+        if plan.status == PlanStatus.CLOSED:
+            return _closed(plan_id)
         return _import_page(plan, form)
     if not form.validate_on_submit():
         return _import_page(plan, form, status=422)

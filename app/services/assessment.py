@@ -1,15 +1,72 @@
 """Assessment figures in SQL: one GROUP BY per table, the same rules as domain.scoring."""
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, not_, or_, select
+from sqlalchemy import and_, case, func, insert, literal, not_, or_, select
+from sqlalchemy.orm import aliased
 
-from ..domain.scoring import Outcome, Period, ScoringSettings, Tally
+from ..domain.scoring import (
+    Grade,
+    Outcome,
+    Period,
+    ScoringSettings,
+    Tally,
+    grade,
+    quota_warning,
+)
 from ..domain.status import EXCLUDED_STATUSES, Lifecycle
 from ..extensions import db
-from ..models import Task
+from ..models import (
+    AssessmentLeaderRow,
+    AssessmentRun,
+    AssessmentTaskRow,
+    AssessmentUnitRow,
+    Task,
+    Unit,
+    User,
+)
+from ..models.user import Role
+from . import audit
+
+# The environment names of the scoring settings (DESIGN.md section 5: every number is a
+# setting): SCORING_CREDIT_LATE=0.75 and so on, read by config.py into SCORING_SETTINGS.
+SETTING_NAMES = tuple(ScoringSettings.__dataclass_fields__)
+
+
+def settings_from_config(config) -> ScoringSettings:
+    """The scoring settings in force: the Decree 335/2025 defaults, overridden by the
+    app's SCORING_SETTINGS (a dict, filled by config.py from SCORING_* environment
+    variables). A misspelt name or a value out of range is refused with a message that
+    names it, so a wrong setting never scores anyone silently."""
+    given = dict(config.get("SCORING_SETTINGS") or {})
+    unknown = sorted(set(given) - set(SETTING_NAMES))
+    if unknown:
+        raise ValueError("unknown scoring setting(s): " + ", ".join(
+            f"SCORING_{k.upper()}" for k in unknown)
+            + "; known: " + ", ".join(f"SCORING_{k.upper()}" for k in SETTING_NAMES))
+    values = {}
+    for key, raw in given.items():
+        try:
+            value = Decimal(str(raw).strip().replace(",", "."))
+        except ArithmeticError:
+            value = None
+        if value is None or not value.is_finite():
+            raise ValueError(f"SCORING_{key.upper()}: not a number: {raw!r}")
+        values[key] = value
+    s = ScoringSettings(**values)
+    for key in ("credit_on_time", "credit_late", "credit_overdue"):
+        if not 0 <= getattr(s, key) <= 1:
+            raise ValueError(f"SCORING_{key.upper()} must be between 0 and 1: {getattr(s, key)}")
+    if not 0 <= s.pass_from <= s.good_from <= s.excellent_from <= 100:
+        raise ValueError("the grade bands must satisfy 0 <= SCORING_PASS_FROM <= SCORING_GOOD_FROM"
+                         f" <= SCORING_EXCELLENT_FROM <= 100: {s.pass_from}, {s.good_from},"
+                         f" {s.excellent_from}")
+    if not 0 <= s.excellent_quota <= 1:
+        raise ValueError(f"SCORING_EXCELLENT_QUOTA must be between 0 and 1: {s.excellent_quota}")
+    return s
 
 
 def outcome_conditions(as_of: date) -> dict[Outcome, object]:
@@ -125,17 +182,6 @@ def figures(period: Period, as_of: date, s: ScoringSettings, unit_ids=None) -> F
 
 
 # ---- live view, freezing, reading runs ----------------------------------------
-
-import json  # noqa: E402
-
-from sqlalchemy import insert  # noqa: E402
-from sqlalchemy.orm import aliased  # noqa: E402
-
-from ..domain.scoring import Grade, grade, quota_warning  # noqa: E402
-from ..models import (AssessmentLeaderRow, AssessmentRun, AssessmentTaskRow,  # noqa: E402
-                      AssessmentUnitRow, Unit, User)
-from ..models.user import Role  # noqa: E402
-from . import audit  # noqa: E402
 
 FIGURE_FIELDS = ("tasks", "fallen_due", "on_time", "late", "overdue", "within", "excluded",
                  "weight_due", "credit", "completion_rate", "on_time_rate", "score", "grade",

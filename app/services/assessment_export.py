@@ -3,8 +3,8 @@
 Three tables with fixed Vietnamese headers: units, leaders (heads and deputies), and
 the tasks behind every figure with each task's outcome, weight and credit. The task
 table streams: live reports read it with a server-side cursor (yield_per), frozen runs
-read their stored AssessmentTaskRow rows the same way, and the XLSX is written in
-openpyxl's write-only mode, so 100,000 tasks never sit in memory at once.
+read their stored AssessmentTaskRow rows the same way, and the XLSX is written row by
+row by xlsx.XlsxStream, so 100,000 tasks never sit in memory at once.
 
 Nothing a user typed can become a formula: text goes through xlsx.safe_text in both
 formats (a leading = + - @ tab or carriage return gets an apostrophe)."""
@@ -14,20 +14,12 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from copy import copy
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.indexed_list import IndexedList
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -108,16 +100,8 @@ def leader_rows(report: Report) -> Iterator[list]:
                _rate(t.score), _grade(r), t.extensions]
 
 
-def _task_line(unit_code, stt, title, assignee, leader, due_on, completed_on, result, weight,
-               credit) -> list:
-    result = Outcome(result)
-    counted = result in FALLEN_DUE
-    return [unit_code, stt or "", title, assignee or "", leader or "", due_on,
-            # Judged with what was known as of the date: a later completion is not shown.
-            completed_on if result in (Outcome.ON_TIME, Outcome.LATE) else None,
-            OUTCOME_LABELS[result], _number(weight),
-            # Only a fallen-due task earns (or loses) credit; the others are left out.
-            Decimal(str(credit)) if counted else None]
+_OUTCOMES = {o.value: o for o in Outcome}
+_SHOWN_COMPLETION = (Outcome.ON_TIME, Outcome.LATE)
 
 
 def live_task_query(report: Report):
@@ -158,15 +142,35 @@ def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
         q, places = frozen_task_query(report), None
     else:
         q, places = live_task_query(report), credit_places(report.settings)
-    result = db.session.execute(q, execution_options={"yield_per": yield_per})
+    # Plain rows (Core), not ORM rows: the ORM's row loading cost as much as the query.
+    result = db.session.connection().execute(q, execution_options={"yield_per": yield_per})
+    # Weights and credits take a few distinct values: each is converted once.
+    weights: dict = {}
+    credits: dict = {}
     try:
         for row in result:
-            line = _task_line(*row)
-            if line[9] is not None:
-                if places is not None:
-                    line[9] = line[9].quantize(places)  # SQLite multiplies in floating point
-                line[9] = _number(line[9])
-            yield line
+            unit_code, stt, title_, assignee, leader, due_on, completed_on, result_, weight, credit = row
+            outcome = _OUTCOMES[result_]
+            w = weights.get(weight)
+            if w is None:
+                w = _number(weight)
+                if len(weights) < 10_000:
+                    weights[weight] = w
+            c = None
+            if outcome in FALLEN_DUE:
+                # Only a fallen-due task earns (or loses) credit; the others are left out.
+                c = credits.get(credit)
+                if c is None:
+                    c = Decimal(str(credit))
+                    if places is not None:
+                        c = c.quantize(places)  # SQLite multiplies in floating point
+                    c = _number(c)
+                    if len(credits) < 10_000:
+                        credits[credit] = c
+            yield [unit_code, stt or "", title_, assignee or "", leader or "", due_on,
+                   # Judged with what was known as of the date: a later completion is not shown.
+                   completed_on if outcome in _SHOWN_COMPLETION else None,
+                   OUTCOME_LABELS[outcome], w, c]
     finally:
         result.close()
 
@@ -228,14 +232,6 @@ def warning_lines(report: Report, sheet: str) -> list[str]:
 
 # ------------------------------------------------------------ XLSX
 
-_BASE = Font(name=xlsx.FONT_NAME, size=12)
-_F_PLAIN = Font(name=xlsx.FONT_NAME, size=12)
-_F_BOLD = Font(name=xlsx.FONT_NAME, size=12, bold=True)
-_F_ITALIC = Font(name=xlsx.FONT_NAME, size=12, italic=True)
-_F_TITLE = Font(name=xlsx.FONT_NAME, size=14, bold=True)
-_ACROSS = Alignment(horizontal="centerContinuous", vertical="center")
-_HEAD = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
 # Per sheet: column widths, the columns under the issuing body (the rest sit under the
 # national motto), number formats by column, and wrapped columns.
 _LAYOUT = {
@@ -246,18 +242,21 @@ _LAYOUT = {
     TASK_SHEET: {"widths": (12, 8, 52, 22, 22, 13, 13, 20, 9, 9), "left": 3,
                      "formats": {8: "0.00", 9: "0.00##"}, "wrap": {2, 3, 4, 7}},
 }
+FOOTER = f'&C&"{xlsx.FONT_NAME},Regular"Trang &P/&N'
 
 
-def _styled(ws, value, font=_F_PLAIN, alignment=_ACROSS):
-    c = xlsx.cell(ws, value)
-    c.font = font
-    c.alignment = alignment
-    return c
+class _Styles:
+    """The workbook's few styles, registered once: the header block's (plain, bold and
+    italic text centred across its columns, the title), the header row's, the notes'."""
 
-
-def _span(ws, value, width: int, font) -> list:
-    """A text centred across `width` plain cells (no merge: write-only mode cannot)."""
-    return [_styled(ws, value, font)] + [_styled(ws, None, font) for _ in range(width - 1)]
+    def __init__(self, book: xlsx.XlsxStream):
+        across = {"horizontal": "centerContinuous", "vertical": "center"}
+        self.plain = book.style(**across)
+        self.bold = book.style(bold=True, **across)
+        self.italic = book.style(italic=True, **across)
+        self.title = book.style(bold=True, size=14, **across)
+        self.head = book.style(bold=True, horizontal="center", vertical="center", wrap=True)
+        self.note = book.style(italic=True, vertical="top")
 
 
 def _block_rows(head: Letterhead) -> int:
@@ -266,117 +265,58 @@ def _block_rows(head: Letterhead) -> int:
     return max(len(head.issuer), 3) + 4
 
 
-def _header_block(ws, report: Report, sheet: str, head: Letterhead, ncols: int) -> None:
-    """Write the official header block (_block_rows(head) rows)."""
+def _header_block(ws: xlsx.SheetStream, st: _Styles, report: Report, sheet: str,
+                  head: Letterhead, ncols: int) -> None:
+    """Write the official header block (_block_rows(head) rows). Texts are centred across
+    plain cells, not merged (a merged block would not stream)."""
     left = _LAYOUT[sheet]["left"]
     right = ncols - left
     issuer = list(head.issuer) or [""]
-    rights = [(NATION, _F_BOLD), (MOTTO, _F_BOLD), (date_line(head.place, head.issued_on), _F_ITALIC)]
-    n = max(len(issuer), len(rights))
-    for i in range(n):
+    rights = [(NATION, st.bold), (MOTTO, st.bold), (date_line(head.place, head.issued_on), st.italic)]
+    for i in range(max(len(issuer), len(rights))):
         text = issuer[i] if i < len(issuer) else None
         # The issuing body itself in bold, the bodies above it in plain type.
-        font = _F_BOLD if i == len(issuer) - 1 else _F_PLAIN
-        rtext, rfont = rights[i] if i < len(rights) else (None, _F_PLAIN)
-        ws.append(_span(ws, text, left, font) + _span(ws, rtext, right, rfont))
-    ws.append([])
-    ws.append(_span(ws, title(report, sheet), ncols, _F_TITLE))
-    ws.append(_span(ws, source_line(report), ncols, _F_ITALIC))
-    ws.append([])
+        font = st.bold if i == len(issuer) - 1 else st.plain
+        rtext, rfont = rights[i] if i < len(rights) else (None, st.plain)
+        ws.row([text] + [None] * (left - 1) + [rtext] + [None] * (right - 1),
+               [font] * left + [rfont] * right)
+    ws.blank()
+    ws.row([title(report, sheet)] + [None] * (ncols - 1), st.title)
+    ws.row([source_line(report)] + [None] * (ncols - 1), st.italic)
+    ws.blank()
 
 
-def _page_setup(ws, header_row: int) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_margins.left, ws.page_margins.right = 0.6, 0.4
-    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.6
-    ws.print_options.horizontalCentered = True
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.oddFooter.center.text = "Trang &P/&N"
-    ws.oddFooter.center.font = f"{xlsx.FONT_NAME},Regular"
-    ws.freeze_panes = f"A{header_row + 1}"
-
-
-class CellMaker:
-    """xlsx.cell for one column, with the column's styles looked up once.
-
-    openpyxl hashes a font, an alignment and a number format each time one is assigned
-    to a cell: two thirds of the time of a 100,000-row sheet. The cells made here are
-    those of xlsx.cell (same typing, same neutralised text, same styles); numbers get
-    the column's number format."""
-
-    def __init__(self, ws, wrap: bool = False, number_format: str | None = None):
-        self.ws = ws
-        plain = xlsx.cell(ws, None, wrap=wrap)
-        number = xlsx.cell(ws, None, wrap=wrap)
-        if number_format:
-            number.number_format = number_format
-        day = xlsx.cell(ws, date(2000, 1, 1), wrap=wrap)
-        self._plain, self._number, self._date = plain._style, number._style, day._style
-
-    def __call__(self, value) -> WriteOnlyCell:
-        c = WriteOnlyCell(self.ws)
-        if value is None:
-            c._style = copy(self._plain)
-            return c
-        if isinstance(value, datetime):
-            value = value.date()
-        if isinstance(value, date):
-            c._style = copy(self._date)
-            c.value = value
-        elif isinstance(value, bool):
-            c._style = copy(self._plain)
-            c.value = value
-        elif isinstance(value, (int, float, Decimal)):
-            c._style = copy(self._number)
-            c.value = value
-        else:
-            c._style = copy(self._plain)
-            c.value = xlsx.safe_text(str(value))
-            c.data_type = "s"  # after the value: openpyxl would guess 'f' for "=..."
-        return c
-
-
-def _sheet(wb, report: Report, sheet: str, headers: Sequence[str], rows: Iterable[list],
-           head: Letterhead, notes: Sequence[str] = ()) -> None:
+def _sheet(book: xlsx.XlsxStream, st: _Styles, report: Report, sheet: str,
+           headers: Sequence[str], rows: Iterable[list], head: Letterhead,
+           notes: Sequence[str] = ()) -> None:
     layout = _LAYOUT[sheet]
-    ws = wb.create_sheet(sheet)
-    for i, width in enumerate(layout["widths"], start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    # Write-only: the sheet's properties and view go out with the first row, so first.
     header_row = _block_rows(head) + 1
-    _page_setup(ws, header_row)
-    _header_block(ws, report, sheet, head, len(headers))
-    ws.append([_styled(ws, h, _F_BOLD, _HEAD) for h in headers])
-    makers = [CellMaker(ws, wrap=i in layout["wrap"], number_format=layout["formats"].get(i))
-              for i in range(len(headers))]
-    for row in rows:
-        ws.append([make(v) for make, v in zip(makers, row, strict=True)])
+    ws = book.sheet(sheet, widths=layout["widths"], freeze_rows=header_row,
+                    print_title_row=header_row, landscape=True, fit_to_width=True,
+                    margins=(0.6, 0.4, 0.6, 0.6), center_horizontally=True, footer=FOOTER)
+    _header_block(ws, st, report, sheet, head, len(headers))
+    ws.row(list(headers), st.head)
+    ws.rows(rows, [book.column(wrap=i in layout["wrap"],
+                               number_format=layout["formats"].get(i, "General"))
+                   for i in range(len(headers))])
     if notes:
-        ws.append([])
+        ws.blank()
         for note in notes:
-            ws.append([_styled(ws, note, _F_ITALIC, Alignment(vertical="top"))])
+            ws.row([note], st.note)
+    ws.close()
 
 
 def write_xlsx(report: Report, out: BinaryIO, issuer: str | Sequence[str], place: str,
                issued_on: date | None = None) -> None:
-    """The three sheets, written to the binary file `out` in write-only mode."""
+    """The three sheets, streamed to the binary file `out` (xlsx.XlsxStream)."""
     head = Letterhead.of(issuer, place, issued_on)
-    wb = Workbook(write_only=True)
-    # The workbook's default font too, so that a cell typed later is in the house font.
-    wb._fonts = IndexedList([_BASE])
-    wb._named_styles["Normal"].font = _BASE
-    wb.properties.title = title(report)
-    wb.properties.creator = "Sáu Rõ"
-    _sheet(wb, report, UNIT_SHEET, UNIT_HEADERS, unit_rows(report), head,
-           warning_lines(report, UNIT_SHEET))
-    _sheet(wb, report, LEADER_SHEET, LEADER_HEADERS, leader_rows(report), head,
-           warning_lines(report, LEADER_SHEET))
-    _sheet(wb, report, TASK_SHEET, TASK_HEADERS, task_rows(report), head)
-    wb.save(out)
+    with xlsx.XlsxStream(out, title=title(report), creator="Sáu Rõ") as book:
+        st = _Styles(book)
+        _sheet(book, st, report, UNIT_SHEET, UNIT_HEADERS, unit_rows(report), head,
+               warning_lines(report, UNIT_SHEET))
+        _sheet(book, st, report, LEADER_SHEET, LEADER_HEADERS, leader_rows(report), head,
+               warning_lines(report, LEADER_SHEET))
+        _sheet(book, st, report, TASK_SHEET, TASK_HEADERS, task_rows(report), head)
 
 
 def xlsx_bytes(report: Report, issuer: str | Sequence[str], place: str,

@@ -1022,13 +1022,14 @@ def _summary(ctx: _Ctx, snv: Plan, skhcn: Plan, ward: Plan) -> str:
              (f"  {n_units} đơn vị (trong đó {n_local} xã, phường), {len(ctx.users)} người dùng, "
               f"{len(ctx.fields)} lĩnh vực")]
     for plan, state in ((snv, "dự thảo"), (skhcn, "đã ban hành"), (ward, "dự thảo")):
-        rows = db.session.execute(select(Task.is_clear, Task.status, Task.due_on, Task.completed_on)
+        rows = db.session.execute(select(Task.is_clear, Task.status, Task.due_on, Task.completed_on,
+                                         Task.submitted_on)
                                   .where(Task.plan_id == plan.id)).all()
         unclear = sum(1 for r in rows if not r.is_clear)
         lines.append(f"  {plan.doc_number} ({state}): {len(rows)} nhiệm vụ, {unclear} chưa đạt sáu rõ")
         if plan is snv:
-            counts = Counter(timeliness(r.status, r.due_on, r.completed_on, ctx.today, ctx.soon_days)
-                             for r in rows)
+            counts = Counter(timeliness(r.status, r.due_on, r.completed_on, ctx.today, ctx.soon_days,
+                                        r.submitted_on) for r in rows)
             lines.append("    " + ", ".join(f"{counts[t]} {TIMELINESS_VI[t]}" for t in TIMELINESS_VI
                                             if counts[t]))
     return "\n".join(lines + ["", *_accounts()])

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Evidence, Task, User
+from ..models import Evidence, Plan, PlanStatus, Task, User
 from . import access, audit
 from .errors import NotFound, PermissionDenied, RuleViolation
 
@@ -147,6 +148,10 @@ def upload_dir() -> Path:
 
 def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: int | None) -> list[Evidence]:
     """Check every file first, then write them; nothing is written if one is refused."""
+    plan_status = db.session.scalar(select(Plan.status).where(Plan.id == task.plan_id)) if uploads else None
+    if plan_status == PlanStatus.CLOSED:
+        # A closed plan is read-only (services.tasks.require_plan_open).
+        raise RuleViolation(_l("The plan is closed: its tasks can no longer be changed."), "files")
     checked = [(up, *check_upload(up)) for up in uploads]
     folder = upload_dir()
     rows, written = [], []

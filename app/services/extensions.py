@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..domain.status import OPEN_STATUSES, Lifecycle
 from ..extensions import db
-from ..models import Extension, ExtensionStatus, Task, User
+from ..models import Extension, ExtensionStatus, PlanStatus, Task, User
 from ..models.base import utcnow
 from ..models.user import Role
 from . import access, audit, overdue, tasks
@@ -34,6 +34,8 @@ def has_pending(task_id: int) -> bool:
 def request_blocker(task: Task, today: date, pending: bool):
     """Why no extension can be asked for this task now (a message), or None when it can.
     The rules that do not depend on what the person types; permission is checked apart."""
+    if task.plan.status == PlanStatus.CLOSED:
+        return _l("The plan is closed: its tasks can no longer be changed.")
     if task.status not in OPEN_STATUSES:
         return _l("This task is no longer open.")
     if task.status == Lifecycle.SUBMITTED:
@@ -107,6 +109,7 @@ def decide_extension(actor: User, extension_id: int, approve: bool, comment: str
     task = tasks.get_task(actor, found, for_update=True)
     if not access.can_review(actor, task):
         raise PermissionDenied()
+    tasks.require_plan_open(task.plan)
     ext = db.session.scalars(select(Extension).where(Extension.id == extension_id)
                              .execution_options(populate_existing=True)).one()
     if ext.status != ExtensionStatus.PENDING:

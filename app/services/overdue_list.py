@@ -4,7 +4,7 @@ responsible person; one function feeds both the page and the Excel export."""
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, not_, select
 from sqlalchemy.orm import aliased, selectinload
 
 from ..domain.status import OPEN_STATUSES, Timeliness
@@ -12,6 +12,7 @@ from ..extensions import db
 from ..models import Role, Task, Unit, User
 from . import access
 from .dashboard import role_scope
+from .overdue import awaiting_on_time
 
 # A province-wide list can run to thousands of rows; past this many the page asks
 # for a filter (the export holds exactly the rows shown, so it stops here too).
@@ -105,8 +106,11 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
     and units they show. With `page`, `per_page` rows of that page (numbered from the
     first page on) and one more query for the totals; without, every row up to `max_rows`
     (the export)."""
+    # A submission made on time awaiting confirmation is within deadline (domain.status):
+    # not in the list; one made late stays, marked as awaiting confirmation.
     conds = [role_scope(actor), Task.status.in_([s.value for s in OPEN_STATUSES]),
-             Task.due_on.is_not(None), Task.due_on <= today + timedelta(days=due_soon_days)]
+             Task.due_on.is_not(None), Task.due_on <= today + timedelta(days=due_soon_days),
+             not_(awaiting_on_time())]
     if f.unit_id:
         unit = db.session.get(Unit, f.unit_id)
         conds.append(Task.lead_unit_id.in_(access.subtree_ids(unit.path)) if unit else Task.id.is_(None))

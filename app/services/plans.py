@@ -1,4 +1,4 @@
-"""Plan use cases: create, edit, issue, and what the plan page shows."""
+"""Plan use cases: create, edit, issue, close and reopen, and what the plan page shows."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -68,6 +68,8 @@ def update_plan(actor: User, plan_id: int, title: str, doc_number: str, doc_date
     plan = get_plan(actor, plan_id)
     if not access.can_manage_plan(actor, plan):
         raise PermissionDenied()
+    if plan.status == PlanStatus.CLOSED:
+        raise RuleViolation(_l("The plan is closed: reopen it to change it."))
     if not title.strip():
         raise RuleViolation(_l("Enter the plan's title."), "title")
     before = {"title": plan.title, "doc_number": plan.doc_number, "doc_date": plan.doc_date}
@@ -87,6 +89,12 @@ class PlanSummary:
     total: int
     clear: int
     completed: int
+
+    @property
+    def not_completed(self) -> int:
+        """Tasks neither completed nor cancelled (suspended ones included): what closing
+        the plan leaves unfinished."""
+        return self.total - self.completed
 
 
 def summary(plan: Plan) -> PlanSummary:
@@ -142,6 +150,36 @@ def issue_plan(actor: User, plan_id: int) -> tuple[Plan, list]:
     db.session.flush()
     audit.record(actor.id, "plan.issue", "plan", plan.id, {"status": ["draft", "issued"]})
     return plan, []
+
+
+def close_plan(actor: User, plan_id: int) -> tuple[Plan, int]:
+    """Close an issued plan (DESIGN.md 3: draft -> issued -> closed); returns it with the
+    number of its tasks not completed. Closing with such tasks is allowed: the plan
+    becomes read-only, and its tasks still count in the assessments of their period."""
+    plan = get_plan(actor, plan_id)
+    if not access.can_manage_plan(actor, plan):
+        raise PermissionDenied()
+    if plan.status != PlanStatus.ISSUED:
+        raise RuleViolation(_l("Only an issued plan can be closed."))
+    not_completed = summary(plan).not_completed
+    plan.status = PlanStatus.CLOSED
+    db.session.flush()
+    audit.record(actor.id, "plan.close", "plan", plan.id,
+                 {"status": ["issued", "closed"], "not_completed": [None, not_completed]})
+    return plan, not_completed
+
+
+def reopen_plan(actor: User, plan_id: int) -> Plan:
+    """Reopen a closed plan: it is issued again and its tasks can change."""
+    plan = get_plan(actor, plan_id)
+    if not access.can_manage_plan(actor, plan):
+        raise PermissionDenied()
+    if plan.status != PlanStatus.CLOSED:
+        raise RuleViolation(_l("Only a closed plan can be reopened."))
+    plan.status = PlanStatus.ISSUED
+    db.session.flush()
+    audit.record(actor.id, "plan.reopen", "plan", plan.id, {"status": ["closed", "issued"]})
+    return plan
 
 
 def fields_for(unit_id: int) -> list[Field]:

@@ -62,11 +62,12 @@ def needs_rehash(stored: str) -> bool:
 
 
 def common_passwords() -> frozenset[str]:
+    """The refused list (app/data/common-passwords.txt: about 20,000, in lower case)."""
     global _COMMON
     if _COMMON is None:
         path = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt"
         _COMMON = frozenset(line.strip().lower() for line in path.read_text("utf-8").splitlines()
-                            if line.strip())
+                            if line.strip() and not line.startswith("#"))
     return _COMMON
 
 

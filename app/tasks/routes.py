@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from .. import local_today
 from ..extensions import db
 from ..formfields import parse_date
+from ..models import PlanStatus
 from ..services import access, evidence, extensions, tasks
 from ..services.errors import Conflict, RuleViolation
 from ..services.tasks import StepInput, TaskFilter, TaskInput
@@ -101,6 +102,13 @@ def _attach(form, e: RuleViolation) -> None:
         form.form_errors.append(str(e.message))
 
 
+def _closed(back: str):
+    """A closed plan's forms are not offered (a POST is refused by the service, and the
+    page shows why): back to the page, which says the plan is closed."""
+    flash(_("The plan is closed: its tasks can no longer be changed."), "warning")
+    return redirect(back)
+
+
 @bp.route("/plans/<int:plan_id>/tasks/new", methods=["GET", "POST"])
 @login_required
 def create(plan_id: int):
@@ -110,6 +118,8 @@ def create(plan_id: int):
         parent is not None and access.can_manage_task(current_user, parent))
     if not allowed:
         abort(403)
+    if request.method == "GET" and plan.status == PlanStatus.CLOSED:
+        return _closed(url_for("plans.view", plan_id=plan.id))
     form = TaskForm()
     _fill_choices(form, plan)
     if request.method == "GET":
@@ -150,6 +160,8 @@ def edit(task_id: int):
     task = tasks.get_task(current_user, task_id)
     if not access.can_manage_task(current_user, task):
         abort(403)
+    if request.method == "GET" and task.plan.status == PlanStatus.CLOSED:
+        return _closed(url_for("tasks.view", task_id=task.id))
     form = TaskForm(obj=task if request.method == "GET" else None)
     plan = task.plan
     _fill_choices(form, plan)

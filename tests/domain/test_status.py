@@ -9,6 +9,7 @@ from app.domain.status import (
     OPEN_STATUSES,
     Lifecycle,
     Timeliness,
+    awaiting_on_time,
     days_overdue,
     timeliness,
 )
@@ -26,7 +27,8 @@ TABLE = [
     ("due in 4 days is within", Lifecycle.ASSIGNED, TODAY + 4 * D, None, Timeliness.WITHIN),
     ("due tomorrow is due soon", Lifecycle.DRAFT, TODAY + D, None, Timeliness.DUE_SOON),
     ("returned and overdue", Lifecycle.RETURNED, TODAY - D, None, Timeliness.OVERDUE),
-    # Submitted is not completed: the table's "not completed" rows apply.
+    # Submitted is not completed: without a submission date the "not completed" rows apply
+    # (the submission date is judged in test_a_submission_awaiting_confirmation).
     ("submitted, past due", Lifecycle.SUBMITTED, TODAY - D, None, Timeliness.OVERDUE),
     ("submitted, not yet due", Lifecycle.SUBMITTED, TODAY + 10 * D, None, Timeliness.WITHIN),
     ("completed on the due date is on time", Lifecycle.COMPLETED, date(2026, 3, 31),
@@ -55,6 +57,38 @@ TABLE = [
                          ids=[t[0] for t in TABLE])
 def test_timeliness(case, status, due_on, completed_on, expected):
     assert timeliness(status, due_on, completed_on, TODAY) is expected
+
+
+# A submission awaiting the leader's confirmation is judged by its submission date: the
+# completion date will be that date, so a slow reviewer does not make the task late
+# (DESIGN.md 4). (case, status, due date, submission date, expected)
+SUBMITTED = [
+    ("submitted before the due date, now past it", Lifecycle.SUBMITTED, TODAY - 5 * D,
+     TODAY - 6 * D, Timeliness.WITHIN),
+    ("submitted on the due date, now past it", Lifecycle.SUBMITTED, TODAY - D, TODAY - D,
+     Timeliness.WITHIN),
+    ("submitted one day late is overdue", Lifecycle.SUBMITTED, TODAY - 2 * D, TODAY - D,
+     Timeliness.OVERDUE),
+    ("submitted on time, due today", Lifecycle.SUBMITTED, TODAY, TODAY, Timeliness.WITHIN),
+    ("submitted on time, due soon: nothing left to remind", Lifecycle.SUBMITTED, TODAY + D,
+     TODAY - D, Timeliness.WITHIN),
+    ("returned for rework: the due date rules again", Lifecycle.RETURNED, TODAY - D, TODAY - 2 * D,
+     Timeliness.OVERDUE),
+    ("in progress with a stale submission date", Lifecycle.IN_PROGRESS, TODAY - D, TODAY - 2 * D,
+     Timeliness.OVERDUE),
+    ("confirmed: the completion date rules", Lifecycle.COMPLETED, TODAY - D, TODAY - D,
+     Timeliness.DONE_LATE),
+]
+
+
+@pytest.mark.parametrize("case, status, due_on, submitted_on, expected", SUBMITTED,
+                         ids=[t[0] for t in SUBMITTED])
+def test_a_submission_awaiting_confirmation(case, status, due_on, submitted_on, expected):
+    # The confirmed row: its completion date (TODAY) is after the due date.
+    completed_on = TODAY if status == Lifecycle.COMPLETED else None
+    assert timeliness(status, due_on, completed_on, TODAY, submitted_on=submitted_on) is expected
+    assert awaiting_on_time(status, due_on, submitted_on) is (
+        status == Lifecycle.SUBMITTED and expected is Timeliness.WITHIN)
 
 
 @pytest.mark.parametrize("status", ["in_progress", "completed", "cancelled", "suspended"])

@@ -118,6 +118,30 @@ def test_head_drills_down_from_their_score_to_the_tasks(open_page, live):
 
 
 @pytest.mark.e2e
+def test_head_sees_their_own_score_first_and_opens_the_tasks_behind_it(open_page, live):
+    page = open_page("head_a")
+    page.goto(f"{live.url}/assessment?{Q2}")
+    card = page.locator("#my-score")
+    expect(card).to_have_attribute("data-leader-id", str(live.ids.head))
+    expect(card.locator("[data-figure=score]")).to_have_text("50")
+    expect(card.locator("[data-grade]")).to_have_text("Hoàn thành nhiệm vụ")
+    expect(card).to_contain_text(live.tr(
+        "%(due)s tasks have fallen due: %(on_time)s completed on time, %(late)s completed late, "
+        "%(overdue)s overdue and not completed.", due=2, on_time=1, late=0, overdue=1))
+    # The card comes before the tables: it is what a head looks for.
+    assert page.evaluate("""() => {
+        const card = document.getElementById('my-score');
+        const table = document.getElementById('unit-table');
+        return !!(card.compareDocumentPosition(table) & Node.DOCUMENT_POSITION_FOLLOWING);
+    }""")
+    page.locator("#my-score-tasks").click()
+    expect(page).to_have_url(re.compile(rf"/assessment/leader/{live.ids.head}\?"))
+    expect(page.locator("#score-formula")).to_have_attribute("data-score", "50.00")
+    expect(page.locator("#drill-tasks tbody tr[data-task-id]")).to_have_count(2)
+    assert page.errors == []
+
+
+@pytest.mark.e2e
 def test_head_reads_the_assessment_and_print_view_on_a_phone(open_page, live):
     page = open_page("head_a", viewport=PHONE)
     page.goto(f"{live.url}/assessment?{Q2}")

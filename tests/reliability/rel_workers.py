@@ -78,9 +78,10 @@ def steady_writer(url: str, upload: str, task_id: int, user_id: int, seconds: fl
 
 
 def load_client(port: int, password: str, task_id: int, users: int, seconds: float,
-                seed: int) -> dict:
+                seed: int, think: tuple[float, float] = (1.0, 3.0)) -> dict:
     """`users` browsers in threads of this process for `seconds`: 80% reads, 20% writes.
-    Returns every latency (ms) and the failures."""
+    Returns every latency (ms), the failures, and every request as (start time.time(),
+    ms, is a write, ok)."""
     import random
     import threading
 
@@ -88,7 +89,7 @@ def load_client(port: int, password: str, task_id: int, users: int, seconds: flo
 
     reads = ["/", "/tasks", f"/tasks/{task_id}", "/plans", "/notifications", "/tasks/mine",
              "/overdue"]
-    latencies, failures, lock = [], [], threading.Lock()
+    latencies, failures, requests, lock = [], [], [], threading.Lock()
     end = time.monotonic() + seconds
 
     def user(n):
@@ -96,9 +97,10 @@ def load_client(port: int, password: str, task_id: int, users: int, seconds: flo
         b = Browser(port)
         b.login("staff_a", password)
         b.read_token(f"/tasks/{task_id}")
-        mine, bad = [], []
+        mine, bad, timeline = [], [], []
         while time.monotonic() < end:
             write = rnd.random() < 0.2
+            started = time.time()
             t0 = time.perf_counter()
             try:
                 if write:
@@ -110,17 +112,20 @@ def load_client(port: int, password: str, task_id: int, users: int, seconds: flo
                     ok = status == 200
             except OSError as e:
                 status, ok = repr(e), False
-            mine.append((time.perf_counter() - t0) * 1000)
+            ms = (time.perf_counter() - t0) * 1000
+            mine.append(ms)
+            timeline.append((started, ms, write, ok))
             if not ok:
                 bad.append(status)
-            time.sleep(rnd.uniform(0.05, 0.25))  # a person reads before clicking again
+            time.sleep(rnd.uniform(*think))  # a person reads the page before clicking again
         with lock:
             latencies.extend(mine)
             failures.extend(bad)
+            requests.extend(timeline)
 
     threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return {"latencies": latencies, "failures": failures}
+    return {"latencies": latencies, "failures": failures, "requests": requests}

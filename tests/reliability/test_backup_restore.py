@@ -1,11 +1,8 @@
-"""Backup and restore (research section 2.3): `flask backup create PATH` copies the live
+"""Backup and restore (research section 2.3): `flask db backup PATH` copies the live
 database while writers run (SQLite: the online backup API; PostgreSQL: pg_dump
---format=custom); the restore passes PRAGMA integrity_check, its SQL dump hashes the same
-as the backup's, it holds at least every row committed before the backup began, and the
-app's smoke pages render on it.
-
-(Flask-Migrate's `flask db` group is resolved before the app loads, so the command lives in
-a `backup` group of its own: see app/backup.py.)
+--format=custom); `flask db restore PATH --yes` puts it back into a database: the restore
+passes PRAGMA integrity_check, its SQL dump hashes the same as the backup's, it holds at
+least every row committed before the backup began, and the app's smoke pages render on it.
 
 Figure: rows committed before / in the backup / after; integrity ok; dump sha256 equal."""
 
@@ -93,7 +90,7 @@ def test_sqlite_backup_while_writers_run(app, world, tmp_path):
             time.sleep(0.01)
         before = _count(url)
         backup = tmp_path / "sauro-backup.db"
-        result = app.test_cli_runner().invoke(args=["backup", "create", str(backup)])
+        result = app.test_cli_runner().invoke(args=["db", "backup", str(backup)])
         # the writer goes on after the backup: it ran before, (maybe) during, and after
         during = counter["n"]
         deadline = time.monotonic() + 60
@@ -105,22 +102,37 @@ def test_sqlite_backup_while_writers_run(app, world, tmp_path):
     assert result.exit_code == 0, result.output
     after = _count(url)
     assert after >= before + 20
-    # restore: the backup file copied into place of a fresh database file
-    restored = tmp_path / "restored.db"
-    shutil.copyfile(backup, restored)
-    con = sqlite3.connect(restored)
+    check = app.test_cli_runner().invoke(args=["db", "backup-check", str(backup)])
+    assert check.exit_code == 0 and "integrity_check: ok" in check.output, check.output
+    h_backup = sqlite_dump_sha256(backup)
+    assert h_backup in check.output
+    con = sqlite3.connect(backup)
     try:
-        integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
         in_backup = con.execute("SELECT count(*) FROM progress_updates").fetchone()[0]
     finally:
         con.close()
-    assert integrity == "ok"
     assert before <= in_backup <= after, (before, in_backup, after)
-    h_backup, h_restored = sqlite_dump_sha256(backup), sqlite_dump_sha256(restored)
+    # restore into another database (a fresh migrated file) with the command an operator runs
+    restored = tmp_path / "restored.db"
+    restored.write_bytes(b"")  # a new, empty database file
+    from app import create_app
+    from config import TestConfig
+
+    target = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{restored}")
+    refused = target.test_cli_runner().invoke(args=["db", "restore", str(backup)])
+    assert refused.exit_code != 0 and "--yes" in refused.output
+    done = target.test_cli_runner().invoke(args=["db", "restore", str(backup), "--yes"])
+    assert done.exit_code == 0, done.output
+    assert "integrity_check: ok" in done.output and h_backup in done.output
+    con = sqlite3.connect(restored)
+    try:
+        integrity = con.execute("PRAGMA integrity_check").fetchone()[0]
+        journal = con.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        con.close()
+    assert integrity == "ok" and journal == "wal"
+    h_restored = sqlite_dump_sha256(restored)
     assert h_backup == h_restored
-    check = app.test_cli_runner().invoke(args=["backup", "check", str(restored)])
-    assert check.exit_code == 0 and "integrity_check: ok" in check.output
-    assert h_restored in check.output
     pages = _smoke(f"sqlite:///{restored}", tmp_path, task_id)
     assert all(s == 200 for _, s in pages), pages
     figure("backup", f"sqlite online backup while a writer ran: progress rows committed before "
@@ -129,9 +141,9 @@ def test_sqlite_backup_while_writers_run(app, world, tmp_path):
                      f"{len(pages)} smoke pages 200")
 
 
-def test_the_flask_command_is_registered(database, tmp_path):
-    """`flask backup create` through the real `flask` command (wsgi.py), as an operator runs
-    it; refuses to overwrite without --force."""
+def test_the_flask_commands_are_registered(database, tmp_path):
+    """`flask db backup` and `flask db backup-check` through the real `flask` command
+    (wsgi.py), as an operator runs them; backup refuses to overwrite without --force."""
     if database["kind"] != "sqlite":
         pytest.skip("SQLite file")
     db_path = tmp_path / "live.db"
@@ -140,13 +152,18 @@ def test_the_flask_command_is_registered(database, tmp_path):
                SAURO_INSTANCE_DIR=str(tmp_path), SCHEDULER_ENABLED="0")
     flask = str(Path(sys.executable).with_name("flask"))
     target = tmp_path / "b.db"
-    done = subprocess.run([flask, "backup", "create", str(target)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+
+    def run(*args):
+        return subprocess.run([flask, *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120, check=False)
+
+    done = run("db", "backup", str(target))
     assert done.returncode == 0, done.stderr
     assert "integrity_check: ok" in done.stdout
-    again = subprocess.run([flask, "backup", "create", str(target)], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=120, check=False)
+    again = run("db", "backup", str(target))
     assert again.returncode != 0 and "--force" in again.stderr
+    check = run("db", "backup-check", str(target))
+    assert check.returncode == 0 and "integrity_check: ok" in check.stdout, check.stderr
 
 
 def test_postgresql_backup_while_writers_run(app, world, tmp_path):
@@ -165,7 +182,7 @@ def test_postgresql_backup_while_writers_run(app, world, tmp_path):
             time.sleep(0.01)
         before = _count(url)
         backup = tmp_path / "sauro.dump"
-        result = app.test_cli_runner().invoke(args=["backup", "create", str(backup)])
+        result = app.test_cli_runner().invoke(args=["db", "backup", str(backup)])
     finally:
         stop.set()
         writer.join(timeout=30)
@@ -184,12 +201,14 @@ def test_postgresql_backup_while_writers_run(app, world, tmp_path):
         c.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         target = u.set(database=name, query={})
-        dsn = target.set(drivername="postgresql").render_as_string(hide_password=False)
-        done = subprocess.run(["pg_restore", "--no-owner", f"--dbname={dsn}", str(backup)],
-                              capture_output=True, text=True, timeout=300, check=False)
-        assert done.returncode == 0, done.stderr
         restored_url = target.update_query_dict({"options": f"-csearch_path={schema}"})
         restored = restored_url.render_as_string(hide_password=False)
+        from app import create_app
+        from config import TestConfig
+
+        other = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=restored)
+        done = other.test_cli_runner().invoke(args=["db", "restore", str(backup), "--yes"])
+        assert done.exit_code == 0, done.output
         in_backup = _count(restored)
         assert before <= in_backup <= after, (before, in_backup, after)
         pages = _smoke(restored, tmp_path, task_id)
@@ -199,4 +218,5 @@ def test_postgresql_backup_while_writers_run(app, world, tmp_path):
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     figure("backup", f"postgresql pg_dump while a writer ran: rows before {before}, in backup "
-                     f"{in_backup}, after {after}; pg_restore ok; {len(pages)} smoke pages 200")
+                     f"{in_backup}, after {after}; flask db restore (pg_restore) ok; "
+                     f"{len(pages)} smoke pages 200")

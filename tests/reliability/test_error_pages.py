@@ -108,10 +108,90 @@ def test_production_config_has_debug_off(monkeypatch):
     assert app.config.get("HSTS") is True
 
 
+PROBE = """
+import json, wsgi
+r = wsgi.app.test_client().get("/login")
+print(json.dumps({"config": wsgi.config_class.__name__, "debug": wsgi.app.debug,
+                  "hsts": r.headers.get("Strict-Transport-Security"),
+                  "cookie": wsgi.app.config["SESSION_COOKIE_SECURE"]}))
+"""
+
+
+@pytest.mark.parametrize("env, expected", [
+    ({"SAURO_ENV": "production", "SECRET_KEY": "k" * 64},
+     {"config": "ProductionConfig", "debug": False,
+      "hsts": "max-age=31536000; includeSubDomains", "cookie": True}),
+    # make run: plain http on 127.0.0.1, so no Secure cookie and no HSTS
+    ({}, {"config": "Config", "debug": False, "hsts": None, "cookie": False}),
+], ids=["production", "make-run"])
+def test_wsgi_picks_the_configuration(tmp_path, env, expected):
+    """wsgi.py (what gunicorn and `flask` load): SAURO_ENV=production gives ProductionConfig,
+    with DEBUG off even when FLASK_DEBUG=1 is left in the environment, and HSTS on every
+    response; without it, the development configuration that `make run` serves."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("SAURO_ENV", "SECRET_KEY", "TEST_DATABASE_URL", "FLASK_DEBUG")}
+    base.update(DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}", SAURO_INSTANCE_DIR=str(tmp_path),
+                SCHEDULER_ENABLED="0")
+    if env:
+        base["FLASK_DEBUG"] = "1"
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=Path(__file__).parents[2],
+                          env=base | env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == expected
+
+
+def test_production_refuses_the_default_secret_key(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "TEST_DATABASE_URL")}
+    env.update(SAURO_ENV="production", DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}",
+               SAURO_INSTANCE_DIR=str(tmp_path), SCHEDULER_ENABLED="0")
+    done = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=Path(__file__).parents[2],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode != 0 and "SECRET_KEY" in done.stderr
+
+
+def test_a_lock_timeout_is_503_not_500(shared, monkeypatch):
+    """A write that could not get the database's lock in time (SQLite "database is locked",
+    PostgreSQL lock_not_available / deadlock_detected) answers the "busy, try again" page,
+    503 with Retry-After, saves nothing and shows nothing of the error; any other
+    OperationalError stays a 500 (test above)."""
+    import sqlite3
+
+    import psycopg.errors
+
+    from app.services import tasks
+
+    w = shared.w
+    c = shared.cached("staff")
+    for orig in (sqlite3.OperationalError("database is locked"),
+                 psycopg.errors.LockNotAvailable("canceling statement due to lock timeout"),
+                 psycopg.errors.DeadlockDetected("deadlock detected")):
+        monkeypatch.setattr(tasks, "record_progress", _raiser(
+            OperationalError("UPDATE tasks SET progress=? WHERE tasks.id = ?", {}, orig)))
+        before = db.session.get(type(w.task), w.task.id).progress
+        resp = c.post(f"/tasks/{w.task.id}/progress", data={"percent": "55", "note": "x"})
+        _clean(resp, 503)
+        assert resp.headers.get("Retry-After") == "5"
+        db.session.rollback()
+        assert db.session.get(type(w.task), w.task.id).progress == before
+
+
 def test_summary():
     figure("errors", f"{STATS['forced']} forced failures (service errors with SQL and paths in "
                      f"the message, StaleDataError, 404/405/413, database down): "
                      f"{STATS['leaks']} responses showing a traceback, SQL or a path; "
-                     f"StaleDataError answered 409; ProductionConfig DEBUG off")
+                     f"StaleDataError answered 409, a lock timeout 503; ProductionConfig "
+                     f"(SAURO_ENV=production) DEBUG off with HSTS")
     assert STATS["leaks"] == 0
 

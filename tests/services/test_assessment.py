@@ -10,6 +10,7 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select, update
@@ -321,3 +322,94 @@ def test_nothing_fallen_due_is_not_rated(world):
     report = assessment.live(scoring.parse_period("2026"), date(2026, 6, 15), S)
     for row in report.units + report.leaders:
         assert row.score is None and row.grade == Grade.NOT_RATED
+
+
+def test_a_deputy_with_no_tasks_is_not_rated_and_a_task_without_lead_unit_counts_for_no_one(world, make):
+    # DESIGN.md 5: a set with nothing fallen due is "chưa đánh giá", never 0 and never 100.
+    idle = make.user(world.a, "deputy", "Hoàng Văn Rảnh", "deputy_idle")
+    orphan = insert_tasks(world, [{"status": "in_progress", "due_on": date(2026, 3, 31),
+                                   "completed_on": None, "weight": Decimal(1), "extension_count": 1,
+                                   "unit": None, "leader": "deputy"}])
+    report = assessment.live(scoring.parse_period("2026"), date(2026, 6, 15), S)
+    row = next(r for r in report.leaders if r.key == idle.id)
+    assert (row.tally.tasks, row.tally.fallen_due, row.score, row.grade) == (0, 0, None, Grade.NOT_RATED)
+    assert scoring.GRADE_LABELS[row.grade][0] == "Chưa đánh giá"
+    # The overdue task without a lead unit weighs on nobody: not on its accountable deputy,
+    # not on any unit, not on any head.
+    deputy = next(r for r in report.leaders if r.key == world.deputy.id)
+    assert deputy.tally.overdue == 0 and deputy.tally.extensions == 0
+    assert all(r.tally.overdue == 0 for r in report.units + report.leaders)
+    run = assessment.freeze(world.assessor.id, scoring.parse_period("2026"), date(2026, 6, 15), S)
+    db.session.commit()
+    frozen = assessment.load_run(run)
+    assert next(r for r in frozen.leaders if r.key == idle.id).grade == Grade.NOT_RATED
+    assert db.session.scalar(select(func.count(AssessmentTaskRow.id)).where(
+        AssessmentTaskRow.run_id == run.id, AssessmentTaskRow.task_id == orphan[0])) == 0
+
+
+# ------------------------------------------------------------ settings from the environment
+
+@pytest.mark.parametrize("given, expected", [
+    ({}, ScoringSettings()),
+    ({"credit_late": "0.5"}, ScoringSettings(credit_late=Decimal("0.5"))),
+    ({"credit_late": " 0,8 "}, ScoringSettings(credit_late=Decimal("0.8"))),   # a Vietnamese comma
+    ({"excellent_from": "95", "good_from": "80", "pass_from": "60", "excellent_quota": "0.25"},
+     ScoringSettings(excellent_from=Decimal(95), good_from=Decimal(80), pass_from=Decimal(60),
+                     excellent_quota=Decimal("0.25"))),
+    ({"credit_on_time": 1, "credit_overdue": 0}, ScoringSettings()),
+])
+def test_scoring_settings_come_from_the_config(given, expected):
+    assert assessment.settings_from_config({"SCORING_SETTINGS": given}) == expected
+
+
+@pytest.mark.parametrize("given, words", [
+    ({"credit_lat": "0.5"}, "unknown scoring setting(s): SCORING_CREDIT_LAT"),
+    ({"credit_late": "abc"}, "SCORING_CREDIT_LATE: not a number: 'abc'"),
+    ({"credit_late": ""}, "SCORING_CREDIT_LATE: not a number"),
+    ({"credit_late": "nan"}, "SCORING_CREDIT_LATE: not a number"),
+    ({"credit_late": "1.5"}, "SCORING_CREDIT_LATE must be between 0 and 1"),
+    ({"credit_overdue": "-0.1"}, "SCORING_CREDIT_OVERDUE must be between 0 and 1"),
+    ({"good_from": "95"}, "SCORING_PASS_FROM <= SCORING_GOOD_FROM <= SCORING_EXCELLENT_FROM"),
+    ({"excellent_from": "101"}, "<= 100"),
+    ({"excellent_quota": "2"}, "SCORING_EXCELLENT_QUOTA must be between 0 and 1"),
+])
+def test_a_bad_scoring_setting_is_refused_by_name(given, words):
+    with pytest.raises(ValueError) as err:
+        assessment.settings_from_config({"SCORING_SETTINGS": given})
+    assert words in str(err.value)
+
+
+SHOW_SETTINGS = """
+from app import create_app
+from app.services.assessment import settings_from_config
+from config import Config
+app = create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://")
+import json
+print(json.dumps(settings_from_config(app.config).as_dict()))
+"""
+
+
+def run_app_with(env: dict):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SCORING_")}
+    return subprocess.run([sys.executable, "-c", SHOW_SETTINGS], cwd=root, env={**clean, **env},
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_scoring_settings_are_read_from_the_environment():
+    done = run_app_with({"SCORING_CREDIT_LATE": "0.6", "SCORING_EXCELLENT_FROM": "92"})
+    assert done.returncode == 0, done.stderr
+    shown = eval(done.stdout.strip().splitlines()[-1])
+    assert shown["credit_late"] == "0.6" and shown["excellent_from"] == "92"
+    assert shown["good_from"] == "70"
+
+
+def test_a_bad_scoring_setting_in_the_environment_stops_the_app_at_start_up():
+    done = run_app_with({"SCORING_CREDIT_LATE": "bảy lăm"})
+    assert done.returncode != 0
+    assert "SCORING_CREDIT_LATE: not a number: 'bảy lăm'" in done.stderr

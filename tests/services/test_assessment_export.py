@@ -13,9 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import event, insert, update
-from sqlalchemy.orm import Session
 
 from app.domain import scoring
 from app.domain.scoring import ScoringSettings
@@ -311,21 +312,89 @@ def test_frozen_export_shows_the_run_as_frozen(scenario):
     assert "Tên mới" not in texts and "Tiêu đề mới" not in texts
 
 
-@pytest.mark.parametrize("value", [None, "text", "=1+1", "\t@x", 3, 2.5, Decimal("66.67"), True,
-                                   date(2026, 6, 2), datetime(2026, 6, 2, 13, 5)])
+CELL_VALUES = [None, "text", "=1+1", "\t@x", "  spaced  ", "a & b < c > d", "x\x00y\x1fz", 3, 2.5,
+               Decimal("66.67"), Decimal("1500000.0000"), True, False, date(2026, 6, 2),
+               datetime(2026, 6, 2, 13, 5)]
+
+
+def _read_back(write) -> list:
+    book = load_workbook(io.BytesIO(write()))
+    return [[(c.value, c.data_type, c.number_format, c.font.name, c.font.sz, c.font.b,
+              c.alignment.vertical, bool(c.alignment.wrap_text)) for c in row]
+            for row in book.worksheets[0].iter_rows()]
+
+
 @pytest.mark.parametrize("wrap", [False, True])
-def test_cell_maker_makes_the_cells_of_xlsx_cell(value, wrap):
-    """The fast per-column cells are xlsx.cell's cells: type, text, font, alignment, format."""
+def test_stream_writes_the_cells_of_xlsx_cell(wrap):
+    """The streaming writer's cells read back exactly as openpyxl's xlsx.cell cells do:
+    value, type, number format, font, alignment; text neutralised and escaped."""
     from openpyxl import Workbook
 
     from app.services import xlsx
 
-    ws = Workbook(write_only=True).create_sheet("x")
-    a, b = ex.CellMaker(ws, wrap=wrap)(value), xlsx.cell(ws, value, wrap=wrap)
-    assert (a.value, a.data_type, a.number_format) == (b.value, b.data_type, b.number_format)
-    assert a._style == b._style  # the same font, alignment and format in the workbook's tables
-    n = ex.CellMaker(ws, number_format="0.00")(Decimal("1.5"))
-    assert n.number_format == "0.00" and n.font.name == "Times New Roman"
+    def with_openpyxl():
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("x")
+        for v in CELL_VALUES:
+            ws.append([xlsx.cell(ws, v, wrap=wrap)])
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+    def with_stream():
+        out = io.BytesIO()
+        with xlsx.XlsxStream(out) as book:
+            book.sheet("x").rows([[v] for v in CELL_VALUES], [book.column(wrap=wrap)])
+        return out.getvalue()
+
+    assert _read_back(with_stream) == _read_back(with_openpyxl)
+
+
+@settings(max_examples=100, deadline=None, database=None)
+@given(st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
+                .map(lambda t: t if t[:1] else "=" + t), min_size=1, max_size=10))
+def test_stream_text_is_text_and_never_a_formula(texts):
+    """Any text comes back as openpyxl's cell would hold it: safe_text, line ends read as
+    XML reads them, never a formula, never starting with a trigger."""
+    from app.services import xlsx
+
+    out = io.BytesIO()
+    with xlsx.XlsxStream(out) as book:
+        book.sheet("T").rows([[t] for t in texts], [book.column()])
+    back = [row[0] for row in load_workbook(io.BytesIO(out.getvalue()))["T"].iter_rows()]
+    for typed, c in zip(texts, back, strict=True):
+        expected = lf(xlsx.safe_text(typed))
+        assert c.data_type == "s" and (c.value or "") == expected, (typed, c.value)
+        assert not (c.value or "").startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+def test_stream_sheet_settings_and_wide_rows():
+    """Column letters past Z, widths, frozen rows, print titles (a sheet name with a
+    quote), A4 landscape fitted to the width, the footer, the workbook's properties."""
+    from app.services import xlsx
+
+    out = io.BytesIO()
+    with xlsx.XlsxStream(out, title="Tiêu đề & <thử>", creator="Sáu Rõ") as book:
+        ws = book.sheet("Bảng 'một'", widths=[7] * 30, freeze_rows=2, print_title_row=2,
+                        landscape=True, fit_to_width=True, center_horizontally=True,
+                        margins=(0.6, 0.4, 0.6, 0.6), footer="&CTrang &P/&N")
+        ws.row(["Đầu"] + [None] * 29, book.style(bold=True, horizontal="centerContinuous"))
+        ws.blank()
+        ws.rows([list(range(30)), [f"ô {i}" for i in range(30)]], [book.column()] * 30)
+        book.sheet("Hai").row([1], 0)
+    wb = load_workbook(io.BytesIO(out.getvalue()))
+    assert wb.sheetnames == ["Bảng 'một'", "Hai"]
+    ws = wb["Bảng 'một'"]
+    assert ws["A1"].value == "Đầu" and ws["A1"].font.b and ws["A1"].alignment.horizontal == "centerContinuous"
+    assert ws["A2"].value is None
+    assert ws["AD3"].value == 29 and ws["AD4"].value == "ô 29" and ws.max_column == 30
+    assert ws.column_dimensions["AB"].width == 7
+    assert ws.freeze_panes == "A3" and ws.print_title_rows == "$2:$2"
+    assert ws.page_setup.orientation == "landscape" and str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_options.horizontalCentered
+    assert ws.oddFooter.center.text == "Trang &P/&N"
+    assert wb.properties.title == "Tiêu đề & <thử>" and wb.properties.creator == "Sáu Rõ"
+    assert wb["Hai"]["A1"].value == 1
 
 
 # ------------------------------------------------------------ CSV
@@ -413,10 +482,10 @@ def test_task_rows_stream(world):
 
     seen = []
 
-    def spy(state):
-        seen.append(state.execution_options.get("yield_per"))
+    def spy(conn, clause, multiparams, params, execution_options):
+        seen.append(execution_options.get("yield_per"))
 
-    event.listen(Session, "do_orm_execute", spy)
+    event.listen(db.engine, "before_execute", spy)
     try:
         rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         t0 = time.perf_counter()
@@ -425,8 +494,8 @@ def test_task_rows_stream(world):
         elapsed = time.perf_counter() - t0
         rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     finally:
-        event.remove(Session, "do_orm_execute", spy)
-    assert seen == [ex.YIELD_PER]
+        event.remove(db.engine, "before_execute", spy)
+    assert ex.YIELD_PER in seen  # the task table: a server-side cursor, fetched in batches
     print(f"\n{n} task rows: XLSX {len(out.getvalue()) / 1e6:.1f} MB in {elapsed:.1f}s, "
           f"peak RSS +{(rss1 - rss0) / 1024:.1f} MB")
     wb = load_workbook(io.BytesIO(out.getvalue()), read_only=True)

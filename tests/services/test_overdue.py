@@ -123,6 +123,34 @@ def test_flags_exactly_the_open_tasks_past_due(world):
     assert tomorrow not in flagged()
 
 
+def test_a_submission_made_on_time_is_not_flagged_or_reminded_while_it_awaits_confirmation(world):
+    # DESIGN.md 4: the completion date is the submission date, so a slow reviewer does
+    # not make the task late; one submitted after its due date was late already.
+    t = world.task
+    due = D - timedelta(days=5)
+    before_due = add_task(t, due_on=due, status="submitted", submitted_on=due - timedelta(days=1))
+    on_due = add_task(t, due_on=due, status="submitted", submitted_on=due)
+    late = add_task(t, due_on=due, status="submitted", submitted_on=due + timedelta(days=1))
+    soon = add_task(t, due_on=D + timedelta(days=1), status="submitted", submitted_on=D)
+
+    r = sweep(D, NOW)
+    assert flagged() == {late: NOW}
+    for waiting in (before_due, on_due, soon):
+        assert notes(task_id=waiting) == []
+    assert {n[2] for n in notes("overdue", late)} == {world.staff.id, world.deputy.id, world.head.id}
+    assert r.due_soon == 0
+
+    # Returned for rework, the first one is judged by its due date again: flagged and noticed.
+    db.session.execute(update(Task).where(Task.id == before_due)
+                       .values(status="returned", submitted_on=None))
+    db.session.commit()
+    r = sweep(D, NOW + timedelta(hours=1))
+    assert r.flagged == 1 and set(flagged()) == {late, before_due}
+    assert {n[2] for n in notes("overdue", before_due)} == {world.staff.id, world.deputy.id,
+                                                              world.head.id}
+    assert notes(task_id=on_due) == [] and notes(task_id=soon) == []
+
+
 def test_a_second_sweep_at_the_same_moment_changes_nothing(world, make):
     make.user(world.province, "head", "Nguyễn Văn Tỉnh", "head_p")
     t = world.task

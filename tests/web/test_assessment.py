@@ -525,3 +525,74 @@ def test_downloads_are_attachments_that_are_never_cached(scored, as_user):
 def test_a_heads_live_download_holds_their_subtree_only(scored, as_user):
     csv = as_user("head_a").get(f"/assessment/export/tasks.csv?{Q2}").get_data().decode("utf-8-sig")
     assert "Ban hành quy chế làm việc" in csv and "Nhiệm vụ của Sở Khoa học" not in csv
+
+
+# ---- the reader's own score first --------------------------------------------------------
+
+def test_a_head_reads_their_own_score_first_in_the_vietnamese_number_style(scored, as_user):
+    w = scored
+    doc = page(as_user("head_a").get(f"/assessment?{Q2}"))
+    card = doc.by_id("my-score")
+    assert card is not None and card.attrs["data-leader-id"] == str(w.head.id)
+    score = find(card, "span", data_figure="score")
+    assert score.attrs["data-value"] == "72.50" and score.text().strip() == "72,5"
+    assert find(card, "span", data_grade="good").text() == "Hoàn thành tốt nhiệm vụ"
+    assert tr("%(due)s tasks have fallen due: %(on_time)s completed on time, %(late)s completed "
+              "late, %(overdue)s overdue and not completed.", due=3, on_time=1, late=1,
+              overdue=1) in card.text()
+    # The button opens the very tasks behind the score, whose working gives it again.
+    href = card.find("a", id="my-score-tasks").attrs["href"]
+    assert href.startswith(f"/assessment/leader/{w.head.id}?")
+    drill = working(page(as_user("head_a").get(href)))
+    assert drill.score == Decimal("72.50") and drill.credit / drill.weight * 100 == Decimal("72.5")
+    assert set(drill.tasks) == {w.on_time.id, w.late.id, w.overdue.id}
+    # The tables print scores the same way.
+    head = find(doc, "tr", data_leader_id=str(w.head.id))
+    assert figure(head, "score").text().strip() == "72,5"
+    deputy = find(doc, "tr", data_leader_id=str(w.deputy.id))
+    assert figure(deputy, "score").text().strip() == "71,43"
+
+
+def test_a_deputy_with_nothing_fallen_due_reads_not_rated(scored, as_user, make):
+    make.user(scored.a, "deputy", "Hoàng Văn Rảnh", "deputy_idle")
+    doc = page(as_user("deputy_idle").get(f"/assessment?{Q2}"))
+    card = doc.by_id("my-score")
+    assert find(card, "span", data_figure="score").attrs["data-value"] == ""
+    assert find(card, "span", data_grade="not_rated").text() == "Chưa đánh giá"
+    assert card.find("a", id="my-score-tasks") is None
+
+
+@pytest.mark.parametrize("who", ["assessor", "admin"])
+def test_readers_without_a_score_of_their_own_see_no_score_card(scored, as_user, who):
+    doc = page(as_user(who).get(f"/assessment?{Q2}"))
+    assert doc.by_id("my-score") is None
+    assert doc.by_id("chart-trend") is not None
+
+
+def test_a_submission_awaiting_confirmation_counts_once_confirmed_from_its_submission_date(
+        scored, as_user):
+    # DESIGN.md 5 counts completed tasks; the completion date is the submission date of the
+    # confirmed submission (section 4). Until the leader confirms, a task submitted on time
+    # but past its due date is overdue in the score; the drill-down says it awaits confirmation.
+    from app.models import User
+    from app.services import tasks
+
+    w = scored
+    set_task(w.overdue.id, status=Lifecycle.SUBMITTED, submitted_on=date(2026, 5, 30), progress=100)
+    href = f"/assessment/leader/{w.deputy.id}?{Q2}"
+    doc = page(as_user("deputy_a").get(href))
+    row = find(doc.by_id("drill-tasks"), "tr", data_task_id=str(w.overdue.id))
+    assert row.attrs["data-outcome"] == "overdue"
+    assert find(row, "span", data_awaiting_confirmation="") is not None
+    assert working(doc).score == Decimal("71.43")                  # 2.5 / 3.5
+    # The task page calls it within deadline: the reviewer's delay is not the task's.
+    task_page = page(as_user("deputy_a").get(f"/tasks/{w.overdue.id}"))
+    assert task_page.find("span", **{"data-timeliness": "within"}) is not None
+
+    tasks.confirm_task(db.session.get(User, w.deputy.id), w.overdue.id, "Đạt yêu cầu.")
+    db.session.commit()
+    doc = page(as_user("deputy_a").get(href))
+    row = find(doc.by_id("drill-tasks"), "tr", data_task_id=str(w.overdue.id))
+    assert row.attrs["data-outcome"] == "on_time"
+    assert find(row, "span", data_awaiting_confirmation="") is None
+    assert working(doc).score == Decimal("100.00")

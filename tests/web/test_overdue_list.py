@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.extensions import db
 from app.models import Task, Unit, User
 from app.services.overdue_list import XLSX_HEADERS
 from app.services.xlsx import safe_text
@@ -71,7 +72,8 @@ def test_head_sees_their_unit_grouped_by_leader_then_person_most_overdue_first(r
     # Red for days overdue, orange for days left.
     assert 'class="badge text-bg-danger text-nowrap" data-days-overdue="30"' in html
     assert 'class="badge text-bg-warning text-nowrap" data-days-left="3"' in html
-    # A task awaiting confirmation is still overdue (DESIGN.md section 4), and says so.
+    # A task submitted after its due date and awaiting confirmation is still overdue
+    # (DESIGN.md section 4), and says so.
     def row_html(task):
         return re.search(rf'<li[^>]*data-task-id="{task.id}"[^>]*>(.*?)</li>', html, re.DOTALL).group(1)
 
@@ -81,6 +83,34 @@ def test_head_sees_their_unit_grouped_by_leader_then_person_most_overdue_first(r
     for t in (w.t_within4, w.t_week6, w.t_ontime, w.t_late, w.t_cancelled, w.t_suspended,
               w.task, w.task2, w.t_b_over):
         assert f'data-task-id="{t.id}"' not in html
+
+
+def test_a_submission_made_on_time_awaiting_confirmation_is_not_listed(rich, make, as_user):
+    # DESIGN.md 4: a slow reviewer does not make a task late. Submitted on its due date
+    # (10/06), five days before today, and not yet confirmed.
+    w = rich
+    waiting = make.task(w.plan, w.head, w.a, w.staff, w.deputy, title="Báo cáo chờ xác nhận",
+                        due_on=date(2026, 6, 10), start_on=date(2026, 1, 5))
+    waiting.status, waiting.submitted_on, waiting.progress = "submitted", date(2026, 6, 10), 100
+    soon = make.task(w.plan, w.head, w.a, w.staff, w.deputy, title="Nộp sớm chờ xác nhận",
+                     due_on=date(2026, 6, 16), start_on=date(2026, 1, 5))
+    soon.status, soon.submitted_on, soon.progress = "submitted", date(2026, 6, 14), 100
+    db.session.commit()
+    for who in ("head_a", "deputy_a", "staff_a"):
+        html = as_user(who).get("/overdue").get_data(as_text=True)
+        assert f'data-task-id="{waiting.id}"' not in html and f'data-task-id="{soon.id}"' not in html
+        assert f'data-task-id="{w.t_submitted.id}"' in html
+    html = as_user("head_a").get("/overdue").get_data(as_text=True)
+    assert re.search(r'id="count-overdue" data-count="6"', html)
+    # The export holds the rows shown: neither is there.
+    body = load_workbook(BytesIO(as_user("head_a").get("/overdue.xlsx").data)).active
+    titles = {r[1] for r in body.iter_rows(min_row=2, values_only=True)}
+    assert w.t_submitted.title in titles and not titles & {waiting.title, soon.title}
+    # The task page and the task list call them within deadline, not overdue.
+    listed = as_user("head_a").get("/tasks?timeliness=overdue").get_data(as_text=True)
+    assert f"/tasks/{waiting.id}\"" not in listed and f"/tasks/{w.t_submitted.id}\"" in listed
+    within = as_user("head_a").get("/tasks?timeliness=within").get_data(as_text=True)
+    assert f"/tasks/{waiting.id}\"" in within and f"/tasks/{soon.id}\"" in within
 
 
 def test_deputy_sees_the_tasks_they_are_accountable_for(rich, as_user):

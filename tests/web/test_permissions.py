@@ -210,6 +210,21 @@ def run_for(rel):
         AssessmentRun.scope_key == ("all" if rel in ("own", "unit") else "SKHCN"))) or MISSING
 
 
+def plan_status(status: str) -> Callable:
+    """A prepare step: the plan named by the relation put into `status` (issued to be
+    closed, closed to be reopened)."""
+    def prepare(w, role, rel):
+        from sqlalchemy import update
+
+        from app.models import Plan
+
+        if rel != "missing":
+            db.session.execute(update(Plan).where(Plan.id == target_plan(w, role, rel).id)
+                               .values(status=status))
+            db.session.commit()
+    return prepare
+
+
 def import_file() -> bytes:
     """A small valid plan file: one clear task led by unit A (for plan A and plan A1)."""
     from tests.plan_files import HEADERS, build, clear_row
@@ -289,6 +304,16 @@ RULES = [
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="302* 302* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/issue", data=lambda w, r, x: {}),
+    Rule("plans.close", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 302* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/close", data=lambda w, r, x: {},
+         prepare=plan_status("issued")),
+    Rule("plans.reopen", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 302* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/reopen", data=lambda w, r, x: {},
+         prepare=plan_status("closed")),
     # ---- plans: Excel import (preview, then confirm), template, export, print ---------
     Rule("plans.import_file", "GET", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
