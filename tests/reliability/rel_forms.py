@@ -68,6 +68,24 @@ def prepare_import(w) -> None:
     db.session.commit()
 
 
+def issue_plan(w) -> None:
+    """Plan A issued (its tasks are clear), as plans.close needs."""
+    from app.services import plans
+
+    _plan, unclear = plans.issue_plan(w.head, w.plan.id)
+    assert not unclear
+    db.session.commit()
+
+
+def close_plan(w) -> None:
+    """Plan A issued, then closed, as plans.reopen needs."""
+    from app.services import plans
+
+    issue_plan(w)
+    plans.close_plan(w.head, w.plan.id)
+    db.session.commit()
+
+
 FORMS: dict[str, Form] = {
     "auth.login": Form(None, lambda w: {"username": "staff_a", "password": PASSWORD()},
                        audit=("login",)),
@@ -85,6 +103,8 @@ FORMS: dict[str, Form] = {
                                           "doc_number": "01/KH-SNV", "doc_date": "18/01/2026"},
                        audit=("plan.update",)),
     "plans.issue": Form("head", lambda w: {}, audit=("plan.issue",)),
+    "plans.close": Form("head", lambda w: {}, prepare=issue_plan, audit=("plan.close",)),
+    "plans.reopen": Form("head", lambda w: {}, prepare=close_plan, audit=("plan.reopen",)),
     # The upload only previews: the rows wait in a file under a token, nothing in the database.
     "plans.import_file": Form("head", lambda w: {},
                               files=lambda w: {"file": [(plan_xlsx(w), "ke-hoach.xlsx")]}),

@@ -119,9 +119,12 @@ def test_sqlite_backup_while_writers_run(app, world, tmp_path):
     from config import TestConfig
 
     target = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{restored}")
-    refused = target.test_cli_runner().invoke(args=["db", "restore", str(backup)])
-    assert refused.exit_code != 0 and "--yes" in refused.output
-    done = target.test_cli_runner().invoke(args=["db", "restore", str(backup), "--yes"])
+    # the command runs in the app context it finds: the target's, not the test's
+    with target.app_context():
+        refused = target.test_cli_runner().invoke(args=["db", "restore", str(backup)])
+        assert refused.exit_code != 0 and "--yes" in refused.output
+        done = target.test_cli_runner().invoke(args=["db", "restore", str(backup), "--yes"])
+        db.engine.dispose()
     assert done.exit_code == 0, done.output
     assert "integrity_check: ok" in done.output and h_backup in done.output
     con = sqlite3.connect(restored)
@@ -207,7 +210,9 @@ def test_postgresql_backup_while_writers_run(app, world, tmp_path):
         from config import TestConfig
 
         other = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=restored)
-        done = other.test_cli_runner().invoke(args=["db", "restore", str(backup), "--yes"])
+        with other.app_context():  # the command runs in the app context it finds
+            done = other.test_cli_runner().invoke(args=["db", "restore", str(backup), "--yes"])
+            db.engine.dispose()
         assert done.exit_code == 0, done.output
         in_backup = _count(restored)
         assert before <= in_backup <= after, (before, in_backup, after)

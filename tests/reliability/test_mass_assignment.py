@@ -35,6 +35,8 @@ SPEC = {
     "plans.edit": {"plans": {"title", "doc_number", "doc_date", "version"}},
     "plans.issue": {"plans": {"status", "issued_at", "issued_by_id", "version"},
                     "tasks": {"is_clear"}},
+    "plans.close": {"plans": {"status", "version"}},
+    "plans.reopen": {"plans": {"status", "version"}},
     "plans.import_file": {},
     "plans.import_confirm": {},
     "tasks.create": {},

@@ -17,7 +17,15 @@ from app.domain import scoring
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AuditLog, Notification, Plan, PlanStatus, Task
-from app.services import assessment, evidence, extensions, overdue, plan_import, plans, tasks
+from app.services import (
+    assessment,
+    evidence,
+    extensions,
+    overdue,
+    plan_import,
+    plans,
+    tasks,
+)
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
 from tests.plan_files import HEADERS, build, clear_row
 from tests.web.web_support import PDF, diff_snapshots, snapshot
