@@ -216,11 +216,15 @@ def run(url: str, meta: dict, n_clients: int = 20, seconds: float = 20.0, worker
 
 
 def open_tasks_of_staff(url: str, meta: dict, n: int) -> list[tuple[str, list[int]]]:
-    """n staff members who each have open tasks they can report progress on."""
+    """n staff members who each have open tasks they can report progress on: not in a
+    closed plan (read-only) and not broken down (their progress is rolled up)."""
     conn = common.raw_connection(url)
     cur = conn.cursor()
     cur.execute("SELECT u.username, t.id FROM tasks t JOIN users u ON u.id = t.assignee_id "
+                "JOIN plans p ON p.id = t.plan_id "
                 "WHERE u.role = 'staff' AND t.status IN ('assigned', 'in_progress', 'returned') "
+                "AND p.status <> 'closed' "
+                "AND NOT EXISTS (SELECT 1 FROM tasks c WHERE c.parent_id = t.id) "
                 "ORDER BY u.username, t.id")
     by: dict[str, list[int]] = {}
     for name, tid in cur.fetchall():
