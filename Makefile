@@ -28,7 +28,7 @@ test: install
 	$(BIN)/bandit -q -r app -ll -ii
 	$(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_ARGS)
 
-# The slow groups (concurrent writes, load, 1,000 hypothesis cases, the full demo) run one
+# The slow groups (concurrent writes, load, 1,000 mass-assignment posts, the full demo) run one
 # after another, not under xdist: the concurrency and load groups measure the machine, and
 # two of them side by side would each measure the other.
 test-slow: install

@@ -117,12 +117,12 @@ def pg_dump_command(url: str, target: Path) -> tuple[list[str], dict]:
 def pg_restore_command(url: str, source: Path) -> tuple[list[str], dict]:
     """The pg_restore argument list and environment: the backup's objects replace the
     current ones (--clean --if-exists) in one transaction, so a failed restore changes
-    nothing."""
-    args, env, schema = _pg_command("pg_restore", url)
+    nothing. Everything in the archive is restored: a backup of one schema (pg_dump
+    --schema) holds that schema alone, with its CREATE SCHEMA, which pg_restore --schema
+    would leave out."""
+    args, env, _schema = _pg_command("pg_restore", url)
     args[1:1] = ["--clean", "--if-exists", "--no-owner", "--no-privileges",
                  "--single-transaction", "--exit-on-error"]
-    if schema:
-        args.insert(-1, f"--schema={schema}")
     args.append(str(source))
     return args, env
 

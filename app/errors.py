@@ -115,8 +115,14 @@ def register(app) -> None:
         return _page(400, _("Bad request"), _("The request could not be understood."))
 
     @app.errorhandler(405)
-    def method_not_allowed(_e):
-        return _page(405, _("Not allowed"), _("This address does not accept this kind of request."))
+    def method_not_allowed(e):
+        """Mostly an action's address (a form's target) opened in the address bar: not a
+        refusal (403's "Not allowed" would say so), so its own title and the way back."""
+        body, code = _page(405, _("This address is not opened this way"),
+                           _("This address only takes a form sent from its page. Go back to "
+                             "that page and use its button."))
+        methods = getattr(e, "valid_methods", None)
+        return body, code, ({"Allow": ", ".join(methods)} if methods else {})
 
     @app.errorhandler(413)
     def too_large(_e):

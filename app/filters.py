@@ -55,6 +55,17 @@ ROLE_LABELS = {
     Role.DEPUTY: _l("Deputy head"),
     Role.STAFF: _l("Staff"),
 }
+# The kinds of app/services/units.py UNIT_KINDS (kept as plain codes in the database).
+UNIT_KIND_LABELS = {
+    "province": _l("Province or city"),
+    "department": _l("Department or agency"),
+    "office": _l("Office or centre"),
+    "section": _l("Section of a unit"),
+    "ward": _l("Ward"),
+    "commune": _l("Commune"),
+    "special_zone": _l("Special zone"),
+    "other": _l("Other"),
+}
 ACTION_LABELS = {
     "task.create": _l("created the task"),
     "task.update": _l("edited the task"),
@@ -167,6 +178,7 @@ def register(app) -> None:
             "PLAN_STATUS_LABELS": PLAN_STATUS_LABELS,
             "PLAN_KIND_LABELS": PLAN_KIND_LABELS,
             "ROLE_LABELS": ROLE_LABELS,
+            "UNIT_KIND_LABELS": UNIT_KIND_LABELS,
             "ACTION_LABELS": ACTION_LABELS,
             "CLEAR_LABELS": CLEAR_LABELS,
             "FIELD_LABELS": FIELD_LABELS,

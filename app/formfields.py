@@ -4,7 +4,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, SelectField, SelectMultipleField
+from wtforms import Field, IntegerField, SelectField, SelectMultipleField
+from wtforms.validators import StopValidation
 from wtforms.widgets import TextInput
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
@@ -91,6 +92,33 @@ class DecimalTextField(Field):
         except (InvalidOperation, ValueError):
             self.data = None
             raise ValueError(_l("Enter a number.")) from None
+
+
+class WholeNumberField(IntegerField):
+    """An integer field with its own message for text that is not a whole number ("abc",
+    "50.5"): WTForms' "Not a valid integer value." has no Vietnamese. A blank is left to
+    InputRequired/Optional, and text that does not parse skips the other validators, so
+    the user reads one message, not two."""
+
+    def __init__(self, label=None, validators=None, message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.message = message or _l("Enter a whole number.")
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        if not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = int(str(valuelist[0]).strip())
+        except ValueError:
+            self.data = None
+            raise ValueError(self.message) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
 
 
 def _opt_int(value):

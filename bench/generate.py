@@ -82,8 +82,8 @@ INDICATORS = [("Tỷ lệ hồ sơ trực tuyến", "%", Decimal(80)), ("Số th
               ("Số người được tập huấn", "người", Decimal(200))]
 
 TASK_COLS = ("id", "plan_id", "owner_unit_id", "parent_id", "stt", "order_key", "assignee_id",
-             "lead_unit_id", "title", "title_folded", "description", "leader_id", "responsibility",
-             "start_on", "due_on", "original_due_on", "output_product", "indicator_name",
+             "lead_unit_id", "title", "title_folded", "title_sort", "description", "leader_id",
+             "responsibility", "start_on", "due_on", "original_due_on", "output_product", "indicator_name",
              "indicator_unit", "indicator_target", "indicator_actual", "field_id", "weight",
              "progress", "status", "submitted_on", "completed_on", "cancel_reason", "is_clear",
              "overdue_flagged_at", "created_by_id", "created_at", "updated_at", "version",
@@ -282,6 +282,7 @@ def _at(d: date, rnd: random.Random) -> datetime:
 
 def generate(url: str, kind: str, n_tasks: int, today: date) -> dict:
     from app.domain.text import fold
+    from app.models.task import title_sort_key
     from app.services.users import hash_password
 
     rnd = random.Random(SEED)
@@ -343,7 +344,7 @@ def generate(url: str, kind: str, n_tasks: int, today: date) -> dict:
     for i in range(n_tasks - sum(sizes)):
         sizes[i % len(sizes)] += 1
 
-    title_cache: dict[str, str] = {}
+    title_cache: dict[str, tuple[str, str]] = {}  # title -> (folded, collation key)
     ids = {"task": 0, "step": 0, "progress": 0, "ext": 0, "audit": 0, "note": 0}
     batch = {k: [] for k in ("tasks", "process_steps", "progress_updates", "extensions",
                              "audit_log", "notifications")}
@@ -397,9 +398,10 @@ def generate(url: str, kind: str, n_tasks: int, today: date) -> dict:
             title = f"{rnd.choice(VERBS)} {rnd.choice(OBJECTS)} {year}"
             if rnd.random() < 0.5:
                 title += f" tại {lead['name']}"
-            folded = title_cache.get(title)
-            if folded is None:
-                folded = title_cache[title] = fold(title)
+            cached = title_cache.get(title)
+            if cached is None:
+                cached = title_cache[title] = (fold(title), title_sort_key(title))
+            folded, title_sort = cached
             weight = rnd.choices((Decimal(1), Decimal(2), Decimal("0.5"), Decimal(3)), (80, 12, 5, 3))[0]
             created = _at(max(date(year, 1, 2), start - timedelta(days=rnd.randint(0, 10))), rnd)
             original_due = due
@@ -513,6 +515,7 @@ def generate(url: str, kind: str, n_tasks: int, today: date) -> dict:
             batch["tasks"].append((
                 tid, p["id"], owner["id"], parent_id, stt,
                 ".".join(x.zfill(4) for x in stt.split(".")), assignee, lead["id"], title, folded,
+                title_sort,
                 "Thực hiện theo kế hoạch được giao, bảo đảm chất lượng và tiến độ.", leader,
                 "Chịu trách nhiệm tổ chức thực hiện và báo cáo kết quả." if clear or rnd.random() < 0.5 else "",
                 start, due, original_due, rnd.choice(PRODUCTS) if clear else "",

@@ -66,6 +66,7 @@ def build_file(raw, meta: dict, year: int) -> tuple[bytes, list[tuple]]:
 def floor(raw, data: bytes, plan_id: int, owner_id: int, actor_id: int, now) -> int:
     """Read the same file, map names to ids, insert the same rows with executemany."""
     from app.domain.text import fold
+    from app.models.task import title_sort_key
     from app.services.plan_import import HEADERS
 
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -88,7 +89,8 @@ def floor(raw, data: bytes, plan_id: int, owner_id: int, actor_id: int, now) -> 
         title = r[col["Nhiệm vụ"]]
         assignee = people[r[col["Người thực hiện"]]]
         tasks.append((plan_id, owner_id, stt, ".".join(p.zfill(4) for p in stt.split(".")), assignee,
-                      units[r[col["Đơn vị chủ trì"]]], title, fold(title), r[col["Mô tả"]],
+                      units[r[col["Đơn vị chủ trì"]]], title, fold(title), title_sort_key(title),
+                      r[col["Mô tả"]],
                       people[r[col["Lãnh đạo phụ trách"]]], r[col["Trách nhiệm"]],
                       v(r[col["Ngày bắt đầu"]]), v(r[col["Hạn hoàn thành"]]), v(r[col["Hạn hoàn thành"]]),
                       r[col["Sản phẩm đầu ra"]], "", "", fields[r[col["Lĩnh vực"]]], 1, 0, "assigned", "",
@@ -99,10 +101,10 @@ def floor(raw, data: bytes, plan_id: int, owner_id: int, actor_id: int, now) -> 
     mark = "?" if kind == "sqlite" else "%s"
     cur.executemany(
         "INSERT INTO tasks (plan_id, owner_unit_id, stt, order_key, assignee_id, lead_unit_id, title, "
-        "title_folded, description, leader_id, responsibility, start_on, due_on, original_due_on, "
+        "title_folded, title_sort, description, leader_id, responsibility, start_on, due_on, original_due_on, "
         "output_product, indicator_name, indicator_unit, field_id, weight, progress, status, "
         "cancel_reason, is_clear, created_by_id, created_at, updated_at, version, extension_count) "
-        f"VALUES ({', '.join([mark] * 28)})", [tuple(raw.value(x) for x in t) for t in tasks])
+        f"VALUES ({', '.join([mark] * 29)})", [tuple(raw.value(x) for x in t) for t in tasks])
     ids = dict(raw.execute("SELECT stt, id FROM tasks WHERE plan_id = :p", {"p": plan_id}).fetchall())
     cur.executemany(f"INSERT INTO process_steps (task_id, position, title, due_on, is_done) "
                     f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",

@@ -211,6 +211,31 @@ class Factory:
         return t
 
 
+# A real (tiny) PDF: evidence is checked by content, not by name.
+EVIDENCE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+                b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+                b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+                b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def attach_evidence(actor, task_id: int, name: str = "bao-cao-ket-qua.pdf"):
+    """An evidence file on a task, uploaded by `actor` (flushed, not committed): a task is
+    submitted with evidence (DESIGN.md 4)."""
+    from app.models import Task
+    from app.services import evidence
+
+    return evidence.store(actor, db.session.get(Task, task_id),
+                          [evidence.Upload(name, EVIDENCE_PDF)], None)[0]
+
+
+def submit_with_evidence(actor, task_id: int, note: str, today: date):
+    """Submit a task for confirmation as its page does, with an evidence file attached."""
+    from app.services import evidence, tasks
+
+    return tasks.submit_task(actor, task_id, note, today,
+                             [evidence.Upload("bao-cao-ket-qua.pdf", EVIDENCE_PDF)])
+
+
 @pytest.fixture
 def make(app):
     return Factory()

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.domain.status import Lifecycle, timeliness
 from app.extensions import db
 from app.models import Field, Task, Unit, User
-from tests.conftest import TODAY
+from tests.conftest import TODAY, attach_evidence
 
 DUE_SOON_DAYS = 3
 
@@ -43,6 +43,8 @@ def build_rich(world, make) -> SimpleNamespace:
             if status == Lifecycle.COMPLETED:
                 task.completed_on = done
                 task.progress = 100
+            if status in (Lifecycle.COMPLETED, Lifecycle.SUBMITTED):
+                attach_evidence(person, task.id)  # submitted with evidence (DESIGN.md 4)
             db.session.commit()
         return task
 

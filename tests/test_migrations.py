@@ -1,10 +1,15 @@
 """`flask db upgrade` on an empty database gives exactly the schema of the models."""
 
+import uuid
+from datetime import datetime
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import create_engine, inspect, text
 
 from app.extensions import db
+from tests.conftest import PG_URL
 
 
 def test_upgrade_matches_models(app):
@@ -29,3 +34,91 @@ def test_audit_log_is_append_only(app, world):
             raise AssertionError(f"{stmt} was accepted")
     db.session.expire_all()
     assert db.session.query(AuditLog).count() > 0
+
+
+@pytest.fixture
+def scratch_url(tmp_path):
+    """An empty database of its own (a SQLite file, or a fresh PostgreSQL schema), to step
+    through the migrations one at a time."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'steps.db'}"
+        return
+    schema = f"sauro_steps_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    with admin.connect() as c:
+        c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+TITLES = ["Đánh giá chỉ số hài lòng của người dân", "Dự thảo quy chế phối hợp liên ngành",
+          "Ứng dụng công nghệ thông tin trong điều hành", "  Ủy quyền   ký văn bản  ", ""]
+
+
+def _rows_of_0004(conn, n_tasks: int) -> None:
+    """A unit, a person, a plan and `n_tasks` tasks with a process step each, written as
+    revision 0004 knew them (no title_sort)."""
+    now = datetime(2026, 1, 2, 8, 0)
+    conn.execute(text("INSERT INTO units (code, name, name_folded, name_sort, kind, path, is_active, "
+                      "created_at) VALUES ('SNV', 'Sở Nội vụ', 'so noi vu', '', 'department', '/1/', "
+                      "true, :now)"), {"now": now})
+    conn.execute(text("INSERT INTO users (username, full_name, name_folded, name_sort, password_hash, "
+                      "unit_id, role, is_active, session_token, email_digest, created_at) VALUES "
+                      "('staff', 'Phạm Văn Đăng', 'pham van dang', '', 'x', 1, 'staff', true, 't', "
+                      "false, :now)"), {"now": now})
+    conn.execute(text("INSERT INTO plans (unit_id, year, kind, title, status, created_at, version) "
+                      "VALUES (1, 2026, 'cchc', 'Kế hoạch', 'issued', :now, 1)"), {"now": now})
+    conn.execute(text(
+        "INSERT INTO tasks (id, plan_id, owner_unit_id, stt, order_key, title, title_folded, "
+        "description, responsibility, output_product, indicator_name, indicator_unit, weight, "
+        "progress, status, cancel_reason, is_clear, created_at, updated_at, version, extension_count) "
+        "VALUES (:id, 1, 1, :stt, :stt, :title, '', '', '', '', '', '', 1, 0, 'assigned', '', false, "
+        ":now, :now, 1, 0)"),
+        [{"id": i, "stt": str(i), "title": TITLES[i % len(TITLES)], "now": now}
+         for i in range(1, n_tasks + 1)])
+    conn.execute(text("INSERT INTO process_steps (task_id, position, title, is_done) "
+                      "VALUES (:id, 1, 'Dự thảo', false)"), [{"id": i} for i in range(1, n_tasks + 1)])
+
+
+def _counts(conn) -> tuple[int, int]:
+    return (conn.execute(text("SELECT COUNT(*) FROM tasks")).scalar(),
+            conn.execute(text("SELECT COUNT(*) FROM process_steps")).scalar())
+
+
+def test_0005_fills_every_title_key_and_steps_down_and_up_keeping_the_rows(scratch_url):
+    from flask_migrate import downgrade, upgrade
+
+    from app import create_app
+    from app.models.task import title_sort_key
+    from config import TestConfig
+
+    n = 2345  # three batches of the migration's 1,000
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=scratch_url)
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            _rows_of_0004(conn, n)
+
+        def keys() -> dict[int, str]:
+            with db.engine.connect() as conn:
+                assert _counts(conn) == (n, n)  # no rebuild of tasks took its steps along
+                return dict(conn.execute(text("SELECT id, title_sort FROM tasks")).all())
+
+        upgrade()
+        want = {i: title_sort_key(TITLES[i % len(TITLES)]) for i in range(1, n + 1)}
+        assert keys() == want
+        assert want[3] == title_sort_key("Ủy quyền ký văn bản")  # spacing does not count
+        with db.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(ctx, db.metadata) == []
+
+        downgrade(revision="0004")
+        with db.engine.connect() as conn:
+            assert "title_sort" not in {c["name"] for c in inspect(conn).get_columns("tasks")}
+            assert _counts(conn) == (n, n)
+        upgrade()
+        assert keys() == want
+        db.engine.dispose()

@@ -6,6 +6,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from ..formfields import OptionalIdSelect
+from ..models import Role
 
 
 class UnitForm(FlaskForm):
@@ -13,13 +14,14 @@ class UnitForm(FlaskForm):
                                                Length(max=32, message=_l("At most 32 characters."))])
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the unit's name.")),
                                                Length(max=255, message=_l("At most 255 characters."))])
-    kind = SelectField(_l("Kind"))
+    kind = SelectField(_l("Kind"), default="office")
     parent_id = OptionalIdSelect(_l("Parent unit"))
 
 
 class UnitEditForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Enter the unit's name.")),
                                                Length(max=255, message=_l("At most 255 characters."))])
+    kind = SelectField(_l("Kind"))
     parent_id = OptionalIdSelect(_l("Parent unit"))
     is_active = BooleanField(_l("Active (untick to retire the unit)"))
 
@@ -33,7 +35,9 @@ class UserForm(FlaskForm):
                                                 Length(max=255)])
     title = StringField(_l("Position"), validators=[Length(max=255, message=_l("At most 255 characters."))])
     unit_id = OptionalIdSelect(_l("Unit"))
-    role = SelectField(_l("Role"))
+    # A new account is a staff member unless the admin says otherwise: a form filled in a
+    # hurry must never create another administrator.
+    role = SelectField(_l("Role"), default=Role.STAFF.value)
     is_active = BooleanField(_l("Active"), default=True)
     new_password = PasswordField(_l("Password"), validators=[Optional(), Length(min=8, max=128,
                                                              message=_l("Use 8 to 128 characters."))])

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from ..domain.text import fold
 from ..extensions import db
-from ..filters import ROLE_LABELS
+from ..filters import ROLE_LABELS, UNIT_KIND_LABELS
 from ..models import Role, Unit, User
 from ..services import units as unit_service
 from ..services import users as user_service
@@ -30,12 +30,18 @@ def admin_required(view):
     return wrapped
 
 
-def _unit_choices(exclude_path: str | None = None):
-    rows = db.session.execute(select(Unit.id, Unit.name, Unit.path).where(Unit.is_active)
-                              .order_by(Unit.path)).all()
-    return [("", _("— none (top level) —"))] + [
-        (r.id, "— " * (r.path.count("/") - 2) + r.name) for r in rows
+def _unit_choices(exclude_path: str | None = None, empty: str | None = None):
+    """The active units in tree order, indented by depth, after an empty choice labelled
+    `empty` (by default "none (top level)")."""
+    rows = db.session.execute(select(Unit.id, Unit.name, Unit.path, Unit.kind, Unit.name_sort)
+                              .where(Unit.is_active)).all()
+    return [("", empty or _("— none (top level) —"))] + [
+        (r.id, "— " * (r.path.count("/") - 2) + r.name) for r in unit_service.tree_order(rows)
         if not (exclude_path and r.path.startswith(exclude_path))]
+
+
+def _kind_choices() -> list[tuple[str, str]]:
+    return [(k, UNIT_KIND_LABELS[k]) for k in unit_service.KIND_ORDER]
 
 
 def _chosen_parent(unit_id: int | None, keep_id: int | None = None) -> Unit | None:
@@ -60,7 +66,7 @@ def _on_parent_field(e: RuleViolation) -> RuleViolation:
 @admin_required
 def units():
     form = UnitForm()
-    form.kind.choices = [(k, k) for k in unit_service.UNIT_KINDS]
+    form.kind.choices = _kind_choices()
     form.parent_id.choices = _unit_choices()
     status = 200
     if form.validate_on_submit():
@@ -82,7 +88,8 @@ def units():
     stmt = select(Unit).order_by(Unit.path)
     if q:
         stmt = stmt.where(Unit.name_folded.contains(q, autoescape=True) | (Unit.code == q))
-    rows = db.session.scalars(stmt.limit(1000)).all()
+    # Limited by path so that what is shown is whole subtrees, then put in tree order.
+    rows = unit_service.tree_order(db.session.scalars(stmt.limit(1000)).all())
     counts = dict(db.session.execute(select(User.unit_id, func.count(User.id)).group_by(User.unit_id)).all())
     return render_template("admin/units.html", form=form, units=rows, counts=counts, q=q), status
 
@@ -93,7 +100,9 @@ def unit(unit_id: int):
     u = db.session.get(Unit, unit_id)
     if u is None:
         abort(404)
-    form = UnitEditForm(obj=u if request.method == "GET" else None)
+    # A post without a kind (an older page, a script) keeps the unit's kind.
+    form = UnitEditForm(obj=u if request.method == "GET" else None, data={"kind": u.kind})
+    form.kind.choices = _kind_choices()
     form.parent_id.choices = _unit_choices(exclude_path=u.path)
     status = 200
     if form.validate_on_submit():
@@ -107,6 +116,7 @@ def unit(unit_id: int):
             new_parent = _chosen_parent(form.parent_id.data, keep_id=u.parent_id)
             if (new_parent.id if new_parent else None) != u.parent_id:
                 unit_service.move_unit(u, new_parent, current_user.id)
+            unit_service.set_kind(u, form.kind.data, current_user.id)
             unit_service.set_active(u, bool(form.is_active.data), current_user.id)
         except RuleViolation as e:
             db.session.rollback()
@@ -138,7 +148,8 @@ def users():
 
 def _user_form(form: UserForm) -> None:
     form.role.choices = [(r.value, ROLE_LABELS[r]) for r in Role]
-    form.unit_id.choices = _unit_choices()[1:]
+    # No unit is chosen for the admin: a new account lands where it is put, not in the first unit.
+    form.unit_id.choices = _unit_choices(empty=_("— choose —"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -83,7 +83,6 @@ GRADE_CLASSES = {
     Grade.FAIL: "text-bg-danger",
     Grade.NOT_RATED: "text-bg-light",
 }
-ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 CSV_NAMES = {"units": "don-vi", "leaders": "lanh-dao", "tasks": "nhiem-vu"}
 
 
@@ -96,18 +95,8 @@ def grade_label(g) -> str:
 
 
 def period_label(code: str) -> str:
-    """"Quý II/2026", "6 tháng đầu năm 2026", "Tháng 07/2026", "Năm 2026"."""
-    p = parse_period(code)
-    year, part = p.start.year, p.code[5:]
-    if not part:
-        return _("Year %(year)s", year=year)
-    if part == "H1":
-        return _("First half of %(year)s", year=year)
-    if part == "H2":
-        return _("Second half of %(year)s", year=year)
-    if part.startswith("Q"):
-        return _("Quarter %(q)s/%(year)s", q=ROMAN[part[1]], year=year)
-    return _("Month %(month)s/%(year)s", month=part, year=year)
+    """"Quý II năm 2026", as the exports name it (one function: services.assessment)."""
+    return assessment.period_label(code, english=_en())
 
 
 @bp.context_processor

@@ -6,7 +6,12 @@ from flask_login import current_user, login_required
 
 from .. import local_today
 from ..services import dashboard, tasks
-from ..services.overdue_list import OverdueFilter, build_overdue_list, overdue_xlsx
+from ..services.overdue_list import (
+    OverdueFilter,
+    build_overdue_list,
+    other_lead_units,
+    overdue_xlsx,
+)
 from ..services.xlsx import XLSX_MIMETYPE
 
 bp = Blueprint("dashboard", __name__)
@@ -29,27 +34,35 @@ def _int_arg(name: str) -> int | None:
     return value if 0 < value < 2**31 else None
 
 
-def _overdue_filter() -> OverdueFilter:
-    return OverdueFilter(unit_id=_int_arg("unit"), field_id=_int_arg("field"),
-                         plan_id=_int_arg("plan"))
+def _overdue_filter(today) -> tuple[OverdueFilter, tasks.FilterOptions, list]:
+    """The filter from the query string, and the lead units it offers: the reader's units
+    and every other unit leading a row of the list. A unit not offered is ignored (the
+    dropdown would show "All" over a filtered list), as junk is."""
+    options = tasks.filter_options(current_user, _int_arg("unit"))
+    units = [*options.units, *other_lead_units(current_user, today,
+                                               current_app.config["DUE_SOON_DAYS"])]
+    unit_id = _int_arg("unit")
+    f = OverdueFilter(unit_id=unit_id if unit_id in {u.id for u in units} else None,
+                      field_id=_int_arg("field"), plan_id=_int_arg("plan"))
+    return f, options, units
 
 
 @bp.get("/overdue")
 @login_required
 def overdue():
-    f = _overdue_filter()
     today = local_today()
+    f, options, units = _overdue_filter(today)
     result = build_overdue_list(current_user, f, today, current_app.config["DUE_SOON_DAYS"],
                                 page=_int_arg("page") or 1, per_page=current_app.config["PAGE_SIZE"])
     return render_template("dashboard/overdue.html", result=result, f=f, today=today,
-                           options=tasks.filter_options(current_user))
+                           options=options, units=units)
 
 
 @bp.get("/overdue.xlsx")
 @login_required
 def overdue_export():
-    f = _overdue_filter()
     today = local_today()
+    f, _options, _units = _overdue_filter(today)
     result = build_overdue_list(current_user, f, today, current_app.config["DUE_SOON_DAYS"])
     body = overdue_xlsx(result, str(get_locale()))
     name = f"{'overdue' if str(get_locale()) == 'en' else 'qua-han'}-{today:%Y-%m-%d}.xlsx"

@@ -56,17 +56,18 @@ def _word_key(word: str) -> tuple[str, str]:
     return "".join(primary), "".join(tones)
 
 
-def sort_key(text: str) -> str:
+def sort_key(text: str, max_length: int = 250) -> str:
     """A string of digits that sorts text in Vietnamese alphabetical order.
 
     Letters compare first (a < ă < â < b ... d < đ), then tones
-    (ngang < huyền < hỏi < ngã < sắc < nặng), word by word.
+    (ngang < huyền < hỏi < ngã < sắc < nặng), word by word. The key takes at most
+    three digits a character plus four; it is cut at `max_length` (names: 250).
     """
     words = normalize_space(text).split()
     keys = [_word_key(w) for w in words]
     primary = "00".join(k[0] for k in keys)
     tones = "0".join(k[1] for k in keys)
-    return (primary + "0000" + tones)[:250]
+    return (primary + "0000" + tones)[:max_length]
 
 
 def person_sort_key(full_name: str) -> str:

@@ -61,6 +61,18 @@ def read(notification_id: int):
     return _back(_page_arg(request.form.get("page")))
 
 
+@bp.post("/notifications/<int:notification_id>/open", endpoint="open")
+@login_required
+def open_(notification_id: int):
+    """Follow a notification to its task, marking it (and the others about that task) read.
+    A POST: a GET writes nothing (SQLite's read transactions, app/extensions.py)."""
+    task_id = notifications.open_one(current_user, notification_id)
+    db.session.commit()
+    if task_id is None:
+        return _back(_page_arg(request.form.get("page")))
+    return redirect(url_for("tasks.view", task_id=task_id))
+
+
 @bp.post("/notifications/read-all")
 @login_required
 def read_all():

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -12,13 +12,14 @@ from wtforms.validators import (
     Optional,
 )
 
-from ..formfields import OptionalIdSelect, VNDateField
+from ..formfields import OptionalIdSelect, VNDateField, WholeNumberField
 
 
 class PlanForm(FlaskForm):
     unit_id = OptionalIdSelect(_l("Unit"))
-    year = IntegerField(_l("Year"), validators=[InputRequired(_l("Enter the year.")),
-                                                NumberRange(2000, 2100, _l("Enter a year between 2000 and 2100."))])
+    year = WholeNumberField(_l("Year"), message=_l("Enter a year between 2000 and 2100."),
+                            validators=[InputRequired(_l("Enter the year.")),
+                                        NumberRange(2000, 2100, _l("Enter a year between 2000 and 2100."))])
     kind = SelectField(_l("Kind of plan"), validate_choice=True)
     title = StringField(_l("Title"), validators=[DataRequired(_l("Enter the plan's title.")),
                                                  Length(max=500, message=_l("At most 500 characters."))])

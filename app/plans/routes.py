@@ -31,6 +31,7 @@ from ..services import (
 )
 from ..services.errors import RuleViolation
 from ..services.plans import PlanInput
+from ..services.units import tree_order
 from ..services.xlsx import XLSX_MIMETYPE
 from ..tasks.routes import _attach
 from .forms import ImportConfirmForm, ImportForm, PlanEditForm, PlanForm
@@ -54,9 +55,9 @@ def create():
         abort(403)
     form = PlanForm()
     form.kind.choices = [(k.value, PLAN_KIND_LABELS[k]) for k in PlanKind]
-    units = db.session.execute(select(Unit.id, Unit.name).where(access.unit_scope(current_user),
-                                                                Unit.is_active)
-                               .order_by(Unit.path)).all()
+    units = tree_order(db.session.execute(
+        select(Unit.id, Unit.name, Unit.path, Unit.kind, Unit.name_sort)
+        .where(access.unit_scope(current_user), Unit.is_active)).all())
     form.unit_id.choices = [(u.id, u.name) for u in units]
     if request.method == "GET":
         form.unit_id.data = current_user.unit_id
@@ -125,8 +126,10 @@ def _int_arg(name: str, default: int = 1) -> int:
 
 @bp.get("/plans/<int:plan_id>")
 @login_required
-def view(plan_id: int, unclear=None, status: int = 200):
+def view(plan_id: int):
     plan = tasks.get_plan(current_user, plan_id)
+    # A draft lists what keeps it from being issued, before anyone presses "Issue".
+    unclear = plans.flagged_unclear(plan) if plan.status == PlanStatus.DRAFT else None
     page = _int_arg("page")
     items, total = plans.plan_tasks(plan, page)
     delegated = breakdown.delegated_tasks(plan)
@@ -136,7 +139,7 @@ def view(plan_id: int, unclear=None, status: int = 200):
         can_manage=access.can_manage_plan(current_user, plan),
         can_add=access.can_add_task(current_user, plan), delegated=delegated,
         delegated_children=breakdown.child_counts([t.id for t in delegated]),
-        broken_down=breakdown.broken_down_counts([t.id for t in items])), status
+        broken_down=breakdown.broken_down_counts([t.id for t in items]))
 
 
 @bp.post("/plans/<int:plan_id>/issue")
@@ -152,7 +155,9 @@ def issue(plan_id: int):
         db.session.commit()  # keeps the refreshed six-clears flags
         flash(_("The plan cannot be issued: %(n)s tasks are not clear on all six.", n=len(unclear)),
               "danger")
-        return view(plan_id, unclear=unclear, status=422)
+        # Post/Redirect/Get: the plan page lists the unclear tasks with their reasons, and
+        # reloading it (or pressing Enter in the address bar) does not resend the form.
+        return redirect(url_for("plans.view", plan_id=plan_id) + "#unclear-list")
     db.session.commit()
     flash(_("The plan has been issued."), "success")
     return redirect(url_for("plans.view", plan_id=plan_id))

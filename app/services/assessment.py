@@ -15,6 +15,7 @@ from ..domain.scoring import (
     ScoringSettings,
     Tally,
     grade,
+    parse_period,
     quota_warning,
 )
 from ..domain.status import EXCLUDED_STATUSES, Lifecycle
@@ -30,10 +31,30 @@ from ..models import (
 )
 from ..models.user import Role
 from . import audit
+from .units import tree_order
 
 # The environment names of the scoring settings (DESIGN.md section 5: every number is a
 # setting): SCORING_CREDIT_LATE=0.75 and so on, read by config.py into SCORING_SETTINGS.
 SETTING_NAMES = tuple(ScoringSettings.__dataclass_fields__)
+
+ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def period_label(code: str, english: bool = False) -> str:
+    """A period as an official document names it: "Năm 2026", "6 tháng đầu năm 2026",
+    "6 tháng cuối năm 2026", "Quý II năm 2026", "Tháng 7 năm 2026" (the page, the print
+    page and the exports; `english` for a reader who chose English, as GRADE_LABELS)."""
+    p = parse_period(code)
+    year, part = p.start.year, p.code[5:]
+    if not part:
+        return f"Year {year}" if english else f"Năm {year}"
+    if part in ("H1", "H2"):
+        if english:
+            return f"{'First' if part == 'H1' else 'Second'} half of {year}"
+        return f"6 tháng {'đầu' if part == 'H1' else 'cuối'} năm {year}"
+    if part.startswith("Q"):
+        return f"Quarter {ROMAN[part[1]]}/{year}" if english else f"Quý {ROMAN[part[1]]} năm {year}"
+    return f"Month {part}/{year}" if english else f"Tháng {int(part)} năm {year}"
 
 
 def settings_from_config(config) -> ScoringSettings:
@@ -220,13 +241,18 @@ class Report:
     # A live report of a subtree: the scope unit's path (exports select its tasks).
     scope_path: str | None = None
 
+    @property
+    def unit_names(self) -> dict[str, str]:
+        """Unit names by code: a leader's row keeps only the code of the unit."""
+        return {u.code: u.name for u in self.units}
+
 
 def scope_units(scope_unit: Unit | None) -> list:
     """The active units assessed: everyone, or a unit and its sub-units, in tree order."""
-    q = select(Unit.id, Unit.code, Unit.name, Unit.path).where(Unit.is_active)
+    q = select(Unit.id, Unit.code, Unit.name, Unit.path, Unit.kind, Unit.name_sort).where(Unit.is_active)
     if scope_unit is not None:
         q = q.where(Unit.path.like(scope_unit.path + "%"))
-    return db.session.execute(q.order_by(Unit.path)).all()
+    return tree_order(db.session.execute(q).all())
 
 
 def live(period: Period, as_of: date, s: ScoringSettings, scope_unit: Unit | None = None) -> Report:
@@ -240,10 +266,13 @@ def live(period: Period, as_of: date, s: ScoringSettings, scope_unit: Unit | Non
         unit_rows.append(Row(u.id, u.code, u.name, t, grade(t.score, s), depth=u.path.count("/") - 2,
                              path=u.path))
     codes = {u.id: u.code for u in units}
+    place = {u.id: i for i, u in enumerate(units)}
     leaders = db.session.execute(
         select(User.id, User.username, User.full_name, User.role, User.unit_id)
         .where(User.role.in_([Role.HEAD, Role.DEPUTY]), User.is_active, User.unit_id.in_(ids))
-        .order_by(User.unit_id, User.role.desc(), User.name_sort)).all()
+        .order_by(User.role.desc(), User.name_sort)).all()
+    # Units in the order of the unit table; in each, the head first, then the deputies by name.
+    leaders = sorted(leaders, key=lambda ld: place.get(ld.unit_id, len(place)))
     leader_rows = []
     for ld in leaders:
         # The head answers for the whole unit; a deputy for the tasks they lead.
@@ -333,10 +362,12 @@ def load_run(run: AssessmentRun) -> Report:
     from ..domain.scoring import parse_period
 
     s = ScoringSettings.from_dict(json.loads(run.settings))
+    frozen = db.session.scalars(select(AssessmentUnitRow).where(AssessmentUnitRow.run_id == run.id)
+                                .order_by(AssessmentUnitRow.unit_path)).all()
+    # The tree as it was frozen, siblings in today's display order.
     units = [_row_from(r, r.unit_id, r.unit_code, r.unit_name, depth=r.unit_path.count("/") - 2,
                        path=r.unit_path)
-             for r in db.session.scalars(select(AssessmentUnitRow).where(
-                 AssessmentUnitRow.run_id == run.id).order_by(AssessmentUnitRow.unit_path))]
+             for r in tree_order(frozen, path=lambda r: r.unit_path)]
     leaders = [_row_from(r, r.user_id, r.username, r.full_name, username=r.username, role=r.role,
                          unit_code=r.unit_code)
                for r in db.session.scalars(select(AssessmentLeaderRow).where(

@@ -35,6 +35,7 @@ from .assessment import (
     to_tally,
 )
 from .errors import NotFound, PermissionDenied, RuleViolation
+from .units import tree_order
 
 FALLEN_DUE = (Outcome.ON_TIME, Outcome.LATE, Outcome.OVERDUE)
 # The sets a figure opens: one outcome, or the outcomes a column counts together.
@@ -100,11 +101,11 @@ def narrowing_units(actor: User) -> list:
     """The units `actor` may narrow the view to, in tree order (id, code, name, depth)."""
     if actor.role not in (Role.ADMIN, Role.ASSESSOR, Role.HEAD):
         return []
-    q = select(Unit.id, Unit.code, Unit.name, Unit.path).where(Unit.is_active)
+    q = select(Unit.id, Unit.code, Unit.name, Unit.path, Unit.kind, Unit.name_sort).where(Unit.is_active)
     if actor.role == Role.HEAD:
         q = q.where(Unit.path.like(actor.unit.path + "%"))
     return [(u.id, u.code, u.name, u.path.count("/") - 2)
-            for u in db.session.execute(q.order_by(Unit.path))]
+            for u in tree_order(db.session.execute(q).all())]
 
 
 def restrict(report: Report, scope: Scope) -> Report:

@@ -6,8 +6,10 @@ table streams: live reports read it with a server-side cursor (yield_per), froze
 read their stored AssessmentTaskRow rows the same way, and the XLSX is written row by
 row by xlsx.XlsxStream, so 100,000 tasks never sit in memory at once.
 
-Nothing a user typed can become a formula: text goes through xlsx.safe_text in both
-formats (a leading = + - @ tab or carriage return gets an apostrophe)."""
+Nothing a user typed can become a formula. In the XLSX, text is written exactly as typed
+as a string cell (never evaluated), and text starting with = + - @ tab or carriage return
+takes Excel's quote-prefix style so that editing the cell keeps it text (xlsx.XlsxStream);
+the CSV, which has no styles, gives such text a leading apostrophe (xlsx.safe_text)."""
 
 import csv
 import io
@@ -28,7 +30,14 @@ from ..extensions import db
 from ..models import AssessmentTaskRow, AssessmentUnitRow, Task, Unit, User
 from ..models.user import Role
 from . import xlsx
-from .assessment import Report, Row, credit_case, credit_places, outcome_case
+from .assessment import (
+    Report,
+    Row,
+    credit_case,
+    credit_places,
+    outcome_case,
+    period_label,
+)
 
 UNIT_SHEET, LEADER_SHEET, TASK_SHEET = "Đơn vị", "Lãnh đạo", "Nhiệm vụ"
 
@@ -205,7 +214,9 @@ def date_line(place: str, d: date) -> str:
 
 
 def title(report: Report, sheet: str = UNIT_SHEET) -> str:
-    return (f"{TITLES[sheet]} — Kỳ {report.period.code} "
+    """The sheet's title with the period as an official names it: "… — Quý II năm 2026
+    (tính đến ngày 15/06/2026)"."""
+    return (f"{TITLES[sheet]} — {period_label(report.period.code)} "
             f"(tính đến ngày {report.as_of:%d/%m/%Y})")
 
 
@@ -329,7 +340,9 @@ def xlsx_bytes(report: Report, issuer: str | Sequence[str], place: str,
 # ------------------------------------------------------------ CSV
 
 def csv_value(value) -> str:
-    """Text neutralised like the XLSX, numbers plain, dates dd/mm/yyyy, None empty."""
+    """Text neutralised for CSV (a leading apostrophe before = + - @ tab or carriage
+    return: a CSV cell has no quote-prefix style), numbers plain, dates dd/mm/yyyy, None
+    empty."""
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -4,6 +4,7 @@ text went through markupsafe.escape, so a template may print the result with |sa
 No script and no style attribute: the page's CSP forbids both; colours are SVG
 presentation attributes."""
 
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,7 +16,8 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif"
 # size it is shown, so that 12-unit text stays readable.
 WIDTH = 560
 TREND_WIDTH = 760
-LABEL_W = 170
+LABEL_W = 190
+LABEL_PAD = 4  # pixels kept free between a label and the chart's edge
 INK, MUTED, GRID = "#212529", "#6c757d", "#dee2e6"
 COMPLETION, ON_TIME_RATE = "#0b4f8a", "#2e9d5b"
 # The timeliness mix, in the colours of the page's badges.
@@ -27,10 +29,63 @@ def _e(text) -> str:
     return str(escape(text))
 
 
-def _clip(text: str, n: int) -> str:
-    """SVG cannot measure text: long names are cut, the full name stays in a <title>."""
+# Advance widths (thousandths of the font size) of DejaVu Sans, the widest of the usual
+# system fonts and the one Linux desktops fall back to: a label measured with it fits in
+# Segoe UI, Roboto or Arial too. A label right-aligned at the left margin that is wider than
+# the margin is cut at the chart's edge ("UBND Phường Buôn Ma Thuột" lost its "U" at 12 px:
+# 179 px wide in 170). Measured in Chromium; Vietnamese letters take their base letter's
+# width (Ơ and Ư for the letters with a horn).
+_ASCII = ("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+          "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ ")
+_ASCII_W = (636, 636, 636, 636, 636, 636, 636, 636, 636, 636, 613, 635, 550, 635, 615, 352, 635,
+            634, 278, 278, 579, 278, 974, 634, 612, 635, 635, 411, 521, 392, 634, 592, 818, 592,
+            592, 525, 684, 686, 698, 770, 632, 575, 775, 752, 295, 295, 656, 557, 863, 748, 787,
+            603, 787, 695, 635, 611, 732, 684, 989, 685, 611, 685, 401, 460, 838, 636, 950, 780,
+            275, 390, 390, 500, 838, 318, 361, 318, 337, 337, 337, 838, 838, 838, 531, 1000, 390,
+            337, 390, 838, 500, 500, 636, 337, 636, 838, 318)
+_WIDTHS = dict(zip(_ASCII, _ASCII_W, strict=True)) | {"Đ": 775, "đ": 635, "Ơ": 913, "Ư": 858,
+                                                      "ơ": 612, "ư": 634, "…": 1000}
+_UNKNOWN_W = 1000  # any other character: as wide as a capital W, so never under-measured
+
+
+def _char_width(ch: str) -> int:
+    w = _WIDTHS.get(ch)
+    if w is None:
+        # A letter with tone marks is as wide as its base letter, the horn included (Ờ as Ơ).
+        d = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", d[0] + "\u031b") if "\u031b" in d else d[:1]
+        w = _WIDTHS.get(base, _UNKNOWN_W)
+    return w
+
+
+def text_width(text: str, size: float = 12) -> float:
+    """The width in pixels of `text` at `size` px, measured with DejaVu Sans's widths."""
+    return sum(_char_width(ch) for ch in text) * size / 1000
+
+
+def _clip(text: str, width: float, size: float = 12) -> str:
+    """SVG cannot wrap or shrink text: a label wider than `width` pixels is cut, with an
+    ellipsis, at the last character that fits; the caller keeps the full name in a <title>."""
     text = " ".join(str(text).split())
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+    if text_width(text, size) <= width:
+        return text
+    room = width - text_width("…", size)
+    out = []
+    for ch in text:
+        room -= _char_width(ch) * size / 1000
+        if room < 0:
+            break
+        out.append(ch)
+    return "".join(out).rstrip() + "…"
+
+
+def _label(text: str, x: float, y: float, width: float, size: float = 12, **attrs: str) -> str:
+    """A label at (x, y) clipped to `width` pixels; when clipped, its own <title> holds the
+    whole text (a tooltip on hover)."""
+    shown = _clip(text, width, size)
+    extra = "".join(f' {k.replace("_", "-")}="{_e(v)}"' for k, v in attrs.items())
+    tip = f"<title>{_e(' '.join(str(text).split()))}</title>" if shown != " ".join(str(text).split()) else ""
+    return f'<text x="{_n(x)}" y="{_n(y)}"{extra}>{tip}{_e(shown)}</text>'
 
 
 def _n(x: float) -> str:
@@ -93,7 +148,7 @@ def rate_bars(chart_id: str, items: Sequence[RateItem], title: str, completion_l
         y = top + i * row_h
         parts = [(f'<title>{_e(item.label)}: {_e(completion_label)} {_e(fmt(item.completion))}%, '
                   f'{_e(on_time_label)} {_e(fmt(item.on_time))}%</title>'),
-                 f'<text x="{LABEL_W}" y="{y + 16}" text-anchor="end">{_e(_clip(item.label, 26))}</text>']
+                 _label(item.label, LABEL_W, y + 16, LABEL_W - LABEL_PAD, text_anchor="end")]
         for j, (value, color) in enumerate(((item.completion, COMPLETION),
                                             (item.on_time, ON_TIME_RATE))):
             w = span * float(value) / 100
@@ -130,7 +185,7 @@ def mix_bars(chart_id: str, items: Sequence[MixItem], title: str, labels: Sequen
         total = sum(item.counts)
         tip = ", ".join(f"{lab}: {n}" for lab, n in zip(labels, item.counts, strict=True))
         parts = [f'<title>{_e(item.label)} — {_e(tip)}</title>',
-                 f'<text x="{LABEL_W}" y="{y + 13}" text-anchor="end">{_e(_clip(item.label, 26))}</text>']
+                 _label(item.label, LABEL_W, y + 13, LABEL_W - LABEL_PAD, text_anchor="end")]
         x = float(x0)
         for n, color in zip(item.counts, MIX_COLORS, strict=True):
             if not n:
@@ -168,8 +223,8 @@ def trend_line(chart_id: str, points: Sequence[tuple[str, Decimal | None]], titl
         body.append(f'<line x1="{left}" y1="{_n(y(v))}" x2="{right}" y2="{_n(y(v))}" '
                     f'stroke="{MUTED}" stroke-dasharray="4 3"/>'
                     f'<text x="{left - 6}" y="{_n(y(v) + 4)}" text-anchor="end" fill="{MUTED}">{_e(fmt(v))}</text>'
-                    f'<text x="{right + 6}" y="{_n(y(v) + 4)}" fill="{MUTED}" font-size="11">'
-                    f'{_e(_clip(label, 24))}</text>')
+                    + _label(label, right + 6, y(v) + 4, TREND_WIDTH - right - 6 - LABEL_PAD, 11,
+                             fill=MUTED, font_size="11"))
     segment: list[str] = []
     segments = []
     for i, (label, v) in enumerate(points):

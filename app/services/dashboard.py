@@ -10,9 +10,11 @@ from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timelin
 from ..extensions import db
 from ..models import Field, Role, Task, Unit, User
 from ..models.user import LEADER_ROLES
-from . import access
+from . import access, extensions
+from . import tasks as tasks_service
 from .overdue import awaiting_on_time, overdue_condition
-from .tasks import timeliness_condition
+from .tasks import timeliness_condition, unit_leaders
+from .units import tree_order
 
 # The order of the columns everywhere on the page: what needs action first.
 TIMELINESS_ORDER = (Timeliness.OVERDUE, Timeliness.DUE_SOON, Timeliness.WITHIN,
@@ -87,20 +89,38 @@ class Counts:
         return sum(self.by.values())
 
 
+# The rows that make a table add up to the cards: tasks led outside the units shown (or by
+# someone other than the unit's leaders), and tasks with nobody in that column. Their key is
+# also the task list's filter value (`unit=other`, `leader=none`, ...).
+OTHER, NONE = tasks_service.OTHER, tasks_service.NONE
+
+
 @dataclass
 class UnitRow:
-    unit_id: int
-    name: str
+    unit_id: int | None
+    name: str | None  # None for the OTHER and NONE rows, named by the template
     is_anchor: bool
     counts: Counts
+    kind: str = "unit"  # "unit", OTHER or NONE
+
+    @property
+    def key(self) -> int | str:
+        """The row's id on the page and its `unit=` value in the task list."""
+        return self.unit_id if self.unit_id is not None else self.kind
 
 
 @dataclass
 class LeaderRow:
-    user_id: int
-    name: str
-    role: str
+    user_id: int | None
+    name: str | None
+    role: str | None
     counts: Counts
+    kind: str = "leader"  # "leader", OTHER or NONE
+
+    @property
+    def key(self) -> int | str:
+        """The row's id on the page and its `leader=` value in the task list."""
+        return self.user_id if self.user_id is not None else self.kind
 
 
 @dataclass
@@ -128,6 +148,7 @@ class Dashboard:
     due_this_week_total: int
     week_end: date
     to_review: list[Task]
+    extensions: list = field(default_factory=list)  # requests awaiting the actor's decision
 
     @property
     def total(self) -> int:
@@ -139,9 +160,14 @@ class ScopeCounts:
     """The actor's tasks counted once, by (lead unit, leader, field) and timeliness: the
     cards, the unit, leader and field tables are all sums of these rows."""
 
-    rows: list  # (lead_unit_id, leader_id, field_id, timeliness, n)
+    rows: list  # (lead_unit_id, leader key, field_id, timeliness, n)
     leaders: list  # the head's unit's leaders (id, full_name, role, name_sort)
-    units: list  # the units the unit table may show (id, name, name_sort, path, parent_id, is_active)
+    units: list  # the units the unit table may show (id, name, name_sort, kind, path, parent_id, is_active)
+
+
+# The leader key of the tasks led by someone who is not one of the unit's leaders (no user
+# has id 0).
+OTHER_LEADER = 0
 
 
 def _shows_units(actor: User) -> bool:
@@ -159,15 +185,16 @@ def scope_counts(actor: User, today: date, due_soon_days: int) -> ScopeCounts:
     units: list = []
     lead_key = leader_key = null()
     if actor.role == Role.HEAD:
-        leaders = db.session.execute(
-            select(User.id, User.full_name, User.role, User.name_sort)
-            .where(User.unit_id == actor.unit_id, User.role.in_([r.value for r in LEADER_ROLES]),
-                   User.is_active)).all()
+        leaders = unit_leaders(actor.unit_id)
+        # Only the unit's own leaders have a row: every other leader folds into one key,
+        # OTHER_LEADER, and tasks without a leader keep NULL.
+        whens = [(Task.leader_id.is_(None), null())]
         if leaders:
-            # Only the unit's own leaders have a row: every other leader folds into one key.
-            leader_key = case((Task.leader_id.in_([r.id for r in leaders]), Task.leader_id), else_=None)
+            whens.append((Task.leader_id.in_([r.id for r in leaders]), Task.leader_id))
+        leader_key = case(*whens, else_=OTHER_LEADER)
     if _shows_units(actor):
-        q = select(Unit.id, Unit.name, Unit.name_sort, Unit.path, Unit.parent_id, Unit.is_active)
+        q = select(Unit.id, Unit.name, Unit.name_sort, Unit.kind, Unit.path, Unit.parent_id,
+                   Unit.is_active)
         if not access.reads_everything(actor):
             q = q.where(Unit.path.like(actor.unit.path + "%"))
         units = db.session.execute(q).all()
@@ -185,7 +212,10 @@ def unit_rows(actor: User, today: date, due_soon_days: int,
     """Counts per lead unit, each with its sub-units (a unit's tasks are the tasks it
     leads, DESIGN.md section 5): the actor's unit and each unit directly below it, or for
     the assessor and the admin each top-level unit and the units directly below it.
-    Each counted row is added to the shown units on its lead unit's path."""
+    Each counted row is added to the shown units on its lead unit's path. A head's scope
+    also holds the tasks of the unit's plans led by other units (and tasks without a lead
+    unit): they get a row each, OTHER and NONE, so that the anchor rows and these add up
+    to the cards."""
     if not _shows_units(actor):
         return []
     counted = counted or scope_counts(actor, today, due_soon_days)
@@ -195,41 +225,56 @@ def unit_rows(actor: User, today: date, due_soon_days: int,
         anchor_ids = {actor.unit_id}
     shown = {u.id: u for u in counted.units if u.id in anchor_ids or u.parent_id in anchor_ids}
     counts = {uid: Counts() for uid in shown}
+    other, nobody = Counts(), Counts()
     paths = {u.id: u.path for u in counted.units}
     ancestors: dict[int, list[int]] = {}
     for lead_id, _leader, _field, timeliness, n in counted.rows:
-        if lead_id is None or timeliness is None or lead_id not in paths:
-            continue  # no lead unit, or one outside the units shown
+        if timeliness is None:
+            continue
+        if lead_id is None:
+            nobody.by[timeliness] += n
+            continue
+        if lead_id not in paths:
+            other.by[timeliness] += n  # led by a unit outside the actor's subtree
+            continue
         on_path = ancestors.get(lead_id)
         if on_path is None:
             on_path = ancestors[lead_id] = [int(x) for x in paths[lead_id].strip("/").split("/")
                                             if int(x) in counts]
         for uid in on_path:
             counts[uid].by[timeliness] += n
-    out: list[tuple] = []
-    for uid, u in shown.items():
-        c = counts[uid]
-        if uid not in anchor_ids and not u.is_active and c.total == 0:
+    rows = []
+    for u in tree_order(shown.values()):
+        c = counts[u.id]
+        if u.id not in anchor_ids and not u.is_active and c.total == 0:
             continue  # a retired sub-unit with nothing left to show
-        anchor_path = u.path if uid in anchor_ids else u.path.rsplit("/", 2)[0] + "/"
-        out.append(((anchor_path, uid not in anchor_ids, u.name_sort, uid),
-                    UnitRow(uid, u.name, uid in anchor_ids, c)))
-    return [row for _, row in sorted(out, key=lambda x: x[0])]
+        rows.append(UnitRow(u.id, u.name, u.id in anchor_ids, c))
+    rows += [UnitRow(None, None, True, c, kind) for kind, c in ((OTHER, other), (NONE, nobody))
+             if c.total]
+    return rows
 
 
 def leader_rows(actor: User, today: date, due_soon_days: int,
                 counted: ScopeCounts | None = None) -> list[LeaderRow]:
     """For a head: counts per leader of the unit (the head, then each deputy) over the
-    tasks they are the accountable leader of, within the head's scope."""
+    tasks they are the accountable leader of, within the head's scope; then, so that the
+    rows add up to the cards, the tasks whose leader is someone else (a leader of another
+    unit, for a task of the unit's plan led there) and those without a leader."""
     if actor.role != Role.HEAD:
         return []
     counted = counted or scope_counts(actor, today, due_soon_days)
     counts = {r.id: Counts() for r in counted.leaders}
+    other, nobody = Counts(), Counts()
     for _lead, leader_id, _field, timeliness, n in counted.rows:
-        if leader_id in counts and timeliness is not None:
-            counts[leader_id].by[timeliness] += n
+        if timeliness is None:
+            continue
+        target = nobody if leader_id is None else counts.get(leader_id, other)
+        target.by[timeliness] += n
     rows = sorted(counted.leaders, key=lambda r: (r.role != Role.HEAD, r.name_sort, r.id))
-    return [LeaderRow(r.id, r.full_name, r.role, counts[r.id]) for r in rows]
+    out = [LeaderRow(r.id, r.full_name, r.role, counts[r.id]) for r in rows]
+    out += [LeaderRow(None, None, None, c, kind) for kind, c in ((OTHER, other), (NONE, nobody))
+            if c.total]
+    return out
 
 
 def field_rows(actor: User, today: date, due_soon_days: int,
@@ -302,5 +347,7 @@ def build(actor: User, today: date, due_soon_days: int) -> Dashboard:
         return Dashboard(actor.role, counts, units, [], fields, [], [], 0,
                          today + timedelta(days=WEEK_DAYS - 1), [])
     week, week_total, week_end = due_this_week(actor, today)
+    waiting = (extensions.pending_for(actor, limit=TOP_N * 2)
+               if actor.role in LEADER_ROLES else [])
     return Dashboard(actor.role, counts, units, leaders, fields, most_overdue(actor, today),
-                     week, week_total, week_end, awaiting_review(actor))
+                     week, week_total, week_end, awaiting_review(actor), waiting)

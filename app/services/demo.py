@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Field, Plan, PlanKind, ProcessStep, Task, Unit, User
 from ..models.base import utcnow
 from ..models.user import Role, user_fields
-from . import plans, tasks, units, users
+from . import evidence, plans, tasks, units, users
 from .errors import RuleViolation
 
 DEMO_PASSWORD = "SauRo@2026"
@@ -926,9 +926,9 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
     steps = db.session.scalars(select(ProcessStep).where(ProcessStep.task_id == task.id)
                                .order_by(ProcessStep.position)).all()
 
-    def report(day: date, percent: int, note: str) -> None:
+    def report(day: date, percent: int, note: str):
         clock.on(day, minute)
-        tasks.record_progress(assignee, task.id, percent, note, _actual(task, percent), day)
+        return tasks.record_progress(assignee, task.id, percent, note, _actual(task, percent), day)
 
     def tick(upto: date, stamp_by: date | None = None) -> list[str]:
         done = []
@@ -954,7 +954,10 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
 
     if submit_on is not None:
         tick(due, stamp_by=submit_on)  # every step is done by the time the work is handed in
-        report(submit_on, 100, f"Đã hoàn thành: {_lower_first(item.output)}.")
+        update = report(submit_on, 100, f"Đã hoàn thành: {_lower_first(item.output)}.")
+        # The product goes with the last report: a task is submitted with evidence (DESIGN.md 4).
+        evidence.store(assignee, task, [evidence.Upload(_evidence_name(item.output), _evidence_pdf(item.output))],
+                       update.id)
         clock.on(submit_on, minute + 30)
         said = "" if item.when == "returned" else item.note  # a returned item's note is the reviewer's
         tasks.submit_task(assignee, task.id, said or f"Hoàn thành, gửi kèm {_lower_first(item.output)}.",
@@ -988,6 +991,35 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
     else:
         note = "Đang hoàn thiện sản phẩm để báo cáo lãnh đạo."
     report(last, percent, note)
+
+
+def _evidence_name(output: str) -> str:
+    return output.replace("/", "-").strip().rstrip(".")[:120] + ".pdf"
+
+
+def _evidence_pdf(output: str) -> bytes:
+    """A small, valid one-page PDF standing for the product (its text without diacritics:
+    the base fonts of PDF have no Vietnamese)."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", output.replace("đ", "d").replace("Đ", "D"))
+    plain = "".join(c for c in plain if ord(c) < 128 and c not in "()\\")[:90]
+    text = f"BT /F1 12 Tf 40 140 Td (Sau Ro - du lieu mau) Tj 0 -20 Td ({plain}) Tj ET".encode()
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+               (b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 200]/Resources<</Font<</F1 5 0 R>>>>"
+                b"/Contents 4 0 R>>"),
+               b"<</Length %d>>stream\n%s\nendstream" % (len(text), text),
+               b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
 
 
 def _actual(task: Task, percent: int) -> Decimal | None:

@@ -178,6 +178,33 @@ def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: in
     return rows
 
 
+@dataclass
+class Listed:
+    """One evidence file as the task page lists it."""
+
+    id: int
+    name: str
+    size_bytes: int
+    uploaded_at: object
+    uploaded_by: str
+    progress_update_id: int | None
+
+
+def list_for_task(task_id: int) -> list[Listed]:
+    """Every evidence file of a task, oldest first, with who uploaded it (one query)."""
+    rows = db.session.execute(
+        select(Evidence.id, Evidence.original_name, Evidence.size_bytes, Evidence.uploaded_at,
+               User.full_name, Evidence.progress_update_id)
+        .join(User, Evidence.uploaded_by_id == User.id)
+        .where(Evidence.task_id == task_id).order_by(Evidence.id)).all()
+    return [Listed(*r) for r in rows]
+
+
+def has_evidence(task_id: int) -> bool:
+    """Whether any evidence file is attached to the task."""
+    return db.session.scalar(select(Evidence.id).where(Evidence.task_id == task_id).limit(1)) is not None
+
+
 def get_for_download(actor: User, task: Task, evidence_id: int) -> tuple[Evidence, Path]:
     """An evidence file of a task the actor may read (the caller loaded the task in scope)."""
     ev = db.session.get(Evidence, evidence_id)
@@ -197,5 +224,5 @@ def remove_files(rows: list[Evidence]) -> None:
             pass
 
 
-__all__ = ["Upload", "store", "get_for_download", "check_upload", "sanitize_name", "access",
-           "PermissionDenied"]
+__all__ = ["Listed", "PermissionDenied", "Upload", "access", "check_upload", "get_for_download",
+           "has_evidence", "list_for_task", "sanitize_name", "store"]

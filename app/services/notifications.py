@@ -46,11 +46,13 @@ def unread_count(user: User) -> int:
 
 
 def recent(user: User, page: int = 1, per_page: int = 50) -> tuple[list[Notification], int]:
+    """A page of the user's notifications, newest first (by when they were written: ids
+    follow the order of insertion, which a sweep catching up on several days does not)."""
     total = db.session.scalar(select(func.count(Notification.id)).where(
         Notification.user_id == user.id)) or 0
     rows = db.session.scalars(select(Notification).where(Notification.user_id == user.id)
                               .options(selectinload(Notification.task))
-                              .order_by(Notification.id.desc())
+                              .order_by(Notification.created_at.desc(), Notification.id.desc())
                               .limit(per_page).offset((max(page, 1) - 1) * per_page)).all()
     return rows, total
 
@@ -62,6 +64,31 @@ def mark_read(user: User, notification_id: int | None = None) -> int:
         stmt = stmt.where(Notification.id == notification_id)
     return db.session.execute(stmt.values(read_at=utcnow())
                               .execution_options(synchronize_session=False)).rowcount or 0
+
+
+def mark_task_read(user: User, task_id: int) -> int:
+    """Mark read every notification of the user about one task: done when they act on it
+    (confirm, return, decide an extension, report progress, submit) or open it from the
+    notifications page, since either way they have seen what it said."""
+    return db.session.execute(
+        update(Notification).where(Notification.user_id == user.id, Notification.task_id == task_id,
+                                   Notification.read_at.is_(None))
+        .values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount or 0
+
+
+def open_one(user: User, notification_id: int) -> int | None:
+    """Open one of the user's notifications: it and the others about the same task are
+    marked read; returns the task's id (None for a notification about no task). Someone
+    else's answers NotFound."""
+    row = db.session.execute(select(Notification.user_id, Notification.task_id)
+                             .where(Notification.id == notification_id)).one_or_none()
+    if row is None or row.user_id != user.id:
+        raise NotFound()
+    if row.task_id is None:
+        mark_read(user, notification_id)
+    else:
+        mark_task_read(user, row.task_id)
+    return row.task_id
 
 
 def mark_one_read(user: User, notification_id: int) -> None:

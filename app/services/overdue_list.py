@@ -96,6 +96,27 @@ class OverdueList:
         return -(-self.total_rows // self.per_page)
 
 
+def _listed(actor: User, today: date, due_soon_days: int) -> list:
+    """The conditions of the list before any filter."""
+    # A submission made on time awaiting confirmation is within deadline (domain.status):
+    # not in the list; one made late stays, marked as awaiting confirmation.
+    return [role_scope(actor), Task.status.in_([s.value for s in OPEN_STATUSES]),
+            Task.due_on.is_not(None), Task.due_on <= today + timedelta(days=due_soon_days),
+            not_(awaiting_on_time())]
+
+
+def other_lead_units(actor: User, today: date, due_soon_days: int) -> list:
+    """The units outside the reader's own (access.unit_scope) that lead a task of the
+    list, by name: a head's list holds the tasks of the unit's plans that other units lead,
+    and the lead-unit filter offers every unit its rows name. One query."""
+    if access.reads_everything(actor):
+        return []
+    led = select(Task.lead_unit_id).where(*_listed(actor, today, due_soon_days))
+    return db.session.execute(select(Unit.id, Unit.name)
+                              .where(Unit.id.in_(led), not_(access.unit_scope(actor)))
+                              .order_by(Unit.name_sort, Unit.id)).all()
+
+
 def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
                        max_rows: int = MAX_ROWS, page: int | None = None,
                        per_page: int = 50) -> OverdueList:
@@ -106,11 +127,7 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
     and units they show. With `page`, `per_page` rows of that page (numbered from the
     first page on) and one more query for the totals; without, every row up to `max_rows`
     (the export)."""
-    # A submission made on time awaiting confirmation is within deadline (domain.status):
-    # not in the list; one made late stays, marked as awaiting confirmation.
-    conds = [role_scope(actor), Task.status.in_([s.value for s in OPEN_STATUSES]),
-             Task.due_on.is_not(None), Task.due_on <= today + timedelta(days=due_soon_days),
-             not_(awaiting_on_time())]
+    conds = _listed(actor, today, due_soon_days)
     if f.unit_id:
         unit = db.session.get(Unit, f.unit_id)
         conds.append(Task.lead_unit_id.in_(access.subtree_ids(unit.path)) if unit else Task.id.is_(None))

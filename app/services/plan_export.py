@@ -21,7 +21,7 @@ from ..models import Field, Plan, Role, Task, Unit, User
 from ..models.user import LEADER_ROLES
 from . import access
 from .plan_import import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
-from .xlsx import FONT_NAME, cell, safe_text
+from .xlsx import FONT_NAME, cell, clean_text, needs_quote_prefix
 
 DATA_SHEET = "Kế hoạch"
 HELP_SHEET = "Hướng dẫn"
@@ -124,9 +124,10 @@ def _value(v):
 
 
 class _FastCells:
-    """`xlsx.cell` for many rows: the same typed, neutralised cells, but each style is built
-    once and copied (openpyxl hashes the font on every assignment: two thirds of the time of
-    a 5,000-task export went there)."""
+    """`xlsx.cell` for many rows: the same typed, neutralised cells (text as typed, with the
+    quote prefix when it looks like a formula), but each style is built once and copied
+    (openpyxl hashes the font on every assignment: two thirds of the time of a 5,000-task
+    export went there)."""
 
     def __init__(self, ws):
         self.ws = ws
@@ -135,20 +136,22 @@ class _FastCells:
     def __call__(self, value, wrap: bool = False) -> WriteOnlyCell:
         if isinstance(value, datetime):
             value = value.date()
-        key = (wrap, isinstance(value, date))
+        text = None
+        if value is not None and not isinstance(value, (date, int, float, Decimal)):
+            text = clean_text(str(value))
+        key = (wrap, isinstance(value, date), text is not None and needs_quote_prefix(text))
         style = self.styles.get(key)
         if style is None:
-            style = self.styles[key] = cell(self.ws, date(2000, 1, 1) if key[1] else None,
-                                            wrap=wrap)._style
+            proto = cell(self.ws, date(2000, 1, 1) if key[1] else None, wrap=wrap)
+            proto.quotePrefix = key[2]
+            style = self.styles[key] = proto._style
         c = WriteOnlyCell(self.ws)
         c._style = copy(style)  # before the value: a date keeps the dd/mm/yyyy format
-        if value is None:
-            return c
-        if isinstance(value, (date, int, float, Decimal)):
-            c.value = value
-        else:
-            c.value = safe_text(str(value))
+        if text is not None:
+            c.value = text
             c.data_type = "s"  # after the value, as xlsx.cell does: text never becomes a formula
+        elif value is not None:
+            c.value = value
         return c
 
 

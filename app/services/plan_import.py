@@ -42,6 +42,7 @@ from ..models import (
     task_coordinators,
 )
 from ..models.base import utcnow
+from ..models.task import title_sort_key
 from ..models.user import LEADER_ROLES
 from . import access, audit, breakdown
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
@@ -376,7 +377,8 @@ def _text(value) -> str:
     elif isinstance(value, bool):
         value = "1" if value else "0"
     elif isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_STARTS:
-        # Our exports write text that looks like a formula as '=...; read it back as typed.
+        # Exports made before the quote-prefix style wrote text that looks like a formula
+        # as '=... (today they write it as typed); read those files back as typed too.
         value = value[1:]
     text = str(value)
     if not unicodedata.is_normalized("NFC", text):
@@ -793,8 +795,9 @@ class _Checker:
         for key in ("indicator_target",):
             v[key] = self._number(row, cells, key, VALUE_PLACES, VALUE_MAX)
         weight = self._number(row, cells, "weight", WEIGHT_PLACES, WEIGHT_MAX)
-        if weight is not None and weight < 0:
-            self.error(line, "weight", _("the weight cannot be negative (%(value)s)",
+        if weight is not None and weight <= 0:
+            # A weight of 0 would take the task out of the score (DESIGN.md 5); empty is 1.
+            self.error(line, "weight", _("the weight must be greater than 0 (%(value)s)",
                                          value=_shown(cells.get("weight"))), row)
         v["weight"] = Decimal(1).quantize(WEIGHT_PLACES) if weight is None else weight
         # Progress already made (optional columns): empty leaves a task's progress alone.
@@ -1122,7 +1125,8 @@ def check_can_import(actor: User | None, plan: Plan) -> None:
 def _task_values(r: RowPlan, field_id: int | None) -> dict:
     v = r.values
     return {
-        "title": v["title"], "title_folded": fold(v["title"]), "description": v["description"],
+        "title": v["title"], "title_folded": fold(v["title"]), "title_sort": title_sort_key(v["title"]),
+        "description": v["description"],
         "assignee_id": v["assignee_id"], "lead_unit_id": v["lead_unit_id"],
         "leader_id": v["leader_id"], "responsibility": v["responsibility"],
         "start_on": v["start_on"], "due_on": v["due_on"],

@@ -117,6 +117,18 @@ def plan_tasks(plan: Plan, page: int = 1, per_page: int = 100) -> tuple[list[Tas
     return items, total
 
 
+def flagged_unclear(plan: Plan, limit: int = 200) -> list[tuple[Task, object]]:
+    """The open tasks of the plan whose stored flag says they fail a clear (every save
+    and every attempt to issue bring it up to date), with their reasons: what the page of
+    a draft lists, reading only. At most `limit` (the header counts them all)."""
+    tasks = db.session.scalars(select(Task).where(Task.plan_id == plan.id,
+                                                  Task.status != Lifecycle.CANCELLED,
+                                                  Task.is_clear.is_(False))
+                               .options(*detail_options()).order_by(Task.order_key, Task.id)
+                               .limit(limit)).all()
+    return [(t, t.six_clears()) for t in tasks]
+
+
 def unclear_tasks(plan: Plan) -> list[tuple[Task, object]]:
     """Every open task of the plan that fails a clear, judged afresh."""
     tasks = db.session.scalars(select(Task).where(Task.plan_id == plan.id,

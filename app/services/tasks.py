@@ -1,7 +1,7 @@
 """Task use cases: create, edit, break down, report progress, submit, confirm, return."""
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -15,8 +15,9 @@ from ..extensions import db
 from ..models import AuditLog, Plan, PlanStatus, ProcessStep, ProgressUpdate, Task, Unit, User
 from ..models.base import utcnow
 from ..models.user import LEADER_ROLES, Role
-from . import access, audit, breakdown, overdue
+from . import access, audit, breakdown, evidence, overdue
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from .units import tree_order
 
 MAX_STEPS = 30
 
@@ -122,8 +123,9 @@ def _validate(actor: User, plan: Plan, data: TaskInput, parent: Task | None) -> 
     if parent is not None and parent.due_on and data.due_on and data.due_on > parent.due_on:
         raise RuleViolation(_l("A sub-task cannot be due after its parent task (%(date)s).",
                                date=parent.due_on.strftime("%d/%m/%Y")), "due_on")
-    if data.weight is not None and data.weight < 0:
-        raise RuleViolation(_l("The weight cannot be negative."), "weight")
+    if data.weight is not None and data.weight <= 0:
+        # A weight of 0 would take an overdue task out of Σ credit / Σ weight (DESIGN.md 5).
+        raise RuleViolation(_l("The weight must be greater than 0."), "weight")
     if data.weight is not None and round(data.weight, 2) >= 10**6:
         # the column holds 8 digits, 2 after the point: PostgreSQL would refuse it with a 500
         raise RuleViolation(_l("%(value)s is too large", value=data.weight), "weight")
@@ -374,14 +376,22 @@ def set_step_done(actor: User, task_id: int, step_id: int, done: bool) -> Proces
     return step
 
 
-def submit_task(actor: User, task_id: int, note: str, today: date) -> Task:
-    """The responsible person reports the task done; the leader confirms or returns it."""
+def submit_task(actor: User, task_id: int, note: str, today: date,
+                uploads: list[evidence.Upload] | None = None) -> Task:
+    """The responsible person reports the task done, with evidence: files already attached
+    to the task or `uploads` sent with the submission; the leader confirms or returns it."""
     task = get_task(actor, task_id, for_update=True)
     if not access.can_report(actor, task):
         raise PermissionDenied()
     require_plan_open(task.plan)
     if task.status not in (Lifecycle.ASSIGNED, Lifecycle.IN_PROGRESS, Lifecycle.RETURNED):
         raise RuleViolation(_l("Only a task in progress can be submitted."))
+    # DESIGN.md 4: staff submit with evidence, so the leader confirms work they can see.
+    if not uploads and not evidence.has_evidence(task.id):
+        raise RuleViolation(_l("Attach at least one evidence file (the product or a report on the "
+                               "work done) before submitting."), "files")
+    if uploads:
+        evidence.store(actor, task, uploads, None)
     before = {"status": task.status, "submitted_on": task.submitted_on}
     task.status = Lifecycle.SUBMITTED
     task.submitted_on = today
@@ -498,13 +508,19 @@ def timeliness_condition(value: str, today: date, due_soon_days: int):
     }.get(value)
 
 
+# Filter words beside ids, so that every row of the home page's tables opens the tasks it
+# counts: "none" (no lead unit, leader or field) and "other" (led by a unit outside the
+# reader's units, or by someone who is not one of the reader's unit's leaders).
+NONE, OTHER = "none", "other"
+
+
 @dataclass
 class TaskFilter:
     plan_id: int | None = None
-    unit_id: int | None = None
-    field_id: int | None = None
+    unit_id: int | str | None = None  # an id (its subtree), NONE or OTHER
+    field_id: int | str | None = None  # an id or NONE
     assignee_id: int | None = None
-    leader_id: int | None = None
+    leader_id: int | str | None = None  # an id, NONE or OTHER
     timeliness: str | None = None
     due_from: date | None = None
     due_to: date | None = None
@@ -519,7 +535,9 @@ SORTS = {
     # put NULLs at opposite ends by default).
     "due": (Task.due_on.asc().nulls_last(), Task.id.asc()),
     "-due": (Task.due_on.desc().nulls_last(), Task.id.desc()),
-    "title": (Task.title_folded.asc(), Task.id.asc()),
+    # Vietnamese alphabetical order (a < ă < â, d < đ), not the folded title's (d = đ).
+    "title": (Task.title_sort.asc(), Task.id.asc()),
+    "-title": (Task.title_sort.desc(), Task.id.desc()),
     "stt": (Task.plan_id.asc(), Task.order_key.asc()),
     "progress": (Task.progress.asc(), Task.id.asc()),
     "-progress": (Task.progress.desc(), Task.id.desc()),
@@ -539,23 +557,69 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+def unit_leaders(unit_id: int) -> list:
+    """The active leaders (head, deputies) of one unit: (id, full_name, role, name_sort).
+    The home page's leader table has a row for each, and OTHER for everyone else."""
+    return db.session.execute(
+        select(User.id, User.full_name, User.role, User.name_sort)
+        .where(User.unit_id == unit_id, User.role.in_([r.value for r in LEADER_ROLES]),
+               User.is_active)).all()
+
+
+def _unit_in_scope(actor: User, unit: Unit) -> bool:
+    """access.unit_scope for one loaded unit: the units the reader's lists may filter by."""
+    if access.reads_everything(actor):
+        return True
+    if actor.role in (Role.HEAD, Role.DEPUTY):
+        return access.in_subtree(actor, unit)
+    return unit.id == actor.unit_id
+
+
+def clean_filter(actor: User, f: TaskFilter) -> TaskFilter:
+    """The filter without the values the reader's lists do not offer: a unit outside the
+    reader's units, or OTHER for the assessor and the admin (they read every unit). Such a
+    value is ignored, as junk is, rather than shown as "All" over a filtered list; a filter
+    never widens the reader's scope, and never names a unit they may not open."""
+    unit_id, leader_id = f.unit_id, f.leader_id
+    if isinstance(unit_id, int):
+        unit = db.session.get(Unit, unit_id)
+        if unit is None or not _unit_in_scope(actor, unit):
+            unit_id = None
+    if access.reads_everything(actor):
+        unit_id = None if unit_id == OTHER else unit_id
+        leader_id = None if leader_id == OTHER else leader_id
+    return replace(f, unit_id=unit_id, leader_id=leader_id)
+
+
 def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
                per_page: int = 50) -> Page:
     """One page of the tasks the actor may read, filtered, searched and sorted."""
+    f = clean_filter(actor, f)
     conds = [access.task_scope(actor)]
     if f.mine:
         conds.append(Task.assignee_id == actor.id)
     if f.plan_id:
         conds.append(Task.plan_id == f.plan_id)
-    if f.unit_id:
+    if f.unit_id == NONE:
+        conds.append(Task.lead_unit_id.is_(None))
+    elif f.unit_id == OTHER:
+        mine = db.session.scalars(select(Unit.id).where(access.unit_scope(actor))).all()
+        conds.append(and_(Task.lead_unit_id.is_not(None), Task.lead_unit_id.not_in(mine)))
+    elif f.unit_id:
         unit = db.session.get(Unit, f.unit_id)
-        if unit is not None:
-            conds.append(Task.lead_unit_id.in_(access.subtree_ids(unit.path)))
-    if f.field_id:
+        conds.append(Task.lead_unit_id.in_(access.subtree_ids(unit.path)))
+    if f.field_id == NONE:
+        conds.append(Task.field_id.is_(None))
+    elif f.field_id:
         conds.append(Task.field_id == f.field_id)
     if f.assignee_id:
         conds.append(Task.assignee_id == f.assignee_id)
-    if f.leader_id:
+    if f.leader_id == NONE:
+        conds.append(Task.leader_id.is_(None))
+    elif f.leader_id == OTHER:
+        ids = [r.id for r in unit_leaders(actor.unit_id)]
+        conds.append(and_(Task.leader_id.is_not(None), Task.leader_id.not_in(ids)))
+    elif f.leader_id:
         conds.append(Task.leader_id == f.leader_id)
     cond = timeliness_condition(f.timeliness, today, due_soon_days) if f.timeliness else None
     if cond is not None:
@@ -595,14 +659,20 @@ def choices_for_plan(plan: Plan) -> Choices:
     from ..models import Field
 
     subtree = access.subtree_ids(plan.unit.path)
-    units = db.session.execute(select(Unit.id, Unit.name, Unit.code).where(Unit.id.in_(subtree), Unit.is_active)
-                               .order_by(Unit.path)).all()
+    units = tree_order(db.session.execute(
+        select(Unit.id, Unit.name, Unit.code, Unit.path, Unit.kind, Unit.name_sort)
+        .where(Unit.id.in_(subtree), Unit.is_active)).all())
     all_units = db.session.execute(select(Unit.id, Unit.name, Unit.code).where(Unit.is_active)
                                    .order_by(Unit.name_sort)).all()
-    people = db.session.execute(
-        select(User.id, User.full_name, User.role, Unit.name).join(Unit, User.unit_id == Unit.id)
-        .where(User.unit_id.in_(subtree), User.is_active)
-        .order_by(Unit.path, User.name_sort)).all()
+    # Only the unit's own people answer for tasks: not the assessor, not the administrator.
+    # Namesakes are told apart by the username in the label (app/tasks/routes.py).
+    place = {u.id: i for i, u in enumerate(units)}
+    people = sorted(db.session.execute(
+        select(User.id, User.full_name, User.username, User.role, User.unit_id, Unit.name)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(User.unit_id.in_(subtree), User.is_active,
+               User.role.in_([Role.HEAD, Role.DEPUTY, Role.STAFF]))
+        .order_by(User.name_sort, User.id)).all(), key=lambda p: place.get(p.unit_id, len(place)))
     leaders = [p for p in people if p.role in LEADER_ROLES]
     fields = db.session.execute(select(Field.id, Field.name)
                                 .where((Field.unit_id == plan.unit_id) | Field.unit_id.is_(None))
@@ -617,16 +687,20 @@ class FilterOptions:
     fields: list
     people: list
     leaders: list
+    others: bool = True  # whether OTHER (units, leaders) is offered
 
 
-def filter_options(actor: User) -> FilterOptions:
-    """The choices of the list filters, limited to what the actor may read."""
+def filter_options(actor: User, unit_id: int | str | None = None) -> FilterOptions:
+    """The choices of the list filters, limited to what the actor may read; a retired unit
+    only when it is the one chosen (the home page links to it while it has tasks)."""
     from ..models import Field
 
     plans = db.session.execute(select(Plan.id, Plan.title, Plan.year).where(access.plan_scope(actor))
                                .order_by(Plan.year.desc(), Plan.title).limit(300)).all()
-    units = db.session.execute(select(Unit.id, Unit.name).where(access.unit_scope(actor), Unit.is_active)
-                               .order_by(Unit.path).limit(1000)).all()
+    shown = Unit.is_active | (Unit.id == unit_id) if isinstance(unit_id, int) else Unit.is_active
+    units = tree_order(db.session.execute(
+        select(Unit.id, Unit.name, Unit.path, Unit.kind, Unit.name_sort)
+        .where(access.unit_scope(actor), shown).order_by(Unit.path).limit(1000)).all())
     unit_ids = select(Unit.id).where(access.unit_scope(actor))
     fields = db.session.execute(select(Field.id, Field.name)
                                 .where(Field.unit_id.in_(unit_ids) | Field.unit_id.is_(None))
@@ -635,7 +709,7 @@ def filter_options(actor: User) -> FilterOptions:
                                 .where(User.unit_id.in_(unit_ids), User.is_active)
                                 .order_by(User.name_sort).limit(1000)).all()
     leaders = [p for p in people if p.role in LEADER_ROLES]
-    return FilterOptions(plans, units, fields, people, leaders)
+    return FilterOptions(plans, units, fields, people, leaders, not access.reads_everything(actor))
 
 
 def history_names(rows: list[AuditLog]) -> dict[str, dict[int, str]]:

@@ -1,4 +1,8 @@
-"""The unit tree: add, rename, move, retire, and the official list of communes and wards."""
+"""The unit tree: add, rename, move, retire, the official list of communes and wards, and
+the order in which every list shows units."""
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, update
@@ -10,6 +14,13 @@ from . import audit
 from .errors import RuleViolation
 
 UNIT_KINDS = ("province", "department", "office", "commune", "ward", "special_zone", "section", "other")
+# Siblings are listed the way official documents list them: the provincial bodies (departments,
+# offices and their sections) before the local committees (wards, communes, special zones),
+# then by Vietnamese name.
+KIND_ORDER = {k: i for i, k in enumerate(
+    ("province", "department", "office", "section", "ward", "commune", "special_zone", "other"))}
+
+T = TypeVar("T")
 
 
 def by_code(code: str) -> Unit | None:
@@ -65,6 +76,16 @@ def move_unit(unit: Unit, new_parent: Unit | None, actor_id: int | None = None) 
                  {"parent_id": [old_parent, new_parent.id if new_parent else None]})
 
 
+def set_kind(unit: Unit, kind: str, actor_id: int | None = None) -> None:
+    """Change a unit's kind (it decides where the unit stands among its siblings)."""
+    if kind not in UNIT_KINDS:
+        raise RuleViolation(_l("Unknown kind of unit."), "kind")
+    if unit.kind == kind:
+        return
+    audit.record(actor_id, "unit.kind", "unit", unit.id, {"kind": [unit.kind, kind]})
+    unit.kind = kind
+
+
 def set_active(unit: Unit, active: bool, actor_id: int | None = None) -> None:
     """Retire (or restore) a unit; its history stays attributable to it."""
     if unit.is_active == active:
@@ -104,3 +125,48 @@ def import_official(province_code: int, parent_code: str | None = None,
                  actor_id=actor_id)
         added += 1
     return added, len(wards) - added
+
+
+# ---- display order ---------------------------------------------------------------
+
+def sibling_key(kind: str | None, name_sort: str | None, unit_id: int) -> tuple:
+    """Where a unit stands among its siblings: by kind (KIND_ORDER), then name, then id."""
+    return (KIND_ORDER.get(kind or "", len(KIND_ORDER)), name_sort or "", unit_id)
+
+
+def _path_ids(path: str) -> list[int]:
+    return [int(x) for x in path.strip("/").split("/") if x]
+
+
+def tree_order(rows: Iterable[T], path: Callable[[T], str] = lambda r: r.path) -> list[T]:
+    """Rows naming units (Unit objects or rows with `path`, ideally with `id`, `kind` and
+    `name_sort` too), in tree order: each unit right before its sub-units, siblings by
+    sibling_key. Ordering by `path` alone would compare ids as text (1, 10, 100, 11, 2).
+
+    The keys come from the rows themselves; the units their paths name that are missing from
+    the rows (an ancestor outside a search, or a frozen run's rows, which keep no kind) are read
+    in one query, except the ancestors common to every row, which cannot change the order."""
+    rows = list(rows)
+    paths = [_path_ids(path(r)) for r in rows]
+    keys: dict[int, tuple] = {}
+    for r, ids in zip(rows, paths, strict=True):
+        kind, name_sort = getattr(r, "kind", None), getattr(r, "name_sort", None)
+        if ids and kind is not None and name_sort is not None:
+            keys[ids[-1]] = sibling_key(kind, name_sort, ids[-1])
+    common = 0
+    if paths:
+        shortest = min(len(p) for p in paths)
+        while common < shortest and all(p[common] == paths[0][common] for p in paths):
+            common += 1
+    missing = {i for p in paths for i in p[common:] if i not in keys}
+    if missing:
+        q = select(Unit.id, Unit.kind, Unit.name_sort)
+        # A few hundred ids at most in practice; past that, reading every unit is cheaper
+        # than a parameter list the database may refuse.
+        if len(missing) <= 500:
+            q = q.where(Unit.id.in_(missing))
+        for u in db.session.execute(q):
+            keys[u.id] = sibling_key(u.kind, u.name_sort, u.id)
+    order = sorted(range(len(rows)),
+                   key=lambda i: [keys.get(x, (0, "", x)) for x in paths[i]])
+    return [rows[i] for i in order]

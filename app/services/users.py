@@ -87,16 +87,34 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _checked_email(email: str | None, user_id: int | None = None) -> str | None:
+    """The email as stored (trimmed, lower case; None when empty), refused when another
+    account already has it in any letter case: the plan importer finds people by email."""
+    email = (email or "").strip().lower() or None
+    if email is None:
+        return None
+    q = select(User.username).where(func.lower(User.email) == email)
+    if user_id is not None:
+        q = q.where(User.id != user_id)
+    taken = db.session.scalar(q.limit(1))
+    if taken is not None:
+        raise RuleViolation(_l("The email %(email)s is already used by the account %(username)s.",
+                               email=email, username=taken), "email")
+    return email
+
+
 def add_user(username: str, full_name: str, unit_code: str, role: str, password: str,
              email: str | None = None, title: str | None = None, actor_id: int | None = None,
              check_policy: bool = True) -> User:
-    """Create a user; refuses an unknown unit or role and a taken username."""
+    """Create a user; refuses an unknown unit or role, a taken username and a taken email."""
     username = (username or "").strip().lower()
     if not username or len(username) > 64 or not all(c.isalnum() or c in "._-" for c in username):
         raise RuleViolation(_l("A username uses letters, digits, dots, dashes and underscores."),
                             "username")
     if role not in set(Role):
         raise RuleViolation(_l("Unknown role: %(role)s.", role=role), "role")
+    if not (unit_code or "").strip():
+        raise RuleViolation(_l("Choose a unit from the list."), "unit")
     unit = db.session.scalar(select(Unit).where(Unit.code == unit_code))
     if unit is None or not unit.is_active:
         raise RuleViolation(_l("Unknown unit: %(code)s.", code=unit_code), "unit")
@@ -104,9 +122,10 @@ def add_user(username: str, full_name: str, unit_code: str, role: str, password:
         raise RuleViolation(_l("The username %(name)s is taken.", name=username), "username")
     if not (full_name or "").strip():
         raise RuleViolation(_l("Enter the full name."), "full_name")
+    email = _checked_email(email)
     if check_policy:
         check_password_policy(password)
-    user = User(username=username, email=(email or "").strip() or None, unit_id=unit.id,
+    user = User(username=username, email=email, unit_id=unit.id,
                 role=role, title=title, password_hash=hash_password(password),
                 session_token=new_session_token())
     user.set_name(full_name)
@@ -234,18 +253,21 @@ def update_user(actor: User, user_id: int, full_name: str, email: str | None, un
         raise NotFound()
     if role not in set(Role):
         raise RuleViolation(_l("Unknown role: %(role)s.", role=role), "role")
-    unit = db.session.get(Unit, unit_id) if unit_id else None
+    if not unit_id:
+        raise RuleViolation(_l("Choose a unit from the list."), "unit_id")
+    unit = db.session.get(Unit, unit_id)
     if unit is None or not unit.is_active:
         raise RuleViolation(_l("This unit does not exist or has been retired."), "unit_id")
     if not (full_name or "").strip():
         raise RuleViolation(_l("Enter the full name."), "full_name")
+    email = _checked_email(email, user.id)
     if user.id == actor.id and (not is_active or role != Role.ADMIN):
         raise RuleViolation(_l("You cannot disable yourself or take away your own administrator role."),
                             "role")
     before = {"full_name": user.full_name, "email": user.email, "unit_id": user.unit_id,
               "role": user.role, "is_active": user.is_active, "title": user.title}
     user.set_name(full_name)
-    user.email = (email or "").strip() or None
+    user.email = email
     user.unit_id = unit.id
     user.unit = unit
     user.role = role

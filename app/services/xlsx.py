@@ -1,6 +1,14 @@
 """Excel exports that open cleanly and cannot run anything: typed cells in the house
 font, dates as real dates (dd/mm/yyyy), and text neutralised against formula injection.
 
+Neutralising: in XLSX a string cell (inline or shared) is never evaluated, whatever it
+starts with; what can still turn "=1+1" into a formula is a user editing the cell and
+pressing Enter. Text starting with = + - @ tab or CR is therefore written exactly as
+typed, as a string cell whose style has Excel's quote prefix (`quotePrefix="1"` on its
+xf, what Excel itself stores for text typed as '=1+1): the cell shows "- Rà soát", and
+editing it keeps it text. CSV has no cell styles, so there (`safe_text`) the text gets
+a leading apostrophe instead (OWASP "CSV injection").
+
 Two writers: `cell`/`table_workbook` (openpyxl, write-only mode) for the small tables, and
 `XlsxStream` for the assessment export, whose task sheet runs to 100,000 rows: it writes
 the sheet XML itself, one string per row, straight into the zip (bench: openpyxl spent
@@ -27,8 +35,9 @@ from openpyxl.utils import get_column_letter
 FONT_NAME = "Times New Roman"  # the font of Vietnamese administrative documents (Decree 30/2020)
 DATE_FORMAT = "dd/mm/yyyy"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A cell starting with one of these is read by Excel (or LibreOffice) as a formula
-# (OWASP "CSV injection"); tab and carriage return can hide one behind whitespace.
+# Text starting with one of these is read by Excel (or LibreOffice) as a formula when
+# typed or opened as CSV (OWASP "CSV injection"); tab and carriage return can hide one
+# behind whitespace.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 _FONT = Font(name=FONT_NAME, size=12)
@@ -38,18 +47,30 @@ _TOP = Alignment(vertical="top")
 _HEADER = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 
+def clean_text(value: str) -> str:
+    """Text without the control characters the XML of an XLSX cannot hold."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
+def needs_quote_prefix(text: str) -> bool:
+    """Whether a text cell must carry the quote-prefix style (it looks like a formula)."""
+    return text.startswith(FORMULA_STARTS)
+
+
 def safe_text(value: str) -> str:
-    """Text as Excel must show it: never a formula, never a character the file format
-    forbids. A leading apostrophe keeps a would-be formula visible as typed."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    """Text for CSV and other plain text, where no cell style can protect it: never a
+    formula (a leading apostrophe keeps a would-be formula visible as typed), never a
+    character an XLSX cell forbids. XLSX cells use `clean_text` and the quote prefix."""
+    text = clean_text(value)
     if text.startswith(FORMULA_STARTS):
         text = "'" + text
     return text
 
 
 def cell(ws, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
-    """One write-only cell typed by its value: text (neutralised, data type 's'),
-    date (a real date, dd/mm/yyyy), number (numeric), or empty."""
+    """One write-only cell typed by its value: text (exactly as typed, data type 's',
+    quote-prefixed when it looks like a formula), date (a real date, dd/mm/yyyy), number
+    (numeric), or empty."""
     c = WriteOnlyCell(ws)
     c.font = _BOLD if bold else _FONT
     c.alignment = _WRAP if wrap else _TOP
@@ -63,9 +84,12 @@ def cell(ws, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
     elif isinstance(value, (int, float, Decimal)):  # bool too: a subclass of int
         c.value = value
     else:
-        c.value = safe_text(str(value))
+        text = clean_text(str(value))
+        c.value = text
         # Set after the value: openpyxl would otherwise guess 'f' for "=...".
         c.data_type = "s"
+        if needs_quote_prefix(text):
+            c.quotePrefix = True
     return c
 
 
@@ -74,7 +98,7 @@ def table_workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequ
     """A one-sheet workbook: a bold header row, then one row per item, built in
     write-only mode so memory stays flat whatever the number of rows."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(safe_text(sheet_title)[:31] or "Sheet1")
+    ws = wb.create_sheet(clean_text(sheet_title)[:31] or "Sheet1")
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
@@ -113,12 +137,11 @@ def _esc(text: str) -> str:
 
 
 def _cell_text(value: str) -> str:
-    """safe_text, escaped for XML; one regex search for the common text that needs
-    neither (the apostrophe test is the same: & < > are no formula starts)."""
+    """clean_text, escaped for XML; one regex search for the common text that needs
+    neither (a formula start is tested afterwards: & < > are none, so escaping changes
+    no answer)."""
     if _SPECIAL.search(value) is not None:
         value = _esc(ILLEGAL_CHARACTERS_RE.sub("", value))
-    if value.startswith(FORMULA_STARTS):
-        value = "'" + value
     return value
 
 
@@ -134,11 +157,13 @@ def _column_letter(i: int) -> str:
 
 @dataclass(frozen=True)
 class CellStyles:
-    """The style ids a column's cells take: text and empty cells, numbers, dates."""
+    """The style ids a column's cells take: text and empty cells, numbers, dates, and
+    text that looks like a formula (`plain` with the quote prefix)."""
 
     plain: int
     number: int
     date: int
+    quoted: int
 
 
 class XlsxStream:
@@ -146,8 +171,9 @@ class XlsxStream:
     compressed into the zip immediately, so memory stays flat whatever the row count.
 
     Cells are typed as `cell` types them (the same rules, the same neutralised text):
-    text is an inline string after `safe_text`, a date a date serial with the date
-    format, int/float/Decimal a number, a bool a boolean, None an empty styled cell.
+    text is an inline string after `clean_text` (quote-prefixed when it looks like a
+    formula), a date a date serial with the date format, int/float/Decimal a number, a
+    bool a boolean, None an empty styled cell.
     The file holds what openpyxl's write-only mode writes (workbook, styles, theme,
     inline strings), so it opens in Excel and LibreOffice as the openpyxl files did.
     One sheet is open at a time; `close()` writes the workbook parts. Deflate level 1 by
@@ -162,7 +188,7 @@ class XlsxStream:
         # The default font (id 0, style 0) is the house font: an unwritten cell uses it too.
         self._fonts: list[tuple] = [(font_size, False, False)]
         self._formats: dict[str, int] = {}
-        self._xfs: list[tuple] = [(0, 0, None)]
+        self._xfs: list[tuple] = [(0, 0, None, False)]
         self._sheets: list[dict] = []
         self._open: SheetStream | None = None
 
@@ -170,7 +196,7 @@ class XlsxStream:
 
     def style(self, *, bold: bool = False, italic: bool = False, size: int | None = None,
               horizontal: str | None = None, vertical: str | None = None, wrap: bool = False,
-              number_format: str = "General") -> int:
+              number_format: str = "General", quote_prefix: bool = False) -> int:
         """The id of a cell style (registered on first use)."""
         font = (size or self.font_size, bold, italic)
         if font not in self._fonts:
@@ -179,17 +205,31 @@ class XlsxStream:
         if fmt is None:
             fmt = self._formats.setdefault(number_format, 164 + len(self._formats))
         align = (horizontal, vertical, wrap) if (horizontal or vertical or wrap) else None
-        xf = (self._fonts.index(font), fmt, align)
+        return self._xf((self._fonts.index(font), fmt, align, quote_prefix))
+
+    def _xf(self, xf: tuple) -> int:
         if xf not in self._xfs:
             self._xfs.append(xf)
         return self._xfs.index(xf)
+
+    def quoted(self, style: int) -> int:
+        """The id of `style` with Excel's quote prefix, for text that looks like a formula."""
+        font, fmt, align, _quote = self._xfs[style]
+        return self._xf((font, fmt, align, True))
+
+    def cell_styles(self, style: "CellStyles | int") -> CellStyles:
+        """A CellStyles as it is, or one style id for every kind of cell."""
+        if isinstance(style, CellStyles):
+            return style
+        return CellStyles(style, style, style, self.quoted(style))
 
     def column(self, *, wrap: bool = False, number_format: str = "General", **font) -> CellStyles:
         """The styles of a data column: `cell`'s alignment (top, wrapped or not), the
         column's number format for numbers, dd/mm/yyyy for dates."""
         kw = {"vertical": "top", "wrap": wrap, **font}
-        return CellStyles(self.style(**kw), self.style(number_format=number_format, **kw),
-                          self.style(number_format=DATE_FORMAT, **kw))
+        plain = self.style(**kw)
+        return CellStyles(plain, self.style(number_format=number_format, **kw),
+                          self.style(number_format=DATE_FORMAT, **kw), self.quoted(plain))
 
     # ---- sheets
 
@@ -202,7 +242,7 @@ class XlsxStream:
         if self._open is not None:
             self._open.close()
         index = len(self._sheets) + 1
-        name = safe_text(name)[:31] or f"Sheet{index}"
+        name = clean_text(name)[:31] or f"Sheet{index}"
         self._sheets.append({"name": name, "print_title_row": print_title_row})
         head = [_XML_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
         head.append("<sheetPr><outlinePr summaryBelow=\"1\" summaryRight=\"1\"/>"
@@ -321,8 +361,10 @@ class XlsxStream:
         numfmts = "".join(f'<numFmt numFmtId="{i}" formatCode={quoteattr(code)}/>'
                           for code, i in self._formats.items())
         xfs = []
-        for font, fmt, align in self._xfs:
+        for font, fmt, align, quote in self._xfs:
             attrs = f'numFmtId="{fmt}" fontId="{font}" fillId="0" borderId="0" xfId="0"'
+            if quote:
+                attrs += ' quotePrefix="1"'
             if fmt:
                 attrs += ' applyNumberFormat="1"'
             if font:
@@ -372,11 +414,11 @@ class SheetStream:
 
     def row(self, values: Sequence, styles: "Sequence[CellStyles | int] | CellStyles | int" = 0) -> None:
         """One row; `styles` per column or one for every cell (a CellStyles picks by the
-        value's type, an int is used as it is)."""
+        value's type; an int serves every type, with its quote-prefixed twin for text
+        that looks like a formula)."""
         if not isinstance(styles, Sequence):
             styles = [styles] * len(values)
-        styles = [s if isinstance(s, CellStyles) else CellStyles(s, s, s) for s in styles]
-        self.rows(iter([values]), styles)
+        self.rows(iter([values]), [self._book.cell_styles(s) for s in styles])
 
     def blank(self) -> None:
         """An empty row."""
@@ -385,7 +427,8 @@ class SheetStream:
 
     def rows(self, values: Iterable[Sequence], styles: Sequence[CellStyles]) -> None:
         """Many rows with one style per column: the fast path. Each cell is one f-string
-        of pieces prepared per column; text needing no escaping (most) is searched once."""
+        of pieces prepared per column; text needing no escaping (most) is searched once,
+        and text that looks like a formula takes the column's quote-prefixed style."""
         cols = [(f'<c r="{letter}', f'" s="{st.plain}" t="inlineStr"><is><t>',
                  f'" s="{st.plain}" t="inlineStr"><is><t xml:space="preserve">',
                  f'" s="{st.plain}"/>', f'" s="{st.number}"><v>', f'" s="{st.date}"><v>', letter, st)
@@ -399,10 +442,14 @@ class SheetStream:
             for (pre, text, spaced, empty, number, day, letter, st), v in zip(cols, row, strict=True):
                 t = type(v)
                 if t is str:
-                    if search(v) is not None or v.startswith(starts):
+                    if search(v) is not None:
                         v = _cell_text(v)
-                    # Spaces at either end are kept only when the XML says so.
-                    parts.append(f"{pre}{ref}{text if len(v.strip()) == len(v) else spaced}{v}</t></is></c>")
+                    if v.startswith(starts):
+                        parts.append(_text_cell(letter, ref, st.quoted, v))
+                    else:
+                        # Spaces at either end are kept only when the XML says so.
+                        parts.append(f"{pre}{ref}{text if len(v.strip()) == len(v) else spaced}"
+                                     f"{v}</t></is></c>")
                 elif v is None:
                     parts.append(f"{pre}{ref}{empty}")
                 elif t is int:
@@ -452,5 +499,12 @@ def _other_cell(letter: str, r: int, st: CellStyles, v) -> str:
         if not math.isfinite(v):
             return f'<c r="{letter}{r}" s="{st.plain}"/>'
         return _number_cell(letter, r, st, v)
-    return (f'<c r="{letter}{r}" s="{st.plain}" t="inlineStr"><is>'
-            f'<t xml:space="preserve">{_cell_text(str(v))}</t></is></c>')
+    text = _cell_text(str(v))
+    return _text_cell(letter, str(r), st.quoted if text.startswith(FORMULA_STARTS) else st.plain, text)
+
+
+def _text_cell(letter: str, ref: str, style: int, text: str) -> str:
+    """An inline-string cell of text already cleaned and escaped."""
+    space = "" if len(text.strip()) == len(text) else ' xml:space="preserve"'
+    return f'<c r="{letter}{ref}" s="{style}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
+

@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import FieldList, Form, FormField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from ..formfields import DecimalTextField, IdMultiSelect, OptionalIdSelect, VNDateField
+from ..formfields import DecimalTextField, IdMultiSelect, OptionalIdSelect, VNDateField, WholeNumberField
 
 
 class StepForm(Form):
@@ -50,16 +50,27 @@ class TaskForm(FlaskForm):
 
 
 class ProgressForm(FlaskForm):
-    percent = IntegerField(_l("Progress (%)"),
-                           validators=[InputRequired(_l("Enter the progress in percent.")),
-                                       NumberRange(0, 100, _l("Progress must be between 0 and 100."))])
+    percent = WholeNumberField(_l("Progress (%)"),
+                               message=_l("Enter the progress as a whole number from 0 to 100."),
+                               validators=[InputRequired(_l("Enter the progress in percent.")),
+                                           NumberRange(0, 100, _l("Progress must be between 0 and 100."))])
     note = TextAreaField(_l("Note"), validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
     actual_value = DecimalTextField(_l("Actual indicator value"), validators=[Optional()])
     files = MultipleFileField(_l("Evidence files"))
 
 
-class NoteForm(FlaskForm):
+class SubmitForm(FlaskForm):
+    """Submitting for confirmation, with evidence unless the task already has some.
+
+    Its fields are posted as submit-note and submit-files: the page also holds the progress
+    form, whose note and files must not be filled with what was typed here, or the reverse."""
+
     note = TextAreaField(_l("Note"), validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+    files = MultipleFileField(_l("Evidence files"))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("prefix", "submit")
+        super().__init__(*args, **kwargs)
 
 
 class ReviewForm(FlaskForm):

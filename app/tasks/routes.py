@@ -8,11 +8,11 @@ from .. import local_today
 from ..extensions import db
 from ..formfields import parse_date
 from ..models import PlanStatus
-from ..services import access, evidence, extensions, tasks
+from ..services import access, evidence, extensions, notifications, tasks
 from ..services.errors import Conflict, RuleViolation
 from ..services.tasks import StepInput, TaskFilter, TaskInput
-from .forms import (CancelForm, ExtensionDecisionForm, ExtensionRequestForm, NoteForm, ProgressForm,
-                    ReviewForm, TaskForm)
+from .forms import (CancelForm, ExtensionDecisionForm, ExtensionRequestForm, ProgressForm, ReviewForm,
+                    SubmitForm, TaskForm)
 
 bp = Blueprint("tasks", __name__)
 
@@ -32,10 +32,17 @@ def _date_arg(name: str):
         return None
 
 
+def _ref_arg(name: str, words: tuple[str, ...]) -> int | str | None:
+    """An id, or one of the filter's words ("none", "other": see TaskFilter)."""
+    value = request.args.get(name, "")
+    return value if value in words else _int_arg(name)
+
+
 def _filter(mine: bool = False) -> TaskFilter:
     return TaskFilter(
-        plan_id=_int_arg("plan"), unit_id=_int_arg("unit"), field_id=_int_arg("field"),
-        assignee_id=_int_arg("person"), leader_id=_int_arg("leader"),
+        plan_id=_int_arg("plan"), unit_id=_ref_arg("unit", ("none", "other")),
+        field_id=_ref_arg("field", ("none",)),
+        assignee_id=_int_arg("person"), leader_id=_ref_arg("leader", ("none", "other")),
         timeliness=request.args.get("timeliness") or None,
         due_from=_date_arg("due_from"), due_to=_date_arg("due_to"),
         q=(request.args.get("q") or "")[:200], sort=request.args.get("sort") or "due",
@@ -43,11 +50,11 @@ def _filter(mine: bool = False) -> TaskFilter:
 
 
 def _list(template: str, mine: bool):
-    f = _filter(mine)
+    f = tasks.clean_filter(current_user, _filter(mine))
     today = local_today()
     page = tasks.list_tasks(current_user, f, today, current_app.config["DUE_SOON_DAYS"],
                             current_app.config["PAGE_SIZE"])
-    options = tasks.filter_options(current_user)
+    options = tasks.filter_options(current_user, f.unit_id)
     return render_template(template, page=page, f=f, today=today, options=options,
                            args=request.args)
 
@@ -69,8 +76,11 @@ def _fill_choices(form: TaskForm, plan) -> None:
     none = [("", _("— choose —"))]
     form.lead_unit_id.choices = none + [(u.id, u.name) for u in c.units]
     form.coordinator_ids.choices = [(u.id, u.name) for u in c.all_units]
-    form.assignee_id.choices = none + [(p.id, f"{p.full_name} — {p.name}") for p in c.people]
-    form.leader_id.choices = none + [(p.id, f"{p.full_name} — {p.name}") for p in c.leaders]
+    # The username tells namesakes apart (three "Nguyễn Văn Thử" in one department happen).
+    form.assignee_id.choices = none + [(p.id, f"{p.full_name} ({p.username}) — {p.name}")
+                                       for p in c.people]
+    form.leader_id.choices = none + [(p.id, f"{p.full_name} ({p.username}) — {p.name}")
+                                     for p in c.leaders]
     form.field_id.choices = none + [(f.id, f.name) for f in c.fields]
 
 
@@ -215,16 +225,19 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
           extension_form=None, decision_form=None):
     today = local_today()
     rows = tasks.history(task)
+    # The forms other than the one posted are built without the request's data: several
+    # share field names (note, reason, comment) and would show what was typed elsewhere.
     return render_template(
         "tasks/view.html", task=task, today=today, clears=task.six_clears(),
         history=rows, names=tasks.history_names(rows), updates=tasks.progress_updates(task),
-        children=tasks.children(task),
+        children=tasks.children(task), evidence_files=evidence.list_for_task(task.id),
         can_manage=access.can_manage_task(current_user, task),
         can_report=access.can_report(current_user, task),
         can_review=access.can_review(current_user, task),
-        progress_form=progress_form or ProgressForm(percent=task.progress),
-        review_form=review_form or ReviewForm(), cancel_form=cancel_form or CancelForm(),
-        submit_form=submit_form or NoteForm(),
+        progress_form=progress_form or ProgressForm(formdata=None, percent=task.progress),
+        review_form=review_form or ReviewForm(formdata=None),
+        cancel_form=cancel_form or CancelForm(formdata=None),
+        submit_form=submit_form or SubmitForm(formdata=None),
         **_extension_context(task, today, extension_form, decision_form),
         due_soon_days=current_app.config["DUE_SOON_DAYS"]), status
 
@@ -262,6 +275,7 @@ def progress(task_id: int):
         db.session.rollback()
         _attach(form, e)
         return _view(tasks.get_task(current_user, task_id), progress_form=form, status=422)
+    notifications.mark_task_read(current_user, task_id)  # acting on it: its news are seen
     db.session.commit()
     flash(_("Progress has been recorded."), "success")
     # task_id, not task.id: the row is expired by the commit (see create above)
@@ -280,10 +294,19 @@ def step(task_id: int, step_id: int):
 @bp.post("/tasks/<int:task_id>/submit")
 @login_required
 def submit(task_id: int):
-    form = NoteForm()
+    form = SubmitForm()
     if not form.validate_on_submit():
         return _view(tasks.get_task(current_user, task_id), submit_form=form, status=422)
-    tasks.submit_task(current_user, task_id, form.note.data, local_today())
+    uploads = _read_uploads(form.files.data)
+    try:
+        tasks.submit_task(current_user, task_id, form.note.data, local_today(), uploads)
+    except RuleViolation as e:
+        if e.field is None:
+            raise  # not about what was typed (a closed plan, a task already submitted): errors.py
+        db.session.rollback()
+        _attach(form, e)
+        return _view(tasks.get_task(current_user, task_id), submit_form=form, status=422)
+    notifications.mark_task_read(current_user, task_id)
     db.session.commit()
     flash(_("The task has been submitted for confirmation."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
@@ -307,6 +330,7 @@ def review(task_id: int):
         db.session.rollback()
         _attach(form, e)
         return _view(tasks.get_task(current_user, task_id), review_form=form, status=422)
+    notifications.mark_task_read(current_user, task_id)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("tasks.view", task_id=task_id))
@@ -347,8 +371,8 @@ def _extension_context(task, today, extension_form=None, decision_form=None) -> 
         "pending_extension": pending,
         "extension_blocker": extensions.request_blocker(task, today, pending is not None),
         "max_extensions": extensions.max_extensions(),
-        "extension_form": extension_form or ExtensionRequestForm(),
-        "decision_form": decision_form or ExtensionDecisionForm(),
+        "extension_form": extension_form or ExtensionRequestForm(formdata=None),
+        "decision_form": decision_form or ExtensionDecisionForm(formdata=None),
     }
 
 
@@ -392,6 +416,7 @@ def decide_extension(task_id: int, ext_id: int):
         db.session.rollback()
         _attach(form, e)
         return _view(tasks.get_task(current_user, task_id), decision_form=form, status=422)
+    notifications.mark_task_read(current_user, task_id)
     db.session.commit()
     if decision == "approve":
         flash(_("The extension has been approved; the due date has moved."), "success")

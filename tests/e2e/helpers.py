@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 from app.extensions import db
 from config import BASE_DIR
-from tests.conftest import PASSWORD, Factory
+from tests.conftest import EVIDENCE_PDF, PASSWORD, Factory
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -25,7 +25,7 @@ OVERFLOW_SLACK = 2
 def seed(make: Factory) -> SimpleNamespace:
     """The `world` of tests/conftest.py plus what the journeys need; returns ids only."""
     from app.models import Plan
-    from app.services import tasks
+    from app.services import evidence, tasks
     from app.services.tasks import StepInput
 
     province = make.unit("UBND tỉnh Đắk Lắk", code="P66")
@@ -80,7 +80,10 @@ def seed(make: Factory) -> SimpleNamespace:
     # Two submissions dated 10/06, five days before "today": the completion date is
     # the submission date, not the day the leader confirms.
     for t in (confirm, give_back):
-        tasks.record_progress(staff2, t.id, 100, "Đã hoàn thành các bước.", None, date(2026, 6, 10))
+        update = tasks.record_progress(staff2, t.id, 100, "Đã hoàn thành các bước.", None,
+                                       date(2026, 6, 10))
+        # a task is submitted with evidence (DESIGN.md 4)
+        evidence.store(staff2, t, [evidence.Upload(f"{t.output_product}.pdf", EVIDENCE_PDF)], update.id)
         tasks.submit_task(staff2, t.id, "Đề nghị lãnh đạo xác nhận hoàn thành.", date(2026, 6, 10))
     db.session.commit()
     make.task(plan_b, head_b, b, staff_b, deputy_b)

@@ -42,6 +42,30 @@ def test_staff_reports_progress_with_evidence_and_submits(open_page, live):
     page.locator(f"tr[data-task-id='{ids.report}'] a").click()
     expect(page).to_have_url(re.compile(rf"/tasks/{ids.report}$"))
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "assigned")
+    # At 0 % the bar is empty: its label stands beside it.
+    expect(page.locator(".app-progress-out").first).to_have_text("0%")
+    expect(page.locator(".app-progress-out").first).to_be_visible()
+
+    # Nothing done, no file: submitting is refused beside the form, the note kept, and
+    # a refused progress report does not copy its note into the submission (or back).
+    submit = page.locator("#submit-form")
+    submit.locator("textarea[name=submit-note]").fill("Xong rồi.")
+    submit.get_by_role("button", name=live.tr("Submit for confirmation")).click()
+    submit = page.locator("#submit-form")
+    expect(submit.locator(".invalid-feedback")).to_have_text(live.tr(
+        "Attach at least one evidence file (the product or a report on the work done) before "
+        "submitting."))
+    expect(submit.locator("textarea[name=submit-note]")).to_have_value("Xong rồi.")
+    expect(page.locator("#progress-form textarea[name=note]")).to_have_value("")
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "assigned")
+    form = page.locator("#progress-form")
+    form.locator("input[name=percent]").fill("50.5")
+    form.locator("textarea[name=note]").fill(NOTE)
+    form.get_by_role("button", name=live.tr("Save progress")).click()
+    expect(page.locator("#progress-form .invalid-feedback")).to_have_text(
+        live.tr("Enter the progress as a whole number from 0 to 100."))
+    expect(page.locator("#progress-form textarea[name=note]")).to_have_value(NOTE)
+    expect(page.locator("#submit-form textarea[name=submit-note]")).to_have_value("")
 
     form = page.locator("#progress-form")
     form.locator("input[name=percent]").fill("60")
@@ -86,7 +110,7 @@ def test_staff_reports_progress_with_evidence_and_submits(open_page, live):
 
     # Submit for confirmation.
     submit = page.locator("#submit-form")
-    submit.locator("textarea[name=note]").fill("Đề nghị lãnh đạo xác nhận hoàn thành.")
+    submit.locator("textarea[name=submit-note]").fill("Đề nghị lãnh đạo xác nhận hoàn thành.")
     submit.get_by_role("button", name=live.tr("Submit for confirmation")).click()
     expect(page.locator(".alert-success")).to_contain_text(
         live.tr("The task has been submitted for confirmation."))
@@ -125,6 +149,8 @@ def test_deputy_confirms_one_submission_and_returns_another(open_page, live):
     expect(page).to_have_url(re.compile(rf"/tasks/{ids.confirm}$"))
     review = page.locator("#review-form")
     expect(page.locator("main")).to_contain_text(live.tr("Submitted on %(date)s.", date="10/06/2026"))
+    # what the work comes with, beside the buttons
+    expect(page.locator("#review-evidence a")).to_have_text(["Báo cáo kết quả hội nghị tập huấn.pdf"])
     review.locator("textarea[name=comment]").fill("Đồng ý, kết quả đạt yêu cầu.")
     review.get_by_role("button", name=live.tr("Confirm completion")).click()
     expect(page.locator(".alert-success")).to_contain_text(live.tr("Completion has been confirmed."))

@@ -192,6 +192,21 @@ def test_head_sees_form_errors_without_losing_input(open_page, live):
 
 
 @pytest.mark.e2e
+def test_a_weight_of_zero_is_refused_beside_the_field(open_page, live):
+    # A weight of 0 would take an overdue task out of the score (DESIGN.md 5).
+    page = open_page("head_a")
+    page.goto(f"{live.url}/plans/{live.ids.digital}/tasks/new")
+    page.fill("#title", "Nhiệm vụ có trọng số bằng 0")
+    page.fill("#weight", "0")
+    page.get_by_role("button", name=live.tr("Save"), exact=True).click()
+    expect(page.locator("#weight ~ .invalid-feedback")).to_have_text(
+        live.tr("The weight must be greater than 0."))
+    expect(page.locator("#weight")).to_have_value("0")
+    expect(page.locator("#title")).to_have_value("Nhiệm vụ có trọng số bằng 0")
+    assert page.errors == []
+
+
+@pytest.mark.e2e
 def test_phone_task_page_and_form_hold_their_layout(open_page, live):
     ids = live.ids
     page = open_page("head_a", viewport=PHONE)

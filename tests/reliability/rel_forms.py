@@ -123,7 +123,7 @@ FORMS: dict[str, Form] = {
     "tasks.progress": Form("staff", lambda w: {"percent": "40", "note": "Đã dự thảo xong."},
                            audit=("task.progress",)),
     "tasks.step": Form("staff", lambda w: {"done": "1"}, audit=("step.done",)),
-    "tasks.submit": Form("staff", lambda w: {"note": "Đã hoàn thành, kèm báo cáo."},
+    "tasks.submit": Form("staff", lambda w: {"submit-note": "Đã hoàn thành, kèm báo cáo."},
                          audit=("task.submit",)),
     "tasks.review": Form("deputy", lambda w: {"decision": "confirm", "comment": "Đạt yêu cầu."},
                          prepare=submit_task, audit=("task.confirm",)),

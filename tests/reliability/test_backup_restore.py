@@ -218,6 +218,13 @@ def test_postgresql_backup_while_writers_run(app, world, tmp_path):
         assert before <= in_backup <= after, (before, in_backup, after)
         pages = _smoke(restored, tmp_path, task_id)
         assert all(s == 200 for _, s in pages), pages
+        # restoring over a database in use (after the smoke pages wrote login rows) replaces
+        # it: --clean, in one transaction
+        with other.app_context():
+            again = other.test_cli_runner().invoke(args=["db", "restore", str(backup), "--yes"])
+            db.engine.dispose()
+        assert again.exit_code == 0, again.output
+        assert _count(restored) == in_backup
     finally:
         with admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -1,17 +1,25 @@
 """Exports (ASVS V1.2.10, CWE-1236): text beginning with = + - @ tab or CR, typed anywhere
 (task titles, units, people, plans, indicators), is neutralised in every XLSX and CSV the
-app produces: 0 formula cells (openpyxl data_type 'f'), 0 text cells starting with a
-trigger character; and text that needs no neutralising round-trips exactly through
-app/services/xlsx.py (hypothesis).
+app produces.
+
+XLSX: 0 formula cells, read both by openpyxl (data_type 'f') and from the raw sheet XML as
+LibreOffice reads it (no <f> element; text is t="inlineStr" or t="s"); the text is kept
+exactly as typed, and every trigger-initial text cell has a style with Excel's quote prefix
+(quotePrefix="1"), so that editing it keeps it text. CSV, which has no styles: 0 cells
+starting with a trigger character (they get a leading apostrophe). Text round-trips
+exactly through app/services/xlsx.py (hypothesis).
 
 The files are found from the url_map: every GET rule ending in .xlsx or .csv.
 
-Figure: N files, M cells: 0 formula cells, 0 trigger-initial text cells; K hypothesis
-texts round-tripped."""
+Figure: N files, M cells: 0 formula cells, 0 trigger-initial text cells left unprotected
+(without the quote prefix in XLSX, without the apostrophe in CSV); K hypothesis texts
+round-tripped."""
 
 import csv
+import html
 import io
 import re
+import zipfile
 from datetime import date
 
 import pytest
@@ -70,7 +78,12 @@ def _export_urls(shared, w) -> list[str]:
     return out
 
 
+QUOTED = {"n": 0}  # trigger-initial XLSX text cells seen, each with the quote prefix
+
+
 def check_xlsx(body: bytes) -> tuple[int, list]:
+    """Cells and problems, read twice: by openpyxl, and from the raw XML (what a reader
+    with no openpyxl in between, such as LibreOffice, sees)."""
     from openpyxl import load_workbook
 
     wb = load_workbook(io.BytesIO(body))  # not data_only: formulas stay formulas
@@ -84,8 +97,57 @@ def check_xlsx(body: bytes) -> tuple[int, list]:
                 if c.data_type == "f":
                     bad.append(("formula", ws.title, c.coordinate, c.value))
                 elif isinstance(c.value, str) and c.value.startswith(TRIGGERS):
-                    bad.append(("trigger", ws.title, c.coordinate, c.value))
-    return cells, bad
+                    if c.quotePrefix and c.data_type == "s":
+                        QUOTED["n"] += 1
+                    else:
+                        bad.append(("trigger", ws.title, c.coordinate, c.value))
+    return cells, bad + check_xlsx_xml(body)
+
+
+_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.DOTALL)
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+_T = re.compile(r"<t\b[^>]*>(.*?)</t>", re.DOTALL)
+_XF = re.compile(r"<xf\b([^>]*?)/?>")
+
+
+def _raw_text(xml: str) -> str:
+    """The text of <t> elements as the file holds it: a raw carriage return stays one (an
+    XML parser would read it as a line feed and hide a CR-initial cell)."""
+    return html.unescape("".join(_T.findall(xml)))
+
+
+def check_xlsx_xml(body: bytes) -> list:
+    """No <f> element in any sheet; every text cell an inline or shared string; every
+    trigger-initial one with a quotePrefix="1" style (styles.xml, by the cell's s)."""
+    z = zipfile.ZipFile(io.BytesIO(body))
+    styles = z.read("xl/styles.xml").decode()
+    xfs = styles[styles.index("<cellXfs"):styles.index("</cellXfs>")]
+    quoted = {i for i, attrs in enumerate(_XF.findall(xfs))
+              if dict(_ATTR.findall(attrs)).get("quotePrefix") in ("1", "true")}
+    shared = []
+    if "xl/sharedStrings.xml" in z.namelist():
+        shared = [_raw_text(si) for si in re.findall(r"<si>(.*?)</si>", z.read("xl/sharedStrings.xml").decode(),
+                                                      re.DOTALL)]
+    bad = []
+    for name in (n for n in z.namelist() if n.startswith("xl/worksheets/sheet")):
+        for attrs, inner in _CELL.findall(z.read(name).decode()):
+            a = dict(_ATTR.findall(attrs))
+            ref, kind = a.get("r"), a.get("t")
+            if re.search(r"<f[\s>/]", inner or ""):
+                bad.append(("formula", name, ref, "<f>"))
+                continue
+            if kind == "inlineStr":
+                text = _raw_text(inner)
+            elif kind == "s":
+                text = shared[int(re.search(r"<v>(\d+)</v>", inner).group(1))]
+            elif kind in ("str", "e"):  # a formula's cached result, an error
+                bad.append(("formula", name, ref, kind))
+                continue
+            else:
+                continue
+            if text.startswith(TRIGGERS) and int(a.get("s", 0)) not in quoted:
+                bad.append(("trigger", name, ref, text))
+    return bad
 
 
 def check_csv(body: bytes) -> tuple[int, list]:
@@ -118,18 +180,22 @@ def test_every_export_is_free_of_formulas(shared, poisoned):
             n, found = check_xlsx(body) if url.split("?")[0].endswith(".xlsx") else check_csv(body)
             cells += n
             bad += [(role, url, *f) for f in found]
-    # the poisoned rows did reach the overdue export, neutralised
+    # the poisoned rows did reach the overdue export, exactly as typed and quote-prefixed
     from openpyxl import load_workbook
 
     body = shared.client("admin").get("/overdue.xlsx").get_data()
-    values = [c for ws in load_workbook(io.BytesIO(body)).worksheets
-              for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
-    assert any(v.startswith("'=HYPERLINK(") for v in values), values[:20]
-    assert any(v.startswith("'+Sở Nội vụ") for v in values)
-    assert any(v.startswith("'@Lê Thị Mai") for v in values)
+    texts = {c.value: c for ws in load_workbook(io.BytesIO(body)).worksheets
+             for row in ws.iter_rows() for c in row if isinstance(c.value, str)}
+    for typed in (f"{EVIL[0]} nhiệm vụ 0", "=1+1 nhiệm vụ 1", "+84 912 345 678 nhiệm vụ 10",
+                  "- nhiệm vụ 8", "@SUM(A1:A9) nhiệm vụ 4", "+Sở Nội vụ", "@Lê Thị Mai",
+                  '=HYPERLINK("http://evil.example","Phạm Văn Đăng")'):
+        assert typed in texts, (typed, list(texts)[:20])
+        assert texts[typed].quotePrefix and texts[typed].data_type == "s", typed
+    assert not any(v.startswith("'") for v in texts)
     figure("exports", f"{files} files from {len(urls)} export URLs x 2 roles, {cells} cells: "
                       f"{sum(1 for b in bad if b[2] == 'formula')} formula cells, "
-                      f"{sum(1 for b in bad if b[2] == 'trigger')} trigger-initial text cells")
+                      f"{sum(1 for b in bad if b[2] == 'trigger')} trigger-initial text cells "
+                      f"unprotected ({QUOTED['n']} XLSX cells kept as typed with the quote prefix)")
     assert not bad, bad[:10]
 
 
@@ -159,7 +225,10 @@ texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 trigger_texts = st.builds(lambda t, s: t + s, st.sampled_from(TRIGGERS + ("\x00=", " =")), texts)
 
 
-def _roundtrip(values: list) -> list:
+def _roundtrip(values: list) -> list[list]:
+    """Each value through xlsx.cell (openpyxl) and through xlsx.XlsxStream, read back by
+    openpyxl: per writer, a (value, data type, quote prefix) per value; neither file has
+    a raw-XML problem."""
     from openpyxl import Workbook, load_workbook
 
     from app.services import xlsx
@@ -170,8 +239,16 @@ def _roundtrip(values: list) -> list:
         ws.append([xlsx.cell(ws, v)])
     out = io.BytesIO()
     wb.save(out)
-    back = load_workbook(io.BytesIO(out.getvalue()))
-    return [(row[0].value, row[0].data_type) for row in back["T"].iter_rows()]
+    streamed = io.BytesIO()
+    with xlsx.XlsxStream(streamed) as book:
+        book.sheet("T").rows([[v] for v in values], [book.column()])
+    results = []
+    for data in (out.getvalue(), streamed.getvalue()):
+        assert check_xlsx_xml(data) == []
+        back = load_workbook(io.BytesIO(data))
+        results.append([(row[0].value, row[0].data_type, bool(row[0].quotePrefix))
+                        for row in back["T"].iter_rows()])
+    return results
 
 
 @settings(max_examples=200, deadline=None, database=None,
@@ -181,17 +258,21 @@ def test_any_text_is_stored_as_text_and_never_a_formula(values):
     from app.services import xlsx
 
     SAMPLES["n"] += len(values)
-    for v, (got, kind) in zip(values, _roundtrip(values), strict=True):
-        expected = xlsx.safe_text(v)
-        assert kind == "s" or (expected == "" and got is None), (v, got, kind)
-        assert got is None or not got.startswith(TRIGGERS), (v, got)
-        assert (got or "") == expected.replace("\r\n", "\n").replace("\r", "\n") or \
-            (got or "") == expected, (v, got)
+    for back in _roundtrip(values):
+        for v, (got, kind, quoted) in zip(values, back, strict=True):
+            expected = xlsx.clean_text(v)  # as typed, less what XML cannot hold
+            assert kind == "s" or (expected == "" and got is None), (v, got, kind)
+            # Trigger-initial text keeps its first character and carries the quote prefix.
+            assert quoted == expected.startswith(TRIGGERS), (v, got, quoted)
+            assert (got or "") == expected.replace("\r\n", "\n").replace("\r", "\n") or \
+                (got or "") == expected, (v, got)
 
 
 @settings(max_examples=200, deadline=None, database=None)
-@given(st.lists(texts.filter(lambda t: not t.startswith(TRIGGERS)), min_size=1, max_size=20))
+@given(st.lists(st.one_of(texts, trigger_texts), min_size=1, max_size=20))
 def test_safe_text_round_trips_exactly(values):
+    """In XLSX every text comes back exactly as typed, trigger-initial or not ("- Rà soát",
+    "=1+1"); in CSV the text that needs no neutralising does."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     from app.services import xlsx
@@ -199,11 +280,13 @@ def test_safe_text_round_trips_exactly(values):
 
     clean = [v for v in values if not ILLEGAL_CHARACTERS_RE.search(v) and "\r" not in v]
     for v in clean:
-        assert xlsx.safe_text(v) == v
-        assert csv_value(v) == v
-    back = _roundtrip(clean) if clean else []
-    for v, (got, _kind) in zip(clean, back, strict=True):
-        assert (got if got is not None else "") == v, (v, got)
+        assert xlsx.clean_text(v) == v
+        if not v.startswith(TRIGGERS):
+            assert xlsx.safe_text(v) == v and csv_value(v) == v
+    for back in _roundtrip(clean) if clean else []:
+        for v, (got, _kind, _quoted) in zip(clean, back, strict=True):
+            assert (got if got is not None else "") == v, (v, got)
+    clean = [v for v in clean if not v.startswith(TRIGGERS)]
     # CSV: RFC 4180 quoting keeps commas, quotes and newlines
     buf = io.StringIO(newline="")
     csv.writer(buf).writerow([csv_value(v) for v in clean])
@@ -214,5 +297,5 @@ def test_safe_text_round_trips_exactly(values):
 
 def test_summary():
     figure("exports", f"hypothesis: {SAMPLES['n']} texts written and read back: 0 formulas, "
-                      f"0 trigger-initial, safe text exact")
+                      f"0 trigger-initial without the quote prefix, text exact")
 

@@ -137,7 +137,7 @@ def _flows(shared, texts: list[str], tag: str) -> dict:
             "percent": "30", "note": text,
             "files": [(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), f"{text[:100]}-bao-cao.pdf".replace('"', "'"))]})
         _post(staff, f"/tasks/{tid}/extensions", {"proposed_due_on": "31/10/2026", "reason": text})
-        _post(staff, f"/tasks/{tid}/submit", {"note": text})
+        _post(staff, f"/tasks/{tid}/submit", {"submit-note": text})
         _post(head, f"/tasks/{tid}/review", {"decision": "return", "comment": text})
         if i % 3 == 0:
             _post(head, f"/tasks/{tid}/cancel", {"reason": text})

@@ -32,6 +32,7 @@ ISSUER = ("UBND TỈNH ĐẮK LẮK", "SỞ NỘI VỤ")
 PLACE = "Đắk Lắk"
 ISSUED = date(2026, 6, 16)
 INJECTIONS = ['=HYPERLINK("http://x","y")', "+1", "-1", "@SUM(A1)", "\t=1+1", "\r=2"]
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 SAFE_TEXT = 'Báo cáo "quý II", gồm: a, b; c\nvà dòng thứ hai\r\nvà dòng ba'
 
 
@@ -137,10 +138,34 @@ def test_header_block(scenario):
         right = next(c for c in ws[1] if c.value == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
         assert right.column > 1 and right.font.b and ws.cell(3, right.column).font.i
         title = next(t for t in texts if t.startswith(("BẢNG", "DANH SÁCH")))
-        assert title.endswith("— Kỳ 2026-Q2 (tính đến ngày 15/06/2026)")
+        assert title.endswith("— Quý II năm 2026 (tính đến ngày 15/06/2026)")
         assert "Số liệu trực tiếp, chưa chốt" in texts
-    assert any(t == "BẢNG TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ VÀ ĐIỂM TRÁCH NHIỆM — Kỳ 2026-Q2 "
+    assert any(t == "BẢNG TỔNG HỢP KẾT QUẢ THỰC HIỆN NHIỆM VỤ VÀ ĐIỂM TRÁCH NHIỆM — Quý II năm 2026 "
                "(tính đến ngày 15/06/2026)" for t in (c.value for c in wb["Đơn vị"]["A"]))
+
+
+@pytest.mark.parametrize("code, label", [
+    ("2026", "Năm 2026"), ("2026-H1", "6 tháng đầu năm 2026"), ("2026-H2", "6 tháng cuối năm 2026"),
+    ("2026-Q1", "Quý I năm 2026"), ("2026-Q2", "Quý II năm 2026"), ("2026-Q3", "Quý III năm 2026"),
+    ("2026-Q4", "Quý IV năm 2026"), ("2026-07", "Tháng 7 năm 2026"), ("2026-12", "Tháng 12 năm 2026"),
+])
+def test_the_title_names_the_period_as_an_official_does(world, code, label):
+    """One label for the page, the print page and the export: never the code "2026-Q2"."""
+    assert assessment.period_label(code) == label
+    report = assessment.live(scoring.parse_period(code), date(2026, 6, 15), S)
+    assert ex.title(report) == (f"{ex.TITLES[ex.UNIT_SHEET]} — {label} "
+                                "(tính đến ngày 15/06/2026)")
+    wb = workbook(report)
+    assert wb.properties.title == ex.title(report)
+    for ws in wb:
+        shown = [c.value for c in ws["A"] if isinstance(c.value, str)]
+        assert ex.title(report, ws.title) in shown
+        assert not any("Kỳ " in t for t in shown), shown
+
+
+def test_the_period_label_in_english():
+    assert [assessment.period_label(c, english=True) for c in ("2026", "2026-H1", "2026-H2", "2026-Q2", "2026-07")] == [
+        "Year 2026", "First half of 2026", "Second half of 2026", "Quarter II/2026", "Month 07/2026"]
 
 
 def _first_header(ws):
@@ -241,27 +266,60 @@ def test_task_rows_outcomes_dates_and_credit(scenario):
     assert codes == sorted(codes, key=lambda c: c != "SNV")
 
 
-def test_no_formula_anywhere_and_typed_formulas_come_back_as_text(scenario, make):
+def raw_cells(data: bytes) -> tuple[list[dict], set[int]]:
+    """Every cell of every sheet as the XML holds it (what LibreOffice or Excel reads, with
+    no openpyxl in between), and the ids of the cell styles that carry quotePrefix="1"."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    z = zipfile.ZipFile(io.BytesIO(data))
+    xfs = ET.fromstring(z.read("xl/styles.xml")).find("m:cellXfs", ns)
+    quoted = {i for i, xf in enumerate(xfs) if xf.get("quotePrefix") in ("1", "true")}
+    cells = []
+    for name in sorted(n for n in z.namelist() if n.startswith("xl/worksheets/sheet")):
+        for c in ET.fromstring(z.read(name)).iter(f"{{{ns['m']}}}c"):
+            cells.append({"sheet": name, "ref": c.get("r"), "t": c.get("t"), "s": int(c.get("s", 0)),
+                          "formula": c.find("m:f", ns) is not None,
+                          "text": "".join(t.text or "" for t in c.iter(f"{{{ns['m']}}}t"))})
+    return cells, quoted
+
+
+def test_no_formula_anywhere_and_typed_formulas_come_back_as_typed(scenario, make):
     make.unit("=1+2 Đơn vị lạ", parent=scenario.province, code="X1")
+    add_task(scenario.task, stt="20", title="- Rà soát, đơn giản hóa thủ tục hành chính")
     data = ex.xlsx_bytes(live(), ISSUER, PLACE, ISSUED)
     wb = load_workbook(io.BytesIO(data))
     for ws in wb:
         for row in ws.iter_rows():
             for c in row:
                 assert c.data_type != "f", (ws.title, c.coordinate, c.value)
-    titles = [r[2].value for r in table(wb["Nhiệm vụ"], "Mã đơn vị")[2]]
-    for typed in INJECTIONS:
-        # XML reads a raw carriage return as a line feed; the apostrophe stays in front.
-        assert "'" + lf(typed) in titles, typed
-    assert lf(SAFE_TEXT) in titles  # text that is no formula stays as typed
-    names = [r[1].value for r in table(wb["Đơn vị"], "Mã đơn vị")[2]]
-    assert "'=1+2 Đơn vị lạ" in names
-    # Neither application would read the raw XML as a formula either.
-    import zipfile
-    z = zipfile.ZipFile(io.BytesIO(data))
-    for name in z.namelist():
-        if name.startswith("xl/worksheets/"):
-            assert "<f>" not in z.read(name).decode()
+                # Text that looks like a formula carries the quote prefix, and only that text
+                # (a typed carriage return reads back as a line feed).
+                looks_live = isinstance(c.value, str) and c.value.startswith(TRIGGERS + ("\n",))
+                assert bool(c.quotePrefix) == looks_live, (ws.title, c.coordinate, c.value)
+    rows = table(wb["Nhiệm vụ"], "Mã đơn vị")[2]
+    titles = {r[2].value: r[2] for r in rows}
+    for typed in INJECTIONS + ["- Rà soát, đơn giản hóa thủ tục hành chính"]:
+        # Exactly as typed, no apostrophe (XML reads a raw carriage return as a line feed).
+        c = titles[lf(typed)]
+        assert c.data_type == "s" and c.quotePrefix, typed
+    assert not any(t.startswith("'") for t in titles)
+    assert lf(SAFE_TEXT) in titles and not titles[lf(SAFE_TEXT)].quotePrefix
+    names = {r[1].value: r[1] for r in table(wb["Đơn vị"], "Mã đơn vị")[2]}
+    assert names["=1+2 Đơn vị lạ"].quotePrefix
+    # Neither application would read the raw XML as a formula either: no <f> anywhere,
+    # every text an inline string, the trigger-initial ones with a quote-prefixed style.
+    cells, quoted = raw_cells(data)
+    assert quoted and not any(c["formula"] for c in cells)
+    typed = [c for c in cells if c["text"].startswith(TRIGGERS)]
+    assert {c["text"] for c in typed} >= {"=1+2 Đơn vị lạ", "- Rà soát, đơn giản hóa thủ tục hành chính",
+                                           '=HYPERLINK("http://x","y")', "@SUM(A1)", "+1", "-1"}
+    for c in typed:
+        assert c["t"] == "inlineStr" and c["s"] in quoted, c
+    assert all(c["t"] in ("inlineStr", "s") for c in cells if c["text"])
+    assert not any(c["s"] in quoted for c in cells
+                   if c["text"] and not c["text"].startswith(TRIGGERS + ("\n",)))
 
 
 def test_write_to_a_binary_file(scenario, tmp_path):
@@ -312,7 +370,8 @@ def test_frozen_export_shows_the_run_as_frozen(scenario):
     assert "Tên mới" not in texts and "Tiêu đề mới" not in texts
 
 
-CELL_VALUES = [None, "text", "=1+1", "\t@x", "  spaced  ", "a & b < c > d", "x\x00y\x1fz", 3, 2.5,
+CELL_VALUES = [None, "text", "=1+1", "\t@x", "- Rà soát", "+84 912 345 678", "@SUM(A1)", "\x00=1",
+               "-&<x>", "  spaced  ", "a & b < c > d", "x\x00y\x1fz", 3, 2.5,
                Decimal("66.67"), Decimal("1500000.0000"), True, False, date(2026, 6, 2),
                datetime(2026, 6, 2, 13, 5)]
 
@@ -320,14 +379,14 @@ CELL_VALUES = [None, "text", "=1+1", "\t@x", "  spaced  ", "a & b < c > d", "x\x
 def _read_back(write) -> list:
     book = load_workbook(io.BytesIO(write()))
     return [[(c.value, c.data_type, c.number_format, c.font.name, c.font.sz, c.font.b,
-              c.alignment.vertical, bool(c.alignment.wrap_text)) for c in row]
+              c.alignment.vertical, bool(c.alignment.wrap_text), bool(c.quotePrefix)) for c in row]
             for row in book.worksheets[0].iter_rows()]
 
 
 @pytest.mark.parametrize("wrap", [False, True])
 def test_stream_writes_the_cells_of_xlsx_cell(wrap):
     """The streaming writer's cells read back exactly as openpyxl's xlsx.cell cells do:
-    value, type, number format, font, alignment; text neutralised and escaped."""
+    value, type, number format, font, alignment, quote prefix; text as typed, escaped."""
     from openpyxl import Workbook
 
     from app.services import xlsx
@@ -347,15 +406,21 @@ def test_stream_writes_the_cells_of_xlsx_cell(wrap):
             book.sheet("x").rows([[v] for v in CELL_VALUES], [book.column(wrap=wrap)])
         return out.getvalue()
 
-    assert _read_back(with_stream) == _read_back(with_openpyxl)
+    back = _read_back(with_stream)
+    assert back == _read_back(with_openpyxl)
+    shown = {row[0][0]: row[0] for row in back}
+    for typed in ("=1+1", "- Rà soát", "+84 912 345 678", "@SUM(A1)", "-&<x>"):
+        assert shown[typed][1] == "s" and shown[typed][-1] is True, typed
+    assert shown["=1"][-1] is True  # the NUL is dropped, then the text looks like a formula
+    assert shown["text"][-1] is False and shown["a & b < c > d"][-1] is False
 
 
 @settings(max_examples=100, deadline=None, database=None)
 @given(st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40)
                 .map(lambda t: t if t[:1] else "=" + t), min_size=1, max_size=10))
 def test_stream_text_is_text_and_never_a_formula(texts):
-    """Any text comes back as openpyxl's cell would hold it: safe_text, line ends read as
-    XML reads them, never a formula, never starting with a trigger."""
+    """Any text comes back as typed (the characters XML cannot hold dropped, line ends read
+    as XML reads them), never a formula, quote-prefixed exactly when it looks like one."""
     from app.services import xlsx
 
     out = io.BytesIO()
@@ -363,9 +428,9 @@ def test_stream_text_is_text_and_never_a_formula(texts):
         book.sheet("T").rows([[t] for t in texts], [book.column()])
     back = [row[0] for row in load_workbook(io.BytesIO(out.getvalue()))["T"].iter_rows()]
     for typed, c in zip(texts, back, strict=True):
-        expected = lf(xlsx.safe_text(typed))
+        expected = lf(xlsx.clean_text(typed))
         assert c.data_type == "s" and (c.value or "") == expected, (typed, c.value)
-        assert not (c.value or "").startswith(("=", "+", "-", "@", "\t", "\r"))
+        assert bool(c.quotePrefix) == xlsx.clean_text(typed).startswith(TRIGGERS), (typed, c.value)
 
 
 def test_stream_sheet_settings_and_wide_rows():

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import AuditLog, Plan, Task
 from app.services import breakdown, plan_import, plans, tasks
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
-from tests.conftest import TODAY
+from tests.conftest import TODAY, submit_with_evidence
 from tests.plan_files import HEADERS, build, clear_row
 
 
@@ -191,7 +191,7 @@ def test_the_parents_progress_is_the_weighted_progress_of_its_children(world, ma
                                                      AuditLog.action == "task.progress")).one()
     assert note.comment == breakdown.ROLLUP_NOTE and note.actor_id == world.staff.id
     # A child confirmed complete counts 100.
-    tasks.submit_task(world.staff2, b.id, "Đã gửi báo cáo", TODAY)
+    submit_with_evidence(world.staff2, b.id, "Đã gửi báo cáo", TODAY)
     tasks.confirm_task(world.deputy, b.id, "")
     db.session.commit()
     assert reload(parent.id).progress == 55                           # (120 + 100) / 4

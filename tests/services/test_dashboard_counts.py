@@ -1,5 +1,7 @@
 """The home page's figures equal the pure timeliness rule applied to the same tasks."""
 
+from datetime import date
+
 import pytest
 
 from app.services import dashboard
@@ -24,10 +26,12 @@ def test_head_counts_per_unit_equal_the_rule_over_each_subtree(rich):
     units = units_by_id()
     tasks = all_tasks()
     rows = dashboard.unit_rows(w.head, TODAY, DUE_SOON_DAYS)
-    # The head's unit first (with everything below it), then each unit directly below.
-    assert [r.unit_id for r in rows] == [w.a.id, w.a1.id, w.a2.id]  # sub-units by name
-    assert [r.is_anchor for r in rows] == [True, False, False]
-    for row in rows:
+    # The head's unit first (with everything below it), then each unit directly below,
+    # then the task without a lead unit.
+    assert [r.key for r in rows] == [w.a.id, w.a1.id, w.a2.id, "none"]  # sub-units by name
+    assert [r.is_anchor for r in rows] == [True, False, False, True]
+    assert rows[-1].counts.by == counts([w.t_nolead])
+    for row in rows[:-1]:
         path = units[row.unit_id].path
         led = [t for t in tasks if t.lead_unit_id and units[t.lead_unit_id].path.startswith(path)]
         assert row.counts.by == counts(led), units[row.unit_id].name
@@ -111,8 +115,10 @@ def test_assessor_and_admin_see_the_province_per_top_level_unit(rich, who):
     tasks = all_tasks()
     d = dashboard.build(actor, TODAY, DUE_SOON_DAYS)
     assert d.counts.by == counts(tasks)
-    assert [r.unit_id for r in d.units] == [w.province.id, w.b.id, w.a.id]  # "Sở Khoa học" before "Sở Nội vụ"
-    for row in d.units:
+    # "Sở Khoa học" before "Sở Nội vụ"; the task without a lead unit last.
+    assert [r.key for r in d.units] == [w.province.id, w.b.id, w.a.id, "none"]
+    assert d.units[-1].counts.by == counts([w.t_nolead])
+    for row in d.units[:-1]:
         path = units[row.unit_id].path
         assert row.counts.by == counts([t for t in tasks if t.lead_unit_id
                                         and units[t.lead_unit_id].path.startswith(path)])
@@ -130,3 +136,37 @@ def test_the_sql_case_agrees_with_the_rule(rich):
     tl = dashboard.timeliness_case(TODAY, DUE_SOON_DAYS)
     got = dict(db.session.execute(select(Task.id, tl)).all())
     assert got == {t.id: rule(t) for t in all_tasks()}
+
+
+def test_the_head_s_tables_add_up_to_the_cards_with_tasks_led_elsewhere(rich, make):
+    """Tasks of the unit's plan led by another unit, by that unit's leaders: the head reads
+    them (the cards count them), and the unit and leader tables give them a row each."""
+    w = rich
+    led_b = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
+                      due_on=date(2026, 6, 8))
+    led_b_ours = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy, title="Việc Sở B, lãnh đạo Sở A",
+                           due_on=date(2026, 6, 17))
+    d = dashboard.build(w.head, TODAY, DUE_SOON_DAYS)
+    units = [r for r in d.units if r.is_anchor]
+    assert [r.key for r in units] == [w.a.id, "other", "none"]
+    assert units[1].counts.by == counts([led_b, led_b_ours])
+    assert [r.key for r in d.leaders] == [w.head.id, w.deputy2.id, w.deputy.id, "other"]
+    assert d.leaders[-1].counts.by == counts([led_b])
+    for rows in (units, d.leaders, d.fields):
+        total = dashboard.Counts()
+        for row in rows:
+            total.add(row.counts)
+        assert total.by == d.counts.by
+    units_all = units_by_id()
+    assert d.counts.by == counts([t for t in all_tasks() if in_head_scope(t, w.head, units_all)])
+
+
+def test_a_leader_who_left_the_unit_counts_with_the_other_leaders(rich):
+    from app.extensions import db
+
+    w = rich
+    w.deputy2.is_active = False
+    db.session.commit()
+    d = dashboard.build(w.head, TODAY, DUE_SOON_DAYS)
+    assert [r.key for r in d.leaders] == [w.head.id, w.deputy.id, "other"]
+    assert d.leaders[-1].counts.by == counts([t for t in all_tasks() if t.leader_id == w.deputy2.id])

@@ -2,14 +2,16 @@
 
 import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from app import create_app
 from app.domain.status import Lifecycle, Timeliness
 from app.extensions import db
-from app.models import AuditLog, Plan, PlanStatus, ProcessStep, Task, Unit, User
+from app.models import AuditLog, Evidence, Plan, PlanStatus, ProcessStep, Task, Unit, User
 from app.models.user import Role
 from app.services import demo, plans, users
 from app.services.errors import RuleViolation
@@ -54,15 +56,17 @@ def seeded_template(database, tmp_path_factory):
     """Seeding takes seconds: on SQLite seed one file per module and copy it for each test."""
     if database["kind"] != "sqlite":
         return None
-    path = tmp_path_factory.mktemp("demo") / "seeded.db"
+    folder = tmp_path_factory.mktemp("demo")
+    path, uploads = folder / "seeded.db", folder / "uploads"  # the evidence files it writes
     shutil.copyfile(database["path"], path)
-    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}")
+    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
+                             UPLOAD_FOLDER=str(uploads))
     with application.app_context():
         summary = demo.seed(TODAY)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    return path, summary
+    return path, uploads, summary
 
 
 @pytest.fixture
@@ -74,9 +78,10 @@ def seeded(request, seeded_template, tmp_path):
         db.session.commit()
         yield summary
         return
-    path, summary = seeded_template
+    path, uploads, summary = seeded_template
     target = tmp_path / "demo.db"
     shutil.copyfile(path, target)
+    shutil.copytree(uploads, tmp_path / "uploads")
     application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}",
                              UPLOAD_FOLDER=str(tmp_path / "uploads"), TODAY=TODAY)
     with application.app_context():
@@ -123,6 +128,14 @@ def test_completion_walks_the_real_lifecycle(seeded):
     assert {t.timeliness(TODAY) for t in done} == {Timeliness.DONE_ON_TIME, Timeliness.DONE_LATE}
     statuses = {t.status for t in tasks_of(plan_of("SNV"))}
     assert {Lifecycle.SUBMITTED, Lifecycle.IN_PROGRESS, Lifecycle.ASSIGNED} <= statuses
+    # every submission came with evidence, a real PDF on disk (DESIGN.md 4)
+    handed_in = {t.id for t in tasks_of(plan_of("SNV"))
+                 if t.status in (Lifecycle.SUBMITTED, Lifecycle.COMPLETED, Lifecycle.RETURNED)}
+    files = db.session.execute(select(Evidence.task_id, Evidence.stored_name)
+                               .where(Evidence.task_id.in_(handed_in))).all()
+    assert handed_in and {f.task_id for f in files} == handed_in
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    assert all((folder / f.stored_name).read_bytes().startswith(b"%PDF-") for f in files)
 
 
 def test_the_audit_log_tells_each_story_in_calendar_order(seeded):

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import AuditLog, Extension, Notification, Task
 from app.services import extensions, overdue, tasks
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from tests.conftest import submit_with_evidence
 
 TODAY = date(2026, 6, 15)
 DUE = date(2026, 6, 30)
@@ -378,7 +379,7 @@ def test_changing_the_responsible_person_tells_the_new_one(world, make):
 
 
 def test_submit_confirm_and_return_tell_the_other_side(world):
-    tasks.submit_task(world.staff, world.task.id, "Xong", TODAY)
+    submit_with_evidence(world.staff, world.task.id, "Xong", TODAY)
     db.session.commit()
     assert [(n.user_id, n.task_id) for n in notes("submitted")] == [(world.deputy.id, world.task.id)]
     tasks.return_task(world.deputy, world.task.id, "Bổ sung số liệu")
@@ -395,7 +396,7 @@ def test_submit_confirm_and_return_tell_the_other_side(world):
 def test_no_one_is_told_of_their_own_action(world, make):
     t = make.task(world.plan, world.head, world.a, world.head, world.head, title="Tự giao cho mình")
     assert (world.head.id, t.id) not in {(n.user_id, n.task_id) for n in notes("assigned")}
-    tasks.submit_task(world.head, t.id, "Xong", TODAY)
+    submit_with_evidence(world.head, t.id, "Xong", TODAY)
     db.session.commit()
     assert notes("submitted") == []
 

@@ -27,6 +27,7 @@ from app.services import (
     tasks,
 )
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from tests.conftest import submit_with_evidence
 from tests.plan_files import HEADERS, build, clear_row
 from tests.web.web_support import PDF, diff_snapshots, snapshot
 
@@ -78,7 +79,7 @@ def test_a_head_closes_an_issued_plan_and_reopens_it_each_audited(world, make):
     done = make.task(world.plan, world.head, world.a, world.staff, world.deputy,
                      title="Tổ chức hội nghị tập huấn nghiệp vụ")
     tasks.record_progress(world.staff, done.id, 100, "", None, TODAY)
-    tasks.submit_task(world.staff, done.id, "", TODAY)
+    submit_with_evidence(world.staff, done.id, "", TODAY)
     tasks.confirm_task(world.deputy, done.id, "")
     suspended = make.task(world.plan, world.head, world.a, world.staff, world.deputy,
                           title="Khảo sát mức độ hài lòng của người dân")
@@ -110,7 +111,7 @@ def test_a_plan_whose_tasks_are_all_done_closes_with_none_left(world):
     issue(world)
     for t, person, leader in ((world.task, world.staff, world.deputy),
                               (world.task2, world.staff2, world.head)):
-        tasks.submit_task(person, t.id, "", TODAY)
+        submit_with_evidence(person, t.id, "", TODAY)
         tasks.confirm_task(leader, t.id, "")
     db.session.commit()
     assert close(world) == 0
@@ -215,7 +216,7 @@ def closed_world(world):
     tasks.set_step_done(world.staff, t.id, t.steps[0].id, True)
     world.pending = extensions.request_extension(world.staff, t.id, date(2026, 7, 31),
                                                  "Chờ ý kiến góp ý của các sở", TODAY).id
-    tasks.submit_task(world.staff2, world.task2.id, "Đã hoàn thành", TODAY)
+    submit_with_evidence(world.staff2, world.task2.id, "Đã hoàn thành", TODAY)
     db.session.commit()
     issue(world)
     close(world)

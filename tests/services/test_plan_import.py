@@ -238,7 +238,11 @@ ROW_CASES = [
      ("Dòng 2, cột Lãnh đạo phụ trách: Đỗ Thị Cúc không phải lãnh đạo của đơn vị chủ trì hoặc "
      "của đơn vị lập kế hoạch")),
     ("negative weight", [clear_row(1, weight=-1)],
-     "Dòng 2, cột Trọng số: trọng số không được âm (-1)"),
+     "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (-1)"),
+    ("zero weight", [clear_row(1, weight=0)],
+     "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (0)"),
+    ("weight that rounds to zero", [clear_row(1, weight="0,001")],
+     "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (0,001)"),
     ("weight that is not a number", [clear_row(1, weight="nhiều")],
      "Dòng 2, cột Trọng số: nhiều không phải là số"),
     ("progress over 100", [clear_row(1, progress=120)],
@@ -289,7 +293,7 @@ def test_every_error_of_a_file_is_listed_not_only_the_first(world, empty_plan):
     data = build([HEADERS, clear_row(1, lead="XYZ", weight=-2), [], clear_row(2, due="32/13/2026")])
     assert messages(plan_import.preview(empty_plan, data, TODAY)) == [
         "Dòng 2, cột Đơn vị chủ trì: không có đơn vị nào có mã hoặc tên “XYZ”",
-        "Dòng 2, cột Trọng số: trọng số không được âm (-2)",
+        "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (-2)",
         "Dòng 4, cột Hạn hoàn thành: 32/13/2026 không phải là ngày hợp lệ",
     ]
 
@@ -529,7 +533,9 @@ def test_import_export_import_gives_the_same_plan_exactly(world, make, empty_pla
     assert rows[0] == HEADERS
     assert rows[1][:2] == ["1", "Rà soát văn bản quy phạm pháp luật do tỉnh ban hành"]
     done = next(r for r in rows if r[0] == "4")
-    assert done[2] == "'=Số hóa 100% hồ sơ còn hiệu lực"      # kept from running as a formula
+    assert done[2] == "=Số hóa 100% hồ sơ còn hiệu lực"      # exactly as typed ...
+    cell = load_workbook(io.BytesIO(exported))[plan_export.DATA_SHEET]["C" + str(rows.index(done) + 1)]
+    assert cell.value == done[2] and cell.data_type == "s" and cell.quotePrefix  # ... and text
 
     # The export imported into the same plan changes nothing ...
     again = plan_import.preview(empty_plan, exported, TODAY)
@@ -539,6 +545,37 @@ def test_import_export_import_gives_the_same_plan_exactly(world, make, empty_pla
     imported(other, exported, world.head)
     assert snapshot(other.id) == snapshot(empty_plan.id)
     assert read_back(plan_export.export_bytes(db.session.get(Plan, other.id))) == rows
+
+
+def test_the_round_trip_keeps_text_that_looks_like_a_formula_exactly(world, make, empty_plan):
+    """Official plan lines often start with "- ": exported as typed with Excel's quote prefix
+    (no stray apostrophe in the cell), imported back unchanged; a file exported before the
+    quote prefix ("'- Rà soát") imports without its apostrophe too."""
+    typed = {"1": "- Rà soát, đơn giản hóa thủ tục hành chính", "2": "=1+1", "3": "@SUM(A1)",
+             "4": "+84 912 345 678", "5": "-", "6": "Rà soát - không đổi"}
+    rows = [HEADERS] + [clear_row(stt, title, output=title) for stt, title in typed.items()]
+    imported(empty_plan, build(rows, text_cells=("B3", "L3")), world.head)
+    assert {stt: t.title for stt, t in plan_tasks(empty_plan.id).items()} == typed
+    exported = plan_export.export_bytes(db.session.get(Plan, empty_plan.id))
+    ws = load_workbook(io.BytesIO(exported))[plan_export.DATA_SHEET]
+    titles = {r[0].value: r[1] for r in ws.iter_rows(min_row=2)}
+    for stt, title in typed.items():
+        c = titles[stt]
+        assert c.value == title and c.data_type == "s", stt
+        assert bool(c.quotePrefix) == (stt != "6"), stt
+    assert not any(c.data_type == "f" for r in ws.iter_rows() for c in r)
+    again = plan_import.preview(empty_plan, exported, TODAY)
+    assert messages(again) == [] and again.unchanged == len(typed)
+    other = make.plan(world.a, kind="other", title="Bản sao")
+    imported(other, exported, world.head)
+    assert {stt: t.title for stt, t in plan_tasks(other.id).items()} == typed
+    assert {stt: t.output_product for stt, t in plan_tasks(other.id).items()} == typed
+    assert snapshot(other.id) == snapshot(empty_plan.id)
+    # An older export: the apostrophe it wrote in front is not part of the title.
+    legacy = [HEADERS, clear_row("1", "'- Rà soát, đơn giản hóa thủ tục hành chính")]
+    third = make.plan(world.a, kind="digital", title="Bản cũ")
+    imported(third, build(legacy), world.head)
+    assert plan_tasks(third.id)["1"].title == typed["1"]
 
 
 def test_the_round_trip_keeps_awkward_values(world, make, empty_plan):

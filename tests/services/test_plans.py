@@ -13,6 +13,7 @@ from app.models import AuditLog, Plan, PlanStatus, Task
 from app.services import plans, tasks
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
 from app.services.plans import PlanInput, PlanSummary
+from tests.conftest import submit_with_evidence
 
 
 def audit_actions(object_type="plan") -> list[str]:
@@ -116,7 +117,7 @@ def test_summary_counts_clear_and_completed_tasks_without_the_cancelled(world, m
     make.task(world.plan, world.head, world.a, world.staff, world.deputy, output_product="")
     cancelled = make.task(world.plan, world.head, world.a, world.staff, world.deputy)
     tasks.cancel_task(world.head, cancelled.id, "Trùng lặp")
-    tasks.submit_task(world.staff, world.task.id, "", date(2026, 6, 1))
+    submit_with_evidence(world.staff, world.task.id, "", date(2026, 6, 1))
     tasks.confirm_task(world.deputy, world.task.id, "")
     db.session.commit()
     assert plans.summary(world.plan) == PlanSummary(total=3, clear=2, completed=1)

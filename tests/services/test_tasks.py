@@ -4,6 +4,7 @@ import json
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -11,11 +12,11 @@ from sqlalchemy.exc import DBAPIError, InvalidRequestError
 
 from app.domain.status import Lifecycle, Timeliness, timeliness
 from app.extensions import db
-from app.models import AuditLog, Field, ProcessStep, ProgressUpdate, Task
-from app.services import tasks, units
+from app.models import AuditLog, Evidence, Field, ProcessStep, ProgressUpdate, Task
+from app.services import evidence, tasks, units
 from app.services.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from app.services.tasks import StepInput, TaskFilter
-from tests.conftest import TODAY
+from tests.conftest import EVIDENCE_PDF, TODAY, attach_evidence, submit_with_evidence
 
 
 def audit_rows(task_id=None, action=None) -> list[AuditLog]:
@@ -139,6 +140,9 @@ VIOLATIONS = [
     ("leader who is an assessor", lambda w, m: {"leader_id": w.assessor.id}, "leader_id"),
     ("leader of an unrelated unit", lambda w, m: {"leader_id": w.head_b.id}, "leader_id"),
     ("negative weight", lambda w, m: {"weight": Decimal("-0.5")}, "weight"),
+    # a weight of 0 would take the task out of the score (DESIGN.md 5)
+    ("zero weight", lambda w, m: {"weight": Decimal(0)}, "weight"),
+    ("weight of 0.00", lambda w, m: {"weight": Decimal("0.00")}, "weight"),
     ("coordinator is the lead unit", lambda w, m: {"coordinator_ids": [w.b.id, w.a.id]},
      "coordinator_ids"),
     ("retired coordinator", lambda w, m: {"coordinator_ids": [_retired_sub_unit(w, m).id]},
@@ -489,6 +493,7 @@ def test_only_the_responsible_person_reports_progress(world, who):
 
 
 def test_submit_then_confirm_completes_on_the_submission_date(world):
+    attach_evidence(world.staff, world.task.id)
     n_audit = audit_count()
     # Submitted on the due date, confirmed whenever the leader gets to it.
     tasks.submit_task(world.staff, world.task.id, "Đã trình", date(2026, 6, 30))
@@ -511,7 +516,7 @@ def test_submit_then_confirm_completes_on_the_submission_date(world):
 
 
 def test_a_submission_after_the_due_date_completes_late(world):
-    tasks.submit_task(world.staff, world.task.id, "", date(2026, 7, 1))
+    submit_with_evidence(world.staff, world.task.id, "", date(2026, 7, 1))
     tasks.confirm_task(world.head, world.task.id, "")
     db.session.commit()
     t = reload(world.task.id)
@@ -520,7 +525,7 @@ def test_a_submission_after_the_due_date_completes_late(world):
 
 
 def test_return_needs_a_comment_and_sends_the_task_back(world):
-    tasks.submit_task(world.staff, world.task.id, "", TODAY)
+    submit_with_evidence(world.staff, world.task.id, "", TODAY)
     db.session.commit()
     n_audit = audit_count()
     for comment in ("", "   "):
@@ -537,7 +542,7 @@ def test_return_needs_a_comment_and_sends_the_task_back(world):
     row = audit_rows(task_id=t.id, action="task.return")[-1]
     assert row.comment == "Thiếu phụ lục"
     assert audit_count() == n_audit + 1
-    # Rework, then submit again.
+    # Rework, then submit again: the evidence already attached is enough.
     tasks.record_progress(world.staff, t.id, 95, "Bổ sung phụ lục", None, TODAY)
     assert reload(t.id).status == Lifecycle.IN_PROGRESS
     tasks.submit_task(world.staff, t.id, "", TODAY + timedelta(days=1))
@@ -549,7 +554,7 @@ def test_return_needs_a_comment_and_sends_the_task_back(world):
 @pytest.mark.parametrize("who, error", [("staff", PermissionDenied), ("staff2", PermissionDenied),
                                         ("head_b", NotFound), ("assessor", PermissionDenied)])
 def test_only_the_leader_or_the_head_reviews(world, who, error):
-    tasks.submit_task(world.staff, world.task.id, "", TODAY)
+    submit_with_evidence(world.staff, world.task.id, "", TODAY)
     db.session.commit()
     with pytest.raises(error):
         tasks.confirm_task(getattr(world, who), world.task.id, "")
@@ -560,7 +565,7 @@ def test_only_the_leader_or_the_head_reviews(world, who, error):
 
 
 def test_a_deputy_cannot_review_a_task_led_by_someone_else(world):
-    tasks.submit_task(world.staff2, world.task2.id, "", TODAY)
+    submit_with_evidence(world.staff2, world.task2.id, "", TODAY)
     db.session.commit()
     with pytest.raises(PermissionDenied):
         tasks.confirm_task(world.deputy, world.task2.id, "")
@@ -587,7 +592,7 @@ def test_which_statuses_can_be_submitted(world, status, ok):
     t.status = status
     db.session.commit()
     if ok:
-        assert tasks.submit_task(world.staff, t.id, "", TODAY).status == Lifecycle.SUBMITTED
+        assert submit_with_evidence(world.staff, t.id, "", TODAY).status == Lifecycle.SUBMITTED
     else:
         with pytest.raises(RuleViolation):
             tasks.submit_task(world.staff, t.id, "", TODAY)
@@ -663,6 +668,8 @@ def test_cancel_needs_a_reason_and_takes_the_task_out(world):
 
 def test_one_audit_row_per_successful_change_and_none_on_refusal(world):
     tid = world.task.id
+    attach_evidence(world.staff, tid)
+    db.session.commit()
     start = audit_count()
     steps = [
         (lambda: tasks.record_progress(world.staff, tid, 30, "", None, TODAY), True),
@@ -853,7 +860,8 @@ def test_lists_are_scoped_to_what_the_actor_may_read(listing, who, expected):
     # Filtering by another unit's plan never widens the scope.
     if who.endswith("_b"):
         assert tasks.list_tasks(actor, TaskFilter(plan_id=w.plan.id), TODAY).total == 0
-        assert tasks.list_tasks(actor, TaskFilter(unit_id=w.a.id), TODAY).total == 0
+        # Unit A is not among the units the reader may filter by: ignored, like junk.
+        assert ids(tasks.list_tasks(actor, TaskFilter(unit_id=w.a.id), TODAY)) == want
 
 
 def _order(listing, sort):
@@ -871,7 +879,8 @@ def test_sort_by_due_date_puts_undated_tasks_last_both_ways(listing):
 
 
 @pytest.mark.parametrize("sort, key, reverse", [
-    ("title", lambda t: t.title_folded, False),
+    ("title", lambda t: t.title_sort, False),
+    ("-title", lambda t: t.title_sort, True),
     ("progress", lambda t: t.progress, False),
     ("-progress", lambda t: t.progress, True),
     ("stt", lambda t: t.order_key, False),
@@ -891,6 +900,101 @@ def test_sort_by_last_update(listing):
 
 def test_an_unknown_sort_falls_back_to_the_due_date(listing):
     assert [t.id for t in _order(listing, "bogus")] == [t.id for t in _order(listing, "due")]
+
+
+# In Vietnamese alphabetical order: a < ă < â, d < đ, o < ô < ơ, u < ư. Sorted by the folded
+# title (diacritics dropped) "Ấn" would come before "An", "Đánh" before "Dự", "Ứng" before "Ủy".
+VIETNAMESE_ORDER = [
+    "An toàn thông tin mạng trong cơ quan nhà nước",
+    "Ấn hành tài liệu hướng dẫn nghiệp vụ",
+    "Ban hành quy chế làm việc của Sở",
+    "Cải cách thủ tục hành chính lĩnh vực đất đai",
+    "Cắt giảm thành phần hồ sơ thủ tục",
+    "Cập nhật cơ sở dữ liệu cán bộ, công chức",
+    "Chuẩn hóa quy trình nội bộ giải quyết thủ tục",
+    "Dự thảo quy chế phối hợp liên ngành",
+    "Đánh giá chỉ số hài lòng của người dân",
+    "Đôn đốc thực hiện kết luận thanh tra",
+    "Đơn giản hóa thủ tục hành chính nội bộ",
+    "Ủy quyền ký văn bản hành chính",
+    "Ứng dụng công nghệ thông tin trong điều hành",
+    "Xây dựng đề án vị trí việc làm",
+]
+
+
+def _titled(world, make, titles):
+    """A fresh plan of unit A holding one task per title, created in the order given."""
+    plan = make.plan(world.a, kind="work", title="Kế hoạch công tác năm 2026")
+    made = [make.task(plan, world.head, world.a, world.staff, world.deputy, title=t) for t in titles]
+    return plan, made
+
+
+def _listed(actor, plan, sort) -> list[tuple[str, int]]:
+    page = tasks.list_tasks(actor, TaskFilter(plan_id=plan.id, sort=sort), TODAY)
+    return [(t.title, t.id) for t in page.items]
+
+
+def test_sort_by_title_follows_the_vietnamese_alphabet_both_ways(world, make):
+    from app.domain.text import fold
+
+    assert sorted(VIETNAMESE_ORDER, key=fold) != VIETNAMESE_ORDER  # the old order differs
+    # Created out of order, with one title twice: equal titles are ordered by id.
+    shuffled = VIETNAMESE_ORDER[7:] + VIETNAMESE_ORDER[:7] + [VIETNAMESE_ORDER[8]]
+    plan, made = _titled(world, make, shuffled)
+    by_title: dict[str, list[int]] = {}
+    for t in made:
+        by_title.setdefault(t.title, []).append(t.id)
+    ascending = [(title, i) for title in VIETNAMESE_ORDER for i in by_title[title]]
+    assert _listed(world.head, plan, "title") == ascending
+    assert _listed(world.head, plan, "-title") == ascending[::-1]
+    # A reader of another unit sees none of them, whatever the order.
+    assert _listed(world.head_b, plan, "title") == []
+
+
+def test_titles_sharing_a_long_opening_sort_by_what_follows(world, make):
+    """Plan titles often open alike for over a hundred letters; the stored key is whole,
+    so the words after that still decide the order (a key cut at 250 digits would not)."""
+    opening = ("Triển khai thực hiện Kế hoạch số 125/KH-UBND ngày 15/3/2025 của Ủy ban nhân dân "
+               "tỉnh về cải cách hành chính nhà nước giai đoạn 2021-2030 trong lĩnh vực ")
+    later, earlier = opening + "đầu tư", opening + "đất đai"  # â,t < â,u
+    plan, made = _titled(world, make, [later, earlier])
+    assert len(made[0].title_sort) > 250
+    assert [title for title, _ in _listed(world.head, plan, "title")] == [earlier, later]
+
+
+def test_every_way_of_writing_a_title_stores_its_collation_key(world, make):
+    from sqlalchemy import insert
+
+    from app.models.task import title_sort_key
+    from app.services import plan_import
+    from tests.plan_files import HEADERS, build, clear_row
+
+    def key_of(task_id):
+        t = reload(task_id)
+        return t.title, t.title_sort
+
+    # The form: create, then edit.
+    t = reload(world.task.id)
+    tasks.update_task(world.head, t.id, replace(form_of(t), title="Đơn giản hóa thủ tục"), t.version)
+    db.session.commit()
+    assert key_of(t.id) == ("Đơn giản hóa thủ tục", title_sort_key("Đơn giản hóa thủ tục"))
+    # The importer: new rows (one bulk INSERT), then the same numbers again (bulk UPDATE).
+    plan = make.plan(world.a, kind="work", title="Kế hoạch công tác năm 2026")
+    for titles in (["Ứng dụng chữ ký số", "Ủy quyền ký văn bản"],
+                   ["Đôn đốc thực hiện kết luận", "Dự thảo quy chế phối hợp"]):
+        plan_import.apply(world.head, plan, build([HEADERS] + [clear_row(i + 1, title=x)
+                                                             for i, x in enumerate(titles)]),
+                          TODAY, "ke-hoach.xlsx")
+        db.session.commit()
+        stored = db.session.execute(select(Task.title, Task.title_sort).where(Task.plan_id == plan.id)
+                                    .order_by(Task.stt)).all()
+        assert [tuple(r) for r in stored] == [(x, title_sort_key(x)) for x in titles]
+    # A bulk insert that names only the title (as scripts and tests write rows) gets it too.
+    new_id = db.session.scalar(insert(Task).returning(Task.id), [
+        {"plan_id": plan.id, "owner_unit_id": world.a.id, "stt": "9", "title": "Ấn hành tài liệu",
+         "title_folded": "an hanh tai lieu"}])
+    db.session.commit()
+    assert key_of(new_id) == ("Ấn hành tài liệu", title_sort_key("Ấn hành tài liệu"))
 
 
 def test_pagination_counts(listing):
@@ -988,3 +1092,66 @@ def test_a_deputy_breaks_down_a_task_they_lead(world, make):
                               parent_id=world.task.id)
     db.session.commit()
     assert (child.parent_id, child.stt, child.leader_id) == (world.task.id, "1.1", world.deputy.id)
+
+
+# ---- submission needs evidence (DESIGN.md 4) -------------------------------------------
+
+def evidence_rows(task_id: int) -> list:
+    return db.session.execute(select(Evidence.original_name, Evidence.progress_update_id,
+                                     Evidence.uploaded_by_id)
+                              .where(Evidence.task_id == task_id).order_by(Evidence.id)).all()
+
+
+def test_a_task_without_evidence_cannot_be_submitted_and_nothing_is_saved(world, app):
+    # The QA case: nothing reported, no file, straight to "submit".
+    n_audit = audit_count()
+    with pytest.raises(RuleViolation) as err:
+        tasks.submit_task(world.staff, world.task.id, "Đã xong", TODAY)
+    assert err.value.field == "files"
+    assert str(err.value.message)
+    db.session.rollback()
+    t = reload(world.task.id)
+    assert (t.status, t.submitted_on) == (Lifecycle.ASSIGNED, None)
+    assert audit_count() == n_audit and evidence_rows(t.id) == []
+    # a progress report without a file is not evidence either
+    tasks.record_progress(world.staff, t.id, 100, "Đã hoàn thành", None, TODAY)
+    db.session.commit()
+    with pytest.raises(RuleViolation):
+        tasks.submit_task(world.staff, t.id, "", TODAY, [])
+    db.session.rollback()
+    assert reload(t.id).status == Lifecycle.IN_PROGRESS
+
+
+def test_files_sent_with_the_submission_are_its_evidence(world, app):
+    n_audit = audit_count()
+    t = tasks.submit_task(world.staff, world.task.id, "Gửi kèm quyết định", TODAY,
+                          [evidence.Upload("Quyết định ban hành.pdf", EVIDENCE_PDF)])
+    db.session.commit()
+    assert reload(t.id).status == Lifecycle.SUBMITTED
+    assert evidence_rows(world.task.id) == [("Quyết định ban hành.pdf", None, world.staff.id)]
+    assert [r.action for r in audit_rows()[n_audit:]] == ["evidence.add", "task.submit"]
+    listed = evidence.list_for_task(world.task.id)
+    assert [(e.name, e.uploaded_by, e.size_bytes) for e in listed] == [
+        ("Quyết định ban hành.pdf", "Phạm Văn Đăng", len(EVIDENCE_PDF))]
+
+
+def test_evidence_from_a_progress_report_is_enough_to_submit(world, app):
+    update = tasks.record_progress(world.staff, world.task.id, 100, "Đã xong", None, TODAY)
+    evidence.store(world.staff, reload(world.task.id), [evidence.Upload("bao-cao.pdf", EVIDENCE_PDF)],
+                   update.id)
+    db.session.commit()
+    assert tasks.submit_task(world.staff, world.task.id, "", TODAY).status == Lifecycle.SUBMITTED
+
+
+def test_a_bad_file_sent_with_the_submission_refuses_it_and_writes_nothing(world, app):
+    folder = Path(app.config["UPLOAD_FOLDER"])
+    before = sorted(folder.iterdir()) if folder.exists() else []
+    n_audit = audit_count()
+    with pytest.raises(RuleViolation) as err:
+        tasks.submit_task(world.staff, world.task.id, "", TODAY,
+                          [evidence.Upload("ok.pdf", EVIDENCE_PDF), evidence.Upload("gia.pdf", b"MZ...")])
+    assert err.value.field == "files"
+    db.session.rollback()
+    assert reload(world.task.id).status == Lifecycle.ASSIGNED
+    assert audit_count() == n_audit and evidence_rows(world.task.id) == []
+    assert (sorted(folder.iterdir()) if folder.exists() else []) == before

@@ -183,3 +183,43 @@ def test_import_official_refuses_an_unknown_parent(world):
         units.import_official(66, parent_code="KHONGCO")
     assert err.value.field == "parent"
     assert db.session.scalar(select(func.count(Unit.id))) == 3
+
+
+# ---- display order ---------------------------------------------------------------------
+
+def codes_of(rows, key=lambda r: r.code) -> list[str]:
+    return [key(r) for r in rows]
+
+
+def test_tree_order_lists_parents_first_and_siblings_by_kind_then_name(app):
+    from tests import unit_tree
+
+    made = unit_tree.build()
+    ids = sorted(u.id for u in made.values())
+    assert ids[-1] >= 10   # some ids have two digits: as text "/10/" sorts before "/2/"
+    rows = db.session.scalars(select(Unit).where(Unit.code.like("T%"))).all()
+    assert codes_of(units.tree_order(rows)) == list(unit_tree.EXPECTED)
+    # rows carrying only the path (and a code) get the kinds and names from the database
+    bare = db.session.execute(select(Unit.code, Unit.path).where(Unit.code.like("T%"))).all()
+    assert codes_of(units.tree_order(reversed(bare))) == list(unit_tree.EXPECTED)
+    # a search result without the ancestors keeps the order of their subtrees
+    some = [r for r in rows if r.code in ("T-XEK", "T-SNV-TC", "T-SCT", "T-SNV-CCHC")]
+    assert codes_of(units.tree_order(some)) == ["T-SCT", "T-SNV-CCHC", "T-SNV-TC", "T-XEK"]
+    assert units.tree_order([]) == []
+
+
+def test_tree_order_follows_a_change_of_kind(app):
+    from tests import unit_tree
+
+    made = unit_tree.build()
+    units.set_kind(made["T-XEK"], "department", actor_id=None)
+    db.session.commit()
+    rows = db.session.scalars(select(Unit).where(Unit.parent_id == made["T"].id)).all()
+    order = codes_of(units.tree_order(rows))
+    # now among the departments, by name: after "Sở Y tế", before "Văn phòng UBND tỉnh"
+    assert order.index("T-SYT") + 1 == order.index("T-XEK") == order.index("T-VP") - 1
+    log = db.session.scalars(select(AuditLog).where(AuditLog.action == "unit.kind")).all()
+    assert len(log) == 1 and json.loads(log[0].changes)["kind"] == ["commune", "department"]
+    with pytest.raises(RuleViolation) as e:
+        units.set_kind(made["T-XEK"], "district")
+    assert e.value.field == "kind"

@@ -196,6 +196,7 @@ def test_update_user_keeps_the_sort_and_search_forms_in_step(world):
 @pytest.mark.parametrize("change, field", [
     (lambda w: {"role": "emperor"}, "role"),
     (lambda w: {"unit_id": 999999}, "unit_id"),
+    (lambda w: {"unit_id": 0}, "unit_id"),
     (lambda w: {"full_name": " "}, "full_name"),
     (lambda w: {"new_password": "password"}, "new_password"),
 ])
@@ -241,6 +242,7 @@ def test_add_user_hashes_the_password_and_audits(world):
     (("có dấu", "Tên", "SNV", "staff", "hoa-sen-nở-giữa-hè"), "username"),
     (("new_user", "Tên", "SNV", "emperor", "hoa-sen-nở-giữa-hè"), "role"),
     (("new_user", "Tên", "NOPE", "staff", "hoa-sen-nở-giữa-hè"), "unit"),
+    (("new_user", "Tên", "", "staff", "hoa-sen-nở-giữa-hè"), "unit"),
     (("new_user", " ", "SNV", "staff", "hoa-sen-nở-giữa-hè"), "full_name"),
     (("new_user", "Tên", "SNV", "staff", "password"), "password"),
     (("new_user", "Tên", "SNV", "staff", "short"), "password"),
@@ -252,3 +254,55 @@ def test_add_user_rules(world, args, field):
     assert err.value.field == field
     db.session.rollback()
     assert db.session.scalar(select(func.count(User.id))) == n
+
+
+# ---- one email, one account --------------------------------------------------------------
+# The plan importer finds people by email: two accounts with one email would make it guess.
+
+def test_emails_are_stored_in_lower_case(world):
+    user = users.add_user("cv.moi", "Nguyễn Văn Mới", "SNV", "staff", "hoa-sen-nở-giữa-hè",
+                          email="  T6@SNV.gov.vn ")
+    db.session.commit()
+    assert reload_user(user.id).email == "t6@snv.gov.vn"
+    _edit(world, world.staff, email="Dang@SNV.gov.vn")
+    db.session.commit()
+    assert reload_user(world.staff.id).email == "dang@snv.gov.vn"
+
+
+@pytest.mark.parametrize("email", ["t6@snv.gov.vn", "T6@snv.gov.vn", " t6@SNV.GOV.VN "])
+def test_add_user_refuses_an_email_already_used_in_any_letter_case(world, email):
+    users.add_user("cv.test6", "Nguyễn Văn Thử", "SNV", "staff", "hoa-sen-nở-giữa-hè",
+                   email="t6@snv.gov.vn")
+    db.session.commit()
+    n = db.session.scalar(select(func.count(User.id)))
+    with pytest.raises(RuleViolation) as err:
+        users.add_user("cv.test7", "Nguyễn Văn Thử", "SNV", "staff", "hoa-sen-nở-giữa-hè",
+                       email=email)
+    assert err.value.field == "email"
+    assert str(err.value.message) == ("The email t6@snv.gov.vn is already used by the account "
+                                      "cv.test6.")
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(User.id))) == n
+
+
+def test_update_user_refuses_another_accounts_email_but_keeps_its_own(world):
+    _edit(world, world.staff2, email="lan@snv.gov.vn")
+    db.session.commit()
+    with pytest.raises(RuleViolation) as err:
+        _edit(world, world.staff, email="LAN@snv.gov.vn")
+    assert err.value.field == "email" and "staff_a2" in str(err.value.message)
+    db.session.rollback()
+    assert reload_user(world.staff.id).email is None
+    # saving an account with its own email (in another letter case) is no duplicate
+    _edit(world, world.staff2, email="Lan@SNV.gov.vn", title="Chuyên viên chính")
+    db.session.commit()
+    assert (reload_user(world.staff2.id).email, reload_user(world.staff2.id).title) == (
+        "lan@snv.gov.vn", "Chuyên viên chính")
+
+
+def test_accounts_without_an_email_are_no_duplicates(world):
+    for username in ("cv.a", "cv.b"):
+        users.add_user(username, "Không Thư", "SNV", "staff", "hoa-sen-nở-giữa-hè", email="  ")
+    db.session.commit()
+    assert db.session.scalars(select(User.email).where(User.username.in_(["cv.a", "cv.b"]))).all() == [
+        None, None]

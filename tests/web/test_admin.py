@@ -220,6 +220,10 @@ USER_NEW_CASES = [
     ("bad-email", {"email": "khong-phai-email"}, "email", ("Enter a valid email address.", {})),
     ("empty-name", {"full_name": "  "}, "full_name", ("Enter the full name.", {})),
     ("unknown-unit", {"unit_id": "999999"}, "unit_id", None),
+    ("no-unit", {"unit_id": ""}, "unit_id", ("Choose a unit from the list.", {})),
+    ("email-of-another-account", "email-of-staff_a2", "email",
+     ("The email %(email)s is already used by the account %(username)s.",
+      {"email": "lan@snv.gov.vn", "username": "staff_a2"})),
     ("retired-unit", "retire-a1", "unit_id", None),
 ]
 
@@ -233,6 +237,11 @@ def test_new_account_bad_input(sw, case):
         u.is_active = False
         db.session.commit()
         overrides = {"unit_id": str(w.a1.id)}
+    if overrides == "email-of-staff_a2":
+        u = db.session.get(User, w.staff2.id)
+        u.email = "lan@snv.gov.vn"
+        db.session.commit()
+        overrides = {"email": "Lan@SNV.gov.vn"}
     data = new_user(w, **overrides)
     before = n_rows(User)
     resp = sw.cached("admin").post("/admin/users/new", data=data)
@@ -255,7 +264,7 @@ USER_EDIT_CASES = [
      ("This password is too common; choose another.", {})),
     ("empty-name", {"full_name": ""}, "full_name", ("Enter the full name.", {})),
     ("bad-email", {"email": "a@"}, "email", ("Enter a valid email address.", {})),
-    ("no-unit", {"unit_id": ""}, "unit_id", ("This unit does not exist or has been retired.", {})),
+    ("no-unit", {"unit_id": ""}, "unit_id", ("Choose a unit from the list.", {})),
     ("letters-as-unit", {"unit_id": "SNV"}, "unit_id",
      ("This unit does not exist or has been retired.", {})),
 ]
@@ -307,3 +316,108 @@ def test_user_form_controls(sw):
     doc = page(sw.cached("admin").get("/admin/users/new"))
     assert control(doc, "new_password").attrs.get("type") == "password"
     assert control(doc, "email").attrs.get("type") == "email"
+
+
+def test_a_new_account_is_staff_in_no_unit_until_the_admin_chooses(sw):
+    """A form filled in a hurry must never make another administrator, nor put the account
+    in the first unit of the list."""
+    w, admin = sw.w, sw.cached("admin")
+    doc = page(admin.get("/admin/users/new"))
+    assert field_value(doc, "role") == "staff"
+    assert field_value(doc, "unit_id") == ""
+    first = control(doc, "unit_id").find("option")
+    assert (first.attrs["value"], first.text()) == ("", tr("— choose —"))
+    # only a name, a username and a password: refused beside the unit, nothing created
+    before = n_rows(User)
+    data = {"username": "cv.voi", "full_name": "Trần Văn Vội", "email": "", "title": "",
+            "unit_id": "", "role": "staff", "is_active": "y", "new_password": PASSWORD_NEW}
+    resp = admin.post("/admin/users/new", data=data)
+    assert resp.status_code == 422
+    doc = page(resp)
+    assert field_errors(doc, "unit_id") == [tr("Choose a unit from the list.")]
+    assert (field_value(doc, "username"), field_value(doc, "full_name"), field_value(doc, "role")) == (
+        "cv.voi", "Trần Văn Vội", "staff")
+    assert n_rows(User) == before
+    # a post that leaves the role out entirely (an older page, a script) makes a staff member
+    del data["role"]
+    assert admin.post("/admin/users/new", data=dict(data, unit_id=str(w.a.id))).status_code == 302
+    assert user_by_username("cv.voi")["role"] == "staff"
+
+
+def user_by_username(username):
+    db.session.rollback()
+    u = db.session.execute(select(User.__table__).where(User.username == username)).mappings().first()
+    db.session.rollback()
+    return dict(u) if u else None
+
+
+def test_emails_are_kept_in_lower_case_and_never_shared(sw):
+    w, admin = sw.w, sw.cached("admin")
+    assert admin.post("/admin/users/new", data=new_user(w, email="Moi@SNV.gov.vn")).status_code == 302
+    assert user_by_username("cv.moi")["email"] == "moi@snv.gov.vn"
+    # another account may not take it, in any letter case, on edit either
+    data = {"full_name": "Phạm Văn Đăng", "email": "MOI@snv.gov.vn", "title": "",
+            "unit_id": str(w.a.id), "role": "staff", "is_active": "y"}
+    before = row(User, w.staff.id)
+    resp = admin.post(f"/admin/users/{w.staff.id}", data=data)
+    assert resp.status_code == 422
+    doc = page(resp)
+    assert field_errors(doc, "email") == [tr(
+        "The email %(email)s is already used by the account %(username)s.",
+        email="moi@snv.gov.vn", username="cv.moi")]
+    assert field_value(doc, "email") == "MOI@snv.gov.vn"
+    assert row(User, w.staff.id) == before
+
+
+# ---- the order and the kinds of units ------------------------------------------------------
+
+UNIT_KIND_MSGIDS = {"province": "Province or city", "department": "Department or agency",
+                    "office": "Office or centre", "section": "Section of a unit", "ward": "Ward",
+                    "commune": "Commune", "special_zone": "Special zone", "other": "Other"}
+
+
+def test_unit_kinds_are_shown_by_name_not_code(sw):
+    w, admin = sw.w, sw.cached("admin")
+    doc = page(admin.get("/admin/units"))
+    options = control(doc, "kind").find_all("option")
+    labels = {o.attrs["value"]: o.text() for o in options}
+    assert labels == {k: tr(msgid) for k, msgid in UNIT_KIND_MSGIDS.items()}
+    # in the order units are listed: the provincial bodies before the local committees
+    assert list(labels)[:4] == ["province", "department", "office", "section"]
+    assert field_value(doc, "kind") == "office"
+    snv = [r for r in doc.find("table").find_all("tr") if r.find("td") and r.find("td").text() == "SNV"]
+    assert snv and tr("Office or centre") in snv[0].text() and "office" not in snv[0].text()
+    # the kind can be changed on the unit's page; it decides where the unit is listed
+    doc = page(admin.get(f"/admin/units/{w.a.id}"))
+    assert field_value(doc, "kind") == "office"
+    resp = admin.post(f"/admin/units/{w.a.id}", data={"name": "Sở Nội vụ", "kind": "department",
+                                                      "parent_id": str(w.province.id), "is_active": "y"})
+    assert resp.status_code == 302
+    assert row(Unit, w.a.id)["kind"] == "department"
+    assert audit_actions("unit", w.a.id)[-1] == "unit.kind"
+    resp = admin.post(f"/admin/units/{w.a.id}", data={"name": "Sở Nội vụ", "kind": "bo",
+                                                      "parent_id": str(w.province.id), "is_active": "y"})
+    assert resp.status_code == 422
+    assert field_errors(page(resp), "kind") and row(Unit, w.a.id)["kind"] == "department"
+
+
+def test_units_are_listed_as_a_tree_in_official_order(sw):
+    from tests import unit_tree
+
+    admin = sw.cached("admin")
+    made = unit_tree.build()
+    code_of = {str(u.id): code for code, u in made.items()}
+    assert max(u.id for u in made.values()) >= 10
+    expected = list(unit_tree.EXPECTED)
+    table = page(admin.get("/admin/units")).find("table")
+    shown = [r.find("td").text() for r in table.find_all("tr") if r.find("td")]
+    assert [c for c in shown if c in made] == expected
+    sub = next(r for r in table.find_all("tr") if r.find("td") and r.find("td").text() == "T-SNV-CCHC")
+    assert sub.find_all("td")[1].text().startswith("— — Phòng Cải cách hành chính")
+
+    def select_order(url, name):
+        options = control(page(admin.get(url)), name).find_all("option")
+        return [code_of[o.attrs["value"]] for o in options if o.attrs["value"] in code_of]
+
+    assert select_order("/admin/units", "parent_id") == expected
+    assert select_order("/admin/users/new", "unit_id") == expected

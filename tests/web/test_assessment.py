@@ -497,6 +497,9 @@ def test_the_printable_report_has_the_tables_and_charts(scored, as_user):
     assert score_of(unit_row(doc, w.a.id)) == Decimal("72.5")
     assert {"chart-rates", "chart-mix", "chart-trend"} <= set(svgs(resp.get_data(as_text=True)))
     assert doc.find("form", id="assessment-filter") is None
+    # The period as the exports and an official name it, never its code.
+    body = resp.get_data(as_text=True)
+    assert "Quý II năm 2026" in body and "Kỳ 2026-Q2" not in body
     css = c.get("/static/css/app.css")
     text = css.get_data(as_text=True)
     css.close()
@@ -596,3 +599,59 @@ def test_a_submission_awaiting_confirmation_counts_once_confirmed_from_its_submi
     assert row.attrs["data-outcome"] == "on_time"
     assert find(row, "span", data_awaiting_confirmation="") is None
     assert working(doc).score == Decimal("100.00")
+
+
+# ---- units in tree order, leaders with their unit's name ---------------------------------
+
+def test_units_are_listed_as_a_tree_in_official_order(scored, as_user):
+    from tests import unit_tree
+
+    w = scored
+    made = unit_tree.build(parent=w.province)
+    code_of = {str(u.id): code for code, u in made.items()}
+    assert max(u.id for u in made.values()) >= 10   # "/10/" sorts before "/9/" as text
+    expected = list(unit_tree.EXPECTED)
+    c = as_user("assessor")
+
+    def table_order(doc):
+        rows = [r for r in doc.by_id("unit-table").find_all("tr") if "data-unit-id" in r.attrs]
+        return [(code_of[r.attrs["data-unit-id"]], r.attrs["data-row"]) for r in rows
+                if r.attrs["data-unit-id"] in code_of]
+
+    # each unit with sub-units has its subtotal line right below its own line
+    with_subtotals = [("T", "own"), ("T", "subtree")] + [
+        x for code in expected[1:] for x in ([(code, "own"), (code, "subtree")] if code == "T-SNV"
+                                             else [(code, "own")])]
+    doc = page(c.get(f"/assessment?{Q2}"))
+    assert table_order(doc) == with_subtotals
+    name = unit_row(doc, made["T-SNV-CCHC"].id).find("td", cls="unit-name")
+    assert "depth-3" in name.classes   # under the province, "T" and "Sở Nội vụ"
+    options = [o.attrs["value"] for o in doc.find("select", name="unit").find_all("option")]
+    assert [code_of[v] for v in options if v in code_of] == expected
+    assert table_order(page(c.get(f"/assessment/print?{Q2}"))) == with_subtotals
+    # narrowed to the tree, and frozen: the same order
+    doc = page(c.get(f"/assessment?{Q2}&unit={made['T'].id}"))
+    assert table_order(doc) == with_subtotals
+    resp = c.post("/assessment/freeze", data={"period": "2026-Q2", "as_of": "15/06/2026", "unit": ""})
+    assert resp.status_code == 302
+    assert table_order(page(c.get(resp.headers["Location"]))) == with_subtotals
+
+
+def test_leader_tables_name_the_unit(scored, as_user, make):
+    w = scored
+    ward = make.unit("UBND Phường Buôn Ma Thuột", parent=w.province, code="24133")
+    chair = make.user(ward, "head", "Y Thịnh Niê", "ct.bmt")
+    c = as_user("assessor")
+    for url in (f"/assessment?{Q2}", f"/assessment/print?{Q2}"):
+        doc = page(c.get(url))
+        cell = find(find(doc, "tr", data_leader_id=str(chair.id)), "td", data_unit_code="24133")
+        assert cell.text() == "UBND Phường Buôn Ma Thuột"
+        cell = find(find(doc, "tr", data_leader_id=str(w.head.id)), "td", data_unit_code="SNV")
+        assert cell.text() == "Sở Nội vụ"
+    resp = c.post("/assessment/freeze", data={"period": "2026-Q2", "as_of": "15/06/2026", "unit": ""})
+    doc = page(c.get(resp.headers["Location"]))
+    cell = find(find(doc, "tr", data_leader_id=str(chair.id)), "td", data_unit_code="24133")
+    assert cell.text() == "UBND Phường Buôn Ma Thuột"
+    # the leaders follow the units' order: Sở Khoa học's, Sở Nội vụ's, then the ward's (by name)
+    leaders = [int(r.attrs["data-leader-id"]) for r in doc.find_all("tr") if "data-leader-id" in r.attrs]
+    assert leaders.index(w.head_b.id) < leaders.index(w.head.id) < leaders.index(chair.id)

@@ -73,7 +73,9 @@ TASK_CASES = [
      ("%(value)s is too large", {"value": "999999.999"})),
     ("target-rounding-up", lambda w: {"indicator_target": "99999999999999.99999"},
      "indicator_target", ("Enter a number.", {})),
-    ("negative-weight", lambda w: {"weight": "-1"}, "weight", ("The weight cannot be negative.", {})),
+    ("negative-weight", lambda w: {"weight": "-1"}, "weight", ("The weight must be greater than 0.", {})),
+    ("zero-weight", lambda w: {"weight": "0"}, "weight", ("The weight must be greater than 0.", {})),
+    ("zero-comma-weight", lambda w: {"weight": "0,00"}, "weight", ("The weight must be greater than 0.", {})),
     ("bad-date", lambda w: {"start_on": "31/02/2026"}, "start_on",
      ("%(text)s is not a valid date (dd/mm/yyyy).", {"text": "31/02/2026"})),
     ("bad-step-date", lambda w: {"steps-1-due_on": "32/13/2026"}, "steps-1-due_on",
@@ -227,8 +229,13 @@ def upload_files(folder) -> list:
 
 PROGRESS_CASES = [
     ("empty-percent", {"percent": ""}, "percent", ("Enter the progress in percent.", {})),
-    ("letters-percent", {"percent": "năm mươi"}, "percent", None),
-    ("decimal-percent", {"percent": "50,5"}, "percent", None),
+    # one message only: not also "between 0 and 100" for a value that did not parse
+    ("letters-percent", {"percent": "năm mươi"}, "percent",
+     ("Enter the progress as a whole number from 0 to 100.", {})),
+    ("decimal-percent", {"percent": "50,5"}, "percent",
+     ("Enter the progress as a whole number from 0 to 100.", {})),
+    ("decimal-point-percent", {"percent": "50.5"}, "percent",
+     ("Enter the progress as a whole number from 0 to 100.", {})),
     ("over-100", {"percent": "150"}, "percent", ("Progress must be between 0 and 100.", {})),
     ("negative", {"percent": "-5"}, "percent", ("Progress must be between 0 and 100.", {})),
     ("long-note", {"percent": "50", "note": "n" * 5001}, "note", ("At most 5,000 characters.", {})),
@@ -313,11 +320,11 @@ def test_request_larger_than_the_server_accepts_is_413(sw, monkeypatch):
 def test_submit_note_too_long(sw):
     w = sw.w
     before = task_state(w.task.id)
-    resp = sw.cached("staff").post(f"/tasks/{w.task.id}/submit", data={"note": "n" * 5001})
+    resp = sw.cached("staff").post(f"/tasks/{w.task.id}/submit", data={"submit-note": "n" * 5001})
     assert resp.status_code == 422
     form = page(resp).by_id("submit-form")
-    assert field_errors(form, "note") == [tr("At most 5,000 characters.")]
-    assert len(field_value(form, "note")) == 5001
+    assert field_errors(form, "submit-note") == [tr("At most 5,000 characters.")]
+    assert len(field_value(form, "submit-note")) == 5001
     assert task_state(w.task.id) == before
 
 
@@ -353,7 +360,8 @@ def test_cancel_bad_reason(sw, reason, message):
 PLAN_CASES = [
     ("empty-title", {"title": ""}, "title", ("Enter the plan's title.", {})),
     ("long-title", {"title": LONG[:600]}, "title", ("At most 500 characters.", {})),
-    ("letters-year", {"year": "hai nghìn"}, "year", None),
+    ("letters-year", {"year": "hai nghìn"}, "year", ("Enter a year between 2000 and 2100.", {})),
+    ("decimal-year", {"year": "2026.5"}, "year", ("Enter a year between 2000 and 2100.", {})),
     ("old-year", {"year": "1999"}, "year", ("Enter a year between 2000 and 2100.", {})),
     ("unknown-kind", {"kind": "bi-mat"}, "kind", None),
     ("bad-doc-date", {"doc_date": "31/02/2026"}, "doc_date",
@@ -476,7 +484,7 @@ def test_fuzz_progress(sw, data, name, content):
 def test_fuzz_submit_review_cancel(sw, data):
     w = sw.w
     d = data.draw(fuzzed({"note": "Xong", "comment": "Đạt", "decision": "return", "reason": "Trùng"}))
-    _no_5xx(sw.cached("staff").post(f"/tasks/{w.task.id}/submit", data={"note": d["note"]}), d)
+    _no_5xx(sw.cached("staff").post(f"/tasks/{w.task.id}/submit", data={"submit-note": d["note"]}), d)
     _no_5xx(sw.cached("deputy").post(f"/tasks/{w.task.id}/review",
                                      data={"comment": d["comment"], "decision": d["decision"]}), d)
     _no_5xx(sw.cached("head").post(f"/tasks/{w.task2.id}/cancel", data={"reason": d["reason"]}), d)

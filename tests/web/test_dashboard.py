@@ -22,10 +22,17 @@ def table_rows(html: str, table_id: str, key_attr: str) -> dict:
     m = re.search(rf'<table[^>]*id="{table_id}".*?</table>', html, re.DOTALL)
     assert m, f"no table {table_id}"
     out = {}
-    for key, body in re.findall(rf'<tr {key_attr}="(\d*)"[^>]*>(.*?)</tr>', m.group(0), re.DOTALL):
-        out[int(key) if key else None] = {k: (int(n), unescape(href) if href else None)
-                                          for k, n, href in CELL.findall(body)}
+    for key, body in re.findall(rf'<tr {key_attr}="(\w*)"[^>]*>(.*?)</tr>', m.group(0), re.DOTALL):
+        out[int(key) if key.isdigit() else key] = {k: (int(n), unescape(href) if href else None)
+                                                   for k, n, href in CELL.findall(body)}
     return out
+
+
+def total_row(html: str, table_id: str) -> dict:
+    """The table's closing line: {timeliness: (count, link)}."""
+    m = re.search(rf'<table[^>]*id="{table_id}".*?<tr data-total>(.*?)</tr>', html, re.DOTALL)
+    assert m, f"no total line in {table_id}"
+    return {k: (int(n), unescape(href) if href else None) for k, n, href in CELL.findall(m.group(1))}
 
 
 def cards(html: str) -> dict[str, tuple[int, str]]:
@@ -51,8 +58,27 @@ def assert_links_agree(client, row: dict) -> None:
             assert listed(client, href) == n, (key, href)
 
 
-def test_head_sees_unit_leader_and_field_tables_that_match_the_rule_and_their_links(rich, as_user):
+@pytest.fixture
+def elsewhere(rich, make):
+    """The rich world, plus tasks of unit A's plan led by unit B (as a province plan's
+    tasks are led by the department that does them): the head of A reads them, yet neither
+    A's units nor A's leaders lead them."""
+    from datetime import date
+
     w = rich
+    w.t_b_led_over = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
+                               due_on=date(2026, 6, 8), field_id=w.f1.id)
+    w.t_b_led_soon = make.task(w.plan, w.head, w.b, w.staff_b, w.head_b, title="Việc Sở B sắp đến hạn",
+                               due_on=date(2026, 6, 17))
+    # Led by B, but A's deputy answers for it: in B's row of units, in the deputy's row.
+    w.t_b_led_ours = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy, title="Việc Sở B, lãnh đạo Sở A",
+                               due_on=date(2026, 7, 30), field_id=w.f2.id)
+    return w
+
+
+def test_head_sees_unit_leader_and_field_tables_that_add_up_to_the_cards_and_their_links(
+        elsewhere, as_user):
+    w = elsewhere
     units = units_by_id()
     tasks = all_tasks()
     scope = [t for t in tasks if in_head_scope(t, w.head, units)]
@@ -60,34 +86,72 @@ def test_head_sees_unit_leader_and_field_tables_that_match_the_rule_and_their_li
     html = c.get("/").get_data(as_text=True)
 
     got_cards = cards(html)
-    assert {k: v[0] for k, v in got_cards.items()} == counts(scope)
+    card_counts = {k: v[0] for k, v in got_cards.items()}
+    assert card_counts == counts(scope)
     for key, (n, href) in got_cards.items():
         assert listed(c, href) == n, key
+    a_path = units[w.a.id].path
 
+    def under_a(t):
+        return t.lead_unit_id is not None and units[t.lead_unit_id].path.startswith(a_path)
+
+    # The anchor (A with everything below it), its sub-units, then the tasks of the scope
+    # led elsewhere and those without a lead unit: anchor + other + none = the cards.
     by_unit = table_rows(html, "by-unit", "data-unit-id")
-    assert list(by_unit) == [w.a.id, w.a1.id, w.a2.id]
+    assert list(by_unit) == [w.a.id, w.a1.id, w.a2.id, "other", "none"]
+    expected = {uid: [t for t in tasks if t.lead_unit_id
+                      and units[t.lead_unit_id].path.startswith(units[uid].path)]
+                for uid in (w.a.id, w.a1.id, w.a2.id)}
+    expected["other"] = [t for t in scope if t.lead_unit_id is not None and not under_a(t)]
+    expected["none"] = [t for t in scope if t.lead_unit_id is None]
+    assert {t.id for t in expected["other"]} == {w.t_b_led_over.id, w.t_b_led_soon.id,
+                                                 w.t_b_led_ours.id}
     for uid, row in by_unit.items():
-        path = units[uid].path
-        assert plain(row) == counts([t for t in tasks if t.lead_unit_id
-                                     and units[t.lead_unit_id].path.startswith(path)])
+        assert plain(row) == counts(expected[uid]), uid
         assert row["total"][0] == sum(plain(row).values())
         assert_links_agree(c, row)
+    for key in KEYS:
+        assert sum(by_unit[k][key][0] for k in (w.a.id, "other", "none")) == card_counts[key]
 
+    # A's leaders, then everyone else who answers for a task of the scope.
     by_leader = table_rows(html, "by-leader", "data-leader-id")
-    assert list(by_leader) == [w.head.id, w.deputy2.id, w.deputy.id]
-    for uid, row in by_leader.items():
-        assert plain(row) == counts([t for t in scope if t.leader_id == uid])
+    assert list(by_leader) == [w.head.id, w.deputy2.id, w.deputy.id, "other"]
+    ours = {w.head.id, w.deputy2.id, w.deputy.id}
+    for key, row in by_leader.items():
+        mine = ([t for t in scope if t.leader_id == key] if key != "other"
+                else [t for t in scope if t.leader_id is not None and t.leader_id not in ours])
+        assert plain(row) == counts(mine), key
         assert_links_agree(c, row)
+    assert {t.id for t in scope if t.leader_id not in ours} == {w.t_b_led_over.id, w.t_b_led_soon.id}
+    for key in KEYS:
+        assert sum(row[key][0] for row in by_leader.values()) == card_counts[key]
 
+    # Every field, and "no field" too, opens its tasks.
     by_field = table_rows(html, "by-field", "data-field-id")
-    assert list(by_field) == [w.f1.id, w.f2.id, w.f3.id, None]
+    assert list(by_field) == [w.f1.id, w.f2.id, w.f3.id, "none"]
     for fid, row in by_field.items():
-        assert plain(row) == counts([t for t in scope if t.field_id == fid])
-        if fid is not None:
-            assert_links_agree(c, row)
+        assert plain(row) == counts([t for t in scope if t.field_id == (None if fid == "none" else fid)])
+        assert all(href for n, href in row.values() if n), fid
+        assert_links_agree(c, row)
+    for key in KEYS:
+        assert sum(row[key][0] for row in by_field.values()) == card_counts[key]
+
+    # Each table closes with a total line: the cards, with the cards' links.
+    for table in ("by-unit", "by-leader", "by-field"):
+        total = total_row(html, table)
+        assert {k: total[k][0] for k in KEYS} == card_counts, table
+        assert total["total"][0] == sum(card_counts.values())
+        assert_links_agree(c, total)
     # Overdue counts are red, due-soon counts orange.
     assert 'class="badge text-bg-danger">2</a>' in html
     assert re.search(r'data-timeliness="due_soon" data-count="[1-9]"><a [^>]*class="badge text-bg-warning"', html)
+
+
+def test_a_head_without_tasks_led_elsewhere_has_no_other_rows(rich, as_user):
+    w = rich
+    html = as_user("head_a").get("/").get_data(as_text=True)
+    assert list(table_rows(html, "by-unit", "data-unit-id")) == [w.a.id, w.a1.id, w.a2.id, "none"]
+    assert list(table_rows(html, "by-leader", "data-leader-id")) == [w.head.id, w.deputy2.id, w.deputy.id]
 
 
 def test_head_sees_the_ten_most_overdue_and_what_is_due_this_week(rich, as_user):
@@ -119,9 +183,10 @@ def test_deputy_sees_their_own_accountability(rich, as_user):
         assert listed(c, href) == n, key
     assert 'id="by-unit"' not in html and 'id="by-leader"' not in html
     for fid, row in table_rows(html, "by-field", "data-field-id").items():
-        assert plain(row) == counts([t for t in mine if t.field_id == fid])
-        if fid is not None:
-            assert_links_agree(c, row)
+        assert plain(row) == counts([t for t in mine if t.field_id == (None if fid == "none" else fid)])
+        assert_links_agree(c, row)
+        for _n, href in row.values():
+            assert href is None or f"leader={w.deputy.id}" in href
     most = re.search(r'id="most-overdue"(.*?)</ul>', html, re.DOTALL).group(1)
     ids = [int(i) for i in re.findall(r'data-task-id="(\d+)"', most)]
     assert ids == [w.t_over30.id, w.t_submitted.id, w.t_nolead.id, w.t_over1.id]
@@ -151,12 +216,15 @@ def test_assessor_and_admin_see_counts_per_top_level_unit(rich, as_user, who):
     html = c.get("/").get_data(as_text=True)
     assert {k: v[0] for k, v in cards(html).items()} == counts(tasks)
     by_unit = table_rows(html, "by-unit", "data-unit-id")
-    assert list(by_unit) == [w.province.id, w.b.id, w.a.id]
+    # Province-wide no unit is "other"; the task without a lead unit has its own row.
+    assert list(by_unit) == [w.province.id, w.b.id, w.a.id, "none"]
     for uid, row in by_unit.items():
-        path = units[uid].path
-        assert plain(row) == counts([t for t in tasks if t.lead_unit_id
-                                     and units[t.lead_unit_id].path.startswith(path)])
+        led = ([t for t in tasks if t.lead_unit_id is None] if uid == "none" else
+               [t for t in tasks if t.lead_unit_id and units[t.lead_unit_id].path.startswith(units[uid].path)])
+        assert plain(row) == counts(led), uid
         assert_links_agree(c, row)
+    for key in KEYS:
+        assert by_unit[w.province.id][key][0] + by_unit["none"][key][0] == counts(tasks)[key]
 
 
 def test_head_of_unit_b_sees_nothing_of_unit_a(rich, as_user):

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Task, Unit, User
 from app.services.overdue_list import XLSX_HEADERS
-from app.services.xlsx import safe_text
 from tests.overdue_data import build_rich
 
 TOKEN = re.compile(r'data-leader-id="(\d*)"|data-person-id="(\d*)"|'
@@ -133,10 +132,15 @@ def test_head_of_unit_b_sees_none_of_unit_a(rich, as_user):
     assert rows_of(html) == numbered([(w.deputy_b, w.staff_b, w.t_b_over, "overdue", 13)])
     for t in (w.t_over30, w.t_nolead, w.t_head_over):
         assert t.title not in html
-    # Asking for unit A's subtree, field or plan does not widen the scope.
-    for q in (f"unit={w.a.id}", f"field={w.f1.id}", f"plan={w.plan.id}"):
+    # Asking for unit A's field or plan does not widen the scope; unit A is not among the
+    # lead units offered, so it is ignored like junk (the list is B's, the dropdown "All").
+    for q in (f"field={w.f1.id}", f"plan={w.plan.id}"):
         html = as_user("head_b").get(f"/overdue?{q}").get_data(as_text=True)
         assert rows_of(html) == [] and 'id="nothing-overdue"' in html
+    html = as_user("head_b").get(f"/overdue?unit={w.a.id}").get_data(as_text=True)
+    assert rows_of(html) == numbered([(w.deputy_b, w.staff_b, w.t_b_over, "overdue", 13)])
+    unit_select = re.search(r'<select[^>]*id="unit".*?</select>', html, re.DOTALL).group(0)
+    assert f'value="{w.a.id}"' not in unit_select and "Sở Nội vụ" not in html
 
 
 @pytest.mark.parametrize("who", ["assessor", "admin"])
@@ -164,7 +168,9 @@ def test_filters_by_unit_subtree_field_and_plan(rich, as_user):
     assert ids(f"unit={w.a.id}&field={w.f1.id}") == [w.t_over1.id, w.t_over30.id]
     assert ids(f"plan={w.plan.id}") == [r[2].id for r in expected_head(w)]
     assert ids(f"plan={w.plan_b.id}") == []
-    assert ids("unit=999999&field=abc&plan=-1") == []  # an unknown unit matches nothing
+    # A unit the filter does not offer is ignored, as junk is.
+    assert ids("unit=999999&field=abc&plan=-1") == [r[2].id for r in expected_head(w)]
+    assert ids(f"unit={w.b.id}") == [r[2].id for r in expected_head(w)]
     assert ids("field=abc&plan=-1") == [r[2].id for r in expected_head(w)]  # junk is ignored
     html = c.get(f"/overdue?unit={w.a1.id}&field={w.f2.id}").get_data(as_text=True)
     assert f'href="/overdue.xlsx?unit={w.a1.id}&amp;field={w.f2.id}"' in html
@@ -186,6 +192,8 @@ def test_the_export_holds_exactly_the_rows_shown_typed_and_safe(rich, make, as_u
     db.session.commit()
     evil = make.task(w.plan, w.head, w.a, w.staff, w.deputy, title='=HYPERLINK("http://x")',
                      due_on=date(2026, 6, 16))
+    dash = make.task(w.plan, w.head, w.a, w.staff, w.deputy, title="- Rà soát hồ sơ tồn đọng",
+                     due_on=date(2026, 6, 17))  # official plan lines often start with "- "
     names = dict(db.session.execute(select(User.id, User.full_name)).all())
     c = as_user("head_a")
     for q in ("", f"?unit={w.a1.id}", f"?field={w.f2.id}", f"?plan={w.plan.id}&field={w.f1.id}"):
@@ -206,10 +214,10 @@ def test_the_export_holds_exactly_the_rows_shown_typed_and_safe(rich, make, as_u
             stt, title, unit, who, leader, due, late, status = row
             assert stt.value == n and stt.data_type == "n"
             task = db.session.get(Task, tid)
-            assert title.value == safe_text(task.title)
+            assert title.value == task.title
             assert unit.value == (db.session.get(Unit, task.lead_unit_id).name
                                   if task.lead_unit_id else None)
-            assert who.value == (safe_text(names[person]) if person else None)
+            assert who.value == (names[person] if person else None)
             assert leader.value == (names[lead] if lead else None)
             assert isinstance(due.value, datetime) and due.is_date
             assert due.number_format == "dd/mm/yyyy"
@@ -225,14 +233,17 @@ def test_the_export_holds_exactly_the_rows_shown_typed_and_safe(rich, make, as_u
                 assert x.data_type != "f"
                 assert x.font.name == "Times New Roman"
         for x in (c for r in [header, *body] for c in r):
-            if isinstance(x.value, str):
-                assert not x.value.startswith(("=", "+", "-", "@", "\t", "\r")), x.value
-    # The whole list: the evil title and the @ name come back as text with an apostrophe.
+            # Text that looks like a formula carries Excel's quote prefix; no other does.
+            looks_live = isinstance(x.value, str) and x.value.startswith(("=", "+", "-", "@", "\t", "\r"))
+            assert bool(x.quotePrefix) == looks_live, (x.coordinate, x.value)
+    # The whole list: the evil title and the @ name come back exactly as typed, as text
+    # with the quote prefix (no stray apostrophe in the cell).
     _, body = xlsx_rows(c.get("/overdue.xlsx"))
     by_title = {r[1].value: r for r in body}
-    row = by_title["'" + evil.title]
-    assert row[1].data_type == "s"
-    assert row[3].value == "'@Phạm Văn Đăng"
+    row = by_title[evil.title]
+    assert row[1].data_type == "s" and row[1].quotePrefix
+    assert row[3].value == "@Phạm Văn Đăng" and row[3].data_type == "s" and row[3].quotePrefix
+    assert by_title["- Rà soát hồ sơ tồn đọng"][1].quotePrefix and dash.title in by_title
     assert row[6].value is None and row[7].value == "Sắp đến hạn (còn 1 ngày)"
     assert by_title[w.t_over30.title][2].value == "Phòng Cải cách hành chính"
     assert by_title[w.t_over30.title][4].value == "Lê Thị Mai"

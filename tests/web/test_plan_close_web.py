@@ -193,7 +193,7 @@ def _posts(w):
         ("staff", f"/tasks/{w.task.id}/progress", {"percent": "60", "note": "Đã dự thảo xong"}, 422),
         ("staff", f"/tasks/{w.task.id}/steps/{steps[0].id}", {"done": "1"}, 400),
         ("deputy", f"/tasks/{w.task.id}/steps/{steps[0].id}", {"done": "1"}, 400),
-        ("staff", f"/tasks/{w.task.id}/submit", {"note": "Đã hoàn thành"}, 400),
+        ("staff", f"/tasks/{w.task.id}/submit", {"submit-note": "Đã hoàn thành"}, 400),
         ("head", f"/tasks/{w.task2.id}/review", {"decision": "confirm", "comment": "Đạt"}, 422),
         ("head", f"/tasks/{w.task2.id}/review", {"decision": "return", "comment": "Bổ sung"}, 422),
         ("deputy", f"/tasks/{w.task.id}/cancel", {"reason": "Không còn phù hợp"}, 400),

@@ -112,16 +112,30 @@ def test_issue_refused_while_a_task_is_unclear_then_issued(sw):
         "title": "Tăng cường công tác cải cách hành chính", "steps-0-title": ""})
     assert resp.status_code == 302
     vague = int(urlsplit(resp.headers["Location"]).path.rsplit("/", 1)[1])
+    # The draft's page lists what keeps it from being issued, before anyone tries.
+    listed = page(head.get(f"/plans/{w.plan.id}")).by_id("unclear-list")
+    assert listed is not None and "Tăng cường công tác cải cách hành chính" in listed.text()
+    assert "Chưa có người thực hiện" in listed.text() and "Xây dựng bộ chỉ số" not in listed.text()
     audit_before = db.session.query(AuditLog).count()
     resp = head.post(f"/plans/{w.plan.id}/issue")
-    assert resp.status_code == 422
-    doc = page(resp)
+    # Post/Redirect/Get: the refusal is the plan page, which a reload does not resend.
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == f"/plans/{w.plan.id}#unclear-list"
+    doc = page(head.get(resp.headers["Location"]))
     listed = doc.by_id("unclear-list")
     assert listed is not None
     assert "Tăng cường công tác cải cách hành chính" in listed.text()
     assert "Chưa có người thực hiện" in listed.text() and "Chưa có bước thực hiện nào" in listed.text()
     assert "Xây dựng bộ chỉ số" not in listed.text()
+    assert [li.attrs["data-task-id"] for li in listed.find_all("li") if "data-task-id" in li.attrs] == [
+        str(vague)]
     assert tr("The plan cannot be issued: %(n)s tasks are not clear on all six.", n=1) in doc.text()
+    # The address of the form, opened in the address bar, is a clear 405, not "not allowed".
+    resp = head.get(f"/plans/{w.plan.id}/issue")
+    assert resp.status_code == 405 and "POST" in resp.headers["Allow"]
+    text = page(resp).text()
+    assert tr("Not allowed") not in text
+    assert tr("This address is not opened this way") in text
     assert row(Plan, w.plan.id)["status"] == "draft"
     assert db.session.query(AuditLog).filter(AuditLog.action == "plan.issue").count() == 0
     assert db.session.query(AuditLog).count() == audit_before
@@ -145,7 +159,7 @@ def test_issue_refused_while_a_task_is_unclear_then_issued(sw):
     p = row(Plan, w.plan.id)
     assert p["status"] == "issued" and p["issued_by_id"] == w.head.id
     doc = page(head.get(f"/plans/{w.plan.id}"))
-    assert doc.by_id("issue-plan") is None
+    assert doc.by_id("issue-plan") is None and doc.by_id("unclear-list") is None
     assert tr("The plan has been issued.") in doc.text()
     # issuing twice is refused with a message, and changes nothing
     resp = head.post(f"/plans/{w.plan.id}/issue")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditLog, Evidence, ProcessStep, ProgressUpdate, Task, task_coordinators
-from web_support import (PDF, PNG, field_errors, field_value, new_task_data, page, root, row, tr,
+from web_support import (PDF, PNG, field_errors, field_value, new_task_data, page, root, row, snapshot, tr,
                          task_form_data)
 
 TODAY = root().TODAY
@@ -215,7 +215,7 @@ def test_staff_reports_progress_with_evidence_ticks_a_step_and_submits(sw):
     resp = staff.post(f"/tasks/{tid}/steps/{step.id}", data={"done": "1"})
     assert resp.status_code == 302 and resp.headers["Location"].endswith("#steps")
     assert steps_of(tid)[0].is_done
-    resp = staff.post(f"/tasks/{tid}/submit", data={"note": "Đã hoàn thành, gửi kèm báo cáo."})
+    resp = staff.post(f"/tasks/{tid}/submit", data={"submit-note": "Đã hoàn thành, gửi kèm báo cáo."})
     assert resp.status_code == 302
     t = row(Task, tid)
     assert (t["status"], t["submitted_on"], t["completed_on"]) == ("submitted", TODAY, None)
@@ -242,12 +242,16 @@ def test_evidence_of_another_task_is_not_served_under_my_task(sw):
 def test_deputy_confirms_and_completion_date_is_the_submission_date(sw, monkeypatch):
     w = sw.w
     staff, deputy = sw.cached("staff"), sw.cached("deputy")
-    assert staff.post(f"/tasks/{w.task.id}/submit", data={"note": ""}).status_code == 302
+    assert staff.post(f"/tasks/{w.task.id}/submit", data={"submit-note": ""}).status_code == 302
     # the leader gets to it ten days later
     monkeypatch.setitem(sw.app.config, "TODAY", date(2026, 6, 25))
     page_ = page(deputy.get(f"/tasks/{w.task.id}"))
     assert page_.by_id("review-form") is not None
     assert tr("Submitted on %(date)s.", date="15/06/2026") in page_.text()
+    # the leader sees, beside the buttons, the evidence the work comes with
+    listed = page_.by_id("review-evidence")
+    assert [a.text() for a in listed.find_all("a")] == ["bao-cao.pdf"]
+    assert listed.find("a").attrs["href"] == f"/tasks/{w.task.id}/evidence/{w.evidence[w.task.id]}"
     resp = deputy.post(f"/tasks/{w.task.id}/review", data={"decision": "confirm",
                                                            "comment": "Đạt yêu cầu."})
     assert resp.status_code == 302
@@ -277,7 +281,7 @@ def test_head_may_confirm_a_deputys_task(sw):
 def test_return_needs_a_comment(sw):
     w = sw.w
     staff, deputy = sw.cached("staff"), sw.cached("deputy")
-    staff.post(f"/tasks/{w.task.id}/submit", data={"note": "Xong."})
+    staff.post(f"/tasks/{w.task.id}/submit", data={"submit-note": "Xong."})
     before = row(Task, w.task.id)
     resp = deputy.post(f"/tasks/{w.task.id}/review", data={"decision": "return", "comment": "  "})
     assert resp.status_code == 422
@@ -305,6 +309,107 @@ def test_review_with_an_unknown_decision_changes_nothing(sw):
     resp = sw.cached("deputy").post(f"/tasks/{w.task.id}/review", data={"decision": "approve"})
     assert resp.status_code == 422
     assert row(Task, w.task.id) == before
+
+
+def submit(c, task_id, note="", files=()):
+    data = {"submit-note": note}
+    if files:
+        data["submit-files"] = [(io.BytesIO(content), name) for name, content in files]
+    return c.post(f"/tasks/{task_id}/submit", data=data, content_type="multipart/form-data")
+
+
+def test_submitting_without_evidence_is_refused_beside_the_form_and_saves_nothing(sw):
+    """The QA case: a task at 0 %, nothing reported, no file, submitted and then confirmed."""
+    w, head, staff = sw.w, sw.cached("head"), sw.cached("staff")
+    tid = task_id_from(head.post(f"/plans/{w.plan.id}/tasks/new",
+                                 data=new_task_data(w.a.id, w.staff.id, w.deputy.id)))
+    doc = page(staff.get(f"/tasks/{tid}"))
+    assert doc.by_id("submit-form").attrs["enctype"] == "multipart/form-data"
+    assert doc.by_id("submit-evidence").text() == tr(
+        "Attach at least one evidence file (the product or a report on the work done), here or "
+        "with a progress report.")
+    before = snapshot()
+    resp = submit(staff, tid, "Đã hoàn thành.")
+    assert resp.status_code == 422
+    form = page(resp).by_id("submit-form")
+    assert field_errors(form, "submit-files") == [tr(
+        "Attach at least one evidence file (the product or a report on the work done) before "
+        "submitting.")]
+    assert field_value(form, "submit-note") == "Đã hoàn thành."
+    assert snapshot() == before
+    # the leader has nothing to confirm
+    assert sw.cached("deputy").post(f"/tasks/{tid}/review",
+                                    data={"decision": "confirm"}).status_code == 422
+    assert snapshot() == before
+
+
+def test_files_sent_with_the_submission_are_stored_and_shown_to_the_leader(sw):
+    w, head, staff = sw.w, sw.cached("head"), sw.cached("staff")
+    tid = task_id_from(head.post(f"/plans/{w.plan.id}/tasks/new",
+                                 data=new_task_data(w.a.id, w.staff.id, w.deputy.id)))
+    # a file that is not what its name says refuses the submission and stores nothing
+    before = snapshot()
+    resp = submit(staff, tid, "Kèm quyết định.", [("Quyết định.pdf", PDF), ("giả.pdf", b"MZ\x90")])
+    assert resp.status_code == 422
+    form = page(resp).by_id("submit-form")
+    assert field_errors(form, "submit-files") == [
+        tr("%(name)s is not really a .%(ext)s file.", name="giả.pdf", ext="pdf")]
+    assert field_value(form, "submit-note") == "Kèm quyết định."
+    assert snapshot() == before
+    resp = submit(staff, tid, "Kèm quyết định.", [("Quyết định.pdf", PDF)])
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    t = row(Task, tid)
+    assert (t["status"], t["submitted_on"]) == ("submitted", TODAY)
+    files = db.session.execute(select(Evidence.id, Evidence.original_name, Evidence.progress_update_id)
+                               .where(Evidence.task_id == tid)).all()
+    db.session.rollback()
+    assert [(f.original_name, f.progress_update_id) for f in files] == [("Quyết định.pdf", None)]
+    href = f"/tasks/{tid}/evidence/{files[0].id}"
+    staff_page = page(staff.get(f"/tasks/{tid}"))
+    assert [a.attrs["href"] for a in staff_page.by_id("submitted-files").find_all("a")] == [href]
+    review = page(sw.cached("deputy").get(f"/tasks/{tid}")).by_id("review-evidence")
+    assert [(a.text(), a.attrs["href"]) for a in review.find_all("a")] == [("Quyết định.pdf", href)]
+    assert "Phạm Văn Đăng" in review.text()
+
+
+def test_a_refused_progress_report_fills_only_its_own_form(sw):
+    w, staff = sw.w, sw.cached("staff")
+    resp = report(staff, w.task.id, "50.5", "Ghi chú của báo cáo tiến độ")
+    assert resp.status_code == 422
+    doc = page(resp)
+    progress = doc.by_id("progress-form")
+    # one message, in the user's language: not also "between 0 and 100"
+    assert field_errors(progress, "percent") == [tr("Enter the progress as a whole number from 0 to 100.")]
+    assert field_value(progress, "percent") == "50.5"
+    assert field_value(progress, "note") == "Ghi chú của báo cáo tiến độ"
+    assert field_value(doc.by_id("submit-form"), "submit-note") == ""
+    # and the other way round
+    resp = staff.post(f"/tasks/{w.task.id}/submit", data={"submit-note": "x" * 5001})
+    assert resp.status_code == 422
+    doc = page(resp)
+    assert field_value(doc.by_id("progress-form"), "note") == ""
+    assert field_value(doc.by_id("progress-form"), "percent") == "0"
+    assert len(field_value(doc.by_id("submit-form"), "submit-note")) == 5001
+    # each label points at its own field: no two visible fields share an id
+    ids = [n.attrs.get("id") for n in doc.iter()
+           if n.tag in ("input", "textarea", "select") and n.attrs.get("type") != "hidden"]
+    assert len(ids) == len(set(ids)) and {"note", "submit-note", "files", "submit-files"} <= set(ids)
+
+
+def test_a_narrow_progress_bar_shows_its_label_beside_it(sw):
+    w, staff = sw.w, sw.cached("staff")
+
+    def bar(doc):
+        node = next(n for n in doc.iter() if "app-progress" in n.classes)
+        return node.find(cls="progress-bar"), node.find(cls="app-progress-out")
+    inner, out = bar(page(staff.get(f"/tasks/{w.task.id}")))
+    assert out.text() == "0%" and inner.text() == "" and "pw-0" in inner.classes
+    assert report(staff, w.task.id, 1).status_code == 302
+    inner, out = bar(page(staff.get(f"/tasks/{w.task.id}")))
+    assert out.text() == "1%" and "pw-1" in inner.classes      # a sliver, not nothing
+    assert report(staff, w.task.id, 60).status_code == 302
+    inner, out = bar(page(staff.get(f"/tasks/{w.task.id}")))
+    assert out is None and inner.text() == "60%" and "pw-60" in inner.classes
 
 
 def test_cancel_needs_a_reason_and_is_shown(sw):
@@ -487,6 +592,30 @@ def test_sort_orders(sw):
     assert by_title.index("Đẩy mạnh cải cách chế độ công vụ") < by_title.index(
         "Khảo sát mức độ hài lòng của người dân")
     assert titles(c.get("/tasks", query_string={"sort": "nonsense"})) == by_due
+
+
+def test_sorted_by_title_the_list_follows_the_vietnamese_alphabet(sw):
+    """d < đ and u < ư: without diacritics "Đẩy" (day) would come before "Dự" (du) and
+    "Ứng" (ung) before "Ủy" (uy)."""
+    add_tasks(sw)
+    w = sw.w
+    make = root().Factory()
+    for title in ("Ủy quyền ký văn bản hành chính", "Dự thảo quy chế phối hợp liên ngành"):
+        make.task(w.plan, w.head, w.a, w.staff, w.deputy, title=title)
+    expected = ["Cải cách thủ tục hành chính lĩnh vực đất đai",
+                "Dự thảo quy chế phối hợp liên ngành",
+                "Đẩy mạnh cải cách chế độ công vụ",
+                "Khảo sát mức độ hài lòng của người dân",
+                "Số hóa hồ sơ thủ tục hành chính còn hiệu lực",
+                "Tổ chức đối thoại với doanh nghiệp",
+                "Ủy quyền ký văn bản hành chính",
+                "Ứng dụng chữ ký số trong văn bản điện tử",
+                "Xây dựng bộ chỉ số đánh giá chất lượng hoạt động"]
+    c = sw.cached("head")
+    assert titles(c.get("/tasks", query_string={"plan": w.plan.id, "sort": "title"})) == expected
+    assert titles(c.get("/tasks", query_string={"plan": w.plan.id, "sort": "-title"})) == expected[::-1]
+    doc = page(c.get("/tasks", query_string={"plan": w.plan.id, "sort": "title"}))
+    assert "selected" in doc.by_id("sort").find("option", value="title").attrs
 
 
 def test_pagination(sw, monkeypatch):
