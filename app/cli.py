@@ -161,9 +161,10 @@ def _assess_inputs(period_code: str, as_of_text: str | None, unit_code: str | No
 
 def _echo_report(report) -> None:
     from .services import assessment_export as ex
+    from .services.assessment import period_label
 
     run = f", bản chốt phiên bản {report.run.version}" if report.run is not None else ""
-    click.echo(f"Kỳ {report.period.code} ({report.period.start:%d/%m/%Y} - {report.period.end:%d/%m/%Y}), "
+    click.echo(f"{period_label(report.period.code)} ({report.period.start:%d/%m/%Y} - {report.period.end:%d/%m/%Y}), "
                f"tính đến ngày {report.as_of:%d/%m/%Y}{run}")
     click.echo("")
     click.echo("ĐƠN VỊ")

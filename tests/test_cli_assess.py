@@ -45,7 +45,7 @@ def test_run_prints_unit_and_leader_tables(runner, scenario):
     result = invoke(runner, "run", "--period", "2026-Q2")
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Kỳ 2026-Q2 (01/04/2026 - 30/06/2026), tính đến ngày 15/06/2026" in out
+    assert "Quý II năm 2026 (01/04/2026 - 30/06/2026), tính đến ngày 15/06/2026" in out
     assert "ĐƠN VỊ" in out and "LÃNH ĐẠO" in out
     header = line_of(out, "Mã đơn vị")
     for h in ("Tên đơn vị", "Số nhiệm vụ", "Đến hạn", "Tỷ lệ hoàn thành (%)", "Điểm trách nhiệm",

@@ -52,6 +52,9 @@ def test_assessor_freezes_a_period_and_downloads_the_xlsx(open_page, live):
     assert_no_horizontal_overflow(page)
     shot(page, "30-assessment")
 
+    # Freezing asks first: the button opens the question, its answer freezes.
+    expect(page.locator("#freeze-button")).to_be_hidden()
+    page.locator("#freeze-open").click()
     page.locator("#freeze-button").click()
     expect(page).to_have_url(re.compile(r"/assessment/runs/\d+$"))
     expect(page.locator(".alert-success")).to_be_visible()
