@@ -4,11 +4,11 @@ an assessment asks first (a form inside a closed <details>: no JavaScript needed
 from datetime import date
 
 from sqlalchemy import func, select
+from web_support import parse
 
 from app.extensions import db
 from app.models import AssessmentRun, User
 from app.services import extensions
-from web_support import parse
 
 
 def ask(w, task, who):
