@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -153,7 +154,7 @@ def issue(plan_id: int):
         return redirect(url_for("plans.view", plan_id=plan_id))
     if unclear:
         db.session.commit()  # keeps the refreshed six-clears flags
-        flash(_("The plan cannot be issued: %(n)s tasks are not clear on all six.", n=len(unclear)),
+        flash(ngettext("The plan cannot be issued: %(num)s task is not clear on all six.", "The plan cannot be issued: %(num)s tasks are not clear on all six.", len(unclear)),
               "danger")
         # Post/Redirect/Get: the plan page lists the unclear tasks with their reasons, and
         # reloading it (or pressing Enter in the address bar) does not resend the form.
@@ -176,7 +177,7 @@ def close(plan_id: int):
         return redirect(url_for("plans.view", plan_id=plan_id))
     db.session.commit()
     if not_completed:
-        flash(_("The plan has been closed with %(n)s tasks not completed.", n=not_completed),
+        flash(ngettext("The plan has been closed with %(num)s task not completed.", "The plan has been closed with %(num)s tasks not completed.", not_completed),
               "success")
     else:
         flash(_("The plan has been closed."), "success")

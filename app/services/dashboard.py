@@ -13,7 +13,7 @@ from ..models.user import LEADER_ROLES
 from . import access, extensions
 from . import tasks as tasks_service
 from .overdue import awaiting_on_time, overdue_condition
-from .tasks import timeliness_condition, unit_leaders
+from .tasks import plan_year_condition, timeliness_condition, unit_leaders
 from .units import tree_order
 
 # The order of the columns everywhere on the page: what needs action first.
@@ -54,6 +54,20 @@ def role_scope(actor: User):
     if actor.role == Role.STAFF:
         return Task.assignee_id == actor.id
     return false()
+
+
+def home_scope(actor: User, today: date):
+    """SQL condition: the tasks the home page counts and lists. What the reader manages
+    now: the tasks of this year's plans, and those of earlier years' plans not completed
+    or cancelled (carried over; overdue, they matter most). All-time figures would bury
+    this year's picture after a year or two, and make every page read every task. The
+    task list reproduces the set with `year=<this year>&carry=1` (`home_args`)."""
+    return and_(role_scope(actor), plan_year_condition(today.year, carry=True))
+
+
+def home_args(today: date) -> dict:
+    """The task list's filter for `home_scope`: added to every link of the home page."""
+    return {"year": today.year, "carry": 1}
 
 
 def _timeliness_key(today: date, due_soon_days: int):
@@ -175,7 +189,7 @@ def _shows_units(actor: User) -> bool:
 
 
 def scope_counts(actor: User, today: date, due_soon_days: int) -> ScopeCounts:
-    """One GROUP BY over the actor's scope (each task read once, whatever the number of
+    """One GROUP BY over the actor's home scope (`home_scope`) (each task read once, whatever the number of
     tables shown), and the small lists of leaders and units the rows are summed into.
 
     A head's dashboard used to count the scope three times (per unit, joining every unit
@@ -201,7 +215,7 @@ def scope_counts(actor: User, today: date, due_soon_days: int) -> ScopeCounts:
         lead_key = Task.lead_unit_id
     keyed = (select(lead_key.label("lead"), leader_key.label("leader"), Task.field_id.label("field"),
                     _timeliness_key(today, due_soon_days).label("timeliness"))
-             .where(role_scope(actor)).subquery())
+             .where(home_scope(actor, today)).subquery())
     by = (keyed.c.lead, keyed.c.leader, keyed.c.field, keyed.c.timeliness)
     rows = db.session.execute(select(*by, func.count()).group_by(*by)).all()
     return ScopeCounts([tuple(r) for r in rows], leaders, units)
@@ -301,18 +315,18 @@ def _list_options():
 
 
 def most_overdue(actor: User, today: date, limit: int = TOP_N) -> list[DueTask]:
-    """The open tasks of the actor's scope furthest past their due date."""
+    """The open tasks of the actor's home scope furthest past their due date."""
     items = db.session.scalars(
-        select(Task).where(role_scope(actor), overdue_condition(today))
+        select(Task).where(home_scope(actor, today), overdue_condition(today))
         .options(*_list_options()).order_by(Task.due_on, Task.id).limit(limit)).all()
     return [DueTask(t, (today - t.due_on).days) for t in items]
 
 
 def due_this_week(actor: User, today: date, limit: int = TOP_N) -> tuple[list[DueTask], int, date]:
-    """Open tasks of the actor's scope due from today to today + 6, nearest first, and
+    """Open tasks of the actor's home scope due from today to today + 6, nearest first, and
     how many there are in all."""
     week_end = today + timedelta(days=WEEK_DAYS - 1)
-    where = and_(role_scope(actor), Task.status.in_([s.value for s in OPEN_STATUSES]),
+    where = and_(home_scope(actor, today), Task.status.in_([s.value for s in OPEN_STATUSES]),
                  Task.due_on >= today, Task.due_on <= week_end)
     total = db.session.scalar(select(func.count(Task.id)).where(where)) or 0
     items = db.session.scalars(select(Task).where(where).options(*_list_options())

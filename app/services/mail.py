@@ -8,7 +8,7 @@ from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -89,7 +89,7 @@ def send_pending(digest: bool = False) -> int:
                 lines = [f"- {text_of(n)}\n  {base}/tasks/{n.task_id}" if n.task_id else f"- {text_of(n)}"
                          for n in notes]
                 if digest:
-                    batches = [(notes, _("Sáu Rõ: %(n)s new notifications", n=len(notes)),
+                    batches = [(notes, ngettext("Sáu Rõ: %(num)s new notification", "Sáu Rõ: %(num)s new notifications", len(notes)),
                                 "\n".join(lines))]
                 else:
                     batches = [([n], "Sáu Rõ: " + text_of(n), line) for n, line in zip(notes, lines, strict=True)]

@@ -1,6 +1,7 @@
 """Notification texts, the bell count and the notifications page."""
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -17,9 +18,9 @@ def text_of(n: Notification) -> str:
     if n.kind == "due_soon":
         if n.days == 0:
             return _("Due today (%(date)s): %(title)s", date=due, title=title)
-        return _("Due within %(n)s days (%(date)s): %(title)s", n=n.days, date=due, title=title)
+        return ngettext("Due within %(num)s day (%(date)s): %(title)s", "Due within %(num)s days (%(date)s): %(title)s", n.days, date=due, title=title)
     if n.kind == "overdue":
-        return _("Overdue by %(n)s days (due %(date)s): %(title)s", n=n.days, date=due, title=title)
+        return ngettext("Overdue by %(num)s day (due %(date)s): %(title)s", "Overdue by %(num)s days (due %(date)s): %(title)s", n.days, date=due, title=title)
     if n.kind == "escalation":
         return _("Escalated: %(n)s days overdue in a unit under you (due %(date)s): %(title)s",
                  n=n.days, date=due, title=title)

@@ -17,7 +17,7 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import format_decimal
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -680,7 +680,7 @@ class Preview:
             lines.append(_("Row %(row)s: number %(before)s becomes %(after)s (numbering runs on "
                            "across sections).", row=line, before=before, after=after))
         unclear = self.not_clear
-        lines.append(_("%(n)s rows are not clear on all six.", n=len(unclear)))
+        lines.append(ngettext("%(num)s row is not clear on all six.", "%(num)s rows are not clear on all six.", len(unclear)))
         for r in unclear:
             failed = ", ".join(x.label("vi") for x in r.clears.failed)
             lines.append(f"  {r.stt}. {r.title[:80]} — {failed}")

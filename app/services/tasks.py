@@ -513,6 +513,29 @@ def timeliness_condition(value: str, today: date, due_soon_days: int):
 # reader's units, or by someone who is not one of the reader's unit's leaders).
 NONE, OTHER = "none", "other"
 
+# Work still on someone's desk: everything but completed and cancelled. A suspended task
+# is not done either: it resumes, so it is carried over with the rest.
+CARRY_STATUSES = tuple(s for s in Lifecycle if s not in (Lifecycle.COMPLETED, Lifecycle.CANCELLED))
+# `status=` of the lists: the unfinished tasks (CARRY_STATUSES), or all of them.
+UNFINISHED, ALL = "unfinished", "all"
+# Under `unfinished`, only these timeliness values can match; the others are not offered.
+UNFINISHED_TIMELINESS = (Timeliness.OVERDUE, Timeliness.DUE_SOON, Timeliness.WITHIN,
+                         Timeliness.EXCLUDED)
+# The plan form's range (app/plans/forms.py): any other `year=` is junk.
+YEARS = range(2000, 2101)
+
+
+def plan_year_condition(year: int, carry: bool = False):
+    """SQL: the tasks of the plans of `year`; with `carry`, also the tasks of earlier
+    years' plans not yet completed or cancelled (work carried over, what a head manages
+    now). The plans are a small table: their ids come from one subquery, and the tasks
+    are found by the scope's indexes (docs/dashboard-and-overdue-list.md)."""
+    this_year = Task.plan_id.in_(select(Plan.id).where(Plan.year == year))
+    if not carry:
+        return this_year
+    earlier = Task.plan_id.in_(select(Plan.id).where(Plan.year < year))
+    return or_(this_year, and_(Task.status.in_([s.value for s in CARRY_STATUSES]), earlier))
+
 
 @dataclass
 class TaskFilter:
@@ -524,6 +547,9 @@ class TaskFilter:
     timeliness: str | None = None
     due_from: date | None = None
     due_to: date | None = None
+    year: int | None = None  # the plans' year
+    carry: bool = False  # with `year`: also earlier years' tasks not completed or cancelled
+    unfinished: bool = False  # only tasks not completed or cancelled (CARRY_STATUSES)
     q: str = ""
     sort: str = "due"
     page: int = 1
@@ -588,7 +614,12 @@ def clean_filter(actor: User, f: TaskFilter) -> TaskFilter:
     if access.reads_everything(actor):
         unit_id = None if unit_id == OTHER else unit_id
         leader_id = None if leader_id == OTHER else leader_id
-    return replace(f, unit_id=unit_id, leader_id=leader_id)
+    year = f.year if f.year in YEARS else None
+    timeliness = f.timeliness
+    if f.unfinished and timeliness not in UNFINISHED_TIMELINESS:
+        timeliness = None  # completed ones: none is unfinished, and the tab does not offer them
+    return replace(f, unit_id=unit_id, leader_id=leader_id, year=year,
+                   carry=f.carry and year is not None, timeliness=timeliness)
 
 
 def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
@@ -628,6 +659,10 @@ def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
         conds.append(Task.due_on >= f.due_from)
     if f.due_to:
         conds.append(Task.due_on <= f.due_to)
+    if f.year:
+        conds.append(plan_year_condition(f.year, f.carry))
+    if f.unfinished:
+        conds.append(Task.status.in_([s.value for s in CARRY_STATUSES]))
     q = fold(f.q)
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -38,6 +38,22 @@ def _ref_arg(name: str, words: tuple[str, ...]) -> int | str | None:
     return value if value in words else _int_arg(name)
 
 
+# The parameters that choose tasks (not sort, page or status): a link or bookmark naming
+# one of them means it over all the reader's tasks, as it always has.
+_CHOOSING = ("plan", "unit", "field", "person", "leader", "timeliness", "due_from", "due_to",
+             "q", "year")
+
+
+def _unfinished(mine: bool) -> bool:
+    """`status=unfinished|all`. Without it, "My tasks" opens on the unfinished tab (what a
+    staff member has to do, not a year of completed work), unless the address chooses
+    tasks some other way (the home page's counts link here with their filters)."""
+    status = request.args.get("status")
+    if status in (tasks.UNFINISHED, tasks.ALL):
+        return status == tasks.UNFINISHED
+    return mine and not any(request.args.get(k) for k in _CHOOSING)
+
+
 def _filter(mine: bool = False) -> TaskFilter:
     return TaskFilter(
         plan_id=_int_arg("plan"), unit_id=_ref_arg("unit", ("none", "other")),
@@ -45,6 +61,8 @@ def _filter(mine: bool = False) -> TaskFilter:
         assignee_id=_int_arg("person"), leader_id=_ref_arg("leader", ("none", "other")),
         timeliness=request.args.get("timeliness") or None,
         due_from=_date_arg("due_from"), due_to=_date_arg("due_to"),
+        year=_int_arg("year"), carry=request.args.get("carry") == "1",
+        unfinished=_unfinished(mine),
         q=(request.args.get("q") or "")[:200], sort=request.args.get("sort") or "due",
         page=min(_int_arg("page") or 1, 100000), mine=mine)
 

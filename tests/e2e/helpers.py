@@ -104,12 +104,14 @@ class Live:
     def __init__(self, app, url: str, ids: SimpleNamespace):
         self.app, self.url, self.ids = app, url, ids
 
-    def tr(self, msgid: str, locale: str = "vi", **kw) -> str:
-        """A message as the interface shows it in `locale` (whatever the catalogs hold)."""
-        from flask_babel import force_locale, gettext
+    def tr(self, msgid: str, locale: str = "vi", plural: str | None = None, num: int | None = None,
+           **kw) -> str:
+        """A message as the interface shows it in `locale` (whatever the catalogs hold); with
+        `plural` and `num`, the form of a counted message (ngettext)."""
+        from flask_babel import force_locale, gettext, ngettext
 
         with self.app.test_request_context(), force_locale(locale):
-            return gettext(msgid, **kw)
+            return gettext(msgid, **kw) if plural is None else ngettext(msgid, plural, num, **kw)
 
     def query(self, fn):
         """Run `fn()` in an app context on a fresh session: read what the browser did."""

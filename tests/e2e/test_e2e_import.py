@@ -63,7 +63,7 @@ def test_head_uploads_a_plan_previews_it_and_confirms(open_page, live):
     expect(vague.locator(".badge[data-clear='person']")).to_have_attribute("data-ok", "0")
     expect(vague).to_contain_text("Tăng cường công tác cải cách hành chính")
     summary = page.locator("#import-summary")
-    expect(summary.locator("[data-count=added]")).to_have_text(live.tr("%(n)s tasks will be added", n=8))
+    expect(summary.locator("[data-count=added]")).to_have_text(live.tr("%(num)s task will be added", plural="%(num)s tasks will be added", num=8))
     expect(summary.locator(".new-field")).to_have_count(3)
     expect(summary.locator(".renumbered")).to_have_count(3)
     assert_no_horizontal_overflow(page)
@@ -76,7 +76,7 @@ def test_head_uploads_a_plan_previews_it_and_confirms(open_page, live):
     expect(page.locator(".alert-success")).to_contain_text(
         live.tr("The file has been imported: %(added)s tasks added, %(changed)s changed, "
                 "%(same)s unchanged.", added=8, changed=0, same=0))
-    expect(page.locator(".alert-warning")).to_be_visible()
+    expect(page.locator(".alert-warning.alert-dismissible")).to_be_visible()   # the flash
     expect(page.locator("tbody tr[data-task-id]")).to_have_count(8)
     # The imported rows, in the plan's order, with their numbers and titles.
     expect(page.locator("tbody tr[data-task-id] td:first-child")).to_have_text(exp["stts"])

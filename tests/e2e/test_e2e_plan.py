@@ -70,7 +70,8 @@ def test_head_reviews_plan_and_is_refused_issuing_it(open_page, live):
     page.get_by_role("button", name=live.tr("Issue plan")).click()
     page.wait_for_load_state()
     expect(page.locator(".alert-danger[role=alert]")).to_contain_text(
-        live.tr("The plan cannot be issued: %(n)s tasks are not clear on all six.", n=2))
+        live.tr("The plan cannot be issued: %(num)s task is not clear on all six.",
+                plural="The plan cannot be issued: %(num)s tasks are not clear on all six.", num=2))
     unclear = page.locator("#unclear-list")
     expect(unclear).to_be_visible()
     items = unclear.locator("ol > li")

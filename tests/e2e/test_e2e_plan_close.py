@@ -51,13 +51,15 @@ def test_head_closes_the_plan_its_tasks_turn_read_only_and_reopens_it(open_page,
     expect(head.locator("#confirm-close-plan")).to_be_hidden()
     head.locator("#close-plan summary").click()
     expect(head.locator("#close-plan-count")).to_have_text(
-        live.tr("%(n)s tasks of this plan are not completed yet.", n=n))
+        live.tr("%(num)s task of this plan is not completed yet.",
+                plural="%(num)s tasks of this plan are not completed yet.", num=n))
     shot(head, "40-plan-close-confirm")
     head.locator("#confirm-close-plan").click()
 
     expect(head).to_have_url(re.compile(rf"/plans/{ids.plan}$"))
     expect(head.locator(".alert-success")).to_contain_text(
-        live.tr("The plan has been closed with %(n)s tasks not completed.", n=n))
+        live.tr("The plan has been closed with %(num)s task not completed.",
+                plural="The plan has been closed with %(num)s tasks not completed.", num=n))
     expect(head.locator("#plan-status")).to_have_text(live.tr("Closed"))
     expect(head.locator("#plan-closed")).to_contain_text(
         live.tr("The plan is closed: its tasks can no longer be changed."))

@@ -60,7 +60,8 @@ def test_the_head_is_told_how_many_tasks_are_open_closes_the_plan_and_reopens_it
     doc = page(head.get(f"/plans/{w.plan.id}"))
     count = doc.by_id("close-plan-count")
     assert count.attrs["data-not-completed"] == "2"
-    assert count.text().strip() == tr("%(n)s tasks of this plan are not completed yet.", n=2)
+    assert count.text().strip() == tr("%(num)s task of this plan is not completed yet.",
+                                       plural="%(num)s tasks of this plan are not completed yet.", num=2)
     assert forms_posting_to(doc.by_id("close-plan"), f"/plans/{w.plan.id}/close")
     assert "plan-closed" not in ids(doc)
 
@@ -69,7 +70,8 @@ def test_the_head_is_told_how_many_tasks_are_open_closes_the_plan_and_reopens_it
     assert urlsplit(resp.headers["Location"]).path == f"/plans/{w.plan.id}"
     assert row(Plan, w.plan.id)["status"] == "closed"
     doc = page(head.get(f"/plans/{w.plan.id}"))
-    assert tr("The plan has been closed with %(n)s tasks not completed.", n=2) in flashes(doc)[0]
+    assert tr("The plan has been closed with %(num)s task not completed.",
+              plural="The plan has been closed with %(num)s tasks not completed.", num=2) in flashes(doc)[0]
     assert doc.by_id("plan-status").attrs["data-status"] == "closed"
     assert doc.by_id("plan-status").text() == tr("Closed")
     assert tr(CLOSED) in doc.by_id("plan-closed").text()

@@ -129,7 +129,8 @@ def test_issue_refused_while_a_task_is_unclear_then_issued(sw):
     assert "Xây dựng bộ chỉ số" not in listed.text()
     assert [li.attrs["data-task-id"] for li in listed.find_all("li") if "data-task-id" in li.attrs] == [
         str(vague)]
-    assert tr("The plan cannot be issued: %(n)s tasks are not clear on all six.", n=1) in doc.text()
+    assert tr("The plan cannot be issued: %(num)s task is not clear on all six.",
+              plural="The plan cannot be issued: %(num)s tasks are not clear on all six.", num=1) in doc.text()
     # The address of the form, opened in the address bar, is a clear 405, not "not allowed".
     resp = head.get(f"/plans/{w.plan.id}/issue")
     assert resp.status_code == 405 and "POST" in resp.headers["Allow"]

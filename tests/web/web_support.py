@@ -347,13 +347,14 @@ def restore(dumped: list) -> None:
     db.session.expire_all()
 
 
-def tr(msgid: str, locale: str = "vi", **kw) -> str:
-    """A message as the app shows it in `locale` (Vietnamese by default)."""
+def tr(msgid: str, locale: str = "vi", plural: str | None = None, num: int | None = None, **kw) -> str:
+    """A message as the app shows it in `locale` (Vietnamese by default); with `plural`
+    and `num`, the form of a counted message (ngettext)."""
     from flask import current_app
-    from flask_babel import force_locale, gettext
+    from flask_babel import force_locale, gettext, ngettext
 
     with current_app.test_request_context(), force_locale(locale):
-        return gettext(msgid, **kw)
+        return gettext(msgid, **kw) if plural is None else ngettext(msgid, plural, num, **kw)
 
 
 def page(resp) -> "Node":
