@@ -76,7 +76,7 @@ def test_staff_asks_and_the_head_approves_with_a_comment(open_page, live):
     # The head is told, opens the task from the notification and approves with a comment.
     head = open_page("head_a")
     head.goto(live.url + "/notifications")
-    head.locator(f"main a[href*='/tasks/{ids.report}']").first.click()
+    head.locator(f"#notification-list li[data-task-id='{ids.report}'][data-unread='1'] .notification-open").first.click()
     expect(head).to_have_url(re.compile(rf"/tasks/{ids.report}"))
     expect(head.locator("#pending-extension")).to_contain_text("Phạm Văn Đăng")
     expect(head.locator("#pending-extension")).to_contain_text("31/07/2026")

@@ -279,8 +279,7 @@ def test_add_user_refuses_an_email_already_used_in_any_letter_case(world, email)
         users.add_user("cv.test7", "Nguyễn Văn Thử", "SNV", "staff", "hoa-sen-nở-giữa-hè",
                        email=email)
     assert err.value.field == "email"
-    assert str(err.value.message) == ("The email t6@snv.gov.vn is already used by the account "
-                                      "cv.test6.")
+    assert str(err.value.message) == "Email t6@snv.gov.vn đã được dùng cho tài khoản cv.test6."
     db.session.rollback()
     assert db.session.scalar(select(func.count(User.id))) == n
 

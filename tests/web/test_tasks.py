@@ -6,6 +6,7 @@ import re
 from datetime import date
 from urllib.parse import urlsplit
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -541,7 +542,7 @@ def test_search_ignores_diacritics_and_case(sw):
     assert titles(c.get("/tasks", query_string={"q": "100%_"})) == []
     doc = page(c.get("/tasks", query_string={"q": "cai cach"}))
     assert doc.by_id("q").attrs["value"] == "cai cach"
-    assert tr("%(n)s tasks", n=2) in doc.by_id("result-count").text()
+    assert tr("%(num)s task", plural="%(num)s tasks", num=2) in doc.by_id("result-count").text()
 
 
 def test_filters_by_person_leader_timeliness_and_dates(sw):
@@ -642,3 +643,74 @@ def test_list_survives_nonsense_query_strings(sw):
                {"q": "x" * 5000}, {"q": "\x00"}, {"sort": "'; drop table tasks; --"}):
         for url in ("/tasks", "/tasks/mine"):
             assert c.get(url, query_string=qs).status_code == 200, (url, qs)
+
+
+@pytest.fixture
+def desk(world, make):
+    """Staff A's tasks: two open ones of the world, one completed, one cancelled, one
+    suspended, and an open one of another person."""
+    from app.domain.status import Lifecycle
+
+    w = world
+
+    def t(title, due, status):
+        task = make.task(w.plan, w.head, w.a, w.staff, w.deputy, title=title, due_on=due)
+        task.status = status
+        if status == Lifecycle.COMPLETED:
+            task.completed_on = task.submitted_on = due
+        return task
+
+    w.done = t("Đã hoàn thành từ tháng 2", date(2026, 2, 28), Lifecycle.COMPLETED)
+    w.cancelled = t("Đã hủy", date(2026, 3, 31), Lifecycle.CANCELLED)
+    w.suspended = t("Tạm dừng chờ kinh phí", date(2026, 4, 30), Lifecycle.SUSPENDED)
+    db.session.commit()
+    return w
+
+
+def _ids(resp) -> list[int]:
+    assert resp.status_code == 200
+    html = resp.get_data(as_text=True)
+    return [int(i) for i in re.findall(r'data-task-id="(\d+)"', html)]
+
+
+def test_my_tasks_opens_on_unfinished_work_with_everything_one_click_away(desk, as_user):
+    w = desk
+    c = as_user("staff_a")
+    resp = c.get("/tasks/mine")
+    html = resp.get_data(as_text=True)
+    unfinished = {w.task.id, w.suspended.id}  # task2 is staff_a2's
+    assert set(_ids(resp)) == unfinished
+    tabs = re.search(r'id="mine-tabs".*?</ul>', html, re.DOTALL).group(0)
+    assert re.search(r'class="nav-link active"[^>]*data-tab="unfinished"', tabs)
+    everything = re.search(r'href="([^"]+)" data-tab="all"', tabs).group(1)
+    assert set(_ids(c.get(everything.replace("&amp;", "&")))) == unfinished | {w.done.id, w.cancelled.id}
+    # The tab is kept by the filter form, and the other tab's link keeps the filters.
+    assert '<input type="hidden" name="status" value="unfinished">' in html
+    assert set(_ids(c.get("/tasks/mine?status=unfinished&q=tam+dung"))) == {w.suspended.id}
+    html = c.get("/tasks/mine?status=unfinished&q=hoan+thanh").get_data(as_text=True)
+    assert 'href="/tasks/mine?status=all&amp;q=hoan+thanh" data-tab="all"' in html
+    assert set(_ids(c.get("/tasks/mine?status=all&q=hoan+thanh"))) == {w.done.id}
+
+
+def test_my_tasks_keeps_explicit_filters_working(desk, as_user):
+    w = desk
+    c = as_user("staff_a")
+    # An address choosing tasks (the home page's counts, a bookmark) means all of them.
+    assert _ids(c.get("/tasks/mine?timeliness=done_on_time")) == [w.done.id]
+    assert set(_ids(c.get("/tasks/mine?timeliness=excluded"))) == {w.cancelled.id, w.suspended.id}
+    html = c.get("/tasks/mine?timeliness=done_on_time").get_data(as_text=True)
+    assert re.search(r'class="nav-link active"[^>]*data-tab="all"', html)
+    # Sorting and paging keep the default tab.
+    assert set(_ids(c.get("/tasks/mine?sort=-due"))) == {w.task.id, w.suspended.id}
+    # On the unfinished tab, a completed timeliness is neither offered nor applied.
+    html = c.get("/tasks/mine?status=unfinished&timeliness=done_on_time").get_data(as_text=True)
+    assert set(_ids(c.get("/tasks/mine?status=unfinished&timeliness=done_on_time"))) == {
+        w.task.id, w.suspended.id}
+    timeliness = re.search(r'<select[^>]*id="timeliness".*?</select>', html, re.DOTALL).group(0)
+    assert 'value="done_on_time"' not in timeliness and "selected" not in timeliness
+    assert 'value="overdue"' in timeliness
+    # Junk in status= is ignored: the default applies.
+    assert set(_ids(c.get("/tasks/mine?status=zzz"))) == {w.task.id, w.suspended.id}
+    # The full task list is unchanged: all tasks unless asked.
+    assert w.done.id in _ids(as_user("head_a").get("/tasks"))
+    assert w.done.id not in _ids(c.get("/tasks?status=unfinished"))
