@@ -23,6 +23,7 @@ def index():
     today = local_today()
     data = dashboard.build(current_user, today, current_app.config["DUE_SOON_DAYS"])
     return render_template("dashboard/index.html", d=data, today=today,
+                           scope_args=dashboard.home_args(today),
                            timeliness_order=[t.value for t in dashboard.TIMELINESS_ORDER])
 
 

@@ -189,8 +189,8 @@ def _shows_units(actor: User) -> bool:
 
 
 def scope_counts(actor: User, today: date, due_soon_days: int) -> ScopeCounts:
-    """One GROUP BY over the actor's home scope (`home_scope`) (each task read once, whatever the number of
-    tables shown), and the small lists of leaders and units the rows are summed into.
+    """One GROUP BY over the actor's home scope (each task read once, whatever the number
+    of tables shown), and the small lists of leaders and units the rows are summed into.
 
     A head's dashboard used to count the scope three times (per unit, joining every unit
     to every task led in its subtree, per leader and per field): 0.55 s of SQL for the

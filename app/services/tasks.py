@@ -527,14 +527,20 @@ YEARS = range(2000, 2101)
 
 def plan_year_condition(year: int, carry: bool = False):
     """SQL: the tasks of the plans of `year`; with `carry`, also the tasks of earlier
-    years' plans not yet completed or cancelled (work carried over, what a head manages
-    now). The plans are a small table: their ids come from one subquery, and the tasks
-    are found by the scope's indexes (docs/dashboard-and-overdue-list.md)."""
+    years' plans not completed or cancelled (work carried over: what a head manages now).
+
+    The year is on the plans, a small table: the plan ids come from a subquery (SQLite
+    keeps them in a temporary index), and each task of the reader's scope, found by the
+    scope's indexes, is tested against them. "Not of a plan of this year or later" rather
+    than "of an earlier plan" (the same set: plan_id is never NULL) keeps the earlier
+    years' plans from driving the query: SQLite would read every task of every past year
+    through the plan index to find their few unfinished ones, 1.7 times slower for a
+    department's head on the benchmark (docs/performance.md)."""
     this_year = Task.plan_id.in_(select(Plan.id).where(Plan.year == year))
     if not carry:
         return this_year
-    earlier = Task.plan_id.in_(select(Plan.id).where(Plan.year < year))
-    return or_(this_year, and_(Task.status.in_([s.value for s in CARRY_STATUSES]), earlier))
+    not_later = Task.plan_id.not_in(select(Plan.id).where(Plan.year >= year))
+    return or_(this_year, and_(Task.status.in_([s.value for s in CARRY_STATUSES]), not_later))
 
 
 @dataclass

@@ -74,7 +74,7 @@ def _list(template: str, mine: bool):
                             current_app.config["PAGE_SIZE"])
     options = tasks.filter_options(current_user, f.unit_id)
     return render_template(template, page=page, f=f, today=today, options=options,
-                           args=request.args)
+                           args=request.args, unfinished_timeliness=tasks.UNFINISHED_TIMELINESS)
 
 
 @bp.get("/tasks")

@@ -5,7 +5,9 @@ import re
 from html import unescape
 
 import pytest
+from web_support import tr
 
+from app.extensions import db
 from tests.overdue_data import all_tasks, build_rich, counts, in_head_scope, units_by_id
 
 KEYS = ("overdue", "due_soon", "within", "done_on_time", "done_late", "excluded")
@@ -249,3 +251,89 @@ def test_an_empty_home_page_renders_for_everyone(world, as_user):
 def test_the_home_page_needs_a_login(client):
     resp = client.get("/")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+# ---- this year's plans and the unfinished work of earlier years -------------------------
+
+@pytest.fixture
+def years(world, make):
+    """Unit A has, besides its 2026 plan (today is 15/06/2026), a 2025 plan with work
+    completed on time and late, a cancelled task, a suspended one and one still open and
+    overdue since 2025; and a 2027 plan, drafted ahead, with one task."""
+    from datetime import date
+
+    from app.domain.status import Lifecycle
+
+    w = world
+    w.plan_2025 = make.plan(w.a, year=2025)
+    w.plan_2027 = make.plan(w.a, year=2027)
+
+    def old(title, due, status=None, done=None, plan=None, year=2025):
+        t = make.task(plan or w.plan_2025, w.head, w.a, w.staff, w.deputy, title=title, due_on=due,
+                      start_on=date(year, 1, 10), steps=[])
+        if status is not None:
+            t.status = status
+            if status == Lifecycle.COMPLETED:
+                t.completed_on = t.submitted_on = done
+                t.progress = 100
+            db.session.commit()
+        return t
+
+    w.old_on_time = old("Tổng kết năm 2025", date(2025, 6, 30), Lifecycle.COMPLETED, date(2025, 6, 20))
+    w.old_late = old("Báo cáo quý IV năm 2025", date(2025, 10, 15), Lifecycle.COMPLETED, date(2025, 10, 20))
+    w.old_cancelled = old("Khảo sát năm 2025", date(2025, 9, 1), Lifecycle.CANCELLED)
+    w.old_suspended = old("Thí điểm năm 2025", date(2025, 9, 1), Lifecycle.SUSPENDED)
+    w.old_open = old("Số hóa hồ sơ năm 2025", date(2025, 11, 30))
+    w.done_2026 = old("Kế hoạch tuyên truyền 2026", date(2026, 3, 31), Lifecycle.COMPLETED,
+                      date(2026, 3, 30), plan=w.plan, year=2026)
+    w.next_year = old("Việc của năm 2027", date(2027, 3, 31), plan=w.plan_2027, year=2027)
+    return w
+
+
+def test_the_home_page_counts_this_years_plans_and_the_unfinished_work_of_earlier_years(
+        years, as_user):
+    w = years
+    carried = {w.old_open.id, w.old_suspended.id}
+    cases = (
+        ("head_a", lambda t: in_head_scope(t, w.head, units_by_id())),
+        ("deputy_a", lambda t: t.leader_id == w.deputy.id),
+        ("staff_a", lambda t: t.assignee_id == w.staff.id),
+    )
+    for username, in_scope in cases:
+        c = as_user(username)
+        html = c.get("/").get_data(as_text=True)
+        mine = [t for t in all_tasks() if in_scope(t)]
+        shown = [t for t in mine if t.plan_id == w.plan.id or t.id in carried]
+        assert {t.id for t in mine} - {t.id for t in shown} >= {
+            w.old_on_time.id, w.old_late.id, w.old_cancelled.id, w.next_year.id}, username
+        got = cards(html)
+        assert {k: n for k, (n, _href) in got.items()} == counts(shown), username
+        # The carried-over task is the overdue one, and the most overdue of all.
+        assert got["overdue"][0] == 1
+        assert f'data-task-id="{w.old_open.id}"' in re.search(
+            r'id="most-overdue".*?</ul>', html, re.DOTALL).group(0)
+        for key, (n, href) in got.items():
+            assert "year=2026" in href and "carry=1" in href, href
+            assert listed(c, href) == n, (username, key, href)
+        if username == "head_a":
+            # (No unit table: unit A has no sub-unit here.)
+            for table, attr in (("by-leader", "data-leader-id"), ("by-field", "data-field-id")):
+                for row in table_rows(html, table, attr).values():
+                    assert_links_agree(c, row)
+        # The total line (staff have no table: their list with the same filter) and the
+        # list it opens: this year's tasks and the two carried over, nothing else.
+        if username == "staff_a":
+            total = (len(shown), "/tasks/mine?year=2026&carry=1")
+        else:
+            total = total_row(html, "by-field")["total"]
+        assert total[0] == len(shown)
+        listed_ids = {int(i) for i in re.findall(r'data-task-id="(\d+)"',
+                                                 c.get(total[1]).get_data(as_text=True))}
+        assert listed_ids == {t.id for t in shown}, username
+
+
+def test_the_home_page_says_which_tasks_it_counts(years, as_user):
+    html = unescape(as_user("head_a").get("/").get_data(as_text=True))
+    line = re.search(r'id="home-scope">([^<]*)<', html).group(1)
+    assert line == tr("Tasks of the %(year)s plans and unfinished tasks of earlier years", year=2026)
+    assert "2026" in line

@@ -124,3 +124,47 @@ def test_a_retired_unit_the_home_page_links_to_is_shown_selected(led_by_b, as_us
     assert selected(html, "unit") == str(w.a2.id)
     assert listed_ids(html) == {w.t_today.id, w.t_late.id}
     assert f'value="{w.a2.id}"' not in select_of(c.get("/tasks").get_data(as_text=True), "unit")
+
+
+@pytest.fixture
+def two_years(world, make):
+    """Unit A's 2026 plan (today is 15/06/2026) and its 2025 plan: one task completed in
+    2025, one still open."""
+    from app.domain.status import Lifecycle
+
+    w = world
+    w.plan_2025 = make.plan(w.a, year=2025)
+    w.old_done = make.task(w.plan_2025, w.head, w.a, w.staff, w.deputy, title="Đã xong năm 2025",
+                           due_on=date(2025, 6, 30), start_on=date(2025, 1, 10), steps=[])
+    w.old_done.status, w.old_done.completed_on = Lifecycle.COMPLETED, date(2025, 6, 1)
+    w.old_open = make.task(w.plan_2025, w.head, w.a, w.staff, w.deputy, title="Còn dở năm 2025",
+                           due_on=date(2025, 11, 30), start_on=date(2025, 1, 10), steps=[])
+    db.session.commit()
+    return w
+
+
+def test_the_task_list_filters_by_plan_year_with_or_without_the_unfinished_earlier_work(
+        two_years, as_user):
+    w = two_years
+    c = as_user("head_a")
+    this_year = {w.task.id, w.task2.id}
+    html = c.get("/tasks?year=2026").get_data(as_text=True)
+    assert listed_ids(html) == this_year and selected(html, "year") == "2026"
+    assert 'id="carry" name="carry" value="1" >' in html  # not ticked
+    html = c.get("/tasks?year=2026&carry=1").get_data(as_text=True)
+    assert listed_ids(html) == this_year | {w.old_open.id}
+    assert 'name="carry" value="1" checked' in html
+    html = c.get("/tasks?year=2025").get_data(as_text=True)
+    assert listed_ids(html) == {w.old_done.id, w.old_open.id}
+    # The years of the reader's plans are offered, newest first.
+    assert re.findall(r'<option value="(\d+)"', select_of(html, "year")) == ["2026", "2025"]
+
+
+@pytest.mark.parametrize("query", ["year=abc", "year=1850", "year=2026x", "carry=1", "year=&carry=1"])
+def test_a_year_the_list_cannot_hold_is_ignored(two_years, as_user, query):
+    c = as_user("head_a")
+    everything = listed_ids(c.get("/tasks").get_data(as_text=True))
+    html = c.get(f"/tasks?{query}").get_data(as_text=True)
+    assert listed_ids(html) == everything
+    assert selected(html, "year") == ""
+    assert 'name="carry" value="1" checked' not in html
