@@ -137,6 +137,7 @@ FORMS: dict[str, Form] = {
                                                         "comment": "Đồng ý gia hạn."},
                                    audit=("extension.approve",)),
     "notifications.read": Form("staff", lambda w: {}),
+    "notifications.open": Form("staff", lambda w: {}),
     "notifications.read_all": Form("staff", lambda w: {}),
     "notifications.settings": Form("staff", lambda w: {"email_digest": "y"}),
     "admin.units": Form("admin", lambda w: {"code": "SNV-VP", "name": "Văn phòng Sở",
@@ -159,6 +160,7 @@ FORMS: dict[str, Form] = {
 NOT_AUDITED = {
     "auth.language": "the actor's display language",
     "notifications.read": "read_at on the actor's own notification is the record",
+    "notifications.open": "read_at on the actor's own notification is the record",
     "notifications.read_all": "read_at on the actor's own notifications is the record",
     "notifications.settings": "the actor's own email delivery preference",
 }

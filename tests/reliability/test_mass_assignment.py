@@ -26,6 +26,8 @@ TASK_INPUT = {"title", "title_folded", "description", "assignee_id", "lead_unit_
 TOUCH = {"updated_at", "version"}
 
 # Rows that existed: {table: columns that a successful post may change}.
+READ = {"notifications": {"read_at"}}
+
 SPEC = {
     "auth.login": {"users": {"last_login_at", "password_hash"}},
     "auth.logout": {"users": {"session_token"}},
@@ -41,16 +43,19 @@ SPEC = {
     "plans.import_confirm": {},
     "tasks.create": {},
     "tasks.edit": {"tasks": {"title", "title_folded", "title_sort", "is_clear"} | TOUCH},
-    "tasks.progress": {"tasks": {"progress", "indicator_actual", "status"} | TOUCH},
+    # Acting on a task marks the actor's own notifications about it read.
+    "tasks.progress": {"tasks": {"progress", "indicator_actual", "status"} | TOUCH, **READ},
     "tasks.step": {"process_steps": {"is_done", "done_at", "done_by_id"}},
-    "tasks.submit": {"tasks": {"status", "submitted_on"} | TOUCH},
-    "tasks.review": {"tasks": {"status", "completed_on", "progress"} | TOUCH},
+    "tasks.submit": {"tasks": {"status", "submitted_on"} | TOUCH, **READ},
+    "tasks.review": {"tasks": {"status", "completed_on", "progress"} | TOUCH, **READ},
     "tasks.cancel": {"tasks": {"status", "cancel_reason"} | TOUCH},
     "tasks.request_extension": {},
     "tasks.decide_extension": {"extensions": {"status", "decided_by_id", "decided_at",
                                               "decision_comment"},
-                               "tasks": {"due_on", "extension_count", "overdue_flagged_at"} | TOUCH},
+                               "tasks": {"due_on", "extension_count", "overdue_flagged_at"} | TOUCH,
+                               **READ},
     "notifications.read": {"notifications": {"read_at"}},
+    "notifications.open": {"notifications": {"read_at"}},
     "notifications.read_all": {"notifications": {"read_at"}},
     "notifications.settings": {"users": {"email_digest"}},
     "admin.units": {},
