@@ -69,7 +69,9 @@ def get_task(actor: User, task_id: int, for_update: bool = False) -> Task:
     """A task the actor may read, or NotFound (404 hides what is out of scope)."""
     stmt = select(Task).where(Task.id == task_id, access.task_scope(actor)).options(*detail_options())
     if for_update:
-        stmt = stmt.with_for_update(of=Task)
+        # populate_existing: a Task the request already loaded is refreshed from the locked
+        # row; without it PostgreSQL writers updated a stale version and got 409s.
+        stmt = stmt.with_for_update(of=Task).execution_options(populate_existing=True)
     task = db.session.scalars(stmt).first()
     if task is None:
         raise NotFound()
