@@ -144,4 +144,4 @@ def local_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["APP_TIMEZONE"])).date()
 
 
-__all__ = ["create_app", "local_today", "g"]
+__all__ = ["create_app", "g", "local_today"]

@@ -15,13 +15,13 @@ from .status import EXCLUDED_STATUSES, Lifecycle
 class ScoringSettings:
     """Defaults from Decree 335/2025; each run records the settings it used."""
 
-    credit_on_time: Decimal = Decimal("1")
+    credit_on_time: Decimal = Decimal(1)
     # Decree 335/2025: each delay deducts 25% of the product's progress points.
     credit_late: Decimal = Decimal("0.75")
-    credit_overdue: Decimal = Decimal("0")
-    excellent_from: Decimal = Decimal("90")
-    good_from: Decimal = Decimal("70")
-    pass_from: Decimal = Decimal("50")
+    credit_overdue: Decimal = Decimal(0)
+    excellent_from: Decimal = Decimal(90)
+    good_from: Decimal = Decimal(70)
+    pass_from: Decimal = Decimal(50)
     # Decree 335/2025: "xuất sắc" may not exceed 20% of those graded "tốt".
     excellent_quota: Decimal = Decimal("0.20")
 
@@ -217,6 +217,19 @@ def quota_warning(grades: list[Grade], s: ScoringSettings) -> QuotaWarning | Non
     return None
 
 
-__all__ = ["ScoringSettings", "Outcome", "Grade", "GRADE_LABELS", "Period", "parse_period",
-           "default_as_of", "outcome", "credit", "grade", "Tally", "tally", "quota_warning",
-           "QuotaWarning"]
+__all__ = [
+    "GRADE_LABELS",
+    "Grade",
+    "Outcome",
+    "Period",
+    "QuotaWarning",
+    "ScoringSettings",
+    "Tally",
+    "credit",
+    "default_as_of",
+    "grade",
+    "outcome",
+    "parse_period",
+    "quota_warning",
+    "tally",
+]

@@ -1,6 +1,11 @@
 """Database models, one module per area."""
 
-from .assessment import AssessmentLeaderRow, AssessmentRun, AssessmentTaskRow, AssessmentUnitRow
+from .assessment import (
+    AssessmentLeaderRow,
+    AssessmentRun,
+    AssessmentTaskRow,
+    AssessmentUnitRow,
+)
 from .audit import AuditLog, LoginFailure
 from .extension import Extension, ExtensionStatus
 from .notification import JobRun, Notification
@@ -10,7 +15,26 @@ from .unit import Unit
 from .user import Role, User
 
 __all__ = [
-    "AssessmentLeaderRow", "AssessmentRun", "AssessmentTaskRow", "AssessmentUnitRow",
-    "AuditLog", "Evidence", "Extension", "ExtensionStatus", "JobRun", "Notification", "Field", "LoginFailure", "Plan", "PlanKind", "PlanStatus",
-    "ProcessStep", "ProgressUpdate", "Role", "Task", "Unit", "User", "task_coordinators",
+    "AssessmentLeaderRow",
+    "AssessmentRun",
+    "AssessmentTaskRow",
+    "AssessmentUnitRow",
+    "AuditLog",
+    "Evidence",
+    "Extension",
+    "ExtensionStatus",
+    "Field",
+    "JobRun",
+    "LoginFailure",
+    "Notification",
+    "Plan",
+    "PlanKind",
+    "PlanStatus",
+    "ProcessStep",
+    "ProgressUpdate",
+    "Role",
+    "Task",
+    "Unit",
+    "User",
+    "task_coordinators",
 ]

@@ -6,10 +6,10 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..domain.status import Lifecycle
 from ..extensions import db
 from ..models import Field, Plan, PlanKind, PlanStatus, Task, Unit, User
 from ..models.base import utcnow
-from ..domain.status import Lifecycle
 from . import access, audit
 from .errors import PermissionDenied, RuleViolation
 from .tasks import detail_options, get_plan

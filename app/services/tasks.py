@@ -12,7 +12,16 @@ from sqlalchemy.orm import joinedload, selectinload
 from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
 from ..domain.text import fold
 from ..extensions import db
-from ..models import AuditLog, Plan, PlanStatus, ProcessStep, ProgressUpdate, Task, Unit, User
+from ..models import (
+    AuditLog,
+    Plan,
+    PlanStatus,
+    ProcessStep,
+    ProgressUpdate,
+    Task,
+    Unit,
+    User,
+)
 from ..models.base import utcnow
 from ..models.user import LEADER_ROLES, Role
 from . import access, audit, breakdown, evidence, overdue

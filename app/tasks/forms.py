@@ -4,9 +4,21 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
-from ..formfields import DecimalTextField, IdMultiSelect, OptionalIdSelect, VNDateField, WholeNumberField
+from ..formfields import (
+    DecimalTextField,
+    IdMultiSelect,
+    OptionalIdSelect,
+    VNDateField,
+    WholeNumberField,
+)
 
 
 class StepForm(Form):

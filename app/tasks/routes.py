@@ -1,6 +1,16 @@
 """Task pages: lists, my tasks, the six-clears form, progress, submission and review."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -11,8 +21,15 @@ from ..models import PlanStatus
 from ..services import access, evidence, extensions, notifications, tasks
 from ..services.errors import Conflict, RuleViolation
 from ..services.tasks import StepInput, TaskFilter, TaskInput
-from .forms import (CancelForm, ExtensionDecisionForm, ExtensionRequestForm, ProgressForm, ReviewForm,
-                    SubmitForm, TaskForm)
+from .forms import (
+    CancelForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    ProgressForm,
+    ReviewForm,
+    SubmitForm,
+    TaskForm,
+)
 
 bp = Blueprint("tasks", __name__)
 

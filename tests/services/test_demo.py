@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 from app import create_app
 from app.domain.status import Lifecycle, Timeliness
 from app.extensions import db
-from app.models import AuditLog, Evidence, Plan, PlanStatus, ProcessStep, Task, Unit, User
+from app.models import (
+    AuditLog,
+    Evidence,
+    Plan,
+    PlanStatus,
+    ProcessStep,
+    Task,
+    Unit,
+    User,
+)
 from app.models.user import Role
 from app.services import demo, plans, users
 from app.services.errors import RuleViolation

@@ -10,7 +10,7 @@ from jinja2 import BytecodeCache
 # The web tests import their helpers as `web_support`, whatever pytest's import mode.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from web_support import extend_world  # noqa: E402
+from web_support import extend_world
 
 
 class _MemoryBytecodeCache(BytecodeCache):
@@ -103,11 +103,11 @@ def shared(database, tmp_path_factory):
     import uuid
 
     from sqlalchemy import create_engine, text
+    from web_support import build_world, dump, root
 
     from app import create_app
     from app.extensions import db
     from config import TestConfig
-    from web_support import build_world, dump, root
 
     rc = root()
     tmp = tmp_path_factory.mktemp("shared")

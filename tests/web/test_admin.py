@@ -3,11 +3,19 @@
 
 import pytest
 from sqlalchemy import func, select
+from web_support import (
+    PASSWORD_NEW,
+    control,
+    field_errors,
+    field_value,
+    form_alerts,
+    page,
+    row,
+    tr,
+)
 
 from app.extensions import db
 from app.models import AuditLog, Unit, User
-from web_support import (PASSWORD_NEW, control, field_errors, field_value, form_alerts, page, row,
-                         tr)
 
 
 def unit_by_code(code):

@@ -4,11 +4,19 @@ from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
 import pytest
+from web_support import (
+    PASSWORD_NEW,
+    field_errors,
+    field_value,
+    looks_vietnamese,
+    page,
+    root,
+    row,
+    tr,
+)
 
 from app.extensions import db
 from app.models import User
-from web_support import (PASSWORD_NEW, field_errors, field_value, looks_vietnamese, page, root,
-                         row, tr)
 
 PASSWORD = root().PASSWORD
 

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 from sqlalchemy import event, select
+from web_support import field_errors, field_value, parse, row
 
 from app.extensions import db
 from app.models import Extension, Notification, Task, User
 from app.services import extensions, overdue
-from web_support import field_errors, field_value, parse, row
 
 REASON = "Chờ ý kiến góp ý của các sở, ngành"
 

@@ -121,10 +121,10 @@ def test_evidence_with_a_vietnamese_name_downloads_as_attachment(sw):
     import io
 
     from sqlalchemy import select
+    from web_support import PNG, page
 
     from app.extensions import db
     from app.models import Evidence
-    from web_support import PNG, page
 
     w = sw.w
     staff = sw.cached("staff")

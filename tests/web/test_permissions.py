@@ -19,18 +19,24 @@ that runs on a fresh world (after its `prepare`, e.g. frozen assessment runs) an
 """
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Callable
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
+from web_support import (
+    PASSWORD_NEW,
+    changes_besides_refusal_log,
+    new_task_data,
+    root,
+    snapshot,
+    task_form_data,
+)
 
 from app.extensions import db
 from app.models import ProcessStep, Task
-from web_support import (PASSWORD_NEW, changes_besides_refusal_log, new_task_data, root, snapshot,
-                         task_form_data)
 
 ROLES = ("anonymous", "admin", "assessor", "head", "deputy", "staff")
 USERNAMES = {"admin": "admin", "assessor": "assessor", "head": "head_a", "deputy": "deputy_a",

@@ -5,10 +5,10 @@ import re
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from web_support import field_errors, field_value, page, row, task_form_data, tr
 
 from app.extensions import db
 from app.models import AuditLog, Plan, Task
-from web_support import field_errors, field_value, page, row, task_form_data, tr
 
 
 def badges_by_task(doc) -> dict[int, list[str]]:

@@ -8,11 +8,28 @@ from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
+from web_support import (
+    PDF,
+    PNG,
+    field_errors,
+    field_value,
+    new_task_data,
+    page,
+    root,
+    row,
+    snapshot,
+    task_form_data,
+    tr,
+)
 
 from app.extensions import db
-from app.models import AuditLog, Evidence, ProcessStep, ProgressUpdate, Task, task_coordinators
-from web_support import (PDF, PNG, field_errors, field_value, new_task_data, page, root, row, snapshot, tr,
-                         task_form_data)
+from app.models import (
+    AuditLog,
+    Evidence,
+    ProcessStep,
+    Task,
+    task_coordinators,
+)
 
 TODAY = root().TODAY
 

@@ -279,7 +279,7 @@ def field_value(doc: Node, name: str):
     if ctl.tag == "textarea":
         text = "".join(c for c in ctl.children if isinstance(c, str))
         # a browser drops one newline right after <textarea>
-        return text[2:] if text.startswith("\r\n") else text[1:] if text.startswith("\n") else text
+        return text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
     if ctl.tag == "select":
         chosen = [o.attrs.get("value") for o in ctl.find_all("option") if "selected" in o.attrs]
         return chosen if "multiple" in ctl.attrs else (chosen[0] if chosen else None)
