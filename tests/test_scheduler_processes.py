@@ -227,6 +227,10 @@ def test_three_processes_run_each_tick_exactly_once(app, busy, spawn):
     winners = {pid: sum(r is not None for r in out) for pid, out in outputs.items()}
     print(f"\nexecutions per tick: {dict(sorted(executions.items()))}")
     print(f"histogram (executions -> ticks): {dict(histogram)}; ticks won per process: {winners}")
+    kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+    print(f"[scheduler] {kind}: 3 processes x {len(ticks)} ticks: executions per tick "
+          f"{dict(sorted(histogram.items()))} (executions -> ticks); ticks won per process "
+          f"{sorted(winners.values())}")
 
     db.session.expire_all()
     ledger = db.session.execute(select(JobRun.tick, JobRun.pid).order_by(JobRun.tick)).all()
@@ -332,6 +336,9 @@ def test_three_processes_sending_mail_send_each_notification_once(app, busy, spa
     finally:
         server.stop()
     print(f"\nemails sent per process: {sent}; received {len(inbox.envelopes)}; pending {pending}")
+    print(f"[scheduler] {'postgresql' if url.startswith('postgresql') else 'sqlite'}: 3 processes "
+          f"sending mail: {pending} notifications due, sent {sum(sent)} ({sent}), received "
+          f"{len(inbox.envelopes)}: each once")
     import email
     import email.policy
     seen = Counter()

@@ -129,6 +129,32 @@ def test_unknown_accounts_are_throttled_the_same_way(sw, monkeypatch):
         assert login(c, name, "Sai-mat-khau-2026").status_code == 429, name
 
 
+def test_unknown_user_and_wrong_password_answer_identically(sw, monkeypatch):
+    """Nothing in the answer tells an attacker whether the account exists: the same status,
+    the same page (the CSRF token aside), and the same throttling after the same count."""
+    import re
+
+    limit = 3
+    monkeypatch.setitem(sw.app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT", limit)
+    token = re.compile(r'name="csrf_token"[^>]*value="[^"]*"')
+
+    def answers(username):
+        c = sw.app.test_client()
+        out = []
+        for _ in range(limit + 1):
+            resp = login(c, username, "Sai-mat-khau-2026")
+            out.append((resp.status_code, token.sub("", resp.get_data(as_text=True)).replace(username, "")))
+        return out
+
+    known, unknown = answers("staff_a"), answers("khong.ton.tai")
+    assert [s for s, _ in known] == [200] * limit + [429]
+    assert known == unknown
+    print(f"[brute-force] per account: refused with 429 after {limit} failures (setting), the right "
+          f"password too; unknown user and wrong password: {len(known)} of {len(known)} answers "
+          f"identical; per address and across servers (Redis): tests/services/test_users.py, "
+          f"tests/test_two_servers.py")
+
+
 def test_session_cookie_is_httponly_and_samesite_lax(sw):
     c = sw.app.test_client()
     resp = login(c, "staff_a")
