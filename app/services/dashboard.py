@@ -340,7 +340,9 @@ def awaiting_review(actor: User, limit: int = 20) -> list[Task]:
         return []
     review_scope = Task.leader_id == actor.id
     if actor.role == Role.HEAD:
-        review_scope = review_scope | Task.owner_unit_id.in_(access.subtree_ids(actor.unit.path))
+        # The ids as a list, as in access.task_scope: with a subquery PostgreSQL may read
+        # every task instead of OR-ing the (leader, status) and (owner unit, status) indexes.
+        review_scope = review_scope | Task.owner_unit_id.in_(access.subtree_id_list(actor.unit.path))
     return db.session.scalars(
         select(Task).where(review_scope, Task.status == Lifecycle.SUBMITTED)
         .options(selectinload(Task.assignee)).order_by(Task.submitted_on, Task.id)
