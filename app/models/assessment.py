@@ -45,6 +45,17 @@ class _Figures:
     score: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     grade: Mapped[str] = mapped_column(String(16))
     extensions: Mapped[int] = mapped_column(default=0)
+    amendments: Mapped[int] = mapped_column(default=0)
+    cancellations: Mapped[int] = mapped_column(default=0)
+    # The competent authority's final grade (DESIGN.md 5: the grading is a human decision),
+    # recorded by the assessor beside the computed one. No foreign key on final_by_id:
+    # SQLite cannot add one to an existing table without rebuilding it (migration 0006).
+    final_grade: Mapped[str | None] = mapped_column(String(16))
+    final_decision_no: Mapped[str] = mapped_column(String(64), default="")
+    final_decision_on: Mapped[date | None]
+    final_reason: Mapped[str] = mapped_column(Text, default="")
+    final_by_id: Mapped[int | None]
+    final_at: Mapped[datetime | None]
 
 
 class AssessmentUnitRow(_Figures, db.Model):
@@ -56,6 +67,8 @@ class AssessmentUnitRow(_Figures, db.Model):
     unit_code: Mapped[str] = mapped_column(String(32))
     unit_name: Mapped[str] = mapped_column(String(255))
     unit_path: Mapped[str] = mapped_column(String(512))
+    # The unit's kind when frozen: the quota is checked per group of units of one kind.
+    unit_kind: Mapped[str] = mapped_column(String(32), default="")
 
 
 class AssessmentLeaderRow(_Figures, db.Model):
@@ -94,3 +107,10 @@ class AssessmentTaskRow(db.Model):
     weight: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     credit: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     extensions: Mapped[int] = mapped_column(default=0)
+    amendments: Mapped[int] = mapped_column(default=0)
+    # A completion date imported into a draft plan rather than confirmed (DESIGN.md 4).
+    is_imported: Mapped[bool] = mapped_column(default=False)
+    # Each piece of work counts once (DESIGN.md 5): a parent is scored for its lead unit
+    # (leader) only when that unit (leader) holds none of its sub-tasks.
+    counts_for_unit: Mapped[bool] = mapped_column(default=True)
+    counts_for_leader: Mapped[bool] = mapped_column(default=True)

@@ -92,12 +92,23 @@ class Task(db.Model):
     submitted_on: Mapped[date | None]
     completed_on: Mapped[date | None]
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    # The day the task was cancelled or suspended (cleared when it resumes). A task excluded
+    # after its due date had passed still counts as not completed (DESIGN.md 4: a failure
+    # cannot be erased by cancelling it).
+    excluded_on: Mapped[date | None]
+    # A completion date brought by importing into a draft plan (DESIGN.md 4's one exception
+    # to submit -> confirm): who imported it and when. No foreign key: SQLite cannot add one
+    # to an existing table without rebuilding it (migration 0006).
+    completion_imported_by_id: Mapped[int | None]
+    completion_imported_at: Mapped[datetime | None]
     # Whether every one of the six clears holds, kept current by the services
     # so the plan page can count clear tasks without loading them.
     is_clear: Mapped[bool] = mapped_column(default=False)
     overdue_flagged_at: Mapped[datetime | None]
     # Approved extensions so far (scoring reports it beside each score).
     extension_count: Mapped[int] = mapped_column(default=0)
+    # Amendments (điều chỉnh) after issue: reassignment or a new weight (scoring reports it).
+    amendment_count: Mapped[int] = mapped_column(default=0)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -155,6 +166,24 @@ class Task(db.Model):
     def timeliness(self, today: date, due_soon_days: int = 3):
         return timeliness(self.status, self.due_on, self.completed_on, today, due_soon_days,
                           self.submitted_on)
+
+
+class Amendment(db.Model):
+    """An amendment (điều chỉnh) of a task of an issued plan: the head of the plan's unit
+    reassigns the person, the leader or the lead unit, or changes the weight, with a reason.
+    Kept for good; counted beside every score it affects."""
+
+    __tablename__ = "amendments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    # JSON: {"field": [old, new], ...}
+    changes: Mapped[str] = mapped_column(Text, default="{}")
+
+    actor: Mapped["User"] = relationship(lazy="raise")  # noqa: F821
 
 
 class ProcessStep(db.Model):
