@@ -203,6 +203,12 @@ def amendment_changes(plan: PlanFacts, before: TaskValues | None,
     return out
 
 
+def may_amend(plan: PlanFacts, actor: ActorFacts) -> bool:
+    """Who amends the tasks of an issued plan: the head of the plan's unit (DESIGN.md 4), not
+    a deputy, not a head above or below it."""
+    return actor.role == HEAD and actor.unit_id == plan.unit_id
+
+
 def six_clears_facts(plan: PlanFacts, values: TaskValues, directory: Directory) -> TaskFacts:
     """The six-clears facts of `values`, the people and units looked up in `directory`."""
     person = directory.people.get(values.assignee_id) if values.assignee_id is not None else None
@@ -391,7 +397,7 @@ def _rule_amendment(c: _Ctx):
         for name in changes:
             yield _v(name, "amend_not_here")
         return
-    if not (c.actor.role == HEAD and c.actor.unit_id == c.plan.unit_id):
+    if not may_amend(c.plan, c.actor):
         for name in changes:
             yield _v(name, "amend_not_head")
     if not (c.amendment_reason or "").strip():

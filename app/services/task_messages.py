@@ -56,7 +56,7 @@ MESSAGES = {
     "too_many_steps": lambda p: _l("At most %(n)s process steps.", n=p["n"]),
     "start_locked": lambda p: _l("The plan has been issued: the start date can no longer be changed."),
     "due_locked": lambda p: _l("The plan has been issued: the due date moves only through an "
-                               "approved extension (Đề nghị gia hạn)."),
+                               "approved extension (request one on the task page)."),
     "amend_not_head": lambda p: _l("After issue, only the head of the plan's unit can reassign "
                                    "the task or change its weight (an amendment)."),
     "amend_reason_required": lambda p: _l("Give the reason for the amendment."),
