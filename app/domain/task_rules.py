@@ -43,7 +43,7 @@ class RuleSettings:
     """The numbers the rules use (TASK_WEIGHT_MIN/TASK_WEIGHT_MAX in config)."""
 
     weight_min: Decimal = Decimal("0.1")
-    weight_max: Decimal = Decimal("10")
+    weight_max: Decimal = Decimal(10)
     max_steps: int = 30
 
     def check(self) -> None:
