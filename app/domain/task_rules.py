@@ -398,9 +398,10 @@ def _rule_amendment(c: _Ctx):
             yield _v(name, "amend_not_here")
         return
     if not may_amend(c.plan, c.actor):
+        # Not theirs to amend: asking them for a reason as well would only mislead.
         for name in changes:
             yield _v(name, "amend_not_head")
-    if not (c.amendment_reason or "").strip():
+    elif not (c.amendment_reason or "").strip():
         yield _v("amendment_reason", "amend_reason_required")
 
 

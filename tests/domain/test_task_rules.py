@@ -224,7 +224,7 @@ EDIT_ISSUED = [
     ("deputy changes the weight", "deputy", {"weight": Decimal(2)}, "lý do",
      {("weight", "amend_not_head")}),
     ("deputy reassigns the person", "deputy", {"assignee_id": SECTION_STAFF}, "",
-     {("assignee_id", "amend_not_head"), ("amendment_reason", "amend_reason_required")}),
+     {("assignee_id", "amend_not_head")}),
     ("head of the province amends a department's task", "prov_head", {"weight": Decimal(2)}, "lý do",
      {("weight", "amend_not_head")}),
     ("another unit's head amends", "other_head", {"assignee_id": SECTION_STAFF}, "lý do",
