@@ -165,7 +165,11 @@ def test_confirming_imports_tasks_steps_coordinators_fields_and_progress(world, 
     assert sorted(per_task) == sorted(x.id for x in t.values())
     told = db.session.scalars(select(Notification.task_id).where(Notification.kind == "assigned",
                                                                  Notification.task_id.in_([x.id for x in t.values()]))).all()
-    assert sorted(told) == sorted(x.id for x in t.values() if x.assignee_id)
+    # A draft plan is quiet: its people are told when it is issued (issue 11, item 7).
+    assert told == []
+    # The completion the file brought is marked imported, with who and when (DESIGN.md 4).
+    assert done.completion_imported_by_id == world.head.id and done.completion_imported_at is not None
+    assert {x.completion_imported_at for s, x in t.items() if s != "4"} == {None}
     reports = db.session.execute(select(ProgressUpdate.task_id, ProgressUpdate.percent)
                                  .where(ProgressUpdate.task_id.in_([done.id, t["4.1"].id]))).all()
     assert sorted(reports) == sorted([(done.id, 100), (t["4.1"].id, 40)])
@@ -500,7 +504,8 @@ def test_progress_columns_left_empty_keep_the_progress_reported_since(world, emp
 # ---- the round trip --------------------------------------------------------------------
 
 # Columns that name the row rather than say something about the task.
-NOT_COMPARED = {"id", "plan_id", "parent_id", "created_at", "updated_at"}
+# Instants of the import itself (created, updated, completion imported) differ by nature.
+NOT_COMPARED = {"id", "plan_id", "parent_id", "created_at", "updated_at", "completion_imported_at"}
 
 
 def snapshot(plan_id: int) -> list[dict]:
