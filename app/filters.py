@@ -69,6 +69,7 @@ UNIT_KIND_LABELS = {
 ACTION_LABELS = {
     "task.create": _l("created the task"),
     "task.update": _l("edited the task"),
+    "task.amend": _l("amended the task"),
     "task.progress": _l("reported progress"),
     "task.submit": _l("submitted for confirmation"),
     "task.confirm": _l("confirmed completion"),

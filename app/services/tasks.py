@@ -9,10 +9,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import local_today
+from ..domain import task_rules as rules
+from ..domain.six_clears import Step
+from ..domain.task_rules import RuleSettings
 from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
 from ..domain.text import fold
 from ..extensions import db
 from ..models import (
+    Amendment,
     AuditLog,
     Plan,
     PlanStatus,
@@ -25,10 +30,12 @@ from ..models import (
 from ..models.base import utcnow
 from ..models.user import LEADER_ROLES, Role
 from . import access, audit, breakdown, evidence, overdue
-from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from .errors import Conflict, NotFound, PermissionDenied, RuleViolation, RuleViolations
+from .task_messages import message
 from .units import tree_order
 
-MAX_STEPS = 30
+# Kept for callers that show the bound; the rule itself is in app/domain/task_rules.py.
+MAX_STEPS = RuleSettings().max_steps
 
 
 @dataclass
@@ -121,71 +128,127 @@ def _next_stt(plan_id: int, parent: Task | None) -> str:
     return f"{parent.stt}.{last + 1}" if parent else str(last + 1)
 
 
-def _validate(actor: User, plan: Plan, data: TaskInput, parent: Task | None) -> dict:
-    """Rules that need the database; returns the related rows it loaded."""
-    if not data.title.strip():
-        raise RuleViolation(_l("Enter the task's title."), "title")
-    if data.start_on and data.due_on and data.due_on < data.start_on:
-        raise RuleViolation(_l("The due date cannot be before the start date."), "due_on")
-    for name, value in (("start_on", data.start_on), ("due_on", data.due_on)):
-        if value and not (plan.period_start <= value <= plan.period_end):
-            raise RuleViolation(_l("The date must fall within the plan's year (%(year)s).",
-                                   year=plan.year), name)
-    if parent is not None and parent.due_on and data.due_on and data.due_on > parent.due_on:
-        raise RuleViolation(_l("A sub-task cannot be due after its parent task (%(date)s).",
-                               date=parent.due_on.strftime("%d/%m/%Y")), "due_on")
-    if data.weight is not None and data.weight <= 0:
-        # A weight of 0 would take an overdue task out of Σ credit / Σ weight (DESIGN.md 5).
-        raise RuleViolation(_l("The weight must be greater than 0."), "weight")
-    if data.weight is not None and round(data.weight, 2) >= 10**6:
-        # the column holds 8 digits, 2 after the point: PostgreSQL would refuse it with a 500
-        raise RuleViolation(_l("%(value)s is too large", value=data.weight), "weight")
-    rows: dict = {}
-    lead = None
-    if data.lead_unit_id is not None:
-        lead = db.session.get(Unit, data.lead_unit_id)
-        if lead is None or not lead.is_active:
-            raise RuleViolation(_l("This unit does not exist or has been retired."), "lead_unit_id")
-    rows["lead"] = lead
-    if data.assignee_id is not None:
-        person = db.session.get(User, data.assignee_id)
-        if person is None or not person.is_active:
-            raise RuleViolation(_l("This person does not exist or has been disabled."), "assignee_id")
-        if lead is not None and not person.unit.path.startswith(lead.path):
-            raise RuleViolation(_l("The responsible person must belong to the lead unit."),
-                                "assignee_id")
-    if data.leader_id is None and actor.role == Role.DEPUTY:
-        # A deputy manages only what they answer for: a task without a leader would
-        # slip out of their hands the moment it is saved.
-        raise RuleViolation(_l("A deputy can only manage tasks they are accountable for."), "leader_id")
-    if data.leader_id is not None:
-        leader = db.session.get(User, data.leader_id)
-        if leader is None or not leader.is_active or leader.role not in LEADER_ROLES:
-            raise RuleViolation(_l("The accountable leader must be the head or a deputy."),
-                                "leader_id")
-        allowed_units = {plan.unit_id, data.lead_unit_id}
-        if leader.unit_id not in allowed_units:
-            raise RuleViolation(_l("The accountable leader must lead the lead unit or the plan's unit."),
-                                "leader_id")
-        if actor.role == Role.DEPUTY and leader.id != actor.id:
-            raise RuleViolation(_l("A deputy can only manage tasks they are accountable for."),
-                                "leader_id")
-    if data.coordinator_ids:
-        found = db.session.scalars(select(Unit).where(Unit.id.in_(data.coordinator_ids),
-                                                      Unit.is_active)).all()
-        if len(found) != len(set(data.coordinator_ids)):
-            raise RuleViolation(_l("A coordinating unit does not exist or has been retired."),
-                                "coordinator_ids")
-        if data.lead_unit_id in data.coordinator_ids:
-            raise RuleViolation(_l("The lead unit cannot also be a coordinating unit."),
-                                "coordinator_ids")
-        rows["coordinators"] = found
-    else:
-        rows["coordinators"] = []
-    steps = [s for s in data.steps if s.title.strip()]
-    if len(steps) > MAX_STEPS:
-        raise RuleViolation(_l("At most %(n)s process steps.", n=MAX_STEPS), "steps")
-    return rows
+def rule_settings(config) -> RuleSettings:
+    """The task rule settings from the app's config (TASK_WEIGHT_MIN, TASK_WEIGHT_MAX), refused
+    with a message naming the setting when invalid: the tasks blueprint checks them at start-up."""
+    values = {}
+    for key, name in (("weight_min", "TASK_WEIGHT_MIN"), ("weight_max", "TASK_WEIGHT_MAX")):
+        raw = config.get(name)
+        if raw is None or str(raw).strip() == "":
+            continue
+        try:
+            values[key] = Decimal(str(raw).strip().replace(",", "."))
+        except ArithmeticError:
+            raise ValueError(f"{name}: not a number: {raw!r}") from None
+    settings = RuleSettings(**values)
+    settings.check()
+    return settings
+
+
+def _settings(settings: RuleSettings | None) -> RuleSettings:
+    # Callers pass the settings (the views read them once); the demo loader and older
+    # callers fall back to the app's config so no path writes a task under other bounds.
+    if settings is not None:
+        return settings
+    from flask import current_app  # only when a caller gave none: services stay testable
+
+    return rule_settings(current_app.config)
+
+
+def plan_facts(plan: Plan) -> rules.PlanFacts:
+    """The plan as the rule set sees it (its unit must be loaded)."""
+    return rules.PlanFacts(plan.id, plan.unit_id, plan.unit.path, plan.year, plan.period_start,
+                           plan.period_end, str(plan.status))
+
+
+def actor_facts(user: User) -> rules.ActorFacts:
+    return rules.ActorFacts(user.id, str(user.role), user.unit_id,
+                            user.unit.path if user.unit_id else "")
+
+
+def values_of(task: Task) -> rules.TaskValues:
+    """A stored task as the rule set sees it (steps and coordinators loaded)."""
+    return rules.TaskValues(
+        title=task.title or "", description=task.description or "",
+        assignee_id=task.assignee_id, lead_unit_id=task.lead_unit_id,
+        coordinator_ids=tuple(sorted(u.id for u in task.coordinators)),
+        leader_id=task.leader_id, responsibility=task.responsibility or "",
+        steps=tuple(Step(s.title, s.due_on) for s in task.steps),
+        start_on=task.start_on, due_on=task.due_on, output_product=task.output_product or "",
+        indicator_name=task.indicator_name or "", indicator_unit=task.indicator_unit or "",
+        indicator_target=task.indicator_target, field_id=task.field_id, weight=task.weight,
+        extension_count=task.extension_count or 0)
+
+
+def values_from_input(data: TaskInput) -> rules.TaskValues:
+    """What a form or import row asks to save, as the rule set sees it (trimmed as saved)."""
+    return rules.TaskValues(
+        title=data.title.strip(), description=data.description.strip(),
+        assignee_id=data.assignee_id, lead_unit_id=data.lead_unit_id,
+        coordinator_ids=tuple(sorted(set(data.coordinator_ids))), leader_id=data.leader_id,
+        responsibility=data.responsibility.strip(),
+        steps=tuple(Step(s.title.strip(), s.due_on) for s in data.steps if s.title.strip()),
+        start_on=data.start_on, due_on=data.due_on, output_product=data.output_product.strip(),
+        indicator_name=data.indicator_name.strip(), indicator_unit=data.indicator_unit.strip(),
+        indicator_target=data.indicator_target, field_id=data.field_id, weight=data.weight)
+
+
+def load_directory(unit_ids, person_ids) -> rules.Directory:
+    """The units and people named by the values, in two small queries."""
+    unit_ids = {i for i in unit_ids if i is not None}
+    person_ids = {i for i in person_ids if i is not None}
+    units = {}
+    if unit_ids:
+        for uid, path, active in db.session.execute(
+                select(Unit.id, Unit.path, Unit.is_active).where(Unit.id.in_(unit_ids))):
+            units[uid] = rules.UnitFacts(uid, path, bool(active))
+    people = {}
+    if person_ids:
+        for pid, unit_id, path, role, active in db.session.execute(
+                select(User.id, User.unit_id, Unit.path, User.role, User.is_active)
+                .join(Unit, User.unit_id == Unit.id).where(User.id.in_(person_ids))):
+            people[pid] = rules.PersonFacts(pid, unit_id, path, str(role), bool(active))
+    return rules.Directory(units, people)
+
+
+def directory_for(*values: rules.TaskValues | None) -> rules.Directory:
+    """The directory every unit and person named in `values` needs."""
+    unit_ids, person_ids = set(), set()
+    for v in values:
+        if v is None:
+            continue
+        unit_ids.add(v.lead_unit_id)
+        unit_ids.update(v.coordinator_ids)
+        person_ids.update((v.assignee_id, v.leader_id))
+    return load_directory(unit_ids, person_ids)
+
+
+def raise_violations(violations: list[rules.Violation]) -> None:
+    """Every violation as one error, each message beside its field."""
+    if violations:
+        raise RuleViolations([RuleViolation(message(v), v.field) for v in violations])
+
+
+def may_amend(actor: User, plan: Plan) -> bool:
+    """Whether the actor may amend the tasks of an issued plan: the head of the plan's unit."""
+    return rules.may_amend(plan_facts(plan), actor_facts(actor))
+
+
+def _check(actor: User, plan: Plan, before: rules.TaskValues | None, after: rules.TaskValues,
+           parent: Task | None, today: date, settings: RuleSettings,
+           amendment_reason: str) -> None:
+    raise_violations(rules.check_task(
+        plan=plan_facts(plan), actor=actor_facts(actor), before=before, after=after,
+        directory=directory_for(before, after), today=today, settings=settings,
+        parent_due_on=parent.due_on if parent is not None else None,
+        amendment_reason=amendment_reason))
+
+
+def _coordinators(data: TaskInput) -> list[Unit]:
+    ids = sorted(set(data.coordinator_ids))
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids))))
 
 
 def _snapshot(task: Task) -> dict:
@@ -201,7 +264,7 @@ def _snapshot(task: Task) -> dict:
     }
 
 
-def _apply(task: Task, data: TaskInput, rows: dict) -> None:
+def _apply(task: Task, data: TaskInput, coordinators: list[Unit], draft: bool) -> None:
     task.set_title(data.title)
     task.description = data.description.strip()
     task.assignee_id = data.assignee_id
@@ -209,8 +272,10 @@ def _apply(task: Task, data: TaskInput, rows: dict) -> None:
     task.leader_id = data.leader_id
     task.responsibility = data.responsibility.strip()
     task.start_on = data.start_on
-    if task.original_due_on is None or task.due_on == task.original_due_on:
-        # Before any extension, editing the deadline edits the original too.
+    if task.original_due_on is None or draft:
+        # DESIGN.md 4: the original due date is what the plan was issued with. While the
+        # plan is a draft its dates are freely edited, the original with them; after issue
+        # it is never rewritten (only an approved extension moves due_on).
         task.original_due_on = data.due_on
     task.due_on = data.due_on
     task.output_product = data.output_product.strip()
@@ -219,7 +284,7 @@ def _apply(task: Task, data: TaskInput, rows: dict) -> None:
     task.indicator_target = data.indicator_target
     task.field_id = data.field_id
     task.weight = data.weight if data.weight is not None else Decimal(1)
-    task.coordinators = rows["coordinators"]
+    task.coordinators = coordinators
     existing = {s.id: s for s in task.steps}
     new_steps = []
     for pos, s in enumerate((s for s in data.steps if s.title.strip()), start=1):
@@ -249,8 +314,10 @@ def _tell(actor: User, user_id: int | None, kind: str, task: Task) -> None:
         overdue.notify([user_id], kind, task.id, f"{kind}:{task.id}:v{task.version}")
 
 
-def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | None = None) -> Task:
-    """Add a task (or a sub-task under `parent_id`) to a plan."""
+def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | None = None, *,
+                today: date | None = None, settings: RuleSettings | None = None) -> Task:
+    """Add a task (or a sub-task under `parent_id`) to a plan, refused with every rule of
+    app/domain/task_rules.py it breaks."""
     plan = get_plan(actor, plan_id)
     parent = None
     if parent_id is not None:
@@ -266,12 +333,13 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     elif not access.can_add_task(actor, plan):
         raise PermissionDenied()
     require_plan_open(plan)
-    rows = _validate(actor, plan, data, parent)
+    _check(actor, plan, None, values_from_input(data), parent, today or local_today(),
+           _settings(settings), "")
     stt = _next_stt(plan.id, parent if parent is None or parent.plan_id == plan.id else None)
     task = Task(plan_id=plan.id, owner_unit_id=plan.unit_id, parent_id=parent.id if parent else None,
                 stt=stt, order_key=_order_key(stt), created_by_id=actor.id,
                 status=Lifecycle.ASSIGNED, title="", title_folded="", steps=[], coordinators=[])
-    _apply(task, data, rows)
+    _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
     db.session.add(task)
     db.session.flush()
     audit.record(actor.id, "task.create", "task", task.id, audit.diff({}, _snapshot(task)),
@@ -282,8 +350,12 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     return task
 
 
-def update_task(actor: User, task_id: int, data: TaskInput, expected_version: int) -> Task:
-    """Save the edit form; a stale `expected_version` raises Conflict with what changed."""
+def update_task(actor: User, task_id: int, data: TaskInput, expected_version: int, *,
+                today: date | None = None, settings: RuleSettings | None = None,
+                amendment_reason: str = "") -> Task:
+    """Save the edit form; a stale `expected_version` raises Conflict with what changed.
+    On an issued plan, reassigning the person, the leader or the lead unit, or changing the
+    weight, is an amendment: the head of the plan's unit, with `amendment_reason`, recorded."""
     task = get_task(actor, task_id, for_update=True)
     if not access.can_manage_task(actor, task):
         raise PermissionDenied()
@@ -294,18 +366,32 @@ def update_task(actor: User, task_id: int, data: TaskInput, expected_version: in
     if task.status in (Lifecycle.COMPLETED, Lifecycle.CANCELLED):
         raise RuleViolation(_l("A completed or cancelled task can no longer be edited."))
     parent = db.session.get(Task, task.parent_id) if task.parent_id else None
-    rows = _validate(actor, task.plan, data, parent)
+    plan = task.plan
+    before_values, after_values = values_of(task), values_from_input(data)
+    reason = (amendment_reason or "").strip()
+    _check(actor, plan, before_values, after_values, parent, today or local_today(),
+           _settings(settings), reason)
+    amended = rules.amendment_changes(plan_facts(plan), before_values, after_values)
     before = _snapshot(task)
-    _apply(task, data, rows)
+    _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
     changes = audit.diff(before, _snapshot(task))
     if changes:
         # Steps and coordinators live in other tables: touch the row so that the
         # version moves whatever changed, and a second editor gets a Conflict.
         task.updated_at = utcnow()
+    if amended:
+        task.amendment_count = (task.amendment_count or 0) + 1
     db.session.flush()
+    if amended:
+        db.session.add(Amendment(task_id=task.id, actor_id=actor.id, reason=reason,
+                                 changes=json.dumps(audit.diff(
+                                     {k: v[0] for k, v in amended.items()},
+                                     {k: v[1] for k, v in amended.items()}), ensure_ascii=False)))
     if changes:
         changes["version"] = [expected_version, task.version]
-        audit.record(actor.id, "task.update", "task", task.id, changes, task_id=task.id)
+        # One history row: an amendment says so and carries its reason.
+        audit.record(actor.id, "task.amend" if amended else "task.update", "task", task.id,
+                     changes, comment=reason if amended else "", task_id=task.id)
     if task.assignee_id != before["assignee_id"]:
         _tell(actor, task.assignee_id, "assigned", task)
     refresh_clear(task)
@@ -762,6 +848,22 @@ def filter_options(actor: User, unit_id: int | str | None = None) -> FilterOptio
                                 .order_by(User.name_sort).limit(1000)).all()
     leaders = [p for p in people if p.role in LEADER_ROLES]
     return FilterOptions(plans, units, fields, people, leaders, not access.reads_everything(actor))
+
+
+@dataclass
+class AmendmentList:
+    """A task's amendments, newest last, and the names their changes mention."""
+
+    rows: list
+    names: dict
+
+
+def list_amendments(task: Task) -> AmendmentList:
+    """The amendments (điều chỉnh) of a task: who, when, what, why."""
+    rows = list(db.session.scalars(select(Amendment).where(Amendment.task_id == task.id)
+                                   .options(selectinload(Amendment.actor))
+                                   .order_by(Amendment.at, Amendment.id)))
+    return AmendmentList(rows, history_names(rows) if rows else {"user": {}, "unit": {}, "field": {}})
 
 
 def history_names(rows: list[AuditLog]) -> dict[str, dict[int, str]]:

@@ -34,6 +34,17 @@ from .forms import (
 bp = Blueprint("tasks", __name__)
 
 
+@bp.record_once
+def _check_settings(state) -> None:
+    # A wrong TASK_WEIGHT_MIN/TASK_WEIGHT_MAX stops the app at start-up with a message naming
+    # it, rather than letting a weight bend a score or refusing every task at the first save.
+    tasks.rule_settings(state.app.config)
+
+
+def _rules():
+    return tasks.rule_settings(current_app.config)
+
+
 def _int_arg(name: str) -> int | None:
     try:
         value = int(request.args.get(name, ""))
@@ -138,13 +149,16 @@ def _input(form: TaskForm) -> TaskInput:
 
 
 def _attach(form, e: RuleViolation) -> None:
-    field = getattr(form, e.field, None) if e.field else None
-    if field is not None and hasattr(field, "errors"):
-        if not isinstance(field.errors, list):
-            field.errors = list(field.errors)
-        field.errors.append(str(e.message))
-    else:
-        form.form_errors.append(str(e.message))
+    """Each broken rule beside its field (the form's top when the field is not on it)."""
+    for v in e.violations:
+        field = getattr(form, v.field, None) if v.field else None
+        if field is not None and hasattr(field, "errors"):
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            if str(v.message) not in field.errors:
+                field.errors.append(str(v.message))
+        elif str(v.message) not in form.form_errors:
+            form.form_errors.append(str(v.message))
 
 
 def _closed(back: str):
@@ -181,7 +195,8 @@ def create(plan_id: int):
     if form.validate_on_submit():
         try:
             task = tasks.create_task(current_user, plan.id, _input(form),
-                                     parent_id=parent.id if parent else None)
+                                     parent_id=parent.id if parent else None,
+                                     today=local_today(), settings=_rules())
         except RuleViolation as e:
             db.session.rollback()
             _attach(form, e)
@@ -196,7 +211,21 @@ def create(plan_id: int):
             return redirect(url_for("tasks.view", task_id=new_id))
     elif request.method == "POST":
         status = 422
-    return render_template("tasks/form.html", form=form, plan=plan, parent=parent, task=None), status
+    return render_template("tasks/form.html", form=form, plan=plan, parent=parent, task=None,
+                           **_form_context(plan, None)), status
+
+
+def _form_context(plan, task) -> dict:
+    """What the task form shows around the fields: dates locked after issue (with the way to
+    move them: an extension), the amendment reason for the head, the weight's range."""
+    locked = task is not None and plan.status == PlanStatus.ISSUED
+    settings = _rules()
+    return {
+        "dates_locked": locked,
+        "may_request_extension": locked and access.can_report(current_user, task),
+        "may_amend": locked and tasks.may_amend(current_user, plan),
+        "weight_min": settings.weight_min, "weight_max": settings.weight_max,
+    }
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
@@ -226,7 +255,8 @@ def edit(task_id: int):
         except ValueError:
             version = 0
         try:
-            tasks.update_task(current_user, task.id, _input(form), version)
+            tasks.update_task(current_user, task.id, _input(form), version, today=local_today(),
+                              settings=_rules(), amendment_reason=form.amendment_reason.data or "")
         except Conflict as e:
             db.session.rollback()
             conflict = e
@@ -246,7 +276,7 @@ def edit(task_id: int):
     elif request.method == "POST":
         status = 422
     return render_template("tasks/form.html", form=form, plan=plan, parent=None, task=task,
-                           conflict=conflict), status
+                           conflict=conflict, **_form_context(plan, task)), status
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -274,6 +304,7 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         cancel_form=cancel_form or CancelForm(formdata=None),
         submit_form=submit_form or SubmitForm(formdata=None),
         **_extension_context(task, today, extension_form, decision_form),
+        amendments=tasks.list_amendments(task),
         due_soon_days=current_app.config["DUE_SOON_DAYS"]), status
 
 
