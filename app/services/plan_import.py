@@ -19,10 +19,10 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import format_decimal, get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from ..domain import task_rules as rules
 from ..domain.six_clears import SixClears, Step, TaskFacts, check_six_clears
 from ..domain.status import Lifecycle
 from ..domain.text import fold, normalize_space, sort_key
@@ -46,8 +46,10 @@ from ..models.base import utcnow
 from ..models.task import title_sort_key
 from ..models.user import LEADER_ROLES
 from . import access, audit, breakdown
+from . import tasks as task_service
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
-from .tasks import MAX_STEPS, _order_key
+from .task_messages import message as rule_message
+from .tasks import _order_key
 from .xlsx import FORMULA_STARTS
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -94,19 +96,13 @@ COLUMNS = (
 HEADERS = tuple(c.header for c in COLUMNS)
 LABEL = {c.key: c.header for c in COLUMNS}
 PROGRESS_KEYS = ("progress", "completed_on", "indicator_actual")
-# What an issued plan's file may not change, and why (issue 11, items 1 and 2).
-ISSUED_LOCKED = {
-    "start_on": _l("the plan has been issued: the start date can no longer be changed"),
-    "due_on": _l("the plan has been issued: the due date changes only through an extension"),
-    "weight": _l("the plan has been issued: the weight changes only through an amendment by the head "
-                 "of the plan's unit, with a reason"),
-    "lead_unit": _l("the plan has been issued: the lead unit changes only through an amendment by "
-                    "the head of the plan's unit, with a reason"),
-    "assignee": _l("the plan has been issued: the responsible person changes only through an "
-                   "amendment by the head of the plan's unit, with a reason"),
-    "leader": _l("the plan has been issued: the accountable leader changes only through an "
-                 "amendment by the head of the plan's unit, with a reason"),
-}
+# The rule set's fields (those of the task form) as the template's columns.
+RULE_COLUMNS = {"title": "title", "description": "description", "assignee_id": "assignee",
+                "lead_unit_id": "lead_unit", "coordinator_ids": "coordinators",
+                "leader_id": "leader", "responsibility": "responsibility", "steps": "steps",
+                "start_on": "start_on", "due_on": "due_on", "output_product": "output_product",
+                "indicator_name": "indicator_name", "indicator_unit": "indicator_unit",
+                "indicator_target": "indicator_target", "field_id": "field", "weight": "weight"}
 # Columns whose blank cell keeps a stored task's value (the progress columns always did).
 KEEPABLE = frozenset(c.key for c in COLUMNS) - {"stt", *PROGRESS_KEYS}
 
@@ -625,6 +621,7 @@ class RowPlan:
     field_name: str = ""
     new_field: bool = False
     parent_stt: str | None = None
+    parent_due: date | None = None
     depth: int = 1
     action: str = ADD
     task_id: int | None = None
@@ -740,8 +737,10 @@ def _section_field(title: str) -> str:
 class _Checker:
     """Turns the sheet rows into row plans, collecting every error on the way."""
 
-    def __init__(self, plan: Plan, sheet: Sheet, today: date):
+    def __init__(self, plan: Plan, sheet: Sheet, today: date, actor: User | None,
+                 settings: rules.RuleSettings):
         self.plan, self.sheet, self.today = plan, sheet, today
+        self.actor, self.settings = actor, settings
         self.preview = Preview(plan=plan, present=sheet.present)
         self.dir = Directory(plan.unit, sheet.rows)
 
@@ -763,6 +762,7 @@ class _Checker:
             self._row(row, cells, section_field)
             self.preview.rows.append(row)
         self._tree()
+        self._rules()
         self._against_plan()
         return self.preview
 
@@ -841,8 +841,6 @@ class _Checker:
                                    "indicator_name", "indicator_unit"}:
                 v[key] = _norm(getattr(old, key))
         row.title = v["title"]
-        if not row.title:
-            self.error(line, "title", _("the task's title is missing"), row)
         field_text = v.pop("field")
         if old is not None and "field" in row.kept and old.field is not None:
             field_text = normalize_space(old.field.name)
@@ -852,10 +850,6 @@ class _Checker:
         for key in ("indicator_target",):
             v[key] = self._number(row, cells, key, VALUE_PLACES, VALUE_MAX)
         weight = self._number(row, cells, "weight", WEIGHT_PLACES, WEIGHT_MAX)
-        if weight is not None and weight <= 0:
-            # A weight of 0 would take the task out of the score (DESIGN.md 5); empty is 1.
-            self.error(line, "weight", _("the weight must be greater than 0 (%(value)s)",
-                                         value=_shown(cells.get("weight"))), row)
         v["weight"] = Decimal(1).quantize(WEIGHT_PLACES) if weight is None else weight
         if old is not None:
             for key in row.kept & {"start_on", "due_on", "indicator_target", "weight"}:
@@ -875,28 +869,11 @@ class _Checker:
                 v["progress"] = int(p.quantize(Decimal(1), ROUND_HALF_UP))
         v["completed_on"] = self._date(row, cells, "completed_on")
         v["indicator_actual"] = self._number(row, cells, "indicator_actual", VALUE_PLACES, VALUE_MAX)
-        self._dates(row, old)
         self._steps(row, cells)
         if old is not None and "steps" in row.kept:
             row.steps = [(st.title, st.due_on) for st in old.steps]
         self._who(row, cells, old)
         self._completion(row, old)
-
-    def _dates(self, row: RowPlan, old: Task | None) -> None:
-        """Start and due dates: in order, inside the plan's year. A stored date the row leaves
-        as it is is not judged again (an extension may carry a task past the year)."""
-        v, line = row.values, row.line
-        start, due = v["start_on"], v["due_on"]
-        moved = {k for k in ("start_on", "due_on") if old is None or v[k] != getattr(old, k)}
-        if start and due and due < start and moved:
-            self.error(line, "due_on", _("the due date %(due)s is before the start date %(start)s",
-                                         due=due.strftime("%d/%m/%Y"),
-                                         start=start.strftime("%d/%m/%Y")), row)
-        for key in ("start_on", "due_on"):
-            d = v[key]
-            if d and key in moved and not (self.plan.period_start <= d <= self.plan.period_end):
-                self.error(line, key, _("%(value)s is outside the plan's year %(year)s",
-                                        value=d.strftime("%d/%m/%Y"), year=self.plan.year), row)
 
     def _completion(self, row: RowPlan, old: Task | None) -> None:
         """Completion only through submit -> confirm (DESIGN.md 4). The one exception: a
@@ -975,8 +952,6 @@ class _Checker:
             if len(part) > 500:
                 self.error(row.line, "steps", _("at most %(n)s characters", n=500), row)
             steps.append((part, due))
-        if len(steps) > MAX_STEPS:
-            self.error(row.line, "steps", _("at most %(n)s process steps", n=MAX_STEPS), row)
         row.steps = steps
 
 
@@ -1038,42 +1013,6 @@ class _Checker:
         row.names["assignee"] = assignee.full_name if assignee else ""
         row.names["leader"] = leader.full_name if leader else ""
         row.people = (assignee, leader, lead)
-        self._who_rules(row, plan_unit, old)
-
-    def _who_rules(self, row: RowPlan, plan_unit: UnitRef, old: Task | None) -> None:
-        """The task form's rules on who, over the row's final values (stored ones included)."""
-        assignee, leader, lead = row.people
-        v = row.values
-        # A rule is judged where the row says something: a value kept from the stored task
-        # was judged when it was stored.
-        def said(*keys: str) -> str | None:
-            given = [k for k in keys if k not in row.kept]
-            return given[0] if given else None
-
-        if lead is not None and lead.id in row.coordinator_ids and said("coordinators", "lead_unit"):
-            self.error(row.line, said("coordinators", "lead_unit"),
-                       _("the lead unit cannot also be a coordinating unit"), row)
-        moved_lead = old is None or v["lead_unit_id"] != old.lead_unit_id
-        if lead is not None and moved_lead and not lead.path.startswith(plan_unit.path):
-            # Issue 11 (a commune's head put Sở Nội vụ's tasks in her plan): a plan's tasks are
-            # led by its unit or a unit below it; coordinating units may be any unit.
-            self.error(row.line, "lead_unit", _("%(unit)s is neither the plan's unit nor a unit "
-                                                "below it: only coordinating units may be outside "
-                                                "the plan's unit", unit=lead.name), row)
-        key = said("assignee", "lead_unit")
-        if (assignee is not None and lead is not None and key
-                and not assignee.unit_path.startswith(lead.path)):
-            self.error(row.line, key, _("%(name)s does not belong to the lead unit %(unit)s",
-                                        name=assignee.full_name, unit=lead.name), row)
-        key = said("leader", "lead_unit")
-        if leader is not None and key:
-            units = {plan_unit.id} | ({lead.id} if lead else set())
-            if leader.role not in LEADER_ROLES:
-                self.error(row.line, "leader", _("%(name)s is not the head or a deputy head",
-                                                 name=leader.full_name), row)
-            elif leader.unit_id not in units:
-                self.error(row.line, key, _("%(name)s does not lead the lead unit or the "
-                                            "plan's unit", name=leader.full_name), row)
 
     # -- the tree of numbers
     def _tree(self) -> None:
@@ -1090,39 +1029,72 @@ class _Checker:
                         parent_shown = ".".join(r.file_stt.split(".")[:-1])
                     self.error(r.line, "stt", _("there is no row %(parent)s for this sub-task",
                                                 parent=parent_shown), r)
-        # A sub-task cannot be due after its parent (the rule of the task form).
-        for r in rows:
-            if not r.parent_stt or not r.values.get("due_on"):
-                continue
-            parent = by_stt.get(r.parent_stt)
-            parent_due = parent.values.get("due_on") if parent else None
-            if parent is None and r.parent_stt in self._existing:
-                parent_due = self._existing[r.parent_stt].due_on
-            if not self._due_moved(r) and (parent is None or not self._due_moved(parent)):
-                continue  # both as stored: judged when they were stored
-            if parent_due and r.values["due_on"] > parent_due:
-                self.error(r.line, "due_on", _("the due date %(due)s is after the parent task's "
-                                               "(%(parent)s, %(date)s)",
-                                               due=r.values["due_on"].strftime("%d/%m/%Y"),
-                                               parent=r.parent_stt,
-                                               date=parent_due.strftime("%d/%m/%Y")), r)
-        # A task of this plan that breaks down a higher unit's task keeps within its deadline.
+        # The due date a row may not pass (a rule of the rule set, checked in _rules): its
+        # parent's in the file or in the plan, or that of the higher plan's task it breaks down.
         higher = breakdown.breakdown_parents(self.plan.id) if self.plan.id is not None else {}
         for r in rows:
-            parent = higher.get(r.stt)
-            due = r.values.get("due_on")
-            if parent is None or r.parent_stt or not due or not parent.due_on or due <= parent.due_on:
-                continue
-            if not self._due_moved(r):
-                continue
-            self.error(r.line, "due_on", _("the due date %(due)s is after that of the higher plan's "
-                                           "task %(parent)s that this task breaks down (%(date)s)",
-                                           due=due.strftime("%d/%m/%Y"), parent=parent.stt,
-                                           date=parent.due_on.strftime("%d/%m/%Y")), r)
+            if r.parent_stt:
+                parent = by_stt.get(r.parent_stt)
+                if parent is not None:
+                    r.parent_due = parent.values.get("due_on")
+                elif r.parent_stt in self._existing:
+                    r.parent_due = self._existing[r.parent_stt].due_on
+            elif r.stt in higher:
+                r.parent_due = higher[r.stt].due_on
 
-    def _due_moved(self, r: RowPlan) -> bool:
-        old = self._existing.get(r.stt)
-        return old is None or r.values.get("due_on") != old.due_on
+    def _rules(self) -> None:
+        """The task rule set (app/domain/task_rules.py), the same the task form calls, over
+        each row's final values (stored ones kept by blank cells included). A rule on a column
+        the file already got wrong (an unknown unit, a date that is not a date) is not
+        repeated."""
+        plan = task_service.plan_facts(self.plan)
+        actor = (task_service.actor_facts(self.actor) if self.actor is not None
+                 else rules.ActorFacts(0, "system", None, ""))
+        for r in self.preview.rows:
+            if not r.numbered:
+                continue
+            old = self._existing.get(r.stt)
+            after = self._values(r)
+            before = task_service.values_of(old) if old is not None else None
+            broken = {i.column for i in self.preview.errors if i.row == r.line}
+            for v in rules.check_task(plan=plan, actor=actor, before=before, after=after,
+                                      directory=self._rule_directory(before, after),
+                                      today=self.today, settings=self.settings,
+                                      parent_due_on=r.parent_due, amendments_allowed=False):
+                key = RULE_COLUMNS.get(v.field) if v.field else None
+                if key and LABEL[key] in broken:
+                    continue
+                self.error(r.line, key, str(rule_message(v)), r)
+
+    def _values(self, r: RowPlan) -> rules.TaskValues:
+        v = r.values
+        return rules.TaskValues(
+            title=v["title"], description=v["description"], assignee_id=v["assignee_id"],
+            lead_unit_id=v["lead_unit_id"], coordinator_ids=tuple(r.coordinator_ids),
+            leader_id=v["leader_id"], responsibility=v["responsibility"],
+            steps=tuple(Step(t, dd) for t, dd in r.steps), start_on=v["start_on"],
+            due_on=v["due_on"], output_product=v["output_product"],
+            indicator_name=v["indicator_name"], indicator_unit=v["indicator_unit"],
+            indicator_target=v["indicator_target"],
+            field_id=self.dir.fields.get(r.field_name.casefold()) if r.field_name else None,
+            weight=v["weight"])
+
+    def _rule_directory(self, *values: rules.TaskValues | None) -> rules.Directory:
+        """The rule set's directory of the units and people the values name, from what the
+        importer loaded (no query per row). Someone not loaded is disabled or unknown."""
+        units, people = {}, {}
+        for x in values:
+            if x is None:
+                continue
+            for uid in (x.lead_unit_id, *x.coordinator_ids):
+                u = self.dir.units.get(uid) if uid is not None else None
+                if u is not None:
+                    units[uid] = rules.UnitFacts(u.id, u.path, True)
+            for pid in (x.assignee_id, x.leader_id):
+                p = self.dir.people.get(pid) if pid is not None else None
+                if p is not None:
+                    people[pid] = rules.PersonFacts(p.id, p.unit_id, p.unit_path, p.role, True)
+        return rules.Directory(units, people)
 
     def _load_existing(self) -> dict[str, Task]:
         if self.plan.id is None:
@@ -1150,7 +1122,6 @@ class _Checker:
         p.new_fields = list(new_fields.values())
         file_stts = {r.stt for r in p.rows}
         p.kept = sum(1 for stt in self._existing if stt not in file_stts)
-        issued = self.plan.status != PlanStatus.DRAFT
         for r in p.rows:
             if r.has_error:
                 continue
@@ -1158,8 +1129,6 @@ class _Checker:
             existing = self._existing.get(r.stt)
             if existing is None:
                 r.action = ADD
-                if issued:
-                    self._added_after_issue(r)
                 continue
             r.task_id = existing.id
             r.diffs = _differences(existing, r, d)
@@ -1173,32 +1142,6 @@ class _Checker:
                   and not r.values["completed_on"]):
                 self.error(r.line, "progress", _("task %(stt)s is awaiting confirmation: its "
                                                  "progress cannot be changed now", stt=r.stt), r)
-            elif issued and r.changed:
-                self._changed_after_issue(r)
-
-    def _changed_after_issue(self, r: RowPlan) -> None:
-        """Issue 11, item 1: on an issued plan the dates move only through an extension, and
-        who answers for a task or its weight only through an amendment with a reason; the
-        file may say neither. An edit cannot make the task unclear either (item 4)."""
-        for key, reason in ISSUED_LOCKED.items():
-            if LABEL[key] in r.changed:
-                self.error(r.line, key, str(reason), r)
-        if not r.has_error and not r.is_clear:
-            self.error(r.line, None, _("the plan has been issued: after this change the task would "
-                                       "no longer be clear on all six (%(failed)s)",
-                                       failed=_failed(r.clears)), r)
-
-    def _added_after_issue(self, r: RowPlan) -> None:
-        """Issue 11, item 4: a task added to an issued plan (bổ sung) is clear at once and due
-        no earlier than today (its lead unit, within the plan's unit, is checked for every row)."""
-        due = r.values["due_on"]
-        if due is not None and due < self.today:
-            self.error(r.line, "due_on", _("the plan has been issued: a task added to it cannot be "
-                                           "due before today (%(value)s)",
-                                           value=due.strftime("%d/%m/%Y")), r)
-        if not r.is_clear:
-            self.error(r.line, None, _("the plan has been issued: a task added to it must be clear "
-                                       "on all six (%(failed)s)", failed=_failed(r.clears)), r)
 
     def _facts(self, r: RowPlan) -> TaskFacts:
         assignee, leader, lead = r.people
@@ -1311,7 +1254,8 @@ def _order(issue: Issue) -> tuple:
     return (issue.row or 0, columns.index(issue.column) if issue.column in columns else -1)
 
 
-def preview(plan: Plan, source: "bytes | Sheet", today: date) -> Preview:
+def preview(plan: Plan, source: "bytes | Sheet", today: date, actor: User | None = None,
+            settings: rules.RuleSettings | None = None) -> Preview:
     """Read (unless `source` was read already) and check a file against a plan, which may
     not be saved yet; writes nothing. Errors come in row and column order."""
     started = time.perf_counter()
@@ -1319,7 +1263,9 @@ def preview(plan: Plan, source: "bytes | Sheet", today: date) -> Preview:
     if sheet.issues:
         p = Preview(plan=plan, errors=list(sheet.issues), present=sheet.present)
     else:
-        p = _Checker(plan, sheet, today).run()
+        if settings is None:
+            settings = task_service.rule_settings(current_app.config)
+        p = _Checker(plan, sheet, today, actor, settings).run()
         p.errors.sort(key=_order)
     p.sheet = sheet
     p.seconds = time.perf_counter() - started
@@ -1374,14 +1320,14 @@ def _snapshot_task(t: Task) -> dict:
 
 
 def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
-          filename: str = "") -> Preview:
+          filename: str = "", settings: rules.RuleSettings | None = None) -> Preview:
     """Check the file again against the plan as it is now, then write it all in the current
     transaction (flushed, not committed); ImportRefused, with nothing written, on any error."""
     check_can_import(actor, plan)
     if plan.id is not None:
         # One import at a time per plan: the second waits here, then sees the first's rows.
         db.session.execute(select(Plan.id).where(Plan.id == plan.id).with_for_update())
-    p = preview(plan, source, today)
+    p = preview(plan, source, today, actor, settings)
     if not p.ok:
         raise ImportRefused(p)
     started = time.perf_counter()

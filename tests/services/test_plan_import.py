@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.domain.status import Lifecycle
+from app.domain.task_rules import Violation
 from app.extensions import db
 from app.models import (
     AuditLog,
@@ -29,6 +30,7 @@ from app.models import (
 )
 from app.services import plan_export, plan_import, plans, tasks
 from app.services.errors import PermissionDenied, RuleViolation
+from app.services.task_messages import message as rule_message
 from tests.conftest import TODAY
 from tests.plan_files import HEADERS, build, clear_row, excel_style, nfd, real_plan, row
 
@@ -208,15 +210,30 @@ def test_a_formula_without_a_cached_value_is_read_as_empty_and_never_evaluated(w
 
 # ---- broken files: every error by row and column, exactly -------------------------------
 
+class Rule:
+    """The expected message of a rule of the task rule set (app/domain/task_rules.py) on a row
+    and column: the import says what the task form says, worded once (task_messages)."""
+
+    def __init__(self, row: int, column: str, code: str, **params):
+        self.row, self.column, self.code, self.params = row, column, code, params
+
+    def __str__(self) -> str:
+        v = Violation(None, self.code, tuple(sorted(self.params.items())))
+        return f"Dòng {self.row}, cột {self.column}: {rule_message(v)}"
+
+    def __eq__(self, other) -> bool:
+        return str(self) == other
+
+
 ROW_CASES = [
     ("date that is not a date", [clear_row(1, start="ngày mai")],
      "Dòng 2, cột Ngày bắt đầu: ngày mai không phải là ngày hợp lệ"),
     ("due before start", [clear_row(1, start="01/03/2026", due="01/02/2026")],
-     "Dòng 2, cột Hạn hoàn thành: hạn hoàn thành 01/02/2026 trước ngày bắt đầu 01/03/2026"),
+     Rule(2, "Hạn hoàn thành", "due_before_start")),
     ("due outside the year", [clear_row(1, due="15/01/2027")],
-     "Dòng 2, cột Hạn hoàn thành: 15/01/2027 nằm ngoài năm kế hoạch 2026"),
+     Rule(2, "Hạn hoàn thành", "date_outside_year", year=2026)),
     ("start outside the year", [clear_row(1, start=date(2025, 12, 20))],
-     "Dòng 2, cột Ngày bắt đầu: 20/12/2025 nằm ngoài năm kế hoạch 2026"),
+     Rule(2, "Ngày bắt đầu", "date_outside_year", year=2026)),
     ("a bare year is not a date", [clear_row(1, due=2026)],
      "Dòng 2, cột Hạn hoàn thành: 2026 không phải là ngày hợp lệ"),
     ("unknown lead unit", [clear_row(1, lead="Sở Không Có")],
@@ -224,7 +241,7 @@ ROW_CASES = [
     ("unknown coordinating unit", [clear_row(1, coord="SKHCN; Sở Ma")],
      "Dòng 2, cột Đơn vị phối hợp: không có đơn vị nào có mã hoặc tên “Sở Ma”"),
     ("lead unit also coordinating", [clear_row(1, coord="Sở Nội vụ")],
-     "Dòng 2, cột Đơn vị phối hợp: đơn vị chủ trì không thể đồng thời là đơn vị phối hợp"),
+     Rule(2, "Đơn vị phối hợp", "coordinator_is_lead")),
     ("unknown person", [clear_row(1, assignee="Nguyễn Văn Vắng")],
      ("Dòng 2, cột Người thực hiện: không tìm thấy người dùng “Nguyễn Văn Vắng” trong Sở Nội vụ "
      "(ghi tên đăng nhập, email hoặc họ tên)")),
@@ -235,18 +252,17 @@ ROW_CASES = [
      ("Dòng 2, cột Người thực hiện: không tìm thấy người dùng “Hồ Văn Cường” trong Sở Nội vụ "
      "(ghi tên đăng nhập, email hoặc họ tên)")),
     ("person outside the lead unit", [clear_row(1, assignee="staff_b")],
-     "Dòng 2, cột Người thực hiện: Hồ Văn Cường không thuộc đơn vị chủ trì Sở Nội vụ"),
+     Rule(2, "Người thực hiện", "person_outside_lead_unit")),
     ("leader who is staff", [clear_row(1, leader="staff_a2")],
-     "Dòng 2, cột Lãnh đạo phụ trách: Ngô Thị Lan không phải là người đứng đầu hoặc cấp phó"),
+     Rule(2, "Lãnh đạo phụ trách", "leader_not_leader")),
     ("leader of another unit", [clear_row(1, leader="deputy_b")],
-     ("Dòng 2, cột Lãnh đạo phụ trách: Đỗ Thị Cúc không phải lãnh đạo của đơn vị chủ trì hoặc "
-     "của đơn vị lập kế hoạch")),
+     Rule(2, "Lãnh đạo phụ trách", "leader_outside_units")),
     ("negative weight", [clear_row(1, weight=-1)],
-     "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (-1)"),
+     Rule(2, "Trọng số", "weight_range", min=Decimal("0.1"), max=Decimal(10))),
     ("zero weight", [clear_row(1, weight=0)],
-     "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (0)"),
+     Rule(2, "Trọng số", "weight_range", min=Decimal("0.1"), max=Decimal(10))),
     ("weight that rounds to zero", [clear_row(1, weight="0,001")],
-     "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (0,001)"),
+     Rule(2, "Trọng số", "weight_range", min=Decimal("0.1"), max=Decimal(10))),
     ("weight that is not a number", [clear_row(1, weight="nhiều")],
      "Dòng 2, cột Trọng số: nhiều không phải là số"),
     ("progress over 100", [clear_row(1, progress=120)],
@@ -260,11 +276,11 @@ ROW_CASES = [
     ("child without its parent row", [clear_row(1), clear_row("3.1")],
      "Dòng 3, cột STT: không có dòng 3 của nhiệm vụ con này"),
     ("child due after its parent", [clear_row(1, due="30/06/2026"), clear_row("1.1", due="31/07/2026")],
-     "Dòng 3, cột Hạn hoàn thành: hạn hoàn thành 31/07/2026 sau hạn của nhiệm vụ cha 1 (30/06/2026)"),
+     Rule(3, "Hạn hoàn thành", "due_after_parent", date=date(2026, 6, 30))),
     ("number that is not one", [clear_row("a)")],
      "Dòng 2, cột STT: “a)” không phải là số thứ tự dạng 1, 2.1, 2.2.1 hoặc mục I, II"),
     ("missing number", [clear_row(None)], "Dòng 2, cột STT: thiếu số thứ tự"),
-    ("missing title", [clear_row(1, title=None)], "Dòng 2, cột Nhiệm vụ: thiếu tên nhiệm vụ"),
+    ("missing title", [clear_row(1, title=None)], Rule(2, "Nhiệm vụ", "title_required")),
     ("title too long", [clear_row(1, title="Rà soát " * 70)],
      "Dòng 2, cột Nhiệm vụ: tối đa 500 ký tự"),
     ("step with a bad date", [clear_row(1, steps="Dự thảo (hạn 30/02/2026)")],
@@ -278,6 +294,7 @@ def test_a_broken_row_stops_the_import_with_its_row_column_and_message(world, em
     data = build([HEADERS, *rows])
     before = counts()
     p = plan_import.preview(empty_plan, data, TODAY)
+    expected = str(expected)
     assert messages(p) == [expected]
     with pytest.raises(plan_import.ImportRefused) as refused:
         plan_import.apply(world.head, empty_plan, data, TODAY)
@@ -297,7 +314,7 @@ def test_every_error_of_a_file_is_listed_not_only_the_first(world, empty_plan):
     data = build([HEADERS, clear_row(1, lead="XYZ", weight=-2), [], clear_row(2, due="32/13/2026")])
     assert messages(plan_import.preview(empty_plan, data, TODAY)) == [
         "Dòng 2, cột Đơn vị chủ trì: không có đơn vị nào có mã hoặc tên “XYZ”",
-        "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (-2)",
+        str(Rule(2, "Trọng số", "weight_range", min=Decimal("0.1"), max=Decimal(10))),
         "Dòng 4, cột Hạn hoàn thành: 32/13/2026 không phải là ngày hợp lệ",
     ]
 
