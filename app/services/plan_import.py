@@ -17,7 +17,7 @@ from io import BytesIO
 from pathlib import Path
 
 from flask import current_app
-from flask_babel import format_decimal, get_locale, ngettext
+from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -1169,11 +1169,6 @@ def _dec_eq(a: Decimal | None, b: Decimal | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return Decimal(a) == Decimal(b)
-
-
-def _failed(clears: SixClears) -> str:
-    locale = str(get_locale() or "vi")
-    return ", ".join(x.label(locale) for x in clears.failed)
 
 
 def _date_text(d: date | None) -> str:
