@@ -766,15 +766,15 @@ def test_an_issued_plan_refuses_new_dates_weight_lead_unit_and_people_naming_the
         world, make, issued_plan):
     section = make.unit("Phòng Cải cách hành chính", parent=world.a, code="SNV-CCHC")
     make.user(section, "staff", "Lý Văn Sơn", "son_cchc")
-    base = dict(coord="SKHCN", weight=2, ind="Số thủ tục", ind_unit="thủ tục", target=40,
-                field="Cải cách thủ tục hành chính")
+    base = {"coord": "SKHCN", "weight": 2, "ind": "Số thủ tục", "ind_unit": "thủ tục", "target": 40,
+                "field": "Cải cách thủ tục hành chính"}
     cases = [
-        (dict(due="31/10/2026"), [Rule(2, "Hạn hoàn thành", "due_locked")]),
-        (dict(start="01/03/2026"), [Rule(2, "Ngày bắt đầu", "start_locked")]),
-        (dict(weight=3), [Rule(2, "Trọng số", "amend_not_here")]),
-        (dict(lead="SNV-CCHC", assignee="son_cchc"),
+        ({"due": "31/10/2026"}, [Rule(2, "Hạn hoàn thành", "due_locked")]),
+        ({"start": "01/03/2026"}, [Rule(2, "Ngày bắt đầu", "start_locked")]),
+        ({"weight": 3}, [Rule(2, "Trọng số", "amend_not_here")]),
+        ({"lead": "SNV-CCHC", "assignee": "son_cchc"},
          [Rule(2, "Đơn vị chủ trì", "amend_not_here"), Rule(2, "Người thực hiện", "amend_not_here")]),
-        (dict(leader="head_a"), [Rule(2, "Lãnh đạo phụ trách", "amend_not_here")]),
+        ({"leader": "head_a"}, [Rule(2, "Lãnh đạo phụ trách", "amend_not_here")]),
     ]
     for change, expected in cases:
         assert refused(issued_plan, [clear_row(1, **(base | change))], world.head) == \
@@ -833,8 +833,8 @@ def test_a_draft_plan_import_tells_nobody(world, empty_plan):
 
 def test_draft_completions_lie_between_the_start_and_today_and_are_marked_imported(world, empty_plan):
     assert refused(empty_plan, [clear_row(1, start="01/03/2026", completed="28/02/2026")],
-                   world.head) == ["Dòng 2, cột Ngày hoàn thành: ngày hoàn thành 28/02/2026 trước ngày "
-                                   "bắt đầu 01/03/2026"]
+                   world.head) == [("Dòng 2, cột Ngày hoàn thành: ngày hoàn thành 28/02/2026 trước ngày "
+                                   "bắt đầu 01/03/2026")]
     assert refused(empty_plan, [clear_row(1, completed="16/06/2026")], world.head) == [
         "Dòng 2, cột Ngày hoàn thành: ngày hoàn thành 16/06/2026 sau ngày hôm nay"]
     imported(empty_plan, build([HEADERS, clear_row(1), clear_row(2)]), world.head)
@@ -857,12 +857,12 @@ def test_an_issued_plan_refuses_a_completion_not_recorded(world, issued_plan):
     """The head's exploit: "Ngày hoàn thành" filled for open tasks, back-dated."""
     assert refused(issued_plan, [clear_row(1, coord="SKHCN", weight=2, completed="10/06/2026")],
                    world.head) == [
-        "Dòng 2, cột Ngày hoàn thành: kế hoạch đã ban hành, nhiệm vụ chỉ hoàn thành khi báo cáo hoàn "
-        "thành được xác nhận (10/06/2026 không phải là ngày hoàn thành đã ghi nhận)"]
+        ("Dòng 2, cột Ngày hoàn thành: kế hoạch đã ban hành, nhiệm vụ chỉ hoàn thành khi báo cáo hoàn "
+        "thành được xác nhận (10/06/2026 không phải là ngày hoàn thành đã ghi nhận)")]
     # A new row cannot arrive completed either.
     assert refused(issued_plan, [clear_row(3, completed="10/06/2026")], world.head) == [
-        "Dòng 2, cột Ngày hoàn thành: kế hoạch đã ban hành, nhiệm vụ chỉ hoàn thành khi báo cáo hoàn "
-        "thành được xác nhận (10/06/2026 không phải là ngày hoàn thành đã ghi nhận)"]
+        ("Dòng 2, cột Ngày hoàn thành: kế hoạch đã ban hành, nhiệm vụ chỉ hoàn thành khi báo cáo hoàn "
+        "thành được xác nhận (10/06/2026 không phải là ngày hoàn thành đã ghi nhận)")]
 
 
 def test_an_exported_issued_plan_imports_back_with_no_change(world, issued_plan):
