@@ -73,6 +73,7 @@ ACTION_LABELS = {
     "task.progress": _l("reported progress"),
     "task.submit": _l("submitted for confirmation"),
     "task.confirm": _l("confirmed completion"),
+    "task.import_completion": _l("recorded a completion from an imported file"),
     "task.return": _l("returned for rework"),
     "task.cancel": _l("cancelled the task"),
     "step.done": _l("ticked a process step"),

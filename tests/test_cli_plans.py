@@ -120,3 +120,19 @@ def test_bad_arguments_are_refused(runner, world, tmp_path):
     refused = invoke(runner, "import", str(not_xlsx), "--unit", "SNV", "--year", "2026")
     assert refused.exit_code == 1
     assert "Tệp không phải là tệp Excel (.xlsx) đọc được." in refused.stderr
+
+
+def test_a_dry_run_prints_each_change_old_to_new(runner, world, tmp_path):
+    path = tmp_path / "ke-hoach.xlsx"
+    path.write_bytes(build([HEADERS, clear_row(1, weight=2)]))
+    assert invoke(runner, "import", str(path), "--unit", "SNV", "--year", "2026",
+                  "--kind", "work").exit_code == 0
+    path.write_bytes(build([HEADERS, clear_row(1, due="31/10/2026", weight=3)]))
+    result = invoke(runner, "import", str(path), "--unit", "SNV", "--year", "2026", "--kind", "work",
+                    "--dry-run")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    i = lines.index("Dòng 2 (nhiệm vụ 1) sẽ thay đổi:")
+    assert lines[i + 1:i + 3] == ["  Hạn hoàn thành: 30/09/2026 → 31/10/2026", "  Trọng số: 2 → 3"]
+    task = db.session.scalar(select(Task).join(Plan).where(Plan.kind == "work", Task.stt == "1"))
+    assert task.due_on.isoformat() == "2026-09-30"      # a dry run writes nothing

@@ -231,7 +231,7 @@ def import_file(plan_id: int):
     # One byte over the limit is enough to refuse: the rest is never read into memory.
     data = upload.stream.read(plan_import.MAX_FILE_BYTES + 1)
     filename = evidence.sanitize_name(upload.filename or "")
-    preview = plan_import.preview(plan, data, local_today())
+    preview = plan_import.preview(plan, data, local_today(), current_user)
     if not preview.ok:
         return _import_page(plan, form, preview, status=422)
     token = plan_import.store_upload(current_user, plan, preview.sheet, filename)

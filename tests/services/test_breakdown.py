@@ -158,9 +158,10 @@ def test_an_import_refuses_a_breakdown_task_due_after_the_higher_task(world, mak
     versions = reload(child.id).version
     data = build([HEADERS, clear_row(child.stt, title=child.title, due="30/09/2026")])
     p = plan_import.preview(world.plan, data, TODAY)
+    # The task form's rule (app/domain/task_rules.py), worded once for both.
     assert [e.text for e in p.errors] == [
-        ("Dòng 2, cột Hạn hoàn thành: hạn hoàn thành 30/09/2026 sau hạn của nhiệm vụ 1 của kế hoạch "
-         "cấp trên mà nhiệm vụ này chia nhỏ (31/08/2026)")]
+        "Dòng 2, cột Hạn hoàn thành: Hạn hoàn thành của nhiệm vụ con không được sau hạn của "
+        "nhiệm vụ cha (31/08/2026)."]
     with pytest.raises(plan_import.ImportRefused):
         plan_import.apply(world.head, world.plan, data, TODAY)
     db.session.rollback()
