@@ -658,7 +658,8 @@ def test_cancel_needs_a_reason_and_takes_the_task_out(world):
     assert (t.status, t.cancel_reason) == (Lifecycle.CANCELLED, "Đã lồng ghép vào nhiệm vụ khác")
     assert t.timeliness(TODAY) is Timeliness.EXCLUDED
     row = audit_rows(task_id=t.id, action="task.cancel")[-1]
-    assert json.loads(row.changes) == {"status": ["assigned", "cancelled"]}
+    assert json.loads(row.changes) == {"status": ["assigned", "cancelled"],
+                                       "excluded_on": [None, "2026-06-15"]}
     assert audit_count() == n_audit + 1
     with pytest.raises(RuleViolation):
         tasks.cancel_task(world.head, t.id, "Lần nữa")
