@@ -259,7 +259,8 @@ def view(task_id: int):
 
 
 def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_form=None, status=200,
-          extension_form=None, decision_form=None, suspend_form=None, resume_form=None):
+          extension_form=None, decision_form=None, suspend_form=None, resume_form=None,
+          refusal=None):
     today = local_today()
     rows = tasks.history(task)
     # The forms other than the one posted are built without the request's data: several
@@ -272,6 +273,7 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         can_report=access.can_report(current_user, task),
         can_review=access.can_review(current_user, task),
         can_exclude=access.can_exclude(current_user, task),
+        refusal=refusal,
         can_decide_extension=access.can_decide_extension(current_user, task),
         carried_over=extensions.carried_over_year(task),
         open_children=breakdown.open_children_count(task.id),
@@ -371,8 +373,12 @@ def review(task_id: int):
             message = _("The task has been returned for rework.")
     except RuleViolation as e:
         db.session.rollback()
+        task = tasks.get_task(current_user, task_id)
+        if e.field is None and not access.can_review(current_user, task):
+            # One's own submission: no review form is offered, the reason is shown on top.
+            return _view(task, status=422, refusal=str(e.message))
         _attach(form, e)
-        return _view(tasks.get_task(current_user, task_id), review_form=form, status=422)
+        return _view(task, review_form=form, status=422)
     notifications.mark_task_read(current_user, task_id)
     db.session.commit()
     flash(message, "success")
@@ -381,11 +387,15 @@ def review(task_id: int):
 
 def _exclude_refused(task_id: int, e: RuleViolation, **forms):
     """A refused cancel, suspend or resume: the page again with the message beside the form
-    (the reason) or above it."""
+    (the reason), or at the top when the actor is not offered the form (a deputy on an
+    issued plan)."""
     db.session.rollback()
+    task = tasks.get_task(current_user, task_id)
+    if e.field is None and not access.can_exclude(current_user, task):
+        return _view(task, status=422, refusal=str(e.message))
     form = next(iter(forms.values()))
     _attach(form, e)
-    return _view(tasks.get_task(current_user, task_id), status=422, **forms)
+    return _view(task, status=422, **forms)
 
 
 @bp.post("/tasks/<int:task_id>/cancel")
