@@ -36,7 +36,7 @@ SPEC = {
     "plans.create": {},
     "plans.edit": {"plans": {"title", "doc_number", "doc_date", "version"}},
     "plans.issue": {"plans": {"status", "issued_at", "issued_by_id", "version"},
-                    "tasks": {"is_clear", "original_due_on"}},
+                    "tasks": {"is_clear", "original_due_on", "updated_at"}},
     "plans.close": {"plans": {"status", "version"}},
     "plans.reopen": {"plans": {"status", "version"}},
     "plans.import_file": {},
