@@ -7,7 +7,7 @@ last of them is (DESIGN.md 5: "completed when the last one is confirmed, on that
 import json
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
 from ..domain.status import OPEN_STATUSES, Lifecycle
@@ -133,6 +133,9 @@ def rollup(parent_ids, actor_id: int | None = None) -> int:
 
 
 def _rollup_progress(ids: list[int], actor_id: int | None) -> int:
+    """Move each open parent among `ids` to the weighted progress of its children: one
+    aggregate, one SELECT of the parents that move, one executemany UPDATE and one INSERT of
+    audit rows, whatever their number."""
     sums = db.session.execute(
         select(Task.parent_id, func.sum(Task.weight * Task.progress), func.sum(Task.weight))
         .where(Task.parent_id.in_(ids), Task.status != Lifecycle.CANCELLED)
@@ -141,24 +144,45 @@ def _rollup_progress(ids: list[int], actor_id: int | None) -> int:
     targets = {k: v for k, v in targets.items() if v is not None}
     if not targets:
         return 0
-    parents = db.session.scalars(select(Task).where(
-        Task.id.in_(list(targets)), Task.status.not_in([Lifecycle.COMPLETED, Lifecycle.CANCELLED]))
-        .order_by(Task.id)).all()
-    moved = 0
-    for parent in parents:
-        value = targets[parent.id]
-        if parent.progress == value:
-            continue
-        before = parent.progress
-        parent.progress = value
-        if value > 0 and parent.status in (Lifecycle.ASSIGNED, Lifecycle.DRAFT):
-            parent.status = Lifecycle.IN_PROGRESS
-        audit.record(actor_id, "task.progress", "task", parent.id, {"progress": [before, value]},
-                     comment=ROLLUP_NOTE, task_id=parent.id)
-        moved += 1
-    if moved:
-        db.session.flush()
-    return moved
+    db.session.flush()
+    rows = [r for r in db.session.execute(
+        select(Task.id, Task.progress, Task.status, Task.version).where(
+            Task.id.in_(list(targets)),
+            Task.status.not_in([Lifecycle.COMPLETED, Lifecycle.CANCELLED])).order_by(Task.id))
+        if r.progress != targets[r.id]]
+    if not rows:
+        return 0
+    starting = (Lifecycle.ASSIGNED.value, Lifecycle.DRAFT.value)
+    now = utcnow()
+    changes = []
+    for r in rows:
+        status = (Lifecycle.IN_PROGRESS.value if targets[r.id] > 0 and r.status in starting
+                  else r.status)
+        changes.append({"pid": r.id, "value": targets[r.id], "new_status": status,
+                        "new_version": r.version + 1, "now": now})
+    # The table, not the mapped class: an ORM bulk UPDATE would insist on the version column.
+    table = Task.__table__
+    db.session.execute(
+        update(table).where(table.c.id == bindparam("pid"))
+        .values(progress=bindparam("value"), status=bindparam("new_status"),
+                version=bindparam("new_version"), updated_at=bindparam("now")), changes)
+    db.session.execute(insert(AuditLog), [
+        {"actor_id": actor_id, "action": "task.progress", "object_type": "task", "object_id": r.id,
+         "task_id": r.id, "comment": ROLLUP_NOTE, "at": now,
+         "changes": json.dumps({"progress": [r.progress, targets[r.id]]}
+                               | ({"status": [r.status, c["new_status"]]}
+                                  if c["new_status"] != r.status else {}), ensure_ascii=False)}
+        for r, c in zip(rows, changes, strict=True)])
+    _expire([r.id for r in rows])
+    return len(rows)
+
+
+def _expire(ids) -> None:
+    """Rows this session already holds are read afresh when next used."""
+    wanted = set(ids)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Task) and obj.id in wanted:
+            db.session.expire(obj)
 
 
 def complete_parents(ids: list[int], actor_id: int | None) -> int:
@@ -196,10 +220,7 @@ def complete_parents(ids: list[int], actor_id: int | None) -> int:
                                 "progress": [r.progress, 100],
                                 "version": [r.version, r.version + 1]}, ensure_ascii=False)}
         for r in rows])
-    # Rows this session already holds are read afresh when next used.
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Task) and obj.id in after:
-            db.session.expire(obj)
+    _expire(after)
     return len(rows)
 
 

@@ -391,6 +391,8 @@ def _exclude_refused(task_id: int, e: RuleViolation, **forms):
     issued plan)."""
     db.session.rollback()
     task = tasks.get_task(current_user, task_id)
+    if task.plan.status == PlanStatus.CLOSED:
+        raise e  # the closed plan's page (errors.py), as every other change to it
     if e.field is None and not access.can_exclude(current_user, task):
         return _view(task, status=422, refusal=str(e.message))
     form = next(iter(forms.values()))

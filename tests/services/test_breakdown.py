@@ -244,7 +244,7 @@ def test_a_parent_inside_its_own_plan_is_rolled_up_too(world, make):
     assert reload(world.task.id).progress == 80
     with pytest.raises(RuleViolation) as e:
         tasks.record_progress(world.staff, world.task.id, 20, "", None, TODAY)
-    assert e.value.field == "percent" and "sub-tasks" in str(e.value.message)
+    assert e.value.field == "percent" and "chia thành các nhiệm vụ con" in str(e.value.message)
     db.session.rollback()
     assert reload(world.task.id).progress == 80
 
