@@ -14,7 +14,6 @@ from ..domain.status import OPEN_STATUSES, Lifecycle
 from ..extensions import db
 from ..models import AuditLog, Plan, Task, Unit
 from ..models.base import utcnow
-from . import audit
 
 COMPLETION_NOTE = "Hoàn thành khi nhiệm vụ chia nhỏ cuối cùng được xác nhận"
 # How far up a completion or a progress change travels (2 -> 2.1 -> 2.1.1 ...).

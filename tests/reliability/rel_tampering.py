@@ -146,7 +146,7 @@ def run(shared, attempts: list[Attempt]) -> Result:
         result.attempts += 1
         try:
             outcome = a.run(shared)
-        except Exception as e:  # a 500 or a crash is not a refusal with a message
+        except Exception as e:  # noqa: BLE001  (a crash is not a refusal with a message)
             db.session.rollback()
             outcome = Outcome(False, "", f"{type(e).__name__}: {e}")
         db.session.rollback()

@@ -16,7 +16,15 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from rel_support import PDF, dump, root
-from rel_tampering import ROLES, Attempt, Outcome, live_scores, refused_http, refused_service, run
+from rel_tampering import (
+    ROLES,
+    Attempt,
+    Outcome,
+    live_scores,
+    refused_http,
+    refused_service,
+    run,
+)
 from rel_tampering import tampering_figure as show
 from sqlalchemy import select, update
 
@@ -221,7 +229,7 @@ def _self_made(role):
         from tests.conftest import Factory
 
         data = Factory().task_input(w.a, a, a, title="Tổng kết công tác cải cách hành chính",
-                                    due_on=TODAY, weight=Decimal("999999"))
+                                    due_on=TODAY, weight=Decimal(999999))
         created = tasks.create_task(a, w.plan.id, data)
         db.session.flush()
         tasks.submit_task(a, created.id, "Xong", TODAY, [evidence.Upload("x.pdf", PDF)])
