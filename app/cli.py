@@ -342,6 +342,36 @@ def plans_import(path: str, unit_code: str, year: int, kind: str, title: str | N
         click.echo(f"Đã nhập trong {result.seconds:.2f} giây / imported in {result.seconds:.2f} s.")
 
 
+@plans_cli.command("issue")
+@click.option("--unit", "unit_code", required=True, help="Mã đơn vị của kế hoạch.")
+@click.option("--year", type=int, required=True, help="Năm kế hoạch.")
+@click.option("--kind", default="cchc", show_default=True,
+              type=click.Choice(["cchc", "work", "digital", "socioeconomic", "other"]))
+def plans_issue(unit_code: str, year: int, kind: str) -> None:
+    """Issue (ban hành) the unit's draft plan of that year and kind; refused, with the list
+    of tasks not clear on all six (as the plan page shows it), and exit 1."""
+    from .services import plans
+
+    try:
+        plan = plans.plan_by_code(unit_code, year, kind)
+        plan, unclear = plans.issue(plan, None)
+    except RuleViolation as e:
+        _fail(e.message)
+    where = f"{plan.title} ({plan.unit.code}, {plan.year})"
+    if unclear:
+        db.session.commit()  # keeps the refreshed six-clears flags, as the page does
+        click.echo(f"Không thể ban hành {where}: {len(unclear)} nhiệm vụ chưa đủ sáu rõ / "
+                   f"cannot issue: {len(unclear)} tasks are not clear on all six:", err=True)
+        for task, result in unclear:
+            click.echo(f"  {task.stt}. {task.title}", err=True)
+            for r in result.failed:
+                for x in r.reasons:
+                    click.echo(f"     - {r.label('vi')}: {x.text('vi')}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Đã ban hành kế hoạch / issued: {where}")
+
+
 def register(app: Flask) -> None:
     from .backup import register as register_backup
 

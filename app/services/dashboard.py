@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, false, func, null, select, true
+from sqlalchemy import and_, case, false, func, null, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
@@ -344,7 +344,9 @@ def awaiting_review(actor: User, limit: int = 20) -> list[Task]:
         # every task instead of OR-ing the (leader, status) and (owner unit, status) indexes.
         review_scope = review_scope | Task.owner_unit_id.in_(access.subtree_id_list(actor.unit.path))
     return db.session.scalars(
-        select(Task).where(review_scope, Task.status == Lifecycle.SUBMITTED)
+        # Never one's own submission (access.can_review).
+        select(Task).where(review_scope, Task.status == Lifecycle.SUBMITTED,
+                           or_(Task.assignee_id.is_(None), Task.assignee_id != actor.id))
         .options(selectinload(Task.assignee)).order_by(Task.submitted_on, Task.id)
         .limit(limit)).all()
 

@@ -18,7 +18,7 @@ from ..extensions import db
 from ..models import Field, Plan, PlanKind, ProcessStep, Task, Unit, User
 from ..models.base import utcnow
 from ..models.user import Role, user_fields
-from . import evidence, plans, tasks, units, users
+from . import breakdown, evidence, plans, tasks, units, users
 from .errors import RuleViolation
 
 DEMO_PASSWORD = "SauRo@2026"
@@ -922,6 +922,8 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
     assignee = ctx.users.get(item.assignee) if item.assignee else None
     if assignee is None or task.start_on is None or task.due_on is None or task.start_on > today:
         return  # unassigned, undated or not started yet: nothing has happened
+    if breakdown.has_children(task.id):
+        return  # a parent's progress and completion come from its sub-tasks (DESIGN.md 5)
     start, due = task.start_on, task.due_on
     reviewer = ctx.users.get(item.leader) if item.leader else None
     reviewer = reviewer or ctx.users[_head_of(plan)]

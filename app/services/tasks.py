@@ -311,8 +311,14 @@ def refresh_clear(task: Task) -> None:
 def _tell(actor: User, user_id: int | None, kind: str, task: Task) -> None:
     """An event notification to one person (never to the one who acted); the task's
     version, moved by every change, keeps each event's key unique."""
-    if user_id and user_id != actor.id:
-        overdue.notify([user_id], kind, task.id, f"{kind}:{task.id}:v{task.version}")
+    if not user_id or user_id == actor.id:
+        return
+    if kind == "assigned" and db.session.scalar(
+            select(Plan.status).where(Plan.id == task.plan_id)) == PlanStatus.DRAFT:
+        # Draft plans are quiet: the "assigned" notice is sent when the plan is issued
+        # (plans.issue_plan), for every task at once.
+        return
+    overdue.notify([user_id], kind, task.id, f"{kind}:{task.id}:v{task.version}")
 
 
 def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | None = None, *,
@@ -434,6 +440,9 @@ def record_progress(actor: User, task_id: int, percent: int, note: str,
     if breakdown.has_delegated_children(task.id):
         raise RuleViolation(_l("This task is broken down in the units' plans: its progress is the "
                                "weighted progress of those tasks."), "percent")
+    if breakdown.has_children(task.id):
+        raise RuleViolation(_l("This task is broken down into sub-tasks: its progress is the "
+                               "weighted progress of those sub-tasks."), "percent")
     update = ProgressUpdate(task_id=task.id, author_id=actor.id, percent=percent,
                             note=(note or "").strip(), actual_value=actual_value)
     db.session.add(update)
@@ -484,6 +493,7 @@ def submit_task(actor: User, task_id: int, note: str, today: date,
     require_plan_open(task.plan)
     if task.status not in (Lifecycle.ASSIGNED, Lifecycle.IN_PROGRESS, Lifecycle.RETURNED):
         raise RuleViolation(_l("Only a task in progress can be submitted."))
+    _require_no_open_children(task)
     # DESIGN.md 4: staff submit with evidence, so the leader confirms work they can see.
     if not uploads and not evidence.has_evidence(task.id):
         raise RuleViolation(_l("Attach at least one evidence file (the product or a report on the "
@@ -501,14 +511,35 @@ def submit_task(actor: User, task_id: int, note: str, today: date,
     return task
 
 
+def _require_no_open_children(task: Task) -> None:
+    """A parent is completed through its sub-tasks (DESIGN.md 5: when the last one is
+    confirmed), never submitted or confirmed while one is open, in any plan."""
+    n = breakdown.open_children_count(task.id)
+    if n:
+        raise RuleViolation(_l("This task has %(n)s sub-task(s) not yet completed: it is completed "
+                               "when the last of them is confirmed.", n=n))
+
+
+def _require_reviewer(actor: User, task: Task) -> None:
+    """access.can_review; a leader who would review but submitted the work is told why
+    (DESIGN.md 4: nobody confirms their own submission)."""
+    if access.can_review(actor, task):
+        return
+    if task.assignee_id == actor.id and (task.leader_id == actor.id
+                                         or access.heads_plan_unit(actor, task)):
+        raise RuleViolation(_l("You cannot confirm or return your own submission: the head of "
+                               "the unit decides on it."))
+    raise PermissionDenied()
+
+
 def confirm_task(actor: User, task_id: int, comment: str) -> Task:
     """Completion date = submission date, so a slow reviewer never makes a task late."""
     task = get_task(actor, task_id, for_update=True)
-    if not access.can_review(actor, task):
-        raise PermissionDenied()
+    _require_reviewer(actor, task)
     require_plan_open(task.plan)
     if task.status != Lifecycle.SUBMITTED:
         raise RuleViolation(_l("Only a submitted task can be confirmed."))
+    _require_no_open_children(task)
     before = {"status": task.status, "completed_on": task.completed_on, "progress": task.progress}
     task.status = Lifecycle.COMPLETED
     task.completed_on = task.submitted_on
@@ -526,8 +557,7 @@ def confirm_task(actor: User, task_id: int, comment: str) -> Task:
 def return_task(actor: User, task_id: int, comment: str) -> Task:
     """Send a submission back for rework; the comment says why."""
     task = get_task(actor, task_id, for_update=True)
-    if not access.can_review(actor, task):
-        raise PermissionDenied()
+    _require_reviewer(actor, task)
     require_plan_open(task.plan)
     if task.status != Lifecycle.SUBMITTED:
         raise RuleViolation(_l("Only a submitted task can be returned."))
@@ -544,22 +574,88 @@ def return_task(actor: User, task_id: int, comment: str) -> Task:
     return task
 
 
-def cancel_task(actor: User, task_id: int, reason: str) -> Task:
-    """Cancel with a reason; cancelled tasks leave every rate."""
+def _today(today: date | None) -> date:
+    if today is not None:
+        return today
+    from .. import local_today
+
+    return local_today()
+
+
+def _require_can_exclude(actor: User, task: Task) -> None:
+    """Cancel, suspend, resume: see access.can_exclude; a deputy who manages the task is
+    told why rather than shown a bare 403."""
+    if access.can_exclude(actor, task):
+        return
+    if access.can_manage_task(actor, task):
+        require_plan_open(task.plan)
+        raise RuleViolation(_l("The plan has been issued: only the head of the unit whose plan "
+                               "assigned this task can cancel, suspend or resume it."))
+    raise PermissionDenied()
+
+
+def cancel_task(actor: User, task_id: int, reason: str, today: date | None = None) -> Task:
+    """Cancel with a reason. The day is kept (excluded_on): a task cancelled after it fell
+    due still counts as not completed (DESIGN.md 4); one cancelled before leaves the rates."""
     task = get_task(actor, task_id, for_update=True)
-    if not access.can_manage_task(actor, task):
-        raise PermissionDenied()
+    _require_can_exclude(actor, task)
     require_plan_open(task.plan)
-    _require_open(task)
+    if task.status != Lifecycle.SUSPENDED:
+        _require_open(task)
     if not (reason or "").strip():
         raise RuleViolation(_l("Give the reason for cancelling."), "reason")
-    before = {"status": task.status}
+    before = {"status": task.status, "excluded_on": task.excluded_on}
     task.status = Lifecycle.CANCELLED
     task.cancel_reason = reason.strip()
+    task.excluded_on = _today(today)
     db.session.flush()
     audit.record(actor.id, "task.cancel", "task", task.id,
-                 audit.diff(before, {"status": task.status}), comment=task.cancel_reason,
-                 task_id=task.id)
+                 audit.diff(before, {"status": task.status, "excluded_on": task.excluded_on}),
+                 comment=task.cancel_reason, task_id=task.id)
+    breakdown.rollup([task.parent_id], actor.id)
+    return task
+
+
+def suspend_task(actor: User, task_id: int, reason: str, today: date | None = None) -> Task:
+    """Suspend (tạm dừng) with a reason; as cancelling, the day is kept (excluded_on)."""
+    task = get_task(actor, task_id, for_update=True)
+    _require_can_exclude(actor, task)
+    require_plan_open(task.plan)
+    _require_open(task)
+    if task.status == Lifecycle.SUBMITTED:
+        raise RuleViolation(_l("The task is awaiting confirmation; confirm or return it first."))
+    if not (reason or "").strip():
+        raise RuleViolation(_l("Give the reason for suspending."), "reason")
+    before = {"status": task.status, "excluded_on": task.excluded_on}
+    task.status = Lifecycle.SUSPENDED
+    task.cancel_reason = reason.strip()
+    task.excluded_on = _today(today)
+    db.session.flush()
+    audit.record(actor.id, "task.suspend", "task", task.id,
+                 audit.diff(before, {"status": task.status, "excluded_on": task.excluded_on}),
+                 comment=task.cancel_reason, task_id=task.id)
+    _tell(actor, task.assignee_id, "suspended", task)
+    breakdown.rollup([task.parent_id], actor.id)
+    return task
+
+
+def resume_task(actor: User, task_id: int, comment: str = "") -> Task:
+    """Resume (tiếp tục) a suspended task: it counts again, in progress (or assigned when
+    nothing was reported yet), with its due date unchanged."""
+    task = get_task(actor, task_id, for_update=True)
+    _require_can_exclude(actor, task)
+    require_plan_open(task.plan)
+    if task.status != Lifecycle.SUSPENDED:
+        raise RuleViolation(_l("Only a suspended task can be resumed."))
+    before = {"status": task.status, "excluded_on": task.excluded_on}
+    task.status = Lifecycle.IN_PROGRESS if task.progress else Lifecycle.ASSIGNED
+    task.excluded_on = None
+    task.cancel_reason = ""
+    db.session.flush()
+    audit.record(actor.id, "task.resume", "task", task.id,
+                 audit.diff(before, {"status": task.status, "excluded_on": task.excluded_on}),
+                 comment=(comment or "").strip(), task_id=task.id)
+    _tell(actor, task.assignee_id, "resumed", task)
     breakdown.rollup([task.parent_id], actor.id)
     return task
 
@@ -778,7 +874,9 @@ def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
         select(Task).where(where)
         # What the list shows (lead unit, responsible person, leader), joined in the same
         # statement: one query instead of four (the plan is not shown).
-        .options(joinedload(Task.assignee), joinedload(Task.leader), joinedload(Task.lead_unit))
+        # The plan too: its status and year say "draft" and "carried over" beside a task.
+        .options(joinedload(Task.assignee), joinedload(Task.leader), joinedload(Task.lead_unit),
+                 joinedload(Task.plan))
         .order_by(*SORTS.get(f.sort, SORTS["due"]))
         .limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items, total or 0, page, per_page)

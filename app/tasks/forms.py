@@ -101,6 +101,19 @@ class CancelForm(FlaskForm):
                                                      Length(max=2000, message=_l("At most 2,000 characters."))])
 
 
+class SuspendForm(FlaskForm):
+    """Suspending (tạm dừng) asks for the reason; ids apart from the cancel form's."""
+
+    reason = TextAreaField(_l("Reason"), id="suspend-reason",
+                           validators=[DataRequired(_l("Give the reason for suspending.")),
+                                       Length(max=2000, message=_l("At most 2,000 characters."))])
+
+
+class ResumeForm(FlaskForm):
+    comment = TextAreaField(_l("Comment"), id="resume-comment",
+                            validators=[Length(max=2000, message=_l("At most 2,000 characters."))])
+
+
 class ExtensionRequestForm(FlaskForm):
     """Asking to move the due date; the rules on the date live in the service."""
 

@@ -18,7 +18,7 @@ from .. import local_today
 from ..extensions import db
 from ..formfields import parse_date
 from ..models import PlanStatus
-from ..services import access, evidence, extensions, notifications, tasks
+from ..services import access, breakdown, evidence, extensions, notifications, tasks
 from ..services.errors import Conflict, RuleViolation
 from ..services.tasks import StepInput, TaskFilter, TaskInput
 from .forms import (
@@ -26,8 +26,10 @@ from .forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressForm,
+    ResumeForm,
     ReviewForm,
     SubmitForm,
+    SuspendForm,
     TaskForm,
 )
 
@@ -287,7 +289,8 @@ def view(task_id: int):
 
 
 def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_form=None, status=200,
-          extension_form=None, decision_form=None):
+          extension_form=None, decision_form=None, suspend_form=None, resume_form=None,
+          refusal=None):
     today = local_today()
     rows = tasks.history(task)
     # The forms other than the one posted are built without the request's data: several
@@ -299,6 +302,13 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         can_manage=access.can_manage_task(current_user, task),
         can_report=access.can_report(current_user, task),
         can_review=access.can_review(current_user, task),
+        can_exclude=access.can_exclude(current_user, task),
+        refusal=refusal,
+        can_decide_extension=access.can_decide_extension(current_user, task),
+        carried_over=extensions.carried_over_year(task),
+        open_children=breakdown.open_children_count(task.id),
+        suspend_form=suspend_form or SuspendForm(formdata=None),
+        resume_form=resume_form or ResumeForm(formdata=None),
         progress_form=progress_form or ProgressForm(formdata=None, percent=task.progress),
         review_form=review_form or ReviewForm(formdata=None),
         cancel_form=cancel_form or CancelForm(formdata=None),
@@ -394,12 +404,31 @@ def review(task_id: int):
             message = _("The task has been returned for rework.")
     except RuleViolation as e:
         db.session.rollback()
+        task = tasks.get_task(current_user, task_id)
+        if e.field is None and not access.can_review(current_user, task):
+            # One's own submission: no review form is offered, the reason is shown on top.
+            return _view(task, status=422, refusal=str(e.message))
         _attach(form, e)
-        return _view(tasks.get_task(current_user, task_id), review_form=form, status=422)
+        return _view(task, review_form=form, status=422)
     notifications.mark_task_read(current_user, task_id)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("tasks.view", task_id=task_id))
+
+
+def _exclude_refused(task_id: int, e: RuleViolation, **forms):
+    """A refused cancel, suspend or resume: the page again with the message beside the form
+    (the reason), or at the top when the actor is not offered the form (a deputy on an
+    issued plan)."""
+    db.session.rollback()
+    task = tasks.get_task(current_user, task_id)
+    if task.plan.status == PlanStatus.CLOSED:
+        raise e  # the closed plan's page (errors.py), as every other change to it
+    if e.field is None and not access.can_exclude(current_user, task):
+        return _view(task, status=422, refusal=str(e.message))
+    form = next(iter(forms.values()))
+    _attach(form, e)
+    return _view(task, status=422, **forms)
 
 
 @bp.post("/tasks/<int:task_id>/cancel")
@@ -408,9 +437,42 @@ def cancel(task_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return _view(tasks.get_task(current_user, task_id), cancel_form=form, status=422)
-    tasks.cancel_task(current_user, task_id, form.reason.data)
+    try:
+        tasks.cancel_task(current_user, task_id, form.reason.data, local_today())
+    except RuleViolation as e:
+        return _exclude_refused(task_id, e, cancel_form=form)
     db.session.commit()
     flash(_("The task has been cancelled."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/suspend")
+@login_required
+def suspend(task_id: int):
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        return _view(tasks.get_task(current_user, task_id), suspend_form=form, status=422)
+    try:
+        tasks.suspend_task(current_user, task_id, form.reason.data, local_today())
+    except RuleViolation as e:
+        return _exclude_refused(task_id, e, suspend_form=form)
+    db.session.commit()
+    flash(_("The task has been suspended."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/resume")
+@login_required
+def resume(task_id: int):
+    form = ResumeForm()
+    if not form.validate_on_submit():
+        return _view(tasks.get_task(current_user, task_id), resume_form=form, status=422)
+    try:
+        tasks.resume_task(current_user, task_id, form.comment.data)
+    except RuleViolation as e:
+        return _exclude_refused(task_id, e, resume_form=form)
+    db.session.commit()
+    flash(_("The task has been resumed."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
 
 
@@ -467,7 +529,7 @@ def request_extension(task_id: int):
 @login_required
 def decide_extension(task_id: int, ext_id: int):
     task = tasks.get_task(current_user, task_id)
-    if not access.can_review(current_user, task):
+    if not access.can_decide_extension(current_user, task):
         abort(403)
     form = ExtensionDecisionForm()
     decision = request.form.get("decision")

@@ -38,6 +38,14 @@ def submit_task(w) -> None:
     db.session.commit()
 
 
+def suspend_task(w) -> None:
+    from app import local_today
+    from app.services import tasks
+
+    tasks.suspend_task(w.head, w.task.id, "Chờ ý kiến của tỉnh", local_today())
+    db.session.commit()
+
+
 def PASSWORD():
     return root().PASSWORD
 
@@ -129,6 +137,10 @@ FORMS: dict[str, Form] = {
                          prepare=submit_task, audit=("task.confirm",)),
     "tasks.cancel": Form("head", lambda w: {"reason": "Nhiệm vụ được gộp vào nhiệm vụ khác."},
                          audit=("task.cancel",)),
+    "tasks.suspend": Form("head", lambda w: {"reason": "Chờ ý kiến của tỉnh."},
+                          audit=("task.suspend",)),
+    "tasks.resume": Form("head", lambda w: {"comment": "Đã có ý kiến của tỉnh."},
+                         prepare=suspend_task, audit=("task.resume",)),
     "tasks.request_extension": Form(
         "staff2", lambda w: {"proposed_due_on": "31/08/2026",
                              "reason": "Chờ ý kiến góp ý của các sở, ngành"},

@@ -235,16 +235,19 @@ def test_rounding_and_zero_weights(world, make, province):
     assert breakdown.weighted_progress(Decimal(250), Decimal(4)) == 63   # 62.5 rounds up
 
 
-def test_a_parent_inside_its_own_plan_is_not_rolled_up(world, make):
-    # Sub-tasks in the same plan are the plan's own breakdown: the parent reports its own progress.
+def test_a_parent_inside_its_own_plan_is_rolled_up_too(world, make):
+    # Issue 11, item 8: progress rolls up from sub-tasks inside one plan as across plans;
+    # the parent no longer reports its own.
     child = make.task(world.plan, world.head, world.a, world.staff, world.deputy, parent=world.task,
                       title="Dự thảo bộ chỉ số đánh giá", due_on=date(2026, 5, 31))
     tasks.record_progress(world.staff, child.id, 80, "", None, TODAY)
     db.session.commit()
-    assert reload(world.task.id).progress == 0
-    tasks.record_progress(world.staff, world.task.id, 20, "", None, TODAY)
-    db.session.commit()
-    assert reload(world.task.id).progress == 20
+    assert reload(world.task.id).progress == 80
+    with pytest.raises(RuleViolation) as e:
+        tasks.record_progress(world.staff, world.task.id, 20, "", None, TODAY)
+    assert e.value.field == "percent" and "chia thành các nhiệm vụ con" in str(e.value.message)
+    db.session.rollback()
+    assert reload(world.task.id).progress == 80
 
 
 def test_an_import_rolls_up_the_parents_in_higher_plans(world, make, province):

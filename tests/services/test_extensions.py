@@ -108,7 +108,7 @@ def test_a_request_after_the_due_date_is_refused(world):
     (date(2026, 6, 10), "before today"),                 # before today
     (date(2026, 6, 20), "after the current due date"),   # after today, before the due date
     (DUE, "after the current due date"),                 # the current due date itself
-    (date(2027, 1, 15), "plan's year"),                  # outside the plan's year
+    (date(2028, 1, 1), "the end of the year after the plan's"),  # beyond the next year
 ])
 def test_the_proposed_date_is_checked(world, proposed, words):
     e = refused(ask, world, proposed)
@@ -119,6 +119,19 @@ def test_the_proposed_date_is_checked(world, proposed, words):
 
 def test_the_last_day_of_the_plan_year_is_allowed(world):
     assert ask(world, proposed=date(2026, 12, 31)).proposed_due_on == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize("proposed", [date(2027, 1, 15), date(2027, 12, 31)])
+def test_an_extension_may_carry_the_task_into_the_next_year(world, proposed):
+    # Issue 11, item 1: a task due 31/12 could never be extended; now up to the end of the
+    # next year, and the task says it is carried over.
+    ext = ask(world, proposed=proposed)
+    extensions.decide_extension(world.deputy, ext.id, True, "")
+    db.session.commit()
+    task = fresh(world.task.id)
+    assert task.due_on == proposed and task.extension_count == 1
+    assert task.original_due_on == DUE
+    assert extensions.carried_over_year(task) == 2027
 
 
 @pytest.mark.parametrize("reason", ["", "   \n ", None])
@@ -358,13 +371,35 @@ def test_pending_for_lists_what_each_leader_may_decide(world):
 
 # ---- event notifications of the task use cases --------------------------------------
 
-def test_creating_a_task_tells_the_responsible_person(world):
+def test_creating_a_task_in_a_draft_tells_no_one_until_the_plan_is_issued(world):
+    # Draft plans are quiet (issue 11, item 7): the notice goes out at issue, once.
+    assert notes("assigned") == []
+    from app.services import plans
+
+    plans.issue_plan(world.head, world.plan.id)
+    plans.issue_plan(world.head_b, world.plan_b.id)
+    db.session.commit()
     got = {(n.user_id, n.task_id) for n in notes("assigned")}
     assert got == {(world.staff.id, world.task.id), (world.staff2.id, world.task2.id),
                    (world.staff_b.id, world.task_b.id)}
 
 
+def test_creating_a_task_in_an_issued_plan_tells_the_responsible_person(world, make):
+    from app.services import plans
+
+    plans.issue_plan(world.head, world.plan.id)
+    db.session.commit()
+    added = make.task(world.plan, world.head, world.a, world.staff2, world.deputy,
+                      title="Rà soát quy trình nội bộ giải quyết thủ tục hành chính",
+                      due_on=date(2026, 9, 30))
+    assert (world.staff2.id, added.id) in {(n.user_id, n.task_id) for n in notes("assigned")}
+
+
 def test_changing_the_responsible_person_tells_the_new_one(world, make):
+    from app.services import plans
+
+    plans.issue_plan(world.head, world.plan.id)
+    db.session.commit()
     task = db.session.get(Task, world.task.id)
     tasks.update_task(world.head, task.id, make.task_input(world.a, world.staff2, world.deputy),
                       task.version)

@@ -124,6 +124,20 @@ def leader_for(w, role):
     return actor(w, role).id if role in ("head", "deputy") else w.deputy.id
 
 
+def suspend_target(w, role, rel):
+    """Suspend the task named by the relation (as the head of its plan's unit)."""
+    from app.models import User
+    from app.services import tasks
+
+    task = target_task(w, role, rel)
+    if rel == "missing":
+        return
+    t = db.session.get(Task, task.id)
+    head = w.head if t.owner_unit_id == w.a.id else w.head_b
+    tasks.suspend_task(db.session.get(User, head.id), t.id, "Chờ ý kiến của tỉnh")
+    db.session.commit()
+
+
 def submit_target(w, role, rel):
     """Put the task named by the relation into 'awaiting confirmation'."""
     from app import local_today
@@ -403,6 +417,18 @@ RULES = [
                 head="302* 302* 404 404", deputy="302* 403 404 404", staff="403 403 404 404"),
          lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/cancel",
          data=lambda w, r, x: {"reason": "Nhiệm vụ được gộp vào nhiệm vụ khác."}),
+    # A draft plan (the matrix's world): suspending and resuming as cancelling; on an
+    # issued plan only the head of the plan's unit (tests/web/test_workflow_web.py).
+    Rule("tasks.suspend", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 302* 404 404", deputy="302* 403 404 404", staff="403 403 404 404"),
+         lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/suspend",
+         data=lambda w, r, x: {"reason": "Chờ ý kiến của tỉnh."}),
+    Rule("tasks.resume", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 302* 404 404", deputy="302* 403 404 404", staff="403 403 404 404"),
+         lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/resume",
+         data=lambda w, r, x: {"comment": "Đã có ý kiến của tỉnh."}, prepare=suspend_target),
     Rule("tasks.download", "GET", R4,
          expect(R4, admin="200 200 200 404", assessor="200 200 200 404",
                 head="200 200 404 404", deputy="200 200 404 404", staff="200 200 404 404"),
