@@ -5,7 +5,18 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, exists, func, insert, literal, not_, or_, select, text
+from sqlalchemy import (
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import aliased
 
 from ..domain.scoring import (
