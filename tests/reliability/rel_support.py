@@ -100,7 +100,7 @@ def freeze_run(w) -> int:
     from app.services import assessment
 
     run = assessment.freeze(w.assessor.id, parse_period("2026"), local_today(),
-                            ScoringSettings.from_dict({}), None)
+                            ScoringSettings.from_dict({}), None, today=local_today())
     db.session.commit()
     return run.id
 

@@ -202,7 +202,8 @@ def freeze_runs(w, role, rel):
 
     period = parse_period("2026-Q2")
     for scope in (None, db.session.get(Unit, w.b.id)):
-        assessment.freeze(w.assessor.id, period, local_today(), ScoringSettings(), scope)
+        assessment.freeze(w.assessor.id, period, local_today(), ScoringSettings(), scope,
+                          today=local_today())
     db.session.commit()
 
 
