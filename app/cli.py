@@ -170,11 +170,11 @@ def _echo_report(report) -> None:
     click.echo("ĐƠN VỊ")
     rows = [[row[0], "  " * max(u.depth, 0) + row[1], *row[2:]]
             for u, row in zip(report.units, ex.unit_rows(report), strict=True)]
-    for line in ex.text_table(ex.UNIT_HEADERS, rows):
+    for line in ex.text_table(ex.unit_headers(report), rows):
         click.echo(line)
     click.echo("")
     click.echo("LÃNH ĐẠO")
-    for line in ex.text_table(ex.LEADER_HEADERS, ex.leader_rows(report), numeric_from=4):
+    for line in ex.text_table(ex.leader_headers(report), ex.leader_rows(report), numeric_from=4):
         click.echo(line)
     for sheet in (ex.UNIT_SHEET, ex.LEADER_SHEET):
         for note in ex.warning_lines(report, sheet):
@@ -189,15 +189,16 @@ def _echo_report(report) -> None:
 @click.option("--freeze", is_flag=True, help="Chốt kết quả: lưu một phiên bản không đổi.")
 def assess_run(period_code: str, as_of_text: str | None, unit_code: str | None, freeze: bool) -> None:
     """Print the unit and leader tables of a period; --freeze stores a frozen run."""
+    from . import local_today
     from .services import assessment
 
     period, as_of, unit, settings = _assess_inputs(period_code, as_of_text, unit_code)
     if freeze:
-        run = assessment.freeze(None, period, as_of, settings, unit)
+        run = assessment.freeze(None, period, as_of, settings, unit, today=local_today())
         db.session.commit()
         report = assessment.load_run(run)
     else:
-        report = assessment.live(period, as_of, settings, unit)
+        report = assessment.live(period, as_of, settings, unit, today=local_today())
     _echo_report(report)
     if freeze:
         click.echo("")
@@ -222,6 +223,7 @@ def assess_export(period_code: str, as_of_text: str | None, unit_code: str | Non
     """Write the assessment as XLSX (one file) or CSV (one file per table in a folder)."""
     from pathlib import Path
 
+    from . import local_today
     from .models import AssessmentRun
     from .services import assessment
     from .services import assessment_export as ex
@@ -239,7 +241,7 @@ def assess_export(period_code: str, as_of_text: str | None, unit_code: str | Non
             _fail(f"không có bản chốt kỳ {period.code} ({scope_key}) phiên bản {version} / no such frozen run")
         report = assessment.load_run(run)
     else:
-        report = assessment.live(period, as_of, settings, unit)
+        report = assessment.live(period, as_of, settings, unit, today=local_today())
     path = Path(output)
     lines = issuer or ex.default_issuer(unit)
     where = place if place is not None else ex.default_place(unit)

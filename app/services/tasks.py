@@ -693,8 +693,11 @@ def timeliness_condition(value: str, today: date, due_soon_days: int):
     waiting = overdue.awaiting_on_time()
     return {
         Timeliness.OVERDUE: overdue.overdue_condition(today),
-        Timeliness.DUE_SOON: and_(open_, Task.due_on >= today, Task.due_on <= soon, not_(waiting)),
-        Timeliness.WITHIN: and_(open_, or_(Task.due_on > soon, Task.due_on.is_(None), waiting)),
+        # A task of a draft plan has not started (DESIGN.md 4): never overdue nor due soon.
+        Timeliness.DUE_SOON: and_(open_, Task.due_on >= today, Task.due_on <= soon, not_(waiting),
+                                  overdue.in_issued_plan()),
+        Timeliness.WITHIN: and_(open_, or_(Task.due_on > soon, Task.due_on.is_(None), waiting,
+                                           not_(overdue.in_issued_plan()))),
         Timeliness.DONE_ON_TIME: and_(completed, or_(Task.due_on.is_(None),
                                                      Task.completed_on <= Task.due_on)),
         Timeliness.DONE_LATE: and_(completed, Task.completed_on > Task.due_on),

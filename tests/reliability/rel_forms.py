@@ -124,6 +124,9 @@ FORMS: dict[str, Form] = {
     "assessment.freeze": Form("assessor", lambda w: {"period": "2026", "as_of": "15/06/2026",
                                                      "unit": ""},
                               audit=("assessment.freeze",)),
+    "assessment.final_grade": Form("assessor", lambda w: {
+        "grade": "good", "decision_no": "125/QĐ-UBND", "decision_on": "12/06/2026",
+        "reason": "Theo kết luận của Hội đồng thi đua"}, audit=("assessment.final_grade",)),
     "tasks.create": Form("head", lambda w: new_task_data(w.a.id, w.staff.id, w.head.id),
                          audit=("task.create",)),
     "tasks.edit": Form("head", lambda w: task_form_data(w.task.id) | {

@@ -57,6 +57,9 @@ def poisoned(shared):
     a.set_name("+Sở Nội vụ")
     p = db.session.get(Plan, w.plan.id)
     p.title = "-Kế hoạch CCHC năm 2026"
+    # Issued: tasks of a draft plan are in no overdue list or assessment (DESIGN.md 4), and
+    # the poisoned rows must reach every export.
+    p.status = "issued"
     db.session.commit()
     shared.pristine = dump()
     return w

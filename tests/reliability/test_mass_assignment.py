@@ -65,6 +65,10 @@ SPEC = {
     "admin.user_new": {},
     "admin.user_edit": {"users": {"full_name", "name_folded", "name_sort"}},
     "assessment.freeze": {},
+    # Only the decision's fields; the frozen figures stay as they are.
+    "assessment.final_grade": {"assessment_unit_rows": {
+        "final_grade", "final_decision_no", "final_decision_on", "final_reason", "final_by_id",
+        "final_at"}},
 }
 ALWAYS_NEW = {"audit_log", "notifications", "outbox"}
 DELETABLE = {"auth.login": {"login_failures"}}
@@ -117,6 +121,10 @@ def new_checks(endpoint, w):
             ("password_hash", r["password_hash"].startswith("$argon2")),
             ("session_token", r["session_token"] != "forged-token"),
             ("last_login_at", r["last_login_at"] is None)) if not ok]},
+        "assessment.final_grade": {"assessment_unit_rows": lambda r: [k for k, ok in (
+            ("final_grade", r["final_grade"] == "good"),
+            ("final_decision_no", r["final_decision_no"] == "125/QĐ-UBND"),
+            ("final_by_id", r["final_by_id"] == w.assessor.id)) if not ok]},
         "assessment.freeze": {t: (lambda r: []) for t in (
             "assessment_runs", "assessment_unit_rows", "assessment_leader_rows",
             "assessment_task_rows")},
@@ -154,6 +162,7 @@ def form_fields(endpoint: str) -> set[str]:
     """The names a form legitimately reads: its WTForms fields and the request.form keys the
     view reads itself."""
     from app.admin import forms as admin_forms
+    from app.assessment import forms as assessment_forms
     from app.auth import forms as auth_forms
     from app.notifications import forms as notification_forms
     from app.plans import forms as plan_forms
@@ -170,6 +179,7 @@ def form_fields(endpoint: str) -> set[str]:
         "notifications.settings": notification_forms.NotificationSettingsForm,
         "admin.units": admin_forms.UnitForm, "admin.unit": admin_forms.UnitEditForm,
         "admin.user_new": admin_forms.UserForm, "admin.user_edit": admin_forms.UserForm,
+        "assessment.final_grade": assessment_forms.FinalGradeForm,
     }
     names = set()
     cls = classes.get(endpoint)
@@ -181,7 +191,9 @@ def form_fields(endpoint: str) -> set[str]:
               "tasks.decide_extension": {"decision"}, "auth.language": {"next"},
               "notifications.read": {"page"}, "plans.import_confirm": {"token"},
               "plans.import_file": {"file"},
-              "assessment.freeze": {"period", "as_of", "unit"}}.get(endpoint, set())
+              "assessment.freeze": {"period", "as_of", "unit"},
+              "assessment.final_grade": {"grade", "decision_no", "decision_on",
+                                         "reason"}}.get(endpoint, set())
     return names
 
 

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from app.services import dashboard
-from tests.conftest import TODAY
+from tests.conftest import TODAY, issue_world_plans
 from tests.overdue_data import (
     DUE_SOON_DAYS,
     all_tasks,
@@ -14,6 +14,14 @@ from tests.overdue_data import (
     in_head_scope,
     units_by_id,
 )
+
+
+@pytest.fixture
+def world(world):
+    """The shared world with its plans issued: tasks of draft plans are neither flagged,
+    reminded, listed as overdue nor scored (DESIGN.md 4)."""
+    issue_world_plans(world)
+    return world
 
 
 @pytest.fixture

@@ -266,6 +266,8 @@ def test_reads_still_work_on_a_closed_plan(closed_world):
 
 def test_the_sweep_leaves_a_closed_plans_tasks_alone_until_it_is_reopened(world):
     issue(world)
+    plans.issue_plan(world.head_b, world.plan_b.id)   # elsewhere: issued (a draft is quiet too)
+    db.session.commit()
     close(world)
     late = date(2026, 7, 3)                           # three days after the due date
     overdue.sweep(date(2026, 6, 29))                  # due tomorrow: a reminder, elsewhere only
@@ -290,8 +292,8 @@ def test_the_sweep_leaves_a_closed_plans_tasks_alone_until_it_is_reopened(world)
 def test_a_closed_plans_tasks_still_count_in_the_assessment_of_their_period(world):
     period, as_of, s = scoring.parse_period("2026"), date(2026, 7, 3), scoring.ScoringSettings()
     issue(world)
-    open_figures = assessment.figures(period, as_of, s)
+    open_figures = assessment.figures(period, as_of, s, today=as_of)
     close(world)
-    closed_figures = assessment.figures(period, as_of, s)
+    closed_figures = assessment.figures(period, as_of, s, today=as_of)
     assert closed_figures == open_figures
     assert closed_figures.by_unit[world.a.id].overdue == 2

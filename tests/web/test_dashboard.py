@@ -8,10 +8,19 @@ import pytest
 from web_support import tr
 
 from app.extensions import db
+from tests.conftest import issue_world_plans
 from tests.overdue_data import all_tasks, build_rich, counts, in_head_scope, units_by_id
 
 KEYS = ("overdue", "due_soon", "within", "done_on_time", "done_late", "excluded")
 CELL = re.compile(r'data-timeliness="(\w+)" data-count="(\d+)">\s*(?:<a href="([^"]+)")?')
+
+
+@pytest.fixture
+def world(world):
+    """The shared world with its plans issued: tasks of draft plans are neither flagged,
+    reminded, listed as overdue nor scored (DESIGN.md 4)."""
+    issue_world_plans(world)
+    return world
 
 
 @pytest.fixture
@@ -266,6 +275,8 @@ def years(world, make):
 
     w = world
     w.plan_2025 = make.plan(w.a, year=2025)
+    w.plan_2025.status = "issued"  # last year's plan was issued: its open task is overdue
+    db.session.commit()
     w.plan_2027 = make.plan(w.a, year=2027)
 
     def old(title, due, status=None, done=None, plan=None, year=2025):

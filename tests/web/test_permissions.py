@@ -216,7 +216,8 @@ def freeze_runs(w, role, rel):
 
     period = parse_period("2026-Q2")
     for scope in (None, db.session.get(Unit, w.b.id)):
-        assessment.freeze(w.assessor.id, period, local_today(), ScoringSettings(), scope)
+        assessment.freeze(w.assessor.id, period, local_today(), ScoringSettings(), scope,
+                          today=local_today())
     db.session.commit()
 
 
@@ -228,6 +229,19 @@ def run_for(rel):
         return MISSING
     return db.session.scalar(select(AssessmentRun.id).where(
         AssessmentRun.scope_key == ("all" if rel in ("own", "unit") else "SKHCN"))) or MISSING
+
+
+def final_row_for(rel):
+    """The unit row of the run named by the relation: unit A in the run of every unit (own),
+    unit B in unit B's run (other)."""
+    from app.models import AssessmentUnitRow
+
+    run = run_for(rel)
+    if run == MISSING:
+        return MISSING
+    code = "SNV" if rel in ("own", "unit") else "SKHCN"
+    return db.session.scalar(select(AssessmentUnitRow.id).where(
+        AssessmentUnitRow.run_id == run, AssessmentUnitRow.unit_code == code)) or MISSING
 
 
 def plan_status(status: str) -> Callable:
@@ -528,6 +542,19 @@ RULES = [
          expect(R3, admin="200* 200* 404", assessor="200* 200* 404", head="200* 404* 404",
                 deputy="200* 404* 404"),
          lambda w, r, x: f"/assessment/runs/{run_for(x)}/export/units.csv", prepare=freeze_runs),
+    # The competent authority's final grade: the assessor's alone (admins only read).
+    Rule("assessment.final_grade", "GET", R3,
+         expect(R3, admin="403 403 403", assessor="200* 200* 404*", head="403 403 403",
+                deputy="403 403 403", staff="403 403 403"),
+         lambda w, r, x: f"/assessment/runs/{run_for(x)}/final/unit/{final_row_for(x)}",
+         prepare=freeze_runs),
+    Rule("assessment.final_grade", "POST", R3,
+         expect(R3, admin="403 403 403", assessor="302* 302* 404*", head="403 403 403",
+                deputy="403 403 403", staff="403 403 403"),
+         lambda w, r, x: f"/assessment/runs/{run_for(x)}/final/unit/{final_row_for(x)}",
+         prepare=freeze_runs,
+         data=lambda w, r, x: {"grade": "good", "decision_no": "125/QĐ-UBND",
+                               "decision_on": "12/06/2026", "reason": "Theo kết luận của Hội đồng"}),
     Rule("assessment.run_unit", "GET", R3,
          expect(R3, admin="200* 200* 404*", assessor="200* 200* 404*", head="200* 404* 404*",
                 deputy="200* 404* 404*"),
