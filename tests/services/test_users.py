@@ -117,6 +117,26 @@ def test_failures_outside_the_window_are_forgotten(app, world):
     assert users.authenticate("staff_a", PASSWORD, ADDRESS).id == world.staff.id
 
 
+
+def test_the_scheduler_tick_prunes_expired_login_failures(app, world):
+    """Issue 18.2: rows keyed by address were never deleted. The scheduler's tick removes
+    every row whose window has passed, and folds a throttled window into one summary row."""
+    from datetime import timedelta
+
+    from app import scheduler
+    from app.models.base import utcnow
+
+    window = app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
+    old = utcnow() - timedelta(seconds=window + 60)
+    db.session.add_all([LoginFailure(key="addr:10.1.1.1", at=old) for _ in range(5)]
+                       + [LoginFailure(key="thr:staff_a|10.1.1.1", at=old, attempts=7),
+                          LoginFailure(key="addr:10.1.1.2")])
+    db.session.commit()
+    scheduler.sweep_job(app)
+    db.session.expire_all()
+    assert db.session.scalars(select(LoginFailure.key)).all() == ["addr:10.1.1.2"]
+    assert actions()[-1] == "login.throttled.summary"
+
 # ---- passwords and sessions ----------------------------------------------------------
 
 @pytest.mark.parametrize("new, ok", [
