@@ -59,6 +59,14 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.request_class = SauRoRequest
     app.config.from_object(config_class)
     app.config.update(overrides)
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
+        # X-Forwarded-For / -Proto from exactly that many proxies: remote_addr becomes the
+        # address the nearest trusted proxy saw (gunicorn's forwarded_allow_ips does not
+        # change REMOTE_ADDR). With 0 the headers are ignored: anyone could forge them.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         from pathlib import Path

@@ -24,7 +24,7 @@ def sweep_job(app: Flask, now: datetime | None = None) -> None:
     """One tick: the overdue sweep (once across processes), then pending mail.
     `now` (timezone-aware, any zone; tests pass it) defaults to the current instant."""
     from .extensions import db
-    from .services import mail, overdue
+    from .services import mail, overdue, users
 
     with app.app_context():
         tz = ZoneInfo(app.config["APP_TIMEZONE"])
@@ -34,6 +34,8 @@ def sweep_job(app: Flask, now: datetime | None = None) -> None:
             if result is not None:
                 log.info("overdue sweep %s", result)
             sent = mail.send_pending(digest=False)
+            # Expired failed-login rows go; a throttled window leaves one summary row.
+            users.prune_login_failures(app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
             if now.hour == app.config["DIGEST_HOUR"] and overdue.claim_tick("digest", f"{now:%Y-%m-%d}"):
                 # Once a day: the ledger row makes later ticks of the hour (and other
                 # processes) skip the digest.

@@ -415,9 +415,9 @@ def xlsx_bytes(report: Report, issuer: str | Sequence[str], place: str,
 # ------------------------------------------------------------ CSV
 
 def csv_value(value) -> str:
-    """Text neutralised for CSV (a leading apostrophe before = + - @ tab or carriage
-    return: a CSV cell has no quote-prefix style), numbers plain, dates dd/mm/yyyy, None
-    empty."""
+    """Text neutralised for CSV (an apostrophe before = + - @ tab or carriage return at the
+    start, and before = + - @ after a separator: a CSV cell has no quote-prefix style;
+    xlsx.safe_text), numbers plain, dates dd/mm/yyyy, None empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -434,11 +434,13 @@ def csv_value(value) -> str:
 
 
 def write_csv(out: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """RFC 4180 (the csv module's excel dialect: CRLF, quotes doubled), UTF-8 with a BOM
-    so that Excel shows Vietnamese correctly. Rows are written as they come."""
+    """RFC 4180 (the csv module's excel dialect: CRLF, quotes doubled), every field quoted
+    (a separator inside a field, whatever list separator the reader uses, stays inside
+    it), UTF-8 with a BOM so that Excel shows Vietnamese correctly. Rows are written as
+    they come."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     try:
-        w = csv.writer(text)
+        w = csv.writer(text, quoting=csv.QUOTE_ALL)
         w.writerow(headers)
         for row in rows:
             w.writerow([csv_value(v) for v in row])

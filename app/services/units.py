@@ -4,6 +4,7 @@ the order in which every list shows units."""
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, update
 
@@ -21,6 +22,25 @@ KIND_ORDER = {k: i for i, k in enumerate(
     ("province", "department", "office", "section", "ward", "commune", "special_zone", "other"))}
 
 T = TypeVar("T")
+
+
+def max_depth() -> int:
+    """How many levels the tree may have (MAX_UNIT_DEPTH; the top level is 1). The bound
+    keeps `units.path` (ids and slashes) well inside its column: 10 levels of 10-digit ids
+    take 111 characters of 512."""
+    return int(current_app.config.get("MAX_UNIT_DEPTH", 10))
+
+
+def depth_of(path: str) -> int:
+    """The level a path names: "/7/" is 1, "/7/12/" is 2."""
+    return path.count("/") - 1
+
+
+def _too_deep(parent: Unit, levels: int) -> RuleViolation:
+    return RuleViolation(_l("The unit tree may have at most %(n)s levels: %(parent)s is at level "
+                            "%(level)s, so %(below)s more level(s) cannot be placed under it.",
+                            n=max_depth(), parent=parent.name, level=depth_of(parent.path),
+                            below=levels), "parent")
 
 
 def by_code(code: str) -> Unit | None:
@@ -46,6 +66,8 @@ def add_unit(code: str, name: str, parent_code: str | None = None, kind: str = "
         parent = by_code(parent_code)
         if parent is None or not parent.is_active:
             raise RuleViolation(_l("Unknown unit: %(code)s.", code=parent_code), "parent")
+        if depth_of(parent.path) + 1 > max_depth():
+            raise _too_deep(parent, 1)
     unit = Unit(code=code, kind=kind, parent_id=parent.id if parent else None, path="/")
     unit.set_name(name)
     db.session.add(unit)
@@ -63,6 +85,14 @@ def move_unit(unit: Unit, new_parent: Unit | None, actor_id: int | None = None) 
     if new_parent is not None and new_parent.path.startswith(unit.path):
         raise RuleViolation(_l("A unit cannot be moved under itself."), "parent")
     old_path = unit.path
+    if new_parent is not None:
+        # the subtree's height: its deepest path, in levels below the unit's own, plus one
+        slashes = func.length(Unit.path) - func.length(func.replace(Unit.path, "/", ""))
+        deepest = db.session.scalar(select(func.max(slashes))
+                                    .where(Unit.path.like(old_path + "%"))) or old_path.count("/")
+        height = deepest - old_path.count("/") + 1
+        if depth_of(new_parent.path) + height > max_depth():
+            raise _too_deep(new_parent, height)
     new_path = f"{new_parent.path if new_parent else '/'}{unit.id}/"
     old_parent = unit.parent_id
     unit.parent_id = new_parent.id if new_parent else None

@@ -532,7 +532,8 @@ def test_downloads_are_attachments_that_are_never_cached(scored, as_user):
         assert resp.headers["Cache-Control"] == "no-store"
         assert resp.headers["Content-Disposition"].startswith("attachment;")
         body = resp.get_data()
-        assert body.startswith("\ufeff".encode()) and body.decode("utf-8-sig").startswith(first)
+        # every field quoted (issue 18)
+        assert body.startswith("\ufeff".encode()) and body.decode("utf-8-sig").startswith(f'"{first}"')
     assert c.get(f"/assessment/export/bogus.csv?{Q2}").status_code == 404
 
 
