@@ -150,10 +150,11 @@ def test_the_head_s_tables_add_up_to_the_cards_with_tasks_led_elsewhere(rich, ma
     """Tasks of the unit's plan led by another unit, by that unit's leaders: the head reads
     them (the cards count them), and the unit and leader tables give them a row each."""
     w = rich
-    led_b = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
-                      due_on=date(2026, 6, 8))
-    led_b_ours = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy, title="Việc Sở B, lãnh đạo Sở A",
-                           due_on=date(2026, 6, 17))
+    # rows older than issue 11, which refuses a plan's task led outside its subtree
+    led_b = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
+                             due_on=date(2026, 6, 8))
+    led_b_ours = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.deputy,
+                                  title="Việc Sở B, lãnh đạo Sở A", due_on=date(2026, 6, 17))
     d = dashboard.build(w.head, TODAY, DUE_SOON_DAYS)
     units = [r for r in d.units if r.is_anchor]
     assert [r.key for r in units] == [w.a.id, "other", "none"]
