@@ -210,6 +210,24 @@ class Factory:
         db.session.commit()
         return t
 
+    def legacy_task(self, plan, actor, lead_unit, assignee, leader, **kw):
+        """A task of `plan` led by a unit outside the plan's subtree, as databases made before
+        issue 11 hold (the task rule set now refuses it on create and edit, but such rows stay
+        and every page must still read them): created led by the plan's unit, then moved."""
+        from types import SimpleNamespace
+
+        from app.models import Task
+        from app.services import tasks
+
+        t = self.task(plan, actor, SimpleNamespace(id=plan.unit_id), None, None, **kw)
+        row = db.session.get(Task, t.id)
+        row.lead_unit_id = lead_unit.id if lead_unit else None
+        row.assignee_id = assignee.id if assignee else None
+        row.leader_id = leader.id if leader else None
+        tasks.refresh_clear(row)
+        db.session.commit()
+        return db.session.get(Task, t.id)
+
 
 # A real (tiny) PDF: evidence is checked by content, not by name.
 EVIDENCE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

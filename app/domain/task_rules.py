@@ -43,7 +43,7 @@ class RuleSettings:
     """The numbers the rules use (TASK_WEIGHT_MIN/TASK_WEIGHT_MAX in config)."""
 
     weight_min: Decimal = Decimal("0.1")
-    weight_max: Decimal = Decimal("10")
+    weight_max: Decimal = Decimal(10)
     max_steps: int = 30
 
     def check(self) -> None:
@@ -398,9 +398,10 @@ def _rule_amendment(c: _Ctx):
             yield _v(name, "amend_not_here")
         return
     if not may_amend(c.plan, c.actor):
+        # Not theirs to amend: asking them for a reason as well would only mislead.
         for name in changes:
             yield _v(name, "amend_not_head")
-    if not (c.amendment_reason or "").strip():
+    elif not (c.amendment_reason or "").strip():
         yield _v("amendment_reason", "amend_reason_required")
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from .. import local_today
 from ..domain import task_rules as rules
 from ..domain.six_clears import Step
-from ..domain.task_rules import RuleSettings
 from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
+from ..domain.task_rules import RuleSettings
 from ..domain.text import fold
 from ..extensions import db
 from ..models import (
@@ -150,7 +150,8 @@ def _settings(settings: RuleSettings | None) -> RuleSettings:
     # callers fall back to the app's config so no path writes a task under other bounds.
     if settings is not None:
         return settings
-    from flask import current_app  # only when a caller gave none: services stay testable
+    # Imported only when a caller gave no settings, so the services stay testable without it.
+    from flask import current_app
 
     return rule_settings(current_app.config)
 

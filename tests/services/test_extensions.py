@@ -393,12 +393,17 @@ def test_submit_confirm_and_return_tell_the_other_side(world):
     assert [n.user_id for n in notes("confirmed")] == [world.staff.id]
 
 
-def test_no_one_is_told_of_their_own_action(world, make):
-    t = make.task(world.plan, world.head, world.a, world.head, world.head, title="Tự giao cho mình")
-    assert (world.head.id, t.id) not in {(n.user_id, n.task_id) for n in notes("assigned")}
-    submit_with_evidence(world.head, t.id, "Xong", TODAY)
+@pytest.mark.parametrize("who, leader", [("head", "deputy"), ("deputy", "deputy")])
+def test_no_one_is_told_of_their_own_action(world, make, who, leader):
+    # Issue 11: a head can no longer be both the responsible person and the accountable
+    # leader (nobody would confirm it), so the head assigns the task to himself under the
+    # deputy, and the deputy to herself as her own leader.
+    actor, lead = getattr(world, who), getattr(world, leader)
+    t = make.task(world.plan, actor, world.a, actor, lead, title="Tự giao cho mình")
+    assert (actor.id, t.id) not in {(n.user_id, n.task_id) for n in notes("assigned")}
+    submit_with_evidence(actor, t.id, "Xong", TODAY)
     db.session.commit()
-    assert notes("submitted") == []
+    assert actor.id not in {n.user_id for n in notes("submitted")}
 
 
 def test_notification_texts_are_written_for_each_kind(world):

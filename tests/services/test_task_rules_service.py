@@ -13,7 +13,12 @@ from app import create_app
 from app.extensions import db
 from app.models import Amendment, AuditLog, PlanStatus, Task
 from app.services import plans, tasks
-from app.services.errors import NotFound, PermissionDenied, RuleViolation, RuleViolations
+from app.services.errors import (
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    RuleViolations,
+)
 from app.services.tasks import StepInput
 from config import TestConfig
 from tests.conftest import TODAY
@@ -146,7 +151,7 @@ def test_an_amendment_without_a_reason_is_refused_beside_the_reason(issued):
 
 
 def test_the_accountable_deputy_cannot_amend(issued):
-    for change in (dict(weight=Decimal(2)), dict(assignee_id=issued.staff2.id)):
+    for change in ({"weight": Decimal(2)}, {"assignee_id": issued.staff2.id}):
         with pytest.raises(RuleViolation) as e:
             edit(issued.deputy, issued.task.id, reason="lý do", **change)
         db.session.rollback()
@@ -179,10 +184,10 @@ def _province_head(w):
 
 
 @pytest.mark.parametrize("change, field", [
-    (dict(output_product=""), "output_product"),
-    (dict(description=""), "description"),
-    (dict(steps=[]), "steps"),
-    (dict(responsibility=""), "responsibility"),
+    ({"output_product": ""}, "output_product"),
+    ({"description": ""}, "description"),
+    ({"steps": []}, "steps"),
+    ({"responsibility": ""}, "responsibility"),
 ])
 def test_an_edit_that_makes_an_issued_task_unclear_is_refused(issued, change, field):
     with pytest.raises(RuleViolation) as e:

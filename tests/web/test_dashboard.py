@@ -68,12 +68,12 @@ def elsewhere(rich, make):
     from datetime import date
 
     w = rich
-    w.t_b_led_over = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
+    w.t_b_led_over = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
                                due_on=date(2026, 6, 8), field_id=w.f1.id)
-    w.t_b_led_soon = make.task(w.plan, w.head, w.b, w.staff_b, w.head_b, title="Việc Sở B sắp đến hạn",
+    w.t_b_led_soon = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.head_b, title="Việc Sở B sắp đến hạn",
                                due_on=date(2026, 6, 17))
     # Led by B, but A's deputy answers for it: in B's row of units, in the deputy's row.
-    w.t_b_led_ours = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy, title="Việc Sở B, lãnh đạo Sở A",
+    w.t_b_led_ours = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.deputy, title="Việc Sở B, lãnh đạo Sở A",
                                due_on=date(2026, 7, 30), field_id=w.f2.id)
     return w
 

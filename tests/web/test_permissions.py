@@ -356,11 +356,18 @@ RULES = [
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="200 200 404 404", deputy="200 200 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/tasks/new"),
+    # Issue 11: a plan's tasks are led by its unit or a unit below it, and the leader is a
+    # leader of the plan's unit or the lead unit. Sub-unit A1 has no people, so its plan
+    # ("unit") gets a task led by A1 with nobody assigned yet; the head of A may add it. A
+    # deputy of A may open the form (access) but cannot lead a task of A1's plan, and a deputy
+    # only saves tasks she leads: refused by the rules (422, nothing written).
     Rule("tasks.create", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
-                head="302* 302* 404 404", deputy="302* 302* 404 404", staff="403 404 404 404"),
+                head="302* 302* 404 404", deputy="302* 422 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/tasks/new",
-         data=lambda w, r, x: new_task_data(w.a.id, w.staff.id, leader_for(w, r))),
+         data=lambda w, r, x: (
+             new_task_data(w.a1.id, "", "" if r == "head" else leader_for(w, r)) if x == "unit"
+             else new_task_data(w.a.id, w.staff.id, leader_for(w, r)))),
     Rule("tasks.edit", "GET", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="200 200 404 404", deputy="200 403 404 404", staff="403 403 404 404"),
