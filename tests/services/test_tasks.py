@@ -705,8 +705,12 @@ def test_one_audit_row_per_successful_change_and_none_on_refusal(world):
 
 @pytest.fixture
 def listing(world, make):
-    """Tasks of unit A on every side of TODAY (15/06/2026), plus a sub-unit and a field."""
+    """Tasks of unit A on every side of TODAY (15/06/2026), plus a sub-unit and a field; the
+    plans issued (a draft plan's tasks are never overdue nor due soon, DESIGN.md 4)."""
+    from tests.conftest import issue_world_plans
+
     w = world
+    issue_world_plans(w)
     section = make.unit("Phòng Cải cách hành chính", parent=w.a, code="SNV-CCHC")
     clerk = make.user(section, "staff", "Trịnh Văn Sơn", "clerk")
     field = Field(unit_id=w.a.id, name="Thủ tục hành chính", name_sort="")
