@@ -272,9 +272,89 @@ CLI = [
     Attempt("cli", "cli", "issues a plan without tasks", cli("--unit", "SNV-CCHC", "--year", "2026")),
 ]
 
-# The task form's attempts after issue (moving a due date, changing a weight, reassigning,
-# removing an output): added with the task rules (branch `rules`).
-EDIT_FORM_ATTEMPTS: list[Attempt] = []
+# The task form after issue, through the pages a person uses (issue 11's first table: moving
+# a due date, a weight, reassigning, removing an output, adding an unclear or already overdue
+# task, leading another unit's work from one's own plan).
+DUE_LOCKED = ("The plan has been issued: the due date moves only through an approved extension "
+              "(request one on the task page).")
+AMEND_NOT_HEAD = ("After issue, only the head of the plan's unit can reassign the task or change "
+                  "its weight (an amendment).")
+ADDED_DUE_PAST = "A task added to an issued plan cannot be due before today (%(date)s)."
+
+
+def edit(role, key, expected=None, **changes):
+    """Post the task's own edit form with `changes` (the rest as the page shows it)."""
+    def go(shared):
+        from rel_support import task_form_data
+
+        task_id = shared.w.t[key]
+        data = task_form_data(task_id) | {k: v(shared.w) if callable(v) else v
+                                         for k, v in changes.items()}
+        resp = shared.cached(role).post(f"/tasks/{task_id}/edit", data=data)
+        return refused_http(resp, expected)
+    return go
+
+
+def add(role, plan, expected=None, lead=lambda w: w.a.id, **changes):
+    """Post the create form of `plan` ("a" or "b") with a clear task and `changes`."""
+    def go(shared):
+        from rel_support import new_task_data
+
+        w = shared.w
+        target = w.plan if plan == "a" else w.plan_b
+        who = (w.staff.id, w.deputy.id) if plan == "a" else (w.staff_b.id, w.deputy_b.id)
+        data = new_task_data(lead(w), *who) | {k: v(w) if callable(v) else v
+                                               for k, v in changes.items()}
+        resp = shared.cached(role).post(f"/plans/{target.id}/tasks/new", data=data)
+        return refused_http(resp, expected)
+    return go
+
+
+def msg(msgid, **kw):
+    return lambda: vi(msgid, **kw)
+
+
+# What the form says before the six-clears reason it names (the reason varies with the field).
+UNCLEAR = msg("The task would no longer be clear: %(reason)s", reason="")
+
+
+EDIT_FORM_ATTEMPTS: list[Attempt] = [
+    Attempt("edit form", "deputy", "moves her overdue task's due date",
+            edit("deputy", "late_dep", msg(DUE_LOCKED), due_on="31/07/2026")),
+    Attempt("edit form", "head", "moves an overdue task's due date",
+            edit("head", "late_head", msg(DUE_LOCKED), due_on="31/07/2026")),
+    Attempt("edit form", "deputy", "raises the weight of her task confirmed on time",
+            edit("deputy", "own_dep", msg(AMEND_NOT_HEAD), weight="10")),
+    Attempt("edit form", "head", "lowers an overdue task's weight without a reason",
+            edit("head", "late_dep", msg("Give the reason for the amendment."), weight="0.1")),
+    Attempt("edit form", "head", "raises a weight beyond the range, with a reason",
+            edit("head", "own_head", msg("The weight must be between %(min)s and %(max)s.",
+                                         min="0,1", max="10"),
+                 weight="999999", amendment_reason="Nhiệm vụ trọng tâm")),
+    Attempt("edit form", "deputy", "hands her overdue task to the other deputy",
+            edit("deputy", "late_dep", msg(AMEND_NOT_HEAD), leader_id=lambda w: str(w.head.id))),
+    Attempt("edit form", "head", "removes the output of a task of the issued plan",
+            edit("head", "late_dep", UNCLEAR, output_product="")),
+    Attempt("edit form", "staff", "edits the task he carries out",
+            edit("staff", "late_dep", None, due_on="31/07/2026")),
+    Attempt("edit form", "head_b", "another unit's head edits a task",
+            edit("head_b", "late_dep", None, due_on="31/07/2026")),
+    Attempt("edit form", "assessor", "the assessor edits a task",
+            edit("assessor", "late_dep", None, due_on="31/07/2026")),
+    Attempt("create form", "head", "adds a title-only task to the issued plan",
+            add("head", "a", UNCLEAR, description="", responsibility="", output_product="",
+                indicator_name="", indicator_unit="", indicator_target="",
+                **{"steps-0-title": "", "steps-1-title": ""})),
+    Attempt("create form", "head", "adds a task already overdue to the issued plan",
+            add("head", "a", msg(ADDED_DUE_PAST, date="15/06/2026"),
+                start_on="01/05/2026", due_on="10/06/2026",
+                **{"steps-0-due_on": "", "steps-1-due_on": ""})),
+    Attempt("create form", "deputy", "adds a task weighing 999,999 to the issued plan",
+            add("deputy", "a", msg("The weight must be between %(min)s and %(max)s.",
+                                   min="0,1", max="10"), weight="999999")),
+    Attempt("create form", "head_b", "another unit's head adds to her plan a task led by unit A",
+            add("head_b", "b", msg("The lead unit must be the plan's unit or a unit below it."))),
+]
 
 ATTEMPTS = EXTENSIONS + CANCEL + REVIEW + CREATE + CLI + EDIT_FORM_ATTEMPTS
 
@@ -301,7 +381,8 @@ def test_the_measure_sees_a_legitimate_change(tw):
 
 def test_tampering(tw):
     result = run(tw, ATTEMPTS)
-    show("extensions, cancel and suspend, confirm and return, create, cli", result)
+    show("extensions, cancel and suspend, confirm and return, create, cli, edit and create forms",
+         result)
     assert result.failures == []
     assert result.refused == result.attempts == len(ATTEMPTS)
     assert (result.live_changes, result.frozen_changes) == (0, 0)
@@ -319,4 +400,26 @@ def test_the_messages_are_the_ones_the_rules_give(tw):
     statuses = dict(db.session.execute(select(Task.id, Task.status).where(
         Task.id.in_([w.t["late_dep"], w.t["own_dep"]]))).all())
     assert statuses == {w.t["late_dep"]: "assigned", w.t["own_dep"]: "submitted"}
+    tw.restore()
+
+
+def test_the_head_cancelling_an_overdue_task_changes_no_score(tw):
+    """The head may cancel (the decision is hers, with a reason), but a task that had already
+    fallen due still counts as not completed, live and in a run frozen afterwards (DESIGN 4)."""
+    from rel_tampering import frozen_scores
+
+    tw.restore()
+    w = tw.w
+    before_live = live_scores()
+    before_frozen, _run = frozen_scores()
+    db.session.rollback()
+    resp = tw.cached("head").post(f"/tasks/{w.t['late_dep']}/cancel",
+                                  data={"reason": "Không còn phù hợp với chỉ đạo của tỉnh"})
+    assert resp.status_code == 302
+    db.session.rollback()
+    assert db.session.scalar(select(Task.status).where(Task.id == w.t["late_dep"])) == "cancelled"
+    assert live_scores() == before_live
+    after_frozen, _run = frozen_scores()
+    db.session.rollback()
+    assert after_frozen == before_frozen
     tw.restore()
