@@ -211,9 +211,10 @@ class Factory:
         return t
 
     def legacy_task(self, plan, actor, lead_unit, assignee, leader, **kw):
-        """A task of `plan` led by a unit outside the plan's subtree, as databases made before
-        issue 11 hold (the task rule set now refuses it on create and edit, but such rows stay
-        and every page must still read them): created led by the plan's unit, then moved."""
+        """A task the task rule set of issue 11 now refuses on create and edit, as databases
+        made before it hold (such rows stay and every page must still read them): led by a unit
+        outside the plan's subtree, a head as both person and leader, or added to an issued
+        plan already past due. Created led by the plan's unit, then moved."""
         from types import SimpleNamespace
 
         from app.models import Plan, PlanStatus, Task
