@@ -20,6 +20,7 @@ from app.extensions import db
 from app.models import Notification, Task
 from app.models.base import utcnow
 from app.services import mail, overdue
+from tests.conftest import issue_world_plans
 
 SWEEP_DAY = date(2026, 7, 1)
 TICK = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội, outside the digest hour
@@ -78,8 +79,10 @@ def server(port):
 def people(world):
     """Addresses: staff_a, deputy_a, staff_b one email each; head_a a daily digest;
     staff_a2 has no address; deputy_b has one but is disabled. Earlier event
-    notifications (task assigned...) count as already emailed."""
+    notifications (task assigned...) count as already emailed. The plans are issued: the
+    sweep never flags a draft plan's tasks (DESIGN.md 4)."""
     w = world
+    issue_world_plans(w)
     for user, addr in ((w.staff, "dang.pv"), (w.deputy, "mai.lt"), (w.head, "hung.tv"),
                        (w.staff_b, "cuong.hv"), (w.deputy_b, "cuc.dt"), (w.head_b, None)):
         user.email = f"{addr}@example.vn" if addr else None
