@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, event, text
 
 from app import create_app
 from app.extensions import db
+from app.settings import current_settings
 from config import TestConfig
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -225,7 +226,7 @@ def attach_evidence(actor, task_id: int, name: str = "bao-cao-ket-qua.pdf"):
     from app.services import evidence
 
     return evidence.store(actor, db.session.get(Task, task_id),
-                          [evidence.Upload(name, EVIDENCE_PDF)], None)[0]
+                          [evidence.Upload(name, EVIDENCE_PDF)], None, current_settings().files)[0]
 
 
 def submit_with_evidence(actor, task_id: int, note: str, today: date):
@@ -233,7 +234,8 @@ def submit_with_evidence(actor, task_id: int, note: str, today: date):
     from app.services import evidence, tasks
 
     return tasks.submit_task(actor, task_id, note, today,
-                             [evidence.Upload("bao-cao-ket-qua.pdf", EVIDENCE_PDF)])
+                             [evidence.Upload("bao-cao-ket-qua.pdf", EVIDENCE_PDF)],
+                             current_settings().files)
 
 
 @pytest.fixture

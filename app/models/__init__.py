@@ -10,7 +10,14 @@ from .audit import AuditLog, LoginFailure
 from .extension import Extension, ExtensionStatus
 from .notification import JobRun, Notification
 from .plan import Field, Plan, PlanKind, PlanStatus
-from .task import Amendment, Evidence, ProcessStep, ProgressUpdate, Task, task_coordinators
+from .task import (
+    Amendment,
+    Evidence,
+    ProcessStep,
+    ProgressUpdate,
+    Task,
+    task_coordinators,
+)
 from .unit import Unit
 from .user import Role, User
 

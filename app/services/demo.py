@@ -7,17 +7,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import local_today
 from ..domain.status import Timeliness, timeliness
 from ..domain.text import sort_key
 from ..extensions import db
 from ..models import Field, Plan, PlanKind, ProcessStep, Task, Unit, User
 from ..models.base import utcnow
 from ..models.user import Role, user_fields
+from ..settings import Settings
 from . import evidence, plans, tasks, units, users
 from .errors import RuleViolation
 
@@ -783,22 +782,23 @@ class _Ctx:
     year: int
     clock: _Clock
     soon_days: int
+    settings: Settings
     users: dict[str, User]
     units: dict[str, Unit]
     fields: dict[str, Field]
 
 
-def seed(today: date | None = None) -> str:
-    """Create the demo province, its people and plans as of `today` (default: today in
-    Asia/Ho_Chi_Minh); returns a summary to print. The caller commits."""
-    today = today or local_today()
+def seed(today: date, settings: Settings) -> str:
+    """Create the demo province, its people and plans as of `today` (the CLI passes today
+    in Asia/Ho_Chi_Minh), with the app's `settings`; returns a summary to print. The
+    caller commits."""
     if units.by_code(ROOT) is not None:
         raise RuleViolation("Dữ liệu mẫu đã có (đơn vị UBND66) / the demo data is already loaded.")
     clock = _Clock()
     session = db.session()
     event.listen(session, "before_flush", clock.before_flush)
     try:
-        ctx = _Ctx(today, today.year, clock, current_app.config.get("DUE_SOON_DAYS", 3), {}, {}, {})
+        ctx = _Ctx(today, today.year, clock, settings.due_soon_days, settings, {}, {}, {})
         clock.on(min(date(ctx.year, 1, 2), today))
         with _one_hash():
             _seed_units_and_people(ctx)
@@ -957,7 +957,7 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
         update = report(submit_on, 100, f"Đã hoàn thành: {_lower_first(item.output)}.")
         # The product goes with the last report: a task is submitted with evidence (DESIGN.md 4).
         evidence.store(assignee, task, [evidence.Upload(_evidence_name(item.output), _evidence_pdf(item.output))],
-                       update.id)
+                       update.id, ctx.settings.files)
         clock.on(submit_on, minute + 30)
         said = "" if item.when == "returned" else item.note  # a returned item's note is the reviewer's
         tasks.submit_task(assignee, task.id, said or f"Hoàn thành, gửi kèm {_lower_first(item.output)}.",

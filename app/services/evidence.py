@@ -7,12 +7,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Evidence, Plan, PlanStatus, Task, User
+from ..settings import Files
 from . import access, audit
 from .errors import NotFound, PermissionDenied, RuleViolation
 
@@ -121,11 +121,11 @@ def _has_dtd(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
 
 
-def check_upload(up: Upload) -> tuple[str, str]:
-    """(clean name, content type), or RuleViolation with a message for the user."""
+def check_upload(up: Upload, limit: int) -> tuple[str, str]:
+    """(clean name, content type), or RuleViolation with a message for the user; `limit`
+    is the largest size accepted, in bytes (the settings' MAX_EVIDENCE_BYTES)."""
     name = sanitize_name(up.filename)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    limit = current_app.config["MAX_EVIDENCE_BYTES"]
     if ext not in ALLOWED:
         raise RuleViolation(_l("%(name)s: only PDF, Word, Excel, PowerPoint, OpenDocument, PNG "
                                "and JPEG files are accepted.", name=name), "files")
@@ -140,20 +140,23 @@ def check_upload(up: Upload) -> tuple[str, str]:
     return name, ALLOWED[ext]
 
 
-def upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]).resolve()
+def upload_dir(files: Files) -> Path:
+    """The folder evidence files are stored in (the settings' UPLOAD_FOLDER), made if needed."""
+    path = files.upload_folder
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: int | None) -> list[Evidence]:
-    """Check every file first, then write them; nothing is written if one is refused."""
+def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: int | None,
+          files: Files) -> list[Evidence]:
+    """Check every file first, then write them into `files`' folder; nothing is written if
+    one is refused."""
     plan_status = db.session.scalar(select(Plan.status).where(Plan.id == task.plan_id)) if uploads else None
     if plan_status == PlanStatus.CLOSED:
         # A closed plan is read-only (services.tasks.require_plan_open).
         raise RuleViolation(_l("The plan is closed: its tasks can no longer be changed."), "files")
-    checked = [(up, *check_upload(up)) for up in uploads]
-    folder = upload_dir()
+    checked = [(up, *check_upload(up, files.max_evidence_bytes)) for up in uploads]
+    folder = upload_dir(files)
     rows, written = [], []
     try:
         for up, name, ctype in checked:
@@ -205,21 +208,24 @@ def has_evidence(task_id: int) -> bool:
     return db.session.scalar(select(Evidence.id).where(Evidence.task_id == task_id).limit(1)) is not None
 
 
-def get_for_download(actor: User, task: Task, evidence_id: int) -> tuple[Evidence, Path]:
+def get_for_download(actor: User, task: Task, evidence_id: int,
+                     files: Files) -> tuple[Evidence, Path]:
     """An evidence file of a task the actor may read (the caller loaded the task in scope)."""
     ev = db.session.get(Evidence, evidence_id)
     if ev is None or ev.task_id != task.id:
         raise NotFound()
-    path = (upload_dir() / ev.stored_name).resolve()
-    if path.parent != upload_dir() or not path.is_file():
+    folder = upload_dir(files)
+    path = (folder / ev.stored_name).resolve()
+    if path.parent != folder or not path.is_file():
         raise NotFound()
     return ev, path
 
 
-def remove_files(rows: list[Evidence]) -> None:
+def remove_files(rows: list[Evidence], files: Files) -> None:
+    """Delete the stored files of these evidence rows (those already gone are skipped)."""
     for ev in rows:
         try:
-            os.unlink(upload_dir() / ev.stored_name)
+            os.unlink(upload_dir(files) / ev.stored_name)
         except FileNotFoundError:
             pass
 

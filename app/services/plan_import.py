@@ -3,6 +3,7 @@ will happen (six-clears badges, errors by row and column, added / changed / unch
 then apply it all-or-nothing with a few set-based statements."""
 
 import json
+import logging
 import re
 import secrets
 import time
@@ -16,7 +17,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from io import BytesIO
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
@@ -44,10 +44,13 @@ from ..models import (
 from ..models.base import utcnow
 from ..models.task import title_sort_key
 from ..models.user import LEADER_ROLES
+from ..settings import Files
 from . import access, audit, breakdown
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from .tasks import MAX_STEPS, _order_key
 from .xlsx import FORMULA_STARTS
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # A zip bomb expands a small upload into gigabytes: refuse before openpyxl inflates it.
@@ -296,7 +299,7 @@ def read_sheet(data: bytes) -> Sheet:
         try:
             return _read(wb, data, sheet)
         except Exception:
-            current_app.logger.warning("unreadable plan workbook", exc_info=True)
+            log.warning("unreadable plan workbook", exc_info=True)
             return Sheet(issues=[Issue(_("The file is not an Excel workbook (.xlsx) that can be read."))])
         finally:
             wb.close()
@@ -1366,8 +1369,8 @@ def _progress(task_id: int, actor_id, percent: int, actual, now) -> dict:
 
 # ------------------------------------------------------------------ uploads awaiting confirmation
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]).resolve() / "imports"
+def _upload_dir(files: Files) -> Path:
+    path = files.upload_folder / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -1382,11 +1385,11 @@ def _sweep_uploads(folder: Path) -> None:
             pass
 
 
-def store_upload(actor: User, plan: Plan, sheet: Sheet, filename: str) -> str:
+def store_upload(actor: User, plan: Plan, sheet: Sheet, filename: str, files: Files) -> str:
     """Keep what was read from the uploaded file on the server, under a random token, until
     it is confirmed: the confirmation imports exactly what was previewed (checked again
     against the plan as it is then), never data sent back by the browser."""
-    folder = _upload_dir()
+    folder = _upload_dir(files)
     _sweep_uploads(folder)
     token = secrets.token_hex(16)
     meta = json.dumps({"user_id": actor.id, "plan_id": plan.id, "filename": filename},
@@ -1395,12 +1398,12 @@ def store_upload(actor: User, plan: Plan, sheet: Sheet, filename: str) -> str:
     return token
 
 
-def load_upload(actor: User, plan: Plan, token: str) -> tuple[Sheet, str]:
+def load_upload(actor: User, plan: Plan, token: str, files: Files) -> tuple[Sheet, str]:
     """The stored rows of this user and plan, or NotFound (expired, someone else's, forged)."""
     if not _TOKEN.match(token or ""):
         raise NotFound()
     try:
-        text = (_upload_dir() / f"{token}.json").read_text(encoding="utf-8")
+        text = (_upload_dir(files) / f"{token}.json").read_text(encoding="utf-8")
         head, _sep, body = text.partition("\n")
         meta = json.loads(head)
         if meta.get("user_id") != actor.id or meta.get("plan_id") != plan.id:
@@ -1410,9 +1413,10 @@ def load_upload(actor: User, plan: Plan, token: str) -> tuple[Sheet, str]:
         raise NotFound() from None
 
 
-def discard_upload(token: str) -> None:
+def discard_upload(token: str, files: Files) -> None:
+    """Delete an upload once imported."""
     if _TOKEN.match(token or ""):
-        (_upload_dir() / f"{token}.json").unlink(missing_ok=True)
+        (_upload_dir(files) / f"{token}.json").unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------ the command line

@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..models.user import LEADER_ROLES, Role
+from ..settings import Files
 from . import access, audit, breakdown, evidence, overdue
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from .units import tree_order
@@ -388,9 +389,10 @@ def set_step_done(actor: User, task_id: int, step_id: int, done: bool) -> Proces
 
 
 def submit_task(actor: User, task_id: int, note: str, today: date,
-                uploads: list[evidence.Upload] | None = None) -> Task:
+                uploads: list[evidence.Upload] | None = None, files: Files | None = None) -> Task:
     """The responsible person reports the task done, with evidence: files already attached
-    to the task or `uploads` sent with the submission; the leader confirms or returns it."""
+    to the task or `uploads` sent with the submission (stored under `files`, the settings'
+    upload folder and size limit, which `uploads` need); the leader confirms or returns it."""
     task = get_task(actor, task_id, for_update=True)
     if not access.can_report(actor, task):
         raise PermissionDenied()
@@ -402,7 +404,9 @@ def submit_task(actor: User, task_id: int, note: str, today: date,
         raise RuleViolation(_l("Attach at least one evidence file (the product or a report on the "
                                "work done) before submitting."), "files")
     if uploads:
-        evidence.store(actor, task, uploads, None)
+        if files is None:
+            raise TypeError("submit_task: uploads need `files` (where to keep them)")
+        evidence.store(actor, task, uploads, None, files)
     before = {"status": task.status, "submitted_on": task.submitted_on}
     task.status = Lifecycle.SUBMITTED
     task.submitted_on = today

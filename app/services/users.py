@@ -4,15 +4,14 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
-from ..extensions import db
+from ..extensions import db, passwords
 from ..models import LoginFailure, Role, Unit, User
 from ..models.base import utcnow
+from ..settings import LoginLimits
 from . import audit
 from .errors import RuleViolation
 
@@ -21,14 +20,8 @@ MAX_PASSWORD_LENGTH = 128
 _COMMON = None
 
 
-def _hasher() -> PasswordHasher:
-    if current_app.config.get("PASSWORD_HASH_FAST"):
-        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    return PasswordHasher()
-
-
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    return passwords.hasher.hash(password)
 
 
 # Hashes of accounts brought over from an older system (Werkzeug's generate_password_hash):
@@ -46,7 +39,7 @@ def verify_password(stored: str, password: str) -> bool:
         except (ValueError, TypeError):
             return False
     try:
-        return _hasher().verify(stored, password)
+        return passwords.hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -56,7 +49,7 @@ def needs_rehash(stored: str) -> bool:
     if stored.startswith(LEGACY_PREFIXES):
         return True
     try:
-        return _hasher().check_needs_rehash(stored)
+        return passwords.hasher.check_needs_rehash(stored)
     except InvalidHashError:
         return True
 
@@ -176,11 +169,15 @@ class _RedisCounter:
         self.r.delete("sauro:login:" + key)
 
 
-def _counter():
-    url = current_app.config.get("REDIS_URL")
-    if url:
-        ext = current_app.extensions.setdefault("sauro_redis_counter", _RedisCounter(url))
-        return ext
+_REDIS_COUNTERS: dict[str, _RedisCounter] = {}
+
+
+def _counter(redis_url: str | None):
+    """Redis when REDIS_URL is set (one client per URL and process), else the database."""
+    if redis_url:
+        if redis_url not in _REDIS_COUNTERS:
+            _REDIS_COUNTERS[redis_url] = _RedisCounter(redis_url)
+        return _REDIS_COUNTERS[redis_url]
     return _DbCounter()
 
 
@@ -200,15 +197,15 @@ class Throttled(Exception):
     pass
 
 
-def authenticate(username: str, password: str, address: str) -> User | None:
-    """The user for these credentials, or None; raises Throttled after too many failures."""
-    cfg = current_app.config
-    window = cfg["LOGIN_FAILURE_WINDOW_SECONDS"]
+def authenticate(username: str, password: str, address: str, limits: LoginLimits) -> User | None:
+    """The user for these credentials, or None; raises Throttled after too many failures
+    (`limits`: the settings' failures allowed per account and per address in the window)."""
+    window = limits.window_seconds
     username = (username or "").strip().lower()[:64]
     acct_key, addr_key = "acct:" + username, "addr:" + (address or "?")
-    counter = _counter()
-    if (counter.count(acct_key, window) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-            or counter.count(addr_key, window) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+    counter = _counter(limits.redis_url)
+    if (counter.count(acct_key, window) >= limits.per_account
+            or counter.count(addr_key, window) >= limits.per_address):
         audit.record(None, "login.throttled", "user", None, {"username": [None, username]})
         raise Throttled()
     user = db.session.scalar(select(User).where(User.username == username))

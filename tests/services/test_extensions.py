@@ -15,7 +15,9 @@ from app.extensions import db
 from app.models import AuditLog, Extension, Notification, Task
 from app.services import extensions, overdue, tasks
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.settings import current_settings
 from tests.conftest import submit_with_evidence
+from tests.settings_support import override_settings
 
 TODAY = date(2026, 6, 15)
 DUE = date(2026, 6, 30)
@@ -23,7 +25,7 @@ REASON = "Chờ ý kiến góp ý của các sở, ngành"
 
 
 def ask(w, proposed=date(2026, 7, 31), reason=REASON, today=TODAY, actor=None, task=None):
-    ext = extensions.request_extension(actor or w.staff, (task or w.task).id, proposed, reason, today)
+    ext = extensions.request_extension(actor or w.staff, (task or w.task).id, proposed, reason, today, max_extensions=current_settings().max_extensions)
     db.session.commit()
     return ext
 
@@ -135,7 +137,7 @@ def test_a_reason_is_required(world, reason):
 def test_only_the_responsible_person_may_ask(world, who, error):
     with pytest.raises(error):
         extensions.request_extension(getattr(world, who), world.task.id, date(2026, 7, 31),
-                                     REASON, TODAY)
+                                     REASON, TODAY, max_extensions=current_settings().max_extensions)
     db.session.rollback()
     assert db.session.scalar(select(Extension.id)) is None
 
@@ -160,11 +162,11 @@ def test_at_most_two_extensions_are_approved(world):
     assert "extended 2 times" in str(e.message)
 
 
-def test_the_maximum_is_a_setting(world, app):
-    app.config["MAX_EXTENSIONS"] = 1
+def test_the_maximum_is_a_setting(world, app, monkeypatch):
+    override_settings(monkeypatch, app, MAX_EXTENSIONS=1)
     decide(world.deputy, ask(world, proposed=date(2026, 7, 31)))
     refused(ask, world, date(2026, 8, 31))
-    app.config["MAX_EXTENSIONS"] = 3
+    override_settings(monkeypatch, app, MAX_EXTENSIONS=3)
     assert ask(world, proposed=date(2026, 8, 31)).status == "pending"
 
 
@@ -215,12 +217,12 @@ def test_a_second_approval_keeps_the_first_original_date(world):
 
 def test_approval_clears_the_overdue_flag(world):
     ext = ask(world, proposed=date(2026, 7, 31), today=DUE)
-    overdue.sweep(date(2026, 7, 2))  # the leader decides late: the sweep flags the task first
+    overdue.sweep(date(2026, 7, 2), reminders=current_settings().reminders)  # the leader decides late: the sweep flags the task first
     db.session.commit()
     assert fresh(world.task.id).overdue_flagged_at is not None
     decide(world.deputy, ext)
     assert fresh(world.task.id).overdue_flagged_at is None
-    overdue.sweep(date(2026, 7, 3))
+    overdue.sweep(date(2026, 7, 3), reminders=current_settings().reminders)
     db.session.commit()
     assert fresh(world.task.id).overdue_flagged_at is None
     assert fresh(world.task.id).timeliness(date(2026, 7, 3)) == "within"

@@ -27,6 +27,7 @@ from app.services import (
     tasks,
 )
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.settings import current_settings
 from tests.conftest import submit_with_evidence
 from tests.plan_files import HEADERS, build, clear_row
 from tests.web.web_support import PDF, diff_snapshots, snapshot
@@ -190,12 +191,12 @@ REFUSED = {
     "untick a step": lambda w, make: tasks.set_step_done(
         w.staff, w.task.id, load_task(w.task.id).steps[0].id, False),
     "attach evidence": lambda w, make: evidence.store(
-        w.staff, load_task(w.task.id), [evidence.Upload("bao-cao.pdf", PDF)], None),
+        w.staff, load_task(w.task.id), [evidence.Upload("bao-cao.pdf", PDF)], None, current_settings().files),
     "submit": lambda w, make: tasks.submit_task(w.staff, w.task.id, "Đã xong", TODAY),
     "confirm": lambda w, make: tasks.confirm_task(w.head, w.task2.id, "Đạt"),
     "return": lambda w, make: tasks.return_task(w.head, w.task2.id, "Bổ sung số liệu"),
     "request an extension": lambda w, make: extensions.request_extension(
-        w.staff2, w.task2.id, date(2026, 7, 31), "Chờ ý kiến", TODAY),
+        w.staff2, w.task2.id, date(2026, 7, 31), "Chờ ý kiến", TODAY, max_extensions=current_settings().max_extensions),
     "approve an extension": lambda w, make: extensions.decide_extension(
         w.deputy, w.pending, True, "Đồng ý"),
     "refuse an extension": lambda w, make: extensions.decide_extension(
@@ -215,7 +216,7 @@ def closed_world(world):
     t = load_task(world.task.id)
     tasks.set_step_done(world.staff, t.id, t.steps[0].id, True)
     world.pending = extensions.request_extension(world.staff, t.id, date(2026, 7, 31),
-                                                 "Chờ ý kiến góp ý của các sở", TODAY).id
+                                                 "Chờ ý kiến góp ý của các sở", TODAY, max_extensions=current_settings().max_extensions).id
     submit_with_evidence(world.staff2, world.task2.id, "Đã hoàn thành", TODAY)
     db.session.commit()
     issue(world)
@@ -242,7 +243,7 @@ def test_editing_a_closed_plan_itself_is_refused(closed_world):
 
 def test_the_extension_blocker_says_the_plan_is_closed(closed_world):
     t = load_task(closed_world.task2.id)
-    assert str(extensions.request_blocker(t, TODAY, False)) == text(CLOSED)
+    assert str(extensions.request_blocker(t, TODAY, False, current_settings().max_extensions)) == text(CLOSED)
 
 
 def test_a_reopened_plan_takes_changes_again(closed_world):
@@ -268,8 +269,8 @@ def test_the_sweep_leaves_a_closed_plans_tasks_alone_until_it_is_reopened(world)
     issue(world)
     close(world)
     late = date(2026, 7, 3)                           # three days after the due date
-    overdue.sweep(date(2026, 6, 29))                  # due tomorrow: a reminder, elsewhere only
-    overdue.sweep(late)
+    overdue.sweep(date(2026, 6, 29), reminders=current_settings().reminders)                  # due tomorrow: a reminder, elsewhere only
+    overdue.sweep(late, reminders=current_settings().reminders)
     db.session.commit()
     noted = set(db.session.execute(select(Notification.task_id, Notification.kind)
                                    .where(Notification.kind.in_(("due_soon", "overdue")))).all())
@@ -279,7 +280,7 @@ def test_the_sweep_leaves_a_closed_plans_tasks_alone_until_it_is_reopened(world)
 
     plans.reopen_plan(world.head, world.plan.id)
     db.session.commit()
-    overdue.sweep(late)
+    overdue.sweep(late, reminders=current_settings().reminders)
     db.session.commit()
     flagged = set(db.session.scalars(select(Task.id).where(Task.overdue_flagged_at.is_not(None))))
     assert flagged == {world.task.id, world.task2.id, world.task_b.id}

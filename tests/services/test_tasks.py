@@ -16,6 +16,7 @@ from app.models import AuditLog, Evidence, Field, ProcessStep, ProgressUpdate, T
 from app.services import evidence, tasks, units
 from app.services.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from app.services.tasks import StepInput, TaskFilter
+from app.settings import current_settings
 from tests.conftest import EVIDENCE_PDF, TODAY, attach_evidence, submit_with_evidence
 
 
@@ -1125,7 +1126,8 @@ def test_a_task_without_evidence_cannot_be_submitted_and_nothing_is_saved(world,
 def test_files_sent_with_the_submission_are_its_evidence(world, app):
     n_audit = audit_count()
     t = tasks.submit_task(world.staff, world.task.id, "Gửi kèm quyết định", TODAY,
-                          [evidence.Upload("Quyết định ban hành.pdf", EVIDENCE_PDF)])
+                          [evidence.Upload("Quyết định ban hành.pdf", EVIDENCE_PDF)],
+                          current_settings().files)
     db.session.commit()
     assert reload(t.id).status == Lifecycle.SUBMITTED
     assert evidence_rows(world.task.id) == [("Quyết định ban hành.pdf", None, world.staff.id)]
@@ -1138,7 +1140,7 @@ def test_files_sent_with_the_submission_are_its_evidence(world, app):
 def test_evidence_from_a_progress_report_is_enough_to_submit(world, app):
     update = tasks.record_progress(world.staff, world.task.id, 100, "Đã xong", None, TODAY)
     evidence.store(world.staff, reload(world.task.id), [evidence.Upload("bao-cao.pdf", EVIDENCE_PDF)],
-                   update.id)
+                   update.id, current_settings().files)
     db.session.commit()
     assert tasks.submit_task(world.staff, world.task.id, "", TODAY).status == Lifecycle.SUBMITTED
 
@@ -1149,7 +1151,8 @@ def test_a_bad_file_sent_with_the_submission_refuses_it_and_writes_nothing(world
     n_audit = audit_count()
     with pytest.raises(RuleViolation) as err:
         tasks.submit_task(world.staff, world.task.id, "", TODAY,
-                          [evidence.Upload("ok.pdf", EVIDENCE_PDF), evidence.Upload("gia.pdf", b"MZ...")])
+                          [evidence.Upload("ok.pdf", EVIDENCE_PDF), evidence.Upload("gia.pdf", b"MZ...")],
+                          current_settings().files)
     assert err.value.field == "files"
     db.session.rollback()
     assert reload(world.task.id).status == Lifecycle.ASSIGNED

@@ -37,6 +37,7 @@ from web_support import (
 
 from app.extensions import db
 from app.models import ProcessStep, Task
+from app.settings import current_settings
 
 ROLES = ("anonymous", "admin", "assessor", "head", "deputy", "staff")
 USERNAMES = {"admin": "admin", "assessor": "assessor", "head": "head_a", "deputy": "deputy_a",
@@ -126,7 +127,7 @@ def leader_for(w, role):
 
 def submit_target(w, role, rel):
     """Put the task named by the relation into 'awaiting confirmation'."""
-    from app import local_today
+    from app.clock import local_today
     from app.models import User
     from app.services import tasks
 
@@ -143,7 +144,7 @@ def ask_extension(w, role, rel):
     """A pending extension request, by its responsible person, on the task named by the relation."""
     from datetime import date
 
-    from app import local_today
+    from app.clock import local_today
     from app.models import User
     from app.services import extensions
 
@@ -151,7 +152,7 @@ def ask_extension(w, role, rel):
         return
     t = db.session.get(Task, target_task(w, role, rel).id)
     extensions.request_extension(db.session.get(User, t.assignee_id), t.id, date(2026, 7, 31),
-                                 "Chờ ý kiến góp ý của các sở, ngành", local_today())
+                                 "Chờ ý kiến góp ý của các sở, ngành", local_today(), max_extensions=current_settings().max_extensions)
     db.session.commit()
 
 
@@ -195,7 +196,7 @@ def target_leader(w, role, rel):
 
 def freeze_runs(w, role, rel):
     """Two frozen runs of 2026-Q2: every unit (covers unit A) and unit B alone."""
-    from app import local_today
+    from app.clock import local_today
     from app.domain.scoring import ScoringSettings, parse_period
     from app.models import Unit
     from app.services import assessment
@@ -247,7 +248,7 @@ def stage_import(w, role, rel):
         return
     plan = db.session.get(Plan, target_plan(w, role, rel).id)
     sheet = plan_import.read_sheet(import_file())
-    w.import_token = plan_import.store_upload(actor(w, role), plan, sheet, "ke-hoach.xlsx")
+    w.import_token = plan_import.store_upload(actor(w, role), plan, sheet, "ke-hoach.xlsx", current_settings().files)
 
 
 def user_form(u, **kw):
