@@ -187,7 +187,7 @@ class Factory:
     def task_input(self, lead_unit, assignee, leader, **kw):
         from app.services.tasks import StepInput, TaskInput
 
-        data = dict(
+        data = dict(  # noqa: C408 - written like the TaskInput it fills
             title="Xây dựng bộ chỉ số đánh giá chất lượng hoạt động",
             description="Xây dựng và ban hành bộ chỉ số áp dụng cho các sở, ngành.",
             assignee_id=assignee.id if assignee else None,

@@ -330,8 +330,6 @@ def _row_from(frozen, key: int, code: str, name: str, **extra) -> Row:
 
 def load_run(run: AssessmentRun) -> Report:
     """A frozen run read back exactly as it was stored."""
-    from ..domain.scoring import parse_period
-
     s = ScoringSettings.from_dict(json.loads(run.settings))
     frozen = db.session.scalars(select(AssessmentUnitRow).where(AssessmentUnitRow.run_id == run.id)
                                 .order_by(AssessmentUnitRow.unit_path)).all()

@@ -1,5 +1,6 @@
 """Demo data: the province of Đắk Lắk, its people and its CCHC plans, built through the services."""
 
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -1000,8 +1001,6 @@ def _evidence_name(output: str) -> str:
 def _evidence_pdf(output: str) -> bytes:
     """A small, valid one-page PDF standing for the product (its text without diacritics:
     the base fonts of PDF have no Vietnamese)."""
-    import unicodedata
-
     plain = unicodedata.normalize("NFKD", output.replace("đ", "d").replace("Đ", "D"))
     plain = "".join(c for c in plain if ord(c) < 128 and c not in "()\\")[:90]
     text = f"BT /F1 12 Tf 40 140 Td (Sau Ro - du lieu mau) Tj 0 -20 Td ({plain}) Tj ET".encode()

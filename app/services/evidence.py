@@ -1,5 +1,6 @@
 """Evidence files: checked by content, stored outside static under random names."""
 
+import io
 import os
 import secrets
 import unicodedata
@@ -78,8 +79,6 @@ def _content_matches(ext: str, data: bytes) -> bool:
         declared = zip_directory(data)
         if declared is None or declared[0] > MAX_ZIP_ENTRIES or declared[1] > MAX_ZIP_DIRECTORY:
             return False
-        import io
-
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 infos = z.infolist()

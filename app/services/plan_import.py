@@ -19,6 +19,8 @@ from pathlib import Path
 
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -47,6 +49,7 @@ from ..models.user import LEADER_ROLES
 from ..settings import Files
 from . import access, audit, breakdown
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from .evidence import MAX_ZIP_DIRECTORY, zip_directory
 from .tasks import MAX_STEPS, _order_key
 from .xlsx import FORMULA_STARTS
 
@@ -212,8 +215,6 @@ def _check_zip(data: bytes) -> Issue | None:
     zipfile never inflates a member past its declared size, so the declared sizes bound it.
     The entry count is read from the end record first: parsing the central directory of
     120,000 empty entries took 3 s."""
-    from .evidence import MAX_ZIP_DIRECTORY, zip_directory
-
     declared = zip_directory(data)
     if declared is None:
         return Issue(_("The file is not an Excel workbook (.xlsx) that can be read."))
@@ -285,8 +286,6 @@ def read_sheet(data: bytes) -> Sheet:
     if bad:
         sheet.issues.append(bad)
         return sheet
-    from openpyxl import load_workbook
-
     # openpyxl warns about parts it does not keep (conditional formatting, extensions):
     # they carry no values, so they are not the user's concern.
     with warnings.catch_warnings():
@@ -404,8 +403,6 @@ def _date(value) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        from openpyxl.utils.datetime import from_excel
-
         # Serials of 1950-2200 only: a bare 2026 is a mistake, not 18/07/1905.
         if 18264 <= value <= 110000:
             return from_excel(value).date()

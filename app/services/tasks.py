@@ -14,6 +14,7 @@ from ..domain.text import fold
 from ..extensions import db
 from ..models import (
     AuditLog,
+    Field,
     Plan,
     PlanStatus,
     ProcessStep,
@@ -712,8 +713,6 @@ class Choices:
 
 def choices_for_plan(plan: Plan) -> Choices:
     """What the task form offers: units, people and leaders of the plan's subtree."""
-    from ..models import Field
-
     subtree = access.subtree_ids(plan.unit.path)
     units = tree_order(db.session.execute(
         select(Unit.id, Unit.name, Unit.code, Unit.path, Unit.kind, Unit.name_sort)
@@ -749,8 +748,6 @@ class FilterOptions:
 def filter_options(actor: User, unit_id: int | str | None = None) -> FilterOptions:
     """The choices of the list filters, limited to what the actor may read; a retired unit
     only when it is the one chosen (the home page links to it while it has tasks)."""
-    from ..models import Field
-
     plans = db.session.execute(select(Plan.id, Plan.title, Plan.year).where(access.plan_scope(actor))
                                .order_by(Plan.year.desc(), Plan.title).limit(300)).all()
     shown = Unit.is_active | (Unit.id == unit_id) if isinstance(unit_id, int) else Unit.is_active
@@ -770,8 +767,6 @@ def filter_options(actor: User, unit_id: int | str | None = None) -> FilterOptio
 
 def history_names(rows: list[AuditLog]) -> dict[str, dict[int, str]]:
     """Names for the ids that history rows mention (people, units, fields), in three queries."""
-    from ..models import Field
-
     wanted: dict[str, set[int]] = {"user": set(), "unit": set(), "field": set()}
     kinds = {"assignee_id": "user", "leader_id": "user", "lead_unit_id": "unit",
              "coordinators": "unit", "field_id": "field"}

@@ -99,6 +99,8 @@ def import_official(province_code: int, parent_code: str | None = None,
                     actor_id: int | None = None) -> tuple[int, int]:
     """Create a province's communes and wards from the official list (after the
     2025 reform), with their official codes. Idempotent: returns (added, kept)."""
+    # Imported here: the official list (every ward of the 34 provinces) is loaded only by
+    # this command, not by every web worker.
     from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
 
     try:

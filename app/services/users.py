@@ -4,16 +4,18 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+import redis
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
+from werkzeug.security import check_password_hash
 
 from ..extensions import db, passwords
 from ..models import LoginFailure, Role, Unit, User
 from ..models.base import utcnow
 from ..settings import LoginLimits
 from . import audit
-from .errors import RuleViolation
+from .errors import NotFound, RuleViolation
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
@@ -32,8 +34,6 @@ LEGACY_PREFIXES = ("scrypt:", "pbkdf2:")
 def verify_password(stored: str, password: str) -> bool:
     """Whether `password` matches the stored hash (argon2, or a legacy Werkzeug hash)."""
     if stored.startswith(LEGACY_PREFIXES):
-        from werkzeug.security import check_password_hash
-
         try:
             return check_password_hash(stored, password)
         except (ValueError, TypeError):
@@ -151,8 +151,6 @@ class _RedisCounter:
     """Failed logins in Redis (REDIS_URL), expiring with the window."""
 
     def __init__(self, url: str):
-        import redis
-
         self.r = redis.Redis.from_url(url)
 
     def count(self, key: str, window: int) -> int:
@@ -243,8 +241,6 @@ def update_user(actor: User, user_id: int, full_name: str, email: str | None, un
                 role: str, is_active: bool, title: str | None = None,
                 new_password: str | None = None) -> User:
     """Admin edit; a role change, a move, a disable or a new password ends the user's sessions."""
-    from .errors import NotFound
-
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()

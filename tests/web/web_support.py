@@ -84,8 +84,8 @@ def snapshot() -> dict:
 def diff_snapshots(before: dict, after: dict) -> dict:
     """{table: (rows gone, rows new)} for the tables that differ."""
     changed = {}
-    for name in before:
-        b, a = set(map(repr, before[name])), set(map(repr, after.get(name, [])))
+    for name, rows in before.items():
+        b, a = set(map(repr, rows)), set(map(repr, after.get(name, [])))
         if a != b:
             changed[name] = (sorted(b - a)[:3], sorted(a - b)[:3])
     return changed
