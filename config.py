@@ -21,6 +21,13 @@ class Config:
     # Evidence files: 20 MB each; the whole request may carry a few of them.
     MAX_EVIDENCE_BYTES = int(os.environ.get("MAX_EVIDENCE_BYTES", 20 * 1024 * 1024))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024))
+    # Evidence quotas: files in one post, bytes of evidence on one task, bytes one person may
+    # upload in one day (Asia/Ho_Chi_Minh), all tasks together.
+    MAX_EVIDENCE_FILES_PER_REQUEST = int(os.environ.get("MAX_EVIDENCE_FILES_PER_REQUEST", 10))
+    MAX_EVIDENCE_BYTES_PER_TASK = int(os.environ.get("MAX_EVIDENCE_BYTES_PER_TASK", 200 * 1024 * 1024))
+    MAX_EVIDENCE_BYTES_PER_DAY = int(os.environ.get("MAX_EVIDENCE_BYTES_PER_DAY", 200 * 1024 * 1024))
+    # Depth of the unit tree (the province is 1): keeps `units.path` within its column.
+    MAX_UNIT_DEPTH = int(os.environ.get("MAX_UNIT_DEPTH", 10))
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
     LANGUAGES = ("vi", "en")
@@ -37,6 +44,12 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 10))
     LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50))
     LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
+    # An address over its limit is slowed, never locked out: each attempt from it waits this
+    # long before the password is checked, and a wrong one answers 429.
+    LOGIN_ADDRESS_DELAY_SECONDS = float(os.environ.get("LOGIN_ADDRESS_DELAY_SECONDS", 1))
+    # Reverse proxies in front of the app whose X-Forwarded-For / -Proto are believed (0: none,
+    # the headers are ignored and the client is the connection's address). One nginx: 1.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     REDIS_URL = os.environ.get("REDIS_URL")
     DUE_SOON_DAYS = int(os.environ.get("DUE_SOON_DAYS", 3))
     PAGE_SIZE = 50
@@ -47,6 +60,10 @@ class Config:
     OVERDUE_REPEAT_DAYS = int(os.environ.get("OVERDUE_REPEAT_DAYS", 7))
     OVERDUE_ESCALATE_DAYS = int(os.environ.get("OVERDUE_ESCALATE_DAYS", 14))
     MAX_EXTENSIONS = int(os.environ.get("MAX_EXTENSIONS", 2))
+    # A task's weight lies in this range (issue 11: a weight of 999,999 bent a score);
+    # checked at start-up by app.services.tasks.rule_settings.
+    TASK_WEIGHT_MIN = os.environ.get("TASK_WEIGHT_MIN", "0.1")
+    TASK_WEIGHT_MAX = os.environ.get("TASK_WEIGHT_MAX", "10")
     # Scoring (DESIGN.md section 5): SCORING_CREDIT_LATE=0.75, SCORING_EXCELLENT_FROM=90 ...
     # (README lists them); checked by app.services.assessment.settings_from_config.
     SCORING_SETTINGS: dict = {k[len("SCORING_"):].lower(): v for k, v in os.environ.items()
@@ -69,6 +86,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     # Fast hashing in tests; production keeps argon2's defaults.
     PASSWORD_HASH_FAST = True
+    LOGIN_ADDRESS_DELAY_SECONDS = float(os.environ.get("LOGIN_ADDRESS_DELAY_SECONDS", 0))
 
 
 class ProductionConfig(Config):

@@ -11,6 +11,8 @@ Every setting reads the environment, so one file serves every server of a deploy
     GUNICORN_ACCESSLOG path of the access log, or - for stderr (default: none)
     GUNICORN_CONTROL_SOCKET  path of gunicorn's control socket (default: none, no socket)
     SAURO_ENV          production (default here: ProductionConfig, HTTPS only) or development
+    TRUSTED_PROXIES    read by the app (config.py): 1 behind one nginx, so that the client's
+                       address is the one nginx saw (docs/deploy.md)
 
 The scheduler never runs in a web worker unless SCHEDULER_ENABLED=1 is set on purpose:
 production runs one `flask scheduler run` process beside the web servers (docs/deploy.md).
@@ -41,7 +43,9 @@ max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
-# nginx on the same host sets X-Forwarded-*; trust it only from loopback.
+# nginx on the same host sets X-Forwarded-*; gunicorn believes X-Forwarded-Proto (the URL
+# scheme) only from these addresses. It never rewrites REMOTE_ADDR: the client's address
+# for the failed-login limit comes from TRUSTED_PROXIES (ProxyFix in create_app).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 proc_name = "sauro"
 # gunicorn's control socket (`gunicornc`) defaults to one path per user: two servers on one

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, Request, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
 from config import Config
@@ -70,6 +71,12 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.config.update(overrides)
     # Read once, checked here: a wrong setting stops the app at start-up, naming it.
     settings.init_app(app)
+    if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
+        # X-Forwarded-For / -Proto from exactly that many proxies: remote_addr becomes the
+        # address the nearest trusted proxy saw (gunicorn's forwarded_allow_ips does not
+        # change REMOTE_ADDR). With 0 the headers are ignored: anyone could forge them.
+        n = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(

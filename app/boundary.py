@@ -32,10 +32,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Done(Generic[T]):
-    """What `run` gives back: true when the service's work was committed, with its value."""
+    """What `run` gives back: true when the service's work was committed, with its value;
+    false with the refusal (`error`) when the service refused."""
 
     ok: bool
     value: T | None = None
+    error: RuleViolation | None = None
 
     def __bool__(self) -> bool:
         return self.ok
@@ -58,7 +60,7 @@ def attach(form, error: RuleViolation, fields: Mapping[str | None, str] | None =
     """Put each message of `error` beside the form field it concerns, or at the top of the
     form when it concerns no field of this form. `fields` renames a service's field to the
     form's (a service's "parent" is the form's "parent_id"; the key None names the field
-    for messages about no field)."""
+    for messages about no field). A message already shown there is not repeated."""
     for v in violations(error):
         name = getattr(v, "field", None)
         name = (fields or {}).get(name, name)
@@ -66,8 +68,9 @@ def attach(form, error: RuleViolation, fields: Mapping[str | None, str] | None =
         if field is not None and hasattr(field, "errors"):
             if not isinstance(field.errors, list):
                 field.errors = list(field.errors)
-            field.errors.append(_message(v))
-        else:
+            if _message(v) not in field.errors:
+                field.errors.append(_message(v))
+        elif _message(v) not in form.form_errors:
             form.form_errors.append(_message(v))
 
 
@@ -75,6 +78,23 @@ def flash_refusal(error: RuleViolation) -> None:
     """Each message of `error` as a red notice on the next page (actions without a form)."""
     for v in violations(error):
         flash(_message(v), "danger")
+
+
+def attempt(action: Callable[[], T]) -> Done[T]:
+    """Call `action`, commit once, and return its value in `Done`; on a RuleViolation roll
+    back and return it as `Done.error`, for a view that shows a refusal its own way (at the
+    top of the page when the actor is not offered the form). Anything else raised is rolled
+    back and passes on to app/errors.py."""
+    try:
+        value = action()
+    except RuleViolation as e:
+        db.session.rollback()
+        return Done(False, error=e)
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return Done(True, value)
 
 
 def run(action: Callable[[], T], form: Any = None, *,
@@ -87,22 +107,17 @@ def run(action: Callable[[], T], form: Any = None, *,
     refusal about no field at all (a closed plan, a task already submitted) is not about
     what was typed: it passes on to app/errors.py's page instead. Anything else raised is
     rolled back and passes on to app/errors.py."""
-    try:
-        value = action()
-    except RuleViolation as e:
-        db.session.rollback()
-        if about_fields_only and not any(getattr(v, "field", None) for v in violations(e)):
-            raise
-        if form is None:
-            flash_refusal(e)
-        else:
-            attach(form, e, fields)
-        return Done(False)
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return Done(True, value)
+    done = attempt(action)
+    if done:
+        return done
+    e = done.error
+    if about_fields_only and not any(getattr(v, "field", None) for v in violations(e)):
+        raise e
+    if form is None:
+        flash_refusal(e)
+    else:
+        attach(form, e, fields)
+    return done
 
 
 def require(allowed: bool) -> None:
@@ -111,4 +126,4 @@ def require(allowed: bool) -> None:
         raise PermissionDenied()
 
 
-__all__ = ["Done", "attach", "flash_refusal", "require", "run", "violations"]
+__all__ = ["Done", "attach", "attempt", "flash_refusal", "require", "run", "violations"]

@@ -22,6 +22,7 @@ from .services import (
     overdue,
     plan_export,
     plan_import,
+    plans,
     units,
     users,
 )
@@ -49,7 +50,8 @@ def units_add(code: str, name: str, parent_code: str | None, kind: str) -> None:
     """Add a unit CODE named NAME."""
 
     try:
-        unit = units.add_unit(code, name, parent_code, kind)
+        unit = units.add_unit(code, name, parent_code, kind,
+                              max_depth=current_settings().max_unit_depth)
     except RuleViolation as e:
         _fail(e.message)
     db.session.commit()
@@ -65,7 +67,8 @@ def units_import_official(province_code: str, parent_code: str | None) -> None:
     if not province_code.isdigit():
         _fail(f"mã tỉnh không hợp lệ / not a province code: {province_code}")
     try:
-        added, kept = units.import_official(int(province_code), parent_code)
+        added, kept = units.import_official(int(province_code), parent_code,
+                                            max_depth=current_settings().max_unit_depth)
     except RuleViolation as e:
         _fail(e.message)
     db.session.commit()
@@ -173,11 +176,11 @@ def _echo_report(report) -> None:
     click.echo("ĐƠN VỊ")
     rows = [[row[0], "  " * max(u.depth, 0) + row[1], *row[2:]]
             for u, row in zip(report.units, ex.unit_rows(report), strict=True)]
-    for line in ex.text_table(ex.UNIT_HEADERS, rows):
+    for line in ex.text_table(ex.unit_headers(report), rows):
         click.echo(line)
     click.echo("")
     click.echo("LÃNH ĐẠO")
-    for line in ex.text_table(ex.LEADER_HEADERS, ex.leader_rows(report), numeric_from=4):
+    for line in ex.text_table(ex.leader_headers(report), ex.leader_rows(report), numeric_from=4):
         click.echo(line)
     for sheet in (ex.UNIT_SHEET, ex.LEADER_SHEET):
         for note in ex.warning_lines(report, sheet):
@@ -195,11 +198,11 @@ def assess_run(period_code: str, as_of_text: str | None, unit_code: str | None, 
 
     period, as_of, unit, settings = _assess_inputs(period_code, as_of_text, unit_code)
     if freeze:
-        run = assessment.freeze(None, period, as_of, settings, unit)
+        run = assessment.freeze(None, period, as_of, settings, unit, today=local_today())
         db.session.commit()
         report = assessment.load_run(run)
     else:
-        report = assessment.live(period, as_of, settings, unit)
+        report = assessment.live(period, as_of, settings, unit, today=local_today())
     _echo_report(report)
     if freeze:
         click.echo("")
@@ -237,7 +240,7 @@ def assess_export(period_code: str, as_of_text: str | None, unit_code: str | Non
             _fail(f"không có bản chốt kỳ {period.code} ({scope_key}) phiên bản {version} / no such frozen run")
         report = assessment.load_run(run)
     else:
-        report = assessment.live(period, as_of, settings, unit)
+        report = assessment.live(period, as_of, settings, unit, today=local_today())
     path = Path(output)
     lines = issuer or ex.default_issuer(unit)
     where = place if place is not None else ex.default_place(unit)
@@ -308,11 +311,12 @@ def plans_import(path: str, unit_code: str, year: int, kind: str, title: str | N
     click.echo(f"Kế hoạch / plan: {where}")
     today = local_today()
     if dry_run:
-        result = plan_import.preview(plan, data, today)
+        result = plan_import.preview(plan, data, today, settings=current_settings().task_rules)
         db.session.rollback()
     else:
         try:
-            result = plan_import.apply(None, plan, data, today, source.name)
+            result = plan_import.apply(None, plan, data, today, source.name,
+                                       settings=current_settings().task_rules)
         except plan_import.ImportRefused as e:
             db.session.rollback()
             result = e.preview
@@ -332,6 +336,34 @@ def plans_import(path: str, unit_code: str, year: int, kind: str, title: str | N
         click.echo("Chạy thử: không ghi gì / dry run: nothing written.")
     else:
         click.echo(f"Đã nhập trong {result.seconds:.2f} giây / imported in {result.seconds:.2f} s.")
+
+
+@plans_cli.command("issue")
+@click.option("--unit", "unit_code", required=True, help="Mã đơn vị của kế hoạch.")
+@click.option("--year", type=int, required=True, help="Năm kế hoạch.")
+@click.option("--kind", default="cchc", show_default=True,
+              type=click.Choice(["cchc", "work", "digital", "socioeconomic", "other"]))
+def plans_issue(unit_code: str, year: int, kind: str) -> None:
+    """Issue (ban hành) the unit's draft plan of that year and kind; refused, with the list
+    of tasks not clear on all six (as the plan page shows it), and exit 1."""
+    try:
+        plan = plans.plan_by_code(unit_code, year, kind)
+        plan, unclear = plans.issue(plan, None)
+    except RuleViolation as e:
+        _fail(e.message)
+    where = f"{plan.title} ({plan.unit.code}, {plan.year})"
+    if unclear:
+        db.session.commit()  # keeps the refreshed six-clears flags, as the page does
+        click.echo(f"Không thể ban hành {where}: {len(unclear)} nhiệm vụ chưa đủ sáu rõ / "
+                   f"cannot issue: {len(unclear)} tasks are not clear on all six:", err=True)
+        for task, result in unclear:
+            click.echo(f"  {task.stt}. {task.title}", err=True)
+            for r in result.failed:
+                for x in r.reasons:
+                    click.echo(f"     - {r.label('vi')}: {x.text('vi')}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Đã ban hành kế hoạch / issued: {where}")
 
 
 def register(app: Flask) -> None:

@@ -69,11 +69,16 @@ UNIT_KIND_LABELS = {
 ACTION_LABELS = {
     "task.create": _l("created the task"),
     "task.update": _l("edited the task"),
+    "task.amend": _l("amended the task"),
     "task.progress": _l("reported progress"),
     "task.submit": _l("submitted for confirmation"),
     "task.confirm": _l("confirmed completion"),
+    "task.import_completion": _l("recorded a completion from an imported file"),
     "task.return": _l("returned for rework"),
     "task.cancel": _l("cancelled the task"),
+    "task.suspend": _l("suspended the task"),
+    "task.resume": _l("resumed the task"),
+    "task.complete": _l("completed the task (its last sub-task was confirmed)"),
     "step.done": _l("ticked a process step"),
     "step.undone": _l("unticked a process step"),
     "evidence.add": _l("attached evidence"),
@@ -110,6 +115,7 @@ FIELD_LABELS = {
     "file": _l("File"),
     "proposed_due_on": _l("Proposed due date"),
     "extension_count": _l("Extensions granted"),
+    "excluded_on": _l("Left the count on"),
 }
 _ID_KINDS = {"assignee_id": "user", "leader_id": "user", "lead_unit_id": "unit",
              "coordinators": "unit", "field_id": "field"}
@@ -126,7 +132,7 @@ def history_value(key: str, value, names: dict) -> str:
     if key == "status":
         return str(LIFECYCLE_LABELS.get(value, value))
     if key in ("start_on", "due_on", "submitted_on", "completed_on",
-               "proposed_due_on") and isinstance(value, str):
+               "proposed_due_on", "excluded_on") and isinstance(value, str):
         try:
             return date.fromisoformat(value).strftime("%d/%m/%Y")
         except ValueError:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from . import clock
 from .extensions import db
-from .services import mail, overdue
+from .services import mail, overdue, users
 from .settings import Settings, settings_of
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ def sweep_job(app: Flask, now: datetime | None = None) -> None:
             if result is not None:
                 log.info("overdue sweep %s", result)
             sent = mail.send_pending(settings.mail, digest=False)
+            # Expired failed-login rows go; a throttled window leaves one summary row.
+            users.prune_login_failures(settings.login.window_seconds)
             if now.hour == settings.digest_hour and overdue.claim_tick("digest", f"{now:%Y-%m-%d}"):
                 # Once a day: the ledger row makes later ticks of the hour (and other
                 # processes) skip the digest.

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from .domain.scoring import ScoringSettings
+from .domain.task_rules import RuleSettings
 
 KEY = "sauro_settings"
 
@@ -28,7 +29,10 @@ class Files:
     one evidence file may be."""
 
     upload_folder: Path
-    max_evidence_bytes: int
+    max_evidence_bytes: int            # one file
+    max_files_per_request: int         # files attached in one post
+    max_bytes_per_task: int            # evidence held by one task
+    max_bytes_per_day: int             # evidence one person uploads in any 24 hours
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class LoginLimits:
     per_account: int
     per_address: int
     redis_url: str | None      # failures counted in Redis (several servers), else the database
+    address_delay_seconds: float  # a wrong password from an address over its limit waits this long
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class Settings:
     page_size: int
     files: Files
     max_extensions: int
+    max_unit_depth: int
+    task_rules: RuleSettings
     reminders: Reminders
     login: LoginLimits
     mail: Mail
@@ -86,9 +93,15 @@ class Settings:
             timezone=config["APP_TIMEZONE"],
             due_soon_days=int(config["DUE_SOON_DAYS"]),
             page_size=int(config["PAGE_SIZE"]),
-            files=Files(upload_folder=Path(config["UPLOAD_FOLDER"]).resolve(),
-                        max_evidence_bytes=int(config["MAX_EVIDENCE_BYTES"])),
+            files=Files(
+                upload_folder=Path(config["UPLOAD_FOLDER"]).resolve(),
+                max_evidence_bytes=int(config["MAX_EVIDENCE_BYTES"]),
+                max_files_per_request=int(config["MAX_EVIDENCE_FILES_PER_REQUEST"]),
+                max_bytes_per_task=int(config["MAX_EVIDENCE_BYTES_PER_TASK"]),
+                max_bytes_per_day=int(config["MAX_EVIDENCE_BYTES_PER_DAY"])),
             max_extensions=int(config.get("MAX_EXTENSIONS", 2)),
+            max_unit_depth=int(config.get("MAX_UNIT_DEPTH", 10)),
+            task_rules=task_rules_from_config(config),
             reminders=Reminders(
                 offsets=tuple(sorted({int(x) for x in config["DUE_REMINDER_OFFSETS"]})),
                 repeat_days=max(1, int(config["OVERDUE_REPEAT_DAYS"])),
@@ -97,7 +110,8 @@ class Settings:
                 window_seconds=int(config["LOGIN_FAILURE_WINDOW_SECONDS"]),
                 per_account=int(config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),
                 per_address=int(config["LOGIN_MAX_FAILURES_PER_ADDRESS"]),
-                redis_url=config.get("REDIS_URL") or None),
+                redis_url=config.get("REDIS_URL") or None,
+                address_delay_seconds=float(config.get("LOGIN_ADDRESS_DELAY_SECONDS") or 0)),
             mail=Mail(
                 server=config.get("MAIL_SERVER") or None, port=int(config["MAIL_PORT"]),
                 use_tls=bool(config.get("MAIL_USE_TLS")),
@@ -108,6 +122,23 @@ class Settings:
             sweep_interval_minutes=int(config["SWEEP_INTERVAL_MINUTES"]),
             digest_hour=int(config["DIGEST_HOUR"]),
         )
+
+
+def task_rules_from_config(config: Mapping) -> RuleSettings:
+    """The task rule settings (TASK_WEIGHT_MIN, TASK_WEIGHT_MAX), refused with a message
+    naming the setting when invalid."""
+    values = {}
+    for key, name in (("weight_min", "TASK_WEIGHT_MIN"), ("weight_max", "TASK_WEIGHT_MAX")):
+        raw = config.get(name)
+        if raw is None or str(raw).strip() == "":
+            continue
+        try:
+            values[key] = Decimal(str(raw).strip().replace(",", "."))
+        except ArithmeticError:
+            raise ValueError(f"{name}: not a number: {raw!r}") from None
+    settings = RuleSettings(**values)
+    settings.check()
+    return settings
 
 
 def scoring_from_config(config: Mapping) -> ScoringSettings:
@@ -162,4 +193,4 @@ def current_settings() -> Settings:
 
 
 __all__ = ["Files", "LoginLimits", "Mail", "Reminders", "Settings", "current_settings",
-           "init_app", "scoring_from_config", "settings_of"]
+           "init_app", "scoring_from_config", "settings_of", "task_rules_from_config"]

@@ -202,9 +202,15 @@ def waiting(t: str = "") -> str:
 
 
 def open_plan(t: str = "") -> str:
-    """The task's plan is not closed: the sweep leaves archived plans alone
-    (app.services.overdue.in_open_plan)."""
-    return f"{t}plan_id NOT IN (SELECT id FROM plans WHERE status = 'closed')"
+    """The task's plan is issued, neither a draft nor closed: the sweep leaves drafts (not
+    started) and archived plans alone (app.services.overdue.in_swept_plan)."""
+    return f"{t}plan_id NOT IN (SELECT id FROM plans WHERE status IN ('draft', 'closed'))"
+
+
+def not_draft(t: str = "") -> str:
+    """The task's plan is not a draft: tasks of draft plans are in no overdue list and no
+    score (app.services.overdue.in_issued_plan)."""
+    return f"{t}plan_id NOT IN (SELECT id FROM plans WHERE status = 'draft')"
 
 
 def common_now():
@@ -273,7 +279,7 @@ def overdue_floor(raw: Raw, head: tuple, today: date, soon_days: int, limit: int
              f"OR t.lead_unit_id IN (SELECT id FROM units WHERE path LIKE :p) "
              f"OR t.assignee_id = :me OR t.leader_id = :me) "
              f"AND t.status IN ({open_list}) AND t.due_on IS NOT NULL AND t.due_on <= :soon "
-             f"AND NOT {waiting('t.')}")
+             f"AND NOT {waiting('t.')} AND {not_draft('t.')}")
     params = {"p": path + "%", "me": hid, "soon": today + timedelta(soon_days), "n": limit}
     rows = raw.execute(
         "SELECT t.id, t.title, t.status, t.due_on, t.original_due_on, t.progress, lu.name, "
@@ -358,34 +364,57 @@ def assessment_inputs(meta):
     return period, default_as_of(period, meta["today"]), ScoringSettings()
 
 
-def assessment_floor(raw: Raw, period, as_of: date, s) -> tuple[dict, dict]:
-    """One GROUP BY (lead unit, leader): the unit and leader counts are its sums."""
-    excluded = "t.status IN ('cancelled', 'suspended')"
-    done = "(t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of)"
+EXCLUDED = ("(t.status IN ('cancelled', 'suspended') AND (t.due_on IS NULL "
+            "OR t.excluded_on IS NULL OR t.excluded_on <= t.due_on))")
+DONE = "(t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of)"
+
+
+def counted_child(column: str) -> str:
+    """A counted sub-task with the same lead unit (leader): a parent is scored only for a
+    unit (leader) holding none of them (DESIGN.md 5; app.services.assessment)."""
+    return (f"EXISTS (SELECT 1 FROM tasks c WHERE c.parent_id = t.id AND c.{column} = t.{column} "
+            f"AND {not_draft('c.')} AND NOT (c.status IN ('cancelled', 'suspended') AND "
+            f"(c.due_on IS NULL OR c.excluded_on IS NULL OR c.excluded_on <= c.due_on)))")
+
+
+def floor_params(raw: Raw, period, as_of: date, s, today: date) -> dict:
+    """The floor's parameters; `cutoff` is the first due date not yet overdue as of the
+    date (the whole of a past as-of day is over, DESIGN.md 5)."""
+    from app.domain.scoring import overdue_before
+
+    conv = (lambda v: float(v)) if raw.kind == "sqlite" else (lambda v: v)
+    return {"as_of": as_of, "cutoff": overdue_before(as_of, today),
+            "start": period.start, "end": period.end, "c1": conv(s.credit_on_time),
+            "c2": conv(s.credit_late), "c3": conv(s.credit_overdue)}
+
+
+def assessment_floor(raw: Raw, period, as_of: date, s, today: date) -> tuple[dict, dict]:
+    """One GROUP BY (lead unit, leader, counts for the unit, counts for the leader): the
+    unit and leader counts are its sums."""
+    excluded, done = EXCLUDED, DONE
     on_time = f"(NOT {excluded} AND {done} AND (t.due_on IS NULL OR t.completed_on <= t.due_on))"
     late = f"(NOT {excluded} AND {done} AND t.completed_on > t.due_on)"
-    overdue = f"(NOT {excluded} AND NOT {done} AND t.due_on < :as_of)"
+    overdue = f"(NOT {excluded} AND NOT {done} AND t.due_on < :cutoff)"
     rows = raw.execute(
-        f"SELECT t.lead_unit_id, t.leader_id, COUNT(*), "
+        f"SELECT t.lead_unit_id, t.leader_id, NOT {counted_child('lead_unit_id')}, "
+        f"NOT {counted_child('leader_id')}, COUNT(*), "
         f"SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END), SUM(CASE WHEN {late} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END), SUM(CASE WHEN {excluded} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {on_time} OR {late} OR {overdue} THEN t.weight ELSE 0 END), "
         f"SUM(CASE WHEN {on_time} THEN t.weight * :c1 WHEN {late} THEN t.weight * :c2 "
-        f"WHEN {overdue} THEN t.weight * :c3 ELSE 0 END), SUM(t.extension_count) "
+        f"WHEN {overdue} THEN t.weight * :c3 ELSE 0 END), SUM(t.extension_count), "
+        f"SUM(t.amendment_count), SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END) "
         f"FROM tasks t WHERE t.due_on >= :start AND t.due_on <= :end "
-        f"GROUP BY t.lead_unit_id, t.leader_id",
-        {"as_of": as_of, "start": period.start, "end": period.end,
-         "c1": float(s.credit_on_time) if raw.kind == "sqlite" else s.credit_on_time,
-         "c2": float(s.credit_late) if raw.kind == "sqlite" else s.credit_late,
-         "c3": float(s.credit_overdue) if raw.kind == "sqlite" else s.credit_overdue}).fetchall()
+        f"AND t.lead_unit_id IS NOT NULL AND {not_draft('t.')} "
+        f"GROUP BY 1, 2, 3, 4", floor_params(raw, period, as_of, s, today)).fetchall()
     by_unit: dict = {}
     by_leader: dict = {}
     for r in rows:
-        for key, target in ((r[0], by_unit), (r[1], by_leader)):
-            if key is None:
+        for key, counted, target in ((r[0], r[2], by_unit), (r[1], r[3], by_leader)):
+            if key is None or not counted:
                 continue
-            acc = target.setdefault(key, [0] * 8)
-            for i, v in enumerate(r[2:]):
+            acc = target.setdefault(key, [0] * 10)
+            for i, v in enumerate(r[4:]):
                 acc[i] += v or 0
     return by_unit, by_leader
 
@@ -400,17 +429,17 @@ def bench_assessment(url, kind, meta, raw) -> dict:
 
     def run_app():
         with app.app_context():
-            got["report"] = assessment.live(period, as_of, s)
+            got["report"] = assessment.live(period, as_of, s, today=meta["today"])
             db.session.remove()
 
     def run_floor():
-        got["floor"] = assessment_floor(raw, period, as_of, s)
+        got["floor"] = assessment_floor(raw, period, as_of, s, meta["today"])
 
     run_app()
     run_floor()
     by_unit, _by_leader = got["floor"]
     for row in got["report"].units:
-        f = by_unit.get(row.key, [0] * 8)
+        f = by_unit.get(row.key, [0] * 10)
         t = row.tally
         if (t.tasks, t.on_time, t.late, t.overdue, t.excluded) != tuple(int(x) for x in f[:5]):
             raise AssertionError(f"assessment floor differs for unit {row.code}: {t} vs {f}")
@@ -420,17 +449,15 @@ def bench_assessment(url, kind, meta, raw) -> dict:
             "rows": {"tasks": n, "units": len(got["report"].units), "leaders": len(got["report"].leaders)}}
 
 
-OUTCOME_SQL = """CASE WHEN t.status IN ('cancelled', 'suspended') THEN 'Đã hủy hoặc tạm dừng'
-  WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of
-       AND (t.due_on IS NULL OR t.completed_on <= t.due_on) THEN 'Hoàn thành đúng hạn'
-  WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of
-       THEN 'Hoàn thành quá hạn'
-  WHEN t.due_on < :as_of THEN 'Quá hạn chưa hoàn thành' ELSE 'Trong hạn' END"""
+OUTCOME_SQL = f"""CASE WHEN {EXCLUDED} THEN 'Đã hủy hoặc tạm dừng'
+  WHEN {DONE} AND (t.due_on IS NULL OR t.completed_on <= t.due_on) THEN 'Hoàn thành đúng hạn'
+  WHEN {DONE} THEN 'Hoàn thành quá hạn'
+  WHEN t.due_on < :cutoff THEN 'Quá hạn chưa hoàn thành' ELSE 'Trong hạn' END"""
 
 
-def export_floor(raw: Raw, period, as_of: date, s, out) -> int:
+def export_floor(raw: Raw, period, as_of: date, s, out, today: date) -> int:
     """The csv module writing the same three tables from raw cursors."""
-    by_unit, by_leader = assessment_floor(raw, period, as_of, s)
+    by_unit, by_leader = assessment_floor(raw, period, as_of, s, today)
     w = csv.writer(out)
     for key, acc in by_unit.items():
         w.writerow([key, *acc])
@@ -439,19 +466,15 @@ def export_floor(raw: Raw, period, as_of: date, s, out) -> int:
     cur = raw.execute(
         f"SELECT lu.code, t.stt, t.title, COALESCE(a.full_name, ''), COALESCE(l.full_name, ''), "
         f"t.due_on, t.completed_on, {OUTCOME_SQL}, t.weight, "
-        f"CASE WHEN t.status IN ('cancelled', 'suspended') THEN NULL "
-        f"WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of "
-        f"AND (t.due_on IS NULL OR t.completed_on <= t.due_on) THEN t.weight * :c1 "
-        f"WHEN t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_on <= :as_of "
-        f"THEN t.weight * :c2 WHEN t.due_on < :as_of THEN t.weight * :c3 ELSE NULL END "
+        f"CASE WHEN {EXCLUDED} THEN NULL "
+        f"WHEN {DONE} AND (t.due_on IS NULL OR t.completed_on <= t.due_on) THEN t.weight * :c1 "
+        f"WHEN {DONE} THEN t.weight * :c2 WHEN t.due_on < :cutoff THEN t.weight * :c3 ELSE NULL END, "
+        f"t.extension_count, t.amendment_count, t.status, t.completion_imported_at IS NOT NULL, "
+        f"NOT {counted_child('lead_unit_id')}, NOT {counted_child('leader_id')} "
         f"FROM tasks t JOIN units lu ON lu.id = t.lead_unit_id "
         f"LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users l ON l.id = t.leader_id "
-        f"WHERE t.due_on >= :start AND t.due_on <= :end "
-        f"ORDER BY lu.path, t.plan_id, t.order_key, t.id",
-        {"as_of": as_of, "start": period.start, "end": period.end,
-         "c1": float(s.credit_on_time) if raw.kind == "sqlite" else s.credit_on_time,
-         "c2": float(s.credit_late) if raw.kind == "sqlite" else s.credit_late,
-         "c3": float(s.credit_overdue) if raw.kind == "sqlite" else s.credit_overdue})
+        f"WHERE t.due_on >= :start AND t.due_on <= :end AND {not_draft('t.')} "
+        f"ORDER BY lu.path, t.plan_id, t.order_key, t.id", floor_params(raw, period, as_of, s, today))
     n = 0
     while True:
         batch = cur.fetchmany(1000)
@@ -469,7 +492,7 @@ def export_app(app, meta, out) -> None:
 
     period, as_of, s = assessment_inputs(meta)
     with app.app_context():
-        report = assessment.live(period, as_of, s)
+        report = assessment.live(period, as_of, s, today=meta["today"])
         ex.write_xlsx(report, out, ex.default_issuer(None), ex.default_place(None), meta["today"])
         db.session.remove()
 
@@ -486,7 +509,7 @@ def bench_export(url, kind, meta, raw) -> dict:
 
     def run_floor():
         with tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as out:
-            sizes["rows"] = export_floor(raw, period, as_of, s, out)
+            sizes["rows"] = export_floor(raw, period, as_of, s, out, meta["today"])
 
     a, f, al, fl = pair(run_app, run_floor)
     rss = child_rss("export")
@@ -550,7 +573,7 @@ def child(op: str) -> None:
         raw = Raw(name_url, kind)
         period, as_of, s = assessment_inputs(meta)
         with tempfile.TemporaryFile("w+", newline="", encoding="utf-8") as out:
-            export_floor(raw, period, as_of, s, out)
+            export_floor(raw, period, as_of, s, out, meta["today"])
         raw.close()
     else:
         raise SystemExit(f"unknown child op {op}")

@@ -14,6 +14,15 @@ from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import AssessmentRun, AuditLog, Task
+from tests.conftest import issue_world_plans
+
+
+@pytest.fixture
+def world(world):
+    """The shared world with its plans issued: tasks of draft plans are neither flagged,
+    reminded, listed as overdue nor scored (DESIGN.md 4)."""
+    issue_world_plans(world)
+    return world
 
 
 @pytest.fixture
@@ -86,8 +95,25 @@ def test_run_with_as_of(runner, scenario):
     result = invoke(runner, "run", "--period", "2026-Q2", "--as-of", "2026-06-10")
     assert result.exit_code == 0, result.output
     assert "tính đến ngày 10/06/2026" in result.output
-    # As of 10/06 the task due that day is not overdue yet: only the on-time one counts.
+    # DESIGN.md 5: 10/06 is a past day (today is 15/06), so the whole of it is over: the
+    # task due that day and not completed by its end is overdue beside the on-time one.
+    snv = line_of(result.output, "SNV ")
+    assert "50.00" in snv and "100.00" not in snv
+
+
+def test_run_as_of_today_leaves_a_task_due_today_within_its_deadline(runner, scenario):
+    """As of today, today is not over: a task due today is not overdue until tomorrow."""
+    db.session.execute(update(Task).where(Task.id == scenario.task2.id)
+                       .values(due_on=date(2026, 6, 15)))
+    result = invoke(runner, "run", "--period", "2026-Q2", "--as-of", "2026-06-15")
+    assert result.exit_code == 0, result.output
     assert "100.00" in line_of(result.output, "SNV ")
+    result = invoke(runner, "run", "--period", "2026-Q2", "--as-of", "2026-06-14")
+    assert "100.00" in line_of(result.output, "SNV ")  # not yet due on 14/06
+    db.session.execute(update(Task).where(Task.id == scenario.task2.id)
+                       .values(due_on=date(2026, 6, 14)))
+    result = invoke(runner, "run", "--period", "2026-Q2", "--as-of", "2026-06-14")
+    assert "50.00" in line_of(result.output, "SNV ")  # due on a past as-of day: overdue
 
 
 def test_run_for_a_unit_and_its_sub_units(runner, scenario):

@@ -120,3 +120,55 @@ def test_bad_arguments_are_refused(runner, world, tmp_path):
     refused = invoke(runner, "import", str(not_xlsx), "--unit", "SNV", "--year", "2026")
     assert refused.exit_code == 1
     assert "Tệp không phải là tệp Excel (.xlsx) đọc được." in refused.stderr
+
+
+def test_a_dry_run_prints_each_change_old_to_new(runner, world, tmp_path):
+    path = tmp_path / "ke-hoach.xlsx"
+    path.write_bytes(build([HEADERS, clear_row(1, weight=2)]))
+    assert invoke(runner, "import", str(path), "--unit", "SNV", "--year", "2026",
+                  "--kind", "work").exit_code == 0
+    path.write_bytes(build([HEADERS, clear_row(1, due="31/10/2026", weight=3)]))
+    result = invoke(runner, "import", str(path), "--unit", "SNV", "--year", "2026", "--kind", "work",
+                    "--dry-run")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    i = lines.index("Dòng 2 (nhiệm vụ 1) sẽ thay đổi:")
+    assert lines[i + 1:i + 3] == ["  Hạn hoàn thành: 30/09/2026 → 31/10/2026", "  Trọng số: 2 → 3"]
+    task = db.session.scalar(select(Task).join(Plan).where(Plan.kind == "work", Task.stt == "1"))
+    assert task.due_on.isoformat() == "2026-09-30"      # a dry run writes nothing
+# ---- flask plans issue (issue 11, item 7) ----------------------------------------------------
+
+def test_issue_issues_the_draft_and_tells_each_person(runner, world):
+    from app.models import Notification
+
+    result = invoke(runner, "issue", "--unit", "SNV", "--year", "2026")
+    assert result.exit_code == 0, result.output
+    assert "Đã ban hành kế hoạch / issued" in result.output
+    db.session.expire_all()
+    plan = db.session.get(Plan, world.plan.id)
+    assert plan.status == "issued" and plan.issued_by_id is None
+    assert db.session.scalar(select(func.count(Notification.id))
+                             .where(Notification.kind == "assigned")) == 2
+    log = db.session.scalar(select(AuditLog).where(AuditLog.action == "plan.issue"))
+    assert log is not None and log.actor_id is None
+    again = invoke(runner, "issue", "--unit", "SNV", "--year", "2026")
+    assert again.exit_code == 2 and "Chỉ ban hành được kế hoạch đang ở trạng thái dự thảo" in again.output
+
+
+def test_issue_is_refused_with_the_unclear_tasks_as_the_page_lists_them(runner, world, make):
+    vague = make.task(world.plan, world.head, world.a, None, world.deputy,
+                      title="Tăng cường công tác cải cách hành chính", output_product="")
+    result = invoke(runner, "issue", "--unit", "SNV", "--year", "2026", "--kind", "cchc")
+    assert result.exit_code == 1
+    assert "1 nhiệm vụ chưa đủ sáu rõ" in result.output
+    assert f"{vague.stt}. Tăng cường công tác cải cách hành chính" in result.output
+    assert "Rõ người: Chưa có người thực hiện" in result.output
+    db.session.expire_all()
+    assert db.session.get(Plan, world.plan.id).status == "draft"
+
+
+def test_issue_names_a_missing_unit_or_plan(runner, world):
+    bad = invoke(runner, "issue", "--unit", "KHONG", "--year", "2026")
+    assert bad.exit_code == 2 and "Không có đơn vị mã KHONG" in bad.output
+    none = invoke(runner, "issue", "--unit", "SNV", "--year", "2026", "--kind", "digital")
+    assert none.exit_code == 2 and "chưa có kế hoạch loại này" in none.output

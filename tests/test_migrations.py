@@ -122,3 +122,38 @@ def test_0005_fills_every_title_key_and_steps_down_and_up_keeping_the_rows(scrat
         upgrade()
         assert keys() == want
         db.engine.dispose()
+
+
+def test_0006_marks_past_imported_completions_and_not_confirmed_ones(scratch_url):
+    """Issue 11, item 11: a task completed without a confirmation (a past import) is marked
+    imported, with its creator and creation time; a confirmed one is not; an open one is not."""
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from config import TestConfig
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=scratch_url)
+    with app.app_context():
+        upgrade(revision="0005")
+        created = datetime(2026, 1, 2, 8, 0)
+        with db.engine.begin() as conn:
+            _rows_of_0004(conn, 3)
+            conn.execute(text("UPDATE tasks SET created_by_id = 1, title_sort = ''"))
+            conn.execute(text("UPDATE tasks SET status = 'completed', progress = 100, "
+                              "completed_on = :d, submitted_on = :d WHERE id IN (1, 2)"),
+                         {"d": datetime(2026, 3, 1).date()})
+            conn.execute(text("INSERT INTO audit_log (at, actor_id, action, object_type, object_id, "
+                              "task_id, comment, changes) VALUES (:at, 1, 'task.confirm', 'task', 2, "
+                              "2, '', '{}')"), {"at": datetime(2026, 3, 2, 9, 0)})
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = {r.id: (r.completion_imported_by_id, r.completion_imported_at)
+                    for r in conn.execute(text("SELECT id, completion_imported_by_id, "
+                                               "completion_imported_at FROM tasks ORDER BY id"))}
+        at = rows[1][1]
+        if isinstance(at, str):
+            at = datetime.fromisoformat(at)
+        assert rows[1][0] == 1 and at == created   # completed by an import: marked
+        assert rows[2] == (None, None)                  # confirmed: not marked
+        assert rows[3] == (None, None)                  # still open: not marked
+        db.engine.dispose()

@@ -16,6 +16,7 @@ from ..services import audit
 from ..services import units as unit_service
 from ..services import users as user_service
 from ..services.errors import RuleViolation
+from ..settings import current_settings
 from .forms import UnitEditForm, UnitForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -74,7 +75,8 @@ def units():
         def add():
             parent = _chosen_parent(form.parent_id.data)
             unit_service.add_unit(form.code.data, form.name.data, parent.code if parent else None,
-                                  form.kind.data, actor_id=current_user.id)
+                                  form.kind.data, actor_id=current_user.id,
+                                  max_depth=current_settings().max_unit_depth)
 
         if boundary.run(add, form, fields=UNIT_FIELDS):
             flash(_("The unit has been added."), "success")
@@ -112,7 +114,8 @@ def unit(unit_id: int):
                 audit.record(current_user.id, "unit.rename", "unit", u.id, {"name": [before, u.name]})
             new_parent = _chosen_parent(form.parent_id.data, keep_id=u.parent_id)
             if (new_parent.id if new_parent else None) != u.parent_id:
-                unit_service.move_unit(u, new_parent, current_user.id)
+                unit_service.move_unit(u, new_parent, current_user.id,
+                                       max_depth=current_settings().max_unit_depth)
             unit_service.set_kind(u, form.kind.data, current_user.id)
             unit_service.set_active(u, bool(form.is_active.data), current_user.id)
 

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from .. import boundary
 from ..clock import local_today
 from ..domain.scoring import (
     GRADE_LABELS,
@@ -40,7 +41,7 @@ from ..services import assessment_browse as browse
 from ..services.errors import RuleViolation
 from ..services.xlsx import XLSX_MIMETYPE
 from ..settings import current_settings
-from .forms import AssessmentFilterForm, FreezeForm
+from .forms import AssessmentFilterForm, FinalGradeForm, FreezeForm
 
 bp = Blueprint("assessment", __name__)
 
@@ -93,11 +94,28 @@ def period_label(code: str) -> str:
     return assessment.period_label(code, english=_en())
 
 
+# The quota groups (domain.scoring.quota_group): units of one kind are compared together.
+QUOTA_GROUP_LABELS = {
+    "province": _l("provinces and cities"),
+    "department": _l("departments and agencies"),
+    "office": _l("offices and centres"),
+    "section": _l("sections of a unit"),
+    "commune": _l("communes, wards and special zones"),
+    "other": _l("other units"),
+}
+
+
+def can_record_final() -> bool:
+    """The assessor records the competent authority's final grade; nobody else."""
+    return current_user.is_authenticated and current_user.role == Role.ASSESSOR
+
+
 @bp.context_processor
 def labels() -> dict:
     return {"grade_label": grade_label, "GRADE_CLASSES": GRADE_CLASSES,
             "OUTCOME_LABELS": OUTCOME_LABELS, "OUTCOME_CLASSES": OUTCOME_CLASSES,
-            "FILTER_LABELS": FILTER_LABELS, "period_label": period_label}
+            "FILTER_LABELS": FILTER_LABELS, "period_label": period_label,
+            "QUOTA_GROUP_LABELS": QUOTA_GROUP_LABELS, "can_record_final": can_record_final()}
 
 
 def _settings() -> ScoringSettings:
@@ -285,7 +303,7 @@ def unit_charts(report: assessment.Report, links: LiveLinks) -> dict:
 
 
 def trend_chart(cond, year: int, as_of: date, s: ScoringSettings, name: str) -> dict:
-    points = browse.monthly_trend(cond, year, as_of, s)
+    points = browse.monthly_trend(cond, year, as_of, s, today=local_today())
     title = _("Responsibility score by month of %(year)s, as of %(date)s: %(name)s", year=year,
               date=as_of.strftime("%d/%m/%Y"), name=name)
     return {"title": title, "svg": charts.trend_line(
@@ -323,7 +341,7 @@ def _live(template: str):
         return render_template("assessment/index.html", form=form, report=None, q=None,
                                freeze_form=None), 422
     s = _settings()
-    report = browse.live_report(q.scope, q.period, q.as_of, s)
+    report = browse.live_report(q.scope, q.period, q.as_of, s, today=local_today())
     freeze_form = None
     if current_user.role == Role.ASSESSOR:
         freeze_form = FreezeForm(formdata=None, period=q.period.code,
@@ -374,7 +392,7 @@ def unit(unit_id: int):
     s = _settings()
     cond = browse.live_unit_tasks(target, sub)
     dd = browse.live_tasks(cond, q.period, q.as_of, s, request.args.get("outcome") or None,
-                           _int_arg("page"), current_settings().page_size)
+                           _int_arg("page"), current_settings().page_size, today=local_today())
     name = target.name
     trend = trend_chart(cond, q.period.start.year, q.as_of, s,
                         _("%(name)s, with its sub-units", name=name) if sub else name)
@@ -393,7 +411,7 @@ def leader(user_id: int):
     s = _settings()
     cond = browse.live_leader_tasks(target, q.scope)
     dd = browse.live_tasks(cond, q.period, q.as_of, s, request.args.get("outcome") or None,
-                           _int_arg("page"), current_settings().page_size)
+                           _int_arg("page"), current_settings().page_size, today=local_today())
     trend = trend_chart(cond, q.period.start.year, q.as_of, s, target.full_name)
     return _drill(target.full_name, "leader", dd, LiveLinks(q),
                   {"period": q.period, "as_of": q.as_of, "run": None, "settings": s,
@@ -432,7 +450,7 @@ def freeze():
         scope = browse.reader_scope(current_user, unit_id)
     except (ValueError, RuleViolation):
         return _freeze_refused(_("Choose a unit from the list."), args)
-    run = assessment.freeze(current_user.id, period, as_of, _settings(), scope.root)
+    run = assessment.freeze(current_user.id, period, as_of, _settings(), scope.root, today=today)
     db.session.commit()
     flash(_("The figures of %(period)s as of %(date)s are frozen as version %(version)s.",
             period=period_label(period.code), date=as_of.strftime("%d/%m/%Y"),
@@ -514,6 +532,40 @@ def run_leader(run_id: int, user_id: int):
                   None, row=row)
 
 
+@bp.route("/assessment/runs/<int:run_id>/final/<kind>/<int:row_id>", methods=["GET", "POST"])
+@login_required
+def final_grade(run_id: int, kind: str, row_id: int):
+    """The competent authority's final grade of one unit or leader of a frozen run: only
+    these fields are written; the frozen figures stay as they are."""
+    boundary.require(can_record_final())
+    if kind not in assessment.FINAL_ROWS:
+        abort(404)
+    view = browse.open_run(current_user, run_id)
+    row = assessment.final_row(run_id, kind, row_id)
+    subject = row.unit_name if kind == "unit" else row.full_name
+    form = FinalGradeForm()
+    form.grade.choices = [("", _("— choose —"))] + [
+        (g.value, grade_label(g)) for g in assessment.FINAL_GRADES]
+    status = 200
+    if request.method == "GET":
+        form.grade.data = row.final_grade or ""
+        form.decision_no.data = row.final_decision_no or ""
+        form.decision_on.data = row.final_decision_on
+        form.reason.data = row.final_reason or ""
+    elif form.validate_on_submit():
+        if boundary.run(lambda: assessment.record_final_grade(
+                current_user, run_id, kind, row_id, assessment.FinalGradeInput(
+                    form.grade.data or "", form.decision_no.data or "", form.decision_on.data,
+                    form.reason.data or ""), local_today()), form):
+            flash(_("The final grade of %(name)s has been recorded.", name=subject), "success")
+            return redirect(url_for("assessment.run", run_id=run_id))
+        status = 422
+    else:
+        status = 422
+    return render_template("assessment/final.html", form=form, view=view, row=row, kind=kind,
+                           subject=subject, computed=Grade(row.grade)), status
+
+
 # ---- downloads ------------------------------------------------------------------
 
 def _download(write, name: str, mimetype: str):
@@ -571,7 +623,8 @@ def _live_export():
     q, page, status = _live_query()
     if q is None:
         return None, None, (page, status)
-    return browse.live_report(q.scope, q.period, q.as_of, _settings()), q.scope.root, None
+    return (browse.live_report(q.scope, q.period, q.as_of, _settings(), today=local_today()),
+            q.scope.root, None)
 
 
 @bp.get("/assessment/export.xlsx")

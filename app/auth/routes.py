@@ -32,9 +32,16 @@ def login():
         try:
             user = users.authenticate(form.username.data, form.password.data,
                                       request.remote_addr or "?", current_settings().login)
-        except users.Throttled:
+        except users.Throttled as e:
             db.session.commit()
-            flash(_("Too many failed logins. Wait 15 minutes and try again."), "danger")
+            if e.reason == "address":
+                # The address is slowed, not locked: the right password still gets in.
+                form.password.errors.append(_("Wrong username or password."))
+                flash(_("Many failed logins came from your network, so each attempt is "
+                        "slowed down. Check your username and password and try again."),
+                      "warning")
+            else:
+                flash(_("Too many failed logins. Wait 15 minutes and try again."), "danger")
             return render_template("auth/login.html", form=form), 429
         if user is None:
             db.session.commit()

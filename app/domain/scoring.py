@@ -4,7 +4,7 @@ score and grade. Pure functions; every number comes from ScoringSettings."""
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
@@ -98,23 +98,53 @@ def default_as_of(period: Period, today: date) -> date:
     return min(period.end, today)
 
 
-def outcome(status: str, due_on: date | None, completed_on: date | None, as_of: date) -> Outcome:
-    """A task's outcome at the end of day `as_of`, judged with what was known then.
+def overdue_before(as_of: date, today: date) -> date:
+    """The first due date that is not yet overdue as of `as_of` (DESIGN.md 5).
+
+    When `as_of` is a past day the whole of it is over: a task due on it and not
+    completed by its end is overdue, so only due dates after it are not. When `as_of`
+    is today, today is not over: a task due today is not overdue until tomorrow."""
+    return as_of + timedelta(days=1) if as_of < today else as_of
+
+
+def is_excluded(status: str, due_on: date | None, excluded_on: date | None) -> bool:
+    """Cancelled or suspended before falling due: left out of every rate.
+
+    DESIGN.md 4: a failure cannot be erased by cancelling it. A task cancelled or
+    suspended after its due date had passed still counts as not completed. A task
+    excluded on its due date itself had not fallen due yet (due today is not overdue
+    until tomorrow). Legacy rows without the day (excluded_on NULL) stay excluded."""
+    if status not in EXCLUDED_STATUSES:
+        return False
+    return due_on is None or excluded_on is None or excluded_on <= due_on
+
+
+def outcome(status: str, due_on: date | None, completed_on: date | None, as_of: date,
+            today: date, excluded_on: date | None = None) -> Outcome:
+    """A task's outcome at the end of day `as_of` (or now, when `as_of` is `today`),
+    judged with what was known then.
 
     Completed on or before `as_of`: on time when on or before the due date, late
-    after it. Not completed by then: overdue once the due date has passed (a task
-    due on `as_of` is not overdue until the next day), otherwise not fallen due.
-    """
-    if status in EXCLUDED_STATUSES:
+    after it. Not completed by then: overdue once its due date is over (see
+    `overdue_before`), otherwise not fallen due. Cancelled or suspended: excluded only
+    when it left before falling due (`is_excluded`); otherwise it is not completed."""
+    if is_excluded(status, due_on, excluded_on):
         return Outcome.EXCLUDED
     done = status == Lifecycle.COMPLETED and completed_on is not None and completed_on <= as_of
     if done:
         if due_on is None or completed_on <= due_on:
             return Outcome.ON_TIME
         return Outcome.LATE
-    if due_on is not None and due_on < as_of:
+    if due_on is not None and due_on < overdue_before(as_of, today):
         return Outcome.OVERDUE
     return Outcome.WITHIN
+
+
+def counts_once(own: int | None, children: "list[int | None]") -> bool:
+    """Whether a task counts for its own lead unit (or accountable leader) `own`, given
+    the lead units (leaders) of its counted sub-tasks: DESIGN.md 5, each piece of work
+    counts once, so a parent counts only for a unit (leader) that holds none of them."""
+    return own not in children
 
 
 def credit(result: Outcome, weight: Decimal, s: ScoringSettings) -> Decimal:
@@ -153,6 +183,9 @@ class Tally:
     weight_due: Decimal = Decimal(0)
     credit: Decimal = Decimal(0)
     extensions: int = 0
+    # DESIGN.md 4: extensions, amendments and cancellations are listed beside every score.
+    amendments: int = 0
+    cancellations: int = 0
 
     @property
     def fallen_due(self) -> int:
@@ -177,9 +210,12 @@ class Tally:
             return None
         return _pct(self.credit, self.weight_due)
 
-    def add(self, result: Outcome, weight: Decimal, extensions: int, s: ScoringSettings) -> None:
+    def add(self, result: Outcome, weight: Decimal, extensions: int, s: ScoringSettings,
+            amendments: int = 0, cancelled: bool = False) -> None:
         self.tasks += 1
         self.extensions += extensions
+        self.amendments += amendments
+        self.cancellations += int(cancelled)
         if result == Outcome.EXCLUDED:
             self.excluded += 1
             return
@@ -191,11 +227,16 @@ class Tally:
         self.credit += credit(result, weight, s)
 
 
-def tally(rows, as_of: date, s: ScoringSettings) -> Tally:
-    """Figures over (status, due_on, completed_on, weight, extensions) rows."""
+def tally(rows, as_of: date, today: date, s: ScoringSettings) -> Tally:
+    """Figures over (status, due_on, completed_on, weight, extensions[, excluded_on
+    [, amendments]]) rows, as of the end of `as_of` (now when it is `today`)."""
     t = Tally()
-    for status, due_on, completed_on, weight, extensions in rows:
-        t.add(outcome(status, due_on, completed_on, as_of), Decimal(weight), int(extensions or 0), s)
+    for row in rows:
+        status, due_on, completed_on, weight, extensions = row[:5]
+        excluded_on = row[5] if len(row) > 5 else None
+        amendments = row[6] if len(row) > 6 else 0
+        t.add(outcome(status, due_on, completed_on, as_of, today, excluded_on), Decimal(weight),
+              int(extensions or 0), s, int(amendments or 0), status == Lifecycle.CANCELLED)
     return t
 
 
@@ -204,6 +245,18 @@ class QuotaWarning:
     excellent: int
     good: int
     allowed: Decimal
+
+
+# DESIGN.md 5: the quota is checked per group of units of one kind, never everything
+# mixed. Communes, wards and special zones are all local committees of the commune level
+# (cấp xã, since 2025): one group. Every other kind is a group of its own.
+QUOTA_GROUPS = {"commune": "commune", "ward": "commune", "special_zone": "commune"}
+
+
+def quota_group(kind: str | None) -> str:
+    """The group a unit of `kind` is compared with for the "xuất sắc" quota."""
+    kind = kind or "other"
+    return QUOTA_GROUPS.get(kind, kind)
 
 
 def quota_warning(grades: list[Grade], s: ScoringSettings) -> QuotaWarning | None:
@@ -225,11 +278,15 @@ __all__ = [
     "QuotaWarning",
     "ScoringSettings",
     "Tally",
+    "counts_once",
     "credit",
     "default_as_of",
     "grade",
+    "is_excluded",
     "outcome",
+    "overdue_before",
     "parse_period",
+    "quota_group",
     "quota_warning",
     "tally",
 ]

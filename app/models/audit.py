@@ -30,11 +30,16 @@ class AuditLog(db.Model):
 
 
 class LoginFailure(db.Model):
-    """One failed login, counted per account and per address over a window."""
+    """One failed login, counted per account and per address over a window; or, keyed
+    "thr:<account or *>|<address>" at the start of a fixed window, the throttled attempts
+    of that window aggregated into one row (`attempts`). Rows are deleted once their
+    window has passed (app.services.users.prune_login_failures)."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),
+                      Index("ix_login_failures_at", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(default=1, server_default="1")

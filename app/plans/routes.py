@@ -206,7 +206,8 @@ def import_file(plan_id: int):
     # One byte over the limit is enough to refuse: the rest is never read into memory.
     data = upload.stream.read(plan_import.MAX_FILE_BYTES + 1)
     filename = evidence.sanitize_name(upload.filename or "")
-    preview = plan_import.preview(plan, data, local_today())
+    preview = plan_import.preview(plan, data, local_today(), current_user,
+                                  settings=current_settings().task_rules)
     if not preview.ok:
         return _import_page(plan, form, preview, status=422)
     token = plan_import.store_upload(current_user, plan, preview.sheet, filename,
@@ -227,7 +228,8 @@ def import_confirm(plan_id: int):
     sheet, filename = plan_import.load_upload(current_user, plan, form.token.data, files)
     try:
         done = boundary.run(lambda: plan_import.apply(current_user, plan, sheet, local_today(),
-                                                      filename))
+                                                      filename,
+                                                      settings=current_settings().task_rules))
     except plan_import.ImportRefused as e:  # rolled back by the boundary
         return _import_page(plan, ImportForm(), e.preview, status=422)
     if not done:

@@ -96,8 +96,48 @@ def can_report(user: User, task: Task) -> bool:
     return task.assignee_id == user.id
 
 
+def heads_plan_unit(user: User, task: Task) -> bool:
+    """The head of the unit whose plan assigned the task (or of a unit above it)."""
+    return user.role == Role.HEAD and in_subtree(user, task.plan.unit)
+
+
+def is_handed_down(task: Task) -> bool:
+    """A task of a higher unit's plan led by another unit (services.breakdown): the plan's
+    unit assigned it, so only that unit's leaders decide on its deadline."""
+    return task.lead_unit_id is not None and task.lead_unit_id != task.plan.unit_id
+
+
 def can_review(user: User, task: Task) -> bool:
-    """Confirm or return a submission: the accountable leader, or the head over the unit."""
+    """Confirm or return a submission (DESIGN.md 4: nobody confirms their own submission).
+    The accountable leader; when the responsible person is the accountable leader, the head
+    of the plan's unit (a head who is both cannot confirm: the head above does). The head
+    of the plan's unit may always review. The responsible person never does."""
+    if task.assignee_id == user.id:
+        return False
     if task.leader_id == user.id:
         return True
-    return user.role == Role.HEAD and in_subtree(user, task.plan.unit)
+    return heads_plan_unit(user, task)
+
+
+def can_decide_extension(user: User, task: Task) -> bool:
+    """Decide an extension request: the accountable leader or the head of the plan's unit;
+    for a task handed down from a higher unit's plan, that unit's leaders (head, deputies)
+    only, never the lead unit's. Never the responsible person (the requester is refused by
+    the service too)."""
+    if task.assignee_id == user.id:
+        return False
+    if heads_plan_unit(user, task):
+        return True
+    if is_handed_down(task):
+        return user.role == Role.DEPUTY and user.unit_id == task.plan.unit_id
+    return task.leader_id == user.id
+
+
+def can_exclude(user: User, task: Task) -> bool:
+    """Cancel, suspend or resume a task. On a draft plan: whoever manages the task (as
+    before). Once the plan is issued it is the decision of the head of the plan's unit,
+    the unit that assigned it (DESIGN.md 4: a failure cannot be erased by cancelling it);
+    a deputy can no longer take her own task out of the count."""
+    if task.plan.status == "draft":
+        return can_manage_task(user, task)
+    return heads_plan_unit(user, task)

@@ -5,17 +5,31 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, insert, literal, not_, or_, select
+from sqlalchemy import (
+    and_,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import aliased
 
 from ..domain.scoring import (
     Grade,
     Outcome,
     Period,
+    QuotaWarning,
     ScoringSettings,
     Tally,
     grade,
+    overdue_before,
     parse_period,
+    quota_group,
     quota_warning,
 )
 from ..domain.status import EXCLUDED_STATUSES, Lifecycle
@@ -25,13 +39,18 @@ from ..models import (
     AssessmentRun,
     AssessmentTaskRow,
     AssessmentUnitRow,
+    Plan,
+    PlanStatus,
     Task,
     Unit,
     User,
 )
+from ..models.base import utcnow
 from ..models.user import Role
 from ..settings import SCORING_NAMES, scoring_from_config
 from . import audit
+from .errors import NotFound, PermissionDenied, RuleViolation
+from .overdue import in_issued_plan
 from .units import tree_order
 
 # The scoring settings are read and checked with the others (app/settings.py); the names
@@ -61,9 +80,17 @@ def period_label(code: str, english: bool = False) -> str:
 
 
 
-def outcome_conditions(as_of: date) -> dict[Outcome, object]:
-    """SQL conditions for each outcome as of the end of day `as_of`."""
-    excluded = Task.status.in_([s.value for s in EXCLUDED_STATUSES])
+def excluded_condition(t=Task):
+    """SQL: cancelled or suspended before falling due (domain.scoring.is_excluded): a task
+    that left after its due date had passed still counts as not completed (DESIGN.md 4)."""
+    return and_(t.status.in_([s.value for s in EXCLUDED_STATUSES]),
+                or_(t.due_on.is_(None), t.excluded_on.is_(None), t.excluded_on <= t.due_on))
+
+
+def outcome_conditions(as_of: date, today: date) -> dict[Outcome, object]:
+    """SQL conditions for each outcome as of the end of day `as_of` (now when it is
+    `today`), the mirror of domain.scoring.outcome."""
+    excluded = excluded_condition()
     done = and_(Task.status == Lifecycle.COMPLETED, Task.completed_on.is_not(None),
                 Task.completed_on <= as_of)
     return {
@@ -71,13 +98,14 @@ def outcome_conditions(as_of: date) -> dict[Outcome, object]:
         Outcome.ON_TIME: and_(not_(excluded), done,
                               or_(Task.due_on.is_(None), Task.completed_on <= Task.due_on)),
         Outcome.LATE: and_(not_(excluded), done, Task.completed_on > Task.due_on),
-        Outcome.OVERDUE: and_(not_(excluded), not_(done), Task.due_on < as_of),
+        Outcome.OVERDUE: and_(not_(excluded), not_(done),
+                              Task.due_on < overdue_before(as_of, today)),
     }
 
 
-def outcome_case(as_of: date):
+def outcome_case(as_of: date, today: date):
     """The outcome of each row as SQL, for frozen task rows and drill-downs."""
-    c = outcome_conditions(as_of)
+    c = outcome_conditions(as_of, today)
     return case(
         (c[Outcome.EXCLUDED], Outcome.EXCLUDED.value),
         (c[Outcome.ON_TIME], Outcome.ON_TIME.value),
@@ -87,8 +115,8 @@ def outcome_case(as_of: date):
     )
 
 
-def credit_case(as_of: date, s: ScoringSettings):
-    c = outcome_conditions(as_of)
+def credit_case(as_of: date, today: date, s: ScoringSettings):
+    c = outcome_conditions(as_of, today)
     return case(
         (c[Outcome.ON_TIME], Task.weight * literal(s.credit_on_time)),
         (c[Outcome.LATE], Task.weight * literal(s.credit_late)),
@@ -101,8 +129,9 @@ def _count(cond):
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-def tally_columns(as_of: date, s: ScoringSettings) -> list:
-    c = outcome_conditions(as_of)
+def tally_columns(as_of: date, today: date, s: ScoringSettings) -> list:
+    """The aggregate columns of a Tally, in `to_tally`'s order."""
+    c = outcome_conditions(as_of, today)
     fallen = or_(c[Outcome.ON_TIME], c[Outcome.LATE], c[Outcome.OVERDUE])
     return [
         func.count(Task.id),
@@ -111,9 +140,42 @@ def tally_columns(as_of: date, s: ScoringSettings) -> list:
         _count(c[Outcome.OVERDUE]),
         _count(c[Outcome.EXCLUDED]),
         func.coalesce(func.sum(case((fallen, Task.weight), else_=literal(Decimal(0)))), 0),
-        func.coalesce(func.sum(credit_case(as_of, s)), 0),
+        func.coalesce(func.sum(credit_case(as_of, today, s)), 0),
         func.coalesce(func.sum(Task.extension_count), 0),
+        func.coalesce(func.sum(Task.amendment_count), 0),
+        _count(Task.status == Lifecycle.CANCELLED),
     ]
+
+
+def counted_tasks(period: Period):
+    """SQL: the tasks an assessment of `period` is about: effective due date in the
+    period, a lead unit (every figure opens to the tasks behind it), and a plan that is
+    not a draft (DESIGN.md 4: the work starts when the plan is issued)."""
+    return and_(Task.due_on >= period.start, Task.due_on <= period.end,
+                Task.lead_unit_id.is_not(None), in_issued_plan())
+
+
+def _counted_child(column: str):
+    """SQL: the task has a counted sub-task with the same `column` (lead_unit_id or
+    leader_id). A sub-task counts unless its plan is a draft or it left before falling due:
+    a draft breakdown, or one cancelled before its date, never hides its parent's record."""
+    child = aliased(Task)
+    return (exists().where(child.parent_id == Task.id,
+                           getattr(child, column) == getattr(Task, column),
+                           child.plan_id.not_in(select(Plan.id).where(Plan.status == PlanStatus.DRAFT)),
+                           not_(excluded_condition(child))))
+
+
+def counts_for_unit():
+    """SQL: DESIGN.md 5, each piece of work counts once: a task counts for its lead unit
+    unless a counted sub-task (in any plan) has the same lead unit."""
+    return not_(_counted_child("lead_unit_id"))
+
+
+def counts_for_leader():
+    """SQL: a task counts for its accountable leader unless a counted sub-task has the
+    same leader."""
+    return not_(_counted_child("leader_id"))
 
 
 def credit_places(s: ScoringSettings) -> Decimal:
@@ -123,15 +185,27 @@ def credit_places(s: ScoringSettings) -> Decimal:
     return Decimal(1).scaleb(min(0, *(f.as_tuple().exponent for f in factors)) - 2)
 
 
+TALLY_WIDTH = 10  # the columns of tally_columns
+
+
+def tally_values(row) -> list:
+    """The tally columns of a result row as exact numbers (SQLite sums weights in
+    floating point), ready to be added up."""
+    r = list(row)
+    return ([int(v) for v in r[:5]] + [Decimal(str(r[5])), Decimal(str(r[6]))]
+            + [int(v or 0) for v in r[7:10]])
+
+
 def to_tally(row, places: Decimal | None = None) -> Tally:
-    total, on_time, late, overdue, excluded, weight_due, credit, ext = row
+    total, on_time, late, overdue, excluded, weight_due, credit, ext, amend, canc = row
     credit = Decimal(str(credit))
     if places is not None:
         # SQLite sums in floating point (1500000.0000000002): back to the exact decimal.
         credit = credit.quantize(places)
     t = Tally(tasks=int(total), on_time=int(on_time), late=int(late), overdue=int(overdue),
               excluded=int(excluded), weight_due=Decimal(str(weight_due)),
-              credit=credit, extensions=int(ext))
+              credit=credit, extensions=int(ext), amendments=int(amend or 0),
+              cancellations=int(canc or 0))
     t.within = t.tasks - t.fallen_due - t.excluded
     return t
 
@@ -142,25 +216,25 @@ class Figures:
     by_leader: dict[int, Tally]
 
 
-def figures(period: Period, as_of: date, s: ScoringSettings, unit_ids=None) -> Figures:
-    """Per lead unit and per accountable leader, from one GROUP BY (lead unit, leader)
-    over the tasks whose effective due date falls in the period: the unit and leader
-    figures are sums of its few hundred rows (bench: one pass over the tasks instead
-    of two, docs/performance.md)."""
-    in_period = and_(Task.due_on >= period.start, Task.due_on <= period.end)
-    # Only tasks with a lead unit, as a frozen run's task rows hold them (and as a scoped
-    # query has it): every leader figure opens to the tasks behind it.
-    q = (select(Task.lead_unit_id, Task.leader_id, *tally_columns(as_of, s))
-         .where(in_period, Task.lead_unit_id.is_not(None)))
+def figures(period: Period, as_of: date, s: ScoringSettings, unit_ids=None, *,
+            today: date) -> Figures:
+    """Per lead unit and per accountable leader, from one GROUP BY (lead unit, leader,
+    counts for the unit, counts for the leader) over the tasks of the period: the unit and
+    leader figures are sums of its few hundred rows (bench: one pass over the tasks instead
+    of two, docs/performance.md). A parent with sub-tasks is added only to the unit (the
+    leader) that holds none of them (DESIGN.md 5)."""
+    q = select(Task.lead_unit_id, Task.leader_id, counts_for_unit(), counts_for_leader(),
+               *tally_columns(as_of, today, s)).where(counted_tasks(period))
     if unit_ids is not None:
         q = q.where(Task.lead_unit_id.in_(unit_ids))
     units: dict[int, list] = {}
     leaders: dict[int, list] = {}
-    for r in db.session.execute(q.group_by(Task.lead_unit_id, Task.leader_id)):
-        # Exact decimals before adding up (SQLite sums weights in floating point).
-        values = [int(v) for v in r[2:7]] + [Decimal(str(r[7])), Decimal(str(r[8])), int(r[9])]
-        for key, target in ((r[0], units), (r[1], leaders)):
-            if key is None:
+    # Grouped by position: PostgreSQL cannot match an expression with bound parameters in
+    # GROUP BY against the same expression in SELECT.
+    for r in db.session.execute(q.group_by(text("1, 2, 3, 4"))):
+        values = tally_values(r[4:])
+        for key, counted, target in ((r[0], r[2], units), (r[1], r[3], leaders)):
+            if key is None or not counted:
                 continue
             acc = target.get(key)
             if acc is None:
@@ -177,7 +251,20 @@ def figures(period: Period, as_of: date, s: ScoringSettings, unit_ids=None) -> F
 
 FIGURE_FIELDS = ("tasks", "fallen_due", "on_time", "late", "overdue", "within", "excluded",
                  "weight_due", "credit", "completion_rate", "on_time_rate", "score", "grade",
-                 "extensions")
+                 "extensions", "amendments", "cancellations")
+
+
+@dataclass
+class FinalGrade:
+    """The competent authority's final grade, recorded by the assessor beside the
+    computed one (DESIGN.md 5: the final grading is a human decision)."""
+
+    grade: Grade
+    decision_no: str
+    decision_on: date | None
+    reason: str
+    by_id: int | None = None
+    at: object = None
 
 
 @dataclass
@@ -194,10 +281,24 @@ class Row:
     unit_code: str = ""
     depth: int = 0
     path: str = ""
+    # The unit's kind (a leader's: their unit's): the quota group.
+    kind: str = ""
+    final: FinalGrade | None = None
+    # The stored row's id in a frozen run (where a final grade is recorded).
+    row_id: int | None = None
 
     @property
     def score(self):
         return self.tally.score
+
+
+@dataclass(frozen=True)
+class GroupWarning:
+    """The quota warning of one group: units, heads or deputies of one kind of unit."""
+
+    who: str     # "units", "heads" or "deputies"
+    group: str   # domain.scoring.quota_group of the units' kind
+    warning: QuotaWarning
 
 
 @dataclass
@@ -207,10 +308,12 @@ class Report:
     settings: ScoringSettings
     units: list[Row]
     leaders: list[Row]
-    warnings: dict
+    warnings: list[GroupWarning]
     run: AssessmentRun | None = None
     # A live report of a subtree: the scope unit's path (exports select its tasks).
     scope_path: str | None = None
+    # A live report: the day it was made (as of a past day, that day is over).
+    today: date | None = None
 
     @property
     def unit_names(self) -> dict[str, str]:
@@ -226,17 +329,19 @@ def scope_units(scope_unit: Unit | None) -> list:
     return tree_order(db.session.execute(q).all())
 
 
-def live(period: Period, as_of: date, s: ScoringSettings, scope_unit: Unit | None = None) -> Report:
-    """Figures as they are now: three queries (units, leaders, and the two GROUP BYs)."""
+def live(period: Period, as_of: date, s: ScoringSettings, scope_unit: Unit | None = None, *,
+         today: date) -> Report:
+    """Figures as they are now: three queries (units, leaders, and the GROUP BY)."""
     units = scope_units(scope_unit)
     ids = [u.id for u in units]
-    f = figures(period, as_of, s, ids if scope_unit is not None else None)
+    f = figures(period, as_of, s, ids if scope_unit is not None else None, today=today)
     unit_rows = []
     for u in units:
         t = f.by_unit.get(u.id, Tally())
         unit_rows.append(Row(u.id, u.code, u.name, t, grade(t.score, s), depth=u.path.count("/") - 2,
-                             path=u.path))
+                             path=u.path, kind=u.kind))
     codes = {u.id: u.code for u in units}
+    kinds = {u.id: u.kind for u in units}
     place = {u.id: i for i, u in enumerate(units)}
     leaders = db.session.execute(
         select(User.id, User.username, User.full_name, User.role, User.unit_id)
@@ -249,18 +354,26 @@ def live(period: Period, as_of: date, s: ScoringSettings, scope_unit: Unit | Non
         # The head answers for the whole unit; a deputy for the tasks they lead.
         t = f.by_unit.get(ld.unit_id, Tally()) if ld.role == Role.HEAD else f.by_leader.get(ld.id, Tally())
         leader_rows.append(Row(ld.id, ld.username, ld.full_name, t, grade(t.score, s),
-                               username=ld.username, role=ld.role, unit_code=codes.get(ld.unit_id, "")))
-    return Report(period, as_of, s, unit_rows, leader_rows, _warnings(unit_rows, leader_rows, s),
-                  scope_path=scope_unit.path if scope_unit is not None else None)
+                               username=ld.username, role=ld.role, unit_code=codes.get(ld.unit_id, ""),
+                               kind=kinds.get(ld.unit_id, "")))
+    return Report(period, as_of, s, unit_rows, leader_rows, warnings(unit_rows, leader_rows, s),
+                  scope_path=scope_unit.path if scope_unit is not None else None, today=today)
 
 
-def _warnings(units: list[Row], leaders: list[Row], s: ScoringSettings) -> dict:
-    out = {}
-    for name, rows in (("units", units), ("heads", [r for r in leaders if r.role == Role.HEAD]),
-                       ("deputies", [r for r in leaders if r.role == Role.DEPUTY])):
-        w = quota_warning([r.grade for r in rows], s)
-        if w:
-            out[name] = w
+def warnings(units: list[Row], leaders: list[Row], s: ScoringSettings) -> list[GroupWarning]:
+    """The quota warnings, per group of units of one kind (DESIGN.md 5: departments with
+    departments, communes with communes, never everything mixed); heads and deputies by
+    the kind of their unit."""
+    out = []
+    for who, rows in (("units", units), ("heads", [r for r in leaders if r.role == Role.HEAD]),
+                      ("deputies", [r for r in leaders if r.role == Role.DEPUTY])):
+        groups: dict[str, list[Grade]] = {}
+        for r in rows:
+            groups.setdefault(quota_group(r.kind), []).append(r.grade)
+        for group in sorted(groups):
+            w = quota_warning(groups[group], s)
+            if w:
+                out.append(GroupWarning(who, group, w))
     return out
 
 
@@ -269,14 +382,16 @@ def _figures_dict(t: Tally, g: Grade) -> dict:
             "overdue": t.overdue, "within": t.within, "excluded": t.excluded,
             "weight_due": t.weight_due, "credit": t.credit, "completion_rate": t.completion_rate,
             "on_time_rate": t.on_time_rate, "score": t.score, "grade": g.value,
-            "extensions": t.extensions}
+            "extensions": t.extensions, "amendments": t.amendments,
+            "cancellations": t.cancellations}
 
 
 def freeze(actor_id: int | None, period: Period, as_of: date, s: ScoringSettings,
-           scope_unit: Unit | None = None) -> AssessmentRun:
+           scope_unit: Unit | None = None, *, today: date) -> AssessmentRun:
     """Store the run: the settings, every unit and leader row, and every task row
-    (one INSERT ... SELECT). Later edits never change it; freezing again adds a version."""
-    report = live(period, as_of, s, scope_unit)
+    (one INSERT ... SELECT) with whether it counts for its unit and its leader. Later
+    edits never change it; freezing again adds a version."""
+    report = live(period, as_of, s, scope_unit, today=today)
     scope_key = scope_unit.code if scope_unit is not None else "all"
     version = (db.session.scalar(select(func.max(AssessmentRun.version)).where(
         AssessmentRun.period == period.code, AssessmentRun.scope_key == scope_key)) or 0) + 1
@@ -289,7 +404,8 @@ def freeze(actor_id: int | None, period: Period, as_of: date, s: ScoringSettings
     if report.units:
         db.session.execute(insert(AssessmentUnitRow), [
             {"run_id": run.id, "unit_id": r.key, "unit_code": r.code, "unit_name": r.name,
-             "unit_path": r.path, **_figures_dict(r.tally, r.grade)} for r in report.units])
+             "unit_path": r.path, "unit_kind": r.kind, **_figures_dict(r.tally, r.grade)}
+            for r in report.units])
     if report.leaders:
         db.session.execute(insert(AssessmentLeaderRow), [
             {"run_id": run.id, "user_id": r.key, "username": r.username, "full_name": r.name,
@@ -298,34 +414,44 @@ def freeze(actor_id: int | None, period: Period, as_of: date, s: ScoringSettings
     lead = aliased(Unit)
     assignee = aliased(User)
     leader = aliased(User)
-    in_period = and_(Task.due_on >= period.start, Task.due_on <= period.end,
-                     Task.lead_unit_id.is_not(None))
     src = (select(literal(run.id), Task.id, Task.lead_unit_id, lead.code, Task.stt, Task.title,
                   func.coalesce(assignee.full_name, ""), Task.leader_id,
                   func.coalesce(leader.full_name, ""), Task.due_on, Task.completed_on, Task.status,
-                  outcome_case(as_of), Task.weight, credit_case(as_of, s), Task.extension_count)
+                  outcome_case(as_of, today), Task.weight, credit_case(as_of, today, s),
+                  Task.extension_count, Task.amendment_count,
+                  Task.completion_imported_at.is_not(None), counts_for_unit(), counts_for_leader())
            .join(lead, lead.id == Task.lead_unit_id)
            .outerjoin(assignee, assignee.id == Task.assignee_id)
            .outerjoin(leader, leader.id == Task.leader_id)
-           .where(in_period)
+           .where(counted_tasks(period))
            .order_by(lead.path, Task.plan_id, Task.order_key, Task.id))  # ids follow the tree order
     if scope_unit is not None:
         src = src.where(lead.path.like(scope_unit.path + "%"))
     db.session.execute(insert(AssessmentTaskRow).from_select(
         ["run_id", "task_id", "unit_id", "unit_code", "stt", "title", "assignee_name", "leader_id",
          "leader_name", "due_on", "completed_on", "status", "outcome", "weight", "credit",
-         "extensions"], src))
+         "extensions", "amendments", "is_imported", "counts_for_unit", "counts_for_leader"], src))
     audit.record(actor_id, "assessment.freeze", "assessment_run", run.id,
                  {"period": [None, period.code], "as_of": [None, as_of], "version": [None, version],
                   "scope": [None, scope_key]})
     return run
 
 
+def _final(frozen) -> FinalGrade | None:
+    if frozen.final_grade is None:
+        return None
+    return FinalGrade(Grade(frozen.final_grade), frozen.final_decision_no or "",
+                      frozen.final_decision_on, frozen.final_reason or "", frozen.final_by_id,
+                      frozen.final_at)
+
+
 def _row_from(frozen, key: int, code: str, name: str, **extra) -> Row:
     t = Tally(tasks=frozen.tasks, on_time=frozen.on_time, late=frozen.late, overdue=frozen.overdue,
               within=frozen.within, excluded=frozen.excluded, weight_due=frozen.weight_due,
-              credit=frozen.credit, extensions=frozen.extensions)
-    return Row(key, code, name, t, Grade(frozen.grade), **extra)
+              credit=frozen.credit, extensions=frozen.extensions,
+              amendments=frozen.amendments or 0, cancellations=frozen.cancellations or 0)
+    return Row(key, code, name, t, Grade(frozen.grade), final=_final(frozen), row_id=frozen.id,
+               **extra)
 
 
 def load_run(run: AssessmentRun) -> Report:
@@ -335,10 +461,83 @@ def load_run(run: AssessmentRun) -> Report:
                                 .order_by(AssessmentUnitRow.unit_path)).all()
     # The tree as it was frozen, siblings in today's display order.
     units = [_row_from(r, r.unit_id, r.unit_code, r.unit_name, depth=r.unit_path.count("/") - 2,
-                       path=r.unit_path)
+                       path=r.unit_path, kind=r.unit_kind or "")
              for r in tree_order(frozen, path=lambda r: r.unit_path)]
+    kinds = {r.code: r.kind for r in units}
     leaders = [_row_from(r, r.user_id, r.username, r.full_name, username=r.username, role=r.role,
-                         unit_code=r.unit_code)
+                         unit_code=r.unit_code, kind=kinds.get(r.unit_code, ""))
                for r in db.session.scalars(select(AssessmentLeaderRow).where(
                    AssessmentLeaderRow.run_id == run.id).order_by(AssessmentLeaderRow.id))]
-    return Report(parse_period(run.period), run.as_of, s, units, leaders, _warnings(units, leaders, s), run)
+    return Report(parse_period(run.period), run.as_of, s, units, leaders, warnings(units, leaders, s), run)
+
+
+# ---- the competent authority's final grade --------------------------------------
+
+FINAL_GRADES = (Grade.EXCELLENT, Grade.GOOD, Grade.PASS, Grade.FAIL)
+FINAL_ROWS = {"unit": AssessmentUnitRow, "leader": AssessmentLeaderRow}
+
+
+@dataclass
+class FinalGradeInput:
+    grade: str
+    decision_no: str
+    decision_on: date | None
+    reason: str
+
+
+def final_row(run_id: int, kind: str, row_id: int):
+    """A unit or leader row of a frozen run, or NotFound."""
+    model = FINAL_ROWS.get(kind)
+    row = db.session.scalar(select(model).where(model.id == row_id, model.run_id == run_id)) \
+        if model is not None else None
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def record_final_grade(actor: User, run_id: int, kind: str, row_id: int, data: FinalGradeInput,
+                       today: date):
+    """Record the competent authority's final grade of one unit or leader of a frozen run,
+    with the decision's number, date and reason (DESIGN.md 5: the final grading is a human
+    decision). Only the assessor records it; the run's figures are never touched, only the
+    final_* fields. Audit-logged; a later decision replaces it, the log keeps both."""
+    from flask_babel import lazy_gettext as _l
+
+    if actor.role != Role.ASSESSOR:
+        raise PermissionDenied()
+    run = db.session.get(AssessmentRun, run_id)
+    row = final_row(run_id, kind, row_id)
+    if data.grade not in [g.value for g in FINAL_GRADES]:
+        raise RuleViolation(_l("Choose a grade from the list."), "grade")
+    number = " ".join((data.decision_no or "").split())
+    if not number:
+        raise RuleViolation(_l("Enter the number of the decision."), "decision_no")
+    if len(number) > 64:
+        raise RuleViolation(_l("At most 64 characters."), "decision_no")
+    if data.decision_on is None:
+        raise RuleViolation(_l("Enter the date of the decision (dd/mm/yyyy)."), "decision_on")
+    if data.decision_on > today:
+        raise RuleViolation(_l("The date of the decision cannot be after today."), "decision_on")
+    if data.decision_on < run.period_start:
+        raise RuleViolation(_l("The decision cannot be dated before the period it grades."),
+                            "decision_on")
+    reason = (data.reason or "").strip()
+    if not reason:
+        raise RuleViolation(_l("Enter the reason for the final grade."), "reason")
+    if len(reason) > 2000:
+        raise RuleViolation(_l("At most %(n)s characters.", n=2000), "reason")
+    before = {"final_grade": row.final_grade, "final_decision_no": row.final_decision_no,
+              "final_decision_on": row.final_decision_on, "final_reason": row.final_reason}
+    row.final_grade = data.grade
+    row.final_decision_no = number
+    row.final_decision_on = data.decision_on
+    row.final_reason = reason
+    row.final_by_id = actor.id
+    row.final_at = utcnow()
+    db.session.flush()
+    after = {"final_grade": row.final_grade, "final_decision_no": row.final_decision_no,
+             "final_decision_on": row.final_decision_on, "final_reason": row.final_reason}
+    audit.record(actor.id, "assessment.final_grade", f"assessment_{kind}_row", row.id,
+                 {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+                 | {"run": [None, run_id], "computed_grade": [None, row.grade]})
+    return row

@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, exists, func, select, true
 from sqlalchemy.orm import aliased
 
 from ..domain.scoring import Outcome, Period, ScoringSettings, Tally, grade
+from ..domain.status import Lifecycle
 from ..extensions import db
 from ..models import (
     AssessmentRun,
@@ -26,12 +27,16 @@ from . import access
 from .assessment import (
     Report,
     Row,
+    counted_tasks,
+    counts_for_leader,
+    counts_for_unit,
     credit_case,
     credit_places,
     live,
     load_run,
     outcome_case,
     tally_columns,
+    tally_values,
     to_tally,
 )
 from .errors import NotFound, PermissionDenied, RuleViolation
@@ -116,12 +121,13 @@ def restrict(report: Report, scope: Scope) -> Report:
     if scope.only_leader_id is not None:
         leaders = [r for r in leaders if r.key == scope.only_leader_id]
     return replace(report, units=units, leaders=leaders,
-                   warnings=report.warnings if scope.full else {})
+                   warnings=report.warnings if scope.full else [])
 
 
-def live_report(scope: Scope, period: Period, as_of: date, s: ScoringSettings) -> Report:
+def live_report(scope: Scope, period: Period, as_of: date, s: ScoringSettings, *,
+                today: date) -> Report:
     """The live figures of the scope (three queries), restricted to what the reader sees."""
-    return restrict(live(period, as_of, s, scope.root), scope)
+    return restrict(live(period, as_of, s, scope.root, today=today), scope)
 
 
 def add_tallies(tallies) -> Tally:
@@ -136,6 +142,8 @@ def add_tallies(tallies) -> Tally:
         out.weight_due += t.weight_due
         out.credit += t.credit
         out.extensions += t.extensions
+        out.amendments += t.amendments
+        out.cancellations += t.cancellations
     return out
 
 
@@ -199,6 +207,9 @@ class TaskLine:
     weight: Decimal
     credit: Decimal | None   # only a fallen-due task earns or loses credit
     extensions: int
+    amendments: int = 0
+    # Completed by a date imported into a draft plan, not through submit -> confirm.
+    is_imported: bool = False
 
 
 @dataclass
@@ -210,6 +221,8 @@ class Breakdown:
     credits: dict = field(default_factory=dict)
     extended: int = 0
     extensions: int = 0
+    amendments: int = 0
+    cancellations: int = 0
 
     def count(self, key: str | None) -> int:
         if key is None:
@@ -232,7 +245,8 @@ class Breakdown:
         return Tally(tasks=self.count(None), on_time=c.get(Outcome.ON_TIME, 0),
                      late=c.get(Outcome.LATE, 0), overdue=c.get(Outcome.OVERDUE, 0),
                      within=c.get(Outcome.WITHIN, 0), excluded=c.get(Outcome.EXCLUDED, 0),
-                     weight_due=self.weight_due, credit=self.credit, extensions=self.extensions)
+                     weight_due=self.weight_due, credit=self.credit, extensions=self.extensions,
+                     amendments=self.amendments, cancellations=self.cancellations)
 
 
 @dataclass
@@ -255,13 +269,15 @@ def _dec(value, places: Decimal) -> Decimal:
 
 def _breakdown(rows, places: Decimal) -> Breakdown:
     b = Breakdown()
-    for outcome, n, weight, credit, extended, extensions in rows:
+    for outcome, n, weight, credit, extended, extensions, amendments, cancelled in rows:
         o = Outcome(outcome)
         b.counts[o] = int(n)
         b.weights[o] = _dec(weight, CENT)
         b.credits[o] = _dec(credit, places)
         b.extended += int(extended or 0)
         b.extensions += int(extensions or 0)
+        b.amendments += int(amendments or 0)
+        b.cancellations += int(cancelled or 0)
     return b
 
 
@@ -276,7 +292,8 @@ def _check_filter(key: str | None) -> None:
 
 
 def in_period(period: Period):
-    return and_(Task.due_on >= period.start, Task.due_on <= period.end)
+    """SQL: the tasks of an assessment of the period (assessment.counted_tasks)."""
+    return counted_tasks(period)
 
 
 def _active_subtree_ids(path: str):
@@ -284,11 +301,12 @@ def _active_subtree_ids(path: str):
 
 
 def live_unit_tasks(unit: Unit, with_subunits: bool = False):
-    """SQL condition: the tasks a unit leads (with its active sub-units when asked),
-    exactly the set of its line in the unit table."""
+    """SQL condition: the tasks a unit leads (with its active sub-units when asked) and is
+    scored on, exactly the set of its line in the unit table: a parent whose sub-tasks the
+    unit leads is not (DESIGN.md 5)."""
     if with_subunits:
-        return Task.lead_unit_id.in_(_active_subtree_ids(unit.path))
-    return Task.lead_unit_id == unit.id
+        return and_(Task.lead_unit_id.in_(_active_subtree_ids(unit.path)), counts_for_unit())
+    return and_(Task.lead_unit_id == unit.id, counts_for_unit())
 
 
 def live_leader_tasks(leader: User, scope: Scope):
@@ -296,28 +314,30 @@ def live_leader_tasks(leader: User, scope: Scope):
     unit; a deputy for the tasks they are the accountable leader of (within the scope's
     units, as in assessment.figures)."""
     if leader.role == Role.HEAD:
-        return Task.lead_unit_id == leader.unit_id
-    cond = Task.leader_id == leader.id
+        return and_(Task.lead_unit_id == leader.unit_id, counts_for_unit())
+    cond = and_(Task.leader_id == leader.id, counts_for_leader())
     if scope.root is not None:
         cond = and_(cond, Task.lead_unit_id.in_(_active_subtree_ids(scope.root.path)))
     return cond
 
 
 def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str | None,
-               page: int, per_page: int) -> DrillDown:
+               page: int, per_page: int, *, today: date) -> DrillDown:
     """The tasks of a live set with each one's outcome and credit (computed in SQL), one
     page of them, and the breakdown of the whole set."""
     _check_filter(key)
     places = credit_places(s)
-    oc, cc = outcome_case(as_of), credit_case(as_of, s)
+    oc, cc = outcome_case(as_of, today), credit_case(as_of, today, s)
     # Grouped in an outer query: PostgreSQL cannot match a CASE with bound parameters
     # in GROUP BY against the same CASE in SELECT.
     inner = (select(oc.label("outcome"), Task.weight.label("weight"), cc.label("credit"),
-                    Task.extension_count.label("ext"))
+                    Task.extension_count.label("ext"), Task.amendment_count.label("amend"),
+                    case((Task.status == Lifecycle.CANCELLED, 1), else_=0).label("cancelled"))
              .where(cond, in_period(period)).subquery())
     b = _breakdown(db.session.execute(
         select(inner.c.outcome, func.count(), func.sum(inner.c.weight), func.sum(inner.c.credit),
-               func.sum(case((inner.c.ext > 0, 1), else_=0)), func.sum(inner.c.ext))
+               func.sum(case((inner.c.ext > 0, 1), else_=0)), func.sum(inner.c.ext),
+               func.sum(inner.c.amend), func.sum(inner.c.cancelled))
         .group_by(inner.c.outcome)), places)
     total = b.count(key)
     page = _page_bounds(page, per_page, total)
@@ -325,7 +345,8 @@ def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str |
     q = (select(Task.id, Task.stt, Task.title, func.coalesce(lead.code, ""),
                 func.coalesce(assignee.full_name, ""), func.coalesce(leader.full_name, ""),
                 Task.due_on, Task.completed_on, Task.status, oc, Task.weight, cc,
-                Task.extension_count)
+                Task.extension_count, Task.amendment_count,
+                Task.completion_imported_at.is_not(None))
          .outerjoin(lead, lead.id == Task.lead_unit_id)
          .outerjoin(assignee, assignee.id == Task.assignee_id)
          .outerjoin(leader, leader.id == Task.leader_id)
@@ -341,12 +362,13 @@ def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str |
 
 def _line(r, places: Decimal) -> TaskLine:
     (task_id, stt, title, unit_code, assignee, leader, due_on, completed_on, status, outcome,
-     weight, credit, ext) = r
+     weight, credit, ext, amend, imported) = r
     o = Outcome(outcome)
     return TaskLine(task_id, stt or "", title, unit_code or "", assignee or "", leader or "",
                     due_on, completed_on if o in (Outcome.ON_TIME, Outcome.LATE) else None,
                     status, o, _dec(weight, CENT),
-                    _dec(credit, places) if o in FALLEN_DUE else None, int(ext or 0))
+                    _dec(credit, places) if o in FALLEN_DUE else None, int(ext or 0),
+                    int(amend or 0), bool(imported))
 
 
 # ---- frozen runs --------------------------------------------------------------------
@@ -396,7 +418,7 @@ def open_run(actor: User, run_id: int) -> RunView:
     leaders = [r for r in report.leaders if r.unit_code in codes
                and (scope.only_leader_id is None or r.key == scope.only_leader_id)]
     # scope_path: the export takes only the task rows of this subtree.
-    report = replace(report, units=units, leaders=leaders, warnings={}, scope_path=prefix)
+    report = replace(report, units=units, leaders=leaders, warnings=[], scope_path=prefix)
     return RunView(run, report, scope, prefix, scope_unit)
 
 
@@ -420,8 +442,9 @@ def run_unit_tasks(view: RunView, unit: Row, with_subunits: bool = False):
     if with_subunits:
         return and_(t.run_id == view.run.id, t.unit_id.in_(
             select(AssessmentUnitRow.unit_id).where(AssessmentUnitRow.run_id == view.run.id,
-                                                    AssessmentUnitRow.unit_path.like(unit.path + "%"))))
-    return and_(t.run_id == view.run.id, t.unit_id == unit.key)
+                                                    AssessmentUnitRow.unit_path.like(unit.path + "%"))),
+            t.counts_for_unit)
+    return and_(t.run_id == view.run.id, t.unit_id == unit.key, t.counts_for_unit)
 
 
 def run_leader_tasks(view: RunView, leader: Row):
@@ -431,8 +454,8 @@ def run_leader_tasks(view: RunView, leader: Row):
         unit_id = select(AssessmentUnitRow.unit_id).where(
             AssessmentUnitRow.run_id == view.run.id,
             AssessmentUnitRow.unit_code == leader.unit_code).scalar_subquery()
-        return and_(t.run_id == view.run.id, t.unit_id == unit_id)
-    return and_(t.run_id == view.run.id, t.leader_id == leader.key)
+        return and_(t.run_id == view.run.id, t.unit_id == unit_id, t.counts_for_unit)
+    return and_(t.run_id == view.run.id, t.leader_id == leader.key, t.counts_for_leader)
 
 
 def frozen_tasks(cond, s: ScoringSettings, key: str | None, page: int, per_page: int) -> DrillDown:
@@ -442,12 +465,14 @@ def frozen_tasks(cond, s: ScoringSettings, key: str | None, page: int, per_page:
     places = credit_places(s)
     b = _breakdown(db.session.execute(
         select(t.outcome, func.count(), func.sum(t.weight), func.sum(t.credit),
-               func.sum(case((t.extensions > 0, 1), else_=0)), func.sum(t.extensions))
+               func.sum(case((t.extensions > 0, 1), else_=0)), func.sum(t.extensions),
+               func.sum(t.amendments), func.sum(case((t.status == Lifecycle.CANCELLED, 1), else_=0)))
         .where(cond).group_by(t.outcome)), places)
     total = b.count(key)
     page = _page_bounds(page, per_page, total)
     q = select(t.task_id, t.stt, t.title, t.unit_code, t.assignee_name, t.leader_name, t.due_on,
-               t.completed_on, t.status, t.outcome, t.weight, t.credit, t.extensions).where(cond)
+               t.completed_on, t.status, t.outcome, t.weight, t.credit, t.extensions, t.amendments,
+               t.is_imported).where(cond)
     if key == EXTENDED:
         q = q.where(t.extensions > 0)
     elif key is not None:
@@ -491,23 +516,24 @@ def run_versions(actor: User, run: AssessmentRun) -> list[AssessmentRun]:
 def scope_tasks(scope: Scope):
     """SQL condition: the tasks of every unit line of the scope's table."""
     if scope.root is None:
-        return Task.lead_unit_id.in_(select(Unit.id).where(Unit.is_active))
-    return Task.lead_unit_id.in_(_active_subtree_ids(scope.root.path))
+        return and_(Task.lead_unit_id.in_(select(Unit.id).where(Unit.is_active)), counts_for_unit())
+    return and_(Task.lead_unit_id.in_(_active_subtree_ids(scope.root.path)), counts_for_unit())
 
 
-def monthly_trend(cond, year: int, as_of: date, s: ScoringSettings) -> list[tuple[int, Tally | None]]:
+def monthly_trend(cond, year: int, as_of: date, s: ScoringSettings, *,
+                  today: date) -> list[tuple[int, Tally | None]]:
     """The figures of each month of `year` for a set of tasks, every month judged as of
     `as_of` like the page around it, so that the months add up to the period's score.
     One GROUP BY over the year's tasks; a month with nothing in it has no figures."""
     month = func.extract("month", Task.due_on)
     inner = (select(month.label("m"), Task.id).where(
-        cond, Task.due_on >= date(year, 1, 1), Task.due_on <= date(year, 12, 31)).subquery())
+        cond, in_period(Period(str(year), date(year, 1, 1), date(year, 12, 31)))).subquery())
     # Grouped on the plain month number of a subquery: the tally columns read Task, so
     # join back to it by id.
-    q = (select(inner.c.m, *tally_columns(as_of, s)).join(Task, Task.id == inner.c.id)
+    q = (select(inner.c.m, *tally_columns(as_of, today, s)).join(Task, Task.id == inner.c.id)
          .group_by(inner.c.m))
     places = credit_places(s)
-    found = {int(r[0]): to_tally(r[1:], places) for r in db.session.execute(q)}
+    found = {int(r[0]): to_tally(tally_values(r[1:]), places) for r in db.session.execute(q)}
     return [(m, found.get(m)) for m in range(1, 13)]
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from ..domain.scoring import GRADE_LABELS, Outcome
+from ..domain.status import EXCLUDED_STATUSES
 from ..extensions import db
 from ..models import AssessmentTaskRow, AssessmentUnitRow, Task, Unit, User
 from ..models.user import Role
@@ -33,6 +34,9 @@ from . import xlsx
 from .assessment import (
     Report,
     Row,
+    counted_tasks,
+    counts_for_leader,
+    counts_for_unit,
     credit_case,
     credit_places,
     outcome_case,
@@ -44,13 +48,22 @@ UNIT_SHEET, LEADER_SHEET, TASK_SHEET = "Đơn vị", "Lãnh đạo", "Nhiệm v�
 UNIT_HEADERS = ("Mã đơn vị", "Tên đơn vị", "Số nhiệm vụ", "Đến hạn", "Hoàn thành đúng hạn",
                 "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành", "Trong hạn",
                 "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
-                "Số lần gia hạn")
+                "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy")
 LEADER_HEADERS = ("Tên đăng nhập", "Họ và tên", "Chức vụ", "Mã đơn vị", "Đến hạn",
                   "Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành",
                   "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
-                  "Số lần gia hạn")
+                  "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy")
+# A frozen run's unit and leader tables end with the competent authority's decision.
+FINAL_HEADERS = ("Xếp loại cuối cùng (cấp có thẩm quyền)", "Số quyết định", "Ngày quyết định",
+                 "Lý do")
 TASK_HEADERS = ("Mã đơn vị", "STT", "Nhiệm vụ", "Người thực hiện", "Lãnh đạo phụ trách",
-                "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm")
+                "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm",
+                "Số lần gia hạn", "Số lần điều chỉnh", "Ghi chú")
+# The task table's notes: what an assessor must see beside a task's outcome.
+NOTE_IMPORTED = "nhập từ tệp"
+NOTE_NOT_FOR_UNIT = "không tính cho đơn vị chủ trì (tính ở nhiệm vụ con)"
+NOTE_NOT_FOR_LEADER = "không tính cho lãnh đạo phụ trách (tính ở nhiệm vụ con)"
+NOTE_LEFT_LATE = "hủy hoặc tạm dừng sau khi đã đến hạn: vẫn tính là chưa hoàn thành"
 
 OUTCOME_LABELS = {
     Outcome.ON_TIME: "Hoàn thành đúng hạn",
@@ -91,13 +104,35 @@ def _grade(row: Row) -> str:
     return GRADE_LABELS[row.grade][0]
 
 
+def _final_cells(report: Report, r: Row) -> list:
+    """A frozen run's final-grade cells (none for live figures)."""
+    if report.run is None:
+        return []
+    f = r.final
+    if f is None:
+        return [None, None, None, None]
+    return [GRADE_LABELS[f.grade][0], f.decision_no, f.decision_on, f.reason]
+
+
+def unit_headers(report: Report) -> tuple[str, ...]:
+    return UNIT_HEADERS + (FINAL_HEADERS if report.run is not None else ())
+
+
+def leader_headers(report: Report) -> tuple[str, ...]:
+    return LEADER_HEADERS + (FINAL_HEADERS if report.run is not None else ())
+
+
+def task_headers(report: Report) -> tuple[str, ...]:
+    return TASK_HEADERS
+
+
 def unit_rows(report: Report) -> Iterator[list]:
     """The `Đơn vị` table, one list per unit in tree order."""
     for r in report.units:
         t = r.tally
         yield [r.code, r.name, t.tasks, t.fallen_due, t.on_time, t.late, t.overdue, t.within,
                _rate(t.completion_rate), _rate(t.on_time_rate), _rate(t.score), _grade(r),
-               t.extensions]
+               t.extensions, t.amendments, t.cancellations, *_final_cells(report, r)]
 
 
 def leader_rows(report: Report) -> Iterator[list]:
@@ -106,7 +141,8 @@ def leader_rows(report: Report) -> Iterator[list]:
         t = r.tally
         yield [r.username, r.name, ROLE_LABELS.get(r.role, r.role), r.unit_code, t.fallen_due,
                t.on_time, t.late, t.overdue, _rate(t.completion_rate), _rate(t.on_time_rate),
-               _rate(t.score), _grade(r), t.extensions]
+               _rate(t.score), _grade(r), t.extensions, t.amendments, t.cancellations,
+               *_final_cells(report, r)]
 
 
 _OUTCOMES = {o.value: o for o in Outcome}
@@ -119,11 +155,14 @@ def live_task_query(report: Report):
     p = report.period
     q = (select(lead.code, Task.stt, Task.title, func.coalesce(assignee.full_name, ""),
                 func.coalesce(leader.full_name, ""), Task.due_on, Task.completed_on,
-                outcome_case(report.as_of), Task.weight, credit_case(report.as_of, report.settings))
+                outcome_case(report.as_of, report.today), Task.weight,
+                credit_case(report.as_of, report.today, report.settings),
+                Task.extension_count, Task.amendment_count, Task.status,
+                Task.completion_imported_at.is_not(None), counts_for_unit(), counts_for_leader())
          .join(lead, lead.id == Task.lead_unit_id)
          .outerjoin(assignee, assignee.id == Task.assignee_id)
          .outerjoin(leader, leader.id == Task.leader_id)
-         .where(Task.due_on >= p.start, Task.due_on <= p.end, Task.lead_unit_id.is_not(None))
+         .where(counted_tasks(p))
          .order_by(lead.path, Task.plan_id, Task.order_key, Task.id))
     if report.scope_path is not None:
         q = q.where(lead.path.like(report.scope_path + "%"))
@@ -133,7 +172,8 @@ def live_task_query(report: Report):
 def frozen_task_query(report: Report):
     t = AssessmentTaskRow
     q = (select(t.unit_code, t.stt, t.title, t.assignee_name, t.leader_name, t.due_on,
-                t.completed_on, t.outcome, t.weight, t.credit)
+                t.completed_on, t.outcome, t.weight, t.credit, t.extensions, t.amendments,
+                t.status, t.is_imported, t.counts_for_unit, t.counts_for_leader)
          .where(t.run_id == report.run.id).order_by(t.id))
     if report.scope_path is not None:
         # A reader's part of a frozen run (a head's subtree, by its frozen path): only
@@ -142,6 +182,21 @@ def frozen_task_query(report: Report):
         q = q.where(t.unit_id.in_(select(u.unit_id).where(
             u.run_id == report.run.id, u.unit_path.like(report.scope_path + "%"))))
     return q
+
+
+def task_note(outcome: Outcome, status: str, imported, for_unit, for_leader) -> str:
+    """The notes of a task row: an imported completion, a cancellation that could not
+    erase a failure, a parent counted at its sub-tasks (DESIGN.md 4 and 5)."""
+    notes = []
+    if imported:
+        notes.append(NOTE_IMPORTED)
+    if status in EXCLUDED_STATUSES and outcome != Outcome.EXCLUDED:
+        notes.append(NOTE_LEFT_LATE)
+    if not for_unit:
+        notes.append(NOTE_NOT_FOR_UNIT)
+    if not for_leader:
+        notes.append(NOTE_NOT_FOR_LEADER)
+    return "; ".join(notes)
 
 
 def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
@@ -158,7 +213,8 @@ def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
     credits: dict = {}
     try:
         for row in result:
-            unit_code, stt, title_, assignee, leader, due_on, completed_on, result_, weight, credit = row
+            (unit_code, stt, title_, assignee, leader, due_on, completed_on, result_, weight,
+             credit, ext, amend, status, imported, for_unit, for_leader) = row
             outcome = _OUTCOMES[result_]
             w = weights.get(weight)
             if w is None:
@@ -179,7 +235,8 @@ def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
             yield [unit_code, stt or "", title_, assignee or "", leader or "", due_on,
                    # Judged with what was known as of the date: a later completion is not shown.
                    completed_on if outcome in _SHOWN_COMPLETION else None,
-                   OUTCOME_LABELS[outcome], w, c]
+                   OUTCOME_LABELS[outcome], w, c, int(ext or 0), int(amend or 0),
+                   task_note(outcome, status, imported, for_unit, for_leader)]
     finally:
         result.close()
 
@@ -225,16 +282,32 @@ def source_line(report: Report) -> str:
     return f"Số liệu đã chốt: phiên bản {run.version}{made}"
 
 
+# The quota groups (domain.scoring.quota_group) as an official names them.
+GROUP_LABELS = {
+    "province": "tỉnh, thành phố",
+    "department": "sở, ban, ngành",
+    "office": "văn phòng, trung tâm",
+    "section": "phòng thuộc đơn vị",
+    "commune": "xã, phường, đặc khu",
+    "other": "đơn vị khác",
+}
+
+
 def warning_lines(report: Report, sheet: str) -> list[str]:
-    groups = {UNIT_SHEET: (("units", "đơn vị"),),
-              LEADER_SHEET: (("heads", "người đứng đầu"), ("deputies", "cấp phó"))}[sheet]
+    """The quota warnings under a table, one per group of units of one kind."""
+    labels = {UNIT_SHEET: {"units": "đơn vị"},
+              LEADER_SHEET: {"heads": "người đứng đầu", "deputies": "cấp phó"}}[sheet]
+    share = f"{(report.settings.excellent_quota * 100).normalize():f}%"
     out = []
-    for key, label in groups:
-        w = report.warnings.get(key)
-        if w:
-            share = f"{(report.settings.excellent_quota * 100).normalize():f}%"
-            out.append(f"Lưu ý: số {label} đạt mức xuất sắc ({w.excellent}) vượt {share} số "
-                       f"đạt mức tốt ({w.good}); xếp loại cuối cùng do cấp có thẩm quyền quyết định.")
+    for gw in report.warnings:
+        label = labels.get(gw.who)
+        if label is None:
+            continue
+        w = gw.warning
+        group = GROUP_LABELS.get(gw.group, gw.group)
+        out.append(f"Lưu ý: trong nhóm {group}, số {label} đạt mức xuất sắc ({w.excellent}) vượt "
+                   f"{share} số đạt mức tốt ({w.good}); xếp loại cuối cùng do cấp có thẩm quyền "
+                   f"quyết định.")
     return out
 
 
@@ -243,12 +316,14 @@ def warning_lines(report: Report, sheet: str) -> list[str]:
 # Per sheet: column widths, the columns under the issuing body (the rest sit under the
 # national motto), number formats by column, and wrapped columns.
 _LAYOUT = {
-    UNIT_SHEET: {"widths": (12, 36, 10, 9, 12, 12, 13, 9, 12, 12, 12, 24, 10), "left": 3,
-                     "formats": {8: "0.00", 9: "0.00", 10: "0.00"}, "wrap": {1, 11}},
-    LEADER_SHEET: {"widths": (16, 26, 16, 12, 9, 12, 12, 13, 12, 12, 12, 24, 10), "left": 3,
-                       "formats": {8: "0.00", 9: "0.00", 10: "0.00"}, "wrap": {1, 11}},
-    TASK_SHEET: {"widths": (12, 8, 52, 22, 22, 13, 13, 20, 9, 9), "left": 3,
-                     "formats": {8: "0.00", 9: "0.00##"}, "wrap": {2, 3, 4, 7}},
+    UNIT_SHEET: {"widths": (12, 36, 10, 9, 12, 12, 13, 9, 12, 12, 12, 24, 10, 10, 10,
+                            24, 14, 12, 30), "left": 3,
+                     "formats": {8: "0.00", 9: "0.00", 10: "0.00"}, "wrap": {1, 11, 15, 18}},
+    LEADER_SHEET: {"widths": (16, 26, 16, 12, 9, 12, 12, 13, 12, 12, 12, 24, 10, 10, 10,
+                              24, 14, 12, 30), "left": 3,
+                       "formats": {8: "0.00", 9: "0.00", 10: "0.00"}, "wrap": {1, 11, 15, 18}},
+    TASK_SHEET: {"widths": (12, 8, 52, 22, 22, 13, 13, 20, 9, 9, 9, 9, 30), "left": 3,
+                     "formats": {8: "0.00", 9: "0.00##"}, "wrap": {2, 3, 4, 7, 12}},
 }
 FOOTER = f'&C&"{xlsx.FONT_NAME},Regular"Trang &P/&N'
 
@@ -321,11 +396,11 @@ def write_xlsx(report: Report, out: BinaryIO, issuer: str | Sequence[str], place
     head = Letterhead.of(issuer, place, issued_on)
     with xlsx.XlsxStream(out, title=title(report), creator="Sáu Rõ") as book:
         st = _Styles(book)
-        _sheet(book, st, report, UNIT_SHEET, UNIT_HEADERS, unit_rows(report), head,
+        _sheet(book, st, report, UNIT_SHEET, unit_headers(report), unit_rows(report), head,
                warning_lines(report, UNIT_SHEET))
-        _sheet(book, st, report, LEADER_SHEET, LEADER_HEADERS, leader_rows(report), head,
+        _sheet(book, st, report, LEADER_SHEET, leader_headers(report), leader_rows(report), head,
                warning_lines(report, LEADER_SHEET))
-        _sheet(book, st, report, TASK_SHEET, TASK_HEADERS, task_rows(report), head)
+        _sheet(book, st, report, TASK_SHEET, task_headers(report), task_rows(report), head)
 
 
 def xlsx_bytes(report: Report, issuer: str | Sequence[str], place: str,
@@ -338,9 +413,9 @@ def xlsx_bytes(report: Report, issuer: str | Sequence[str], place: str,
 # ------------------------------------------------------------ CSV
 
 def csv_value(value) -> str:
-    """Text neutralised for CSV (a leading apostrophe before = + - @ tab or carriage
-    return: a CSV cell has no quote-prefix style), numbers plain, dates dd/mm/yyyy, None
-    empty."""
+    """Text neutralised for CSV (an apostrophe before = + - @ tab or carriage return at the
+    start, and before = + - @ after a separator: a CSV cell has no quote-prefix style;
+    xlsx.safe_text), numbers plain, dates dd/mm/yyyy, None empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -357,11 +432,13 @@ def csv_value(value) -> str:
 
 
 def write_csv(out: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """RFC 4180 (the csv module's excel dialect: CRLF, quotes doubled), UTF-8 with a BOM
-    so that Excel shows Vietnamese correctly. Rows are written as they come."""
+    """RFC 4180 (the csv module's excel dialect: CRLF, quotes doubled), every field quoted
+    (a separator inside a field, whatever list separator the reader uses, stays inside
+    it), UTF-8 with a BOM so that Excel shows Vietnamese correctly. Rows are written as
+    they come."""
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     try:
-        w = csv.writer(text)
+        w = csv.writer(text, quoting=csv.QUOTE_ALL)
         w.writerow(headers)
         for row in rows:
             w.writerow([csv_value(v) for v in row])
@@ -371,16 +448,16 @@ def write_csv(out: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence]) -
 
 
 TABLES = {
-    "units": (UNIT_HEADERS, unit_rows),
-    "leaders": (LEADER_HEADERS, leader_rows),
-    "tasks": (TASK_HEADERS, task_rows),
+    "units": (unit_headers, unit_rows),
+    "leaders": (leader_headers, leader_rows),
+    "tasks": (task_headers, task_rows),
 }
 
 
 def write_table_csv(report: Report, table: str, out: BinaryIO) -> None:
     """One table ("units", "leaders" or "tasks") as CSV."""
     headers, rows = TABLES[table]
-    write_csv(out, headers, rows(report))
+    write_csv(out, headers(report), rows(report))
 
 
 def csv_bytes(report: Report, table: str) -> bytes:
@@ -469,6 +546,7 @@ def _is_number(text: str) -> bool:
 
 __all__ = [
     "CSV_FILES",
+    "FINAL_HEADERS",
     "LEADER_HEADERS",
     "LEADER_SHEET",
     "OUTCOME_LABELS",
@@ -483,10 +561,14 @@ __all__ = [
     "date_line",
     "default_issuer",
     "default_place",
+    "leader_headers",
     "leader_rows",
+    "task_headers",
+    "task_note",
     "task_rows",
     "text_table",
     "title",
+    "unit_headers",
     "unit_rows",
     "write_csv",
     "write_csv_folder",

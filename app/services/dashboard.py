@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, false, func, null, select, true
+from sqlalchemy import and_, case, false, func, not_, null, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
@@ -12,7 +12,7 @@ from ..models import Field, Role, Task, Unit, User
 from ..models.user import LEADER_ROLES
 from . import access, extensions
 from . import tasks as tasks_service
-from .overdue import awaiting_on_time, overdue_condition
+from .overdue import awaiting_on_time, in_issued_plan, overdue_condition
 from .tasks import plan_year_condition, timeliness_condition, unit_leaders
 from .units import tree_order
 
@@ -33,6 +33,8 @@ def timeliness_case(today: date, due_soon_days: int):
         (Task.status == Lifecycle.COMPLETED, Timeliness.DONE_LATE.value),
         # Submitted on time and awaiting confirmation: within deadline (domain.status).
         (awaiting_on_time(), Timeliness.WITHIN.value),
+        # A task of a draft plan has not started (DESIGN.md 4): never overdue nor due soon.
+        (not_(in_issued_plan()), Timeliness.WITHIN.value),
         (Task.due_on < today, Timeliness.OVERDUE.value),
         (Task.due_on <= soon, Timeliness.DUE_SOON.value),
         else_=Timeliness.WITHIN.value,
@@ -327,7 +329,7 @@ def due_this_week(actor: User, today: date, limit: int = TOP_N) -> tuple[list[Du
     how many there are in all."""
     week_end = today + timedelta(days=WEEK_DAYS - 1)
     where = and_(home_scope(actor, today), Task.status.in_([s.value for s in OPEN_STATUSES]),
-                 Task.due_on >= today, Task.due_on <= week_end)
+                 Task.due_on >= today, Task.due_on <= week_end, in_issued_plan())
     total = db.session.scalar(select(func.count(Task.id)).where(where)) or 0
     items = db.session.scalars(select(Task).where(where).options(*_list_options())
                                .order_by(Task.due_on, Task.id).limit(limit)).all()
@@ -344,7 +346,9 @@ def awaiting_review(actor: User, limit: int = 20) -> list[Task]:
         # every task instead of OR-ing the (leader, status) and (owner unit, status) indexes.
         review_scope = review_scope | Task.owner_unit_id.in_(access.subtree_id_list(actor.unit.path))
     return db.session.scalars(
-        select(Task).where(review_scope, Task.status == Lifecycle.SUBMITTED)
+        # Never one's own submission (access.can_review).
+        select(Task).where(review_scope, Task.status == Lifecycle.SUBMITTED,
+                           or_(Task.assignee_id.is_(None), Task.assignee_id != actor.id))
         .options(selectinload(Task.assignee)).order_by(Task.submitted_on, Task.id)
         .limit(limit)).all()
 

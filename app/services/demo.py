@@ -18,7 +18,7 @@ from ..models import Field, Plan, PlanKind, ProcessStep, Task, Unit, User
 from ..models.base import utcnow
 from ..models.user import Role, user_fields
 from ..settings import Settings
-from . import evidence, plans, tasks, units, users
+from . import breakdown, evidence, plans, tasks, units, users
 from .errors import RuleViolation
 
 DEMO_PASSWORD = "SauRo@2026"
@@ -401,12 +401,13 @@ def _snv_plan(y: int) -> Groups:
                  "Cấu hình lại quy trình điện tử sau khi công bố danh mục TTHC mới.",
                  "Quy trình điện tử được cấu hình và vận hành",
                  ("Rà soát quy trình đang cấu hình", "Cấu hình lại, chạy thử", "Đưa vào vận hành"),
-                 "soon", "cv.vpubnd1", "pcvp.vpubnd1", k=1, lead="VPUBND", coordinators=("SKHCN",)),
-            Item("Vận hành Trung tâm Phục vụ hành chính công tỉnh theo cơ chế một cửa, một cửa liên thông",
+                 "soon", "cv.snv6", "pgd.snv1", k=1, lead="SNV-CCHC", coordinators=("VPUBND", "SKHCN")),
+            Item("Theo dõi, đánh giá hoạt động của Trung tâm Phục vụ hành chính công tỉnh theo cơ chế một "
+                 "cửa, một cửa liên thông",
                  "Tiếp nhận, trả kết quả TTHC của các sở, ngành tại một đầu mối.",
                  "Báo cáo kết quả hoạt động của Trung tâm hằng quý",
                  ("Bố trí công chức tiếp nhận", "Theo dõi, đánh giá chất lượng phục vụ"),
-                 "year", "cv.vpubnd2", "cvp.vpubnd", lead="VPUBND",
+                 "year", "cv.snv2", "pgd.snv1", coordinators=("VPUBND",),
                  indicator=("Tỷ lệ hồ sơ giải quyết đúng hạn tại Trung tâm", "%", 98)),
         )),
         ("bomay", (
@@ -557,7 +558,7 @@ def _snv_plan(y: int) -> Groups:
             Item("Kết nối hệ thống hội nghị truyền hình trực tuyến từ tỉnh đến 102 xã, phường",
                  "Bảo đảm họp trực tuyến thông suốt giữa hai cấp chính quyền.", "102 điểm cầu được nghiệm thu",
                  ("Khảo sát hạ tầng", "Lắp đặt thiết bị", "Nghiệm thu điểm cầu"),
-                 "returned", "cv.skhcn1", "pgd.skhcn1", k=0, lead="SKHCN",
+                 "returned", "cv.snv3", "pgd.snv1", k=0, coordinators=("SKHCN",),
                  indicator=("Số điểm cầu được kết nối", "điểm cầu", 102),
                  note="Chưa đủ minh chứng: bổ sung biên bản nghiệm thu tại 14 điểm cầu cấp xã còn thiếu."),
             Item("Vận hành, khai thác Phần mềm quản lý hồ sơ cán bộ, công chức, viên chức của tỉnh",
@@ -573,7 +574,7 @@ def _snv_plan(y: int) -> Groups:
                  "Khai thác thông tin công dân, giảm giấy tờ người dân phải nộp.",
                  "Kết nối chính thức được vận hành",
                  ("Đăng ký kết nối", "Kiểm thử", "Vận hành chính thức"),
-                 "overdue", "cv.vpubnd3", "pcvp.vpubnd2", k=1, lead="VPUBND", coordinators=("SKHCN",),
+                 "overdue", "cv.snv4", "pgd.snv1", k=1, coordinators=("VPUBND", "SKHCN"),
                  note="Đang chờ Công an tỉnh cấp tài khoản kết nối chính thức."),
             Item("Nâng cấp Cổng thông tin điện tử của Sở đáp ứng truy cập trên thiết bị di động",
                  "Giao diện thích ứng, đáp ứng tiêu chuẩn truy cập.", "Cổng thông tin điện tử được nâng cấp",
@@ -905,7 +906,8 @@ def _create(ctx: _Ctx, actor: User, plan: Plan, field_key: str, item: Item, pare
         indicator_name=indicator[0], indicator_unit=indicator[1],
         indicator_target=Decimal(indicator[2]) if indicator[2] is not None else None,
         field_id=ctx.fields[field_key].id, weight=Decimal(item.weight))
-    task = tasks.create_task(actor, plan.id, data, parent_id=parent.id if parent else None)
+    task = tasks.create_task(actor, plan.id, data, parent_id=parent.id if parent else None,
+                             today=ctx.today, settings=ctx.settings.task_rules)
     out.append((task, item))
     for child in item.children:
         _create(ctx, actor, plan, field_key, child, task, out)
@@ -921,6 +923,8 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
     assignee = ctx.users.get(item.assignee) if item.assignee else None
     if assignee is None or task.start_on is None or task.due_on is None or task.start_on > today:
         return  # unassigned, undated or not started yet: nothing has happened
+    if breakdown.has_children(task.id):
+        return  # a parent's progress and completion come from its sub-tasks (DESIGN.md 5)
     start, due = task.start_on, task.due_on
     reviewer = ctx.users.get(item.leader) if item.leader else None
     reviewer = reviewer or ctx.users[_head_of(plan)]

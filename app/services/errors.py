@@ -21,6 +21,28 @@ class RuleViolation(DomainError):
         self.message = message
         self.field = field
 
+    @property
+    def violations(self) -> list["RuleViolation"]:
+        """Each broken rule with its field (one here; several in RuleViolations)."""
+        return [self]
+
+
+class RuleViolations(RuleViolation):
+    """Several broken rules at once (the task rule set returns every one): each keeps its
+    field, so the form shows each message beside what it concerns."""
+
+    def __init__(self, violations: list[RuleViolation]):
+        first = violations[0]
+        super().__init__(first.message, first.field)
+        self._violations = list(violations)
+
+    @property
+    def violations(self) -> list[RuleViolation]:
+        return list(self._violations)
+
+    def __str__(self) -> str:
+        return "; ".join(str(v.message) for v in self._violations)
+
 
 class Conflict(DomainError):
     """Someone else saved the object since the actor loaded it."""

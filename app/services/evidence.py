@@ -6,13 +6,16 @@ import secrets
 import unicodedata
 import zipfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Evidence, Plan, PlanStatus, Task, User
+from ..models.base import utcnow
 from ..settings import Files
 from . import access, audit
 from .errors import NotFound, PermissionDenied, RuleViolation
@@ -146,14 +149,55 @@ def upload_dir(files: Files) -> Path:
     return path
 
 
+MIB = 1024 * 1024
+
+
+def _mb(n: int) -> str:
+    """Bytes as megabytes with one decimal, in the user's number format."""
+    return format_decimal(round(n / MIB, 1), format="#,##0.#")
+
+
+def check_quotas(actor: User, task: Task, uploads: list[Upload], files: Files) -> None:
+    """The evidence caps (`files`, the settings): files in one post, bytes on one task,
+    bytes one person uploads in any 24 hours. Refused with a message beside the file field;
+    two aggregate queries, whatever the number of files."""
+    if not uploads:
+        return
+    most = files.max_files_per_request
+    if len(uploads) > most:
+        raise RuleViolation(_l("At most %(n)s files can be attached at a time; %(sent)s were "
+                               "sent. Attach the most important ones, or send them in several "
+                               "reports.", n=most, sent=len(uploads)), "files")
+    adding = sum(len(up.data) for up in uploads)
+    per_task = files.max_bytes_per_task
+    on_task = db.session.scalar(select(func.coalesce(func.sum(Evidence.size_bytes), 0))
+                                .where(Evidence.task_id == task.id)) or 0
+    if on_task + adding > per_task:
+        raise RuleViolation(_l("This task already holds %(used)s MB of evidence; these files "
+                               "(%(adding)s MB) would take it past the limit of %(mb)s MB per "
+                               "task.", used=_mb(on_task), adding=_mb(adding),
+                               mb=_mb(per_task)), "files")
+    per_day = files.max_bytes_per_day
+    since = utcnow() - timedelta(days=1)
+    today = db.session.scalar(select(func.coalesce(func.sum(Evidence.size_bytes), 0))
+                              .where(Evidence.uploaded_by_id == actor.id,
+                                     Evidence.uploaded_at >= since)) or 0
+    if today + adding > per_day:
+        raise RuleViolation(_l("You have uploaded %(used)s MB of evidence in the last 24 hours; "
+                               "these files (%(adding)s MB) would take you past the limit of "
+                               "%(mb)s MB a day. Try again later.", used=_mb(today),
+                               adding=_mb(adding), mb=_mb(per_day)), "files")
+
+
 def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: int | None,
           files: Files) -> list[Evidence]:
-    """Check every file first, then write them into `files`' folder; nothing is written if
-    one is refused."""
+    """Check every file first (the quotas, then each file), then write them into `files`'
+    folder; nothing is written if one is refused."""
     plan_status = db.session.scalar(select(Plan.status).where(Plan.id == task.plan_id)) if uploads else None
     if plan_status == PlanStatus.CLOSED:
         # A closed plan is read-only (services.tasks.require_plan_open).
         raise RuleViolation(_l("The plan is closed: its tasks can no longer be changed."), "files")
+    check_quotas(actor, task, uploads, files)
     checked = [(up, *check_upload(up, files.max_evidence_bytes)) for up in uploads]
     folder = upload_dir(files)
     rows, written = [], []
@@ -229,5 +273,5 @@ def remove_files(rows: list[Evidence], files: Files) -> None:
             pass
 
 
-__all__ = ["Listed", "PermissionDenied", "Upload", "access", "check_upload", "get_for_download",
-           "has_evidence", "list_for_task", "sanitize_name", "store"]
+__all__ = ["Listed", "PermissionDenied", "Upload", "access", "check_quotas", "check_upload",
+           "get_for_download", "has_evidence", "list_for_task", "sanitize_name", "store"]

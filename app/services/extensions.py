@@ -20,6 +20,20 @@ def _vn(d: date) -> str:
     return d.strftime("%d/%m/%Y")
 
 
+def latest_due_on(plan) -> date:
+    """The latest date an extension may reach: the end of the year after the plan's. A
+    task extended past its plan's year is carried over (chuyển tiếp) into the next one."""
+    return date(plan.year + 1, 12, 31)
+
+
+def carried_over_year(task) -> int | None:
+    """The year a task is carried over into (its due date is past its plan's year), or
+    None. `task.plan` must be loaded."""
+    if task.due_on is None or task.due_on.year <= task.plan.year:
+        return None
+    return task.due_on.year
+
+
 def has_pending(task_id: int) -> bool:
     return db.session.scalar(select(func.count(Extension.id)).where(
         Extension.task_id == task_id, Extension.status == ExtensionStatus.PENDING)) > 0
@@ -69,10 +83,13 @@ def request_extension(actor: User, task_id: int, proposed_due_on: date | None, r
     if proposed_due_on <= task.due_on:
         raise RuleViolation(_l("The proposed date must be after the current due date (%(date)s).",
                                date=_vn(task.due_on)), "proposed_due_on")
-    plan = task.plan
-    if not plan.period_start <= proposed_due_on <= plan.period_end:
-        raise RuleViolation(_l("The date must fall within the plan's year (%(year)s).",
-                               year=plan.year), "proposed_due_on")
+    latest = latest_due_on(task.plan)
+    if proposed_due_on > latest:
+        # Past the plan's year the task is carried over (chuyển tiếp), but not forever:
+        # at most to the end of the next year (docs/integrity.md).
+        raise RuleViolation(_l("An extension can move the due date at most to %(date)s "
+                               "(the end of the year after the plan's).", date=_vn(latest)),
+                            "proposed_due_on")
     if task.parent is not None and task.parent.due_on and proposed_due_on > task.parent.due_on:
         raise RuleViolation(_l("A sub-task cannot be due after its parent task (%(date)s).",
                                date=_vn(task.parent.due_on)), "proposed_due_on")
@@ -102,11 +119,14 @@ def decide_extension(actor: User, extension_id: int, approve: bool, comment: str
         raise NotFound()
     # Lock the task first, as a request does, so a decision and a request never cross.
     task = tasks.get_task(actor, found, for_update=True)
-    if not access.can_review(actor, task):
+    if not access.can_decide_extension(actor, task):
         raise PermissionDenied()
     tasks.require_plan_open(task.plan)
     ext = db.session.scalars(select(Extension).where(Extension.id == extension_id)
                              .execution_options(populate_existing=True)).one()
+    if ext.requested_by_id == actor.id:
+        # Nobody decides on their own request (DESIGN.md 4).
+        raise RuleViolation(_l("You cannot decide on your own extension request."))
     if ext.status != ExtensionStatus.PENDING:
         raise RuleViolation(_l("This extension request has already been decided."))
     comment = (comment or "").strip()
@@ -119,6 +139,10 @@ def decide_extension(actor: User, extension_id: int, approve: bool, comment: str
         if task.parent is not None and task.parent.due_on and ext.proposed_due_on > task.parent.due_on:
             raise RuleViolation(_l("A sub-task cannot be due after its parent task (%(date)s).",
                                    date=_vn(task.parent.due_on)))
+        if ext.proposed_due_on > latest_due_on(task.plan):
+            raise RuleViolation(_l("An extension can move the due date at most to %(date)s "
+                                   "(the end of the year after the plan's).",
+                                   date=_vn(latest_due_on(task.plan))))
     elif not comment:
         raise RuleViolation(_l("Say why the extension is refused."), "comment")
     before = {"due_on": task.due_on, "extension_count": task.extension_count,
@@ -159,18 +183,24 @@ def list_for_task(task: Task) -> list[Extension]:
 
 
 def review_scope(actor: User):
-    """SQL condition: the tasks whose extension requests `actor` may decide (as can_review)."""
-    conds = [Task.leader_id == actor.id]
+    """SQL condition: the tasks whose extension requests `actor` may decide (as
+    access.can_decide_extension): never their own as the responsible person; as the
+    accountable leader of a task led by its plan's unit; as a deputy, the tasks handed down
+    from their unit's plan; as a head, every task of their subtree's plans."""
+    handed_down = and_(Task.lead_unit_id.is_not(None), Task.lead_unit_id != Task.owner_unit_id)
+    conds = [and_(Task.leader_id == actor.id, ~handed_down)]
     if actor.role == Role.HEAD:
         conds.append(Task.owner_unit_id.in_(access.subtree_ids(actor.unit.path)))
-    return or_(*conds)
+    elif actor.role == Role.DEPUTY:
+        conds.append(and_(Task.owner_unit_id == actor.unit_id, handed_down))
+    return and_(or_(*conds), or_(Task.assignee_id.is_(None), Task.assignee_id != actor.id))
 
 
 def pending_for(actor: User, limit: int = 200) -> list[Extension]:
     """Requests awaiting `actor`'s decision, oldest first, with task and requester loaded."""
     return list(db.session.scalars(
         select(Extension).join(Task, Task.id == Extension.task_id)
-        .where(Extension.status == ExtensionStatus.PENDING,
+        .where(Extension.status == ExtensionStatus.PENDING, Extension.requested_by_id != actor.id,
                and_(Task.status.in_([s.value for s in OPEN_STATUSES]), review_scope(actor)))
         .options(selectinload(Extension.task), selectinload(Extension.requested_by))
         .order_by(Extension.requested_at, Extension.id).limit(limit)))

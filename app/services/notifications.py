@@ -32,6 +32,10 @@ def text_of(n: Notification) -> str:
         return _("Completion confirmed: %(title)s", title=title)
     if n.kind == "returned":
         return _("Returned for rework: %(title)s", title=title)
+    if n.kind == "suspended":
+        return _("Suspended: %(title)s", title=title)
+    if n.kind == "resumed":
+        return _("Resumed, work continues: %(title)s", title=title)
     if n.kind == "extension_requested":
         return _("Extension requested to %(date)s: %(title)s", date=due, title=title)
     if n.kind == "extension_approved":

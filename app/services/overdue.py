@@ -61,7 +61,13 @@ def awaiting_on_time():
 
 def overdue_condition(today: date):
     """SQL: the tasks overdue on `today`, as domain.status.timeliness judges them: open,
-    past the effective due date, and not a submission made on time awaiting confirmation."""
+    past the effective due date, and not a submission made on time awaiting confirmation;
+    never a task of a draft plan (DESIGN.md 4: the work starts when the plan is issued, so
+    a draft is in no overdue list or count)."""
+    return and_(_past_due(today), in_issued_plan())
+
+
+def _past_due(today: date):
     return and_(Task.status.in_(OPEN), Task.due_on < today, not_(awaiting_on_time()))
 
 
@@ -70,6 +76,20 @@ def in_open_plan():
     its tasks nor reminds anyone of them (docs/user-guide.md), though they stay in the lists
     and count in the assessments of their period. Closed plans are few: one small subquery."""
     return Task.plan_id.not_in(select(Plan.id).where(Plan.status == PlanStatus.CLOSED))
+
+
+def in_issued_plan():
+    """SQL: the task's plan is not a draft. DESIGN.md 4: tasks of draft plans are not
+    flagged, reminded or scored; the work starts when the plan is issued. Drafts are few
+    beside the issued plans: one small subquery, as for closed plans."""
+    return Task.plan_id.not_in(select(Plan.id).where(Plan.status == PlanStatus.DRAFT))
+
+
+def in_swept_plan():
+    """SQL: the task's plan is issued, neither a draft (not started) nor closed (archived):
+    the only tasks the sweep flags or reminds anyone of. One small subquery."""
+    return Task.plan_id.not_in(select(Plan.id).where(
+        Plan.status.in_([PlanStatus.DRAFT.value, PlanStatus.CLOSED.value])))
 
 
 def days_between(later, earlier):
@@ -134,8 +154,8 @@ def sweep(today: date, now: datetime | None = None, *, reminders: Reminders) -> 
     killed sweep leaves nothing half-written."""
     now = now or utcnow()
     r = SweepResult()
-    open_ = and_(Task.status.in_(OPEN), in_open_plan())
-    overdue_cond = and_(overdue_condition(today), in_open_plan())
+    open_ = and_(Task.status.in_(OPEN), in_swept_plan())
+    overdue_cond = and_(_past_due(today), in_swept_plan())
 
     # 1. Flag tasks that became overdue (recording when); unflag those an extension moved.
     r.flagged = db.session.execute(

@@ -12,7 +12,7 @@ from ..extensions import db
 from ..models import Role, Task, Unit, User
 from . import access
 from .dashboard import role_scope
-from .overdue import awaiting_on_time
+from .overdue import awaiting_on_time, in_issued_plan
 from .xlsx import table_workbook
 
 # A province-wide list can run to thousands of rows; past this many the page asks
@@ -101,9 +101,10 @@ def _listed(actor: User, today: date, due_soon_days: int) -> list:
     """The conditions of the list before any filter."""
     # A submission made on time awaiting confirmation is within deadline (domain.status):
     # not in the list; one made late stays, marked as awaiting confirmation.
+    # A task of a draft plan has not started (DESIGN.md 4): in no overdue list.
     return [role_scope(actor), Task.status.in_([s.value for s in OPEN_STATUSES]),
             Task.due_on.is_not(None), Task.due_on <= today + timedelta(days=due_soon_days),
-            not_(awaiting_on_time())]
+            not_(awaiting_on_time()), in_issued_plan()]
 
 
 def other_lead_units(actor: User, today: date, due_soon_days: int) -> list:

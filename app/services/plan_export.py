@@ -7,8 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 
+from flask_babel import to_user_timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -156,6 +158,20 @@ class _FastCells:
         return c
 
 
+@dataclass(frozen=True)
+class Noted:
+    """A cell value with a note shown as the cell's comment (the value itself is unchanged,
+    so the file still imports back exactly)."""
+
+    value: object
+    note: str
+
+
+def imported_note(name: str, at: datetime) -> str:
+    """DESIGN.md 4: a completion imported into a draft plan is shown as such in the exports."""
+    return f"Hoàn thành theo số liệu nhập ({name}, {to_user_timezone(at):%d/%m/%Y %H:%M})"
+
+
 def workbook_bytes(rows, lists: Lists) -> bytes:
     """The template: the data sheet (headers in row 1, then `rows`), the instructions and the
     hidden lists behind the drop-downs. Write-only, so a 5,000-row plan stays light."""
@@ -187,7 +203,16 @@ def workbook_bytes(rows, lists: Lists) -> bytes:
     ws.append(header_cells)
     fast = _FastCells(ws)
     for row in rows:
-        ws.append([fast(_value(v), wrap=isinstance(v, str) and "\n" in v) for v in row])
+        cells = []
+        for v in row:
+            note = None
+            if isinstance(v, Noted):
+                v, note = v.value, v.note
+            c = fast(_value(v), wrap=isinstance(v, str) and "\n" in v)
+            if note:
+                c.comment = Comment(note, "Sáu Rõ")
+            cells.append(c)
+        ws.append(cells)
 
     help_ws = wb.create_sheet(HELP_SHEET)
     for i, width in enumerate((22, 16, 80, 40), start=1):
@@ -277,9 +302,15 @@ class _Names:
 def plan_rows(plan: Plan, tasks: list[Task]):
     """One template row per task, in the columns' order."""
     names = _Names(plan)
+    ids = {t.completion_imported_by_id for t in tasks if t.completion_imported_by_id}
+    importers = dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all()) \
+        if ids else {}
     for t in tasks:
         a_scope, l_scope = names.scopes(t)
         completed = t.completed_on if t.status == Lifecycle.COMPLETED else None
+        if completed and t.completion_imported_at:
+            who = importers.get(t.completion_imported_by_id) or "hệ thống"
+            completed = Noted(completed, imported_note(who, t.completion_imported_at))
         yield [
             t.stt, t.title, t.description or "", names.unit(t.lead_unit),
             "; ".join(names.unit(u) for u in sorted(t.coordinators, key=lambda u: u.id)),

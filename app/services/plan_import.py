@@ -24,6 +24,7 @@ from openpyxl.utils.datetime import from_excel
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from ..domain import task_rules as rules
 from ..domain.six_clears import SixClears, Step, TaskFacts, check_six_clears
 from ..domain.status import Lifecycle
 from ..domain.text import fold, normalize_space, sort_key
@@ -48,9 +49,11 @@ from ..models.task import title_sort_key
 from ..models.user import LEADER_ROLES
 from ..settings import Files
 from . import access, audit, breakdown
+from . import tasks as task_service
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from .evidence import MAX_ZIP_DIRECTORY, zip_directory
-from .tasks import MAX_STEPS, _order_key
+from .task_messages import message as rule_message
+from .tasks import _order_key
 from .xlsx import FORMULA_STARTS
 
 log = logging.getLogger(__name__)
@@ -99,6 +102,15 @@ COLUMNS = (
 HEADERS = tuple(c.header for c in COLUMNS)
 LABEL = {c.key: c.header for c in COLUMNS}
 PROGRESS_KEYS = ("progress", "completed_on", "indicator_actual")
+# The rule set's fields (those of the task form) as the template's columns.
+RULE_COLUMNS = {"title": "title", "description": "description", "assignee_id": "assignee",
+                "lead_unit_id": "lead_unit", "coordinator_ids": "coordinators",
+                "leader_id": "leader", "responsibility": "responsibility", "steps": "steps",
+                "start_on": "start_on", "due_on": "due_on", "output_product": "output_product",
+                "indicator_name": "indicator_name", "indicator_unit": "indicator_unit",
+                "indicator_target": "indicator_target", "field_id": "field", "weight": "weight"}
+# Columns whose blank cell keeps a stored task's value (the progress columns always did).
+KEEPABLE = frozenset(c.key for c in COLUMNS) - {"stt", *PROGRESS_KEYS}
 
 TEXT_LIMITS = {"title": 500, "description": 10000, "responsibility": 5000,
                "output_product": 5000, "indicator_name": 255, "indicator_unit": 64, "field": 255}
@@ -528,6 +540,12 @@ class Directory:
         self.logins.update({p.username.casefold(): p for p in self.people.values()})
         self._pools.clear()
 
+    def ensure_people(self, ids: set[int]) -> None:
+        """People named by stored tasks (kept by blank cells, shown in the preview), loaded once."""
+        missing = ids - set(self.people)
+        if missing:
+            self._load_people(User.id.in_(sorted(missing)))
+
     def ensure_subtree(self, unit: UnitRef) -> None:
         """People of a lead unit outside the plan's subtree, loaded once."""
         if any(unit.path.startswith(p) for p in self._loaded_paths):
@@ -603,6 +621,7 @@ class RowPlan:
     field_name: str = ""
     new_field: bool = False
     parent_stt: str | None = None
+    parent_due: date | None = None
     depth: int = 1
     action: str = ADD
     task_id: int | None = None
@@ -612,6 +631,12 @@ class RowPlan:
     names: dict = field(default_factory=dict)
     people: tuple = (None, None, None)
     numbered: bool = True
+    # Each changed column as (header, stored value, new value), both as a person reads them.
+    diffs: list[tuple[str, str, str]] = field(default_factory=list)
+    # Columns left blank for an existing task: the stored value is kept (issue 11, item 6).
+    kept: set = field(default_factory=set)
+    # A completion date this row brings (a draft plan only): marked "imported".
+    completes: bool = False
 
     @property
     def is_clear(self) -> bool:
@@ -679,12 +704,26 @@ class Preview:
         for line, before, after in self.renumbered[:20]:
             lines.append(_("Row %(row)s: number %(before)s becomes %(after)s (numbering runs on "
                            "across sections).", row=line, before=before, after=after))
+        for r in self.rows:
+            if r.action != CHANGE or r.has_error:
+                continue
+            lines.append(_("Row %(row)s (task %(stt)s) will change:", row=r.line, stt=r.stt))
+            for header, old, new in r.diffs:
+                lines.append(f"  {header}: {_shown_change(old)} → {_shown_change(new)}")
         unclear = self.not_clear
         lines.append(ngettext("%(num)s row is not clear on all six.", "%(num)s rows are not clear on all six.", len(unclear)))
         for r in unclear:
             failed = ", ".join(x.label("vi") for x in r.clears.failed)
             lines.append(f"  {r.stt}. {r.title[:80]} — {failed}")
         return lines
+
+
+def _shown_change(text: str) -> str:
+    """One side of an "old → new" line: on one line, cut at 120 characters, "—" when empty."""
+    text = " ".join((text or "").split())
+    if not text:
+        return "—"
+    return text if len(text) <= 120 else text[:119] + "…"
 
 
 def _section_field(title: str) -> str:
@@ -698,8 +737,10 @@ def _section_field(title: str) -> str:
 class _Checker:
     """Turns the sheet rows into row plans, collecting every error on the way."""
 
-    def __init__(self, plan: Plan, sheet: Sheet, today: date):
+    def __init__(self, plan: Plan, sheet: Sheet, today: date, actor: User | None,
+                 settings: rules.RuleSettings):
         self.plan, self.sheet, self.today = plan, sheet, today
+        self.actor, self.settings = actor, settings
         self.preview = Preview(plan=plan, present=sheet.present)
         self.dir = Directory(plan.unit, sheet.rows)
 
@@ -710,6 +751,9 @@ class _Checker:
 
     def run(self) -> Preview:
         raw = self._numbered()
+        self._existing = self._load_existing()
+        self.dir.ensure_people({i for t in self._existing.values()
+                                for i in (t.assignee_id, t.leader_id) if i})
         for line, stt, file_stt, cells, section_field, numbered in raw:
             row = RowPlan(line=line, stt=stt, file_stt=file_stt, title="")
             # A row with a wrong number is still read, so that every error shows at once.
@@ -718,6 +762,7 @@ class _Checker:
             self._row(row, cells, section_field)
             self.preview.rows.append(row)
         self._tree()
+        self._rules()
         self._against_plan()
         return self.preview
 
@@ -777,6 +822,11 @@ class _Checker:
     def _row(self, row: RowPlan, cells: dict, section_field: str) -> None:
         v = row.values
         line = row.line
+        old = self._existing.get(row.stt) if row.numbered else None
+        # Re-import never empties what is stored (issue 11, item 6): for a task of the plan,
+        # a blank cell keeps the stored value, whatever the column.
+        if old is not None:
+            row.kept = {k for k in KEEPABLE if _blank(cells.get(k))}
         for key in ("title", "description", "responsibility", "output_product", "indicator_name",
                     "indicator_unit", "field"):
             text = _text(cells.get(key))
@@ -786,20 +836,24 @@ class _Checker:
             if len(text) > limit:
                 self.error(line, key, _("at most %(n)s characters", n=limit), row)
             v[key] = text
+        if old is not None:
+            for key in row.kept & {"title", "description", "responsibility", "output_product",
+                                   "indicator_name", "indicator_unit"}:
+                v[key] = _norm(getattr(old, key))
         row.title = v["title"]
-        if not row.title:
-            self.error(line, "title", _("the task's title is missing"), row)
-        row.field_name = v.pop("field") or section_field
+        field_text = v.pop("field")
+        if old is not None and "field" in row.kept and old.field is not None:
+            field_text = normalize_space(old.field.name)
+        row.field_name = field_text or section_field
         for key in ("start_on", "due_on"):
             v[key] = self._date(row, cells, key)
         for key in ("indicator_target",):
             v[key] = self._number(row, cells, key, VALUE_PLACES, VALUE_MAX)
         weight = self._number(row, cells, "weight", WEIGHT_PLACES, WEIGHT_MAX)
-        if weight is not None and weight <= 0:
-            # A weight of 0 would take the task out of the score (DESIGN.md 5); empty is 1.
-            self.error(line, "weight", _("the weight must be greater than 0 (%(value)s)",
-                                         value=_shown(cells.get("weight"))), row)
         v["weight"] = Decimal(1).quantize(WEIGHT_PLACES) if weight is None else weight
+        if old is not None:
+            for key in row.kept & {"start_on", "due_on", "indicator_target", "weight"}:
+                v[key] = getattr(old, key)
         # Progress already made (optional columns): empty leaves a task's progress alone.
         v["progress"] = None
         if not _blank(cells.get("progress")):
@@ -814,22 +868,38 @@ class _Checker:
                                                    "(%(value)s)", value=_shown(cells["progress"])), row)
                 v["progress"] = int(p.quantize(Decimal(1), ROUND_HALF_UP))
         v["completed_on"] = self._date(row, cells, "completed_on")
-        if v["completed_on"] and v["completed_on"] > self.today:
-            self.error(line, "completed_on", _("the completion date %(value)s is after today",
-                                               value=v["completed_on"].strftime("%d/%m/%Y")), row)
         v["indicator_actual"] = self._number(row, cells, "indicator_actual", VALUE_PLACES, VALUE_MAX)
-        start, due = v["start_on"], v["due_on"]
-        if start and due and due < start:
-            self.error(line, "due_on", _("the due date %(due)s is before the start date %(start)s",
-                                         due=due.strftime("%d/%m/%Y"),
-                                         start=start.strftime("%d/%m/%Y")), row)
-        for key in ("start_on", "due_on"):
-            d = v[key]
-            if d and not (self.plan.period_start <= d <= self.plan.period_end):
-                self.error(line, key, _("%(value)s is outside the plan's year %(year)s",
-                                        value=d.strftime("%d/%m/%Y"), year=self.plan.year), row)
         self._steps(row, cells)
-        self._who(row, cells)
+        if old is not None and "steps" in row.kept:
+            row.steps = [(st.title, st.due_on) for st in old.steps]
+        self._who(row, cells, old)
+        self._completion(row, old)
+
+    def _completion(self, row: RowPlan, old: Task | None) -> None:
+        """Completion only through submit -> confirm (DESIGN.md 4). The one exception: a
+        completion date imported into a draft plan, between the task's start and today. An
+        issued plan's file may repeat the completion date already recorded, nothing else."""
+        v, line = row.values, row.line
+        done = v["completed_on"]
+        if done is None:
+            return
+        shown = done.strftime("%d/%m/%Y")
+        recorded = old is not None and old.status == Lifecycle.COMPLETED and old.completed_on == done
+        if recorded:
+            return
+        if self.plan.status != PlanStatus.DRAFT:
+            self.error(line, "completed_on", _("the plan has been issued: a task is completed only "
+                                               "when its report of completion is confirmed (%(value)s "
+                                               "is not the recorded completion date)", value=shown), row)
+            return
+        if done > self.today:
+            self.error(line, "completed_on", _("the completion date %(value)s is after today",
+                                               value=shown), row)
+        elif v["start_on"] and done < v["start_on"]:
+            self.error(line, "completed_on", _("the completion date %(value)s is before the start "
+                                               "date %(start)s", value=shown,
+                                               start=v["start_on"].strftime("%d/%m/%Y")), row)
+        row.completes = True
 
     def _date(self, row: RowPlan, cells: dict, key: str) -> date | None:
         value = cells.get(key)
@@ -882,62 +952,64 @@ class _Checker:
             if len(part) > 500:
                 self.error(row.line, "steps", _("at most %(n)s characters", n=500), row)
             steps.append((part, due))
-        if len(steps) > MAX_STEPS:
-            self.error(row.line, "steps", _("at most %(n)s process steps", n=MAX_STEPS), row)
         row.steps = steps
 
-    def _who(self, row: RowPlan, cells: dict) -> None:
+
+    def _who(self, row: RowPlan, cells: dict, old: Task | None) -> None:
+        """Units and people by code, name, username or email (import-only: resolving names);
+        a blank cell of an existing task keeps who is stored."""
         v, d, plan = row.values, self.dir, self.plan
         lead = None
-        text = _text(cells.get("lead_unit"))
-        if text:
-            lead, err = d.unit(text)
-            if err:
-                self.error(row.line, "lead_unit", err, row)
-            else:
-                d.ensure_subtree(lead)
-        v["lead_unit_id"] = lead.id if lead else None
+        if "lead_unit" in row.kept:
+            v["lead_unit_id"] = old.lead_unit_id
+            lead = d.units.get(old.lead_unit_id) if old.lead_unit_id else None
+        else:
+            text = _text(cells.get("lead_unit"))
+            if text:
+                lead, err = d.unit(text)
+                if err:
+                    self.error(row.line, "lead_unit", err, row)
+            v["lead_unit_id"] = lead.id if lead else None
+        if lead is not None:
+            d.ensure_subtree(lead)
         row.names["lead_unit"] = lead.name if lead else ""
         coords = []
+        if "coordinators" in row.kept:
+            coords = [u.id for u in old.coordinators]
         for token in _split(_text(cells.get("coordinators"))):
             u, err = d.unit(token)
             if err:
                 self.error(row.line, "coordinators", err, row)
-            elif lead is not None and u.id == lead.id:
-                self.error(row.line, "coordinators",
-                           _("the lead unit cannot also be a coordinating unit"), row)
             elif u.id not in coords:
                 coords.append(u.id)
         row.coordinator_ids = sorted(coords)
         plan_unit = d.units.get(plan.unit_id) or UnitRef(plan.unit_id, plan.unit.code,
                                                           plan.unit.name, plan.unit.path)
         assignee = None
-        text = _text(cells.get("assignee"))
-        if text:
-            scope = lead or plan_unit
-            assignee, err = d.person(text, (scope,), False, scope.name)
-            if err:
-                self.error(row.line, "assignee", err, row)
-            elif lead is not None and not assignee.unit_path.startswith(lead.path):
-                self.error(row.line, "assignee", _("%(name)s does not belong to the lead unit "
-                                                   "%(unit)s", name=assignee.full_name,
-                                                   unit=lead.name), row)
-        v["assignee_id"] = assignee.id if assignee else None
+        if "assignee" in row.kept:
+            v["assignee_id"] = old.assignee_id
+            assignee = d.people.get(old.assignee_id) if old.assignee_id else None
+        else:
+            text = _text(cells.get("assignee"))
+            if text:
+                scope = lead or plan_unit
+                assignee, err = d.person(text, (scope,), False, scope.name)
+                if err:
+                    self.error(row.line, "assignee", err, row)
+            v["assignee_id"] = assignee.id if assignee else None
         leader = None
-        text = _text(cells.get("leader"))
-        if text:
-            units = (plan_unit,) + ((lead,) if lead and lead.id != plan_unit.id else ())
-            label = " / ".join(u.name for u in units)
-            leader, err = d.person(text, units, True, label)
-            if err:
-                self.error(row.line, "leader", err, row)
-            elif leader.role not in LEADER_ROLES:
-                self.error(row.line, "leader", _("%(name)s is not the head or a deputy head",
-                                                 name=leader.full_name), row)
-            elif leader.unit_id not in {u.id for u in units}:
-                self.error(row.line, "leader", _("%(name)s does not lead the lead unit or the "
-                                                 "plan's unit", name=leader.full_name), row)
-        v["leader_id"] = leader.id if leader else None
+        if "leader" in row.kept:
+            v["leader_id"] = old.leader_id
+            leader = d.people.get(old.leader_id) if old.leader_id else None
+        else:
+            text = _text(cells.get("leader"))
+            if text:
+                units = (plan_unit,) + ((lead,) if lead and lead.id != plan_unit.id else ())
+                label = " / ".join(u.name for u in units)
+                leader, err = d.person(text, units, True, label)
+                if err:
+                    self.error(row.line, "leader", err, row)
+            v["leader_id"] = leader.id if leader else None
         row.names["assignee"] = assignee.full_name if assignee else ""
         row.names["leader"] = leader.full_name if leader else ""
         row.people = (assignee, leader, lead)
@@ -946,7 +1018,6 @@ class _Checker:
     def _tree(self) -> None:
         rows = [r for r in self.preview.rows if r.numbered]
         by_stt = {r.stt: r for r in rows}
-        self._existing = self._load_existing()
         for r in rows:
             parts = r.stt.split(".")
             r.depth = len(parts)
@@ -958,37 +1029,79 @@ class _Checker:
                         parent_shown = ".".join(r.file_stt.split(".")[:-1])
                     self.error(r.line, "stt", _("there is no row %(parent)s for this sub-task",
                                                 parent=parent_shown), r)
-        # A sub-task cannot be due after its parent (the rule of the task form).
-        for r in rows:
-            if not r.parent_stt or not r.values.get("due_on"):
-                continue
-            parent = by_stt.get(r.parent_stt)
-            parent_due = parent.values.get("due_on") if parent else None
-            if parent is None and r.parent_stt in self._existing:
-                parent_due = self._existing[r.parent_stt].due_on
-            if parent_due and r.values["due_on"] > parent_due:
-                self.error(r.line, "due_on", _("the due date %(due)s is after the parent task's "
-                                               "(%(parent)s, %(date)s)",
-                                               due=r.values["due_on"].strftime("%d/%m/%Y"),
-                                               parent=r.parent_stt,
-                                               date=parent_due.strftime("%d/%m/%Y")), r)
-        # A task of this plan that breaks down a higher unit's task keeps within its deadline.
+        # The due date a row may not pass (a rule of the rule set, checked in _rules): its
+        # parent's in the file or in the plan, or that of the higher plan's task it breaks down.
         higher = breakdown.breakdown_parents(self.plan.id) if self.plan.id is not None else {}
         for r in rows:
-            parent = higher.get(r.stt)
-            due = r.values.get("due_on")
-            if parent is None or r.parent_stt or not due or not parent.due_on or due <= parent.due_on:
+            if r.parent_stt:
+                parent = by_stt.get(r.parent_stt)
+                if parent is not None:
+                    r.parent_due = parent.values.get("due_on")
+                elif r.parent_stt in self._existing:
+                    r.parent_due = self._existing[r.parent_stt].due_on
+            elif r.stt in higher:
+                r.parent_due = higher[r.stt].due_on
+
+    def _rules(self) -> None:
+        """The task rule set (app/domain/task_rules.py), the same the task form calls, over
+        each row's final values (stored ones kept by blank cells included). A rule on a column
+        the file already got wrong (an unknown unit, a date that is not a date) is not
+        repeated."""
+        plan = task_service.plan_facts(self.plan)
+        actor = (task_service.actor_facts(self.actor) if self.actor is not None
+                 else rules.ActorFacts(0, "system", None, ""))
+        for r in self.preview.rows:
+            if not r.numbered:
                 continue
-            self.error(r.line, "due_on", _("the due date %(due)s is after that of the higher plan's "
-                                           "task %(parent)s that this task breaks down (%(date)s)",
-                                           due=due.strftime("%d/%m/%Y"), parent=parent.stt,
-                                           date=parent.due_on.strftime("%d/%m/%Y")), r)
+            old = self._existing.get(r.stt)
+            after = self._values(r)
+            before = task_service.values_of(old) if old is not None else None
+            broken = {i.column for i in self.preview.errors if i.row == r.line}
+            for v in rules.check_task(plan=plan, actor=actor, before=before, after=after,
+                                      directory=self._rule_directory(before, after),
+                                      today=self.today, settings=self.settings,
+                                      parent_due_on=r.parent_due, amendments_allowed=False):
+                key = RULE_COLUMNS.get(v.field) if v.field else None
+                if key and LABEL[key] in broken:
+                    continue
+                self.error(r.line, key, str(rule_message(v)), r)
+
+    def _values(self, r: RowPlan) -> rules.TaskValues:
+        v = r.values
+        return rules.TaskValues(
+            title=v["title"], description=v["description"], assignee_id=v["assignee_id"],
+            lead_unit_id=v["lead_unit_id"], coordinator_ids=tuple(r.coordinator_ids),
+            leader_id=v["leader_id"], responsibility=v["responsibility"],
+            steps=tuple(Step(t, dd) for t, dd in r.steps), start_on=v["start_on"],
+            due_on=v["due_on"], output_product=v["output_product"],
+            indicator_name=v["indicator_name"], indicator_unit=v["indicator_unit"],
+            indicator_target=v["indicator_target"],
+            field_id=self.dir.fields.get(r.field_name.casefold()) if r.field_name else None,
+            weight=v["weight"])
+
+    def _rule_directory(self, *values: rules.TaskValues | None) -> rules.Directory:
+        """The rule set's directory of the units and people the values name, from what the
+        importer loaded (no query per row). Someone not loaded is disabled or unknown."""
+        units, people = {}, {}
+        for x in values:
+            if x is None:
+                continue
+            for uid in (x.lead_unit_id, *x.coordinator_ids):
+                u = self.dir.units.get(uid) if uid is not None else None
+                if u is not None:
+                    units[uid] = rules.UnitFacts(u.id, u.path, True)
+            for pid in (x.assignee_id, x.leader_id):
+                p = self.dir.people.get(pid) if pid is not None else None
+                if p is not None:
+                    people[pid] = rules.PersonFacts(p.id, p.unit_id, p.unit_path, p.role, True)
+        return rules.Directory(units, people)
 
     def _load_existing(self) -> dict[str, Task]:
         if self.plan.id is None:
             return {}
         tasks = db.session.scalars(select(Task).where(Task.plan_id == self.plan.id)
-                                   .options(selectinload(Task.steps), selectinload(Task.coordinators))
+                                   .options(selectinload(Task.steps), selectinload(Task.coordinators),
+                                            selectinload(Task.field))
                                    .order_by(Task.id)).all()
         out: dict[str, Task] = {}
         for t in tasks:
@@ -1018,7 +1131,9 @@ class _Checker:
                 r.action = ADD
                 continue
             r.task_id = existing.id
-            r.changed = _differences(existing, r, d)
+            r.diffs = _differences(existing, r, d)
+            r.changed = [LABEL[k] for k, _old, _new in r.diffs]
+            r.diffs = [(LABEL[k], old, new) for k, old, new in r.diffs]
             r.action = CHANGE if r.changed else SAME
             if r.changed and existing.status in (Lifecycle.COMPLETED, Lifecycle.CANCELLED):
                 self.error(r.line, None, _("task %(stt)s is completed or cancelled and can no "
@@ -1056,39 +1171,76 @@ def _dec_eq(a: Decimal | None, b: Decimal | None) -> bool:
     return Decimal(a) == Decimal(b)
 
 
-def _differences(t: Task, r: RowPlan, d: Directory) -> list[str]:
-    """The columns whose value the row would change, as their headers."""
+def _date_text(d: date | None) -> str:
+    return d.strftime("%d/%m/%Y") if d else ""
+
+
+def _number_text(x: Decimal | None) -> str:
+    if x is None:
+        return ""
+    x = Decimal(x)
+    return format_decimal(x.normalize() if x == x.to_integral_value() else x)
+
+
+def _steps_text(steps: list) -> str:
+    return "; ".join(t + (f" ({_date_text(dd)})" if dd else "") for t, dd in steps)
+
+
+def _differences(t: Task, r: RowPlan, d: Directory) -> list[tuple[str, str, str]]:
+    """The columns whose value the row would change, each with the stored and the new value
+    as a person reads them ("old → new" in the preview)."""
     v = r.values
     out = []
 
-    def diff(key: str, same: bool) -> None:
-        if not same:
-            out.append(LABEL[key])
+    def unit(i):
+        u = d.units.get(i) if i else None
+        return u.name if u else (f"#{i}" if i else "")
 
-    diff("title", t.title == v["title"])
-    diff("description", _norm(t.description) == v["description"])
-    diff("lead_unit", t.lead_unit_id == v["lead_unit_id"])
-    diff("coordinators", sorted(u.id for u in t.coordinators) == r.coordinator_ids)
-    diff("assignee", t.assignee_id == v["assignee_id"])
-    diff("leader", t.leader_id == v["leader_id"])
-    diff("responsibility", _norm(t.responsibility) == v["responsibility"])
-    diff("steps", [(s.title, s.due_on) for s in t.steps] == r.steps)
-    diff("start_on", t.start_on == v["start_on"])
-    diff("due_on", t.due_on == v["due_on"])
-    diff("output_product", _norm(t.output_product) == v["output_product"])
-    diff("indicator_name", (t.indicator_name or "") == v["indicator_name"])
-    diff("indicator_unit", (t.indicator_unit or "") == v["indicator_unit"])
-    diff("indicator_target", _dec_eq(t.indicator_target, v["indicator_target"]))
+    def person(i):
+        p = d.people.get(i) if i else None
+        return p.full_name if p else (f"#{i}" if i else "")
+
+    def diff(key: str, same: bool, old, new) -> None:
+        if not same:
+            out.append((key, old, new))
+
+    diff("title", t.title == v["title"], t.title, v["title"])
+    diff("description", _norm(t.description) == v["description"], _norm(t.description), v["description"])
+    diff("lead_unit", t.lead_unit_id == v["lead_unit_id"], unit(t.lead_unit_id), unit(v["lead_unit_id"]))
+    stored = sorted(u.id for u in t.coordinators)
+    diff("coordinators", stored == r.coordinator_ids, "; ".join(unit(i) for i in stored),
+         "; ".join(unit(i) for i in r.coordinator_ids))
+    diff("assignee", t.assignee_id == v["assignee_id"], person(t.assignee_id), person(v["assignee_id"]))
+    diff("leader", t.leader_id == v["leader_id"], person(t.leader_id), person(v["leader_id"]))
+    diff("responsibility", _norm(t.responsibility) == v["responsibility"], _norm(t.responsibility),
+         v["responsibility"])
+    steps = [(s.title, s.due_on) for s in t.steps]
+    diff("steps", steps == r.steps, _steps_text(steps), _steps_text(r.steps))
+    diff("start_on", t.start_on == v["start_on"], _date_text(t.start_on), _date_text(v["start_on"]))
+    diff("due_on", t.due_on == v["due_on"], _date_text(t.due_on), _date_text(v["due_on"]))
+    diff("output_product", _norm(t.output_product) == v["output_product"], _norm(t.output_product),
+         v["output_product"])
+    diff("indicator_name", (t.indicator_name or "") == v["indicator_name"], t.indicator_name or "",
+         v["indicator_name"])
+    diff("indicator_unit", (t.indicator_unit or "") == v["indicator_unit"], t.indicator_unit or "",
+         v["indicator_unit"])
+    diff("indicator_target", _dec_eq(t.indicator_target, v["indicator_target"]),
+         _number_text(t.indicator_target), _number_text(v["indicator_target"]))
     field_id = d.fields.get(r.field_name.casefold()) if r.field_name else None
-    diff("field", (not r.new_field) and t.field_id == field_id)
-    diff("weight", _dec_eq(t.weight, v["weight"]))
+    diff("field", (not r.new_field) and t.field_id == field_id,
+         t.field.name if t.field is not None else "", r.field_name)
+    diff("weight", _dec_eq(t.weight, v["weight"]), _number_text(t.weight), _number_text(v["weight"]))
     if v["progress"] is not None:
         diff("progress", t.progress == v["progress"] or (
-            v["completed_on"] is not None and t.status == Lifecycle.COMPLETED and t.progress == 100))
+            v["completed_on"] is not None and t.status == Lifecycle.COMPLETED and t.progress == 100),
+            f"{t.progress}%", f"{v['progress']}%")
     if v["completed_on"] is not None:
-        diff("completed_on", t.status == Lifecycle.COMPLETED and t.completed_on == v["completed_on"])
+        recorded = t.completed_on if t.status == Lifecycle.COMPLETED else None
+        diff("completed_on", recorded == v["completed_on"], _date_text(recorded),
+             _date_text(v["completed_on"]))
     if v["indicator_actual"] is not None:
-        diff("indicator_actual", _dec_eq(t.indicator_actual, v["indicator_actual"]))
+        diff("indicator_actual", _dec_eq(t.indicator_actual, v["indicator_actual"]),
+             _number_text(t.indicator_actual), _number_text(v["indicator_actual"]))
     return out
 
 
@@ -1097,7 +1249,8 @@ def _order(issue: Issue) -> tuple:
     return (issue.row or 0, columns.index(issue.column) if issue.column in columns else -1)
 
 
-def preview(plan: Plan, source: "bytes | Sheet", today: date) -> Preview:
+def preview(plan: Plan, source: "bytes | Sheet", today: date, actor: User | None = None, *,
+            settings: rules.RuleSettings) -> Preview:
     """Read (unless `source` was read already) and check a file against a plan, which may
     not be saved yet; writes nothing. Errors come in row and column order."""
     started = time.perf_counter()
@@ -1105,7 +1258,7 @@ def preview(plan: Plan, source: "bytes | Sheet", today: date) -> Preview:
     if sheet.issues:
         p = Preview(plan=plan, errors=list(sheet.issues), present=sheet.present)
     else:
-        p = _Checker(plan, sheet, today).run()
+        p = _Checker(plan, sheet, today, actor, settings).run()
         p.errors.sort(key=_order)
     p.sheet = sheet
     p.seconds = time.perf_counter() - started
@@ -1160,19 +1313,20 @@ def _snapshot_task(t: Task) -> dict:
 
 
 def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
-          filename: str = "") -> Preview:
+          filename: str = "", *, settings: rules.RuleSettings) -> Preview:
     """Check the file again against the plan as it is now, then write it all in the current
     transaction (flushed, not committed); ImportRefused, with nothing written, on any error."""
     check_can_import(actor, plan)
     if plan.id is not None:
         # One import at a time per plan: the second waits here, then sees the first's rows.
         db.session.execute(select(Plan.id).where(Plan.id == plan.id).with_for_update())
-    p = preview(plan, source, today)
+    p = preview(plan, source, today, actor, settings=settings)
     if not p.ok:
         raise ImportRefused(p)
     started = time.perf_counter()
     actor_id = actor.id if actor else None
     now = utcnow()
+    issued = plan.status != PlanStatus.DRAFT
     if plan.id is None:
         db.session.add(plan)
         db.session.flush()
@@ -1212,6 +1366,9 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
                 "stt": r.stt, "order_key": _order_key(r.stt), "original_due_on": v["due_on"],
                 "progress": progress, "status": status, "submitted_on": completed,
                 "completed_on": completed, "indicator_actual": v["indicator_actual"],
+                # DESIGN.md 4: a completion imported into a draft plan says who brought it, when.
+                "completion_imported_by_id": actor_id if completed else None,
+                "completion_imported_at": now if completed else None,
                 "cancel_reason": "", "extension_count": 0, "created_by_id": actor_id,
                 "created_at": now, "updated_at": now, "version": 1,
             }
@@ -1227,7 +1384,10 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
             # What audit.diff({}, snap) gives, without its per-value conversions.
             created = {k: [None, v] for k, v in snap.items() if v is not None}
             audits.append(_audit(actor_id, "task.create", r.task_id, created, now, filename))
-            if row["assignee_id"] and row["assignee_id"] != actor_id:
+            if completed:
+                audits.append(_imported_audit(actor_id, r.task_id, completed, now, filename))
+            # A draft plan is quiet: its people are told when it is issued (issue 11, item 7).
+            if issued and row["assignee_id"] and row["assignee_id"] != actor_id:
                 notes.append(_note(row["assignee_id"], r.task_id, 1, now))
             if row["progress"] or row["indicator_actual"] is not None:
                 progress_rows.append(_progress(r.task_id, actor_id, row["progress"],
@@ -1243,21 +1403,28 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
             fid = checker_dir_fields.get(r.field_name.casefold()) if r.field_name else None
             row = _task_values(r, fid)
             before = _snapshot_task(t)
-            original = v["due_on"] if (t.original_due_on is None or t.due_on == t.original_due_on) \
-                else t.original_due_on
+            original = t.original_due_on
+            if not issued and (t.original_due_on is None or t.due_on == t.original_due_on):
+                # A draft's dates are freely edited; once issued, the original is never rewritten.
+                original = v["due_on"]
             status, progress = t.status, t.progress
             submitted, completed = t.submitted_on, t.completed_on
             actual = t.indicator_actual if v["indicator_actual"] is None else v["indicator_actual"]
             if v["progress"] is not None:
                 progress = v["progress"]
+            imported_by, imported_at = t.completion_imported_by_id, t.completion_imported_at
+            newly_imported = False
             if v["completed_on"] is not None and t.status != Lifecycle.COMPLETED:
+                # Only a draft plan's row gets here (the checker refuses it on an issued plan).
                 status, progress = Lifecycle.COMPLETED, 100
                 submitted = completed = v["completed_on"]
+                imported_by, imported_at, newly_imported = actor_id, now, True
             elif progress > 0 and status in (Lifecycle.ASSIGNED, Lifecycle.DRAFT, Lifecycle.RETURNED):
                 status = Lifecycle.IN_PROGRESS
             row |= {"b_id": t.id, "b_version": t.version, "original_due_on": original,
                     "status": status, "progress": progress, "submitted_on": submitted,
                     "completed_on": completed, "indicator_actual": actual,
+                    "completion_imported_by_id": imported_by, "completion_imported_at": imported_at,
                     "updated_at": now, "version": t.version + 1}
             params.append(row)
             after = _snapshot_row(row, r.coordinator_ids, r.steps)
@@ -1268,7 +1435,10 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
                                 "indicator_actual": actual})
             diff["version"] = [t.version, t.version + 1]
             audits.append(_audit(actor_id, "task.update", t.id, diff, now, filename))
-            if row["assignee_id"] and row["assignee_id"] != t.assignee_id and row["assignee_id"] != actor_id:
+            if newly_imported:
+                audits.append(_imported_audit(actor_id, t.id, completed, now, filename))
+            if (issued and row["assignee_id"] and row["assignee_id"] != t.assignee_id
+                    and row["assignee_id"] != actor_id):
                 notes.append(_note(row["assignee_id"], t.id, t.version + 1, now))
             if progress != t.progress or actual != t.indicator_actual:
                 progress_rows.append(_progress(t.id, actor_id, progress, v["indicator_actual"], now))
@@ -1349,6 +1519,14 @@ def _audit(actor_id, action: str, task_id: int, changes: dict, now, filename: st
     return {"at": now, "actor_id": actor_id, "action": action, "object_type": "task",
             "object_id": task_id, "task_id": task_id, "comment": filename or "",
             "changes": json.dumps(changes, ensure_ascii=False, default=str)}
+
+
+def _imported_audit(actor_id, task_id: int, completed: date, now, filename: str) -> dict:
+    """The history row of a completion brought by the file (DESIGN.md 4: shown as imported)."""
+    changes = {"status": [None, Lifecycle.COMPLETED.value], "completed_on": [None, completed.isoformat()]}
+    return {"at": now, "actor_id": actor_id, "action": "task.import_completion", "object_type": "task",
+            "object_id": task_id, "task_id": task_id, "comment": filename or "",
+            "changes": json.dumps(changes, ensure_ascii=False)}
 
 
 def _note(user_id: int, task_id: int, version: int, now) -> dict:

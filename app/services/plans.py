@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import Integer, func, literal, select, update
 
 from ..domain.status import Lifecycle
 from ..extensions import db
 from ..models import Field, Plan, PlanKind, PlanStatus, Task, Unit, User
 from ..models.base import utcnow
-from . import access, audit
+from . import access, audit, overdue
 from .errors import PermissionDenied, RuleViolation
 from .tasks import detail_options, get_plan
 
@@ -148,6 +148,29 @@ def issue_plan(actor: User, plan_id: int) -> tuple[Plan, list]:
     plan = get_plan(actor, plan_id)
     if not access.can_manage_plan(actor, plan):
         raise PermissionDenied()
+    return issue(plan, actor.id)
+
+
+def plan_by_code(unit_code: str, year: int, kind: str) -> Plan:
+    """The plan of a unit (by code), year and kind, for the command line."""
+    unit = db.session.scalar(select(Unit).where(Unit.code == (unit_code or "").strip()))
+    if unit is None:
+        raise RuleViolation(_l("No unit with code %(code)s.", code=unit_code))
+    plan = db.session.scalar(select(Plan).where(Plan.unit_id == unit.id, Plan.year == year,
+                                                Plan.kind == kind))
+    if plan is None:
+        raise RuleViolation(_l("%(unit)s has no plan of this kind for %(year)s.",
+                               unit=unit.name, year=year))
+    plan.unit = unit
+    return plan
+
+
+def issue(plan: Plan, actor_id: int | None) -> tuple[Plan, list]:
+    """Issue `plan` (permission already checked: the page's head, or the command line).
+    Whatever the dates: tasks already past due count as overdue from now on. At issue, in
+    one statement each, every task's first deadline is recorded (original_due_on, never
+    rewritten after: later moves are extensions) and every responsible person is told of
+    their task ("assigned": a draft plan is quiet)."""
     if plan.status != PlanStatus.DRAFT:
         raise RuleViolation(_l("Only a draft plan can be issued."))
     unclear = unclear_tasks(plan)
@@ -158,10 +181,33 @@ def issue_plan(actor: User, plan_id: int) -> tuple[Plan, list]:
         raise RuleViolation(_l("A plan without tasks cannot be issued."))
     plan.status = PlanStatus.ISSUED
     plan.issued_at = utcnow()
-    plan.issued_by_id = actor.id
+    plan.issued_by_id = actor_id
     db.session.flush()
-    audit.record(actor.id, "plan.issue", "plan", plan.id, {"status": ["draft", "issued"]})
+    db.session.execute(update(Task).where(Task.plan_id == plan.id)
+                       .values(original_due_on=Task.due_on)
+                       .execution_options(synchronize_session=False))
+    told = _tell_assigned(plan.id, actor_id)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Task) and obj.plan_id == plan.id:
+            db.session.expire(obj)
+    audit.record(actor_id, "plan.issue", "plan", plan.id,
+                 {"status": ["draft", "issued"], "assigned_notices": [None, told]})
     return plan, []
+
+
+def _tell_assigned(plan_id: int, actor_id: int | None) -> int:
+    """One INSERT ... SELECT of the "assigned" notice for every open task of the plan with
+    a responsible person (not the one who issues it); returns how many."""
+    cond = [Task.plan_id == plan_id, Task.assignee_id.is_not(None),
+            Task.status.not_in([Lifecycle.CANCELLED, Lifecycle.COMPLETED])]
+    if actor_id is not None:
+        cond.append(Task.assignee_id != actor_id)
+    pairs = select(Task.id.label("task_id"), Task.assignee_id.label("user_id"),
+                   Task.due_on.label("due_on")).where(*cond)
+    return overdue._insert(
+        "assigned", pairs,
+        lambda p: overdue._key("assigned:issue:", p.c.task_id, ":", p.c.user_id),
+        lambda p: p.c.due_on, lambda p: literal(None, Integer))
 
 
 def close_plan(actor: User, plan_id: int) -> tuple[Plan, int]:

@@ -9,10 +9,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..domain import task_rules as rules
+from ..domain.six_clears import Step
 from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
+from ..domain.task_rules import RuleSettings
 from ..domain.text import fold
 from ..extensions import db
 from ..models import (
+    Amendment,
     AuditLog,
     Field,
     Plan,
@@ -25,12 +29,14 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..models.user import LEADER_ROLES, Role
-from ..settings import Files
+from ..settings import Files, task_rules_from_config
 from . import access, audit, breakdown, evidence, overdue
-from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from .errors import Conflict, NotFound, PermissionDenied, RuleViolation, RuleViolations
+from .task_messages import message
 from .units import tree_order
 
-MAX_STEPS = 30
+# Kept for callers that show the bound; the rule itself is in app/domain/task_rules.py.
+MAX_STEPS = RuleSettings().max_steps
 
 
 @dataclass
@@ -123,71 +129,104 @@ def _next_stt(plan_id: int, parent: Task | None) -> str:
     return f"{parent.stt}.{last + 1}" if parent else str(last + 1)
 
 
-def _validate(actor: User, plan: Plan, data: TaskInput, parent: Task | None) -> dict:
-    """Rules that need the database; returns the related rows it loaded."""
-    if not data.title.strip():
-        raise RuleViolation(_l("Enter the task's title."), "title")
-    if data.start_on and data.due_on and data.due_on < data.start_on:
-        raise RuleViolation(_l("The due date cannot be before the start date."), "due_on")
-    for name, value in (("start_on", data.start_on), ("due_on", data.due_on)):
-        if value and not (plan.period_start <= value <= plan.period_end):
-            raise RuleViolation(_l("The date must fall within the plan's year (%(year)s).",
-                                   year=plan.year), name)
-    if parent is not None and parent.due_on and data.due_on and data.due_on > parent.due_on:
-        raise RuleViolation(_l("A sub-task cannot be due after its parent task (%(date)s).",
-                               date=parent.due_on.strftime("%d/%m/%Y")), "due_on")
-    if data.weight is not None and data.weight <= 0:
-        # A weight of 0 would take an overdue task out of Σ credit / Σ weight (DESIGN.md 5).
-        raise RuleViolation(_l("The weight must be greater than 0."), "weight")
-    if data.weight is not None and round(data.weight, 2) >= 10**6:
-        # the column holds 8 digits, 2 after the point: PostgreSQL would refuse it with a 500
-        raise RuleViolation(_l("%(value)s is too large", value=data.weight), "weight")
-    rows: dict = {}
-    lead = None
-    if data.lead_unit_id is not None:
-        lead = db.session.get(Unit, data.lead_unit_id)
-        if lead is None or not lead.is_active:
-            raise RuleViolation(_l("This unit does not exist or has been retired."), "lead_unit_id")
-    rows["lead"] = lead
-    if data.assignee_id is not None:
-        person = db.session.get(User, data.assignee_id)
-        if person is None or not person.is_active:
-            raise RuleViolation(_l("This person does not exist or has been disabled."), "assignee_id")
-        if lead is not None and not person.unit.path.startswith(lead.path):
-            raise RuleViolation(_l("The responsible person must belong to the lead unit."),
-                                "assignee_id")
-    if data.leader_id is None and actor.role == Role.DEPUTY:
-        # A deputy manages only what they answer for: a task without a leader would
-        # slip out of their hands the moment it is saved.
-        raise RuleViolation(_l("A deputy can only manage tasks they are accountable for."), "leader_id")
-    if data.leader_id is not None:
-        leader = db.session.get(User, data.leader_id)
-        if leader is None or not leader.is_active or leader.role not in LEADER_ROLES:
-            raise RuleViolation(_l("The accountable leader must be the head or a deputy."),
-                                "leader_id")
-        allowed_units = {plan.unit_id, data.lead_unit_id}
-        if leader.unit_id not in allowed_units:
-            raise RuleViolation(_l("The accountable leader must lead the lead unit or the plan's unit."),
-                                "leader_id")
-        if actor.role == Role.DEPUTY and leader.id != actor.id:
-            raise RuleViolation(_l("A deputy can only manage tasks they are accountable for."),
-                                "leader_id")
-    if data.coordinator_ids:
-        found = db.session.scalars(select(Unit).where(Unit.id.in_(data.coordinator_ids),
-                                                      Unit.is_active)).all()
-        if len(found) != len(set(data.coordinator_ids)):
-            raise RuleViolation(_l("A coordinating unit does not exist or has been retired."),
-                                "coordinator_ids")
-        if data.lead_unit_id in data.coordinator_ids:
-            raise RuleViolation(_l("The lead unit cannot also be a coordinating unit."),
-                                "coordinator_ids")
-        rows["coordinators"] = found
-    else:
-        rows["coordinators"] = []
-    steps = [s for s in data.steps if s.title.strip()]
-    if len(steps) > MAX_STEPS:
-        raise RuleViolation(_l("At most %(n)s process steps.", n=MAX_STEPS), "steps")
-    return rows
+# The settings are read with the app's others (app/settings.py); the name stays here.
+rule_settings = task_rules_from_config
+
+
+def plan_facts(plan: Plan) -> rules.PlanFacts:
+    """The plan as the rule set sees it (its unit must be loaded)."""
+    return rules.PlanFacts(plan.id, plan.unit_id, plan.unit.path, plan.year, plan.period_start,
+                           plan.period_end, str(plan.status))
+
+
+def actor_facts(user: User) -> rules.ActorFacts:
+    return rules.ActorFacts(user.id, str(user.role), user.unit_id,
+                            user.unit.path if user.unit_id else "")
+
+
+def values_of(task: Task) -> rules.TaskValues:
+    """A stored task as the rule set sees it (steps and coordinators loaded)."""
+    return rules.TaskValues(
+        title=task.title or "", description=task.description or "",
+        assignee_id=task.assignee_id, lead_unit_id=task.lead_unit_id,
+        coordinator_ids=tuple(sorted(u.id for u in task.coordinators)),
+        leader_id=task.leader_id, responsibility=task.responsibility or "",
+        steps=tuple(Step(s.title, s.due_on) for s in task.steps),
+        start_on=task.start_on, due_on=task.due_on, output_product=task.output_product or "",
+        indicator_name=task.indicator_name or "", indicator_unit=task.indicator_unit or "",
+        indicator_target=task.indicator_target, field_id=task.field_id, weight=task.weight,
+        extension_count=task.extension_count or 0)
+
+
+def values_from_input(data: TaskInput) -> rules.TaskValues:
+    """What a form or import row asks to save, as the rule set sees it (trimmed as saved)."""
+    return rules.TaskValues(
+        title=data.title.strip(), description=data.description.strip(),
+        assignee_id=data.assignee_id, lead_unit_id=data.lead_unit_id,
+        coordinator_ids=tuple(sorted(set(data.coordinator_ids))), leader_id=data.leader_id,
+        responsibility=data.responsibility.strip(),
+        steps=tuple(Step(s.title.strip(), s.due_on) for s in data.steps if s.title.strip()),
+        start_on=data.start_on, due_on=data.due_on, output_product=data.output_product.strip(),
+        indicator_name=data.indicator_name.strip(), indicator_unit=data.indicator_unit.strip(),
+        indicator_target=data.indicator_target, field_id=data.field_id, weight=data.weight)
+
+
+def load_directory(unit_ids, person_ids) -> rules.Directory:
+    """The units and people named by the values, in two small queries."""
+    unit_ids = {i for i in unit_ids if i is not None}
+    person_ids = {i for i in person_ids if i is not None}
+    units = {}
+    if unit_ids:
+        for uid, path, active in db.session.execute(
+                select(Unit.id, Unit.path, Unit.is_active).where(Unit.id.in_(unit_ids))):
+            units[uid] = rules.UnitFacts(uid, path, bool(active))
+    people = {}
+    if person_ids:
+        for pid, unit_id, path, role, active in db.session.execute(
+                select(User.id, User.unit_id, Unit.path, User.role, User.is_active)
+                .join(Unit, User.unit_id == Unit.id).where(User.id.in_(person_ids))):
+            people[pid] = rules.PersonFacts(pid, unit_id, path, str(role), bool(active))
+    return rules.Directory(units, people)
+
+
+def directory_for(*values: rules.TaskValues | None) -> rules.Directory:
+    """The directory every unit and person named in `values` needs."""
+    unit_ids, person_ids = set(), set()
+    for v in values:
+        if v is None:
+            continue
+        unit_ids.add(v.lead_unit_id)
+        unit_ids.update(v.coordinator_ids)
+        person_ids.update((v.assignee_id, v.leader_id))
+    return load_directory(unit_ids, person_ids)
+
+
+def raise_violations(violations: list[rules.Violation]) -> None:
+    """Every violation as one error, each message beside its field."""
+    if violations:
+        raise RuleViolations([RuleViolation(message(v), v.field) for v in violations])
+
+
+def may_amend(actor: User, plan: Plan) -> bool:
+    """Whether the actor may amend the tasks of an issued plan: the head of the plan's unit."""
+    return rules.may_amend(plan_facts(plan), actor_facts(actor))
+
+
+def _check(actor: User, plan: Plan, before: rules.TaskValues | None, after: rules.TaskValues,
+           parent: Task | None, today: date, settings: RuleSettings,
+           amendment_reason: str) -> None:
+    raise_violations(rules.check_task(
+        plan=plan_facts(plan), actor=actor_facts(actor), before=before, after=after,
+        directory=directory_for(before, after), today=today, settings=settings,
+        parent_due_on=parent.due_on if parent is not None else None,
+        amendment_reason=amendment_reason))
+
+
+def _coordinators(data: TaskInput) -> list[Unit]:
+    ids = sorted(set(data.coordinator_ids))
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids))))
 
 
 def _snapshot(task: Task) -> dict:
@@ -203,7 +242,7 @@ def _snapshot(task: Task) -> dict:
     }
 
 
-def _apply(task: Task, data: TaskInput, rows: dict) -> None:
+def _apply(task: Task, data: TaskInput, coordinators: list[Unit], draft: bool) -> None:
     task.set_title(data.title)
     task.description = data.description.strip()
     task.assignee_id = data.assignee_id
@@ -211,8 +250,10 @@ def _apply(task: Task, data: TaskInput, rows: dict) -> None:
     task.leader_id = data.leader_id
     task.responsibility = data.responsibility.strip()
     task.start_on = data.start_on
-    if task.original_due_on is None or task.due_on == task.original_due_on:
-        # Before any extension, editing the deadline edits the original too.
+    if task.original_due_on is None or draft:
+        # DESIGN.md 4: the original due date is what the plan was issued with. While the
+        # plan is a draft its dates are freely edited, the original with them; after issue
+        # it is never rewritten (only an approved extension moves due_on).
         task.original_due_on = data.due_on
     task.due_on = data.due_on
     task.output_product = data.output_product.strip()
@@ -221,7 +262,7 @@ def _apply(task: Task, data: TaskInput, rows: dict) -> None:
     task.indicator_target = data.indicator_target
     task.field_id = data.field_id
     task.weight = data.weight if data.weight is not None else Decimal(1)
-    task.coordinators = rows["coordinators"]
+    task.coordinators = coordinators
     existing = {s.id: s for s in task.steps}
     new_steps = []
     for pos, s in enumerate((s for s in data.steps if s.title.strip()), start=1):
@@ -247,12 +288,20 @@ def refresh_clear(task: Task) -> None:
 def _tell(actor: User, user_id: int | None, kind: str, task: Task) -> None:
     """An event notification to one person (never to the one who acted); the task's
     version, moved by every change, keeps each event's key unique."""
-    if user_id and user_id != actor.id:
-        overdue.notify([user_id], kind, task.id, f"{kind}:{task.id}:v{task.version}")
+    if not user_id or user_id == actor.id:
+        return
+    if kind == "assigned" and db.session.scalar(
+            select(Plan.status).where(Plan.id == task.plan_id)) == PlanStatus.DRAFT:
+        # Draft plans are quiet: the "assigned" notice is sent when the plan is issued
+        # (plans.issue_plan), for every task at once.
+        return
+    overdue.notify([user_id], kind, task.id, f"{kind}:{task.id}:v{task.version}")
 
 
-def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | None = None) -> Task:
-    """Add a task (or a sub-task under `parent_id`) to a plan."""
+def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | None = None, *,
+                today: date, settings: RuleSettings) -> Task:
+    """Add a task (or a sub-task under `parent_id`) to a plan, refused with every rule of
+    app/domain/task_rules.py it breaks (`settings`: the app's task rule settings)."""
     plan = get_plan(actor, plan_id)
     parent = None
     if parent_id is not None:
@@ -268,12 +317,13 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     elif not access.can_add_task(actor, plan):
         raise PermissionDenied()
     require_plan_open(plan)
-    rows = _validate(actor, plan, data, parent)
+    _check(actor, plan, None, values_from_input(data), parent, today,
+           settings, "")
     stt = _next_stt(plan.id, parent if parent is None or parent.plan_id == plan.id else None)
     task = Task(plan_id=plan.id, owner_unit_id=plan.unit_id, parent_id=parent.id if parent else None,
                 stt=stt, order_key=_order_key(stt), created_by_id=actor.id,
                 status=Lifecycle.ASSIGNED, title="", title_folded="", steps=[], coordinators=[])
-    _apply(task, data, rows)
+    _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
     db.session.add(task)
     db.session.flush()
     audit.record(actor.id, "task.create", "task", task.id, audit.diff({}, _snapshot(task)),
@@ -284,8 +334,11 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     return task
 
 
-def update_task(actor: User, task_id: int, data: TaskInput, expected_version: int) -> Task:
-    """Save the edit form; a stale `expected_version` raises Conflict with what changed."""
+def update_task(actor: User, task_id: int, data: TaskInput, expected_version: int, *,
+                today: date, settings: RuleSettings, amendment_reason: str = "") -> Task:
+    """Save the edit form; a stale `expected_version` raises Conflict with what changed.
+    On an issued plan, reassigning the person, the leader or the lead unit, or changing the
+    weight, is an amendment: the head of the plan's unit, with `amendment_reason`, recorded."""
     task = get_task(actor, task_id, for_update=True)
     if not access.can_manage_task(actor, task):
         raise PermissionDenied()
@@ -296,18 +349,32 @@ def update_task(actor: User, task_id: int, data: TaskInput, expected_version: in
     if task.status in (Lifecycle.COMPLETED, Lifecycle.CANCELLED):
         raise RuleViolation(_l("A completed or cancelled task can no longer be edited."))
     parent = db.session.get(Task, task.parent_id) if task.parent_id else None
-    rows = _validate(actor, task.plan, data, parent)
+    plan = task.plan
+    before_values, after_values = values_of(task), values_from_input(data)
+    reason = (amendment_reason or "").strip()
+    _check(actor, plan, before_values, after_values, parent, today,
+           settings, reason)
+    amended = rules.amendment_changes(plan_facts(plan), before_values, after_values)
     before = _snapshot(task)
-    _apply(task, data, rows)
+    _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
     changes = audit.diff(before, _snapshot(task))
     if changes:
         # Steps and coordinators live in other tables: touch the row so that the
         # version moves whatever changed, and a second editor gets a Conflict.
         task.updated_at = utcnow()
+    if amended:
+        task.amendment_count = (task.amendment_count or 0) + 1
     db.session.flush()
+    if amended:
+        db.session.add(Amendment(task_id=task.id, actor_id=actor.id, reason=reason,
+                                 changes=json.dumps(audit.diff(
+                                     {k: v[0] for k, v in amended.items()},
+                                     {k: v[1] for k, v in amended.items()}), ensure_ascii=False)))
     if changes:
         changes["version"] = [expected_version, task.version]
-        audit.record(actor.id, "task.update", "task", task.id, changes, task_id=task.id)
+        # One history row: an amendment says so and carries its reason.
+        audit.record(actor.id, "task.amend" if amended else "task.update", "task", task.id,
+                     changes, comment=reason if amended else "", task_id=task.id)
     if task.assignee_id != before["assignee_id"]:
         _tell(actor, task.assignee_id, "assigned", task)
     refresh_clear(task)
@@ -349,6 +416,9 @@ def record_progress(actor: User, task_id: int, percent: int, note: str,
     if breakdown.has_delegated_children(task.id):
         raise RuleViolation(_l("This task is broken down in the units' plans: its progress is the "
                                "weighted progress of those tasks."), "percent")
+    if breakdown.has_children(task.id):
+        raise RuleViolation(_l("This task is broken down into sub-tasks: its progress is the "
+                               "weighted progress of those sub-tasks."), "percent")
     update = ProgressUpdate(task_id=task.id, author_id=actor.id, percent=percent,
                             note=(note or "").strip(), actual_value=actual_value)
     db.session.add(update)
@@ -400,6 +470,7 @@ def submit_task(actor: User, task_id: int, note: str, today: date,
     require_plan_open(task.plan)
     if task.status not in (Lifecycle.ASSIGNED, Lifecycle.IN_PROGRESS, Lifecycle.RETURNED):
         raise RuleViolation(_l("Only a task in progress can be submitted."))
+    _require_no_open_children(task)
     # DESIGN.md 4: staff submit with evidence, so the leader confirms work they can see.
     if not uploads and not evidence.has_evidence(task.id):
         raise RuleViolation(_l("Attach at least one evidence file (the product or a report on the "
@@ -419,14 +490,35 @@ def submit_task(actor: User, task_id: int, note: str, today: date,
     return task
 
 
+def _require_no_open_children(task: Task) -> None:
+    """A parent is completed through its sub-tasks (DESIGN.md 5: when the last one is
+    confirmed), never submitted or confirmed while one is open, in any plan."""
+    n = breakdown.open_children_count(task.id)
+    if n:
+        raise RuleViolation(_l("This task has %(n)s sub-task(s) not yet completed: it is completed "
+                               "when the last of them is confirmed.", n=n))
+
+
+def _require_reviewer(actor: User, task: Task) -> None:
+    """access.can_review; a leader who would review but submitted the work is told why
+    (DESIGN.md 4: nobody confirms their own submission)."""
+    if access.can_review(actor, task):
+        return
+    if task.assignee_id == actor.id and (task.leader_id == actor.id
+                                         or access.heads_plan_unit(actor, task)):
+        raise RuleViolation(_l("You cannot confirm or return your own submission: the head of "
+                               "the unit decides on it."))
+    raise PermissionDenied()
+
+
 def confirm_task(actor: User, task_id: int, comment: str) -> Task:
     """Completion date = submission date, so a slow reviewer never makes a task late."""
     task = get_task(actor, task_id, for_update=True)
-    if not access.can_review(actor, task):
-        raise PermissionDenied()
+    _require_reviewer(actor, task)
     require_plan_open(task.plan)
     if task.status != Lifecycle.SUBMITTED:
         raise RuleViolation(_l("Only a submitted task can be confirmed."))
+    _require_no_open_children(task)
     before = {"status": task.status, "completed_on": task.completed_on, "progress": task.progress}
     task.status = Lifecycle.COMPLETED
     task.completed_on = task.submitted_on
@@ -444,8 +536,7 @@ def confirm_task(actor: User, task_id: int, comment: str) -> Task:
 def return_task(actor: User, task_id: int, comment: str) -> Task:
     """Send a submission back for rework; the comment says why."""
     task = get_task(actor, task_id, for_update=True)
-    if not access.can_review(actor, task):
-        raise PermissionDenied()
+    _require_reviewer(actor, task)
     require_plan_open(task.plan)
     if task.status != Lifecycle.SUBMITTED:
         raise RuleViolation(_l("Only a submitted task can be returned."))
@@ -462,22 +553,80 @@ def return_task(actor: User, task_id: int, comment: str) -> Task:
     return task
 
 
-def cancel_task(actor: User, task_id: int, reason: str) -> Task:
-    """Cancel with a reason; cancelled tasks leave every rate."""
+def _require_can_exclude(actor: User, task: Task) -> None:
+    """Cancel, suspend, resume: see access.can_exclude; a deputy who manages the task is
+    told why rather than shown a bare 403."""
+    if access.can_exclude(actor, task):
+        return
+    if access.can_manage_task(actor, task):
+        require_plan_open(task.plan)
+        raise RuleViolation(_l("The plan has been issued: only the head of the unit whose plan "
+                               "assigned this task can cancel, suspend or resume it."))
+    raise PermissionDenied()
+
+
+def cancel_task(actor: User, task_id: int, reason: str, today: date) -> Task:
+    """Cancel with a reason. The day is kept (excluded_on): a task cancelled after it fell
+    due still counts as not completed (DESIGN.md 4); one cancelled before leaves the rates."""
     task = get_task(actor, task_id, for_update=True)
-    if not access.can_manage_task(actor, task):
-        raise PermissionDenied()
+    _require_can_exclude(actor, task)
     require_plan_open(task.plan)
-    _require_open(task)
+    if task.status != Lifecycle.SUSPENDED:
+        _require_open(task)
     if not (reason or "").strip():
         raise RuleViolation(_l("Give the reason for cancelling."), "reason")
-    before = {"status": task.status}
+    before = {"status": task.status, "excluded_on": task.excluded_on}
     task.status = Lifecycle.CANCELLED
     task.cancel_reason = reason.strip()
+    task.excluded_on = today
     db.session.flush()
     audit.record(actor.id, "task.cancel", "task", task.id,
-                 audit.diff(before, {"status": task.status}), comment=task.cancel_reason,
-                 task_id=task.id)
+                 audit.diff(before, {"status": task.status, "excluded_on": task.excluded_on}),
+                 comment=task.cancel_reason, task_id=task.id)
+    breakdown.rollup([task.parent_id], actor.id)
+    return task
+
+
+def suspend_task(actor: User, task_id: int, reason: str, today: date) -> Task:
+    """Suspend (tạm dừng) with a reason; as cancelling, the day is kept (excluded_on)."""
+    task = get_task(actor, task_id, for_update=True)
+    _require_can_exclude(actor, task)
+    require_plan_open(task.plan)
+    _require_open(task)
+    if task.status == Lifecycle.SUBMITTED:
+        raise RuleViolation(_l("The task is awaiting confirmation; confirm or return it first."))
+    if not (reason or "").strip():
+        raise RuleViolation(_l("Give the reason for suspending."), "reason")
+    before = {"status": task.status, "excluded_on": task.excluded_on}
+    task.status = Lifecycle.SUSPENDED
+    task.cancel_reason = reason.strip()
+    task.excluded_on = today
+    db.session.flush()
+    audit.record(actor.id, "task.suspend", "task", task.id,
+                 audit.diff(before, {"status": task.status, "excluded_on": task.excluded_on}),
+                 comment=task.cancel_reason, task_id=task.id)
+    _tell(actor, task.assignee_id, "suspended", task)
+    breakdown.rollup([task.parent_id], actor.id)
+    return task
+
+
+def resume_task(actor: User, task_id: int, comment: str = "") -> Task:
+    """Resume (tiếp tục) a suspended task: it counts again, in progress (or assigned when
+    nothing was reported yet), with its due date unchanged."""
+    task = get_task(actor, task_id, for_update=True)
+    _require_can_exclude(actor, task)
+    require_plan_open(task.plan)
+    if task.status != Lifecycle.SUSPENDED:
+        raise RuleViolation(_l("Only a suspended task can be resumed."))
+    before = {"status": task.status, "excluded_on": task.excluded_on}
+    task.status = Lifecycle.IN_PROGRESS if task.progress else Lifecycle.ASSIGNED
+    task.excluded_on = None
+    task.cancel_reason = ""
+    db.session.flush()
+    audit.record(actor.id, "task.resume", "task", task.id,
+                 audit.diff(before, {"status": task.status, "excluded_on": task.excluded_on}),
+                 comment=(comment or "").strip(), task_id=task.id)
+    _tell(actor, task.assignee_id, "resumed", task)
     breakdown.rollup([task.parent_id], actor.id)
     return task
 
@@ -515,8 +664,11 @@ def timeliness_condition(value: str, today: date, due_soon_days: int):
     waiting = overdue.awaiting_on_time()
     return {
         Timeliness.OVERDUE: overdue.overdue_condition(today),
-        Timeliness.DUE_SOON: and_(open_, Task.due_on >= today, Task.due_on <= soon, not_(waiting)),
-        Timeliness.WITHIN: and_(open_, or_(Task.due_on > soon, Task.due_on.is_(None), waiting)),
+        # A task of a draft plan has not started (DESIGN.md 4): never overdue nor due soon.
+        Timeliness.DUE_SOON: and_(open_, Task.due_on >= today, Task.due_on <= soon, not_(waiting),
+                                  overdue.in_issued_plan()),
+        Timeliness.WITHIN: and_(open_, or_(Task.due_on > soon, Task.due_on.is_(None), waiting,
+                                           not_(overdue.in_issued_plan()))),
         Timeliness.DONE_ON_TIME: and_(completed, or_(Task.due_on.is_(None),
                                                      Task.completed_on <= Task.due_on)),
         Timeliness.DONE_LATE: and_(completed, Task.completed_on > Task.due_on),
@@ -696,7 +848,9 @@ def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
         select(Task).where(where)
         # What the list shows (lead unit, responsible person, leader), joined in the same
         # statement: one query instead of four (the plan is not shown).
-        .options(joinedload(Task.assignee), joinedload(Task.leader), joinedload(Task.lead_unit))
+        # The plan too: its status and year say "draft" and "carried over" beside a task.
+        .options(joinedload(Task.assignee), joinedload(Task.leader), joinedload(Task.lead_unit),
+                 joinedload(Task.plan))
         .order_by(*SORTS.get(f.sort, SORTS["due"]))
         .limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items, total or 0, page, per_page)
@@ -763,6 +917,22 @@ def filter_options(actor: User, unit_id: int | str | None = None) -> FilterOptio
                                 .order_by(User.name_sort).limit(1000)).all()
     leaders = [p for p in people if p.role in LEADER_ROLES]
     return FilterOptions(plans, units, fields, people, leaders, not access.reads_everything(actor))
+
+
+@dataclass
+class AmendmentList:
+    """A task's amendments, newest last, and the names their changes mention."""
+
+    rows: list
+    names: dict
+
+
+def list_amendments(task: Task) -> AmendmentList:
+    """The amendments (điều chỉnh) of a task: who, when, what, why."""
+    rows = list(db.session.scalars(select(Amendment).where(Amendment.task_id == task.id)
+                                   .options(selectinload(Amendment.actor))
+                                   .order_by(Amendment.at, Amendment.id)))
+    return AmendmentList(rows, history_names(rows) if rows else {"user": {}, "unit": {}, "field": {}})
 
 
 def history_names(rows: list[AuditLog]) -> dict[str, dict[int, str]]:

@@ -1,13 +1,14 @@
 """Users and authentication: argon2id hashes, throttled logins, revocable sessions."""
 
 import secrets
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import redis
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash
 
 from ..extensions import db, passwords
@@ -131,6 +132,25 @@ def add_user(username: str, full_name: str, unit_code: str, role: str, password:
 
 
 # ---- login throttling ----------------------------------------------------------
+#
+# Two counters over a sliding window (LOGIN_FAILURE_WINDOW_SECONDS): failed logins per
+# account and per address. An account over its limit is locked: not even the right
+# password opens it until the window has passed. An address over its limit is only slowed
+# (LOGIN_ADDRESS_DELAY_SECONDS before the password is checked, a 429 for a wrong one): a
+# whole office behind one NAT or a proxy whose TRUSTED_PROXIES is unset shares an address,
+# and a stranger's mistakes there must never keep a colleague with the right password out.
+#
+# The audit log is append-only and must not grow with each throttled request: throttled
+# attempts are aggregated per account (or "*" for an address that is merely over its
+# limit), address and fixed window into one `login_failures` row ("thr:" key, `attempts`
+# counting them). The first throttled attempt of a window writes one `login.throttled`
+# audit row; `prune_login_failures` (the scheduler's tick) writes one
+# `login.throttled.summary` row with the final count when the window's row is removed.
+# Failure rows stop being added once their key is over its limit, and expired rows are
+# deleted at each failure (for the keys at hand) and by the prune (all of them).
+
+THROTTLE_PREFIX = "thr:"
+
 
 class _DbCounter:
     """Failed logins in the app database: shared by every worker and server."""
@@ -145,6 +165,12 @@ class _DbCounter:
 
     def clear(self, key: str) -> None:
         db.session.execute(delete(LoginFailure).where(LoginFailure.key == key))
+
+    def forget_expired(self, keys: tuple[str, ...], window: int) -> None:
+        """The rows of these keys older than the window (one indexed DELETE)."""
+        since = utcnow() - timedelta(seconds=window)
+        db.session.execute(delete(LoginFailure).where(LoginFailure.key.in_(keys),
+                                                      LoginFailure.at < since))
 
 
 class _RedisCounter:
@@ -165,6 +191,9 @@ class _RedisCounter:
 
     def clear(self, key: str) -> None:
         self.r.delete("sauro:login:" + key)
+
+    def forget_expired(self, keys: tuple[str, ...], window: int) -> None:
+        """Nothing to do: Redis expires the keys itself."""
 
 
 _REDIS_COUNTERS: dict[str, _RedisCounter] = {}
@@ -192,24 +221,65 @@ def _dummy_hash() -> str:
 
 
 class Throttled(Exception):
-    pass
+    """Too many failed logins. `reason` is "account" (the account is locked for the
+    window, whatever the password) or "address" (a wrong password from an address over its
+    limit; the right one would have been let in)."""
+
+    def __init__(self, reason: str = "account"):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _window_start(window: int) -> datetime:
+    """The start of the fixed window the present instant falls in (UTC, naive)."""
+    now = utcnow()
+    epoch = int((now - datetime(1970, 1, 1)).total_seconds())
+    return datetime(1970, 1, 1) + timedelta(seconds=epoch - epoch % max(window, 1))
+
+
+def _throttled(username: str, address: str, reason: str, window: int) -> None:
+    """Count one throttled attempt in its window's row; the window's first writes the
+    audit row (the audit log grows by one row per account, address and window)."""
+    who = username if reason == "account" else "*"
+    key = f"{THROTTLE_PREFIX}{who}|{address}"[:300]
+    start = _window_start(window)
+    bumped = db.session.execute(
+        update(LoginFailure).where(LoginFailure.key == key, LoginFailure.at == start)
+        .values(attempts=LoginFailure.attempts + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    if bumped:
+        return
+    db.session.add(LoginFailure(key=key, at=start, attempts=1))
+    audit.record(None, "login.throttled", "user", None,
+                 {"username": [None, username], "address": [None, address],
+                  "reason": [None, reason], "window_from": [None, f"{start:%Y-%m-%d %H:%M:%S}"]})
 
 
 def authenticate(username: str, password: str, address: str, limits: LoginLimits) -> User | None:
-    """The user for these credentials, or None; raises Throttled after too many failures
-    (`limits`: the settings' failures allowed per account and per address in the window)."""
+    """The user for these credentials, or None; raises Throttled when the account is
+    locked, or when a wrong password comes from an address over its limit (`limits`: the
+    settings' failures allowed per account and per address in the window)."""
     window = limits.window_seconds
     username = (username or "").strip().lower()[:64]
-    acct_key, addr_key = "acct:" + username, "addr:" + (address or "?")
+    address = (address or "?")[:200]
+    acct_key, addr_key = "acct:" + username, "addr:" + address
     counter = _counter(limits.redis_url)
-    if (counter.count(acct_key, window) >= limits.per_account
-            or counter.count(addr_key, window) >= limits.per_address):
-        audit.record(None, "login.throttled", "user", None, {"username": [None, username]})
-        raise Throttled()
+    if counter.count(acct_key, window) >= limits.per_account:
+        _throttled(username, address, "account", window)
+        raise Throttled("account")
+    address_over = counter.count(addr_key, window) >= limits.per_address
+    if address_over and limits.address_delay_seconds:
+        time.sleep(limits.address_delay_seconds)
     user = db.session.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else _dummy_hash(), password or "")
     if not ok or user is None or not user.is_active:
+        counter.forget_expired((acct_key, addr_key), window)
         counter.add(acct_key, window)
+        if address_over:
+            # The address's count is already at its limit: no more rows for it, one
+            # aggregated row for the window instead of an audit row per attempt.
+            _throttled(username, address, "address", window)
+            raise Throttled("address")
         counter.add(addr_key, window)
         audit.record(user.id if user else None, "login.failed", "user",
                      user.id if user else None, {"username": [None, username]})
@@ -220,6 +290,33 @@ def authenticate(username: str, password: str, address: str, limits: LoginLimits
     user.last_login_at = utcnow()
     audit.record(user.id, "login", "user", user.id)
     return user
+
+
+def prune_login_failures(window: int) -> tuple[int, int]:
+    """Delete every `login_failures` row whose window has passed (set-based), and write one
+    `login.throttled.summary` audit row per aggregated window that saw more than one
+    throttled attempt. Returns (rows deleted, summaries written). Run at each scheduler
+    tick; the aggregated rows are deleted with RETURNING, so that two processes pruning at
+    once cannot both summarise the same window."""
+    since = utcnow() - timedelta(seconds=window)
+    gone = db.session.execute(
+        delete(LoginFailure)
+        .where(LoginFailure.key.startswith(THROTTLE_PREFIX), LoginFailure.at < since)
+        .returning(LoginFailure.key, LoginFailure.at, LoginFailure.attempts)
+        .execution_options(synchronize_session=False)).all()
+    summaries = 0
+    for key, at, attempts in gone:
+        if attempts <= 1:
+            continue  # the window's first attempt already has its audit row
+        who, _, address = key[len(THROTTLE_PREFIX):].partition("|")
+        audit.record(None, "login.throttled.summary", "user", None,
+                     {"username": [None, who], "address": [None, address],
+                      "window_from": [None, f"{at:%Y-%m-%d %H:%M:%S}"],
+                      "attempts": [None, attempts]})
+        summaries += 1
+    deleted = db.session.execute(delete(LoginFailure).where(LoginFailure.at < since)
+                                 .execution_options(synchronize_session=False)).rowcount
+    return (deleted or 0) + len(gone), summaries
 
 
 def change_password(user: User, current: str, new: str) -> None:

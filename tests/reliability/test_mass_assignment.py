@@ -36,7 +36,7 @@ SPEC = {
     "plans.create": {},
     "plans.edit": {"plans": {"title", "doc_number", "doc_date", "version"}},
     "plans.issue": {"plans": {"status", "issued_at", "issued_by_id", "version"},
-                    "tasks": {"is_clear"}},
+                    "tasks": {"is_clear", "original_due_on", "updated_at"}},
     "plans.close": {"plans": {"status", "version"}},
     "plans.reopen": {"plans": {"status", "version"}},
     "plans.import_file": {},
@@ -48,7 +48,9 @@ SPEC = {
     "tasks.step": {"process_steps": {"is_done", "done_at", "done_by_id"}},
     "tasks.submit": {"tasks": {"status", "submitted_on"} | TOUCH, **READ},
     "tasks.review": {"tasks": {"status", "completed_on", "progress"} | TOUCH, **READ},
-    "tasks.cancel": {"tasks": {"status", "cancel_reason"} | TOUCH},
+    "tasks.cancel": {"tasks": {"status", "cancel_reason", "excluded_on"} | TOUCH},
+    "tasks.suspend": {"tasks": {"status", "cancel_reason", "excluded_on"} | TOUCH},
+    "tasks.resume": {"tasks": {"status", "cancel_reason", "excluded_on"} | TOUCH},
     "tasks.request_extension": {},
     "tasks.decide_extension": {"extensions": {"status", "decided_by_id", "decided_at",
                                               "decision_comment"},
@@ -63,6 +65,10 @@ SPEC = {
     "admin.user_new": {},
     "admin.user_edit": {"users": {"full_name", "name_folded", "name_sort"}},
     "assessment.freeze": {},
+    # Only the decision's fields; the frozen figures stay as they are.
+    "assessment.final_grade": {"assessment_unit_rows": {
+        "final_grade", "final_decision_no", "final_decision_on", "final_reason", "final_by_id",
+        "final_at"}},
 }
 ALWAYS_NEW = {"audit_log", "notifications", "outbox"}
 DELETABLE = {"auth.login": {"login_failures"}}
@@ -115,6 +121,10 @@ def new_checks(endpoint, w):
             ("password_hash", r["password_hash"].startswith("$argon2")),
             ("session_token", r["session_token"] != "forged-token"),
             ("last_login_at", r["last_login_at"] is None)) if not ok]},
+        "assessment.final_grade": {"assessment_unit_rows": lambda r: [k for k, ok in (
+            ("final_grade", r["final_grade"] == "good"),
+            ("final_decision_no", r["final_decision_no"] == "125/QĐ-UBND"),
+            ("final_by_id", r["final_by_id"] == w.assessor.id)) if not ok]},
         "assessment.freeze": {t: (lambda r: []) for t in (
             "assessment_runs", "assessment_unit_rows", "assessment_leader_rows",
             "assessment_task_rows")},
@@ -152,6 +162,7 @@ def form_fields(endpoint: str) -> set[str]:
     """The names a form legitimately reads: its WTForms fields and the request.form keys the
     view reads itself."""
     from app.admin import forms as admin_forms
+    from app.assessment import forms as assessment_forms
     from app.auth import forms as auth_forms
     from app.notifications import forms as notification_forms
     from app.plans import forms as plan_forms
@@ -168,6 +179,7 @@ def form_fields(endpoint: str) -> set[str]:
         "notifications.settings": notification_forms.NotificationSettingsForm,
         "admin.units": admin_forms.UnitForm, "admin.unit": admin_forms.UnitEditForm,
         "admin.user_new": admin_forms.UserForm, "admin.user_edit": admin_forms.UserForm,
+        "assessment.final_grade": assessment_forms.FinalGradeForm,
     }
     names = set()
     cls = classes.get(endpoint)
@@ -179,7 +191,9 @@ def form_fields(endpoint: str) -> set[str]:
               "tasks.decide_extension": {"decision"}, "auth.language": {"next"},
               "notifications.read": {"page"}, "plans.import_confirm": {"token"},
               "plans.import_file": {"file"},
-              "assessment.freeze": {"period", "as_of", "unit"}}.get(endpoint, set())
+              "assessment.freeze": {"period", "as_of", "unit"},
+              "assessment.final_grade": {"grade", "decision_no", "decision_on",
+                                         "reason"}}.get(endpoint, set())
     return names
 
 

@@ -303,3 +303,61 @@ def test_bombs_are_refused_quickly_and_in_little_memory(sw, bomb):
     figure("uploads", f"{bomb} (.docx and .xlsx evidence, .xlsx import): refused in at most "
                       f"{max(ext_seconds):.2f} s, peak {worst_mb:.0f} MB of Python allocations")
     assert max(ext_seconds) < 2.0 and worst_mb < 100
+
+
+def _field_error(html: str, field_id: str) -> str:
+    """The invalid-feedback text right after the field (the message beside it)."""
+    m = re.search(rf'id="{field_id}"[^>]*>.*?<div class="invalid-feedback[^"]*"[^>]*>(.*?)</div>',
+                  html, re.DOTALL)
+    return re.sub(r"\s+", " ", m.group(1)).strip() if m else ""
+
+
+def test_evidence_caps_refuse_the_probes_200_files(sw, monkeypatch):
+    """Issue 18.3: the probe posted 200 files in one progress report (accepted, repeatable).
+    Files per post, evidence bytes per task and per person in 24 hours are capped
+    (MAX_EVIDENCE_FILES_PER_REQUEST, _BYTES_PER_TASK, _BYTES_PER_DAY); a refusal is a 422
+    with a Vietnamese message beside the file field, and writes nothing (neither the
+    progress report nor a file)."""
+    import html as html_lib
+
+    w = sw.w
+    cfg = sw.app.config
+    c = sw.client("staff")
+    folder = Path(cfg["UPLOAD_FOLDER"])
+    before, files = row_counts(), set(os.listdir(folder))
+    resp = _progress(c, w.task.id, [(f"minh-chung-{i}.pdf", PDF) for i in range(200)])
+    page = html_lib.unescape(resp.get_data(as_text=True))
+    assert resp.status_code == 422
+    beside = _field_error(page, "files")
+    most = cfg["MAX_EVIDENCE_FILES_PER_REQUEST"]
+    assert f"Mỗi lần chỉ được đính kèm tối đa {most} tệp" in beside, beside
+    assert row_counts() == before and set(os.listdir(folder)) == files
+    # the cap itself goes in
+    assert _progress(c, w.task.id, [(f"tep-{i}.pdf", PDF) for i in range(most)]).status_code == 302
+
+    # per task: the task's evidence plus these files may not pass the cap
+    on_task = sum(db.session.scalars(select(Evidence.size_bytes).where(Evidence.task_id == w.task.id)))
+    db.session.rollback()
+    monkeypatch.setitem(cfg, "MAX_EVIDENCE_BYTES_PER_TASK", on_task + len(PDF))
+    before, files = row_counts(), set(os.listdir(folder))
+    resp = _progress(c, w.task.id, [("a.pdf", PDF), ("b.pdf", PDF)])
+    beside = _field_error(html_lib.unescape(resp.get_data(as_text=True)), "files")
+    assert resp.status_code == 422 and "Nhiệm vụ này đã có" in beside, beside
+    assert row_counts() == before and set(os.listdir(folder)) == files
+    assert _progress(c, w.task.id, [("a.pdf", PDF)]).status_code == 302  # exactly up to the cap
+
+    # per person and 24 hours, over every task: staff_a is refused, staff_a2 is not
+    mine = sum(db.session.scalars(select(Evidence.size_bytes)
+                                  .where(Evidence.uploaded_by_id == w.staff.id)))
+    db.session.rollback()
+    monkeypatch.setitem(cfg, "MAX_EVIDENCE_BYTES_PER_TASK", 10**9)
+    monkeypatch.setitem(cfg, "MAX_EVIDENCE_BYTES_PER_DAY", mine + len(PNG))
+    before = row_counts()
+    resp = _progress(c, w.task.id, [("anh.png", PNG), ("b.pdf", PDF)])
+    beside = _field_error(html_lib.unescape(resp.get_data(as_text=True)), "files")
+    assert resp.status_code == 422 and "trong 24 giờ qua" in beside, beside
+    assert row_counts() == before
+    assert _progress(sw.client("staff2"), w.task2.id, [("b.pdf", PDF)]).status_code == 302
+    figure("uploads", f"the probe's 200 files in one report: 422 beside the file field, 0 rows, "
+                      f"0 files; {most} files go in; the per-task and per-person-per-day caps "
+                      f"refuse past their limit and accept up to it")

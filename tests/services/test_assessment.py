@@ -31,6 +31,7 @@ from app.models import (
 from app.services import assessment
 
 YEAR_START = date(2026, 1, 1)
+CONF_TODAY = date(2026, 6, 15)  # tests/conftest.py TODAY
 S = ScoringSettings()
 PERIODS = ["2026", "2026-H1", "2026-H2", "2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4",
            "2026-01", "2026-06", "2026-07", "2026-12"]
@@ -52,7 +53,35 @@ task_spec = st.fixed_dictionaries({
     "extension_count": st.integers(0, 3),
     "unit": st.sampled_from(["a", "b", "province", None]),
     "leader": st.sampled_from(["head", "deputy", "head_b", "deputy_b", None]),
+    # The day a cancelled or suspended task left (None: a legacy row), amendments, the plan
+    # (an issued one, or a draft that counts for no one), and a parent among the tasks
+    # before it (each piece of work counts once).
+    "excluded_on": st.one_of(st.none(), day_in_2026()),
+    "amendment_count": st.integers(0, 2),
+    "draft": st.sampled_from([False, False, False, True]),
+    "parent": st.one_of(st.none(), st.integers(0, 30)),
 })
+
+
+def spec(**kw):
+    """A task spec with the defaults of an ordinary task of the issued plan."""
+    base = {"status": "in_progress", "due_on": date(2026, 3, 31), "completed_on": None,
+            "weight": Decimal(1), "extension_count": 0, "unit": "a", "leader": "deputy",
+            "excluded_on": None, "amendment_count": 0, "draft": False, "parent": None}
+    return base | kw
+
+
+@pytest.fixture
+def world(world, make):
+    """The shared world with its plans issued (tasks of draft plans are scored for no one),
+    and a draft plan of unit A for the tasks that must not count."""
+    from app.models import Plan
+
+    db.session.execute(update(Plan).where(Plan.id.in_([world.plan.id, world.plan_b.id]))
+                       .values(status="issued"))
+    db.session.commit()
+    world.draft_plan = make.plan(world.a, kind="work", title="Kế hoạch nháp")
+    return world
 
 
 def insert_tasks(w, specs) -> list[int]:
@@ -60,39 +89,79 @@ def insert_tasks(w, specs) -> list[int]:
         return []
     rows = []
     for sp in specs:
+        sp = spec() | sp
         unit = getattr(w, sp["unit"]) if sp["unit"] else None
         leader = getattr(w, sp["leader"]) if sp["leader"] else None
-        rows.append({"plan_id": w.plan.id, "owner_unit_id": w.a.id, "title": "Nhiệm vụ ngẫu nhiên",
-                         "title_folded": "nhiem vu ngau nhien", "status": sp["status"],
-                         "due_on": sp["due_on"], "original_due_on": sp["due_on"],
-                         "completed_on": sp["completed_on"], "weight": sp["weight"],
-                         "extension_count": sp["extension_count"],
-                         "lead_unit_id": unit.id if unit else None,
-                         "leader_id": leader.id if leader else None})
-    ids = db.session.scalars(insert(Task).returning(Task.id), rows).all()
+        rows.append({"plan_id": (w.draft_plan if sp["draft"] else w.plan).id,
+                     "owner_unit_id": w.a.id, "title": "Nhiệm vụ ngẫu nhiên",
+                     "title_folded": "nhiem vu ngau nhien", "status": sp["status"],
+                     "due_on": sp["due_on"], "original_due_on": sp["due_on"],
+                     "completed_on": sp["completed_on"], "weight": sp["weight"],
+                     "extension_count": sp["extension_count"],
+                     "excluded_on": sp["excluded_on"], "amendment_count": sp["amendment_count"],
+                     "lead_unit_id": unit.id if unit else None,
+                     "leader_id": leader.id if leader else None})
+    ids = list(db.session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows))
+    for i, sp in enumerate(specs):
+        parent = sp.get("parent")
+        if parent is not None and parent < i:
+            db.session.execute(update(Task).where(Task.id == ids[i]).values(parent_id=ids[parent]))
     db.session.commit()
-    return list(ids)
+    return ids
 
 
-def pure_figures(period, as_of, s, unit_ids=None):
+def cleanup(ids):
+    db.session.rollback()
+    if ids:
+        db.session.execute(update(Task).where(Task.id.in_(ids)).values(parent_id=None))
+        db.session.execute(delete(Task).where(Task.id.in_(ids)))
+        db.session.commit()
+
+
+def pure_counting(as_of=None):
+    """Every task with its plan's status and whether it counts for its lead unit and for
+    its leader, worked out row by row from domain.scoring (DESIGN.md 5)."""
+    from app.models import Plan
+
+    rows = db.session.execute(select(Task.id, Task.parent_id, Task.lead_unit_id, Task.leader_id,
+                                     Task.status, Task.due_on, Task.completed_on, Task.weight,
+                                     Task.extension_count, Task.excluded_on, Task.amendment_count,
+                                     Plan.status.label("plan_status"))
+                              .join(Plan, Plan.id == Task.plan_id)).all()
+    children: dict = {}
+    for r in rows:
+        counted = r.plan_status != "draft" and not scoring.is_excluded(r.status, r.due_on, r.excluded_on)
+        if r.parent_id is not None and counted:
+            children.setdefault(r.parent_id, []).append(r)
+    out = []
+    for r in rows:
+        kids = children.get(r.id, [])
+        out.append((r, scoring.counts_once(r.lead_unit_id, [c.lead_unit_id for c in kids]),
+                    scoring.counts_once(r.leader_id, [c.leader_id for c in kids])))
+    return out
+
+
+def pure_figures(period, as_of, s, unit_ids=None, *, today):
     """The same figures computed row by row with the pure functions."""
-    rows = db.session.execute(select(Task.lead_unit_id, Task.leader_id, Task.status, Task.due_on,
-                                     Task.completed_on, Task.weight, Task.extension_count)).all()
     # A task belongs to the period by its effective due date; one without a lead unit is
-    # assessed for no one (a frozen run could not show it behind a leader's figure).
-    rows = [r for r in rows if r.due_on is not None and period.start <= r.due_on <= period.end
-            and r.lead_unit_id is not None]
+    # assessed for no one (a frozen run could not show it behind a leader's figure), nor is
+    # a task of a draft plan.
+    rows = [(r, cu, cl) for r, cu, cl in pure_counting()
+            if r.due_on is not None and period.start <= r.due_on <= period.end
+            and r.lead_unit_id is not None and r.plan_status != "draft"]
     if unit_ids is not None:
-        rows = [r for r in rows if r.lead_unit_id in unit_ids]
+        rows = [x for x in rows if x[0].lead_unit_id in unit_ids]
     by_unit, by_leader = {}, {}
-    for key, out in (("lead_unit_id", by_unit), ("leader_id", by_leader)):
+    for key, flag, out in (("lead_unit_id", 1, by_unit), ("leader_id", 2, by_leader)):
         groups = {}
-        for r in rows:
-            if getattr(r, key) is not None:
+        for x in rows:
+            r = x[0]
+            if getattr(r, key) is not None and x[flag]:
                 groups.setdefault(getattr(r, key), []).append(
-                    (r.status, r.due_on, r.completed_on, r.weight, r.extension_count))
+                    (r.status, r.due_on, r.completed_on, r.weight, r.extension_count,
+                     r.excluded_on, r.amendment_count))
         for k, group in groups.items():
-            out[k] = scoring.tally(group, as_of, s)
+            out[k] = scoring.tally(group, as_of, today, s)
     return by_unit, by_leader
 
 
@@ -110,33 +179,34 @@ def assert_same(sql: dict[int, Tally], pure: dict[int, Tally]):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(specs=st.lists(task_spec, max_size=25), period_code=st.sampled_from(PERIODS),
        as_of=day_in_2026(), late=st.sampled_from([Decimal("0.75"), Decimal("0.5"), Decimal("0.8")]),
-       scoped=st.booleans())
-def test_sql_figures_agree_with_pure_rule(world, specs, period_code, as_of, late, scoped):
+       scoped=st.booleans(), later=st.integers(0, 3))
+def test_sql_figures_agree_with_pure_rule(world, specs, period_code, as_of, late, scoped, later):
+    """As of today (later=0) or of a past day (the day over), with drafts, sub-tasks,
+    cancellations before and after falling due."""
     s = ScoringSettings(credit_late=late)
+    today = as_of + timedelta(days=later)
     period = scoring.parse_period(period_code)
     ids = insert_tasks(world, specs)
     try:
         unit_ids = [world.a.id, world.b.id] if scoped else None
-        f = assessment.figures(period, as_of, s, unit_ids)
-        pure_units, pure_leaders = pure_figures(period, as_of, s, unit_ids)
+        f = assessment.figures(period, as_of, s, unit_ids, today=today)
+        pure_units, pure_leaders = pure_figures(period, as_of, s, unit_ids, today=today)
         assert_same(f.by_unit, pure_units)
         assert_same(f.by_leader, pure_leaders)
     finally:
-        db.session.rollback()
-        if ids:
-            db.session.execute(delete(Task).where(Task.id.in_(ids)))
-            db.session.commit()
+        cleanup(ids)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(specs=st.lists(task_spec, max_size=20), as_of=day_in_2026())
-def test_live_rows_agree_with_pure_rule(world, specs, as_of):
+@given(specs=st.lists(task_spec, max_size=20), as_of=day_in_2026(), later=st.integers(0, 1))
+def test_live_rows_agree_with_pure_rule(world, specs, as_of, later):
     """The live report: a head's row is the unit's figures, a deputy's the tasks they lead."""
     period = scoring.parse_period("2026")
+    today = as_of + timedelta(days=later)
     ids = insert_tasks(world, specs)
     try:
-        report = assessment.live(period, as_of, S)
-        pure_units, pure_leaders = pure_figures(period, as_of, S)
+        report = assessment.live(period, as_of, S, today=today)
+        pure_units, pure_leaders = pure_figures(period, as_of, S, today=today)
         for row in report.units:
             assert row.tally == pure_units.get(row.key, Tally()), row.code
             assert row.grade == scoring.grade(row.tally.score, S)
@@ -146,21 +216,21 @@ def test_live_rows_agree_with_pure_rule(world, specs, as_of):
                         else pure_leaders.get(row.key, Tally()))
             assert row.tally == expected, row.username
     finally:
-        db.session.rollback()
-        if ids:
-            db.session.execute(delete(Task).where(Task.id.in_(ids)))
-            db.session.commit()
+        cleanup(ids)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(specs=st.lists(task_spec, max_size=15), as_of=day_in_2026(), scoped=st.booleans())
-def test_every_frozen_figure_is_the_tally_of_its_frozen_task_rows(world, specs, as_of, scoped):
+@given(specs=st.lists(task_spec, max_size=15), as_of=day_in_2026(), scoped=st.booleans(),
+       later=st.integers(0, 1))
+def test_every_frozen_figure_is_the_tally_of_its_frozen_task_rows(world, specs, as_of, scoped, later):
     """A score opens to the tasks it came from: re-tallying a run's own task rows (their
-    stored outcome, weight and credit) gives every unit and leader row of the run."""
+    stored outcome, weight and credit) that count for the unit (or the leader) gives every
+    unit and leader row of the run."""
     ids = insert_tasks(world, specs)
     try:
         run = assessment.freeze(None, scoring.parse_period("2026"), as_of, S,
-                                scope_unit=world.a if scoped else None)
+                                scope_unit=world.a if scoped else None,
+                                today=as_of + timedelta(days=later))
         db.session.flush()
         report = assessment.load_run(run)
         tasks = db.session.scalars(select(AssessmentTaskRow).where(AssessmentTaskRow.run_id == run.id)).all()
@@ -168,24 +238,23 @@ def test_every_frozen_figure_is_the_tally_of_its_frozen_task_rows(world, specs, 
         def retally(rows):
             t = Tally()
             for r in rows:
-                t.add(scoring.Outcome(r.outcome), r.weight, r.extensions, S)
+                t.add(scoring.Outcome(r.outcome), r.weight, r.extensions, S, r.amendments,
+                      r.status == "cancelled")
             assert t.credit == sum((r.credit for r in rows), Decimal(0))
             return t
 
         for u in report.units:
-            assert u.tally == retally([r for r in tasks if r.unit_id == u.key]), u.code
+            assert u.tally == retally([r for r in tasks if r.unit_id == u.key
+                                       and r.counts_for_unit]), u.code
         for ld in report.leaders:
             if ld.role == "head":
                 unit_id = {"head_a": world.a.id, "head_b": world.b.id}[ld.username]
-                mine = [r for r in tasks if r.unit_id == unit_id]
+                mine = [r for r in tasks if r.unit_id == unit_id and r.counts_for_unit]
             else:
-                mine = [r for r in tasks if r.leader_id == ld.key]
+                mine = [r for r in tasks if r.leader_id == ld.key and r.counts_for_leader]
             assert ld.tally == retally(mine), ld.username
     finally:
-        db.session.rollback()
-        if ids:
-            db.session.execute(delete(Task).where(Task.id.in_(ids)))
-            db.session.commit()
+        cleanup(ids)
 
 
 def test_large_weights_sum_exactly(world):
@@ -196,8 +265,8 @@ def test_large_weights_sum_exactly(world):
                               "completed_on": date(2026, 1, 9), "weight": Decimal(w), "extension_count": 0,
                               "unit": "b", "leader": "deputy_b"} for w in weights])
     period, as_of = scoring.parse_period("2026"), date(2026, 6, 1)
-    f = assessment.figures(period, as_of, S)
-    pure_units, pure_leaders = pure_figures(period, as_of, S)
+    f = assessment.figures(period, as_of, S, today=CONF_TODAY)
+    pure_units, pure_leaders = pure_figures(period, as_of, S, today=CONF_TODAY)
     assert f.by_unit[world.b.id].credit == Decimal("1500000.0000")
     assert str(f.by_unit[world.b.id].credit) == "1500000.0000"
     assert_same(f.by_unit, pure_units)
@@ -218,13 +287,15 @@ def test_frozen_task_rows_agree_with_pure_outcome_and_credit(world):
     insert_tasks(world, [dict(sp, weight=Decimal("1.25"), extension_count=1, unit="a",
                               leader="deputy") for sp in specs])
     as_of = date(2026, 6, 10)
-    run = assessment.freeze(world.assessor.id, scoring.parse_period("2026-H1"), as_of, S)
+    run = assessment.freeze(world.assessor.id, scoring.parse_period("2026-H1"), as_of, S,
+                            today=CONF_TODAY)
     db.session.commit()
     rows = db.session.execute(select(AssessmentTaskRow, Task).join(
         Task, Task.id == AssessmentTaskRow.task_id).where(AssessmentTaskRow.run_id == run.id)).all()
     assert len(rows) == 3 + len(specs)  # the world's three tasks are due 30/06/2026
     for frozen, task in rows:
-        o = scoring.outcome(task.status, task.due_on, task.completed_on, as_of)
+        o = scoring.outcome(task.status, task.due_on, task.completed_on, as_of, CONF_TODAY,
+                            task.excluded_on)
         assert frozen.outcome == o.value
         assert frozen.credit == scoring.credit(o, task.weight, S)
 
@@ -254,7 +325,7 @@ def test_frozen_run_never_changes_and_versions_stay_readable(world):
     db.session.execute(update(Task).where(Task.id == world.task2.id).values(due_on=date(2026, 6, 10)))
     db.session.commit()
 
-    run1 = assessment.freeze(world.assessor.id, period, as_of, S)
+    run1 = assessment.freeze(world.assessor.id, period, as_of, S, today=CONF_TODAY)
     db.session.commit()
     assert run1.version == 1
     before = snapshot(run1.id)
@@ -268,7 +339,7 @@ def test_frozen_run_never_changes_and_versions_stay_readable(world):
     db.session.execute(update(Unit).where(Unit.id == world.a.id).values(name="Sở Nội vụ (mới)"))
     db.session.commit()
     changed = ScoringSettings(credit_late=Decimal("0.5"), excellent_from=Decimal(95))
-    live = assessment.live(period, as_of, changed)
+    live = assessment.live(period, as_of, changed, today=CONF_TODAY)
     live_a = next(r for r in live.units if r.code == "SNV")
     assert live_a.name == "Sở Nội vụ (mới)" and live_a.score == Decimal("75.00")
 
@@ -277,7 +348,7 @@ def test_frozen_run_never_changes_and_versions_stay_readable(world):
     assert report_view(assessment.load_run(db.session.get(AssessmentRun, run1.id))) == report_before
     assert json.loads(db.session.get(AssessmentRun, run1.id).settings)["credit_late"] == "0.75"
 
-    run2 = assessment.freeze(world.assessor.id, period, as_of, changed)
+    run2 = assessment.freeze(world.assessor.id, period, as_of, changed, today=CONF_TODAY)
     db.session.commit()
     assert run2.version == 2
     r2 = assessment.load_run(run2)
@@ -294,7 +365,8 @@ def test_frozen_run_never_changes_and_versions_stay_readable(world):
 def test_freeze_writes_an_audit_row(world):
     period = scoring.parse_period("2026")
     n = db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "assessment.freeze"))
-    run = assessment.freeze(world.assessor.id, period, date(2026, 6, 15), S, scope_unit=world.a)
+    run = assessment.freeze(world.assessor.id, period, date(2026, 6, 15), S, scope_unit=world.a,
+                            today=CONF_TODAY)
     db.session.commit()
     rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "assessment.freeze")).all()
     assert len(rows) == n + 1
@@ -307,7 +379,7 @@ def test_freeze_writes_an_audit_row(world):
 
 def test_scoped_freeze_holds_only_the_subtree(world):
     run = assessment.freeze(world.assessor.id, scoring.parse_period("2026"), date(2026, 6, 15), S,
-                            scope_unit=world.a)
+                            scope_unit=world.a, today=CONF_TODAY)
     db.session.commit()
     report = assessment.load_run(run)
     assert [r.code for r in report.units] == ["SNV"]
@@ -319,7 +391,7 @@ def test_scoped_freeze_holds_only_the_subtree(world):
 
 def test_nothing_fallen_due_is_not_rated(world):
     """World tasks are due 30/06; as of 15/06 nothing has fallen due: not rated, never 0 or 100."""
-    report = assessment.live(scoring.parse_period("2026"), date(2026, 6, 15), S)
+    report = assessment.live(scoring.parse_period("2026"), date(2026, 6, 15), S, today=CONF_TODAY)
     for row in report.units + report.leaders:
         assert row.score is None and row.grade == Grade.NOT_RATED
 
@@ -330,7 +402,7 @@ def test_a_deputy_with_no_tasks_is_not_rated_and_a_task_without_lead_unit_counts
     orphan = insert_tasks(world, [{"status": "in_progress", "due_on": date(2026, 3, 31),
                                    "completed_on": None, "weight": Decimal(1), "extension_count": 1,
                                    "unit": None, "leader": "deputy"}])
-    report = assessment.live(scoring.parse_period("2026"), date(2026, 6, 15), S)
+    report = assessment.live(scoring.parse_period("2026"), date(2026, 6, 15), S, today=CONF_TODAY)
     row = next(r for r in report.leaders if r.key == idle.id)
     assert (row.tally.tasks, row.tally.fallen_due, row.score, row.grade) == (0, 0, None, Grade.NOT_RATED)
     assert scoring.GRADE_LABELS[row.grade][0] == "Chưa đánh giá"
@@ -339,7 +411,8 @@ def test_a_deputy_with_no_tasks_is_not_rated_and_a_task_without_lead_unit_counts
     deputy = next(r for r in report.leaders if r.key == world.deputy.id)
     assert deputy.tally.overdue == 0 and deputy.tally.extensions == 0
     assert all(r.tally.overdue == 0 for r in report.units + report.leaders)
-    run = assessment.freeze(world.assessor.id, scoring.parse_period("2026"), date(2026, 6, 15), S)
+    run = assessment.freeze(world.assessor.id, scoring.parse_period("2026"), date(2026, 6, 15), S,
+                            today=CONF_TODAY)
     db.session.commit()
     frozen = assessment.load_run(run)
     assert next(r for r in frozen.leaders if r.key == idle.id).grade == Grade.NOT_RATED

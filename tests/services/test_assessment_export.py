@@ -7,6 +7,7 @@ Sở Nội vụ (SNV) rated and leaves the Sở Khoa học và Công nghệ (SKH
 import csv
 import inspect
 import io
+import re
 import resource
 import time
 from datetime import date, datetime
@@ -24,6 +25,15 @@ from app.extensions import db
 from app.models import Task, Unit
 from app.services import assessment
 from app.services import assessment_export as ex
+from tests.conftest import TODAY, issue_world_plans
+
+
+@pytest.fixture
+def world(world):
+    """The shared world with its plans issued: tasks of draft plans are neither flagged,
+    reminded, listed as overdue nor scored (DESIGN.md 4)."""
+    issue_world_plans(world)
+    return world
 
 S = ScoringSettings()
 Q2 = scoring.parse_period("2026-Q2")
@@ -72,7 +82,7 @@ def scenario(world):
 
 
 def live(scope=None):
-    return assessment.live(Q2, AS_OF, S, scope)
+    return assessment.live(Q2, AS_OF, S, scope, today=TODAY)
 
 
 def workbook(report):
@@ -107,13 +117,14 @@ def test_sheets_and_exact_headers(scenario):
         "Đơn vị": ("Mã đơn vị", "Tên đơn vị", "Số nhiệm vụ", "Đến hạn", "Hoàn thành đúng hạn",
                    "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành", "Trong hạn",
                    "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
-                   "Số lần gia hạn"),
+                   "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy"),
         "Lãnh đạo": ("Tên đăng nhập", "Họ và tên", "Chức vụ", "Mã đơn vị", "Đến hạn",
                      "Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành",
                      "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
-                     "Số lần gia hạn"),
+                     "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy"),
         "Nhiệm vụ": ("Mã đơn vị", "STT", "Nhiệm vụ", "Người thực hiện", "Lãnh đạo phụ trách",
-                     "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm"),
+                     "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm",
+                     "Số lần gia hạn", "Số lần điều chỉnh", "Ghi chú"),
     }
     for name, headers in expected.items():
         ws = wb[name]
@@ -152,7 +163,7 @@ def test_header_block(scenario):
 def test_the_title_names_the_period_as_an_official_does(world, code, label):
     """One label for the page, the print page and the export: never the code "2026-Q2"."""
     assert assessment.period_label(code) == label
-    report = assessment.live(scoring.parse_period(code), date(2026, 6, 15), S)
+    report = assessment.live(scoring.parse_period(code), date(2026, 6, 15), S, today=TODAY)
     assert ex.title(report) == (f"{ex.TITLES[ex.UNIT_SHEET]} — {label} "
                                 "(tính đến ngày 15/06/2026)")
     wb = workbook(report)
@@ -343,14 +354,14 @@ def test_quota_warning_is_printed_under_the_unit_table(world, make):
         add_task(world.task, lead_unit_id=u.id, due_on=date(2026, 6, 1), status="completed",
                  completed_on=date(2026, 6, 1))
     report = live()
-    assert "units" in report.warnings
+    assert [(w.who, w.group) for w in report.warnings if w.who == "units"] == [("units", "office")]
     ws = workbook(report)["Đơn vị"]
     notes = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value.startswith("Lưu ý")]
     assert len(notes) == 1 and "(3)" in notes[0] and "(0)" in notes[0] and "20%" in notes[0]
 
 
 def test_frozen_export_shows_the_run_as_frozen(scenario):
-    run = assessment.freeze(scenario.assessor.id, Q2, AS_OF, S)
+    run = assessment.freeze(scenario.assessor.id, Q2, AS_OF, S, today=TODAY)
     db.session.commit()
     before = ex.xlsx_bytes(assessment.load_run(run), ISSUER, PLACE, ISSUED)
     live_tasks = list(ex.task_rows(live()))
@@ -430,7 +441,11 @@ def test_stream_text_is_text_and_never_a_formula(texts):
     for typed, c in zip(texts, back, strict=True):
         expected = lf(xlsx.clean_text(typed))
         assert c.data_type == "s" and (c.value or "") == expected, (typed, c.value)
-        assert bool(c.quotePrefix) == xlsx.clean_text(typed).startswith(TRIGGERS), (typed, c.value)
+        # quote-prefixed when it starts like a formula, or a segment after a list
+        # separator does (issue 18: "Tổng hợp;=1+1")
+        clean = xlsx.clean_text(typed)
+        formula_like = clean.startswith(TRIGGERS) or re.search(r"[;,\t\r\n] *[=+\-@]", clean)
+        assert bool(c.quotePrefix) == bool(formula_like), (typed, c.value)
 
 
 def test_stream_sheet_settings_and_wide_rows():
@@ -478,24 +493,29 @@ def test_csv_tables(scenario):
     assert tuple(leaders[0]) == ex.LEADER_HEADERS
     assert tuple(tasks[0]) == ex.TASK_HEADERS
     snv = next(r for r in units if r[0] == "SNV")
+    # Extensions, amendments, and the one cancelled task of the scenario beside the score.
     assert snv[2:] == ["13", "3", "1", "1", "1", "9", "66.67", "33.33", "47.22",
-                       "Không hoàn thành nhiệm vụ", "1"]
+                       "Không hoàn thành nhiệm vụ", "1", "0", "1"]
     skhcn = next(r for r in units if r[0] == "SKHCN")
     assert skhcn[8:12] == ["", "", "", "Chưa đánh giá"]
     head = next(r for r in leaders if r[0] == "head_a")
     assert head[2] == "Người đứng đầu" and head[10] == "47.22"
     late = next(r for r in tasks if r[2] == "Nhiệm vụ hoàn thành muộn")
     assert late == ["SNV", "3", "Nhiệm vụ hoàn thành muộn", "Phạm Văn Đăng", "Lê Thị Mai",
-                    "31/05/2026", "02/06/2026", "Hoàn thành quá hạn", "1.5", "1.125"]
+                    "31/05/2026", "02/06/2026", "Hoàn thành quá hạn", "1.5", "1.125", "1", "0", ""]
 
 
 def test_csv_is_rfc_4180_and_neutralised(scenario):
     data = ex.csv_bytes(live(), "tasks")
     text = data.decode("utf-8-sig")
-    assert text.endswith("\r\n") and text.split("\r\n")[0] == ",".join(ex.TASK_HEADERS)
+    # every field quoted (issue 18): a ";" inside a field never splits it
+    assert text.endswith("\r\n") and text.split("\r\n")[0] == ",".join(f'"{h}"' for h in ex.TASK_HEADERS)
     titles = [r[2] for r in read_csv(data)[1:]]
     for typed in INJECTIONS:
-        assert "'" + typed in titles
+        # an apostrophe before the field, and before a formula after a separator (issue 18:
+        # a tab-splitting reader would make "=1+1" of "\t=1+1" a cell of its own)
+        neutral = "'" + typed if typed[:1] not in "\t\r" else "'" + typed[0] + "'" + typed[1:]
+        assert neutral in titles, (typed, titles)
         assert typed not in titles
     # Commas, quotes and line breaks survive exactly.
     assert SAFE_TEXT in titles
@@ -505,6 +525,10 @@ def test_csv_is_rfc_4180_and_neutralised(scenario):
 @pytest.mark.parametrize("value, text", [
     ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@A1", "'@A1"), ("\t1", "'\t1"),
     ("\r1", "'\r1"), ("a=1", "a=1"), ("", ""), (None, ""), (3, "3"), (Decimal("66.67"), "66.67"),
+    # a formula after a separator (issue 18)
+    ("Tổng hợp số liệu;=1+1;@SUM(2+2)", "Tổng hợp số liệu;'=1+1;'@SUM(2+2)"),
+    ("a, -1", "a, '-1"), ("a\t+1", "a\t'+1"), ("a\n@b", "a\n'@b"), ("=1;=2", "'=1;'=2"),
+    ("2025-2026", "2025-2026"), ("a; b", "a; b"),
     (Decimal("1500000.0000"), "1500000.0000"), (Decimal("-1.5"), "-1.5"),
     (date(2026, 6, 2), "02/06/2026"),
 ])
@@ -569,7 +593,7 @@ def test_task_rows_stream(world):
     wb.close()
     assert count == n + 2  # and world.task, world.task2
 
-    run = assessment.freeze(world.assessor.id, Q2, AS_OF, S)
+    run = assessment.freeze(world.assessor.id, Q2, AS_OF, S, today=TODAY)
     db.session.commit()
     frozen = assessment.load_run(run)
     out = io.BytesIO()

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from app.services import dashboard
-from tests.conftest import TODAY
+from tests.conftest import TODAY, issue_world_plans
 from tests.overdue_data import (
     DUE_SOON_DAYS,
     all_tasks,
@@ -14,6 +14,14 @@ from tests.overdue_data import (
     in_head_scope,
     units_by_id,
 )
+
+
+@pytest.fixture
+def world(world):
+    """The shared world with its plans issued: tasks of draft plans are neither flagged,
+    reminded, listed as overdue nor scored (DESIGN.md 4)."""
+    issue_world_plans(world)
+    return world
 
 
 @pytest.fixture
@@ -142,10 +150,11 @@ def test_the_head_s_tables_add_up_to_the_cards_with_tasks_led_elsewhere(rich, ma
     """Tasks of the unit's plan led by another unit, by that unit's leaders: the head reads
     them (the cards count them), and the unit and leader tables give them a row each."""
     w = rich
-    led_b = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
-                      due_on=date(2026, 6, 8))
-    led_b_ours = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy, title="Việc Sở B, lãnh đạo Sở A",
-                           due_on=date(2026, 6, 17))
+    # rows older than issue 11, which refuses a plan's task led outside its subtree
+    led_b = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
+                             due_on=date(2026, 6, 8))
+    led_b_ours = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.deputy,
+                                  title="Việc Sở B, lãnh đạo Sở A", due_on=date(2026, 6, 17))
     d = dashboard.build(w.head, TODAY, DUE_SOON_DAYS)
     units = [r for r in d.units if r.is_anchor]
     assert [r.key for r in units] == [w.a.id, "other", "none"]

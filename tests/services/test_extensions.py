@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.clock import local_today
 from app.extensions import db
 from app.models import AuditLog, Extension, Notification, Task
 from app.services import extensions, overdue, tasks
@@ -110,7 +111,7 @@ def test_a_request_after_the_due_date_is_refused(world):
     (date(2026, 6, 10), "before today"),                 # before today
     (date(2026, 6, 20), "after the current due date"),   # after today, before the due date
     (DUE, "after the current due date"),                 # the current due date itself
-    (date(2027, 1, 15), "plan's year"),                  # outside the plan's year
+    (date(2028, 1, 1), "the end of the year after the plan's"),  # beyond the next year
 ])
 def test_the_proposed_date_is_checked(world, proposed, words):
     e = refused(ask, world, proposed)
@@ -121,6 +122,19 @@ def test_the_proposed_date_is_checked(world, proposed, words):
 
 def test_the_last_day_of_the_plan_year_is_allowed(world):
     assert ask(world, proposed=date(2026, 12, 31)).proposed_due_on == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize("proposed", [date(2027, 1, 15), date(2027, 12, 31)])
+def test_an_extension_may_carry_the_task_into_the_next_year(world, proposed):
+    # Issue 11, item 1: a task due 31/12 could never be extended; now up to the end of the
+    # next year, and the task says it is carried over.
+    ext = ask(world, proposed=proposed)
+    extensions.decide_extension(world.deputy, ext.id, True, "")
+    db.session.commit()
+    task = fresh(world.task.id)
+    assert task.due_on == proposed and task.extension_count == 1
+    assert task.original_due_on == DUE
+    assert extensions.carried_over_year(task) == 2027
 
 
 @pytest.mark.parametrize("reason", ["", "   \n ", None])
@@ -319,7 +333,7 @@ def test_a_request_named_under_another_task_is_not_found(world):
 
 def test_a_cancelled_task_cannot_have_its_request_approved_but_can_have_it_refused(world):
     ext = ask(world)
-    tasks.cancel_task(world.head, world.task.id, "Gộp vào nhiệm vụ khác")
+    tasks.cancel_task(world.head, world.task.id, "Gộp vào nhiệm vụ khác", local_today())
     db.session.commit()
     refused(decide, world.deputy, ext, True, "")
     assert decide(world.deputy, ext, approve=False, comment="Nhiệm vụ đã hủy").status == "refused"
@@ -353,29 +367,51 @@ def test_pending_for_lists_what_each_leader_may_decide(world):
     row = extensions.pending_for(world.deputy)[0]
     assert row.task.title and row.requested_by.full_name == world.staff.full_name  # loaded
     decide(world.deputy, e1)
-    tasks.cancel_task(world.head, world.task2.id, "Gộp vào nhiệm vụ khác")
+    tasks.cancel_task(world.head, world.task2.id, "Gộp vào nhiệm vụ khác", local_today())
     db.session.commit()
     assert ids(world.head) == [] and ids(world.deputy) == []
 
 
 # ---- event notifications of the task use cases --------------------------------------
 
-def test_creating_a_task_tells_the_responsible_person(world):
+def test_creating_a_task_in_a_draft_tells_no_one_until_the_plan_is_issued(world):
+    # Draft plans are quiet (issue 11, item 7): the notice goes out at issue, once.
+    assert notes("assigned") == []
+    from app.services import plans
+
+    plans.issue_plan(world.head, world.plan.id)
+    plans.issue_plan(world.head_b, world.plan_b.id)
+    db.session.commit()
     got = {(n.user_id, n.task_id) for n in notes("assigned")}
     assert got == {(world.staff.id, world.task.id), (world.staff2.id, world.task2.id),
                    (world.staff_b.id, world.task_b.id)}
 
 
+def test_creating_a_task_in_an_issued_plan_tells_the_responsible_person(world, make):
+    from app.services import plans
+
+    plans.issue_plan(world.head, world.plan.id)
+    db.session.commit()
+    added = make.task(world.plan, world.head, world.a, world.staff2, world.deputy,
+                      title="Rà soát quy trình nội bộ giải quyết thủ tục hành chính",
+                      due_on=date(2026, 9, 30))
+    assert (world.staff2.id, added.id) in {(n.user_id, n.task_id) for n in notes("assigned")}
+
+
 def test_changing_the_responsible_person_tells_the_new_one(world, make):
+    from app.services import plans
+
+    plans.issue_plan(world.head, world.plan.id)
+    db.session.commit()
     task = db.session.get(Task, world.task.id)
     tasks.update_task(world.head, task.id, make.task_input(world.a, world.staff2, world.deputy),
-                      task.version)
+                      task.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert (world.staff2.id, world.task.id) in {(n.user_id, n.task_id) for n in notes("assigned")}
     before = len(notes("assigned"))
     task = fresh(world.task.id)
     tasks.update_task(world.head, task.id, make.task_input(world.a, world.staff2, world.deputy,
-                                                           title="Tiêu đề mới"), task.version)
+                                                           title="Tiêu đề mới"), task.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert len(notes("assigned")) == before  # an edit that keeps the person tells no one
 
@@ -395,12 +431,17 @@ def test_submit_confirm_and_return_tell_the_other_side(world):
     assert [n.user_id for n in notes("confirmed")] == [world.staff.id]
 
 
-def test_no_one_is_told_of_their_own_action(world, make):
-    t = make.task(world.plan, world.head, world.a, world.head, world.head, title="Tự giao cho mình")
-    assert (world.head.id, t.id) not in {(n.user_id, n.task_id) for n in notes("assigned")}
-    submit_with_evidence(world.head, t.id, "Xong", TODAY)
+@pytest.mark.parametrize("who, leader", [("head", "deputy"), ("deputy", "deputy")])
+def test_no_one_is_told_of_their_own_action(world, make, who, leader):
+    # Issue 11: a head can no longer be both the responsible person and the accountable
+    # leader (nobody would confirm it), so the head assigns the task to himself under the
+    # deputy, and the deputy to herself as her own leader.
+    actor, lead = getattr(world, who), getattr(world, leader)
+    t = make.task(world.plan, actor, world.a, actor, lead, title="Tự giao cho mình")
+    assert (actor.id, t.id) not in {(n.user_id, n.task_id) for n in notes("assigned")}
+    submit_with_evidence(actor, t.id, "Xong", TODAY)
     db.session.commit()
-    assert notes("submitted") == []
+    assert actor.id not in {n.user_id for n in notes("submitted")}
 
 
 def test_notification_texts_are_written_for_each_kind(world):

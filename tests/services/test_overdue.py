@@ -19,7 +19,16 @@ from app.extensions import db
 from app.models import JobRun, Notification, Task
 from app.services import overdue
 from app.settings import current_settings
+from tests.conftest import issue_world_plans
 from tests.settings_support import override_settings
+
+
+@pytest.fixture
+def world(world):
+    """The shared world with its plans issued: tasks of draft plans are neither flagged,
+    reminded, listed as overdue nor scored (DESIGN.md 4)."""
+    issue_world_plans(world)
+    return world
 
 D = date(2026, 6, 15)
 SWEEP_KINDS = ("due_soon", "overdue", "escalation")  # task events write other kinds

@@ -13,6 +13,7 @@ import pytest
 from flask_babel import gettext
 from sqlalchemy import select
 
+from app.clock import local_today
 from app.domain import scoring
 from app.domain.status import Lifecycle
 from app.extensions import db
@@ -86,7 +87,7 @@ def test_a_head_closes_an_issued_plan_and_reopens_it_each_audited(world, make):
                           title="Khảo sát mức độ hài lòng của người dân")
     dropped = make.task(world.plan, world.head, world.a, world.staff, world.deputy,
                         title="Tổ chức đối thoại với doanh nghiệp")
-    tasks.cancel_task(world.head, dropped.id, "Gộp vào nhiệm vụ khác")
+    tasks.cancel_task(world.head, dropped.id, "Gộp vào nhiệm vụ khác", local_today())
     db.session.commit()
     db.session.execute(Task.__table__.update().where(Task.id == suspended.id)
                        .values(status=Lifecycle.SUSPENDED))
@@ -177,13 +178,13 @@ def _edit_input(task_id: int):
 
 REFUSED = {
     "create a task": lambda w, make: tasks.create_task(
-        w.head, w.plan.id, make.task_input(w.a, w.staff, w.deputy, title="Tập huấn nghiệp vụ")),
+        w.head, w.plan.id, make.task_input(w.a, w.staff, w.deputy, title="Tập huấn nghiệp vụ"), today=local_today(), settings=current_settings().task_rules),
     "break a task down": lambda w, make: tasks.create_task(
         w.deputy, w.plan.id, make.task_input(w.a, w.staff, w.deputy, title="Dự thảo bộ chỉ số",
-                                             due_on=date(2026, 5, 31)), parent_id=w.task.id),
+                                             due_on=date(2026, 5, 31)), parent_id=w.task.id, today=local_today(), settings=current_settings().task_rules),
     "edit a task": lambda w, make: tasks.update_task(
-        w.head, w.task.id, _edit_input(w.task.id), load_task(w.task.id).version),
-    "cancel a task": lambda w, make: tasks.cancel_task(w.deputy, w.task.id, "Không còn phù hợp"),
+        w.head, w.task.id, _edit_input(w.task.id), load_task(w.task.id).version, today=local_today(), settings=current_settings().task_rules),
+    "cancel a task": lambda w, make: tasks.cancel_task(w.deputy, w.task.id, "Không còn phù hợp", local_today()),
     "report progress": lambda w, make: tasks.record_progress(
         w.staff, w.task.id, 60, "Đã dự thảo", None, TODAY),
     "tick a step": lambda w, make: tasks.set_step_done(
@@ -204,7 +205,7 @@ REFUSED = {
     "import": lambda w, make: plan_import.apply(
         w.head, db.session.get(Plan, w.plan.id),
         plan_import.read_sheet(build([HEADERS, clear_row(5, title="Tập huấn nghiệp vụ CCHC")])),
-        TODAY, "ke-hoach.xlsx"),
+        TODAY, "ke-hoach.xlsx", settings=current_settings().task_rules),
 }
 MESSAGES = {"import": "This plan is closed."}
 
@@ -267,6 +268,8 @@ def test_reads_still_work_on_a_closed_plan(closed_world):
 
 def test_the_sweep_leaves_a_closed_plans_tasks_alone_until_it_is_reopened(world):
     issue(world)
+    plans.issue_plan(world.head_b, world.plan_b.id)   # elsewhere: issued (a draft is quiet too)
+    db.session.commit()
     close(world)
     late = date(2026, 7, 3)                           # three days after the due date
     overdue.sweep(date(2026, 6, 29), reminders=current_settings().reminders)                  # due tomorrow: a reminder, elsewhere only
@@ -291,8 +294,8 @@ def test_the_sweep_leaves_a_closed_plans_tasks_alone_until_it_is_reopened(world)
 def test_a_closed_plans_tasks_still_count_in_the_assessment_of_their_period(world):
     period, as_of, s = scoring.parse_period("2026"), date(2026, 7, 3), scoring.ScoringSettings()
     issue(world)
-    open_figures = assessment.figures(period, as_of, s)
+    open_figures = assessment.figures(period, as_of, s, today=as_of)
     close(world)
-    closed_figures = assessment.figures(period, as_of, s)
+    closed_figures = assessment.figures(period, as_of, s, today=as_of)
     assert closed_figures == open_figures
     assert closed_figures.by_unit[world.a.id].overdue == 2

@@ -11,10 +11,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from app.domain.status import Lifecycle
+from app.domain.task_rules import Violation
 from app.extensions import db
 from app.models import (
     AuditLog,
@@ -29,6 +31,8 @@ from app.models import (
 )
 from app.services import plan_export, plan_import, plans, tasks
 from app.services.errors import PermissionDenied, RuleViolation
+from app.services.task_messages import message as rule_message
+from app.settings import current_settings
 from tests.conftest import TODAY
 from tests.plan_files import HEADERS, build, clear_row, excel_style, nfd, real_plan, row
 
@@ -58,7 +62,7 @@ def plan_tasks(plan_id: int) -> dict[str, Task]:
 
 
 def imported(plan, data, actor):
-    result = plan_import.apply(actor, plan, data, TODAY, "ke-hoach.xlsx")
+    result = plan_import.apply(actor, plan, data, TODAY, "ke-hoach.xlsx", settings=current_settings().task_rules)
     db.session.commit()
     return result
 
@@ -73,7 +77,7 @@ def test_the_preview_of_a_real_file_shows_every_row_with_its_six_clears_and_writ
         world, empty_plan):
     data, exp = real_plan()
     before = counts()
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     assert counts() == before
     assert messages(p) == []
     assert [r.stt for r in p.rows] == exp["stts"]
@@ -165,7 +169,11 @@ def test_confirming_imports_tasks_steps_coordinators_fields_and_progress(world, 
     assert sorted(per_task) == sorted(x.id for x in t.values())
     told = db.session.scalars(select(Notification.task_id).where(Notification.kind == "assigned",
                                                                  Notification.task_id.in_([x.id for x in t.values()]))).all()
-    assert sorted(told) == sorted(x.id for x in t.values() if x.assignee_id)
+    # A draft plan is quiet: its people are told when it is issued (issue 11, item 7).
+    assert told == []
+    # The completion the file brought is marked imported, with who and when (DESIGN.md 4).
+    assert done.completion_imported_by_id == world.head.id and done.completion_imported_at is not None
+    assert {x.completion_imported_at for s, x in t.items() if s != "4"} == {None}
     reports = db.session.execute(select(ProgressUpdate.task_id, ProgressUpdate.percent)
                                  .where(ProgressUpdate.task_id.in_([done.id, t["4.1"].id]))).all()
     assert sorted(reports) == sorted([(done.id, 100), (t["4.1"].id, 40)])
@@ -178,7 +186,7 @@ def test_headers_in_any_order_case_spacing_and_normalisation_and_no_progress_col
     rows = [["Phụ lục"], [], headers + ["Ghi chú", None, None]]
     full = clear_row(1)
     rows.append([full[i] for i in order] + ["dòng ghi chú bị bỏ qua"])
-    p = plan_import.preview(empty_plan, build(rows), TODAY)
+    p = plan_import.preview(empty_plan, build(rows), TODAY, settings=current_settings().task_rules)
     assert messages(p) == []
     assert not p.present & set(plan_import.PROGRESS_KEYS)
     imported(empty_plan, build(rows), world.head)
@@ -196,7 +204,7 @@ def test_people_by_email_and_units_by_code_in_any_case(world, empty_plan):
 
 def test_a_formula_without_a_cached_value_is_read_as_empty_and_never_evaluated(world, empty_plan):
     data = build([HEADERS, clear_row(1, output="=1+1", target="=SUM(1,2)", ind="Số", ind_unit="cái")])
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     r = p.rows[0]
     assert r.values["output_product"] == "" and r.values["indicator_target"] is None
     assert not r.is_clear   # no output product, and the indicator has no target
@@ -204,15 +212,30 @@ def test_a_formula_without_a_cached_value_is_read_as_empty_and_never_evaluated(w
 
 # ---- broken files: every error by row and column, exactly -------------------------------
 
+class Rule:
+    """The expected message of a rule of the task rule set (app/domain/task_rules.py) on a row
+    and column: the import says what the task form says, worded once (task_messages)."""
+
+    def __init__(self, row: int, column: str, code: str, **params):
+        self.row, self.column, self.code, self.params = row, column, code, params
+
+    def __str__(self) -> str:
+        v = Violation(None, self.code, tuple(sorted(self.params.items())))
+        return f"Dòng {self.row}, cột {self.column}: {rule_message(v)}"
+
+    def __eq__(self, other) -> bool:
+        return str(self) == other
+
+
 ROW_CASES = [
     ("date that is not a date", [clear_row(1, start="ngày mai")],
      "Dòng 2, cột Ngày bắt đầu: ngày mai không phải là ngày hợp lệ"),
     ("due before start", [clear_row(1, start="01/03/2026", due="01/02/2026")],
-     "Dòng 2, cột Hạn hoàn thành: hạn hoàn thành 01/02/2026 trước ngày bắt đầu 01/03/2026"),
+     Rule(2, "Hạn hoàn thành", "due_before_start")),
     ("due outside the year", [clear_row(1, due="15/01/2027")],
-     "Dòng 2, cột Hạn hoàn thành: 15/01/2027 nằm ngoài năm kế hoạch 2026"),
+     Rule(2, "Hạn hoàn thành", "date_outside_year", year=2026)),
     ("start outside the year", [clear_row(1, start=date(2025, 12, 20))],
-     "Dòng 2, cột Ngày bắt đầu: 20/12/2025 nằm ngoài năm kế hoạch 2026"),
+     Rule(2, "Ngày bắt đầu", "date_outside_year", year=2026)),
     ("a bare year is not a date", [clear_row(1, due=2026)],
      "Dòng 2, cột Hạn hoàn thành: 2026 không phải là ngày hợp lệ"),
     ("unknown lead unit", [clear_row(1, lead="Sở Không Có")],
@@ -220,7 +243,7 @@ ROW_CASES = [
     ("unknown coordinating unit", [clear_row(1, coord="SKHCN; Sở Ma")],
      "Dòng 2, cột Đơn vị phối hợp: không có đơn vị nào có mã hoặc tên “Sở Ma”"),
     ("lead unit also coordinating", [clear_row(1, coord="Sở Nội vụ")],
-     "Dòng 2, cột Đơn vị phối hợp: đơn vị chủ trì không thể đồng thời là đơn vị phối hợp"),
+     Rule(2, "Đơn vị phối hợp", "coordinator_is_lead")),
     ("unknown person", [clear_row(1, assignee="Nguyễn Văn Vắng")],
      ("Dòng 2, cột Người thực hiện: không tìm thấy người dùng “Nguyễn Văn Vắng” trong Sở Nội vụ "
      "(ghi tên đăng nhập, email hoặc họ tên)")),
@@ -231,18 +254,17 @@ ROW_CASES = [
      ("Dòng 2, cột Người thực hiện: không tìm thấy người dùng “Hồ Văn Cường” trong Sở Nội vụ "
      "(ghi tên đăng nhập, email hoặc họ tên)")),
     ("person outside the lead unit", [clear_row(1, assignee="staff_b")],
-     "Dòng 2, cột Người thực hiện: Hồ Văn Cường không thuộc đơn vị chủ trì Sở Nội vụ"),
+     Rule(2, "Người thực hiện", "person_outside_lead_unit")),
     ("leader who is staff", [clear_row(1, leader="staff_a2")],
-     "Dòng 2, cột Lãnh đạo phụ trách: Ngô Thị Lan không phải là người đứng đầu hoặc cấp phó"),
+     Rule(2, "Lãnh đạo phụ trách", "leader_not_leader")),
     ("leader of another unit", [clear_row(1, leader="deputy_b")],
-     ("Dòng 2, cột Lãnh đạo phụ trách: Đỗ Thị Cúc không phải lãnh đạo của đơn vị chủ trì hoặc "
-     "của đơn vị lập kế hoạch")),
+     Rule(2, "Lãnh đạo phụ trách", "leader_outside_units")),
     ("negative weight", [clear_row(1, weight=-1)],
-     "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (-1)"),
+     Rule(2, "Trọng số", "weight_range", min=Decimal("0.1"), max=Decimal(10))),
     ("zero weight", [clear_row(1, weight=0)],
-     "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (0)"),
+     Rule(2, "Trọng số", "weight_range", min=Decimal("0.1"), max=Decimal(10))),
     ("weight that rounds to zero", [clear_row(1, weight="0,001")],
-     "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (0,001)"),
+     Rule(2, "Trọng số", "weight_range", min=Decimal("0.1"), max=Decimal(10))),
     ("weight that is not a number", [clear_row(1, weight="nhiều")],
      "Dòng 2, cột Trọng số: nhiều không phải là số"),
     ("progress over 100", [clear_row(1, progress=120)],
@@ -256,11 +278,11 @@ ROW_CASES = [
     ("child without its parent row", [clear_row(1), clear_row("3.1")],
      "Dòng 3, cột STT: không có dòng 3 của nhiệm vụ con này"),
     ("child due after its parent", [clear_row(1, due="30/06/2026"), clear_row("1.1", due="31/07/2026")],
-     "Dòng 3, cột Hạn hoàn thành: hạn hoàn thành 31/07/2026 sau hạn của nhiệm vụ cha 1 (30/06/2026)"),
+     Rule(3, "Hạn hoàn thành", "due_after_parent", date=date(2026, 6, 30))),
     ("number that is not one", [clear_row("a)")],
      "Dòng 2, cột STT: “a)” không phải là số thứ tự dạng 1, 2.1, 2.2.1 hoặc mục I, II"),
     ("missing number", [clear_row(None)], "Dòng 2, cột STT: thiếu số thứ tự"),
-    ("missing title", [clear_row(1, title=None)], "Dòng 2, cột Nhiệm vụ: thiếu tên nhiệm vụ"),
+    ("missing title", [clear_row(1, title=None)], Rule(2, "Nhiệm vụ", "title_required")),
     ("title too long", [clear_row(1, title="Rà soát " * 70)],
      "Dòng 2, cột Nhiệm vụ: tối đa 500 ký tự"),
     ("step with a bad date", [clear_row(1, steps="Dự thảo (hạn 30/02/2026)")],
@@ -273,10 +295,11 @@ def test_a_broken_row_stops_the_import_with_its_row_column_and_message(world, em
                                                                          expected):
     data = build([HEADERS, *rows])
     before = counts()
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
+    expected = str(expected)
     assert messages(p) == [expected]
     with pytest.raises(plan_import.ImportRefused) as refused:
-        plan_import.apply(world.head, empty_plan, data, TODAY)
+        plan_import.apply(world.head, empty_plan, data, TODAY, settings=current_settings().task_rules)
     assert messages(refused.value.preview) == [expected]
     db.session.rollback()
     assert counts() == before
@@ -285,15 +308,15 @@ def test_a_broken_row_stops_the_import_with_its_row_column_and_message(world, em
 def test_the_message_of_the_issue_for_a_date_that_does_not_exist_on_row_14(world, empty_plan):
     top = [["UBND TỈNH ĐẮK LẮK"], ["SỞ NỘI VỤ"], [], ["DANH MỤC NHIỆM VỤ NĂM 2026"], [], [], HEADERS]
     rows = [clear_row(n) for n in range(1, 7)] + [clear_row(7, due="31/02/2026")]
-    p = plan_import.preview(empty_plan, build(top + rows), TODAY)
+    p = plan_import.preview(empty_plan, build(top + rows), TODAY, settings=current_settings().task_rules)
     assert messages(p) == ["Dòng 14, cột Hạn hoàn thành: 31/02/2026 không phải là ngày hợp lệ"]
 
 
 def test_every_error_of_a_file_is_listed_not_only_the_first(world, empty_plan):
     data = build([HEADERS, clear_row(1, lead="XYZ", weight=-2), [], clear_row(2, due="32/13/2026")])
-    assert messages(plan_import.preview(empty_plan, data, TODAY)) == [
+    assert messages(plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)) == [
         "Dòng 2, cột Đơn vị chủ trì: không có đơn vị nào có mã hoặc tên “XYZ”",
-        "Dòng 2, cột Trọng số: trọng số phải lớn hơn 0 (-2)",
+        str(Rule(2, "Trọng số", "weight_range", min=Decimal("0.1"), max=Decimal(10))),
         "Dòng 4, cột Hạn hoàn thành: 32/13/2026 không phải là ngày hợp lệ",
     ]
 
@@ -301,22 +324,22 @@ def test_every_error_of_a_file_is_listed_not_only_the_first(world, empty_plan):
 def test_an_ambiguous_name_is_refused_and_the_username_resolves_it(world, make, empty_plan):
     make.user(world.a, "staff", "Nguyễn Văn An", "an_1")
     make.user(world.a, "staff", "Nguyễn Văn Ân", "an_2")
-    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee="Nguyen Van An")]), TODAY)
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee="Nguyen Van An")]), TODAY, settings=current_settings().task_rules)
     assert messages(p) == [("Dòng 2, cột Người thực hiện: có 2 người trong Sở Nội vụ cùng tên "
                            "“Nguyen Van An”, hãy ghi tên đăng nhập hoặc email")]
     # Written exactly (NFC or NFD), the name is unique again.
-    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee=nfd("Nguyễn Văn Ân"))]), TODAY)
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee=nfd("Nguyễn Văn Ân"))]), TODAY, settings=current_settings().task_rules)
     assert messages(p) == []
 
 
 def test_two_units_with_one_name_need_the_code(world, make, empty_plan):
     make.unit("Văn phòng", parent=world.a, code="SNV-VP")
     make.unit("Văn phòng", parent=world.b, code="SKHCN-VP")
-    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, coord="Văn phòng")]), TODAY)
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, coord="Văn phòng")]), TODAY, settings=current_settings().task_rules)
     assert messages(p) == [("Dòng 2, cột Đơn vị phối hợp: có 2 đơn vị cùng tên “Văn phòng”, "
                            "hãy ghi mã đơn vị")]
     assert messages(plan_import.preview(empty_plan, build([HEADERS, clear_row(1, coord="snv-vp")]),
-                                        TODAY)) == []
+                                        TODAY, settings=current_settings().task_rules)) == []
 
 
 def _zip_bomb() -> bytes:
@@ -375,34 +398,34 @@ FILE_CASES = [
 def test_a_file_that_cannot_be_read_is_refused_whole(world, empty_plan, make_file, expected):
     data = make_file()
     before = counts()
-    assert messages(plan_import.preview(empty_plan, data, TODAY)) == [expected]
+    assert messages(plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)) == [expected]
     with pytest.raises(plan_import.ImportRefused):
-        plan_import.apply(world.head, empty_plan, data, TODAY)
+        plan_import.apply(world.head, empty_plan, data, TODAY, settings=current_settings().task_rules)
     db.session.rollback()
     assert counts() == before
 
 
 def test_exactly_5000_rows_are_accepted(world, empty_plan):
-    p = plan_import.preview(empty_plan, _many_rows(5000), TODAY)
+    p = plan_import.preview(empty_plan, _many_rows(5000), TODAY, settings=current_settings().task_rules)
     assert messages(p) == [] and len(p.rows) == 5000
 
 
 def test_rows_numbered_in_advance_and_left_empty_are_ignored(world, empty_plan):
     data = build([HEADERS, clear_row(1), row(stt=2), row(stt=3), [None, None, None]])
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     assert messages(p) == [] and [r.stt for r in p.rows] == ["1"]
 
 
 def test_the_data_sheet_need_not_be_the_first(world, empty_plan):
     data = build([HEADERS, clear_row(1)], sheets_before=["Ghi chú"])
-    assert len(plan_import.preview(empty_plan, data, TODAY).rows) == 1
+    assert len(plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules).rows) == 1
 
 
 def test_the_header_may_be_on_row_20_with_merged_title_cells_above(world, empty_plan):
     top = [["UBND TỈNH ĐẮK LẮK"], ["SỞ NỘI VỤ"]] + [[] for _ in range(16)] + [["Đơn vị: đồng"]]
     data = build(top + [HEADERS, clear_row(1), [], clear_row(2, title="Tập huấn nghiệp vụ cho công chức")],
                  merges=["A1:E1", "A2:E2", "A19:T19"])
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     assert messages(p) == [] and [(r.line, r.stt) for r in p.rows] == [(21, "1"), (23, "2")]
 
 
@@ -414,7 +437,7 @@ def test_rows_imported_unclear_stop_the_plan_from_being_issued_until_fixed(world
     db.session.rollback()
     # The unit fixes the row in Excel and imports the file again: the plan can be issued.
     fixed = build([HEADERS, clear_row(1), clear_row(2, title="Tập huấn nghiệp vụ cải cách hành chính")])
-    p = plan_import.preview(empty_plan, fixed, TODAY)
+    p = plan_import.preview(empty_plan, fixed, TODAY, settings=current_settings().task_rules)
     assert (p.added, p.changed, p.unchanged, len(p.not_clear)) == (0, 1, 1, 0)
     imported(empty_plan, fixed, world.head)
     plan, unclear = plans.issue_plan(world.head, empty_plan.id)
@@ -428,12 +451,12 @@ def test_only_a_head_over_the_plan_imports_and_never_into_a_closed_plan(world, e
     data = build([HEADERS, clear_row(1)])
     for who in (world.deputy, world.staff, world.admin, world.head_b):
         with pytest.raises(PermissionDenied):
-            plan_import.apply(who, empty_plan, data, TODAY)
+            plan_import.apply(who, empty_plan, data, TODAY, settings=current_settings().task_rules)
         db.session.rollback()
     empty_plan.status = "closed"
     db.session.commit()
     with pytest.raises(RuleViolation):
-        plan_import.apply(world.head, empty_plan, data, TODAY)
+        plan_import.apply(world.head, empty_plan, data, TODAY, settings=current_settings().task_rules)
 
 
 # ---- importing again ----------------------------------------------------------------------
@@ -446,13 +469,13 @@ def test_importing_again_updates_by_number_and_never_duplicates(world, empty_pla
     step_ids = {s: [x.id for x in t.steps] for s, t in first.items()}
     versions = {s: t.version for s, t in first.items()}
 
-    again = plan_import.preview(empty_plan, build(rows), TODAY)
+    again = plan_import.preview(empty_plan, build(rows), TODAY, settings=current_settings().task_rules)
     assert (again.added, again.changed, again.unchanged) == (0, 0, 3)
 
     rows[3] = clear_row(2, title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực",
                         due="31/10/2026", steps="Thống kê thủ tục\nSố hóa\nKiểm tra")
     rows.append(clear_row(3, title="Tập huấn nghiệp vụ cho công chức"))
-    p = plan_import.preview(empty_plan, build(rows), TODAY)
+    p = plan_import.preview(empty_plan, build(rows), TODAY, settings=current_settings().task_rules)
     assert [(r.stt, r.action) for r in p.rows] == [("1", "same"), ("1.1", "same"), ("2", "change"),
                                                    ("3", "add")]
     assert p.rows[2].changed == ["Quy trình", "Hạn hoàn thành"]
@@ -472,7 +495,7 @@ def test_importing_again_updates_by_number_and_never_duplicates(world, empty_pla
 
 def test_a_plan_task_missing_from_the_file_is_kept_and_existing_tasks_can_be_parents(world):
     # world.plan has tasks 1 and 2 made by hand.
-    p = plan_import.preview(world.plan, build([HEADERS, clear_row("2.1", due="30/06/2026")]), TODAY)
+    p = plan_import.preview(world.plan, build([HEADERS, clear_row("2.1", due="30/06/2026")]), TODAY, settings=current_settings().task_rules)
     assert messages(p) == [] and p.kept == 2 and p.rows[0].action == "add"
     imported(world.plan, build([HEADERS, clear_row("2.1", due="30/06/2026")]), world.head)
     t = plan_tasks(world.plan.id)
@@ -482,9 +505,9 @@ def test_a_plan_task_missing_from_the_file_is_kept_and_existing_tasks_can_be_par
 def test_a_completed_task_cannot_be_changed_by_a_file(world, empty_plan):
     rows = [HEADERS, clear_row(1, progress=100, completed="10/06/2026")]
     imported(empty_plan, build(rows), world.head)
-    assert plan_import.preview(empty_plan, build(rows), TODAY).unchanged == 1
+    assert plan_import.preview(empty_plan, build(rows), TODAY, settings=current_settings().task_rules).unchanged == 1
     rows[1] = clear_row(1, title="Một tên khác cho nhiệm vụ đã xong", completed="10/06/2026")
-    assert messages(plan_import.preview(empty_plan, build(rows), TODAY)) == [
+    assert messages(plan_import.preview(empty_plan, build(rows), TODAY, settings=current_settings().task_rules)) == [
         "Dòng 2: nhiệm vụ 1 đã hoàn thành hoặc đã hủy, không thể sửa"]
 
 
@@ -493,14 +516,15 @@ def test_progress_columns_left_empty_keep_the_progress_reported_since(world, emp
     t = plan_tasks(empty_plan.id)["1"]
     tasks.record_progress(world.staff, t.id, 60, "Đã thống kê xong", None, TODAY)
     db.session.commit()
-    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1)]), TODAY)
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1)]), TODAY, settings=current_settings().task_rules)
     assert p.rows[0].action == "same"
 
 
 # ---- the round trip --------------------------------------------------------------------
 
 # Columns that name the row rather than say something about the task.
-NOT_COMPARED = {"id", "plan_id", "parent_id", "created_at", "updated_at"}
+# Instants of the import itself (created, updated, completion imported) differ by nature.
+NOT_COMPARED = {"id", "plan_id", "parent_id", "created_at", "updated_at", "completion_imported_at"}
 
 
 def snapshot(plan_id: int) -> list[dict]:
@@ -538,7 +562,7 @@ def test_import_export_import_gives_the_same_plan_exactly(world, make, empty_pla
     assert cell.value == done[2] and cell.data_type == "s" and cell.quotePrefix  # ... and text
 
     # The export imported into the same plan changes nothing ...
-    again = plan_import.preview(empty_plan, exported, TODAY)
+    again = plan_import.preview(empty_plan, exported, TODAY, settings=current_settings().task_rules)
     assert messages(again) == [] and again.unchanged == 8 and again.added == again.changed == 0
     # ... and into a new plan gives the same plan.
     other = make.plan(world.a, kind="other", title="Bản sao")
@@ -564,7 +588,7 @@ def test_the_round_trip_keeps_text_that_looks_like_a_formula_exactly(world, make
         assert c.value == title and c.data_type == "s", stt
         assert bool(c.quotePrefix) == (stt != "6"), stt
     assert not any(c.data_type == "f" for r in ws.iter_rows() for c in r)
-    again = plan_import.preview(empty_plan, exported, TODAY)
+    again = plan_import.preview(empty_plan, exported, TODAY, settings=current_settings().task_rules)
     assert messages(again) == [] and again.unchanged == len(typed)
     other = make.plan(world.a, kind="other", title="Bản sao")
     imported(other, exported, world.head)
@@ -612,7 +636,7 @@ def test_the_template_has_the_headers_instructions_and_drop_downs(world):
     help_text = " ".join(str(c.value) for r in wb["Hướng dẫn"].iter_rows() for c in r if c.value)
     assert "HƯỚNG DẪN NHẬP KẾ HOẠCH TỪ EXCEL" in help_text and "dd/mm/yyyy" in help_text
     # The empty template imports as "no rows", not as a broken file.
-    assert messages(plan_import.preview(world.plan, data, TODAY)) == [
+    assert messages(plan_import.preview(world.plan, data, TODAY, settings=current_settings().task_rules)) == [
         "Tệp không có dòng nhiệm vụ nào dưới dòng tiêu đề."]
 
 
@@ -654,19 +678,21 @@ def test_a_5000_row_plan_imports_in_one_transaction_quickly(world, empty_plan, c
     data = excel_style(big_file())         # shared strings and a recorded size, as Excel saves
     before = counts()
     started = time.perf_counter()
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     preview_s = time.perf_counter() - started
     assert messages(p) == [] and p.added == 5000
     started = time.perf_counter()
     # The confirmation starts from the rows the preview read (as the web page does).
-    result = plan_import.apply(world.head, empty_plan, p.sheet, TODAY, "5000.xlsx")
+    result = plan_import.apply(world.head, empty_plan, p.sheet, TODAY, "5000.xlsx", settings=current_settings().task_rules)
     db.session.commit()
     apply_s = time.perf_counter() - started
     after = counts()
     assert after["tasks"] - before["tasks"] == 5000
     assert after["process_steps"] - before["process_steps"] == 1000 * 3 + 4000 * 2
     assert after["task_coordinators"] - before["task_coordinators"] == 1000
-    assert after["audit_log"] - before["audit_log"] == 5001
+    # One row per task and one for the import; and one per parent whose progress now comes
+    # from its sub-tasks (issue 11: same-plan parents roll up too).
+    assert after["audit_log"] - before["audit_log"] == 5001 + 1000
     assert db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == empty_plan.id,
                                                                Task.is_clear)) == 5000
     with capsys.disabled():
@@ -674,7 +700,7 @@ def test_a_5000_row_plan_imports_in_one_transaction_quickly(world, empty_plan, c
               f"{preview_s:.1f} s, confirm (check again + write, one transaction) {apply_s:.1f} s")
     assert result.added == 5000
     # The same file again changes nothing and adds nothing.
-    again = plan_import.preview(empty_plan, p.sheet, TODAY)
+    again = plan_import.preview(empty_plan, p.sheet, TODAY, settings=current_settings().task_rules)
     assert again.unchanged == 5000
     assert preview_s < 60 and apply_s < 60
 
@@ -689,3 +715,205 @@ def test_cli_plan_for_creates_a_draft_only_when_missing(world):
     with pytest.raises(RuleViolation):
         plan_import.plan_for("NOPE", 2026, "cchc", None)
     assert db.session.scalar(select(func.count(Unit.id))) == 3
+
+
+# ---- a score the scored cannot bend (issue 11) ---------------------------------------------
+
+def issue(plan) -> Plan:
+    issued, unclear = plans.issue_plan(_head_of(plan), plan.id)
+    assert unclear == []
+    db.session.commit()
+    return issued
+
+
+def _head_of(plan):
+    from app.models import User
+
+    return db.session.scalar(select(User).where(User.unit_id == plan.unit_id, User.role == "head"))
+
+
+@pytest.fixture
+def issued_plan(world, empty_plan):
+    """Unit A's work plan with task 1 (weight 2, every column filled) and task 2, issued."""
+    rows = [HEADERS, clear_row(1, coord="SKHCN", weight=2, ind="Số thủ tục", ind_unit="thủ tục",
+                               target=40, field="Cải cách thủ tục hành chính"),
+            clear_row(2, title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực", due="31/07/2026")]
+    imported(empty_plan, build(rows), world.head)
+    issue(empty_plan)
+    return empty_plan
+
+
+def stored(plan_id: int) -> dict:
+    return {stt: (t.title, t.description, t.lead_unit_id, sorted(u.id for u in t.coordinators),
+                  t.assignee_id, t.leader_id, t.responsibility, [(s.title, s.due_on) for s in t.steps],
+                  t.start_on, t.due_on, t.original_due_on, t.output_product, t.indicator_name,
+                  t.indicator_unit, t.indicator_target, t.field_id, t.weight, t.status,
+                  t.completed_on, t.completion_imported_at, t.version)
+            for stt, t in plan_tasks(plan_id).items()}
+
+
+def refused(plan, rows, actor) -> list[str]:
+    """The preview's and the confirmation's errors (the same), after checking nothing was written."""
+    before = stored(plan.id)
+    data = build([HEADERS, *rows])
+    p = plan_import.preview(plan, data, TODAY, settings=current_settings().task_rules)
+    with pytest.raises(plan_import.ImportRefused) as e:
+        plan_import.apply(actor, plan, data, TODAY, settings=current_settings().task_rules)
+    db.session.rollback()
+    assert messages(e.value.preview) == messages(p)
+    assert stored(plan.id) == before
+    return messages(p)
+
+
+def test_an_issued_plan_refuses_new_dates_weight_lead_unit_and_people_naming_the_column(
+        world, make, issued_plan):
+    section = make.unit("Phòng Cải cách hành chính", parent=world.a, code="SNV-CCHC")
+    make.user(section, "staff", "Lý Văn Sơn", "son_cchc")
+    base = {"coord": "SKHCN", "weight": 2, "ind": "Số thủ tục", "ind_unit": "thủ tục", "target": 40,
+                "field": "Cải cách thủ tục hành chính"}
+    cases = [
+        ({"due": "31/10/2026"}, [Rule(2, "Hạn hoàn thành", "due_locked")]),
+        ({"start": "01/03/2026"}, [Rule(2, "Ngày bắt đầu", "start_locked")]),
+        ({"weight": 3}, [Rule(2, "Trọng số", "amend_not_here")]),
+        ({"lead": "SNV-CCHC", "assignee": "son_cchc"},
+         [Rule(2, "Đơn vị chủ trì", "amend_not_here"), Rule(2, "Người thực hiện", "amend_not_here")]),
+        ({"leader": "head_a"}, [Rule(2, "Lãnh đạo phụ trách", "amend_not_here")]),
+    ]
+    for change, expected in cases:
+        assert refused(issued_plan, [clear_row(1, **(base | change))], world.head) == \
+            [str(x) for x in expected], change
+    t = plan_tasks(issued_plan.id)["1"]
+    assert (t.due_on, t.original_due_on, t.weight) == (date(2026, 9, 30), date(2026, 9, 30), 2)
+    # What the plan's form may change after issue, the file may change too.
+    imported(issued_plan, build([HEADERS, clear_row(1, **base, description="Rà soát lại toàn bộ.")]),
+             world.head)
+    t = plan_tasks(issued_plan.id)["1"]
+    assert t.description == "Rà soát lại toàn bộ." and t.original_due_on == date(2026, 9, 30)
+
+
+def test_a_task_added_to_an_issued_plan_is_clear_due_from_today_and_led_within_the_plan(
+        world, issued_plan):
+    vague = row(stt=3, title="Tăng cường công tác cải cách hành chính")
+    errors = refused(issued_plan, [vague], world.head)
+    assert errors and all(e.startswith("Dòng 2") for e in errors)
+    unclear = gettext("The task would no longer be clear: %(reason)s") % {"reason": ""}
+    columns = {e.split(":")[0] for e in errors}
+    assert {"Dòng 2, cột Nhiệm vụ", "Dòng 2, cột Quy trình", "Dòng 2, cột Sản phẩm đầu ra",
+            "Dòng 2, cột Người thực hiện"} <= columns
+    assert all(unclear in e for e in errors)
+    assert refused(issued_plan, [clear_row(3, start="01/06/2026", due="10/06/2026")], world.head) == [
+        str(Rule(2, "Hạn hoàn thành", "added_due_past", date=TODAY))]
+    # Issue 11: a head cannot make another unit answer for a task of her plan.
+    assert refused(issued_plan, [clear_row(3, lead="SKHCN", assignee="staff_b", leader="head_b")],
+                   world.head) == [str(Rule(2, "Đơn vị chủ trì", "lead_unit_outside_plan"))]
+    # A clear task due from today on is added, and its person is told (the plan is at work).
+    result = imported(issued_plan, build([HEADERS, clear_row(3, due="15/06/2026")]), world.head)
+    assert result.added == 1
+    new = plan_tasks(issued_plan.id)["3"]
+    assert new.original_due_on == date(2026, 6, 15) and new.is_clear
+    assert db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.task_id == new.id, Notification.kind == "assigned",
+        Notification.user_id == world.staff.id)) == 1
+
+
+def test_a_draft_plan_refuses_a_task_led_outside_its_unit(world, make):
+    """The commune head's exploit: her draft plan with tasks led by Sở Nội vụ."""
+    commune = make.unit("UBND xã Ea Kao", parent=world.province, code="XEAKAO")
+    head_x = make.user(commune, "head", "Y Blang Niê", "head_xa")
+    plan_x = make.plan(commune, kind="work")
+    data = build([HEADERS, clear_row(1, leader="head_xa", due="15/05/2026")])
+    assert refused(plan_x, [clear_row(1, leader="head_xa", due="15/05/2026")], head_x) == [
+        str(Rule(2, "Đơn vị chủ trì", "lead_unit_outside_plan"))]
+    assert plan_import.preview(plan_x, data, TODAY, settings=current_settings().task_rules).added == 0
+
+
+def test_a_draft_plan_import_tells_nobody(world, empty_plan):
+    imported(empty_plan, build([HEADERS, clear_row(1), clear_row(2, assignee="staff_a2")]), world.head)
+    ids = [t.id for t in plan_tasks(empty_plan.id).values()]
+    assert db.session.scalar(select(func.count(Notification.id)).where(
+        Notification.task_id.in_(ids))) == 0
+
+
+def test_draft_completions_lie_between_the_start_and_today_and_are_marked_imported(world, empty_plan):
+    assert refused(empty_plan, [clear_row(1, start="01/03/2026", completed="28/02/2026")],
+                   world.head) == [("Dòng 2, cột Ngày hoàn thành: ngày hoàn thành 28/02/2026 trước ngày "
+                                   "bắt đầu 01/03/2026")]
+    assert refused(empty_plan, [clear_row(1, completed="16/06/2026")], world.head) == [
+        "Dòng 2, cột Ngày hoàn thành: ngày hoàn thành 16/06/2026 sau ngày hôm nay"]
+    imported(empty_plan, build([HEADERS, clear_row(1), clear_row(2)]), world.head)
+    # Re-imported with a completion for task 2: marked imported, who and when, in its history.
+    imported(empty_plan, build([HEADERS, clear_row(1), clear_row(2, completed="01/02/2026")]),
+             world.head)
+    t = plan_tasks(empty_plan.id)
+    assert t["1"].completion_imported_at is None and t["1"].status == Lifecycle.ASSIGNED
+    two = t["2"]
+    assert (two.status, two.completed_on, two.submitted_on) == (Lifecycle.COMPLETED, date(2026, 2, 1),
+                                                                 date(2026, 2, 1))
+    assert two.completion_imported_by_id == world.head.id and two.completion_imported_at is not None
+    rec = db.session.scalars(select(AuditLog).where(AuditLog.task_id == two.id,
+                                                    AuditLog.action == "task.import_completion")).one()
+    assert rec.actor_id == world.head.id and rec.comment == "ke-hoach.xlsx"
+    assert json.loads(rec.changes)["completed_on"] == [None, "2026-02-01"]
+
+
+def test_an_issued_plan_refuses_a_completion_not_recorded(world, issued_plan):
+    """The head's exploit: "Ngày hoàn thành" filled for open tasks, back-dated."""
+    assert refused(issued_plan, [clear_row(1, coord="SKHCN", weight=2, completed="10/06/2026")],
+                   world.head) == [
+        ("Dòng 2, cột Ngày hoàn thành: kế hoạch đã ban hành, nhiệm vụ chỉ hoàn thành khi báo cáo hoàn "
+        "thành được xác nhận (10/06/2026 không phải là ngày hoàn thành đã ghi nhận)")]
+    # A new row cannot arrive completed either.
+    assert refused(issued_plan, [clear_row(3, completed="10/06/2026")], world.head) == [
+        ("Dòng 2, cột Ngày hoàn thành: kế hoạch đã ban hành, nhiệm vụ chỉ hoàn thành khi báo cáo hoàn "
+        "thành được xác nhận (10/06/2026 không phải là ngày hoàn thành đã ghi nhận)")]
+
+
+def test_an_exported_issued_plan_imports_back_with_no_change(world, issued_plan):
+    from tests.conftest import submit_with_evidence
+
+    t = plan_tasks(issued_plan.id)
+    submit_with_evidence(world.staff, t["1"].id, "Đã hoàn thành", date(2026, 6, 12))
+    db.session.commit()
+    tasks.confirm_task(world.deputy, t["1"].id, "Đạt")
+    db.session.commit()
+    before = stored(issued_plan.id)
+    exported = plan_export.export_bytes(db.session.get(Plan, issued_plan.id))
+    assert next(r for r in read_back(exported) if r[0] == "1")[18] is not None   # the recorded date
+    p = plan_import.preview(issued_plan, exported, TODAY, settings=current_settings().task_rules)
+    assert messages(p) == [] and (p.added, p.changed, p.unchanged) == (0, 0, 2)
+    imported(issued_plan, exported, world.head)
+    assert stored(issued_plan.id) == before
+
+
+def test_blank_cells_keep_every_stored_value(world, issued_plan):
+    before = stored(issued_plan.id)
+    # The head's file: title, unit, people and dates only.
+    bare = row(stt=1, title="Rà soát, đơn giản hóa thủ tục hành chính lĩnh vực nội vụ", lead="SNV",
+               assignee="staff_a", leader="deputy_a", start=date(2026, 2, 1), due=date(2026, 9, 30))
+    p = plan_import.preview(issued_plan, build([HEADERS, bare, row(stt=2, lead="SNV")]), TODAY, settings=current_settings().task_rules)
+    assert messages(p) == [] and (p.changed, p.unchanged) == (0, 2)
+    imported(issued_plan, build([HEADERS, bare, row(stt=2, lead="SNV")]), world.head)
+    assert stored(issued_plan.id) == before
+    one = plan_tasks(issued_plan.id)["1"]
+    assert one.description and one.steps and one.output_product and one.indicator_name
+    assert [u.code for u in one.coordinators] == ["SKHCN"] and one.weight == 2 and one.field_id
+
+
+def test_the_preview_shows_each_change_old_to_new_and_writes_nothing(world, empty_plan):
+    imported(empty_plan, build([HEADERS, clear_row(1, weight=2)]), world.head)
+    before = stored(empty_plan.id)
+    changed = clear_row(1, due="31/10/2026", weight="1,5", leader="head_a",
+                        steps="Thống kê thủ tục\nĐề xuất phương án\nTrình phê duyệt")
+    p = plan_import.preview(empty_plan, build([HEADERS, changed]), TODAY, settings=current_settings().task_rules)
+    assert stored(empty_plan.id) == before
+    assert p.rows[0].diffs == [
+        ("Lãnh đạo phụ trách", "Lê Thị Mai", "Trần Văn Hùng"),
+        ("Quy trình", "Thống kê thủ tục; Đề xuất phương án",
+         "Thống kê thủ tục; Đề xuất phương án; Trình phê duyệt"),
+        ("Hạn hoàn thành", "30/09/2026", "31/10/2026"),
+        ("Trọng số", "2", "1,5"),
+    ]
+    lines = p.summary_lines()
+    assert "Dòng 2 (nhiệm vụ 1) sẽ thay đổi:" in lines
+    assert "  Hạn hoàn thành: 30/09/2026 → 31/10/2026" in lines
+    assert "  Trọng số: 2 → 1,5" in lines

@@ -90,13 +90,21 @@ def test_one_failure_short_of_the_limit_still_lets_the_right_password_in(app, wo
     assert failures("acct:staff_a") == 0
 
 
-def test_throttled_after_too_many_failures_from_one_address(app, world, monkeypatch):
+def test_an_address_over_its_limit_is_slowed_never_locked(app, world, monkeypatch):
+    """Issue 18: a whole office behind one address (NAT, or a proxy not yet trusted) must
+    not be locked out by a stranger's failures: past the address's limit a wrong password
+    answers Throttled("address"), the right one for an account that is not itself locked
+    still gets in."""
     override_settings(monkeypatch, app, LOGIN_MAX_FAILURES_PER_ADDRESS=3)
     for name in ("a1", "a2", "a3"):
         users.authenticate(name, "x", ADDRESS, current_settings().login)
-    with pytest.raises(users.Throttled):
-        users.authenticate("staff_a", PASSWORD, ADDRESS, current_settings().login)
-    assert users.authenticate("staff_a", PASSWORD, "10.9.9.9", current_settings().login).id == world.staff.id
+    with pytest.raises(users.Throttled) as e:
+        users.authenticate("staff_a", "sai-mat-khau", ADDRESS, current_settings().login)
+    assert e.value.reason == "address"
+    assert users.authenticate("staff_a", PASSWORD, ADDRESS, current_settings().login).id == world.staff.id
+    assert users.authenticate("staff_a2", PASSWORD, "10.9.9.9", current_settings().login).id == world.staff2.id
+    # no more failure rows for the address past its limit
+    assert failures("addr:" + ADDRESS) == 3
 
 
 def test_failures_outside_the_window_are_forgotten(app, world):
@@ -110,6 +118,26 @@ def test_failures_outside_the_window_are_forgotten(app, world):
     db.session.commit()
     assert users.authenticate("staff_a", PASSWORD, ADDRESS, current_settings().login).id == world.staff.id
 
+
+
+def test_the_scheduler_tick_prunes_expired_login_failures(app, world):
+    """Issue 18.2: rows keyed by address were never deleted. The scheduler's tick removes
+    every row whose window has passed, and folds a throttled window into one summary row."""
+    from datetime import timedelta
+
+    from app import scheduler
+    from app.models.base import utcnow
+
+    window = app.config["LOGIN_FAILURE_WINDOW_SECONDS"]
+    old = utcnow() - timedelta(seconds=window + 60)
+    db.session.add_all([LoginFailure(key="addr:10.1.1.1", at=old) for _ in range(5)]
+                       + [LoginFailure(key="thr:staff_a|10.1.1.1", at=old, attempts=7),
+                          LoginFailure(key="addr:10.1.1.2")])
+    db.session.commit()
+    scheduler.sweep_job(app)
+    db.session.expire_all()
+    assert db.session.scalars(select(LoginFailure.key)).all() == ["addr:10.1.1.2"]
+    assert actions()[-1] == "login.throttled.summary"
 
 # ---- passwords and sessions ----------------------------------------------------------
 

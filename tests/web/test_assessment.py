@@ -17,10 +17,19 @@ from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AssessmentRun, AuditLog, Task
 from app.services import charts
+from tests.conftest import issue_world_plans
 from tests.settings_support import override_settings
 
 Q2 = "period=2026-Q2&as_of=15/06/2026"
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
+
+
+@pytest.fixture
+def world(world):
+    """The shared world with its plans issued: tasks of draft plans are neither flagged,
+    reminded, listed as overdue nor scored (DESIGN.md 4)."""
+    issue_world_plans(world)
+    return world
 
 
 def set_task(task_id: int, **fields) -> None:
@@ -450,9 +459,11 @@ def test_the_months_add_up_to_the_period(scored, app):
     from app.services.assessment import live
 
     s, as_of = ScoringSettings(), date(2026, 6, 15)
-    months = dict(browse.monthly_trend(browse.live_unit_tasks(scored.a), 2026, as_of, s))
+    months = dict(browse.monthly_trend(browse.live_unit_tasks(scored.a), 2026, as_of, s,
+                                       today=as_of))
     quarter = browse.add_tallies(months[m] for m in (4, 5, 6) if months[m])
-    unit = next(r for r in live(parse_period("2026-Q2"), as_of, s).units if r.key == scored.a.id)
+    unit = next(r for r in live(parse_period("2026-Q2"), as_of, s, today=as_of).units
+                if r.key == scored.a.id)
     assert (quarter.credit, quarter.weight_due, quarter.score) == (
         unit.tally.credit, unit.tally.weight_due, Decimal("72.5"))
     assert months[5].score == Decimal("90.63") and months[6].score == Decimal(0)
@@ -522,7 +533,8 @@ def test_downloads_are_attachments_that_are_never_cached(scored, as_user):
         assert resp.headers["Cache-Control"] == "no-store"
         assert resp.headers["Content-Disposition"].startswith("attachment;")
         body = resp.get_data()
-        assert body.startswith("\ufeff".encode()) and body.decode("utf-8-sig").startswith(first)
+        # every field quoted (issue 18)
+        assert body.startswith("\ufeff".encode()) and body.decode("utf-8-sig").startswith(f'"{first}"')
     assert c.get(f"/assessment/export/bogus.csv?{Q2}").status_code == 404
 
 

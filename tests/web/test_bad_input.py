@@ -67,6 +67,8 @@ def assert_kept(doc, data: dict, skip=()):
 
 # ---- the task form (create and edit) -----------------------------------------------------
 
+WEIGHT_RANGE = ("The weight must be between %(min)s and %(max)s.", {"min": "0.1", "max": "10"})
+
 TASK_CASES = [
     # id, overrides (w -> dict), field, (msgid, kwargs) or None for "some message"
     ("empty-title", lambda w: {"title": ""}, "title", ("Enter the task's title.", {})),
@@ -82,15 +84,17 @@ TASK_CASES = [
     ("infinite-target", lambda w: {"indicator_target": "Infinity"}, "indicator_target",
      ("Enter a number.", {})),
     ("huge-weight", lambda w: {"weight": "1e400"}, "weight", ("Enter a number.", {})),
-    ("huge-weight-number", lambda w: {"weight": "10000000"}, "weight",
-     ("%(value)s is too large", {"value": "10000000"})),
-    ("weight-rounding-up", lambda w: {"weight": "999999,999"}, "weight",
-     ("%(value)s is too large", {"value": "999999.999"})),
+    # Issue 11: the weight lies in a bounded range (TASK_WEIGHT_MIN/MAX, default 0.1 to 10),
+    # one message for every weight outside it (it replaced "greater than 0" and "too large").
+    ("huge-weight-number", lambda w: {"weight": "10000000"}, "weight", WEIGHT_RANGE),
+    ("weight-rounding-up", lambda w: {"weight": "999999,999"}, "weight", WEIGHT_RANGE),
+    ("weight-just-above", lambda w: {"weight": "10,01"}, "weight", WEIGHT_RANGE),
+    ("weight-just-below", lambda w: {"weight": "0,09"}, "weight", WEIGHT_RANGE),
     ("target-rounding-up", lambda w: {"indicator_target": "99999999999999.99999"},
      "indicator_target", ("Enter a number.", {})),
-    ("negative-weight", lambda w: {"weight": "-1"}, "weight", ("The weight must be greater than 0.", {})),
-    ("zero-weight", lambda w: {"weight": "0"}, "weight", ("The weight must be greater than 0.", {})),
-    ("zero-comma-weight", lambda w: {"weight": "0,00"}, "weight", ("The weight must be greater than 0.", {})),
+    ("negative-weight", lambda w: {"weight": "-1"}, "weight", WEIGHT_RANGE),
+    ("zero-weight", lambda w: {"weight": "0"}, "weight", WEIGHT_RANGE),
+    ("zero-comma-weight", lambda w: {"weight": "0,00"}, "weight", WEIGHT_RANGE),
     ("bad-date", lambda w: {"start_on": "31/02/2026"}, "start_on",
      ("%(text)s is not a valid date (dd/mm/yyyy).", {"text": "31/02/2026"})),
     ("bad-step-date", lambda w: {"steps-1-due_on": "32/13/2026"}, "steps-1-due_on",

@@ -8,10 +8,19 @@ import pytest
 from web_support import tr
 
 from app.extensions import db
+from tests.conftest import issue_world_plans
 from tests.overdue_data import all_tasks, build_rich, counts, in_head_scope, units_by_id
 
 KEYS = ("overdue", "due_soon", "within", "done_on_time", "done_late", "excluded")
 CELL = re.compile(r'data-timeliness="(\w+)" data-count="(\d+)">\s*(?:<a href="([^"]+)")?')
+
+
+@pytest.fixture
+def world(world):
+    """The shared world with its plans issued: tasks of draft plans are neither flagged,
+    reminded, listed as overdue nor scored (DESIGN.md 4)."""
+    issue_world_plans(world)
+    return world
 
 
 @pytest.fixture
@@ -68,12 +77,12 @@ def elsewhere(rich, make):
     from datetime import date
 
     w = rich
-    w.t_b_led_over = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
+    w.t_b_led_over = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
                                due_on=date(2026, 6, 8), field_id=w.f1.id)
-    w.t_b_led_soon = make.task(w.plan, w.head, w.b, w.staff_b, w.head_b, title="Việc Sở B sắp đến hạn",
+    w.t_b_led_soon = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.head_b, title="Việc Sở B sắp đến hạn",
                                due_on=date(2026, 6, 17))
     # Led by B, but A's deputy answers for it: in B's row of units, in the deputy's row.
-    w.t_b_led_ours = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy, title="Việc Sở B, lãnh đạo Sở A",
+    w.t_b_led_ours = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.deputy, title="Việc Sở B, lãnh đạo Sở A",
                                due_on=date(2026, 7, 30), field_id=w.f2.id)
     return w
 
@@ -266,6 +275,8 @@ def years(world, make):
 
     w = world
     w.plan_2025 = make.plan(w.a, year=2025)
+    w.plan_2025.status = "issued"  # last year's plan was issued: its open task is overdue
+    db.session.commit()
     w.plan_2027 = make.plan(w.a, year=2027)
 
     def old(title, due, status=None, done=None, plan=None, year=2025):

@@ -16,9 +16,9 @@ from tests.overdue_data import build_rich
 def led_by_b(world, make):
     """Unit A's plan holds two tasks led by unit B (one overdue, one due soon)."""
     w = build_rich(world, make)
-    w.t_b_over_in_a = make.task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
+    w.t_b_over_in_a = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.deputy_b, title="Việc Sở B chủ trì",
                                 due_on=date(2026, 6, 8))
-    w.t_b_soon_in_a = make.task(w.plan, w.head, w.b, w.staff_b, w.head_b, title="Việc Sở B sắp đến hạn",
+    w.t_b_soon_in_a = make.legacy_task(w.plan, w.head, w.b, w.staff_b, w.head_b, title="Việc Sở B sắp đến hạn",
                                 due_on=date(2026, 6, 17))
     return w
 

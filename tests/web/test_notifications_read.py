@@ -44,7 +44,16 @@ def test_the_list_is_newest_first_by_when_each_was_written(world, as_user):
     assert [k.day for k in keys if k.year == 2020] == [10, 9, 5]
 
 
+def issue(world) -> None:
+    """Issue plan A: the "assigned" notices go out then (a draft plan is quiet)."""
+    from app.services import plans
+
+    plans.issue_plan(db.session.get(User, world.head.id), world.plan.id)
+    db.session.commit()
+
+
 def test_opening_a_notification_marks_it_and_the_others_about_the_task_read(world, as_user, make):
+    issue(world)
     other = make.task(world.plan, world.head, world.a, world.staff, world.deputy, title="Nhiệm vụ khác")
     overdue.notify([world.staff.id], "due_soon", world.task.id, "t:soon", about_on=date(2026, 6, 30), days=3)
     db.session.commit()
@@ -65,6 +74,7 @@ def test_opening_a_notification_marks_it_and_the_others_about_the_task_read(worl
 
 
 def test_confirming_and_returning_mark_the_leader_s_notifications_about_the_task_read(world, as_user):
+    issue(world)
     submit_with_evidence(db.session.get(User, world.staff.id), world.task.id, "Xong", date(2026, 6, 15))
     db.session.commit()
     assert unread(world.deputy.id, world.task.id) == 1  # "submitted"

@@ -12,11 +12,20 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Task, Unit, User
 from app.services.overdue_list import XLSX_HEADERS
+from tests.conftest import issue_world_plans
 from tests.overdue_data import build_rich
 
 TOKEN = re.compile(r'data-leader-id="(\d*)"|data-person-id="(\d*)"|'
                    r'data-task-id="(\d+)" data-n="(\d+)" data-timeliness="(\w+)".*?'
                    r'data-days-(overdue|left)="(\d+)"', re.DOTALL)
+
+
+@pytest.fixture
+def world(world):
+    """The shared world with its plans issued: tasks of draft plans are neither flagged,
+    reminded, listed as overdue nor scored (DESIGN.md 4)."""
+    issue_world_plans(world)
+    return world
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from web_support import (
     task_form_data,
 )
 
+from app.clock import local_today
 from app.extensions import db
 from app.models import ProcessStep, Task
 from app.settings import current_settings
@@ -125,6 +126,20 @@ def leader_for(w, role):
     return actor(w, role).id if role in ("head", "deputy") else w.deputy.id
 
 
+def suspend_target(w, role, rel):
+    """Suspend the task named by the relation (as the head of its plan's unit)."""
+    from app.models import User
+    from app.services import tasks
+
+    task = target_task(w, role, rel)
+    if rel == "missing":
+        return
+    t = db.session.get(Task, task.id)
+    head = w.head if t.owner_unit_id == w.a.id else w.head_b
+    tasks.suspend_task(db.session.get(User, head.id), t.id, "Chờ ý kiến của tỉnh", local_today())
+    db.session.commit()
+
+
 def submit_target(w, role, rel):
     """Put the task named by the relation into 'awaiting confirmation'."""
     from app.clock import local_today
@@ -203,7 +218,8 @@ def freeze_runs(w, role, rel):
 
     period = parse_period("2026-Q2")
     for scope in (None, db.session.get(Unit, w.b.id)):
-        assessment.freeze(w.assessor.id, period, local_today(), ScoringSettings(), scope)
+        assessment.freeze(w.assessor.id, period, local_today(), ScoringSettings(), scope,
+                          today=local_today())
     db.session.commit()
 
 
@@ -215,6 +231,19 @@ def run_for(rel):
         return MISSING
     return db.session.scalar(select(AssessmentRun.id).where(
         AssessmentRun.scope_key == ("all" if rel in ("own", "unit") else "SKHCN"))) or MISSING
+
+
+def final_row_for(rel):
+    """The unit row of the run named by the relation: unit A in the run of every unit (own),
+    unit B in unit B's run (other)."""
+    from app.models import AssessmentUnitRow
+
+    run = run_for(rel)
+    if run == MISSING:
+        return MISSING
+    code = "SNV" if rel in ("own", "unit") else "SKHCN"
+    return db.session.scalar(select(AssessmentUnitRow.id).where(
+        AssessmentUnitRow.run_id == run, AssessmentUnitRow.unit_code == code)) or MISSING
 
 
 def plan_status(status: str) -> Callable:
@@ -357,11 +386,18 @@ RULES = [
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="200 200 404 404", deputy="200 200 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/tasks/new"),
+    # Issue 11: a plan's tasks are led by its unit or a unit below it, and the leader is a
+    # leader of the plan's unit or the lead unit. Sub-unit A1 has no people, so its plan
+    # ("unit") gets a task led by A1 with nobody assigned yet; the head of A may add it. A
+    # deputy of A may open the form (access) but cannot lead a task of A1's plan, and a deputy
+    # only saves tasks she leads: refused by the rules (422, nothing written).
     Rule("tasks.create", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
-                head="302* 302* 404 404", deputy="302* 302* 404 404", staff="403 404 404 404"),
+                head="302* 302* 404 404", deputy="302* 422 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/tasks/new",
-         data=lambda w, r, x: new_task_data(w.a.id, w.staff.id, leader_for(w, r))),
+         data=lambda w, r, x: (
+             new_task_data(w.a1.id, "", "" if r == "head" else leader_for(w, r)) if x == "unit"
+             else new_task_data(w.a.id, w.staff.id, leader_for(w, r)))),
     Rule("tasks.edit", "GET", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="200 200 404 404", deputy="200 403 404 404", staff="403 403 404 404"),
@@ -404,6 +440,18 @@ RULES = [
                 head="302* 302* 404 404", deputy="302* 403 404 404", staff="403 403 404 404"),
          lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/cancel",
          data=lambda w, r, x: {"reason": "Nhiệm vụ được gộp vào nhiệm vụ khác."}),
+    # A draft plan (the matrix's world): suspending and resuming as cancelling; on an
+    # issued plan only the head of the plan's unit (tests/web/test_workflow_web.py).
+    Rule("tasks.suspend", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 302* 404 404", deputy="302* 403 404 404", staff="403 403 404 404"),
+         lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/suspend",
+         data=lambda w, r, x: {"reason": "Chờ ý kiến của tỉnh."}),
+    Rule("tasks.resume", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 302* 404 404", deputy="302* 403 404 404", staff="403 403 404 404"),
+         lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/resume",
+         data=lambda w, r, x: {"comment": "Đã có ý kiến của tỉnh."}, prepare=suspend_target),
     Rule("tasks.download", "GET", R4,
          expect(R4, admin="200 200 200 404", assessor="200 200 200 404",
                 head="200 200 404 404", deputy="200 200 404 404", staff="200 200 404 404"),
@@ -503,6 +551,19 @@ RULES = [
          expect(R3, admin="200* 200* 404", assessor="200* 200* 404", head="200* 404* 404",
                 deputy="200* 404* 404"),
          lambda w, r, x: f"/assessment/runs/{run_for(x)}/export/units.csv", prepare=freeze_runs),
+    # The competent authority's final grade: the assessor's alone (admins only read).
+    Rule("assessment.final_grade", "GET", R3,
+         expect(R3, admin="403 403 403", assessor="200* 200* 404*", head="403 403 403",
+                deputy="403 403 403", staff="403 403 403"),
+         lambda w, r, x: f"/assessment/runs/{run_for(x)}/final/unit/{final_row_for(x)}",
+         prepare=freeze_runs),
+    Rule("assessment.final_grade", "POST", R3,
+         expect(R3, admin="403 403 403", assessor="302* 302* 404*", head="403 403 403",
+                deputy="403 403 403", staff="403 403 403"),
+         lambda w, r, x: f"/assessment/runs/{run_for(x)}/final/unit/{final_row_for(x)}",
+         prepare=freeze_runs,
+         data=lambda w, r, x: {"grade": "good", "decision_no": "125/QĐ-UBND",
+                               "decision_on": "12/06/2026", "reason": "Theo kết luận của Hội đồng"}),
     Rule("assessment.run_unit", "GET", R3,
          expect(R3, admin="200* 200* 404*", assessor="200* 200* 404*", head="200* 404* 404*",
                 deputy="200* 404* 404*"),

@@ -214,3 +214,69 @@ def test_the_printable_plan_of_a_department_is_signed_by_its_director(world, mak
     assert doc.by_id("plan-table").find("tbody").text() == "Kế hoạch này chưa có nhiệm vụ."
     assert [d.text() for d in doc.by_id("closing").find_all(cls="signer-title")] == ["GIÁM ĐỐC"]
     assert doc.by_id("closing").find(cls="signer-name").text() == ""
+
+
+# ---- a score the scored cannot bend (issue 11) ---------------------------------------------
+
+def _import(c, plan_id: int, data: bytes):
+    resp = upload(c, plan_id, data)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:2000]
+    token = parse(resp.get_data(as_text=True)).find("input", name="token").attrs["value"]
+    assert c.post(f"/plans/{plan_id}/import/confirm", data={"token": token}).status_code == 302
+
+
+def _task(plan_id: int, stt: str) -> Task:
+    db.session.rollback()
+    t = db.session.scalar(select(Task).where(Task.plan_id == plan_id, Task.stt == stt))
+    db.session.rollback()
+    return t
+
+
+def test_the_preview_shows_old_to_new_and_an_issued_plan_refuses_naming_the_column(
+        world, make, as_user):
+    from app.domain.task_rules import Violation
+    from app.services import plans
+    from app.services.task_messages import message
+
+    plan = new_plan(world, make)
+    c = as_user("head_a")
+    _import(c, plan.id, build([HEADERS, clear_row(1, weight=2)]))
+    changed = build([HEADERS, clear_row(1, due="31/10/2026", weight=3)])
+    resp = upload(c, plan.id, changed)
+    assert resp.status_code == 200
+    doc = parse(resp.get_data(as_text=True))
+    row = doc.find("tr", **{"data-stt": "1"})
+    assert row.attrs["data-action"] == "change"
+    shown = {li.attrs["data-column"]: li.text() for li in row.find_all("li")}
+    assert shown == {"Hạn hoàn thành": "Hạn hoàn thành: 30/09/2026 → 31/10/2026",
+                     "Trọng số": "Trọng số: 2 → 3"}
+    assert _task(plan.id, "1").due_on == date(2026, 9, 30)     # the preview wrote nothing
+
+    plans.issue_plan(db.session.get(User, world.head.id), plan.id)
+    db.session.commit()
+    resp = upload(c, plan.id, changed)
+    assert resp.status_code == 422
+    errors = [li.text() for li in parse(resp.get_data(as_text=True)).by_id("import-errors").find_all("li")]
+    with current_app.test_request_context():
+        due = str(message(Violation("due_on", "due_locked")))
+        weight = str(message(Violation("weight", "amend_not_here")))
+    assert errors == [f"Dòng 2, cột Hạn hoàn thành: {due}", f"Dòng 2, cột Trọng số: {weight}"]
+    t = _task(plan.id, "1")
+    assert (t.due_on, t.original_due_on, t.weight) == (date(2026, 9, 30), date(2026, 9, 30), 2)
+
+
+def test_a_completion_imported_into_a_draft_says_so_on_the_task_page(world, make, as_user):
+    plan = new_plan(world, make)
+    c = as_user("head_a")
+    _import(c, plan.id, build([HEADERS, clear_row(1, completed="01/06/2026")]))
+    t = _task(plan.id, "1")
+    assert t.completion_imported_by_id == world.head.id
+    html = c.get(f"/tasks/{t.id}").get_data(as_text=True)
+    note = parse(html).by_id("completion-imported").text()
+    assert note.startswith("Hoàn thành theo số liệu nhập (Trần Văn Hùng, ")
+    assert "ghi nhận hoàn thành theo số liệu nhập từ tệp" in parse(html).by_id("history-list").text()
+    # The plan export marks it too, on the completion date's cell.
+    data = c.get(f"/plans/{plan.id}/export.xlsx").data
+    ws = load_workbook(io.BytesIO(data))["Kế hoạch"]
+    assert ws["S2"].value is not None
+    assert ws["S2"].comment.text.startswith("Hoàn thành theo số liệu nhập (Trần Văn Hùng, ")
