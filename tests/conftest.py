@@ -213,15 +213,27 @@ class Factory:
         return t
 
     def legacy_task(self, plan, actor, lead_unit, assignee, leader, **kw):
-        """A task of `plan` led by a unit outside the plan's subtree, as databases made before
-        issue 11 hold (the task rule set now refuses it on create and edit, but such rows stay
-        and every page must still read them): created led by the plan's unit, then moved."""
+        """A task the task rule set of issue 11 now refuses on create and edit, as databases
+        made before it hold (such rows stay and every page must still read them): led by a unit
+        outside the plan's subtree, a head as both person and leader, or added to an issued
+        plan already past due. Created led by the plan's unit, then moved."""
         from types import SimpleNamespace
 
-        from app.models import Task
+        from app.models import Plan, PlanStatus, Task
         from app.services import tasks
 
-        t = self.task(plan, actor, SimpleNamespace(id=plan.unit_id), None, None, **kw)
+        row_plan = db.session.get(Plan, plan.id)
+        status = row_plan.status
+        # Before issue 11 such a task could also be added to an issued plan unclear or already
+        # past due (refused since): it is written as a draft's would be, the status kept.
+        row_plan.status = PlanStatus.DRAFT
+        db.session.commit()
+        try:
+            t = self.task(plan, actor, SimpleNamespace(id=plan.unit_id), None, None, **kw)
+        finally:
+            db.session.rollback()
+            db.session.get(Plan, plan.id).status = status
+            db.session.commit()
         row = db.session.get(Task, t.id)
         row.lead_unit_id = lead_unit.id if lead_unit else None
         row.assignee_id = assignee.id if assignee else None
@@ -289,17 +301,24 @@ def world(make):
     return w
 
 
-def issue_world_plans(w) -> None:
-    """Issue the world's two plans (committed): DESIGN.md 4, tasks of draft plans are not
-    flagged, reminded or scored, so tests about overdue work and scores issue them first.
-    Straight to the column: the world's tasks are clear, and the test is not about issuing."""
+def issue_plans(*plans) -> None:
+    """Issue plans (committed). Straight to the column: the test is not about issuing.
+    Build a plan's tasks while it is a draft, then issue it: since issue 11 a task added to
+    an issued plan may not be due before today (make.legacy_task builds the older rows)."""
     from sqlalchemy import update
 
     from app.models import Plan
 
-    db.session.execute(update(Plan).where(Plan.id.in_([w.plan.id, w.plan_b.id]))
+    db.session.execute(update(Plan).where(Plan.id.in_([p.id for p in plans]))
                        .values(status="issued"))
     db.session.commit()
+
+
+def issue_world_plans(w) -> None:
+    """Issue the world's two plans (committed): DESIGN.md 4, tasks of draft plans are not
+    flagged, reminded or scored, so tests about overdue work and scores issue them, after
+    building their tasks (see issue_plans)."""
+    issue_plans(w.plan, w.plan_b)
 
 
 def login(client, username, password=PASSWORD):

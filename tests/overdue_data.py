@@ -10,15 +10,18 @@ from sqlalchemy import select
 from app.domain.status import Lifecycle, timeliness
 from app.extensions import db
 from app.models import Field, Task, Unit, User
-from tests.conftest import TODAY, attach_evidence
+from tests.conftest import TODAY, attach_evidence, issue_world_plans
 
 DUE_SOON_DAYS = 3
 
 
-def build_rich(world, make) -> SimpleNamespace:
+def build_rich(world, make, issue: bool = True) -> SimpleNamespace:
     """Unit A gets sub-units A1 (with A1x below it) and A2, a second deputy, three fields
     and tasks overdue, due soon, due this week, done on time, done late, cancelled,
-    suspended, submitted, without field or lead unit; unit B gets an overdue task too."""
+    suspended, submitted, without field or lead unit; unit B gets an overdue task too.
+    The tasks are built while the world's plans are drafts, then the plans are issued
+    (tasks of draft plans are never overdue, DESIGN.md 4); `issue=False` leaves them drafts
+    for the caller to add more and issue them."""
     w = world
     w.a1 = make.unit("Phòng Cải cách hành chính", parent=w.a, code="SNV-CCHC")
     w.a1x = make.unit("Tổ Số hóa", parent=w.a1, code="SNV-CCHC-SH")
@@ -72,6 +75,8 @@ def build_rich(world, make) -> SimpleNamespace:
     w.t_nolead = t("Việc chưa giao đơn vị", None, None, w.deputy, None, d(2026, 6, 13))
     w.t_b_over = make.task(w.plan_b, w.head_b, w.b, w.staff_b, w.deputy_b, title="Việc quá hạn của Sở B",
                            due_on=d(2026, 6, 2))
+    if issue:
+        issue_world_plans(w)
     return w
 
 

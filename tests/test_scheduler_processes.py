@@ -30,6 +30,7 @@ from app.models.base import utcnow
 from app.scheduler import init_scheduler, sweep_tick
 from app.settings import current_settings
 from config import TestConfig
+from tests.conftest import issue_world_plans
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEP_KINDS = ("due_soon", "overdue", "escalation")
@@ -198,11 +199,13 @@ def reference(days) -> tuple[set, set]:
 
 @pytest.fixture
 def busy(world, make):
-    """The world, a province head (escalations) and 24 more tasks due 18/06 .. 11/07."""
+    """The world, a province head (escalations) and 24 more tasks due 18/06 .. 11/07; the
+    plans issued (the sweep never flags nor reminds a draft plan's tasks, DESIGN.md 4)."""
     make.user(world.province, "head", "Nguyễn Văn Tỉnh", "head_p")
     first = date(2026, 6, 18)
     add_tasks(world.task, [first + timedelta(days=2 * i) for i in range(12)])
     add_tasks(world.task_b, [first + timedelta(days=2 * i + 1) for i in range(12)])
+    issue_world_plans(world)
     return world
 
 

@@ -97,6 +97,21 @@ def seed(make: Factory) -> SimpleNamespace:
         plan_total=8, plan_clear=6, submitted_on=date(2026, 6, 10))
 
 
+def issue_seed_plans(live) -> None:
+    """Unit A's plan and unit B's, issued (committed): a draft plan's tasks are never overdue
+    nor scored (DESIGN.md 4). Straight to the column: the seed's plan holds unclear tasks on
+    purpose (the plan journeys), and the journeys that call this are not about issuing."""
+    from sqlalchemy import update
+
+    from app.models import Plan
+
+    def issue():
+        db.session.execute(update(Plan).where(Plan.id.in_([live.ids.plan, live.ids.plan_b]))
+                           .values(status="issued"))
+        db.session.commit()
+    live.query(issue)
+
+
 # ---------------------------------------------------------------- live server
 
 class Live:

@@ -9,19 +9,27 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import PHONE, assert_no_horizontal_overflow, shot
+from tests.e2e.helpers import (
+    PHONE,
+    assert_no_horizontal_overflow,
+    issue_seed_plans,
+    shot,
+)
 
 Q2 = "period=2026-Q2"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def confirmed(live):
-    """The accountable deputy confirms one of the two submissions of 10/06 (completed on
-    time: due 30/06). With the sub-task overdue since 31/05, Sở Nội vụ has two tasks fallen
-    due in 2026-Q2 as of 15/06: 1 + 0 credit over 2 weight = 50."""
+    """The plans issued (a draft plan's tasks are never scored), and the accountable deputy
+    confirms one of the two submissions of 10/06 (completed on time: due 30/06). With the
+    sub-task overdue since 31/05, Sở Nội vụ has two tasks fallen due in 2026-Q2 as of 15/06:
+    1 + 0 credit over 2 weight = 50."""
     from app.extensions import db
     from app.models import User
     from app.services import tasks
+
+    issue_seed_plans(live)
 
     def confirm():
         deputy = db.session.get(User, live.ids.deputy)

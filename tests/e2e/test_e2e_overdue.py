@@ -8,7 +8,18 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import PHONE, assert_no_horizontal_overflow, shot
+from tests.e2e.helpers import (
+    PHONE,
+    assert_no_horizontal_overflow,
+    issue_seed_plans,
+    shot,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def issued(live):
+    """The plans issued: a draft plan's tasks are never overdue (DESIGN.md 4)."""
+    issue_seed_plans(live)
 
 
 @pytest.mark.e2e

@@ -67,7 +67,8 @@ def live_scores() -> list:
     from app.domain.scoring import ScoringSettings, parse_period
     from app.services import assessment
 
-    return fingerprint(assessment.live(parse_period("2026"), TODAY, ScoringSettings.from_dict({})))
+    return fingerprint(assessment.live(parse_period("2026"), TODAY, ScoringSettings.from_dict({}),
+                                       today=TODAY))
 
 
 def frozen_scores(run_id: int | None = None) -> tuple[list, int]:
@@ -77,7 +78,8 @@ def frozen_scores(run_id: int | None = None) -> tuple[list, int]:
     from app.services import assessment
 
     if run_id is None:
-        run = assessment.freeze(None, parse_period("2026"), TODAY, ScoringSettings.from_dict({}))
+        run = assessment.freeze(None, parse_period("2026"), TODAY, ScoringSettings.from_dict({}),
+                                today=TODAY)
         db.session.flush()
         run_id = run.id
     run = db.session.get(AssessmentRun, run_id)

@@ -67,7 +67,11 @@ def tw(shared):
     t["own_dep"] = task("Rà soát quy chế làm việc của Sở", deputy, deputy, date(2026, 6, 30))
     t["late_ext"] = task("Cập nhật cơ sở dữ liệu cán bộ, công chức", deputy, deputy,
                          date(2026, 6, 12))
-    t["own_head"] = task("Chỉ đạo triển khai bộ chỉ số tại các phòng", head, head, date(2026, 6, 30))
+    # A head as both person and leader: refused on create since issue 11, but older rows hold
+    # it, and the workflow must still keep the head from confirming it.
+    t["own_head"] = make.legacy_task(w.plan, head, w.a, head, head,
+                                     title="Chỉ đạo triển khai bộ chỉ số tại các phòng",
+                                     due_on=date(2026, 6, 30)).id
     t["sub_staff"] = task("Số hóa hồ sơ lưu trữ của Sở năm 2025", staff, deputy, date(2026, 6, 30))
     t["parent"] = task("Triển khai đánh giá chất lượng dịch vụ công", staff, deputy,
                        date(2026, 6, 30))

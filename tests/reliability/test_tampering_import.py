@@ -43,7 +43,7 @@ def scores(run_id: int) -> tuple:
     """Every unit's and leader's figures, live and in the frozen run."""
     db.session.rollback()
     s = ScoringSettings.from_dict({})
-    live = assessment.live(parse_period("2026"), TODAY, s)
+    live = assessment.live(parse_period("2026"), TODAY, s, today=TODAY)
     frozen = assessment.load_run(db.session.get(AssessmentRun, run_id))
 
     def rows(report):

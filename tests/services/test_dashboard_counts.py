@@ -17,15 +17,9 @@ from tests.overdue_data import (
 
 
 @pytest.fixture
-def world(world):
-    """The shared world with its plans issued: tasks of draft plans are neither flagged,
-    reminded, listed as overdue nor scored (DESIGN.md 4)."""
-    issue_world_plans(world)
-    return world
-
-
-@pytest.fixture
 def rich(world, make):
+    """The rich world, its plans issued once its tasks are built: tasks of draft plans are
+    neither flagged, reminded, listed as overdue nor scored (DESIGN.md 4)."""
     return build_rich(world, make)
 
 
@@ -86,6 +80,7 @@ def test_ten_most_overdue_at_most(world, make):
     for day in range(1, 13):
         make.task(world.plan, world.head, world.a, world.staff, world.deputy,
                   title=f"Việc quá hạn {day}", due_on=date(2026, 6, day))
+    issue_world_plans(world)
     d = dashboard.build(world.head, TODAY, DUE_SOON_DAYS)
     assert [x.days for x in d.most_overdue] == list(range(14, 4, -1))
 

@@ -17,7 +17,7 @@ from app.models import AuditLog, Extension, Notification, Task
 from app.services import extensions, overdue, tasks
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
 from app.settings import current_settings
-from tests.conftest import submit_with_evidence
+from tests.conftest import issue_world_plans, submit_with_evidence
 from tests.settings_support import override_settings
 
 TODAY = date(2026, 6, 15)
@@ -230,6 +230,7 @@ def test_a_second_approval_keeps_the_first_original_date(world):
 
 
 def test_approval_clears_the_overdue_flag(world):
+    issue_world_plans(world)  # a draft plan's tasks are never flagged (DESIGN.md 4)
     ext = ask(world, proposed=date(2026, 7, 31), today=DUE)
     overdue.sweep(date(2026, 7, 2), reminders=current_settings().reminders)  # the leader decides late: the sweep flags the task first
     db.session.commit()
@@ -404,8 +405,10 @@ def test_changing_the_responsible_person_tells_the_new_one(world, make):
     plans.issue_plan(world.head, world.plan.id)
     db.session.commit()
     task = db.session.get(Task, world.task.id)
+    # After issue a reassignment is an amendment by the head, with its reason (issue 11).
     tasks.update_task(world.head, task.id, make.task_input(world.a, world.staff2, world.deputy),
-                      task.version, today=local_today(), settings=current_settings().task_rules)
+                      task.version, today=local_today(), settings=current_settings().task_rules,
+                      amendment_reason="Anh Đăng được điều động sang phòng khác")
     db.session.commit()
     assert (world.staff2.id, world.task.id) in {(n.user_id, n.task_id) for n in notes("assigned")}
     before = len(notes("assigned"))

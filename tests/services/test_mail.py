@@ -21,6 +21,7 @@ from app.models import Notification, Task
 from app.models.base import utcnow
 from app.services import mail, overdue
 from app.settings import current_settings
+from tests.conftest import issue_world_plans
 from tests.settings_support import override_settings
 
 SWEEP_DAY = date(2026, 7, 1)
@@ -80,8 +81,10 @@ def server(port):
 def people(world):
     """Addresses: staff_a, deputy_a, staff_b one email each; head_a a daily digest;
     staff_a2 has no address; deputy_b has one but is disabled. Earlier event
-    notifications (task assigned...) count as already emailed."""
+    notifications (task assigned...) count as already emailed. The plans are issued: the
+    sweep never flags a draft plan's tasks (DESIGN.md 4)."""
     w = world
+    issue_world_plans(w)
     for user, addr in ((w.staff, "dang.pv"), (w.deputy, "mai.lt"), (w.head, "hung.tv"),
                        (w.staff_b, "cuong.hv"), (w.deputy_b, "cuc.dt"), (w.head_b, None)):
         user.email = f"{addr}@example.vn" if addr else None

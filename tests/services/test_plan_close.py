@@ -103,7 +103,8 @@ def test_a_head_closes_an_issued_plan_and_reopens_it_each_audited(world, make):
     db.session.commit()
     assert reload_plan(world.plan.id).status == PlanStatus.ISSUED
     assert plan_audit(world.plan.id) == [
-        ("plan.issue", {"status": ["draft", "issued"]}),
+        # issuing tells the three open tasks' people they are assigned (issue 11)
+        ("plan.issue", {"status": ["draft", "issued"], "assigned_notices": [None, 3]}),
         ("plan.close", {"status": ["issued", "closed"], "not_completed": [None, 3]}),
         ("plan.reopen", {"status": ["closed", "issued"]}),
     ]

@@ -708,11 +708,11 @@ def test_one_audit_row_per_successful_change_and_none_on_refusal(world):
 @pytest.fixture
 def listing(world, make):
     """Tasks of unit A on every side of TODAY (15/06/2026), plus a sub-unit and a field; the
-    plans issued (a draft plan's tasks are never overdue nor due soon, DESIGN.md 4)."""
+    plans issued once their tasks are built (a draft plan's tasks are never overdue nor due
+    soon, DESIGN.md 4; a task added to an issued plan cannot be due before today)."""
     from tests.conftest import issue_world_plans
 
     w = world
-    issue_world_plans(w)
     section = make.unit("Phòng Cải cách hành chính", parent=w.a, code="SNV-CCHC")
     clerk = make.user(section, "staff", "Trịnh Văn Sơn", "clerk")
     field = Field(unit_id=w.a.id, name="Thủ tục hành chính", name_sort="")
@@ -744,6 +744,7 @@ def listing(world, make):
         "section": add("Chuẩn hóa quy trình nội bộ phòng", date(2026, 9, 30), lead=section, person=clerk),
         "submitted_late": add("Báo cáo chuyên đề cải cách", date(2026, 6, 1), Lifecycle.SUBMITTED),
     }
+    issue_world_plans(w)
     ts["task"], ts["task2"] = reload(w.task.id), reload(w.task2.id)  # due 30/06: within
     return {"w": w, "t": ts, "section": section, "clerk": clerk, "field": field}
 
@@ -1027,8 +1028,9 @@ def test_list_items_have_what_the_page_shows_loaded(listing):
     assert (t.assignee.full_name, t.leader.full_name, t.lead_unit.name) == (
         "Phạm Văn Đăng", "Lê Thị Mai", "Sở Nội vụ")
     # The list says "draft" and "carried over" from the plan's status and year (issue 11):
-    # the plan is loaded with the rest (the model would raise on a lazy load).
-    assert (t.plan.status, t.plan.year) == ("draft", 2026)
+    # the plan is loaded with the rest (the model would raise on a lazy load). The listing's
+    # plan is issued (its tasks are overdue and due soon).
+    assert (t.plan.status, t.plan.year) == ("issued", 2026)
 
 
 def test_history_and_names_read_back_the_changes(world):

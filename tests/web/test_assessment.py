@@ -24,14 +24,6 @@ Q2 = "period=2026-Q2&as_of=15/06/2026"
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
 
 
-@pytest.fixture
-def world(world):
-    """The shared world with its plans issued: tasks of draft plans are neither flagged,
-    reminded, listed as overdue nor scored (DESIGN.md 4)."""
-    issue_world_plans(world)
-    return world
-
-
 def set_task(task_id: int, **fields) -> None:
     t = db.session.get(Task, task_id)
     for k, v in fields.items():
@@ -40,8 +32,19 @@ def set_task(task_id: int, **fields) -> None:
 
 
 @pytest.fixture
-def scored(world, make):
-    """Unit A (Sở Nội vụ) in 2026-Q2, as of 15/06/2026:
+def scored(drafted):
+    """`drafted` with the world's plans issued: tasks of draft plans are neither flagged,
+    reminded, listed as overdue nor scored (DESIGN.md 4)."""
+    issue_world_plans(drafted)
+    return drafted
+
+
+@pytest.fixture
+def drafted(world, make):
+    """The tasks of `scored`, built while the world's plans are drafts (a test may add its
+    own, then issue them: a task added to an issued plan may not be due before today).
+
+    Unit A (Sở Nội vụ) in 2026-Q2, as of 15/06/2026:
 
     on time, weight 2.5 (deputy_a)   -> credit 2.5
     late, weight 1.5 (head_a)        -> credit 1.125 (Decree 335/2025: a delay costs 25%)
@@ -280,6 +283,7 @@ def test_the_leader_drill_down_equals_the_leaders_score(scored, as_user):
 
 
 def test_a_set_with_nothing_fallen_due_is_not_rated(world, as_user):
+    issue_world_plans(world)
     d = page(as_user("assessor").get(f"/assessment/unit/{world.a.id}?{Q2}"))
     assert d.by_id("score-formula").attrs["data-score"] == ""
 
@@ -309,12 +313,13 @@ def test_the_drill_down_is_paginated(scored, as_user, app, monkeypatch):
     assert working(second).score == Decimal("72.5")
 
 
-def test_a_unit_with_sub_units_shows_both_lines_apart(scored, as_user, make):
-    w = scored
+def test_a_unit_with_sub_units_shows_both_lines_apart(drafted, as_user, make):
+    w = drafted
     sub = make.unit("Phòng Tổ chức cán bộ", parent=w.a, code="SNV-TCCB")
     t = make.task(w.plan, w.head, sub, make.user(sub), w.deputy, title="Nhiệm vụ của phòng",
                   due_on=date(2026, 6, 5), weight=Decimal(5))
     set_task(t.id, status=Lifecycle.COMPLETED, completed_on=date(2026, 6, 5))
+    issue_world_plans(w)
     c = as_user("head_a")
     doc = page(c.get(f"/assessment?{Q2}"))
     own, together = unit_row(doc, w.a.id), unit_row(doc, w.a.id, "subtree")
@@ -341,9 +346,11 @@ def test_freezing_keeps_a_version_that_later_edits_never_change(scored, as_user)
     assert doc.by_id("frozen-badge").attrs["data-run-version"] == "1"
     assert score_of(unit_row(doc, w.a.id)) == Decimal("72.5")
 
-    # The head edits the overdue task through its form (weight 1 -> 3) ...
+    # The head amends the overdue task through its form (weight 1 -> 3, with a reason: the
+    # plan is issued) ...
     head = as_user("head_a")
-    data = task_form_data(w.overdue.id) | {"weight": "3"}
+    data = task_form_data(w.overdue.id) | {"weight": "3",
+                                           "amendment_reason": "Khối lượng công việc tăng"}
     assert head.post(f"/tasks/{w.overdue.id}/edit", data=data).status_code == 302
     # ... and it is completed late, on 12/06.
     set_task(w.overdue.id, status=Lifecycle.COMPLETED, completed_on=date(2026, 6, 12))
@@ -426,12 +433,13 @@ def svgs(html: str) -> dict:
 NS = "{http://www.w3.org/2000/svg}"
 
 
-def test_the_charts_are_valid_svg_a_head_reads_at_a_glance(scored, as_user, make):
-    w = scored
+def test_the_charts_are_valid_svg_a_head_reads_at_a_glance(drafted, as_user, make):
+    w = drafted
     sub = make.unit("Phòng Tổ chức cán bộ", parent=w.a, code="SNV-TCCB")
     t = make.task(w.plan, w.head, sub, make.user(sub), w.deputy, title="Nhiệm vụ của phòng",
                   due_on=date(2026, 2, 10), weight=Decimal(1))
     set_task(t.id, status=Lifecycle.COMPLETED, completed_on=date(2026, 2, 9))
+    issue_world_plans(w)
     html = as_user("head_a").get(f"/assessment?{Q2}").get_data(as_text=True)
     found = svgs(html)
     assert set(found) == {"chart-rates", "chart-mix", "chart-trend"}

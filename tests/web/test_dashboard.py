@@ -8,7 +8,7 @@ import pytest
 from web_support import tr
 
 from app.extensions import db
-from tests.conftest import issue_world_plans
+from tests.conftest import issue_plans
 from tests.overdue_data import all_tasks, build_rich, counts, in_head_scope, units_by_id
 
 KEYS = ("overdue", "due_soon", "within", "done_on_time", "done_late", "excluded")
@@ -16,15 +16,9 @@ CELL = re.compile(r'data-timeliness="(\w+)" data-count="(\d+)">\s*(?:<a href="([
 
 
 @pytest.fixture
-def world(world):
-    """The shared world with its plans issued: tasks of draft plans are neither flagged,
-    reminded, listed as overdue nor scored (DESIGN.md 4)."""
-    issue_world_plans(world)
-    return world
-
-
-@pytest.fixture
 def rich(world, make):
+    """The rich world, its plans issued once its tasks are built: tasks of draft plans are
+    neither flagged, reminded, listed as overdue nor scored (DESIGN.md 4)."""
     return build_rich(world, make)
 
 
@@ -275,8 +269,6 @@ def years(world, make):
 
     w = world
     w.plan_2025 = make.plan(w.a, year=2025)
-    w.plan_2025.status = "issued"  # last year's plan was issued: its open task is overdue
-    db.session.commit()
     w.plan_2027 = make.plan(w.a, year=2027)
 
     def old(title, due, status=None, done=None, plan=None, year=2025):
@@ -298,6 +290,9 @@ def years(world, make):
     w.done_2026 = old("Kế hoạch tuyên truyền 2026", date(2026, 3, 31), Lifecycle.COMPLETED,
                       date(2026, 3, 30), plan=w.plan, year=2026)
     w.next_year = old("Việc của năm 2027", date(2027, 3, 31), plan=w.plan_2027, year=2027)
+    # Last year's plan and this year's were issued (its open task is overdue); the 2027 plan
+    # is a draft.
+    issue_plans(w.plan_2025, w.plan, w.plan_b)
     return w
 
 

@@ -261,11 +261,17 @@ def plan_status(status: str) -> Callable:
     return prepare
 
 
-def import_file() -> bytes:
-    """A small valid plan file: one clear task led by unit A (for plan A and plan A1)."""
+def import_file(rel: str = "own") -> bytes:
+    """A small valid plan file for the plan named by the relation: one clear task led by
+    unit A; for plan A1 ("unit") led by A1 with nobody named yet (issue 11: a plan's tasks
+    are led by its unit or below, and A1 has no people; a draft's task may be unclear)."""
     from tests.plan_files import HEADERS, build, clear_row
 
-    return build([HEADERS, clear_row(5, title="Tập huấn nghiệp vụ cải cách hành chính")])
+    title = "Tập huấn nghiệp vụ cải cách hành chính"
+    if rel == "unit":
+        return build([HEADERS, clear_row(5, title=title, lead="SNV-CCHC", assignee=None,
+                                         leader=None)])
+    return build([HEADERS, clear_row(5, title=title)])
 
 
 def stage_import(w, role, rel):
@@ -276,8 +282,9 @@ def stage_import(w, role, rel):
     if rel == "missing":
         return
     plan = db.session.get(Plan, target_plan(w, role, rel).id)
-    sheet = plan_import.read_sheet(import_file())
-    w.import_token = plan_import.store_upload(actor(w, role), plan, sheet, "ke-hoach.xlsx", current_settings().files)
+    sheet = plan_import.read_sheet(import_file(rel))
+    w.import_token = plan_import.store_upload(actor(w, role), plan, sheet, "ke-hoach.xlsx",
+                                              current_settings().files)
 
 
 def user_form(u, **kw):
@@ -360,7 +367,7 @@ RULES = [
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="200 200 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import",
-         data=lambda w, r, x: {"file": (io.BytesIO(import_file()), "ke-hoach.xlsx")}),
+         data=lambda w, r, x: {"file": (io.BytesIO(import_file(x)), "ke-hoach.xlsx")}),
     Rule("plans.import_confirm", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="302* 302* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
