@@ -43,9 +43,11 @@ bench: install
 	SCALE=$(SCALE) $(BIN)/python bench/generate.py
 	SCALE=$(SCALE) $(BIN)/python bench/run.py
 
+# ruff, bandit, and the layer contract of .importlinter (docs/architecture.md).
 lint: install
 	$(BIN)/ruff check app tests
 	$(BIN)/bandit -q -r app -ll -ii
+	$(BIN)/lint-imports --no-logo
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -2,23 +2,33 @@
 
 import logging
 import sqlite3
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from pathlib import Path
 
-from flask import Flask, Request, g, request, session
+from flask import Flask, Request, has_request_context, request, session
 from flask_login import current_user
+from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+import config
 from config import Config
 
-from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
+from . import errors, filters, settings
+from .admin.routes import bp as admin_bp
+from .assessment.routes import bp as assessment_bp
+from .auth.routes import bp as auth_bp
+from .cli import register as register_cli
+from .dashboard.routes import bp as dashboard_bp
+from .extensions import babel, bootstrap, csrf, db, login_manager, migrate, passwords
+from .models import User
+from .notifications.routes import bp as notifications_bp
+from .plans.routes import bp as plans_bp
+from .tasks.routes import bp as tasks_bp
 
 log = logging.getLogger(__name__)
 
 
 def select_locale() -> str:
     """Vietnamese unless the session or the user chose English; CLI and jobs use Vietnamese."""
-    from flask import has_request_context
-
     if not has_request_context():
         return "vi"
     lang = session.get("lang")
@@ -55,27 +65,25 @@ class SauRoRequest(Request):
 
 def create_app(config_class: type = Config, **overrides) -> Flask:
     """Build the app; nothing runs at import time and no scheduler starts here."""
-    app = Flask(__name__, instance_path=str(__import__("config").INSTANCE_DIR))
+    app = Flask(__name__, instance_path=str(config.INSTANCE_DIR))
     app.request_class = SauRoRequest
     app.config.from_object(config_class)
     app.config.update(overrides)
+    # Read once, checked here: a wrong setting stops the app at start-up, naming it.
+    settings.init_app(app)
     if int(app.config.get("TRUSTED_PROXIES") or 0) > 0:
         # X-Forwarded-For / -Proto from exactly that many proxies: remote_addr becomes the
         # address the nearest trusted proxy saw (gunicorn's forwarded_allow_ips does not
         # change REMOTE_ADDR). With 0 the headers are ignored: anyone could forge them.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         n = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=0, x_port=0, x_prefix=0)
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
-        from pathlib import Path
-
         Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(
             parents=True, exist_ok=True)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(__import__("config").BASE_DIR / "migrations"))
+    migrate.init_app(app, db, directory=str(config.BASE_DIR / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -83,17 +91,9 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(
-                       __import__("config").BASE_DIR / "app" / "translations"))
+                       config.BASE_DIR / "app" / "translations"))
     bootstrap.init_app(app)
-
-    from . import errors, filters
-    from .admin.routes import bp as admin_bp
-    from .assessment.routes import bp as assessment_bp
-    from .auth.routes import bp as auth_bp
-    from .dashboard.routes import bp as dashboard_bp
-    from .notifications.routes import bp as notifications_bp
-    from .plans.routes import bp as plans_bp
-    from .tasks.routes import bp as tasks_bp
+    passwords.init_app(app)
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(dashboard_bp)
@@ -104,17 +104,10 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.register_blueprint(assessment_bp)
     errors.register(app)
     filters.register(app)
-
-    from .cli import register as register_cli
-
     register_cli(app)
 
     @login_manager.user_loader
     def load_user(token: str):
-        from sqlalchemy import select
-
-        from .models import User
-
         return db.session.scalar(select(User).where(User.session_token == token, User.is_active))
 
     @app.after_request
@@ -142,14 +135,4 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     return app
 
 
-def local_today() -> date:
-    """Today's calendar date in Asia/Ho_Chi_Minh, whatever zone the server runs in."""
-    from flask import current_app
-
-    override = current_app.config.get("TODAY")
-    if override:
-        return override
-    return datetime.now(ZoneInfo(current_app.config["APP_TIMEZONE"])).date()
-
-
-__all__ = ["create_app", "g", "local_today"]
+__all__ = ["create_app"]

@@ -28,6 +28,8 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
+from .extensions import db
+
 PG_DUMP_TIMEOUT = 6 * 3600
 
 
@@ -151,8 +153,6 @@ def _check_sqlite_file(path: str) -> tuple[str, str]:
 @with_appcontext
 def backup_create(path: str, force: bool) -> None:
     """Write a consistent backup of the live database to PATH, while the app runs."""
-    from .extensions import db
-
     target = Path(path)
     if target.exists() and not force:
         _fail(f"{path} đã có; thêm --force để ghi đè / {path} exists; add --force to replace it")
@@ -212,8 +212,6 @@ def backup_check(path: str) -> None:
 @with_appcontext
 def restore(path: str, yes: bool) -> None:
     """Replace the configured database with the backup at PATH (stop the app first)."""
-    from .extensions import db
-
     if not yes:
         _fail("khôi phục sẽ thay toàn bộ dữ liệu hiện có; dừng ứng dụng rồi chạy lại với --yes / "
               "a restore replaces every row of the database: stop the app, then add --yes")

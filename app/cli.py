@@ -1,14 +1,35 @@
 """Flask commands: units, users, demo data."""
 
 import sys
+from datetime import date
+from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from .backup import register as register_backup
+from .clock import local_today
+from .domain import scoring
 from .extensions import db
+from .models import AssessmentRun, Unit
+from .scheduler import run_blocking
+from .services import (
+    assessment,
+    demo,
+    mail,
+    overdue,
+    plan_export,
+    plan_import,
+    plans,
+    units,
+    users,
+)
+from .services import assessment_export as ex
+from .services.assessment import period_label
 from .services.errors import RuleViolation
+from .settings import current_settings
 
 units_cli = AppGroup("units", help="Manage the unit tree.")
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -27,10 +48,10 @@ def _fail(message) -> None:
 @click.option("--kind", default="office", help="province, department, office, commune, ward, ...")
 def units_add(code: str, name: str, parent_code: str | None, kind: str) -> None:
     """Add a unit CODE named NAME."""
-    from .services import units
 
     try:
-        unit = units.add_unit(code, name, parent_code, kind)
+        unit = units.add_unit(code, name, parent_code, kind,
+                              max_depth=current_settings().max_unit_depth)
     except RuleViolation as e:
         _fail(e.message)
     db.session.commit()
@@ -42,12 +63,12 @@ def units_add(code: str, name: str, parent_code: str | None, kind: str) -> None:
 @click.option("--parent", "parent_code", default=None, help="Hang the communes and wards under this unit.")
 def units_import_official(province_code: str, parent_code: str | None) -> None:
     """Create a province's communes and wards from the official 2025 list."""
-    from .services import units
 
     if not province_code.isdigit():
         _fail(f"mã tỉnh không hợp lệ / not a province code: {province_code}")
     try:
-        added, kept = units.import_official(int(province_code), parent_code)
+        added, kept = units.import_official(int(province_code), parent_code,
+                                            max_depth=current_settings().max_unit_depth)
     except RuleViolation as e:
         _fail(e.message)
     db.session.commit()
@@ -62,7 +83,6 @@ def units_import_official(province_code: str, parent_code: str | None) -> None:
 @click.option("--email", default=None)
 def users_add(username: str, full_name: str, unit_code: str, role: str, email: str | None) -> None:
     """Add a user; the password is read from standard input."""
-    from .services import users
 
     password = sys.stdin.readline().rstrip("\r\n") if not sys.stdin.isatty() else click.prompt(
         "Password", hide_input=True, confirmation_prompt=True)
@@ -83,10 +103,7 @@ scheduler_cli = AppGroup("scheduler", help="The background scheduler.")
               help="Judge as of this date (default: today in Asia/Ho_Chi_Minh).")
 def overdue_sweep(today_text: str | None) -> None:
     """Flag overdue tasks and send due reminders once, now."""
-    from datetime import date
 
-    from . import local_today
-    from .services import mail, overdue
 
     if today_text is not None:  # an empty --today is a mistake, not "today"
         try:
@@ -95,9 +112,10 @@ def overdue_sweep(today_text: str | None) -> None:
             _fail(f"ngày không hợp lệ, cần dạng YYYY-MM-DD / not a date (YYYY-MM-DD): {today_text}")
     else:
         today = local_today()
-    result = overdue.sweep(today)
+    settings = current_settings()
+    result = overdue.sweep(today, reminders=settings.reminders)
     db.session.commit()
-    sent = mail.send_pending()
+    sent = mail.send_pending(settings.mail)
     db.session.commit()
     click.echo(f"Ngày {today:%d/%m/%Y}: gắn cờ quá hạn {result.flagged} nhiệm vụ; "
                f"gửi {result.due_soon} nhắc sắp đến hạn, {result.overdue} thông báo quá hạn, "
@@ -110,9 +128,7 @@ def overdue_sweep(today_text: str | None) -> None:
 @scheduler_cli.command("run")
 def scheduler_run() -> None:
     """Run the scheduler in this process only (production: one such process)."""
-    from flask import current_app
 
-    from .scheduler import run_blocking
 
     click.echo("Bộ lập lịch đang chạy / scheduler running (Ctrl+C to stop)")
     run_blocking(current_app._get_current_object())
@@ -125,13 +141,8 @@ PERIOD_HELP = "2026 (năm), 2026-H1 (6 tháng), 2026-Q3 (quý) hoặc 2026-07 (t
 def _assess_inputs(period_code: str, as_of_text: str | None, unit_code: str | None):
     """The period, the as-of date (default: the period's last day, or today if earlier;
     after today refused), the scope unit and the settings in force; bad input fails."""
-    from datetime import date
 
-    from flask import current_app
 
-    from . import local_today
-    from .domain import scoring
-    from .models import Unit
 
     try:
         period = scoring.parse_period(period_code)
@@ -153,15 +164,10 @@ def _assess_inputs(period_code: str, as_of_text: str | None, unit_code: str | No
         unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip()))
         if unit is None:
             _fail(f"không có đơn vị mã / no unit with code: {unit_code!r}")
-    from .services.assessment import settings_from_config
-
-    settings = settings_from_config(current_app.config)
-    return period, as_of, unit, settings
+    return period, as_of, unit, current_settings().scoring
 
 
 def _echo_report(report) -> None:
-    from .services import assessment_export as ex
-    from .services.assessment import period_label
 
     run = f", bản chốt phiên bản {report.run.version}" if report.run is not None else ""
     click.echo(f"{period_label(report.period.code)} ({report.period.start:%d/%m/%Y} - {report.period.end:%d/%m/%Y}), "
@@ -189,8 +195,6 @@ def _echo_report(report) -> None:
 @click.option("--freeze", is_flag=True, help="Chốt kết quả: lưu một phiên bản không đổi.")
 def assess_run(period_code: str, as_of_text: str | None, unit_code: str | None, freeze: bool) -> None:
     """Print the unit and leader tables of a period; --freeze stores a frozen run."""
-    from . import local_today
-    from .services import assessment
 
     period, as_of, unit, settings = _assess_inputs(period_code, as_of_text, unit_code)
     if freeze:
@@ -221,12 +225,7 @@ def assess_run(period_code: str, as_of_text: str | None, unit_code: str | None, 
 def assess_export(period_code: str, as_of_text: str | None, unit_code: str | None, fmt: str,
                   output: str, version: int | None, issuer: tuple[str, ...], place: str | None) -> None:
     """Write the assessment as XLSX (one file) or CSV (one file per table in a folder)."""
-    from pathlib import Path
 
-    from . import local_today
-    from .models import AssessmentRun
-    from .services import assessment
-    from .services import assessment_export as ex
 
     period, as_of, unit, settings = _assess_inputs(period_code, as_of_text, unit_code)
     if version is not None:
@@ -251,7 +250,7 @@ def assess_export(period_code: str, as_of_text: str | None, unit_code: str | Non
         if not path.parent.is_dir():
             _fail(f"không có thư mục / no such folder: {path.parent}")
         with path.open("wb") as f:
-            ex.write_xlsx(report, f, lines, where)
+            ex.write_xlsx(report, f, lines, where, local_today())
         written = [path]
     else:
         if path.exists() and not path.is_dir():
@@ -270,10 +269,7 @@ plans_cli = AppGroup("plans", help="Plans: the Excel template and importing a pl
               help="Mã đơn vị: danh sách chọn đơn vị, người, lĩnh vực của đơn vị này.")
 def plans_template(path: str, unit_code: str | None) -> None:
     """Write the empty import template (XLSX) to PATH."""
-    from pathlib import Path
 
-    from .models import Unit
-    from .services import plan_export
 
     unit = None
     if unit_code is not None:
@@ -299,10 +295,7 @@ def plans_import(path: str, unit_code: str, year: int, kind: str, title: str | N
                  dry_run: bool) -> None:
     """Import the plan in the XLSX file PATH into the unit's plan of that year and kind
     (created as a draft when missing); prints the preview, and exits 1 on errors."""
-    from pathlib import Path
 
-    from . import local_today
-    from .services import plan_import
 
     source = Path(path)
     if not source.is_file():
@@ -318,11 +311,12 @@ def plans_import(path: str, unit_code: str, year: int, kind: str, title: str | N
     click.echo(f"Kế hoạch / plan: {where}")
     today = local_today()
     if dry_run:
-        result = plan_import.preview(plan, data, today)
+        result = plan_import.preview(plan, data, today, settings=current_settings().task_rules)
         db.session.rollback()
     else:
         try:
-            result = plan_import.apply(None, plan, data, today, source.name)
+            result = plan_import.apply(None, plan, data, today, source.name,
+                                       settings=current_settings().task_rules)
         except plan_import.ImportRefused as e:
             db.session.rollback()
             result = e.preview
@@ -352,8 +346,6 @@ def plans_import(path: str, unit_code: str, year: int, kind: str, title: str | N
 def plans_issue(unit_code: str, year: int, kind: str) -> None:
     """Issue (ban hành) the unit's draft plan of that year and kind; refused, with the list
     of tasks not clear on all six (as the plan page shows it), and exit 1."""
-    from .services import plans
-
     try:
         plan = plans.plan_by_code(unit_code, year, kind)
         plan, unclear = plans.issue(plan, None)
@@ -375,7 +367,6 @@ def plans_issue(unit_code: str, year: int, kind: str) -> None:
 
 
 def register(app: Flask) -> None:
-    from .backup import register as register_backup
 
     register_backup(app)  # flask db backup / backup-check / restore
     app.cli.add_command(plans_cli)
@@ -389,14 +380,12 @@ def register(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")
     def seed_demo(if_empty: bool) -> None:
         """Load the demo province, its people and its 2026 CCHC plan."""
-        from .models import Unit
-        from .services import demo
 
         if if_empty and db.session.scalar(select(func.count(Unit.id))):
             click.echo("Cơ sở dữ liệu đã có dữ liệu; bỏ qua dữ liệu mẫu.")
             return
         try:
-            summary = demo.seed()
+            summary = demo.seed(local_today(), current_settings())
         except RuleViolation as e:
             _fail(e.message)
         db.session.commit()
@@ -405,6 +394,5 @@ def register(app: Flask) -> None:
     @app.cli.command("banner")
     def banner() -> None:
         """Print where the app listens and the demo accounts."""
-        from .services import demo
 
         click.echo(demo.banner())

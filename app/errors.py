@@ -4,11 +4,15 @@ import json
 
 from flask import current_app, g, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import insert, inspect
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db, is_lock_timeout
+from .models import AuditLog
+from .models.base import utcnow
 from .services.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 
 
@@ -26,13 +30,6 @@ def record_refusal(status: int) -> None:
     never lost with the refused request's rollback. It is recorded for GET and POST alike:
     probing other units' ids is done with GETs. Addresses the app does not have are not
     refusals and are not recorded. A failure to record never turns the answer into a 500."""
-    from flask_login import current_user
-    from sqlalchemy import insert, inspect
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from .models import AuditLog
-    from .models.base import utcnow
-
     if request.url_rule is None:
         return
     user = current_user._get_current_object() if current_user else None

@@ -5,6 +5,7 @@ import sqlite3
 import time
 from functools import wraps
 
+from argon2 import PasswordHasher
 from flask import current_app, g, has_app_context, has_request_context, request
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
@@ -36,6 +37,25 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+
+
+class Passwords:
+    """The app's password hasher, bound like the database: argon2id with its (OWASP-strength)
+    defaults, or a cheap one when PASSWORD_HASH_FAST is set (TestConfig only)."""
+
+    KEY = "sauro_password_hasher"
+
+    def init_app(self, app) -> None:
+        fast = app.config.get("PASSWORD_HASH_FAST")
+        app.extensions[self.KEY] = (PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+                                    if fast else PasswordHasher())
+
+    @property
+    def hasher(self) -> PasswordHasher:
+        return current_app.extensions[self.KEY]
+
+
+passwords = Passwords()
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

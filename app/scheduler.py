@@ -10,6 +10,12 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from . import clock
+from .extensions import db
+from .services import mail, overdue, users
+from .settings import Settings, settings_of
 
 log = logging.getLogger(__name__)
 
@@ -20,26 +26,40 @@ def _tick(now: datetime, minutes: int) -> str:
     return f"{now:%Y-%m-%d}T{slot // 60:02d}:{slot % 60:02d}"
 
 
+def sweep_tick(job: str, tick: str, today, settings: Settings) -> "overdue.SweepResult | None":
+    """One tick of the sweep, committed here (the job's boundary): the ledger row and the
+    sweep commit together, so a process killed half-way leaves neither and the next tick
+    does the work. None when another process already had the tick."""
+    result = overdue.run_tick(job, tick, today, settings.reminders)
+    if result is None:
+        db.session.rollback()
+        return None
+    try:
+        db.session.commit()
+    except (IntegrityError, OperationalError):
+        db.session.rollback()
+        return None
+    return result
+
+
 def sweep_job(app: Flask, now: datetime | None = None) -> None:
     """One tick: the overdue sweep (once across processes), then pending mail.
     `now` (timezone-aware, any zone; tests pass it) defaults to the current instant."""
-    from .extensions import db
-    from .services import mail, overdue, users
-
     with app.app_context():
-        tz = ZoneInfo(app.config["APP_TIMEZONE"])
-        now = (now or datetime.now(tz)).astimezone(tz)
+        settings = settings_of(app)
+        now = (now or clock.now()).astimezone(clock.zone())
         try:
-            result = overdue.run_tick("sweep", _tick(now, app.config["SWEEP_INTERVAL_MINUTES"]), now.date())
+            result = sweep_tick("sweep", _tick(now, settings.sweep_interval_minutes), now.date(),
+                                settings)
             if result is not None:
                 log.info("overdue sweep %s", result)
-            sent = mail.send_pending(digest=False)
+            sent = mail.send_pending(settings.mail, digest=False)
             # Expired failed-login rows go; a throttled window leaves one summary row.
-            users.prune_login_failures(app.config["LOGIN_FAILURE_WINDOW_SECONDS"])
-            if now.hour == app.config["DIGEST_HOUR"] and overdue.claim_tick("digest", f"{now:%Y-%m-%d}"):
+            users.prune_login_failures(settings.login.window_seconds)
+            if now.hour == settings.digest_hour and overdue.claim_tick("digest", f"{now:%Y-%m-%d}"):
                 # Once a day: the ledger row makes later ticks of the hour (and other
                 # processes) skip the digest.
-                sent += mail.send_pending(digest=True)
+                sent += mail.send_pending(settings.mail, digest=True)
             db.session.commit()
             if sent:
                 log.info("sent %s emails", sent)

@@ -127,6 +127,7 @@ def run(url: str, kind: str, meta: dict, raw, make_app) -> dict:
     from app.models import Plan, User
     from app.models.base import utcnow
     from app.services import plan_import
+    from app.settings import settings_of
     from bench.run import pair
 
     today = meta["today"]
@@ -157,7 +158,8 @@ def run(url: str, kind: str, meta: dict, raw, make_app) -> dict:
             plan = db.session.get(Plan, plan_id)
             actor = db.session.get(User, head_id)
             try:
-                p = plan_import.apply(actor, plan, data, today, "bench.xlsx")
+                p = plan_import.apply(actor, plan, data, today, "bench.xlsx",
+                                      settings=settings_of(app).task_rules)
             except plan_import.ImportRefused as e:
                 issues = "; ".join(str(i) for i in e.preview.issues[:5])
                 raise RuntimeError(f"the import refused the bench file: {issues}") from None

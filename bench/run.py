@@ -222,6 +222,7 @@ def common_now():
 def bench_sweep(url, kind, meta, raw) -> dict:
     from app.extensions import db
     from app.services import overdue
+    from app.settings import settings_of
 
     app = make_app(url, meta["today"])
     today = meta["today"]
@@ -229,7 +230,7 @@ def bench_sweep(url, kind, meta, raw) -> dict:
 
     def run_app():
         with app.app_context():
-            r = overdue.sweep(today)
+            r = overdue.sweep(today, reminders=settings_of(app).reminders)
             db.session.commit()
             db.session.remove()
             answers["app"] = (r.flagged, r.due_soon + r.overdue + r.escalated)
@@ -554,10 +555,11 @@ def child(op: str) -> None:
     if op == "sweep":
         from app.extensions import db
         from app.services import overdue
+        from app.settings import settings_of
 
         app = make_app(name_url, meta["today"])
         with app.app_context():
-            overdue.sweep(meta["today"])
+            overdue.sweep(meta["today"], reminders=settings_of(app).reminders)
             db.session.commit()
     elif op == "sweep-floor":
         raw = Raw(name_url, kind)

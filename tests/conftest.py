@@ -13,7 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from app import create_app
+from app.clock import local_today
 from app.extensions import db
+from app.settings import current_settings
 from config import TestConfig
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -186,7 +188,7 @@ class Factory:
     def task_input(self, lead_unit, assignee, leader, **kw):
         from app.services.tasks import StepInput, TaskInput
 
-        data = dict(
+        data = dict(  # noqa: C408 - written like the TaskInput it fills
             title="Xây dựng bộ chỉ số đánh giá chất lượng hoạt động",
             description="Xây dựng và ban hành bộ chỉ số áp dụng cho các sở, ngành.",
             assignee_id=assignee.id if assignee else None,
@@ -206,7 +208,7 @@ class Factory:
         from app.services import tasks
 
         t = tasks.create_task(actor, plan.id, self.task_input(lead_unit, assignee, leader, **kw),
-                              parent_id=parent.id if parent else None)
+                              parent_id=parent.id if parent else None, today=local_today(), settings=current_settings().task_rules)
         db.session.commit()
         return t
 
@@ -255,7 +257,7 @@ def attach_evidence(actor, task_id: int, name: str = "bao-cao-ket-qua.pdf"):
     from app.services import evidence
 
     return evidence.store(actor, db.session.get(Task, task_id),
-                          [evidence.Upload(name, EVIDENCE_PDF)], None)[0]
+                          [evidence.Upload(name, EVIDENCE_PDF)], None, current_settings().files)[0]
 
 
 def submit_with_evidence(actor, task_id: int, note: str, today: date):
@@ -263,7 +265,8 @@ def submit_with_evidence(actor, task_id: int, note: str, today: date):
     from app.services import evidence, tasks
 
     return tasks.submit_task(actor, task_id, note, today,
-                             [evidence.Upload("bao-cao-ket-qua.pdf", EVIDENCE_PDF)])
+                             [evidence.Upload("bao-cao-ket-qua.pdf", EVIDENCE_PDF)],
+                             current_settings().files)
 
 
 @pytest.fixture

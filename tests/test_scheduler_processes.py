@@ -27,7 +27,8 @@ from app import create_app
 from app.extensions import db
 from app.models import JobRun, Notification, Task
 from app.models.base import utcnow
-from app.scheduler import init_scheduler
+from app.scheduler import init_scheduler, sweep_tick
+from app.settings import current_settings
 from config import TestConfig
 from tests.conftest import issue_world_plans
 
@@ -42,7 +43,9 @@ sys.path.insert(0, {str(ROOT)!r})
 from sqlalchemy import text
 from app import create_app
 from app.extensions import db
+from app.scheduler import sweep_tick
 from app.services import mail, overdue
+from app.settings import settings_of
 from config import TestConfig
 app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=sys.argv[1], MAIL_SERVER="127.0.0.1",
                  MAIL_PORT=int(sys.argv[2]))
@@ -61,21 +64,21 @@ for i in range(n):
     while (wait := go + i * step - time.time()) > 0:
         time.sleep(wait)
     today = base + timedelta(days=i)
-    result = overdue.run_tick("sweep", today.isoformat() + "T00:00", today)
+    result = sweep_tick("sweep", today.isoformat() + "T00:00", today, settings_of(app))
     out.append(None if result is None else str(result))
 print("done " + json.dumps(out), flush=True)
 """
 
-# run_tick with a pause between the sweep and the commit, to be killed (or overlapped) there.
+# A tick with a pause between the sweep and the commit, to be killed (or overlapped) there.
 SLOW = PRELUDE + """
 real = overdue.sweep
-def slow(today, now=None):
-    result = real(today, now)
+def slow(today, now=None, **settings):
+    result = real(today, now, **settings)
     print("swept " + str(result), flush=True)
     time.sleep(float(sys.argv[5]))
     return result
 overdue.sweep = slow
-result = overdue.run_tick("sweep", sys.argv[4], date.fromisoformat(sys.argv[3]))
+result = sweep_tick("sweep", sys.argv[4], date.fromisoformat(sys.argv[3]), settings_of(app))
 print("committed " + str(result), flush=True)
 """
 
@@ -83,7 +86,7 @@ SEND = PRELUDE + """
 go = float(sys.stdin.readline())
 while (wait := go - time.time()) > 0:
     time.sleep(wait)
-sent = mail.send_pending()
+sent = mail.send_pending(settings_of(app).mail)
 db.session.commit()
 print("done " + str(sent), flush=True)
 """
@@ -187,7 +190,7 @@ def reference(days) -> tuple[set, set]:
 
     db.session.commit()
     for d in days:
-        overdue.sweep(d)
+        overdue.sweep(d, reminders=current_settings().reminders)
     rows, flags = set(sweep_rows()), flagged_ids()
     db.session.rollback()
     assert not sweep_rows() and not flagged_ids()
@@ -250,7 +253,6 @@ def test_three_processes_run_each_tick_exactly_once(app, busy, spawn):
 # ---------------------------------------------------------------- killed before the commit
 
 def test_a_sweep_killed_before_its_commit_leaves_nothing_and_the_next_run_does_it_once(app, busy, spawn):
-    from app.services import overdue
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     day, tick = date(2026, 7, 1), "2026-07-01T00:00"
@@ -269,9 +271,9 @@ def test_a_sweep_killed_before_its_commit_leaves_nothing_and_the_next_run_does_i
     assert db.session.scalar(select(func.count(JobRun.id))) == 0
     db.session.commit()
 
-    result = overdue.run_tick("sweep", tick, day)
+    result = sweep_tick("sweep", tick, day, current_settings())
     assert result is not None and result.flagged == len(expected_flags)
-    assert overdue.run_tick("sweep", tick, day) is None
+    assert sweep_tick("sweep", tick, day, current_settings()) is None
     db.session.expire_all()
     assert set(sweep_rows()) == expected_rows and len(sweep_rows()) == len(expected_rows)
     assert flagged_ids() == expected_flags
@@ -281,7 +283,6 @@ def test_a_sweep_killed_before_its_commit_leaves_nothing_and_the_next_run_does_i
 def test_two_overlapping_sweeps_of_different_ticks_both_complete(app, busy, spawn):
     """A sweep still running when the next slot starts (or a hand-run sweep during a
     tick): the second waits for the first and writes nothing twice, instead of failing."""
-    from app.services import overdue
 
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     day = date(2026, 6, 15)  # only due-soon reminders: nothing to flag, so no row locks first
@@ -291,7 +292,7 @@ def test_two_overlapping_sweeps_of_different_ticks_both_complete(app, busy, spaw
 
     child = spawn(SLOW, url, 1, day.isoformat(), "2026-06-15T10:10", 1.5)
     child.expect("swept")
-    result = overdue.run_tick("sweep", "2026-06-15T10:20", day)
+    result = sweep_tick("sweep", "2026-06-15T10:20", day, current_settings())
     assert child.expect("committed").startswith("flagged=0")
     assert result is not None and result.sent == 0
     db.session.expire_all()
@@ -318,7 +319,7 @@ def test_three_processes_sending_mail_send_each_notification_once(app, busy, spa
     for user in (w.staff, w.deputy, w.head, w.staff_b, w.deputy_b, w.head_b):
         user.email = f"{user.username}@example.vn"
     db.session.execute(Notification.__table__.update().values(emailed_at=utcnow()))
-    overdue.sweep(date(2026, 7, 1))
+    overdue.sweep(date(2026, 7, 1), reminders=current_settings().reminders)
     db.session.commit()
     pending = db.session.scalar(select(func.count(Notification.id)).where(Notification.emailed_at.is_(None),
                                 Notification.user_id != w.staff2.id))

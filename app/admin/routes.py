@@ -7,14 +7,16 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
+from .. import boundary
 from ..domain.text import fold
 from ..extensions import db
 from ..filters import ROLE_LABELS, UNIT_KIND_LABELS
 from ..models import Role, Unit, User
+from ..services import audit
 from ..services import units as unit_service
 from ..services import users as user_service
 from ..services.errors import RuleViolation
-from ..tasks.routes import _attach
+from ..settings import current_settings
 from .forms import UnitEditForm, UnitForm, UserForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -55,11 +57,10 @@ def _chosen_parent(unit_id: int | None, keep_id: int | None = None) -> Unit | No
     return parent
 
 
-def _on_parent_field(e: RuleViolation) -> RuleViolation:
-    """The unit service names the parent "parent"; the forms call it parent_id."""
-    if e.field == "parent":
-        e.field = "parent_id"
-    return e
+# The unit service names the parent "parent"; the forms call it parent_id.
+UNIT_FIELDS = {"parent": "parent_id"}
+# The user service's "password" and "unit" are the form's new_password and unit_id.
+USER_FIELDS = {"password": "new_password", "unit": "unit_id"}
 
 
 @bp.route("/units", methods=["GET", "POST"])
@@ -70,18 +71,17 @@ def units():
     form.parent_id.choices = _unit_choices()
     status = 200
     if form.validate_on_submit():
-        try:
+
+        def add():
             parent = _chosen_parent(form.parent_id.data)
             unit_service.add_unit(form.code.data, form.name.data, parent.code if parent else None,
-                                  form.kind.data, actor_id=current_user.id)
-        except RuleViolation as e:
-            db.session.rollback()
-            _attach(form, _on_parent_field(e))
-            status = 422
-        else:
-            db.session.commit()
+                                  form.kind.data, actor_id=current_user.id,
+                                  max_depth=current_settings().max_unit_depth)
+
+        if boundary.run(add, form, fields=UNIT_FIELDS):
             flash(_("The unit has been added."), "success")
             return redirect(url_for("admin.units"))
+        status = 422
     elif request.method == "POST":
         status = 422
     q = fold(request.args.get("q", ""))[:100]
@@ -106,26 +106,23 @@ def unit(unit_id: int):
     form.parent_id.choices = _unit_choices(exclude_path=u.path)
     status = 200
     if form.validate_on_submit():
-        try:
-            from ..services import audit
 
+        def save():
             if form.name.data.strip() != u.name:
                 before = u.name
                 u.set_name(form.name.data)
                 audit.record(current_user.id, "unit.rename", "unit", u.id, {"name": [before, u.name]})
             new_parent = _chosen_parent(form.parent_id.data, keep_id=u.parent_id)
             if (new_parent.id if new_parent else None) != u.parent_id:
-                unit_service.move_unit(u, new_parent, current_user.id)
+                unit_service.move_unit(u, new_parent, current_user.id,
+                                       max_depth=current_settings().max_unit_depth)
             unit_service.set_kind(u, form.kind.data, current_user.id)
             unit_service.set_active(u, bool(form.is_active.data), current_user.id)
-        except RuleViolation as e:
-            db.session.rollback()
-            _attach(form, _on_parent_field(e))
-            status = 422
-        else:
-            db.session.commit()
+
+        if boundary.run(save, form, fields=UNIT_FIELDS):
             flash(_("The unit has been saved."), "success")
             return redirect(url_for("admin.units"))
+        status = 422
     elif request.method == "POST":
         status = 422
     return render_template("admin/unit.html", form=form, unit=u), status
@@ -160,24 +157,18 @@ def user_new():
     status = 200
     if form.validate_on_submit():
         unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
-        try:
+
+        def add():
             if not form.new_password.data:
                 raise RuleViolation(_("Enter a password for the new account."), "new_password")
             user_service.add_user(form.username.data, form.full_name.data,
                                   unit.code if unit else "", form.role.data, form.new_password.data,
                                   form.email.data, form.title.data, actor_id=current_user.id)
-        except RuleViolation as e:
-            db.session.rollback()
-            if e.field == "password":
-                e.field = "new_password"
-            if e.field == "unit":
-                e.field = "unit_id"
-            _attach(form, e)
-            status = 422
-        else:
-            db.session.commit()
+
+        if boundary.run(add, form, fields=USER_FIELDS):
             flash(_("The account has been created."), "success")
             return redirect(url_for("admin.users"))
+        status = 422
     elif request.method == "POST":
         status = 422
     return render_template("admin/user.html", form=form, user=None), status
@@ -194,18 +185,13 @@ def user_edit(user_id: int):
     form.username.data = user.username
     status = 200
     if form.validate_on_submit():
-        try:
-            user_service.update_user(current_user, user.id, form.full_name.data, form.email.data,
-                                     form.unit_id.data or 0, form.role.data, bool(form.is_active.data),
-                                     form.title.data, form.new_password.data or None)
-        except RuleViolation as e:
-            db.session.rollback()
-            _attach(form, e)
-            status = 422
-        else:
-            db.session.commit()
+        if boundary.run(lambda: user_service.update_user(
+                current_user, user.id, form.full_name.data, form.email.data,
+                form.unit_id.data or 0, form.role.data, bool(form.is_active.data),
+                form.title.data, form.new_password.data or None), form):
             flash(_("The account has been saved."), "success")
             return redirect(url_for("admin.users"))
+        status = 422
     elif request.method == "POST":
         status = 422
     return render_template("admin/user.html", form=form, user=user), status

@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -21,7 +20,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import local_today
+from .. import boundary
+from ..clock import local_today
 from ..domain.scoring import (
     GRADE_LABELS,
     Grade,
@@ -36,20 +36,15 @@ from ..extensions import db
 from ..filters import number
 from ..formfields import parse_date
 from ..models import Role, User
-from ..services import access, assessment, charts
+from ..services import access, assessment, assessment_export, charts
 from ..services import assessment_browse as browse
 from ..services.errors import RuleViolation
 from ..services.xlsx import XLSX_MIMETYPE
+from ..settings import current_settings
 from .forms import AssessmentFilterForm, FinalGradeForm, FreezeForm
 
 bp = Blueprint("assessment", __name__)
 
-
-@bp.record_once
-def _check_settings(state) -> None:
-    # A wrong SCORING_* setting stops the app at start-up with a message naming it,
-    # rather than at the first assessment page or silently scoring with it.
-    assessment.settings_from_config(state.app.config)
 
 READERS = (Role.ADMIN, Role.ASSESSOR, Role.HEAD, Role.DEPUTY)
 OUTCOME_LABELS = {
@@ -124,7 +119,7 @@ def labels() -> dict:
 
 
 def _settings() -> ScoringSettings:
-    return assessment.settings_from_config(current_app.config)
+    return current_settings().scoring
 
 
 def _reader() -> None:
@@ -397,7 +392,7 @@ def unit(unit_id: int):
     s = _settings()
     cond = browse.live_unit_tasks(target, sub)
     dd = browse.live_tasks(cond, q.period, q.as_of, s, request.args.get("outcome") or None,
-                           _int_arg("page"), current_app.config["PAGE_SIZE"], today=local_today())
+                           _int_arg("page"), current_settings().page_size, today=local_today())
     name = target.name
     trend = trend_chart(cond, q.period.start.year, q.as_of, s,
                         _("%(name)s, with its sub-units", name=name) if sub else name)
@@ -416,7 +411,7 @@ def leader(user_id: int):
     s = _settings()
     cond = browse.live_leader_tasks(target, q.scope)
     dd = browse.live_tasks(cond, q.period, q.as_of, s, request.args.get("outcome") or None,
-                           _int_arg("page"), current_app.config["PAGE_SIZE"], today=local_today())
+                           _int_arg("page"), current_settings().page_size, today=local_today())
     trend = trend_chart(cond, q.period.start.year, q.as_of, s, target.full_name)
     return _drill(target.full_name, "leader", dd, LiveLinks(q),
                   {"period": q.period, "as_of": q.as_of, "run": None, "settings": s,
@@ -473,7 +468,7 @@ def _freeze_refused(message: str, args: dict):
 @login_required
 def runs():
     _reader()
-    per_page = current_app.config["PAGE_SIZE"]
+    per_page = current_settings().page_size
     items, total = browse.list_runs(current_user, _int_arg("page"), per_page)
     pages = max(1, -(-total // per_page))
     return render_template("assessment/runs.html", items=items, total=total,
@@ -515,7 +510,7 @@ def run_unit(run_id: int, unit_id: int):
     s = view.report.settings
     dd = browse.frozen_tasks(browse.run_unit_tasks(view, row, sub), s,
                              request.args.get("outcome") or None, _int_arg("page"),
-                             current_app.config["PAGE_SIZE"])
+                             current_settings().page_size)
     return _drill(row.name, "unit", dd, RunLinks(run_id),
                   {"period": view.report.period, "as_of": view.report.as_of, "run": view.run,
                    "settings": s, "target_id": unit_id, "code": row.code}, None,
@@ -530,7 +525,7 @@ def run_leader(run_id: int, user_id: int):
     s = view.report.settings
     dd = browse.frozen_tasks(browse.run_leader_tasks(view, row), s,
                              request.args.get("outcome") or None, _int_arg("page"),
-                             current_app.config["PAGE_SIZE"])
+                             current_settings().page_size)
     return _drill(row.name, "leader", dd, RunLinks(run_id),
                   {"period": view.report.period, "as_of": view.report.as_of, "run": view.run,
                    "settings": s, "target_id": user_id, "code": row.unit_code, "role": row.role},
@@ -542,8 +537,7 @@ def run_leader(run_id: int, user_id: int):
 def final_grade(run_id: int, kind: str, row_id: int):
     """The competent authority's final grade of one unit or leader of a frozen run: only
     these fields are written; the frozen figures stay as they are."""
-    if not can_record_final():
-        abort(403)
+    boundary.require(can_record_final())
     if kind not in assessment.FINAL_ROWS:
         abort(404)
     view = browse.open_run(current_user, run_id)
@@ -559,43 +553,20 @@ def final_grade(run_id: int, kind: str, row_id: int):
         form.decision_on.data = row.final_decision_on
         form.reason.data = row.final_reason or ""
     elif form.validate_on_submit():
-        try:
-            assessment.record_final_grade(current_user, run_id, kind, row_id,
-                                          assessment.FinalGradeInput(
-                                              form.grade.data or "", form.decision_no.data or "",
-                                              form.decision_on.data, form.reason.data or ""),
-                                          local_today())
-        except RuleViolation as e:
-            db.session.rollback()
-            _attach(form, e)
-            status = 422
-        else:
-            db.session.commit()
+        if boundary.run(lambda: assessment.record_final_grade(
+                current_user, run_id, kind, row_id, assessment.FinalGradeInput(
+                    form.grade.data or "", form.decision_no.data or "", form.decision_on.data,
+                    form.reason.data or ""), local_today()), form):
             flash(_("The final grade of %(name)s has been recorded.", name=subject), "success")
             return redirect(url_for("assessment.run", run_id=run_id))
+        status = 422
     else:
         status = 422
     return render_template("assessment/final.html", form=form, view=view, row=row, kind=kind,
                            subject=subject, computed=Grade(row.grade)), status
 
 
-def _attach(form, e: RuleViolation) -> None:
-    """A rule the service refused, beside the field it concerns."""
-    field = getattr(form, e.field, None) if e.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(e.message)]
-    else:
-        form.form_errors.append(str(e.message))
-
-
 # ---- downloads ------------------------------------------------------------------
-
-def _export_module():
-    # The other half of issue 4: the XLSX and CSV writers.
-    from ..services import assessment_export
-
-    return assessment_export
-
 
 def _download(write, name: str, mimetype: str):
     """Write the file to disk as it is produced (the task table streams from the
@@ -633,14 +604,15 @@ def _base_name(report) -> str:
 
 
 def _xlsx(report, issuer_unit):
-    ex = _export_module()
+    ex = assessment_export
     issuer, place = ex.default_issuer(issuer_unit), ex.default_place(issuer_unit)
-    return _download(lambda f: ex.write_xlsx(report, f, issuer, place),
+    today = local_today()
+    return _download(lambda f: ex.write_xlsx(report, f, issuer, place, today),
                      f"{_base_name(report)}.xlsx", XLSX_MIMETYPE)
 
 
 def _csv(report, table: str):
-    ex = _export_module()
+    ex = assessment_export
     if table not in ex.TABLES:
         abort(404)
     return _download(lambda f: ex.write_table_csv(report, table, f),

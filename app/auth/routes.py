@@ -6,9 +6,10 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import boundary
 from ..extensions import db
 from ..services import audit, users
-from ..services.errors import RuleViolation
+from ..settings import current_settings
 from .forms import LoginForm, PasswordForm
 
 bp = Blueprint("auth", __name__)
@@ -30,7 +31,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = users.authenticate(form.username.data, form.password.data,
-                                      request.remote_addr or "?")
+                                      request.remote_addr or "?", current_settings().login)
         except users.Throttled as e:
             db.session.commit()
             if e.reason == "address":
@@ -75,13 +76,10 @@ def logout():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
-            users.change_password(current_user, form.current_password.data, form.new_password.data)
-        except RuleViolation as e:
-            db.session.rollback()
-            getattr(form, e.field or "new_password").errors.append(str(e.message))
+        if not boundary.run(lambda: users.change_password(current_user, form.current_password.data,
+                                                          form.new_password.data),
+                            form, fields={None: "new_password"}):
             return render_template("auth/password.html", form=form), 422
-        db.session.commit()
         # this session carries the new token; others end. The user object, not the
         # current_user proxy: a proxy stored as the logged-in user resolves to itself forever.
         login_user(current_user._get_current_object())

@@ -1,10 +1,10 @@
 """The home page and the overdue list (with its Excel export)."""
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from .. import local_today
+from ..clock import local_today
 from ..services import dashboard, tasks
 from ..services.overdue_list import (
     OverdueFilter,
@@ -13,6 +13,7 @@ from ..services.overdue_list import (
     overdue_xlsx,
 )
 from ..services.xlsx import XLSX_MIMETYPE
+from ..settings import current_settings
 
 bp = Blueprint("dashboard", __name__)
 
@@ -21,7 +22,7 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 def index():
     today = local_today()
-    data = dashboard.build(current_user, today, current_app.config["DUE_SOON_DAYS"])
+    data = dashboard.build(current_user, today, current_settings().due_soon_days)
     return render_template("dashboard/index.html", d=data, today=today,
                            scope_args=dashboard.home_args(today),
                            timeliness_order=[t.value for t in dashboard.TIMELINESS_ORDER])
@@ -41,7 +42,7 @@ def _overdue_filter(today) -> tuple[OverdueFilter, tasks.FilterOptions, list]:
     dropdown would show "All" over a filtered list), as junk is."""
     options = tasks.filter_options(current_user, _int_arg("unit"))
     units = [*options.units, *other_lead_units(current_user, today,
-                                               current_app.config["DUE_SOON_DAYS"])]
+                                               current_settings().due_soon_days)]
     unit_id = _int_arg("unit")
     f = OverdueFilter(unit_id=unit_id if unit_id in {u.id for u in units} else None,
                       field_id=_int_arg("field"), plan_id=_int_arg("plan"))
@@ -53,8 +54,8 @@ def _overdue_filter(today) -> tuple[OverdueFilter, tasks.FilterOptions, list]:
 def overdue():
     today = local_today()
     f, options, units = _overdue_filter(today)
-    result = build_overdue_list(current_user, f, today, current_app.config["DUE_SOON_DAYS"],
-                                page=_int_arg("page") or 1, per_page=current_app.config["PAGE_SIZE"])
+    result = build_overdue_list(current_user, f, today, current_settings().due_soon_days,
+                                page=_int_arg("page") or 1, per_page=current_settings().page_size)
     return render_template("dashboard/overdue.html", result=result, f=f, today=today,
                            options=options, units=units)
 
@@ -64,7 +65,7 @@ def overdue():
 def overdue_export():
     today = local_today()
     f, _options, _units = _overdue_filter(today)
-    result = build_overdue_list(current_user, f, today, current_app.config["DUE_SOON_DAYS"])
+    result = build_overdue_list(current_user, f, today, current_settings().due_soon_days)
     body = overdue_xlsx(result, str(get_locale()))
     name = f"{'overdue' if str(get_locale()) == 'en' else 'qua-han'}-{today:%Y-%m-%d}.xlsx"
     return Response(body, mimetype=XLSX_MIMETYPE, headers={

@@ -52,7 +52,8 @@ class Plan(db.Model):
 
     unit: Mapped["Unit"] = relationship(lazy="joined")  # noqa: F821
 
-    __mapper_args__ = {"version_id_col": version}
+    # Optimistic locking: SQLAlchemy reads this class attribute once, at mapping time.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     @property
     def period_start(self) -> date:

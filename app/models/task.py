@@ -11,6 +11,7 @@ from ..domain.status import Lifecycle, timeliness
 from ..domain.text import fold, normalize_space, sort_key
 from ..extensions import db
 from .base import utcnow
+from .user import LEADER_ROLES
 
 task_coordinators = Table(
     "task_coordinators",
@@ -114,7 +115,8 @@ class Task(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(default=1)
 
-    __mapper_args__ = {"version_id_col": version}
+    # Optimistic locking: SQLAlchemy reads this class attribute once, at mapping time.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     plan: Mapped["Plan"] = relationship(lazy="raise")  # noqa: F821
     parent: Mapped["Task | None"] = relationship(remote_side=[id], lazy="raise")
@@ -134,8 +136,6 @@ class Task(db.Model):
 
     def facts(self) -> TaskFacts:
         """The six-clears facts; plan, assignee, leader, lead unit and steps must be loaded."""
-        from .user import LEADER_ROLES
-
         assignee, leader, lead = self.assignee, self.leader, self.lead_unit
         return TaskFacts(
             title=self.title or "",

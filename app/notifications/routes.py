@@ -2,7 +2,6 @@
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     g,
     redirect,
@@ -16,6 +15,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..services import notifications
 from ..services.tasks import Page
+from ..settings import current_settings
 from .forms import NotificationSettingsForm
 
 bp = Blueprint("notifications", __name__)
@@ -53,7 +53,7 @@ def _back(page: int):
 @login_required
 def index():
     page_no = _page_arg(request.args.get("page"))
-    per_page = current_app.config["PAGE_SIZE"]
+    per_page = current_settings().page_size
     rows, total = notifications.recent(current_user, page_no, per_page)
     items = [(n, notifications.text_of(n)) for n in rows]
     form = NotificationSettingsForm(email_digest=current_user.email_digest)

@@ -17,7 +17,8 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import local_today
+from .. import boundary
+from ..clock import local_today
 from ..extensions import db, reads_only
 from ..filters import PLAN_KIND_LABELS
 from ..models import PlanKind, PlanStatus, Role, Unit
@@ -34,7 +35,7 @@ from ..services.errors import RuleViolation
 from ..services.plans import PlanInput
 from ..services.units import tree_order
 from ..services.xlsx import XLSX_MIMETYPE
-from ..tasks.routes import _attach
+from ..settings import current_settings
 from .forms import ImportConfirmForm, ImportForm, PlanEditForm, PlanForm
 
 bp = Blueprint("plans", __name__)
@@ -52,8 +53,7 @@ def index():
 @bp.route("/plans/new", methods=["GET", "POST"])
 @login_required
 def create():
-    if current_user.role != Role.HEAD:
-        abort(403)
+    boundary.require(current_user.role == Role.HEAD)
     form = PlanForm()
     form.kind.choices = [(k.value, PLAN_KIND_LABELS[k]) for k in PlanKind]
     units = tree_order(db.session.execute(
@@ -66,20 +66,14 @@ def create():
         form.kind.data = PlanKind.CCHC.value
     status = 200
     if form.validate_on_submit():
-        try:
-            plan = plans.create_plan(current_user, PlanInput(
-                unit_id=form.unit_id.data or 0, year=form.year.data, kind=form.kind.data,
-                title=form.title.data, doc_number=form.doc_number.data or "",
-                doc_date=form.doc_date.data))
-        except RuleViolation as e:
-            db.session.rollback()
-            _attach(form, e)
-            status = 422
-        else:
-            new_id = plan.id  # read before the commit expires the object
-            db.session.commit()
+        done = boundary.run(lambda: plans.create_plan(current_user, PlanInput(
+            unit_id=form.unit_id.data or 0, year=form.year.data, kind=form.kind.data,
+            title=form.title.data, doc_number=form.doc_number.data or "",
+            doc_date=form.doc_date.data)).id, form)  # the id before the commit expires the row
+        if done:
             flash(_("The plan has been created as a draft."), "success")
-            return redirect(url_for("plans.view", plan_id=new_id))
+            return redirect(url_for("plans.view", plan_id=done.value))
+        status = 422
     elif request.method == "POST":
         status = 422
     return render_template("plans/form.html", form=form, plan=None), status
@@ -89,24 +83,18 @@ def create():
 @login_required
 def edit(plan_id: int):
     plan = tasks.get_plan(current_user, plan_id)
-    if not access.can_manage_plan(current_user, plan):
-        abort(403)
+    boundary.require(access.can_manage_plan(current_user, plan))
     if request.method == "GET" and plan.status == PlanStatus.CLOSED:
         return _closed(plan_id)
     form = PlanEditForm(obj=plan if request.method == "GET" else None)
     status = 200
     if form.validate_on_submit():
-        try:
-            plans.update_plan(current_user, plan.id, form.title.data, form.doc_number.data or "",
-                              form.doc_date.data)
-        except RuleViolation as e:
-            db.session.rollback()
-            _attach(form, e)
-            status = 422
-        else:
-            db.session.commit()
+        if boundary.run(lambda: plans.update_plan(current_user, plan.id, form.title.data,
+                                                  form.doc_number.data or "", form.doc_date.data),
+                        form):
             flash(_("The plan has been saved."), "success")
             return redirect(url_for("plans.view", plan_id=plan_id))
+        status = 422
     elif request.method == "POST":
         status = 422
     return render_template("plans/form.html", form=form, plan=plan), status
@@ -146,20 +134,17 @@ def view(plan_id: int):
 @bp.post("/plans/<int:plan_id>/issue")
 @login_required
 def issue(plan_id: int):
-    try:
-        _plan, unclear = plans.issue_plan(current_user, plan_id)
-    except RuleViolation as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+    # Committed even when tasks are unclear: that keeps the refreshed six-clears flags.
+    done = boundary.run(lambda: len(plans.issue_plan(current_user, plan_id)[1]))
+    if not done:
         return redirect(url_for("plans.view", plan_id=plan_id))
+    unclear = done.value
     if unclear:
-        db.session.commit()  # keeps the refreshed six-clears flags
-        flash(ngettext("The plan cannot be issued: %(num)s task is not clear on all six.", "The plan cannot be issued: %(num)s tasks are not clear on all six.", len(unclear)),
+        flash(ngettext("The plan cannot be issued: %(num)s task is not clear on all six.", "The plan cannot be issued: %(num)s tasks are not clear on all six.", unclear),
               "danger")
         # Post/Redirect/Get: the plan page lists the unclear tasks with their reasons, and
         # reloading it (or pressing Enter in the address bar) does not resend the form.
         return redirect(url_for("plans.view", plan_id=plan_id) + "#unclear-list")
-    db.session.commit()
     flash(_("The plan has been issued."), "success")
     return redirect(url_for("plans.view", plan_id=plan_id))
 
@@ -169,13 +154,10 @@ def issue(plan_id: int):
 def close(plan_id: int):
     """Close an issued plan: read-only from now on (the page asked first, naming how many
     tasks are not completed)."""
-    try:
-        _plan, not_completed = plans.close_plan(current_user, plan_id)
-    except RuleViolation as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
+    done = boundary.run(lambda: plans.close_plan(current_user, plan_id)[1])
+    if not done:
         return redirect(url_for("plans.view", plan_id=plan_id))
-    db.session.commit()
+    not_completed = done.value
     if not_completed:
         flash(ngettext("The plan has been closed with %(num)s task not completed.", "The plan has been closed with %(num)s tasks not completed.", not_completed),
               "success")
@@ -188,14 +170,8 @@ def close(plan_id: int):
 @login_required
 def reopen(plan_id: int):
     """Reopen a closed plan: it is issued again and its tasks can change."""
-    try:
-        plans.reopen_plan(current_user, plan_id)
-    except RuleViolation as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
-        return redirect(url_for("plans.view", plan_id=plan_id))
-    db.session.commit()
-    flash(_("The plan has been reopened."), "success")
+    if boundary.run(lambda: plans.reopen_plan(current_user, plan_id)):
+        flash(_("The plan has been reopened."), "success")
     return redirect(url_for("plans.view", plan_id=plan_id))
 
 
@@ -213,8 +189,7 @@ def _import_page(plan, form, preview=None, token=None, status=200):
 def import_file(plan_id: int):
     """Upload a file and see what importing it would do; nothing is written yet."""
     plan = tasks.get_plan(current_user, plan_id)
-    if not access.can_manage_plan(current_user, plan):
-        abort(403)
+    boundary.require(access.can_manage_plan(current_user, plan))
     form = ImportForm()
     if request.method == "GET":
         if plan.status == PlanStatus.CLOSED:
@@ -231,10 +206,12 @@ def import_file(plan_id: int):
     # One byte over the limit is enough to refuse: the rest is never read into memory.
     data = upload.stream.read(plan_import.MAX_FILE_BYTES + 1)
     filename = evidence.sanitize_name(upload.filename or "")
-    preview = plan_import.preview(plan, data, local_today(), current_user)
+    preview = plan_import.preview(plan, data, local_today(), current_user,
+                                  settings=current_settings().task_rules)
     if not preview.ok:
         return _import_page(plan, form, preview, status=422)
-    token = plan_import.store_upload(current_user, plan, preview.sheet, filename)
+    token = plan_import.store_upload(current_user, plan, preview.sheet, filename,
+                                     current_settings().files)
     return _import_page(plan, form, preview, token)
 
 
@@ -243,23 +220,22 @@ def import_file(plan_id: int):
 def import_confirm(plan_id: int):
     """Import the file previewed (kept on the server under its token), all or nothing."""
     plan = tasks.get_plan(current_user, plan_id)
-    if not access.can_manage_plan(current_user, plan):
-        abort(403)
+    boundary.require(access.can_manage_plan(current_user, plan))
     form = ImportConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    sheet, filename = plan_import.load_upload(current_user, plan, form.token.data)
+    files = current_settings().files
+    sheet, filename = plan_import.load_upload(current_user, plan, form.token.data, files)
     try:
-        result = plan_import.apply(current_user, plan, sheet, local_today(), filename)
-    except plan_import.ImportRefused as e:
-        db.session.rollback()
+        done = boundary.run(lambda: plan_import.apply(current_user, plan, sheet, local_today(),
+                                                      filename,
+                                                      settings=current_settings().task_rules))
+    except plan_import.ImportRefused as e:  # rolled back by the boundary
         return _import_page(plan, ImportForm(), e.preview, status=422)
-    except RuleViolation as e:
-        db.session.rollback()
-        flash(str(e.message), "danger")
-        return redirect(url_for("plans.view", plan_id=plan.id))
-    db.session.commit()
-    plan_import.discard_upload(form.token.data)
+    if not done:
+        return redirect(url_for("plans.view", plan_id=plan_id))
+    result = done.value
+    plan_import.discard_upload(form.token.data, files)
     flash(_("The file has been imported: %(added)s tasks added, %(changed)s changed, "
             "%(same)s unchanged.", added=result.added, changed=result.changed,
             same=result.unchanged), "success")

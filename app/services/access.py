@@ -2,6 +2,7 @@
 
 from sqlalchemy import false, or_, select, true
 
+from ..extensions import db
 from ..models import Plan, Role, Task, Unit, User
 
 
@@ -12,8 +13,6 @@ def subtree_ids(unit_path: str):
 
 def subtree_id_list(unit_path: str) -> list[int]:
     """The ids of a unit and every unit below it (one small query)."""
-    from ..extensions import db
-
     return list(db.session.scalars(subtree_ids(unit_path)))
 
 

@@ -45,14 +45,18 @@ from ..models import (
     Unit,
     User,
 )
+from ..models.base import utcnow
 from ..models.user import Role
+from ..settings import SCORING_NAMES, scoring_from_config
 from . import audit
+from .errors import NotFound, PermissionDenied, RuleViolation
 from .overdue import in_issued_plan
 from .units import tree_order
 
-# The environment names of the scoring settings (DESIGN.md section 5: every number is a
-# setting): SCORING_CREDIT_LATE=0.75 and so on, read by config.py into SCORING_SETTINGS.
-SETTING_NAMES = tuple(ScoringSettings.__dataclass_fields__)
+# The scoring settings are read and checked with the others (app/settings.py); the names
+# stay importable from here.
+SETTING_NAMES = SCORING_NAMES
+settings_from_config = scoring_from_config
 
 ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
@@ -74,37 +78,6 @@ def period_label(code: str, english: bool = False) -> str:
     return f"Month {part}/{year}" if english else f"Tháng {int(part)} năm {year}"
 
 
-def settings_from_config(config) -> ScoringSettings:
-    """The scoring settings in force: the Decree 335/2025 defaults, overridden by the
-    app's SCORING_SETTINGS (a dict, filled by config.py from SCORING_* environment
-    variables). A misspelt name or a value out of range is refused with a message that
-    names it, so a wrong setting never scores anyone silently."""
-    given = dict(config.get("SCORING_SETTINGS") or {})
-    unknown = sorted(set(given) - set(SETTING_NAMES))
-    if unknown:
-        raise ValueError("unknown scoring setting(s): " + ", ".join(
-            f"SCORING_{k.upper()}" for k in unknown)
-            + "; known: " + ", ".join(f"SCORING_{k.upper()}" for k in SETTING_NAMES))
-    values = {}
-    for key, raw in given.items():
-        try:
-            value = Decimal(str(raw).strip().replace(",", "."))
-        except ArithmeticError:
-            value = None
-        if value is None or not value.is_finite():
-            raise ValueError(f"SCORING_{key.upper()}: not a number: {raw!r}")
-        values[key] = value
-    s = ScoringSettings(**values)
-    for key in ("credit_on_time", "credit_late", "credit_overdue"):
-        if not 0 <= getattr(s, key) <= 1:
-            raise ValueError(f"SCORING_{key.upper()} must be between 0 and 1: {getattr(s, key)}")
-    if not 0 <= s.pass_from <= s.good_from <= s.excellent_from <= 100:
-        raise ValueError("the grade bands must satisfy 0 <= SCORING_PASS_FROM <= SCORING_GOOD_FROM"
-                         f" <= SCORING_EXCELLENT_FROM <= 100: {s.pass_from}, {s.good_from},"
-                         f" {s.excellent_from}")
-    if not 0 <= s.excellent_quota <= 1:
-        raise ValueError(f"SCORING_EXCELLENT_QUOTA must be between 0 and 1: {s.excellent_quota}")
-    return s
 
 
 def excluded_condition(t=Task):
@@ -514,8 +487,6 @@ class FinalGradeInput:
 
 def final_row(run_id: int, kind: str, row_id: int):
     """A unit or leader row of a frozen run, or NotFound."""
-    from .errors import NotFound
-
     model = FINAL_ROWS.get(kind)
     row = db.session.scalar(select(model).where(model.id == row_id, model.run_id == run_id)) \
         if model is not None else None
@@ -531,9 +502,6 @@ def record_final_grade(actor: User, run_id: int, kind: str, row_id: int, data: F
     decision). Only the assessor records it; the run's figures are never touched, only the
     final_* fields. Audit-logged; a later decision replaces it, the log keeps both."""
     from flask_babel import lazy_gettext as _l
-
-    from ..models.base import utcnow
-    from .errors import PermissionDenied, RuleViolation
 
     if actor.role != Role.ASSESSOR:
         raise PermissionDenied()

@@ -253,13 +253,10 @@ class Letterhead:
     issued_on: date
 
     @classmethod
-    def of(cls, issuer: str | Sequence[str], place: str, issued_on: date | None = None):
+    def of(cls, issuer: str | Sequence[str], place: str, issued_on: date):
         if isinstance(issuer, str):
             issuer = issuer.splitlines()
         lines = tuple(s.strip() for s in issuer if s and s.strip())
-        if issued_on is None:
-            from .. import local_today
-            issued_on = local_today()
         return cls(lines, (place or "").strip(), issued_on)
 
 
@@ -393,8 +390,9 @@ def _sheet(book: xlsx.XlsxStream, st: _Styles, report: Report, sheet: str,
 
 
 def write_xlsx(report: Report, out: BinaryIO, issuer: str | Sequence[str], place: str,
-               issued_on: date | None = None) -> None:
-    """The three sheets, streamed to the binary file `out` (xlsx.XlsxStream)."""
+               issued_on: date) -> None:
+    """The three sheets, streamed to the binary file `out` (xlsx.XlsxStream); the letterhead
+    dates the document `issued_on` (today, from the caller's clock)."""
     head = Letterhead.of(issuer, place, issued_on)
     with xlsx.XlsxStream(out, title=title(report), creator="Sáu Rõ") as book:
         st = _Styles(book)
@@ -406,7 +404,7 @@ def write_xlsx(report: Report, out: BinaryIO, issuer: str | Sequence[str], place
 
 
 def xlsx_bytes(report: Report, issuer: str | Sequence[str], place: str,
-               issued_on: date | None = None) -> bytes:
+               issued_on: date) -> bytes:
     out = io.BytesIO()
     write_xlsx(report, out, issuer, place, issued_on)
     return out.getvalue()

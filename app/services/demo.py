@@ -1,5 +1,6 @@
 """Demo data: the province of Đắk Lắk, its people and its CCHC plans, built through the services."""
 
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -7,17 +8,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import current_app
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from .. import local_today
 from ..domain.status import Timeliness, timeliness
 from ..domain.text import sort_key
 from ..extensions import db
 from ..models import Field, Plan, PlanKind, ProcessStep, Task, Unit, User
 from ..models.base import utcnow
 from ..models.user import Role, user_fields
+from ..settings import Settings
 from . import breakdown, evidence, plans, tasks, units, users
 from .errors import RuleViolation
 
@@ -784,22 +784,23 @@ class _Ctx:
     year: int
     clock: _Clock
     soon_days: int
+    settings: Settings
     users: dict[str, User]
     units: dict[str, Unit]
     fields: dict[str, Field]
 
 
-def seed(today: date | None = None) -> str:
-    """Create the demo province, its people and plans as of `today` (default: today in
-    Asia/Ho_Chi_Minh); returns a summary to print. The caller commits."""
-    today = today or local_today()
+def seed(today: date, settings: Settings) -> str:
+    """Create the demo province, its people and plans as of `today` (the CLI passes today
+    in Asia/Ho_Chi_Minh), with the app's `settings`; returns a summary to print. The
+    caller commits."""
     if units.by_code(ROOT) is not None:
         raise RuleViolation("Dữ liệu mẫu đã có (đơn vị UBND66) / the demo data is already loaded.")
     clock = _Clock()
     session = db.session()
     event.listen(session, "before_flush", clock.before_flush)
     try:
-        ctx = _Ctx(today, today.year, clock, current_app.config.get("DUE_SOON_DAYS", 3), {}, {}, {})
+        ctx = _Ctx(today, today.year, clock, settings.due_soon_days, settings, {}, {}, {})
         clock.on(min(date(ctx.year, 1, 2), today))
         with _one_hash():
             _seed_units_and_people(ctx)
@@ -906,7 +907,7 @@ def _create(ctx: _Ctx, actor: User, plan: Plan, field_key: str, item: Item, pare
         indicator_target=Decimal(indicator[2]) if indicator[2] is not None else None,
         field_id=ctx.fields[field_key].id, weight=Decimal(item.weight))
     task = tasks.create_task(actor, plan.id, data, parent_id=parent.id if parent else None,
-                             today=ctx.today)
+                             today=ctx.today, settings=ctx.settings.task_rules)
     out.append((task, item))
     for child in item.children:
         _create(ctx, actor, plan, field_key, child, task, out)
@@ -961,7 +962,7 @@ def _walk(ctx: _Ctx, plan: Plan, task: Task, item: Item, minute: int) -> None:
         update = report(submit_on, 100, f"Đã hoàn thành: {_lower_first(item.output)}.")
         # The product goes with the last report: a task is submitted with evidence (DESIGN.md 4).
         evidence.store(assignee, task, [evidence.Upload(_evidence_name(item.output), _evidence_pdf(item.output))],
-                       update.id)
+                       update.id, ctx.settings.files)
         clock.on(submit_on, minute + 30)
         said = "" if item.when == "returned" else item.note  # a returned item's note is the reviewer's
         tasks.submit_task(assignee, task.id, said or f"Hoàn thành, gửi kèm {_lower_first(item.output)}.",
@@ -1004,8 +1005,6 @@ def _evidence_name(output: str) -> str:
 def _evidence_pdf(output: str) -> bytes:
     """A small, valid one-page PDF standing for the product (its text without diacritics:
     the base fonts of PDF have no Vietnamese)."""
-    import unicodedata
-
     plain = unicodedata.normalize("NFKD", output.replace("đ", "d").replace("Đ", "D"))
     plain = "".join(c for c in plain if ord(c) < 128 and c not in "()\\")[:90]
     text = f"BT /F1 12 Tf 40 140 Td (Sau Ro - du lieu mau) Tj 0 -20 Td ({plain}) Tj ET".encode()

@@ -1,5 +1,6 @@
 """Evidence files: checked by content, stored outside static under random names."""
 
+import io
 import os
 import secrets
 import unicodedata
@@ -8,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Evidence, Plan, PlanStatus, Task, User
 from ..models.base import utcnow
+from ..settings import Files
 from . import access, audit
 from .errors import NotFound, PermissionDenied, RuleViolation
 
@@ -81,8 +82,6 @@ def _content_matches(ext: str, data: bytes) -> bool:
         declared = zip_directory(data)
         if declared is None or declared[0] > MAX_ZIP_ENTRIES or declared[1] > MAX_ZIP_DIRECTORY:
             return False
-        import io
-
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 infos = z.infolist()
@@ -124,11 +123,11 @@ def _has_dtd(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
 
 
-def check_upload(up: Upload) -> tuple[str, str]:
-    """(clean name, content type), or RuleViolation with a message for the user."""
+def check_upload(up: Upload, limit: int) -> tuple[str, str]:
+    """(clean name, content type), or RuleViolation with a message for the user; `limit`
+    is the largest size accepted, in bytes (the settings' MAX_EVIDENCE_BYTES)."""
     name = sanitize_name(up.filename)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    limit = current_app.config["MAX_EVIDENCE_BYTES"]
     if ext not in ALLOWED:
         raise RuleViolation(_l("%(name)s: only PDF, Word, Excel, PowerPoint, OpenDocument, PNG "
                                "and JPEG files are accepted.", name=name), "files")
@@ -143,8 +142,9 @@ def check_upload(up: Upload) -> tuple[str, str]:
     return name, ALLOWED[ext]
 
 
-def upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]).resolve()
+def upload_dir(files: Files) -> Path:
+    """The folder evidence files are stored in (the settings' UPLOAD_FOLDER), made if needed."""
+    path = files.upload_folder
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -157,20 +157,19 @@ def _mb(n: int) -> str:
     return format_decimal(round(n / MIB, 1), format="#,##0.#")
 
 
-def check_quotas(actor: User, task: Task, uploads: list[Upload]) -> None:
-    """The evidence caps (settings): files in one post, bytes on one task, bytes one
-    person uploads in any 24 hours. Refused with a message beside the file field; two
-    aggregate queries, whatever the number of files."""
+def check_quotas(actor: User, task: Task, uploads: list[Upload], files: Files) -> None:
+    """The evidence caps (`files`, the settings): files in one post, bytes on one task,
+    bytes one person uploads in any 24 hours. Refused with a message beside the file field;
+    two aggregate queries, whatever the number of files."""
     if not uploads:
         return
-    cfg = current_app.config
-    most = cfg["MAX_EVIDENCE_FILES_PER_REQUEST"]
+    most = files.max_files_per_request
     if len(uploads) > most:
         raise RuleViolation(_l("At most %(n)s files can be attached at a time; %(sent)s were "
                                "sent. Attach the most important ones, or send them in several "
                                "reports.", n=most, sent=len(uploads)), "files")
     adding = sum(len(up.data) for up in uploads)
-    per_task = cfg["MAX_EVIDENCE_BYTES_PER_TASK"]
+    per_task = files.max_bytes_per_task
     on_task = db.session.scalar(select(func.coalesce(func.sum(Evidence.size_bytes), 0))
                                 .where(Evidence.task_id == task.id)) or 0
     if on_task + adding > per_task:
@@ -178,7 +177,7 @@ def check_quotas(actor: User, task: Task, uploads: list[Upload]) -> None:
                                "(%(adding)s MB) would take it past the limit of %(mb)s MB per "
                                "task.", used=_mb(on_task), adding=_mb(adding),
                                mb=_mb(per_task)), "files")
-    per_day = cfg["MAX_EVIDENCE_BYTES_PER_DAY"]
+    per_day = files.max_bytes_per_day
     since = utcnow() - timedelta(days=1)
     today = db.session.scalar(select(func.coalesce(func.sum(Evidence.size_bytes), 0))
                               .where(Evidence.uploaded_by_id == actor.id,
@@ -190,16 +189,17 @@ def check_quotas(actor: User, task: Task, uploads: list[Upload]) -> None:
                                adding=_mb(adding), mb=_mb(per_day)), "files")
 
 
-def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: int | None) -> list[Evidence]:
-    """Check every file first (the quotas, then each file), then write them; nothing is
-    written if one is refused."""
+def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: int | None,
+          files: Files) -> list[Evidence]:
+    """Check every file first (the quotas, then each file), then write them into `files`'
+    folder; nothing is written if one is refused."""
     plan_status = db.session.scalar(select(Plan.status).where(Plan.id == task.plan_id)) if uploads else None
     if plan_status == PlanStatus.CLOSED:
         # A closed plan is read-only (services.tasks.require_plan_open).
         raise RuleViolation(_l("The plan is closed: its tasks can no longer be changed."), "files")
-    check_quotas(actor, task, uploads)
-    checked = [(up, *check_upload(up)) for up in uploads]
-    folder = upload_dir()
+    check_quotas(actor, task, uploads, files)
+    checked = [(up, *check_upload(up, files.max_evidence_bytes)) for up in uploads]
+    folder = upload_dir(files)
     rows, written = [], []
     try:
         for up, name, ctype in checked:
@@ -251,21 +251,24 @@ def has_evidence(task_id: int) -> bool:
     return db.session.scalar(select(Evidence.id).where(Evidence.task_id == task_id).limit(1)) is not None
 
 
-def get_for_download(actor: User, task: Task, evidence_id: int) -> tuple[Evidence, Path]:
+def get_for_download(actor: User, task: Task, evidence_id: int,
+                     files: Files) -> tuple[Evidence, Path]:
     """An evidence file of a task the actor may read (the caller loaded the task in scope)."""
     ev = db.session.get(Evidence, evidence_id)
     if ev is None or ev.task_id != task.id:
         raise NotFound()
-    path = (upload_dir() / ev.stored_name).resolve()
-    if path.parent != upload_dir() or not path.is_file():
+    folder = upload_dir(files)
+    path = (folder / ev.stored_name).resolve()
+    if path.parent != folder or not path.is_file():
         raise NotFound()
     return ev, path
 
 
-def remove_files(rows: list[Evidence]) -> None:
+def remove_files(rows: list[Evidence], files: Files) -> None:
+    """Delete the stored files of these evidence rows (those already gone are skipped)."""
     for ev in rows:
         try:
-            os.unlink(upload_dir() / ev.stored_name)
+            os.unlink(upload_dir(files) / ev.stored_name)
         except FileNotFoundError:
             pass
 

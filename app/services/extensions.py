@@ -3,7 +3,6 @@ accountable leader or the head decides; every request is kept, and the original 
 
 from datetime import date
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -19,11 +18,6 @@ from .errors import NotFound, PermissionDenied, RuleViolation
 
 def _vn(d: date) -> str:
     return d.strftime("%d/%m/%Y")
-
-
-def max_extensions() -> int:
-    """How many approved extensions one task may have (a setting, default 2)."""
-    return int(current_app.config.get("MAX_EXTENSIONS", 2))
 
 
 def latest_due_on(plan) -> date:
@@ -45,9 +39,10 @@ def has_pending(task_id: int) -> bool:
         Extension.task_id == task_id, Extension.status == ExtensionStatus.PENDING)) > 0
 
 
-def request_blocker(task: Task, today: date, pending: bool):
+def request_blocker(task: Task, today: date, pending: bool, max_extensions: int):
     """Why no extension can be asked for this task now (a message), or None when it can.
-    The rules that do not depend on what the person types; permission is checked apart."""
+    The rules that do not depend on what the person types; permission is checked apart.
+    `max_extensions`: how many approved extensions one task may have (a setting, 2)."""
     if task.plan.status == PlanStatus.CLOSED:
         return _l("The plan is closed: its tasks can no longer be changed.")
     if task.status not in OPEN_STATUSES:
@@ -61,7 +56,7 @@ def request_blocker(task: Task, today: date, pending: bool):
         return _l("The task is already overdue; an extension can no longer be requested.")
     if pending:
         return _l("An extension request is already awaiting a decision.")
-    if task.extension_count >= max_extensions():
+    if task.extension_count >= max_extensions:
         return _l("This task has already been extended %(n)s times, the most allowed.",
                   n=task.extension_count)
     return None
@@ -73,12 +68,12 @@ def _head_ids(unit_id: int) -> list[int]:
 
 
 def request_extension(actor: User, task_id: int, proposed_due_on: date | None, reason: str,
-                      today: date) -> Extension:
+                      today: date, *, max_extensions: int) -> Extension:
     """The responsible person asks to move the due date; the leader and the head are told."""
     task = tasks.get_task(actor, task_id, for_update=True)
     if not access.can_report(actor, task):
         raise PermissionDenied()
-    blocker = request_blocker(task, today, has_pending(task.id))
+    blocker = request_blocker(task, today, has_pending(task.id), max_extensions)
     if blocker is not None:
         raise RuleViolation(blocker)
     if proposed_due_on is None:

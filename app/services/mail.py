@@ -7,7 +7,6 @@ from email.header import Header
 from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 
-from flask import current_app
 from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Notification, User
 from ..models.base import utcnow
+from ..settings import Mail
 from .notifications import text_of
 
 MAX_ATTEMPTS = 20
@@ -37,21 +37,19 @@ def _pending(digest: bool) -> list[Notification]:
         .with_for_update(skip_locked=True, of=Notification)).all()
 
 
-def _connect() -> smtplib.SMTP:
-    cfg = current_app.config
-    smtp = smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=10)
-    if cfg.get("MAIL_USE_TLS"):
+def _connect(cfg: Mail) -> smtplib.SMTP:
+    smtp = smtplib.SMTP(cfg.server, cfg.port, timeout=10)
+    if cfg.use_tls:
         smtp.starttls()
-    if cfg.get("MAIL_USERNAME"):
-        smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD") or "")
+    if cfg.username:
+        smtp.login(cfg.username, cfg.password or "")
     return smtp
 
 
-def _message(to: str, subject: str, body: str) -> MIMEText:
+def _message(sender: str, to: str, subject: str, body: str) -> MIMEText:
     # email.header.Header, not EmailMessage: Python's default policy folds a long
     # Vietnamese subject into encoded-words with the space between them, which
     # readers must drop ("đánh giá chất" arrived as "đánh giáchất").
-    sender = current_app.config["MAIL_SENDER"]
     msg = MIMEText(body, "plain", "utf-8")
     msg["From"] = sender
     msg["To"] = to
@@ -61,24 +59,25 @@ def _message(to: str, subject: str, body: str) -> MIMEText:
     return msg
 
 
-def send_pending(digest: bool = False) -> int:
-    """Send what is waiting; on a mail server failure, count the attempt and stop
-    (the next run retries). Returns the number of messages sent. Flushes only."""
-    if not current_app.config.get("MAIL_SERVER"):
+def send_pending(cfg: Mail, digest: bool = False) -> int:
+    """Send what is waiting through the server `cfg` names (the settings' mail); on a
+    mail server failure, count the attempt and stop (the next run retries). Returns the
+    number of messages sent. Flushes only."""
+    if not cfg.server:
         return 0
     items = _pending(digest)
     if not items:
         return 0
     users = {u.id: u for u in db.session.scalars(select(User).where(
         User.id.in_({n.user_id for n in items})))}
-    base = current_app.config["BASE_URL"].rstrip("/")
+    base = cfg.base_url
     by_user: dict[int, list[Notification]] = defaultdict(list)
     for n in items:
         by_user[n.user_id].append(n)
     sent = 0
     with force_locale("vi"):
         try:
-            smtp = _connect()
+            smtp = _connect(cfg)
         except (OSError, smtplib.SMTPException):
             for n in items:
                 n.email_attempts += 1
@@ -96,7 +95,7 @@ def send_pending(digest: bool = False) -> int:
                 for group, subject, body in batches:
                     greeting = _("Dear %(name)s,", name=user.full_name)
                     try:
-                        smtp.send_message(_message(user.email, subject, f"{greeting}\n\n{body}\n"))
+                        smtp.send_message(_message(cfg.sender, user.email, subject, f"{greeting}\n\n{body}\n"))
                     except (OSError, smtplib.SMTPException):
                         for n in group:
                             n.email_attempts += 1

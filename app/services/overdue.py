@@ -5,7 +5,6 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import (
     Integer,
     String,
@@ -29,6 +28,7 @@ from ..extensions import db
 from ..models import JobRun, Notification, Plan, PlanStatus, Task, Unit, User
 from ..models.base import utcnow
 from ..models.user import Role
+from ..settings import Reminders
 
 OPEN = [s.value for s in OPEN_STATUSES]
 
@@ -92,15 +92,6 @@ def in_swept_plan():
         Plan.status.in_([PlanStatus.DRAFT.value, PlanStatus.CLOSED.value])))
 
 
-def settings() -> dict:
-    cfg = current_app.config
-    return {
-        "offsets": sorted({int(x) for x in cfg["DUE_REMINDER_OFFSETS"]}),
-        "repeat": max(1, int(cfg["OVERDUE_REPEAT_DAYS"])),
-        "escalate": max(1, int(cfg["OVERDUE_ESCALATE_DAYS"])),
-    }
-
-
 def days_between(later, earlier):
     """Whole days from `earlier` to `later` as SQL (dates are calendar dates)."""
     if db.engine.dialect.name == "sqlite":
@@ -157,11 +148,11 @@ def _recipients(cond, with_heads: bool = True):
     return union(*parts)
 
 
-def sweep(today: date, now: datetime | None = None) -> SweepResult:
-    """Flag what became overdue and write every reminder due today. Flushes only;
-    the caller commits, so a killed sweep leaves nothing half-written."""
+def sweep(today: date, now: datetime | None = None, *, reminders: Reminders) -> SweepResult:
+    """Flag what became overdue and write every reminder due today (`reminders`: the
+    settings' offsets, repeat and escalation days). Flushes only; the caller commits, so a
+    killed sweep leaves nothing half-written."""
     now = now or utcnow()
-    s = settings()
     r = SweepResult()
     open_ = and_(Task.status.in_(OPEN), in_swept_plan())
     overdue_cond = and_(_past_due(today), in_swept_plan())
@@ -180,7 +171,7 @@ def sweep(today: date, now: datetime | None = None) -> SweepResult:
     # 2. Due-soon reminders to the responsible person. The bucket is the smallest
     # offset not below the days left, so after days of downtime one reminder (the
     # current one) is sent, not every one that was missed.
-    offsets = s["offsets"]
+    offsets = reminders.offsets
     if offsets:
         horizon = today + timedelta(days=max(offsets))
         # A task submitted on time waits for its leader: nothing to remind its person of.
@@ -200,7 +191,7 @@ def sweep(today: date, now: datetime | None = None) -> SweepResult:
     # the leader and the unit's head.
     rec = _recipients(overdue_cond).subquery()
     days_late = days_between(literal(today), rec.c.due_on)
-    period = (days_late - 1) // s["repeat"]
+    period = (days_late - 1) // reminders.repeat_days
     pairs = select(rec.c.task_id, rec.c.user_id, rec.c.due_on, days_late.label("late"),
                    period.label("period"))
     r.overdue = _insert(
@@ -214,10 +205,10 @@ def sweep(today: date, now: datetime | None = None) -> SweepResult:
     parent = Unit.__table__.alias("owner")
     late = days_between(literal(today), Task.due_on)
     esc = (select(Task.id.label("task_id"), User.id.label("user_id"), Task.due_on.label("due_on"),
-                  late.label("late"), ((late - s["escalate"]) // s["repeat"]).label("period"))
+                  late.label("late"), ((late - reminders.escalate_days) // reminders.repeat_days).label("period"))
            .join(parent, parent.c.id == func.coalesce(Task.lead_unit_id, Task.owner_unit_id))
            .join(User, and_(User.unit_id == parent.c.parent_id, User.role == Role.HEAD, User.is_active))
-           .where(overdue_cond, late >= s["escalate"]))
+           .where(overdue_cond, late >= reminders.escalate_days))
     r.escalated = _insert(
         "escalation", esc,
         lambda p: _key("esc:", p.c.task_id, ":", p.c.user_id, ":", p.c.due_on, ":", p.c.period),
@@ -227,37 +218,30 @@ def sweep(today: date, now: datetime | None = None) -> SweepResult:
     return r
 
 
-def claim_tick(job: str, tick: str) -> bool:
-    """Take (job, tick) in the ledger for this transaction; False when another
-    process already has it."""
+def claim_tick(job: str, tick: str) -> JobRun | None:
+    """Take (job, tick) in the ledger for this transaction (in a savepoint); None when
+    another process already has it."""
+    run = JobRun(job=job, tick=tick, pid=os.getpid())
     try:
         with db.session.begin_nested():
-            db.session.add(JobRun(job=job, tick=tick, pid=os.getpid()))
+            db.session.add(run)
     except (IntegrityError, OperationalError):
-        return False
-    return True
+        return None
+    return run
 
 
-def run_tick(job: str, tick: str, today: date) -> SweepResult | None:
-    """Run the sweep for one scheduler tick unless another process already has.
+def run_tick(job: str, tick: str, today: date, reminders: Reminders) -> SweepResult | None:
+    """Run the sweep for one scheduler tick unless another process already has (None).
 
-    The ledger row and the sweep commit together: a process killed half-way
-    leaves neither, and the next tick does the work.
+    Flushes only: the caller (scheduler.sweep_tick) commits the ledger row and the sweep
+    together, so a process killed half-way leaves neither and the next tick does the work.
     """
-    try:
-        run = JobRun(job=job, tick=tick, pid=os.getpid())
-        db.session.add(run)
-        db.session.flush()
-    except (IntegrityError, OperationalError):
-        db.session.rollback()
+    run = claim_tick(job, tick)
+    if run is None:
         return None
-    result = sweep(today)
+    result = sweep(today, reminders=reminders)
     run.summary = str(result)
-    try:
-        db.session.commit()
-    except (IntegrityError, OperationalError):
-        db.session.rollback()
-        return None
+    db.session.flush()
     return result
 
 

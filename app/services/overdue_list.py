@@ -13,6 +13,7 @@ from ..models import Role, Task, Unit, User
 from . import access
 from .dashboard import role_scope
 from .overdue import awaiting_on_time, in_issued_plan
+from .xlsx import table_workbook
 
 # A province-wide list can run to thousands of rows; past this many the page asks
 # for a filter (the export holds exactly the rows shown, so it stops here too).
@@ -213,8 +214,6 @@ def _status_text(row: OverdueRow, en: bool) -> str:
 
 def overdue_xlsx(result: OverdueList, locale: str = "vi") -> bytes:
     """The rows of an overdue list, in the same order, as an Excel workbook."""
-    from .xlsx import table_workbook
-
     en = locale == "en"
     pick = 1 if en else 0
     rows = ((r.n, r.task.title, r.task.lead_unit.name if r.task.lead_unit else None,

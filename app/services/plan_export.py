@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import Field, Plan, Role, Task, Unit, User
 from ..models.user import LEADER_ROLES
 from . import access
+from .assessment_export import date_line, default_issuer, default_place
 from .plan_import import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
 from .xlsx import FONT_NAME, cell, clean_text, needs_quote_prefix
 
@@ -370,8 +371,6 @@ def print_document(plan: Plan, today: date) -> PrintDocument:
     """What the official layout shows: the issuing body (the plan's unit under its parent),
     the place and date line (the document's date, else today), the tasks, and the closing
     block: the recipients (nơi nhận) and who signs."""
-    from .assessment_export import date_line, default_issuer, default_place
-
     recipients = []
     if plan.unit.parent_id is not None:
         parent = db.session.scalar(select(Unit.name).where(Unit.id == plan.unit.parent_id))

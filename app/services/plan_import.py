@@ -3,6 +3,7 @@ will happen (six-clears badges, errors by row and column, added / changed / unch
 then apply it all-or-nothing with a few set-based statements."""
 
 import json
+import logging
 import re
 import secrets
 import time
@@ -16,9 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from io import BytesIO
 from pathlib import Path
 
-from flask import current_app
 from flask_babel import format_decimal, ngettext
 from flask_babel import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
@@ -45,12 +47,16 @@ from ..models import (
 from ..models.base import utcnow
 from ..models.task import title_sort_key
 from ..models.user import LEADER_ROLES
+from ..settings import Files
 from . import access, audit, breakdown
 from . import tasks as task_service
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from .evidence import MAX_ZIP_DIRECTORY, zip_directory
 from .task_messages import message as rule_message
 from .tasks import _order_key
 from .xlsx import FORMULA_STARTS
+
+log = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # A zip bomb expands a small upload into gigabytes: refuse before openpyxl inflates it.
@@ -221,8 +227,6 @@ def _check_zip(data: bytes) -> Issue | None:
     zipfile never inflates a member past its declared size, so the declared sizes bound it.
     The entry count is read from the end record first: parsing the central directory of
     120,000 empty entries took 3 s."""
-    from .evidence import MAX_ZIP_DIRECTORY, zip_directory
-
     declared = zip_directory(data)
     if declared is None:
         return Issue(_("The file is not an Excel workbook (.xlsx) that can be read."))
@@ -294,8 +298,6 @@ def read_sheet(data: bytes) -> Sheet:
     if bad:
         sheet.issues.append(bad)
         return sheet
-    from openpyxl import load_workbook
-
     # openpyxl warns about parts it does not keep (conditional formatting, extensions):
     # they carry no values, so they are not the user's concern.
     with warnings.catch_warnings():
@@ -308,7 +310,7 @@ def read_sheet(data: bytes) -> Sheet:
         try:
             return _read(wb, data, sheet)
         except Exception:
-            current_app.logger.warning("unreadable plan workbook", exc_info=True)
+            log.warning("unreadable plan workbook", exc_info=True)
             return Sheet(issues=[Issue(_("The file is not an Excel workbook (.xlsx) that can be read."))])
         finally:
             wb.close()
@@ -413,8 +415,6 @@ def _date(value) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        from openpyxl.utils.datetime import from_excel
-
         # Serials of 1950-2200 only: a bare 2026 is a mistake, not 18/07/1905.
         if 18264 <= value <= 110000:
             return from_excel(value).date()
@@ -1249,8 +1249,8 @@ def _order(issue: Issue) -> tuple:
     return (issue.row or 0, columns.index(issue.column) if issue.column in columns else -1)
 
 
-def preview(plan: Plan, source: "bytes | Sheet", today: date, actor: User | None = None,
-            settings: rules.RuleSettings | None = None) -> Preview:
+def preview(plan: Plan, source: "bytes | Sheet", today: date, actor: User | None = None, *,
+            settings: rules.RuleSettings) -> Preview:
     """Read (unless `source` was read already) and check a file against a plan, which may
     not be saved yet; writes nothing. Errors come in row and column order."""
     started = time.perf_counter()
@@ -1258,8 +1258,6 @@ def preview(plan: Plan, source: "bytes | Sheet", today: date, actor: User | None
     if sheet.issues:
         p = Preview(plan=plan, errors=list(sheet.issues), present=sheet.present)
     else:
-        if settings is None:
-            settings = task_service.rule_settings(current_app.config)
         p = _Checker(plan, sheet, today, actor, settings).run()
         p.errors.sort(key=_order)
     p.sheet = sheet
@@ -1315,14 +1313,14 @@ def _snapshot_task(t: Task) -> dict:
 
 
 def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
-          filename: str = "", settings: rules.RuleSettings | None = None) -> Preview:
+          filename: str = "", *, settings: rules.RuleSettings) -> Preview:
     """Check the file again against the plan as it is now, then write it all in the current
     transaction (flushed, not committed); ImportRefused, with nothing written, on any error."""
     check_can_import(actor, plan)
     if plan.id is not None:
         # One import at a time per plan: the second waits here, then sees the first's rows.
         db.session.execute(select(Plan.id).where(Plan.id == plan.id).with_for_update())
-    p = preview(plan, source, today, actor, settings)
+    p = preview(plan, source, today, actor, settings=settings)
     if not p.ok:
         raise ImportRefused(p)
     started = time.perf_counter()
@@ -1546,8 +1544,8 @@ def _progress(task_id: int, actor_id, percent: int, actual, now) -> dict:
 
 # ------------------------------------------------------------------ uploads awaiting confirmation
 
-def _upload_dir() -> Path:
-    path = Path(current_app.config["UPLOAD_FOLDER"]).resolve() / "imports"
+def _upload_dir(files: Files) -> Path:
+    path = files.upload_folder / "imports"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -1562,11 +1560,11 @@ def _sweep_uploads(folder: Path) -> None:
             pass
 
 
-def store_upload(actor: User, plan: Plan, sheet: Sheet, filename: str) -> str:
+def store_upload(actor: User, plan: Plan, sheet: Sheet, filename: str, files: Files) -> str:
     """Keep what was read from the uploaded file on the server, under a random token, until
     it is confirmed: the confirmation imports exactly what was previewed (checked again
     against the plan as it is then), never data sent back by the browser."""
-    folder = _upload_dir()
+    folder = _upload_dir(files)
     _sweep_uploads(folder)
     token = secrets.token_hex(16)
     meta = json.dumps({"user_id": actor.id, "plan_id": plan.id, "filename": filename},
@@ -1575,12 +1573,12 @@ def store_upload(actor: User, plan: Plan, sheet: Sheet, filename: str) -> str:
     return token
 
 
-def load_upload(actor: User, plan: Plan, token: str) -> tuple[Sheet, str]:
+def load_upload(actor: User, plan: Plan, token: str, files: Files) -> tuple[Sheet, str]:
     """The stored rows of this user and plan, or NotFound (expired, someone else's, forged)."""
     if not _TOKEN.match(token or ""):
         raise NotFound()
     try:
-        text = (_upload_dir() / f"{token}.json").read_text(encoding="utf-8")
+        text = (_upload_dir(files) / f"{token}.json").read_text(encoding="utf-8")
         head, _sep, body = text.partition("\n")
         meta = json.loads(head)
         if meta.get("user_id") != actor.id or meta.get("plan_id") != plan.id:
@@ -1590,9 +1588,10 @@ def load_upload(actor: User, plan: Plan, token: str) -> tuple[Sheet, str]:
         raise NotFound() from None
 
 
-def discard_upload(token: str) -> None:
+def discard_upload(token: str, files: Files) -> None:
+    """Delete an upload once imported."""
     if _TOKEN.match(token or ""):
-        (_upload_dir() / f"{token}.json").unlink(missing_ok=True)
+        (_upload_dir(files) / f"{token}.json").unlink(missing_ok=True)
 
 
 # ------------------------------------------------------------------ the command line

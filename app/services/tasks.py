@@ -9,7 +9,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from .. import local_today
 from ..domain import task_rules as rules
 from ..domain.six_clears import Step
 from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
@@ -19,6 +18,7 @@ from ..extensions import db
 from ..models import (
     Amendment,
     AuditLog,
+    Field,
     Plan,
     PlanStatus,
     ProcessStep,
@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..models.base import utcnow
 from ..models.user import LEADER_ROLES, Role
+from ..settings import Files, task_rules_from_config
 from . import access, audit, breakdown, evidence, overdue
 from .errors import Conflict, NotFound, PermissionDenied, RuleViolation, RuleViolations
 from .task_messages import message
@@ -128,32 +129,8 @@ def _next_stt(plan_id: int, parent: Task | None) -> str:
     return f"{parent.stt}.{last + 1}" if parent else str(last + 1)
 
 
-def rule_settings(config) -> RuleSettings:
-    """The task rule settings from the app's config (TASK_WEIGHT_MIN, TASK_WEIGHT_MAX), refused
-    with a message naming the setting when invalid: the tasks blueprint checks them at start-up."""
-    values = {}
-    for key, name in (("weight_min", "TASK_WEIGHT_MIN"), ("weight_max", "TASK_WEIGHT_MAX")):
-        raw = config.get(name)
-        if raw is None or str(raw).strip() == "":
-            continue
-        try:
-            values[key] = Decimal(str(raw).strip().replace(",", "."))
-        except ArithmeticError:
-            raise ValueError(f"{name}: not a number: {raw!r}") from None
-    settings = RuleSettings(**values)
-    settings.check()
-    return settings
-
-
-def _settings(settings: RuleSettings | None) -> RuleSettings:
-    # Callers pass the settings (the views read them once); the demo loader and older
-    # callers fall back to the app's config so no path writes a task under other bounds.
-    if settings is not None:
-        return settings
-    # Imported only when a caller gave no settings, so the services stay testable without it.
-    from flask import current_app
-
-    return rule_settings(current_app.config)
+# The settings are read with the app's others (app/settings.py); the name stays here.
+rule_settings = task_rules_from_config
 
 
 def plan_facts(plan: Plan) -> rules.PlanFacts:
@@ -322,9 +299,9 @@ def _tell(actor: User, user_id: int | None, kind: str, task: Task) -> None:
 
 
 def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | None = None, *,
-                today: date | None = None, settings: RuleSettings | None = None) -> Task:
+                today: date, settings: RuleSettings) -> Task:
     """Add a task (or a sub-task under `parent_id`) to a plan, refused with every rule of
-    app/domain/task_rules.py it breaks."""
+    app/domain/task_rules.py it breaks (`settings`: the app's task rule settings)."""
     plan = get_plan(actor, plan_id)
     parent = None
     if parent_id is not None:
@@ -340,8 +317,8 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     elif not access.can_add_task(actor, plan):
         raise PermissionDenied()
     require_plan_open(plan)
-    _check(actor, plan, None, values_from_input(data), parent, today or local_today(),
-           _settings(settings), "")
+    _check(actor, plan, None, values_from_input(data), parent, today,
+           settings, "")
     stt = _next_stt(plan.id, parent if parent is None or parent.plan_id == plan.id else None)
     task = Task(plan_id=plan.id, owner_unit_id=plan.unit_id, parent_id=parent.id if parent else None,
                 stt=stt, order_key=_order_key(stt), created_by_id=actor.id,
@@ -358,8 +335,7 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
 
 
 def update_task(actor: User, task_id: int, data: TaskInput, expected_version: int, *,
-                today: date | None = None, settings: RuleSettings | None = None,
-                amendment_reason: str = "") -> Task:
+                today: date, settings: RuleSettings, amendment_reason: str = "") -> Task:
     """Save the edit form; a stale `expected_version` raises Conflict with what changed.
     On an issued plan, reassigning the person, the leader or the lead unit, or changing the
     weight, is an amendment: the head of the plan's unit, with `amendment_reason`, recorded."""
@@ -376,8 +352,8 @@ def update_task(actor: User, task_id: int, data: TaskInput, expected_version: in
     plan = task.plan
     before_values, after_values = values_of(task), values_from_input(data)
     reason = (amendment_reason or "").strip()
-    _check(actor, plan, before_values, after_values, parent, today or local_today(),
-           _settings(settings), reason)
+    _check(actor, plan, before_values, after_values, parent, today,
+           settings, reason)
     amended = rules.amendment_changes(plan_facts(plan), before_values, after_values)
     before = _snapshot(task)
     _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
@@ -484,9 +460,10 @@ def set_step_done(actor: User, task_id: int, step_id: int, done: bool) -> Proces
 
 
 def submit_task(actor: User, task_id: int, note: str, today: date,
-                uploads: list[evidence.Upload] | None = None) -> Task:
+                uploads: list[evidence.Upload] | None = None, files: Files | None = None) -> Task:
     """The responsible person reports the task done, with evidence: files already attached
-    to the task or `uploads` sent with the submission; the leader confirms or returns it."""
+    to the task or `uploads` sent with the submission (stored under `files`, the settings'
+    upload folder and size limit, which `uploads` need); the leader confirms or returns it."""
     task = get_task(actor, task_id, for_update=True)
     if not access.can_report(actor, task):
         raise PermissionDenied()
@@ -499,7 +476,9 @@ def submit_task(actor: User, task_id: int, note: str, today: date,
         raise RuleViolation(_l("Attach at least one evidence file (the product or a report on the "
                                "work done) before submitting."), "files")
     if uploads:
-        evidence.store(actor, task, uploads, None)
+        if files is None:
+            raise TypeError("submit_task: uploads need `files` (where to keep them)")
+        evidence.store(actor, task, uploads, None, files)
     before = {"status": task.status, "submitted_on": task.submitted_on}
     task.status = Lifecycle.SUBMITTED
     task.submitted_on = today
@@ -574,14 +553,6 @@ def return_task(actor: User, task_id: int, comment: str) -> Task:
     return task
 
 
-def _today(today: date | None) -> date:
-    if today is not None:
-        return today
-    from .. import local_today
-
-    return local_today()
-
-
 def _require_can_exclude(actor: User, task: Task) -> None:
     """Cancel, suspend, resume: see access.can_exclude; a deputy who manages the task is
     told why rather than shown a bare 403."""
@@ -594,7 +565,7 @@ def _require_can_exclude(actor: User, task: Task) -> None:
     raise PermissionDenied()
 
 
-def cancel_task(actor: User, task_id: int, reason: str, today: date | None = None) -> Task:
+def cancel_task(actor: User, task_id: int, reason: str, today: date) -> Task:
     """Cancel with a reason. The day is kept (excluded_on): a task cancelled after it fell
     due still counts as not completed (DESIGN.md 4); one cancelled before leaves the rates."""
     task = get_task(actor, task_id, for_update=True)
@@ -607,7 +578,7 @@ def cancel_task(actor: User, task_id: int, reason: str, today: date | None = Non
     before = {"status": task.status, "excluded_on": task.excluded_on}
     task.status = Lifecycle.CANCELLED
     task.cancel_reason = reason.strip()
-    task.excluded_on = _today(today)
+    task.excluded_on = today
     db.session.flush()
     audit.record(actor.id, "task.cancel", "task", task.id,
                  audit.diff(before, {"status": task.status, "excluded_on": task.excluded_on}),
@@ -616,7 +587,7 @@ def cancel_task(actor: User, task_id: int, reason: str, today: date | None = Non
     return task
 
 
-def suspend_task(actor: User, task_id: int, reason: str, today: date | None = None) -> Task:
+def suspend_task(actor: User, task_id: int, reason: str, today: date) -> Task:
     """Suspend (tạm dừng) with a reason; as cancelling, the day is kept (excluded_on)."""
     task = get_task(actor, task_id, for_update=True)
     _require_can_exclude(actor, task)
@@ -629,7 +600,7 @@ def suspend_task(actor: User, task_id: int, reason: str, today: date | None = No
     before = {"status": task.status, "excluded_on": task.excluded_on}
     task.status = Lifecycle.SUSPENDED
     task.cancel_reason = reason.strip()
-    task.excluded_on = _today(today)
+    task.excluded_on = today
     db.session.flush()
     audit.record(actor.id, "task.suspend", "task", task.id,
                  audit.diff(before, {"status": task.status, "excluded_on": task.excluded_on}),
@@ -896,8 +867,6 @@ class Choices:
 
 def choices_for_plan(plan: Plan) -> Choices:
     """What the task form offers: units, people and leaders of the plan's subtree."""
-    from ..models import Field
-
     subtree = access.subtree_ids(plan.unit.path)
     units = tree_order(db.session.execute(
         select(Unit.id, Unit.name, Unit.code, Unit.path, Unit.kind, Unit.name_sort)
@@ -933,8 +902,6 @@ class FilterOptions:
 def filter_options(actor: User, unit_id: int | str | None = None) -> FilterOptions:
     """The choices of the list filters, limited to what the actor may read; a retired unit
     only when it is the one chosen (the home page links to it while it has tasks)."""
-    from ..models import Field
-
     plans = db.session.execute(select(Plan.id, Plan.title, Plan.year).where(access.plan_scope(actor))
                                .order_by(Plan.year.desc(), Plan.title).limit(300)).all()
     shown = Unit.is_active | (Unit.id == unit_id) if isinstance(unit_id, int) else Unit.is_active
@@ -970,8 +937,6 @@ def list_amendments(task: Task) -> AmendmentList:
 
 def history_names(rows: list[AuditLog]) -> dict[str, dict[int, str]]:
     """Names for the ids that history rows mention (people, units, fields), in three queries."""
-    from ..models import Field
-
     wanted: dict[str, set[int]] = {"user": set(), "unit": set(), "field": set()}
     kinds = {"assignee_id": "user", "leader_id": "user", "lead_unit_id": "unit",
              "coordinators": "unit", "field_id": "field"}

@@ -4,7 +4,6 @@ the order in which every list shows units."""
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, update
 
@@ -24,11 +23,10 @@ KIND_ORDER = {k: i for i, k in enumerate(
 T = TypeVar("T")
 
 
-def max_depth() -> int:
-    """How many levels the tree may have (MAX_UNIT_DEPTH; the top level is 1). The bound
-    keeps `units.path` (ids and slashes) well inside its column: 10 levels of 10-digit ids
-    take 111 characters of 512."""
-    return int(current_app.config.get("MAX_UNIT_DEPTH", 10))
+# How many levels the tree may have (the setting MAX_UNIT_DEPTH; the top level is 1). The
+# bound keeps `units.path` (ids and slashes) well inside its column: 10 levels of 10-digit ids
+# take 111 characters of 512. Views and CLI commands pass the setting; this is its default.
+DEFAULT_MAX_DEPTH = 10
 
 
 def depth_of(path: str) -> int:
@@ -36,10 +34,10 @@ def depth_of(path: str) -> int:
     return path.count("/") - 1
 
 
-def _too_deep(parent: Unit, levels: int) -> RuleViolation:
+def _too_deep(parent: Unit, levels: int, max_depth: int) -> RuleViolation:
     return RuleViolation(_l("The unit tree may have at most %(n)s levels: %(parent)s is at level "
                             "%(level)s, so %(below)s more level(s) cannot be placed under it.",
-                            n=max_depth(), parent=parent.name, level=depth_of(parent.path),
+                            n=max_depth, parent=parent.name, level=depth_of(parent.path),
                             below=levels), "parent")
 
 
@@ -48,7 +46,7 @@ def by_code(code: str) -> Unit | None:
 
 
 def add_unit(code: str, name: str, parent_code: str | None = None, kind: str = "office",
-             actor_id: int | None = None) -> Unit:
+             actor_id: int | None = None, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Unit:
     """Create a unit under `parent_code` (or at the top); the code must be new."""
     code = (code or "").strip()
     if not code or len(code) > 32 or any(c.isspace() for c in code):
@@ -66,8 +64,8 @@ def add_unit(code: str, name: str, parent_code: str | None = None, kind: str = "
         parent = by_code(parent_code)
         if parent is None or not parent.is_active:
             raise RuleViolation(_l("Unknown unit: %(code)s.", code=parent_code), "parent")
-        if depth_of(parent.path) + 1 > max_depth():
-            raise _too_deep(parent, 1)
+        if depth_of(parent.path) + 1 > max_depth:
+            raise _too_deep(parent, 1, max_depth)
     unit = Unit(code=code, kind=kind, parent_id=parent.id if parent else None, path="/")
     unit.set_name(name)
     db.session.add(unit)
@@ -80,7 +78,8 @@ def add_unit(code: str, name: str, parent_code: str | None = None, kind: str = "
     return unit
 
 
-def move_unit(unit: Unit, new_parent: Unit | None, actor_id: int | None = None) -> None:
+def move_unit(unit: Unit, new_parent: Unit | None, actor_id: int | None = None, *,
+              max_depth: int = DEFAULT_MAX_DEPTH) -> None:
     """Re-hang a unit and its whole subtree (one UPDATE, whatever the depth)."""
     if new_parent is not None and new_parent.path.startswith(unit.path):
         raise RuleViolation(_l("A unit cannot be moved under itself."), "parent")
@@ -91,8 +90,8 @@ def move_unit(unit: Unit, new_parent: Unit | None, actor_id: int | None = None) 
         deepest = db.session.scalar(select(func.max(slashes))
                                     .where(Unit.path.like(old_path + "%"))) or old_path.count("/")
         height = deepest - old_path.count("/") + 1
-        if depth_of(new_parent.path) + height > max_depth():
-            raise _too_deep(new_parent, height)
+        if depth_of(new_parent.path) + height > max_depth:
+            raise _too_deep(new_parent, height, max_depth)
     new_path = f"{new_parent.path if new_parent else '/'}{unit.id}/"
     old_parent = unit.parent_id
     unit.parent_id = new_parent.id if new_parent else None
@@ -126,9 +125,12 @@ def set_active(unit: Unit, active: bool, actor_id: int | None = None) -> None:
 
 
 def import_official(province_code: int, parent_code: str | None = None,
-                    actor_id: int | None = None) -> tuple[int, int]:
+                    actor_id: int | None = None, *,
+                    max_depth: int = DEFAULT_MAX_DEPTH) -> tuple[int, int]:
     """Create a province's communes and wards from the official list (after the
     2025 reform), with their official codes. Idempotent: returns (added, kept)."""
+    # Imported here: the official list (every ward of the 34 provinces) is loaded only by
+    # this command, not by every web worker.
     from vietnam_provinces import Province, ProvinceCode, VietNamDivisionType, Ward
 
     try:
@@ -152,7 +154,7 @@ def import_official(province_code: int, parent_code: str | None = None,
             continue
         name = "UBND " + normalize_space(w.name)
         add_unit(code, name, parent.code if parent else None, kinds.get(w.division_type, "commune"),
-                 actor_id=actor_id)
+                 actor_id=actor_id, max_depth=max_depth)
         added += 1
     return added, len(wards) - added
 

@@ -5,31 +5,26 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from argon2 import PasswordHasher
+import redis
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
+from werkzeug.security import check_password_hash
 
-from ..extensions import db
+from ..extensions import db, passwords
 from ..models import LoginFailure, Role, Unit, User
 from ..models.base import utcnow
+from ..settings import LoginLimits
 from . import audit
-from .errors import RuleViolation
+from .errors import NotFound, RuleViolation
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 _COMMON = None
 
 
-def _hasher() -> PasswordHasher:
-    if current_app.config.get("PASSWORD_HASH_FAST"):
-        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    return PasswordHasher()
-
-
 def hash_password(password: str) -> str:
-    return _hasher().hash(password)
+    return passwords.hasher.hash(password)
 
 
 # Hashes of accounts brought over from an older system (Werkzeug's generate_password_hash):
@@ -40,14 +35,12 @@ LEGACY_PREFIXES = ("scrypt:", "pbkdf2:")
 def verify_password(stored: str, password: str) -> bool:
     """Whether `password` matches the stored hash (argon2, or a legacy Werkzeug hash)."""
     if stored.startswith(LEGACY_PREFIXES):
-        from werkzeug.security import check_password_hash
-
         try:
             return check_password_hash(stored, password)
         except (ValueError, TypeError):
             return False
     try:
-        return _hasher().verify(stored, password)
+        return passwords.hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
@@ -57,7 +50,7 @@ def needs_rehash(stored: str) -> bool:
     if stored.startswith(LEGACY_PREFIXES):
         return True
     try:
-        return _hasher().check_needs_rehash(stored)
+        return passwords.hasher.check_needs_rehash(stored)
     except InvalidHashError:
         return True
 
@@ -184,8 +177,6 @@ class _RedisCounter:
     """Failed logins in Redis (REDIS_URL), expiring with the window."""
 
     def __init__(self, url: str):
-        import redis
-
         self.r = redis.Redis.from_url(url)
 
     def count(self, key: str, window: int) -> int:
@@ -205,11 +196,15 @@ class _RedisCounter:
         """Nothing to do: Redis expires the keys itself."""
 
 
-def _counter():
-    url = current_app.config.get("REDIS_URL")
-    if url:
-        ext = current_app.extensions.setdefault("sauro_redis_counter", _RedisCounter(url))
-        return ext
+_REDIS_COUNTERS: dict[str, _RedisCounter] = {}
+
+
+def _counter(redis_url: str | None):
+    """Redis when REDIS_URL is set (one client per URL and process), else the database."""
+    if redis_url:
+        if redis_url not in _REDIS_COUNTERS:
+            _REDIS_COUNTERS[redis_url] = _RedisCounter(redis_url)
+        return _REDIS_COUNTERS[redis_url]
     return _DbCounter()
 
 
@@ -260,21 +255,21 @@ def _throttled(username: str, address: str, reason: str, window: int) -> None:
                   "reason": [None, reason], "window_from": [None, f"{start:%Y-%m-%d %H:%M:%S}"]})
 
 
-def authenticate(username: str, password: str, address: str) -> User | None:
+def authenticate(username: str, password: str, address: str, limits: LoginLimits) -> User | None:
     """The user for these credentials, or None; raises Throttled when the account is
-    locked, or when a wrong password comes from an address over its limit."""
-    cfg = current_app.config
-    window = cfg["LOGIN_FAILURE_WINDOW_SECONDS"]
+    locked, or when a wrong password comes from an address over its limit (`limits`: the
+    settings' failures allowed per account and per address in the window)."""
+    window = limits.window_seconds
     username = (username or "").strip().lower()[:64]
     address = (address or "?")[:200]
     acct_key, addr_key = "acct:" + username, "addr:" + address
-    counter = _counter()
-    if counter.count(acct_key, window) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+    counter = _counter(limits.redis_url)
+    if counter.count(acct_key, window) >= limits.per_account:
         _throttled(username, address, "account", window)
         raise Throttled("account")
-    address_over = counter.count(addr_key, window) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]
-    if address_over and cfg.get("LOGIN_ADDRESS_DELAY_SECONDS"):
-        time.sleep(float(cfg["LOGIN_ADDRESS_DELAY_SECONDS"]))
+    address_over = counter.count(addr_key, window) >= limits.per_address
+    if address_over and limits.address_delay_seconds:
+        time.sleep(limits.address_delay_seconds)
     user = db.session.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else _dummy_hash(), password or "")
     if not ok or user is None or not user.is_active:
@@ -343,8 +338,6 @@ def update_user(actor: User, user_id: int, full_name: str, email: str | None, un
                 role: str, is_active: bool, title: str | None = None,
                 new_password: str | None = None) -> User:
     """Admin edit; a role change, a move, a disable or a new password ends the user's sessions."""
-    from .errors import NotFound
-
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound()

@@ -38,6 +38,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.theme import theme_xml
 
 FONT_NAME = "Times New Roman"  # the font of Vietnamese administrative documents (Decree 30/2020)
 DATE_FORMAT = "dd/mm/yyyy"
@@ -350,8 +351,6 @@ class XlsxStream:
             f'<Relationship Id="rId{n + 2}" Type="{_REL}/theme" Target="theme/theme1.xml"/>'
             "</Relationships>"))
         z.writestr("xl/styles.xml", _XML_HEAD + self._styles_xml())
-        from openpyxl.writer.theme import theme_xml
-
         z.writestr("xl/theme/theme1.xml", theme_xml)
         z.close()
 

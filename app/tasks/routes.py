@@ -2,8 +2,6 @@
 
 from flask import (
     Blueprint,
-    abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -14,13 +12,15 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import local_today
+from .. import boundary
+from ..clock import local_today
 from ..extensions import db
 from ..formfields import parse_date
 from ..models import PlanStatus
 from ..services import access, breakdown, evidence, extensions, notifications, tasks
 from ..services.errors import Conflict, RuleViolation
 from ..services.tasks import StepInput, TaskFilter, TaskInput
+from ..settings import current_settings
 from .forms import (
     CancelForm,
     ExtensionDecisionForm,
@@ -36,15 +36,10 @@ from .forms import (
 bp = Blueprint("tasks", __name__)
 
 
-@bp.record_once
-def _check_settings(state) -> None:
-    # A wrong TASK_WEIGHT_MIN/TASK_WEIGHT_MAX stops the app at start-up with a message naming
-    # it, rather than letting a weight bend a score or refusing every task at the first save.
-    tasks.rule_settings(state.app.config)
-
-
 def _rules():
-    return tasks.rule_settings(current_app.config)
+    # Read and checked at start-up with the other settings (app/settings.py): a wrong
+    # TASK_WEIGHT_MIN/TASK_WEIGHT_MAX stops the app with a message naming it.
+    return current_settings().task_rules
 
 
 def _int_arg(name: str) -> int | None:
@@ -100,8 +95,8 @@ def _filter(mine: bool = False) -> TaskFilter:
 def _list(template: str, mine: bool):
     f = tasks.clean_filter(current_user, _filter(mine))
     today = local_today()
-    page = tasks.list_tasks(current_user, f, today, current_app.config["DUE_SOON_DAYS"],
-                            current_app.config["PAGE_SIZE"])
+    settings = current_settings()
+    page = tasks.list_tasks(current_user, f, today, settings.due_soon_days, settings.page_size)
     options = tasks.filter_options(current_user, f.unit_id)
     return render_template(template, page=page, f=f, today=today, options=options,
                            args=request.args, unfinished_timeliness=tasks.UNFINISHED_TIMELINESS)
@@ -150,19 +145,6 @@ def _input(form: TaskForm) -> TaskInput:
         weight=form.weight.data if form.weight.data is not None else None)
 
 
-def _attach(form, e: RuleViolation) -> None:
-    """Each broken rule beside its field (the form's top when the field is not on it)."""
-    for v in e.violations:
-        field = getattr(form, v.field, None) if v.field else None
-        if field is not None and hasattr(field, "errors"):
-            if not isinstance(field.errors, list):
-                field.errors = list(field.errors)
-            if str(v.message) not in field.errors:
-                field.errors.append(str(v.message))
-        elif str(v.message) not in form.form_errors:
-            form.form_errors.append(str(v.message))
-
-
 def _closed(back: str):
     """A closed plan's forms are not offered (a POST is refused by the service, and the
     page shows why): back to the page, which says the plan is closed."""
@@ -175,10 +157,8 @@ def _closed(back: str):
 def create(plan_id: int):
     plan = tasks.get_plan(current_user, plan_id)
     parent = tasks.get_task(current_user, _int_arg("parent")) if _int_arg("parent") else None
-    allowed = access.can_add_task(current_user, plan) or (
-        parent is not None and access.can_manage_task(current_user, parent))
-    if not allowed:
-        abort(403)
+    boundary.require(access.can_add_task(current_user, plan) or (
+        parent is not None and access.can_manage_task(current_user, parent)))
     if request.method == "GET" and plan.status == PlanStatus.CLOSED:
         return _closed(url_for("plans.view", plan_id=plan.id))
     form = TaskForm()
@@ -195,22 +175,16 @@ def create(plan_id: int):
             form.leader_id.data = current_user.id
     status = 200
     if form.validate_on_submit():
-        try:
-            task = tasks.create_task(current_user, plan.id, _input(form),
-                                     parent_id=parent.id if parent else None,
-                                     today=local_today(), settings=_rules())
-        except RuleViolation as e:
-            db.session.rollback()
-            _attach(form, e)
-            status = 422
-        else:
-            # The id before the commit: reading an expired row after it would open a new
-            # write transaction on SQLite (a POST), which can wait on the lock and turn a
-            # saved change into an error page.
-            new_id = task.id
-            db.session.commit()
+        # The id is read before the commit: reading an expired row after it would open a
+        # new write transaction on SQLite (a POST), which can wait on the lock and turn a
+        # saved change into an error page.
+        done = boundary.run(lambda: tasks.create_task(
+            current_user, plan.id, _input(form), parent_id=parent.id if parent else None,
+            today=local_today(), settings=_rules()).id, form)
+        if done:
             flash(_("The task has been created."), "success")
-            return redirect(url_for("tasks.view", task_id=new_id))
+            return redirect(url_for("tasks.view", task_id=done.value))
+        status = 422
     elif request.method == "POST":
         status = 422
     return render_template("tasks/form.html", form=form, plan=plan, parent=parent, task=None,
@@ -234,8 +208,7 @@ def _form_context(plan, task) -> dict:
 @login_required
 def edit(task_id: int):
     task = tasks.get_task(current_user, task_id)
-    if not access.can_manage_task(current_user, task):
-        abort(403)
+    boundary.require(access.can_manage_task(current_user, task))
     if request.method == "GET" and task.plan.status == PlanStatus.CLOSED:
         return _closed(url_for("tasks.view", task_id=task.id))
     form = TaskForm(obj=task if request.method == "GET" else None)
@@ -257,24 +230,21 @@ def edit(task_id: int):
         except ValueError:
             version = 0
         try:
-            tasks.update_task(current_user, task.id, _input(form), version, today=local_today(),
-                              settings=_rules(), amendment_reason=form.amendment_reason.data or "")
-        except Conflict as e:
-            db.session.rollback()
+            done = boundary.run(lambda: tasks.update_task(
+                current_user, task.id, _input(form), version, today=local_today(),
+                settings=_rules(), amendment_reason=form.amendment_reason.data or ""), form)
+        except Conflict as e:  # rolled back by the boundary; shown here, with what changed
             conflict = e
             # Saving again now overwrites deliberately: the user has seen what changed.
             current = tasks.get_task(current_user, task_id)
             form.version.data = current.version
             form.version.raw_data = [str(current.version)]
             status = 409
-        except RuleViolation as e:
-            db.session.rollback()
-            _attach(form, e)
-            status = 422
         else:
-            db.session.commit()
-            flash(_("The task has been saved."), "success")
-            return redirect(url_for("tasks.view", task_id=task_id))
+            if done:
+                flash(_("The task has been saved."), "success")
+                return redirect(url_for("tasks.view", task_id=task_id))
+            status = 422
     elif request.method == "POST":
         status = 422
     return render_template("tasks/form.html", form=form, plan=plan, parent=None, task=task,
@@ -315,7 +285,7 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         submit_form=submit_form or SubmitForm(formdata=None),
         **_extension_context(task, today, extension_form, decision_form),
         amendments=tasks.list_amendments(task),
-        due_soon_days=current_app.config["DUE_SOON_DAYS"]), status
+        due_soon_days=current_settings().due_soon_days), status
 
 
 def _read_uploads(files) -> list:
@@ -337,22 +307,20 @@ def _read_uploads(files) -> list:
 @login_required
 def progress(task_id: int):
     task = tasks.get_task(current_user, task_id)
-    if not access.can_report(current_user, task):
-        abort(403)
+    boundary.require(access.can_report(current_user, task))
     form = ProgressForm()
     if not form.validate_on_submit():
         return _view(task, progress_form=form, status=422)
     uploads = _read_uploads(form.files.data)
-    try:
+
+    def record():
         update = tasks.record_progress(current_user, task.id, form.percent.data, form.note.data,
                                        form.actual_value.data, local_today())
-        evidence.store(current_user, task, uploads, update.id)
-    except RuleViolation as e:
-        db.session.rollback()
-        _attach(form, e)
+        evidence.store(current_user, task, uploads, update.id, current_settings().files)
+        notifications.mark_task_read(current_user, task_id)  # acting on it: its news are seen
+
+    if not boundary.run(record, form):
         return _view(tasks.get_task(current_user, task_id), progress_form=form, status=422)
-    notifications.mark_task_read(current_user, task_id)  # acting on it: its news are seen
-    db.session.commit()
     flash(_("Progress has been recorded."), "success")
     # task_id, not task.id: the row is expired by the commit (see create above)
     return redirect(url_for("tasks.view", task_id=task_id) + "#progress")
@@ -374,16 +342,16 @@ def submit(task_id: int):
     if not form.validate_on_submit():
         return _view(tasks.get_task(current_user, task_id), submit_form=form, status=422)
     uploads = _read_uploads(form.files.data)
-    try:
-        tasks.submit_task(current_user, task_id, form.note.data, local_today(), uploads)
-    except RuleViolation as e:
-        if e.field is None:
-            raise  # not about what was typed (a closed plan, a task already submitted): errors.py
-        db.session.rollback()
-        _attach(form, e)
+
+    def submit_it():
+        tasks.submit_task(current_user, task_id, form.note.data, local_today(), uploads,
+                          current_settings().files)
+        notifications.mark_task_read(current_user, task_id)
+
+    # A refusal about no field (a closed plan, a task already submitted) is not about what
+    # was typed: errors.py's page.
+    if not boundary.run(submit_it, form, about_fields_only=True):
         return _view(tasks.get_task(current_user, task_id), submit_form=form, status=422)
-    notifications.mark_task_read(current_user, task_id)
-    db.session.commit()
     flash(_("The task has been submitted for confirmation."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
 
@@ -395,39 +363,38 @@ def review(task_id: int):
     decision = request.form.get("decision")
     if not form.validate_on_submit() or decision not in ("confirm", "return"):
         return _view(tasks.get_task(current_user, task_id), review_form=form, status=422)
-    try:
+
+    def decide():
         if decision == "confirm":
             tasks.confirm_task(current_user, task_id, form.comment.data)
-            message = _("Completion has been confirmed.")
         else:
             tasks.return_task(current_user, task_id, form.comment.data)
-            message = _("The task has been returned for rework.")
-    except RuleViolation as e:
-        db.session.rollback()
+        notifications.mark_task_read(current_user, task_id)
+
+    done = boundary.attempt(decide)
+    if not done:
         task = tasks.get_task(current_user, task_id)
-        if e.field is None and not access.can_review(current_user, task):
+        if done.error.field is None and not access.can_review(current_user, task):
             # One's own submission: no review form is offered, the reason is shown on top.
-            return _view(task, status=422, refusal=str(e.message))
-        _attach(form, e)
+            return _view(task, status=422, refusal=str(done.error.message))
+        boundary.attach(form, done.error)
         return _view(task, review_form=form, status=422)
-    notifications.mark_task_read(current_user, task_id)
-    db.session.commit()
-    flash(message, "success")
+    flash(_("Completion has been confirmed.") if decision == "confirm"
+          else _("The task has been returned for rework."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
 
 
 def _exclude_refused(task_id: int, e: RuleViolation, **forms):
-    """A refused cancel, suspend or resume: the page again with the message beside the form
-    (the reason), or at the top when the actor is not offered the form (a deputy on an
-    issued plan)."""
-    db.session.rollback()
+    """A refused cancel, suspend or resume (rolled back by the boundary): the page again with
+    the message beside the form (the reason), or at the top when the actor is not offered
+    the form (a deputy on an issued plan)."""
     task = tasks.get_task(current_user, task_id)
     if task.plan.status == PlanStatus.CLOSED:
         raise e  # the closed plan's page (errors.py), as every other change to it
     if e.field is None and not access.can_exclude(current_user, task):
         return _view(task, status=422, refusal=str(e.message))
     form = next(iter(forms.values()))
-    _attach(form, e)
+    boundary.attach(form, e)
     return _view(task, status=422, **forms)
 
 
@@ -437,11 +404,10 @@ def cancel(task_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
         return _view(tasks.get_task(current_user, task_id), cancel_form=form, status=422)
-    try:
-        tasks.cancel_task(current_user, task_id, form.reason.data, local_today())
-    except RuleViolation as e:
-        return _exclude_refused(task_id, e, cancel_form=form)
-    db.session.commit()
+    done = boundary.attempt(
+        lambda: tasks.cancel_task(current_user, task_id, form.reason.data, local_today()))
+    if not done:
+        return _exclude_refused(task_id, done.error, cancel_form=form)
     flash(_("The task has been cancelled."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
 
@@ -452,11 +418,10 @@ def suspend(task_id: int):
     form = SuspendForm()
     if not form.validate_on_submit():
         return _view(tasks.get_task(current_user, task_id), suspend_form=form, status=422)
-    try:
-        tasks.suspend_task(current_user, task_id, form.reason.data, local_today())
-    except RuleViolation as e:
-        return _exclude_refused(task_id, e, suspend_form=form)
-    db.session.commit()
+    done = boundary.attempt(
+        lambda: tasks.suspend_task(current_user, task_id, form.reason.data, local_today()))
+    if not done:
+        return _exclude_refused(task_id, done.error, suspend_form=form)
     flash(_("The task has been suspended."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
 
@@ -467,11 +432,9 @@ def resume(task_id: int):
     form = ResumeForm()
     if not form.validate_on_submit():
         return _view(tasks.get_task(current_user, task_id), resume_form=form, status=422)
-    try:
-        tasks.resume_task(current_user, task_id, form.comment.data)
-    except RuleViolation as e:
-        return _exclude_refused(task_id, e, resume_form=form)
-    db.session.commit()
+    done = boundary.attempt(lambda: tasks.resume_task(current_user, task_id, form.comment.data))
+    if not done:
+        return _exclude_refused(task_id, done.error, resume_form=form)
     flash(_("The task has been resumed."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
 
@@ -480,7 +443,7 @@ def resume(task_id: int):
 @login_required
 def download(task_id: int, evidence_id: int):
     task = tasks.get_task(current_user, task_id)
-    ev, path = evidence.get_for_download(current_user, task, evidence_id)
+    ev, path = evidence.get_for_download(current_user, task, evidence_id, current_settings().files)
     response = send_file(path, mimetype=ev.content_type, as_attachment=True,
                          download_name=ev.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -493,12 +456,14 @@ def _extension_context(task, today, extension_form=None, decision_form=None) -> 
     """What the task page's extension section shows: every request, the pending one, and
     why the responsible person cannot ask now (None when they can)."""
     rows = extensions.list_for_task(task)
+    max_extensions = current_settings().max_extensions
     pending = next((e for e in rows if e.status == "pending"), None)
     return {
         "task_extensions": rows,
         "pending_extension": pending,
-        "extension_blocker": extensions.request_blocker(task, today, pending is not None),
-        "max_extensions": extensions.max_extensions(),
+        "extension_blocker": extensions.request_blocker(task, today, pending is not None,
+                                                        max_extensions),
+        "max_extensions": max_extensions,
         "extension_form": extension_form or ExtensionRequestForm(formdata=None),
         "decision_form": decision_form or ExtensionDecisionForm(formdata=None),
     }
@@ -508,19 +473,14 @@ def _extension_context(task, today, extension_form=None, decision_form=None) -> 
 @login_required
 def request_extension(task_id: int):
     task = tasks.get_task(current_user, task_id)
-    if not access.can_report(current_user, task):
-        abort(403)
+    boundary.require(access.can_report(current_user, task))
     form = ExtensionRequestForm()
     if not form.validate_on_submit():
         return _view(task, extension_form=form, status=422)
-    try:
-        extensions.request_extension(current_user, task.id, form.proposed_due_on.data,
-                                     form.reason.data, local_today())
-    except RuleViolation as e:
-        db.session.rollback()
-        _attach(form, e)
+    if not boundary.run(lambda: extensions.request_extension(
+            current_user, task.id, form.proposed_due_on.data, form.reason.data, local_today(),
+            max_extensions=current_settings().max_extensions), form):
         return _view(tasks.get_task(current_user, task_id), extension_form=form, status=422)
-    db.session.commit()
     flash(_("The extension request has been sent to the accountable leader."), "success")
     return redirect(url_for("tasks.view", task_id=task_id) + "#extensions")
 
@@ -529,23 +489,21 @@ def request_extension(task_id: int):
 @login_required
 def decide_extension(task_id: int, ext_id: int):
     task = tasks.get_task(current_user, task_id)
-    if not access.can_decide_extension(current_user, task):
-        abort(403)
+    boundary.require(access.can_decide_extension(current_user, task))
     form = ExtensionDecisionForm()
     decision = request.form.get("decision")
     if not form.validate_on_submit() or decision not in ("approve", "refuse"):
         if decision not in ("approve", "refuse"):
             form.form_errors.append(_("Choose to approve or to refuse the request."))
         return _view(task, decision_form=form, status=422)
-    try:
+
+    def decide():
         extensions.decide_extension(current_user, ext_id, decision == "approve", form.comment.data,
                                     task_id=task.id)
-    except RuleViolation as e:
-        db.session.rollback()
-        _attach(form, e)
+        notifications.mark_task_read(current_user, task_id)
+
+    if not boundary.run(decide, form):
         return _view(tasks.get_task(current_user, task_id), decision_form=form, status=422)
-    notifications.mark_task_read(current_user, task_id)
-    db.session.commit()
     if decision == "approve":
         flash(_("The extension has been approved; the due date has moved."), "success")
     else:

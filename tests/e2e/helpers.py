@@ -7,6 +7,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from app.extensions import db
+from app.settings import current_settings
 from config import BASE_DIR
 from tests.conftest import EVIDENCE_PDF, PASSWORD, Factory
 
@@ -83,7 +84,7 @@ def seed(make: Factory) -> SimpleNamespace:
         update = tasks.record_progress(staff2, t.id, 100, "Đã hoàn thành các bước.", None,
                                        date(2026, 6, 10))
         # a task is submitted with evidence (DESIGN.md 4)
-        evidence.store(staff2, t, [evidence.Upload(f"{t.output_product}.pdf", EVIDENCE_PDF)], update.id)
+        evidence.store(staff2, t, [evidence.Upload(f"{t.output_product}.pdf", EVIDENCE_PDF)], update.id, current_settings().files)
         tasks.submit_task(staff2, t.id, "Đề nghị lãnh đạo xác nhận hoàn thành.", date(2026, 6, 10))
     db.session.commit()
     make.task(plan_b, head_b, b, staff_b, deputy_b)

@@ -9,7 +9,12 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import PHONE, assert_no_horizontal_overflow, issue_seed_plans, shot
+from tests.e2e.helpers import (
+    PHONE,
+    assert_no_horizontal_overflow,
+    issue_seed_plans,
+    shot,
+)
 
 Q2 = "period=2026-Q2"
 

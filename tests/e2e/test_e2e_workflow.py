@@ -14,6 +14,8 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
+from app.clock import local_today
+from app.settings import current_settings
 from tests.e2e.helpers import shot
 
 REASON = "Chờ ý kiến thẩm định của Sở Tư pháp"
@@ -37,9 +39,9 @@ def issued_plan(live) -> SimpleNamespace:
         f = Factory()
         deputy, head = user["deputy_a"], user["head_a"]
         late = tasks.create_task(head, plan.id, f.task_input(
-            a, deputy, deputy, title="Rà soát quy chế làm việc của Sở", due_on=date(2026, 6, 10)))
+            a, deputy, deputy, title="Rà soát quy chế làm việc của Sở", due_on=date(2026, 6, 10)), today=local_today(), settings=current_settings().task_rules)
         soon = tasks.create_task(head, plan.id, f.task_input(
-            a, deputy, deputy, title="Xây dựng đề án vị trí việc làm của Sở", due_on=date(2026, 6, 20)))
+            a, deputy, deputy, title="Xây dựng đề án vị trí việc làm của Sở", due_on=date(2026, 6, 20)), today=local_today(), settings=current_settings().task_rules)
         db.session.flush()
         _p, unclear = plans.issue_plan(head, plan.id)
         assert unclear == []

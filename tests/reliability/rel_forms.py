@@ -17,6 +17,7 @@ from rel_support import (
 from sqlalchemy import select
 
 from app.extensions import db
+from app.settings import current_settings
 
 
 @dataclass
@@ -31,7 +32,7 @@ class Form:
 
 
 def submit_task(w) -> None:
-    from app import local_today
+    from app.clock import local_today
     from app.services import tasks
 
     tasks.submit_task(w.staff, w.task.id, "Đã hoàn thành", local_today())
@@ -39,7 +40,7 @@ def submit_task(w) -> None:
 
 
 def suspend_task(w) -> None:
-    from app import local_today
+    from app.clock import local_today
     from app.services import tasks
 
     tasks.suspend_task(w.head, w.task.id, "Chờ ý kiến của tỉnh", local_today())
@@ -61,17 +62,17 @@ def plan_xlsx(w) -> bytes:
 def prepare_import(w) -> None:
     """A new draft plan of unit A and, kept on the server under a token, the preview of
     importing plan A's export into it (what the confirm button imports)."""
-    from app import local_today
+    from app.clock import local_today
     from app.models import Plan
     from app.services import plan_import
 
     plan = Plan(unit_id=w.a.id, year=2026, kind="work", title="Kế hoạch công tác năm 2026")
     db.session.add(plan)
     db.session.commit()
-    p = plan_import.preview(plan, plan_xlsx(w), local_today())
+    p = plan_import.preview(plan, plan_xlsx(w), local_today(), settings=current_settings().task_rules)
     assert p.ok, [str(i.message) for i in p.issues][:5]
     w.import_plan_id = plan.id
-    w.import_token = plan_import.store_upload(w.head, plan, p.sheet, "ke-hoach.xlsx")
+    w.import_token = plan_import.store_upload(w.head, plan, p.sheet, "ke-hoach.xlsx", current_settings().files)
     w.import_added = sum(1 for r in p.rows if r.action == plan_import.ADD)
     db.session.commit()
 

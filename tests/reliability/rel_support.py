@@ -13,6 +13,7 @@ from types import ModuleType, SimpleNamespace
 from sqlalchemy import select
 
 from app.extensions import db
+from app.settings import current_settings
 
 HERE = Path(__file__).resolve().parent
 ROOT_CONFTEST = HERE.parent / "conftest.py"
@@ -69,17 +70,17 @@ def base_world(make) -> SimpleNamespace:
 def extend_world(w, make) -> SimpleNamespace:
     """`world` plus sub-unit A1 with a draft plan, an evidence file on each task, a pending
     extension request on w.task and a notification for every user."""
-    from app import local_today
+    from app.clock import local_today
     from app.models import AssessmentUnitRow, Evidence, Extension, Notification, User
     from app.services import evidence, extensions, overdue
 
     w.a1 = make.unit("Phòng Cải cách hành chính", parent=w.a, code="SNV-CCHC")
     w.plan_a1 = make.plan(w.a1, title="Kế hoạch CCHC năm 2026 của Phòng CCHC")
     for task, author in ((w.task, w.staff), (w.task2, w.staff2), (w.task_b, w.staff_b)):
-        evidence.store(author, task, [evidence.Upload("bao-cao.pdf", PDF)], None)
+        evidence.store(author, task, [evidence.Upload("bao-cao.pdf", PDF)], None, current_settings().files)
     db.session.commit()
     extensions.request_extension(w.staff, w.task.id, date(2026, 7, 31),
-                                 "Chờ ý kiến góp ý của các sở, ngành", local_today())
+                                 "Chờ ý kiến góp ý của các sở, ngành", local_today(), max_extensions=current_settings().max_extensions)
     db.session.commit()
     users = db.session.scalars(select(User)).all()
     for u in users:
@@ -97,7 +98,7 @@ def extend_world(w, make) -> SimpleNamespace:
 
 def freeze_run(w) -> int:
     """A frozen assessment run of 2026 over every unit, by the assessor."""
-    from app import local_today
+    from app.clock import local_today
     from app.domain.scoring import ScoringSettings, parse_period
     from app.services import assessment
 

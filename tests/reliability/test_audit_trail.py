@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
+from tests.settings_support import override_settings
 
 # Roles allowed to use each route, beyond the one in rel_forms (who posts it normally).
 ALSO = {"tasks.edit": ("deputy",), "tasks.step": ("head", "deputy"),
@@ -110,7 +111,7 @@ def test_every_post_route_is_exercised(post_rules):
     assert not missing, f"POST routes with no audit case in rel_forms.FORMS: {missing}"
 
 
-def test_failed_logins_are_recorded(sw):
+def test_failed_logins_are_recorded(sw, monkeypatch):
     c = sw.app.test_client()
     for username in ("staff_a", "khong.ton.tai"):
         before = snapshot()
@@ -119,15 +120,11 @@ def test_failed_logins_are_recorded(sw):
         rows = _audit_rows(Diff(before, snapshot()))
         assert [r["action"] for r in rows] == ["login.failed"], rows
         assert json.loads(rows[0]["changes"])["username"][1] == username
-    sw.app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"], old = 1, \
-        sw.app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    try:
-        before = snapshot()
-        assert c.post("/login", data={"username": "staff_a",
-                                      "password": "Sai-mat-khau-2026"}).status_code == 429
-        assert [r["action"] for r in _audit_rows(Diff(before, snapshot()))] == ["login.throttled"]
-    finally:
-        sw.app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"] = old
+    override_settings(monkeypatch, sw.app, LOGIN_MAX_FAILURES_PER_ACCOUNT=1)
+    before = snapshot()
+    assert c.post("/login", data={"username": "staff_a",
+                                  "password": "Sai-mat-khau-2026"}).status_code == 429
+    assert [r["action"] for r in _audit_rows(Diff(before, snapshot()))] == ["login.throttled"]
     figure("audit", "failed logins recorded: wrong password, unknown user, throttled")
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Evidence, Extension, Notification, Plan, Task, Unit, User
+from app.settings import current_settings
 
 APP_CONFIG = {"PAGE_SIZE": 1000}
 TASK_MARK = re.compile(r"\[NV(\d\d)\]")
@@ -40,7 +41,7 @@ def scoped(shared):
     and extensions on several tasks, a notification per user."""
     from rel_support import dump, root
 
-    from app import local_today
+    from app.clock import local_today
     from app.services import evidence, extensions, overdue, units
 
     w = shared.w
@@ -81,12 +82,12 @@ def scoped(shared):
     for k, t in enumerate(db.session.scalars(select(Task).where(Task.assignee_id.is_not(None))
                                              .order_by(Task.id)).all(), start=1):
         who = db.session.get(User, t.assignee_id)
-        evidence.store(who, t, [evidence.Upload(f"bao-cao-MC{k:02d}.pdf", PDF)], None)
+        evidence.store(who, t, [evidence.Upload(f"bao-cao-MC{k:02d}.pdf", PDF)], None, current_settings().files)
         db.session.commit()
         if t.id != w.task.id:
             try:
                 extensions.request_extension(who, t.id, date(2026, 12, 1),
-                                             f"Lý do gia hạn [GH{k:02d}]", local_today())
+                                             f"Lý do gia hạn [GH{k:02d}]", local_today(), max_extensions=current_settings().max_extensions)
                 db.session.commit()
             except Exception:  # noqa: BLE001 - some tasks may not be asked for (rules)
                 db.session.rollback()

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher, Type
 from rel_support import NEW_PASSWORD, figure, login, root
 from werkzeug.security import generate_password_hash
 
-from app.extensions import db
+from app.extensions import db, passwords
 from app.models import User
 from app.services import users
 from app.services.errors import RuleViolation
@@ -51,7 +51,9 @@ OUTDATED = {
 
 
 def test_outdated_hashes_are_upgraded_at_login(sw, monkeypatch):
+    # The production hasher (the app binds its hasher once: app/extensions.py Passwords).
     monkeypatch.setitem(sw.app.config, "PASSWORD_HASH_FAST", False)
+    monkeypatch.setitem(sw.app.extensions, passwords.KEY, PasswordHasher())
     pw = root().PASSWORD
     upgraded = []
     for label, make in OUTDATED.items():

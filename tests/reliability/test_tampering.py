@@ -28,8 +28,10 @@ from rel_tampering import (
 from rel_tampering import tampering_figure as show
 from sqlalchemy import select, update
 
+from app.clock import local_today
 from app.extensions import db
 from app.models import Extension, Plan, Task, User
+from app.settings import current_settings
 
 TODAY = date(2026, 6, 15)
 
@@ -234,7 +236,7 @@ def _self_made(role):
 
         data = Factory().task_input(w.a, a, a, title="Tổng kết công tác cải cách hành chính",
                                     due_on=TODAY, weight=Decimal(999999))
-        created = tasks.create_task(a, w.plan.id, data)
+        created = tasks.create_task(a, w.plan.id, data, today=local_today(), settings=current_settings().task_rules)
         db.session.flush()
         tasks.submit_task(a, created.id, "Xong", TODAY, [evidence.Upload("x.pdf", PDF)])
         tasks.confirm_task(a, created.id, "")
@@ -247,7 +249,7 @@ def _create_in_a(role):
         from tests.conftest import Factory
 
         tasks.create_task(a, w.plan.id, Factory().task_input(w.a, me(w.staff), me(w.deputy),
-                                                             title="Nhiệm vụ bổ sung của Sở"))
+                                                             title="Nhiệm vụ bổ sung của Sở"), today=local_today(), settings=current_settings().task_rules)
     return svc(role, call)
 
 

@@ -31,6 +31,7 @@ from app.extensions import db
 from app.models import AssessmentRun, Plan, Task
 from app.services import assessment, plan_export, plan_import, plans
 from app.services.errors import PermissionDenied
+from app.settings import current_settings
 from tests.plan_files import HEADERS, build
 
 TODAY = date(2026, 6, 15)
@@ -129,7 +130,7 @@ def _by_service(sw, role: str, plan_id: int, data: bytes) -> bool:
     who = actor(sw.w, role)
     plan = db.session.get(Plan, plan_id)
     try:
-        plan_import.apply(who, plan, data, TODAY, "tampering.xlsx")
+        plan_import.apply(who, plan, data, TODAY, "tampering.xlsx", settings=current_settings().task_rules)
     except plan_import.ImportRefused as e:
         ok = bool(e.preview.errors) and all(i.text for i in e.preview.errors)
     except PermissionDenied:
@@ -190,7 +191,7 @@ def test_no_one_bends_a_score_through_the_import(sw):
     blank = [one[i] if h in ("STT", "Nhiệm vụ", "Đơn vị chủ trì", "Người thực hiện",
                              "Lãnh đạo phụ trách", "Ngày bắt đầu", "Hạn hoàn thành") else None
              for i, h in enumerate(HEADERS)]
-    p = plan_import.apply(w.head, db.session.get(Plan, w.plan.id), build([HEADERS, blank]), TODAY)
+    p = plan_import.apply(w.head, db.session.get(Plan, w.plan.id), build([HEADERS, blank]), TODAY, settings=current_settings().task_rules)
     db.session.commit()
     assert (p.changed, p.unchanged) == (0, 1)
     assert scores(run_id) == baseline and tasks_state() == state

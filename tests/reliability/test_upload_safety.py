@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Evidence
+from tests.settings_support import override_settings
 
 HEX = re.compile(r"^[0-9a-f]{32}$")
 STATS = {"disguised": 0, "refused": 0}
@@ -108,7 +109,7 @@ def test_oversize_is_413_and_writes_nothing(sw, monkeypatch):
     assert "Traceback" not in resp.get_data(as_text=True)
     # the per-file limit inside a request that fits: 422, nothing kept
     monkeypatch.setitem(sw.app.config, "MAX_CONTENT_LENGTH", 64 * 1024 * 1024)
-    monkeypatch.setitem(sw.app.config, "MAX_EVIDENCE_BYTES", 512 * 1024)
+    override_settings(monkeypatch, sw.app, MAX_EVIDENCE_BYTES=512 * 1024)
     resp = _progress(c, w.task.id, [("nho.pdf", PDF), ("lon.pdf", big)])
     assert resp.status_code == 422
     assert row_counts() == before and set(os.listdir(folder)) == files

@@ -10,11 +10,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import local_today
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AuditLog, Plan, Task
 from app.services import breakdown, plan_import, plans, tasks
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.settings import current_settings
 from tests.conftest import TODAY, submit_with_evidence
 from tests.plan_files import HEADERS, build, clear_row
 
@@ -54,7 +56,7 @@ def test_a_higher_plans_task_appears_only_in_the_lead_units_plan_of_that_year(wo
     # Led by another unit, cancelled, or of another year: not for unit A.
     make.task(plan, head_p, world.b, world.staff_b, world.head_b, title="Nhiệm vụ giao Sở Khoa học")
     gone = make.task(plan, head_p, world.a, world.staff, world.head, title="Nhiệm vụ đã hủy bỏ")
-    tasks.cancel_task(head_p, gone.id, "Không còn phù hợp")
+    tasks.cancel_task(head_p, gone.id, "Không còn phù hợp", local_today())
     db.session.commit()
     next_year = make.plan(world.province, year=2027, title="Kế hoạch CCHC năm 2027 của UBND tỉnh")
     make.task(next_year, head_p, world.a, world.staff, world.head, title="Nhiệm vụ năm sau",
@@ -92,7 +94,7 @@ def test_same_kind_first_and_every_plan_of_the_year_when_the_unit_has_none_of_th
     assert breakdown.delegated_tasks(s_work) == []
     child = tasks.create_task(section_head, s_cchc.id,
                               make.task_input(section, None, section_head, due_on=date(2026, 6, 1)),
-                              parent_id=far.id)
+                              parent_id=far.id, today=local_today(), settings=current_settings().task_rules)
     assert child.parent_id == far.id and child.stt == "1"
 
 
@@ -102,22 +104,22 @@ def test_only_the_lead_unit_breaks_a_task_down_and_only_in_its_plans_of_that_yea
     before = n_tasks()
     with pytest.raises(NotFound):      # unit B: the task is not even visible
         tasks.create_task(world.head_b, world.plan_b.id,
-                          make.task_input(world.b, world.staff_b, world.deputy_b), parent_id=parent.id)
+                          make.task_input(world.b, world.staff_b, world.deputy_b), parent_id=parent.id, today=local_today(), settings=current_settings().task_rules)
     db.session.rollback()
     a_2027 = make.plan(world.a, year=2027)
     with pytest.raises(NotFound):      # unit A, but a plan of another year
         tasks.create_task(world.head, a_2027.id,
                           make.task_input(world.a, world.staff, world.deputy, start_on=date(2027, 1, 2),
-                                          due_on=date(2027, 3, 1), steps=[]), parent_id=parent.id)
+                                          due_on=date(2027, 3, 1), steps=[]), parent_id=parent.id, today=local_today(), settings=current_settings().task_rules)
     db.session.rollback()
     with pytest.raises(PermissionDenied):   # staff of unit A cannot add tasks to the plan
         tasks.create_task(world.staff, world.plan.id,
-                          make.task_input(world.a, world.staff, world.deputy), parent_id=parent.id)
+                          make.task_input(world.a, world.staff, world.deputy), parent_id=parent.id, today=local_today(), settings=current_settings().task_rules)
     db.session.rollback()
     assert n_tasks() == before
     # The deputy of unit A can: deputies add tasks to their unit's plans.
     child = tasks.create_task(world.deputy, world.plan.id,
-                              make.task_input(world.a, world.staff, world.deputy), parent_id=parent.id)
+                              make.task_input(world.a, world.staff, world.deputy), parent_id=parent.id, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert (child.plan_id, child.parent_id, child.owner_unit_id) == (world.plan.id, parent.id, world.a.id)
 
@@ -130,7 +132,7 @@ def test_a_child_due_after_the_higher_task_is_refused_beside_the_due_date(world,
     with pytest.raises(RuleViolation) as late:
         tasks.create_task(world.head, world.plan.id,
                           make.task_input(world.a, world.staff, world.deputy, due_on=date(2026, 9, 1)),
-                          parent_id=parent.id)
+                          parent_id=parent.id, today=local_today(), settings=current_settings().task_rules)
     assert late.value.field == "due_on"
     assert str(late.value.message) == ("Hạn hoàn thành của nhiệm vụ con không được sau hạn của "
                                        "nhiệm vụ cha (31/08/2026).")
@@ -145,7 +147,7 @@ def test_a_child_due_after_the_higher_task_is_refused_beside_the_due_date(world,
         steps=[tasks.StepInput(s.title, s.due_on, s.id) for s in child.steps],
         start_on=child.start_on, due_on=child.due_on, output_product=child.output_product)
     with pytest.raises(RuleViolation) as edit:
-        tasks.update_task(world.head, child.id, replace(form, due_on=date(2026, 9, 30)), child.version)
+        tasks.update_task(world.head, child.id, replace(form, due_on=date(2026, 9, 30)), child.version, today=local_today(), settings=current_settings().task_rules)
     assert edit.value.field == "due_on"
     db.session.rollback()
     assert reload(child.id).due_on == date(2026, 8, 31)
@@ -157,18 +159,18 @@ def test_an_import_refuses_a_breakdown_task_due_after_the_higher_task(world, mak
     before = n_tasks()
     versions = reload(child.id).version
     data = build([HEADERS, clear_row(child.stt, title=child.title, due="30/09/2026")])
-    p = plan_import.preview(world.plan, data, TODAY)
+    p = plan_import.preview(world.plan, data, TODAY, settings=current_settings().task_rules)
     # The task form's rule (app/domain/task_rules.py), worded once for both.
     assert [e.text for e in p.errors] == [
-        "Dòng 2, cột Hạn hoàn thành: Hạn hoàn thành của nhiệm vụ con không được sau hạn của "
-        "nhiệm vụ cha (31/08/2026)."]
+        ("Dòng 2, cột Hạn hoàn thành: Hạn hoàn thành của nhiệm vụ con không được sau hạn của "
+         "nhiệm vụ cha (31/08/2026).")]
     with pytest.raises(plan_import.ImportRefused):
-        plan_import.apply(world.head, world.plan, data, TODAY)
+        plan_import.apply(world.head, world.plan, data, TODAY, settings=current_settings().task_rules)
     db.session.rollback()
     assert n_tasks() == before and reload(child.id).version == versions
     # Within the parent's deadline, the row updates the child and keeps its parent.
     ok = build([HEADERS, clear_row(child.stt, title=child.title, due="31/08/2026", progress=50)])
-    plan_import.apply(world.head, world.plan, ok, TODAY)
+    plan_import.apply(world.head, world.plan, ok, TODAY, settings=current_settings().task_rules)
     db.session.commit()
     t = reload(child.id)
     assert (t.parent_id, t.due_on, t.progress) == (parent.id, date(2026, 8, 31), 50)
@@ -208,13 +210,13 @@ def test_the_parents_progress_is_the_weighted_progress_of_its_children(world, ma
         lead_unit_id=t.lead_unit_id, leader_id=t.leader_id, responsibility=t.responsibility,
         steps=[tasks.StepInput(s.title, s.due_on, s.id) for s in t.steps], start_on=t.start_on,
         due_on=t.due_on, output_product=t.output_product, weight=Decimal(1))
-    tasks.update_task(world.head, a.id, form, t.version)
+    tasks.update_task(world.head, a.id, form, t.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert reload(parent.id).progress == 70                           # (40 + 100) / 2
     # A cancelled child drops out.
     c = child_of(make, world, parent, title="Tổng kết việc áp dụng bộ chỉ số")
     assert reload(parent.id).progress == 47                           # (40 + 100 + 0) / 3
-    tasks.cancel_task(world.head, c.id, "Gộp vào nhiệm vụ khác")
+    tasks.cancel_task(world.head, c.id, "Gộp vào nhiệm vụ khác", local_today())
     db.session.commit()
     assert reload(parent.id).progress == 70
     # The higher unit sees it: on its plan's list, with the number of sub-tasks.
@@ -255,7 +257,7 @@ def test_an_import_rolls_up_the_parents_in_higher_plans(world, make, province):
     child = child_of(make, world, parent)
     row_ = clear_row(child.stt, title=child.title, due=date(2026, 7, 31), progress=80,
                      steps="Dự thảo bộ chỉ số\nLấy ý kiến các sở, ngành")
-    plan_import.apply(world.head, world.plan, build([HEADERS, row_]), TODAY)
+    plan_import.apply(world.head, world.plan, build([HEADERS, row_]), TODAY, settings=current_settings().task_rules)
     db.session.commit()
     assert reload(child.id).progress == 80
     assert reload(child.id).parent_id == parent.id

@@ -30,6 +30,7 @@ from app.services import assessment, dashboard, overdue, overdue_list
 from app.services import assessment_browse as browse
 from app.services import assessment_export as ex
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.settings import current_settings
 from tests.conftest import TODAY, issue_world_plans
 
 S = ScoringSettings()
@@ -199,7 +200,7 @@ def test_a_draft_plans_tasks_are_neither_flagged_nor_reminded_nor_listed(world):
     late = add(world, plan=world.draft, due_on=date(2026, 6, 1))
     soon = add(world, plan=world.draft, due_on=date(2026, 6, 16))
     issued_late = add(world, due_on=date(2026, 6, 1))
-    result = overdue.sweep(TODAY)
+    result = overdue.sweep(TODAY, reminders=current_settings().reminders)
     db.session.commit()
     flagged = set(db.session.scalars(select(Task.id).where(Task.overdue_flagged_at.is_not(None))))
     assert issued_late in flagged and late not in flagged

@@ -24,6 +24,7 @@ from app.models import (
 from app.models.user import Role
 from app.services import demo, plans, users
 from app.services.errors import RuleViolation
+from app.settings import current_settings
 from config import TestConfig
 
 TODAY = date(2026, 6, 15)
@@ -71,7 +72,7 @@ def seeded_template(database, tmp_path_factory):
     application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
                              UPLOAD_FOLDER=str(uploads))
     with application.app_context():
-        summary = demo.seed(TODAY)
+        summary = demo.seed(TODAY, current_settings())
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -83,7 +84,7 @@ def seeded(request, seeded_template, tmp_path):
     """An app context over the demo data seeded as of TODAY; gives seed()'s summary."""
     if seeded_template is None:  # PostgreSQL: the app fixture's schema, seeded for this test
         request.getfixturevalue("app")
-        summary = demo.seed(TODAY)
+        summary = demo.seed(TODAY, current_settings())
         db.session.commit()
         yield summary
         return
@@ -117,7 +118,7 @@ def test_dates_fit_the_plan_year(seeded):
 
 def test_every_timeliness_occurs_early_in_the_year_too(app):
     today = date(2026, 2, 10)
-    demo.seed(today)
+    demo.seed(today, current_settings())
     assert SHOWN <= {t.timeliness(today) for t in tasks_of(plan_of("SNV"))}
     check_dates(today)
 
@@ -125,7 +126,7 @@ def test_every_timeliness_occurs_early_in_the_year_too(app):
 @pytest.mark.slow
 @pytest.mark.parametrize("today", [date(2026, 1, 1), date(2026, 11, 20), date(2026, 12, 31)])
 def test_dates_fit_the_year_whatever_today(app, today):
-    demo.seed(today)
+    demo.seed(today, current_settings())
     check_dates(today)
     if today == date(2026, 11, 20):
         assert SHOWN <= {t.timeliness(today) for t in tasks_of(plan_of("SNV"))}
@@ -160,7 +161,7 @@ def test_the_audit_log_tells_each_story_in_calendar_order(seeded):
 
 def test_seeding_twice_is_refused(seeded):
     with pytest.raises(RuleViolation):
-        demo.seed(TODAY)
+        demo.seed(TODAY, current_settings())
 
 
 def test_some_tasks_are_unclear_so_the_snv_plan_cannot_be_issued(seeded):
@@ -184,7 +185,7 @@ def test_people_exist_in_every_role_and_log_in_with_the_demo_password(seeded):
     roles = set(db.session.scalars(select(User.role).distinct()))
     assert roles == set(Role)
     for username in ("admin", "danhgia", "gd.snv", "pgd.snv1", "pgd.snv2", "cv.snv1"):
-        assert users.authenticate(username, demo.DEMO_PASSWORD, "127.0.0.1") is not None
+        assert users.authenticate(username, demo.DEMO_PASSWORD, "127.0.0.1", current_settings().login) is not None
     assert user("admin").role == Role.ADMIN and user("danhgia").unit.code == "SNV"
     assert user("gd.snv").title == "Giám đốc Sở"
     assert all(u.username.isascii() and u.username == u.username.lower()

@@ -11,11 +11,14 @@ from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.clock import local_today
 from app.extensions import db
 from app.models import AuditLog, Extension, Notification, Task
 from app.services import extensions, overdue, tasks
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.settings import current_settings
 from tests.conftest import issue_world_plans, submit_with_evidence
+from tests.settings_support import override_settings
 
 TODAY = date(2026, 6, 15)
 DUE = date(2026, 6, 30)
@@ -23,7 +26,7 @@ REASON = "Chờ ý kiến góp ý của các sở, ngành"
 
 
 def ask(w, proposed=date(2026, 7, 31), reason=REASON, today=TODAY, actor=None, task=None):
-    ext = extensions.request_extension(actor or w.staff, (task or w.task).id, proposed, reason, today)
+    ext = extensions.request_extension(actor or w.staff, (task or w.task).id, proposed, reason, today, max_extensions=current_settings().max_extensions)
     db.session.commit()
     return ext
 
@@ -148,7 +151,7 @@ def test_a_reason_is_required(world, reason):
 def test_only_the_responsible_person_may_ask(world, who, error):
     with pytest.raises(error):
         extensions.request_extension(getattr(world, who), world.task.id, date(2026, 7, 31),
-                                     REASON, TODAY)
+                                     REASON, TODAY, max_extensions=current_settings().max_extensions)
     db.session.rollback()
     assert db.session.scalar(select(Extension.id)) is None
 
@@ -173,11 +176,11 @@ def test_at_most_two_extensions_are_approved(world):
     assert "extended 2 times" in str(e.message)
 
 
-def test_the_maximum_is_a_setting(world, app):
-    app.config["MAX_EXTENSIONS"] = 1
+def test_the_maximum_is_a_setting(world, app, monkeypatch):
+    override_settings(monkeypatch, app, MAX_EXTENSIONS=1)
     decide(world.deputy, ask(world, proposed=date(2026, 7, 31)))
     refused(ask, world, date(2026, 8, 31))
-    app.config["MAX_EXTENSIONS"] = 3
+    override_settings(monkeypatch, app, MAX_EXTENSIONS=3)
     assert ask(world, proposed=date(2026, 8, 31)).status == "pending"
 
 
@@ -229,12 +232,12 @@ def test_a_second_approval_keeps_the_first_original_date(world):
 def test_approval_clears_the_overdue_flag(world):
     issue_world_plans(world)  # a draft plan's tasks are never flagged (DESIGN.md 4)
     ext = ask(world, proposed=date(2026, 7, 31), today=DUE)
-    overdue.sweep(date(2026, 7, 2))  # the leader decides late: the sweep flags the task first
+    overdue.sweep(date(2026, 7, 2), reminders=current_settings().reminders)  # the leader decides late: the sweep flags the task first
     db.session.commit()
     assert fresh(world.task.id).overdue_flagged_at is not None
     decide(world.deputy, ext)
     assert fresh(world.task.id).overdue_flagged_at is None
-    overdue.sweep(date(2026, 7, 3))
+    overdue.sweep(date(2026, 7, 3), reminders=current_settings().reminders)
     db.session.commit()
     assert fresh(world.task.id).overdue_flagged_at is None
     assert fresh(world.task.id).timeliness(date(2026, 7, 3)) == "within"
@@ -331,7 +334,7 @@ def test_a_request_named_under_another_task_is_not_found(world):
 
 def test_a_cancelled_task_cannot_have_its_request_approved_but_can_have_it_refused(world):
     ext = ask(world)
-    tasks.cancel_task(world.head, world.task.id, "Gộp vào nhiệm vụ khác")
+    tasks.cancel_task(world.head, world.task.id, "Gộp vào nhiệm vụ khác", local_today())
     db.session.commit()
     refused(decide, world.deputy, ext, True, "")
     assert decide(world.deputy, ext, approve=False, comment="Nhiệm vụ đã hủy").status == "refused"
@@ -365,7 +368,7 @@ def test_pending_for_lists_what_each_leader_may_decide(world):
     row = extensions.pending_for(world.deputy)[0]
     assert row.task.title and row.requested_by.full_name == world.staff.full_name  # loaded
     decide(world.deputy, e1)
-    tasks.cancel_task(world.head, world.task2.id, "Gộp vào nhiệm vụ khác")
+    tasks.cancel_task(world.head, world.task2.id, "Gộp vào nhiệm vụ khác", local_today())
     db.session.commit()
     assert ids(world.head) == [] and ids(world.deputy) == []
 
@@ -404,13 +407,14 @@ def test_changing_the_responsible_person_tells_the_new_one(world, make):
     task = db.session.get(Task, world.task.id)
     # After issue a reassignment is an amendment by the head, with its reason (issue 11).
     tasks.update_task(world.head, task.id, make.task_input(world.a, world.staff2, world.deputy),
-                      task.version, amendment_reason="Anh Đăng được điều động sang phòng khác")
+                      task.version, today=local_today(), settings=current_settings().task_rules,
+                      amendment_reason="Anh Đăng được điều động sang phòng khác")
     db.session.commit()
     assert (world.staff2.id, world.task.id) in {(n.user_id, n.task_id) for n in notes("assigned")}
     before = len(notes("assigned"))
     task = fresh(world.task.id)
     tasks.update_task(world.head, task.id, make.task_input(world.a, world.staff2, world.deputy,
-                                                           title="Tiêu đề mới"), task.version)
+                                                           title="Tiêu đề mới"), task.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert len(notes("assigned")) == before  # an edit that keeps the person tells no one
 

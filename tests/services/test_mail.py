@@ -20,7 +20,9 @@ from app.extensions import db
 from app.models import Notification, Task
 from app.models.base import utcnow
 from app.services import mail, overdue
+from app.settings import current_settings
 from tests.conftest import issue_world_plans
+from tests.settings_support import override_settings
 
 SWEEP_DAY = date(2026, 7, 1)
 TICK = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội, outside the digest hour
@@ -61,10 +63,10 @@ class SmtpServer:
 
 
 @pytest.fixture
-def port(app):
+def port(app, monkeypatch):
     p = free_port()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=p, MAIL_SENDER="sauro@sonoivu.example.vn",
-                      BASE_URL="http://sauro.example.vn/")
+    override_settings(monkeypatch, app, MAIL_SERVER="127.0.0.1", MAIL_PORT=p,
+                      MAIL_SENDER="sauro@sonoivu.example.vn", BASE_URL="http://sauro.example.vn/")
     return p
 
 
@@ -104,10 +106,10 @@ def mailed(user_id=None):
 
 def test_one_email_per_notification_then_the_digest_and_never_twice(server, people):
     w = people
-    overdue.sweep(SWEEP_DAY)
+    overdue.sweep(SWEEP_DAY, reminders=current_settings().reminders)
     db.session.commit()
 
-    assert mail.send_pending() == 3
+    assert mail.send_pending(current_settings().mail) == 3
     db.session.commit()
     got = {tuple(to): msg for to, msg in server.inbox.messages}
     assert set(got) == {("dang.pv@example.vn",), ("mai.lt@example.vn",), ("cuong.hv@example.vn",)}
@@ -126,7 +128,7 @@ def test_one_email_per_notification_then_the_digest_and_never_twice(server, peop
     assert all(n.emailed_at is None for n in mailed(w.head.id) + mailed(w.staff2.id) + mailed(w.deputy_b.id))
 
     # The digest: one email with both of head_a's notices.
-    assert mail.send_pending(digest=True) == 1
+    assert mail.send_pending(current_settings().mail, digest=True) == 1
     db.session.commit()
     to, digest = server.inbox.messages[-1]
     assert to == ["hung.tv@example.vn"]
@@ -138,7 +140,7 @@ def test_one_email_per_notification_then_the_digest_and_never_twice(server, peop
     assert all(n.emailed_at is not None for n in mailed(w.head.id))
 
     # Nothing is sent twice.
-    assert mail.send_pending() == 0 and mail.send_pending(digest=True) == 0
+    assert mail.send_pending(current_settings().mail) == 0 and mail.send_pending(current_settings().mail, digest=True) == 0
     db.session.commit()
     assert len(server.inbox.envelopes) == 4
     assert all(n.email_attempts == 0 for n in mailed())
@@ -155,7 +157,7 @@ def test_with_the_mail_server_down_the_sweep_still_flags_and_mail_waits(app, por
     assert all(n.emailed_at is None and n.email_attempts == 1 for n in waiting)
 
     db.session.commit()
-    assert mail.send_pending() == 0
+    assert mail.send_pending(current_settings().mail) == 0
     db.session.commit()
     assert all(n.emailed_at is None and n.email_attempts == 2 for n in mailed()
                if n.user_id in (w.staff.id, w.deputy.id, w.staff_b.id))
@@ -173,9 +175,9 @@ def test_with_the_mail_server_down_the_sweep_still_flags_and_mail_waits(app, por
         server.stop()
 
 
-def test_without_a_mail_server_nothing_is_attempted(app, people):
-    app.config["MAIL_SERVER"] = None
-    overdue.sweep(SWEEP_DAY)
-    assert mail.send_pending() == 0
+def test_without_a_mail_server_nothing_is_attempted(app, people, monkeypatch):
+    override_settings(monkeypatch, app, MAIL_SERVER=None)
+    overdue.sweep(SWEEP_DAY, reminders=current_settings().reminders)
+    assert mail.send_pending(current_settings().mail) == 0
     db.session.commit()
     assert all(n.emailed_at is None and n.email_attempts == 0 for n in mailed())

@@ -13,12 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, func, insert, select, update
 
-import app as app_pkg
+from app import clock as app_pkg
 from app import scheduler
 from app.extensions import db
 from app.models import JobRun, Notification, Task
 from app.services import overdue
+from app.settings import current_settings
 from tests.conftest import issue_world_plans
+from tests.settings_support import override_settings
 
 
 @pytest.fixture
@@ -54,7 +56,7 @@ def add_task(template: Task, **values) -> int:
 
 
 def sweep(day: date, now: datetime | None = None) -> overdue.SweepResult:
-    result = overdue.sweep(day, now)
+    result = overdue.sweep(day, now, reminders=current_settings().reminders)
     db.session.commit()
     return result
 
@@ -209,15 +211,15 @@ def test_reminders_at_each_default_offset_once_to_the_responsible_person(world):
     assert len(rows) == 4 + 4 + 4 + 3 + 3 + 2 + 1
 
 
-def test_custom_offsets_come_from_the_settings(app, world):
-    app.config["DUE_REMINDER_OFFSETS"] = (14, 2)
+def test_custom_offsets_come_from_the_settings(app, world, monkeypatch):
+    override_settings(monkeypatch, app, DUE_REMINDER_OFFSETS=(14, 2))
     task = add_task(world.task, due_on=D + timedelta(days=10))
     seen = daily(D, D + timedelta(days=11), kind="due_soon", task_id=task)
     got = [(day, rows[0][3]) for day, rows in seen.items() if rows]
     assert got == [(D, 14), (D + timedelta(days=8), 2)]
     assert all(len(rows) <= 1 for rows in seen.values())
 
-    app.config["DUE_REMINDER_OFFSETS"] = ()
+    override_settings(monkeypatch, app, DUE_REMINDER_OFFSETS=())
     other = add_task(world.task, due_on=D + timedelta(days=30))
     sweep(D + timedelta(days=30))
     assert notes("due_soon", other) == []
@@ -325,7 +327,7 @@ def test_a_sweep_issues_the_same_few_statements_for_10_or_200_tasks(app, world, 
         statements.clear()
         event.listen(db.engine, "before_cursor_execute", spy)
         try:
-            result = overdue.sweep(day)
+            result = overdue.sweep(day, reminders=current_settings().reminders)
         finally:
             event.remove(db.engine, "before_cursor_execute", spy)
         db.session.commit()

@@ -13,6 +13,7 @@ import pytest
 from flask_babel import gettext
 from sqlalchemy import select
 
+from app.clock import local_today
 from app.domain import scoring
 from app.domain.status import Lifecycle
 from app.extensions import db
@@ -27,6 +28,7 @@ from app.services import (
     tasks,
 )
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.settings import current_settings
 from tests.conftest import submit_with_evidence
 from tests.plan_files import HEADERS, build, clear_row
 from tests.web.web_support import PDF, diff_snapshots, snapshot
@@ -85,7 +87,7 @@ def test_a_head_closes_an_issued_plan_and_reopens_it_each_audited(world, make):
                           title="Khảo sát mức độ hài lòng của người dân")
     dropped = make.task(world.plan, world.head, world.a, world.staff, world.deputy,
                         title="Tổ chức đối thoại với doanh nghiệp")
-    tasks.cancel_task(world.head, dropped.id, "Gộp vào nhiệm vụ khác")
+    tasks.cancel_task(world.head, dropped.id, "Gộp vào nhiệm vụ khác", local_today())
     db.session.commit()
     db.session.execute(Task.__table__.update().where(Task.id == suspended.id)
                        .values(status=Lifecycle.SUSPENDED))
@@ -177,13 +179,13 @@ def _edit_input(task_id: int):
 
 REFUSED = {
     "create a task": lambda w, make: tasks.create_task(
-        w.head, w.plan.id, make.task_input(w.a, w.staff, w.deputy, title="Tập huấn nghiệp vụ")),
+        w.head, w.plan.id, make.task_input(w.a, w.staff, w.deputy, title="Tập huấn nghiệp vụ"), today=local_today(), settings=current_settings().task_rules),
     "break a task down": lambda w, make: tasks.create_task(
         w.deputy, w.plan.id, make.task_input(w.a, w.staff, w.deputy, title="Dự thảo bộ chỉ số",
-                                             due_on=date(2026, 5, 31)), parent_id=w.task.id),
+                                             due_on=date(2026, 5, 31)), parent_id=w.task.id, today=local_today(), settings=current_settings().task_rules),
     "edit a task": lambda w, make: tasks.update_task(
-        w.head, w.task.id, _edit_input(w.task.id), load_task(w.task.id).version),
-    "cancel a task": lambda w, make: tasks.cancel_task(w.deputy, w.task.id, "Không còn phù hợp"),
+        w.head, w.task.id, _edit_input(w.task.id), load_task(w.task.id).version, today=local_today(), settings=current_settings().task_rules),
+    "cancel a task": lambda w, make: tasks.cancel_task(w.deputy, w.task.id, "Không còn phù hợp", local_today()),
     "report progress": lambda w, make: tasks.record_progress(
         w.staff, w.task.id, 60, "Đã dự thảo", None, TODAY),
     "tick a step": lambda w, make: tasks.set_step_done(
@@ -191,12 +193,12 @@ REFUSED = {
     "untick a step": lambda w, make: tasks.set_step_done(
         w.staff, w.task.id, load_task(w.task.id).steps[0].id, False),
     "attach evidence": lambda w, make: evidence.store(
-        w.staff, load_task(w.task.id), [evidence.Upload("bao-cao.pdf", PDF)], None),
+        w.staff, load_task(w.task.id), [evidence.Upload("bao-cao.pdf", PDF)], None, current_settings().files),
     "submit": lambda w, make: tasks.submit_task(w.staff, w.task.id, "Đã xong", TODAY),
     "confirm": lambda w, make: tasks.confirm_task(w.head, w.task2.id, "Đạt"),
     "return": lambda w, make: tasks.return_task(w.head, w.task2.id, "Bổ sung số liệu"),
     "request an extension": lambda w, make: extensions.request_extension(
-        w.staff2, w.task2.id, date(2026, 7, 31), "Chờ ý kiến", TODAY),
+        w.staff2, w.task2.id, date(2026, 7, 31), "Chờ ý kiến", TODAY, max_extensions=current_settings().max_extensions),
     "approve an extension": lambda w, make: extensions.decide_extension(
         w.deputy, w.pending, True, "Đồng ý"),
     "refuse an extension": lambda w, make: extensions.decide_extension(
@@ -204,7 +206,7 @@ REFUSED = {
     "import": lambda w, make: plan_import.apply(
         w.head, db.session.get(Plan, w.plan.id),
         plan_import.read_sheet(build([HEADERS, clear_row(5, title="Tập huấn nghiệp vụ CCHC")])),
-        TODAY, "ke-hoach.xlsx"),
+        TODAY, "ke-hoach.xlsx", settings=current_settings().task_rules),
 }
 MESSAGES = {"import": "This plan is closed."}
 
@@ -216,7 +218,7 @@ def closed_world(world):
     t = load_task(world.task.id)
     tasks.set_step_done(world.staff, t.id, t.steps[0].id, True)
     world.pending = extensions.request_extension(world.staff, t.id, date(2026, 7, 31),
-                                                 "Chờ ý kiến góp ý của các sở", TODAY).id
+                                                 "Chờ ý kiến góp ý của các sở", TODAY, max_extensions=current_settings().max_extensions).id
     submit_with_evidence(world.staff2, world.task2.id, "Đã hoàn thành", TODAY)
     db.session.commit()
     issue(world)
@@ -243,7 +245,7 @@ def test_editing_a_closed_plan_itself_is_refused(closed_world):
 
 def test_the_extension_blocker_says_the_plan_is_closed(closed_world):
     t = load_task(closed_world.task2.id)
-    assert str(extensions.request_blocker(t, TODAY, False)) == text(CLOSED)
+    assert str(extensions.request_blocker(t, TODAY, False, current_settings().max_extensions)) == text(CLOSED)
 
 
 def test_a_reopened_plan_takes_changes_again(closed_world):
@@ -271,8 +273,8 @@ def test_the_sweep_leaves_a_closed_plans_tasks_alone_until_it_is_reopened(world)
     db.session.commit()
     close(world)
     late = date(2026, 7, 3)                           # three days after the due date
-    overdue.sweep(date(2026, 6, 29))                  # due tomorrow: a reminder, elsewhere only
-    overdue.sweep(late)
+    overdue.sweep(date(2026, 6, 29), reminders=current_settings().reminders)                  # due tomorrow: a reminder, elsewhere only
+    overdue.sweep(late, reminders=current_settings().reminders)
     db.session.commit()
     noted = set(db.session.execute(select(Notification.task_id, Notification.kind)
                                    .where(Notification.kind.in_(("due_soon", "overdue")))).all())
@@ -282,7 +284,7 @@ def test_the_sweep_leaves_a_closed_plans_tasks_alone_until_it_is_reopened(world)
 
     plans.reopen_plan(world.head, world.plan.id)
     db.session.commit()
-    overdue.sweep(late)
+    overdue.sweep(late, reminders=current_settings().reminders)
     db.session.commit()
     flagged = set(db.session.scalars(select(Task.id).where(Task.overdue_flagged_at.is_not(None))))
     assert flagged == {world.task.id, world.task2.id, world.task_b.id}

@@ -32,6 +32,7 @@ from app.models import (
 from app.services import plan_export, plan_import, plans, tasks
 from app.services.errors import PermissionDenied, RuleViolation
 from app.services.task_messages import message as rule_message
+from app.settings import current_settings
 from tests.conftest import TODAY
 from tests.plan_files import HEADERS, build, clear_row, excel_style, nfd, real_plan, row
 
@@ -61,7 +62,7 @@ def plan_tasks(plan_id: int) -> dict[str, Task]:
 
 
 def imported(plan, data, actor):
-    result = plan_import.apply(actor, plan, data, TODAY, "ke-hoach.xlsx")
+    result = plan_import.apply(actor, plan, data, TODAY, "ke-hoach.xlsx", settings=current_settings().task_rules)
     db.session.commit()
     return result
 
@@ -76,7 +77,7 @@ def test_the_preview_of_a_real_file_shows_every_row_with_its_six_clears_and_writ
         world, empty_plan):
     data, exp = real_plan()
     before = counts()
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     assert counts() == before
     assert messages(p) == []
     assert [r.stt for r in p.rows] == exp["stts"]
@@ -185,7 +186,7 @@ def test_headers_in_any_order_case_spacing_and_normalisation_and_no_progress_col
     rows = [["Phụ lục"], [], headers + ["Ghi chú", None, None]]
     full = clear_row(1)
     rows.append([full[i] for i in order] + ["dòng ghi chú bị bỏ qua"])
-    p = plan_import.preview(empty_plan, build(rows), TODAY)
+    p = plan_import.preview(empty_plan, build(rows), TODAY, settings=current_settings().task_rules)
     assert messages(p) == []
     assert not p.present & set(plan_import.PROGRESS_KEYS)
     imported(empty_plan, build(rows), world.head)
@@ -203,7 +204,7 @@ def test_people_by_email_and_units_by_code_in_any_case(world, empty_plan):
 
 def test_a_formula_without_a_cached_value_is_read_as_empty_and_never_evaluated(world, empty_plan):
     data = build([HEADERS, clear_row(1, output="=1+1", target="=SUM(1,2)", ind="Số", ind_unit="cái")])
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     r = p.rows[0]
     assert r.values["output_product"] == "" and r.values["indicator_target"] is None
     assert not r.is_clear   # no output product, and the indicator has no target
@@ -294,11 +295,11 @@ def test_a_broken_row_stops_the_import_with_its_row_column_and_message(world, em
                                                                          expected):
     data = build([HEADERS, *rows])
     before = counts()
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     expected = str(expected)
     assert messages(p) == [expected]
     with pytest.raises(plan_import.ImportRefused) as refused:
-        plan_import.apply(world.head, empty_plan, data, TODAY)
+        plan_import.apply(world.head, empty_plan, data, TODAY, settings=current_settings().task_rules)
     assert messages(refused.value.preview) == [expected]
     db.session.rollback()
     assert counts() == before
@@ -307,13 +308,13 @@ def test_a_broken_row_stops_the_import_with_its_row_column_and_message(world, em
 def test_the_message_of_the_issue_for_a_date_that_does_not_exist_on_row_14(world, empty_plan):
     top = [["UBND TỈNH ĐẮK LẮK"], ["SỞ NỘI VỤ"], [], ["DANH MỤC NHIỆM VỤ NĂM 2026"], [], [], HEADERS]
     rows = [clear_row(n) for n in range(1, 7)] + [clear_row(7, due="31/02/2026")]
-    p = plan_import.preview(empty_plan, build(top + rows), TODAY)
+    p = plan_import.preview(empty_plan, build(top + rows), TODAY, settings=current_settings().task_rules)
     assert messages(p) == ["Dòng 14, cột Hạn hoàn thành: 31/02/2026 không phải là ngày hợp lệ"]
 
 
 def test_every_error_of_a_file_is_listed_not_only_the_first(world, empty_plan):
     data = build([HEADERS, clear_row(1, lead="XYZ", weight=-2), [], clear_row(2, due="32/13/2026")])
-    assert messages(plan_import.preview(empty_plan, data, TODAY)) == [
+    assert messages(plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)) == [
         "Dòng 2, cột Đơn vị chủ trì: không có đơn vị nào có mã hoặc tên “XYZ”",
         str(Rule(2, "Trọng số", "weight_range", min=Decimal("0.1"), max=Decimal(10))),
         "Dòng 4, cột Hạn hoàn thành: 32/13/2026 không phải là ngày hợp lệ",
@@ -323,22 +324,22 @@ def test_every_error_of_a_file_is_listed_not_only_the_first(world, empty_plan):
 def test_an_ambiguous_name_is_refused_and_the_username_resolves_it(world, make, empty_plan):
     make.user(world.a, "staff", "Nguyễn Văn An", "an_1")
     make.user(world.a, "staff", "Nguyễn Văn Ân", "an_2")
-    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee="Nguyen Van An")]), TODAY)
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee="Nguyen Van An")]), TODAY, settings=current_settings().task_rules)
     assert messages(p) == [("Dòng 2, cột Người thực hiện: có 2 người trong Sở Nội vụ cùng tên "
                            "“Nguyen Van An”, hãy ghi tên đăng nhập hoặc email")]
     # Written exactly (NFC or NFD), the name is unique again.
-    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee=nfd("Nguyễn Văn Ân"))]), TODAY)
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, assignee=nfd("Nguyễn Văn Ân"))]), TODAY, settings=current_settings().task_rules)
     assert messages(p) == []
 
 
 def test_two_units_with_one_name_need_the_code(world, make, empty_plan):
     make.unit("Văn phòng", parent=world.a, code="SNV-VP")
     make.unit("Văn phòng", parent=world.b, code="SKHCN-VP")
-    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, coord="Văn phòng")]), TODAY)
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, coord="Văn phòng")]), TODAY, settings=current_settings().task_rules)
     assert messages(p) == [("Dòng 2, cột Đơn vị phối hợp: có 2 đơn vị cùng tên “Văn phòng”, "
                            "hãy ghi mã đơn vị")]
     assert messages(plan_import.preview(empty_plan, build([HEADERS, clear_row(1, coord="snv-vp")]),
-                                        TODAY)) == []
+                                        TODAY, settings=current_settings().task_rules)) == []
 
 
 def _zip_bomb() -> bytes:
@@ -397,34 +398,34 @@ FILE_CASES = [
 def test_a_file_that_cannot_be_read_is_refused_whole(world, empty_plan, make_file, expected):
     data = make_file()
     before = counts()
-    assert messages(plan_import.preview(empty_plan, data, TODAY)) == [expected]
+    assert messages(plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)) == [expected]
     with pytest.raises(plan_import.ImportRefused):
-        plan_import.apply(world.head, empty_plan, data, TODAY)
+        plan_import.apply(world.head, empty_plan, data, TODAY, settings=current_settings().task_rules)
     db.session.rollback()
     assert counts() == before
 
 
 def test_exactly_5000_rows_are_accepted(world, empty_plan):
-    p = plan_import.preview(empty_plan, _many_rows(5000), TODAY)
+    p = plan_import.preview(empty_plan, _many_rows(5000), TODAY, settings=current_settings().task_rules)
     assert messages(p) == [] and len(p.rows) == 5000
 
 
 def test_rows_numbered_in_advance_and_left_empty_are_ignored(world, empty_plan):
     data = build([HEADERS, clear_row(1), row(stt=2), row(stt=3), [None, None, None]])
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     assert messages(p) == [] and [r.stt for r in p.rows] == ["1"]
 
 
 def test_the_data_sheet_need_not_be_the_first(world, empty_plan):
     data = build([HEADERS, clear_row(1)], sheets_before=["Ghi chú"])
-    assert len(plan_import.preview(empty_plan, data, TODAY).rows) == 1
+    assert len(plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules).rows) == 1
 
 
 def test_the_header_may_be_on_row_20_with_merged_title_cells_above(world, empty_plan):
     top = [["UBND TỈNH ĐẮK LẮK"], ["SỞ NỘI VỤ"]] + [[] for _ in range(16)] + [["Đơn vị: đồng"]]
     data = build(top + [HEADERS, clear_row(1), [], clear_row(2, title="Tập huấn nghiệp vụ cho công chức")],
                  merges=["A1:E1", "A2:E2", "A19:T19"])
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     assert messages(p) == [] and [(r.line, r.stt) for r in p.rows] == [(21, "1"), (23, "2")]
 
 
@@ -436,7 +437,7 @@ def test_rows_imported_unclear_stop_the_plan_from_being_issued_until_fixed(world
     db.session.rollback()
     # The unit fixes the row in Excel and imports the file again: the plan can be issued.
     fixed = build([HEADERS, clear_row(1), clear_row(2, title="Tập huấn nghiệp vụ cải cách hành chính")])
-    p = plan_import.preview(empty_plan, fixed, TODAY)
+    p = plan_import.preview(empty_plan, fixed, TODAY, settings=current_settings().task_rules)
     assert (p.added, p.changed, p.unchanged, len(p.not_clear)) == (0, 1, 1, 0)
     imported(empty_plan, fixed, world.head)
     plan, unclear = plans.issue_plan(world.head, empty_plan.id)
@@ -450,12 +451,12 @@ def test_only_a_head_over_the_plan_imports_and_never_into_a_closed_plan(world, e
     data = build([HEADERS, clear_row(1)])
     for who in (world.deputy, world.staff, world.admin, world.head_b):
         with pytest.raises(PermissionDenied):
-            plan_import.apply(who, empty_plan, data, TODAY)
+            plan_import.apply(who, empty_plan, data, TODAY, settings=current_settings().task_rules)
         db.session.rollback()
     empty_plan.status = "closed"
     db.session.commit()
     with pytest.raises(RuleViolation):
-        plan_import.apply(world.head, empty_plan, data, TODAY)
+        plan_import.apply(world.head, empty_plan, data, TODAY, settings=current_settings().task_rules)
 
 
 # ---- importing again ----------------------------------------------------------------------
@@ -468,13 +469,13 @@ def test_importing_again_updates_by_number_and_never_duplicates(world, empty_pla
     step_ids = {s: [x.id for x in t.steps] for s, t in first.items()}
     versions = {s: t.version for s, t in first.items()}
 
-    again = plan_import.preview(empty_plan, build(rows), TODAY)
+    again = plan_import.preview(empty_plan, build(rows), TODAY, settings=current_settings().task_rules)
     assert (again.added, again.changed, again.unchanged) == (0, 0, 3)
 
     rows[3] = clear_row(2, title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực",
                         due="31/10/2026", steps="Thống kê thủ tục\nSố hóa\nKiểm tra")
     rows.append(clear_row(3, title="Tập huấn nghiệp vụ cho công chức"))
-    p = plan_import.preview(empty_plan, build(rows), TODAY)
+    p = plan_import.preview(empty_plan, build(rows), TODAY, settings=current_settings().task_rules)
     assert [(r.stt, r.action) for r in p.rows] == [("1", "same"), ("1.1", "same"), ("2", "change"),
                                                    ("3", "add")]
     assert p.rows[2].changed == ["Quy trình", "Hạn hoàn thành"]
@@ -494,7 +495,7 @@ def test_importing_again_updates_by_number_and_never_duplicates(world, empty_pla
 
 def test_a_plan_task_missing_from_the_file_is_kept_and_existing_tasks_can_be_parents(world):
     # world.plan has tasks 1 and 2 made by hand.
-    p = plan_import.preview(world.plan, build([HEADERS, clear_row("2.1", due="30/06/2026")]), TODAY)
+    p = plan_import.preview(world.plan, build([HEADERS, clear_row("2.1", due="30/06/2026")]), TODAY, settings=current_settings().task_rules)
     assert messages(p) == [] and p.kept == 2 and p.rows[0].action == "add"
     imported(world.plan, build([HEADERS, clear_row("2.1", due="30/06/2026")]), world.head)
     t = plan_tasks(world.plan.id)
@@ -504,9 +505,9 @@ def test_a_plan_task_missing_from_the_file_is_kept_and_existing_tasks_can_be_par
 def test_a_completed_task_cannot_be_changed_by_a_file(world, empty_plan):
     rows = [HEADERS, clear_row(1, progress=100, completed="10/06/2026")]
     imported(empty_plan, build(rows), world.head)
-    assert plan_import.preview(empty_plan, build(rows), TODAY).unchanged == 1
+    assert plan_import.preview(empty_plan, build(rows), TODAY, settings=current_settings().task_rules).unchanged == 1
     rows[1] = clear_row(1, title="Một tên khác cho nhiệm vụ đã xong", completed="10/06/2026")
-    assert messages(plan_import.preview(empty_plan, build(rows), TODAY)) == [
+    assert messages(plan_import.preview(empty_plan, build(rows), TODAY, settings=current_settings().task_rules)) == [
         "Dòng 2: nhiệm vụ 1 đã hoàn thành hoặc đã hủy, không thể sửa"]
 
 
@@ -515,7 +516,7 @@ def test_progress_columns_left_empty_keep_the_progress_reported_since(world, emp
     t = plan_tasks(empty_plan.id)["1"]
     tasks.record_progress(world.staff, t.id, 60, "Đã thống kê xong", None, TODAY)
     db.session.commit()
-    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1)]), TODAY)
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1)]), TODAY, settings=current_settings().task_rules)
     assert p.rows[0].action == "same"
 
 
@@ -561,7 +562,7 @@ def test_import_export_import_gives_the_same_plan_exactly(world, make, empty_pla
     assert cell.value == done[2] and cell.data_type == "s" and cell.quotePrefix  # ... and text
 
     # The export imported into the same plan changes nothing ...
-    again = plan_import.preview(empty_plan, exported, TODAY)
+    again = plan_import.preview(empty_plan, exported, TODAY, settings=current_settings().task_rules)
     assert messages(again) == [] and again.unchanged == 8 and again.added == again.changed == 0
     # ... and into a new plan gives the same plan.
     other = make.plan(world.a, kind="other", title="Bản sao")
@@ -587,7 +588,7 @@ def test_the_round_trip_keeps_text_that_looks_like_a_formula_exactly(world, make
         assert c.value == title and c.data_type == "s", stt
         assert bool(c.quotePrefix) == (stt != "6"), stt
     assert not any(c.data_type == "f" for r in ws.iter_rows() for c in r)
-    again = plan_import.preview(empty_plan, exported, TODAY)
+    again = plan_import.preview(empty_plan, exported, TODAY, settings=current_settings().task_rules)
     assert messages(again) == [] and again.unchanged == len(typed)
     other = make.plan(world.a, kind="other", title="Bản sao")
     imported(other, exported, world.head)
@@ -635,7 +636,7 @@ def test_the_template_has_the_headers_instructions_and_drop_downs(world):
     help_text = " ".join(str(c.value) for r in wb["Hướng dẫn"].iter_rows() for c in r if c.value)
     assert "HƯỚNG DẪN NHẬP KẾ HOẠCH TỪ EXCEL" in help_text and "dd/mm/yyyy" in help_text
     # The empty template imports as "no rows", not as a broken file.
-    assert messages(plan_import.preview(world.plan, data, TODAY)) == [
+    assert messages(plan_import.preview(world.plan, data, TODAY, settings=current_settings().task_rules)) == [
         "Tệp không có dòng nhiệm vụ nào dưới dòng tiêu đề."]
 
 
@@ -677,12 +678,12 @@ def test_a_5000_row_plan_imports_in_one_transaction_quickly(world, empty_plan, c
     data = excel_style(big_file())         # shared strings and a recorded size, as Excel saves
     before = counts()
     started = time.perf_counter()
-    p = plan_import.preview(empty_plan, data, TODAY)
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
     preview_s = time.perf_counter() - started
     assert messages(p) == [] and p.added == 5000
     started = time.perf_counter()
     # The confirmation starts from the rows the preview read (as the web page does).
-    result = plan_import.apply(world.head, empty_plan, p.sheet, TODAY, "5000.xlsx")
+    result = plan_import.apply(world.head, empty_plan, p.sheet, TODAY, "5000.xlsx", settings=current_settings().task_rules)
     db.session.commit()
     apply_s = time.perf_counter() - started
     after = counts()
@@ -699,7 +700,7 @@ def test_a_5000_row_plan_imports_in_one_transaction_quickly(world, empty_plan, c
               f"{preview_s:.1f} s, confirm (check again + write, one transaction) {apply_s:.1f} s")
     assert result.added == 5000
     # The same file again changes nothing and adds nothing.
-    again = plan_import.preview(empty_plan, p.sheet, TODAY)
+    again = plan_import.preview(empty_plan, p.sheet, TODAY, settings=current_settings().task_rules)
     assert again.unchanged == 5000
     assert preview_s < 60 and apply_s < 60
 
@@ -755,9 +756,9 @@ def refused(plan, rows, actor) -> list[str]:
     """The preview's and the confirmation's errors (the same), after checking nothing was written."""
     before = stored(plan.id)
     data = build([HEADERS, *rows])
-    p = plan_import.preview(plan, data, TODAY)
+    p = plan_import.preview(plan, data, TODAY, settings=current_settings().task_rules)
     with pytest.raises(plan_import.ImportRefused) as e:
-        plan_import.apply(actor, plan, data, TODAY)
+        plan_import.apply(actor, plan, data, TODAY, settings=current_settings().task_rules)
     db.session.rollback()
     assert messages(e.value.preview) == messages(p)
     assert stored(plan.id) == before
@@ -823,7 +824,7 @@ def test_a_draft_plan_refuses_a_task_led_outside_its_unit(world, make):
     data = build([HEADERS, clear_row(1, leader="head_xa", due="15/05/2026")])
     assert refused(plan_x, [clear_row(1, leader="head_xa", due="15/05/2026")], head_x) == [
         str(Rule(2, "Đơn vị chủ trì", "lead_unit_outside_plan"))]
-    assert plan_import.preview(plan_x, data, TODAY).added == 0
+    assert plan_import.preview(plan_x, data, TODAY, settings=current_settings().task_rules).added == 0
 
 
 def test_a_draft_plan_import_tells_nobody(world, empty_plan):
@@ -878,7 +879,7 @@ def test_an_exported_issued_plan_imports_back_with_no_change(world, issued_plan)
     before = stored(issued_plan.id)
     exported = plan_export.export_bytes(db.session.get(Plan, issued_plan.id))
     assert next(r for r in read_back(exported) if r[0] == "1")[18] is not None   # the recorded date
-    p = plan_import.preview(issued_plan, exported, TODAY)
+    p = plan_import.preview(issued_plan, exported, TODAY, settings=current_settings().task_rules)
     assert messages(p) == [] and (p.added, p.changed, p.unchanged) == (0, 0, 2)
     imported(issued_plan, exported, world.head)
     assert stored(issued_plan.id) == before
@@ -889,7 +890,7 @@ def test_blank_cells_keep_every_stored_value(world, issued_plan):
     # The head's file: title, unit, people and dates only.
     bare = row(stt=1, title="Rà soát, đơn giản hóa thủ tục hành chính lĩnh vực nội vụ", lead="SNV",
                assignee="staff_a", leader="deputy_a", start=date(2026, 2, 1), due=date(2026, 9, 30))
-    p = plan_import.preview(issued_plan, build([HEADERS, bare, row(stt=2, lead="SNV")]), TODAY)
+    p = plan_import.preview(issued_plan, build([HEADERS, bare, row(stt=2, lead="SNV")]), TODAY, settings=current_settings().task_rules)
     assert messages(p) == [] and (p.changed, p.unchanged) == (0, 2)
     imported(issued_plan, build([HEADERS, bare, row(stt=2, lead="SNV")]), world.head)
     assert stored(issued_plan.id) == before
@@ -903,7 +904,7 @@ def test_the_preview_shows_each_change_old_to_new_and_writes_nothing(world, empt
     before = stored(empty_plan.id)
     changed = clear_row(1, due="31/10/2026", weight="1,5", leader="head_a",
                         steps="Thống kê thủ tục\nĐề xuất phương án\nTrình phê duyệt")
-    p = plan_import.preview(empty_plan, build([HEADERS, changed]), TODAY)
+    p = plan_import.preview(empty_plan, build([HEADERS, changed]), TODAY, settings=current_settings().task_rules)
     assert stored(empty_plan.id) == before
     assert p.rows[0].diffs == [
         ("Lãnh đạo phụ trách", "Lê Thị Mai", "Trần Văn Hùng"),

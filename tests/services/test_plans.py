@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from app.clock import local_today
 from app.domain.six_clears import Clear
 from app.domain.status import Lifecycle
 from app.extensions import db
@@ -13,6 +14,7 @@ from app.models import AuditLog, Plan, PlanStatus, Task
 from app.services import plans, tasks
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
 from app.services.plans import PlanInput, PlanSummary
+from app.settings import current_settings
 from tests.conftest import submit_with_evidence
 
 
@@ -57,12 +59,12 @@ def test_issue_is_refused_with_the_unclear_tasks_then_succeeds_once_all_are_clea
                            steps=[tasks.StepInput(s.title, s.due_on, s.id) for s in t.steps],
                            start_on=t.start_on, due_on=t.due_on,
                            output_product="Báo cáo kết quả cải cách hành chính quý")
-    tasks.update_task(world.head, t.id, form, t.version)
+    tasks.update_task(world.head, t.id, form, t.version, today=local_today(), settings=current_settings().task_rules)
     n = load_task(nameless.id)
     form.output_product = n.output_product
     form.title, form.assignee_id = n.title, world.staff2.id
     form.steps = [tasks.StepInput(s.title, s.due_on, s.id) for s in n.steps]
-    tasks.update_task(world.head, n.id, form, n.version)
+    tasks.update_task(world.head, n.id, form, n.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     plan, unclear = plans.issue_plan(world.head, world.plan.id)
     db.session.commit()
@@ -78,7 +80,7 @@ def test_issue_is_refused_with_the_unclear_tasks_then_succeeds_once_all_are_clea
 
 def test_a_cancelled_unclear_task_does_not_block_issuing(world, make):
     vague = make.task(world.plan, world.head, world.a, world.staff, world.deputy, output_product="")
-    tasks.cancel_task(world.head, vague.id, "Không còn phù hợp")
+    tasks.cancel_task(world.head, vague.id, "Không còn phù hợp", local_today())
     db.session.commit()
     plan, unclear = plans.issue_plan(world.head, world.plan.id)
     assert unclear == []
@@ -116,7 +118,7 @@ def test_summary_counts_clear_and_completed_tasks_without_the_cancelled(world, m
     assert plans.summary(world.plan) == PlanSummary(total=2, clear=2, completed=0)
     make.task(world.plan, world.head, world.a, world.staff, world.deputy, output_product="")
     cancelled = make.task(world.plan, world.head, world.a, world.staff, world.deputy)
-    tasks.cancel_task(world.head, cancelled.id, "Trùng lặp")
+    tasks.cancel_task(world.head, cancelled.id, "Trùng lặp", local_today())
     submit_with_evidence(world.staff, world.task.id, "", date(2026, 6, 1))
     tasks.confirm_task(world.deputy, world.task.id, "")
     db.session.commit()

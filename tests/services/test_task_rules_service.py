@@ -20,6 +20,7 @@ from app.services.errors import (
     RuleViolations,
 )
 from app.services.tasks import StepInput
+from app.settings import current_settings
 from config import TestConfig
 from tests.conftest import TODAY
 
@@ -53,7 +54,7 @@ def field_names(e: RuleViolation) -> set:
 def edit(actor, task_id, reason="", **change):
     t = reload(task_id)
     return tasks.update_task(actor, task_id, replace(form_of(t), **change), t.version,
-                             today=TODAY, amendment_reason=reason)
+                             today=TODAY, amendment_reason=reason, settings=current_settings().task_rules)
 
 
 def amendments(task_id) -> list[Amendment]:
@@ -210,7 +211,7 @@ def test_every_violation_comes_back_with_its_field(issued):
 def test_a_clear_task_due_today_can_be_added_to_an_issued_plan(issued, make):
     t = tasks.create_task(issued.head, issued.plan.id,
                           make.task_input(issued.a, issued.staff, issued.deputy, due_on=TODAY),
-                          today=TODAY)
+                          today=TODAY, settings=current_settings().task_rules)
     assert t.is_clear and t.original_due_on == TODAY
 
 
@@ -218,7 +219,7 @@ def test_a_task_added_to_an_issued_plan_due_yesterday_is_refused(issued, make):
     with pytest.raises(RuleViolation) as e:
         tasks.create_task(issued.head, issued.plan.id,
                           make.task_input(issued.a, issued.staff, issued.deputy,
-                                          due_on=date(2026, 6, 14)), today=TODAY)
+                                          due_on=date(2026, 6, 14)), today=TODAY, settings=current_settings().task_rules)
     assert field_names(e.value) == {"due_on"}
 
 
@@ -226,7 +227,7 @@ def test_a_title_only_task_cannot_be_added_to_an_issued_plan(issued):
     before = db.session.scalar(select(func.count(Task.id)))
     with pytest.raises(RuleViolation) as e:
         tasks.create_task(issued.head, issued.plan.id,
-                          tasks.TaskInput(title="Rà soát thủ tục hành chính năm 2026"), today=TODAY)
+                          tasks.TaskInput(title="Rà soát thủ tục hành chính năm 2026"), today=TODAY, settings=current_settings().task_rules)
     db.session.rollback()
     assert {"description", "responsibility", "steps", "due_on", "output_product"} <= field_names(e.value)
     assert db.session.scalar(select(func.count(Task.id))) == before
@@ -239,22 +240,22 @@ def test_the_deputy_exploit_is_refused_at_creation(issued, make):
     data = make.task_input(issued.a, issued.deputy, issued.deputy, due_on=TODAY,
                            weight=Decimal(999999))
     with pytest.raises(RuleViolation) as e:
-        tasks.create_task(issued.deputy, issued.plan.id, data, today=TODAY)
+        tasks.create_task(issued.deputy, issued.plan.id, data, today=TODAY, settings=current_settings().task_rules)
     db.session.rollback()
     assert field_names(e.value) == {"weight"}
     with pytest.raises(RuleViolation) as e:
         tasks.create_task(issued.deputy, issued.plan.id, replace(data, weight=Decimal(1),
-                                                                  output_product=""), today=TODAY)
+                                                                  output_product=""), today=TODAY, settings=current_settings().task_rules)
     db.session.rollback()
     assert field_names(e.value) == {"output_product"}
-    t = tasks.create_task(issued.deputy, issued.plan.id, replace(data, weight=Decimal(1)), today=TODAY)
+    t = tasks.create_task(issued.deputy, issued.plan.id, replace(data, weight=Decimal(1)), today=TODAY, settings=current_settings().task_rules)
     assert t.assignee_id == t.leader_id == issued.deputy.id
 
 
 def test_a_head_cannot_be_both_person_and_leader(world, make):
     with pytest.raises(RuleViolation) as e:
         tasks.create_task(world.head, world.plan.id, make.task_input(world.a, world.head, world.head),
-                          today=TODAY)
+                          today=TODAY, settings=current_settings().task_rules)
     assert field_names(e.value) == {"leader_id"}
 
 
@@ -262,7 +263,7 @@ def test_a_plan_cannot_make_a_unit_outside_its_subtree_lead(world, make):
     """Issue 11: a commune's head made Sở Nội vụ lead tasks of the commune's draft plan."""
     with pytest.raises(RuleViolation) as e:
         tasks.create_task(world.head_b, world.plan_b.id,
-                          make.task_input(world.a, None, world.head_b), today=TODAY)
+                          make.task_input(world.a, None, world.head_b), today=TODAY, settings=current_settings().task_rules)
     assert field_names(e.value) == {"lead_unit_id"}
 
 
@@ -270,7 +271,7 @@ def test_coordinating_units_may_be_any_active_unit(world, make):
     t = tasks.create_task(world.head, world.plan.id,
                           make.task_input(world.a, world.staff, world.deputy,
                                           coordinator_ids=[world.b.id, world.province.id]),
-                          today=TODAY)
+                          today=TODAY, settings=current_settings().task_rules)
     assert {u.id for u in reload(t.id).coordinators} == {world.b.id, world.province.id}
 
 

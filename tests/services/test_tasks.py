@@ -10,12 +10,14 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from app.clock import local_today
 from app.domain.status import Lifecycle, Timeliness, timeliness
 from app.extensions import db
 from app.models import AuditLog, Evidence, Field, ProcessStep, ProgressUpdate, Task
 from app.services import evidence, tasks, units
 from app.services.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from app.services.tasks import StepInput, TaskFilter
+from app.settings import current_settings
 from tests.conftest import EVIDENCE_PDF, TODAY, attach_evidence, submit_with_evidence
 
 
@@ -65,7 +67,7 @@ def test_create_task_stores_the_six_clears_numbers_it_and_audits_once(world, mak
     before = audit_count()
     t = tasks.create_task(world.head, world.plan.id,
                           inp(make, world, title="  Rà soát   quy trình nội bộ  ",
-                              coordinator_ids=[world.b.id], weight=Decimal("2.5")))
+                              coordinator_ids=[world.b.id], weight=Decimal("2.5")), today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     t = reload(t.id)
     assert t.title == "Rà soát quy trình nội bộ"
@@ -90,7 +92,7 @@ def test_create_task_stores_the_six_clears_numbers_it_and_audits_once(world, mak
 
 
 def test_a_task_that_fails_a_clear_is_saved_but_marked_unclear(world, make):
-    t = tasks.create_task(world.head, world.plan.id, inp(make, world, output_product="", steps=[]))
+    t = tasks.create_task(world.head, world.plan.id, inp(make, world, output_product="", steps=[]), today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     t = reload(t.id)
     assert t.is_clear is False
@@ -156,7 +158,7 @@ def test_create_task_refuses_each_rule_and_saves_nothing(world, make, case, chan
     data = inp(make, world, **changes(world, make))
     n_tasks, n_audit = task_count(), audit_count()
     with pytest.raises(RuleViolation) as err:
-        tasks.create_task(world.head, world.plan.id, data)
+        tasks.create_task(world.head, world.plan.id, data, today=local_today(), settings=current_settings().task_rules)
     assert err.value.field == field
     assert str(err.value.message)
     db.session.rollback()
@@ -170,7 +172,7 @@ def test_update_task_refuses_each_rule_and_changes_nothing(world, make, case, ch
     snapshot = tasks._snapshot(before), before.version, before.updated_at
     n_audit = audit_count()
     with pytest.raises(RuleViolation) as err:
-        tasks.update_task(world.head, world.task.id, data, before.version)
+        tasks.update_task(world.head, world.task.id, data, before.version, today=local_today(), settings=current_settings().task_rules)
     assert err.value.field == field
     db.session.rollback()
     after = reload(world.task.id)
@@ -182,19 +184,19 @@ def test_a_sub_task_cannot_be_due_after_its_parent(world, make):
     n_tasks = task_count()
     with pytest.raises(RuleViolation) as err:
         tasks.create_task(world.head, world.plan.id, inp(make, world, due_on=date(2026, 7, 1)),
-                          parent_id=world.task.id)
+                          parent_id=world.task.id, today=local_today(), settings=current_settings().task_rules)
     assert err.value.field == "due_on"
     assert "30/06/2026" in str(err.value.message)
     db.session.rollback()
     assert task_count() == n_tasks
     # On the parent's due date is allowed, at creation and on edit.
     child = tasks.create_task(world.head, world.plan.id, inp(make, world, due_on=date(2026, 6, 30)),
-                              parent_id=world.task.id)
+                              parent_id=world.task.id, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     child = reload(child.id)
     with pytest.raises(RuleViolation) as err:
         tasks.update_task(world.head, child.id, replace(form_of(child), due_on=date(2026, 7, 1)),
-                          child.version)
+                          child.version, today=local_today(), settings=current_settings().task_rules)
     assert err.value.field == "due_on"
 
 
@@ -202,17 +204,17 @@ def test_a_deputy_cannot_make_someone_else_the_accountable_leader(world, make):
     n_tasks = task_count()
     with pytest.raises(RuleViolation) as err:
         tasks.create_task(world.deputy, world.plan.id,
-                          make.task_input(world.a, world.staff, world.head))
+                          make.task_input(world.a, world.staff, world.head), today=local_today(), settings=current_settings().task_rules)
     assert err.value.field == "leader_id"
     db.session.rollback()
     assert task_count() == n_tasks
     # Naming themselves is allowed.
-    t = tasks.create_task(world.deputy, world.plan.id, make.task_input(world.a, world.staff, world.deputy))
+    t = tasks.create_task(world.deputy, world.plan.id, make.task_input(world.a, world.staff, world.deputy), today=local_today(), settings=current_settings().task_rules)
     assert t.leader_id == world.deputy.id
     db.session.commit()
     t = reload(world.task.id)
     with pytest.raises(RuleViolation) as err:
-        tasks.update_task(world.deputy, t.id, replace(form_of(t), leader_id=world.head.id), t.version)
+        tasks.update_task(world.deputy, t.id, replace(form_of(t), leader_id=world.head.id), t.version, today=local_today(), settings=current_settings().task_rules)
     assert err.value.field == "leader_id"
     db.session.rollback()
     assert reload(world.task.id).leader_id == world.deputy.id
@@ -221,19 +223,19 @@ def test_a_deputy_cannot_make_someone_else_the_accountable_leader(world, make):
 def test_a_person_of_a_section_inside_the_lead_unit_belongs_to_it(world, make):
     section = make.unit("Phòng Cải cách hành chính", parent=world.a)
     clerk = make.user(section, "staff", "Trịnh Văn Sơn")
-    t = tasks.create_task(world.head, world.plan.id, make.task_input(world.a, clerk, world.deputy))
+    t = tasks.create_task(world.head, world.plan.id, make.task_input(world.a, clerk, world.deputy), today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert reload(t.id).is_clear is True
     # The other way round is refused: a unit's person is not inside its section.
     with pytest.raises(RuleViolation):
-        tasks.create_task(world.head, world.plan.id, make.task_input(section, world.staff, world.head))
+        tasks.create_task(world.head, world.plan.id, make.task_input(section, world.staff, world.head), today=local_today(), settings=current_settings().task_rules)
 
 
 def test_nobody_adds_tasks_to_a_closed_plan(world, make):
     world.plan.status = "closed"
     db.session.commit()
     with pytest.raises(RuleViolation):
-        tasks.create_task(world.head, world.plan.id, inp(make, world))
+        tasks.create_task(world.head, world.plan.id, inp(make, world), today=local_today(), settings=current_settings().task_rules)
 
 
 # ---- update and concurrent edits ----------------------------------------------
@@ -245,7 +247,7 @@ def test_update_task_saves_audits_the_changes_and_moves_the_version(world, make)
                    due_on=date(2026, 7, 31), indicator_name="Tỷ lệ hài lòng", indicator_unit="%",
                    indicator_target=Decimal("90.5"))
     n_audit = audit_count()
-    tasks.update_task(world.head, t.id, data, v)
+    tasks.update_task(world.head, t.id, data, v, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     t = reload(t.id)
     assert t.title == "Xây dựng bộ chỉ số đánh giá sự hài lòng"
@@ -269,7 +271,7 @@ def test_update_task_saves_audits_the_changes_and_moves_the_version(world, make)
 def test_saving_an_unchanged_form_writes_no_audit_row(world):
     t = reload(world.task.id)
     n_audit = audit_count()
-    tasks.update_task(world.head, t.id, form_of(t), t.version)
+    tasks.update_task(world.head, t.id, form_of(t), t.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert audit_count() == n_audit
 
@@ -279,7 +281,7 @@ def test_editing_only_the_steps_moves_the_version(world):
     t = reload(world.task.id)
     v = t.version
     data = replace(form_of(t), steps=[*form_of(t).steps, StepInput("Trình ban hành", date(2026, 6, 1))])
-    tasks.update_task(world.head, t.id, data, v)
+    tasks.update_task(world.head, t.id, data, v, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     t = reload(t.id)
     assert [s.title for s in t.steps][-1] == "Trình ban hành"
@@ -287,31 +289,31 @@ def test_editing_only_the_steps_moves_the_version(world):
     changes = json.loads(audit_rows(task_id=t.id, action="task.update")[-1].changes)
     assert changes["version"] == [v, t.version]
     with pytest.raises(Conflict):
-        tasks.update_task(world.deputy, t.id, replace(form_of(t), title="Tên khác hẳn của nhiệm vụ"), v)
+        tasks.update_task(world.deputy, t.id, replace(form_of(t), title="Tên khác hẳn của nhiệm vụ"), v, today=local_today(), settings=current_settings().task_rules)
 
 
 def test_editing_only_the_coordinators_moves_the_version(world):
     t = reload(world.task.id)
     v = t.version
-    tasks.update_task(world.head, t.id, replace(form_of(t), coordinator_ids=[world.b.id]), v)
+    tasks.update_task(world.head, t.id, replace(form_of(t), coordinator_ids=[world.b.id]), v, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     t = reload(t.id)
     assert [u.id for u in t.coordinators] == [world.b.id]
     assert t.version > v
     with pytest.raises(Conflict):
-        tasks.update_task(world.deputy, t.id, form_of(t), v)
+        tasks.update_task(world.deputy, t.id, form_of(t), v, today=local_today(), settings=current_settings().task_rules)
 
 
 def test_a_stale_version_raises_conflict_with_the_other_editors_change(world):
     t = reload(world.task.id)
     v = t.version
     mine = replace(form_of(t), description="Bản sửa của phó giám đốc.")
-    tasks.update_task(world.head, t.id, replace(form_of(t), title="Ban hành bộ chỉ số đánh giá mới"), v)
+    tasks.update_task(world.head, t.id, replace(form_of(t), title="Ban hành bộ chỉ số đánh giá mới"), v, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     saved = reload(t.id)
     n_audit = audit_count()
     with pytest.raises(Conflict) as err:
-        tasks.update_task(world.deputy, t.id, mine, v)
+        tasks.update_task(world.deputy, t.id, mine, v, today=local_today(), settings=current_settings().task_rules)
     db.session.rollback()
     assert [(r.action, r.actor_id) for r in err.value.changes] == [("task.update", world.head.id)]
     assert json.loads(err.value.changes[0].changes)["title"][1] == "Ban hành bộ chỉ số đánh giá mới"
@@ -323,7 +325,7 @@ def test_a_stale_version_raises_conflict_with_the_other_editors_change(world):
     assert audit_count() == n_audit
     # With the current version the same edit goes through.
     tasks.update_task(world.deputy, t.id, replace(form_of(after), description="Bản sửa của phó giám đốc."),
-                      after.version)
+                      after.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert reload(t.id).description == "Bản sửa của phó giám đốc."
 
@@ -331,10 +333,10 @@ def test_a_stale_version_raises_conflict_with_the_other_editors_change(world):
 def test_changes_since_lists_only_what_came_after_the_version(world):
     t = reload(world.task.id)
     v1 = t.version
-    tasks.update_task(world.head, t.id, replace(form_of(t), description="Lần một."), v1)
+    tasks.update_task(world.head, t.id, replace(form_of(t), description="Lần một."), v1, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     v2 = reload(t.id).version
-    tasks.update_task(world.head, t.id, replace(form_of(reload(t.id)), description="Lần hai."), v2)
+    tasks.update_task(world.head, t.id, replace(form_of(reload(t.id)), description="Lần hai."), v2, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert [json.loads(r.changes)["description"][1] for r in tasks.changes_since(t.id, v1)] == [
         "Lần một.", "Lần hai."]
@@ -350,7 +352,7 @@ def test_a_finished_task_can_no_longer_be_edited(world, status):
     db.session.commit()
     t = reload(t.id)
     with pytest.raises(RuleViolation):
-        tasks.update_task(world.head, t.id, replace(form_of(t), description="Sửa muộn."), t.version)
+        tasks.update_task(world.head, t.id, replace(form_of(t), description="Sửa muộn."), t.version, today=local_today(), settings=current_settings().task_rules)
 
 
 # ---- permissions -------------------------------------------------------------------
@@ -359,11 +361,11 @@ def test_staff_cannot_edit_or_create(world, make):
     t = reload(world.task.id)
     assert tasks.get_task(world.staff, t.id).id == t.id  # they may read their own task
     with pytest.raises(PermissionDenied):
-        tasks.update_task(world.staff, t.id, replace(form_of(t), description="x"), t.version)
+        tasks.update_task(world.staff, t.id, replace(form_of(t), description="x"), t.version, today=local_today(), settings=current_settings().task_rules)
     with pytest.raises(PermissionDenied):
-        tasks.create_task(world.staff, world.plan.id, inp(make, world))
+        tasks.create_task(world.staff, world.plan.id, inp(make, world), today=local_today(), settings=current_settings().task_rules)
     with pytest.raises(PermissionDenied):
-        tasks.cancel_task(world.staff, t.id, "Không cần nữa")
+        tasks.cancel_task(world.staff, t.id, "Không cần nữa", local_today())
     db.session.rollback()
     assert reload(t.id).status == Lifecycle.ASSIGNED
 
@@ -372,28 +374,28 @@ def test_a_deputy_cannot_leave_the_accountable_leader_empty(world, make):
     """Without a leader the task would leave the deputy's hands once saved."""
     n_tasks = task_count()
     with pytest.raises(RuleViolation) as err:
-        tasks.create_task(world.deputy, world.plan.id, make.task_input(world.a, world.staff, None))
+        tasks.create_task(world.deputy, world.plan.id, make.task_input(world.a, world.staff, None), today=local_today(), settings=current_settings().task_rules)
     assert err.value.field == "leader_id"
     db.session.rollback()
     assert task_count() == n_tasks
     # The head may still save a draft without a leader (it is then not clear).
-    t = tasks.create_task(world.head, world.plan.id, make.task_input(world.a, world.staff, None))
+    t = tasks.create_task(world.head, world.plan.id, make.task_input(world.a, world.staff, None), today=local_today(), settings=current_settings().task_rules)
     assert t.leader_id is None and not t.is_clear
 
 
 def test_a_deputy_edits_only_the_tasks_they_lead(world):
     mine, theirs = reload(world.task.id), reload(world.task2.id)
     assert mine.leader_id == world.deputy.id and theirs.leader_id == world.head.id
-    tasks.update_task(world.deputy, mine.id, replace(form_of(mine), description="Phó sửa."), mine.version)
+    tasks.update_task(world.deputy, mine.id, replace(form_of(mine), description="Phó sửa."), mine.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert reload(mine.id).description == "Phó sửa."
     # They may read the other task of their unit, but not change it.
     assert tasks.get_task(world.deputy, theirs.id).id == theirs.id
     with pytest.raises(PermissionDenied):
         tasks.update_task(world.deputy, theirs.id, replace(form_of(theirs), description="Phó sửa."),
-                          theirs.version)
+                          theirs.version, today=local_today(), settings=current_settings().task_rules)
     with pytest.raises(PermissionDenied):
-        tasks.cancel_task(world.deputy, theirs.id, "Không cần nữa")
+        tasks.cancel_task(world.deputy, theirs.id, "Không cần nữa", local_today())
 
 
 @pytest.mark.parametrize("who", ["head_b", "deputy_b", "staff_b"])
@@ -403,11 +405,11 @@ def test_people_of_another_unit_get_not_found(world, who):
     with pytest.raises(NotFound):
         tasks.get_task(actor, t.id)
     with pytest.raises(NotFound):
-        tasks.update_task(actor, t.id, form_of(t), t.version)
+        tasks.update_task(actor, t.id, form_of(t), t.version, today=local_today(), settings=current_settings().task_rules)
     with pytest.raises(NotFound):
         tasks.record_progress(actor, t.id, 10, "", None, TODAY)
     with pytest.raises(NotFound):
-        tasks.cancel_task(actor, t.id, "Không cần nữa")
+        tasks.cancel_task(actor, t.id, "Không cần nữa", local_today())
     with pytest.raises(NotFound):
         tasks.get_plan(actor, world.plan.id)
 
@@ -427,7 +429,7 @@ def test_assessor_and_admin_read_every_task_but_edit_none(world, who):
     assert tasks.list_tasks(actor, TaskFilter(), TODAY).total == 3
     t = reload(world.task.id)
     with pytest.raises(PermissionDenied):
-        tasks.update_task(actor, t.id, replace(form_of(t), description="x"), t.version)
+        tasks.update_task(actor, t.id, replace(form_of(t), description="x"), t.version, today=local_today(), settings=current_settings().task_rules)
     with pytest.raises(PermissionDenied):
         tasks.confirm_task(actor, t.id, "")
 
@@ -648,11 +650,11 @@ def test_set_step_done_refuses_strangers_and_unknown_steps(world):
 def test_cancel_needs_a_reason_and_takes_the_task_out(world):
     n_audit = audit_count()
     with pytest.raises(RuleViolation) as err:
-        tasks.cancel_task(world.head, world.task.id, "  ")
+        tasks.cancel_task(world.head, world.task.id, "  ", local_today())
     assert err.value.field == "reason"
     db.session.rollback()
     assert audit_count() == n_audit
-    tasks.cancel_task(world.deputy, world.task.id, " Đã lồng ghép vào nhiệm vụ khác ")
+    tasks.cancel_task(world.deputy, world.task.id, " Đã lồng ghép vào nhiệm vụ khác ", local_today())
     db.session.commit()
     t = reload(world.task.id)
     assert (t.status, t.cancel_reason) == (Lifecycle.CANCELLED, "Đã lồng ghép vào nhiệm vụ khác")
@@ -662,7 +664,7 @@ def test_cancel_needs_a_reason_and_takes_the_task_out(world):
                                        "excluded_on": [None, "2026-06-15"]}
     assert audit_count() == n_audit + 1
     with pytest.raises(RuleViolation):
-        tasks.cancel_task(world.head, t.id, "Lần nữa")
+        tasks.cancel_task(world.head, t.id, "Lần nữa", local_today())
     with pytest.raises(RuleViolation):
         tasks.set_step_done(world.staff, t.id, t.steps[0].id, True)
 
@@ -684,7 +686,7 @@ def test_one_audit_row_per_successful_change_and_none_on_refusal(world):
         (lambda: tasks.submit_task(world.staff, tid, "", TODAY), True),
         (lambda: tasks.confirm_task(world.staff, tid, ""), False),
         (lambda: tasks.confirm_task(world.deputy, tid, ""), True),
-        (lambda: tasks.cancel_task(world.head, tid, "Hủy"), False),
+        (lambda: tasks.cancel_task(world.head, tid, "Hủy", local_today()), False),
     ]
     expected = start
     for n, (call, ok) in enumerate(steps):
@@ -997,7 +999,7 @@ def test_every_way_of_writing_a_title_stores_its_collation_key(world, make):
 
     # The form: create, then edit.
     t = reload(world.task.id)
-    tasks.update_task(world.head, t.id, replace(form_of(t), title="Đơn giản hóa thủ tục"), t.version)
+    tasks.update_task(world.head, t.id, replace(form_of(t), title="Đơn giản hóa thủ tục"), t.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert key_of(t.id) == ("Đơn giản hóa thủ tục", title_sort_key("Đơn giản hóa thủ tục"))
     # The importer: new rows (one bulk INSERT), then the same numbers again (bulk UPDATE).
@@ -1006,7 +1008,7 @@ def test_every_way_of_writing_a_title_stores_its_collation_key(world, make):
                    ["Đôn đốc thực hiện kết luận", "Dự thảo quy chế phối hợp"]):
         plan_import.apply(world.head, plan, build([HEADERS] + [clear_row(i + 1, title=x)
                                                              for i, x in enumerate(titles)]),
-                          TODAY, "ke-hoach.xlsx")
+                          TODAY, "ke-hoach.xlsx", settings=current_settings().task_rules)
         db.session.commit()
         stored = db.session.execute(select(Task.title, Task.title_sort).where(Task.plan_id == plan.id)
                                     .order_by(Task.stt)).all()
@@ -1050,7 +1052,7 @@ def test_list_items_have_what_the_page_shows_loaded(listing):
 def test_history_and_names_read_back_the_changes(world):
     t = reload(world.task.id)
     tasks.update_task(world.head, t.id, replace(form_of(t), assignee_id=world.staff2.id,
-                                                coordinator_ids=[world.b.id]), t.version)
+                                                coordinator_ids=[world.b.id]), t.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     rows = tasks.history(t)
     assert [r.action for r in rows] == ["task.create", "task.update"]
@@ -1095,7 +1097,7 @@ def test_a_progress_report_between_loading_and_saving_is_a_conflict_that_loses_n
     tasks.record_progress(world.staff, t.id, 40, "Đã dự thảo", None, TODAY)
     db.session.commit()
     with pytest.raises(Conflict):
-        tasks.update_task(world.head, t.id, replace(form_of(t), description="Sửa mô tả."), v)
+        tasks.update_task(world.head, t.id, replace(form_of(t), description="Sửa mô tả."), v, today=local_today(), settings=current_settings().task_rules)
     db.session.rollback()
     after = reload(t.id)
     assert (after.progress, after.status, after.description) == (
@@ -1105,14 +1107,14 @@ def test_a_progress_report_between_loading_and_saving_is_a_conflict_that_loses_n
 def test_a_parent_from_another_plan_is_not_found(world, make):
     other = make.plan(world.a, kind="work")
     with pytest.raises(NotFound):
-        tasks.create_task(world.head, other.id, inp(make, world), parent_id=world.task.id)
+        tasks.create_task(world.head, other.id, inp(make, world), parent_id=world.task.id, today=local_today(), settings=current_settings().task_rules)
     with pytest.raises(NotFound):
-        tasks.create_task(world.head, world.plan.id, inp(make, world), parent_id=world.task_b.id)
+        tasks.create_task(world.head, world.plan.id, inp(make, world), parent_id=world.task_b.id, today=local_today(), settings=current_settings().task_rules)
 
 
 def test_a_deputy_breaks_down_a_task_they_lead(world, make):
     child = tasks.create_task(world.deputy, world.plan.id, inp(make, world, due_on=date(2026, 6, 20)),
-                              parent_id=world.task.id)
+                              parent_id=world.task.id, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
     assert (child.parent_id, child.stt, child.leader_id) == (world.task.id, "1.1", world.deputy.id)
 
@@ -1148,7 +1150,8 @@ def test_a_task_without_evidence_cannot_be_submitted_and_nothing_is_saved(world,
 def test_files_sent_with_the_submission_are_its_evidence(world, app):
     n_audit = audit_count()
     t = tasks.submit_task(world.staff, world.task.id, "Gửi kèm quyết định", TODAY,
-                          [evidence.Upload("Quyết định ban hành.pdf", EVIDENCE_PDF)])
+                          [evidence.Upload("Quyết định ban hành.pdf", EVIDENCE_PDF)],
+                          current_settings().files)
     db.session.commit()
     assert reload(t.id).status == Lifecycle.SUBMITTED
     assert evidence_rows(world.task.id) == [("Quyết định ban hành.pdf", None, world.staff.id)]
@@ -1161,7 +1164,7 @@ def test_files_sent_with_the_submission_are_its_evidence(world, app):
 def test_evidence_from_a_progress_report_is_enough_to_submit(world, app):
     update = tasks.record_progress(world.staff, world.task.id, 100, "Đã xong", None, TODAY)
     evidence.store(world.staff, reload(world.task.id), [evidence.Upload("bao-cao.pdf", EVIDENCE_PDF)],
-                   update.id)
+                   update.id, current_settings().files)
     db.session.commit()
     assert tasks.submit_task(world.staff, world.task.id, "", TODAY).status == Lifecycle.SUBMITTED
 
@@ -1172,7 +1175,8 @@ def test_a_bad_file_sent_with_the_submission_refuses_it_and_writes_nothing(world
     n_audit = audit_count()
     with pytest.raises(RuleViolation) as err:
         tasks.submit_task(world.staff, world.task.id, "", TODAY,
-                          [evidence.Upload("ok.pdf", EVIDENCE_PDF), evidence.Upload("gia.pdf", b"MZ...")])
+                          [evidence.Upload("ok.pdf", EVIDENCE_PDF), evidence.Upload("gia.pdf", b"MZ...")],
+                          current_settings().files)
     assert err.value.field == "files"
     db.session.rollback()
     assert reload(world.task.id).status == Lifecycle.ASSIGNED

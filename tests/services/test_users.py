@@ -7,15 +7,17 @@ from app.extensions import db
 from app.models import AuditLog, LoginFailure, User
 from app.services import users
 from app.services.errors import NotFound, RuleViolation
+from app.settings import current_settings
 from tests.conftest import PASSWORD
+from tests.settings_support import override_settings
 
 ADDRESS = "10.0.0.5"
 
 
 @pytest.fixture(autouse=True)
-def no_redis(app):
+def no_redis(app, monkeypatch):
     """Failed logins are counted in the database here, whatever the environment says."""
-    app.config["REDIS_URL"] = None
+    override_settings(monkeypatch, app, REDIS_URL=None)
 
 
 def actions() -> list[str]:
@@ -34,7 +36,7 @@ def reload_user(user_id: int) -> User:
 # ---- authenticate ----------------------------------------------------------------------
 
 def test_authenticate_with_the_right_password(world):
-    user = users.authenticate("  STAFF_A ", PASSWORD, ADDRESS)
+    user = users.authenticate("  STAFF_A ", PASSWORD, ADDRESS, current_settings().login)
     db.session.commit()
     assert user is not None and user.id == world.staff.id
     assert reload_user(world.staff.id).last_login_at is not None
@@ -49,7 +51,7 @@ def test_authenticate_with_the_right_password(world):
     ("", PASSWORD),
 ])
 def test_authenticate_refuses_wrong_credentials_with_none_and_counts_them(world, username, password):
-    assert users.authenticate(username, password, ADDRESS) is None
+    assert users.authenticate(username, password, ADDRESS, current_settings().login) is None
     db.session.commit()
     assert failures("acct:" + username) == 1
     assert failures("addr:" + ADDRESS) == 1
@@ -60,7 +62,7 @@ def test_authenticate_refuses_wrong_credentials_with_none_and_counts_them(world,
 def test_a_disabled_user_is_refused_even_with_the_right_password(world):
     world.staff.is_active = False
     db.session.commit()
-    assert users.authenticate("staff_a", PASSWORD, ADDRESS) is None
+    assert users.authenticate("staff_a", PASSWORD, ADDRESS, current_settings().login) is None
     assert failures("acct:staff_a") == 1
 
 
@@ -68,39 +70,39 @@ def test_throttled_after_too_many_failures_for_one_account(app, world):
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
     for n in range(limit):
         # Each attempt from another address: only the account counter reaches the limit.
-        assert users.authenticate("staff_a", "sai-mat-khau", f"10.0.1.{n}") is None
+        assert users.authenticate("staff_a", "sai-mat-khau", f"10.0.1.{n}", current_settings().login) is None
     db.session.commit()
     with pytest.raises(users.Throttled):
-        users.authenticate("staff_a", PASSWORD, "10.0.2.1")  # even the right password
+        users.authenticate("staff_a", PASSWORD, "10.0.2.1", current_settings().login)  # even the right password
     db.session.commit()
     assert actions()[-1] == "login.throttled"
     # Other accounts are not affected.
-    assert users.authenticate("staff_a2", PASSWORD, "10.0.2.1").id == world.staff2.id
+    assert users.authenticate("staff_a2", PASSWORD, "10.0.2.1", current_settings().login).id == world.staff2.id
 
 
 def test_one_failure_short_of_the_limit_still_lets_the_right_password_in(app, world):
     limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
     for n in range(limit - 1):
-        users.authenticate("staff_a", "sai-mat-khau", f"10.0.1.{n}")
-    assert users.authenticate("staff_a", PASSWORD, "10.0.2.1").id == world.staff.id
+        users.authenticate("staff_a", "sai-mat-khau", f"10.0.1.{n}", current_settings().login)
+    assert users.authenticate("staff_a", PASSWORD, "10.0.2.1", current_settings().login).id == world.staff.id
     db.session.commit()
     # A success clears the account's count.
     assert failures("acct:staff_a") == 0
 
 
-def test_an_address_over_its_limit_is_slowed_never_locked(app, world):
+def test_an_address_over_its_limit_is_slowed_never_locked(app, world, monkeypatch):
     """Issue 18: a whole office behind one address (NAT, or a proxy not yet trusted) must
     not be locked out by a stranger's failures: past the address's limit a wrong password
     answers Throttled("address"), the right one for an account that is not itself locked
     still gets in."""
-    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    override_settings(monkeypatch, app, LOGIN_MAX_FAILURES_PER_ADDRESS=3)
     for name in ("a1", "a2", "a3"):
-        users.authenticate(name, "x", ADDRESS)
+        users.authenticate(name, "x", ADDRESS, current_settings().login)
     with pytest.raises(users.Throttled) as e:
-        users.authenticate("staff_a", "sai-mat-khau", ADDRESS)
+        users.authenticate("staff_a", "sai-mat-khau", ADDRESS, current_settings().login)
     assert e.value.reason == "address"
-    assert users.authenticate("staff_a", PASSWORD, ADDRESS).id == world.staff.id
-    assert users.authenticate("staff_a2", PASSWORD, "10.9.9.9").id == world.staff2.id
+    assert users.authenticate("staff_a", PASSWORD, ADDRESS, current_settings().login).id == world.staff.id
+    assert users.authenticate("staff_a2", PASSWORD, "10.9.9.9", current_settings().login).id == world.staff2.id
     # no more failure rows for the address past its limit
     assert failures("addr:" + ADDRESS) == 3
 
@@ -114,7 +116,7 @@ def test_failures_outside_the_window_are_forgotten(app, world):
     old = utcnow() - timedelta(seconds=app.config["LOGIN_FAILURE_WINDOW_SECONDS"] + 60)
     db.session.add_all([LoginFailure(key="acct:staff_a", at=old) for _ in range(limit)])
     db.session.commit()
-    assert users.authenticate("staff_a", PASSWORD, ADDRESS).id == world.staff.id
+    assert users.authenticate("staff_a", PASSWORD, ADDRESS, current_settings().login).id == world.staff.id
 
 
 
@@ -158,8 +160,8 @@ def test_change_password_policy(world, new, ok):
         db.session.commit()
         user = reload_user(world.staff.id)
         assert user.session_token != token
-        assert users.authenticate("staff_a", new, ADDRESS).id == user.id
-        assert users.authenticate("staff_a", PASSWORD, ADDRESS) is None
+        assert users.authenticate("staff_a", new, ADDRESS, current_settings().login).id == user.id
+        assert users.authenticate("staff_a", PASSWORD, ADDRESS, current_settings().login) is None
         assert "user.password" in actions()
     else:
         with pytest.raises(RuleViolation) as err:
@@ -167,7 +169,7 @@ def test_change_password_policy(world, new, ok):
         assert err.value.field == "new_password"
         db.session.rollback()
         assert reload_user(world.staff.id).session_token == token
-        assert users.authenticate("staff_a", PASSWORD, ADDRESS).id == world.staff.id
+        assert users.authenticate("staff_a", PASSWORD, ADDRESS, current_settings().login).id == world.staff.id
 
 
 def test_change_password_needs_the_current_password(world):
@@ -260,7 +262,7 @@ def test_add_user_hashes_the_password_and_audits(world):
         "nguyen.van-a", "a@example.vn", world.a.id, "staff")
     assert "hoa-sen" not in user.password_hash and user.password_hash.startswith("$argon2id$")
     assert len(user.session_token) >= 32
-    assert users.authenticate("nguyen.van-a", "hoa-sen-nở-giữa-hè", ADDRESS).id == user.id
+    assert users.authenticate("nguyen.van-a", "hoa-sen-nở-giữa-hè", ADDRESS, current_settings().login).id == user.id
     assert actions()[-2:] == ["user.create", "login"]
 
 

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import AuditLog, Extension, Notification, Plan, Task, User
 from app.services import extensions, plans, tasks
 from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.settings import current_settings
 from tests.conftest import TODAY, submit_with_evidence
 
 
@@ -111,7 +112,7 @@ def test_who_may_review_a_staff_submission(world, who, allowed):
 # ---- who decides: extensions -------------------------------------------------------------
 
 def ask(actor, task_id, proposed=date(2026, 7, 31)):
-    ext = extensions.request_extension(me(actor), task_id, proposed, "Chờ ý kiến các sở", TODAY)
+    ext = extensions.request_extension(me(actor), task_id, proposed, "Chờ ý kiến các sở", TODAY, max_extensions=current_settings().max_extensions)
     db.session.commit()
     return ext.id
 
@@ -168,7 +169,7 @@ def test_a_sub_task_still_cannot_pass_its_parents_due_date(world, make):
                       title="Dự thảo bộ chỉ số đánh giá", due_on=date(2026, 6, 20))
     issue(world)
     with pytest.raises(RuleViolation) as e:
-        extensions.request_extension(me(world.staff), child.id, date(2027, 1, 31), "Chờ", TODAY)
+        extensions.request_extension(me(world.staff), child.id, date(2027, 1, 31), "Chờ", TODAY, max_extensions=current_settings().max_extensions)
     assert "parent" in en(e.value)
 
 

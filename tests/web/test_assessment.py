@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import AssessmentRun, AuditLog, Task
 from app.services import charts
 from tests.conftest import issue_world_plans
+from tests.settings_support import override_settings
 
 Q2 = "period=2026-Q2&as_of=15/06/2026"
 SVG = re.compile(r"<svg\b.*?</svg>", re.DOTALL)
@@ -300,7 +301,7 @@ def test_drill_downs_outside_the_scope_are_not_found(scored, as_user):
 
 
 def test_the_drill_down_is_paginated(scored, as_user, app, monkeypatch):
-    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    override_settings(monkeypatch, app, PAGE_SIZE=2)
     c = as_user("assessor")
     first = page(c.get(f"/assessment/unit/{scored.a.id}?{Q2}"))
     second = page(c.get(f"/assessment/unit/{scored.a.id}?{Q2}&page=2"))

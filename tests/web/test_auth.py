@@ -18,6 +18,7 @@ from web_support import (
 
 from app.extensions import db
 from app.models import User
+from tests.settings_support import override_settings
 
 PASSWORD = root().PASSWORD
 
@@ -106,7 +107,7 @@ def test_empty_login_form_shows_messages_beside_the_fields(sw):
 
 
 def test_throttling_answers_429_in_vietnamese(sw, monkeypatch):
-    monkeypatch.setitem(sw.app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 3)
+    override_settings(monkeypatch, sw.app, LOGIN_MAX_FAILURES_PER_ACCOUNT=3)
     c = sw.app.test_client()
     for _ in range(3):
         assert login(c, "staff_a", "Sai-mat-khau-2026").status_code == 200
@@ -126,7 +127,7 @@ def test_throttling_answers_429_in_vietnamese(sw, monkeypatch):
 
 
 def test_unknown_accounts_are_throttled_the_same_way(sw, monkeypatch):
-    monkeypatch.setitem(sw.app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 2)
+    override_settings(monkeypatch, sw.app, LOGIN_MAX_FAILURES_PER_ACCOUNT=2)
     c = sw.app.test_client()
     for name in ("staff_a", "khong.ton.tai"):
         for _ in range(2):
@@ -140,7 +141,7 @@ def test_unknown_user_and_wrong_password_answer_identically(sw, monkeypatch):
     import re
 
     limit = 3
-    monkeypatch.setitem(sw.app.config, "LOGIN_MAX_FAILURES_PER_ACCOUNT", limit)
+    override_settings(monkeypatch, sw.app, LOGIN_MAX_FAILURES_PER_ACCOUNT=limit)
     token = re.compile(r'name="csrf_token"[^>]*value="[^"]*"')
 
     def answers(username):

@@ -28,6 +28,7 @@ from web_support import (
 
 from app.extensions import db
 from app.models import AuditLog, Evidence, Plan, ProcessStep, ProgressUpdate, Task, Unit
+from tests.settings_support import override_settings
 
 LONG = "Xây dựng " + "và triển khai " * 50        # 709 characters
 
@@ -305,7 +306,7 @@ EVIDENCE_CASES = [
 def test_evidence_bad_files(sw, monkeypatch, case):
     _id, files, message = case
     w = sw.w
-    monkeypatch.setitem(sw.app.config, "MAX_EVIDENCE_BYTES", 1024 * 1024)
+    override_settings(monkeypatch, sw.app, MAX_EVIDENCE_BYTES=1024 * 1024)
     folder = sw.app.config["UPLOAD_FOLDER"]
     before, before_task, before_files = counts(), task_state(w.task.id), upload_files(folder)
     data = {"percent": "70", "note": "Kèm minh chứng",

@@ -11,6 +11,7 @@ from web_support import field_errors, field_value, parse, row
 from app.extensions import db
 from app.models import Extension, Notification, Task, User
 from app.services import extensions, overdue
+from app.settings import current_settings
 
 REASON = "Chờ ý kiến góp ý của các sở, ngành"
 
@@ -34,7 +35,7 @@ def form(doc, form_id):
 
 def ask(w, proposed=date(2026, 7, 31)):
     ext = extensions.request_extension(db.session.get(User, w.staff.id), w.task.id, proposed, REASON,
-                                       date(2026, 6, 15))
+                                       date(2026, 6, 15), max_extensions=current_settings().max_extensions)
     db.session.commit()
     return ext.id
 

@@ -9,11 +9,12 @@ from web_support import parse
 from app.extensions import db
 from app.models import AssessmentRun, User
 from app.services import extensions
+from app.settings import current_settings
 
 
 def ask(w, task, who):
     ext = extensions.request_extension(db.session.get(User, who.id), task.id, date(2026, 7, 31),
-                                       "Chờ ý kiến các sở", date(2026, 6, 15))
+                                       "Chờ ý kiến các sở", date(2026, 6, 15), max_extensions=current_settings().max_extensions)
     db.session.commit()
     return ext
 

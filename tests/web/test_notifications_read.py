@@ -10,6 +10,7 @@ from web_support import parse
 from app.extensions import db
 from app.models import Extension, Notification, User
 from app.services import extensions, overdue
+from app.settings import current_settings
 from tests.conftest import submit_with_evidence
 
 
@@ -95,7 +96,7 @@ def test_confirming_and_returning_mark_the_leader_s_notifications_about_the_task
 
 def test_deciding_an_extension_marks_the_request_read(world, as_user):
     extensions.request_extension(db.session.get(User, world.staff.id), world.task.id,
-                                 date(2026, 7, 31), "Chờ ý kiến các sở", date(2026, 6, 15))
+                                 date(2026, 7, 31), "Chờ ý kiến các sở", date(2026, 6, 15), max_extensions=current_settings().max_extensions)
     db.session.commit()
     assert unread(world.deputy.id, world.task.id) == 1
     ext_id = db.session.scalar(select(Extension.id))

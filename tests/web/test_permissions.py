@@ -35,8 +35,10 @@ from web_support import (
     task_form_data,
 )
 
+from app.clock import local_today
 from app.extensions import db
 from app.models import ProcessStep, Task
+from app.settings import current_settings
 
 ROLES = ("anonymous", "admin", "assessor", "head", "deputy", "staff")
 USERNAMES = {"admin": "admin", "assessor": "assessor", "head": "head_a", "deputy": "deputy_a",
@@ -134,13 +136,13 @@ def suspend_target(w, role, rel):
         return
     t = db.session.get(Task, task.id)
     head = w.head if t.owner_unit_id == w.a.id else w.head_b
-    tasks.suspend_task(db.session.get(User, head.id), t.id, "Chờ ý kiến của tỉnh")
+    tasks.suspend_task(db.session.get(User, head.id), t.id, "Chờ ý kiến của tỉnh", local_today())
     db.session.commit()
 
 
 def submit_target(w, role, rel):
     """Put the task named by the relation into 'awaiting confirmation'."""
-    from app import local_today
+    from app.clock import local_today
     from app.models import User
     from app.services import tasks
 
@@ -157,7 +159,7 @@ def ask_extension(w, role, rel):
     """A pending extension request, by its responsible person, on the task named by the relation."""
     from datetime import date
 
-    from app import local_today
+    from app.clock import local_today
     from app.models import User
     from app.services import extensions
 
@@ -165,7 +167,7 @@ def ask_extension(w, role, rel):
         return
     t = db.session.get(Task, target_task(w, role, rel).id)
     extensions.request_extension(db.session.get(User, t.assignee_id), t.id, date(2026, 7, 31),
-                                 "Chờ ý kiến góp ý của các sở, ngành", local_today())
+                                 "Chờ ý kiến góp ý của các sở, ngành", local_today(), max_extensions=current_settings().max_extensions)
     db.session.commit()
 
 
@@ -209,7 +211,7 @@ def target_leader(w, role, rel):
 
 def freeze_runs(w, role, rel):
     """Two frozen runs of 2026-Q2: every unit (covers unit A) and unit B alone."""
-    from app import local_today
+    from app.clock import local_today
     from app.domain.scoring import ScoringSettings, parse_period
     from app.models import Unit
     from app.services import assessment
@@ -281,7 +283,8 @@ def stage_import(w, role, rel):
         return
     plan = db.session.get(Plan, target_plan(w, role, rel).id)
     sheet = plan_import.read_sheet(import_file(rel))
-    w.import_token = plan_import.store_upload(actor(w, role), plan, sheet, "ke-hoach.xlsx")
+    w.import_token = plan_import.store_upload(actor(w, role), plan, sheet, "ke-hoach.xlsx",
+                                              current_settings().files)
 
 
 def user_form(u, **kw):

@@ -27,10 +27,11 @@ from web_support import (
     tr,
 )
 
-from app import local_today
+from app.clock import local_today
 from app.extensions import db
 from app.models import AuditLog, Plan, Task, User
 from app.services import extensions, tasks
+from app.settings import current_settings
 
 CLOSED = "The plan is closed: its tasks can no longer be changed."
 
@@ -162,7 +163,7 @@ def closed(sw):
     tasks.submit_task(db.session.get(User, w.staff2.id), w.task2.id, "Đã hoàn thành", local_today())
     w.pending = extensions.request_extension(db.session.get(User, w.staff.id), w.task.id,
                                              date(2026, 7, 31), "Chờ ý kiến góp ý",
-                                             local_today()).id
+                                             local_today(), max_extensions=current_settings().max_extensions).id
     db.session.commit()
     set_status(w.plan.id, "closed")
     yield sw

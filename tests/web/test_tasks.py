@@ -30,6 +30,7 @@ from app.models import (
     Task,
     task_coordinators,
 )
+from tests.settings_support import override_settings
 
 TODAY = root().TODAY
 
@@ -641,7 +642,7 @@ def test_sorted_by_title_the_list_follows_the_vietnamese_alphabet(sw):
 
 def test_pagination(sw, monkeypatch):
     add_tasks(sw)
-    monkeypatch.setitem(sw.app.config, "PAGE_SIZE", 3)
+    override_settings(monkeypatch, sw.app, PAGE_SIZE=3)
     c = sw.cached("head")
     seen = []
     for p in (1, 2, 3):

@@ -9,6 +9,7 @@ from web_support import field_errors, parse, row, tr
 from app.extensions import db
 from app.models import Task, User
 from app.services import extensions, plans
+from app.settings import current_settings
 from tests.conftest import TODAY, submit_with_evidence
 
 
@@ -41,7 +42,7 @@ def test_a_draft_plans_task_says_draft_and_loses_it_at_issue(world, as_user):
 def test_a_task_extended_into_next_year_says_it_is_carried_over(world, as_user):
     issue(world)
     ext = extensions.request_extension(me(world.staff), world.task.id, date(2027, 2, 28),
-                                       "Chờ nguồn kinh phí năm sau", TODAY)
+                                       "Chờ nguồn kinh phí năm sau", TODAY, max_extensions=current_settings().max_extensions)
     extensions.decide_extension(me(world.deputy), ext.id, True, "Đồng ý")
     db.session.commit()
     c = as_user("head_a")
@@ -114,7 +115,7 @@ def test_the_requester_sees_no_decision_buttons_the_head_does(world, make, as_us
     own = make.task(world.plan, world.head, world.a, world.deputy, world.deputy,
                     title="Rà soát quy chế làm việc của Sở", due_on=date(2026, 6, 30))
     issue(world)
-    ext = extensions.request_extension(me(world.deputy), own.id, date(2026, 8, 31), "Chờ", TODAY)
+    ext = extensions.request_extension(me(world.deputy), own.id, date(2026, 8, 31), "Chờ", TODAY, max_extensions=current_settings().max_extensions)
     db.session.commit()
     c = as_user("deputy_a")
     assert page(c, f"/tasks/{own.id}").by_id("decision-form") is None

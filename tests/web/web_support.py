@@ -12,6 +12,7 @@ from types import ModuleType
 from sqlalchemy import select
 
 from app.extensions import db
+from app.settings import current_settings
 
 ROOT_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
 
@@ -54,7 +55,7 @@ def extend_world(w, make):
     w.a1 = make.unit("Phòng Cải cách hành chính", parent=w.a, code="SNV-CCHC")
     w.plan_a1 = make.plan(w.a1, title="Kế hoạch CCHC năm 2026 của Phòng CCHC")
     for task, author in ((w.task, w.staff), (w.task2, w.staff2), (w.task_b, w.staff_b)):
-        evidence.store(author, task, [evidence.Upload("bao-cao.pdf", PDF)], None)
+        evidence.store(author, task, [evidence.Upload("bao-cao.pdf", PDF)], None, current_settings().files)
     db.session.commit()
     w.evidence = {task_id: ev_id for task_id, ev_id in db.session.execute(
         select(_models().Evidence.task_id, _models().Evidence.id))}
@@ -83,8 +84,8 @@ def snapshot() -> dict:
 def diff_snapshots(before: dict, after: dict) -> dict:
     """{table: (rows gone, rows new)} for the tables that differ."""
     changed = {}
-    for name in before:
-        b, a = set(map(repr, before[name])), set(map(repr, after.get(name, [])))
+    for name, rows in before.items():
+        b, a = set(map(repr, rows)), set(map(repr, after.get(name, [])))
         if a != b:
             changed[name] = (sorted(b - a)[:3], sorted(a - b)[:3])
     return changed
