@@ -91,7 +91,7 @@ def tw(shared):
         assert unclear == []
     db.session.commit()
     for key, who in (("own_dep", deputy), ("own_head", head), ("sub_staff", staff)):
-        tasks.submit_task(me(who), t[key], "Đã hoàn thành", TODAY, [evidence.Upload("bao-cao.pdf", PDF)])
+        tasks.submit_task(me(who), t[key], "Đã hoàn thành", TODAY, [evidence.Upload("bao-cao.pdf", PDF)], current_settings().files)
     # The parent was submitted before it was broken down (the rule now refuses that order).
     db.session.execute(update(Task).where(Task.id == t["parent"])
                        .values(status="submitted", submitted_on=TODAY))
@@ -238,7 +238,7 @@ def _self_made(role):
                                     due_on=TODAY, weight=Decimal(999999))
         created = tasks.create_task(a, w.plan.id, data, today=local_today(), settings=current_settings().task_rules)
         db.session.flush()
-        tasks.submit_task(a, created.id, "Xong", TODAY, [evidence.Upload("x.pdf", PDF)])
+        tasks.submit_task(a, created.id, "Xong", TODAY, [evidence.Upload("x.pdf", PDF)], current_settings().files)
         tasks.confirm_task(a, created.id, "")
     return svc(role, call)
 
