@@ -44,13 +44,16 @@ def awaiting_on_time(status: str, due_on: date | None, submitted_on: date | None
 
 
 def timeliness(status: str, due_on: date | None, completed_on: date | None, today: date,
-               due_soon_days: int = 3, submitted_on: date | None = None) -> Timeliness:
+               due_soon_days: int = 3, submitted_on: date | None = None,
+               draft: bool = False) -> Timeliness:
     """Derive timeliness from dates; never stored, never typed in.
 
     A task due on 31/03 and completed on 31/03 is on time; it becomes overdue
     only on 01/04. "Due soon" is the part of "within deadline" that falls due
     within the reminder window. A submission made on time and awaiting
-    confirmation is within deadline (see `awaiting_on_time`).
+    confirmation is within deadline (see `awaiting_on_time`). An open task of a
+    draft plan (`draft`) has not started (DESIGN.md 4): within deadline, never
+    overdue nor due soon, as the lists' filters and the home page count it.
     """
     if status in EXCLUDED_STATUSES:
         return Timeliness.EXCLUDED
@@ -58,7 +61,7 @@ def timeliness(status: str, due_on: date | None, completed_on: date | None, toda
         if due_on is None or completed_on <= due_on:
             return Timeliness.DONE_ON_TIME
         return Timeliness.DONE_LATE
-    if due_on is None or awaiting_on_time(status, due_on, submitted_on):
+    if draft or due_on is None or awaiting_on_time(status, due_on, submitted_on):
         return Timeliness.WITHIN
     if today > due_on:
         return Timeliness.OVERDUE

@@ -163,9 +163,10 @@ class Task(db.Model):
         """The check over this task, with its related rows already loaded."""
         return check_six_clears(self.facts())
 
-    def timeliness(self, today: date, due_soon_days: int = 3):
+    def timeliness(self, today: date, due_soon_days: int = 3, draft: bool = False):
+        """`draft`: the task's plan is a draft (its open tasks are within deadline)."""
         return timeliness(self.status, self.due_on, self.completed_on, today, due_soon_days,
-                          self.submitted_on)
+                          self.submitted_on, draft)
 
 
 class Amendment(db.Model):

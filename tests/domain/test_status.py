@@ -112,6 +112,20 @@ def test_due_soon_window_boundaries(days_left, window, expected):
     assert timeliness(Lifecycle.IN_PROGRESS, due, None, TODAY, due_soon_days=window) is expected
 
 
+@pytest.mark.parametrize("status, due_on, completed_on, expected", [
+    (Lifecycle.ASSIGNED, TODAY - 10 * D, None, Timeliness.WITHIN),        # past due: not started
+    (Lifecycle.IN_PROGRESS, TODAY, None, Timeliness.WITHIN),              # due today: not due soon
+    (Lifecycle.SUBMITTED, TODAY - D, None, Timeliness.WITHIN),
+    (Lifecycle.COMPLETED, TODAY - 5 * D, TODAY - 3 * D, Timeliness.DONE_LATE),  # imported
+    (Lifecycle.COMPLETED, TODAY - 5 * D, TODAY - 6 * D, Timeliness.DONE_ON_TIME),
+    (Lifecycle.CANCELLED, TODAY - 5 * D, None, Timeliness.EXCLUDED),
+])
+def test_an_open_task_of_a_draft_plan_is_within_deadline(status, due_on, completed_on, expected):
+    """DESIGN.md 4: tasks of draft plans are not flagged: never overdue nor due soon, as the
+    lists' SQL (tasks.timeliness_condition) judges them; completions and exclusions as ever."""
+    assert timeliness(status, due_on, completed_on, TODAY, draft=True) is expected
+
+
 def test_the_default_window_is_three_days():
     assert timeliness(Lifecycle.ASSIGNED, TODAY + 3 * D, None, TODAY) is Timeliness.DUE_SOON
     assert timeliness(Lifecycle.ASSIGNED, TODAY + 4 * D, None, TODAY) is Timeliness.WITHIN

@@ -776,6 +776,22 @@ def test_list_filters_each_timeliness_value_as_the_domain_judges_it(listing, val
         assert (t.id in ids(page)) == (t.timeliness(TODAY) is value), t.title
 
 
+def test_a_draft_plans_tasks_are_within_deadline_in_the_filter_and_the_domain(world, make):
+    """A draft plan's tasks are never overdue nor due soon (DESIGN.md 4): the list's filter
+    and the badge (Task.timeliness with the plan's status) say the same."""
+    w = world
+    past = make.task(w.plan, w.head, w.a, w.staff, w.deputy, title="Việc quá hạn của bản nháp",
+                     due_on=date(2026, 6, 10))
+    soon = make.task(w.plan, w.head, w.a, w.staff, w.deputy, title="Việc sắp đến hạn của bản nháp",
+                     due_on=date(2026, 6, 16))
+    for value in Timeliness:
+        page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness=value), TODAY)
+        for t in (reload(past.id), reload(soon.id)):
+            assert (t.id in ids(page)) == (t.timeliness(TODAY, draft=True) is value), (value, t.title)
+    assert reload(past.id).timeliness(TODAY, draft=True) is Timeliness.WITHIN
+    assert reload(past.id).timeliness(TODAY) is Timeliness.OVERDUE      # once the plan is issued
+
+
 def test_the_due_soon_window_is_a_setting(listing):
     w = listing["w"]
     page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness="due_soon"), TODAY,
