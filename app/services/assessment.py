@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     and_,
     case,
@@ -501,8 +502,6 @@ def record_final_grade(actor: User, run_id: int, kind: str, row_id: int, data: F
     with the decision's number, date and reason (DESIGN.md 5: the final grading is a human
     decision). Only the assessor records it; the run's figures are never touched, only the
     final_* fields. Audit-logged; a later decision replaces it, the log keeps both."""
-    from flask_babel import lazy_gettext as _l
-
     if actor.role != Role.ASSESSOR:
         raise PermissionDenied()
     run = db.session.get(AssessmentRun, run_id)

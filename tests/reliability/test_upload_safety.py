@@ -312,18 +312,6 @@ def _field_error(html: str, field_id: str) -> str:
     return re.sub(r"\s+", " ", m.group(1)).strip() if m else ""
 
 
-def _cap(monkeypatch, app, **caps) -> None:
-    """Lower the evidence caps for this test: the app reads its settings once (app/settings.py),
-    so the typed settings are replaced, not the config."""
-    from dataclasses import replace
-
-    from app import settings as app_settings
-
-    current = app_settings.settings_of(app)
-    monkeypatch.setitem(app.extensions, app_settings.KEY,
-                        replace(current, files=replace(current.files, **caps)))
-
-
 def test_evidence_caps_refuse_the_probes_200_files(sw, monkeypatch):
     """Issue 18.3: the probe posted 200 files in one progress report (accepted, repeatable).
     Files per post, evidence bytes per task and per person in 24 hours are capped
@@ -350,7 +338,7 @@ def test_evidence_caps_refuse_the_probes_200_files(sw, monkeypatch):
     # per task: the task's evidence plus these files may not pass the cap
     on_task = sum(db.session.scalars(select(Evidence.size_bytes).where(Evidence.task_id == w.task.id)))
     db.session.rollback()
-    _cap(monkeypatch, sw.app, max_bytes_per_task=on_task + len(PDF))
+    override_settings(monkeypatch, sw.app, MAX_EVIDENCE_BYTES_PER_TASK=on_task + len(PDF))
     before, files = row_counts(), set(os.listdir(folder))
     resp = _progress(c, w.task.id, [("a.pdf", PDF), ("b.pdf", PDF)])
     beside = _field_error(html_lib.unescape(resp.get_data(as_text=True)), "files")
@@ -362,7 +350,8 @@ def test_evidence_caps_refuse_the_probes_200_files(sw, monkeypatch):
     mine = sum(db.session.scalars(select(Evidence.size_bytes)
                                   .where(Evidence.uploaded_by_id == w.staff.id)))
     db.session.rollback()
-    _cap(monkeypatch, sw.app, max_bytes_per_task=10**9, max_bytes_per_day=mine + len(PNG))
+    override_settings(monkeypatch, sw.app, MAX_EVIDENCE_BYTES_PER_TASK=10**9)
+    override_settings(monkeypatch, sw.app, MAX_EVIDENCE_BYTES_PER_DAY=mine + len(PNG))
     before = row_counts()
     resp = _progress(c, w.task.id, [("anh.png", PNG), ("b.pdf", PDF)])
     beside = _field_error(html_lib.unescape(resp.get_data(as_text=True)), "files")
