@@ -103,7 +103,7 @@ def deployment(tmp_path_factory):
     from app import create_app
     from app.extensions import db
     from config import TestConfig
-    from tests.conftest import Factory
+    from tests.conftest import Factory, issue_plans
 
     tmp_path = tmp_path_factory.mktemp("two_servers")
     tag = uuid.uuid4().hex[:8]
@@ -132,6 +132,8 @@ def deployment(tmp_path_factory):
             # Due 30/06/2026 and open: overdue on any day after it.
             task = make.task(plan, head, unit, staff, head)
             task_id = task.id
+            # Issued, built as a draft first: the sweep never flags a draft plan's tasks (issue 11).
+            issue_plans(plan)
             db.session.remove()
             db.engine.dispose()
         env = dict(os.environ)
