@@ -848,9 +848,10 @@ def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
         select(Task).where(where)
         # What the list shows (lead unit, responsible person, leader), joined in the same
         # statement: one query instead of four (the plan is not shown).
-        # The plan too: its status and year say "draft" and "carried over" beside a task.
+        # The plan too (its status and year say "draft" and "carried over" beside a task), in
+        # a second small query: joined here, PostgreSQL read every task (tests/test_indexes.py).
         .options(joinedload(Task.assignee), joinedload(Task.leader), joinedload(Task.lead_unit),
-                 joinedload(Task.plan))
+                 selectinload(Task.plan))
         .order_by(*SORTS.get(f.sort, SORTS["due"]))
         .limit(per_page).offset((page - 1) * per_page)).all()
     return Page(items, total or 0, page, per_page)
