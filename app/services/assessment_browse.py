@@ -93,6 +93,9 @@ def reader_scope(actor: User, unit_id: int | None = None) -> Scope:
 
 
 def _unit_choice(unit_id: int, within: str | None) -> Unit:
+    if not 0 < unit_id < 2**31:
+        # ids are 32-bit: PostgreSQL raises on a larger number (a 500), so refuse it here
+        raise RuleViolation(_l("Choose a unit from the list."), "unit")
     q = select(Unit).where(Unit.id == unit_id, Unit.is_active)
     if within is not None:
         q = q.where(Unit.path.like(within + "%"))

@@ -386,7 +386,10 @@ def test_only_the_assessor_may_freeze(world, as_user, username):
 @pytest.mark.parametrize("data", [{"period": "2026-Q9", "as_of": ""},
                                   {"period": "2026-Q2", "as_of": "20/06/2026"},
                                   {"period": "2026-Q2", "as_of": "xx"},
-                                  {"period": "2026-Q2", "as_of": "", "unit": "999999"}])
+                                  {"period": "2026-Q2", "as_of": "", "unit": "999999"},
+                                  # beyond 32 bits: PostgreSQL would raise on the lookup
+                                  {"period": "2026-Q2", "as_of": "", "unit": "9" * 40},
+                                  {"period": "2026-Q2", "as_of": "", "unit": "-5"}])
 def test_a_bad_freeze_freezes_nothing_and_says_why(world, as_user, data):
     c = as_user("assessor")
     resp = c.post("/assessment/freeze", data=data)
