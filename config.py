@@ -61,11 +61,11 @@ class Config:
     OVERDUE_ESCALATE_DAYS = int(os.environ.get("OVERDUE_ESCALATE_DAYS", 14))
     MAX_EXTENSIONS = int(os.environ.get("MAX_EXTENSIONS", 2))
     # A task's weight lies in this range (issue 11: a weight of 999,999 bent a score);
-    # checked at start-up by app.services.tasks.rule_settings.
+    # checked at start-up by app.tasks.commands.rule_settings.
     TASK_WEIGHT_MIN = os.environ.get("TASK_WEIGHT_MIN", "0.1")
     TASK_WEIGHT_MAX = os.environ.get("TASK_WEIGHT_MAX", "10")
     # Scoring (DESIGN.md section 5): SCORING_CREDIT_LATE=0.75, SCORING_EXCELLENT_FROM=90 ...
-    # (README lists them); checked by app.services.assessment.settings_from_config.
+    # (README lists them); checked by app.assessment.service.settings_from_config.
     SCORING_SETTINGS: dict = {k[len("SCORING_"):].lower(): v for k, v in os.environ.items()
                               if k.startswith("SCORING_")}
     DIGEST_HOUR = int(os.environ.get("DIGEST_HOUR", 7))

@@ -10,19 +10,18 @@ from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
+from app import errors, filters, settings
+from app.admin.routes import bp as admin_bp
+from app.assessment.routes import bp as assessment_bp
+from app.auth.routes import bp as auth_bp
+from app.cli import register as register_cli
+from app.dashboard.routes import bp as dashboard_bp
+from app.extensions import babel, bootstrap, csrf, db, login_manager, migrate, passwords
+from app.models import User
+from app.notifications.routes import bp as notifications_bp
+from app.plans.routes import bp as plans_bp
+from app.tasks.routes import bp as tasks_bp
 from config import Config
-
-from . import errors, filters, settings
-from .admin.routes import bp as admin_bp
-from .assessment.routes import bp as assessment_bp
-from .auth.routes import bp as auth_bp
-from .cli import register as register_cli
-from .dashboard.routes import bp as dashboard_bp
-from .extensions import babel, bootstrap, csrf, db, login_manager, migrate, passwords
-from .models import User
-from .notifications.routes import bp as notifications_bp
-from .plans.routes import bp as plans_bp
-from .tasks.routes import bp as tasks_bp
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
-from .extensions import db
+from app.extensions import db
 
 PG_DUMP_TIMEOUT = 6 * 3600
 

@@ -24,8 +24,8 @@ from typing import Any, Generic, TypeVar
 
 from flask import flash
 
-from .extensions import db
-from .services.errors import PermissionDenied, RuleViolation
+from app.common.errors import PermissionDenied, RuleViolation
+from app.extensions import db
 
 T = TypeVar("T")
 

@@ -9,27 +9,24 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from .backup import register as register_backup
-from .clock import local_today
-from .domain import scoring
-from .extensions import db
-from .models import AssessmentRun, Unit
-from .scheduler import run_blocking
-from .services import (
-    assessment,
-    demo,
-    mail,
-    overdue,
-    plan_export,
-    plan_import,
-    plans,
-    units,
-    users,
-)
-from .services import assessment_export as ex
-from .services.assessment import period_label
-from .services.errors import RuleViolation
-from .settings import current_settings
+from app.assessment import export as ex
+from app.assessment import service as assessment
+from app.assessment.service import period_label
+from app.backup import register as register_backup
+from app.clock import local_today
+from app.common.errors import RuleViolation
+from app.deadlines import sweep as overdue
+from app.demo import loader as demo
+from app.directory import units, users
+from app.domain import scoring
+from app.extensions import db
+from app.models import AssessmentRun, Unit
+from app.notifications import mail
+from app.plans import export as plan_export
+from app.plans import service as plans
+from app.plans.importing import importer as plan_import
+from app.scheduler import run_blocking
+from app.settings import current_settings
 
 units_cli = AppGroup("units", help="Manage the unit tree.")
 users_cli = AppGroup("users", help="Manage user accounts.")

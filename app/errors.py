@@ -10,10 +10,10 @@ from sqlalchemy import insert, inspect
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 
-from .extensions import db, is_lock_timeout
-from .models import AuditLog
-from .models.base import utcnow
-from .services.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from app.common.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from app.extensions import db, is_lock_timeout
+from app.models import AuditLog
+from app.models.base import utcnow
 
 
 def _page(code: int, title: str, message: str):

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
-from .domain.six_clears import CLEAR_LABELS
-from .domain.status import Lifecycle, Timeliness
-from .models import PlanKind, PlanStatus, Role
+from app.domain.six_clears import CLEAR_LABELS
+from app.domain.status import Lifecycle, Timeliness
+from app.models import PlanKind, PlanStatus, Role
 
 LIFECYCLE_LABELS = {
     Lifecycle.DRAFT: _l("Draft"),

@@ -12,10 +12,12 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from . import clock
-from .extensions import db
-from .services import mail, overdue, users
-from .settings import Settings, settings_of
+from app import clock
+from app.deadlines import sweep as overdue
+from app.directory import users
+from app.extensions import db
+from app.notifications import mail
+from app.settings import Settings, settings_of
 
 log = logging.getLogger(__name__)
 

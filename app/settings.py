@@ -13,8 +13,8 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from .domain.scoring import ScoringSettings
-from .domain.task_rules import RuleSettings
+from app.domain.scoring import ScoringSettings
+from app.domain.task_rules import RuleSettings
 
 KEY = "sauro_settings"
 

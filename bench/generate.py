@@ -281,9 +281,9 @@ def _at(d: date, rnd: random.Random) -> datetime:
 
 
 def generate(url: str, kind: str, n_tasks: int, today: date) -> dict:
+    from app.directory.users import hash_password
     from app.domain.text import fold
     from app.models.task import title_sort_key
-    from app.services.users import hash_password
 
     rnd = random.Random(SEED)
     world = World(rnd, 3000)

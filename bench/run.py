@@ -196,20 +196,20 @@ def sweep_floor(raw: Raw, today: date) -> tuple[int, int]:
 
 def waiting(t: str = "") -> str:
     """A submission made on or before the due date, awaiting confirmation: neither
-    overdue nor due soon (DESIGN.md section 4; app.services.overdue.awaiting_on_time)."""
+    overdue nor due soon (DESIGN.md section 4; app.deadlines.sweep.awaiting_on_time)."""
     return (f"({t}status = 'submitted' AND {t}due_on IS NOT NULL AND {t}submitted_on IS NOT NULL "
             f"AND {t}submitted_on <= {t}due_on)")
 
 
 def open_plan(t: str = "") -> str:
     """The task's plan is issued, neither a draft nor closed: the sweep leaves drafts (not
-    started) and archived plans alone (app.services.overdue.in_swept_plan)."""
+    started) and archived plans alone (app.deadlines.sweep.in_swept_plan)."""
     return f"{t}plan_id NOT IN (SELECT id FROM plans WHERE status IN ('draft', 'closed'))"
 
 
 def not_draft(t: str = "") -> str:
     """The task's plan is not a draft: tasks of draft plans are in no overdue list and no
-    score (app.services.overdue.in_issued_plan)."""
+    score (app.deadlines.sweep.in_issued_plan)."""
     return f"{t}plan_id NOT IN (SELECT id FROM plans WHERE status = 'draft')"
 
 
@@ -220,8 +220,8 @@ def common_now():
 
 
 def bench_sweep(url, kind, meta, raw) -> dict:
+    from app.deadlines import sweep as overdue
     from app.extensions import db
-    from app.services import overdue
     from app.settings import settings_of
 
     app = make_app(url, meta["today"])
@@ -371,7 +371,7 @@ DONE = "(t.status = 'completed' AND t.completed_on IS NOT NULL AND t.completed_o
 
 def counted_child(column: str) -> str:
     """A counted sub-task with the same lead unit (leader): a parent is scored only for a
-    unit (leader) holding none of them (DESIGN.md 5; app.services.assessment)."""
+    unit (leader) holding none of them (DESIGN.md 5; app.assessment.service)."""
     return (f"EXISTS (SELECT 1 FROM tasks c WHERE c.parent_id = t.id AND c.{column} = t.{column} "
             f"AND {not_draft('c.')} AND NOT (c.status IN ('cancelled', 'suspended') AND "
             f"(c.due_on IS NULL OR c.excluded_on IS NULL OR c.excluded_on <= c.due_on)))")
@@ -420,8 +420,8 @@ def assessment_floor(raw: Raw, period, as_of: date, s, today: date) -> tuple[dic
 
 
 def bench_assessment(url, kind, meta, raw) -> dict:
+    from app.assessment import service as assessment
     from app.extensions import db
-    from app.services import assessment
 
     app = make_app(url, meta["today"])
     period, as_of, s = assessment_inputs(meta)
@@ -486,9 +486,9 @@ def export_floor(raw: Raw, period, as_of: date, s, out, today: date) -> int:
 
 
 def export_app(app, meta, out) -> None:
+    from app.assessment import export as ex
+    from app.assessment import service as assessment
     from app.extensions import db
-    from app.services import assessment
-    from app.services import assessment_export as ex
 
     period, as_of, s = assessment_inputs(meta)
     with app.app_context():
@@ -523,7 +523,7 @@ def bench_export(url, kind, meta, raw) -> dict:
 
 def bench_import(url, kind, meta, raw) -> dict:
     try:
-        from app.services import plan_import  # noqa: F401
+        from app.plans.importing import importer as plan_import  # noqa: F401
     except ImportError:
         return {"name": "plan_import_5000", "app_s": None, "floor_s": None,
                 "note": "pending: app/services/plan_import.py has not landed yet"}
@@ -553,8 +553,8 @@ def child(op: str) -> None:
     meta = common.read_meta(kind)
     t0 = time.perf_counter()
     if op == "sweep":
+        from app.deadlines import sweep as overdue
         from app.extensions import db
-        from app.services import overdue
         from app.settings import settings_of
 
         app = make_app(name_url, meta["today"])

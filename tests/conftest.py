@@ -161,7 +161,7 @@ class Factory:
         return self.n
 
     def unit(self, name=None, parent=None, code=None):
-        from app.services import units
+        from app.directory import units
 
         n = self._next()
         u = units.add_unit(code or f"U{n}", name or f"Đơn vị {n}", parent.code if parent else None)
@@ -169,7 +169,7 @@ class Factory:
         return u
 
     def user(self, unit, role="staff", name=None, username=None):
-        from app.services import users
+        from app.directory import users
 
         n = self._next()
         u = users.add_user(username or f"user{n}", name or f"Người dùng {n}", unit.code, role,
@@ -186,7 +186,7 @@ class Factory:
         return p
 
     def task_input(self, lead_unit, assignee, leader, **kw):
-        from app.services.tasks import StepInput, TaskInput
+        from app.tasks.commands import StepInput, TaskInput
 
         data = dict(  # noqa: C408 - written like the TaskInput it fills
             title="Xây dựng bộ chỉ số đánh giá chất lượng hoạt động",
@@ -205,7 +205,7 @@ class Factory:
         return TaskInput(**data)
 
     def task(self, plan, actor, lead_unit, assignee, leader, parent=None, **kw):
-        from app.services import tasks
+        from app.tasks import commands as tasks
 
         t = tasks.create_task(actor, plan.id, self.task_input(lead_unit, assignee, leader, **kw),
                               parent_id=parent.id if parent else None, today=local_today(), settings=current_settings().task_rules)
@@ -220,7 +220,7 @@ class Factory:
         from types import SimpleNamespace
 
         from app.models import Plan, PlanStatus, Task
-        from app.services import tasks
+        from app.tasks import commands as tasks
 
         row_plan = db.session.get(Plan, plan.id)
         status = row_plan.status
@@ -254,7 +254,7 @@ def attach_evidence(actor, task_id: int, name: str = "bao-cao-ket-qua.pdf"):
     """An evidence file on a task, uploaded by `actor` (flushed, not committed): a task is
     submitted with evidence (DESIGN.md 4)."""
     from app.models import Task
-    from app.services import evidence
+    from app.tasks import evidence
 
     return evidence.store(actor, db.session.get(Task, task_id),
                           [evidence.Upload(name, EVIDENCE_PDF)], None, current_settings().files)[0]
@@ -262,7 +262,8 @@ def attach_evidence(actor, task_id: int, name: str = "bao-cao-ket-qua.pdf"):
 
 def submit_with_evidence(actor, task_id: int, note: str, today: date):
     """Submit a task for confirmation as its page does, with an evidence file attached."""
-    from app.services import evidence, tasks
+    from app.tasks import commands as tasks
+    from app.tasks import evidence
 
     return tasks.submit_task(actor, task_id, note, today,
                              [evidence.Upload("bao-cao-ket-qua.pdf", EVIDENCE_PDF)],

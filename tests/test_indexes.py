@@ -176,7 +176,7 @@ def task_list_cases(w):
 
 
 def test_task_list_filters_use_indexes(filled):
-    from app.services.tasks import TaskFilter, list_tasks
+    from app.tasks.commands import TaskFilter, list_tasks
 
     w = filled
     for who, f in task_list_cases(w):
@@ -186,7 +186,7 @@ def test_task_list_filters_use_indexes(filled):
 
 
 def test_my_tasks_use_an_index(filled):
-    from app.services.tasks import TaskFilter, list_tasks
+    from app.tasks.commands import TaskFilter, list_tasks
 
     w = filled
     for who in ("staff", "head", "deputy", "admin"):
@@ -196,7 +196,7 @@ def test_my_tasks_use_an_index(filled):
 
 
 def test_overdue_lists_use_indexes(filled):
-    from app.services.overdue_list import OverdueFilter, build_overdue_list
+    from app.deadlines.overdue_list import OverdueFilter, build_overdue_list
 
     w = filled
     filters = [OverdueFilter(), OverdueFilter(unit_id=w.a.id), OverdueFilter(field_id=w.field.id),
@@ -212,7 +212,7 @@ def test_home_page_uses_indexes(filled):
     """The home page of a head, a deputy and a staff member: the one count over their
     scope, the most overdue, what is due this week, what awaits confirmation. (The
     admin's and the assessor's count the whole province by nature.)"""
-    from app.services import dashboard
+    from app.dashboard import queries as dashboard
 
     w = filled
     for who in ("head", "deputy", "staff", "staff2"):
@@ -221,7 +221,7 @@ def test_home_page_uses_indexes(filled):
 
 
 def test_plan_page_uses_indexes(filled):
-    from app.services import plans
+    from app.plans import service as plans
 
     w = filled
     assert_indexed("plan summary", lambda: plans.summary(w.plan))
@@ -230,7 +230,7 @@ def test_plan_page_uses_indexes(filled):
 
 
 def test_notifications_use_indexes(filled):
-    from app.services import notifications
+    from app.notifications import service as notifications
 
     w = filled
     for who in ("staff", "head"):
@@ -240,7 +240,7 @@ def test_notifications_use_indexes(filled):
 
 
 def test_audit_history_uses_indexes(filled):
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     w = filled
     assert_indexed("task history", lambda: tasks.history(w.task))

@@ -44,7 +44,8 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db
 from app.scheduler import sweep_tick
-from app.services import mail, overdue
+from app.notifications import mail
+from app.deadlines import sweep as overdue
 from app.settings import settings_of
 from config import TestConfig
 app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=sys.argv[1], MAIL_SERVER="127.0.0.1",
@@ -186,7 +187,7 @@ def flagged_ids() -> set[int]:
 
 def reference(days) -> tuple[set, set]:
     """What sweeping these days one after the other in one process writes (rolled back)."""
-    from app.services import overdue
+    from app.deadlines import sweep as overdue
 
     db.session.commit()
     for d in days:
@@ -305,7 +306,7 @@ def test_two_overlapping_sweeps_of_different_ticks_both_complete(app, busy, spaw
 def test_three_processes_sending_mail_send_each_notification_once(app, busy, spawn):
     from aiosmtpd.controller import Controller
 
-    from app.services import overdue
+    from app.deadlines import sweep as overdue
 
     class Inbox:
         def __init__(self):

@@ -2,9 +2,9 @@
 is not the order of display, with more than ten units so that ordering the materialised path
 as text (1, 10, 11, 2) would also go wrong."""
 
+from app.directory import units
 from app.extensions import db
 from app.models import Unit
-from app.services import units
 
 # (code, name, kind, parent code), in the order of creation.
 UNITS = (

@@ -5,8 +5,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from ..formfields import OptionalIdSelect
-from ..models import Role
+from app.formfields import OptionalIdSelect
+from app.models import Role
 
 
 class UnitForm(FlaskForm):

@@ -7,17 +7,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from .. import boundary
-from ..domain.text import fold
-from ..extensions import db
-from ..filters import ROLE_LABELS, UNIT_KIND_LABELS
-from ..models import Role, Unit, User
-from ..services import audit
-from ..services import units as unit_service
-from ..services import users as user_service
-from ..services.errors import RuleViolation
-from ..settings import current_settings
-from .forms import UnitEditForm, UnitForm, UserForm
+from app import boundary
+from app.admin.forms import UnitEditForm, UnitForm, UserForm
+from app.common import audit
+from app.common.errors import RuleViolation
+from app.directory import units as unit_service
+from app.directory import users as user_service
+from app.domain.text import fold
+from app.extensions import db
+from app.filters import ROLE_LABELS, UNIT_KIND_LABELS
+from app.models import Role, Unit, User
+from app.settings import current_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

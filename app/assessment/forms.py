@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from ..formfields import OptionalIdSelect, VNDateField
+from app.formfields import OptionalIdSelect, VNDateField
 
 
 class AssessmentFilterForm(FlaskForm):

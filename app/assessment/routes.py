@@ -20,9 +20,15 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from .. import boundary
-from ..clock import local_today
-from ..domain.scoring import (
+from app import boundary
+from app.assessment import browse
+from app.assessment import export as assessment_export
+from app.assessment import service as assessment
+from app.assessment.forms import AssessmentFilterForm, FinalGradeForm, FreezeForm
+from app.clock import local_today
+from app.common import access
+from app.common.errors import RuleViolation
+from app.domain.scoring import (
     GRADE_LABELS,
     Grade,
     Outcome,
@@ -32,16 +38,13 @@ from ..domain.scoring import (
     grade,
     parse_period,
 )
-from ..extensions import db
-from ..filters import number
-from ..formfields import parse_date
-from ..models import Role, User
-from ..services import access, assessment, assessment_export, charts
-from ..services import assessment_browse as browse
-from ..services.errors import RuleViolation
-from ..services.xlsx import XLSX_MIMETYPE
-from ..settings import current_settings
-from .forms import AssessmentFilterForm, FinalGradeForm, FreezeForm
+from app.extensions import db
+from app.filters import number
+from app.formfields import parse_date
+from app.models import Role, User
+from app.reports import charts
+from app.reports.xlsx import XLSX_MIMETYPE
+from app.settings import current_settings
 
 bp = Blueprint("assessment", __name__)
 

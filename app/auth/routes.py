@@ -6,11 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import boundary
-from ..extensions import db
-from ..services import audit, users
-from ..settings import current_settings
-from .forms import LoginForm, PasswordForm
+from app import boundary
+from app.auth.forms import LoginForm, PasswordForm
+from app.common import audit
+from app.directory import users
+from app.extensions import db
+from app.settings import current_settings
 
 bp = Blueprint("auth", __name__)
 

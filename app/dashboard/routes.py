@@ -4,16 +4,17 @@ from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
 
-from ..clock import local_today
-from ..services import dashboard, tasks
-from ..services.overdue_list import (
+from app.clock import local_today
+from app.dashboard import queries as dashboard
+from app.deadlines.overdue_list import (
     OverdueFilter,
     build_overdue_list,
     other_lead_units,
     overdue_xlsx,
 )
-from ..services.xlsx import XLSX_MIMETYPE
-from ..settings import current_settings
+from app.reports.xlsx import XLSX_MIMETYPE
+from app.settings import current_settings
+from app.tasks import commands as tasks
 
 bp = Blueprint("dashboard", __name__)
 

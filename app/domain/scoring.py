@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from .status import EXCLUDED_STATUSES, Lifecycle
+from app.domain.status import EXCLUDED_STATUSES, Lifecycle
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from .text import fold
+from app.domain.text import fold
 
 
 class Clear(StrEnum):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from .six_clears import Clear, Reason, Step, TaskFacts, check_six_clears
+from app.domain.six_clears import Clear, Reason, Step, TaskFacts, check_six_clears
 
 DRAFT, ISSUED, CLOSED = "draft", "issued", "closed"
 HEAD, DEPUTY = "head", "deputy"

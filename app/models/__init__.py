@@ -1,16 +1,16 @@
 """Database models, one module per area."""
 
-from .assessment import (
+from app.models.assessment import (
     AssessmentLeaderRow,
     AssessmentRun,
     AssessmentTaskRow,
     AssessmentUnitRow,
 )
-from .audit import AuditLog, LoginFailure
-from .extension import Extension, ExtensionStatus
-from .notification import JobRun, Notification
-from .plan import Field, Plan, PlanKind, PlanStatus
-from .task import (
+from app.models.audit import AuditLog, LoginFailure
+from app.models.extension import Extension, ExtensionStatus
+from app.models.notification import JobRun, Notification
+from app.models.plan import Field, Plan, PlanKind, PlanStatus
+from app.models.task import (
     Amendment,
     Evidence,
     ProcessStep,
@@ -18,8 +18,8 @@ from .task import (
     Task,
     task_coordinators,
 )
-from .unit import Unit
-from .user import Role, User
+from app.models.unit import Unit
+from app.models.user import Role, User
 
 __all__ = [
     "Amendment",

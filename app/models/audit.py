@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import utcnow
+from app.extensions import db
+from app.models.base import utcnow
 
 
 class AuditLog(db.Model):
@@ -33,7 +33,7 @@ class LoginFailure(db.Model):
     """One failed login, counted per account and per address over a window; or, keyed
     "thr:<account or *>|<address>" at the start of a fixed window, the throttled attempts
     of that window aggregated into one row (`attempts`). Rows are deleted once their
-    window has passed (app.services.users.prune_login_failures)."""
+    window has passed (app.directory.users.prune_login_failures)."""
 
     __tablename__ = "login_failures"
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),

@@ -6,12 +6,12 @@ from decimal import Decimal
 from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.six_clears import Step, TaskFacts, check_six_clears
-from ..domain.status import Lifecycle, timeliness
-from ..domain.text import fold, normalize_space, sort_key
-from ..extensions import db
-from .base import utcnow
-from .user import LEADER_ROLES
+from app.domain.six_clears import Step, TaskFacts, check_six_clears
+from app.domain.status import Lifecycle, timeliness
+from app.domain.text import fold, normalize_space, sort_key
+from app.extensions import db
+from app.models.base import utcnow
+from app.models.user import LEADER_ROLES
 
 task_coordinators = Table(
     "task_coordinators",

@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.text import fold, normalize_space, sort_key
-from ..extensions import db
-from .base import utcnow
+from app.domain.text import fold, normalize_space, sort_key
+from app.extensions import db
+from app.models.base import utcnow
 
 
 class Unit(db.Model):

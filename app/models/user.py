@@ -6,9 +6,9 @@ from enum import StrEnum
 from sqlalchemy import Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..domain.text import fold, normalize_space, person_sort_key
-from ..extensions import db
-from .base import utcnow
+from app.domain.text import fold, normalize_space, person_sort_key
+from app.extensions import db
+from app.models.base import utcnow
 
 
 class Role(StrEnum):

@@ -12,11 +12,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..services import notifications
-from ..services.tasks import Page
-from ..settings import current_settings
-from .forms import NotificationSettingsForm
+from app.extensions import db
+from app.notifications import service as notifications
+from app.notifications.forms import NotificationSettingsForm
+from app.settings import current_settings
+from app.tasks.commands import Page
 
 bp = Blueprint("notifications", __name__)
 

@@ -12,7 +12,7 @@ from wtforms.validators import (
     Optional,
 )
 
-from ..formfields import OptionalIdSelect, VNDateField, WholeNumberField
+from app.formfields import OptionalIdSelect, VNDateField, WholeNumberField
 
 
 class PlanForm(FlaskForm):

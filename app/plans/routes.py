@@ -17,26 +17,23 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import boundary
-from ..clock import local_today
-from ..extensions import db, reads_only
-from ..filters import PLAN_KIND_LABELS
-from ..models import PlanKind, PlanStatus, Role, Unit
-from ..services import (
-    access,
-    breakdown,
-    evidence,
-    plan_export,
-    plan_import,
-    plans,
-    tasks,
-)
-from ..services.errors import RuleViolation
-from ..services.plans import PlanInput
-from ..services.units import tree_order
-from ..services.xlsx import XLSX_MIMETYPE
-from ..settings import current_settings
-from .forms import ImportConfirmForm, ImportForm, PlanEditForm, PlanForm
+from app import boundary
+from app.clock import local_today
+from app.common import access
+from app.common.errors import RuleViolation
+from app.directory.units import tree_order
+from app.extensions import db, reads_only
+from app.filters import PLAN_KIND_LABELS
+from app.models import PlanKind, PlanStatus, Role, Unit
+from app.plans import export as plan_export
+from app.plans import service as plans
+from app.plans.forms import ImportConfirmForm, ImportForm, PlanEditForm, PlanForm
+from app.plans.importing import importer as plan_import
+from app.plans.service import PlanInput
+from app.reports.xlsx import XLSX_MIMETYPE
+from app.settings import current_settings
+from app.tasks import breakdown, evidence
+from app.tasks import commands as tasks
 
 bp = Blueprint("plans", __name__)
 

@@ -12,7 +12,7 @@ from wtforms.validators import (
     Optional,
 )
 
-from ..formfields import (
+from app.formfields import (
     DecimalTextField,
     IdMultiSelect,
     OptionalIdSelect,

@@ -12,16 +12,20 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from .. import boundary
-from ..clock import local_today
-from ..extensions import db
-from ..formfields import parse_date
-from ..models import PlanStatus
-from ..services import access, breakdown, evidence, extensions, notifications, tasks
-from ..services.errors import Conflict, RuleViolation
-from ..services.tasks import StepInput, TaskFilter, TaskInput
-from ..settings import current_settings
-from .forms import (
+from app import boundary
+from app.clock import local_today
+from app.common import access
+from app.common.errors import Conflict, RuleViolation
+from app.deadlines import extensions
+from app.extensions import db
+from app.formfields import parse_date
+from app.models import PlanStatus
+from app.notifications import service as notifications
+from app.settings import current_settings
+from app.tasks import breakdown, evidence
+from app.tasks import commands as tasks
+from app.tasks.commands import StepInput, TaskFilter, TaskInput
+from app.tasks.forms import (
     CancelForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,

@@ -362,7 +362,7 @@ def test_every_violation_is_reported_once_in_a_stable_order():
 
 
 def test_every_rule_has_exactly_one_message():
-    from app.services.task_messages import MESSAGES
+    from app.tasks.messages import MESSAGES
 
     assert set(MESSAGES) == set(CODES)
     assert len(CODES) == len(set(CODES))

@@ -26,8 +26,9 @@ OVERFLOW_SLACK = 2
 def seed(make: Factory) -> SimpleNamespace:
     """The `world` of tests/conftest.py plus what the journeys need; returns ids only."""
     from app.models import Plan
-    from app.services import evidence, tasks
-    from app.services.tasks import StepInput
+    from app.tasks import commands as tasks
+    from app.tasks import evidence
+    from app.tasks.commands import StepInput
 
     province = make.unit("UBND tỉnh Đắk Lắk", code="P66")
     a = make.unit("Sở Nội vụ", parent=province, code="SNV")

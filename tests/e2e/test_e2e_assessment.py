@@ -27,7 +27,7 @@ def confirmed(live):
     1 + 0 credit over 2 weight = 50."""
     from app.extensions import db
     from app.models import User
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     issue_seed_plans(live)
 

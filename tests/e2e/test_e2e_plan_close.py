@@ -32,7 +32,7 @@ def plan_status(live, plan_id, status=None):
 def not_completed(live, plan_id):
     from app.extensions import db
     from app.models import Plan
-    from app.services import plans
+    from app.plans import service as plans
 
     return live.query(lambda: plans.summary(db.session.get(Plan, plan_id)).not_completed)
 

@@ -27,7 +27,8 @@ def issued_plan(live) -> SimpleNamespace:
 
     from app.extensions import db
     from app.models import Plan, Unit, User
-    from app.services import plans, tasks
+    from app.plans import service as plans
+    from app.tasks import commands as tasks
     from tests.conftest import Factory
 
     def make():

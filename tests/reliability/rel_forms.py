@@ -33,7 +33,7 @@ class Form:
 
 def submit_task(w) -> None:
     from app.clock import local_today
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     tasks.submit_task(w.staff, w.task.id, "Đã hoàn thành", local_today())
     db.session.commit()
@@ -41,7 +41,7 @@ def submit_task(w) -> None:
 
 def suspend_task(w) -> None:
     from app.clock import local_today
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     tasks.suspend_task(w.head, w.task.id, "Chờ ý kiến của tỉnh", local_today())
     db.session.commit()
@@ -54,7 +54,7 @@ def PASSWORD():
 def plan_xlsx(w) -> bytes:
     """Plan A exported in the import template (two tasks)."""
     from app.models import Plan
-    from app.services import plan_export
+    from app.plans import export as plan_export
 
     return plan_export.export_bytes(db.session.get(Plan, w.plan.id))
 
@@ -64,7 +64,7 @@ def prepare_import(w) -> None:
     importing plan A's export into it (what the confirm button imports)."""
     from app.clock import local_today
     from app.models import Plan
-    from app.services import plan_import
+    from app.plans.importing import importer as plan_import
 
     plan = Plan(unit_id=w.a.id, year=2026, kind="work", title="Kế hoạch công tác năm 2026")
     db.session.add(plan)
@@ -79,7 +79,7 @@ def prepare_import(w) -> None:
 
 def issue_plan(w) -> None:
     """Plan A issued (its tasks are clear), as plans.close needs."""
-    from app.services import plans
+    from app.plans import service as plans
 
     _plan, unclear = plans.issue_plan(w.head, w.plan.id)
     assert not unclear
@@ -88,7 +88,7 @@ def issue_plan(w) -> None:
 
 def close_plan(w) -> None:
     """Plan A issued, then closed, as plans.reopen needs."""
-    from app.services import plans
+    from app.plans import service as plans
 
     issue_plan(w)
     plans.close_plan(w.head, w.plan.id)

@@ -71,8 +71,10 @@ def extend_world(w, make) -> SimpleNamespace:
     """`world` plus sub-unit A1 with a draft plan, an evidence file on each task, a pending
     extension request on w.task and a notification for every user."""
     from app.clock import local_today
+    from app.deadlines import extensions
+    from app.deadlines import sweep as overdue
     from app.models import AssessmentUnitRow, Evidence, Extension, Notification, User
-    from app.services import evidence, extensions, overdue
+    from app.tasks import evidence
 
     w.a1 = make.unit("Phòng Cải cách hành chính", parent=w.a, code="SNV-CCHC")
     w.plan_a1 = make.plan(w.a1, title="Kế hoạch CCHC năm 2026 của Phòng CCHC")
@@ -98,9 +100,9 @@ def extend_world(w, make) -> SimpleNamespace:
 
 def freeze_run(w) -> int:
     """A frozen assessment run of 2026 over every unit, by the assessor."""
+    from app.assessment import service as assessment
     from app.clock import local_today
     from app.domain.scoring import ScoringSettings, parse_period
-    from app.services import assessment
 
     run = assessment.freeze(w.assessor.id, parse_period("2026"), local_today(),
                             ScoringSettings.from_dict({}), None, today=local_today())

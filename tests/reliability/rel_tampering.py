@@ -64,8 +64,8 @@ def fingerprint(report) -> list:
 
 
 def live_scores() -> list:
+    from app.assessment import service as assessment
     from app.domain.scoring import ScoringSettings, parse_period
-    from app.services import assessment
 
     return fingerprint(assessment.live(parse_period("2026"), TODAY, ScoringSettings.from_dict({}),
                                        today=TODAY))
@@ -73,9 +73,9 @@ def live_scores() -> list:
 
 def frozen_scores(run_id: int | None = None) -> tuple[list, int]:
     """A frozen run's figures read back with load_run: `run_id`'s, or a new run's (frozen now)."""
+    from app.assessment import service as assessment
     from app.domain.scoring import ScoringSettings, parse_period
     from app.models import AssessmentRun
-    from app.services import assessment
 
     if run_id is None:
         run = assessment.freeze(None, parse_period("2026"), TODAY, ScoringSettings.from_dict({}),
@@ -90,7 +90,7 @@ def refused_service(call: Callable, message_check: Callable | None = None) -> Ou
     """Run a service call and say whether it was refused by a domain error (always rolled back)."""
     from flask_babel import force_locale
 
-    from app.services.errors import DomainError, NotFound, PermissionDenied
+    from app.common.errors import DomainError, NotFound, PermissionDenied
 
     try:
         call()

@@ -16,7 +16,7 @@ def progress_writer(url: str, upload: str, task_id: int, user_id: int, n: int, b
     from app import create_app
     from app.extensions import db
     from app.models import User
-    from app.services import tasks
+    from app.tasks import commands as tasks
     from config import TestConfig
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=upload,
@@ -57,7 +57,7 @@ def steady_writer(url: str, upload: str, task_id: int, user_id: int, seconds: fl
     from app import create_app
     from app.extensions import db
     from app.models import User
-    from app.services import tasks
+    from app.tasks import commands as tasks
     from config import TestConfig
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=upload,

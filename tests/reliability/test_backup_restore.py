@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _writer(app, task_id, user_id, stop: threading.Event, counter: dict):
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     with app.app_context():
         user = db.session.get(User, user_id)

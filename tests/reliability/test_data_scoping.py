@@ -42,7 +42,10 @@ def scoped(shared):
     from rel_support import dump, root
 
     from app.clock import local_today
-    from app.services import evidence, extensions, overdue, units
+    from app.deadlines import extensions
+    from app.deadlines import sweep as overdue
+    from app.directory import units
+    from app.tasks import evidence
 
     w = shared.w
     make = root().Factory()

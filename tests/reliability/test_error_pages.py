@@ -50,7 +50,7 @@ def _raiser(exc):
                     "0 were matched. " + SECRET), 409),
 ], ids=["runtime", "sql", "keyerror", "stale"])
 def test_a_failing_service_shows_no_internals(shared, monkeypatch, exc, status):
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     w = shared.w
     monkeypatch.setattr(tasks, "record_progress", _raiser(exc))
@@ -170,7 +170,7 @@ def test_a_lock_timeout_is_503_not_500(shared, monkeypatch):
 
     import psycopg.errors
 
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     w = shared.w
     c = shared.cached("staff")

@@ -310,7 +310,7 @@ def _roundtrip(values: list) -> list[list]:
     a raw-XML problem."""
     from openpyxl import Workbook, load_workbook
 
-    from app.services import xlsx
+    from app.reports import xlsx
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("T")
@@ -334,7 +334,7 @@ def _roundtrip(values: list) -> list[list]:
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(texts, trigger_texts), min_size=1, max_size=20))
 def test_any_text_is_stored_as_text_and_never_a_formula(values):
-    from app.services import xlsx
+    from app.reports import xlsx
 
     SAMPLES["n"] += len(values)
     for back in _roundtrip(values):
@@ -355,8 +355,8 @@ def test_safe_text_round_trips_exactly(values):
     "=1+1"); in CSV the text that needs no neutralising does."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    from app.services import xlsx
-    from app.services.assessment_export import csv_value
+    from app.assessment.export import csv_value
+    from app.reports import xlsx
 
     clean = [v for v in values if not ILLEGAL_CHARACTERS_RE.search(v) and "\r" not in v]
     for v in clean:

@@ -28,10 +28,10 @@ from rel_http import Browser, Nginx, Server
 from rel_support import figure, root
 from sqlalchemy import delete, func, select, update
 
+from app.directory import users
 from app.extensions import db
 from app.models import AuditLog, LoginFailure
 from app.models.base import utcnow
-from app.services import users
 
 ATTACKS = 50
 

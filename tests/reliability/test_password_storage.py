@@ -12,10 +12,10 @@ from argon2 import PasswordHasher, Type
 from rel_support import NEW_PASSWORD, figure, login, root
 from werkzeug.security import generate_password_hash
 
+from app.common.errors import RuleViolation
+from app.directory import users
 from app.extensions import db, passwords
 from app.models import User
-from app.services import users
-from app.services.errors import RuleViolation
 
 PARAMS = re.compile(r"^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$")
 

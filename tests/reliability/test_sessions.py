@@ -136,7 +136,7 @@ def test_production_cookie_flags(database, tmp_path):
                      UPLOAD_FOLDER=str(tmp_path / "up"))
     assert not app.debug and not app.testing
     with app.app_context():
-        from app.services import units, users
+        from app.directory import units, users
 
         units.add_unit("X", "Đơn vị X")
         users.add_user("nv.x", "Nhân Viên X", "X", "staff", rc.PASSWORD, check_policy=False)

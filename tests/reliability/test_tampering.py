@@ -49,7 +49,9 @@ def vi(msgid: str, **kw) -> str:
 def tw(shared):
     """The shared world with unit A's and B's plans issued and, in plan A, the tasks each
     attempt aims at; made pristine for every attempt."""
-    from app.services import evidence, plans, tasks
+    from app.plans import service as plans
+    from app.tasks import commands as tasks
+    from app.tasks import evidence
 
     shared.restore()
     w = shared.w
@@ -143,7 +145,7 @@ def task_post(role, key, action, data, expected=None):
 
 
 def _tasks():
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     return tasks
 
@@ -232,7 +234,8 @@ def _self_made(role):
     """Create a task due today, weight 999,999, oneself as person and leader; submit it with
     a 15-byte file and confirm it oneself (the third row of issue 11's table)."""
     def call(w, a):
-        from app.services import evidence, tasks
+        from app.tasks import commands as tasks
+        from app.tasks import evidence
         from tests.conftest import Factory
 
         data = Factory().task_input(w.a, a, a, title="Tổng kết công tác cải cách hành chính",
@@ -247,7 +250,7 @@ def _self_made(role):
 
 def _create_in_a(role):
     def call(w, a):
-        from app.services import tasks
+        from app.tasks import commands as tasks
         from tests.conftest import Factory
 
         tasks.create_task(a, w.plan.id, Factory().task_input(w.a, me(w.staff), me(w.deputy),
@@ -377,7 +380,7 @@ def test_every_role_tries_every_path():
 def test_the_measure_sees_a_legitimate_change(tw):
     """The control: the head confirming a submission moves the scores the harness compares,
     so 0 below means nothing moved, not that nothing was measured."""
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     tw.restore()
     before = live_scores()

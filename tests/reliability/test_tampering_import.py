@@ -26,11 +26,14 @@ from openpyxl import load_workbook
 from rel_support import figure, freeze_run
 from sqlalchemy import select, update
 
+from app.assessment import service as assessment
+from app.common.errors import PermissionDenied
 from app.domain.scoring import ScoringSettings, parse_period
 from app.extensions import db
 from app.models import AssessmentRun, Plan, Task
-from app.services import assessment, plan_export, plan_import, plans
-from app.services.errors import PermissionDenied
+from app.plans import export as plan_export
+from app.plans import service as plans
+from app.plans.importing import importer as plan_import
 from app.settings import current_settings
 from tests.plan_files import HEADERS, build
 

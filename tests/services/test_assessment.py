@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select, update
 
+from app.assessment import service as assessment
 from app.domain import scoring
 from app.domain.scoring import Grade, ScoringSettings, Tally
 from app.domain.status import Lifecycle
@@ -28,7 +29,6 @@ from app.models import (
     Task,
     Unit,
 )
-from app.services import assessment
 
 YEAR_START = date(2026, 1, 1)
 CONF_TODAY = date(2026, 6, 15)  # tests/conftest.py TODAY
@@ -454,7 +454,7 @@ def test_a_bad_scoring_setting_is_refused_by_name(given, words):
 
 SHOW_SETTINGS = """
 from app import create_app
-from app.services.assessment import settings_from_config
+from app.assessment.service import settings_from_config
 from config import Config
 app = create_app(Config, SQLALCHEMY_DATABASE_URI="sqlite://")
 import json

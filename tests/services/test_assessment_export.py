@@ -19,12 +19,12 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import event, insert, update
 
+from app.assessment import export as ex
+from app.assessment import service as assessment
 from app.domain import scoring
 from app.domain.scoring import ScoringSettings
 from app.extensions import db
 from app.models import Task, Unit
-from app.services import assessment
-from app.services import assessment_export as ex
 from tests.conftest import TODAY, issue_world_plans
 
 
@@ -400,7 +400,7 @@ def test_stream_writes_the_cells_of_xlsx_cell(wrap):
     value, type, number format, font, alignment, quote prefix; text as typed, escaped."""
     from openpyxl import Workbook
 
-    from app.services import xlsx
+    from app.reports import xlsx
 
     def with_openpyxl():
         wb = Workbook(write_only=True)
@@ -432,7 +432,7 @@ def test_stream_writes_the_cells_of_xlsx_cell(wrap):
 def test_stream_text_is_text_and_never_a_formula(texts):
     """Any text comes back as typed (the characters XML cannot hold dropped, line ends read
     as XML reads them), never a formula, quote-prefixed exactly when it looks like one."""
-    from app.services import xlsx
+    from app.reports import xlsx
 
     out = io.BytesIO()
     with xlsx.XlsxStream(out) as book:
@@ -451,7 +451,7 @@ def test_stream_text_is_text_and_never_a_formula(texts):
 def test_stream_sheet_settings_and_wide_rows():
     """Column letters past Z, widths, frozen rows, print titles (a sheet name with a
     quote), A4 landscape fitted to the width, the footer, the workbook's properties."""
-    from app.services import xlsx
+    from app.reports import xlsx
 
     out = io.BytesIO()
     with xlsx.XlsxStream(out, title="Tiêu đề & <thử>", creator="Sáu Rõ") as book:

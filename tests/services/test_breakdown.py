@@ -11,12 +11,15 @@ import pytest
 from sqlalchemy import func, select
 
 from app.clock import local_today
+from app.common.errors import NotFound, PermissionDenied, RuleViolation
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AuditLog, Plan, Task
-from app.services import breakdown, plan_import, plans, tasks
-from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.plans import service as plans
+from app.plans.importing import importer as plan_import
 from app.settings import current_settings
+from app.tasks import breakdown
+from app.tasks import commands as tasks
 from tests.conftest import TODAY, submit_with_evidence
 from tests.plan_files import HEADERS, build, clear_row
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.services import charts
+from app.reports import charts
 
 NS = "{http://www.w3.org/2000/svg}"
 LONG = "Phòng Tổ chức, biên chế và tổ chức phi chính phủ"

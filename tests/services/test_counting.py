@@ -14,6 +14,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, insert, select, update
 
+from app.assessment import browse
+from app.assessment import export as ex
+from app.assessment import service as assessment
+from app.common.errors import NotFound, PermissionDenied, RuleViolation
+from app.dashboard import queries as dashboard
+from app.deadlines import overdue_list
+from app.deadlines import sweep as overdue
 from app.domain import scoring
 from app.domain.scoring import Grade, ScoringSettings
 from app.extensions import db
@@ -26,10 +33,6 @@ from app.models import (
     Plan,
     Task,
 )
-from app.services import assessment, dashboard, overdue, overdue_list
-from app.services import assessment_browse as browse
-from app.services import assessment_export as ex
-from app.services.errors import NotFound, PermissionDenied, RuleViolation
 from app.settings import current_settings
 from tests.conftest import TODAY, issue_world_plans
 
@@ -280,7 +283,7 @@ def test_an_imported_completion_is_marked_in_the_drill_down_and_the_exports(worl
 def test_the_quota_is_checked_per_group_of_units_of_one_kind(world, make):
     """Three departments excellent and none good: warned. Two communes excellent beside ten
     good: within the quota, and never mixed with the departments."""
-    from app.services import units
+    from app.directory import units
 
     def unit(code, kind, done=True):
         u = units.add_unit(code, f"Đơn vị {code}", "P66", kind)

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from app.services import dashboard
+from app.dashboard import queries as dashboard
 from tests.conftest import TODAY, issue_world_plans
 from tests.overdue_data import (
     DUE_SOON_DAYS,

@@ -9,6 +9,9 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app import create_app
+from app.common.errors import RuleViolation
+from app.demo import loader as demo
+from app.directory import users
 from app.domain.status import Lifecycle, Timeliness
 from app.extensions import db
 from app.models import (
@@ -22,8 +25,7 @@ from app.models import (
     User,
 )
 from app.models.user import Role
-from app.services import demo, plans, users
-from app.services.errors import RuleViolation
+from app.plans import service as plans
 from app.settings import current_settings
 from config import TestConfig
 

@@ -12,11 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.clock import local_today
+from app.common.errors import NotFound, PermissionDenied, RuleViolation
+from app.deadlines import extensions
+from app.deadlines import sweep as overdue
 from app.extensions import db
 from app.models import AuditLog, Extension, Notification, Task
-from app.services import extensions, overdue, tasks
-from app.services.errors import NotFound, PermissionDenied, RuleViolation
 from app.settings import current_settings
+from app.tasks import commands as tasks
 from tests.conftest import issue_world_plans, submit_with_evidence
 from tests.settings_support import override_settings
 
@@ -378,7 +380,7 @@ def test_pending_for_lists_what_each_leader_may_decide(world):
 def test_creating_a_task_in_a_draft_tells_no_one_until_the_plan_is_issued(world):
     # Draft plans are quiet (issue 11, item 7): the notice goes out at issue, once.
     assert notes("assigned") == []
-    from app.services import plans
+    from app.plans import service as plans
 
     plans.issue_plan(world.head, world.plan.id)
     plans.issue_plan(world.head_b, world.plan_b.id)
@@ -389,7 +391,7 @@ def test_creating_a_task_in_a_draft_tells_no_one_until_the_plan_is_issued(world)
 
 
 def test_creating_a_task_in_an_issued_plan_tells_the_responsible_person(world, make):
-    from app.services import plans
+    from app.plans import service as plans
 
     plans.issue_plan(world.head, world.plan.id)
     db.session.commit()
@@ -400,7 +402,7 @@ def test_creating_a_task_in_an_issued_plan_tells_the_responsible_person(world, m
 
 
 def test_changing_the_responsible_person_tells_the_new_one(world, make):
-    from app.services import plans
+    from app.plans import service as plans
 
     plans.issue_plan(world.head, world.plan.id)
     db.session.commit()
@@ -448,7 +450,7 @@ def test_no_one_is_told_of_their_own_action(world, make, who, leader):
 
 
 def test_notification_texts_are_written_for_each_kind(world):
-    from app.services.notifications import text_of
+    from app.notifications.service import text_of
 
     ext = ask(world)
     decide(world.deputy, ext)

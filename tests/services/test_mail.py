@@ -16,10 +16,11 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from app import scheduler
+from app.deadlines import sweep as overdue
 from app.extensions import db
 from app.models import Notification, Task
 from app.models.base import utcnow
-from app.services import mail, overdue
+from app.notifications import mail
 from app.settings import current_settings
 from tests.conftest import issue_world_plans
 from tests.settings_support import override_settings

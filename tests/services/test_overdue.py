@@ -15,9 +15,9 @@ from sqlalchemy import event, func, insert, select, update
 
 from app import clock as app_pkg
 from app import scheduler
+from app.deadlines import sweep as overdue
 from app.extensions import db
 from app.models import JobRun, Notification, Task
-from app.services import overdue
 from app.settings import current_settings
 from tests.conftest import issue_world_plans
 from tests.settings_support import override_settings

@@ -13,22 +13,20 @@ import pytest
 from flask_babel import gettext
 from sqlalchemy import select
 
+from app.assessment import service as assessment
 from app.clock import local_today
+from app.common.errors import NotFound, PermissionDenied, RuleViolation
+from app.deadlines import extensions
+from app.deadlines import sweep as overdue
 from app.domain import scoring
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AuditLog, Notification, Plan, PlanStatus, Task
-from app.services import (
-    assessment,
-    evidence,
-    extensions,
-    overdue,
-    plan_import,
-    plans,
-    tasks,
-)
-from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.plans import service as plans
+from app.plans.importing import importer as plan_import
 from app.settings import current_settings
+from app.tasks import commands as tasks
+from app.tasks import evidence
 from tests.conftest import submit_with_evidence
 from tests.plan_files import HEADERS, build, clear_row
 from tests.web.web_support import PDF, diff_snapshots, snapshot

@@ -15,6 +15,7 @@ from flask_babel import gettext
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from app.common.errors import PermissionDenied, RuleViolation
 from app.domain.status import Lifecycle
 from app.domain.task_rules import Violation
 from app.extensions import db
@@ -29,10 +30,12 @@ from app.models import (
     Unit,
     task_coordinators,
 )
-from app.services import plan_export, plan_import, plans, tasks
-from app.services.errors import PermissionDenied, RuleViolation
-from app.services.task_messages import message as rule_message
+from app.plans import export as plan_export
+from app.plans import service as plans
+from app.plans.importing import importer as plan_import
 from app.settings import current_settings
+from app.tasks import commands as tasks
+from app.tasks.messages import message as rule_message
 from tests.conftest import TODAY
 from tests.plan_files import HEADERS, build, clear_row, excel_style, nfd, real_plan, row
 

@@ -7,14 +7,15 @@ import pytest
 from sqlalchemy import func, select
 
 from app.clock import local_today
+from app.common.errors import NotFound, PermissionDenied, RuleViolation
 from app.domain.six_clears import Clear
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AuditLog, Plan, PlanStatus, Task
-from app.services import plans, tasks
-from app.services.errors import NotFound, PermissionDenied, RuleViolation
-from app.services.plans import PlanInput, PlanSummary
+from app.plans import service as plans
+from app.plans.service import PlanInput, PlanSummary
 from app.settings import current_settings
+from app.tasks import commands as tasks
 from tests.conftest import submit_with_evidence
 
 

@@ -10,17 +10,18 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from app.extensions import db
-from app.models import Amendment, AuditLog, PlanStatus, Task
-from app.services import plans, tasks
-from app.services.errors import (
+from app.common.errors import (
     NotFound,
     PermissionDenied,
     RuleViolation,
     RuleViolations,
 )
-from app.services.tasks import StepInput
+from app.extensions import db
+from app.models import Amendment, AuditLog, PlanStatus, Task
+from app.plans import service as plans
 from app.settings import current_settings
+from app.tasks import commands as tasks
+from app.tasks.commands import StepInput
 from config import TestConfig
 from tests.conftest import TODAY
 
@@ -176,7 +177,7 @@ def test_the_province_head_above_the_plan_cannot_amend_it(issued):
 
 
 def _province_head(w):
-    from app.services import users
+    from app.directory import users
 
     u = users.add_user("head_p", "Chủ Tịch Tỉnh", w.province.code, "head", "Mat-khau-thu-2026",
                        check_policy=False)

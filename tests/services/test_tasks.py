@@ -11,13 +11,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.clock import local_today
+from app.common.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from app.directory import units
 from app.domain.status import Lifecycle, Timeliness, timeliness
 from app.extensions import db
 from app.models import AuditLog, Evidence, Field, ProcessStep, ProgressUpdate, Task
-from app.services import evidence, tasks, units
-from app.services.errors import Conflict, NotFound, PermissionDenied, RuleViolation
-from app.services.tasks import StepInput, TaskFilter
 from app.settings import current_settings
+from app.tasks import commands as tasks
+from app.tasks import evidence
+from app.tasks.commands import StepInput, TaskFilter
 from tests.conftest import EVIDENCE_PDF, TODAY, attach_evidence, submit_with_evidence
 
 
@@ -990,7 +992,7 @@ def test_every_way_of_writing_a_title_stores_its_collation_key(world, make):
     from sqlalchemy import insert
 
     from app.models.task import title_sort_key
-    from app.services import plan_import
+    from app.plans.importing import importer as plan_import
     from tests.plan_files import HEADERS, build, clear_row
 
     def key_of(task_id):

@@ -5,10 +5,11 @@ import json
 import pytest
 from sqlalchemy import func, select
 
+from app.common import access
+from app.common.errors import RuleViolation
+from app.directory import units
 from app.extensions import db
 from app.models import AuditLog, Unit
-from app.services import access, units
-from app.services.errors import RuleViolation
 
 
 def unit_count() -> int:

@@ -3,10 +3,10 @@
 import pytest
 from sqlalchemy import func, select
 
+from app.common.errors import NotFound, RuleViolation
+from app.directory import users
 from app.extensions import db
 from app.models import AuditLog, LoginFailure, User
-from app.services import users
-from app.services.errors import NotFound, RuleViolation
 from app.settings import current_settings
 from tests.conftest import PASSWORD
 from tests.settings_support import override_settings

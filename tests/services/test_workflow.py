@@ -8,12 +8,14 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
+from app.common.errors import NotFound, PermissionDenied, RuleViolation
+from app.deadlines import extensions
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AuditLog, Extension, Notification, Plan, Task, User
-from app.services import extensions, plans, tasks
-from app.services.errors import NotFound, PermissionDenied, RuleViolation
+from app.plans import service as plans
 from app.settings import current_settings
+from app.tasks import commands as tasks
 from tests.conftest import TODAY, submit_with_evidence
 
 
@@ -359,7 +361,7 @@ def test_a_cancelled_sub_task_is_left_out_and_a_grandparent_follows(world, make)
 
 
 def test_many_parents_complete_in_one_pass(world, make):
-    from app.services import breakdown
+    from app.tasks import breakdown
 
     parents = [overdue_task(world, make, title=f"Nhiệm vụ lớn số {i} về chuyển đổi số",
                             due_on=date(2026, 9, 30)) for i in range(5)]

@@ -16,7 +16,7 @@ from web_support import field_errors, field_value, page, task_form_data, tr
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AssessmentRun, AuditLog, Task
-from app.services import charts
+from app.reports import charts
 from tests.conftest import issue_world_plans
 from tests.settings_support import override_settings
 
@@ -465,9 +465,9 @@ def test_the_charts_are_valid_svg_a_head_reads_at_a_glance(drafted, as_user, mak
 def test_the_months_add_up_to_the_period(scored, app):
     """Every month is judged as of the page's date: the months of a quarter together give
     the quarter's own figures."""
+    from app.assessment import browse
+    from app.assessment.service import live
     from app.domain.scoring import ScoringSettings, parse_period
-    from app.services import assessment_browse as browse
-    from app.services.assessment import live
 
     s, as_of = ScoringSettings(), date(2026, 6, 15)
     months = dict(browse.monthly_trend(browse.live_unit_tasks(scored.a), 2026, as_of, s,
@@ -602,7 +602,7 @@ def test_a_submission_awaiting_confirmation_counts_once_confirmed_from_its_submi
     # confirmed submission (section 4). Until the leader confirms, a task submitted on time
     # but past its due date is overdue in the score; the drill-down says it awaits confirmation.
     from app.models import User
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     w = scored
     set_task(w.overdue.id, status=Lifecycle.SUBMITTED, submitted_on=date(2026, 5, 30), progress=100)

@@ -12,7 +12,7 @@ from web_support import count, field_errors, field_value, new_task_data, parse
 
 from app.extensions import db
 from app.models import Task
-from app.services import tasks
+from app.tasks import commands as tasks
 from tests.conftest import TODAY
 
 

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import event, select
 from web_support import field_errors, field_value, parse, row
 
+from app.deadlines import extensions
+from app.deadlines import sweep as overdue
 from app.extensions import db
 from app.models import Extension, Notification, Task, User
-from app.services import extensions, overdue
 from app.settings import current_settings
 
 REASON = "Chờ ý kiến góp ý của các sở, ngành"
@@ -198,7 +199,7 @@ def test_a_request_named_under_another_task_is_not_found(world, as_user):
 
 def issue(world) -> None:
     """Issue the world's plans: the "assigned" notices go out then (a draft is quiet)."""
-    from app.services import plans
+    from app.plans import service as plans
 
     plans.issue_plan(db.session.get(User, world.head.id), world.plan.id)
     plans.issue_plan(db.session.get(User, world.head_b.id), world.plan_b.id)

@@ -13,10 +13,10 @@ from openpyxl import load_workbook
 from sqlalchemy import insert, select
 from web_support import field_errors, field_value, page
 
+from app.assessment import service as assessment
 from app.domain.scoring import ScoringSettings, parse_period
 from app.extensions import db
 from app.models import AssessmentUnitRow, AuditLog, Task
-from app.services import assessment
 from tests.conftest import TODAY, issue_world_plans
 
 VALID = {"grade": "good", "decision_no": "125/QĐ-UBND", "decision_on": "12/06/2026",

@@ -6,9 +6,9 @@ from datetime import date
 from sqlalchemy import func, select
 from web_support import parse
 
+from app.deadlines import extensions
 from app.extensions import db
 from app.models import AssessmentRun, User
-from app.services import extensions
 from app.settings import current_settings
 
 

@@ -7,9 +7,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from web_support import parse
 
+from app.deadlines import extensions
+from app.deadlines import sweep as overdue
 from app.extensions import db
 from app.models import Extension, Notification, User
-from app.services import extensions, overdue
 from app.settings import current_settings
 from tests.conftest import submit_with_evidence
 
@@ -46,7 +47,7 @@ def test_the_list_is_newest_first_by_when_each_was_written(world, as_user):
 
 def issue(world) -> None:
     """Issue plan A: the "assigned" notices go out then (a draft plan is quiet)."""
-    from app.services import plans
+    from app.plans import service as plans
 
     plans.issue_plan(db.session.get(User, world.head.id), world.plan.id)
     db.session.commit()

@@ -9,9 +9,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from app.deadlines.overdue_list import XLSX_HEADERS
 from app.extensions import db
 from app.models import Task, Unit, User
-from app.services.overdue_list import XLSX_HEADERS
 from tests.conftest import issue_world_plans
 from tests.overdue_data import build_rich
 

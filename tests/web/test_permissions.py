@@ -129,7 +129,7 @@ def leader_for(w, role):
 def suspend_target(w, role, rel):
     """Suspend the task named by the relation (as the head of its plan's unit)."""
     from app.models import User
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     task = target_task(w, role, rel)
     if rel == "missing":
@@ -144,7 +144,7 @@ def submit_target(w, role, rel):
     """Put the task named by the relation into 'awaiting confirmation'."""
     from app.clock import local_today
     from app.models import User
-    from app.services import tasks
+    from app.tasks import commands as tasks
 
     task = target_task(w, role, rel)
     if rel == "missing":
@@ -160,8 +160,8 @@ def ask_extension(w, role, rel):
     from datetime import date
 
     from app.clock import local_today
+    from app.deadlines import extensions
     from app.models import User
-    from app.services import extensions
 
     if rel == "missing":
         return
@@ -180,7 +180,7 @@ def pending_extension(task_id):
 
 def give_notification(w, role, rel):
     """A notification to the actor (admin and assessor have none in the world)."""
-    from app.services import overdue
+    from app.deadlines import sweep as overdue
 
     if rel == "own":
         overdue.notify([actor(w, role).id], "due_soon", w.task.id, f"matrix:{role}", days=3)
@@ -211,10 +211,10 @@ def target_leader(w, role, rel):
 
 def freeze_runs(w, role, rel):
     """Two frozen runs of 2026-Q2: every unit (covers unit A) and unit B alone."""
+    from app.assessment import service as assessment
     from app.clock import local_today
     from app.domain.scoring import ScoringSettings, parse_period
     from app.models import Unit
-    from app.services import assessment
 
     period = parse_period("2026-Q2")
     for scope in (None, db.session.get(Unit, w.b.id)):
@@ -277,7 +277,7 @@ def import_file(rel: str = "own") -> bytes:
 def stage_import(w, role, rel):
     """A previewed file waiting for confirmation by the actor, for the plan named."""
     from app.models import Plan
-    from app.services import plan_import
+    from app.plans.importing import importer as plan_import
 
     if rel == "missing":
         return

@@ -28,10 +28,11 @@ from web_support import (
 )
 
 from app.clock import local_today
+from app.deadlines import extensions
 from app.extensions import db
 from app.models import AuditLog, Plan, Task, User
-from app.services import extensions, tasks
 from app.settings import current_settings
+from app.tasks import commands as tasks
 
 CLOSED = "The plan is closed: its tasks can no longer be changed."
 

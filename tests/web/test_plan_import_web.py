@@ -203,7 +203,7 @@ def test_the_printable_plan_has_the_official_header_and_every_task(world, as_use
 
 
 def test_the_printable_plan_of_a_department_is_signed_by_its_director(world, make, as_user):
-    from app.services import units
+    from app.directory import units
 
     dept = units.add_unit("STC", "Sở Tài chính", "P66", kind="department")
     db.session.commit()
@@ -235,8 +235,8 @@ def _task(plan_id: int, stt: str) -> Task:
 def test_the_preview_shows_old_to_new_and_an_issued_plan_refuses_naming_the_column(
         world, make, as_user):
     from app.domain.task_rules import Violation
-    from app.services import plans
-    from app.services.task_messages import message
+    from app.plans import service as plans
+    from app.tasks.messages import message
 
     plan = new_plan(world, make)
     c = as_user("head_a")

@@ -3,8 +3,8 @@ person or accountable leader only the units' own people, namesakes told apart.""
 
 from web_support import control, page
 
+from app.directory import users
 from app.extensions import db
-from app.services import users
 
 
 def options(doc, name) -> list[tuple[str, str]]:

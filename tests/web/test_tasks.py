@@ -532,7 +532,7 @@ def add_tasks(sw):
         ("Tổ chức đối thoại với doanh nghiệp", w.staff2, w.deputy, date(2026, 11, 30)),
         ("Khảo sát mức độ hài lòng của người dân", w.staff, w.deputy, date(2026, 5, 31)),
     ]
-    from app.services.tasks import StepInput
+    from app.tasks.commands import StepInput
 
     out = {}
     for title, person, leader, due in specs:

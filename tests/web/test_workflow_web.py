@@ -6,9 +6,10 @@ from datetime import date
 from sqlalchemy import select, update
 from web_support import field_errors, parse, row, tr
 
+from app.deadlines import extensions
 from app.extensions import db
 from app.models import Task, User
-from app.services import extensions, plans
+from app.plans import service as plans
 from app.settings import current_settings
 from tests.conftest import TODAY, submit_with_evidence
 

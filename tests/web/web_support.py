@@ -50,7 +50,7 @@ def build_world(make):
 
 
 def extend_world(w, make):
-    from app.services import evidence
+    from app.tasks import evidence
 
     w.a1 = make.unit("Phòng Cải cách hành chính", parent=w.a, code="SNV-CCHC")
     w.plan_a1 = make.plan(w.a1, title="Kế hoạch CCHC năm 2026 của Phòng CCHC")

@@ -6,13 +6,14 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, func, literal, select, update
 
-from ..domain.status import Lifecycle
-from ..extensions import db
-from ..models import Field, Plan, PlanKind, PlanStatus, Task, Unit, User
-from ..models.base import utcnow
-from . import access, audit, overdue
-from .errors import PermissionDenied, RuleViolation
-from .tasks import detail_options, get_plan
+from app.common import access, audit
+from app.common.errors import PermissionDenied, RuleViolation
+from app.deadlines import sweep as overdue
+from app.domain.status import Lifecycle
+from app.extensions import db
+from app.models import Field, Plan, PlanKind, PlanStatus, Task, Unit, User
+from app.models.base import utcnow
+from app.tasks.commands import detail_options, get_plan
 
 
 @dataclass

@@ -13,12 +13,12 @@ from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ..extensions import db
-from ..models import Evidence, Plan, PlanStatus, Task, User
-from ..models.base import utcnow
-from ..settings import Files
-from . import access, audit
-from .errors import NotFound, PermissionDenied, RuleViolation
+from app.common import access, audit
+from app.common.errors import NotFound, PermissionDenied, RuleViolation
+from app.extensions import db
+from app.models import Evidence, Plan, PlanStatus, Task, User
+from app.models.base import utcnow
+from app.settings import Files
 
 # extension -> (content type, check of the first bytes / the file)
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -11,15 +11,18 @@ from decimal import Decimal
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..domain.status import Timeliness, timeliness
-from ..domain.text import sort_key
-from ..extensions import db
-from ..models import Field, Plan, PlanKind, ProcessStep, Task, Unit, User
-from ..models.base import utcnow
-from ..models.user import Role, user_fields
-from ..settings import Settings
-from . import breakdown, evidence, plans, tasks, units, users
-from .errors import RuleViolation
+from app.common.errors import RuleViolation
+from app.directory import units, users
+from app.domain.status import Timeliness, timeliness
+from app.domain.text import sort_key
+from app.extensions import db
+from app.models import Field, Plan, PlanKind, ProcessStep, Task, Unit, User
+from app.models.base import utcnow
+from app.models.user import Role, user_fields
+from app.plans import service as plans
+from app.settings import Settings
+from app.tasks import breakdown, evidence
+from app.tasks import commands as tasks
 
 DEMO_PASSWORD = "SauRo@2026"
 URL = "http://127.0.0.1:5000"

@@ -24,13 +24,15 @@ from openpyxl.utils.datetime import from_excel
 from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import selectinload
 
-from ..domain import task_rules as rules
-from ..domain.six_clears import SixClears, Step, TaskFacts, check_six_clears
-from ..domain.status import Lifecycle
-from ..domain.text import fold, normalize_space, sort_key
-from ..extensions import db
-from ..formfields import parse_date, parse_decimal
-from ..models import (
+from app.common import access, audit
+from app.common.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from app.domain import task_rules as rules
+from app.domain.six_clears import SixClears, Step, TaskFacts, check_six_clears
+from app.domain.status import Lifecycle
+from app.domain.text import fold, normalize_space, sort_key
+from app.extensions import db
+from app.formfields import parse_date, parse_decimal
+from app.models import (
     AuditLog,
     Field,
     Notification,
@@ -44,17 +46,16 @@ from ..models import (
     User,
     task_coordinators,
 )
-from ..models.base import utcnow
-from ..models.task import title_sort_key
-from ..models.user import LEADER_ROLES
-from ..settings import Files
-from . import access, audit, breakdown
-from . import tasks as task_service
-from .errors import Conflict, NotFound, PermissionDenied, RuleViolation
-from .evidence import MAX_ZIP_DIRECTORY, zip_directory
-from .task_messages import message as rule_message
-from .tasks import _order_key
-from .xlsx import FORMULA_STARTS
+from app.models.base import utcnow
+from app.models.task import title_sort_key
+from app.models.user import LEADER_ROLES
+from app.reports.xlsx import FORMULA_STARTS
+from app.settings import Files
+from app.tasks import breakdown
+from app.tasks import commands as task_service
+from app.tasks.commands import _order_key
+from app.tasks.evidence import MAX_ZIP_DIRECTORY, zip_directory
+from app.tasks.messages import message as rule_message
 
 log = logging.getLogger(__name__)
 

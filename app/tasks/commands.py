@@ -9,13 +9,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, not_, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..domain import task_rules as rules
-from ..domain.six_clears import Step
-from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
-from ..domain.task_rules import RuleSettings
-from ..domain.text import fold
-from ..extensions import db
-from ..models import (
+from app.common import access, audit
+from app.common.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    RuleViolations,
+)
+from app.deadlines import sweep as overdue
+from app.directory.units import tree_order
+from app.domain import task_rules as rules
+from app.domain.six_clears import Step
+from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
+from app.domain.task_rules import RuleSettings
+from app.domain.text import fold
+from app.extensions import db
+from app.models import (
     Amendment,
     AuditLog,
     Field,
@@ -27,13 +37,11 @@ from ..models import (
     Unit,
     User,
 )
-from ..models.base import utcnow
-from ..models.user import LEADER_ROLES, Role
-from ..settings import Files, task_rules_from_config
-from . import access, audit, breakdown, evidence, overdue
-from .errors import Conflict, NotFound, PermissionDenied, RuleViolation, RuleViolations
-from .task_messages import message
-from .units import tree_order
+from app.models.base import utcnow
+from app.models.user import LEADER_ROLES, Role
+from app.settings import Files, task_rules_from_config
+from app.tasks import breakdown, evidence
+from app.tasks.messages import message
 
 # Kept for callers that show the bound; the rule itself is in app/domain/task_rules.py.
 MAX_STEPS = RuleSettings().max_steps

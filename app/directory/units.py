@@ -7,11 +7,11 @@ from typing import TypeVar
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, update
 
-from ..domain.text import normalize_space
-from ..extensions import db
-from ..models import Unit
-from . import audit
-from .errors import RuleViolation
+from app.common import audit
+from app.common.errors import RuleViolation
+from app.domain.text import normalize_space
+from app.extensions import db
+from app.models import Unit
 
 UNIT_KINDS = ("province", "department", "office", "commune", "ward", "special_zone", "section", "other")
 # Siblings are listed the way official documents list them: the provincial bodies (departments,

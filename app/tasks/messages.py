@@ -6,8 +6,8 @@ from datetime import date
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..domain.six_clears import Reason
-from ..domain.task_rules import Violation
+from app.domain.six_clears import Reason
+from app.domain.task_rules import Violation
 
 
 def _day(d: date) -> str:

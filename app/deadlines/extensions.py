@@ -7,13 +7,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from ..domain.status import OPEN_STATUSES, Lifecycle
-from ..extensions import db
-from ..models import Extension, ExtensionStatus, PlanStatus, Task, User
-from ..models.base import utcnow
-from ..models.user import Role
-from . import access, audit, overdue, tasks
-from .errors import NotFound, PermissionDenied, RuleViolation
+from app.common import access, audit
+from app.common.errors import NotFound, PermissionDenied, RuleViolation
+from app.deadlines import sweep as overdue
+from app.domain.status import OPEN_STATUSES, Lifecycle
+from app.extensions import db
+from app.models import Extension, ExtensionStatus, PlanStatus, Task, User
+from app.models.base import utcnow
+from app.models.user import Role
+from app.tasks import commands as tasks
 
 
 def _vn(d: date) -> str:

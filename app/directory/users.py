@@ -11,12 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash
 
-from ..extensions import db, passwords
-from ..models import LoginFailure, Role, Unit, User
-from ..models.base import utcnow
-from ..settings import LoginLimits
-from . import audit
-from .errors import NotFound, RuleViolation
+from app.common import audit
+from app.common.errors import NotFound, RuleViolation
+from app.extensions import db, passwords
+from app.models import LoginFailure, Role, Unit, User
+from app.models.base import utcnow
+from app.settings import LoginLimits
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128

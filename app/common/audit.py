@@ -4,8 +4,8 @@ import json
 from datetime import date
 from decimal import Decimal
 
-from ..extensions import db
-from ..models import AuditLog
+from app.extensions import db
+from app.models import AuditLog
 
 
 def _plain(value):

@@ -12,11 +12,11 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import Notification, User
-from ..models.base import utcnow
-from ..settings import Mail
-from .notifications import text_of
+from app.extensions import db
+from app.models import Notification, User
+from app.models.base import utcnow
+from app.notifications.service import text_of
+from app.settings import Mail
 
 MAX_ATTEMPTS = 20
 BATCH = 500

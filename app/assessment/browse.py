@@ -11,20 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, exists, func, select, true
 from sqlalchemy.orm import aliased
 
-from ..domain.scoring import Outcome, Period, ScoringSettings, Tally, grade
-from ..domain.status import Lifecycle
-from ..extensions import db
-from ..models import (
-    AssessmentRun,
-    AssessmentTaskRow,
-    AssessmentUnitRow,
-    Task,
-    Unit,
-    User,
-)
-from ..models.user import LEADER_ROLES, Role
-from . import access
-from .assessment import (
+from app.assessment.service import (
     Report,
     Row,
     counted_tasks,
@@ -39,8 +26,21 @@ from .assessment import (
     tally_values,
     to_tally,
 )
-from .errors import NotFound, PermissionDenied, RuleViolation
-from .units import tree_order
+from app.common import access
+from app.common.errors import NotFound, PermissionDenied, RuleViolation
+from app.directory.units import tree_order
+from app.domain.scoring import Outcome, Period, ScoringSettings, Tally, grade
+from app.domain.status import Lifecycle
+from app.extensions import db
+from app.models import (
+    AssessmentRun,
+    AssessmentTaskRow,
+    AssessmentUnitRow,
+    Task,
+    Unit,
+    User,
+)
+from app.models.user import LEADER_ROLES, Role
 
 FALLEN_DUE = (Outcome.ON_TIME, Outcome.LATE, Outcome.OVERDUE)
 # The sets a figure opens: one outcome, or the outcomes a column counts together.

@@ -10,10 +10,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.orm import aliased, selectinload
 
-from ..domain.status import OPEN_STATUSES, Lifecycle
-from ..extensions import db
-from ..models import AuditLog, Plan, Task, Unit
-from ..models.base import utcnow
+from app.domain.status import OPEN_STATUSES, Lifecycle
+from app.extensions import db
+from app.models import AuditLog, Plan, Task, Unit
+from app.models.base import utcnow
 
 COMPLETION_NOTE = "Hoàn thành khi nhiệm vụ chia nhỏ cuối cùng được xác nhận"
 # How far up a completion or a progress change travels (2 -> 2.1 -> 2.1.1 ...).

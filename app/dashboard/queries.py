@@ -6,15 +6,16 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, false, func, not_, null, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from ..domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
-from ..extensions import db
-from ..models import Field, Role, Task, Unit, User
-from ..models.user import LEADER_ROLES
-from . import access, extensions
-from . import tasks as tasks_service
-from .overdue import awaiting_on_time, in_issued_plan, overdue_condition
-from .tasks import plan_year_condition, timeliness_condition, unit_leaders
-from .units import tree_order
+from app.common import access
+from app.deadlines import extensions
+from app.deadlines.sweep import awaiting_on_time, in_issued_plan, overdue_condition
+from app.directory.units import tree_order
+from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
+from app.extensions import db
+from app.models import Field, Role, Task, Unit, User
+from app.models.user import LEADER_ROLES
+from app.tasks import commands as tasks_service
+from app.tasks.commands import plan_year_condition, timeliness_condition, unit_leaders
 
 # The order of the columns everywhere on the page: what needs action first.
 TIMELINESS_ORDER = (Timeliness.OVERDUE, Timeliness.DUE_SOON, Timeliness.WITHIN,

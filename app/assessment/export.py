@@ -25,13 +25,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from ..domain.scoring import GRADE_LABELS, Outcome
-from ..domain.status import EXCLUDED_STATUSES
-from ..extensions import db
-from ..models import AssessmentTaskRow, AssessmentUnitRow, Task, Unit, User
-from ..models.user import Role
-from . import xlsx
-from .assessment import (
+from app.assessment.service import (
     Report,
     Row,
     counted_tasks,
@@ -42,6 +36,12 @@ from .assessment import (
     outcome_case,
     period_label,
 )
+from app.domain.scoring import GRADE_LABELS, Outcome
+from app.domain.status import EXCLUDED_STATUSES
+from app.extensions import db
+from app.models import AssessmentTaskRow, AssessmentUnitRow, Task, Unit, User
+from app.models.user import Role
+from app.reports import xlsx
 
 UNIT_SHEET, LEADER_SHEET, TASK_SHEET = "Đơn vị", "Lãnh đạo", "Nhiệm vụ"
 

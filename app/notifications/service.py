@@ -5,10 +5,10 @@ from flask_babel import ngettext
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
-from ..models import Notification, User
-from ..models.base import utcnow
-from .errors import NotFound
+from app.common.errors import NotFound
+from app.extensions import db
+from app.models import Notification, User
+from app.models.base import utcnow
 
 
 def text_of(n: Notification) -> str:

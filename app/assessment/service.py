@@ -20,7 +20,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from ..domain.scoring import (
+from app.common import audit
+from app.common.errors import NotFound, PermissionDenied, RuleViolation
+from app.deadlines.sweep import in_issued_plan
+from app.directory.units import tree_order
+from app.domain.scoring import (
     Grade,
     Outcome,
     Period,
@@ -33,9 +37,9 @@ from ..domain.scoring import (
     quota_group,
     quota_warning,
 )
-from ..domain.status import EXCLUDED_STATUSES, Lifecycle
-from ..extensions import db
-from ..models import (
+from app.domain.status import EXCLUDED_STATUSES, Lifecycle
+from app.extensions import db
+from app.models import (
     AssessmentLeaderRow,
     AssessmentRun,
     AssessmentTaskRow,
@@ -46,13 +50,9 @@ from ..models import (
     Unit,
     User,
 )
-from ..models.base import utcnow
-from ..models.user import Role
-from ..settings import SCORING_NAMES, scoring_from_config
-from . import audit
-from .errors import NotFound, PermissionDenied, RuleViolation
-from .overdue import in_issued_plan
-from .units import tree_order
+from app.models.base import utcnow
+from app.models.user import Role
+from app.settings import SCORING_NAMES, scoring_from_config
 
 # The scoring settings are read and checked with the others (app/settings.py); the names
 # stay importable from here.

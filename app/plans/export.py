@@ -17,14 +17,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..domain.status import Lifecycle
-from ..extensions import db
-from ..models import Field, Plan, Role, Task, Unit, User
-from ..models.user import LEADER_ROLES
-from . import access
-from .assessment_export import date_line, default_issuer, default_place
-from .plan_import import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
-from .xlsx import FONT_NAME, cell, clean_text, needs_quote_prefix
+from app.assessment.export import date_line, default_issuer, default_place
+from app.common import access
+from app.domain.status import Lifecycle
+from app.extensions import db
+from app.models import Field, Plan, Role, Task, Unit, User
+from app.models.user import LEADER_ROLES
+from app.plans.importing.importer import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
+from app.reports.xlsx import FONT_NAME, cell, clean_text, needs_quote_prefix
 
 DATA_SHEET = "Kế hoạch"
 HELP_SHEET = "Hướng dẫn"

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, not_, select
 from sqlalchemy.orm import aliased, selectinload
 
-from ..domain.status import OPEN_STATUSES, Timeliness
-from ..extensions import db
-from ..models import Role, Task, Unit, User
-from . import access
-from .dashboard import role_scope
-from .overdue import awaiting_on_time, in_issued_plan
-from .xlsx import table_workbook
+from app.common import access
+from app.dashboard.queries import role_scope
+from app.deadlines.sweep import awaiting_on_time, in_issued_plan
+from app.domain.status import OPEN_STATUSES, Timeliness
+from app.extensions import db
+from app.models import Role, Task, Unit, User
+from app.reports.xlsx import table_workbook
 
 # A province-wide list can run to thousands of rows; past this many the page asks
 # for a filter (the export holds exactly the rows shown, so it stops here too).

@@ -23,12 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from ..domain.status import OPEN_STATUSES, Lifecycle
-from ..extensions import db
-from ..models import JobRun, Notification, Plan, PlanStatus, Task, Unit, User
-from ..models.base import utcnow
-from ..models.user import Role
-from ..settings import Reminders
+from app.domain.status import OPEN_STATUSES, Lifecycle
+from app.extensions import db
+from app.models import JobRun, Notification, Plan, PlanStatus, Task, Unit, User
+from app.models.base import utcnow
+from app.models.user import Role
+from app.settings import Reminders
 
 OPEN = [s.value for s in OPEN_STATUSES]
 

@@ -2,8 +2,8 @@
 
 from sqlalchemy import false, or_, select, true
 
-from ..extensions import db
-from ..models import Plan, Role, Task, Unit, User
+from app.extensions import db
+from app.models import Plan, Role, Task, Unit, User
 
 
 def subtree_ids(unit_path: str):
