@@ -3,7 +3,7 @@ translated once, for the form, the import and the API alike."""
 
 from datetime import date
 
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 from app.domain.six_clears import Reason
@@ -25,8 +25,14 @@ class _ReasonText:
         return self.reason.text(locale.language if locale else "vi")
 
 
-def _num(value) -> str:
-    return format(value.normalize(), "f") if hasattr(value, "normalize") else str(value)
+class _Number:
+    """A number in the reader's notation, chosen when the message is shown (vi: 0,1; en: 0.1)."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __str__(self) -> str:
+        return format_decimal(self.value)
 
 
 MESSAGES = {
@@ -38,7 +44,7 @@ MESSAGES = {
     "due_after_parent": lambda p: _l("A sub-task cannot be due after its parent task (%(date)s).",
                                      date=_day(p["date"])),
     "weight_range": lambda p: _l("The weight must be between %(min)s and %(max)s.",
-                                 min=_num(p["min"]), max=_num(p["max"])),
+                                 min=_Number(p["min"]), max=_Number(p["max"])),
     "lead_unit_unknown": lambda p: _l("This unit does not exist or has been retired."),
     "lead_unit_outside_plan": lambda p: _l(
         "The lead unit must be the plan's unit or a unit below it."),

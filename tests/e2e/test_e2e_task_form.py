@@ -201,7 +201,7 @@ def test_a_weight_of_zero_is_refused_beside_the_field(open_page, live):
     page.get_by_role("button", name=live.tr("Save"), exact=True).click()
     # Issue 11: one message for any weight outside the bounded range (default 0.1 to 10).
     expect(page.locator("#weight ~ .invalid-feedback")).to_have_text(
-        live.tr("The weight must be between %(min)s and %(max)s.", min="0.1", max="10"))
+        live.tr("The weight must be between %(min)s and %(max)s.", min="0,1", max="10"))
     expect(page.locator("#weight")).to_have_value("0")
     expect(page.locator("#title")).to_have_value("Nhiệm vụ có trọng số bằng 0")
     assert page.errors == []

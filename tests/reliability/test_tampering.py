@@ -340,7 +340,7 @@ EDIT_FORM_ATTEMPTS: list[Attempt] = [
             edit("head", "late_dep", msg("Give the reason for the amendment."), weight="0.1")),
     Attempt("edit form", "head", "raises a weight beyond the range, with a reason",
             edit("head", "own_head", msg("The weight must be between %(min)s and %(max)s.",
-                                         min="0.1", max="10"),
+                                         min="0,1", max="10"),
                  weight="999999", amendment_reason="Nhiệm vụ trọng tâm")),
     Attempt("edit form", "deputy", "hands her overdue task to the other deputy",
             edit("deputy", "late_dep", msg(AMEND_NOT_HEAD), leader_id=lambda w: str(w.head.id))),
@@ -362,7 +362,7 @@ EDIT_FORM_ATTEMPTS: list[Attempt] = [
                 **{"steps-0-due_on": "", "steps-1-due_on": ""})),
     Attempt("create form", "deputy", "adds a task weighing 999,999 to the issued plan",
             add("deputy", "a", msg("The weight must be between %(min)s and %(max)s.",
-                                   min="0.1", max="10"), weight="999999")),
+                                   min="0,1", max="10"), weight="999999")),
     Attempt("create form", "head_b", "another unit's head adds to her plan a task led by unit A",
             add("head_b", "b", msg("The lead unit must be the plan's unit or a unit below it."))),
 ]

@@ -67,7 +67,7 @@ def assert_kept(doc, data: dict, skip=()):
 
 # ---- the task form (create and edit) -----------------------------------------------------
 
-WEIGHT_RANGE = ("The weight must be between %(min)s and %(max)s.", {"min": "0.1", "max": "10"})
+WEIGHT_RANGE = ("The weight must be between %(min)s and %(max)s.", {"min": "0,1", "max": "10"})
 
 TASK_CASES = [
     # id, overrides (w -> dict), field, (msgid, kwargs) or None for "some message"

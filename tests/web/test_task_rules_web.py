@@ -145,7 +145,7 @@ def test_every_violation_is_shown_beside_its_own_field(sw):
     assert resp.status_code == 422
     doc = page(resp)
     assert field_errors(doc, "weight") == [tr("The weight must be between %(min)s and %(max)s.",
-                                              min="0.1", max="10")]
+                                              min="0,1", max="10")]
     assert field_errors(doc, "due_on") == [tr("The date must fall within the plan's year (%(year)s).",
                                               year=2026)]
     assert field_errors(doc, "leader_id") == [tr(
@@ -160,7 +160,7 @@ def test_every_violation_is_shown_beside_its_own_field(sw):
 
 def test_the_weight_field_says_its_range(sw):
     doc = page(sw.cached("head").get(f"/plans/{sw.w.plan.id}/tasks/new"))
-    assert tr("From %(min)s to %(max)s; default 1", min="0.1", max="10") in doc.text()
+    assert tr("From %(min)s to %(max)s; default 1", min="0,1", max="10") in doc.text()
 
 
 def test_a_title_only_task_added_to_an_issued_plan_is_refused_with_no_500(sw):
