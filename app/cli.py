@@ -25,6 +25,7 @@ from app.notifications import mail
 from app.plans import export as plan_export
 from app.plans import service as plans
 from app.plans.importing import importer as plan_import
+from app.reports import document
 from app.scheduler import run_blocking
 from app.settings import current_settings
 
@@ -239,8 +240,8 @@ def assess_export(period_code: str, as_of_text: str | None, unit_code: str | Non
     else:
         report = assessment.live(period, as_of, settings, unit, today=local_today())
     path = Path(output)
-    lines = issuer or ex.default_issuer(unit)
-    where = place if place is not None else ex.default_place(unit)
+    lines = issuer or document.default_issuer(unit)
+    where = place if place is not None else document.default_place(unit)
     if fmt == "xlsx":
         if path.is_dir():
             _fail(f"--output là một thư mục, cần tên tệp .xlsx / --output is a folder: {output}")

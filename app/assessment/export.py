@@ -13,7 +13,6 @@ the CSV, which has no styles, gives such text a leading apostrophe (xlsx.safe_te
 
 import csv
 import io
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -42,6 +41,17 @@ from app.extensions import db
 from app.models import AssessmentTaskRow, AssessmentUnitRow, Task, Unit, User
 from app.models.user import Role
 from app.reports import xlsx
+from app.reports.document import (
+    MOTTO,
+    NATION,
+    OfficialDocument,
+    date_line,
+    default_issuer,
+    default_place,
+    local_date,
+    official_document,
+    parent_recipient,
+)
 
 UNIT_SHEET, LEADER_SHEET, TASK_SHEET = "Đơn vị", "Lãnh đạo", "Nhiệm vụ"
 
@@ -80,8 +90,6 @@ TITLES = {
     LEADER_SHEET: "BẢNG TỔNG HỢP ĐIỂM TRÁCH NHIỆM CỦA NGƯỜI ĐỨNG ĐẦU VÀ CẤP PHÓ",
     TASK_SHEET: "DANH SÁCH NHIỆM VỤ, TÌNH TRẠNG VÀ ĐIỂM TỪNG NHIỆM VỤ",
 }
-NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 CSV_FILES = {"units": "don-vi.csv", "leaders": "lanh-dao.csv", "tasks": "nhiem-vu.csv"}
 YIELD_PER = 1000
@@ -260,13 +268,6 @@ class Letterhead:
         return cls(lines, (place or "").strip(), issued_on)
 
 
-def date_line(place: str, d: date) -> str:
-    """"Đắk Lắk, ngày 05 tháng 3 năm 2026": Decree 30/2020 writes a day below 10 and
-    the months 1 and 2 with a leading zero."""
-    month = f"{d.month:02d}" if d.month < 3 else str(d.month)
-    return f"{place or '......'}, ngày {d.day:02d} tháng {month} năm {d.year}"
-
-
 def title(report: Report, sheet: str = UNIT_SHEET) -> str:
     """The sheet's title with the period as an official names it: "… — Quý II năm 2026
     (tính đến ngày 15/06/2026)"."""
@@ -278,8 +279,25 @@ def source_line(report: Report) -> str:
     run = report.run
     if run is None:
         return "Số liệu trực tiếp, chưa chốt"
-    made = f", chốt ngày {run.created_at:%d/%m/%Y}" if run.created_at else ""
+    # An instant, stored in UTC: its date where the run was frozen (issue 17: a run frozen
+    # at 06:23 on 07/12 printed "chốt ngày 06/12").
+    made = f", chốt ngày {local_date(run.created_at):%d/%m/%Y}" if run.created_at else ""
     return f"Số liệu đã chốt: phiên bản {run.version}{made}"
+
+
+REPORT_KIND = "BÁO CÁO"
+REPORT_TITLE = "Kết quả thực hiện nhiệm vụ và điểm trách nhiệm {period}"
+
+
+def report_document(report: Report, issuer_unit: Unit | None, issued_on: date) -> OfficialDocument:
+    """The assessment report as an official document (the print page; Decree 30/2020):
+    issued by the scope's unit (the province when everyone is assessed), sent up to its
+    parent and to the units it names."""
+    label = period_label(report.period.code)
+    return official_document(
+        issuer_unit, issued_on, REPORT_KIND,
+        REPORT_TITLE.format(period=label[:1].lower() + label[1:]),  # "quý II năm 2026"
+        recipients=(parent_recipient(issuer_unit), "Các cơ quan, đơn vị có tên trong Báo cáo;"))
 
 
 # The quota groups (domain.scoring.quota_group) as an official names them.
@@ -480,35 +498,6 @@ def write_csv_folder(report: Report, folder: str | Path) -> list[Path]:
 
 
 # ------------------------------------------------------------ defaults and plain text
-
-_PROVINCE = re.compile(r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(?:tỉnh|thành phố)\s+(.+)$",
-                       re.IGNORECASE)
-
-
-def default_issuer(scope_unit: Unit | None) -> tuple[str, ...]:
-    """The issuing body in capitals: the scope unit under its parent ("UBND TỈNH ĐẮK LẮK",
-    "SỞ NỘI VỤ"), or the root of the tree when everyone is assessed."""
-    if scope_unit is None:
-        roots = db.session.scalars(select(Unit.name).where(Unit.parent_id.is_(None), Unit.is_active)
-                                   .order_by(Unit.path)).all()
-        return (roots[0].upper(),) if len(roots) == 1 else ()
-    lines = []
-    if scope_unit.parent_id is not None:
-        lines.append(db.session.scalar(select(Unit.name).where(Unit.id == scope_unit.parent_id)).upper())
-    lines.append(scope_unit.name.upper())
-    return tuple(lines)
-
-
-def default_place(scope_unit: Unit | None) -> str:
-    """The province of the tree's root ("UBND tỉnh Đắk Lắk" -> "Đắk Lắk"), else empty."""
-    q = select(Unit.name).where(Unit.parent_id.is_(None), Unit.is_active).order_by(Unit.path)
-    if scope_unit is not None:
-        root_id = int(scope_unit.path.strip("/").split("/")[0])
-        q = select(Unit.name).where(Unit.id == root_id)
-    names = db.session.scalars(q).all()
-    m = _PROVINCE.match(names[0].strip()) if len(names) == 1 else None
-    return m.group(1) if m else ""
-
 
 def _plain(value) -> str:
     if value is None:

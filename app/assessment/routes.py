@@ -42,7 +42,7 @@ from app.extensions import db
 from app.filters import number
 from app.formfields import parse_date
 from app.models import Role, User
-from app.reports import charts
+from app.reports import charts, document
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
 
@@ -330,7 +330,24 @@ def _main_trend(q: Query, s: ScoringSettings) -> dict:
 
 # ---- the live view ------------------------------------------------------------
 
+PRINT_TEMPLATE = "assessment/print.html"
+
+
+def _print_context(report, issuer_unit) -> dict:
+    """The print page is an official document (issue 17): its header and closing block,
+    and the option to leave out the units and leaders with nothing fallen due."""
+    due_only = request.args.get("due_only") == "1"
+    args = {**request.view_args, **request.args.to_dict()}
+    args.pop("due_only", None)
+    return {"doc": assessment_export.report_document(report, issuer_unit, local_today()),
+            "due_only": due_only,
+            "toggle_url": url_for(request.endpoint, **args, **({} if due_only else {"due_only": "1"}))}
+
+
 def _report_page(template: str, report, links, scope, **ctx):
+    if template == PRINT_TEMPLATE:
+        view = ctx.get("view")
+        ctx.update(_print_context(report, _run_issuer(view) if view is not None else scope.root))
     return render_template(
         template, report=report, links=links, scope=scope,
         subtree=browse.subtree_rows(report.units, report.settings),
@@ -363,7 +380,7 @@ def index():
 @bp.get("/assessment/print")
 @login_required
 def print_view():
-    return _live("assessment/print.html")
+    return _live(PRINT_TEMPLATE)
 
 
 def _drill(subject: str, kind: str, dd: browse.DrillDown, links, report_meta: dict,
@@ -501,7 +518,7 @@ def run(run_id: int):
 @bp.get("/assessment/runs/<int:run_id>/print")
 @login_required
 def run_print(run_id: int):
-    return _run_page(run_id, "assessment/print.html")
+    return _run_page(run_id, PRINT_TEMPLATE)
 
 
 @bp.get("/assessment/runs/<int:run_id>/unit/<int:unit_id>")
@@ -608,7 +625,7 @@ def _base_name(report) -> str:
 
 def _xlsx(report, issuer_unit):
     ex = assessment_export
-    issuer, place = ex.default_issuer(issuer_unit), ex.default_place(issuer_unit)
+    issuer, place = document.default_issuer(issuer_unit), document.default_place(issuer_unit)
     today = local_today()
     return _download(lambda f: ex.write_xlsx(report, f, issuer, place, today),
                      f"{_base_name(report)}.xlsx", XLSX_MIMETYPE)

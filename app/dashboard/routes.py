@@ -12,6 +12,7 @@ from app.deadlines.overdue_list import (
     other_lead_units,
     overdue_xlsx,
 )
+from app.deadlines.overdue_report import build_overdue_report
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
 from app.tasks import commands as tasks
@@ -59,6 +60,18 @@ def overdue():
                                 page=_int_arg("page") or 1, per_page=current_settings().page_size)
     return render_template("dashboard/overdue.html", result=result, f=f, today=today,
                            options=options, units=units)
+
+
+@bp.get("/overdue/print")
+@login_required
+def overdue_print():
+    """The overdue list as an official report: by lead unit, by accountable leader, then
+    every task (as many as the export holds)."""
+    today = local_today()
+    f, _options, _units = _overdue_filter(today)
+    result = build_overdue_list(current_user, f, today, current_settings().due_soon_days)
+    return render_template("dashboard/overdue_print.html", r=build_overdue_report(
+        current_user, result, f.unit_id, today), f=f)
 
 
 @bp.get("/overdue.xlsx")

@@ -709,6 +709,7 @@ QUERY_PAGES = {
     "tasks.mine": ("staff", TASK_ARGS),
     "dashboard.overdue": ("head", {"unit": "1", "field": "", "plan": "1", "page": "1"}),
     "dashboard.overdue_export": ("head", {"unit": "1", "field": "", "plan": "1"}),
+    "dashboard.overdue_print": ("head", {"unit": "1", "field": "", "plan": "1"}),
     "plans.index": ("head", {"page": "1"}),
     "plans.view": ("head", {"page": "2"}),
     "assessment.index": ("assessor", ASSESS_ARGS),

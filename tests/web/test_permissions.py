@@ -318,6 +318,8 @@ RULES = [
          lambda w, r, x: "/overdue"),
     Rule("dashboard.overdue_export", "GET", NONE, expect(NONE, others="200"),
          lambda w, r, x: "/overdue.xlsx"),
+    Rule("dashboard.overdue_print", "GET", NONE, expect(NONE, others="200"),
+         lambda w, r, x: "/overdue/print"),
     Rule("healthz", "GET", NONE, expect(NONE, anonymous="200", others="200"),
          lambda w, r, x: "/healthz"),
     Rule("bootstrap.static", "GET", NONE, expect(NONE, anonymous="200", others="200"),
