@@ -16,7 +16,7 @@ import io
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
@@ -48,10 +48,10 @@ from app.reports.document import (
     date_line,
     default_issuer,
     default_place,
-    local_date,
     official_document,
     parent_recipient,
 )
+from app.reports.local import local_date
 
 UNIT_SHEET, LEADER_SHEET, TASK_SHEET = "Đơn vị", "Lãnh đạo", "Nhiệm vụ"
 
@@ -438,6 +438,8 @@ def csv_value(value) -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, datetime):
+        value = local_date(value)  # an instant: its date in the province
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
     if isinstance(value, int):

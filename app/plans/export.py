@@ -29,6 +29,7 @@ from app.reports.document import (
     parent_recipient,
     unit_head_name,
 )
+from app.reports.local import local_date
 from app.reports.xlsx import FONT_NAME, cell, clean_text, needs_quote_prefix
 
 DATA_SHEET = "Kế hoạch"
@@ -143,7 +144,7 @@ class _FastCells:
 
     def __call__(self, value, wrap: bool = False) -> WriteOnlyCell:
         if isinstance(value, datetime):
-            value = value.date()
+            value = local_date(value)
         text = None
         if value is not None and not isinstance(value, (date, int, float, Decimal)):
             text = clean_text(str(value))

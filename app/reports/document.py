@@ -7,8 +7,7 @@ the plan, the assessment report and the overdue report."""
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import select
 
@@ -129,19 +128,3 @@ def parent_recipient(unit: Unit | None) -> str:
     parent = db.session.scalar(select(Unit.name).where(Unit.id == unit.parent_id))
     return f"{parent} (để báo cáo);"
 
-
-# The province's time zone (config APP_TIMEZONE): instants are stored in UTC and shown as
-# the local date and time wherever they are printed or exported (issue 17).
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local_time(instant: datetime, tz: ZoneInfo = LOCAL_TZ) -> datetime:
-    """An instant (aware, or naive UTC as the database returns it) in local time."""
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=UTC)
-    return instant.astimezone(tz)
-
-
-def local_date(instant: datetime, tz: ZoneInfo = LOCAL_TZ) -> date:
-    """The local calendar date of an instant: 23:30 UTC on 06/12 is 07/12 in Hà Nội."""
-    return local_time(instant, tz).date()

@@ -40,6 +40,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.theme import theme_xml
 
+from app.reports.local import local_date
+
 FONT_NAME = "Times New Roman"  # the font of Vietnamese administrative documents (Decree 30/2020)
 DATE_FORMAT = "dd/mm/yyyy"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -89,7 +91,7 @@ def cell(ws, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
     if value is None:
         return c
     if isinstance(value, datetime):
-        value = value.date()
+        value = local_date(value)  # an instant: its date in the province
     if isinstance(value, date):
         c.value = value
         c.number_format = DATE_FORMAT
@@ -496,7 +498,7 @@ def _other_cell(letter: str, r: int, st: CellStyles, v) -> str:
     if isinstance(v, bool):
         return f'<c r="{letter}{r}" s="{st.plain}" t="b"><v>{int(v)}</v></c>'
     if isinstance(v, datetime):
-        v = v.date()
+        v = local_date(v)
     if isinstance(v, date):
         return f'<c r="{letter}{r}" s="{st.date}"><v>{v.toordinal() - _EXCEL_EPOCH}</v></c>'
     if isinstance(v, int):

@@ -9,6 +9,7 @@ from web_support import page
 from app.extensions import db
 from app.models import AssessmentRun
 from app.reports import document
+from app.reports.local import local_date
 from tests.web import test_assessment
 
 # The scored world of the assessment tests: unit A in 2026-Q2, as of 15/06/2026.
@@ -101,5 +102,25 @@ def test_a_staff_members_overdue_report_holds_only_their_tasks(scored, as_user):
 
 
 def test_local_date_of_an_instant_late_in_the_utc_day():
-    assert document.local_date(datetime(2026, 12, 6, 23, 30)) == date(2026, 12, 7)
+    assert local_date(datetime(2026, 12, 6, 23, 30)) == date(2026, 12, 7)
     assert document.date_line("Đắk Lắk", date(2026, 2, 5)) == "Đắk Lắk, ngày 05 tháng 02 năm 2026"
+
+
+LATE_UTC = datetime(2026, 12, 6, 23, 30)  # 06:30 on 07/12 in Đắk Lắk
+
+
+def test_instants_late_in_the_utc_day_show_and_export_their_local_date(app):
+    from io import BytesIO
+
+    from openpyxl import Workbook, load_workbook
+
+    from app.assessment.export import csv_value
+    from app.filters import vndate, vndatetime
+    from app.reports.xlsx import cell, table_workbook
+
+    with app.test_request_context("/"):
+        assert vndate(LATE_UTC) == "07/12/2026" and vndatetime(LATE_UTC) == "07/12/2026 06:30"
+    assert csv_value(LATE_UTC) == "07/12/2026"
+    assert cell(Workbook(write_only=True).create_sheet("x"), LATE_UTC).value == date(2026, 12, 7)
+    ws = load_workbook(BytesIO(table_workbook("x", ["at"], [[LATE_UTC]]))).active
+    assert ws["A2"].value.date() == date(2026, 12, 7)
