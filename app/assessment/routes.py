@@ -1,6 +1,7 @@
 """Assessment pages: the live view (as of today), drill-downs to the tasks behind every
 figure, charts, frozen runs with their versions, downloads and a printable report."""
 
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -616,8 +617,14 @@ def _download(write, name: str, mimetype: str):
     })
 
 
-def _base_name(report) -> str:
-    base = f"{'assessment' if _en() else 'danh-gia'}-{report.period.code}"
+def _base_name(report, unit) -> str:
+    """The file name says what is in the file (issue 17): the period, the unit assessed,
+    the day the figures stand at and, frozen, the version."""
+    en = _en()
+    base = f"{'assessment' if en else 'danh-gia'}-{report.period.code}"
+    if unit is not None:
+        base += "-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", unit.code).strip("-") or str(unit.id))
+    base += f"-as-of-{report.as_of:%Y-%m-%d}" if en else f"-tinh-den-{report.as_of:%d-%m-%Y}"
     if report.run is not None:
         base += f"-v{report.run.version}"
     return base
@@ -628,15 +635,15 @@ def _xlsx(report, issuer_unit):
     issuer, place = document.default_issuer(issuer_unit), document.default_place(issuer_unit)
     today = local_today()
     return _download(lambda f: ex.write_xlsx(report, f, issuer, place, today),
-                     f"{_base_name(report)}.xlsx", XLSX_MIMETYPE)
+                     f"{_base_name(report, issuer_unit)}.xlsx", XLSX_MIMETYPE)
 
 
-def _csv(report, table: str):
+def _csv(report, table: str, unit):
     ex = assessment_export
     if table not in ex.TABLES:
         abort(404)
-    return _download(lambda f: ex.write_table_csv(report, table, f),
-                     f"{_base_name(report)}-{CSV_NAMES[table]}.csv", "text/csv; charset=utf-8")
+    return _download(lambda f: ex.write_table_csv(report, table, f, str(get_locale())),
+                     f"{_base_name(report, unit)}-{CSV_NAMES[table]}.csv", "text/csv; charset=utf-8")
 
 
 def _live_export():
@@ -657,8 +664,8 @@ def export_xlsx():
 @bp.get("/assessment/export/<table>.csv")
 @login_required
 def export_csv(table: str):
-    report, _unit, refused = _live_export()
-    return refused if refused else _csv(report, table)
+    report, unit, refused = _live_export()
+    return refused if refused else _csv(report, table, unit)
 
 
 def _run_issuer(view: browse.RunView):
@@ -676,7 +683,7 @@ def run_export_xlsx(run_id: int):
 @login_required
 def run_export_csv(run_id: int, table: str):
     view = _open_run(run_id)
-    return _csv(view.report, table)
+    return _csv(view.report, table, _run_issuer(view))
 
 
 __all__ = ["bp"]
