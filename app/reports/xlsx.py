@@ -108,14 +108,20 @@ def cell(ws, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
 
 
 def table_workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence],
-                   widths: Sequence[float] = (), wrap_columns: Sequence[int] = ()) -> bytes:
-    """A one-sheet workbook: a bold header row, then one row per item, built in
-    write-only mode so memory stays flat whatever the number of rows."""
+                   widths: Sequence[float] = (), wrap_columns: Sequence[int] = (),
+                   title_rows: Sequence[str] = ()) -> bytes:
+    """A one-sheet workbook: the title rows (bold, then a blank row), a bold header row,
+    then one row per item, built in write-only mode so memory stays flat whatever the
+    number of rows."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(clean_text(sheet_title)[:31] or "Sheet1")
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{len(title_rows) + 2 if title_rows else 2}"
+    for text in title_rows:
+        ws.append([cell(ws, text, bold=True)])
+    if title_rows:
+        ws.append([])
     header_cells = []
     for h in headers:
         c = cell(ws, h, bold=True)
