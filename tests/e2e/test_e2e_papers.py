@@ -63,5 +63,5 @@ def test_the_plan_prints_with_the_same_header(open_page, live):
     page.goto(f"{live.url}/plans/{live.ids.plan}/print")
     expect(page.locator("h1.doc-kind")).to_have_text("KẾ HOẠCH")
     expect(page.locator("#letterhead")).to_contain_text("Số: 15/KH-SNV")
-    printed(page, "23-plan-print")
+    printed(page, "37-plan-print-official")
     assert page.errors == []
