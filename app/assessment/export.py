@@ -53,6 +53,7 @@ from app.reports.document import (
     parent_recipient,
 )
 from app.reports.local import local_date
+from app.reports.word import WordTable, document_bytes
 
 UNIT_SHEET, LEADER_SHEET, TASK_SHEET = "Đơn vị", "Lãnh đạo", "Nhiệm vụ"
 
@@ -329,6 +330,35 @@ def report_document(report: Report, issuer_unit: Unit | None, issued_on: date) -
         issuer_unit, issued_on, REPORT_KIND,
         REPORT_TITLE.format(period=label[:1].lower() + label[1:]),  # "quý II năm 2026"
         recipients=(parent_recipient(issuer_unit), "Các cơ quan, đơn vị có tên trong Báo cáo;"))
+
+
+# The Word report's tables: the figures an official signs (the full tables are in the XLSX).
+WORD_UNIT_COLUMNS = (0, 1, 3, 4, 5, 6, 7, 9, 10, 11, 12)  # of UNIT_HEADERS
+WORD_LEADER_COLUMNS = (0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)  # of LEADER_HEADERS
+
+
+def word_bytes(report: Report, issuer_unit: Unit | None, issued_on: date, due_only: bool) -> bytes:
+    """The assessment report as Word, in the print page's layout (issue 17); `due_only`
+    leaves out the units and leaders with nothing fallen due, as the print page can."""
+    def units():
+        for row in unit_rows(report):
+            if not due_only or row[4]:
+                yield [row[i] for i in WORD_UNIT_COLUMNS]
+
+    def leaders():
+        for row in leader_rows(report):
+            if not due_only or row[5]:
+                yield [row[i] for i in WORD_LEADER_COLUMNS]
+
+    p = report.period
+    subtitle = (f"({period_label(p.code)}: {p.start:%d/%m/%Y} – {p.end:%d/%m/%Y}; tính đến ngày "
+                f"{report.as_of:%d/%m/%Y}; {source_line(report)})")
+    return document_bytes(report_document(report, issuer_unit, issued_on), [
+        WordTable("I. Kết quả của các cơ quan, đơn vị",
+                  [UNIT_HEADERS[i] for i in WORD_UNIT_COLUMNS], units()),
+        WordTable("II. Kết quả của người đứng đầu và cấp phó",
+                  [LEADER_HEADERS[i] for i in WORD_LEADER_COLUMNS], leaders()),
+    ], subtitle)
 
 
 # The quota groups (domain.scoring.quota_group) as an official names them.

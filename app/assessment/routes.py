@@ -44,6 +44,7 @@ from app.filters import number
 from app.formfields import parse_date
 from app.models import Role, User
 from app.reports import charts, document
+from app.reports.word import DOCX_MIMETYPE
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
 
@@ -249,6 +250,9 @@ class LiveLinks:
     def printable(self) -> str:
         return url_for("assessment.print_view", **self.args)
 
+    def docx(self, **extra) -> str:
+        return url_for("assessment.report_docx", **self.args, **extra)
+
 
 class RunLinks(LiveLinks):
     """Where each figure of a frozen run leads: its stored task rows."""
@@ -278,6 +282,9 @@ class RunLinks(LiveLinks):
 
     def printable(self):
         return url_for("assessment.run_print", run_id=self.run_id)
+
+    def docx(self, **extra):
+        return url_for("assessment.run_report_docx", run_id=self.run_id, **extra)
 
 
 # ---- charts -------------------------------------------------------------------
@@ -668,6 +675,21 @@ def export_csv(table: str):
     return refused if refused else _csv(report, table, unit)
 
 
+def _docx(report, issuer_unit):
+    body = assessment_export.word_bytes(report, issuer_unit, local_today(),
+                                        request.args.get("due_only") == "1")
+    return Response(body, mimetype=DOCX_MIMETYPE, headers={
+        "Content-Disposition": f'attachment; filename="{_base_name(report, issuer_unit)}.docx"',
+        "Cache-Control": "no-store"})
+
+
+@bp.get("/assessment/report.docx")
+@login_required
+def report_docx():
+    report, issuer_unit, refused = _live_export()
+    return refused if refused else _docx(report, issuer_unit)
+
+
 def _run_issuer(view: browse.RunView):
     return view.scope_unit if view.scope.full else view.scope.root
 
@@ -677,6 +699,13 @@ def _run_issuer(view: browse.RunView):
 def run_export_xlsx(run_id: int):
     view = _open_run(run_id)
     return _xlsx(view.report, _run_issuer(view))
+
+
+@bp.get("/assessment/runs/<int:run_id>/report.docx")
+@login_required
+def run_report_docx(run_id: int):
+    view = _open_run(run_id)
+    return _docx(view.report, _run_issuer(view))
 
 
 @bp.get("/assessment/runs/<int:run_id>/export/<table>.csv")

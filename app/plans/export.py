@@ -30,6 +30,7 @@ from app.reports.document import (
     unit_head_name,
 )
 from app.reports.local import local_date
+from app.reports.word import WordTable, document_bytes
 from app.reports.xlsx import FONT_NAME, cell, clean_text, needs_quote_prefix
 
 DATA_SHEET = "Kế hoạch"
@@ -374,3 +375,21 @@ def print_document(plan: Plan, today: date) -> PrintDocument:
                     "Các đơn vị, cá nhân có tên tại Kế hoạch (để thực hiện);"),
         signer_name=_signer_name(plan))
     return PrintDocument(plan, doc, export_tasks(plan))
+
+
+PRINT_HEADERS = ("STT", "Nhiệm vụ", "Đơn vị chủ trì", "Đơn vị phối hợp", "Người thực hiện",
+                 "Lãnh đạo phụ trách", "Thời gian thực hiện", "Sản phẩm đầu ra")
+
+
+def print_rows(doc: PrintDocument):
+    """The printed plan's table, row by row, as the print page shows it."""
+    for t in doc.tasks:
+        when = (f"{t.start_on:%d/%m/%Y} – " if t.start_on else "") + (f"{t.due_on:%d/%m/%Y}" if t.due_on else "")
+        yield (t.stt, t.title, t.lead_unit.name if t.lead_unit else "",
+               "; ".join(u.name for u in t.coordinators), t.assignee.full_name if t.assignee else "",
+               t.leader.full_name if t.leader else "", when, t.output_product or "")
+
+
+def word_bytes(doc: PrintDocument) -> bytes:
+    """The printed plan as a Word document in the same layout (issue 17)."""
+    return document_bytes(doc.doc, [WordTable("", PRINT_HEADERS, print_rows(doc))])

@@ -124,3 +124,50 @@ def test_instants_late_in_the_utc_day_show_and_export_their_local_date(app):
     assert cell(Workbook(write_only=True).create_sheet("x"), LATE_UTC).value == date(2026, 12, 7)
     ws = load_workbook(BytesIO(table_workbook("x", ["at"], [[LATE_UTC]]))).active
     assert ws["A2"].value.date() == date(2026, 12, 7)
+
+
+def word_text(data: bytes) -> tuple[str, list]:
+    """The paragraphs (body and table cells) and the tables of a .docx, read with python-docx."""
+    from io import BytesIO
+
+    from docx import Document
+
+    d = Document(BytesIO(data))
+    texts = [p.text for p in d.paragraphs]
+    tables = [[[c.text for c in r.cells] for r in t.rows] for t in d.tables]
+    texts += [p.text for t in d.tables for r in t.rows for c in r.cells for p in c.paragraphs]
+    return "\n".join(texts), tables
+
+
+def test_the_assessment_report_and_the_plan_as_word_in_the_same_layout(scored, as_user, make):
+    w = scored
+    idle = make.unit("UBND phường Bình Kiến", parent=w.province, code="BK")
+    c = as_user("assessor")
+    resp = c.get(f"/assessment/report.docx?{Q2}")
+    assert resp.status_code == 200 and resp.headers["Cache-Control"] == "no-store"
+    assert resp.headers["Content-Disposition"] == (
+        'attachment; filename="danh-gia-2026-Q2-tinh-den-15-06-2026.docx"')
+    text, tables = word_text(resp.data)
+    for t in (NATION, MOTTO, "UBND TỈNH ĐẮK LẮK", "BÁO CÁO", "Nơi nhận:", "Lưu: VT.",
+              "Kết quả thực hiện nhiệm vụ và điểm trách nhiệm quý II năm 2026",
+              "tính đến ngày 15/06/2026"):
+        assert t in text, t
+    units, leaders = tables[1], tables[2]
+    assert units[0][:2] == ["STT", "Tên đơn vị"]
+    snv = next(r for r in units if r[1] == "Sở Nội vụ")
+    assert snv[units[0].index("Điểm trách nhiệm")] == "72,5"
+    assert any(r[1] == idle.name for r in units)
+    assert next(r for r in leaders if r[1] == "Trần Văn Hùng")[2] == "Người đứng đầu"
+    # the print page's option: leave out the units with nothing fallen due
+    print_page = page(c.get(f"/assessment/print?{Q2}&due_only=1"))
+    href = print_page.by_id("download-docx").attrs["href"]
+    assert "due_only=1" in href
+    _text, tables = word_text(c.get(href).data)
+    assert not any(r[1] == idle.name for r in tables[1])
+
+    resp = c.get(f"/plans/{w.plan.id}/print.docx")
+    assert resp.status_code == 200 and resp.headers["Content-Disposition"].endswith("-cchc.docx")
+    text, tables = word_text(resp.data)
+    assert "KẾ HOẠCH" in text and NATION in text and "Nơi nhận:" in text
+    assert tables[1][0][:2] == ["STT", "Nhiệm vụ"]
+    assert {r[1] for r in tables[1][1:]} >= {"Ban hành quy chế làm việc", "Rà soát thủ tục hành chính"}
