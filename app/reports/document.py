@@ -53,7 +53,8 @@ class OfficialDocument:
     @property
     def number_line(self) -> str:
         """"Số: 12/KH-UBND", or the blank an official fills in by hand."""
-        return f"Số: {self.number}" if self.number else "Số:        /"
+        # non-breaking spaces: the blank keeps its width on the page and in Word
+        return f"Số: {self.number}" if self.number else "Số:" + "\u00a0" * 8 + "/"
 
 
 def date_line(place: str, d: date) -> str:
