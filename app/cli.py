@@ -25,6 +25,7 @@ from app.notifications import mail
 from app.plans import export as plan_export
 from app.plans import service as plans
 from app.plans.importing import importer as plan_import
+from app.reports import document
 from app.scheduler import run_blocking
 from app.settings import current_settings
 
@@ -171,13 +172,21 @@ def _echo_report(report) -> None:
                f"tính đến ngày {report.as_of:%d/%m/%Y}{run}")
     click.echo("")
     click.echo("ĐƠN VỊ")
-    rows = [[row[0], "  " * max(u.depth, 0) + row[1], *row[2:]]
-            for u, row in zip(report.units, ex.unit_rows(report), strict=True)]
-    for line in ex.text_table(ex.unit_headers(report), rows):
+    # On a terminal the code leads each line (the files number their rows instead).
+    depths = {u.code: max(u.depth, 0) for u in report.units}
+    rows, depth = [], 0
+    for row in ex.unit_rows(report):
+        # a "kể cả đơn vị trực thuộc" line (no code) is indented as its unit's line above
+        depth = depths.get(row[2], depth) if row[2] is not None else depth
+        rows.append([row[2], "  " * depth + row[1], *row[3:]])
+    h = ex.unit_headers(report)
+    for line in ex.text_table((h[2], h[1], *h[3:]), rows):
         click.echo(line)
     click.echo("")
     click.echo("LÃNH ĐẠO")
-    for line in ex.text_table(ex.leader_headers(report), ex.leader_rows(report), numeric_from=4):
+    h = ex.leader_headers(report)
+    leaders = ([r[4], r[1], r[2], r[3], *r[5:]] for r in ex.leader_rows(report))
+    for line in ex.text_table((h[4], h[1], h[2], h[3], *h[5:]), leaders, numeric_from=4):
         click.echo(line)
     for sheet in (ex.UNIT_SHEET, ex.LEADER_SHEET):
         for note in ex.warning_lines(report, sheet):
@@ -239,8 +248,8 @@ def assess_export(period_code: str, as_of_text: str | None, unit_code: str | Non
     else:
         report = assessment.live(period, as_of, settings, unit, today=local_today())
     path = Path(output)
-    lines = issuer or ex.default_issuer(unit)
-    where = place if place is not None else ex.default_place(unit)
+    lines = issuer or document.default_issuer(unit)
+    where = place if place is not None else document.default_place(unit)
     if fmt == "xlsx":
         if path.is_dir():
             _fail(f"--output là một thư mục, cần tên tệp .xlsx / --output is a folder: {output}")

@@ -151,7 +151,7 @@ def test_export_xlsx(runner, scenario, tmp_path):
     ws = wb["Đơn vị"]
     assert ws["A1"].value == "UBND TỈNH ĐẮK LẮK"  # the root of the tree, in capitals
     assert any(c.value == "Đắk Lắk, ngày 15 tháng 6 năm 2026" for c in ws[3])
-    codes = [r[0] for r in ws.iter_rows(values_only=True)]
+    codes = [r[2] for r in ws.iter_rows(values_only=True)]
     assert {"P66", "SNV", "SKHCN"} <= set(codes)
 
 
@@ -163,7 +163,7 @@ def test_export_xlsx_for_a_unit(runner, scenario, tmp_path):
     ws = load_workbook(path)["Nhiệm vụ"]
     assert [ws["A1"].value, ws["A2"].value] == ["UBND TỈNH ĐẮK LẮK", "SỞ NỘI VỤ"]
     assert any(c.value == "Buôn Ma Thuột, ngày 15 tháng 6 năm 2026" for c in ws[3])
-    assert {r[0] for r in ws.iter_rows(min_row=9, values_only=True) if r[0]} == {"SNV"}
+    assert {r[1] for r in ws.iter_rows(min_row=9, values_only=True) if r[1]} == {"Sở Nội vụ"}
 
 
 def test_export_csv_folder(runner, scenario, tmp_path):
@@ -174,10 +174,11 @@ def test_export_csv_folder(runner, scenario, tmp_path):
     assert sorted(p.name for p in folder.iterdir()) == ["don-vi.csv", "lanh-dao.csv", "nhiem-vu.csv"]
     data = (folder / "don-vi.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
-    assert rows[0][:2] == ["Mã đơn vị", "Tên đơn vị"]
-    snv = next(r for r in rows if r[0] == "SNV")
-    assert snv[10:12] == ["50.00", "Hoàn thành nhiệm vụ"]
+    # the Vietnamese Excel dialect (issue 17): ";" between fields, a decimal comma
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0][:3] == ["STT", "Tên đơn vị", "Mã đơn vị"]
+    snv = next(r for r in rows if r[2] == "SNV")
+    assert snv[11:13] == ["50,00", "Hoàn thành nhiệm vụ"]
 
 
 def test_export_a_frozen_version(runner, scenario, tmp_path):
@@ -189,12 +190,14 @@ def test_export_a_frozen_version(runner, scenario, tmp_path):
     result = invoke(runner, "export", "--period", "2026-Q2", "--version", "1", "--format", "csv",
                     "--output", str(folder))
     assert result.exit_code == 0, result.output
-    rows = list(csv.reader(io.StringIO((folder / "don-vi.csv").read_text("utf-8-sig"), newline="")))
-    assert next(r for r in rows if r[0] == "SNV")[10] == "50.00"  # as frozen, not the live 87.50
+    rows = list(csv.reader(io.StringIO((folder / "don-vi.csv").read_text("utf-8-sig"), newline=""),
+                           delimiter=";"))
+    assert next(r for r in rows if r[2] == "SNV")[11] == "50,00"  # as frozen, not the live 87.50
     live = tmp_path / "live"
     invoke(runner, "export", "--period", "2026-Q2", "--format", "csv", "--output", str(live))
-    rows = list(csv.reader(io.StringIO((live / "don-vi.csv").read_text("utf-8-sig"), newline="")))
-    assert next(r for r in rows if r[0] == "SNV")[10] == "87.50"
+    rows = list(csv.reader(io.StringIO((live / "don-vi.csv").read_text("utf-8-sig"), newline=""),
+                           delimiter=";"))
+    assert next(r for r in rows if r[2] == "SNV")[11] == "87,50"
 
 
 # ------------------------------------------------------------ bad input

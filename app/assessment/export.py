@@ -13,11 +13,10 @@ the CSV, which has no styles, gives such text a leading apostrophe (xlsx.safe_te
 
 import csv
 import io
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +24,7 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from app.assessment.browse import subtree_rows
 from app.assessment.service import (
     Report,
     Row,
@@ -42,23 +42,39 @@ from app.extensions import db
 from app.models import AssessmentTaskRow, AssessmentUnitRow, Task, Unit, User
 from app.models.user import Role
 from app.reports import xlsx
+from app.reports.document import (
+    MOTTO,
+    NATION,
+    OfficialDocument,
+    date_line,
+    default_issuer,
+    default_place,
+    official_document,
+    parent_recipient,
+)
+from app.reports.local import local_date
+from app.reports.word import WordTable, document_bytes
 
 UNIT_SHEET, LEADER_SHEET, TASK_SHEET = "Đơn vị", "Lãnh đạo", "Nhiệm vụ"
 
-UNIT_HEADERS = ("Mã đơn vị", "Tên đơn vị", "Số nhiệm vụ", "Đến hạn", "Hoàn thành đúng hạn",
+# Tables speak people's language (issue 17): a running STT first, units by name (the code
+# kept beside it for matching), leaders by full name and position, the unit by name.
+UNIT_HEADERS = ("STT", "Tên đơn vị", "Mã đơn vị", "Số nhiệm vụ", "Đến hạn", "Hoàn thành đúng hạn",
                 "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành", "Trong hạn",
                 "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
                 "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy")
-LEADER_HEADERS = ("Tên đăng nhập", "Họ và tên", "Chức vụ", "Mã đơn vị", "Đến hạn",
+LEADER_HEADERS = ("STT", "Họ và tên", "Chức vụ", "Đơn vị", "Tên đăng nhập", "Đến hạn",
                   "Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành",
                   "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
                   "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy")
 # A frozen run's unit and leader tables end with the competent authority's decision.
 FINAL_HEADERS = ("Xếp loại cuối cùng (cấp có thẩm quyền)", "Số quyết định", "Ngày quyết định",
                  "Lý do")
-TASK_HEADERS = ("Mã đơn vị", "STT", "Nhiệm vụ", "Người thực hiện", "Lãnh đạo phụ trách",
+TASK_HEADERS = ("STT", "Đơn vị chủ trì", "STT trong kế hoạch", "Nhiệm vụ", "Người thực hiện",
+                "Lãnh đạo phụ trách",
                 "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm",
                 "Số lần gia hạn", "Số lần điều chỉnh", "Ghi chú")
+SUBTREE_NAME = "{name} (kể cả đơn vị trực thuộc)"
 # The task table's notes: what an assessor must see beside a task's outcome.
 NOTE_IMPORTED = "nhập từ tệp"
 NOTE_NOT_FOR_UNIT = "không tính cho đơn vị chủ trì (tính ở nhiệm vụ con)"
@@ -80,8 +96,6 @@ TITLES = {
     LEADER_SHEET: "BẢNG TỔNG HỢP ĐIỂM TRÁCH NHIỆM CỦA NGƯỜI ĐỨNG ĐẦU VÀ CẤP PHÓ",
     TASK_SHEET: "DANH SÁCH NHIỆM VỤ, TÌNH TRẠNG VÀ ĐIỂM TỪNG NHIỆM VỤ",
 }
-NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
-MOTTO = "Độc lập - Tự do - Hạnh phúc"
 
 CSV_FILES = {"units": "don-vi.csv", "leaders": "lanh-dao.csv", "tasks": "nhiem-vu.csv"}
 YIELD_PER = 1000
@@ -126,23 +140,45 @@ def task_headers(report: Report) -> tuple[str, ...]:
     return TASK_HEADERS
 
 
+def _unit_figures(r: Row) -> list:
+    t = r.tally
+    return [t.tasks, t.fallen_due, t.on_time, t.late, t.overdue, t.within,
+            _rate(t.completion_rate), _rate(t.on_time_rate), _rate(t.score), _grade(r),
+            t.extensions, t.amendments, t.cancellations]
+
+
 def unit_rows(report: Report) -> Iterator[list]:
-    """The `Đơn vị` table, one list per unit in tree order."""
-    for r in report.units:
-        t = r.tally
-        yield [r.code, r.name, t.tasks, t.fallen_due, t.on_time, t.late, t.overdue, t.within,
-               _rate(t.completion_rate), _rate(t.on_time_rate), _rate(t.score), _grade(r),
-               t.extensions, t.amendments, t.cancellations, *_final_cells(report, r)]
+    """The `Đơn vị` table, one list per unit in tree order, numbered; a unit with sub-units
+    is followed by its figures together with theirs ("kể cả đơn vị trực thuộc", unnumbered
+    and without a code), as the page shows them."""
+    subtree = subtree_rows(report.units, report.settings)
+    blanks = [None] * len(FINAL_HEADERS) if report.run is not None else []
+    for n, r in enumerate(report.units, start=1):
+        yield [n, r.name, r.code, *_unit_figures(r), *_final_cells(report, r)]
+        st = subtree.get(r.key)
+        if st is not None:
+            yield [None, SUBTREE_NAME.format(name=r.name), None, *_unit_figures(st), *blanks]
 
 
 def leader_rows(report: Report) -> Iterator[list]:
     """The `Lãnh đạo` table: every head (the unit's figures) and deputy (their tasks)."""
-    for r in report.leaders:
+    names = report.unit_names
+    titles = leader_titles([r.key for r in report.leaders])
+    for n, r in enumerate(report.leaders, start=1):
         t = r.tally
-        yield [r.username, r.name, ROLE_LABELS.get(r.role, r.role), r.unit_code, t.fallen_due,
+        yield [n, r.name, titles.get(r.key) or ROLE_LABELS.get(r.role, r.role),
+               names.get(r.unit_code, r.unit_code), r.username, t.fallen_due,
                t.on_time, t.late, t.overdue, _rate(t.completion_rate), _rate(t.on_time_rate),
                _rate(t.score), _grade(r), t.extensions, t.amendments, t.cancellations,
                *_final_cells(report, r)]
+
+
+def leader_titles(ids: list[int]) -> dict[int, str]:
+    """The leaders' own titles ("Phó Giám đốc"), where recorded: one query."""
+    if not ids:
+        return {}
+    return {k: v for k, v in db.session.execute(
+        select(User.id, User.title).where(User.id.in_(ids), User.title.is_not(None))).all() if v}
 
 
 _OUTCOMES = {o.value: o for o in Outcome}
@@ -211,8 +247,11 @@ def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
     # Weights and credits take a few distinct values: each is converted once.
     weights: dict = {}
     credits: dict = {}
+    names = report.unit_names
+    n = 0
     try:
         for row in result:
+            n += 1
             (unit_code, stt, title_, assignee, leader, due_on, completed_on, result_, weight,
              credit, ext, amend, status, imported, for_unit, for_leader) = row
             outcome = _OUTCOMES[result_]
@@ -232,7 +271,8 @@ def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
                     c = _number(c)
                     if len(credits) < 10_000:
                         credits[credit] = c
-            yield [unit_code, stt or "", title_, assignee or "", leader or "", due_on,
+            yield [n, names.get(unit_code, unit_code), stt or "", title_, assignee or "",
+                   leader or "", due_on,
                    # Judged with what was known as of the date: a later completion is not shown.
                    completed_on if outcome in _SHOWN_COMPLETION else None,
                    OUTCOME_LABELS[outcome], w, c, int(ext or 0), int(amend or 0),
@@ -260,13 +300,6 @@ class Letterhead:
         return cls(lines, (place or "").strip(), issued_on)
 
 
-def date_line(place: str, d: date) -> str:
-    """"Đắk Lắk, ngày 05 tháng 3 năm 2026": Decree 30/2020 writes a day below 10 and
-    the months 1 and 2 with a leading zero."""
-    month = f"{d.month:02d}" if d.month < 3 else str(d.month)
-    return f"{place or '......'}, ngày {d.day:02d} tháng {month} năm {d.year}"
-
-
 def title(report: Report, sheet: str = UNIT_SHEET) -> str:
     """The sheet's title with the period as an official names it: "… — Quý II năm 2026
     (tính đến ngày 15/06/2026)"."""
@@ -278,8 +311,54 @@ def source_line(report: Report) -> str:
     run = report.run
     if run is None:
         return "Số liệu trực tiếp, chưa chốt"
-    made = f", chốt ngày {run.created_at:%d/%m/%Y}" if run.created_at else ""
+    # An instant, stored in UTC: its date where the run was frozen (issue 17: a run frozen
+    # at 06:23 on 07/12 printed "chốt ngày 06/12").
+    made = f", chốt ngày {local_date(run.created_at):%d/%m/%Y}" if run.created_at else ""
     return f"Số liệu đã chốt: phiên bản {run.version}{made}"
+
+
+REPORT_KIND = "BÁO CÁO"
+REPORT_TITLE = "Kết quả thực hiện nhiệm vụ và điểm trách nhiệm {period}"
+
+
+def report_document(report: Report, issuer_unit: Unit | None, issued_on: date) -> OfficialDocument:
+    """The assessment report as an official document (the print page; Decree 30/2020):
+    issued by the scope's unit (the province when everyone is assessed), sent up to its
+    parent and to the units it names."""
+    label = period_label(report.period.code)
+    return official_document(
+        issuer_unit, issued_on, REPORT_KIND,
+        REPORT_TITLE.format(period=label[:1].lower() + label[1:]),  # "quý II năm 2026"
+        recipients=(parent_recipient(issuer_unit), "Các cơ quan, đơn vị có tên trong Báo cáo;"))
+
+
+# The Word report's tables: the figures an official signs (the full tables are in the XLSX).
+WORD_UNIT_COLUMNS = (0, 1, 3, 4, 5, 6, 7, 9, 10, 11, 12)  # of UNIT_HEADERS
+WORD_LEADER_COLUMNS = (0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12)  # of LEADER_HEADERS
+
+
+def word_bytes(report: Report, issuer_unit: Unit | None, issued_on: date, due_only: bool) -> bytes:
+    """The assessment report as Word, in the print page's layout (issue 17); `due_only`
+    leaves out the units and leaders with nothing fallen due, as the print page can."""
+    def units():
+        for row in unit_rows(report):
+            if not due_only or row[4]:
+                yield [row[i] for i in WORD_UNIT_COLUMNS]
+
+    def leaders():
+        for row in leader_rows(report):
+            if not due_only or row[5]:
+                yield [row[i] for i in WORD_LEADER_COLUMNS]
+
+    p = report.period
+    subtitle = (f"({period_label(p.code)}: {p.start:%d/%m/%Y} – {p.end:%d/%m/%Y}; tính đến ngày "
+                f"{report.as_of:%d/%m/%Y}; {source_line(report)})")
+    return document_bytes(report_document(report, issuer_unit, issued_on), [
+        WordTable("I. Kết quả của các cơ quan, đơn vị",
+                  [UNIT_HEADERS[i] for i in WORD_UNIT_COLUMNS], units()),
+        WordTable("II. Kết quả của người đứng đầu và cấp phó",
+                  [LEADER_HEADERS[i] for i in WORD_LEADER_COLUMNS], leaders()),
+    ], subtitle)
 
 
 # The quota groups (domain.scoring.quota_group) as an official names them.
@@ -316,14 +395,14 @@ def warning_lines(report: Report, sheet: str) -> list[str]:
 # Per sheet: column widths, the columns under the issuing body (the rest sit under the
 # national motto), number formats by column, and wrapped columns.
 _LAYOUT = {
-    UNIT_SHEET: {"widths": (12, 36, 10, 9, 12, 12, 13, 9, 12, 12, 12, 24, 10, 10, 10,
+    UNIT_SHEET: {"widths": (6, 36, 12, 10, 9, 12, 12, 13, 9, 12, 12, 12, 24, 10, 10, 10,
                             24, 14, 12, 30), "left": 3,
-                     "formats": {8: "0.00", 9: "0.00", 10: "0.00"}, "wrap": {1, 11, 15, 18}},
-    LEADER_SHEET: {"widths": (16, 26, 16, 12, 9, 12, 12, 13, 12, 12, 12, 24, 10, 10, 10,
+                     "formats": {9: "0.00", 10: "0.00", 11: "0.00"}, "wrap": {1, 12, 16, 19}},
+    LEADER_SHEET: {"widths": (6, 26, 18, 30, 16, 9, 12, 12, 13, 12, 12, 12, 24, 10, 10, 10,
                               24, 14, 12, 30), "left": 3,
-                       "formats": {8: "0.00", 9: "0.00", 10: "0.00"}, "wrap": {1, 11, 15, 18}},
-    TASK_SHEET: {"widths": (12, 8, 52, 22, 22, 13, 13, 20, 9, 9, 9, 9, 30), "left": 3,
-                     "formats": {8: "0.00", 9: "0.00##"}, "wrap": {2, 3, 4, 7, 12}},
+                       "formats": {9: "0.00", 10: "0.00", 11: "0.00"}, "wrap": {1, 2, 3, 12, 16, 19}},
+    TASK_SHEET: {"widths": (6, 24, 8, 52, 22, 22, 13, 13, 20, 9, 9, 9, 9, 30), "left": 3,
+                     "formats": {9: "0.00", 10: "0.00##"}, "wrap": {1, 3, 4, 5, 8, 13}},
 }
 FOOTER = f'&C&"{xlsx.FONT_NAME},Regular"Trang &P/&N'
 
@@ -412,36 +491,51 @@ def xlsx_bytes(report: Report, issuer: str | Sequence[str], place: str,
 
 # ------------------------------------------------------------ CSV
 
-def csv_value(value) -> str:
+# The CSV dialects (issue 17): Excel with Vietnamese regional settings splits fields on ";"
+# and reads "85,71" as a number; with English settings, "," and "85.71". Vietnamese is the
+# default of the exports.
+CSV_DIALECTS = {"vi": (";", True), "en": (",", False)}
+
+
+def csv_dialect(locale: str | None) -> tuple[str, bool]:
+    """(field separator, decimal comma) for a reader's language."""
+    return CSV_DIALECTS.get(str(locale or "vi"), CSV_DIALECTS["vi"])
+
+
+def csv_value(value, decimal_comma: bool = False) -> str:
     """Text neutralised for CSV (an apostrophe before = + - @ tab or carriage return at the
     start, and before = + - @ after a separator: a CSV cell has no quote-prefix style;
-    xlsx.safe_text), numbers plain, dates dd/mm/yyyy, None empty."""
+    xlsx.safe_text), numbers plain (with a decimal comma when asked), dates dd/mm/yyyy,
+    None empty."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
+    if isinstance(value, datetime):
+        value = local_date(value)  # an instant: its date in the province
     if isinstance(value, date):
         return f"{value:%d/%m/%Y}"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, float):
-        return repr(value)
+    if isinstance(value, Decimal | float):
+        text = format(value, "f") if isinstance(value, Decimal) else repr(value)
+        return text.replace(".", ",") if decimal_comma else text
     return xlsx.safe_text(str(value))
 
 
-def write_csv(out: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
-    """RFC 4180 (the csv module's excel dialect: CRLF, quotes doubled), every field quoted
-    (a separator inside a field, whatever list separator the reader uses, stays inside
-    it), UTF-8 with a BOM so that Excel shows Vietnamese correctly. Rows are written as
-    they come."""
+def write_csv(out: BinaryIO, headers: Sequence[str], rows: Iterable[Sequence],
+              locale: str = "vi") -> None:
+    """RFC 4180 (the csv module's excel dialect: CRLF, quotes doubled) with the reader's
+    separator and decimal mark (csv_dialect), every field quoted (a separator inside a
+    field, whatever list separator the reader uses, stays inside it), UTF-8 with a BOM so
+    that Excel shows Vietnamese correctly. Rows are written as they come."""
+    delimiter, comma = csv_dialect(locale)
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     try:
-        w = csv.writer(text, quoting=csv.QUOTE_ALL)
+        w = csv.writer(text, quoting=csv.QUOTE_ALL, delimiter=delimiter)
         w.writerow(headers)
         for row in rows:
-            w.writerow([csv_value(v) for v in row])
+            w.writerow([csv_value(v, comma) for v in row])
         text.flush()
     finally:
         text.detach()  # leave the caller's file open
@@ -454,15 +548,15 @@ TABLES = {
 }
 
 
-def write_table_csv(report: Report, table: str, out: BinaryIO) -> None:
+def write_table_csv(report: Report, table: str, out: BinaryIO, locale: str = "vi") -> None:
     """One table ("units", "leaders" or "tasks") as CSV."""
     headers, rows = TABLES[table]
-    write_csv(out, headers(report), rows(report))
+    write_csv(out, headers(report), rows(report), locale)
 
 
-def csv_bytes(report: Report, table: str) -> bytes:
+def csv_bytes(report: Report, table: str, locale: str = "vi") -> bytes:
     out = io.BytesIO()
-    write_table_csv(report, table, out)
+    write_table_csv(report, table, out, locale)
     return out.getvalue()
 
 
@@ -480,35 +574,6 @@ def write_csv_folder(report: Report, folder: str | Path) -> list[Path]:
 
 
 # ------------------------------------------------------------ defaults and plain text
-
-_PROVINCE = re.compile(r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(?:tỉnh|thành phố)\s+(.+)$",
-                       re.IGNORECASE)
-
-
-def default_issuer(scope_unit: Unit | None) -> tuple[str, ...]:
-    """The issuing body in capitals: the scope unit under its parent ("UBND TỈNH ĐẮK LẮK",
-    "SỞ NỘI VỤ"), or the root of the tree when everyone is assessed."""
-    if scope_unit is None:
-        roots = db.session.scalars(select(Unit.name).where(Unit.parent_id.is_(None), Unit.is_active)
-                                   .order_by(Unit.path)).all()
-        return (roots[0].upper(),) if len(roots) == 1 else ()
-    lines = []
-    if scope_unit.parent_id is not None:
-        lines.append(db.session.scalar(select(Unit.name).where(Unit.id == scope_unit.parent_id)).upper())
-    lines.append(scope_unit.name.upper())
-    return tuple(lines)
-
-
-def default_place(scope_unit: Unit | None) -> str:
-    """The province of the tree's root ("UBND tỉnh Đắk Lắk" -> "Đắk Lắk"), else empty."""
-    q = select(Unit.name).where(Unit.parent_id.is_(None), Unit.is_active).order_by(Unit.path)
-    if scope_unit is not None:
-        root_id = int(scope_unit.path.strip("/").split("/")[0])
-        q = select(Unit.name).where(Unit.id == root_id)
-    names = db.session.scalars(q).all()
-    m = _PROVINCE.match(names[0].strip()) if len(names) == 1 else None
-    return m.group(1) if m else ""
-
 
 def _plain(value) -> str:
     if value is None:

@@ -1,6 +1,7 @@
 """Assessment pages: the live view (as of today), drill-downs to the tasks behind every
 figure, charts, frozen runs with their versions, downloads and a printable report."""
 
+import re
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -42,7 +43,8 @@ from app.extensions import db
 from app.filters import number
 from app.formfields import parse_date
 from app.models import Role, User
-from app.reports import charts
+from app.reports import charts, document
+from app.reports.word import DOCX_MIMETYPE
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
 
@@ -248,6 +250,9 @@ class LiveLinks:
     def printable(self) -> str:
         return url_for("assessment.print_view", **self.args)
 
+    def docx(self, **extra) -> str:
+        return url_for("assessment.report_docx", **self.args, **extra)
+
 
 class RunLinks(LiveLinks):
     """Where each figure of a frozen run leads: its stored task rows."""
@@ -277,6 +282,9 @@ class RunLinks(LiveLinks):
 
     def printable(self):
         return url_for("assessment.run_print", run_id=self.run_id)
+
+    def docx(self, **extra):
+        return url_for("assessment.run_report_docx", run_id=self.run_id, **extra)
 
 
 # ---- charts -------------------------------------------------------------------
@@ -330,7 +338,24 @@ def _main_trend(q: Query, s: ScoringSettings) -> dict:
 
 # ---- the live view ------------------------------------------------------------
 
+PRINT_TEMPLATE = "assessment/print.html"
+
+
+def _print_context(report, issuer_unit) -> dict:
+    """The print page is an official document (issue 17): its header and closing block,
+    and the option to leave out the units and leaders with nothing fallen due."""
+    due_only = request.args.get("due_only") == "1"
+    args = {**request.view_args, **request.args.to_dict()}
+    args.pop("due_only", None)
+    return {"doc": assessment_export.report_document(report, issuer_unit, local_today()),
+            "due_only": due_only,
+            "toggle_url": url_for(request.endpoint, **args, **({} if due_only else {"due_only": "1"}))}
+
+
 def _report_page(template: str, report, links, scope, **ctx):
+    if template == PRINT_TEMPLATE:
+        view = ctx.get("view")
+        ctx.update(_print_context(report, _run_issuer(view) if view is not None else scope.root))
     return render_template(
         template, report=report, links=links, scope=scope,
         subtree=browse.subtree_rows(report.units, report.settings),
@@ -363,7 +388,7 @@ def index():
 @bp.get("/assessment/print")
 @login_required
 def print_view():
-    return _live("assessment/print.html")
+    return _live(PRINT_TEMPLATE)
 
 
 def _drill(subject: str, kind: str, dd: browse.DrillDown, links, report_meta: dict,
@@ -501,7 +526,7 @@ def run(run_id: int):
 @bp.get("/assessment/runs/<int:run_id>/print")
 @login_required
 def run_print(run_id: int):
-    return _run_page(run_id, "assessment/print.html")
+    return _run_page(run_id, PRINT_TEMPLATE)
 
 
 @bp.get("/assessment/runs/<int:run_id>/unit/<int:unit_id>")
@@ -599,8 +624,14 @@ def _download(write, name: str, mimetype: str):
     })
 
 
-def _base_name(report) -> str:
-    base = f"{'assessment' if _en() else 'danh-gia'}-{report.period.code}"
+def _base_name(report, unit) -> str:
+    """The file name says what is in the file (issue 17): the period, the unit assessed,
+    the day the figures stand at and, frozen, the version."""
+    en = _en()
+    base = f"{'assessment' if en else 'danh-gia'}-{report.period.code}"
+    if unit is not None:
+        base += "-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", unit.code).strip("-") or str(unit.id))
+    base += f"-as-of-{report.as_of:%Y-%m-%d}" if en else f"-tinh-den-{report.as_of:%d-%m-%Y}"
     if report.run is not None:
         base += f"-v{report.run.version}"
     return base
@@ -608,18 +639,18 @@ def _base_name(report) -> str:
 
 def _xlsx(report, issuer_unit):
     ex = assessment_export
-    issuer, place = ex.default_issuer(issuer_unit), ex.default_place(issuer_unit)
+    issuer, place = document.default_issuer(issuer_unit), document.default_place(issuer_unit)
     today = local_today()
     return _download(lambda f: ex.write_xlsx(report, f, issuer, place, today),
-                     f"{_base_name(report)}.xlsx", XLSX_MIMETYPE)
+                     f"{_base_name(report, issuer_unit)}.xlsx", XLSX_MIMETYPE)
 
 
-def _csv(report, table: str):
+def _csv(report, table: str, unit):
     ex = assessment_export
     if table not in ex.TABLES:
         abort(404)
-    return _download(lambda f: ex.write_table_csv(report, table, f),
-                     f"{_base_name(report)}-{CSV_NAMES[table]}.csv", "text/csv; charset=utf-8")
+    return _download(lambda f: ex.write_table_csv(report, table, f, str(get_locale())),
+                     f"{_base_name(report, unit)}-{CSV_NAMES[table]}.csv", "text/csv; charset=utf-8")
 
 
 def _live_export():
@@ -640,8 +671,23 @@ def export_xlsx():
 @bp.get("/assessment/export/<table>.csv")
 @login_required
 def export_csv(table: str):
-    report, _unit, refused = _live_export()
-    return refused if refused else _csv(report, table)
+    report, unit, refused = _live_export()
+    return refused if refused else _csv(report, table, unit)
+
+
+def _docx(report, issuer_unit):
+    body = assessment_export.word_bytes(report, issuer_unit, local_today(),
+                                        request.args.get("due_only") == "1")
+    return Response(body, mimetype=DOCX_MIMETYPE, headers={
+        "Content-Disposition": f'attachment; filename="{_base_name(report, issuer_unit)}.docx"',
+        "Cache-Control": "no-store"})
+
+
+@bp.get("/assessment/report.docx")
+@login_required
+def report_docx():
+    report, issuer_unit, refused = _live_export()
+    return refused if refused else _docx(report, issuer_unit)
 
 
 def _run_issuer(view: browse.RunView):
@@ -655,11 +701,18 @@ def run_export_xlsx(run_id: int):
     return _xlsx(view.report, _run_issuer(view))
 
 
+@bp.get("/assessment/runs/<int:run_id>/report.docx")
+@login_required
+def run_report_docx(run_id: int):
+    view = _open_run(run_id)
+    return _docx(view.report, _run_issuer(view))
+
+
 @bp.get("/assessment/runs/<int:run_id>/export/<table>.csv")
 @login_required
 def run_export_csv(run_id: int, table: str):
     view = _open_run(run_id)
-    return _csv(view.report, table)
+    return _csv(view.report, table, _run_issuer(view))
 
 
 __all__ = ["bp"]

@@ -1,7 +1,10 @@
 """The home page and the overdue list (with its Excel export)."""
 
+import re
+
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.clock import local_today
@@ -12,6 +15,8 @@ from app.deadlines.overdue_list import (
     other_lead_units,
     overdue_xlsx,
 )
+from app.deadlines.overdue_report import build_overdue_report
+from app.domain.text import fold
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
 from app.tasks import commands as tasks
@@ -50,6 +55,22 @@ def _overdue_filter(today) -> tuple[OverdueFilter, tasks.FilterOptions, list]:
     return f, options, units
 
 
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:40]
+
+
+def _chosen_filters(f: OverdueFilter, options: tasks.FilterOptions, units: list) -> list:
+    """(label, name, file-name slug) of each filter applied, by the names the form shows."""
+    out = []
+    for label, chosen, choices, attr in ((_("Lead unit"), f.unit_id, units, "name"),
+                                         (_("Field"), f.field_id, options.fields, "name"),
+                                         (_("Plan"), f.plan_id, options.plans, "title")):
+        if chosen:
+            name = next((getattr(c, attr) for c in choices if c.id == chosen), str(chosen))
+            out.append((str(label), name, _slug(name) or str(chosen)))
+    return out
+
+
 @bp.get("/overdue")
 @login_required
 def overdue():
@@ -61,14 +82,31 @@ def overdue():
                            options=options, units=units)
 
 
+@bp.get("/overdue/print")
+@login_required
+def overdue_print():
+    """The overdue list as an official report: by lead unit, by accountable leader, then
+    every task (as many as the export holds)."""
+    today = local_today()
+    f, _options, _units = _overdue_filter(today)
+    result = build_overdue_list(current_user, f, today, current_settings().due_soon_days)
+    return render_template("dashboard/overdue_print.html", r=build_overdue_report(
+        current_user, result, f.unit_id, today), f=f)
+
+
 @bp.get("/overdue.xlsx")
 @login_required
 def overdue_export():
     today = local_today()
-    f, _options, _units = _overdue_filter(today)
+    f, options, units = _overdue_filter(today)
     result = build_overdue_list(current_user, f, today, current_settings().due_soon_days)
-    body = overdue_xlsx(result, str(get_locale()))
-    name = f"{'overdue' if str(get_locale()) == 'en' else 'qua-han'}-{today:%Y-%m-%d}.xlsx"
+    chosen = _chosen_filters(f, options, units)
+    body = overdue_xlsx(result, str(get_locale()),
+                        "; ".join(f"{label}: {name}" for label, name, _slug in chosen))
+    # The file name says what is in it (issue 17): the day and the filters.
+    parts = ["overdue" if str(get_locale()) == "en" else "qua-han", f"{today:%Y-%m-%d}",
+             *(slug for _label, _name, slug in chosen)]
+    name = "-".join(p for p in parts if p)[:150] + ".xlsx"
     return Response(body, mimetype=XLSX_MIMETYPE, headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "no-store",

@@ -192,11 +192,18 @@ XLSX_HEADERS = (
     ("Đơn vị chủ trì", "Lead unit"),
     ("Người thực hiện", "Responsible person"),
     ("Lãnh đạo phụ trách", "Accountable leader"),
+    ("Chức vụ", "Position"),
     ("Hạn hoàn thành", "Due date"),
+    ("Tiến độ (%)", "Progress (%)"),
     ("Số ngày quá hạn", "Days overdue"),
     ("Tình trạng", "Status"),
 )
 XLSX_SHEET = ("Quá hạn", "Overdue")
+XLSX_TITLE = ("DANH SÁCH NHIỆM VỤ QUÁ HẠN, SẮP ĐẾN HẠN", "TASKS OVERDUE OR DUE SOON")
+XLSX_AS_OF = ("Tính đến ngày {d:%d/%m/%Y}: {o} nhiệm vụ quá hạn, {s} nhiệm vụ sắp đến hạn",
+              "As of {d:%d/%m/%Y}: {o} overdue, {s} due soon")
+# The position beside a leader's name when they have no title of their own.
+POSITIONS = {Role.HEAD: ("Người đứng đầu", "Head"), Role.DEPUTY: ("Cấp phó", "Deputy head")}
 _STATUS = {
     "overdue": ("Quá hạn", "Overdue"),
     "today": ("Sắp đến hạn (hạn hôm nay)", "Due soon (due today)"),
@@ -212,14 +219,27 @@ def _status_text(row: OverdueRow, en: bool) -> str:
     return _STATUS[key][1 if en else 0].format(n=row.days_left)
 
 
-def overdue_xlsx(result: OverdueList, locale: str = "vi") -> bytes:
-    """The rows of an overdue list, in the same order, as an Excel workbook."""
+def _position(leader: User | None, pick: int) -> str | None:
+    if leader is None:
+        return None
+    return leader.title or (POSITIONS[leader.role][pick] if leader.role in POSITIONS else None)
+
+
+def overdue_xlsx(result: OverdueList, locale: str = "vi", filters: str = "") -> bytes:
+    """The rows of an overdue list, in the same order, as an Excel workbook, under a title
+    row and the as-of row (with the filters applied, when any)."""
     en = locale == "en"
     pick = 1 if en else 0
     rows = ((r.n, r.task.title, r.task.lead_unit.name if r.task.lead_unit else None,
              r.task.assignee.full_name if r.task.assignee else None,
-             r.task.leader.full_name if r.task.leader else None,
-             r.task.due_on, r.days_overdue if r.is_overdue else None, _status_text(r, en))
+             r.task.leader.full_name if r.task.leader else None, _position(r.task.leader, pick),
+             r.task.due_on, r.task.progress, r.days_overdue if r.is_overdue else None,
+             _status_text(r, en))
             for r in result.rows)
+    titles = [XLSX_TITLE[pick], XLSX_AS_OF[pick].format(d=result.today, o=result.overdue,
+                                                        s=result.due_soon)]
+    if filters:
+        titles.append(filters)
     return table_workbook(XLSX_SHEET[pick], [h[pick] for h in XLSX_HEADERS], rows,
-                          widths=(6, 60, 28, 24, 24, 14, 12, 24), wrap_columns=(1, 2))
+                          widths=(6, 60, 28, 24, 24, 18, 14, 10, 12, 24), wrap_columns=(1, 2),
+                          title_rows=titles)

@@ -17,13 +17,20 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.assessment.export import date_line, default_issuer, default_place
 from app.common import access
 from app.domain.status import Lifecycle
 from app.extensions import db
-from app.models import Field, Plan, Role, Task, Unit, User
+from app.models import Field, Plan, Task, Unit, User
 from app.models.user import LEADER_ROLES
 from app.plans.importing.importer import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
+from app.reports.document import (
+    OfficialDocument,
+    official_document,
+    parent_recipient,
+    unit_head_name,
+)
+from app.reports.local import local_date
+from app.reports.word import WordTable, document_bytes
 from app.reports.xlsx import FONT_NAME, cell, clean_text, needs_quote_prefix
 
 DATA_SHEET = "Kế hoạch"
@@ -138,7 +145,7 @@ class _FastCells:
 
     def __call__(self, value, wrap: bool = False) -> WriteOnlyCell:
         if isinstance(value, datetime):
-            value = value.date()
+            value = local_date(value)
         text = None
         if value is not None and not isinstance(value, (date, int, float, Decimal)):
             text = clean_text(str(value))
@@ -333,28 +340,11 @@ def file_name(plan: Plan, suffix: str) -> str:
 
 # ------------------------------------------------------------------ the printable plan
 
-# Who signs for a unit, by the kind of unit (Decree 30/2020, appendix I: "quyền hạn, chức vụ
-# của người ký"): a People's Committee signs "TM." the committee, by its chair.
-SIGNER_TITLES = {
-    "province": ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
-    "commune": ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
-    "ward": ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
-    "special_zone": ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"),
-    "department": ("GIÁM ĐỐC",),
-    "section": ("TRƯỞNG PHÒNG",),
-}
-DEFAULT_SIGNER_TITLE = ("THỦ TRƯỞNG ĐƠN VỊ",)
-
-
 @dataclass
 class PrintDocument:
     plan: Plan
-    issuer: tuple[str, ...]
-    date_line: str
+    doc: OfficialDocument
     tasks: list[Task]
-    recipients: tuple[str, ...] = ()
-    signer_title: tuple[str, ...] = DEFAULT_SIGNER_TITLE
-    signer_name: str = ""
 
 
 def _signer_name(plan: Plan) -> str:
@@ -362,21 +352,44 @@ def _signer_name(plan: Plan) -> str:
     sign by hand)."""
     if plan.issued_by_id is not None:
         return db.session.scalar(select(User.full_name).where(User.id == plan.issued_by_id)) or ""
-    heads = db.session.scalars(select(User.full_name).where(
-        User.unit_id == plan.unit_id, User.role == Role.HEAD, User.is_active).limit(2)).all()
-    return heads[0] if len(heads) == 1 else ""
+    return unit_head_name(plan.unit)
+
+
+def print_title(plan: Plan) -> str:
+    """The plan's title under "KẾ HOẠCH", without repeating the word (issue 17)."""
+    t = plan.title.strip()
+    if t[:8].casefold() == "kế hoạch":
+        t = t[8:].lstrip(" :-–")
+        t = t[:1].upper() + t[1:]
+    return t
 
 
 def print_document(plan: Plan, today: date) -> PrintDocument:
     """What the official layout shows: the issuing body (the plan's unit under its parent),
     the place and date line (the document's date, else today), the tasks, and the closing
     block: the recipients (nơi nhận) and who signs."""
-    recipients = []
-    if plan.unit.parent_id is not None:
-        parent = db.session.scalar(select(Unit.name).where(Unit.id == plan.unit.parent_id))
-        recipients.append(f"{parent} (để báo cáo);")
-    recipients += ["Các đơn vị, cá nhân có tên tại Kế hoạch (để thực hiện);", "Lưu: VT."]
-    return PrintDocument(plan, default_issuer(plan.unit),
-                         date_line(default_place(plan.unit), plan.doc_date or today),
-                         export_tasks(plan), tuple(recipients),
-                         SIGNER_TITLES.get(plan.unit.kind, DEFAULT_SIGNER_TITLE), _signer_name(plan))
+    doc = official_document(
+        plan.unit, plan.doc_date or today, "KẾ HOẠCH", print_title(plan),
+        number=plan.doc_number or "",
+        recipients=(parent_recipient(plan.unit),
+                    "Các đơn vị, cá nhân có tên tại Kế hoạch (để thực hiện);"),
+        signer_name=_signer_name(plan))
+    return PrintDocument(plan, doc, export_tasks(plan))
+
+
+PRINT_HEADERS = ("STT", "Nhiệm vụ", "Đơn vị chủ trì", "Đơn vị phối hợp", "Người thực hiện",
+                 "Lãnh đạo phụ trách", "Thời gian thực hiện", "Sản phẩm đầu ra")
+
+
+def print_rows(doc: PrintDocument):
+    """The printed plan's table, row by row, as the print page shows it."""
+    for t in doc.tasks:
+        when = (f"{t.start_on:%d/%m/%Y} – " if t.start_on else "") + (f"{t.due_on:%d/%m/%Y}" if t.due_on else "")
+        yield (t.stt, t.title, t.lead_unit.name if t.lead_unit else "",
+               "; ".join(u.name for u in t.coordinators), t.assignee.full_name if t.assignee else "",
+               t.leader.full_name if t.leader else "", when, t.output_product or "")
+
+
+def word_bytes(doc: PrintDocument) -> bytes:
+    """The printed plan as a Word document in the same layout (issue 17)."""
+    return document_bytes(doc.doc, [WordTable("", PRINT_HEADERS, print_rows(doc))])

@@ -30,6 +30,7 @@ from app.plans import service as plans
 from app.plans.forms import ImportConfirmForm, ImportForm, PlanEditForm, PlanForm
 from app.plans.importing import importer as plan_import
 from app.plans.service import PlanInput
+from app.reports.word import DOCX_MIMETYPE
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
 from app.tasks import breakdown, evidence
@@ -268,3 +269,13 @@ def print_plan(plan_id: int):
     """The plan in the official layout, for the browser's Print command."""
     plan = tasks.get_plan(current_user, plan_id)
     return render_template("plans/print.html", doc=plan_export.print_document(plan, local_today()))
+
+
+@bp.get("/plans/<int:plan_id>/print.docx")
+@login_required
+def print_docx(plan_id: int):
+    """The printed plan as Word, for a unit that edits before signing."""
+    plan = tasks.get_plan(current_user, plan_id)
+    return send_file(BytesIO(plan_export.word_bytes(plan_export.print_document(plan, local_today()))),
+                     mimetype=DOCX_MIMETYPE, as_attachment=True,
+                     download_name=plan_export.file_name(plan, ".docx"))

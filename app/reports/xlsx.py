@@ -40,6 +40,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.theme import theme_xml
 
+from app.reports.local import local_date
+
 FONT_NAME = "Times New Roman"  # the font of Vietnamese administrative documents (Decree 30/2020)
 DATE_FORMAT = "dd/mm/yyyy"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -89,7 +91,7 @@ def cell(ws, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
     if value is None:
         return c
     if isinstance(value, datetime):
-        value = value.date()
+        value = local_date(value)  # an instant: its date in the province
     if isinstance(value, date):
         c.value = value
         c.number_format = DATE_FORMAT
@@ -106,14 +108,20 @@ def cell(ws, value, *, bold: bool = False, wrap: bool = False) -> WriteOnlyCell:
 
 
 def table_workbook(sheet_title: str, headers: Sequence[str], rows: Iterable[Sequence],
-                   widths: Sequence[float] = (), wrap_columns: Sequence[int] = ()) -> bytes:
-    """A one-sheet workbook: a bold header row, then one row per item, built in
-    write-only mode so memory stays flat whatever the number of rows."""
+                   widths: Sequence[float] = (), wrap_columns: Sequence[int] = (),
+                   title_rows: Sequence[str] = ()) -> bytes:
+    """A one-sheet workbook: the title rows (bold, then a blank row), a bold header row,
+    then one row per item, built in write-only mode so memory stays flat whatever the
+    number of rows."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(clean_text(sheet_title)[:31] or "Sheet1")
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{len(title_rows) + 2 if title_rows else 2}"
+    for text in title_rows:
+        ws.append([cell(ws, text, bold=True)])
+    if title_rows:
+        ws.append([])
     header_cells = []
     for h in headers:
         c = cell(ws, h, bold=True)
@@ -496,7 +504,7 @@ def _other_cell(letter: str, r: int, st: CellStyles, v) -> str:
     if isinstance(v, bool):
         return f'<c r="{letter}{r}" s="{st.plain}" t="b"><v>{int(v)}</v></c>'
     if isinstance(v, datetime):
-        v = v.date()
+        v = local_date(v)
     if isinstance(v, date):
         return f'<c r="{letter}{r}" s="{st.date}"><v>{v.toordinal() - _EXCEL_EPOCH}</v></c>'
     if isinstance(v, int):

@@ -74,16 +74,16 @@ def test_assessor_freezes_a_period_and_downloads_the_xlsx(open_page, live):
     with page.expect_download() as info:
         page.locator("#download-xlsx").click()
     download = info.value
-    assert download.suggested_filename == "danh-gia-2026-Q2-v1.xlsx"
+    assert download.suggested_filename == "danh-gia-2026-Q2-tinh-den-15-06-2026-v1.xlsx"
     with open(download.path(), "rb") as fh:
         wb = load_workbook(BytesIO(fh.read()))
     assert wb.sheetnames == ["Đơn vị", "Lãnh đạo", "Nhiệm vụ"]
     rows = list(wb["Đơn vị"].iter_rows(values_only=True))
-    header = next(i for i, r in enumerate(rows) if r and r[0] == "Mã đơn vị")
-    snv_row = next(r for r in rows[header + 1:] if r[0] == "SNV")
-    assert Decimal(str(snv_row[10])) == Decimal(50) and snv_row[11] == "Hoàn thành nhiệm vụ"
-    tasks = [r for r in wb["Nhiệm vụ"].iter_rows(values_only=True) if r and r[0] == "SNV"]
-    assert any(r[7] == "Hoàn thành đúng hạn" for r in tasks)
+    header = next(i for i, r in enumerate(rows) if r and r[0] == "STT")
+    snv_row = next(r for r in rows[header + 1:] if r[2] == "SNV")
+    assert Decimal(str(snv_row[11])) == Decimal(50) and snv_row[12] == "Hoàn thành nhiệm vụ"
+    tasks = [r for r in wb["Nhiệm vụ"].iter_rows(values_only=True) if r and r[1] == "Sở Nội vụ"]
+    assert any(r[8] == "Hoàn thành đúng hạn" for r in tasks)
 
     # The run is listed, with its version, as-of date and who froze it.
     page.locator("#runs-link").click()

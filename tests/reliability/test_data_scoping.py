@@ -209,7 +209,7 @@ def _list_urls(shared, w):
              f"/tasks?plan={w.plan_b.id}", f"/tasks?plan={w.plan.id}",
              f"/tasks?leader={w.deputy_b.id}", "/tasks?timeliness=overdue",
              f"/overdue?unit={w.b.id}", f"/overdue?plan={w.plan_b.id}",
-             f"/overdue.xlsx?unit={w.b.id}", "/assessment?period=2026",
+             f"/overdue.xlsx?unit={w.b.id}", f"/overdue/print?unit={w.b.id}", "/assessment?period=2026",
              f"/assessment?period=2026&unit={w.b.id}", "/assessment/export.xlsx?period=2026",
              "/assessment/export/tasks.csv?period=2026",
              f"/assessment/runs/{w.run}", f"/assessment/runs/{w.run}/export.xlsx",

@@ -49,7 +49,7 @@ NUMBER = re.compile(r"^-?\d+(?:[.,]\d+)?$")
 # or "text to columns" would turn into a cell of its own
 SEGMENT = re.compile(r"[;,\t\r\n] *[=+\-@]")
 # every field of a CSV line quoted (RFC 4180, quotes doubled inside)
-QUOTED_LINE = re.compile(r'^"(?:[^"]|"")*"(?:,"(?:[^"]|"")*")*$', re.DOTALL)
+QUOTED_LINE = re.compile(r'^"(?:[^"]|"")*"(?:[,;]"(?:[^"]|"")*")*$', re.DOTALL)
 
 
 def formula_like(text: str) -> bool:
@@ -196,7 +196,9 @@ def check_csv(body: bytes) -> tuple[int, list]:
     for n, record in enumerate(csv_records(text), start=1):
         if not QUOTED_LINE.match(record):
             bad.append(("unquoted", n, record[:80]))
-    for n, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
+    # the Vietnamese Excel dialect (";") is the default, the English one (",") on request
+    delimiter = ";" if text.startswith('"STT";') or '";"' in text.split("\r\n", 1)[0] else ","
+    for n, row in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
         for v in row:
             if v == "":
                 continue
@@ -257,12 +259,13 @@ def test_the_probes_title_stays_one_neutralised_field(shared, poisoned):
     body = c.get("/assessment/export/tasks.csv?period=2026").get_data()
     text = body.decode("utf-8-sig")
     assert f'"{neutral}"' in text  # one quoted field, as written
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))  # the vi dialect
     assert any(neutral in row for row in rows)
-    # Excel with ";" as its list separator: the quotes keep the field whole
-    semicolon = [v for row in csv.reader(io.StringIO(text, newline=""), delimiter=";") for v in row]
-    assert not any(v.lstrip().startswith(TRIGGERS) for v in semicolon), \
-        [v for v in semicolon if v.lstrip().startswith(TRIGGERS)][:5]
+    # read with the other list separator: the quotes keep the field whole
+    for delimiter in (",", ";"):
+        cells = [v for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) for v in row]
+        assert not any(v.lstrip().startswith(TRIGGERS) for v in cells), \
+            [v for v in cells if v.lstrip().startswith(TRIGGERS)][:5]
     found = 0
     for url in ("/overdue.xlsx", "/assessment/export.xlsx?period=2026"):
         resp = c.get(url)

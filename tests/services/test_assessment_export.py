@@ -114,15 +114,16 @@ def test_sheets_and_exact_headers(scenario):
     wb = workbook(live())
     assert wb.sheetnames == ["Đơn vị", "Lãnh đạo", "Nhiệm vụ"]
     expected = {
-        "Đơn vị": ("Mã đơn vị", "Tên đơn vị", "Số nhiệm vụ", "Đến hạn", "Hoàn thành đúng hạn",
+        "Đơn vị": ("STT", "Tên đơn vị", "Mã đơn vị", "Số nhiệm vụ", "Đến hạn", "Hoàn thành đúng hạn",
                    "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành", "Trong hạn",
                    "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
                    "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy"),
-        "Lãnh đạo": ("Tên đăng nhập", "Họ và tên", "Chức vụ", "Mã đơn vị", "Đến hạn",
+        "Lãnh đạo": ("STT", "Họ và tên", "Chức vụ", "Đơn vị", "Tên đăng nhập", "Đến hạn",
                      "Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành",
                      "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
                      "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy"),
-        "Nhiệm vụ": ("Mã đơn vị", "STT", "Nhiệm vụ", "Người thực hiện", "Lãnh đạo phụ trách",
+        "Nhiệm vụ": ("STT", "Đơn vị chủ trì", "STT trong kế hoạch", "Nhiệm vụ", "Người thực hiện",
+                     "Lãnh đạo phụ trách",
                      "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm",
                      "Số lần gia hạn", "Số lần điều chỉnh", "Ghi chú"),
     }
@@ -180,7 +181,7 @@ def test_the_period_label_in_english():
 
 
 def _first_header(ws):
-    return {"Đơn vị": "Mã đơn vị", "Lãnh đạo": "Tên đăng nhập", "Nhiệm vụ": "Mã đơn vị"}[ws.title]
+    return "STT"  # every table numbers its rows (issue 17)
 
 
 @pytest.mark.parametrize("d, text", [
@@ -217,8 +218,8 @@ def test_times_new_roman_and_a4_landscape(scenario):
 
 def test_unit_figures_are_numbers_and_not_rated_is_empty(scenario):
     ws = workbook(live())["Đơn vị"]
-    _, headers, data = table(ws, "Mã đơn vị")
-    rows = {r[0].value: dict(zip(headers, r, strict=True)) for r in data}
+    _, headers, data = table(ws, "STT")
+    rows = {r[2].value: dict(zip(headers, r, strict=True)) for r in data}
     snv = rows["SNV"]
     # on time 1 (weight 1), late 1 (1.5 -> 1.125), overdue 1 (2 -> 0); the rest not counted.
     expect = {"Số nhiệm vụ": 13, "Đến hạn": 3, "Hoàn thành đúng hạn": 1, "Hoàn thành quá hạn": 1,
@@ -239,11 +240,11 @@ def test_unit_figures_are_numbers_and_not_rated_is_empty(scenario):
 
 def test_leader_rows(scenario):
     ws = workbook(live())["Lãnh đạo"]
-    _, headers, data = table(ws, "Tên đăng nhập")
-    rows = {r[0].value: dict(zip(headers, values(r), strict=True)) for r in data}
+    _, headers, data = table(ws, "STT")
+    rows = {r[4].value: dict(zip(headers, values(r), strict=True)) for r in data}
     assert rows["head_a"]["Chức vụ"] == "Người đứng đầu"
     assert rows["deputy_a"]["Chức vụ"] == "Cấp phó"
-    assert rows["head_a"]["Họ và tên"] == "Trần Văn Hùng" and rows["head_a"]["Mã đơn vị"] == "SNV"
+    assert rows["head_a"]["Họ và tên"] == "Trần Văn Hùng" and rows["head_a"]["Đơn vị"] == "Sở Nội vụ"
     # The head answers for the whole unit; the deputy for the tasks they lead (all of SNV's
     # inserted tasks copy world.task's leader, the deputy, except world.task2).
     assert rows["head_a"]["Điểm trách nhiệm"] == 47.22
@@ -255,8 +256,8 @@ def test_leader_rows(scenario):
 
 def test_task_rows_outcomes_dates_and_credit(scenario):
     ws = workbook(live())["Nhiệm vụ"]
-    _, headers, data = table(ws, "Mã đơn vị")
-    rows = {r[1].value: dict(zip(headers, r, strict=True)) for r in data if r[0].value == "SNV"}
+    _, headers, data = table(ws, "STT")
+    rows = {r[2].value: dict(zip(headers, r, strict=True)) for r in data if r[1].value == "Sở Nội vụ"}
     on_time, late, overdue, after, cancelled = rows["1"], rows["3"], rows["4"], rows["5"], rows["6"]
     assert on_time["Tình trạng"].value == "Hoàn thành đúng hạn" and on_time["Điểm"].value == 1
     assert late["Tình trạng"].value == "Hoàn thành quá hạn" and late["Điểm"].value == 1.125
@@ -271,10 +272,11 @@ def test_task_rows_outcomes_dates_and_credit(scenario):
         assert cell.is_date and cell.value == d and cell.number_format == "dd/mm/yyyy"
     assert late["Người thực hiện"].value == "Phạm Văn Đăng"
     assert late["Lãnh đạo phụ trách"].value == "Lê Thị Mai"
-    assert late["STT"].data_type == "s"
-    # Tree order: SNV's tasks, then SKHCN's.
-    codes = [r[0].value for r in data]
-    assert codes == sorted(codes, key=lambda c: c != "SNV")
+    assert late["STT trong kế hoạch"].data_type == "s"
+    # Tree order: SNV's tasks, then SKHCN's, numbered.
+    codes = [r[1].value for r in data]
+    assert codes == sorted(codes, key=lambda c: c != "Sở Nội vụ")
+    assert [r[0].value for r in data] == list(range(1, len(data) + 1))
 
 
 def raw_cells(data: bytes) -> tuple[list[dict], set[int]]:
@@ -309,15 +311,15 @@ def test_no_formula_anywhere_and_typed_formulas_come_back_as_typed(scenario, mak
                 # (a typed carriage return reads back as a line feed).
                 looks_live = isinstance(c.value, str) and c.value.startswith(TRIGGERS + ("\n",))
                 assert bool(c.quotePrefix) == looks_live, (ws.title, c.coordinate, c.value)
-    rows = table(wb["Nhiệm vụ"], "Mã đơn vị")[2]
-    titles = {r[2].value: r[2] for r in rows}
+    rows = table(wb["Nhiệm vụ"], "STT")[2]
+    titles = {r[3].value: r[3] for r in rows}
     for typed in INJECTIONS + ["- Rà soát, đơn giản hóa thủ tục hành chính"]:
         # Exactly as typed, no apostrophe (XML reads a raw carriage return as a line feed).
         c = titles[lf(typed)]
         assert c.data_type == "s" and c.quotePrefix, typed
     assert not any(t.startswith("'") for t in titles)
     assert lf(SAFE_TEXT) in titles and not titles[lf(SAFE_TEXT)].quotePrefix
-    names = {r[1].value: r[1] for r in table(wb["Đơn vị"], "Mã đơn vị")[2]}
+    names = {r[1].value: r[1] for r in table(wb["Đơn vị"], "STT")[2]}
     assert names["=1+2 Đơn vị lạ"].quotePrefix
     # Neither application would read the raw XML as a formula either: no <f> anywhere,
     # every text an inline string, the trigger-initial ones with a quote-prefixed style.
@@ -342,9 +344,9 @@ def test_write_to_a_binary_file(scenario, tmp_path):
 
 def test_scoped_export_holds_only_the_subtree(scenario):
     wb = workbook(live(scenario.b))
-    assert [r[0].value for r in table(wb["Đơn vị"], "Mã đơn vị")[2]] == ["SKHCN"]
-    assert {r[0].value for r in table(wb["Nhiệm vụ"], "Mã đơn vị")[2]} == {"SKHCN"}
-    assert {r[0].value for r in table(wb["Lãnh đạo"], "Tên đăng nhập")[2]} == {"head_b", "deputy_b"}
+    assert [r[2].value for r in table(wb["Đơn vị"], "STT")[2]] == ["SKHCN"]
+    assert {r[1].value for r in table(wb["Nhiệm vụ"], "STT")[2]} == {"Sở Khoa học và Công nghệ"}
+    assert {r[4].value for r in table(wb["Lãnh đạo"], "STT")[2]} == {"head_b", "deputy_b"}
 
 
 def test_quota_warning_is_printed_under_the_unit_table(world, make):
@@ -481,7 +483,8 @@ def test_stream_sheet_settings_and_wide_rows():
 
 def read_csv(data: bytes) -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM"
-    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    # the Vietnamese Excel dialect, the default (issue 17): ";" between fields, decimal comma
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
 def test_csv_tables(scenario):
@@ -492,25 +495,28 @@ def test_csv_tables(scenario):
     assert tuple(units[0]) == ex.UNIT_HEADERS
     assert tuple(leaders[0]) == ex.LEADER_HEADERS
     assert tuple(tasks[0]) == ex.TASK_HEADERS
-    snv = next(r for r in units if r[0] == "SNV")
+    snv = next(r for r in units if r[2] == "SNV")
     # Extensions, amendments, and the one cancelled task of the scenario beside the score.
-    assert snv[2:] == ["13", "3", "1", "1", "1", "9", "66.67", "33.33", "47.22",
-                       "Không hoàn thành nhiệm vụ", "1", "0", "1"]
-    skhcn = next(r for r in units if r[0] == "SKHCN")
-    assert skhcn[8:12] == ["", "", "", "Chưa đánh giá"]
-    head = next(r for r in leaders if r[0] == "head_a")
-    assert head[2] == "Người đứng đầu" and head[10] == "47.22"
-    late = next(r for r in tasks if r[2] == "Nhiệm vụ hoàn thành muộn")
-    assert late == ["SNV", "3", "Nhiệm vụ hoàn thành muộn", "Phạm Văn Đăng", "Lê Thị Mai",
-                    "31/05/2026", "02/06/2026", "Hoàn thành quá hạn", "1.5", "1.125", "1", "0", ""]
+    assert snv[1] == "Sở Nội vụ" and snv[3:] == ["13", "3", "1", "1", "1", "9", "66,67", "33,33",
+                                                 "47,22", "Không hoàn thành nhiệm vụ", "1", "0", "1"]
+    skhcn = next(r for r in units if r[2] == "SKHCN")
+    assert skhcn[9:13] == ["", "", "", "Chưa đánh giá"]
+    head = next(r for r in leaders if r[4] == "head_a")
+    assert head[1:4] == ["Trần Văn Hùng", "Người đứng đầu", "Sở Nội vụ"] and head[11] == "47,22"
+    late = next(r for r in tasks if r[3] == "Nhiệm vụ hoàn thành muộn")
+    assert late[1:] == ["Sở Nội vụ", "3", "Nhiệm vụ hoàn thành muộn", "Phạm Văn Đăng", "Lê Thị Mai",
+                        "31/05/2026", "02/06/2026", "Hoàn thành quá hạn", "1,5", "1,125", "1", "0", ""]
+    # English readers get Excel's English dialect: "," between fields, a decimal point
+    en = list(csv.reader(io.StringIO(ex.csv_bytes(report, "units", "en").decode("utf-8-sig"))))
+    assert next(r for r in en if r[2] == "SNV")[9:12] == ["66.67", "33.33", "47.22"]
 
 
 def test_csv_is_rfc_4180_and_neutralised(scenario):
     data = ex.csv_bytes(live(), "tasks")
     text = data.decode("utf-8-sig")
     # every field quoted (issue 18): a ";" inside a field never splits it
-    assert text.endswith("\r\n") and text.split("\r\n")[0] == ",".join(f'"{h}"' for h in ex.TASK_HEADERS)
-    titles = [r[2] for r in read_csv(data)[1:]]
+    assert text.endswith("\r\n") and text.split("\r\n")[0] == ";".join(f'"{h}"' for h in ex.TASK_HEADERS)
+    titles = [r[3] for r in read_csv(data)[1:]]
     for typed in INJECTIONS:
         # an apostrophe before the field, and before a formula after a separator (issue 18:
         # a tab-splitting reader would make "=1+1" of "\t=1+1" a cell of its own)
@@ -534,6 +540,11 @@ def test_csv_is_rfc_4180_and_neutralised(scenario):
 ])
 def test_csv_value(value, text):
     assert ex.csv_value(value) == text
+
+
+def test_csv_value_with_a_decimal_comma():
+    assert ex.csv_value(Decimal("66.67"), True) == "66,67" and ex.csv_value(1.5, True) == "1,5"
+    assert ex.csv_value(3, True) == "3" and ex.csv_value("1.5", True) == "1.5"  # text as typed
 
 
 def test_csv_folder(scenario, tmp_path):
@@ -589,7 +600,7 @@ def test_task_rows_stream(world):
           f"peak RSS +{(rss1 - rss0) / 1024:.1f} MB")
     wb = load_workbook(io.BytesIO(out.getvalue()), read_only=True)
     ws = wb["Nhiệm vụ"]
-    count = sum(1 for r in ws.iter_rows(values_only=True) if r and r[0] == "SNV")
+    count = sum(1 for r in ws.iter_rows(values_only=True) if r and r[1] == "Sở Nội vụ")
     wb.close()
     assert count == n + 2  # and world.task, world.task2
 

@@ -534,12 +534,13 @@ def test_downloads_are_attachments_that_are_never_cached(scored, as_user):
     resp = c.get(f"/assessment/export.xlsx?{Q2}")
     assert resp.status_code == 200
     assert resp.headers["Cache-Control"] == "no-store"
-    assert resp.headers["Content-Disposition"] == 'attachment; filename="danh-gia-2026-Q2.xlsx"'
+    # the file name says what is in it (issue 17): the period and the day the figures stand at
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="danh-gia-2026-Q2-tinh-den-15-06-2026.xlsx"'
     wb = load_workbook(BytesIO(resp.get_data()))
     assert wb.sheetnames == ["Đơn vị", "Lãnh đạo", "Nhiệm vụ"]
     values = [v for row in wb["Đơn vị"].iter_rows(values_only=True) for v in row]
-    assert "SNV" in values and Decimal(str(values[values.index("SNV") + 10])) == Decimal("72.5")
-    for table, first in (("units", "Mã đơn vị"), ("leaders", "Tên đăng nhập"), ("tasks", "Mã đơn vị")):
+    assert "SNV" in values and Decimal(str(values[values.index("SNV") + 9])) == Decimal("72.5")
+    for table, first in (("units", "STT"), ("leaders", "STT"), ("tasks", "STT")):
         resp = c.get(f"/assessment/export/{table}.csv?{Q2}")
         assert resp.headers["Cache-Control"] == "no-store"
         assert resp.headers["Content-Disposition"].startswith("attachment;")

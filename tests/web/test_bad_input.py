@@ -709,12 +709,14 @@ QUERY_PAGES = {
     "tasks.mine": ("staff", TASK_ARGS),
     "dashboard.overdue": ("head", {"unit": "1", "field": "", "plan": "1", "page": "1"}),
     "dashboard.overdue_export": ("head", {"unit": "1", "field": "", "plan": "1"}),
+    "dashboard.overdue_print": ("head", {"unit": "1", "field": "", "plan": "1"}),
     "plans.index": ("head", {"page": "1"}),
     "plans.view": ("head", {"page": "2"}),
     "assessment.index": ("assessor", ASSESS_ARGS),
     "assessment.export_xlsx": ("assessor", ASSESS_ARGS),
     "assessment.export_csv": ("assessor", ASSESS_ARGS),
     "assessment.print_view": ("assessor", ASSESS_ARGS),
+    "assessment.report_docx": ("assessor", ASSESS_ARGS),
     "assessment.unit": ("assessor", ASSESS_ARGS),
     "assessment.leader": ("assessor", ASSESS_ARGS),
     "assessment.runs": ("assessor", {"page": "1"}),
@@ -722,6 +724,7 @@ QUERY_PAGES = {
     "assessment.run_export_xlsx": ("assessor", ASSESS_ARGS),
     "assessment.run_export_csv": ("assessor", ASSESS_ARGS),
     "assessment.run_print": ("assessor", ASSESS_ARGS),
+    "assessment.run_report_docx": ("assessor", ASSESS_ARGS),
     "assessment.run_unit": ("assessor", ASSESS_ARGS),
     "assessment.run_leader": ("assessor", ASSESS_ARGS),
     "notifications.index": ("staff", {"page": "1"}),
@@ -731,7 +734,7 @@ QUERY_PAGES = {
 }
 NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_edit",
             "admin.user_new", "auth.password", "plans.edit", "plans.export", "plans.import_file",
-            "plans.print", "plans.template", "plans.create", "tasks.create", "tasks.view",
+            "plans.print", "plans.print_docx", "plans.template", "plans.create", "tasks.create", "tasks.view",
             "tasks.edit", "tasks.download", "assessment.final_grade"}
 
 

@@ -74,8 +74,8 @@ def test_the_assessor_records_the_final_grade_shown_beside_the_computed_one(run,
         assert "Theo kết luận của Hội đồng thi đua - khen thưởng" in html
     wb = load_workbook(BytesIO(c.get(f"/assessment/runs/{run.run}/export.xlsx").data))
     values = [[cell.value for cell in r] for r in wb["Đơn vị"].iter_rows()]
-    header = next(r for r in values if r[0] == "Mã đơn vị")
-    snv = next(r for r in values if r[0] == "SNV")
+    header = next(r for r in values if r[0] == "STT")
+    snv = next(r for r in values if r[2] == "SNV")
     at = header.index("Xếp loại cuối cùng (cấp có thẩm quyền)")
     assert snv[at:at + 2] == ["Hoàn thành tốt nhiệm vụ", "125/QĐ-UBND"]
     assert snv[header.index("Xếp loại")] == "Hoàn thành xuất sắc nhiệm vụ"

@@ -108,7 +108,7 @@ def test_a_submission_made_on_time_awaiting_confirmation_is_not_listed(world, ma
     assert re.search(r'id="count-overdue" data-count="6"', html)
     # The export holds the rows shown: neither is there.
     body = load_workbook(BytesIO(as_user("head_a").get("/overdue.xlsx").data)).active
-    titles = {r[1] for r in body.iter_rows(min_row=2, values_only=True)}
+    titles = {r[1] for r in body.iter_rows(min_row=5, values_only=True)}
     assert w.t_submitted.title in titles and not titles & {waiting.title, soon.title}
     # The task page and the task list call them within deadline, not overdue.
     listed = as_user("head_a").get("/tasks?timeliness=overdue").get_data(as_text=True)
@@ -186,7 +186,10 @@ def xlsx_rows(resp) -> tuple[list, list]:
     wb = load_workbook(BytesIO(resp.data))
     ws = wb.active
     cells = list(ws.iter_rows())
-    return cells[0], cells[1:]
+    # the title and as-of rows above the table (issue 17), then the header row
+    at = next(i for i, r in enumerate(cells) if r and r[0].value in ("STT", "No."))
+    assert cells[0][0].value in ("DANH SÁCH NHIỆM VỤ QUÁ HẠN, SẮP ĐẾN HẠN", "TASKS OVERDUE OR DUE SOON")
+    return cells[at], cells[at + 1:]
 
 
 def test_the_export_holds_exactly_the_rows_shown_typed_and_safe(rich, make, as_user):
@@ -212,11 +215,11 @@ def test_the_export_holds_exactly_the_rows_shown_typed_and_safe(rich, make, as_u
         header, body = xlsx_rows(resp)
         assert [x.value for x in header] == [h[0] for h in XLSX_HEADERS]
         assert [x.value for x in header] == ["STT", "Nhiệm vụ", "Đơn vị chủ trì", "Người thực hiện",
-                                             "Lãnh đạo phụ trách", "Hạn hoàn thành",
-                                             "Số ngày quá hạn", "Tình trạng"]
+                                             "Lãnh đạo phụ trách", "Chức vụ", "Hạn hoàn thành",
+                                             "Tiến độ (%)", "Số ngày quá hạn", "Tình trạng"]
         assert len(body) == len(page) > 0
         for row, (lead, person, tid, n, tl, days) in zip(body, page, strict=True):
-            stt, title, unit, who, leader, due, late, status = row
+            stt, title, unit, who, leader, position, due, progress, late, status = row
             assert stt.value == n and stt.data_type == "n"
             task = db.session.get(Task, tid)
             assert title.value == task.title
@@ -224,6 +227,8 @@ def test_the_export_holds_exactly_the_rows_shown_typed_and_safe(rich, make, as_u
                                   if task.lead_unit_id else None)
             assert who.value == (names[person] if person else None)
             assert leader.value == (names[lead] if lead else None)
+            assert progress.value == task.progress and progress.data_type == "n"
+            assert (position.value is None) == (lead is None)
             assert isinstance(due.value, datetime) and due.is_date
             assert due.number_format == "dd/mm/yyyy"
             if tl == "overdue":
@@ -249,10 +254,11 @@ def test_the_export_holds_exactly_the_rows_shown_typed_and_safe(rich, make, as_u
     assert row[1].data_type == "s" and row[1].quotePrefix
     assert row[3].value == "@Phạm Văn Đăng" and row[3].data_type == "s" and row[3].quotePrefix
     assert by_title["- Rà soát hồ sơ tồn đọng"][1].quotePrefix and dash.title in by_title
-    assert row[6].value is None and row[7].value == "Sắp đến hạn (còn 1 ngày)"
+    assert row[8].value is None and row[9].value == "Sắp đến hạn (còn 1 ngày)"
     assert by_title[w.t_over30.title][2].value == "Phòng Cải cách hành chính"
     assert by_title[w.t_over30.title][4].value == "Lê Thị Mai"
-    assert by_title[w.t_over30.title][5].value == datetime(2026, 5, 16)
+    assert by_title[w.t_over30.title][5].value == "Cấp phó"
+    assert by_title[w.t_over30.title][6].value == datetime(2026, 5, 16)
     assert by_title[w.t_nolead.title][2].value is None
 
 
@@ -269,7 +275,7 @@ def test_an_empty_list_and_an_empty_export(world, as_user):
     html = c.get("/overdue").get_data(as_text=True)
     assert 'id="nothing-overdue"' in html
     header, body = xlsx_rows(c.get("/overdue.xlsx"))
-    assert len(header) == 8 and body == []
+    assert len(header) == 10 and body == []
 
 
 def test_the_export_speaks_english_to_an_english_reader(rich, as_user):
@@ -277,7 +283,7 @@ def test_the_export_speaks_english_to_an_english_reader(rich, as_user):
     c.post("/language/en", data={"next": "/overdue"})
     header, body = xlsx_rows(c.get("/overdue.xlsx"))
     assert [x.value for x in header] == [h[1] for h in XLSX_HEADERS]
-    assert body[0][7].value == "Overdue"
+    assert body[0][9].value == "Overdue"
 
 
 # Every role may open the overdue list (each sees its own scope); nobody anonymous.
@@ -306,3 +312,21 @@ def test_anonymous_is_sent_to_login(client, world):
 def test_the_navbar_links_to_the_overdue_list(world, as_user):
     html = as_user("staff_a").get("/").get_data(as_text=True)
     assert 'class="nav-link" href="/overdue"' in html
+
+
+def test_the_export_has_a_title_the_as_of_row_and_its_filters_in_the_name(rich, as_user):
+    """Issue 17: the title row, "tính đến ngày" with the counts, the filters applied (by
+    name) above the table and in the file name."""
+    w = rich
+    c = as_user("head_a")
+    resp = c.get(f"/overdue.xlsx?unit={w.a1.id}")
+    ws = load_workbook(BytesIO(resp.data)).active
+    top = [r[0] for r in ws.iter_rows(max_row=3, max_col=1, values_only=True)]
+    html = c.get(f"/overdue?unit={w.a1.id}").get_data(as_text=True)
+    overdue = re.search(r'id="count-overdue" data-count="(\d+)"', html).group(1)
+    soon = re.search(r'id="count-due-soon" data-count="(\d+)"', html).group(1)
+    assert top[1] == (f"Tính đến ngày 15/06/2026: {overdue} nhiệm vụ quá hạn, "
+                      f"{soon} nhiệm vụ sắp đến hạn")
+    assert top[2] == f"Đơn vị chủ trì: {w.a1.name}"
+    assert resp.headers["Content-Disposition"] == (
+        'attachment; filename="qua-han-2026-06-15-phong-cai-cach-hanh-chinh.xlsx"')

@@ -188,7 +188,7 @@ def test_the_printable_plan_has_the_official_header_and_every_task(world, as_use
                  "Độc lập - Tự do - Hạnh phúc", "Đắk Lắk, ngày 10 tháng 01 năm 2026"):
         assert text in head, text
     assert doc.find("h1").text() == "KẾ HOẠCH"
-    assert doc.find("h2").text() == "Kế hoạch CCHC năm 2026"
+    assert doc.find("h2").text() == "CCHC năm 2026"  # "KẾ HOẠCH" is not repeated (issue 17)
     rows = doc.by_id("plan-table").find("tbody").find_all("tr")
     assert [r.find("td").text() for r in rows] == ["1", "2"]
     assert "Số hóa hồ sơ thủ tục hành chính còn hiệu lực" in rows[1].text()
