@@ -1,5 +1,7 @@
 """The home page and the overdue list (with its Excel export)."""
 
+from io import BytesIO
+
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
 from flask_login import current_user, login_required
@@ -9,8 +11,9 @@ from app.dashboard import queries as dashboard
 from app.deadlines.overdue_list import (
     OverdueFilter,
     build_overdue_list,
+    export_rows,
     other_lead_units,
-    overdue_xlsx,
+    write_overdue_xlsx,
 )
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
@@ -65,11 +68,17 @@ def overdue():
 @login_required
 def overdue_export():
     today = local_today()
-    f, _options, _units = _overdue_filter(today)
-    result = build_overdue_list(current_user, f, today, current_settings().due_soon_days)
-    body = overdue_xlsx(result, str(get_locale()))
-    name = f"{'overdue' if str(get_locale()) == 'en' else 'qua-han'}-{today:%Y-%m-%d}.xlsx"
-    return Response(body, mimetype=XLSX_MIMETYPE, headers={
+    if _int_arg("unit"):
+        f = _overdue_filter(today)[0]
+    else:  # the filter choices only check a unit chosen (five queries the sheet does not show)
+        f = OverdueFilter(field_id=_int_arg("field"), plan_id=_int_arg("plan"))
+    rows = export_rows(current_user, f, today, current_settings().due_soon_days)
+    locale = str(get_locale())
+    # At most MAX_ROWS rows (2,000: about 150 KB), written in memory and sent whole.
+    out = BytesIO()
+    write_overdue_xlsx(rows, today, out, locale)
+    name = f"{'overdue' if locale == 'en' else 'qua-han'}-{today:%Y-%m-%d}.xlsx"
+    return Response(out.getvalue(), mimetype=XLSX_MIMETYPE, headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "no-store",
     })

@@ -3,6 +3,7 @@ responsible person; one function feeds both the page and the Excel export."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import BinaryIO
 
 from sqlalchemy import and_, case, func, not_, select
 from sqlalchemy.orm import aliased, selectinload
@@ -13,7 +14,7 @@ from app.deadlines.sweep import awaiting_on_time, in_issued_plan
 from app.domain.status import OPEN_STATUSES, Timeliness
 from app.extensions import db
 from app.models import Role, Task, Unit, User
-from app.reports.xlsx import table_workbook
+from app.reports.xlsx import write_table
 
 # A province-wide list can run to thousands of rows; past this many the page asks
 # for a filter (the export holds exactly the rows shown, so it stops here too).
@@ -119,6 +120,28 @@ def other_lead_units(actor: User, today: date, due_soon_days: int) -> list:
                               .order_by(Unit.name_sort, Unit.id)).all()
 
 
+def _conditions(actor: User, f: OverdueFilter, today: date, due_soon_days: int) -> list:
+    """The list's conditions with the filter's."""
+    conds = _listed(actor, today, due_soon_days)
+    if f.unit_id:
+        unit = db.session.get(Unit, f.unit_id)
+        conds.append(Task.lead_unit_id.in_(access.subtree_ids(unit.path)) if unit else Task.id.is_(None))
+    if f.field_id:
+        conds.append(Task.field_id == f.field_id)
+    if f.plan_id:
+        conds.append(Task.plan_id == f.plan_id)
+    return conds
+
+
+def _ordered(stmt, leader, person):
+    """The list's order: accountable leader (the head first, then by name; none last),
+    responsible person (by name; none last), due date, id."""
+    return stmt.order_by(case((leader.id.is_(None), 2), (leader.role == Role.HEAD, 0), else_=1),
+                         leader.name_sort, leader.id,
+                         case((person.id.is_(None), 1), else_=0), person.name_sort, person.id,
+                         Task.due_on, Task.id)
+
+
 def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
                        max_rows: int = MAX_ROWS, page: int | None = None,
                        per_page: int = 50) -> OverdueList:
@@ -129,25 +152,14 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
     and units they show. With `page`, `per_page` rows of that page (numbered from the
     first page on) and one more query for the totals; without, every row up to `max_rows`
     (the export)."""
-    conds = _listed(actor, today, due_soon_days)
-    if f.unit_id:
-        unit = db.session.get(Unit, f.unit_id)
-        conds.append(Task.lead_unit_id.in_(access.subtree_ids(unit.path)) if unit else Task.id.is_(None))
-    if f.field_id:
-        conds.append(Task.field_id == f.field_id)
-    if f.plan_id:
-        conds.append(Task.plan_id == f.plan_id)
+    conds = _conditions(actor, f, today, due_soon_days)
     leader, person = aliased(User), aliased(User)
-    stmt = (select(Task)
-            .outerjoin(leader, leader.id == Task.leader_id)
-            .outerjoin(person, person.id == Task.assignee_id)
-            .where(and_(*conds))
-            .options(selectinload(Task.assignee), selectinload(Task.leader),
-                     selectinload(Task.lead_unit))
-            .order_by(case((leader.id.is_(None), 2), (leader.role == Role.HEAD, 0), else_=1),
-                      leader.name_sort, leader.id,
-                      case((person.id.is_(None), 1), else_=0), person.name_sort, person.id,
-                      Task.due_on, Task.id))
+    stmt = _ordered(select(Task)
+                    .outerjoin(leader, leader.id == Task.leader_id)
+                    .outerjoin(person, person.id == Task.assignee_id)
+                    .where(and_(*conds))
+                    .options(selectinload(Task.assignee), selectinload(Task.leader),
+                             selectinload(Task.lead_unit)), leader, person)
     totals: dict = {}
     first = 1
     if page is not None:
@@ -204,22 +216,34 @@ _STATUS = {
 }
 
 
-def _status_text(row: OverdueRow, en: bool) -> str:
-    if row.is_overdue:
-        key = "overdue"
-    else:
-        key = "today" if row.days_left == 0 else "soon"
-    return _STATUS[key][1 if en else 0].format(n=row.days_left)
+def export_rows(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
+                max_rows: int = MAX_ROWS) -> list:
+    """The rows of the export, in the list's order, up to `max_rows`: one Core query
+    returning the names the sheet shows (title, lead unit, person, leader, due date), no
+    ORM objects (issue 16: the export loaded every task and its three relations)."""
+    leader, person = aliased(User), aliased(User)
+    stmt = _ordered(select(Task.title, Unit.name, person.full_name, leader.full_name, Task.due_on)
+                    .select_from(Task)
+                    .outerjoin(leader, leader.id == Task.leader_id)
+                    .outerjoin(person, person.id == Task.assignee_id)
+                    .outerjoin(Unit, Unit.id == Task.lead_unit_id)
+                    .where(and_(*_conditions(actor, f, today, due_soon_days))), leader, person)
+    return db.session.execute(stmt.limit(max_rows)).all()
 
 
-def overdue_xlsx(result: OverdueList, locale: str = "vi") -> bytes:
-    """The rows of an overdue list, in the same order, as an Excel workbook."""
+def write_overdue_xlsx(rows: list, today: date, out: BinaryIO, locale: str = "vi") -> None:
+    """The rows of `export_rows` as an Excel workbook, numbered and with the status words
+    of the page (overdue, due today, due in n days)."""
     en = locale == "en"
     pick = 1 if en else 0
-    rows = ((r.n, r.task.title, r.task.lead_unit.name if r.task.lead_unit else None,
-             r.task.assignee.full_name if r.task.assignee else None,
-             r.task.leader.full_name if r.task.leader else None,
-             r.task.due_on, r.days_overdue if r.is_overdue else None, _status_text(r, en))
-            for r in result.rows)
-    return table_workbook(XLSX_SHEET[pick], [h[pick] for h in XLSX_HEADERS], rows,
-                          widths=(6, 60, 28, 24, 24, 14, 12, 24), wrap_columns=(1, 2))
+    words = {k: v[pick] for k, v in _STATUS.items()}
+    overdue, due_today, soon = words["overdue"], words["today"], words["soon"]
+
+    def sheet_rows():
+        for n, (title, unit, person, leader, due_on) in enumerate(rows, start=1):
+            days = (today - due_on).days
+            status = overdue if days > 0 else due_today if days == 0 else soon.format(n=-days)
+            yield (n, title, unit, person, leader, due_on, days if days > 0 else None, status)
+
+    write_table(out, XLSX_SHEET[pick], [h[pick] for h in XLSX_HEADERS], sheet_rows(),
+                widths=(6, 60, 28, 24, 24, 14, 12, 24), wrap_columns=(1, 2))
