@@ -37,6 +37,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--only")
     parser.add_argument("--profile")
+    parser.add_argument("--sql", help="a page: each statement it runs, with its time")
     args = parser.parse_args()
     url, kind = common.database_url()
     meta = common.read_meta(kind)
@@ -51,6 +52,32 @@ def main() -> None:
         assert resp.status_code == 200, (name, resp.status_code)
         return resp.get_data()
 
+    if args.sql:
+        from sqlalchemy import event
+
+        from app.extensions import db
+
+        get(args.sql)
+        seen = []
+
+        def before(conn, cursor, statement, params, context, many):
+            conn.info["t0"] = time.perf_counter()
+
+        def after(conn, cursor, statement, params, context, many):
+            seen.append((time.perf_counter() - conn.info["t0"], statement))
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        t0 = time.perf_counter()
+        get(args.sql)
+        total = time.perf_counter() - t0
+        for dt, statement in seen:
+            print(f"{dt * 1000:8.2f} ms  {' '.join(statement.split())[:150]}")
+        print(f"{len(seen)} statements, {sum(d for d, _ in seen) * 1000:.1f} ms of SQL, "
+              f"{total * 1000:.1f} ms the request")
+        return
     if args.profile:
         from pyinstrument import Profiler
 
