@@ -29,6 +29,7 @@ PAGES = {
     "home": ("head", "/"),
     "my_tasks": ("staff", "/tasks/mine"),
     "notifications": ("head", "/notifications"),
+    "password_form": ("head", "/password"),  # a logged-in page that reads nothing
 }
 
 
