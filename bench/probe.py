@@ -7,8 +7,9 @@ data (bench/generate.py first), with an optional pyinstrument profile of one pag
 
 The pages are those of issue 16's side-by-side comparison: the largest department's head
 (`largest_head`) for /overdue, /overdue.xlsx and /; the busiest staff member for /tasks/mine;
-`/healthz` (no session) and `/whoami`-like overhead: `/notifications/count` is not used, the
-trivial logged-in page is `/healthz` with the session cookie sent."""
+`/healthz` without and with a session, and `/password` as the logged-in page that reads
+nothing (the user, the bell count, the layout and a form).
+"""
 
 import argparse
 import statistics
@@ -18,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import common  # noqa: E402
-from bench.run import login, make_app  # noqa: E402
+from bench import common
+from bench.run import login, make_app
 
 PAGES = {
     "healthz": ("anon", "/healthz"),

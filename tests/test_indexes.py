@@ -196,7 +196,11 @@ def test_my_tasks_use_an_index(filled):
 
 
 def test_overdue_lists_use_indexes(filled):
-    from app.deadlines.overdue_list import OverdueFilter, build_overdue_list, export_rows
+    from app.deadlines.overdue_list import (
+        OverdueFilter,
+        build_overdue_list,
+        export_rows,
+    )
 
     w = filled
     filters = [OverdueFilter(), OverdueFilter(unit_id=w.a.id), OverdueFilter(field_id=w.field.id),
