@@ -295,7 +295,10 @@ def generate(url: str, kind: str, n_tasks: int, today: date) -> dict:
 
     from flask import Flask
 
+    from app.extensions import passwords
+
     hasher_app = Flask("bench")  # default argon2 parameters, as production logs in with
+    passwords.init_app(hasher_app)
     with hasher_app.app_context():
         pw_hash = hash_password(common.PASSWORD)
 

@@ -196,7 +196,11 @@ def test_my_tasks_use_an_index(filled):
 
 
 def test_overdue_lists_use_indexes(filled):
-    from app.deadlines.overdue_list import OverdueFilter, build_overdue_list
+    from app.deadlines.overdue_list import (
+        OverdueFilter,
+        build_overdue_list,
+        export_rows,
+    )
 
     w = filled
     filters = [OverdueFilter(), OverdueFilter(unit_id=w.a.id), OverdueFilter(field_id=w.field.id),
@@ -206,6 +210,8 @@ def test_overdue_lists_use_indexes(filled):
         for f in filters:
             assert_indexed(f"overdue list of {who} {f}",
                            lambda actor=actor, f=f: build_overdue_list(actor, f, TODAY, 3))
+            assert_indexed(f"overdue export of {who} {f}",
+                           lambda actor=actor, f=f: export_rows(actor, f, TODAY, 3))
 
 
 def test_home_page_uses_indexes(filled):

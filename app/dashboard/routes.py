@@ -1,6 +1,7 @@
 """The home page and the overdue list (with its Excel export)."""
 
 import re
+from io import BytesIO
 
 from flask import Blueprint, Response, render_template, request
 from flask_babel import get_locale
@@ -12,8 +13,9 @@ from app.dashboard import queries as dashboard
 from app.deadlines.overdue_list import (
     OverdueFilter,
     build_overdue_list,
+    export_rows,
     other_lead_units,
-    overdue_xlsx,
+    write_overdue_xlsx,
 )
 from app.deadlines.overdue_report import build_overdue_report
 from app.domain.text import fold
@@ -98,16 +100,22 @@ def overdue_print():
 @login_required
 def overdue_export():
     today = local_today()
-    f, options, units = _overdue_filter(today)
-    result = build_overdue_list(current_user, f, today, current_settings().due_soon_days)
-    chosen = _chosen_filters(f, options, units)
-    body = overdue_xlsx(result, str(get_locale()),
-                        "; ".join(f"{label}: {name}" for label, name, _slug in chosen))
+    if request.args.get("unit") or request.args.get("field") or request.args.get("plan"):
+        f, options, units = _overdue_filter(today)
+        chosen = _chosen_filters(f, options, units)
+    else:  # no filter: none of the five queries of the filter choices (issue 16)
+        f, chosen = OverdueFilter(), []
+    rows = export_rows(current_user, f, today, current_settings().due_soon_days)
+    locale = str(get_locale())
+    # At most MAX_ROWS rows (2,000: about 150 KB), written in memory and sent whole.
+    out = BytesIO()
+    write_overdue_xlsx(rows, today, out, locale,
+                       "; ".join(f"{label}: {name}" for label, name, _slug in chosen))
     # The file name says what is in it (issue 17): the day and the filters.
-    parts = ["overdue" if str(get_locale()) == "en" else "qua-han", f"{today:%Y-%m-%d}",
+    parts = ["overdue" if locale == "en" else "qua-han", f"{today:%Y-%m-%d}",
              *(slug for _label, _name, slug in chosen)]
     name = "-".join(p for p in parts if p)[:150] + ".xlsx"
-    return Response(body, mimetype=XLSX_MIMETYPE, headers={
+    return Response(out.getvalue(), mimetype=XLSX_MIMETYPE, headers={
         "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": "no-store",
     })

@@ -5,7 +5,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from app.common import access, audit
 from app.common.errors import NotFound, PermissionDenied, RuleViolation
@@ -204,5 +204,6 @@ def pending_for(actor: User, limit: int = 200) -> list[Extension]:
         select(Extension).join(Task, Task.id == Extension.task_id)
         .where(Extension.status == ExtensionStatus.PENDING, Extension.requested_by_id != actor.id,
                and_(Task.status.in_([s.value for s in OPEN_STATUSES]), review_scope(actor)))
-        .options(selectinload(Extension.task), selectinload(Extension.requested_by))
+        # The task from the join above, the requester joined: one statement, not three.
+        .options(contains_eager(Extension.task), joinedload(Extension.requested_by))
         .order_by(Extension.requested_at, Extension.id).limit(limit)))

@@ -3,9 +3,10 @@ responsible person; one function feeds both the page and the Excel export."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import BinaryIO
 
 from sqlalchemy import and_, case, func, not_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from app.common import access
 from app.dashboard.queries import role_scope
@@ -13,7 +14,7 @@ from app.deadlines.sweep import awaiting_on_time, in_issued_plan
 from app.domain.status import OPEN_STATUSES, Timeliness
 from app.extensions import db
 from app.models import Role, Task, Unit, User
-from app.reports.xlsx import table_workbook
+from app.reports.xlsx import write_table
 
 # A province-wide list can run to thousands of rows; past this many the page asks
 # for a filter (the export holds exactly the rows shown, so it stops here too).
@@ -119,16 +120,8 @@ def other_lead_units(actor: User, today: date, due_soon_days: int) -> list:
                               .order_by(Unit.name_sort, Unit.id)).all()
 
 
-def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
-                       max_rows: int = MAX_ROWS, page: int | None = None,
-                       per_page: int = 50) -> OverdueList:
-    """Open tasks of the actor's scope that are overdue or due within `due_soon_days`,
-    ordered by accountable leader (the head first, then by name; none last), then by
-    responsible person (by name; none last), then by due date: the most overdue first,
-    then the due-soon ones, nearest first. One query for the rows, three for the people
-    and units they show. With `page`, `per_page` rows of that page (numbered from the
-    first page on) and one more query for the totals; without, every row up to `max_rows`
-    (the export)."""
+def _conditions(actor: User, f: OverdueFilter, today: date, due_soon_days: int) -> list:
+    """The list's conditions with the filter's."""
     conds = _listed(actor, today, due_soon_days)
     if f.unit_id:
         unit = db.session.get(Unit, f.unit_id)
@@ -137,17 +130,39 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
         conds.append(Task.field_id == f.field_id)
     if f.plan_id:
         conds.append(Task.plan_id == f.plan_id)
+    return conds
+
+
+def _ordered(stmt, leader, person):
+    """The list's order: accountable leader (the head first, then by name; none last),
+    responsible person (by name; none last), due date, id."""
+    return stmt.order_by(case((leader.id.is_(None), 2), (leader.role == Role.HEAD, 0), else_=1),
+                         leader.name_sort, leader.id,
+                         case((person.id.is_(None), 1), else_=0), person.name_sort, person.id,
+                         Task.due_on, Task.id)
+
+
+def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
+                       max_rows: int = MAX_ROWS, page: int | None = None,
+                       per_page: int = 50) -> OverdueList:
+    """Open tasks of the actor's scope that are overdue or due within `due_soon_days`,
+    ordered by accountable leader (the head first, then by name; none last), then by
+    responsible person (by name; none last), then by due date: the most overdue first,
+    then the due-soon ones, nearest first. One query for the rows with the people and
+    units they show (joined). With `page`, `per_page` rows of that page (numbered from the
+    first page on) and one more query for the totals; without, every row up to `max_rows`
+    (the export)."""
+    conds = _conditions(actor, f, today, due_soon_days)
     leader, person = aliased(User), aliased(User)
-    stmt = (select(Task)
-            .outerjoin(leader, leader.id == Task.leader_id)
-            .outerjoin(person, person.id == Task.assignee_id)
-            .where(and_(*conds))
-            .options(selectinload(Task.assignee), selectinload(Task.leader),
-                     selectinload(Task.lead_unit))
-            .order_by(case((leader.id.is_(None), 2), (leader.role == Role.HEAD, 0), else_=1),
-                      leader.name_sort, leader.id,
-                      case((person.id.is_(None), 1), else_=0), person.name_sort, person.id,
-                      Task.due_on, Task.id))
+    stmt = _ordered(select(Task)
+                    .outerjoin(leader, leader.id == Task.leader_id)
+                    .outerjoin(person, person.id == Task.assignee_id)
+                    .where(and_(*conds))
+                    # The leader and the person from the joins of the order, the lead unit
+                    # joined too: one statement for the rows and every name they show.
+                    .options(contains_eager(Task.leader.of_type(leader)),
+                             contains_eager(Task.assignee.of_type(person)),
+                             joinedload(Task.lead_unit)), leader, person)
     totals: dict = {}
     first = 1
     if page is not None:
@@ -211,35 +226,51 @@ _STATUS = {
 }
 
 
-def _status_text(row: OverdueRow, en: bool) -> str:
-    if row.is_overdue:
-        key = "overdue"
-    else:
-        key = "today" if row.days_left == 0 else "soon"
-    return _STATUS[key][1 if en else 0].format(n=row.days_left)
+def export_rows(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
+                max_rows: int = MAX_ROWS) -> list:
+    """The rows of the export, in the list's order, up to `max_rows`: one Core query
+    returning what the sheet shows (title, lead unit, person, leader with their title and
+    role, due date, progress), no
+    ORM objects (issue 16: the export loaded every task and its three relations)."""
+    leader, person = aliased(User), aliased(User)
+    stmt = _ordered(select(Task.title, Unit.name, person.full_name, leader.full_name,
+                           leader.title, leader.role, Task.due_on, Task.progress)
+                    .select_from(Task)
+                    .outerjoin(leader, leader.id == Task.leader_id)
+                    .outerjoin(person, person.id == Task.assignee_id)
+                    .outerjoin(Unit, Unit.id == Task.lead_unit_id)
+                    .where(and_(*_conditions(actor, f, today, due_soon_days))), leader, person)
+    return db.session.execute(stmt.limit(max_rows)).all()
 
 
-def _position(leader: User | None, pick: int) -> str | None:
-    if leader is None:
-        return None
-    return leader.title or (POSITIONS[leader.role][pick] if leader.role in POSITIONS else None)
+def _position(title: str | None, role: str | None, pick: int) -> str | None:
+    if title:
+        return title
+    return POSITIONS[role][pick] if role in POSITIONS else None
 
 
-def overdue_xlsx(result: OverdueList, locale: str = "vi", filters: str = "") -> bytes:
-    """The rows of an overdue list, in the same order, as an Excel workbook, under a title
-    row and the as-of row (with the filters applied, when any)."""
+def write_overdue_xlsx(rows: list, today: date, out: BinaryIO, locale: str = "vi",
+                       filters: str = "") -> None:
+    """The rows of `export_rows` as an Excel workbook under a title row and the as-of row
+    (with the filters applied, when any), numbered, with the status words of the page
+    (overdue, due today, due in n days)."""
     en = locale == "en"
     pick = 1 if en else 0
-    rows = ((r.n, r.task.title, r.task.lead_unit.name if r.task.lead_unit else None,
-             r.task.assignee.full_name if r.task.assignee else None,
-             r.task.leader.full_name if r.task.leader else None, _position(r.task.leader, pick),
-             r.task.due_on, r.task.progress, r.days_overdue if r.is_overdue else None,
-             _status_text(r, en))
-            for r in result.rows)
-    titles = [XLSX_TITLE[pick], XLSX_AS_OF[pick].format(d=result.today, o=result.overdue,
-                                                        s=result.due_soon)]
+    words = {k: v[pick] for k, v in _STATUS.items()}
+    overdue, due_today, soon = words["overdue"], words["today"], words["soon"]
+    late = sum(1 for r in rows if r.due_on < today)
+    titles = [XLSX_TITLE[pick], XLSX_AS_OF[pick].format(d=today, o=late, s=len(rows) - late)]
     if filters:
         titles.append(filters)
-    return table_workbook(XLSX_SHEET[pick], [h[pick] for h in XLSX_HEADERS], rows,
-                          widths=(6, 60, 28, 24, 24, 18, 14, 10, 12, 24), wrap_columns=(1, 2),
-                          title_rows=titles)
+
+    def sheet_rows():
+        for n, (title, unit, person, leader, leader_title, role, due_on, progress) in enumerate(
+                rows, start=1):
+            days = (today - due_on).days
+            status = overdue if days > 0 else due_today if days == 0 else soon.format(n=-days)
+            yield (n, title, unit, person, leader, _position(leader_title, role, pick), due_on,
+                   progress, days if days > 0 else None, status)
+
+    write_table(out, XLSX_SHEET[pick], [h[pick] for h in XLSX_HEADERS], sheet_rows(),
+                widths=(6, 60, 28, 24, 24, 18, 14, 10, 12, 24), wrap_columns=(1, 2),
+                title_rows=titles)

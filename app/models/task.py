@@ -52,6 +52,10 @@ class Task(db.Model):
         Index("ix_tasks_lead_status_due", "lead_unit_id", "status", "due_on"),
         Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_on"),
         Index("ix_tasks_leader_status_due", "leader_id", "status", "due_on"),
+        # A unit's tasks of some plans and statuses: the home page's year scope is tested
+        # from the index, not from every row the unit ever had (migration 0008_perf).
+        Index("ix_tasks_owner_plan_status", "owner_unit_id", "plan_id", "status"),
+        Index("ix_tasks_lead_plan_status", "lead_unit_id", "plan_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,0 +1,111 @@
+"""Quick before/after timings of single pages through the test client, on the benchmark's
+data (bench/generate.py first), with an optional pyinstrument profile of one page.
+
+    .venv/bin/python bench/probe.py                     # median ms of each page, 15 runs
+    .venv/bin/python bench/probe.py --reps 30 --only overdue_xlsx,home
+    .venv/bin/python bench/probe.py --profile home      # pyinstrument text profile (20 runs)
+
+The pages are those of issue 16's side-by-side comparison: the largest department's head
+(`largest_head`) for /overdue, /overdue.xlsx and /; the busiest staff member for /tasks/mine;
+`/healthz` without and with a session, and `/password` as the logged-in page that reads
+nothing (the user, the bell count, the layout and a form).
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common
+from bench.run import login, make_app
+
+PAGES = {
+    "healthz": ("anon", "/healthz"),
+    "healthz_session": ("head", "/healthz"),
+    "overdue": ("head", "/overdue"),
+    "overdue_xlsx": ("head", "/overdue.xlsx"),
+    "home": ("head", "/"),
+    "my_tasks": ("staff", "/tasks/mine"),
+    "notifications": ("head", "/notifications"),
+    "password_form": ("head", "/password"),  # a logged-in page that reads nothing
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--reps", type=int, default=15)
+    parser.add_argument("--only")
+    parser.add_argument("--profile")
+    parser.add_argument("--sql", help="a page: each statement it runs, with its time")
+    args = parser.parse_args()
+    url, kind = common.database_url()
+    meta = common.read_meta(kind)
+    app = make_app(url, meta["today"])
+    clients = {"anon": app.test_client(), "head": app.test_client(), "staff": app.test_client()}
+    login(clients["head"], meta["largest_head"])
+    login(clients["staff"], meta["busiest_staff"])
+
+    def get(name):
+        who, path = PAGES[name]
+        resp = clients[who].get(path)
+        assert resp.status_code == 200, (name, resp.status_code)
+        return resp.get_data()
+
+    if args.sql:
+        from sqlalchemy import event
+
+        from app.extensions import db
+
+        get(args.sql)
+        seen = []
+
+        def before(conn, cursor, statement, params, context, many):
+            conn.info["t0"] = time.perf_counter()
+
+        def after(conn, cursor, statement, params, context, many):
+            seen.append((time.perf_counter() - conn.info["t0"], statement))
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        event.listen(engine, "after_cursor_execute", after)
+        t0 = time.perf_counter()
+        get(args.sql)
+        total = time.perf_counter() - t0
+        for dt, statement in seen:
+            print(f"{dt * 1000:8.2f} ms  {' '.join(statement.split())[:150]}")
+        print(f"{len(seen)} statements, {sum(d for d, _ in seen) * 1000:.1f} ms of SQL, "
+              f"{total * 1000:.1f} ms the request")
+        return
+    if args.profile:
+        from pyinstrument import Profiler
+
+        for _ in range(3):
+            get(args.profile)
+        prof = Profiler(interval=0.0005)
+        prof.start()
+        for _ in range(20):
+            get(args.profile)
+        prof.stop()
+        print(prof.output_text(unicode=True, color=False, show_all=False))
+        return
+    names = args.only.split(",") if args.only else list(PAGES)
+    for _ in range(3):
+        for n in names:
+            get(n)
+    times = {n: [] for n in names}
+    for _ in range(args.reps):
+        for n in names:  # alternating, so a burst of load hits every page
+            t0 = time.perf_counter()
+            get(n)
+            times[n].append(time.perf_counter() - t0)
+    for n in names:
+        print(f"{n:18s} {kind:10s} median {statistics.median(times[n]) * 1000:7.2f} ms  "
+              f"min {min(times[n]) * 1000:7.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
