@@ -18,11 +18,13 @@ from app.models.task import (
     Task,
     task_coordinators,
 )
+from app.models.token import ApiToken
 from app.models.unit import Unit
 from app.models.user import Role, User
 
 __all__ = [
     "Amendment",
+    "ApiToken",
     "AssessmentLeaderRow",
     "AssessmentRun",
     "AssessmentTaskRow",
