@@ -126,12 +126,15 @@ _TASK_FIELDS = {
 TASK_SUMMARY = component("TaskSummary", obj(_TASK_FIELDS, list(_TASK_FIELDS)))
 
 
-def task_summary(t, today: date, due_soon_days: int) -> dict:
-    """A task as lists show it; plan, assignee, leader and lead unit loaded."""
+def task_summary(t, today: date, due_soon_days: int, draft: bool | None = None) -> dict:
+    """A task as lists show it; assignee, leader and lead unit loaded, and the plan unless
+    `draft` says whether its plan is a draft."""
+    if draft is None:
+        draft = t.plan.status == "draft"
     return {
         "id": t.id, "plan_id": t.plan_id, "parent_id": t.parent_id, "stt": t.stt,
         "title": t.title, "status": t.status,
-        "timeliness": t.timeliness(today, due_soon_days, draft=t.plan.status == "draft").value,
+        "timeliness": t.timeliness(today, due_soon_days, draft=draft).value,
         "progress": t.progress, "is_clear": t.is_clear, "start_on": _date(t.start_on),
         "due_on": _date(t.due_on), "original_due_on": _date(t.original_due_on),
         "submitted_on": _date(t.submitted_on), "completed_on": _date(t.completed_on),
@@ -235,6 +238,7 @@ OVERDUE_PAGE = component("OverduePage", obj({
 
 
 def overdue_row(r, today: date, due_soon_days: int) -> dict:
-    return {"n": r.n, "task": task_summary(r.task, today, due_soon_days),
+    # The overdue list holds tasks of issued plans only (deadlines.sweep.in_issued_plan).
+    return {"n": r.n, "task": task_summary(r.task, today, due_soon_days, draft=False),
             "timeliness": r.timeliness.value if hasattr(r.timeliness, "value") else r.timeliness,
             "days_overdue": r.days_overdue, "days_left": r.days_left}

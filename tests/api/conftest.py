@@ -96,6 +96,9 @@ def _fresh_rate_limits():
 @pytest.fixture
 def api(client):
     """api(user, **token options) -> an Api client with a new token of that user."""
+    count = iter(range(1, 10**6))
+
     def _api(user, **kw):
+        kw.setdefault("name", f"Token {next(count)}")
         return Api(client, make_token(user, **kw))
     return _api
