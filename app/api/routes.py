@@ -668,6 +668,66 @@ def decide_extension(task_id: int, ext_id: int):
     return _write(decide, after=lambda value: value)
 
 
+STEP_INPUT = obj({"id": nullable(ID), "title": text(500, 1), "due_on": nullable(DATE)}, ["title"])
+DECIMAL = {"type": "number", "minimum": -1e13, "maximum": 1e13}
+EDIT_BODY = obj({
+    "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                "description": "The version read (GET): a stale one answers 409."},
+    "title": text(500, 1), "description": text(20000), "responsibility": text(20000),
+    "assignee_id": nullable(ID), "lead_unit_id": nullable(ID), "leader_id": nullable(ID),
+    "coordinator_ids": array(ID, maxItems=200), "steps": array(STEP_INPUT, maxItems=100),
+    "start_on": nullable(DATE), "due_on": nullable(DATE), "output_product": text(20000),
+    "indicator_name": text(255), "indicator_unit": text(64),
+    "indicator_target": nullable(DECIMAL), "field_id": nullable(ID),
+    "weight": {"type": "number", "minimum": 0, "maximum": 1e6},
+    "amendment_reason": text(2000),
+}, ["version"])
+_DATES = ("start_on", "due_on")
+_DECIMALS = ("indicator_target", "weight")
+
+
+def _edited(task, data: dict) -> tasks.TaskInput:
+    """The task's six clears as they are, with the fields the body names replaced."""
+    current = tasks.TaskInput(
+        title=task.title, description=task.description or "",
+        assignee_id=task.assignee_id, lead_unit_id=task.lead_unit_id,
+        coordinator_ids=[u.id for u in task.coordinators], leader_id=task.leader_id,
+        responsibility=task.responsibility or "",
+        steps=[tasks.StepInput(s.title, s.due_on, s.id) for s in task.steps],
+        start_on=task.start_on, due_on=task.due_on, output_product=task.output_product or "",
+        indicator_name=task.indicator_name or "", indicator_unit=task.indicator_unit or "",
+        indicator_target=task.indicator_target, field_id=task.field_id, weight=task.weight)
+    for key, value in data.items():
+        if key in ("version", "amendment_reason"):
+            continue
+        if key in _DATES:
+            value = date.fromisoformat(value) if value else None
+        elif key in _DECIMALS:
+            value = Decimal(str(value)) if value is not None else None
+        elif key == "steps":
+            value = [tasks.StepInput(st["title"], date.fromisoformat(st["due_on"])
+                                     if st.get("due_on") else None, st.get("id"))
+                     for st in value]
+        setattr(current, key, value)
+    return current
+
+
+@endpoint("/tasks/<int:task_id>", "PATCH", summary="Edit a task's six clears (the fields sent; "
+          "the same rules as the edit form: after issue the due date moves only by extension)",
+          tag="task actions", body=EDIT_BODY, response=resources.TASK, errors=(403, 404, 422))
+def edit(task_id: int):
+    actor = _user()
+    data, _files = body(EDIT_BODY)
+    task = tasks.get_task(actor, task_id)
+    if not access.can_manage_task(actor, task):
+        raise PermissionDenied()
+    changed = _edited(task, data)
+    return _write(lambda: tasks.update_task(
+        actor, task_id, changed, data["version"], today=local_today(),
+        settings=current_settings().task_rules,
+        amendment_reason=data.get("amendment_reason", "")), after=lambda _v: _detail(task_id))
+
+
 # ---- the description ------------------------------------------------------------------
 
 @endpoint("/openapi.json", summary="This API's OpenAPI 3.1 document", tag="meta", public=True)
