@@ -15,6 +15,7 @@ from app.admin.routes import bp as admin_bp
 from app.api import routes as api_routes
 from app.assessment.routes import bp as assessment_bp
 from app.auth.routes import bp as auth_bp
+from app.calendar.routes import bp as calendar_bp
 from app.cli import register as register_cli
 from app.dashboard.routes import bp as dashboard_bp
 from app.extensions import babel, bootstrap, csrf, db, login_manager, migrate, passwords
@@ -108,6 +109,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.register_blueprint(notifications_bp)
     app.register_blueprint(assessment_bp)
     app.register_blueprint(tokens_bp)
+    app.register_blueprint(calendar_bp)
     api_routes.init_app(app)  # /api/v1: bearer tokens, CSRF-exempt, problem documents
     errors.register(app)
     filters.register(app)

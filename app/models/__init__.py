@@ -18,7 +18,7 @@ from app.models.task import (
     Task,
     task_coordinators,
 )
-from app.models.token import ApiToken
+from app.models.token import ApiToken, CalendarFeed
 from app.models.unit import Unit
 from app.models.user import Role, User
 
@@ -30,6 +30,7 @@ __all__ = [
     "AssessmentTaskRow",
     "AssessmentUnitRow",
     "AuditLog",
+    "CalendarFeed",
     "Evidence",
     "Extension",
     "ExtensionStatus",

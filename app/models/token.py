@@ -36,3 +36,20 @@ class ApiToken(db.Model):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.prefix}… {self.name}>"
+
+
+class CalendarFeed(db.Model):
+    """A user's secret calendar address (iCalendar, read-only): their deadlines in the
+    calendar of their phone or Outlook. Only a SHA-256 of the secret is stored; a new address
+    revokes the old one."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped["User"] = relationship(lazy="raise")  # noqa: F821

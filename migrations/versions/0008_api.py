@@ -1,6 +1,7 @@
-"""api: personal access tokens of the JSON API (issue 15, DESIGN.md 10)
+"""api: personal access tokens of the JSON API and secret calendar addresses (issue 15,
+DESIGN.md 10)
 
-A new table; nothing else changes.
+Two new tables; nothing else changes.
 
 Revision ID: 0008_api
 Revises: 0007_hardening
@@ -41,8 +42,25 @@ def upgrade():
         sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash')),
     )
     op.create_index(op.f('ix_api_tokens_user_id'), 'api_tokens', ['user_id'], unique=False)
+    op.create_table(
+        'calendar_feeds',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('token_hash', sa.String(length=64), nullable=False),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('last_used_at', sa.DateTime(), nullable=True),
+        sa.Column('revoked_at', sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                                name=op.f('fk_calendar_feeds_user_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feeds')),
+        sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feeds_token_hash')),
+    )
+    op.create_index(op.f('ix_calendar_feeds_user_id'), 'calendar_feeds', ['user_id'],
+                    unique=False)
 
 
 def downgrade():
+    op.drop_index(op.f('ix_calendar_feeds_user_id'), table_name='calendar_feeds')
+    op.drop_table('calendar_feeds')
     op.drop_index(op.f('ix_api_tokens_user_id'), table_name='api_tokens')
     op.drop_table('api_tokens')
