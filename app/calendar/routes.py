@@ -21,9 +21,9 @@ from app.extensions import db
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
 
-def _page(secret: str | None = None):
+def _page(secret: str | None = None, status: int = 200):
     return render_template("calendar/index.html", feed=calendar.live_feed(current_user),
-                           secret=secret)
+                           secret=secret), status
 
 
 @bp.get("")
@@ -36,8 +36,9 @@ def index():
 @login_required
 def create():
     done = boundary.run(lambda: calendar.new_feed(current_user))
-    # The address is in this page only (no-store), never in a redirect or the session.
-    return _page(secret=done.value)
+    # The address is in this page only (no-store), never in a redirect or the session; 201:
+    # made, and shown here.
+    return _page(secret=done.value, status=201)
 
 
 @bp.post("/revoke")

@@ -45,8 +45,9 @@ def create():
         local_today()).secret, form)
     if not done:
         return _page(form, status=422)
-    # The secret is in this page only (no-store), never in a redirect or the session.
-    return _page(TokenForm(formdata=None), secret=done.value)
+    # The secret is in this page only (no-store), never in a redirect or the session; 201:
+    # made, and shown here.
+    return _page(TokenForm(formdata=None), secret=done.value, status=201)
 
 
 @bp.post("/<int:token_id>/revoke")

@@ -27,7 +27,7 @@ def _events(resp) -> dict:
 def test_a_person_subscribes_to_their_deadlines(world, as_user, client):
     as_user("staff_a")
     page = client.post("/calendar")
-    assert page.status_code == 200
+    assert page.status_code == 201
     secret = _secret(page.get_data(as_text=True))
     feed = db.session.scalars(select(CalendarFeed)).one()
     assert secret not in feed.token_hash

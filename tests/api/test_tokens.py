@@ -25,7 +25,7 @@ def test_the_page_makes_lists_and_revokes_ones_own_tokens(world, as_user, client
     as_user("staff_a")
     page = client.post("/tokens", data={"name": "LGSP Đắk Lắk", "read_only": "y",
                                         "expires_on": "31/12/2026"})
-    assert page.status_code == 200
+    assert page.status_code == 201
     html = page.get_data(as_text=True)
     row = db.session.scalars(select(ApiToken)).one()
     assert row.user_id == world.staff.id and row.is_read_only and row.expires_on == date(2026, 12, 31)

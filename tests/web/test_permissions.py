@@ -603,26 +603,38 @@ def token_of(w, role, rel):
     return new.token.id
 
 
+def make_feed(w, role, rel):
+    from app.calendar import service as calendar
+    from app.models import User
+
+    w.feed_secret = calendar.new_feed(db.session.get(User, actor(w, role).id))
+    db.session.commit()
+
+
 def make_tokens(w, role, rel):
     token_of(w, role, rel)
 
 
 RULES += [
     Rule("tokens.index", "GET", NONE, expect(NONE, others="200"), lambda w, r, x: "/tokens"),
-    Rule("tokens.create", "POST", NONE, expect(NONE, others="200*"), lambda w, r, x: "/tokens",
+    Rule("tokens.create", "POST", NONE, expect(NONE, others="201*"), lambda w, r, x: "/tokens",
          data=lambda w, r, x: {"name": "LGSP Đắk Lắk", "read_only": "y"}),
     Rule("tokens.revoke", "POST", R3,
          expect(R3, admin="302* 302* 404", others="302* 404* 404"),
          lambda w, r, x: f"/tokens/{token_of(w, r, x) if r != 'anonymous' else MISSING}/revoke",
          prepare=make_tokens),
     Rule("calendar.index", "GET", NONE, expect(NONE, others="200"), lambda w, r, x: "/calendar"),
-    Rule("calendar.create", "POST", NONE, expect(NONE, others="200*"),
+    Rule("calendar.create", "POST", NONE, expect(NONE, others="201*"),
          lambda w, r, x: "/calendar"),
     Rule("calendar.revoke", "POST", NONE, expect(NONE, others="302"),
          lambda w, r, x: "/calendar/revoke"),
-    # The feed is opened by a phone, without a session: the secret is the key.
-    Rule("calendar.feed", "GET", NONE, expect(NONE, anonymous="404", others="404"),
-         lambda w, r, x: "/calendar/not-a-live-secret.ics"),
+    # The feed is opened by a phone, without a session: the secret is the key (own: the
+    # actor's live address, staff_a's for the anonymous visitor).
+    Rule("calendar.feed", "GET", R3, expect(R3, anonymous="200* 404 404", others="200* 404 404"),
+         lambda w, r, x: {"own": f"/calendar/{getattr(w, 'feed_secret', 'x')}.ics",
+                          "other": "/calendar/not-a-live-secret.ics"}.get(
+                              x, "/calendar/" + "0" * 43 + ".ics"),
+         prepare=make_feed),
 ]
 
 
