@@ -242,3 +242,17 @@ def overdue_row(r, today: date, due_soon_days: int) -> dict:
     return {"n": r.n, "task": task_summary(r.task, today, due_soon_days, draft=False),
             "timeliness": r.timeliness.value if hasattr(r.timeliness, "value") else r.timeliness,
             "days_overdue": r.days_overdue, "days_left": r.days_left}
+
+
+# ---- notifications ------------------------------------------------------------------
+
+NOTIFICATION = component("Notification", obj({
+    "id": ID, "kind": STRING, "task_id": nullable(ID), "text": STRING,
+    "about_on": nullable(DATE), "created_at": DATETIME, "read_at": nullable(DATETIME),
+}, ["id", "kind", "task_id", "text", "about_on", "created_at", "read_at"]))
+
+
+def notification(n, text: str) -> dict:
+    return {"id": n.id, "kind": n.kind, "task_id": n.task_id, "text": text,
+            "about_on": _date(n.about_on), "created_at": _instant(n.created_at),
+            "read_at": _instant(n.read_at)}

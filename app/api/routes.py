@@ -29,6 +29,7 @@ from app.api.schema import (
     DATE,
     ENDPOINTS,
     ID,
+    INTEGER,
     Endpoint,
     Param,
     Problem,
@@ -62,6 +63,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_LIMIT = 200
 MAX_PAGE = 100000
+# A JSON body is a few fields; files come as multipart (MAX_CONTENT_LENGTH applies).
+MAX_JSON_BYTES = 256 * 1024
 # Requests per token and minute (API_RATE_LIMIT; 0: no limit).
 DEFAULT_RATE_LIMIT = 600
 # last_used_at is written at most this often per token (a write per request is waste).
@@ -331,11 +334,15 @@ def body(schema: dict, multipart: bool = False) -> tuple[dict, list[evidence.Upl
         unknown_files = [k for k in request.files if k != "files"]
         found = [Problem(k, "unknown") for k in unknown_files]
     else:
+        if (request.content_length or 0) > MAX_JSON_BYTES:
+            raise ApiError(problems.problem(413, "too-large", _(
+                "A JSON body may hold at most %(n)s KB; send files as multipart/form-data.",
+                n=MAX_JSON_BYTES // 1024)))
         if request.mimetype != "application/json":
             raise ApiError(problems.problem(415, "bad-request",
                                             _("Send the body as application/json.")))
         try:
-            data = json.loads(request.get_data(cache=False) or b"null")
+            data = json.loads(request.get_data(cache=False)[:MAX_JSON_BYTES + 1] or b"null")
         except (ValueError, UnicodeDecodeError):
             raise ApiError(problems.problem(400, "bad-request", _("The body is not valid JSON."))) from None
         found = []
@@ -518,6 +525,39 @@ def overdue():
             "total": total, "overdue": result.overdue, "due_soon": result.due_soon,
             "page": page, "limit": limit, "pages": max(1, -(-total // limit)),
             "today": today.isoformat()}
+
+
+NOTIFICATION_PARAMS = (PAGE, LIMIT)
+
+
+@endpoint("/notifications", summary="The token's user's notifications, newest first "
+          "(the bell)", tag="notifications", params=NOTIFICATION_PARAMS,
+          response={**resources.page_of(resources.NOTIFICATION),
+                    "properties": {**resources.page_of(resources.NOTIFICATION)["properties"],
+                                   "unread": INTEGER},
+                    "required": [*resources.page_of(resources.NOTIFICATION)["required"],
+                                 "unread"]})
+def notification_list():
+    args = query(NOTIFICATION_PARAMS)
+    page, limit = _page_args(args)
+    actor = _user()
+    rows, total = notifications.recent(actor, page, limit)
+    body = _paged([resources.notification(n, notifications.text_of(n)) for n in rows],
+                  total, page, limit)
+    body["unread"] = notifications.unread_count(actor)
+    return body
+
+
+READ_BODY = obj({"id": nullable(ID)})
+
+
+@endpoint("/notifications/read", "POST", summary="Mark one notification (id) or all (no id) "
+          "read", tag="notifications", body=READ_BODY,
+          response=obj({"marked": INTEGER}, ["marked"]))
+def notification_read():
+    data, _files = body(READ_BODY)
+    return _write(lambda: notifications.mark_read(_user(), data.get("id")),
+                  after=lambda n: {"marked": n})
 
 
 # ---- writes: the same use cases as the task page ---------------------------------

@@ -177,3 +177,23 @@ def test_a_use_is_recorded(world, api):
     staff.get("/me")
     db.session.expire_all()
     assert db.session.scalars(select(ApiToken)).one().last_used_at is not None
+
+
+def test_notifications_are_the_bells(world, api):
+    from app.deadlines import sweep as overdue
+
+    overdue.notify([world.staff.id], "due_soon", world.task.id, "api:1", about_on=date(2026, 6, 18),
+                   days=3)
+    overdue.notify([world.staff2.id], "due_soon", world.task2.id, "api:2", days=3)
+    db.session.commit()
+    staff = api(world.staff)
+    body = staff.get("/notifications").get_json()
+    assert body["total"] == 1 and body["unread"] == 1
+    item = body["items"][0]
+    assert item["task_id"] == world.task.id and item["text"].startswith("Đến hạn trong 3 ngày tới (18/06/2026)")
+    from app.models import Notification
+
+    other = db.session.scalar(select(Notification.id).where(Notification.user_id == world.staff2.id))
+    assert staff.post("/notifications/read", json={"id": other}).get_json() == {"marked": 0}
+    assert staff.post("/notifications/read", json={}).get_json() == {"marked": 1}
+    assert staff.get("/notifications").get_json()["unread"] == 0

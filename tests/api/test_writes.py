@@ -90,6 +90,8 @@ def test_a_read_only_token_writes_nothing(issued, client):
     (None, {"data": b"{not json", "content_type": "application/json"}, 400, None),
     (None, {"data": "percent=50", "content_type": "text/plain"}, 415, None),
     ({"percent": 5, "note": "x" * 5001}, {}, 422, "note"),
+    (None, {"data": b'{"percent": 5, "note": "' + b"x" * 300_000 + b'"}',
+            "content_type": "application/json"}, 413, None),
 ])
 def test_bad_bodies_are_refused_and_nothing_is_written(issued, api, payload, kwargs, status, field):
     staff = api(issued.staff)
