@@ -256,3 +256,29 @@ def notification(n, text: str) -> dict:
     return {"id": n.id, "kind": n.kind, "task_id": n.task_id, "text": text,
             "about_on": _date(n.about_on), "created_at": _instant(n.created_at),
             "read_at": _instant(n.read_at)}
+
+
+# ---- assessment (live) ------------------------------------------------------------------
+
+SCORE_ROW = component("ScoreRow", obj({
+    "id": ID, "code": STRING, "name": STRING, "score": nullable(NUMBER),
+    "grade": {"enum": ["excellent", "good", "pass", "fail", "not_rated"]},
+    "tasks": INTEGER, "fallen_due": INTEGER, "on_time": INTEGER, "late": INTEGER,
+    "overdue": INTEGER, "within": INTEGER, "excluded": INTEGER, "extensions": INTEGER,
+    "amendments": INTEGER, "cancellations": INTEGER,
+}, ["id", "code", "name", "score", "grade", "tasks", "fallen_due", "on_time", "late",
+    "overdue", "within", "excluded", "extensions", "amendments", "cancellations"]))
+ASSESSMENT = component("Assessment", obj({
+    "period": STRING, "label": STRING, "as_of": DATE, "units": array(SCORE_ROW),
+    "leaders": array(SCORE_ROW),
+}, ["period", "label", "as_of", "units", "leaders"]))
+
+
+def score_row(r) -> dict:
+    t = r.tally
+    return {"id": r.key, "code": r.code, "name": r.name, "score": _number(t.score),
+            "grade": str(getattr(r.grade, "value", r.grade)), "tasks": t.tasks,
+            "fallen_due": t.fallen_due, "on_time": t.on_time, "late": t.late,
+            "overdue": t.overdue, "within": t.within, "excluded": t.excluded,
+            "extensions": t.extensions, "amendments": t.amendments,
+            "cancellations": t.cancellations}

@@ -39,12 +39,15 @@ from app.api.schema import (
     text,
     validate,
 )
+from app.assessment import browse as assessment_browse
+from app.assessment.service import period_label
 from app.clock import local_today
 from app.common import access
 from app.common.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from app.deadlines import extensions as ext_service
 from app.deadlines.overdue_list import OverdueFilter, build_overdue_list
 from app.directory.units import tree_order
+from app.domain.scoring import default_as_of, parse_period
 from app.domain.text import fold
 from app.errors import record_refusal
 from app.extensions import db, is_lock_timeout
@@ -558,6 +561,37 @@ def notification_read():
     data, _files = body(READ_BODY)
     return _write(lambda: notifications.mark_read(_user(), data.get("id")),
                   after=lambda n: {"marked": n})
+
+
+ASSESSMENT_PARAMS = (
+    Param("period", {"type": "string", "maxLength": 10, "pattern": "^\\d{4}(-(H[12]|Q[1-4]|\\d{2}))?$"},
+          "2026, 2026-H1, 2026-Q2 or 2026-07 (default: this quarter)."),
+    Param("as_of", DATE, "Judge as of this day (default: the period's end, or today)."),
+    Param("unit", ID, "Narrow to this unit and its sub-units (admins, assessors, heads)."),
+)
+
+
+@endpoint("/assessment", summary="Live scores of the units and leaders the token's user may "
+          "read (the assessment page)", tag="assessment", params=ASSESSMENT_PARAMS,
+          response=resources.ASSESSMENT, errors=(403,))
+def assessment():
+    args = query(ASSESSMENT_PARAMS)
+    actor, today = _user(), local_today()
+    code = args.get("period") or f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+    try:
+        period = parse_period(code)
+    except ValueError:
+        raise ApiError(problems.invalid([Problem("period", "format", "period")])) from None
+    as_of = date.fromisoformat(args["as_of"]) if "as_of" in args else default_as_of(period, today)
+    if as_of > today:
+        raise ApiError(problems.invalid([Problem("as_of", "maximum", today.isoformat())]))
+    unit_id = args.get("unit") if actor.role != "deputy" else None
+    scope = assessment_browse.reader_scope(actor, unit_id)
+    report = assessment_browse.live_report(scope, period, as_of, current_settings().scoring,
+                                           today=today)
+    return {"period": period.code, "label": period_label(period.code, _locale() == "en"),
+            "as_of": as_of.isoformat(), "units": [resources.score_row(r) for r in report.units],
+            "leaders": [resources.score_row(r) for r in report.leaders]}
 
 
 # ---- writes: the same use cases as the task page ---------------------------------

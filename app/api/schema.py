@@ -127,6 +127,8 @@ def validate(schema: dict, value: Any, path: str = "") -> list[Problem]:
             out.append(Problem(path, "maxLength", schema["maxLength"]))
         if len(value.strip()) < schema.get("minLength", 0):
             out.append(Problem(path, "required"))
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            out.append(Problem(path, "format", "pattern"))
         if schema.get("format") == "date" and not _is_date(value):
             out.append(Problem(path, "format", "date"))
         if "\x00" in value:

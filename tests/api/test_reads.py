@@ -197,3 +197,20 @@ def test_notifications_are_the_bells(world, api):
     assert staff.post("/notifications/read", json={"id": other}).get_json() == {"marked": 0}
     assert staff.post("/notifications/read", json={}).get_json() == {"marked": 1}
     assert staff.get("/notifications").get_json()["unread"] == 0
+
+
+def test_live_scores_as_the_assessment_page(world, api):
+    issue_world_plans(world)
+    head = api(world.head).get("/assessment?period=2026&as_of=2026-06-15")
+    assert head.status_code == 200
+    body = head.get_json()
+    assert body["label"] == "Năm 2026" and body["as_of"] == "2026-06-15"
+    assert [u["code"] for u in body["units"]] == ["SNV"]
+    assert body["units"][0]["tasks"] == 2 and body["units"][0]["grade"] == "not_rated"
+    everything = api(world.assessor).get("/assessment?period=2026").get_json()
+    assert {u["code"] for u in everything["units"]} >= {"SNV", "SKHCN"}
+    assert api(world.staff).get("/assessment").status_code == 403
+    bad = api(world.head)
+    assert [e["field"] for e in bad.get("/assessment?period=2026-Q5").get_json()["errors"]] == ["period"]
+    assert [e["field"] for e in bad.get("/assessment?as_of=2027-01-01").get_json()["errors"]] == ["as_of"]
+    assert [e["field"] for e in bad.get(f"/assessment?unit={world.b.id}").get_json()["errors"]] == ["unit"]

@@ -738,7 +738,7 @@ NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_e
             # The JSON API answers a session with 401 whatever the query: its arguments are
             # checked in tests/api/test_reads.py (bounds, types, junk) with a token.
             "api.me", "api.units", "api.users", "api.plan_list", "api.plan_view", "api.task_list",
-            "api.task_view", "api.overdue", "api.notification_list", "api.openapi_json", "api.openapi_page", "api.unknown"}
+            "api.task_view", "api.overdue", "api.notification_list", "api.assessment", "api.openapi_json", "api.openapi_page", "api.unknown"}
 
 
 def test_every_get_page_is_classified(fz):

@@ -676,6 +676,8 @@ RULES += [
     _api_read("api.task_list", "/api/v1/tasks"),
     _api_read("api.overdue", "/api/v1/overdue"),
     _api_read("api.notification_list", "/api/v1/notifications"),
+    api_rule(("assessment.index", "GET"), "api.assessment", "GET",
+             lambda w, r, x: "/api/v1/assessment?period=2026-Q2"),
     Rule("api.notification_read", "POST", NONE, expect(NONE, anonymous="401", others="200*"),
          lambda w, r, x: "/api/v1/notifications/read", data=lambda w, r, x: {},
          extra={"api": True}),
