@@ -345,7 +345,8 @@ def body(schema: dict, multipart: bool = False) -> tuple[dict, list[evidence.Upl
             raise ApiError(problems.problem(415, "bad-request",
                                             _("Send the body as application/json.")))
         try:
-            data = json.loads(request.get_data(cache=False)[:MAX_JSON_BYTES + 1] or b"null")
+            data = json.loads(request.get_data(cache=False)[:MAX_JSON_BYTES + 1] or b"null",
+                              parse_constant=_not_json)
         except (ValueError, UnicodeDecodeError):
             raise ApiError(problems.problem(400, "bad-request", _("The body is not valid JSON."))) from None
         found = []
@@ -353,6 +354,11 @@ def body(schema: dict, multipart: bool = False) -> tuple[dict, list[evidence.Upl
     if found:
         raise ApiError(problems.invalid(found))
     return data, uploads
+
+
+def _not_json(name: str):
+    """NaN and Infinity are not JSON (RFC 8259), though Python reads them."""
+    raise ValueError(name)
 
 
 def _write(call: Callable, status: int = 200, after: Callable | None = None):

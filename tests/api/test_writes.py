@@ -90,6 +90,9 @@ def test_a_read_only_token_writes_nothing(issued, client):
     (None, {"data": b"{not json", "content_type": "application/json"}, 400, None),
     (None, {"data": "percent=50", "content_type": "text/plain"}, 415, None),
     ({"percent": 5, "note": "x" * 5001}, {}, 422, "note"),
+    (None, {"data": b'{"percent": 5, "actual_value": NaN}', "content_type": "application/json"},
+     400, None),
+    ({"percent": 5, "actual_value": 1e300}, {}, 422, "actual_value"),
     (None, {"data": b'{"percent": 5, "note": "' + b"x" * 300_000 + b'"}',
             "content_type": "application/json"}, 413, None),
 ])
