@@ -130,6 +130,14 @@ def _touch(token) -> None:
             conn.execute(tokens.touch_statement(token_id))
 
 
+@bp.url_value_preprocessor
+def ids_in_range(_endpoint, values):
+    """Ids are 32-bit columns: a larger number names nothing (and would not bind on SQLite)."""
+    if any(isinstance(v, int) and not 0 < v < 2**31 for v in (values or {}).values()):
+        raise ApiError(problems.problem(404, "not-found",
+                                        _("This object does not exist or you may not see it.")))
+
+
 @bp.before_request
 def authenticate():
     if request.endpoint in PUBLIC:

@@ -214,3 +214,10 @@ def test_live_scores_as_the_assessment_page(world, api):
     assert [e["field"] for e in bad.get("/assessment?period=2026-Q5").get_json()["errors"]] == ["period"]
     assert [e["field"] for e in bad.get("/assessment?as_of=2027-01-01").get_json()["errors"]] == ["as_of"]
     assert [e["field"] for e in bad.get(f"/assessment?unit={world.b.id}").get_json()["errors"]] == ["unit"]
+
+
+@pytest.mark.parametrize("path", ["/tasks/99999999999999999999", "/tasks/2147483648",
+                                  "/plans/9223372036854775808", "/tasks/0"])
+def test_ids_beyond_the_columns_are_404(world, api, path):
+    resp = api(world.staff).get(path)
+    assert resp.status_code == 404 and resp.mimetype == "application/problem+json"
