@@ -51,6 +51,8 @@ class Config:
     # the headers are ignored and the client is the connection's address). One nginx: 1.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Requests per API token and minute (docs/api.md); 0: no limit.
+    API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", 600))
     DUE_SOON_DAYS = int(os.environ.get("DUE_SOON_DAYS", 3))
     PAGE_SIZE = 50
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"

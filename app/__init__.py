@@ -4,7 +4,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, Request, has_request_context, request, session
+from flask import Flask, Request, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,8 +12,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import config
 from app import errors, filters, settings
 from app.admin.routes import bp as admin_bp
+from app.api import routes as api_routes
 from app.assessment.routes import bp as assessment_bp
 from app.auth.routes import bp as auth_bp
+from app.calendar.routes import bp as calendar_bp
 from app.cli import register as register_cli
 from app.dashboard.routes import bp as dashboard_bp
 from app.extensions import babel, bootstrap, csrf, db, login_manager, migrate, passwords
@@ -21,6 +23,7 @@ from app.models import User
 from app.notifications.routes import bp as notifications_bp
 from app.plans.routes import bp as plans_bp
 from app.tasks.routes import bp as tasks_bp
+from app.tokens.routes import bp as tokens_bp
 from config import Config
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,10 @@ def select_locale() -> str:
     """Vietnamese unless the session or the user chose English; CLI and jobs use Vietnamese."""
     if not has_request_context():
         return "vi"
+    if "api_locale" in g:  # the API: the token owner's language (app/api/routes.py)
+        return g.api_locale
+    if request.blueprint == "api" and request.endpoint != "api.openapi_page":
+        return "vi"  # the API before its token is known: never the session's choice
     lang = session.get("lang")
     if lang in ("vi", "en"):
         return lang
@@ -101,6 +108,9 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(assessment_bp)
+    app.register_blueprint(tokens_bp)
+    app.register_blueprint(calendar_bp)
+    api_routes.init_app(app)  # /api/v1: bearer tokens, CSRF-exempt, problem documents
     errors.register(app)
     filters.register(app)
     register_cli(app)

@@ -18,16 +18,19 @@ from app.models.task import (
     Task,
     task_coordinators,
 )
+from app.models.token import ApiToken, CalendarFeed
 from app.models.unit import Unit
 from app.models.user import Role, User
 
 __all__ = [
     "Amendment",
+    "ApiToken",
     "AssessmentLeaderRow",
     "AssessmentRun",
     "AssessmentTaskRow",
     "AssessmentUnitRow",
     "AuditLog",
+    "CalendarFeed",
     "Evidence",
     "Extension",
     "ExtensionStatus",

@@ -95,6 +95,35 @@ def close_plan(w) -> None:
     db.session.commit()
 
 
+def make_token(w) -> None:
+    """A token of staff_a to revoke (committed)."""
+    from app.models import User
+    from app.tokens import service as tokens
+
+    new = tokens.create_token(None, db.session.get(User, w.staff.id),
+                              f"Token {date.today().isoformat()} {id(w)}-{_n()}", False, None,
+                              date(2026, 6, 15))
+    db.session.commit()
+    w.token_id = new.token.id
+
+
+def make_calendar(w) -> None:
+    """A calendar address of staff_a to turn off (committed)."""
+    from app.calendar import service as calendar
+    from app.models import User
+
+    calendar.new_feed(db.session.get(User, w.staff.id))
+    db.session.commit()
+
+
+_COUNT = [0]
+
+
+def _n() -> int:
+    _COUNT[0] += 1
+    return _COUNT[0]
+
+
 FORMS: dict[str, Form] = {
     "auth.login": Form(None, lambda w: {"username": "staff_a", "password": PASSWORD()},
                        audit=("login",)),
@@ -152,6 +181,15 @@ FORMS: dict[str, Form] = {
     "tasks.decide_extension": Form("deputy", lambda w: {"decision": "approve",
                                                         "comment": "Đồng ý gia hạn."},
                                    audit=("extension.approve",)),
+    "tokens.create": Form("staff", lambda w: {"name": "LGSP Đắk Lắk", "read_only": "y",
+                                              "expires_on": "31/12/2026"},
+                          audit=("token.create",)),
+    "tokens.revoke": Form("staff", lambda w: {}, prepare=make_token,
+                          values=lambda w: {"token_id": getattr(w, "token_id", 999_999)},
+                          audit=("token.revoke",)),
+    "calendar.create": Form("staff", lambda w: {}, audit=("calendar.create",)),
+    "calendar.revoke": Form("staff", lambda w: {}, prepare=make_calendar,
+                            audit=("calendar.revoke",)),
     "notifications.read": Form("staff", lambda w: {}),
     "notifications.open": Form("staff", lambda w: {}),
     "notifications.read_all": Form("staff", lambda w: {}),

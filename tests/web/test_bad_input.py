@@ -731,11 +731,17 @@ QUERY_PAGES = {
     "admin.units": ("admin", {"q": "so"}),
     "admin.users": ("admin", {"q": "nguyen", "page": "1"}),
     "auth.login": (None, {"next": "/tasks"}),
+    "tokens.index": ("admin", {"all": "1"}),
 }
 NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_edit",
             "admin.user_new", "auth.password", "plans.edit", "plans.export", "plans.import_file",
             "plans.print", "plans.print_docx", "plans.template", "plans.create", "tasks.create", "tasks.view",
-            "tasks.edit", "tasks.download", "assessment.final_grade"}
+            "tasks.edit", "tasks.download", "assessment.final_grade",
+            "calendar.index", "calendar.feed",
+            # The JSON API answers a session with 401 whatever the query: its arguments are
+            # checked in tests/api/test_reads.py (bounds, types, junk) with a token.
+            "api.me", "api.units", "api.users", "api.plan_list", "api.plan_view", "api.task_list",
+            "api.task_view", "api.overdue", "api.notification_list", "api.assessment", "api.openapi_json", "api.openapi_page", "api.unknown"}
 
 
 def test_every_get_page_is_classified(fz):

@@ -596,6 +596,164 @@ RULES = [
          prepare=freeze_runs),
 ]
 
+# ---- API tokens, calendar addresses (issue 15) -----------------------------------------
+
+def token_of(w, role, rel):
+    """The id of a token of the actor (own) or of staff_b (other), made when missing."""
+    from app.models import ApiToken, User
+    from app.tokens import service as tokens
+
+    if rel == "missing":
+        return MISSING
+    owner = actor(w, role) if rel == "own" else w.staff_b
+    found = db.session.scalar(select(ApiToken.id).where(ApiToken.user_id == owner.id,
+                                                        ApiToken.revoked_at.is_(None)))
+    if found:
+        return found
+    new = tokens.create_token(None, db.session.get(User, owner.id), "Ma trận", False, None,
+                              local_today())
+    db.session.commit()
+    return new.token.id
+
+
+def make_feed(w, role, rel):
+    from app.calendar import service as calendar
+    from app.models import User
+
+    w.feed_secret = calendar.new_feed(db.session.get(User, actor(w, role).id))
+    db.session.commit()
+
+
+def make_tokens(w, role, rel):
+    token_of(w, role, rel)
+
+
+RULES += [
+    Rule("tokens.index", "GET", NONE, expect(NONE, others="200"), lambda w, r, x: "/tokens"),
+    Rule("tokens.create", "POST", NONE, expect(NONE, others="201*"), lambda w, r, x: "/tokens",
+         data=lambda w, r, x: {"name": "LGSP Đắk Lắk", "read_only": "y"}),
+    Rule("tokens.revoke", "POST", R3,
+         expect(R3, admin="302* 302* 404", others="302* 404* 404"),
+         lambda w, r, x: f"/tokens/{token_of(w, r, x) if r != 'anonymous' else MISSING}/revoke",
+         prepare=make_tokens),
+    Rule("calendar.index", "GET", NONE, expect(NONE, others="200"), lambda w, r, x: "/calendar"),
+    Rule("calendar.create", "POST", NONE, expect(NONE, others="201*"),
+         lambda w, r, x: "/calendar"),
+    Rule("calendar.revoke", "POST", NONE, expect(NONE, others="302"),
+         lambda w, r, x: "/calendar/revoke"),
+    # The feed is opened by a phone, without a session: the secret is the key (own: the
+    # actor's live address, staff_a's for the anonymous visitor).
+    Rule("calendar.feed", "GET", R3, expect(R3, anonymous="200* 404 404", others="200* 404 404"),
+         lambda w, r, x: {"own": f"/calendar/{getattr(w, 'feed_secret', 'x')}.ics",
+                          "other": "/calendar/not-a-live-secret.ics"}.get(
+                              x, "/calendar/" + "0" * 43 + ".ics"),
+         prepare=make_feed),
+]
+
+
+# ---- the JSON API (issue 15): the same cases with a token of the role's user ------------
+# A write through the API is allowed exactly where the page's form is (the same use case):
+# each API rule takes the page rule's statuses, with 401 for no token (instead of the
+# login page) and its own success code. Sent with a token (Rule.extra["api"]); the session
+# cookie alone is refused everywhere (tests/api/test_reads.py).
+
+def _api_statuses(spec: tuple, ok: str) -> str:
+    out = []
+    for s in spec:
+        out.append({"L": "401", "302*": ok + "*", "302": ok}.get(s, s))
+    return " ".join(out)
+
+
+def api_rule(page: tuple, endpoint: str, method: str, url, data=None, ok: str = "200",
+             prepare=None) -> Rule:
+    base = next(r for r in RULES if (r.endpoint, r.method) == page)
+    return Rule(endpoint, method, base.relations,
+                {role: tuple(_api_statuses(spec, ok).split()) for role, spec in base.expect.items()},
+                url, data=data, prepare=prepare or base.prepare, extra={"api": True})
+
+
+def _version(task_id):
+    return db.session.scalar(select(Task.version).where(Task.id == task_id)) or 1
+
+
+def _api_read(endpoint, path):
+    return Rule(endpoint, "GET", NONE, expect(NONE, anonymous="401", others="200"),
+                lambda w, r, x: path, extra={"api": True})
+
+
+RULES += [
+    _api_read("api.me", "/api/v1/me"),
+    _api_read("api.units", "/api/v1/units"),
+    _api_read("api.users", "/api/v1/users"),
+    _api_read("api.plan_list", "/api/v1/plans"),
+    _api_read("api.task_list", "/api/v1/tasks"),
+    _api_read("api.overdue", "/api/v1/overdue"),
+    _api_read("api.notification_list", "/api/v1/notifications"),
+    api_rule(("assessment.index", "GET"), "api.assessment", "GET",
+             lambda w, r, x: "/api/v1/assessment?period=2026-Q2"),
+    Rule("api.notification_read", "POST", NONE, expect(NONE, anonymous="401", others="200*"),
+         lambda w, r, x: "/api/v1/notifications/read", data=lambda w, r, x: {},
+         extra={"api": True}),
+    Rule("api.openapi_json", "GET", NONE, expect(NONE, anonymous="200", others="200"),
+         lambda w, r, x: "/api/v1/openapi.json", extra={"api": True}),
+    Rule("api.openapi_page", "GET", NONE, expect(NONE, anonymous="200", others="200"),
+         lambda w, r, x: "/api/v1/docs", extra={"api": True}),
+    api_rule(("plans.view", "GET"), "api.plan_view", "GET",
+             lambda w, r, x: f"/api/v1/plans/{target_plan(w, r, x).id}"),
+    api_rule(("tasks.view", "GET"), "api.task_view", "GET",
+             lambda w, r, x: f"/api/v1/tasks/{target_task(w, r, x).id}"),
+    api_rule(("tasks.edit", "POST"), "api.edit", "PATCH",
+             lambda w, r, x: f"/api/v1/tasks/{target_task(w, r, x).id}",
+             data=lambda w, r, x: {"version": _version(target_task(w, r, x).id),
+                                   "title": "Xây dựng bộ chỉ số đánh giá (đã sửa)"}),
+    api_rule(("tasks.progress", "POST"), "api.progress", "POST",
+             lambda w, r, x: f"/api/v1/tasks/{target_task(w, r, x).id}/progress",
+             data=lambda w, r, x: {"percent": 40, "note": "Đã dự thảo xong."}, ok="201"),
+    api_rule(("tasks.step", "POST"), "api.step", "POST",
+             lambda w, r, x: (f"/api/v1/tasks/{target_task(w, r, x).id}/steps/"
+                              f"{first_step(target_task(w, r, x).id)}"),
+             data=lambda w, r, x: {"done": True}),
+    api_rule(("tasks.submit", "POST"), "api.submit", "POST",
+             lambda w, r, x: f"/api/v1/tasks/{target_task(w, r, x).id}/submit",
+             data=lambda w, r, x: {"note": "Đã hoàn thành, kèm báo cáo."}),
+    api_rule(("tasks.review", "POST"), "api.confirm", "POST",
+             lambda w, r, x: f"/api/v1/tasks/{target_task(w, r, x).id}/confirm",
+             data=lambda w, r, x: {"comment": "Đạt yêu cầu."}),
+    api_rule(("tasks.review", "POST"), "api.return_", "POST",
+             lambda w, r, x: f"/api/v1/tasks/{target_task(w, r, x).id}/return",
+             data=lambda w, r, x: {"comment": "Bổ sung số liệu."}),
+    api_rule(("tasks.request_extension", "POST"), "api.request_extension", "POST",
+             lambda w, r, x: f"/api/v1/tasks/{target_task(w, r, x).id}/extensions",
+             data=lambda w, r, x: {"proposed_due_on": "2026-07-31",
+                                   "reason": "Chờ ý kiến góp ý của các sở, ngành"}, ok="201"),
+    api_rule(("tasks.decide_extension", "POST"), "api.decide_extension", "POST",
+             lambda w, r, x: (f"/api/v1/tasks/{target_task(w, r, x).id}/extensions/"
+                              f"{pending_extension(target_task(w, r, x).id)}/decision"),
+             data=lambda w, r, x: {"approve": True, "comment": "Đồng ý gia hạn."}),
+] + [
+    # Addresses under /api/v1 that are no operation: a problem document, after the token.
+    Rule("api.unknown", m, NONE, expect(NONE, anonymous="401", others="404"),
+         lambda w, r, x: "/api/v1/khong-co", extra={"api": True})
+    for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
+]
+
+
+def api_secret(w, role) -> str:
+    """A new token of the role's user (committed), marked as just used so that this case's
+    requests do not stamp it again (the matrix compares every table before and after)."""
+    from app.models import ApiToken, User
+    from app.models.base import utcnow
+    from app.tokens import service as tokens
+
+    new = tokens.create_token(None, db.session.get(User, actor(w, role).id),
+                              f"Ma trận {next(_SECRETS)}", False, None, local_today())
+    db.session.get(ApiToken, new.token.id).last_used_at = utcnow()
+    db.session.commit()
+    return new.secret
+
+
+_SECRETS = iter(range(1, 10**9))
+
 TABLE = {(r.endpoint, r.method): r for r in RULES}
 CASES = [(rule, role, rel, rule.expect[role][i])
          for rule in RULES for role in ROLES for i, rel in enumerate(rule.relations)]
@@ -624,14 +782,23 @@ def test_matrix(case, shared):
             # the previous case's "after", when nothing has been put back since
             before = getattr(shared, "last_snapshot", None) or snapshot()
         url = rule.url(w, role, rel)
-        if rule.method == "GET":
+        if rule.extra.get("api"):
+            headers = {}
+            if role != "anonymous":
+                headers["Authorization"] = f"Bearer {api_secret(w, role)}"
+                if before is not None:
+                    before = shared.last_snapshot = snapshot()  # with the new token
+            resp = client.open(url, method=rule.method, headers=headers,
+                               json=rule.data(w, role, rel) if rule.data else None)
+        elif rule.method == "GET":
             resp = client.get(url)
         else:
             resp = client.post(url, data=rule.data(w, role, rel) if rule.data else {})
         data = resp.get_data()
         resp.close()
         status = exp.rstrip("*")
-        body = data.decode("utf-8", "replace")[:1500] if resp.mimetype == "text/html" else ""
+        body = (data.decode("utf-8", "replace")[:1500]
+                if resp.mimetype in ("text/html", "application/problem+json") else "")
         where = f"{rule.method} {url} as {role} ({rel})"
         if status == "L":
             assert resp.status_code == 302, (where, resp.status_code, body)

@@ -1,0 +1,85 @@
+"""Deadline calendars: a secret address per person (shown once, revocable, read-only) serving
+their deadlines as iCalendar, validated with the icalendar library; the event moves when
+the due date moves."""
+
+from datetime import date
+
+import icalendar
+from sqlalchemy import select
+
+from app.calendar import service as calendar
+from app.extensions import db
+from app.models import CalendarFeed, User
+from tests.conftest import issue_world_plans
+
+
+def _secret(html: str, marker: str = 'id="calendar-url">') -> str:
+    start = html.index(marker) + len(marker)
+    url = html[start:html.index("<", start)]
+    return url.rsplit("/", 1)[1].removesuffix(".ics")
+
+
+def _events(resp) -> dict:
+    cal = icalendar.Calendar.from_ical(resp.get_data())
+    return {str(e["UID"]): e for e in cal.walk("VEVENT")}
+
+
+def test_a_person_subscribes_to_their_deadlines(world, as_user, client):
+    as_user("staff_a")
+    page = client.post("/calendar")
+    assert page.status_code == 201
+    secret = _secret(page.get_data(as_text=True))
+    feed = db.session.scalars(select(CalendarFeed)).one()
+    assert secret not in feed.token_hash
+    client.post("/logout")
+    resp = client.get(f"/calendar/{secret}.ics")
+    assert resp.status_code == 200 and resp.mimetype == "text/calendar"
+    events = _events(resp)
+    assert list(events) == [f"task-{world.task.id}@localhost"]
+    event = events[f"task-{world.task.id}@localhost"]
+    assert event.decoded("DTSTART") == date(2026, 6, 30)
+    assert str(event["SUMMARY"]) == world.task.title
+    description = str(event["DESCRIPTION"])
+    assert "✓ Rõ người: Phạm Văn Đăng, Sở Nội vụ" in description
+    assert "Rõ quy trình: 1. Dự thảo bộ chỉ số (01/03/2026)" in description
+    assert str(event["URL"]).endswith(f"/tasks/{world.task.id}")
+    # Every line within 75 octets, CRLF (RFC 5545), though Vietnamese takes 2-3 bytes a letter.
+    raw = resp.get_data()
+    assert all(len(line) <= 75 for line in raw.split(b"\r\n"))
+
+
+def test_the_event_moves_with_the_due_date_and_leaders_may_see_their_unit(world, client, app):
+    issue_world_plans(world)
+    secret = calendar.new_feed(db.session.get(User, world.deputy.id))
+    db.session.commit()
+    first = _events(client.get(f"/calendar/{secret}.ics"))
+    # The deputy is accountable for world.task only; her unit's feed has both of unit A's.
+    assert set(first) == {f"task-{world.task.id}@localhost"}
+    unit = _events(client.get(f"/calendar/{secret}.ics?unit=1"))
+    assert set(unit) == {f"task-{t}@localhost" for t in (world.task.id, world.task2.id)}
+    from app.deadlines import extensions
+
+    staff = db.session.get(User, world.staff.id)
+    ext = extensions.request_extension(staff, world.task.id, date(2026, 7, 31), "Chờ số liệu",
+                                       date(2026, 6, 15), max_extensions=2)
+    db.session.commit()
+    extensions.decide_extension(db.session.get(User, world.deputy.id), ext.id, True, "")
+    db.session.commit()
+    moved = _events(client.get(f"/calendar/{secret}.ics"))[f"task-{world.task.id}@localhost"]
+    assert moved.decoded("DTSTART") == date(2026, 7, 31)
+    assert int(moved["SEQUENCE"]) > int(first[f"task-{world.task.id}@localhost"]["SEQUENCE"])
+
+
+def test_an_address_stops_working_when_renewed_turned_off_or_its_user_disabled(world, as_user, client):
+    as_user("staff_a")
+    old = _secret(client.post("/calendar").get_data(as_text=True))
+    new = _secret(client.post("/calendar").get_data(as_text=True))
+    assert client.get(f"/calendar/{old}.ics").status_code == 404
+    assert client.get(f"/calendar/{new}.ics").status_code == 200
+    assert client.post("/calendar/revoke").status_code == 302
+    assert client.get(f"/calendar/{new}.ics").status_code == 404
+    assert client.get("/calendar/not-a-secret.ics").status_code == 404
+    again = calendar.new_feed(db.session.get(User, world.staff.id))
+    db.session.get(User, world.staff.id).is_active = False
+    db.session.commit()
+    assert client.get(f"/calendar/{again}.ics").status_code == 404
