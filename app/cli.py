@@ -23,8 +23,8 @@ from app.extensions import db
 from app.models import AssessmentRun, Unit
 from app.notifications import mail
 from app.plans import export as plan_export
+from app.plans import importing as plan_import
 from app.plans import service as plans
-from app.plans.importing import importer as plan_import
 from app.scheduler import run_blocking
 from app.settings import current_settings
 

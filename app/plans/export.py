@@ -23,7 +23,7 @@ from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import Field, Plan, Role, Task, Unit, User
 from app.models.user import LEADER_ROLES
-from app.plans.importing.importer import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
+from app.plans.importing import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
 from app.reports.xlsx import FONT_NAME, cell, clean_text, needs_quote_prefix
 
 DATA_SHEET = "Kế hoạch"

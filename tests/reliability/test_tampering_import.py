@@ -32,8 +32,8 @@ from app.domain.scoring import ScoringSettings, parse_period
 from app.extensions import db
 from app.models import AssessmentRun, Plan, Task
 from app.plans import export as plan_export
+from app.plans import importing as plan_import
 from app.plans import service as plans
-from app.plans.importing import importer as plan_import
 from app.settings import current_settings
 from tests.plan_files import HEADERS, build
 

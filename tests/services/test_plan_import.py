@@ -31,8 +31,8 @@ from app.models import (
     task_coordinators,
 )
 from app.plans import export as plan_export
+from app.plans import importing as plan_import
 from app.plans import service as plans
-from app.plans.importing import importer as plan_import
 from app.settings import current_settings
 from app.tasks import commands as tasks
 from app.tasks.messages import message as rule_message

@@ -1,0 +1,116 @@
+"""Cell values as the checker reads them: text, dates, numbers, numbers of tasks."""
+
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from openpyxl.utils.datetime import from_excel
+
+from app.domain.text import normalize_space
+from app.formfields import parse_date, parse_decimal
+from app.reports.xlsx import FORMULA_STARTS
+
+_STT = re.compile(r"^\d+(\.\d+)*$")
+_ROMAN = re.compile(r"^[IVXLCDM]+$")
+_ROMAN_TITLE = re.compile(r"^([IVXLCDM]+)\s*[.):\-–]\s*(\S.*)$")
+_BULLET = re.compile(r"^\s*(?:[-+•*–]|\d+[.)])\s+")
+_STEP_DATE = re.compile(r"^(.*?)\s*[(\[]\s*(?:hạn|han|hạn:|han:|deadline:?)?\s*"
+                        r"([0-9][0-9/.\-]{5,})\s*[)\]]\s*$", re.IGNORECASE)
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _text(value) -> str:
+    """A cell as text: NFC, Windows line ends unified, ends trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float):
+        value = format(value, ".15g")
+    elif isinstance(value, bool):
+        value = "1" if value else "0"
+    elif isinstance(value, str) and value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+        # Exports made before the quote-prefix style wrote text that looks like a formula
+        # as '=... (today they write it as typed); read those files back as typed too.
+        value = value[1:]
+    text = str(value)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if "\n" not in text and "\r" not in text:
+        return text.strip()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip()
+
+
+def _shown(value) -> str:
+    """A raw value as quoted in a message."""
+    return _text(value)[:60]
+
+
+def _date(value) -> date:
+    """A real Excel date, a date serial, or text dd/mm/yyyy, d/m/yyyy, yyyy-mm-dd."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        # Serials of 1950-2200 only: a bare 2026 is a mistake, not 18/07/1905.
+        if 18264 <= value <= 110000:
+            return from_excel(value).date()
+        raise ValueError(value)
+    d = parse_date(_text(value))
+    if d is None:
+        raise ValueError(value)
+    return d
+
+
+def _decimal(value) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(value)  # noqa: TRY004 - TRUE in a number column: "not a number"
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(format(value, ".15g"))
+    if isinstance(value, Decimal):
+        return value
+    text = _text(value).rstrip("%").strip()
+    try:
+        d = parse_decimal(text)
+    except (InvalidOperation, ValueError):
+        raise ValueError(value) from None
+    if d is None:
+        raise ValueError(value)
+    return d
+
+
+def _roman_value(s: str) -> int:
+    vals = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for a, b in zip(s, s[1:] + " ", strict=True):
+        v = vals[a]
+        total += -v if vals.get(b, 0) > v else v
+    return total
+
+
+def _stt(value) -> str:
+    """"2.1" from 2.1 (a number), " 2.1. " or "02.1"; "I" for a section; "" when blank."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = _text(value).replace(" ", "").rstrip(".")
+    if _STT.match(text):
+        return ".".join(str(int(p)) for p in text.split("."))
+    return text
+
+
+def _split(text: str) -> list[str]:
+    """Several values in a cell: one per line, or separated by ";"."""
+    parts = text.split("\n") if "\n" in text else text.split(";")
+    return [normalize_space(p) for p in parts if normalize_space(p)]
+
+
