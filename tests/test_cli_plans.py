@@ -119,7 +119,7 @@ def test_bad_arguments_are_refused(runner, world, tmp_path):
     not_xlsx.write_text("STT;Nhiệm vụ")
     refused = invoke(runner, "import", str(not_xlsx), "--unit", "SNV", "--year", "2026")
     assert refused.exit_code == 1
-    assert "Tệp không phải là tệp Excel (.xlsx) đọc được." in refused.stderr
+    assert "Tệp không phải là tệp Excel (.xlsx, .xls) hay Word (.docx) đọc được." in refused.stderr
 
 
 def test_a_dry_run_prints_each_change_old_to_new(runner, world, tmp_path):

@@ -2,12 +2,12 @@
 
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from openpyxl.utils.datetime import from_excel
 
-from app.domain.text import normalize_space
+from app.domain.text import fold, normalize_space
 from app.formfields import parse_date, parse_decimal
 from app.reports.xlsx import FORMULA_STARTS
 
@@ -114,3 +114,49 @@ def _split(text: str) -> list[str]:
     return [normalize_space(p) for p in parts if normalize_space(p)]
 
 
+
+
+# ------------------------------------------------------------------ deadlines in words
+
+_ROMAN_QUARTER = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+# fold() turns "/", "-" and "." into spaces: "Tháng 6/2026" is read as "thang 6 2026".
+_YEAR = r"(?:\s+(?:nam\s+)?(\d{4}))?"
+_MONTH_WORDS = re.compile(r"^(?:truoc\s+|trong\s+|cuoi\s+)?thang\s+(\d{1,2})" + _YEAR + "$")
+_QUARTER_WORDS = re.compile(r"^(?:truoc\s+|trong\s+|cuoi\s+)?quy\s+(iv|i{1,3}|[1-4])" + _YEAR + "$")
+_MONTHS_OF_YEAR = re.compile(r"^(6|9)\s+thang(?:\s+dau\s+nam)?" + _YEAR + "$")
+_BEFORE = re.compile(r"^(?:truoc|cham\s+nhat|han\s+chot|den)(?:\s+ngay)?\s+(\d{1,2})\s+(\d{1,2})"
+                     r"(?:\s+(\d{4}))?$")
+_WHOLE_YEAR = re.compile(r"^(?:trong\s+|ca\s+|cuoi\s+)?nam(?:\s+(\d{4}))?$")
+_RECURRING = re.compile(r"^(thuong\s+xuyen|hang\s+(ngay|tuan|thang|quy|nam)|dinh\s+ky.*|lien\s+tuc)$")
+# Text that means to be a date (digits and separators): a typo in it is an error, not words.
+DATE_LIKE = re.compile(r"^\s*\d{1,4}\s*[/.\-]\s*\d{1,2}\s*[/.\-]\s*\d{1,4}\s*$")
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, 12, 31) if month == 12 else date(year, month + 1, 1) - timedelta(days=1)
+
+
+def deadline_in_words(text: str, plan_year: int) -> tuple[date | None, bool]:
+    """A deadline written in words, read as the last day of what it names (issue 14):
+    "Tháng 6/2026", "Quý II", "6 tháng đầu năm", "9 tháng", "Trước ngày 30/6/2026",
+    "Năm 2026", "Cả năm"; a year left out is the plan's. Returns (the date or None,
+    recurring): "Thường xuyên", "Hằng tháng", "Hằng quý" … are recurring work, no date."""
+    words = fold(text)
+    if _RECURRING.match(words):
+        return None, True
+    try:
+        if m := _MONTH_WORDS.match(words):
+            month, year = int(m.group(1)), int(m.group(2) or plan_year)
+            return (_month_end(year, month), False) if 1 <= month <= 12 else (None, False)
+        if m := _QUARTER_WORDS.match(words):
+            q, year = _ROMAN_QUARTER[m.group(1)], int(m.group(2) or plan_year)
+            return _month_end(year, q * 3), False
+        if m := _MONTHS_OF_YEAR.match(words):
+            return _month_end(int(m.group(2) or plan_year), int(m.group(1))), False
+        if m := _BEFORE.match(words):
+            return date(int(m.group(3) or plan_year), int(m.group(2)), int(m.group(1))), False
+        if m := _WHOLE_YEAR.match(words):
+            return date(int(m.group(1) or plan_year), 12, 31), False
+    except ValueError:
+        return None, False
+    return None, False

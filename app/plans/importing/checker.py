@@ -30,6 +30,7 @@ from app.plans.importing.cells import (
     _ROMAN_TITLE,
     _STEP_DATE,
     _STT,
+    DATE_LIKE,
     _blank,
     _date,
     _decimal,
@@ -37,6 +38,7 @@ from app.plans.importing.cells import (
     _split,
     _stt,
     _text,
+    deadline_in_words,
 )
 from app.plans.importing.columns import (
     COLUMNS,
@@ -53,6 +55,10 @@ from app.tasks import commands as task_service
 from app.tasks.messages import message as rule_message
 
 # Decimal places of the columns the values land in (Numeric(8, 2), Numeric(18, 4)).
+# How the plan's words the task has no field for are kept in its description (data, in the
+# language of the plans: not translated).
+DEADLINE_NOTE = "Thời hạn theo kế hoạch"
+NOTE = "Ghi chú"
 WEIGHT_PLACES = Decimal("0.01")
 VALUE_PLACES = Decimal("0.0001")
 WEIGHT_MAX = Decimal("999999.99")
@@ -94,6 +100,11 @@ class RowPlan:
     kept: set = field(default_factory=set)
     # A completion date this row brings (a draft plan only): marked "imported".
     completes: bool = False
+    # A deadline written in words: the words, the date read from them (None: unclear), and
+    # whether they name recurring work ("Thường xuyên", "Hằng tháng").
+    due_words: str = ""
+    due_read: date | None = None
+    due_recurring: bool = False
 
     @property
     def is_clear(self) -> bool:
@@ -125,6 +136,13 @@ class Preview:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def column_mapping(self) -> list[tuple[str, str]]:
+        """How each column of the file was understood: (its header as written, the column)."""
+        if self.sheet is None:
+            return []
+        return [(written, LABEL[key]) for written, key in self.sheet.mapping if key in LABEL]
 
     @property
     def issues(self) -> list[Issue]:
@@ -280,6 +298,7 @@ class _Checker:
         v = row.values
         line = row.line
         old = self._existing.get(row.stt) if row.numbered else None
+        cells = self._deadline_words(row, cells)
         # Re-import never empties what is stored (issue 11, item 6): for a task of the plan,
         # a blank cell keeps the stored value, whatever the column.
         if old is not None:
@@ -298,6 +317,19 @@ class _Checker:
                                    "indicator_name", "indicator_unit"}:
                 v[key] = _norm(getattr(old, key))
         row.title = v["title"]
+        kept_text = []
+        if row.due_words and row.due_read is None:
+            kept_text.append(f"{DEADLINE_NOTE}: {row.due_words}")
+        note = normalize_space(_text(cells.get("note")))
+        if note:
+            kept_text.append(f"{NOTE}: {note}")
+        for extra in kept_text:
+            # The plan's own words are kept in the description, once (re-imports add nothing).
+            if extra not in v["description"]:
+                v["description"] = f"{v['description']}\n{extra}".strip()
+        if kept_text and len(v["description"]) > TEXT_LIMITS["description"]:
+            self.error(line, "description", _("at most %(n)s characters",
+                                              n=TEXT_LIMITS["description"]), row)
         field_text = v.pop("field")
         if old is not None and "field" in row.kept and old.field is not None:
             field_text = normalize_space(old.field.name)
@@ -357,6 +389,23 @@ class _Checker:
                                                "date %(start)s", value=shown,
                                                start=v["start_on"].strftime("%d/%m/%Y")), row)
         row.completes = True
+
+    def _deadline_words(self, row: RowPlan, cells: dict) -> dict:
+        """A deadline written in words (issue 14) read as the last day it names, shown in the
+        preview as the date chosen; words naming no date ("Thường xuyên", anything else)
+        leave the task with an unclear deadline and the words kept in its description. Text
+        written as a date ("31/02/2026") is still read strictly: a typo is an error."""
+        raw = cells.get("due_on")
+        if not isinstance(raw, str) or _blank(raw) or DATE_LIKE.match(raw):
+            return cells
+        try:
+            if parse_date(_text(raw)) is not None:
+                return cells
+        except ValueError:
+            pass
+        row.due_words = normalize_space(_text(raw))[:200]
+        row.due_read, row.due_recurring = deadline_in_words(row.due_words, self.plan.year)
+        return {**cells, "due_on": row.due_read}
 
     def _date(self, row: RowPlan, cells: dict, key: str) -> date | None:
         value = cells.get(key)

@@ -29,30 +29,50 @@ class Column:
 
 
 # The template's columns, in order (issue 5). The last three carry progress already made.
+# Only STT and Nhiệm vụ are required (issue 14): a unit's plan names what it names, and a row
+# lacking a clear is imported into the draft plan as an unclear task. The aliases are the
+# names officials give the columns, compared like headers (without case, diacritics,
+# punctuation or line breaks); docs/plan-import.md lists them.
 COLUMNS = (
-    Column("stt", "STT", aliases=("tt", "sott", "sothutu")),
-    Column("title", "Nhiệm vụ", aliases=("tennhiemvu", "noidungnhiemvu")),
-    Column("description", "Mô tả", aliases=("motanhiemvu",)),
-    Column("lead_unit", "Đơn vị chủ trì"),
-    Column("coordinators", "Đơn vị phối hợp"),
-    Column("assignee", "Người thực hiện"),
-    Column("leader", "Lãnh đạo phụ trách"),
-    Column("responsibility", "Trách nhiệm"),
-    Column("steps", "Quy trình"),
-    Column("start_on", "Ngày bắt đầu"),
-    Column("due_on", "Hạn hoàn thành"),
-    Column("output_product", "Sản phẩm đầu ra"),
-    Column("indicator_name", "Chỉ tiêu"),
-    Column("indicator_unit", "Đơn vị tính"),
-    Column("indicator_target", "Giá trị mục tiêu"),
-    Column("field", "Lĩnh vực"),
-    Column("weight", "Trọng số"),
+    Column("stt", "STT", aliases=("TT", "Số TT", "Số thứ tự")),
+    Column("title", "Nhiệm vụ", aliases=(
+        "Tên nhiệm vụ", "Nội dung nhiệm vụ", "Nội dung công việc", "Nội dung", "Nhiệm vụ, giải pháp",
+        "Nhiệm vụ cụ thể", "Nội dung thực hiện", "Tên công việc", "Công việc")),
+    Column("description", "Mô tả", aliases=("Mô tả nhiệm vụ",), optional=True),
+    Column("lead_unit", "Đơn vị chủ trì", aliases=(
+        "Cơ quan chủ trì", "Đơn vị chủ trì thực hiện", "Cơ quan chủ trì thực hiện", "Chủ trì",
+        "Cơ quan, đơn vị chủ trì", "Đơn vị thực hiện chủ trì", "Cơ quan thực hiện chủ trì"),
+        optional=True),
+    Column("coordinators", "Đơn vị phối hợp", aliases=(
+        "Cơ quan phối hợp", "Phối hợp", "Đơn vị phối hợp thực hiện", "Cơ quan phối hợp thực hiện",
+        "Cơ quan, đơn vị phối hợp", "Đơn vị thực hiện phối hợp", "Cơ quan thực hiện phối hợp"),
+        optional=True),
+    Column("assignee", "Người thực hiện", optional=True),
+    Column("leader", "Lãnh đạo phụ trách", optional=True),
+    Column("responsibility", "Trách nhiệm", optional=True),
+    Column("steps", "Quy trình", optional=True),
+    Column("start_on", "Ngày bắt đầu", aliases=("Thời gian bắt đầu",), optional=True),
+    Column("due_on", "Hạn hoàn thành", aliases=(
+        "Thời gian hoàn thành", "Thời hạn hoàn thành", "Thời hạn", "Tiến độ hoàn thành",
+        "Thời gian thực hiện", "Hạn", "Thời hạn thực hiện"), optional=True),
+    Column("output_product", "Sản phẩm đầu ra", aliases=(
+        "Sản phẩm", "Kết quả/sản phẩm", "Kết quả, sản phẩm", "Hình thức văn bản", "Sản phẩm dự kiến",
+        "Hình thức sản phẩm", "Kết quả"), optional=True),
+    Column("indicator_name", "Chỉ tiêu", optional=True),
+    Column("indicator_unit", "Đơn vị tính", optional=True),
+    Column("indicator_target", "Giá trị mục tiêu", optional=True),
+    Column("field", "Lĩnh vực", optional=True),
+    Column("weight", "Trọng số", optional=True),
     Column("progress", "Tiến độ (%)", optional=True),
     Column("completed_on", "Ngày hoàn thành", optional=True),
     Column("indicator_actual", "Giá trị thực hiện", optional=True),
 )
+# Columns a plan as issued may have that the template has not: read, never exported.
+EXTRA_COLUMNS = (
+    Column("note", "Ghi chú", aliases=("Ghi chú khác",), optional=True),
+)
 HEADERS = tuple(c.header for c in COLUMNS)
-LABEL = {c.key: c.header for c in COLUMNS}
+LABEL = {c.key: c.header for c in (*COLUMNS, *EXTRA_COLUMNS)}
 PROGRESS_KEYS = ("progress", "completed_on", "indicator_actual")
 # The rule set's fields (those of the task form) as the template's columns.
 RULE_COLUMNS = {"title": "title", "description": "description", "assignee_id": "assignee",
@@ -73,8 +93,8 @@ def _key(text) -> str:
 
 
 _BY_KEY = {}
-for _c in COLUMNS:
-    for _k in (_key(_c.header), *_c.aliases):
+for _c in (*COLUMNS, *EXTRA_COLUMNS):
+    for _k in (_key(_c.header), *(_key(a) for a in _c.aliases)):
         _BY_KEY.setdefault(_k, _c.key)
 
 
