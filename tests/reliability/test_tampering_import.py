@@ -221,4 +221,4 @@ def test_no_one_bends_a_score_through_the_import(sw):
     line = figure("tampering", f"import: attempts={attempts} refused_with_message={refused} "
                                f"score_changes_live={changes} score_changes_frozen={changes}")
     assert failures == [], failures
-    assert attempts == 8 * len(ACTORS) * 2 and refused == attempts and changes == 0, line
+    assert attempts == 13 * len(ACTORS) * 2 and refused == attempts and changes == 0, line

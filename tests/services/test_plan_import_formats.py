@@ -191,3 +191,18 @@ def _zip(members: dict) -> bytes:
         for k, v in members.items():
             z.writestr(k, v)
     return out.getvalue()
+
+
+def test_units_as_plans_write_them(world, empty_plan):
+    """Without "Sở"/"UBND", in any letter case; a list split on "," only where every piece is
+    a known unit."""
+    rows = [["STT", "Nhiệm vụ", "Chủ trì", "Phối hợp"],
+            [1, "Rà soát thủ tục", "nội vụ", "Sở Khoa học và Công nghệ, UBND tỉnh Đắk Lắk"],
+            [2, "Số hóa hồ sơ", "SỞ NỘI VỤ", "khoa học và công nghệ"],
+            [3, "Kiểm tra", "Nội vụ", "Khoa học, Công nghệ"]]
+    p = preview(empty_plan, build(rows))
+    assert [e.text for e in p.errors] == [
+        "Dòng 4, cột Đơn vị phối hợp: không có đơn vị nào có mã hoặc tên “Khoa học, Công nghệ”"]
+    by = {r.stt: (r.values["lead_unit_id"], r.coordinator_ids) for r in p.rows}
+    assert by["1"] == (world.a.id, sorted([world.b.id, world.province.id]))
+    assert by["2"] == (world.a.id, [world.b.id])

@@ -101,7 +101,7 @@ def test_refused_uploads_keep_the_form(world, make, as_user):
     c = as_user("head_a")
     empty = c.post(f"/plans/{plan.id}/import", data={}, content_type="multipart/form-data")
     assert empty.status_code == 422
-    assert "Hãy chọn tệp Excel của kế hoạch." in empty.get_data(as_text=True)
+    assert "Hãy chọn tệp kế hoạch." in empty.get_data(as_text=True)
     # The body built by hand: the test client would leave its own temporary file open.
     boundary = "sauro-boundary"
     body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="lon.xlsx"\r\n'

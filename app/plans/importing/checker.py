@@ -484,10 +484,18 @@ class _Checker:
             coords = [u.id for u in old.coordinators]
         for token in _split(_text(cells.get("coordinators"))):
             u, err = d.unit(token)
+            found = [u] if u is not None else []
+            if err and "," in token:
+                # Names may contain commas ("Phòng Công chức, viên chức"): a list is split on
+                # "," only where every piece is a known unit.
+                pieces = [d.unit(p)[0] for p in token.split(",") if normalize_space(p)]
+                if pieces and all(pieces):
+                    found, err = pieces, None
             if err:
                 self.error(row.line, "coordinators", err, row)
-            elif u.id not in coords:
-                coords.append(u.id)
+            for unit in found:
+                if unit.id not in coords:
+                    coords.append(unit.id)
         row.coordinator_ids = sorted(coords)
         plan_unit = d.units.get(plan.unit_id) or UnitRef(plan.unit_id, plan.unit.code,
                                                           plan.unit.name, plan.unit.path)

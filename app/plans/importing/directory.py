@@ -1,5 +1,6 @@
 """Resolving the units, people and fields a plan file names, loaded in a few queries."""
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -37,6 +38,14 @@ class UnitRef:
     path: str
 
 
+_PREFIX = re.compile(r"^(?:so|ubnd|uy ban nhan dan)\s+")
+
+
+def _bare(name: str) -> str:
+    """A unit's name without its "Sở" / "UBND" prefix, folded (any letter case, diacritics)."""
+    return _PREFIX.sub("", fold(name))
+
+
 class Directory:
     """Units, people and fields as the importer resolves them, loaded in a few queries."""
 
@@ -47,10 +56,13 @@ class Directory:
         self.by_code: dict[str, list[UnitRef]] = defaultdict(list)
         self.by_name: dict[str, list[UnitRef]] = defaultdict(list)
         self.by_name_ci: dict[str, list[UnitRef]] = defaultdict(list)
+        # Names as plans write them (issue 14): "Tư pháp" for "Sở Tư pháp", "ubnd xã ea kao".
+        self.by_bare: dict[str, list[UnitRef]] = defaultdict(list)
         for u in self.units.values():
             self.by_code[u.code.casefold()].append(u)
             self.by_name[u.name].append(u)
             self.by_name_ci[u.name.casefold()].append(u)
+            self.by_bare[_bare(u.name)].append(u)
         tokens = set()
         for _n, cells in sheet_rows:
             for k in ("assignee", "leader"):
@@ -103,7 +115,7 @@ class Directory:
         """A unit by code, or by exact name (NFC, spaces collapsed; letter case as a last resort)."""
         name = normalize_space(token)
         for found in (self.by_code.get(name.casefold(), []), self.by_name.get(name, []),
-                      self.by_name_ci.get(name.casefold(), [])):
+                      self.by_name_ci.get(name.casefold(), []), self.by_bare.get(_bare(name), [])):
             if len(found) == 1:
                 return found[0], None
             if len(found) > 1:
