@@ -257,7 +257,7 @@ def assess_export(period_code: str, as_of_text: str | None, unit_code: str | Non
         click.echo(f"Đã ghi / wrote {p}")
 
 
-plans_cli = AppGroup("plans", help="Plans: the Excel template and importing a plan from Excel.")
+plans_cli = AppGroup("plans", help="Plans: the Excel template and importing a plan from Excel or Word.")
 
 
 @plans_cli.command("template")
@@ -290,8 +290,9 @@ def plans_template(path: str, unit_code: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Chỉ xem trước, không ghi gì.")
 def plans_import(path: str, unit_code: str, year: int, kind: str, title: str | None,
                  dry_run: bool) -> None:
-    """Import the plan in the XLSX file PATH into the unit's plan of that year and kind
-    (created as a draft when missing); prints the preview, and exits 1 on errors."""
+    """Import the plan in the file PATH (.xlsx, .xls or .docx, told from its content) into the
+    unit's plan of that year and kind (created as a draft when missing); prints the preview,
+    and exits 1 on errors."""
 
 
     source = Path(path)
