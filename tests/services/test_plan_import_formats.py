@@ -206,3 +206,23 @@ def test_units_as_plans_write_them(world, empty_plan):
     by = {r.stt: (r.values["lead_unit_id"], r.coordinator_ids) for r in p.rows}
     assert by["1"] == (world.a.id, sorted([world.b.id, world.province.id]))
     assert by["2"] == (world.a.id, [world.b.id])
+
+
+def test_a_word_table_with_a_header_over_two_rows(world, empty_plan):
+    rows = [["STT", "Nhiệm vụ, giải pháp", "Đơn vị thực hiện", None, "Thời gian", None],
+            [None, None, "Chủ trì", "Phối hợp", "Bắt đầu", "Hoàn thành"],
+            ["(1)", "(2)", "(3)", "(4)", "(5)", "(6)"],
+            ["1", "Xây dựng kế hoạch\nchuyển đổi số", "Sở Nội vụ", "SKHCN", "01/02/2026", "Quý I/2026"],
+            ["2", "Triển khai", "SNV", None, "01/04/2026", "9 tháng đầu năm"]]
+    data = word(rows, merges=[(0, 0, 1, 0), (0, 1, 1, 1), (0, 2, 0, 3), (0, 4, 0, 5)])
+    p = preview(empty_plan, data)
+    assert p.ok, [e.text for e in p.errors]
+    assert [(h, k) for h, k in p.sheet.mapping] == [
+        ("STT", "stt"), ("Nhiệm vụ, giải pháp", "title"), ("Đơn vị thực hiện Chủ trì", "lead_unit"),
+        ("Đơn vị thực hiện Phối hợp", "coordinators"), ("Thời gian Bắt đầu", "start_on"),
+        ("Thời gian Hoàn thành", "due_on")]
+    got = [(r.stt, r.title, r.values["start_on"], r.values["due_on"], r.coordinator_ids)
+           for r in p.rows]
+    assert got == [("1", "Xây dựng kế hoạch chuyển đổi số", date(2026, 2, 1), date(2026, 3, 31),
+                    [world.b.id]),
+                   ("2", "Triển khai", date(2026, 4, 1), date(2026, 9, 30), [])]
