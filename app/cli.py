@@ -24,8 +24,8 @@ from app.formfields import parse_date
 from app.models import AssessmentRun, Unit, User
 from app.notifications import mail
 from app.plans import export as plan_export
+from app.plans import importing as plan_import
 from app.plans import service as plans
-from app.plans.importing import importer as plan_import
 from app.reports import document
 from app.scheduler import run_blocking
 from app.settings import current_settings
@@ -324,7 +324,7 @@ def assess_export(period_code: str, as_of_text: str | None, unit_code: str | Non
         click.echo(f"Đã ghi / wrote {p}")
 
 
-plans_cli = AppGroup("plans", help="Plans: the Excel template and importing a plan from Excel.")
+plans_cli = AppGroup("plans", help="Plans: the Excel template and importing a plan from Excel or Word.")
 
 
 @plans_cli.command("template")
@@ -357,8 +357,9 @@ def plans_template(path: str, unit_code: str | None) -> None:
 @click.option("--dry-run", is_flag=True, help="Chỉ xem trước, không ghi gì.")
 def plans_import(path: str, unit_code: str, year: int, kind: str, title: str | None,
                  dry_run: bool) -> None:
-    """Import the plan in the XLSX file PATH into the unit's plan of that year and kind
-    (created as a draft when missing); prints the preview, and exits 1 on errors."""
+    """Import the plan in the file PATH (.xlsx, .xls or .docx, told from its content) into the
+    unit's plan of that year and kind (created as a draft when missing); prints the preview,
+    and exits 1 on errors."""
 
 
     source = Path(path)

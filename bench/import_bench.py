@@ -15,7 +15,7 @@ KIND = "cchc"
 def build_file(raw, meta: dict, year: int) -> tuple[bytes, list[tuple]]:
     """The plan of the largest unit for next year, as its Excel file: every column of the
     template, dates as real dates, people by username, units by code."""
-    from app.plans.importing.importer import HEADERS
+    from app.plans.importing import HEADERS
 
     unit_id = meta["largest_unit_id"]
     units = raw.execute("SELECT id, code FROM units WHERE id = :u OR parent_id = :u ORDER BY id",
@@ -67,7 +67,7 @@ def floor(raw, data: bytes, plan_id: int, owner_id: int, actor_id: int, now) -> 
     """Read the same file, map names to ids, insert the same rows with executemany."""
     from app.domain.text import fold
     from app.models.task import title_sort_key
-    from app.plans.importing.importer import HEADERS
+    from app.plans.importing import HEADERS
 
     wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     ws = wb.worksheets[0]
@@ -126,7 +126,7 @@ def run(url: str, kind: str, meta: dict, raw, make_app) -> dict:
     from app.extensions import db
     from app.models import Plan, User
     from app.models.base import utcnow
-    from app.plans.importing import importer as plan_import
+    from app.plans import importing as plan_import
     from app.settings import settings_of
     from bench.run import pair
 

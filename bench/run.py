@@ -523,7 +523,7 @@ def bench_export(url, kind, meta, raw) -> dict:
 
 def bench_import(url, kind, meta, raw) -> dict:
     try:
-        from app.plans.importing import importer as plan_import  # noqa: F401
+        from app.plans import importing as plan_import  # noqa: F401
     except ImportError:
         return {"name": "plan_import_5000", "app_s": None, "floor_s": None,
                 "note": "pending: app/services/plan_import.py has not landed yet"}

@@ -85,8 +85,8 @@ def _with_cached(data: bytes, sheet_no: int, cached: dict) -> bytes:
             if info.filename == name:
                 xml = body.decode("utf-8")
                 for ref, value in cached.items():
-                    # openpyxl writes an empty cached value as <v/> or, with lxml installed, <v></v>
-                    pattern = re.compile(rf'<c r="{ref}"([^>]*)><f>(.*?)</f>(?:<v\s*/>|<v></v>)')
+                    # openpyxl writes an empty value <v/>, or <v></v> when lxml is installed.
+                    pattern = re.compile(rf'<c r="{ref}"([^>]*)><f>(.*?)</f><v\s*(?:/>|></v>)')
                     assert pattern.search(xml), f"no formula in {ref}"
                     if isinstance(value, str):
                         repl = rf'<c r="{ref}"\1 t="str"><f>\2</f><v>{value}</v>'

@@ -119,7 +119,7 @@ def test_bad_arguments_are_refused(runner, world, tmp_path):
     not_xlsx.write_text("STT;Nhiệm vụ")
     refused = invoke(runner, "import", str(not_xlsx), "--unit", "SNV", "--year", "2026")
     assert refused.exit_code == 1
-    assert "Tệp không phải là tệp Excel (.xlsx) đọc được." in refused.stderr
+    assert "Tệp không phải là tệp Excel (.xlsx, .xls) hay Word (.docx) đọc được." in refused.stderr
 
 
 def test_a_dry_run_prints_each_change_old_to_new(runner, world, tmp_path):
@@ -172,3 +172,21 @@ def test_issue_names_a_missing_unit_or_plan(runner, world):
     assert bad.exit_code == 2 and "Không có đơn vị mã KHONG" in bad.output
     none = invoke(runner, "issue", "--unit", "SNV", "--year", "2026", "--kind", "digital")
     assert none.exit_code == 2 and "chưa có kế hoạch loại này" in none.output
+
+
+def test_import_reads_a_word_document_and_an_old_xls(runner, world, tmp_path):
+    """Issue 14: `flask plans import` takes the plan as it was issued."""
+    from tests.plan_docs import word, xls
+    from tests.services.test_plan_import_formats import WORD_PLAN
+
+    tasks = n_tasks()
+    doc = tmp_path / "ke-hoach.docx"
+    doc.write_bytes(word(WORD_PLAN))
+    result = invoke(runner, "import", str(doc), "--unit", "SNV", "--year", "2026", "--kind", "work")
+    assert result.exit_code == 0, result.output
+    assert "4 dòng nhiệm vụ: thêm 4, sửa 0, giữ nguyên 0." in result.output
+    old = tmp_path / "ke-hoach-cu.xls"
+    old.write_bytes(xls("ke-hoach-cu.xls"))
+    result = invoke(runner, "import", str(old), "--unit", "SNV", "--year", "2026", "--kind", "other")
+    assert result.exit_code == 0, result.output
+    assert n_tasks() == tasks + 7

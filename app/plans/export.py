@@ -22,7 +22,7 @@ from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import Field, Plan, Task, Unit, User
 from app.models.user import LEADER_ROLES
-from app.plans.importing.importer import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
+from app.plans.importing import COLUMNS, HEADERS, MAX_ROWS, Directory, UnitRef
 from app.reports.document import (
     OfficialDocument,
     official_document,

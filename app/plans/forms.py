@@ -37,8 +37,8 @@ class PlanEditForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("Excel file (.xlsx)"),
-                     validators=[FileRequired(_l("Choose the Excel file of the plan."))])
+    file = FileField(_l("Plan file (.xlsx, .xls, .docx)"),
+                     validators=[FileRequired(_l("Choose the file of the plan."))])
 
 
 class ImportConfirmForm(FlaskForm):

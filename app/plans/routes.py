@@ -26,9 +26,9 @@ from app.extensions import db, reads_only
 from app.filters import PLAN_KIND_LABELS
 from app.models import PlanKind, PlanStatus, Role, Unit
 from app.plans import export as plan_export
+from app.plans import importing as plan_import
 from app.plans import service as plans
 from app.plans.forms import ImportConfirmForm, ImportForm, PlanEditForm, PlanForm
-from app.plans.importing import importer as plan_import
 from app.plans.service import PlanInput
 from app.reports.word import DOCX_MIMETYPE
 from app.reports.xlsx import XLSX_MIMETYPE

@@ -64,7 +64,7 @@ def prepare_import(w) -> None:
     importing plan A's export into it (what the confirm button imports)."""
     from app.clock import local_today
     from app.models import Plan
-    from app.plans.importing import importer as plan_import
+    from app.plans import importing as plan_import
 
     plan = Plan(unit_id=w.a.id, year=2026, kind="work", title="Kế hoạch công tác năm 2026")
     db.session.add(plan)

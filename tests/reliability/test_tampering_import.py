@@ -32,9 +32,10 @@ from app.domain.scoring import ScoringSettings, parse_period
 from app.extensions import db
 from app.models import AssessmentRun, Plan, Task
 from app.plans import export as plan_export
+from app.plans import importing as plan_import
 from app.plans import service as plans
-from app.plans.importing import importer as plan_import
 from app.settings import current_settings
+from tests.plan_docs import word
 from tests.plan_files import HEADERS, build
 
 TODAY = date(2026, 6, 15)
@@ -123,7 +124,23 @@ def exploits(w) -> list[tuple[str, int, bytes]]:
                                   completed=date(2026, 2, 1), start=date(2026, 3, 1))])),
         ("task led by a higher unit in another unit's draft plan", w.plan_b.id,
          build([HEADERS, _new_row("5", "SNV", "staff_a", "head_b", date(2026, 5, 31))])),
+        # Issue 14: the plan as it was written, a Word table, and deadlines in words.
+        ("back-dated completions on an issued plan, as a Word table", w.plan.id,
+         word(_as_text(back_dated))),
+        ("later due date on an issued plan, as a Word table", w.plan.id,
+         word(_as_text(_set(base, w.task.stt, "Hạn hoàn thành", date(2026, 12, 31))))),
+        ("weight change on an issued plan, as a Word table", w.plan.id,
+         word(_as_text(_set(base, w.task.stt, "Trọng số", 50)))),
+        ("later due date in words on an issued plan", w.plan.id,
+         build(_set(base, w.task.stt, "Hạn hoàn thành", "Quý IV/2026"))),
+        ("later due date in words on an issued plan, as a Word table", w.plan.id,
+         word(_as_text(_set(base, w.task.stt, "Hạn hoàn thành", "Cả năm")))),
     ]
+
+
+def _as_text(rows: list[list]) -> list[list]:
+    """Rows as a Word table holds them: text only (dates as a person types them)."""
+    return [[v.strftime("%d/%m/%Y") if isinstance(v, date) else v for v in r] for r in rows]
 
 
 def _by_service(sw, role: str, plan_id: int, data: bytes) -> bool:
@@ -204,4 +221,4 @@ def test_no_one_bends_a_score_through_the_import(sw):
     line = figure("tampering", f"import: attempts={attempts} refused_with_message={refused} "
                                f"score_changes_live={changes} score_changes_frozen={changes}")
     assert failures == [], failures
-    assert attempts == 8 * len(ACTORS) * 2 and refused == attempts and changes == 0, line
+    assert attempts == 13 * len(ACTORS) * 2 and refused == attempts and changes == 0, line

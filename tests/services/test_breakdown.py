@@ -15,8 +15,8 @@ from app.common.errors import NotFound, PermissionDenied, RuleViolation
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AuditLog, Plan, Task
+from app.plans import importing as plan_import
 from app.plans import service as plans
-from app.plans.importing import importer as plan_import
 from app.settings import current_settings
 from app.tasks import breakdown
 from app.tasks import commands as tasks

@@ -22,8 +22,8 @@ from app.domain import scoring
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import AuditLog, Notification, Plan, PlanStatus, Task
+from app.plans import importing as plan_import
 from app.plans import service as plans
-from app.plans.importing import importer as plan_import
 from app.settings import current_settings
 from app.tasks import commands as tasks
 from app.tasks import evidence

@@ -992,7 +992,7 @@ def test_every_way_of_writing_a_title_stores_its_collation_key(world, make):
     from sqlalchemy import insert
 
     from app.models.task import title_sort_key
-    from app.plans.importing import importer as plan_import
+    from app.plans import importing as plan_import
     from tests.plan_files import HEADERS, build, clear_row
 
     def key_of(task_id):

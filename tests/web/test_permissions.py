@@ -277,7 +277,7 @@ def import_file(rel: str = "own") -> bytes:
 def stage_import(w, role, rel):
     """A previewed file waiting for confirmation by the actor, for the plan named."""
     from app.models import Plan
-    from app.plans.importing import importer as plan_import
+    from app.plans import importing as plan_import
 
     if rel == "missing":
         return

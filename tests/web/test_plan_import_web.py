@@ -101,7 +101,7 @@ def test_refused_uploads_keep_the_form(world, make, as_user):
     c = as_user("head_a")
     empty = c.post(f"/plans/{plan.id}/import", data={}, content_type="multipart/form-data")
     assert empty.status_code == 422
-    assert "Hãy chọn tệp Excel của kế hoạch." in empty.get_data(as_text=True)
+    assert "Hãy chọn tệp kế hoạch." in empty.get_data(as_text=True)
     # The body built by hand: the test client would leave its own temporary file open.
     boundary = "sauro-boundary"
     body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="lon.xlsx"\r\n'
@@ -112,7 +112,7 @@ def test_refused_uploads_keep_the_form(world, make, as_user):
     assert big.status_code == 422 and "Tệp lớn hơn 10 MB." in big.get_data(as_text=True)
     text = upload(c, plan.id, "STT,Nhiệm vụ".encode(), "ke-hoach.csv")
     assert text.status_code == 422
-    assert "Tệp không phải là tệp Excel (.xlsx) đọc được." in text.get_data(as_text=True)
+    assert "Tệp không phải là tệp Excel (.xlsx, .xls) hay Word (.docx) đọc được." in text.get_data(as_text=True)
 
 
 def test_a_closed_plan_refuses_uploads(world, make, as_user):
