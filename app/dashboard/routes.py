@@ -14,7 +14,7 @@ from app.deadlines.overdue_list import (
 )
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
-from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 
 bp = Blueprint("dashboard", __name__)
 
@@ -37,11 +37,11 @@ def _int_arg(name: str) -> int | None:
     return value if 0 < value < 2**31 else None
 
 
-def _overdue_filter(today) -> tuple[OverdueFilter, tasks.FilterOptions, list]:
+def _overdue_filter(today) -> tuple[OverdueFilter, task_queries.FilterOptions, list]:
     """The filter from the query string, and the lead units it offers: the reader's units
     and every other unit leading a row of the list. A unit not offered is ignored (the
     dropdown would show "All" over a filtered list), as junk is."""
-    options = tasks.filter_options(current_user, _int_arg("unit"))
+    options = task_queries.filter_options(current_user, _int_arg("unit"))
     units = [*options.units, *other_lead_units(current_user, today,
                                                current_settings().due_soon_days)]
     unit_id = _int_arg("unit")

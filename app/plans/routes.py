@@ -33,7 +33,7 @@ from app.plans.service import PlanInput
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
 from app.tasks import breakdown, evidence
-from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 
 bp = Blueprint("plans", __name__)
 
@@ -79,7 +79,7 @@ def create():
 @bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(plan_id: int):
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     boundary.require(access.can_manage_plan(current_user, plan))
     if request.method == "GET" and plan.status == PlanStatus.CLOSED:
         return _closed(plan_id)
@@ -113,7 +113,7 @@ def _int_arg(name: str, default: int = 1) -> int:
 @bp.get("/plans/<int:plan_id>")
 @login_required
 def view(plan_id: int):
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     # A draft lists what keeps it from being issued, before anyone presses "Issue".
     unclear = plans.flagged_unclear(plan) if plan.status == PlanStatus.DRAFT else None
     page = _int_arg("page")
@@ -185,7 +185,7 @@ def _import_page(plan, form, preview=None, token=None, status=200):
 @login_required
 def import_file(plan_id: int):
     """Upload a file and see what importing it would do; nothing is written yet."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     boundary.require(access.can_manage_plan(current_user, plan))
     form = ImportForm()
     if request.method == "GET":
@@ -216,7 +216,7 @@ def import_file(plan_id: int):
 @login_required
 def import_confirm(plan_id: int):
     """Import the file previewed (kept on the server under its token), all or nothing."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     boundary.require(access.can_manage_plan(current_user, plan))
     form = ImportConfirmForm()
     if not form.validate_on_submit():
@@ -250,7 +250,7 @@ def _xlsx(data: bytes, name: str):
 @login_required
 def template(plan_id: int):
     """The empty import template, with drop-downs of the plan's units, people and fields."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     return _xlsx(plan_export.template_bytes(plan.unit), plan_export.file_name(plan, "-mau.xlsx"))
 
 
@@ -258,7 +258,7 @@ def template(plan_id: int):
 @login_required
 def export(plan_id: int):
     """The plan in the import template: edit it in Excel and import it again."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     return _xlsx(plan_export.export_bytes(plan), plan_export.file_name(plan, ".xlsx"))
 
 
@@ -266,5 +266,5 @@ def export(plan_id: int):
 @login_required
 def print_plan(plan_id: int):
     """The plan in the official layout, for the browser's Print command."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     return render_template("plans/print.html", doc=plan_export.print_document(plan, local_today()))

@@ -195,7 +195,7 @@ def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: in
     folder; nothing is written if one is refused."""
     plan_status = db.session.scalar(select(Plan.status).where(Plan.id == task.plan_id)) if uploads else None
     if plan_status == PlanStatus.CLOSED:
-        # A closed plan is read-only (services.tasks.require_plan_open).
+        # A closed plan is read-only (app.tasks.commands.require_plan_open).
         raise RuleViolation(_l("The plan is closed: its tasks can no longer be changed."), "files")
     check_quotas(actor, task, uploads, files)
     checked = [(up, *check_upload(up, files.max_evidence_bytes)) for up in uploads]
