@@ -73,10 +73,9 @@ class TaskInput:
 
 
 def require_plan_open(plan: Plan) -> None:
-    """A closed plan is read-only (DESIGN.md 3: draft -> issued -> closed): nothing of its
-    tasks changes until a head reopens it."""
-    if plan.status == PlanStatus.CLOSED:
-        raise RuleViolation(_l("The plan is closed: its tasks can no longer be changed."))
+    """The rule set's check_plan_open for the commands that do not save the task form."""
+    for v in rules.check_plan_open(str(plan.status)):
+        raise RuleViolation(message(v), v.field)
 
 
 def _order_key(stt: str) -> str:
@@ -199,7 +198,8 @@ def _coordinators(data: TaskInput) -> list[Unit]:
     return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids))))
 
 
-def _snapshot(task: Task) -> dict:
+def snapshot(task: Task) -> dict:
+    """What the audit log keeps of a task (its form's values), before and after a change."""
     return {
         "title": task.title, "description": task.description, "assignee_id": task.assignee_id,
         "lead_unit_id": task.lead_unit_id, "leader_id": task.leader_id,
@@ -296,7 +296,7 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
     db.session.add(task)
     db.session.flush()
-    audit.record(actor.id, "task.create", "task", task.id, audit.diff({}, _snapshot(task)),
+    audit.record(actor.id, "task.create", "task", task.id, audit.diff({}, snapshot(task)),
                  task_id=task.id)
     _tell(actor, task.assignee_id, "assigned", task)
     refresh_clear(task)
@@ -325,9 +325,9 @@ def update_task(actor: User, task_id: int, data: TaskInput, expected_version: in
     _check(actor, plan, before_values, after_values, parent, today,
            settings, reason)
     amended = rules.amendment_changes(plan_facts(plan), before_values, after_values)
-    before = _snapshot(task)
+    before = snapshot(task)
     _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
-    changes = audit.diff(before, _snapshot(task))
+    changes = audit.diff(before, snapshot(task))
     if changes:
         # Steps and coordinators live in other tables: touch the row so that the
         # version moves whatever changed, and a second editor gets a Conflict.
@@ -368,8 +368,8 @@ def record_progress(actor: User, task_id: int, percent: int, note: str,
     _require_open(task)
     if task.status == Lifecycle.SUBMITTED:
         raise RuleViolation(_l("The task is awaiting confirmation; wait for the leader's decision."))
-    if not 0 <= percent <= 100:
-        raise RuleViolation(_l("Progress must be between 0 and 100."), "percent")
+    for v in rules.check_progress(percent):
+        raise RuleViolation(message(v), v.field)
     if breakdown.has_delegated_children(task.id):
         raise RuleViolation(_l("This task is broken down in the units' plans: its progress is the "
                                "weighted progress of those tasks."), "percent")

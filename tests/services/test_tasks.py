@@ -173,14 +173,14 @@ def test_create_task_refuses_each_rule_and_saves_nothing(world, make, case, chan
 def test_update_task_refuses_each_rule_and_changes_nothing(world, make, case, changes, field):
     data = replace(form_of(reload(world.task.id)), **changes(world, make))
     before = reload(world.task.id)
-    snapshot = tasks._snapshot(before), before.version, before.updated_at
+    snapshot = tasks.snapshot(before), before.version, before.updated_at
     n_audit = audit_count()
     with pytest.raises(RuleViolation) as err:
         tasks.update_task(world.head, world.task.id, data, before.version, today=local_today(), settings=current_settings().task_rules)
     assert err.value.field == field
     db.session.rollback()
     after = reload(world.task.id)
-    assert (tasks._snapshot(after), after.version, after.updated_at) == snapshot
+    assert (tasks.snapshot(after), after.version, after.updated_at) == snapshot
     assert audit_count() == n_audit
 
 
