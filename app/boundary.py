@@ -15,7 +15,7 @@ each message is attached to the form field it concerns (or flashed, for an actio
 a form), so the user sees it beside what they typed. Every other error is rolled back and
 passes on: app/errors.py answers NotFound with 404, PermissionDenied with 403, a conflict or
 stale data with 409, in one place. Services flush and never commit; CLI commands and
-scheduler jobs are boundaries too and commit the same way (app/cli.py, app/scheduler.py).
+scheduler jobs are boundaries too and commit the same way (app/cli/, app/scheduler.py).
 """
 
 from collections.abc import Callable, Mapping

@@ -176,7 +176,7 @@ def task_list_cases(w):
 
 
 def test_task_list_filters_use_indexes(filled):
-    from app.tasks.commands import TaskFilter, list_tasks
+    from app.tasks.queries import TaskFilter, list_tasks
 
     w = filled
     for who, f in task_list_cases(w):
@@ -186,7 +186,7 @@ def test_task_list_filters_use_indexes(filled):
 
 
 def test_my_tasks_use_an_index(filled):
-    from app.tasks.commands import TaskFilter, list_tasks
+    from app.tasks.queries import TaskFilter, list_tasks
 
     w = filled
     for who in ("staff", "head", "deputy", "admin"):
@@ -246,9 +246,9 @@ def test_notifications_use_indexes(filled):
 
 
 def test_audit_history_uses_indexes(filled):
-    from app.tasks import commands as tasks
+    from app.tasks import queries as task_queries
 
     w = filled
-    assert_indexed("task history", lambda: tasks.history(w.task))
-    assert_indexed("changes since a version", lambda: tasks.changes_since(w.task.id, 1))
-    assert_indexed("progress reports", lambda: tasks.progress_updates(w.task))
+    assert_indexed("task history", lambda: task_queries.history(w.task))
+    assert_indexed("changes since a version", lambda: task_queries.changes_since(w.task.id, 1))
+    assert_indexed("progress reports", lambda: task_queries.progress_updates(w.task))

@@ -58,7 +58,8 @@ from app.plans import service as plans
 from app.settings import current_settings
 from app.tasks import commands as tasks
 from app.tasks import evidence
-from app.tasks.commands import SORTS, TaskFilter
+from app.tasks import queries as task_queries
+from app.tasks.queries import SORTS, TaskFilter
 from app.tokens import service as tokens
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -457,7 +458,7 @@ def plan_list():
 @endpoint("/plans/<int:plan_id>", summary="One plan", tag="plans", response=resources.PLAN,
           errors=(404,))
 def plan_view(plan_id: int):
-    return resources.plan(tasks.get_plan(_user(), plan_id))
+    return resources.plan(task_queries.get_plan(_user(), plan_id))
 
 
 TASK_PARAMS = (
@@ -498,18 +499,18 @@ def task_list():
         unfinished=args.get("status") == "unfinished", q=args.get("q", ""),
         sort=args.get("sort", "due"), page=page, mine=bool(args.get("mine")))
     settings, today = current_settings(), local_today()
-    result = tasks.list_tasks(_user(), f, today, settings.due_soon_days, limit)
+    result = task_queries.list_tasks(_user(), f, today, settings.due_soon_days, limit)
     return _paged([resources.task_summary(t, today, settings.due_soon_days) for t in result.items],
                   result.total, page, limit)
 
 
 def _detail(task_id: int) -> dict:
     actor = _user()
-    task = tasks.get_task(actor, task_id)
+    task = task_queries.get_task(actor, task_id)
     settings = current_settings()
     return resources.task_detail(
         task, local_today(), settings.due_soon_days, _locale(),
-        extensions=ext_service.list_for_task(task), updates=tasks.progress_updates(task),
+        extensions=ext_service.list_for_task(task), updates=task_queries.progress_updates(task),
         files=evidence.list_for_task(task.id),
         permissions={"report": access.can_report(actor, task),
                      "review": access.can_review(actor, task),
@@ -629,7 +630,7 @@ def _multipart(schema: dict) -> dict:
           errors=(403, 404, 422))
 def progress(task_id: int):
     actor = _user()
-    task = tasks.get_task(actor, task_id)
+    task = task_queries.get_task(actor, task_id)
     if not access.can_report(actor, task):
         raise PermissionDenied()
     data, uploads = body(PROGRESS_BODY, multipart=True)
@@ -713,7 +714,7 @@ EXTENSION_BODY = obj({"proposed_due_on": DATE, "reason": text(2000)},
           errors=(403, 404, 422))
 def request_extension(task_id: int):
     actor = _user()
-    task = tasks.get_task(actor, task_id)
+    task = task_queries.get_task(actor, task_id)
     if not access.can_report(actor, task):
         raise PermissionDenied()
     data, _files = body(EXTENSION_BODY)
@@ -742,7 +743,7 @@ DECISION_BODY = obj({"approve": BOOLEAN, "comment": NOTE}, ["approve"])
           body=DECISION_BODY, response=resources.EXTENSION, errors=(403, 404, 422))
 def decide_extension(task_id: int, ext_id: int):
     actor = _user()
-    task = tasks.get_task(actor, task_id)
+    task = task_queries.get_task(actor, task_id)
     if not access.can_decide_extension(actor, task):
         raise PermissionDenied()
     data, _files = body(DECISION_BODY)
@@ -806,7 +807,7 @@ def _edited(task, data: dict) -> tasks.TaskInput:
 def edit(task_id: int):
     actor = _user()
     data, _files = body(EDIT_BODY)
-    task = tasks.get_task(actor, task_id)
+    task = task_queries.get_task(actor, task_id)
     if not access.can_manage_task(actor, task):
         raise PermissionDenied()
     changed = _edited(task, data)

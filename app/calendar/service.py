@@ -16,7 +16,7 @@ from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import CalendarFeed, Task, User
 from app.models.base import utcnow
-from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 
 # A phone polls the feed every few hours; a year and a half of deadlines is plenty.
 MAX_EVENTS = 2000
@@ -79,7 +79,7 @@ def deadlines(user: User, today: date, unit: bool = False) -> list[Task]:
              Task.status != Lifecycle.CANCELLED]
     if not (unit and user.is_leader):
         conds.append(or_(Task.assignee_id == user.id, Task.leader_id == user.id))
-    return list(db.session.scalars(select(Task).where(*conds).options(*tasks.detail_options())
+    return list(db.session.scalars(select(Task).where(*conds).options(*task_queries.detail_options())
                                    .order_by(Task.due_on, Task.id).limit(MAX_EVENTS)))
 
 

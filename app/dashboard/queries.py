@@ -15,8 +15,8 @@ from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timel
 from app.extensions import db
 from app.models import Field, Role, Task, Unit, User
 from app.models.user import LEADER_ROLES
-from app.tasks import commands as tasks_service
-from app.tasks.commands import plan_year_condition, timeliness_condition, unit_leaders
+from app.tasks import queries as task_queries
+from app.tasks.queries import plan_year_condition, timeliness_condition, unit_leaders
 
 # The order of the columns everywhere on the page: what needs action first.
 TIMELINESS_ORDER = (Timeliness.OVERDUE, Timeliness.DUE_SOON, Timeliness.WITHIN,
@@ -115,7 +115,7 @@ class Counts:
 # The rows that make a table add up to the cards: tasks led outside the units shown (or by
 # someone other than the unit's leaders), and tasks with nobody in that column. Their key is
 # also the task list's filter value (`unit=other`, `leader=none`, ...).
-OTHER, NONE = tasks_service.OTHER, tasks_service.NONE
+OTHER, NONE = task_queries.OTHER, task_queries.NONE
 
 
 @dataclass

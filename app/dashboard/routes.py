@@ -21,7 +21,7 @@ from app.deadlines.overdue_report import build_overdue_report
 from app.domain.text import fold
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
-from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 
 bp = Blueprint("dashboard", __name__)
 
@@ -44,11 +44,11 @@ def _int_arg(name: str) -> int | None:
     return value if 0 < value < 2**31 else None
 
 
-def _overdue_filter(today) -> tuple[OverdueFilter, tasks.FilterOptions, list]:
+def _overdue_filter(today) -> tuple[OverdueFilter, task_queries.FilterOptions, list]:
     """The filter from the query string, and the lead units it offers: the reader's units
     and every other unit leading a row of the list. A unit not offered is ignored (the
     dropdown would show "All" over a filtered list), as junk is."""
-    options = tasks.filter_options(current_user, _int_arg("unit"))
+    options = task_queries.filter_options(current_user, _int_arg("unit"))
     units = [*options.units, *other_lead_units(current_user, today,
                                                current_settings().due_soon_days)]
     unit_id = _int_arg("unit")
@@ -61,7 +61,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:40]
 
 
-def _chosen_filters(f: OverdueFilter, options: tasks.FilterOptions, units: list) -> list:
+def _chosen_filters(f: OverdueFilter, options: task_queries.FilterOptions, units: list) -> list:
     """(label, name, file-name slug) of each filter applied, by the names the form shows."""
     out = []
     for label, chosen, choices, attr in ((_("Lead unit"), f.unit_id, units, "name"),

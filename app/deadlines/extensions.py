@@ -16,6 +16,7 @@ from app.models import Extension, ExtensionStatus, PlanStatus, Task, User
 from app.models.base import utcnow
 from app.models.user import Role
 from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 
 
 def _vn(d: date) -> str:
@@ -72,7 +73,7 @@ def _head_ids(unit_id: int) -> list[int]:
 def request_extension(actor: User, task_id: int, proposed_due_on: date | None, reason: str,
                       today: date, *, max_extensions: int) -> Extension:
     """The responsible person asks to move the due date; the leader and the head are told."""
-    task = tasks.get_task(actor, task_id, for_update=True)
+    task = task_queries.get_task(actor, task_id, for_update=True)
     if not access.can_report(actor, task):
         raise PermissionDenied()
     blocker = request_blocker(task, today, has_pending(task.id), max_extensions)
@@ -120,7 +121,7 @@ def decide_extension(actor: User, extension_id: int, approve: bool, comment: str
     if found is None or (task_id is not None and found != task_id):
         raise NotFound()
     # Lock the task first, as a request does, so a decision and a request never cross.
-    task = tasks.get_task(actor, found, for_update=True)
+    task = task_queries.get_task(actor, found, for_update=True)
     if not access.can_decide_extension(actor, task):
         raise PermissionDenied()
     tasks.require_plan_open(task.plan)

@@ -14,7 +14,7 @@ a `Violation(field, code, params)`:
 - `code` names the rule (one code per rule, listed in `CODES`); `params` are plain values
   (numbers, dates, a six-clears `Reason`) the message needs.
 
-The text is not here: `app/services/task_messages.py` is the one place mapping each code to one
+The text is not here: `app/tasks/messages.py` is the one place mapping each code to one
 message through Flask-Babel, so each rule is worded and translated once for every caller.
 
 The rules (DESIGN.md 4 "The record cannot be bent", issue 11; docs/integrity.md has the list with
@@ -178,6 +178,7 @@ CODES = (
     "amend_not_here",
     "unclear",
     "added_due_past",
+    "progress_range",
 )
 
 
@@ -283,9 +284,21 @@ class _Ctx:
         return self.plan.status == DRAFT or self.changed(name)
 
 
+def check_plan_open(plan_status: str) -> list[Violation]:
+    """A closed plan is read-only (DESIGN.md 3: draft -> issued -> closed): no task of it is
+    created, edited, reported on, submitted, reviewed or excluded until a head reopens it.
+    Every task command checks it after its permission check (so 403/404 still come first)."""
+    return [_v(None, "plan_closed")] if plan_status == CLOSED else []
+
+
+def check_progress(percent) -> list[Violation]:
+    """A progress report's percent: a whole share of the work, 0 to 100 (the form and the
+    import's progress column)."""
+    return [] if 0 <= percent <= 100 else [_v("percent", "progress_range")]
+
+
 def _rule_plan_open(c: _Ctx):
-    if c.plan.status == CLOSED:
-        yield _v(None, "plan_closed")
+    yield from check_plan_open(c.plan.status)
 
 
 def _rule_title(c: _Ctx):

@@ -16,7 +16,7 @@ from app.extensions import db
 from app.notifications import service as notifications
 from app.notifications.forms import NotificationSettingsForm
 from app.settings import current_settings
-from app.tasks.commands import Page
+from app.tasks.queries import Page
 
 bp = Blueprint("notifications", __name__)
 

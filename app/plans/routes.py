@@ -34,7 +34,7 @@ from app.reports.word import DOCX_MIMETYPE
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
 from app.tasks import breakdown, evidence
-from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 
 bp = Blueprint("plans", __name__)
 
@@ -80,7 +80,7 @@ def create():
 @bp.route("/plans/<int:plan_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(plan_id: int):
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     boundary.require(access.can_manage_plan(current_user, plan))
     if request.method == "GET" and plan.status == PlanStatus.CLOSED:
         return _closed(plan_id)
@@ -114,7 +114,7 @@ def _int_arg(name: str, default: int = 1) -> int:
 @bp.get("/plans/<int:plan_id>")
 @login_required
 def view(plan_id: int):
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     # A draft lists what keeps it from being issued, before anyone presses "Issue".
     unclear = plans.flagged_unclear(plan) if plan.status == PlanStatus.DRAFT else None
     page = _int_arg("page")
@@ -186,7 +186,7 @@ def _import_page(plan, form, preview=None, token=None, status=200):
 @login_required
 def import_file(plan_id: int):
     """Upload a file and see what importing it would do; nothing is written yet."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     boundary.require(access.can_manage_plan(current_user, plan))
     form = ImportForm()
     if request.method == "GET":
@@ -217,7 +217,7 @@ def import_file(plan_id: int):
 @login_required
 def import_confirm(plan_id: int):
     """Import the file previewed (kept on the server under its token), all or nothing."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     boundary.require(access.can_manage_plan(current_user, plan))
     form = ImportConfirmForm()
     if not form.validate_on_submit():
@@ -251,7 +251,7 @@ def _xlsx(data: bytes, name: str):
 @login_required
 def template(plan_id: int):
     """The empty import template, with drop-downs of the plan's units, people and fields."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     return _xlsx(plan_export.template_bytes(plan.unit), plan_export.file_name(plan, "-mau.xlsx"))
 
 
@@ -259,7 +259,7 @@ def template(plan_id: int):
 @login_required
 def export(plan_id: int):
     """The plan in the import template: edit it in Excel and import it again."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     return _xlsx(plan_export.export_bytes(plan), plan_export.file_name(plan, ".xlsx"))
 
 
@@ -267,7 +267,7 @@ def export(plan_id: int):
 @login_required
 def print_plan(plan_id: int):
     """The plan in the official layout, for the browser's Print command."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     return render_template("plans/print.html", doc=plan_export.print_document(plan, local_today()))
 
 
@@ -275,7 +275,7 @@ def print_plan(plan_id: int):
 @login_required
 def print_docx(plan_id: int):
     """The printed plan as Word, for a unit that edits before signing."""
-    plan = tasks.get_plan(current_user, plan_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     return send_file(BytesIO(plan_export.word_bytes(plan_export.print_document(plan, local_today()))),
                      mimetype=DOCX_MIMETYPE, as_attachment=True,
                      download_name=plan_export.file_name(plan, ".docx"))

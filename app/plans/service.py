@@ -13,7 +13,7 @@ from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import Field, Plan, PlanKind, PlanStatus, Task, Unit, User
 from app.models.base import utcnow
-from app.tasks.commands import detail_options, get_plan
+from app.tasks.queries import detail_options, get_plan
 
 
 @dataclass

@@ -1,13 +1,13 @@
-"""Task use cases: create, edit, break down, report progress, submit, confirm, return."""
+"""Task commands (what writes): create, edit, report progress, tick steps, submit, confirm,
+return, cancel, suspend, resume. What reads is in app/tasks/queries.py."""
 
 import json
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, not_, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select
 
 from app.common import access, audit
 from app.common.errors import (
@@ -18,17 +18,13 @@ from app.common.errors import (
     RuleViolations,
 )
 from app.deadlines import sweep as overdue
-from app.directory.units import tree_order
 from app.domain import task_rules as rules
 from app.domain.six_clears import Step
-from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
+from app.domain.status import OPEN_STATUSES, Lifecycle
 from app.domain.task_rules import RuleSettings
-from app.domain.text import fold
 from app.extensions import db
 from app.models import (
     Amendment,
-    AuditLog,
-    Field,
     Plan,
     PlanStatus,
     ProcessStep,
@@ -38,10 +34,10 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
-from app.models.user import LEADER_ROLES, Role
 from app.settings import Files, task_rules_from_config
 from app.tasks import breakdown, evidence
 from app.tasks.messages import message
+from app.tasks.queries import changes_since, detail_options, get_plan, get_task
 
 # Kept for callers that show the bound; the rule itself is in app/domain/task_rules.py.
 MAX_STEPS = RuleSettings().max_steps
@@ -76,45 +72,10 @@ class TaskInput:
     weight: Decimal = Decimal(1)
 
 
-def detail_options():
-    """Everything a task page shows, loaded up front (relationships raise otherwise)."""
-    return (
-        selectinload(Task.plan),
-        selectinload(Task.assignee),
-        selectinload(Task.leader),
-        selectinload(Task.lead_unit),
-        selectinload(Task.field),
-        selectinload(Task.coordinators),
-        selectinload(Task.steps),
-        selectinload(Task.parent),
-    )
-
-
-def get_task(actor: User, task_id: int, for_update: bool = False) -> Task:
-    """A task the actor may read, or NotFound (404 hides what is out of scope)."""
-    stmt = select(Task).where(Task.id == task_id, access.task_scope(actor)).options(*detail_options())
-    if for_update:
-        # populate_existing: a Task the request already loaded is refreshed from the locked
-        # row; without it PostgreSQL writers updated a stale version and got 409s.
-        stmt = stmt.with_for_update(of=Task).execution_options(populate_existing=True)
-    task = db.session.scalars(stmt).first()
-    if task is None:
-        raise NotFound()
-    return task
-
-
-def get_plan(actor: User, plan_id: int) -> Plan:
-    plan = db.session.scalars(select(Plan).where(Plan.id == plan_id, access.plan_scope(actor))).first()
-    if plan is None:
-        raise NotFound()
-    return plan
-
-
 def require_plan_open(plan: Plan) -> None:
-    """A closed plan is read-only (DESIGN.md 3: draft -> issued -> closed): nothing of its
-    tasks changes until a head reopens it."""
-    if plan.status == PlanStatus.CLOSED:
-        raise RuleViolation(_l("The plan is closed: its tasks can no longer be changed."))
+    """The rule set's check_plan_open for the commands that do not save the task form."""
+    for v in rules.check_plan_open(str(plan.status)):
+        raise RuleViolation(message(v), v.field)
 
 
 def _order_key(stt: str) -> str:
@@ -237,7 +198,8 @@ def _coordinators(data: TaskInput) -> list[Unit]:
     return list(db.session.scalars(select(Unit).where(Unit.id.in_(ids))))
 
 
-def _snapshot(task: Task) -> dict:
+def snapshot(task: Task) -> dict:
+    """What the audit log keeps of a task (its form's values), before and after a change."""
     return {
         "title": task.title, "description": task.description, "assignee_id": task.assignee_id,
         "lead_unit_id": task.lead_unit_id, "leader_id": task.leader_id,
@@ -334,7 +296,7 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
     db.session.add(task)
     db.session.flush()
-    audit.record(actor.id, "task.create", "task", task.id, audit.diff({}, _snapshot(task)),
+    audit.record(actor.id, "task.create", "task", task.id, audit.diff({}, snapshot(task)),
                  task_id=task.id)
     _tell(actor, task.assignee_id, "assigned", task)
     refresh_clear(task)
@@ -363,9 +325,9 @@ def update_task(actor: User, task_id: int, data: TaskInput, expected_version: in
     _check(actor, plan, before_values, after_values, parent, today,
            settings, reason)
     amended = rules.amendment_changes(plan_facts(plan), before_values, after_values)
-    before = _snapshot(task)
+    before = snapshot(task)
     _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
-    changes = audit.diff(before, _snapshot(task))
+    changes = audit.diff(before, snapshot(task))
     if changes:
         # Steps and coordinators live in other tables: touch the row so that the
         # version moves whatever changed, and a second editor gets a Conflict.
@@ -391,19 +353,6 @@ def update_task(actor: User, task_id: int, data: TaskInput, expected_version: in
     return task
 
 
-def changes_since(task_id: int, version: int) -> list[AuditLog]:
-    """Audit rows that moved the task past `version`: what the second editor missed."""
-    rows = db.session.scalars(select(AuditLog).where(AuditLog.task_id == task_id)
-                              .options(selectinload(AuditLog.actor))
-                              .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(50)).all()
-    out = []
-    for row in rows:
-        ver = json.loads(row.changes).get("version")
-        if ver and int(ver[1]) > version:
-            out.append(row)
-    return list(reversed(out))
-
-
 def _require_open(task: Task) -> None:
     if task.status not in OPEN_STATUSES:
         raise RuleViolation(_l("This task is no longer open."))
@@ -419,8 +368,8 @@ def record_progress(actor: User, task_id: int, percent: int, note: str,
     _require_open(task)
     if task.status == Lifecycle.SUBMITTED:
         raise RuleViolation(_l("The task is awaiting confirmation; wait for the leader's decision."))
-    if not 0 <= percent <= 100:
-        raise RuleViolation(_l("Progress must be between 0 and 100."), "percent")
+    for v in rules.check_progress(percent):
+        raise RuleViolation(message(v), v.field)
     if breakdown.has_delegated_children(task.id):
         raise RuleViolation(_l("This task is broken down in the units' plans: its progress is the "
                                "weighted progress of those tasks."), "percent")
@@ -637,335 +586,3 @@ def resume_task(actor: User, task_id: int, comment: str = "") -> Task:
     _tell(actor, task.assignee_id, "resumed", task)
     breakdown.rollup([task.parent_id], actor.id)
     return task
-
-
-def history(task: Task) -> list[AuditLog]:
-    """Every change of a task, oldest first."""
-    return db.session.scalars(select(AuditLog).where(AuditLog.task_id == task.id)
-                              .options(selectinload(AuditLog.actor))
-                              .order_by(AuditLog.at, AuditLog.id)).all()
-
-
-def progress_updates(task: Task) -> list[ProgressUpdate]:
-    return db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.task_id == task.id)
-                              .options(selectinload(ProgressUpdate.author),
-                                       selectinload(ProgressUpdate.evidence))
-                              .order_by(ProgressUpdate.created_at.desc(),
-                                        ProgressUpdate.id.desc())).all()
-
-
-def children(task: Task) -> list[Task]:
-    # The plan too: a task broken down in a unit's plan shows which unit holds each child.
-    return db.session.scalars(select(Task).where(Task.parent_id == task.id)
-                              .options(selectinload(Task.assignee), selectinload(Task.plan))
-                              .order_by(Task.order_key)).all()
-
-
-# ---- lists -------------------------------------------------------------------
-
-def timeliness_condition(value: str, today: date, due_soon_days: int):
-    """SQL for one timeliness value, written so that indexes on due_on apply."""
-    open_ = Task.status.in_([s.value for s in OPEN_STATUSES])
-    completed = Task.status == Lifecycle.COMPLETED
-    soon = today + timedelta(days=due_soon_days)
-    # A submission made on time and awaiting confirmation is within deadline (domain.status).
-    waiting = overdue.awaiting_on_time()
-    return {
-        Timeliness.OVERDUE: overdue.overdue_condition(today),
-        # A task of a draft plan has not started (DESIGN.md 4): never overdue nor due soon.
-        Timeliness.DUE_SOON: and_(open_, Task.due_on >= today, Task.due_on <= soon, not_(waiting),
-                                  overdue.in_issued_plan()),
-        Timeliness.WITHIN: and_(open_, or_(Task.due_on > soon, Task.due_on.is_(None), waiting,
-                                           not_(overdue.in_issued_plan()))),
-        Timeliness.DONE_ON_TIME: and_(completed, or_(Task.due_on.is_(None),
-                                                     Task.completed_on <= Task.due_on)),
-        Timeliness.DONE_LATE: and_(completed, Task.completed_on > Task.due_on),
-        Timeliness.EXCLUDED: Task.status.in_([s.value for s in EXCLUDED_STATUSES]),
-    }.get(value)
-
-
-# Filter words beside ids, so that every row of the home page's tables opens the tasks it
-# counts: "none" (no lead unit, leader or field) and "other" (led by a unit outside the
-# reader's units, or by someone who is not one of the reader's unit's leaders).
-NONE, OTHER = "none", "other"
-
-# Work still on someone's desk: everything but completed and cancelled. A suspended task
-# is not done either: it resumes, so it is carried over with the rest.
-CARRY_STATUSES = tuple(s for s in Lifecycle if s not in (Lifecycle.COMPLETED, Lifecycle.CANCELLED))
-# `status=` of the lists: the unfinished tasks (CARRY_STATUSES), or all of them.
-UNFINISHED, ALL = "unfinished", "all"
-# Under `unfinished`, only these timeliness values can match; the others are not offered.
-UNFINISHED_TIMELINESS = (Timeliness.OVERDUE, Timeliness.DUE_SOON, Timeliness.WITHIN,
-                         Timeliness.EXCLUDED)
-# The plan form's range (app/plans/forms.py): any other `year=` is junk.
-YEARS = range(2000, 2101)
-
-
-def plan_year_condition(year: int, carry: bool = False):
-    """SQL: the tasks of the plans of `year`; with `carry`, also the tasks of earlier
-    years' plans not completed or cancelled (work carried over: what a head manages now).
-
-    The year is on the plans, a small table: the plan ids come from a subquery (SQLite
-    keeps them in a temporary index), and each task of the reader's scope, found by the
-    scope's indexes, is tested against them. "Not of a plan of this year or later" rather
-    than "of an earlier plan" (the same set: plan_id is never NULL) keeps the earlier
-    years' plans from driving the query: SQLite would read every task of every past year
-    through the plan index to find their few unfinished ones, 1.7 times slower for a
-    department's head on the benchmark (docs/performance.md)."""
-    this_year = Task.plan_id.in_(select(Plan.id).where(Plan.year == year))
-    if not carry:
-        return this_year
-    not_later = Task.plan_id.not_in(select(Plan.id).where(Plan.year >= year))
-    return or_(this_year, and_(Task.status.in_([s.value for s in CARRY_STATUSES]), not_later))
-
-
-@dataclass
-class TaskFilter:
-    plan_id: int | None = None
-    unit_id: int | str | None = None  # an id (its subtree), NONE or OTHER
-    field_id: int | str | None = None  # an id or NONE
-    assignee_id: int | None = None
-    leader_id: int | str | None = None  # an id, NONE or OTHER
-    timeliness: str | None = None
-    due_from: date | None = None
-    due_to: date | None = None
-    year: int | None = None  # the plans' year
-    carry: bool = False  # with `year`: also earlier years' tasks not completed or cancelled
-    unfinished: bool = False  # only tasks not completed or cancelled (CARRY_STATUSES)
-    q: str = ""
-    sort: str = "due"
-    page: int = 1
-    mine: bool = False
-
-
-SORTS = {
-    # Undated tasks last either way, on every database (SQLite and PostgreSQL
-    # put NULLs at opposite ends by default).
-    "due": (Task.due_on.asc().nulls_last(), Task.id.asc()),
-    "-due": (Task.due_on.desc().nulls_last(), Task.id.desc()),
-    # Vietnamese alphabetical order (a < ă < â, d < đ), not the folded title's (d = đ).
-    "title": (Task.title_sort.asc(), Task.id.asc()),
-    "-title": (Task.title_sort.desc(), Task.id.desc()),
-    "stt": (Task.plan_id.asc(), Task.order_key.asc()),
-    "progress": (Task.progress.asc(), Task.id.asc()),
-    "-progress": (Task.progress.desc(), Task.id.desc()),
-    "-updated": (Task.updated_at.desc(), Task.id.desc()),
-}
-
-
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def unit_leaders(unit_id: int) -> list:
-    """The active leaders (head, deputies) of one unit: (id, full_name, role, name_sort).
-    The home page's leader table has a row for each, and OTHER for everyone else."""
-    return db.session.execute(
-        select(User.id, User.full_name, User.role, User.name_sort)
-        .where(User.unit_id == unit_id, User.role.in_([r.value for r in LEADER_ROLES]),
-               User.is_active)).all()
-
-
-def _unit_in_scope(actor: User, unit: Unit) -> bool:
-    """access.unit_scope for one loaded unit: the units the reader's lists may filter by."""
-    if access.reads_everything(actor):
-        return True
-    if actor.role in (Role.HEAD, Role.DEPUTY):
-        return access.in_subtree(actor, unit)
-    return unit.id == actor.unit_id
-
-
-def clean_filter(actor: User, f: TaskFilter) -> TaskFilter:
-    """The filter without the values the reader's lists do not offer: a unit outside the
-    reader's units, or OTHER for the assessor and the admin (they read every unit). Such a
-    value is ignored, as junk is, rather than shown as "All" over a filtered list; a filter
-    never widens the reader's scope, and never names a unit they may not open."""
-    unit_id, leader_id = f.unit_id, f.leader_id
-    if isinstance(unit_id, int):
-        unit = db.session.get(Unit, unit_id)
-        if unit is None or not _unit_in_scope(actor, unit):
-            unit_id = None
-    if access.reads_everything(actor):
-        unit_id = None if unit_id == OTHER else unit_id
-        leader_id = None if leader_id == OTHER else leader_id
-    year = f.year if f.year in YEARS else None
-    timeliness = f.timeliness
-    if f.unfinished and timeliness not in UNFINISHED_TIMELINESS:
-        timeliness = None  # completed ones: none is unfinished, and the tab does not offer them
-    return replace(f, unit_id=unit_id, leader_id=leader_id, year=year,
-                   carry=f.carry and year is not None, timeliness=timeliness)
-
-
-def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
-               per_page: int = 50) -> Page:
-    """One page of the tasks the actor may read, filtered, searched and sorted."""
-    f = clean_filter(actor, f)
-    conds = [access.task_scope(actor)]
-    if f.mine:
-        conds.append(Task.assignee_id == actor.id)
-    if f.plan_id:
-        conds.append(Task.plan_id == f.plan_id)
-    if f.unit_id == NONE:
-        conds.append(Task.lead_unit_id.is_(None))
-    elif f.unit_id == OTHER:
-        mine = db.session.scalars(select(Unit.id).where(access.unit_scope(actor))).all()
-        conds.append(and_(Task.lead_unit_id.is_not(None), Task.lead_unit_id.not_in(mine)))
-    elif f.unit_id:
-        unit = db.session.get(Unit, f.unit_id)
-        conds.append(Task.lead_unit_id.in_(access.subtree_ids(unit.path)))
-    if f.field_id == NONE:
-        conds.append(Task.field_id.is_(None))
-    elif f.field_id:
-        conds.append(Task.field_id == f.field_id)
-    if f.assignee_id:
-        conds.append(Task.assignee_id == f.assignee_id)
-    if f.leader_id == NONE:
-        conds.append(Task.leader_id.is_(None))
-    elif f.leader_id == OTHER:
-        ids = [r.id for r in unit_leaders(actor.unit_id)]
-        conds.append(and_(Task.leader_id.is_not(None), Task.leader_id.not_in(ids)))
-    elif f.leader_id:
-        conds.append(Task.leader_id == f.leader_id)
-    cond = timeliness_condition(f.timeliness, today, due_soon_days) if f.timeliness else None
-    if cond is not None:
-        conds.append(cond)
-    if f.due_from:
-        conds.append(Task.due_on >= f.due_from)
-    if f.due_to:
-        conds.append(Task.due_on <= f.due_to)
-    if f.year:
-        conds.append(plan_year_condition(f.year, f.carry))
-    if f.unfinished:
-        conds.append(Task.status.in_([s.value for s in CARRY_STATUSES]))
-    q = fold(f.q)
-    if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conds.append(Task.title_folded.like(f"%{escaped}%", escape="\\"))
-    where = and_(*conds)
-    total = db.session.scalar(select(func.count()).select_from(Task).where(where))
-    page = max(1, f.page)
-    items = db.session.scalars(
-        select(Task).where(where)
-        # What the list shows (lead unit, responsible person, leader), joined in the same
-        # statement: one query instead of four (the plan is not shown).
-        # The plan too (its status and year say "draft" and "carried over" beside a task), in
-        # a second small query: joined here, PostgreSQL read every task (tests/test_indexes.py).
-        .options(joinedload(Task.assignee), joinedload(Task.leader), joinedload(Task.lead_unit),
-                 selectinload(Task.plan))
-        .order_by(*SORTS.get(f.sort, SORTS["due"]))
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items, total or 0, page, per_page)
-
-
-@dataclass
-class Choices:
-    units: list
-    all_units: list
-    people: list
-    leaders: list
-    fields: list
-
-
-def choices_for_plan(plan: Plan) -> Choices:
-    """What the task form offers: units, people and leaders of the plan's subtree."""
-    subtree = access.subtree_ids(plan.unit.path)
-    units = tree_order(db.session.execute(
-        select(Unit.id, Unit.name, Unit.code, Unit.path, Unit.kind, Unit.name_sort)
-        .where(Unit.id.in_(subtree), Unit.is_active)).all())
-    all_units = db.session.execute(select(Unit.id, Unit.name, Unit.code).where(Unit.is_active)
-                                   .order_by(Unit.name_sort)).all()
-    # Only the unit's own people answer for tasks: not the assessor, not the administrator.
-    # Namesakes are told apart by the username in the label (app/tasks/routes.py).
-    place = {u.id: i for i, u in enumerate(units)}
-    people = sorted(db.session.execute(
-        select(User.id, User.full_name, User.username, User.role, User.unit_id, Unit.name)
-        .join(Unit, User.unit_id == Unit.id)
-        .where(User.unit_id.in_(subtree), User.is_active,
-               User.role.in_([Role.HEAD, Role.DEPUTY, Role.STAFF]))
-        .order_by(User.name_sort, User.id)).all(), key=lambda p: place.get(p.unit_id, len(place)))
-    leaders = [p for p in people if p.role in LEADER_ROLES]
-    fields = db.session.execute(select(Field.id, Field.name)
-                                .where((Field.unit_id == plan.unit_id) | Field.unit_id.is_(None))
-                                .order_by(Field.name_sort)).all()
-    return Choices(units, all_units, people, leaders, fields)
-
-
-@dataclass
-class FilterOptions:
-    plans: list
-    units: list
-    fields: list
-    people: list
-    leaders: list
-    others: bool = True  # whether OTHER (units, leaders) is offered
-
-
-def filter_options(actor: User, unit_id: int | str | None = None) -> FilterOptions:
-    """The choices of the list filters, limited to what the actor may read; a retired unit
-    only when it is the one chosen (the home page links to it while it has tasks)."""
-    plans = db.session.execute(select(Plan.id, Plan.title, Plan.year).where(access.plan_scope(actor))
-                               .order_by(Plan.year.desc(), Plan.title).limit(300)).all()
-    shown = Unit.is_active | (Unit.id == unit_id) if isinstance(unit_id, int) else Unit.is_active
-    units = tree_order(db.session.execute(
-        select(Unit.id, Unit.name, Unit.path, Unit.kind, Unit.name_sort)
-        .where(access.unit_scope(actor), shown).order_by(Unit.path).limit(1000)).all())
-    unit_ids = select(Unit.id).where(access.unit_scope(actor))
-    fields = db.session.execute(select(Field.id, Field.name)
-                                .where(Field.unit_id.in_(unit_ids) | Field.unit_id.is_(None))
-                                .order_by(Field.name_sort).limit(300)).all()
-    people = db.session.execute(select(User.id, User.full_name, User.role)
-                                .where(User.unit_id.in_(unit_ids), User.is_active)
-                                .order_by(User.name_sort).limit(1000)).all()
-    leaders = [p for p in people if p.role in LEADER_ROLES]
-    return FilterOptions(plans, units, fields, people, leaders, not access.reads_everything(actor))
-
-
-@dataclass
-class AmendmentList:
-    """A task's amendments, newest last, and the names their changes mention."""
-
-    rows: list
-    names: dict
-
-
-def list_amendments(task: Task) -> AmendmentList:
-    """The amendments (điều chỉnh) of a task: who, when, what, why."""
-    rows = list(db.session.scalars(select(Amendment).where(Amendment.task_id == task.id)
-                                   .options(selectinload(Amendment.actor))
-                                   .order_by(Amendment.at, Amendment.id)))
-    return AmendmentList(rows, history_names(rows) if rows else {"user": {}, "unit": {}, "field": {}})
-
-
-def history_names(rows: list[AuditLog]) -> dict[str, dict[int, str]]:
-    """Names for the ids that history rows mention (people, units, fields), in three queries."""
-    wanted: dict[str, set[int]] = {"user": set(), "unit": set(), "field": set()}
-    kinds = {"assignee_id": "user", "leader_id": "user", "lead_unit_id": "unit",
-             "coordinators": "unit", "field_id": "field"}
-    for row in rows:
-        for key, pair in json.loads(row.changes).items():
-            kind = kinds.get(key)
-            if kind is None:
-                continue
-            for value in pair:
-                for v in (value if isinstance(value, list) else [value]):
-                    if isinstance(v, int):
-                        wanted[kind].add(v)
-    out: dict[str, dict[int, str]] = {"user": {}, "unit": {}, "field": {}}
-    if wanted["user"]:
-        out["user"] = dict(db.session.execute(select(User.id, User.full_name)
-                                              .where(User.id.in_(wanted["user"]))).all())
-    if wanted["unit"]:
-        out["unit"] = dict(db.session.execute(select(Unit.id, Unit.name)
-                                              .where(Unit.id.in_(wanted["unit"]))).all())
-    if wanted["field"]:
-        out["field"] = dict(db.session.execute(select(Field.id, Field.name)
-                                               .where(Field.id.in_(wanted["field"]))).all())
-    return out

@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 
 from app.common import access, audit
 from app.common.errors import NotFound, PermissionDenied, RuleViolation
+from app.domain import task_rules as rules
 from app.extensions import db
-from app.models import Evidence, Plan, PlanStatus, Task, User
+from app.models import Evidence, Plan, Task, User
 from app.models.base import utcnow
 from app.settings import Files
+from app.tasks.messages import message
 
 # extension -> (content type, check of the first bytes / the file)
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -194,9 +196,8 @@ def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: in
     """Check every file first (the quotas, then each file), then write them into `files`'
     folder; nothing is written if one is refused."""
     plan_status = db.session.scalar(select(Plan.status).where(Plan.id == task.plan_id)) if uploads else None
-    if plan_status == PlanStatus.CLOSED:
-        # A closed plan is read-only (services.tasks.require_plan_open).
-        raise RuleViolation(_l("The plan is closed: its tasks can no longer be changed."), "files")
+    for v in rules.check_plan_open(str(plan_status)):  # a closed plan is read-only
+        raise RuleViolation(message(v), "files")
     check_quotas(actor, task, uploads, files)
     checked = [(up, *check_upload(up, files.max_evidence_bytes)) for up in uploads]
     folder = upload_dir(files)

@@ -45,6 +45,7 @@ MESSAGES = {
                                      date=_day(p["date"])),
     "weight_range": lambda p: _l("The weight must be between %(min)s and %(max)s.",
                                  min=_Number(p["min"]), max=_Number(p["max"])),
+    "progress_range": lambda p: _l("Progress must be between 0 and 100."),
     "lead_unit_unknown": lambda p: _l("This unit does not exist or has been retired."),
     "lead_unit_outside_plan": lambda p: _l(
         "The lead unit must be the plan's unit or a unit below it."),

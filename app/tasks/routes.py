@@ -24,7 +24,8 @@ from app.notifications import service as notifications
 from app.settings import current_settings
 from app.tasks import breakdown, evidence
 from app.tasks import commands as tasks
-from app.tasks.commands import StepInput, TaskFilter, TaskInput
+from app.tasks import queries as task_queries
+from app.tasks.commands import StepInput, TaskInput
 from app.tasks.forms import (
     CancelForm,
     ExtensionDecisionForm,
@@ -36,6 +37,7 @@ from app.tasks.forms import (
     SuspendForm,
     TaskForm,
 )
+from app.tasks.queries import TaskFilter
 
 bp = Blueprint("tasks", __name__)
 
@@ -78,8 +80,8 @@ def _unfinished(mine: bool) -> bool:
     staff member has to do, not a year of completed work), unless the address chooses
     tasks some other way (the home page's counts link here with their filters)."""
     status = request.args.get("status")
-    if status in (tasks.UNFINISHED, tasks.ALL):
-        return status == tasks.UNFINISHED
+    if status in (task_queries.UNFINISHED, task_queries.ALL):
+        return status == task_queries.UNFINISHED
     return mine and not any(request.args.get(k) for k in _CHOOSING)
 
 
@@ -97,13 +99,13 @@ def _filter(mine: bool = False) -> TaskFilter:
 
 
 def _list(template: str, mine: bool):
-    f = tasks.clean_filter(current_user, _filter(mine))
+    f = task_queries.clean_filter(current_user, _filter(mine))
     today = local_today()
     settings = current_settings()
-    page = tasks.list_tasks(current_user, f, today, settings.due_soon_days, settings.page_size)
-    options = tasks.filter_options(current_user, f.unit_id)
+    page = task_queries.list_tasks(current_user, f, today, settings.due_soon_days, settings.page_size)
+    options = task_queries.filter_options(current_user, f.unit_id)
     return render_template(template, page=page, f=f, today=today, options=options,
-                           args=request.args, unfinished_timeliness=tasks.UNFINISHED_TIMELINESS)
+                           args=request.args, unfinished_timeliness=task_queries.UNFINISHED_TIMELINESS)
 
 
 @bp.get("/tasks")
@@ -119,7 +121,7 @@ def mine():
 
 
 def _fill_choices(form: TaskForm, plan) -> None:
-    c = tasks.choices_for_plan(plan)
+    c = task_queries.choices_for_plan(plan)
     none = [("", _("— choose —"))]
     form.lead_unit_id.choices = none + [(u.id, u.name) for u in c.units]
     form.coordinator_ids.choices = [(u.id, u.name) for u in c.all_units]
@@ -159,8 +161,8 @@ def _closed(back: str):
 @bp.route("/plans/<int:plan_id>/tasks/new", methods=["GET", "POST"])
 @login_required
 def create(plan_id: int):
-    plan = tasks.get_plan(current_user, plan_id)
-    parent = tasks.get_task(current_user, _int_arg("parent")) if _int_arg("parent") else None
+    plan = task_queries.get_plan(current_user, plan_id)
+    parent = task_queries.get_task(current_user, _int_arg("parent")) if _int_arg("parent") else None
     boundary.require(access.can_add_task(current_user, plan) or (
         parent is not None and access.can_manage_task(current_user, parent)))
     if request.method == "GET" and plan.status == PlanStatus.CLOSED:
@@ -211,7 +213,7 @@ def _form_context(plan, task) -> dict:
 @bp.route("/tasks/<int:task_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(task_id: int):
-    task = tasks.get_task(current_user, task_id)
+    task = task_queries.get_task(current_user, task_id)
     boundary.require(access.can_manage_task(current_user, task))
     if request.method == "GET" and task.plan.status == PlanStatus.CLOSED:
         return _closed(url_for("tasks.view", task_id=task.id))
@@ -240,7 +242,7 @@ def edit(task_id: int):
         except Conflict as e:  # rolled back by the boundary; shown here, with what changed
             conflict = e
             # Saving again now overwrites deliberately: the user has seen what changed.
-            current = tasks.get_task(current_user, task_id)
+            current = task_queries.get_task(current_user, task_id)
             form.version.data = current.version
             form.version.raw_data = [str(current.version)]
             status = 409
@@ -258,7 +260,7 @@ def edit(task_id: int):
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def view(task_id: int):
-    task = tasks.get_task(current_user, task_id)
+    task = task_queries.get_task(current_user, task_id)
     return _view(task)
 
 
@@ -266,13 +268,13 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
           extension_form=None, decision_form=None, suspend_form=None, resume_form=None,
           refusal=None):
     today = local_today()
-    rows = tasks.history(task)
+    rows = task_queries.history(task)
     # The forms other than the one posted are built without the request's data: several
     # share field names (note, reason, comment) and would show what was typed elsewhere.
     return render_template(
         "tasks/view.html", task=task, today=today, clears=task.six_clears(),
-        history=rows, names=tasks.history_names(rows), updates=tasks.progress_updates(task),
-        children=tasks.children(task), evidence_files=evidence.list_for_task(task.id),
+        history=rows, names=task_queries.history_names(rows), updates=task_queries.progress_updates(task),
+        children=task_queries.children(task), evidence_files=evidence.list_for_task(task.id),
         can_manage=access.can_manage_task(current_user, task),
         can_report=access.can_report(current_user, task),
         can_review=access.can_review(current_user, task),
@@ -288,7 +290,7 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         cancel_form=cancel_form or CancelForm(formdata=None),
         submit_form=submit_form or SubmitForm(formdata=None),
         **_extension_context(task, today, extension_form, decision_form),
-        amendments=tasks.list_amendments(task),
+        amendments=task_queries.list_amendments(task),
         due_soon_days=current_settings().due_soon_days), status
 
 
@@ -310,7 +312,7 @@ def _read_uploads(files) -> list:
 @bp.post("/tasks/<int:task_id>/progress")
 @login_required
 def progress(task_id: int):
-    task = tasks.get_task(current_user, task_id)
+    task = task_queries.get_task(current_user, task_id)
     boundary.require(access.can_report(current_user, task))
     form = ProgressForm()
     if not form.validate_on_submit():
@@ -324,7 +326,7 @@ def progress(task_id: int):
         notifications.mark_task_read(current_user, task_id)  # acting on it: its news are seen
 
     if not boundary.run(record, form):
-        return _view(tasks.get_task(current_user, task_id), progress_form=form, status=422)
+        return _view(task_queries.get_task(current_user, task_id), progress_form=form, status=422)
     flash(_("Progress has been recorded."), "success")
     # task_id, not task.id: the row is expired by the commit (see create above)
     return redirect(url_for("tasks.view", task_id=task_id) + "#progress")
@@ -344,7 +346,7 @@ def step(task_id: int, step_id: int):
 def submit(task_id: int):
     form = SubmitForm()
     if not form.validate_on_submit():
-        return _view(tasks.get_task(current_user, task_id), submit_form=form, status=422)
+        return _view(task_queries.get_task(current_user, task_id), submit_form=form, status=422)
     uploads = _read_uploads(form.files.data)
 
     def submit_it():
@@ -355,7 +357,7 @@ def submit(task_id: int):
     # A refusal about no field (a closed plan, a task already submitted) is not about what
     # was typed: errors.py's page.
     if not boundary.run(submit_it, form, about_fields_only=True):
-        return _view(tasks.get_task(current_user, task_id), submit_form=form, status=422)
+        return _view(task_queries.get_task(current_user, task_id), submit_form=form, status=422)
     flash(_("The task has been submitted for confirmation."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
 
@@ -366,7 +368,7 @@ def review(task_id: int):
     form = ReviewForm()
     decision = request.form.get("decision")
     if not form.validate_on_submit() or decision not in ("confirm", "return"):
-        return _view(tasks.get_task(current_user, task_id), review_form=form, status=422)
+        return _view(task_queries.get_task(current_user, task_id), review_form=form, status=422)
 
     def decide():
         if decision == "confirm":
@@ -377,7 +379,7 @@ def review(task_id: int):
 
     done = boundary.attempt(decide)
     if not done:
-        task = tasks.get_task(current_user, task_id)
+        task = task_queries.get_task(current_user, task_id)
         if done.error.field is None and not access.can_review(current_user, task):
             # One's own submission: no review form is offered, the reason is shown on top.
             return _view(task, status=422, refusal=str(done.error.message))
@@ -392,7 +394,7 @@ def _exclude_refused(task_id: int, e: RuleViolation, **forms):
     """A refused cancel, suspend or resume (rolled back by the boundary): the page again with
     the message beside the form (the reason), or at the top when the actor is not offered
     the form (a deputy on an issued plan)."""
-    task = tasks.get_task(current_user, task_id)
+    task = task_queries.get_task(current_user, task_id)
     if task.plan.status == PlanStatus.CLOSED:
         raise e  # the closed plan's page (errors.py), as every other change to it
     if e.field is None and not access.can_exclude(current_user, task):
@@ -407,7 +409,7 @@ def _exclude_refused(task_id: int, e: RuleViolation, **forms):
 def cancel(task_id: int):
     form = CancelForm()
     if not form.validate_on_submit():
-        return _view(tasks.get_task(current_user, task_id), cancel_form=form, status=422)
+        return _view(task_queries.get_task(current_user, task_id), cancel_form=form, status=422)
     done = boundary.attempt(
         lambda: tasks.cancel_task(current_user, task_id, form.reason.data, local_today()))
     if not done:
@@ -421,7 +423,7 @@ def cancel(task_id: int):
 def suspend(task_id: int):
     form = SuspendForm()
     if not form.validate_on_submit():
-        return _view(tasks.get_task(current_user, task_id), suspend_form=form, status=422)
+        return _view(task_queries.get_task(current_user, task_id), suspend_form=form, status=422)
     done = boundary.attempt(
         lambda: tasks.suspend_task(current_user, task_id, form.reason.data, local_today()))
     if not done:
@@ -435,7 +437,7 @@ def suspend(task_id: int):
 def resume(task_id: int):
     form = ResumeForm()
     if not form.validate_on_submit():
-        return _view(tasks.get_task(current_user, task_id), resume_form=form, status=422)
+        return _view(task_queries.get_task(current_user, task_id), resume_form=form, status=422)
     done = boundary.attempt(lambda: tasks.resume_task(current_user, task_id, form.comment.data))
     if not done:
         return _exclude_refused(task_id, done.error, resume_form=form)
@@ -446,7 +448,7 @@ def resume(task_id: int):
 @bp.get("/tasks/<int:task_id>/evidence/<int:evidence_id>")
 @login_required
 def download(task_id: int, evidence_id: int):
-    task = tasks.get_task(current_user, task_id)
+    task = task_queries.get_task(current_user, task_id)
     ev, path = evidence.get_for_download(current_user, task, evidence_id, current_settings().files)
     response = send_file(path, mimetype=ev.content_type, as_attachment=True,
                          download_name=ev.original_name, max_age=0)
@@ -476,7 +478,7 @@ def _extension_context(task, today, extension_form=None, decision_form=None) -> 
 @bp.post("/tasks/<int:task_id>/extensions")
 @login_required
 def request_extension(task_id: int):
-    task = tasks.get_task(current_user, task_id)
+    task = task_queries.get_task(current_user, task_id)
     boundary.require(access.can_report(current_user, task))
     form = ExtensionRequestForm()
     if not form.validate_on_submit():
@@ -484,7 +486,7 @@ def request_extension(task_id: int):
     if not boundary.run(lambda: extensions.request_extension(
             current_user, task.id, form.proposed_due_on.data, form.reason.data, local_today(),
             max_extensions=current_settings().max_extensions), form):
-        return _view(tasks.get_task(current_user, task_id), extension_form=form, status=422)
+        return _view(task_queries.get_task(current_user, task_id), extension_form=form, status=422)
     flash(_("The extension request has been sent to the accountable leader."), "success")
     return redirect(url_for("tasks.view", task_id=task_id) + "#extensions")
 
@@ -492,7 +494,7 @@ def request_extension(task_id: int):
 @bp.post("/tasks/<int:task_id>/extensions/<int:ext_id>/decision")
 @login_required
 def decide_extension(task_id: int, ext_id: int):
-    task = tasks.get_task(current_user, task_id)
+    task = task_queries.get_task(current_user, task_id)
     boundary.require(access.can_decide_extension(current_user, task))
     form = ExtensionDecisionForm()
     decision = request.form.get("decision")
@@ -507,7 +509,7 @@ def decide_extension(task_id: int, ext_id: int):
         notifications.mark_task_read(current_user, task_id)
 
     if not boundary.run(decide, form):
-        return _view(tasks.get_task(current_user, task_id), decision_form=form, status=422)
+        return _view(task_queries.get_task(current_user, task_id), decision_form=form, status=422)
     if decision == "approve":
         flash(_("The extension has been approved; the due date has moved."), "success")
     else:

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditLog, User
 from app.settings import current_settings
-from app.tasks import commands as tasks
-from app.tasks.commands import TaskFilter
+from app.tasks import queries as task_queries
+from app.tasks.queries import TaskFilter
 from tests.api.conftest import TODAY, make_token
 from tests.conftest import issue_world_plans
 
@@ -41,7 +41,7 @@ def test_the_api_sets_no_cookie_and_is_not_cached(world, api):
                                  "head_b"])
 def test_a_token_lists_exactly_the_tasks_its_user_sees_on_the_page(world, api, who):
     user = db.session.get(User, getattr(world, who).id)
-    page = tasks.list_tasks(user, TaskFilter(), TODAY, current_settings().due_soon_days, 200)
+    page = task_queries.list_tasks(user, TaskFilter(), TODAY, current_settings().due_soon_days, 200)
     reader = api(user)
     resp = reader.get("/tasks?limit=200")
     assert resp.status_code == 200

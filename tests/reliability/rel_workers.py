@@ -17,6 +17,7 @@ def progress_writer(url: str, upload: str, task_id: int, user_id: int, n: int, b
     from app.extensions import db
     from app.models import User
     from app.tasks import commands as tasks
+    from app.tasks import queries as task_queries
     from config import TestConfig
 
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, UPLOAD_FOLDER=upload,
@@ -29,7 +30,7 @@ def progress_writer(url: str, upload: str, task_id: int, user_id: int, n: int, b
         start = time.perf_counter()
         for i in range(n):
             try:
-                task = tasks.get_task(user, task_id, for_update=True)
+                task = task_queries.get_task(user, task_id, for_update=True)
                 counter = (task.indicator_actual or 0) + 1
                 tasks.record_progress(user, task_id, i % 101, f"p{os.getpid()}-{i}", counter,
                                       date(2026, 6, 15))

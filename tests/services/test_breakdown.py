@@ -20,6 +20,7 @@ from app.plans import service as plans
 from app.settings import current_settings
 from app.tasks import breakdown
 from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 from tests.conftest import TODAY, submit_with_evidence
 from tests.plan_files import HEADERS, build, clear_row
 
@@ -37,7 +38,7 @@ def province(world, make):
 def reload(task_id: int) -> Task:
     db.session.expire_all()
     return db.session.scalars(select(Task).where(Task.id == task_id)
-                              .options(*tasks.detail_options())).one()
+                              .options(*task_queries.detail_options())).one()
 
 
 def child_of(make, world, parent, **kw):
@@ -226,8 +227,8 @@ def test_the_parents_progress_is_the_weighted_progress_of_its_children(world, ma
     items, _total = plans.plan_tasks(db.session.get(Plan, parent.plan_id))
     assert [(t.id, t.progress) for t in items] == [(parent.id, 70)]
     assert breakdown.broken_down_counts([parent.id]) == {parent.id: 2}
-    assert [c.id for c in tasks.children(reload(parent.id))] == [a.id, b.id, c.id]
-    assert tasks.get_task(head_p, a.id).plan.unit_id == world.a.id
+    assert [c.id for c in task_queries.children(reload(parent.id))] == [a.id, b.id, c.id]
+    assert task_queries.get_task(head_p, a.id).plan.unit_id == world.a.id
 
 
 def test_rounding_and_zero_weights(world, make, province):

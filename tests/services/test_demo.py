@@ -175,7 +175,7 @@ def test_some_tasks_are_unclear_so_the_snv_plan_cannot_be_issued(seeded):
 
 
 def test_the_smaller_plans_are_clear_and_skhcn_is_issued(seeded):
-    skhcn, ward = plan_of("SKHCN"), plan_of(demo.BMT)
+    skhcn, ward = plan_of("SKHCN"), plan_of(demo.plan_spec("plan-ward.toml", 2026).unit)
     assert skhcn.status == PlanStatus.ISSUED and 10 <= len(tasks_of(skhcn)) <= 15
     assert 5 <= len(tasks_of(ward)) <= 8
     assert all(t.is_clear for t in tasks_of(skhcn) + tasks_of(ward))
@@ -195,7 +195,7 @@ def test_people_exist_in_every_role_and_log_in_with_the_demo_password(seeded):
 
 
 def test_the_province_has_its_departments_and_102_communes_and_wards(seeded):
-    root = db.session.scalars(select(Unit).where(Unit.code == demo.ROOT)).one()
+    root = db.session.scalars(select(Unit).where(Unit.code == demo.province().root_code)).one()
     assert root.kind == "province" and root.parent_id is None
     local = db.session.scalar(select(func.count(Unit.id)).where(
         Unit.kind.in_(("commune", "ward", "special_zone")), Unit.parent_id == root.id))
@@ -225,3 +225,11 @@ def test_seed_demo_if_empty_twice_does_not_duplicate(runner):
     assert second.exit_code == 0, second.output
     assert "bỏ qua" in second.output
     assert counts() == after_first and after_first[3] >= 60
+
+
+def test_a_typo_in_the_demo_data_is_refused_not_dropped():
+    good = {"title": "T", "description": "", "output": "", "steps": [], "when": "within"}
+    assert demo._item(good, 2026, "x.toml").title == "T"
+    for bad in ({**good, "asignee": "cv.snv1"}, {**good, "when": "someday"}):
+        with pytest.raises(ValueError):
+            demo._item(bad, 2026, "x.toml")

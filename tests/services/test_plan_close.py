@@ -27,6 +27,7 @@ from app.plans import service as plans
 from app.settings import current_settings
 from app.tasks import commands as tasks
 from app.tasks import evidence
+from app.tasks import queries as task_queries
 from tests.conftest import submit_with_evidence
 from tests.plan_files import HEADERS, build, clear_row
 from tests.web.web_support import PDF, diff_snapshots, snapshot
@@ -52,7 +53,7 @@ def reload_plan(plan_id: int) -> Plan:
 def load_task(task_id: int) -> Task:
     db.session.expire_all()
     return db.session.scalars(select(Task).where(Task.id == task_id)
-                              .options(*tasks.detail_options())).one()
+                              .options(*task_queries.detail_options())).one()
 
 
 def plan_audit(plan_id: int) -> list[tuple[str, dict]]:
@@ -260,7 +261,7 @@ def test_reads_still_work_on_a_closed_plan(closed_world):
     plan = reload_plan(closed_world.plan.id)
     items, total = plans.plan_tasks(plan)
     assert total == 2 and {t.id for t in items} == {closed_world.task.id, closed_world.task2.id}
-    assert tasks.get_task(closed_world.staff, closed_world.task.id).id == closed_world.task.id
+    assert task_queries.get_task(closed_world.staff, closed_world.task.id).id == closed_world.task.id
 
 
 # ---- the sweep and the assessments ---------------------------------------------------------

@@ -35,6 +35,7 @@ from app.plans import importing as plan_import
 from app.plans import service as plans
 from app.settings import current_settings
 from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 from app.tasks.messages import message as rule_message
 from tests.conftest import TODAY
 from tests.plan_files import HEADERS, build, clear_row, excel_style, nfd, real_plan, row
@@ -60,7 +61,7 @@ def empty_plan(world, make):
 def plan_tasks(plan_id: int) -> dict[str, Task]:
     db.session.expire_all()
     items = db.session.scalars(select(Task).where(Task.plan_id == plan_id)
-                               .options(*tasks.detail_options())).all()
+                               .options(*task_queries.detail_options())).all()
     return {t.stt: t for t in items}
 
 
@@ -489,7 +490,7 @@ def test_importing_again_updates_by_number_and_never_duplicates(world, empty_pla
                                                        AuditLog.action == "task.update")).one()
     assert json.loads(change.changes)["version"] == [versions["2"], versions["2"] + 1]
     # An editor who loaded the task before the import is told what the import changed.
-    assert [a.id for a in tasks.changes_since(after["2"].id, versions["2"])] == [change.id]
+    assert [a.id for a in task_queries.changes_since(after["2"].id, versions["2"])] == [change.id]
 
 
 def test_a_plan_task_missing_from_the_file_is_kept_and_existing_tasks_can_be_parents(world):

@@ -16,6 +16,7 @@ from app.plans import service as plans
 from app.plans.service import PlanInput, PlanSummary
 from app.settings import current_settings
 from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 from tests.conftest import submit_with_evidence
 
 
@@ -32,7 +33,7 @@ def reload_plan(plan_id: int) -> Plan:
 def load_task(task_id: int) -> Task:
     db.session.expire_all()
     return db.session.scalars(select(Task).where(Task.id == task_id)
-                              .options(*tasks.detail_options())).one()
+                              .options(*task_queries.detail_options())).one()
 
 
 def test_issue_is_refused_with_the_unclear_tasks_then_succeeds_once_all_are_clear(world, make):

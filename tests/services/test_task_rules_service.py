@@ -21,6 +21,7 @@ from app.models import Amendment, AuditLog, PlanStatus, Task
 from app.plans import service as plans
 from app.settings import current_settings
 from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 from app.tasks.commands import StepInput
 from config import TestConfig
 from tests.conftest import TODAY
@@ -29,7 +30,7 @@ from tests.conftest import TODAY
 def reload(task_id: int) -> Task:
     db.session.expire_all()
     return db.session.scalars(select(Task).where(Task.id == task_id)
-                              .options(*tasks.detail_options())).one()
+                              .options(*task_queries.detail_options())).one()
 
 
 def form_of(task: Task) -> tasks.TaskInput:

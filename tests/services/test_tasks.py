@@ -19,7 +19,9 @@ from app.models import AuditLog, Evidence, Field, ProcessStep, ProgressUpdate, T
 from app.settings import current_settings
 from app.tasks import commands as tasks
 from app.tasks import evidence
-from app.tasks.commands import StepInput, TaskFilter
+from app.tasks import queries as task_queries
+from app.tasks.commands import StepInput
+from app.tasks.queries import TaskFilter
 from tests.conftest import EVIDENCE_PDF, TODAY, attach_evidence, submit_with_evidence
 
 
@@ -43,7 +45,7 @@ def task_count() -> int:
 def reload(task_id: int) -> Task:
     db.session.expire_all()
     return db.session.scalars(select(Task).where(Task.id == task_id)
-                              .options(*tasks.detail_options())).one()
+                              .options(*task_queries.detail_options())).one()
 
 
 def inp(make, w, **kw):
@@ -110,7 +112,7 @@ def test_sub_tasks_are_numbered_under_their_parent(world, make):
     assert (child1.stt, child2.stt, grandchild.stt) == ("1.1", "1.2", "1.2.1")
     assert grandchild.order_key == "0001.0002.0001"
     assert child1.parent_id == world.task.id
-    assert [c.id for c in tasks.children(world.task)] == [child1.id, child2.id]
+    assert [c.id for c in task_queries.children(world.task)] == [child1.id, child2.id]
 
 
 def _retired_sub_unit(w, make):
@@ -171,14 +173,14 @@ def test_create_task_refuses_each_rule_and_saves_nothing(world, make, case, chan
 def test_update_task_refuses_each_rule_and_changes_nothing(world, make, case, changes, field):
     data = replace(form_of(reload(world.task.id)), **changes(world, make))
     before = reload(world.task.id)
-    snapshot = tasks._snapshot(before), before.version, before.updated_at
+    snapshot = tasks.snapshot(before), before.version, before.updated_at
     n_audit = audit_count()
     with pytest.raises(RuleViolation) as err:
         tasks.update_task(world.head, world.task.id, data, before.version, today=local_today(), settings=current_settings().task_rules)
     assert err.value.field == field
     db.session.rollback()
     after = reload(world.task.id)
-    assert (tasks._snapshot(after), after.version, after.updated_at) == snapshot
+    assert (tasks.snapshot(after), after.version, after.updated_at) == snapshot
     assert audit_count() == n_audit
 
 
@@ -340,11 +342,11 @@ def test_changes_since_lists_only_what_came_after_the_version(world):
     v2 = reload(t.id).version
     tasks.update_task(world.head, t.id, replace(form_of(reload(t.id)), description="Lần hai."), v2, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
-    assert [json.loads(r.changes)["description"][1] for r in tasks.changes_since(t.id, v1)] == [
+    assert [json.loads(r.changes)["description"][1] for r in task_queries.changes_since(t.id, v1)] == [
         "Lần một.", "Lần hai."]
-    assert [json.loads(r.changes)["description"][1] for r in tasks.changes_since(t.id, v2)] == [
+    assert [json.loads(r.changes)["description"][1] for r in task_queries.changes_since(t.id, v2)] == [
         "Lần hai."]
-    assert tasks.changes_since(t.id, reload(t.id).version) == []
+    assert task_queries.changes_since(t.id, reload(t.id).version) == []
 
 
 @pytest.mark.parametrize("status", [Lifecycle.COMPLETED, Lifecycle.CANCELLED])
@@ -361,7 +363,7 @@ def test_a_finished_task_can_no_longer_be_edited(world, status):
 
 def test_staff_cannot_edit_or_create(world, make):
     t = reload(world.task.id)
-    assert tasks.get_task(world.staff, t.id).id == t.id  # they may read their own task
+    assert task_queries.get_task(world.staff, t.id).id == t.id  # they may read their own task
     with pytest.raises(PermissionDenied):
         tasks.update_task(world.staff, t.id, replace(form_of(t), description="x"), t.version, today=local_today(), settings=current_settings().task_rules)
     with pytest.raises(PermissionDenied):
@@ -392,7 +394,7 @@ def test_a_deputy_edits_only_the_tasks_they_lead(world):
     db.session.commit()
     assert reload(mine.id).description == "Phó sửa."
     # They may read the other task of their unit, but not change it.
-    assert tasks.get_task(world.deputy, theirs.id).id == theirs.id
+    assert task_queries.get_task(world.deputy, theirs.id).id == theirs.id
     with pytest.raises(PermissionDenied):
         tasks.update_task(world.deputy, theirs.id, replace(form_of(theirs), description="Phó sửa."),
                           theirs.version, today=local_today(), settings=current_settings().task_rules)
@@ -405,7 +407,7 @@ def test_people_of_another_unit_get_not_found(world, who):
     actor = getattr(world, who)
     t = reload(world.task.id)
     with pytest.raises(NotFound):
-        tasks.get_task(actor, t.id)
+        task_queries.get_task(actor, t.id)
     with pytest.raises(NotFound):
         tasks.update_task(actor, t.id, form_of(t), t.version, today=local_today(), settings=current_settings().task_rules)
     with pytest.raises(NotFound):
@@ -413,22 +415,22 @@ def test_people_of_another_unit_get_not_found(world, who):
     with pytest.raises(NotFound):
         tasks.cancel_task(actor, t.id, "Không cần nữa", local_today())
     with pytest.raises(NotFound):
-        tasks.get_plan(actor, world.plan.id)
+        task_queries.get_plan(actor, world.plan.id)
 
 
 def test_the_head_of_the_province_reaches_every_unit_below(world, make):
     governor = make.user(world.province, "head", "Nguyễn Văn Tỉnh")
-    assert {tasks.get_task(governor, t.id).id for t in (world.task, world.task_b)} == {
+    assert {task_queries.get_task(governor, t.id).id for t in (world.task, world.task_b)} == {
         world.task.id, world.task_b.id}
-    assert tasks.list_tasks(governor, TaskFilter(), TODAY).total == 3
+    assert task_queries.list_tasks(governor, TaskFilter(), TODAY).total == 3
 
 
 @pytest.mark.parametrize("who", ["assessor", "admin"])
 def test_assessor_and_admin_read_every_task_but_edit_none(world, who):
     actor = getattr(world, who)
     for t in (world.task, world.task2, world.task_b):
-        assert tasks.get_task(actor, t.id).id == t.id
-    assert tasks.list_tasks(actor, TaskFilter(), TODAY).total == 3
+        assert task_queries.get_task(actor, t.id).id == t.id
+    assert task_queries.list_tasks(actor, TaskFilter(), TODAY).total == 3
     t = reload(world.task.id)
     with pytest.raises(PermissionDenied):
         tasks.update_task(actor, t.id, replace(form_of(t), description="x"), t.version, today=local_today(), settings=current_settings().task_rules)
@@ -438,7 +440,7 @@ def test_assessor_and_admin_read_every_task_but_edit_none(world, who):
 
 def test_get_task_of_a_missing_id_is_not_found(world):
     with pytest.raises(NotFound):
-        tasks.get_task(world.admin, 999999)
+        task_queries.get_task(world.admin, 999999)
 
 
 # ---- progress, submit, confirm, return ----------------------------------------------
@@ -478,7 +480,7 @@ def test_record_progress_appends_a_report_starts_the_task_and_audits_it(world):
     # A second report is another row; the first stays (append-only).
     tasks.record_progress(world.staff, world.task.id, 60, "", None, TODAY)
     db.session.commit()
-    assert [u.percent for u in tasks.progress_updates(t)] == [60, 40]
+    assert [u.percent for u in task_queries.progress_updates(t)] == [60, 40]
     t = reload(t.id)
     assert (t.progress, t.indicator_actual, t.status) == (60, Decimal("12.5"), Lifecycle.IN_PROGRESS)
     assert json.loads(audit_rows(task_id=t.id, action="task.progress")[-1].changes) == {
@@ -770,7 +772,7 @@ def names(listing, page) -> set[str]:
 ])
 def test_list_filters_each_timeliness_value_as_the_domain_judges_it(listing, value, expected):
     w = listing["w"]
-    page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness=value), TODAY)
+    page = task_queries.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness=value), TODAY)
     assert names(listing, page) == expected
     assert page.total == len(expected)
     # The SQL and the domain agree on every task.
@@ -787,7 +789,7 @@ def test_a_draft_plans_tasks_are_within_deadline_in_the_filter_and_the_domain(wo
     soon = make.task(w.plan, w.head, w.a, w.staff, w.deputy, title="Việc sắp đến hạn của bản nháp",
                      due_on=date(2026, 6, 16))
     for value in Timeliness:
-        page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness=value), TODAY)
+        page = task_queries.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness=value), TODAY)
         for t in (reload(past.id), reload(soon.id)):
             assert (t.id in ids(page)) == (t.timeliness(TODAY, draft=True) is value), (value, t.title)
     assert reload(past.id).timeliness(TODAY, draft=True) is Timeliness.WITHIN
@@ -796,20 +798,20 @@ def test_a_draft_plans_tasks_are_within_deadline_in_the_filter_and_the_domain(wo
 
 def test_the_due_soon_window_is_a_setting(listing):
     w = listing["w"]
-    page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness="due_soon"), TODAY,
+    page = task_queries.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness="due_soon"), TODAY,
                             due_soon_days=4)
     assert names(listing, page) == {"today", "soon3", "within4"}
-    page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness="within"), TODAY,
+    page = task_queries.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness="within"), TODAY,
                             due_soon_days=4)
     assert "within4" not in names(listing, page)
-    page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness="due_soon"), TODAY,
+    page = task_queries.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness="due_soon"), TODAY,
                             due_soon_days=0)
     assert names(listing, page) == {"today"}
 
 
 def test_an_unknown_timeliness_value_filters_nothing(listing):
     w = listing["w"]
-    page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness="bogus"), TODAY)
+    page = task_queries.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, timeliness="bogus"), TODAY)
     assert page.total == len(listing["t"])
 
 
@@ -835,31 +837,31 @@ def test_list_filters(listing, make_filter, expected):
     w = listing["w"]
     f = make_filter(listing)
     f.plan_id = w.plan.id
-    page = tasks.list_tasks(w.head, f, TODAY)
+    page = task_queries.list_tasks(w.head, f, TODAY)
     assert names(listing, page) == expected
     assert page.total == len(expected)
 
 
 def test_the_unit_filter_takes_the_whole_subtree(listing):
     w = listing["w"]
-    page = tasks.list_tasks(w.assessor, TaskFilter(unit_id=w.a.id), TODAY)
+    page = task_queries.list_tasks(w.assessor, TaskFilter(unit_id=w.a.id), TODAY)
     assert page.total == len(listing["t"])
     assert "section" in names(listing, page)
-    page = tasks.list_tasks(w.assessor, TaskFilter(unit_id=w.province.id), TODAY)
+    page = task_queries.list_tasks(w.assessor, TaskFilter(unit_id=w.province.id), TODAY)
     assert page.total == len(listing["t"]) + 1
-    page = tasks.list_tasks(w.assessor, TaskFilter(unit_id=w.b.id), TODAY)
+    page = task_queries.list_tasks(w.assessor, TaskFilter(unit_id=w.b.id), TODAY)
     assert ids(page) == {w.task_b.id}
 
 
 def test_the_plan_filter(listing):
     w = listing["w"]
-    assert ids(tasks.list_tasks(w.assessor, TaskFilter(plan_id=w.plan_b.id), TODAY)) == {w.task_b.id}
-    assert tasks.list_tasks(w.assessor, TaskFilter(plan_id=w.plan.id), TODAY).total == len(listing["t"])
+    assert ids(task_queries.list_tasks(w.assessor, TaskFilter(plan_id=w.plan_b.id), TODAY)) == {w.task_b.id}
+    assert task_queries.list_tasks(w.assessor, TaskFilter(plan_id=w.plan.id), TODAY).total == len(listing["t"])
 
 
 def test_mine_lists_the_actors_own_tasks(listing):
     w = listing["w"]
-    page = tasks.list_tasks(w.staff2, TaskFilter(mine=True), TODAY)
+    page = task_queries.list_tasks(w.staff2, TaskFilter(mine=True), TODAY)
     assert names(listing, page) == {"nodue", "task2"}
 
 
@@ -871,7 +873,7 @@ def test_mine_lists_the_actors_own_tasks(listing):
 def test_lists_are_scoped_to_what_the_actor_may_read(listing, who, expected):
     w = listing["w"]
     actor = listing["clerk"] if who == "clerk" else getattr(w, who)
-    page = tasks.list_tasks(actor, TaskFilter(), TODAY)
+    page = task_queries.list_tasks(actor, TaskFilter(), TODAY)
     a_ids = {t.id for t in listing["t"].values()}
     if expected == "A":
         want = a_ids
@@ -885,14 +887,14 @@ def test_lists_are_scoped_to_what_the_actor_may_read(listing, who, expected):
     assert page.total == len(want)
     # Filtering by another unit's plan never widens the scope.
     if who.endswith("_b"):
-        assert tasks.list_tasks(actor, TaskFilter(plan_id=w.plan.id), TODAY).total == 0
+        assert task_queries.list_tasks(actor, TaskFilter(plan_id=w.plan.id), TODAY).total == 0
         # Unit A is not among the units the reader may filter by: ignored, like junk.
-        assert ids(tasks.list_tasks(actor, TaskFilter(unit_id=w.a.id), TODAY)) == want
+        assert ids(task_queries.list_tasks(actor, TaskFilter(unit_id=w.a.id), TODAY)) == want
 
 
 def _order(listing, sort):
     w = listing["w"]
-    page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, sort=sort), TODAY)
+    page = task_queries.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, sort=sort), TODAY)
     return page.items
 
 
@@ -956,7 +958,7 @@ def _titled(world, make, titles):
 
 
 def _listed(actor, plan, sort) -> list[tuple[str, int]]:
-    page = tasks.list_tasks(actor, TaskFilter(plan_id=plan.id, sort=sort), TODAY)
+    page = task_queries.list_tasks(actor, TaskFilter(plan_id=plan.id, sort=sort), TODAY)
     return [(t.title, t.id) for t in page.items]
 
 
@@ -1028,20 +1030,20 @@ def test_pagination_counts(listing):
     n = len(listing["t"])
     seen = []
     for page_no in range(1, 6):
-        page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, page=page_no), TODAY, per_page=3)
+        page = task_queries.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, page=page_no), TODAY, per_page=3)
         assert (page.total, page.page, page.per_page, page.pages) == (n, page_no, 3, -(-n // 3))
         seen += [t.id for t in page.items]
         assert len(page.items) == max(0, min(3, n - (page_no - 1) * 3))
     assert len(seen) == len(set(seen)) == n
-    page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, page=0), TODAY, per_page=3)
+    page = task_queries.list_tasks(w.head, TaskFilter(plan_id=w.plan.id, page=0), TODAY, per_page=3)
     assert page.page == 1 and len(page.items) == 3
-    empty = tasks.list_tasks(w.head, TaskFilter(q="không có"), TODAY)
+    empty = task_queries.list_tasks(w.head, TaskFilter(q="không có"), TODAY)
     assert (empty.total, empty.pages, empty.items) == (0, 1, [])
 
 
 def test_list_items_have_what_the_page_shows_loaded(listing):
     w = listing["w"]
-    page = tasks.list_tasks(w.head, TaskFilter(plan_id=w.plan.id), TODAY)
+    page = task_queries.list_tasks(w.head, TaskFilter(plan_id=w.plan.id), TODAY)
     t = next(t for t in page.items if t.id == listing["t"]["overdue"].id)
     assert (t.assignee.full_name, t.leader.full_name, t.lead_unit.name) == (
         "Phạm Văn Đăng", "Lê Thị Mai", "Sở Nội vụ")
@@ -1056,9 +1058,9 @@ def test_history_and_names_read_back_the_changes(world):
     tasks.update_task(world.head, t.id, replace(form_of(t), assignee_id=world.staff2.id,
                                                 coordinator_ids=[world.b.id]), t.version, today=local_today(), settings=current_settings().task_rules)
     db.session.commit()
-    rows = tasks.history(t)
+    rows = task_queries.history(t)
     assert [r.action for r in rows] == ["task.create", "task.update"]
-    found = tasks.history_names(rows)
+    found = task_queries.history_names(rows)
     assert found["user"][world.staff.id] == "Phạm Văn Đăng"
     assert found["user"][world.staff2.id] == "Ngô Thị Lan"
     assert found["unit"][world.b.id] == "Sở Khoa học và Công nghệ"

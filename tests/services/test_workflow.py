@@ -16,13 +16,14 @@ from app.models import AuditLog, Extension, Notification, Plan, Task, User
 from app.plans import service as plans
 from app.settings import current_settings
 from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 from tests.conftest import TODAY, submit_with_evidence
 
 
 def fresh(task_id: int) -> Task:
     db.session.expire_all()
     return db.session.scalars(select(Task).where(Task.id == task_id)
-                              .options(*tasks.detail_options())).one()
+                              .options(*task_queries.detail_options())).one()
 
 
 def me(user) -> User:

@@ -33,6 +33,7 @@ from app.extensions import db
 from app.models import AuditLog, Plan, Task, User
 from app.settings import current_settings
 from app.tasks import commands as tasks
+from app.tasks import queries as task_queries
 
 CLOSED = "The plan is closed: its tasks can no longer be changed."
 
@@ -192,7 +193,7 @@ def test_a_closed_plans_task_page_offers_no_change_and_says_why(closed):
 
 def _posts(w):
     """(role, url, data, status) of every change a closed plan's pages could post."""
-    steps = tasks.get_task(db.session.get(User, w.staff.id), w.task.id).steps
+    steps = task_queries.get_task(db.session.get(User, w.staff.id), w.task.id).steps
     return [
         ("staff", f"/tasks/{w.task.id}/progress", {"percent": "60", "note": "Đã dự thảo xong"}, 422),
         ("staff", f"/tasks/{w.task.id}/steps/{steps[0].id}", {"done": "1"}, 400),
