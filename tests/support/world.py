@@ -1,0 +1,60 @@
+"""The one world builder: two units under a province, in each a head, a deputy and two staff,
+one plan each and three tasks (tests/conftest.py's `world`). The root fixtures build it once
+per test session into a template database and hand each test that asks for `world` a copy
+(SQLite: a copy of the file; PostgreSQL: its rows put back after the previous test's
+truncation), instead of building it through the services for every test."""
+
+from types import SimpleNamespace
+
+# What the Factory's counter stands at after build_world (3 units + 9 users): a factory
+# handed a prebuilt world goes on from there, as it would have after building it.
+FACTORY_COUNT_AFTER_WORLD = 12
+
+
+def build_world(make) -> SimpleNamespace:
+    """Build the world with the factory `make` (committed, through the services)."""
+    province = make.unit("UBND tỉnh Đắk Lắk", code="P66")
+    a = make.unit("Sở Nội vụ", parent=province, code="SNV")
+    b = make.unit("Sở Khoa học và Công nghệ", parent=province, code="SKHCN")
+    w = SimpleNamespace(province=province, a=a, b=b)
+    w.admin = make.user(province, "admin", "Quản Trị Viên", "admin")
+    w.assessor = make.user(province, "assessor", "Đánh Giá Viên", "assessor")
+    w.head = make.user(a, "head", "Trần Văn Hùng", "head_a")
+    w.deputy = make.user(a, "deputy", "Lê Thị Mai", "deputy_a")
+    w.staff = make.user(a, "staff", "Phạm Văn Đăng", "staff_a")
+    w.staff2 = make.user(a, "staff", "Ngô Thị Lan", "staff_a2")
+    w.head_b = make.user(b, "head", "Võ Văn Bình", "head_b")
+    w.deputy_b = make.user(b, "deputy", "Đỗ Thị Cúc", "deputy_b")
+    w.staff_b = make.user(b, "staff", "Hồ Văn Cường", "staff_b")
+    w.plan = make.plan(a)
+    w.plan_b = make.plan(b)
+    w.task = make.task(w.plan, w.head, a, w.staff, w.deputy)        # assigned to staff, deputy accountable
+    w.task2 = make.task(w.plan, w.head, a, w.staff2, w.head,
+                        title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực")
+    w.task_b = make.task(w.plan_b, w.head_b, b, w.staff_b, w.deputy_b)
+    assert make.n == FACTORY_COUNT_AFTER_WORLD, make.n
+    return w
+
+
+def world_keys(w: SimpleNamespace) -> dict:
+    """{attribute: (model class, primary key)} of the world's rows."""
+    from sqlalchemy import inspect
+
+    out = {}
+    for name, obj in vars(w).items():
+        state = inspect(obj, raiseerr=False)
+        if state is not None and getattr(state, "identity", None):
+            out[name] = (type(obj), state.identity)
+    return out
+
+
+def load_world(keys: dict) -> SimpleNamespace:
+    """The world's rows, read in the current session."""
+    from app.extensions import db
+
+    w = SimpleNamespace(**{name: db.session.get(model, ident)
+                           for name, (model, ident) in keys.items()})
+    # As the builder leaves them: committed, so every attribute is read afresh when used
+    # (and a later get() with loader options loads what it asks for).
+    db.session.commit()
+    return w
