@@ -16,7 +16,10 @@ from app.extensions import db
 from app.settings import current_settings
 from config import TestConfig
 from tests.support.databases import PG_URL, copy_template, migrate, new_schema
+from tests.support.routing import share_url_builders
 from tests.support.world import FACTORY_COUNT_AFTER_WORLD, build_world, load_world
+
+share_url_builders()   # every test builds an app: compile each URL builder once per session
 
 PASSWORD = "Mat-khau-thu-2026"
 TODAY = date(2026, 6, 15)
