@@ -1,7 +1,6 @@
 """Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL schema
 truncated after each test), the app, a client, and factories for the model."""
 
-import shutil
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +16,7 @@ from app.settings import current_settings
 from config import TestConfig
 from tests.support.databases import PG_URL, copy_template, migrate, new_schema
 from tests.support.routing import share_url_builders
-from tests.support.world import FACTORY_COUNT_AFTER_WORLD, build_world, load_world
+from tests.support.world import build_world
 
 share_url_builders()   # every test builds an app: compile each URL builder once per session
 
@@ -95,48 +94,9 @@ def _shared_engine(database):
     return _SHARED["engine"]
 
 
-def _world_template(database, tmp_path_factory) -> dict:
-    """The world of `world`, built once per session through the services: on SQLite a copy
-    of the migrated template with the world in it, on PostgreSQL its rows (put back into the
-    emptied schema for each test that asks for `world`); and the keys of the world's rows."""
-    from tests.support.snapshot import dump
-    from tests.support.world import build_world, world_keys
-
-    if "world" in _SHARED:
-        return _SHARED["world"]
-    tmp_dir = tmp_path_factory.mktemp("world")
-    if database["kind"] == "sqlite":
-        path = tmp_dir / "world.db"
-        shutil.copyfile(database["path"], path)
-        url = f"sqlite:///{path}"
-    else:
-        url = database["url"]
-    builder = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
-                         UPLOAD_FOLDER=str(tmp_dir / "uploads"), TODAY=TODAY)
-    with builder.app_context():
-        try:
-            keys = world_keys(build_world(Factory()))
-            rows = dump() if database["kind"] == "postgresql" else None
-        finally:
-            db.session.remove()
-            if database["kind"] == "postgresql":
-                truncate_engine(db.engine)
-            db.engine.dispose()
-    _SHARED["world"] = {"keys": keys, "rows": rows,
-                        "path": path if database["kind"] == "sqlite" else None}
-    return _SHARED["world"]
-
-
 @pytest.fixture
-def app(database, tmp_path, tmp_path_factory, request):
-    # A test that asks for `world` starts from the session's prebuilt world (see `world`).
-    prebuilt = (_world_template(database, tmp_path_factory)
-                if "world" in request.fixturenames else None)
-    if database["kind"] == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-        shutil.copyfile(prebuilt["path"] if prebuilt else database["path"], tmp_path / "test.db")
-    else:
-        url = database["url"]
+def app(database, tmp_path):
+    url = database_url(database, tmp_path)
     application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
                              UPLOAD_FOLDER=str(tmp_path / "uploads"), TODAY=TODAY)
     engine = _shared_engine(database)
@@ -147,12 +107,6 @@ def app(database, tmp_path, tmp_path_factory, request):
     own = engines[None]
     engines[None] = engine
     own.dispose()
-    if prebuilt and prebuilt["rows"] is not None:
-        from tests.support.snapshot import insert_dump
-
-        with engine.begin() as conn:
-            insert_dump(conn, prebuilt["rows"])
-    application.extensions["sauro_test_world"] = prebuilt["keys"] if prebuilt else None
     with application.app_context():
         yield application
         db.session.remove()
@@ -305,20 +259,13 @@ def submit_with_evidence(actor, task_id: int, note: str, today: date):
 
 @pytest.fixture
 def make(app):
-    factory = Factory()
-    if app.extensions.get("sauro_test_world"):
-        factory.n = FACTORY_COUNT_AFTER_WORLD   # as if it had just built the world
-    return factory
+    return Factory()
 
 
 @pytest.fixture
-def world(make, app):
+def world(make):
     """Two units under a province: in each a head, a deputy and two staff; one plan each
-    (tests/support/world.py). Built once per session and copied into each test's database
-    by `app`; built here through the services when `app` did not know (getfixturevalue)."""
-    keys = app.extensions.get("sauro_test_world")
-    if keys:
-        return load_world(keys)
+    (tests/support/world.py)."""
     return build_world(make)
 
 

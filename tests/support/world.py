@@ -1,14 +1,8 @@
 """The one world builder: two units under a province, in each a head, a deputy and two staff,
-one plan each and three tasks (tests/conftest.py's `world`). The root fixtures build it once
-per test session into a template database and hand each test that asks for `world` a copy
-(SQLite: a copy of the file; PostgreSQL: its rows put back after the previous test's
-truncation), instead of building it through the services for every test."""
+one plan each and three tasks (tests/conftest.py's `world`; web_support and rel_support
+extend it for the module-wide worlds)."""
 
 from types import SimpleNamespace
-
-# What the Factory's counter stands at after build_world (3 units + 9 users): a factory
-# handed a prebuilt world goes on from there, as it would have after building it.
-FACTORY_COUNT_AFTER_WORLD = 12
 
 
 def build_world(make) -> SimpleNamespace:
@@ -32,29 +26,4 @@ def build_world(make) -> SimpleNamespace:
     w.task2 = make.task(w.plan, w.head, a, w.staff2, w.head,
                         title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực")
     w.task_b = make.task(w.plan_b, w.head_b, b, w.staff_b, w.deputy_b)
-    assert make.n == FACTORY_COUNT_AFTER_WORLD, make.n
-    return w
-
-
-def world_keys(w: SimpleNamespace) -> dict:
-    """{attribute: (model class, primary key)} of the world's rows."""
-    from sqlalchemy import inspect
-
-    out = {}
-    for name, obj in vars(w).items():
-        state = inspect(obj, raiseerr=False)
-        if state is not None and getattr(state, "identity", None):
-            out[name] = (type(obj), state.identity)
-    return out
-
-
-def load_world(keys: dict) -> SimpleNamespace:
-    """The world's rows, read in the current session."""
-    from app.extensions import db
-
-    w = SimpleNamespace(**{name: db.session.get(model, ident)
-                           for name, (model, ident) in keys.items()})
-    # As the builder leaves them: committed, so every attribute is read afresh when used
-    # (and a later get() with loader options loads what it asks for).
-    db.session.commit()
     return w
