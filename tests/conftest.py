@@ -1,9 +1,6 @@
 """Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL schema
 truncated after each test), the app, a client, and factories for the model."""
 
-import os
-import shutil
-import uuid
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -17,47 +14,37 @@ from app.clock import local_today
 from app.extensions import db
 from app.settings import current_settings
 from config import TestConfig
+from tests.support.databases import PG_URL, copy_template, migrate, new_schema
+from tests.support.routing import share_url_builders
+from tests.support.world import build_world
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+share_url_builders()   # every test builds an app: compile each URL builder once per session
+
 PASSWORD = "Mat-khau-thu-2026"
 TODAY = date(2026, 6, 15)
 
 
-def _migrate(url: str) -> None:
-    from flask_migrate import upgrade
-
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
+_migrate = migrate  # the name other modules knew
 
 
 @pytest.fixture(scope="session")
 def database(tmp_path_factory):
     """A migrated database: a template SQLite file, or a private PostgreSQL schema."""
     if PG_URL:
-        schema = f"sauro_test_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in PG_URL else "?"
-        url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-        _migrate(url)
-        yield {"kind": "postgresql", "url": url, "schema": schema}
-        with admin.connect() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        url, drop = new_schema("sauro_test")
+        migrate(url)
+        yield {"kind": "postgresql", "url": url}
+        drop()
     else:
         path = tmp_path_factory.mktemp("db") / "template.db"
-        _migrate(f"sqlite:///{path}")
+        migrate(f"sqlite:///{path}")
         yield {"kind": "sqlite", "path": path}
 
 
 def database_url(database, tmp_path: Path) -> str:
+    """A database for one test: a copy of the SQLite template, or the session's schema."""
     if database["kind"] == "sqlite":
-        target = tmp_path / "test.db"
-        shutil.copyfile(database["path"], target)
-        return f"sqlite:///{target}"
+        return copy_template(database, tmp_path)
     return database["url"]
 
 
@@ -277,29 +264,9 @@ def make(app):
 
 @pytest.fixture
 def world(make):
-    """Two units under a province: in each a head, a deputy and two staff; one plan each."""
-    from types import SimpleNamespace
-
-    province = make.unit("UBND tỉnh Đắk Lắk", code="P66")
-    a = make.unit("Sở Nội vụ", parent=province, code="SNV")
-    b = make.unit("Sở Khoa học và Công nghệ", parent=province, code="SKHCN")
-    w = SimpleNamespace(province=province, a=a, b=b)
-    w.admin = make.user(province, "admin", "Quản Trị Viên", "admin")
-    w.assessor = make.user(province, "assessor", "Đánh Giá Viên", "assessor")
-    w.head = make.user(a, "head", "Trần Văn Hùng", "head_a")
-    w.deputy = make.user(a, "deputy", "Lê Thị Mai", "deputy_a")
-    w.staff = make.user(a, "staff", "Phạm Văn Đăng", "staff_a")
-    w.staff2 = make.user(a, "staff", "Ngô Thị Lan", "staff_a2")
-    w.head_b = make.user(b, "head", "Võ Văn Bình", "head_b")
-    w.deputy_b = make.user(b, "deputy", "Đỗ Thị Cúc", "deputy_b")
-    w.staff_b = make.user(b, "staff", "Hồ Văn Cường", "staff_b")
-    w.plan = make.plan(a)
-    w.plan_b = make.plan(b)
-    w.task = make.task(w.plan, w.head, a, w.staff, w.deputy)        # assigned to staff, deputy accountable
-    w.task2 = make.task(w.plan, w.head, a, w.staff2, w.head,
-                        title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực")
-    w.task_b = make.task(w.plan_b, w.head_b, b, w.staff_b, w.deputy_b)
-    return w
+    """Two units under a province: in each a head, a deputy and two staff; one plan each
+    (tests/support/world.py)."""
+    return build_world(make)
 
 
 def issue_plans(*plans) -> None:

@@ -11,7 +11,6 @@ import json
 import os
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +30,7 @@ from app.scheduler import init_scheduler, sweep_tick
 from app.settings import current_settings
 from config import TestConfig
 from tests.conftest import issue_world_plans
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEP_KINDS = ("due_soon", "overdue", "escalation")
@@ -156,12 +156,6 @@ def spawn(tmp_path):
     yield _spawn
     for child in children:
         child.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def add_tasks(template: Task, dues) -> None:

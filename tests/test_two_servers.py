@@ -14,7 +14,6 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import PASSWORD, PG_URL
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("TWO_SERVERS_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -35,12 +35,6 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="needs PostgreSQL: several app servers share one PostgreSQL database "
                        "(set TEST_DATABASE_URL; CI's PostgreSQL pass runs this test)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Browser:

@@ -2,8 +2,6 @@
 or a PostgreSQL schema of its own), restored after each test that changes it. The figure
 lines the groups print are gathered by tests/conftest.py and shown at the end of the run."""
 
-import uuid
-
 import pytest
 from jinja2 import BytecodeCache
 from rel_support import build_world, client_for, dump, restore, root
@@ -52,25 +50,9 @@ class Shared:
 def new_database(database, tmp):
     """(url, cleanup) of a database of its own: a copy of the migrated SQLite template,
     or a freshly migrated PostgreSQL schema."""
-    from sqlalchemy import create_engine, text
+    from tests.support.databases import private_database
 
-    rc = root()
-    if database["kind"] == "sqlite":
-        return rc.database_url(database, tmp), (lambda: None)
-    schema = f"sauro_rel_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(rc.PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in rc.PG_URL else "?"
-    url = f"{rc.PG_URL}{sep}options=-csearch_path%3D{schema}"
-    rc._migrate(url)
-
-    def cleanup():
-        with admin.connect() as c:
-            c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    return url, cleanup
+    return private_database(database, tmp, "sauro_rel")
 
 
 @pytest.fixture(scope="module")

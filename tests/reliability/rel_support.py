@@ -14,8 +14,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.settings import current_settings
+from tests.support import payloads
+from tests.support.payloads import WITH_INDICATOR, task_form_data, user_form, vn
+from tests.support.snapshot import dump, restore, snapshot_by_key
 
 HERE = Path(__file__).resolve().parent
+# Re-exported: the test modules import them from here.
+REEXPORTED = (task_form_data, user_form, vn, dump, restore)
+
 ROOT_CONFTEST = HERE.parent / "conftest.py"
 
 # Real (tiny) PDF and PNG: evidence is checked by content, not by name.
@@ -61,10 +67,9 @@ def figure(group: str, text: str) -> str:
 
 def base_world(make) -> SimpleNamespace:
     """The `world` of tests/conftest.py, built outside pytest's fixture machinery."""
-    fixture = root().world
-    unwrap = getattr(fixture, "_get_wrapped_function", None)
-    fn = unwrap() if unwrap else getattr(fixture, "__wrapped__", fixture)
-    return fn(make)
+    from tests.support.world import build_world
+
+    return build_world(make)
 
 
 def extend_world(w, make) -> SimpleNamespace:
@@ -122,18 +127,7 @@ def actor(w, role: str):
 
 # ---- snapshots ---------------------------------------------------------------------------
 
-def snapshot() -> dict:
-    """{table: {primary key: row dict}} of every table, read afresh."""
-    db.session.rollback()
-    out = {}
-    for table in db.metadata.sorted_tables:
-        pk = list(table.primary_key.columns) or list(table.columns)
-        rows = {}
-        for r in db.session.execute(select(table)).mappings():
-            rows[tuple(r[c.name] for c in pk)] = dict(r)
-        out[table.name] = rows
-    db.session.rollback()
-    return out
+snapshot = snapshot_by_key
 
 
 def row_counts() -> dict:
@@ -187,46 +181,6 @@ class Diff:
 
 
 # ---- a shared world per module, restored between tests --------------------------------
-
-def dump() -> list:
-    db.session.rollback()
-    out = []
-    for table in db.metadata.sorted_tables:
-        order = list(table.primary_key.columns) or list(table.columns)
-        rows = [dict(r) for r in db.session.execute(select(table).order_by(*order)).mappings()]
-        out.append((table, rows))
-    db.session.rollback()
-    return out
-
-
-def restore(dumped: list) -> None:
-    """Put every table back as it was (ids included); cheaper than a new database."""
-    from sqlalchemy import delete, insert, text
-
-    db.session.rollback()
-    try:
-        conn = db.session.connection()
-        tables = [t for t, _ in dumped]
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
-        else:
-            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master "
-                                         "WHERE type = 'trigger'")).all()
-            for name, _sql in triggers:
-                conn.execute(text(f'DROP TRIGGER "{name}"'))
-            for t in reversed(tables):
-                conn.execute(delete(t))
-            for _name, sql in triggers:
-                conn.execute(text(sql))
-        for t, rows in dumped:
-            if rows:
-                conn.execute(insert(t), rows)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.expire_all()
-
 
 # ---- logging in ----------------------------------------------------------------------------
 
@@ -361,64 +315,9 @@ def task_links(html: str) -> set[int]:
 
 # ---- form payloads (as a browser posts them) ----------------------------------------
 
-def vn(d: date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else ""
-
-
-def task_form_data(task_id: int) -> dict:
-    """The edit form of a task as the browser would post it unchanged."""
-    from app.models import ProcessStep, Task, task_coordinators
-
-    db.session.rollback()
-    t = db.session.execute(select(Task.__table__).where(Task.id == task_id)).mappings().one()
-    steps = db.session.execute(select(ProcessStep.id, ProcessStep.title, ProcessStep.due_on)
-                               .where(ProcessStep.task_id == task_id)
-                               .order_by(ProcessStep.position)).all()
-    coords = db.session.scalars(select(task_coordinators.c.unit_id)
-                                .where(task_coordinators.c.task_id == task_id)).all()
-    db.session.rollback()
-    data = {
-        "version": str(t["version"]), "title": t["title"], "description": t["description"],
-        "lead_unit_id": str(t["lead_unit_id"] or ""), "assignee_id": str(t["assignee_id"] or ""),
-        "leader_id": str(t["leader_id"] or ""), "responsibility": t["responsibility"],
-        "start_on": vn(t["start_on"]), "due_on": vn(t["due_on"]),
-        "output_product": t["output_product"], "indicator_name": t["indicator_name"],
-        "indicator_unit": t["indicator_unit"],
-        "indicator_target": "" if t["indicator_target"] is None else str(t["indicator_target"]),
-        "field_id": str(t["field_id"] or ""), "weight": str(t["weight"]),
-        "coordinator_ids": [str(c) for c in coords],
-    }
-    for i, s in enumerate(steps):
-        data[f"steps-{i}-id"] = str(s.id)
-        data[f"steps-{i}-title"] = s.title
-        data[f"steps-{i}-due_on"] = vn(s.due_on)
-    return data
-
-
 def new_task_data(lead_unit_id: int, assignee_id: int, leader_id: int, **kw) -> dict:
-    """A complete, clear task as the create form posts it (dates dd/mm/yyyy)."""
-    data = {
-        "title": "Rà soát, đơn giản hóa thủ tục hành chính lĩnh vực nội vụ",
-        "description": "Rà soát toàn bộ thủ tục và đề xuất phương án đơn giản hóa.",
-        "lead_unit_id": str(lead_unit_id), "assignee_id": str(assignee_id),
-        "leader_id": str(leader_id),
-        "responsibility": "Chịu trách nhiệm về chất lượng phương án đơn giản hóa.",
-        "steps-0-title": "Thống kê thủ tục hành chính", "steps-0-due_on": "15/02/2026",
-        "steps-1-title": "Đề xuất phương án đơn giản hóa", "steps-1-due_on": "15/04/2026",
-        "start_on": "01/02/2026", "due_on": "30/09/2026",
-        "output_product": "Quyết định phê duyệt phương án đơn giản hóa",
-        "indicator_name": "Số thủ tục được đơn giản hóa", "indicator_unit": "thủ tục",
-        "indicator_target": "20", "weight": "1",
-    }
-    data.update(kw)
-    return data
-
-
-def user_form(u, **kw) -> dict:
-    data = {"full_name": u.full_name, "email": u.email or "", "title": u.title or "",
-            "unit_id": str(u.unit_id), "role": str(u.role), "is_active": "y"}
-    data.update(kw)
-    return data
+    """A complete, clear task with an indicator, as the create form posts it."""
+    return payloads.new_task_data(lead_unit_id, assignee_id, leader_id, **(WITH_INDICATOR | kw))
 
 
 NEW_PASSWORD = "Trống-đồng-Ngọc-Lũ-2026"

@@ -8,7 +8,6 @@ world.task_b to staff_b, deputy_b, head_b."""
 
 import email
 import email.policy
-import socket
 from datetime import UTC, date, datetime
 
 import pytest
@@ -24,15 +23,10 @@ from app.notifications import mail
 from app.settings import current_settings
 from tests.conftest import issue_world_plans
 from tests.settings_support import override_settings
+from tests.support.ports import free_port
 
 SWEEP_DAY = date(2026, 7, 1)
 TICK = datetime(2026, 7, 1, 1, 0, tzinfo=UTC)  # 08:00 in Hà Nội, outside the digest hour
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Inbox:

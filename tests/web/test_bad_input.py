@@ -551,27 +551,15 @@ class Fuzz:
 @pytest.fixture(scope="module")
 def fz(database, tmp_path_factory):
     """The reliability groups' world in a database of its own (on PostgreSQL a schema)."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
     from web_support import root
 
     from app import create_app
     from config import TestConfig
+    from tests.support.databases import private_database
 
     rc = root()
     tmp = tmp_path_factory.mktemp("fuzz")
-    schema, admin = None, None
-    if database["kind"] == "sqlite":
-        url = rc.database_url(database, tmp)
-    else:
-        schema = f"sauro_fuzz_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(rc.PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            c.execute(text(f'CREATE SCHEMA "{schema}"'))
-        sep = "&" if "?" in rc.PG_URL else "?"
-        url = f"{rc.PG_URL}{sep}options=-csearch_path%3D{schema}"
-        rc._migrate(url)
+    url, cleanup = private_database(database, tmp, "sauro_fuzz")
     application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
                              UPLOAD_FOLDER=str(tmp / "uploads"), TODAY=rc.TODAY)
     application.test_client_class = rc.IsolatedClient
@@ -584,10 +572,7 @@ def fz(database, tmp_path_factory):
             db.session.remove()
             db.engine.dispose()
     finally:
-        if admin is not None:
-            with admin.connect() as c:
-                c.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
+        cleanup()
 
 
 @pytest.fixture

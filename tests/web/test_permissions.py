@@ -39,6 +39,7 @@ from app.clock import local_today
 from app.extensions import db
 from app.models import ProcessStep, Task
 from app.settings import current_settings
+from tests.support import payloads
 
 ROLES = ("anonymous", "admin", "assessor", "head", "deputy", "staff")
 USERNAMES = {"admin": "admin", "assessor": "assessor", "head": "head_a", "deputy": "deputy_a",
@@ -288,10 +289,7 @@ def stage_import(w, role, rel):
 
 
 def user_form(u, **kw):
-    data = {"full_name": u.full_name + " (sửa)", "email": u.email or "", "title": u.title or "",
-            "unit_id": str(u.unit_id), "role": str(u.role), "is_active": "y"}
-    data.update(kw)
-    return data
+    return payloads.user_form(u, **({"full_name": u.full_name + " (sửa)"} | kw))
 
 
 def unit_form(u):

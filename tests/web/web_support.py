@@ -4,7 +4,6 @@ database snapshots, form payloads and sample evidence files."""
 import importlib.util
 import re
 import sys
-from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from types import ModuleType
@@ -13,6 +12,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.settings import current_settings
+
+# Snapshots and form payloads live in tests/support (one copy for every test folder).
+from tests.support.payloads import new_task_data, task_form_data, vn
+from tests.support.snapshot import diff_snapshots, dump, restore, snapshot
+
+# Re-exported: the test modules import them from here.
+REEXPORTED = (new_task_data, task_form_data, vn, diff_snapshots, dump, restore, snapshot)
 
 ROOT_CONFTEST = Path(__file__).resolve().parent.parent / "conftest.py"
 
@@ -41,10 +47,9 @@ def root() -> ModuleType:
 def build_world(make):
     """The `world` of tests/conftest.py, plus what the web tests need on top of it:
     a sub-unit A1 of unit A with its own (empty) draft plan, and one evidence file per task."""
-    fixture = root().world
-    build = getattr(fixture, "_get_wrapped_function", None)
-    fn = build() if build else getattr(fixture, "__wrapped__", fixture)
-    w = fn(make)
+    from tests.support.world import build_world as build_base
+
+    w = build_base(make)
     extend_world(w, make)
     return w
 
@@ -68,29 +73,6 @@ def _models():
     return models
 
 
-# ---- database snapshots --------------------------------------------------------
-
-def snapshot() -> dict:
-    """Every row of every table, in a stable order: compare before and after a request."""
-    db.session.rollback()
-    out = {}
-    for table in db.metadata.sorted_tables:
-        rows = db.session.execute(select(table)).all()
-        out[table.name] = sorted((tuple(r) for r in rows), key=repr)
-    db.session.rollback()
-    return out
-
-
-def diff_snapshots(before: dict, after: dict) -> dict:
-    """{table: (rows gone, rows new)} for the tables that differ."""
-    changed = {}
-    for name, rows in before.items():
-        b, a = set(map(repr, rows)), set(map(repr, after.get(name, [])))
-        if a != b:
-            changed[name] = (sorted(b - a)[:3], sorted(a - b)[:3])
-    return changed
-
-
 def row(model, obj_id) -> dict:
     """One row as a dict of column values, read afresh."""
     db.session.rollback()
@@ -107,60 +89,6 @@ def count(model) -> int:
     n = db.session.scalar(select(func.count()).select_from(model))
     db.session.rollback()
     return n
-
-
-# ---- form payloads --------------------------------------------------------------
-
-def vn(d: date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else ""
-
-
-def task_form_data(task_id: int) -> dict:
-    """The edit form of a task as the browser would post it unchanged."""
-    from app.models import ProcessStep, Task, task_coordinators
-
-    db.session.rollback()
-    t = db.session.execute(select(Task.__table__).where(Task.id == task_id)).mappings().one()
-    steps = db.session.execute(select(ProcessStep.id, ProcessStep.title, ProcessStep.due_on)
-                               .where(ProcessStep.task_id == task_id)
-                               .order_by(ProcessStep.position)).all()
-    coords = db.session.scalars(select(task_coordinators.c.unit_id)
-                                .where(task_coordinators.c.task_id == task_id)).all()
-    db.session.rollback()
-    data = {
-        "version": str(t["version"]), "title": t["title"], "description": t["description"],
-        "lead_unit_id": str(t["lead_unit_id"] or ""), "assignee_id": str(t["assignee_id"] or ""),
-        "leader_id": str(t["leader_id"] or ""), "responsibility": t["responsibility"],
-        "start_on": vn(t["start_on"]), "due_on": vn(t["due_on"]),
-        "output_product": t["output_product"], "indicator_name": t["indicator_name"],
-        "indicator_unit": t["indicator_unit"],
-        "indicator_target": "" if t["indicator_target"] is None else str(t["indicator_target"]),
-        "field_id": str(t["field_id"] or ""), "weight": str(t["weight"]),
-        "coordinator_ids": [str(c) for c in coords],
-    }
-    for i, s in enumerate(steps):
-        data[f"steps-{i}-id"] = str(s.id)
-        data[f"steps-{i}-title"] = s.title
-        data[f"steps-{i}-due_on"] = vn(s.due_on)
-    return data
-
-
-def new_task_data(lead_unit_id: int, assignee_id: int, leader_id: int, **kw) -> dict:
-    """A complete, clear task as the create form posts it (dates dd/mm/yyyy)."""
-    data = {
-        "title": "Rà soát, đơn giản hóa thủ tục hành chính lĩnh vực nội vụ",
-        "description": "Rà soát toàn bộ thủ tục và đề xuất phương án đơn giản hóa.",
-        "lead_unit_id": str(lead_unit_id), "assignee_id": str(assignee_id),
-        "leader_id": str(leader_id),
-        "responsibility": "Chịu trách nhiệm về chất lượng phương án đơn giản hóa.",
-        "steps-0-title": "Thống kê thủ tục hành chính", "steps-0-due_on": "15/02/2026",
-        "steps-1-title": "Đề xuất phương án đơn giản hóa", "steps-1-due_on": "15/04/2026",
-        "start_on": "01/02/2026", "due_on": "30/09/2026",
-        "output_product": "Quyết định phê duyệt phương án đơn giản hóa",
-        "weight": "1",
-    }
-    data.update(kw)
-    return data
 
 
 # ---- a small HTML reader ----------------------------------------------------------
@@ -303,50 +231,6 @@ PASSWORD_NEW = "Trống-đồng-Ngọc-Lũ-2026"
 
 
 # ---- a world shared by the tests of a module, restored between them ---------------------
-
-def dump() -> list:
-    """Every row of every table, as (table, [row dicts]) in dependency order."""
-    db.session.rollback()
-    out = []
-    for table in db.metadata.sorted_tables:
-        order = list(table.primary_key.columns) or list(table.columns)
-        rows = [dict(r) for r in db.session.execute(select(table).order_by(*order)).mappings()]
-        out.append((table, rows))
-    db.session.rollback()
-    return out
-
-
-def restore(dumped: list) -> None:
-    """Put every table back to `dumped` (ids included): far cheaper than a new database,
-    whose engine would compile every statement again."""
-    from sqlalchemy import delete, insert, text
-
-    db.session.rollback()
-    try:
-        conn = db.session.connection()
-        tables = [t for t, _ in dumped]
-        if conn.dialect.name == "postgresql":
-            # TRUNCATE does not fire the audit log's append-only row triggers
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " CASCADE"))
-        else:
-            # SQLite's append-only triggers fire on DELETE: lift them for this transaction
-            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master "
-                                         "WHERE type = 'trigger'")).all()
-            for name, _sql in triggers:
-                conn.execute(text(f'DROP TRIGGER "{name}"'))
-            for t in reversed(tables):
-                conn.execute(delete(t))
-            for _name, sql in triggers:
-                conn.execute(text(sql))
-        for t, rows in dumped:
-            if rows:
-                conn.execute(insert(t), rows)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    db.session.expire_all()
-
 
 def tr(msgid: str, locale: str = "vi", plural: str | None = None, num: int | None = None, **kw) -> str:
     """A message as the app shows it in `locale` (Vietnamese by default); with `plural`

@@ -1,0 +1,29 @@
+"""The one world builder: two units under a province, in each a head, a deputy and two staff,
+one plan each and three tasks (tests/conftest.py's `world`; web_support and rel_support
+extend it for the module-wide worlds)."""
+
+from types import SimpleNamespace
+
+
+def build_world(make) -> SimpleNamespace:
+    """Build the world with the factory `make` (committed, through the services)."""
+    province = make.unit("UBND tỉnh Đắk Lắk", code="P66")
+    a = make.unit("Sở Nội vụ", parent=province, code="SNV")
+    b = make.unit("Sở Khoa học và Công nghệ", parent=province, code="SKHCN")
+    w = SimpleNamespace(province=province, a=a, b=b)
+    w.admin = make.user(province, "admin", "Quản Trị Viên", "admin")
+    w.assessor = make.user(province, "assessor", "Đánh Giá Viên", "assessor")
+    w.head = make.user(a, "head", "Trần Văn Hùng", "head_a")
+    w.deputy = make.user(a, "deputy", "Lê Thị Mai", "deputy_a")
+    w.staff = make.user(a, "staff", "Phạm Văn Đăng", "staff_a")
+    w.staff2 = make.user(a, "staff", "Ngô Thị Lan", "staff_a2")
+    w.head_b = make.user(b, "head", "Võ Văn Bình", "head_b")
+    w.deputy_b = make.user(b, "deputy", "Đỗ Thị Cúc", "deputy_b")
+    w.staff_b = make.user(b, "staff", "Hồ Văn Cường", "staff_b")
+    w.plan = make.plan(a)
+    w.plan_b = make.plan(b)
+    w.task = make.task(w.plan, w.head, a, w.staff, w.deputy)        # assigned to staff, deputy accountable
+    w.task2 = make.task(w.plan, w.head, a, w.staff2, w.head,
+                        title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực")
+    w.task_b = make.task(w.plan_b, w.head_b, b, w.staff_b, w.deputy_b)
+    return w
