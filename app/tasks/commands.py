@@ -78,7 +78,8 @@ def require_plan_open(plan: Plan) -> None:
         raise RuleViolation(message(v), v.field)
 
 
-def _order_key(stt: str) -> str:
+def order_key(stt: str) -> str:
+    """The sort key of a plan number: "2.10" after "2.9" (each part padded to four digits)."""
     return ".".join(p.zfill(4) for p in stt.split("."))[:128]
 
 
@@ -291,7 +292,7 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
            settings, "")
     stt = _next_stt(plan.id, parent if parent is None or parent.plan_id == plan.id else None)
     task = Task(plan_id=plan.id, owner_unit_id=plan.unit_id, parent_id=parent.id if parent else None,
-                stt=stt, order_key=_order_key(stt), created_by_id=actor.id,
+                stt=stt, order_key=order_key(stt), created_by_id=actor.id,
                 status=Lifecycle.ASSIGNED, title="", title_folded="", steps=[], coordinators=[])
     _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
     db.session.add(task)

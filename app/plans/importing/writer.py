@@ -35,7 +35,7 @@ from app.plans.importing.checker import ADD, CHANGE, Preview, RowPlan, preview
 from app.plans.importing.columns import LABEL, ImportRefused
 from app.plans.importing.reader import Sheet
 from app.tasks import breakdown
-from app.tasks.commands import _order_key
+from app.tasks.commands import order_key, snapshot
 
 # ------------------------------------------------------------------ applying
 
@@ -69,19 +69,6 @@ def _snapshot_row(values: dict, coords: list[int], steps: list) -> dict:
     out["coordinators"] = sorted(coords)
     out["steps"] = [[t, d] for t, d in steps]
     return out
-
-
-def _snapshot_task(t: Task) -> dict:
-    return {
-        "title": t.title, "description": t.description, "assignee_id": t.assignee_id,
-        "lead_unit_id": t.lead_unit_id, "leader_id": t.leader_id,
-        "responsibility": t.responsibility, "start_on": t.start_on, "due_on": t.due_on,
-        "output_product": t.output_product, "indicator_name": t.indicator_name,
-        "indicator_unit": t.indicator_unit, "indicator_target": t.indicator_target,
-        "field_id": t.field_id, "weight": t.weight,
-        "coordinators": sorted(u.id for u in t.coordinators),
-        "steps": [[s.title, s.due_on] for s in t.steps],
-    }
 
 
 def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
@@ -135,7 +122,7 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
             row = _task_values(r, fid) | {
                 "plan_id": plan.id, "owner_unit_id": plan.unit_id,
                 "parent_id": stt_ids.get(r.parent_stt) if r.parent_stt else None,
-                "stt": r.stt, "order_key": _order_key(r.stt), "original_due_on": v["due_on"],
+                "stt": r.stt, "order_key": order_key(r.stt), "original_due_on": v["due_on"],
                 "progress": progress, "status": status, "submitted_on": completed,
                 "completed_on": completed, "indicator_actual": v["indicator_actual"],
                 # DESIGN.md 4: a completion imported into a draft plan says who brought it, when.
@@ -174,7 +161,7 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
             v = r.values
             fid = checker_dir_fields.get(r.field_name.casefold()) if r.field_name else None
             row = _task_values(r, fid)
-            before = _snapshot_task(t)
+            before = snapshot(t)
             original = t.original_due_on
             if not issued and (t.original_due_on is None or t.due_on == t.original_due_on):
                 # A draft's dates are freely edited; once issued, the original is never rewritten.
