@@ -167,7 +167,15 @@ def text_of(resp) -> str:
     """The page's text; an XLSX as its cell values, a CSV decoded."""
     body = resp.get_data()
     ctype = resp.mimetype or ""
-    if "spreadsheetml" in ctype or body[:2] == b"PK":
+    if "wordprocessingml" in ctype:  # a Word copy of a printed report: paragraphs and tables
+        import docx
+
+        doc = docx.Document(io.BytesIO(body))
+        parts = [p.text for p in doc.paragraphs]
+        for table in doc.tables:
+            parts.extend(c.text for row in table.rows for c in row.cells)
+        return "\n".join(parts)
+    if "spreadsheetml" in ctype:
         from openpyxl import load_workbook
 
         wb = load_workbook(io.BytesIO(body), read_only=True)

@@ -51,10 +51,11 @@ def _raiser(exc):
 ], ids=["runtime", "sql", "keyerror", "stale"])
 def test_a_failing_service_shows_no_internals(shared, monkeypatch, exc, status):
     from app.tasks import commands as tasks
+    from app.tasks import queries as task_queries
 
     w = shared.w
     monkeypatch.setattr(tasks, "record_progress", _raiser(exc))
-    monkeypatch.setattr(tasks, "list_tasks", _raiser(exc))
+    monkeypatch.setattr(task_queries, "list_tasks", _raiser(exc))
     c = shared.cached("staff")
     before = db.session.get(type(w.task), w.task.id).progress
     _clean(c.post(f"/tasks/{w.task.id}/progress", data={"percent": "55", "note": "x"}), status)

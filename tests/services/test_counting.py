@@ -153,10 +153,11 @@ def test_mixed_leaders_each_count_once(world):
         browse.run_leader_tasks(view, browse.run_leader(view, world.deputy.id)))).all()
     assert set(deputy_rows) == {parent}
     # The export says why the parent is not in unit A's figures.
-    notes = {(r[0], r[1]): r[-1] for r in ex.task_rows(assessment.load_run(run))}
-    assert notes[("SNV", "4")] == ex.NOTE_NOT_FOR_UNIT
-    assert notes[("SNV", "4.1")] == ""
-    assert {r[1]: r[-1] for r in ex.task_rows(live()) if r[0] == "SNV"}["4"] == ex.NOTE_NOT_FOR_UNIT
+    # The export names the lead unit (column 2) and keeps the plan's number (column 3).
+    notes = {(r[1], r[2]): r[-1] for r in ex.task_rows(assessment.load_run(run))}
+    assert notes[(world.a.name, "4")] == ex.NOTE_NOT_FOR_UNIT
+    assert notes[(world.a.name, "4.1")] == ""
+    assert {r[2]: r[-1] for r in ex.task_rows(live()) if r[1] == world.a.name}["4"] == ex.NOTE_NOT_FOR_UNIT
 
 
 @pytest.mark.parametrize("child_state, hides", [
@@ -248,9 +249,9 @@ def test_cancelling_an_overdue_task_does_not_erase_the_failure(world):
                                                                    world.a.id)), S, None, 1, 50)
     assert (dd.breakdown.cancellations, dd.breakdown.amendments) == (2, 2)
     units = list(ex.unit_rows(assessment.load_run(run)))
-    snv = next(r for r in units if r[0] == "SNV")
-    assert snv[12:15] == [0, 2, 2]          # extensions, amendments, cancellations
-    note = next(r[-1] for r in ex.task_rows(assessment.load_run(run)) if r[7] == "Quá hạn chưa hoàn thành"
+    snv = next(r for r in units if r[2] == "SNV")  # STT, name, code, figures
+    assert snv[13:16] == [0, 2, 2]          # extensions, amendments, cancellations
+    note = next(r[-1] for r in ex.task_rows(assessment.load_run(run)) if r[8] == "Quá hạn chưa hoàn thành"
                 and "hủy" in r[-1])
     assert note == ex.NOTE_LEFT_LATE
 
@@ -264,14 +265,14 @@ def test_an_imported_completion_is_marked_in_the_drill_down_and_the_exports(worl
                               today=TODAY).lines
     assert next(line for line in lines if line.task_id == imported).is_imported
     assert not any(line.is_imported for line in lines if line.task_id != imported)
-    live_rows = {r[2]: r[-1] for r in ex.task_rows(live())}
+    live_rows = {r[3]: r[-1] for r in ex.task_rows(live())}
     assert live_rows["Nhiệm vụ nhập từ tệp"] == ex.NOTE_IMPORTED
     run = assessment.freeze(world.assessor.id, Q2, AS_OF, S, today=TODAY)
     db.session.commit()
     frozen = db.session.scalar(select(AssessmentTaskRow).where(
         AssessmentTaskRow.run_id == run.id, AssessmentTaskRow.task_id == imported))
     assert frozen.is_imported
-    assert {r[2]: r[-1] for r in ex.task_rows(assessment.load_run(run))} == live_rows
+    assert {r[3]: r[-1] for r in ex.task_rows(assessment.load_run(run))} == live_rows
     view = browse.open_run(world.assessor, run.id)
     dd = browse.frozen_tasks(browse.run_unit_tasks(view, browse.run_unit(view, world.a.id)), S,
                              None, 1, 50)
@@ -362,7 +363,7 @@ def test_the_assessor_records_the_final_grade_beside_the_frozen_one(world, froze
     shown = unit_of(report, world.a.id)
     assert shown.grade == Grade.EXCELLENT and shown.final.grade == Grade.GOOD
     units = list(ex.unit_rows(report))
-    snv = next(r for r in units if r[0] == "SNV")
+    snv = next(r for r in units if r[2] == "SNV")
     assert snv[-4:] == ["Hoàn thành tốt nhiệm vụ", "125/QĐ-UBND", date(2026, 6, 12),
                         "Theo kết quả họp Hội đồng"]
     assert ex.unit_headers(report)[-4:] == ex.FINAL_HEADERS
@@ -374,7 +375,7 @@ def test_the_assessor_records_the_final_grade_beside_the_frozen_one(world, froze
                                   final("pass", "7/QĐ-UBND"), TODAY)
     db.session.commit()
     leaders = list(ex.leader_rows(assessment.load_run(frozen_run)))
-    assert next(r for r in leaders if r[0] == "head_a")[-4:-2] == ["Hoàn thành nhiệm vụ", "7/QĐ-UBND"]
+    assert next(r for r in leaders if r[4] == "head_a")  # STT, name, position, unit, username[-4:-2] == ["Hoàn thành nhiệm vụ", "7/QĐ-UBND"]
 
 
 @pytest.mark.parametrize("who", ["admin", "head", "deputy", "staff", "head_b"])
