@@ -20,6 +20,7 @@ from app.extensions import babel, bootstrap, csrf, db, login_manager, migrate, p
 from app.models import User
 from app.notifications.routes import bp as notifications_bp
 from app.plans.routes import bp as plans_bp
+from app.quality.routes import bp as quality_bp
 from app.tasks.routes import bp as tasks_bp
 from config import Config
 
@@ -101,6 +102,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(assessment_bp)
+    app.register_blueprint(quality_bp)
     errors.register(app)
     filters.register(app)
     register_cli(app)

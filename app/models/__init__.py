@@ -10,6 +10,13 @@ from app.models.audit import AuditLog, LoginFailure
 from app.models.extension import Extension, ExtensionStatus
 from app.models.notification import JobRun, Notification
 from app.models.plan import Field, Plan, PlanKind, PlanStatus
+from app.models.quality import (
+    Criterion,
+    IndicatorSet,
+    QualityEvidence,
+    QualityScore,
+    QualitySheet,
+)
 from app.models.task import (
     Amendment,
     Evidence,
@@ -28,10 +35,12 @@ __all__ = [
     "AssessmentTaskRow",
     "AssessmentUnitRow",
     "AuditLog",
+    "Criterion",
     "Evidence",
     "Extension",
     "ExtensionStatus",
     "Field",
+    "IndicatorSet",
     "JobRun",
     "LoginFailure",
     "Notification",
@@ -40,6 +49,9 @@ __all__ = [
     "PlanStatus",
     "ProcessStep",
     "ProgressUpdate",
+    "QualityEvidence",
+    "QualityScore",
+    "QualitySheet",
     "Role",
     "Task",
     "Unit",
