@@ -103,7 +103,7 @@ def test_a_set_whose_points_do_not_add_up_cannot_be_published_and_the_message_na
     with pytest.raises(RuleViolation) as e:
         commands.publish_set(w.assessor, w.set.id)
     messages = " ".join(str(v.message) for v in e.value.violations)
-    assert messages == "Criterion 1 has 30 points, but its sub-criteria add up to 35."
+    assert messages == "Tiêu chí 1 có 30 điểm nhưng các tiêu chí con cộng lại được 35 điểm."
 
 
 def test_publishing_gives_every_department_a_sheet_and_freezes_the_tree(qworld):
@@ -186,8 +186,8 @@ def test_a_file_that_is_not_what_it_claims_is_refused(qworld):
     assert e.value.field == "files"
 
 
-@pytest.mark.parametrize(("points", "message"), [("-1", "negative"), ("20.5", "At most"),
-                                                 ("1.234", "two decimals")])
+@pytest.mark.parametrize(("points", "message"), [("-1", "không được âm"), ("20.5", "Tối đa 20"),
+                                                 ("1.234", "hai chữ số")])
 def test_points_stay_between_zero_and_the_maximum(qworld, points, message):
     w = qworld
     published(w)
