@@ -1,6 +1,8 @@
 """Quality of operation pages (DESIGN.md 8): indicator sets and their criteria tree, each
 unit's scoring sheet (self-assessment, appraisal), the ranking and its exports."""
 
+from decimal import Decimal
+
 from flask import (
     Blueprint,
     Response,
@@ -126,7 +128,7 @@ def new_set():
     status = 200
     if request.method == "GET":
         form.year.data = local_today().year
-        form.max_points.data = 100
+        form.max_points.data = Decimal(100)
     elif form.validate():
         done = boundary.run(lambda: commands.create_set(current_user, commands.SetInput(
             form.name.data, form.year.data, form.unit_group.data, form.max_points.data)).id, form)
