@@ -104,6 +104,14 @@ def tree(set_id: int) -> list[TreeRow]:
     return out
 
 
+def criterion_code(criterion_id: int) -> str:
+    """A criterion's code (its forms' field prefix), or NotFound."""
+    code = db.session.scalar(select(Criterion.code).where(Criterion.id == criterion_id))
+    if code is None:
+        raise NotFound()
+    return code
+
+
 def nodes(set_id: int) -> list[Node]:
     return [Node(r.criterion.id, r.criterion.parent_id, r.criterion.code,
                  Decimal(r.criterion.max_points), r.is_leaf) for r in tree(set_id)]

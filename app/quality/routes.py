@@ -244,6 +244,12 @@ def _download(data: bytes, name: str) -> Response:
 
 # ---- a unit's sheet ------------------------------------------------------------------
 
+def prefix(kind: str, code: str) -> str:
+    """The field names of one row's form on the scorecard: the criterion's code (unique in
+    its set, and the same whenever the set is built again), in characters a name can hold."""
+    return kind + "".join(ch if ch.isalnum() else "_" for ch in code)
+
+
 def _render_sheet(sheet_id: int, failed: dict | None = None, status: int = 200):
     """The scorecard; `failed` holds the one form that was refused, keeping what was typed."""
     card = queries.scorecard(current_user, sheet_id, local_today(), current_settings().scoring)
@@ -259,11 +265,11 @@ def _render_sheet(sheet_id: int, failed: dict | None = None, status: int = 200):
         cid = r.criterion.id
         if can_self and r.is_manual:
             self_forms[cid] = failed.get(("self", cid)) or SelfScoreForm(
-                formdata=None, prefix=f"s{cid}", points=r.self_points,
+                formdata=None, prefix=prefix("s", r.criterion.code), points=r.self_points,
                 note=r.score.self_note if r.score else "")
         if can_appraise:
             appraisal_forms[cid] = failed.get(("appraise", cid)) or AppraisalForm(
-                formdata=None, prefix=f"a{cid}",
+                formdata=None, prefix=prefix("a", r.criterion.code),
                 points=r.appraised if r.appraised is not None else r.unit_figure,
                 reason=r.score.appraisal_note if r.score else "")
     return render_template("quality/sheet.html", card=card, can_self=can_self, is_head=is_head,
@@ -285,7 +291,7 @@ def _back(sheet_id: int, anchor: str = "") -> Response:
 @bp.route("/sheets/<int:sheet_id>/criteria/<int:criterion_id>/self", methods=["POST"])
 @login_required
 def self_score(sheet_id: int, criterion_id: int):
-    form = SelfScoreForm(prefix=f"s{criterion_id}")
+    form = SelfScoreForm(prefix=prefix("s", queries.criterion_code(criterion_id)))
     if form.validate():
         done = boundary.run(lambda: commands.save_self_score(
             current_user, sheet_id, criterion_id,
@@ -300,7 +306,7 @@ def self_score(sheet_id: int, criterion_id: int):
 @bp.route("/sheets/<int:sheet_id>/criteria/<int:criterion_id>/appraise", methods=["POST"])
 @login_required
 def appraise(sheet_id: int, criterion_id: int):
-    form = AppraisalForm(prefix=f"a{criterion_id}")
+    form = AppraisalForm(prefix=prefix("a", queries.criterion_code(criterion_id)))
     if form.validate():
         done = boundary.run(lambda: commands.appraise_score(
             current_user, sheet_id, criterion_id,

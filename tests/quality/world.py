@@ -97,14 +97,13 @@ def ids(w) -> dict:
     return {"set_id": set_id(w), "sheet_id": sheet_id(w, "own"), "criterion_id": criterion_id(w)}
 
 
-def self_data(w, points: str = "30") -> dict:
-    cid = criterion_id(w)
-    return {f"s{cid}-points": points, f"s{cid}-note": "Theo báo cáo năm"}
+def self_data(w=None, points: str = "30") -> dict:
+    """The self-score form of criterion 1.1 (its fields are named after the code)."""
+    return {"s1_1-points": points, "s1_1-note": "Theo báo cáo năm"}
 
 
-def appraisal_data(w, points: str = "30") -> dict:
-    cid = criterion_id(w)
-    return {f"a{cid}-points": points, f"a{cid}-reason": "Thiếu một văn bản"}
+def appraisal_data(w=None, points: str = "30") -> dict:
+    return {"a1_1-points": points, "a1_1-reason": "Thiếu một văn bản"}
 
 
 SET_FORM = {"name": "Bộ chỉ số xã, phường năm 2026", "year": "2026", "unit_group": "commune",

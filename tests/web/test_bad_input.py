@@ -732,7 +732,9 @@ QUERY_PAGES = {
 NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_edit",
             "admin.user_new", "auth.password", "plans.edit", "plans.export", "plans.import_file",
             "plans.print", "plans.template", "plans.create", "tasks.create", "tasks.view",
-            "tasks.edit", "tasks.download", "assessment.final_grade"}
+            "tasks.edit", "tasks.download", "assessment.final_grade",
+            "quality.index", "quality.new_set", "quality.view_set", "quality.ranking",
+            "quality.ranking_xlsx", "quality.sheet", "quality.sheet_xlsx", "quality.evidence"}
 
 
 def test_every_get_page_is_classified(fz):
