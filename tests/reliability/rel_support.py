@@ -295,7 +295,14 @@ def world_values(w, role: str = "staff") -> dict:
             "ext_id": w.extension, "evidence_id": w.evidence[w.task.id],
             "notification_id": w.notifications.get(user.id), "unit_id": w.a.id,
             "user_id": w.staff.id, "lang": "en", "run_id": w.run, "table": "tasks",
-            "kind": "unit", "row_id": w.run_unit_row}
+            "kind": "unit", "row_id": w.run_unit_row} | quality_ids(w)
+
+
+def quality_ids(w) -> dict:
+    """The quality routes' arguments (tests/quality/world.py; missing ids until a set is built)."""
+    from tests.quality import world as qw
+
+    return qw.ids(w)
 
 
 # ---- a small HTML reader ----------------------------------------------------------------
