@@ -25,6 +25,7 @@ from app.notifications import mail
 from app.plans import export as plan_export
 from app.plans import service as plans
 from app.plans.importing import importer as plan_import
+from app.quality.cli import quality_cli
 from app.scheduler import run_blocking
 from app.settings import current_settings
 
@@ -372,6 +373,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(overdue_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(assess_cli)
+    app.cli.add_command(quality_cli)
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has units.")

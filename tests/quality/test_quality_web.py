@@ -225,3 +225,18 @@ def test_a_formula_typed_as_a_note_is_exported_as_text(qworld, as_user):
     cells = [cell for row in wb.active.iter_rows() for cell in row if cell.value and str(cell.value).startswith("=")]
     assert cells and all(cell.data_type == "s" for cell in cells)
 
+
+
+def test_the_command_line_exports_the_ranking(qworld, runner, tmp_path):
+    w = qworld
+    out = tmp_path / "xep-hang.xlsx"
+    result = runner.invoke(args=["quality", "export", "--year", "2026", "--group", "department",
+                                 "--output", str(out)])
+    assert result.exit_code != 0 and "No published indicator set" in result.output
+    publish(w)
+    result = runner.invoke(args=["quality", "export", "--year", "2026", "--group", "department",
+                                 "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = [tuple(r) for r in load_workbook(out).active.iter_rows(values_only=True)]
+    header = rows.index(("STT", "Đơn vị", "Điểm tự chấm", "Điểm thẩm định", "Xếp hạng", "Xếp loại"))
+    assert {r[1] for r in rows[header + 1:]} == {"Sở Nội vụ", "Sở Khoa học và Công nghệ"}
