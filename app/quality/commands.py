@@ -113,6 +113,36 @@ def create_set(actor: User, data: SetInput) -> IndicatorSet:
     return row
 
 
+def copy_set(actor: User, set_id: int, year: int | None) -> IndicatorSet:
+    """A new draft set for `year` with the tree of `set_id` (last year's, usually): same
+    group, maximum, criteria and methods; a new version when that year already has one."""
+    _require_designer(actor)
+    source = db.session.get(IndicatorSet, set_id)
+    if source is None:
+        raise NotFound()
+    if year is None or not 2000 <= year <= 2100:
+        raise RuleViolation(_l("Enter a year between 2000 and 2100."), "year")
+    name = source.name.replace(str(source.year), str(year)) if str(source.year) in source.name \
+        else f"{source.name} ({year})"
+    target = create_set(actor, SetInput(name[:500], year, source.unit_group,
+                                        Decimal(source.max_points)))
+    new_ids: dict[int, int] = {}
+    # A set holds tens of rows: each row is added after its parent (tree order), so the
+    # parent's new id is known.
+    for r in queries.tree(source.id):
+        c = r.criterion
+        row = Criterion(set_id=target.id, parent_id=new_ids.get(c.parent_id), code=c.code,
+                        title=c.title, max_points=c.max_points, method=c.method,
+                        plan_kind=c.plan_kind, is_evidence_required=c.is_evidence_required,
+                        position=c.position)
+        db.session.add(row)
+        db.session.flush()
+        new_ids[c.id] = row.id
+    audit.record(actor.id, "quality.set_copy", "indicator_set", target.id,
+                 {"from": [None, source.id], "criteria": [None, len(new_ids)]})
+    return target
+
+
 def _draft_set(actor: User, set_id: int) -> IndicatorSet:
     _require_designer(actor)
     row = db.session.get(IndicatorSet, set_id)

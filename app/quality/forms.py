@@ -22,6 +22,10 @@ class SetForm(FlaskForm):
     max_points = DecimalTextField(_l("Maximum points"), validators=[Optional()])
 
 
+class CopySetForm(FlaskForm):
+    year = WholeNumberField(_l("Year of the copy"), validators=[Optional()])
+
+
 class CriterionForm(FlaskForm):
     parent_id = OptionalIdSelect(_l("Under"))
     code = StringField(_l("Code"))

@@ -28,6 +28,7 @@ from app.quality import export as quality_export
 from app.quality.forms import (
     ActionForm,
     AppraisalForm,
+    CopySetForm,
     CriterionForm,
     PublishResultsForm,
     ReturnForm,
@@ -152,7 +153,8 @@ def _criterion_form(set_id: int, rows) -> CriterionForm:
 
 
 def _render_set(set_id: int, form: CriterionForm | None = None, status: int = 200,
-                results_form: PublishResultsForm | None = None):
+                results_form: PublishResultsForm | None = None,
+                copy_form: CopySetForm | None = None):
     s = queries.get_set(current_user, set_id)
     rows = queries.tree(s.id)
     form = form or _criterion_form(s.id, rows)
@@ -160,7 +162,8 @@ def _render_set(set_id: int, form: CriterionForm | None = None, status: int = 20
     return render_template("quality/set.html", s=s, rows=rows, form=form, sheets=sheets,
                            designs=_designs(), is_assessor=current_user.role == Role.ASSESSOR,
                            own_sheet=queries.own_sheet_id(current_user, s.id),
-                           action=ActionForm(), results_form=results_form or PublishResultsForm()), status
+                           action=ActionForm(), results_form=results_form or PublishResultsForm(),
+                           copy_form=copy_form or CopySetForm(formdata=None, year=s.year + 1)), status
 
 
 @bp.route("/<int:set_id>")
@@ -193,6 +196,19 @@ def delete_criterion(set_id: int, criterion_id: int):
             lambda: commands.delete_criterion(current_user, set_id, criterion_id)):
         flash(_("The criterion was removed."), "success")
     return redirect(url_for("quality.view_set", set_id=set_id))
+
+
+@bp.route("/<int:set_id>/copy", methods=["POST"])
+@login_required
+def copy_set(set_id: int):
+    boundary.require(_designs())
+    form = CopySetForm()
+    if form.validate():
+        done = boundary.run(lambda: commands.copy_set(current_user, set_id, form.year.data).id, form)
+        if done:
+            flash(_("The set was copied: check its criteria, then publish it."), "success")
+            return redirect(url_for("quality.view_set", set_id=done.value))
+    return _render_set(set_id, copy_form=form, status=422)
 
 
 @bp.route("/<int:set_id>/publish", methods=["POST"])

@@ -353,3 +353,23 @@ def test_a_returned_sheet_opens_again_for_the_unit(qworld):
     commands.return_sheet(w.assessor, sheet.id, "Bổ sung tài liệu kiểm chứng")
     score(w, sheet, "1.2", 19)
     assert db.session.get(QualitySheet, sheet.id).status == "open"
+
+
+def test_last_years_set_is_copied_as_a_new_draft_with_its_tree(qworld):
+    w = qworld
+    published(w)
+    with pytest.raises(PermissionDenied):
+        commands.copy_set(w.head, w.set.id, 2027)
+    with pytest.raises(RuleViolation) as e:
+        commands.copy_set(w.assessor, w.set.id, 3000)
+    assert e.value.field == "year"
+    copy = commands.copy_set(w.assessor, w.set.id, 2027)
+    db.session.commit()
+    assert (copy.year, copy.unit_group, copy.status, copy.version) == (2027, "department", "draft", 1)
+    assert copy.name == "Bộ chỉ số các sở, ban, ngành năm 2027"
+    rows = queries.tree(copy.id)
+    assert [(r.criterion.code, r.depth, r.criterion.method, r.criterion.plan_kind) for r in rows] == [
+        ("1", 0, "manual", None), ("1.1", 1, "manual", None), ("1.2", 1, "manual", None),
+        ("2", 0, "manual", None), ("2.1", 1, "tasks", None), ("2.2", 1, "tasks", "cchc")]
+    assert rows[1].criterion.is_evidence_required
+    assert commands.publish_set(w.assessor, copy.id) == 2      # it adds up: publishable

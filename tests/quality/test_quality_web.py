@@ -240,3 +240,13 @@ def test_the_command_line_exports_the_ranking(qworld, runner, tmp_path):
     rows = [tuple(r) for r in load_workbook(out).active.iter_rows(values_only=True)]
     header = rows.index(("STT", "Đơn vị", "Điểm tự chấm", "Điểm thẩm định", "Xếp hạng", "Xếp loại"))
     assert {r[1] for r in rows[header + 1:]} == {"Sở Nội vụ", "Sở Khoa học và Công nghệ"}
+
+
+def test_copying_a_set_to_a_bad_year_keeps_what_was_typed(qworld, as_user):
+    w = qworld
+    c = as_user("assessor")
+    resp = c.post(f"/quality/{w.set.id}/copy", data={"year": "1990"})
+    assert resp.status_code == 422 and 'value="1990"' in html(resp)
+    resp = c.post(f"/quality/{w.set.id}/copy", data={"year": "2027"})
+    assert resp.status_code == 302
+    assert as_user("head_a").post(f"/quality/{w.set.id}/copy", data={"year": "2027"}).status_code == 403

@@ -175,6 +175,8 @@ FORMS: dict[str, Form] = {
                                   prepare=qw.draft, audit=("quality.criterion_add",)),
     "quality.delete_criterion": Form("assessor", lambda w: {}, values=qw.ids, prepare=qw.draft,
                                      audit=("quality.criterion_delete",)),
+    "quality.copy_set": Form("assessor", lambda w: {"year": "2027"}, values=qw.ids,
+                             prepare=qw.published, audit=("quality.set_create", "quality.set_copy")),
     "quality.publish_set": Form("assessor", lambda w: {}, values=qw.ids, prepare=qw.draft,
                                 audit=("quality.set_publish",)),
     "quality.publish_results": Form("assessor", lambda w: dict(qw.RESULTS_FORM), values=qw.ids,

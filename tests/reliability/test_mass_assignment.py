@@ -72,6 +72,7 @@ SPEC = {
     # Quality of operation (issue 13): each step changes only the columns of its stage.
     "quality.new_set": {},
     "quality.add_criterion": {},
+    "quality.copy_set": {},
     "quality.delete_criterion": {},
     "quality.publish_set": {"indicator_sets": {"status", "published_at"}},
     "quality.publish_results": {"indicator_sets": {"status", "decision_no", "decision_on",
@@ -152,6 +153,11 @@ def new_checks(endpoint, w):
         "quality.add_criterion": {"criteria": lambda r: [k for k, ok in (
             ("code", r["code"] == "3"), ("set_id", r["set_id"] == getattr(w, "q_set", None)),
             ("method", r["method"] == "manual"), ("plan_kind", r["plan_kind"] is None)) if not ok]},
+        "quality.copy_set": {
+            "indicator_sets": lambda r: [k for k, ok in (
+                ("status", r["status"] == "draft"), ("year", r["year"] == 2027),
+                ("unit_group", r["unit_group"] == "department")) if not ok],
+            "criteria": lambda r: [k for k, ok in (("set_id", r["set_id"] != w.q_set),) if not ok]},
         "quality.publish_set": {
             "quality_sheets": lambda r: [k for k, ok in (
                 ("status", r["status"] == "open"), ("set_id", r["set_id"] == w.q_set)) if not ok],
@@ -213,6 +219,7 @@ def form_fields(endpoint: str) -> set[str]:
         "assessment.final_grade": assessment_forms.FinalGradeForm,
         "quality.new_set": quality_forms.SetForm, "quality.add_criterion": quality_forms.CriterionForm,
         "quality.publish_results": quality_forms.PublishResultsForm,
+        "quality.copy_set": quality_forms.CopySetForm,
         "quality.send_back": quality_forms.ReturnForm,
     }
     names = set()
