@@ -322,6 +322,8 @@ def self_score(sheet_id: int, criterion_id: int):
 @bp.route("/sheets/<int:sheet_id>/criteria/<int:criterion_id>/appraise", methods=["POST"])
 @login_required
 def appraise(sheet_id: int, criterion_id: int):
+    # Refused before anything is looked up: appraisal is the assessor's alone.
+    boundary.require(current_user.role == Role.ASSESSOR)
     form = AppraisalForm(prefix=prefix("a", queries.criterion_code(criterion_id)))
     if form.validate():
         done = boundary.run(lambda: commands.appraise_score(
