@@ -17,6 +17,7 @@ from sqlalchemy import event, func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.common.errors import RuleViolation
+from app.demo import quality as quality_demo
 from app.directory import units, users
 from app.domain.status import Timeliness, timeliness
 from app.domain.text import sort_key
@@ -295,6 +296,7 @@ def seed(today: date, settings: Settings) -> str:
         db.session.flush()
     finally:
         event.remove(session, "before_flush", clock.before_flush)
+    quality_demo.seed(today, settings)
     return _summary(ctx, made)
 
 

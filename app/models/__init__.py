@@ -10,6 +10,13 @@ from app.models.audit import AuditLog, LoginFailure
 from app.models.extension import Extension, ExtensionStatus
 from app.models.notification import JobRun, Notification
 from app.models.plan import Field, Plan, PlanKind, PlanStatus
+from app.models.quality import (
+    Criterion,
+    IndicatorSet,
+    QualityEvidence,
+    QualityScore,
+    QualitySheet,
+)
 from app.models.task import (
     Amendment,
     Evidence,
@@ -31,10 +38,12 @@ __all__ = [
     "AssessmentUnitRow",
     "AuditLog",
     "CalendarFeed",
+    "Criterion",
     "Evidence",
     "Extension",
     "ExtensionStatus",
     "Field",
+    "IndicatorSet",
     "JobRun",
     "LoginFailure",
     "Notification",
@@ -43,6 +52,9 @@ __all__ = [
     "PlanStatus",
     "ProcessStep",
     "ProgressUpdate",
+    "QualityEvidence",
+    "QualityScore",
+    "QualitySheet",
     "Role",
     "Task",
     "Unit",

@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 @pytest.mark.e2e
 def test_make_use_and_revoke_a_token_and_subscribe_to_the_calendar(open_page, live):
     page = open_page("staff_a")
-    page.click("#nav-tokens")
+    page.click("nav a.app-account")  # the account page (name · role) links to the tokens
+    page.click("#account-tokens")
     expect(page.locator("h1")).to_have_text("Token API")
     page.fill("#name", "Hệ thống quản lý văn bản")
     page.uncheck("#read_only")

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.settings import current_settings
+from tests.quality import world as qw
 
 
 @dataclass
@@ -206,6 +207,28 @@ FORMS: dict[str, Form] = {
                            audit=("user.create",)),
     "admin.user_edit": Form("admin", lambda w: user_form(w.staff, full_name="Phạm Văn Đăng Khoa"),
                             values=lambda w: {"user_id": w.staff.id}, audit=("user.update",)),
+    # Quality of operation (issue 13): tests/quality/world.py builds each stage on unit A.
+    "quality.new_set": Form("assessor", lambda w: dict(qw.SET_FORM), audit=("quality.set_create",)),
+    "quality.add_criterion": Form("assessor", lambda w: dict(qw.CRITERION_FORM), values=qw.ids,
+                                  prepare=qw.draft, audit=("quality.criterion_add",)),
+    "quality.delete_criterion": Form("assessor", lambda w: {}, values=qw.ids, prepare=qw.draft,
+                                     audit=("quality.criterion_delete",)),
+    "quality.copy_set": Form("assessor", lambda w: {"year": "2027"}, values=qw.ids,
+                             prepare=qw.published, audit=("quality.set_create", "quality.set_copy")),
+    "quality.publish_set": Form("assessor", lambda w: {}, values=qw.ids, prepare=qw.draft,
+                                audit=("quality.set_publish",)),
+    "quality.publish_results": Form("assessor", lambda w: dict(qw.RESULTS_FORM), values=qw.ids,
+                                    prepare=qw.appraised, audit=("quality.results_publish",)),
+    "quality.self_score": Form("head", qw.self_data, values=qw.ids, prepare=qw.published,
+                               audit=("quality.self_score",)),
+    "quality.submit": Form("head", lambda w: {}, values=qw.ids, prepare=qw.scored,
+                           audit=("quality.sheet_submit",)),
+    "quality.appraise": Form("assessor", qw.appraisal_data, values=qw.ids, prepare=qw.submitted,
+                             audit=("quality.appraise",)),
+    "quality.finalize": Form("assessor", lambda w: {}, values=qw.ids, prepare=qw.submitted,
+                             audit=("quality.sheet_finalize",)),
+    "quality.send_back": Form("assessor", lambda w: {"reason": "Bổ sung tài liệu kiểm chứng"},
+                              values=qw.ids, prepare=qw.submitted, audit=("quality.sheet_return",)),
 }
 
 # Routes that change only the actor's own display or delivery preferences, or the read

@@ -257,7 +257,14 @@ def world_values(w, role: str = "staff") -> dict:
             # No live calendar address: the feed answers 404 (tests/api/test_calendar.py
             # reads live ones).
             "secret": "0" * 43,
-            "token_id": 999_999}
+            "token_id": 999_999} | quality_ids(w)
+
+
+def quality_ids(w) -> dict:
+    """The quality routes' arguments (tests/quality/world.py; missing ids until a set is built)."""
+    from tests.quality import world as qw
+
+    return qw.ids(w)
 
 
 # ---- a small HTML reader ----------------------------------------------------------------

@@ -73,9 +73,27 @@ SPEC = {
     "assessment.final_grade": {"assessment_unit_rows": {
         "final_grade", "final_decision_no", "final_decision_on", "final_reason", "final_by_id",
         "final_at"}},
+    # Quality of operation (issue 13): each step changes only the columns of its stage.
+    "quality.new_set": {},
+    "quality.add_criterion": {},
+    "quality.copy_set": {},
+    "quality.delete_criterion": {},
+    "quality.publish_set": {"indicator_sets": {"status", "published_at"}},
+    "quality.publish_results": {"indicator_sets": {"status", "decision_no", "decision_on",
+                                                   "results_published_at"},
+                                "quality_sheets": {"status", "version"}},
+    "quality.self_score": {"quality_scores": {"self_points", "self_note", "self_by_id", "self_at"}},
+    "quality.submit": {"quality_sheets": {"status", "submitted_at", "submitted_by_id",
+                                          "auto_as_of", "version"},
+                       "quality_scores": {"auto_points", "is_applicable"}},
+    "quality.appraise": {"quality_scores": {"appraised_points", "appraisal_note",
+                                            "appraised_by_id", "appraised_at"}},
+    "quality.finalize": {"quality_sheets": {"status", "appraised_at", "appraised_by_id", "version"},
+                         "quality_scores": {"appraised_points", "appraised_by_id", "appraised_at"}},
+    "quality.send_back": {"quality_sheets": {"status", "version"}},
 }
 ALWAYS_NEW = {"audit_log", "notifications", "outbox"}
-DELETABLE = {"auth.login": {"login_failures"}}
+DELETABLE = {"auth.login": {"login_failures"}, "quality.delete_criterion": {"criteria"}}
 
 
 def _new_task(w, who, plan_id, owner):
@@ -141,6 +159,24 @@ def new_checks(endpoint, w):
         "assessment.freeze": {t: (lambda r: []) for t in (
             "assessment_runs", "assessment_unit_rows", "assessment_leader_rows",
             "assessment_task_rows")},
+        "quality.new_set": {"indicator_sets": lambda r: [k for k, ok in (
+            ("status", r["status"] == "draft"), ("year", r["year"] == 2026),
+            ("unit_group", r["unit_group"] == "commune"),
+            ("created_by_id", r["created_by_id"] in (w.assessor.id, w.admin.id))) if not ok]},
+        "quality.add_criterion": {"criteria": lambda r: [k for k, ok in (
+            ("code", r["code"] == "3"), ("set_id", r["set_id"] == getattr(w, "q_set", None)),
+            ("method", r["method"] == "manual"), ("plan_kind", r["plan_kind"] is None)) if not ok]},
+        "quality.copy_set": {
+            "indicator_sets": lambda r: [k for k, ok in (
+                ("status", r["status"] == "draft"), ("year", r["year"] == 2027),
+                ("unit_group", r["unit_group"] == "department")) if not ok],
+            "criteria": lambda r: [k for k, ok in (("set_id", r["set_id"] != w.q_set),) if not ok]},
+        "quality.publish_set": {
+            "quality_sheets": lambda r: [k for k, ok in (
+                ("status", r["status"] == "open"), ("set_id", r["set_id"] == w.q_set)) if not ok],
+            "quality_scores": lambda r: [k for k, ok in (
+                ("self_points", r["self_points"] is None),
+                ("appraised_points", r["appraised_points"] is None)) if not ok]},
     }
     return out.get(endpoint, {})
 
@@ -179,6 +215,7 @@ def form_fields(endpoint: str) -> set[str]:
     from app.auth import forms as auth_forms
     from app.notifications import forms as notification_forms
     from app.plans import forms as plan_forms
+    from app.quality import forms as quality_forms
     from app.tasks import forms as task_forms
 
     classes = {
@@ -193,6 +230,10 @@ def form_fields(endpoint: str) -> set[str]:
         "admin.units": admin_forms.UnitForm, "admin.unit": admin_forms.UnitEditForm,
         "admin.user_new": admin_forms.UserForm, "admin.user_edit": admin_forms.UserForm,
         "assessment.final_grade": assessment_forms.FinalGradeForm,
+        "quality.new_set": quality_forms.SetForm, "quality.add_criterion": quality_forms.CriterionForm,
+        "quality.publish_results": quality_forms.PublishResultsForm,
+        "quality.copy_set": quality_forms.CopySetForm,
+        "quality.send_back": quality_forms.ReturnForm,
     }
     names = set()
     cls = classes.get(endpoint)
@@ -206,7 +247,9 @@ def form_fields(endpoint: str) -> set[str]:
               "plans.import_file": {"file"},
               "assessment.freeze": {"period", "as_of", "unit"},
               "assessment.final_grade": {"grade", "decision_no", "decision_on",
-                                         "reason"}}.get(endpoint, set())
+                                         "reason"},
+              "quality.self_score": {"s1_1-points", "s1_1-note", "s1_1-files"},
+              "quality.appraise": {"a1_1-points", "a1_1-reason"}}.get(endpoint, set())
     return names
 
 

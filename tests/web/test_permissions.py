@@ -39,6 +39,7 @@ from app.clock import local_today
 from app.extensions import db
 from app.models import ProcessStep, Task
 from app.settings import current_settings
+from tests.quality import world as qw
 from tests.support import payloads
 
 ROLES = ("anonymous", "admin", "assessor", "head", "deputy", "staff")
@@ -46,6 +47,7 @@ USERNAMES = {"admin": "admin", "assessor": "assessor", "head": "head_a", "deputy
              "staff": "staff_a"}
 R4 = ("own", "unit", "other", "missing")
 R3 = ("own", "other", "missing")
+Q2 = ("own", "missing")
 NONE = ("-",)
 MISSING = 999_999
 
@@ -592,6 +594,71 @@ RULES = [
                 head="200* 200* 404* 404*", deputy="200* 404* 404* 404*"),
          lambda w, r, x: f"/assessment/runs/{run_for('own')}/leader/{target_leader(w, r, x).id}",
          prepare=freeze_runs),
+    # Quality of operation (issue 13): tests/quality/world.py builds the set and its stages.
+    Rule("quality.index", "GET", NONE, expect(NONE, others="200"), lambda w, r, x: "/quality/"),
+    Rule("quality.new_set", "GET", NONE, expect(NONE, admin="200", assessor="200"),
+         lambda w, r, x: "/quality/new"),
+    Rule("quality.new_set", "POST", NONE, expect(NONE, admin="302*", assessor="302*"),
+         lambda w, r, x: "/quality/new", data=lambda w, r, x: dict(qw.SET_FORM)),
+    Rule("quality.view_set", "GET", Q2, expect(Q2, others="200* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}", prepare=lambda w, r, x: qw.published(w)),
+    Rule("quality.add_criterion", "POST", Q2,
+         expect(Q2, admin="302* 404", assessor="302* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/criteria",
+         data=lambda w, r, x: dict(qw.CRITERION_FORM), prepare=lambda w, r, x: qw.draft(w)),
+    Rule("quality.delete_criterion", "POST", Q2,
+         expect(Q2, admin="302* 404", assessor="302* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/criteria/{qw.criterion_id(w)}/delete",
+         prepare=lambda w, r, x: qw.draft(w)),
+    Rule("quality.copy_set", "POST", Q2, expect(Q2, admin="302* 404", assessor="302* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/copy", data=lambda w, r, x: {"year": "2027"},
+         prepare=lambda w, r, x: qw.published(w)),
+    Rule("quality.publish_set", "POST", Q2, expect(Q2, admin="302* 404", assessor="302* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/publish", prepare=lambda w, r, x: qw.draft(w)),
+    Rule("quality.publish_results", "POST", Q2, expect(Q2, assessor="302* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/results",
+         data=lambda w, r, x: dict(qw.RESULTS_FORM), prepare=lambda w, r, x: qw.appraised(w)),
+    Rule("quality.ranking", "GET", Q2,
+         expect(Q2, admin="200* 404", assessor="200* 404", others="404* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/ranking", prepare=lambda w, r, x: qw.published(w)),
+    Rule("quality.ranking_xlsx", "GET", Q2,
+         expect(Q2, admin="200* 404", assessor="200* 404", others="404* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/ranking.xlsx",
+         prepare=lambda w, r, x: qw.published(w)),
+    Rule("quality.sheet", "GET", R3,
+         expect(R3, admin="200* 200* 404", assessor="200* 200* 404", others="200* 404* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}", prepare=lambda w, r, x: qw.published(w)),
+    Rule("quality.sheet_xlsx", "GET", R3,
+         expect(R3, admin="200* 200* 404", assessor="200* 200* 404", others="200* 404* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}.xlsx",
+         prepare=lambda w, r, x: qw.published(w)),
+    Rule("quality.evidence", "GET", R3,
+         expect(R3, admin="200* 200* 404", assessor="200* 200* 404", others="200* 404* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/evidence/{qw.evidence_id(w, x)}",
+         prepare=lambda w, r, x: qw.scored(w)),
+    # The unit's head alone scores and submits her unit's sheet; the sheet is out of sight
+    # (404) for other units, and the assessor and admin, who read it, may not write it.
+    Rule("quality.self_score", "POST", R3,
+         expect(R3, admin="403* 403* 404", assessor="403* 403* 404", head="302* 404* 404",
+                others="403* 404* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/criteria/{qw.criterion_id(w)}/self",
+         data=lambda w, r, x: qw.self_data(w), prepare=lambda w, r, x: qw.published(w)),
+    Rule("quality.submit", "POST", R3,
+         expect(R3, admin="403* 403* 404", assessor="403* 403* 404", head="302* 404* 404",
+                others="403* 404* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/submit",
+         prepare=lambda w, r, x: qw.scored(w)),
+    # Appraisal is the assessor's alone: everyone else is refused before the sheet is looked up.
+    Rule("quality.appraise", "POST", R3, expect(R3, assessor="302* 302* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/criteria/{qw.criterion_id(w)}/appraise",
+         data=lambda w, r, x: qw.appraisal_data(w), prepare=lambda w, r, x: qw.submitted(w)),
+    Rule("quality.finalize", "POST", R3, expect(R3, assessor="302* 302* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/finalize",
+         prepare=lambda w, r, x: qw.submitted(w)),
+    Rule("quality.send_back", "POST", R3, expect(R3, assessor="302* 302* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/return",
+         data=lambda w, r, x: {"reason": "Bổ sung tài liệu kiểm chứng"},
+         prepare=lambda w, r, x: qw.submitted(w)),
 ]
 
 # ---- API tokens, calendar addresses (issue 15) -----------------------------------------

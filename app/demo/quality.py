@@ -1,0 +1,89 @@
+"""The demo's sample indicator sets (issue 13 point 7): one for the departments and one for
+the communes and wards, labelled as samples, published, with units at each stage of the
+workflow — Sở Khoa học và Công nghệ appraised, Sở Nội vụ submitted, phường Buôn Ma Thuột
+scoring itself (drafts saved), every other unit not started — so a newcomer sees the whole
+workflow. Everything goes through the use cases, as a user's clicks would."""
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import QualitySheet, User
+from app.quality import commands
+from app.settings import Settings
+from app.tasks.evidence import Upload
+
+D = Decimal
+# A one-page PDF: the evidence of the sample scores.
+SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+              b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+              b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
+              b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+# code, parent code, title, max points, method, plan kind, evidence required
+TREE = (
+    ("1", None, "Công tác chỉ đạo, điều hành; kỷ luật, kỷ cương hành chính", D(30), "manual", None, False),
+    ("1.1", "1", "Ban hành kế hoạch công tác năm đúng thời hạn", D(10), "manual", None, True),
+    ("1.2", "1", "Chấp hành kỷ luật, kỷ cương hành chính; văn hóa công vụ", D(10), "manual", None, False),
+    ("1.3", "1", "Trách nhiệm của người đứng đầu", D(10), "manual", None, False),
+    ("2", None, "Kết quả thực hiện nhiệm vụ được giao", D(60), "manual", None, False),
+    ("2.1", "2", "Nhiệm vụ UBND tỉnh, Chủ tịch UBND tỉnh giao (tính từ hệ thống)", D(40), "tasks", None, False),
+    ("2.2", "2", "Kế hoạch cải cách hành chính năm (tính từ hệ thống)", D(20), "tasks", "cchc", False),
+    ("3", None, "Chỉ tiêu phát triển kinh tế - xã hội được giao", D(10), "manual", None, False),
+    ("3.1", "3", "Đạt và vượt các chỉ tiêu được giao tại Nghị quyết HĐND tỉnh", D(10), "manual", None, False),
+)
+
+# group, set title; then per unit: its head's username, manual scores, whether it submits,
+# whether it is appraised
+SETS = (
+    ("department", "các sở, ban, ngành", (
+        ("gd.skhcn", {"1.1": D(10), "1.2": D(9), "1.3": D(9), "3.1": D("8.5")}, True, True),
+        ("gd.snv", {"1.1": D(10), "1.2": D(10), "1.3": D(9), "3.1": D(9)}, True, False),
+    )),
+    ("commune", "các xã, phường", (
+        ("ct.buonmathuot", {"1.1": D(9), "1.2": D(8)}, False, False),
+    )),
+)
+
+
+def _user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def seed(today: date, settings: Settings) -> None:
+    """Create, publish and walk the sample sets (flushed; the caller commits)."""
+    assessor = _user("danhgia")
+    if assessor is None:
+        return
+    for group, title, stages in SETS:
+        _seed_set(assessor, group, title, stages, today, settings)
+
+
+def _seed_set(assessor: User, group: str, title: str, stages, today: date,
+              settings: Settings) -> None:
+    s = commands.create_set(assessor, commands.SetInput(
+        f"[Mẫu] Bộ chỉ số đánh giá chất lượng hoạt động {title} năm {today.year}",
+        today.year, group, D(100)))
+    ids: dict[str, int] = {}
+    for code, parent, name, most, method, kind, evidence in TREE:
+        ids[code] = commands.add_criterion(assessor, s.id, commands.CriterionInput(
+            ids.get(parent) if parent else None, code, name, most, method, kind, evidence)).id
+    commands.publish_set(assessor, s.id)
+    for head_name, scores, submits, appraised in stages:
+        head = _user(head_name)
+        sheet_id = head and db.session.scalar(select(QualitySheet.id).where(
+            QualitySheet.set_id == s.id, QualitySheet.unit_id == head.unit_id))
+        if not sheet_id:
+            continue
+        for code, points in scores.items():
+            files = [Upload(f"minh-chung-{code}.pdf", SAMPLE_PDF)] if code == "1.1" else []
+            commands.save_self_score(head, sheet_id, ids[code], commands.SelfScoreInput(
+                points, "Theo báo cáo kết quả năm của đơn vị (dữ liệu mẫu).", files), settings.files)
+        if submits:
+            commands.submit_sheet(head, sheet_id, today, settings.scoring)
+        if appraised:
+            commands.appraise_score(assessor, sheet_id, ids["1.3"], commands.AppraisalInput(
+                D(8), "Còn 01 văn bản chậm trả lời theo yêu cầu của UBND tỉnh (dữ liệu mẫu)."))
+            commands.finalize_sheet(assessor, sheet_id)

@@ -1,0 +1,114 @@
+"""Quality of operation (DESIGN.md 8): indicator sets, their criteria tree, each unit's
+scoring sheet, its scores per criterion and their evidence files."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import utcnow
+
+
+class IndicatorSet(db.Model):
+    """A province's indicator set for one year and one group of units; a new version
+    supersedes a published one."""
+
+    __tablename__ = "indicator_sets"
+    __table_args__ = (UniqueConstraint("year", "unit_group", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    year: Mapped[int]
+    unit_group: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(default=1)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    max_points: Mapped[Decimal] = mapped_column(Numeric(7, 2), default=Decimal(100))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None]
+    # The competent authority's decision publishing the results (DESIGN.md 8).
+    decision_no: Mapped[str | None] = mapped_column(String(64))
+    decision_on: Mapped[date | None]
+    results_published_at: Mapped[datetime | None]
+
+
+class Criterion(db.Model):
+    """A node of the tree (lĩnh vực → tiêu chí → tiêu chí thành phần); a leaf has a method."""
+
+    __tablename__ = "criteria"
+    __table_args__ = (UniqueConstraint("set_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("indicator_sets.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("criteria.id"), index=True)
+    code: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(1000))
+    max_points: Mapped[Decimal] = mapped_column(Numeric(7, 2))
+    # None for a branch; a domain.quality.Method for a leaf.
+    method: Mapped[str | None] = mapped_column(String(16))
+    # From tasks: only the tasks of plans of this kind (None: every plan).
+    plan_kind: Mapped[str | None] = mapped_column(String(16))
+    is_evidence_required: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class QualitySheet(db.Model):
+    """One unit's scoring sheet in one set."""
+
+    __tablename__ = "quality_sheets"
+    __table_args__ = (UniqueConstraint("set_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    set_id: Mapped[int] = mapped_column(ForeignKey("indicator_sets.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    # The automatic figures are computed and frozen when the head submits (as of that day).
+    auto_as_of: Mapped[date | None]
+    submitted_at: Mapped[datetime | None]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    appraised_at: Mapped[datetime | None]
+    appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    unit: Mapped["Unit"] = relationship(lazy="joined")  # noqa: F821
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class QualityScore(db.Model):
+    """One criterion of one sheet: the automatic figure, the unit's own, the appraised one."""
+
+    __tablename__ = "quality_scores"
+    __table_args__ = (UniqueConstraint("sheet_id", "criterion_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("quality_sheets.id"), index=True)
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"), index=True)
+    auto_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    # From tasks: whether the criterion applied (anything fallen due) when frozen.
+    is_applicable: Mapped[bool] = mapped_column(default=True)
+    self_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    self_note: Mapped[str | None] = mapped_column(Text)
+    self_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    self_at: Mapped[datetime | None]
+    appraised_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    appraisal_note: Mapped[str | None] = mapped_column(Text)
+    appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    appraised_at: Mapped[datetime | None]
+
+
+class QualityEvidence(db.Model):
+    """An evidence file of one score (checked and stored as task evidence is)."""
+
+    __tablename__ = "quality_evidence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    score_id: Mapped[int] = mapped_column(ForeignKey("quality_scores.id"), index=True)
+    original_name: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(128))
+    size_bytes: Mapped[int]
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)

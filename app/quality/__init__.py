@@ -1,0 +1,1 @@
+"""Quality of operation: the indicator set (DESIGN.md 8)."""

@@ -1,0 +1,530 @@
+"""Quality of operation (DESIGN.md 8): what changes an indicator set and a unit's sheet.
+
+Who may do what, and why the person being scored cannot bend it:
+- the set (its tree, its publication) is the assessor's or the admin's; a published set is
+  frozen;
+- a unit's head scores only the manual criteria of the unit's own sheet, between 0 and the
+  criterion's maximum, while the sheet is open; the automatic figures come from the
+  tracker and are frozen at submission; after submission the sheet is read-only to the unit;
+- only the assessor appraises (a changed figure needs a reason, audited), finalizes and
+  publishes; published results are locked.
+Every change is audited. Use cases flush; the boundary commits."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, insert, literal, select, update
+
+from app.common import audit
+from app.common.errors import NotFound, PermissionDenied, RuleViolation, RuleViolations
+from app.domain.quality import UNIT_GROUPS, Method, SetStatus, SheetStatus, sum_errors
+from app.domain.scoring import ScoringSettings
+from app.extensions import db
+from app.models import (
+    Criterion,
+    IndicatorSet,
+    PlanKind,
+    QualityEvidence,
+    QualityScore,
+    QualitySheet,
+    Role,
+    Unit,
+    User,
+)
+from app.models.base import utcnow
+from app.quality import queries
+from app.settings import Files
+from app.tasks import evidence as evidence_files
+
+MAX_DEPTH = 3  # lĩnh vực → tiêu chí → tiêu chí thành phần
+MAX_POINTS = Decimal(1000)
+
+
+def _require_designer(actor: User) -> None:
+    if actor.role not in (Role.ADMIN, Role.ASSESSOR):
+        raise PermissionDenied()
+
+
+def _require_assessor(actor: User) -> None:
+    if actor.role != Role.ASSESSOR:
+        raise PermissionDenied()
+
+
+def _text(value: str | None, field: str, most: int, required: bool = True) -> str:
+    text = " ".join((value or "").split())
+    if required and not text:
+        raise RuleViolation(_l("This field is required."), field)
+    if len(text) > most:
+        raise RuleViolation(_l("At most %(n)s characters.", n=most), field)
+    return text
+
+
+def _points(value: Decimal | None, field: str, most: Decimal) -> Decimal:
+    """Points between 0 and `most`, two decimals at most (DESIGN.md 8: points never exceed
+    a criterion's maximum or go below its minimum)."""
+    if value is None:
+        raise RuleViolation(_l("Enter the points."), field)
+    if value < 0:
+        raise RuleViolation(_l("Points cannot be negative."), field)
+    if value > most:
+        raise RuleViolation(_l("At most %(n)s points.", n=_plain(most)), field)
+    if value != value.quantize(Decimal("0.01")):
+        raise RuleViolation(_l("At most two decimals."), field)
+    return value
+
+
+def _plain(d: Decimal) -> str:
+    return format(Decimal(d).normalize(), "f")
+
+
+# ---- the set and its tree --------------------------------------------------------
+
+@dataclass
+class SetInput:
+    name: str
+    year: int | None
+    unit_group: str
+    max_points: Decimal | None
+
+
+def create_set(actor: User, data: SetInput) -> IndicatorSet:
+    """A new draft set for a year and a group of units (a new version when one exists)."""
+    _require_designer(actor)
+    name = _text(data.name, "name", 500)
+    if data.year is None or not 2000 <= data.year <= 2100:
+        raise RuleViolation(_l("Enter a year between 2000 and 2100."), "year")
+    if data.unit_group not in UNIT_GROUPS:
+        raise RuleViolation(_l("Choose a group of units from the list."), "unit_group")
+    if data.max_points is None or data.max_points <= 0:
+        raise RuleViolation(_l("Enter the maximum points of the set (more than 0)."), "max_points")
+    _points(data.max_points, "max_points", MAX_POINTS)
+    version = (db.session.scalar(select(func.max(IndicatorSet.version)).where(
+        IndicatorSet.year == data.year, IndicatorSet.unit_group == data.unit_group)) or 0) + 1
+    row = IndicatorSet(name=name, year=data.year, unit_group=data.unit_group, version=version,
+                       status=SetStatus.DRAFT, max_points=data.max_points, created_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor.id, "quality.set_create", "indicator_set", row.id,
+                 {"name": [None, name], "year": [None, data.year],
+                  "unit_group": [None, data.unit_group], "version": [None, version]})
+    return row
+
+
+def copy_set(actor: User, set_id: int, year: int | None) -> IndicatorSet:
+    """A new draft set for `year` with the tree of `set_id` (last year's, usually): same
+    group, maximum, criteria and methods; a new version when that year already has one."""
+    _require_designer(actor)
+    source = db.session.get(IndicatorSet, set_id)
+    if source is None:
+        raise NotFound()
+    if year is None or not 2000 <= year <= 2100:
+        raise RuleViolation(_l("Enter a year between 2000 and 2100."), "year")
+    name = source.name.replace(str(source.year), str(year)) if str(source.year) in source.name \
+        else f"{source.name} ({year})"
+    target = create_set(actor, SetInput(name[:500], year, source.unit_group,
+                                        Decimal(source.max_points)))
+    new_ids: dict[int, int] = {}
+    # A set holds tens of rows: each row is added after its parent (tree order), so the
+    # parent's new id is known.
+    for r in queries.tree(source.id):
+        c = r.criterion
+        row = Criterion(set_id=target.id, parent_id=new_ids.get(c.parent_id), code=c.code,
+                        title=c.title, max_points=c.max_points, method=c.method,
+                        plan_kind=c.plan_kind, is_evidence_required=c.is_evidence_required,
+                        position=c.position)
+        db.session.add(row)
+        db.session.flush()
+        new_ids[c.id] = row.id
+    audit.record(actor.id, "quality.set_copy", "indicator_set", target.id,
+                 {"from": [None, source.id], "criteria": [None, len(new_ids)]})
+    return target
+
+
+def _draft_set(actor: User, set_id: int) -> IndicatorSet:
+    _require_designer(actor)
+    row = db.session.get(IndicatorSet, set_id)
+    if row is None:
+        raise NotFound()
+    if row.status != SetStatus.DRAFT:
+        raise RuleViolation(_l("The set is published: its criteria can no longer be changed."))
+    return row
+
+
+@dataclass
+class CriterionInput:
+    parent_id: int | None
+    code: str
+    title: str
+    max_points: Decimal | None
+    method: str
+    plan_kind: str | None = None
+    is_evidence_required: bool = False
+
+
+def add_criterion(actor: User, set_id: int, data: CriterionInput) -> Criterion:
+    """Add a row to a draft set's tree: a field (no parent), a criterion or a component.
+    A row is a leaf while it has no children; its method says how a leaf is scored."""
+    s = _draft_set(actor, set_id)
+    parent = None
+    if data.parent_id is not None:
+        parent = db.session.get(Criterion, data.parent_id)
+        if parent is None or parent.set_id != s.id:
+            raise RuleViolation(_l("Choose a parent from the list."), "parent_id")
+        if _depth(parent) + 1 > MAX_DEPTH:
+            raise RuleViolation(_l("A tree has at most three levels: field, criterion, "
+                                   "component."), "parent_id")
+    code = _text(data.code, "code", 32)
+    if db.session.scalar(select(Criterion.id).where(Criterion.set_id == s.id,
+                                                    Criterion.code == code)):
+        raise RuleViolation(_l("The code %(code)s is already used in this set.", code=code), "code")
+    title = _text(data.title, "title", 1000)
+    if data.max_points is None or data.max_points <= 0:
+        raise RuleViolation(_l("Enter the maximum points (more than 0)."), "max_points")
+    _points(data.max_points, "max_points", Decimal(s.max_points))
+    if data.method not in [m.value for m in Method]:
+        raise RuleViolation(_l("Choose how the criterion is scored."), "method")
+    kind = data.plan_kind or None
+    if kind is not None and (data.method != Method.TASKS or kind not in [k.value for k in PlanKind]):
+        raise RuleViolation(_l("A plan kind applies only to a criterion scored from tasks."),
+                            "plan_kind")
+    position = (db.session.scalar(select(func.max(Criterion.position)).where(
+        Criterion.set_id == s.id)) or 0) + 1
+    row = Criterion(set_id=s.id, parent_id=parent.id if parent else None, code=code, title=title,
+                    max_points=data.max_points, method=data.method, plan_kind=kind,
+                    is_evidence_required=bool(data.is_evidence_required), position=position)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor.id, "quality.criterion_add", "criterion", row.id,
+                 {"set": [None, s.id], "code": [None, code], "title": [None, title],
+                  "max_points": [None, data.max_points], "method": [None, data.method],
+                  "plan_kind": [None, kind]})
+    return row
+
+
+def _depth(c: Criterion) -> int:
+    depth = 1
+    while c.parent_id is not None:
+        c = db.session.get(Criterion, c.parent_id)
+        depth += 1
+    return depth
+
+
+def delete_criterion(actor: User, set_id: int, criterion_id: int) -> None:
+    """Remove a row without children from a draft set."""
+    s = _draft_set(actor, set_id)
+    row = db.session.get(Criterion, criterion_id)
+    if row is None or row.set_id != s.id:
+        raise NotFound()
+    if db.session.scalar(select(Criterion.id).where(Criterion.parent_id == row.id).limit(1)):
+        raise RuleViolation(_l("Remove its sub-criteria first."))
+    audit.record(actor.id, "quality.criterion_delete", "criterion", row.id,
+                 {"code": [row.code, None], "title": [row.title, None]})
+    db.session.delete(row)
+    db.session.flush()
+
+
+def publish_set(actor: User, set_id: int) -> int:
+    """Publish a draft set: its tree is frozen, and every active unit of its group gets a
+    sheet with one score row per leaf (two INSERT ... SELECT). Refused while the maxima do
+    not add up (the message names the branch). Returns the number of sheets."""
+    s = _draft_set(actor, set_id)
+    nodes = queries.nodes(s.id)
+    if not any(n.is_leaf for n in nodes):
+        raise RuleViolation(_l("Add the criteria before publishing the set."))
+    errors = sum_errors(nodes, Decimal(s.max_points))
+    if errors:
+        messages = []
+        for code, stated, found in errors:
+            if code:
+                messages.append(RuleViolation(_l(
+                    "Criterion %(code)s has %(stated)s points, but its sub-criteria add up to "
+                    "%(found)s.", code=code, stated=_plain(stated), found=_plain(found))))
+            else:
+                messages.append(RuleViolation(_l(
+                    "The set has %(stated)s points, but its fields add up to %(found)s.",
+                    stated=_plain(stated), found=_plain(found))))
+        raise RuleViolations(messages)
+    kinds = UNIT_GROUPS[s.unit_group]
+    db.session.execute(insert(QualitySheet).from_select(
+        ["set_id", "unit_id", "status", "version"],
+        select(literal(s.id), Unit.id, literal(SheetStatus.OPEN.value), literal(1))
+        .where(Unit.is_active, Unit.kind.in_(kinds))))
+    leaves = [n.key for n in nodes if n.is_leaf]
+    db.session.execute(insert(QualityScore).from_select(
+        ["sheet_id", "criterion_id", "is_applicable"],
+        select(QualitySheet.id, Criterion.id, literal(True))
+        .join(Criterion, Criterion.set_id == QualitySheet.set_id)
+        .where(QualitySheet.set_id == s.id, Criterion.id.in_(leaves))))
+    count = db.session.scalar(select(func.count(QualitySheet.id)).where(QualitySheet.set_id == s.id))
+    s.status = SetStatus.PUBLISHED
+    s.published_at = utcnow()
+    db.session.flush()
+    audit.record(actor.id, "quality.set_publish", "indicator_set", s.id,
+                 {"status": [SetStatus.DRAFT.value, SetStatus.PUBLISHED.value],
+                  "sheets": [None, count]})
+    return count
+
+
+# ---- a unit's sheet ----------------------------------------------------------------
+
+def _sheet(actor: User, sheet_id: int) -> tuple[QualitySheet, IndicatorSet]:
+    """The sheet, when the actor may read it (NotFound otherwise: out of scope)."""
+    sheet = db.session.get(QualitySheet, sheet_id)
+    if sheet is None or not queries.may_read_sheet(actor, sheet):
+        raise NotFound()
+    return sheet, db.session.get(IndicatorSet, sheet.set_id)
+
+
+def _require_unit_head(actor: User, sheet: QualitySheet) -> None:
+    """The head of the sheet's unit (DESIGN.md 8: the head approves and submits)."""
+    if not (actor.role == Role.HEAD and actor.unit_id == sheet.unit_id):
+        raise PermissionDenied()
+
+
+def _require_open(sheet: QualitySheet, s: IndicatorSet) -> None:
+    if s.status != SetStatus.PUBLISHED or sheet.status != SheetStatus.OPEN:
+        raise RuleViolation(_l("The sheet has been submitted: the unit can no longer change it."))
+
+
+def _leaf(s: IndicatorSet, criterion_id: int) -> Criterion:
+    c = db.session.get(Criterion, criterion_id)
+    if c is None or c.set_id != s.id or db.session.scalar(
+            select(Criterion.id).where(Criterion.parent_id == c.id).limit(1)):
+        raise NotFound()
+    return c
+
+
+def _score(sheet: QualitySheet, c: Criterion) -> QualityScore:
+    row = db.session.scalar(select(QualityScore).where(QualityScore.sheet_id == sheet.id,
+                                                       QualityScore.criterion_id == c.id))
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def store_evidence(actor: User, score: QualityScore, uploads: list, files: Files) -> list:
+    """Evidence files of a score, checked by content like a task's (app/tasks/evidence.py),
+    then written under random names; nothing is written if one is refused."""
+    if not uploads:
+        return []
+    most = files.max_files_per_request
+    if len(uploads) > most:
+        raise RuleViolation(_l("At most %(n)s files can be attached at a time; %(sent)s were "
+                               "sent. Attach the most important ones, or send them in several "
+                               "reports.", n=most, sent=len(uploads)), "files")
+    checked = [(up, *evidence_files.check_upload(up, files.max_evidence_bytes)) for up in uploads]
+    folder = evidence_files.upload_dir(files)
+    rows, written = [], []
+    try:
+        for up, name, ctype in checked:
+            stored = secrets.token_hex(16)
+            target = folder / stored
+            with open(target, "xb") as fh:
+                fh.write(up.data)
+            written.append(target)
+            ev = QualityEvidence(score_id=score.id, original_name=name, stored_name=stored,
+                                 content_type=ctype, size_bytes=len(up.data),
+                                 uploaded_by_id=actor.id)
+            db.session.add(ev)
+            rows.append(ev)
+        db.session.flush()
+    except Exception:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    for ev in rows:
+        audit.record(actor.id, "quality.evidence_add", "quality_evidence", ev.id,
+                     {"file": [None, ev.original_name], "score": [None, score.id]})
+    return rows
+
+
+@dataclass
+class SelfScoreInput:
+    points: Decimal | None
+    note: str
+    uploads: list
+
+
+def save_self_score(actor: User, sheet_id: int, criterion_id: int, data: SelfScoreInput,
+                    files: Files) -> QualityScore:
+    """The unit's own score of a manual criterion, with an explanation and evidence files.
+    Only the unit's head, only a manual leaf, only while the sheet is open; a criterion
+    requiring evidence is refused without any."""
+    sheet, s = _sheet(actor, sheet_id)
+    _require_unit_head(actor, sheet)
+    _require_open(sheet, s)
+    c = _leaf(s, criterion_id)
+    if c.method != Method.MANUAL:
+        raise RuleViolation(_l("This criterion is scored automatically from the tracker: it "
+                               "cannot be entered."), "points")
+    points = _points(data.points, "points", Decimal(c.max_points))
+    note = _text(data.note, "note", 4000, required=False)
+    row = _score(sheet, c)
+    store_evidence(actor, row, data.uploads, files)
+    if c.is_evidence_required and not db.session.scalar(
+            select(QualityEvidence.id).where(QualityEvidence.score_id == row.id).limit(1)):
+        raise RuleViolation(_l("This criterion requires evidence: attach a file."), "files")
+    before = {"self_points": row.self_points, "self_note": row.self_note}
+    row.self_points = points
+    row.self_note = note
+    row.self_by_id = actor.id
+    row.self_at = utcnow()
+    db.session.flush()
+    audit.record(actor.id, "quality.self_score", "quality_score", row.id,
+                 audit.diff(before, {"self_points": points, "self_note": note})
+                 | {"sheet": [None, sheet.id], "criterion": [None, c.code]})
+    return row
+
+
+def freeze_auto(sheet: QualitySheet, s: IndicatorSet, as_of: date, today: date,
+                scoring: ScoringSettings) -> None:
+    """Compute the automatic figures of one sheet as of `as_of` and store them (one UPDATE
+    per from-tasks leaf of this unit)."""
+    figures = queries.auto_points(s, [sheet.unit_id], as_of, today, scoring)
+    for (_unit, criterion_id), points in figures.items():
+        db.session.execute(update(QualityScore).where(
+            QualityScore.sheet_id == sheet.id, QualityScore.criterion_id == criterion_id)
+            .values(auto_points=points, is_applicable=points is not None))
+    sheet.auto_as_of = as_of
+
+
+def submit_sheet(actor: User, sheet_id: int, today: date, scoring: ScoringSettings) -> QualitySheet:
+    """The head approves and submits: the automatic figures are frozen as of today (or the
+    year's last day when that is earlier), and the sheet becomes read-only to the unit.
+    Refused while a manual criterion has no score (the message names them)."""
+    sheet, s = _sheet(actor, sheet_id)
+    _require_unit_head(actor, sheet)
+    _require_open(sheet, s)
+    missing = db.session.scalars(
+        select(Criterion.code).join(QualityScore, QualityScore.criterion_id == Criterion.id)
+        .where(QualityScore.sheet_id == sheet.id, Criterion.method == Method.MANUAL,
+               QualityScore.self_points.is_(None))
+        .order_by(Criterion.position)).all()
+    if missing:
+        raise RuleViolation(_l("Score every manual criterion before submitting: %(codes)s.",
+                               codes=", ".join(missing)))
+    as_of = min(today, date(s.year, 12, 31))
+    freeze_auto(sheet, s, as_of, today, scoring)
+    sheet.status = SheetStatus.SUBMITTED
+    sheet.submitted_at = utcnow()
+    sheet.submitted_by_id = actor.id
+    db.session.flush()
+    audit.record(actor.id, "quality.sheet_submit", "quality_sheet", sheet.id,
+                 {"status": [SheetStatus.OPEN.value, SheetStatus.SUBMITTED.value],
+                  "auto_as_of": [None, str(as_of)]})
+    return sheet
+
+
+@dataclass
+class AppraisalInput:
+    points: Decimal | None
+    reason: str
+
+
+def appraise_score(actor: User, sheet_id: int, criterion_id: int,
+                   data: AppraisalInput) -> QualityScore:
+    """The assessor's figure for one criterion of a submitted sheet: accepting the unit's
+    figure, or changing it with a reason (audited with both figures)."""
+    _require_assessor(actor)
+    sheet, s = _sheet(actor, sheet_id)
+    if sheet.status != SheetStatus.SUBMITTED or s.status != SetStatus.PUBLISHED:
+        raise RuleViolation(_l("Only a submitted sheet can be appraised."))
+    c = _leaf(s, criterion_id)
+    row = _score(sheet, c)
+    points = _points(data.points, "points", Decimal(c.max_points))
+    figure = row.auto_points if c.method == Method.TASKS else row.self_points
+    reason = _text(data.reason, "reason", 4000, required=False)
+    if (figure is None or Decimal(figure) != points) and not reason:
+        raise RuleViolation(_l("Give the reason for changing the unit's figure."), "reason")
+    before = {"appraised_points": row.appraised_points, "appraisal_note": row.appraisal_note}
+    row.appraised_points = points
+    row.appraisal_note = reason
+    row.appraised_by_id = actor.id
+    row.appraised_at = utcnow()
+    db.session.flush()
+    audit.record(actor.id, "quality.appraise", "quality_score", row.id,
+                 audit.diff(before, {"appraised_points": points, "appraisal_note": reason})
+                 | {"unit_figure": [None, figure], "sheet": [None, sheet.id],
+                    "criterion": [None, c.code]}, comment=reason)
+    return row
+
+
+def return_sheet(actor: User, sheet_id: int, reason: str) -> QualitySheet:
+    """The assessor sends a submitted sheet back to the unit, with a reason."""
+    _require_assessor(actor)
+    sheet, s = _sheet(actor, sheet_id)
+    if sheet.status != SheetStatus.SUBMITTED or s.status != SetStatus.PUBLISHED:
+        raise RuleViolation(_l("Only a submitted sheet can be sent back."))
+    why = _text(reason, "reason", 2000)
+    sheet.status = SheetStatus.OPEN
+    db.session.flush()
+    audit.record(actor.id, "quality.sheet_return", "quality_sheet", sheet.id,
+                 {"status": [SheetStatus.SUBMITTED.value, SheetStatus.OPEN.value]}, comment=why)
+    return sheet
+
+
+def finalize_sheet(actor: User, sheet_id: int) -> QualitySheet:
+    """The assessor finalizes a submitted sheet: every criterion not appraised takes the
+    unit's figure (one UPDATE), and the sheet is appraised."""
+    _require_assessor(actor)
+    sheet, s = _sheet(actor, sheet_id)
+    if sheet.status != SheetStatus.SUBMITTED or s.status != SetStatus.PUBLISHED:
+        raise RuleViolation(_l("Only a submitted sheet can be appraised."))
+    figure = (select(case((Criterion.method == Method.TASKS, QualityScore.auto_points),
+                          else_=QualityScore.self_points))
+              .where(Criterion.id == QualityScore.criterion_id).scalar_subquery())
+    db.session.execute(update(QualityScore).where(
+        QualityScore.sheet_id == sheet.id, QualityScore.appraised_points.is_(None),
+        QualityScore.is_applicable).values(appraised_points=figure, appraised_by_id=actor.id,
+                                           appraised_at=utcnow()))
+    sheet.status = SheetStatus.APPRAISED
+    sheet.appraised_at = utcnow()
+    sheet.appraised_by_id = actor.id
+    db.session.flush()
+    audit.record(actor.id, "quality.sheet_finalize", "quality_sheet", sheet.id,
+                 {"status": [SheetStatus.SUBMITTED.value, SheetStatus.APPRAISED.value]})
+    return sheet
+
+
+@dataclass
+class PublishInput:
+    decision_no: str
+    decision_on: date | None
+
+
+def publish_results(actor: User, set_id: int, data: PublishInput, today: date) -> IndicatorSet:
+    """Record the competent authority's decision and publish the ranking: every sheet must
+    be appraised (the message names those that are not); sheets and set are then locked."""
+    _require_assessor(actor)
+    s = db.session.get(IndicatorSet, set_id)
+    if s is None:
+        raise NotFound()
+    if s.status != SetStatus.PUBLISHED:
+        raise RuleViolation(_l("The results of this set cannot be published now."))
+    number = _text(data.decision_no, "decision_no", 64)
+    if data.decision_on is None:
+        raise RuleViolation(_l("Enter the date of the decision (dd/mm/yyyy)."), "decision_on")
+    if data.decision_on > today:
+        raise RuleViolation(_l("The date of the decision cannot be after today."), "decision_on")
+    pending = db.session.scalars(
+        select(Unit.code).join(QualitySheet, QualitySheet.unit_id == Unit.id)
+        .where(QualitySheet.set_id == s.id, QualitySheet.status != SheetStatus.APPRAISED)
+        .order_by(Unit.code)).all()
+    if pending:
+        raise RuleViolation(_l("Appraise every unit before publishing; not yet: %(units)s.",
+                               units=", ".join(pending[:20])))
+    db.session.execute(update(QualitySheet).where(QualitySheet.set_id == s.id)
+                       .values(status=SheetStatus.PUBLISHED, version=QualitySheet.version + 1))
+    s.status = SetStatus.LOCKED
+    s.decision_no = number
+    s.decision_on = data.decision_on
+    s.results_published_at = utcnow()
+    db.session.flush()
+    audit.record(actor.id, "quality.results_publish", "indicator_set", s.id,
+                 {"status": [SetStatus.PUBLISHED.value, SetStatus.LOCKED.value],
+                  "decision_no": [None, number], "decision_on": [None, str(data.decision_on)]})
+    return s
+

@@ -1,0 +1,92 @@
+"""Quality exports in the official layout (issue 13 point 6): a unit's scoring sheet and the
+ranking of a set's units, streamed by xlsx.XlsxStream (text neutralised against formulas)."""
+
+from decimal import Decimal
+from io import BytesIO
+
+from app.domain.scoring import GRADE_LABELS
+from app.reports import xlsx
+
+SHEET_HEADERS = ("STT", "Tiêu chí", "Điểm tối đa", "Điểm tự chấm", "Điểm thẩm định",
+                 "Tài liệu kiểm chứng", "Ghi chú")
+RANKING_HEADERS = ("STT", "Đơn vị", "Điểm tự chấm", "Điểm thẩm định", "Xếp hạng", "Xếp loại")
+GROUP_TITLES = {
+    "department": "các sở, ban, ngành",
+    "commune": "các xã, phường, đặc khu",
+    "office": "các đơn vị sự nghiệp công lập",
+    "other": "các cơ quan Trung ương đóng trên địa bàn tỉnh",
+}
+
+
+def _num(value) -> Decimal | None:
+    return Decimal(value) if value is not None else None
+
+
+def _book(out: BytesIO, title: str):
+    return xlsx.XlsxStream(out, title=title, creator="Sáu Rõ")
+
+
+def _head(book, ws, lines: list[str], ncols: int) -> None:
+    big = book.style(bold=True, size=14, horizontal="center", vertical="center", wrap=True)
+    plain = book.style(horizontal="center", italic=True)
+    for i, line in enumerate(lines):
+        ws.row([line] + [None] * (ncols - 1), big if i == 0 else plain)
+    ws.blank()
+
+
+def sheet_xlsx(card) -> bytes:
+    """One unit's scoring sheet: every criterion (branches with their subtotals), maximum,
+    self-assessed and appraised points, evidence file names and notes; then the totals."""
+    out = BytesIO()
+    s, unit = card.set, card.sheet.unit
+    title = f"PHIẾU CHẤM ĐIỂM BỘ CHỈ SỐ NĂM {s.year}"
+    with _book(out, title) as book:
+        ws = book.sheet("Phiếu chấm điểm", widths=(8, 60, 12, 14, 14, 40, 40), freeze_rows=4,
+                        print_title_row=4, landscape=True, fit_to_width=True)
+        _head(book, ws, [title, f"{s.name} · Đơn vị: {unit.name}"], len(SHEET_HEADERS))
+        head = book.style(bold=True, horizontal="center", vertical="center", wrap=True)
+        ws.row(list(SHEET_HEADERS), head)
+        text = book.column(wrap=True)
+        bold = book.column(wrap=True, bold=True)
+        num = book.column(number_format="0.00")
+        rows = []
+        for r in card.rows:
+            st = text if r.is_leaf else bold
+            note = " ".join(x for x in ((r.score.self_note or "") if r.score else "",
+                                        (r.score.appraisal_note or "") if r.score else "") if x)
+            if r.is_leaf and not r.applicable:
+                note = ("Không áp dụng. " + note).strip()
+            rows.append(([r.criterion.code, r.criterion.title, _num(r.criterion.max_points),
+                          _num(r.unit_figure if r.is_leaf else r.self_points),
+                          _num(r.appraised), "; ".join(e.original_name for e in r.evidence), note],
+                         [st, st, num, num, num, text, text]))
+        for values, styles in rows:
+            ws.row(values, styles)
+        ws.row(["", "Tổng điểm (quy đổi theo thang điểm của bộ chỉ số)", _num(s.max_points),
+                _num(card.self_total.scaled), _num(card.appraised_total.scaled), "", ""],
+               [bold, bold, num, num, num, text, text])
+        ws.close()
+    return out.getvalue()
+
+
+def ranking_xlsx(s, rows) -> bytes:
+    """The ranking of a set's units: self-assessed and appraised totals, rank and grade."""
+    out = BytesIO()
+    title = f"BẢNG XẾP HẠNG KẾT QUẢ BỘ CHỈ SỐ NĂM {s.year} CỦA {GROUP_TITLES.get(s.unit_group, '').upper()}"
+    lines = [title, s.name]
+    if s.decision_no:
+        lines.append(f"Quyết định số {s.decision_no} ngày {s.decision_on:%d/%m/%Y}")
+    header_row = len(lines) + 2
+    with _book(out, title) as book:
+        ws = book.sheet("Xếp hạng", widths=(8, 50, 14, 14, 10, 30), freeze_rows=header_row,
+                        print_title_row=header_row)
+        _head(book, ws, lines, len(RANKING_HEADERS))
+        head = book.style(bold=True, horizontal="center", vertical="center", wrap=True)
+        ws.row(list(RANKING_HEADERS), head)
+        text = book.column(wrap=True)
+        num = book.column(number_format="0.00")
+        ws.rows(([i, r.unit_name, r.self_total, r.appraised_total, r.rank,
+                  GRADE_LABELS[r.grade][0]] for i, r in enumerate(rows, start=1)),
+                [num, text, num, num, num, text])
+        ws.close()
+    return out.getvalue()

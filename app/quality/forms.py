@@ -1,0 +1,60 @@
+"""Quality forms: a set, a criterion row, a self score, an appraisal, the results'
+publication. Shape only; the rules (ranges, sums, who may) are the use cases'."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from app.formfields import (
+    DecimalTextField,
+    OptionalIdSelect,
+    VNDateField,
+    WholeNumberField,
+)
+
+
+class SetForm(FlaskForm):
+    name = StringField(_l("Name"))
+    year = WholeNumberField(_l("Year"), validators=[Optional()])
+    unit_group = SelectField(_l("Group of units"), validate_choice=False)
+    max_points = DecimalTextField(_l("Maximum points"), validators=[Optional()])
+
+
+class CopySetForm(FlaskForm):
+    year = WholeNumberField(_l("Year of the copy"), validators=[Optional()])
+
+
+class CriterionForm(FlaskForm):
+    parent_id = OptionalIdSelect(_l("Under"))
+    code = StringField(_l("Code"))
+    title = TextAreaField(_l("Criterion"))
+    max_points = DecimalTextField(_l("Maximum points"), validators=[Optional()])
+    method = SelectField(_l("How it is scored"), validate_choice=False)
+    plan_kind = SelectField(_l("Only tasks of plans of kind"), validate_choice=False)
+    is_evidence_required = BooleanField(_l("Evidence required"))
+
+
+class SelfScoreForm(FlaskForm):
+    points = DecimalTextField(_l("Self-assessed points"), validators=[Optional()])
+    note = TextAreaField(_l("Explanation"))
+    files = MultipleFileField(_l("Evidence files"))
+
+
+class AppraisalForm(FlaskForm):
+    points = DecimalTextField(_l("Appraised points"), validators=[Optional()])
+    reason = TextAreaField(_l("Comment or reason for a change"))
+
+
+class ReturnForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for sending back"))
+
+
+class PublishResultsForm(FlaskForm):
+    decision_no = StringField(_l("Decision number"))
+    decision_on = VNDateField(_l("Decision date"), validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs its CSRF token (publish a set, submit, finalize)."""
