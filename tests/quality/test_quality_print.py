@@ -3,10 +3,12 @@ in the official Decree 30/2020 layout (app/templates/_document.html), seen by ex
 who see the pages they print, with the same rows."""
 
 import re
+from decimal import Decimal as D
 
 from app.extensions import db
 from app.quality import commands
-from tests.conftest import TODAY
+from app.tasks.evidence import Upload
+from tests.conftest import EVIDENCE_PDF, TODAY
 from tests.quality.conftest import sheet_of
 from tests.quality.test_quality_web import _files, _scoring, html, publish
 
@@ -15,10 +17,6 @@ NATION = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 
 def _appraise_and_publish(w):
     """Both sheets scored, submitted and finalized; the results published (locked)."""
-    from decimal import Decimal as D
-
-    from app.tasks.evidence import Upload
-    from tests.conftest import EVIDENCE_PDF
     for head, unit, pts in ((w.head, w.a, D(8)), (w.head_b, w.b, D(9))):
         sheet = sheet_of(w, unit)
         commands.save_self_score(head, sheet.id, w.c["1.1"].id, commands.SelfScoreInput(
@@ -82,7 +80,7 @@ def test_a_sheet_prints_with_its_tree_and_totals(qworld, as_user):
         assert "UBND tỉnh Đắk Lắk (để thẩm định);" in page
         assert re.findall(r'<tr data-code="([\d.]+)"', page) == ["1", "1.1", "1.2", "2", "2.1", "2.2"]
         assert "21,88" in page                                  # 2.1 from tasks: 50 × 43.75%
-        row = re.search(r'<tr data-code="1.1".*?</tr>', page, re.S).group(0)
+        row = re.search(r'<tr data-code="1\.1".*?</tr>', page, re.DOTALL).group(0)
         assert re.search(r"data-self>8</td>", row) and re.search(r"data-appraised>8</td>", row)
         assert 'id="self-total"' in page and 'id="appraised-total"' in page
 
