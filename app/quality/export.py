@@ -116,11 +116,15 @@ def ranking_document(s, issued_on: date) -> OfficialDocument:
 
 
 def sheet_document(card, issued_on: date) -> OfficialDocument:
-    """A unit's scoring sheet as its report, signed by its head and sent to the appraisers."""
+    """A unit's scoring sheet as its report, signed by its head and sent to the appraisers
+    (and to its parent, once, when the parent is not the appraising body)."""
     s, unit = card.set, card.sheet.unit
     appraiser = appraising_unit(s)
+    if appraiser is not None and appraiser.id == unit.parent_id:
+        up = ""
+    else:
+        up = parent_recipient(unit)
     return official_document(
         unit, issued_on, "BÁO CÁO",
         f"Kết quả tự chấm điểm Bộ chỉ số năm {s.year} của {unit.name}",
-        recipients=(f"{appraiser.name} (để thẩm định);" if appraiser else "",
-                    parent_recipient(unit)))
+        recipients=(f"{appraiser.name} (để thẩm định);" if appraiser else "", up))

@@ -5,8 +5,12 @@ who see the pages they print, with the same rows."""
 import re
 from decimal import Decimal as D
 
+from sqlalchemy import update
+
 from app.extensions import db
-from app.quality import commands
+from app.models import User
+from app.quality import commands, queries
+from app.quality import export as quality_export
 from app.tasks.evidence import Upload
 from tests.conftest import EVIDENCE_PDF, TODAY
 from tests.quality.conftest import sheet_of
@@ -78,6 +82,7 @@ def test_a_sheet_prints_with_its_tree_and_totals(qworld, as_user):
         assert "Kết quả tự chấm điểm Bộ chỉ số năm 2026 của Sở Nội vụ" in page
         assert "SỞ NỘI VỤ" in page and "GIÁM ĐỐC" in page       # the unit issues, its head signs
         assert "UBND tỉnh Đắk Lắk (để thẩm định);" in page
+        assert "(để báo cáo);" not in page                    # the parent appraises: named once
         assert re.findall(r'<tr data-code="([\d.]+)"', page) == ["1", "1.1", "1.2", "2", "2.1", "2.2"]
         assert "21,88" in page                                  # 2.1 from tasks: 50 × 43.75%
         row = re.search(r'<tr data-code="1\.1".*?</tr>', page, re.DOTALL).group(0)
@@ -93,3 +98,21 @@ def test_a_sheet_prints_for_no_other_unit(qworld, as_user):
         assert as_user(user).get(url).status_code == 404, user
         assert as_user(user).get(f"/quality/sheets/{sheet_of(w, w.a).id}").status_code == 404
     assert as_user("head_a").get("/quality/sheets/999999/print").status_code == 404
+
+
+def test_a_set_written_by_the_home_affairs_department_is_its_report(qworld):
+    """The author's unit issues the ranking under its parent; a sheet of another department
+    goes to it for appraisal and up to the province for information."""
+    w = qworld
+    publish(w)
+    db.session.execute(update(User).where(User.id == w.assessor.id).values(unit_id=w.a.id))
+    db.session.commit()
+    s, _rows = queries.ranking(w.assessor, w.set.id, _scoring())
+    doc = quality_export.ranking_document(s, TODAY)
+    assert doc.issuer == ("UBND TỈNH ĐẮK LẮK", "SỞ NỘI VỤ")
+    assert doc.signer_title == ("GIÁM ĐỐC",) and doc.recipients[-1] == "Lưu: VT."
+    card = queries.scorecard(w.assessor, sheet_of(w, w.b).id, TODAY, _scoring())
+    doc = quality_export.sheet_document(card, TODAY)
+    assert doc.issuer == ("UBND TỈNH ĐẮK LẮK", "SỞ KHOA HỌC VÀ CÔNG NGHỆ")
+    assert doc.recipients == ("Sở Nội vụ (để thẩm định);", "UBND tỉnh Đắk Lắk (để báo cáo);",
+                              "Lưu: VT.")
