@@ -1,11 +1,15 @@
 """Quality exports in the official layout (issue 13 point 6): a unit's scoring sheet and the
 ranking of a set's units, streamed by xlsx.XlsxStream (text neutralised against formulas)."""
 
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
 from app.domain.scoring import GRADE_LABELS
+from app.extensions import db
+from app.models import Unit, User
 from app.reports import xlsx
+from app.reports.document import OfficialDocument, official_document, parent_recipient
 
 SHEET_HEADERS = ("STT", "Tiêu chí", "Điểm tối đa", "Điểm tự chấm", "Điểm thẩm định",
                  "Tài liệu kiểm chứng", "Ghi chú")
@@ -90,3 +94,37 @@ def ranking_xlsx(s, rows) -> bytes:
                 [num, text, num, num, num, text])
         ws.close()
     return out.getvalue()
+
+
+# ---- the print pages (Decree 30/2020 layout, app/reports/document.py) -------------------
+
+def appraising_unit(s) -> Unit | None:
+    """The unit that appraises and ranks (the set's author's: Sở Nội vụ); None when the
+    author has no unit (an admin): the document is then the province's."""
+    author = db.session.get(User, s.created_by_id) if s.created_by_id else None
+    return author.unit if author is not None and author.unit_id is not None else None
+
+
+def ranking_document(s, issued_on: date) -> OfficialDocument:
+    """The ranking as a report of the appraising body, sent up to its parent and to the
+    units it ranks."""
+    issuer = appraising_unit(s)
+    return official_document(
+        issuer, issued_on, "BÁO CÁO",
+        f"Kết quả xếp hạng Bộ chỉ số năm {s.year} của {GROUP_TITLES.get(s.unit_group, '')}",
+        recipients=(parent_recipient(issuer), "Các cơ quan, đơn vị có tên trong Báo cáo;"))
+
+
+def sheet_document(card, issued_on: date) -> OfficialDocument:
+    """A unit's scoring sheet as its report, signed by its head and sent to the appraisers
+    (and to its parent, once, when the parent is not the appraising body)."""
+    s, unit = card.set, card.sheet.unit
+    appraiser = appraising_unit(s)
+    if appraiser is not None and appraiser.id == unit.parent_id:
+        up = ""
+    else:
+        up = parent_recipient(unit)
+    return official_document(
+        unit, issued_on, "BÁO CÁO",
+        f"Kết quả tự chấm điểm Bộ chỉ số năm {s.year} của {unit.name}",
+        recipients=(f"{appraiser.name} (để thẩm định);" if appraiser else "", up))

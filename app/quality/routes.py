@@ -245,6 +245,14 @@ def ranking(set_id: int):
     return render_template("quality/ranking.html", s=s, rows=rows)
 
 
+@bp.route("/<int:set_id>/ranking/print")
+@login_required
+def ranking_print(set_id: int):
+    s, rows = queries.ranking(current_user, set_id, current_settings().scoring)
+    return render_template("quality/ranking_print.html", s=s, rows=rows,
+                           doc=quality_export.ranking_document(s, local_today()))
+
+
 @bp.route("/<int:set_id>/ranking.xlsx")
 @login_required
 def ranking_xlsx(set_id: int):
@@ -378,6 +386,14 @@ def evidence(sheet_id: int, evidence_id: int):
                          download_name=ev.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/sheets/<int:sheet_id>/print")
+@login_required
+def sheet_print(sheet_id: int):
+    card = queries.scorecard(current_user, sheet_id, local_today(), current_settings().scoring)
+    return render_template("quality/sheet_print.html", card=card,
+                           doc=quality_export.sheet_document(card, local_today()))
 
 
 @bp.route("/sheets/<int:sheet_id>.xlsx")
