@@ -2,7 +2,8 @@
 header (the issuing body under its parent, the number, the national title and motto, the
 place and date), the kind and title, and the closing block (recipients, "Nơi nhận", and
 who signs). One implementation for every print page and export that an official signs:
-the plan, the assessment report and the overdue report."""
+the plan, the assessment report, the overdue report, and the indicator set's ranking
+and a unit's scoring sheet."""
 
 import re
 from collections.abc import Sequence
