@@ -270,9 +270,10 @@ def _row(rule: RecurringRule) -> _Row:
                 tuple(rule.steps), rule.output_product or "", Decimal(rule.weight))
 
 
-def stt_of(position: int, index: int) -> tuple[str, str]:
-    """(stt, order_key) of an occurrence: "ĐK2.3", after every numbered task of the plan."""
-    return f"ĐK{position}.{index}", f"z{position:04d}.{index:04d}"
+def stt_of(position: int, o: rec.Occurrence) -> tuple[str, str]:
+    """(stt, order_key) of an occurrence: "ĐK2.3", after every numbered task of the plan,
+    a rule's occurrences in the order of their due dates."""
+    return f"ĐK{position}.{o.index}", f"z{position:04d}.{o.due_on:%Y%m%d}.{o.index:02d}"
 
 
 def _clear(plan: Plan, rows: list[_Row]) -> dict[int, bool]:
@@ -306,7 +307,7 @@ def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
         title = normalize_space(r.title)
         folded, sort = fold(title), title_sort_key(title)
         for o in occs:
-            stt, key = stt_of(r.position, o.index)
+            stt, key = stt_of(r.position, o)
             task_rows.append({
                 "plan_id": plan.id, "owner_unit_id": plan.unit_id, "stt": stt, "order_key": key,
                 "title": title, "title_folded": folded, "title_sort": sort,
@@ -544,11 +545,11 @@ def _rewrite(plan: Plan, rule: RecurringRule, rows, new: dict, actor_id: int,
         if diff:
             amended.append((r.id, diff))
         params.append({"b_id": r.id, "b_start": o.start_on, "b_due": o.due_on,
-                       "b_amend": 1 if diff else 0})
+                       "b_key": stt_of(rule.position, o)[1], "b_amend": 1 if diff else 0})
     db.session.execute(
         update(t).where(t.c.id == bindparam("b_id")).values(
             start_on=bindparam("b_start"), due_on=bindparam("b_due"),
-            original_due_on=bindparam("b_due"),
+            original_due_on=bindparam("b_due"), order_key=bindparam("b_key"),
             amendment_count=t.c.amendment_count + bindparam("b_amend"),
             version=t.c.version + 1, updated_at=now),
         params)
