@@ -171,9 +171,16 @@ def number(value) -> str:
     return text
 
 
+def period(code: str | None, year: int) -> str:
+    """A recurring task's period: "Tháng 3/2026", "Quý II/2026" (app/plans/recurring.py)."""
+    from app.plans.recurring import period_label  # the plans package imports this module's app
+
+    return period_label(code, year)
+
+
 def register(app) -> None:
     app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, number=number,
-                                  fromjson=json.loads)
+                                  fromjson=json.loads, period=period)
 
     @app.context_processor
     def labels():
