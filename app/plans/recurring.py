@@ -190,6 +190,7 @@ def occurrence_counts(rule_ids: list[int]) -> dict[int, int]:
 
 
 def get_rule(actor: User, plan_id: int, rule_id: int) -> tuple[Plan, RecurringRule]:
+    """The plan (in the actor's scope, else 404) and its rule in force (else 404)."""
     plan = get_plan(actor, plan_id)
     rule = db.session.scalar(select(RecurringRule).where(
         RecurringRule.id == rule_id, RecurringRule.plan_id == plan.id, RecurringRule.is_active))
@@ -482,9 +483,9 @@ def update_rule(actor: User, plan_id: int, rule_id: int, data: RuleInput, expect
     moved date or a new person, leader, lead unit or weight is an amendment); free ones of
     periods the rule no longer has are cancelled with the reason; new periods not yet due get
     an occurrence. Every other occurrence stays as it is."""
-    plan, rule = get_rule(actor, plan_id, rule_id)
-    if not access.can_manage_plan(actor, plan):
+    if not access.can_manage_plan(actor, get_plan(actor, plan_id)):
         raise PermissionDenied()
+    plan, rule = get_rule(actor, plan_id, rule_id)
     require_plan_open(plan)
     if rule.version != expected_version:
         raise Conflict(str(_l("Someone else saved this recurring task while you were editing "
@@ -584,9 +585,9 @@ def delete_rule(actor: User, plan_id: int, rule_id: int, reason: str, *, today: 
     """Retire a rule. On an issued plan (the head of the plan's unit, with a reason) its free
     occurrences are cancelled with that reason; the others stay and count. Returns how many
     were cancelled."""
-    plan, rule = get_rule(actor, plan_id, rule_id)
-    if not access.can_manage_plan(actor, plan):
+    if not access.can_manage_plan(actor, get_plan(actor, plan_id)):
         raise PermissionDenied()
+    plan, rule = get_rule(actor, plan_id, rule_id)
     require_plan_open(plan)
     reason = (reason or "").strip()
     _require_issued_editor(actor, plan, reason)

@@ -364,8 +364,9 @@ def recurring_new(plan_id: int):
 @login_required
 def recurring_edit(plan_id: int, rule_id: int):
     """Edit a recurring task: only its occurrences not started and not yet due change."""
-    plan, rule = recurring.get_rule(current_user, plan_id, rule_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     boundary.require(access.can_manage_plan(current_user, plan))
+    plan, rule = recurring.get_rule(current_user, plan_id, rule_id)
     if request.method == "GET" and plan.status == PlanStatus.CLOSED:
         return _closed(plan_id)
     form = RecurringRuleForm(obj=recurring.input_of(rule) if request.method == "GET" else None)
@@ -398,8 +399,9 @@ def recurring_edit(plan_id: int, rule_id: int):
 def recurring_delete(plan_id: int, rule_id: int):
     """Delete a recurring task: its occurrences not started and not yet due are cancelled
     with the reason; the others stay and count."""
-    plan, rule = recurring.get_rule(current_user, plan_id, rule_id)
+    plan = task_queries.get_plan(current_user, plan_id)
     boundary.require(access.can_manage_plan(current_user, plan))
+    plan, rule = recurring.get_rule(current_user, plan_id, rule_id)
     form = RecurringDeleteForm()
     if form.validate_on_submit():
         done = boundary.run(lambda: recurring.delete_rule(
