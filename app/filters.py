@@ -173,7 +173,8 @@ def number(value) -> str:
 
 def period(code: str | None, year: int) -> str:
     """A recurring task's period: "Tháng 3/2026", "Quý II/2026" (app/plans/recurring.py)."""
-    from app.plans.recurring import period_label  # the plans package imports this module's app
+    # Imported here: the plans package needs the app that registers these filters.
+    from app.plans.recurring import period_label
 
     return period_label(code, year)
 

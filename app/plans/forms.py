@@ -12,7 +12,12 @@ from wtforms.validators import (
     Optional,
 )
 
-from app.formfields import DecimalTextField, OptionalIdSelect, VNDateField, WholeNumberField
+from app.formfields import (
+    DecimalTextField,
+    OptionalIdSelect,
+    VNDateField,
+    WholeNumberField,
+)
 
 
 class PlanForm(FlaskForm):

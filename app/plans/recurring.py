@@ -28,7 +28,13 @@ from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from app.common import access, audit
-from app.common.errors import Conflict, NotFound, PermissionDenied, RuleViolation, RuleViolations
+from app.common.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    RuleViolations,
+)
 from app.domain import recurrence as rec
 from app.domain import task_rules as rules
 from app.domain.six_clears import Step, check_six_clears
@@ -36,10 +42,24 @@ from app.domain.status import Lifecycle
 from app.domain.task_rules import RuleSettings
 from app.domain.text import fold, normalize_space
 from app.extensions import db
-from app.models import Amendment, AuditLog, Plan, PlanStatus, ProcessStep, RecurringRule, Task, User
+from app.models import (
+    Amendment,
+    AuditLog,
+    Plan,
+    PlanStatus,
+    ProcessStep,
+    RecurringRule,
+    Task,
+    User,
+)
 from app.models.base import utcnow
 from app.models.task import title_sort_key
-from app.tasks.commands import actor_facts, load_directory, plan_facts, require_plan_open
+from app.tasks.commands import (
+    actor_facts,
+    load_directory,
+    plan_facts,
+    require_plan_open,
+)
 from app.tasks.messages import message
 from app.tasks.queries import get_plan
 

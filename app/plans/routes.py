@@ -23,14 +23,14 @@ from app.clock import local_today
 from app.common import access
 from app.common.errors import RuleViolation
 from app.directory.units import tree_order
+from app.domain.recurrence import DueKind
 from app.extensions import db, reads_only
 from app.filters import PLAN_KIND_LABELS
 from app.models import PlanKind, PlanStatus, Role, Unit
 from app.plans import export as plan_export
 from app.plans import importing as plan_import
-from app.plans import service as plans
-from app.domain.recurrence import DueKind
 from app.plans import recurring
+from app.plans import service as plans
 from app.plans.forms import (
     ImportConfirmForm,
     ImportForm,

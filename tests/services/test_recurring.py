@@ -51,7 +51,7 @@ def occurrences(rule_id, *, all_=False):
 
 
 def issue(w):
-    plan, unclear = plans.issue_plan(w.head, w.plan.id)
+    _plan, unclear = plans.issue_plan(w.head, w.plan.id)
     db.session.commit()
     assert unclear == []
 
