@@ -219,3 +219,18 @@ def is_free(o: OccurrenceState, today: date) -> bool:
     rule to move or cancel an occurrence that is already late (DESIGN.md 4)."""
     return (o.status in NOT_STARTED_STATUSES and not o.progress and not o.submitted
             and o.due_on is not None and o.due_on > today)
+
+
+def period_vi(code: str, year: int) -> str:
+    """The period as official papers write it, whatever the reader's language (exports and
+    print): "Tháng 3/2026", "Quý II/2026", "6 tháng đầu năm 2026", "9 tháng năm 2026"."""
+    kind, n = period_parts(code)
+    if kind == "month":
+        return f"Tháng {n}/{year}"
+    if kind == "quarter":
+        return f"Quý {roman(n)}/{year}"
+    if kind == "half":
+        return f"6 tháng {'đầu' if n == 1 else 'cuối'} năm {year}"
+    if kind == "nine":
+        return f"9 tháng năm {year}"
+    return f"Năm {year}"

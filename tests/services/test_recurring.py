@@ -230,3 +230,28 @@ def test_a_closed_plan_takes_no_rule(world):
         add(world)
     db.session.rollback()
     assert db.session.get(type(world.plan), world.plan.id).status == PlanStatus.CLOSED
+
+
+def test_exports_show_each_occurrences_period(world):
+    import io
+
+    from openpyxl import load_workbook
+
+    from app.plans import export as plan_export
+    from app.plans.importing import read_sheet
+
+    rule_id, _ = add(world, frequency="quarterly")
+    issue(world)
+    plan = db.session.get(type(world.plan), world.plan.id)
+    data = plan_export.export_bytes(plan)
+    wb = load_workbook(io.BytesIO(data), read_only=True)
+    assert wb.sheetnames[:2] == ["Kế hoạch", "Nhiệm vụ định kỳ"]
+    rows = list(wb["Nhiệm vụ định kỳ"].iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == ["Kỳ: Quý I/2026", "Kỳ: Quý II/2026", "Kỳ: Quý III/2026",
+                                        "Kỳ: Quý IV/2026"]
+    # The data sheet (what the importer reads) keeps the plan's own tasks only.
+    sheet = read_sheet(data)
+    assert len(sheet.rows) == 2
+    doc = plan_export.print_document(plan, TODAY)
+    printed = [r[1] for r in plan_export.print_rows(doc) if r[0].startswith("ĐK")]
+    assert printed[1].endswith("\nKỳ: Quý II/2026")
