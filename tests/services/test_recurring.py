@@ -240,7 +240,7 @@ def test_exports_show_each_occurrences_period(world):
     from app.plans import export as plan_export
     from app.plans.importing import read_sheet
 
-    rule_id, _ = add(world, frequency="quarterly")
+    add(world, frequency="quarterly")
     issue(world)
     plan = db.session.get(type(world.plan), world.plan.id)
     data = plan_export.export_bytes(plan)
