@@ -43,7 +43,7 @@ RECURRING_SHEET = "Nhiệm vụ định kỳ"
 RECURRING_HEADERS = ("STT", "Kỳ", "Nhiệm vụ", "Đơn vị chủ trì", "Người thực hiện",
                      "Lãnh đạo phụ trách", "Ngày bắt đầu", "Hạn hoàn thành", "Tiến độ (%)",
                      "Trạng thái", "Ngày hoàn thành")
-WIDTHS = (7, 45, 40, 24, 24, 22, 22, 30, 40, 13, 13, 30, 24, 10, 10, 22, 8, 9, 13, 10)
+WIDTHS = (7, 45, 40, 24, 24, 22, 22, 30, 40, 13, 13, 30, 24, 10, 10, 22, 8, 9, 13, 10, 22)
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 _BOLD = Font(name=FONT_NAME, size=12, bold=True)
 
@@ -82,6 +82,13 @@ HELP = {
     "Ngày hoàn thành": ("Không bắt buộc", "Nhiệm vụ đã hoàn thành và được xác nhận vào ngày này.",
                         "10/06/2026"),
     "Giá trị thực hiện": ("Không bắt buộc", "Giá trị chỉ tiêu đã đạt.", "12"),
+    "Định kỳ": ("Không bắt buộc", ("Nhiệm vụ định kỳ: Hằng tháng, Hằng quý, 6 tháng, Hằng năm "
+                                   "(\"Định kỳ\" không nói rõ là hằng quý), có thể kèm ngày đến hạn. "
+                                   "Mỗi kỳ trong năm thành một nhiệm vụ khi ban hành kế hoạch; số "
+                                   "liệu chốt theo Nghị định 09/2019 (ngày 14), hạn mặc định 2 ngày "
+                                   "làm việc sau ngày chốt. Cũng hiểu như vậy khi cột Hạn hoàn "
+                                   "thành ghi \"Hằng tháng\", \"Hằng quý\"..."),
+                "Hằng tháng, trước ngày 20"),
 }
 
 RULES = (
@@ -349,6 +356,7 @@ def plan_rows(plan: Plan, tasks: list[Task]):
             t.responsibility or "", _steps_text(t), t.start_on, t.due_on, t.output_product or "",
             t.indicator_name or "", t.indicator_unit or "", t.indicator_target,
             t.field.name if t.field else "", t.weight, t.progress, completed, t.indicator_actual,
+            "",
         ]
 
 

@@ -199,6 +199,11 @@ def rules_of(plan: Plan) -> list[RecurringRule]:
         .order_by(RecurringRule.position, RecurringRule.id)).all()
 
 
+def clear_of(plan: Plan, rules_: list[RecurringRule]) -> dict[int, bool]:
+    """Whether each rule is clear on all six (an imported one may not be, on a draft)."""
+    return _clear(plan, [_row(r) for r in rules_]) if rules_ else {}
+
+
 def occurrence_counts(rule_ids: list[int]) -> dict[int, int]:
     """Occurrences not cancelled, per rule, in one GROUP BY."""
     if not rule_ids:
@@ -231,27 +236,38 @@ def _values(data: RuleInput, occ: rec.Occurrence | None) -> rules.TaskValues:
         output_product=data.output_product.strip(), weight=data.weight)
 
 
-def check_rule(actor: User, plan: Plan, data: RuleInput, settings: RuleSettings) -> None:
+def check_rule(actor: User | None, plan: Plan, data: RuleInput, settings: RuleSettings, *,
+               draft_ok: bool = False) -> None:
     """Refuse `data` with every reason, each beside its field: the schedule (shape, due date
     before the cut-off, occurrences outside the plan's year) and the task rule set applied
-    to an occurrence as if added to an issued plan (so every one of the six clears must hold)."""
+    to an occurrence as if added to an issued plan (so every one of the six clears must hold).
+    `draft_ok` (the import): on a draft plan a rule may lack a clear, as a task may; issuing
+    the plan then refuses it until it is edited (`generate_for_plan`)."""
     found: list[RuleViolation] = []
     schedule = data.schedule()
     problems = rec.check(schedule, plan.year, vietnam_holidays(plan.year))
     for p in problems:
         found.append(RuleViolation(_SCHEDULE_MESSAGES[p.code](p.values), p.field))
     occ = None if problems else rec.occurrences(schedule, plan.year, vietnam_holidays(plan.year))[0]
+    status = (PlanStatus.DRAFT if draft_ok and plan.status == PlanStatus.DRAFT
+              else PlanStatus.ISSUED)
     facts = rules.PlanFacts(plan.id, plan.unit_id, plan.unit.path, plan.year, plan.period_start,
-                            plan.period_end, PlanStatus.ISSUED)
+                            plan.period_end, status)
     values = _values(data, occ)
     directory = load_directory({values.lead_unit_id}, {values.assignee_id, values.leader_id})
-    for v in rules.check_task(plan=facts, actor=actor_facts(actor), before=None, after=values,
+    who = actor_facts(actor) if actor is not None else rules.ActorFacts(0, "system", None, "")
+    for v in rules.check_task(plan=facts, actor=who, before=None, after=values,
                               directory=directory, today=plan.period_start, settings=settings):
         if occ is None and v.field in ("due_on", "start_on"):
             continue  # the schedule's own message says why there is no date
         found.append(RuleViolation(message(v), _FIELDS.get(v.field, v.field)))
     if found:
         raise RuleViolations(found)
+
+
+def first_occurrence(data: RuleInput, year: int) -> rec.Occurrence:
+    """The first occurrence of a rule that passed `check_rule` (the import shows its dates)."""
+    return rec.occurrences(data.schedule(), year, vietnam_holidays(year))[0]
 
 
 def _require_issued_editor(actor: User, plan: Plan, reason: str) -> None:
@@ -445,6 +461,31 @@ def add_rule(actor: User, plan_id: int, data: RuleInput, *, today: date,
                  audit.diff({}, snapshot(rule)))
     made = generate(plan, [rule], actor.id, since=today) if plan.status == PlanStatus.ISSUED else 0
     return rule, made
+
+
+def import_rules(actor_id: int | None, plan: Plan, inputs: list[RuleInput], today: date,
+                 filename: str = "") -> int:
+    """The rules of an imported file (checked by the importer with `check_rule`), added like
+    the form adds them; on an issued plan their occurrences not yet due are made. Returns how
+    many occurrences were made."""
+    if not inputs:
+        return 0
+    position = db.session.scalar(select(func.max(RecurringRule.position))
+                                 .where(RecurringRule.plan_id == plan.id)) or 0
+    made = []
+    for data in inputs:
+        position += 1
+        rule = RecurringRule(plan_id=plan.id, position=position, created_by_id=actor_id)
+        _apply(rule, data)
+        db.session.add(rule)
+        made.append(rule)
+    db.session.flush()
+    for rule in made:
+        audit.record(actor_id, "recurring.create", "recurring_rule", rule.id,
+                     audit.diff({}, snapshot(rule)), comment=filename)
+    if plan.status == PlanStatus.ISSUED:
+        return generate(plan, made, actor_id, since=today)
+    return 0
 
 
 @dataclass(frozen=True)

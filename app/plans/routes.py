@@ -138,6 +138,7 @@ def view(plan_id: int):
         rules=(rules := recurring.rules_of(plan)),
         rule_counts=recurring.occurrence_counts([r.id for r in rules]),
         recurring_schedule=recurring.schedule_text,
+        rule_clear=recurring.clear_of(plan, rules),
         delegated_children=breakdown.child_counts([t.id for t in delegated]),
         broken_down=breakdown.broken_down_counts([t.id for t in items]))
 
@@ -191,7 +192,8 @@ def reopen(plan_id: int):
 def _import_page(plan, form, preview=None, token=None, status=200):
     return render_template("plans/import.html", plan=plan, form=form, preview=preview, token=token,
                            confirm_form=ImportConfirmForm(token=token) if token else None,
-                           headers=plan_import.HEADERS), status
+                           headers=plan_import.HEADERS,
+                           recurring_labels=recurring.FREQUENCY_LABELS), status
 
 
 @bp.route("/plans/<int:plan_id>/import", methods=["GET", "POST"])

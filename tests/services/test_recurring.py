@@ -255,3 +255,68 @@ def test_exports_show_each_occurrences_period(world):
     doc = plan_export.print_document(plan, TODAY)
     printed = [r[1] for r in plan_export.print_rows(doc) if r[0].startswith("ĐK")]
     assert printed[1].endswith("\nKỳ: Quý II/2026")
+
+
+# ---- the import: "Hằng tháng", "Hằng quý", "6 tháng", "Định kỳ" make rules -------------------
+
+def _import(world, rows, plan_id=None):
+    from app.models import Plan
+    from app.plans import importing as plan_import
+    from tests.plan_files import HEADERS, build
+
+    plan = db.session.get(Plan, plan_id or world.plan.id)
+    p = plan_import.preview(plan, build([HEADERS, *rows]), TODAY, world.head,
+                            settings=current_settings().task_rules)
+    if not p.ok:
+        return p
+    plan_import.apply(world.head, plan, build([HEADERS, *rows]), TODAY, "ke-hoach.xlsx",
+                      settings=current_settings().task_rules)
+    db.session.commit()
+    return p
+
+
+def test_the_import_reads_recurring_words_as_rules(world):
+    from app.models import RecurringRule
+    from tests.plan_files import clear_row
+
+    rows = [clear_row("1", title="Báo cáo CCHC hằng tháng", due="Hằng tháng, trước ngày 20",
+                      start=None),
+            clear_row("2", title="Báo cáo CCHC hằng quý", due="Hàng quý", start=None),
+            clear_row("3", title="Báo cáo CCHC 6 tháng", due=None, start=None, recurrence="6 tháng"),
+            clear_row("4", title="Báo cáo định kỳ về CCHC", due="Định kỳ", start=None),
+            clear_row("5")]
+    p = _import(world, rows)
+    assert p.ok, [e.text for e in p.errors]
+    got = db.session.execute(select(RecurringRule.title, RecurringRule.frequency,
+                                    RecurringRule.due_kind, RecurringRule.due_day,
+                                    RecurringRule.working_days)
+                             .where(RecurringRule.plan_id == world.plan.id)
+                             .order_by(RecurringRule.position)).all()
+    assert [tuple(r) for r in got] == [
+        ("Báo cáo CCHC hằng tháng", "monthly", "day", 20, None),
+        ("Báo cáo CCHC hằng quý", "quarterly", "working_days", None, 2),
+        ("Báo cáo CCHC 6 tháng", "half_yearly", "working_days", None, 2),
+        ("Báo cáo định kỳ về CCHC", "quarterly", "working_days", None, 2)]
+    titles = db.session.scalars(select(Task.title).where(Task.plan_id == world.plan.id)).all()
+    assert "Báo cáo CCHC hằng tháng" not in titles  # a rule, not a task
+    # Imported again: the rules in force are left as they are.
+    _import(world, rows)
+    assert db.session.scalar(select(db.func.count(RecurringRule.id))
+                             .where(RecurringRule.plan_id == world.plan.id)) == 4
+    # Issued: each makes its occurrences.
+    issue(world)
+    codes = db.session.scalars(select(Task.period_code).where(
+        Task.plan_id == world.plan.id, Task.period_code.is_not(None))).all()
+    assert len(codes) == 12 + 4 + 2 + 4
+
+
+def test_an_imported_rule_that_cannot_be_is_refused_beside_its_column(world):
+    from tests.plan_files import clear_row
+
+    p = _import(world, [clear_row("1", title="Báo cáo tháng", due="Hằng tháng, trước ngày 10",
+                                  start=None),
+                        clear_row("2", title="Báo cáo tuần", recurrence="Hằng tuần")])
+    assert not p.ok
+    texts = [e.text for e in p.errors]
+    assert any("Định kỳ" in t and "14/01/2026" in t for t in texts), texts
+    assert any("Hằng tuần" in t for t in texts), texts
