@@ -72,3 +72,29 @@ def test_staff_and_deputy_cannot_add(sw):
         c = sw.cached(role)
         assert c.get(f"/plans/{w.plan.id}/recurring/new").status_code == 403
         assert c.post(f"/plans/{w.plan.id}/recurring/new", data=form_data(w)).status_code == 403
+
+
+def test_the_import_preview_names_a_recurring_row_then_confirm_adds_the_rule(world, make,
+                                                                               as_user):
+    import io
+
+    from web_support import parse
+
+    from tests.plan_files import HEADERS, build, clear_row
+
+    plan = make.plan(world.a, kind="work", title="Kế hoạch công tác năm 2026")
+    c = as_user("head_a")
+    data = build([HEADERS, clear_row("1", title="Báo cáo CCHC hằng quý", due="Hằng quý",
+                                     start=None), clear_row("2")])
+    resp = c.post(f"/plans/{plan.id}/import", data={"file": (io.BytesIO(data), "kh.xlsx")},
+                  content_type="multipart/form-data")
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:3000]
+    doc = parse(resp.get_data(as_text=True))
+    note = doc.find(**{"class": "small import-recurring"})
+    assert note.attrs["data-frequency"] == "quarterly"
+    assert "Nhiệm vụ định kỳ (Hằng quý)" in note.text() and "17/03/2026" in note.text()
+    token = doc.find("input", name="token").attrs["value"]
+    assert c.post(f"/plans/{plan.id}/import/confirm", data={"token": token}).status_code == 302
+    page = parse(c.get(f"/plans/{plan.id}").get_data(as_text=True))
+    rules = page.by_id("recurring-rules")
+    assert "Báo cáo CCHC hằng quý" in rules.text() and "Hằng quý" in rules.text()
