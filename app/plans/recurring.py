@@ -552,8 +552,19 @@ def update_rule(actor: User, plan_id: int, rule_id: int, data: RuleInput, expect
         raise Conflict(str(_l("Someone else saved this recurring task while you were editing "
                               "it.")), [])
     reason = (reason or "").strip()
-    _require_issued_editor(actor, plan, reason)
-    check_rule(actor, plan, data, settings)
+    found: list[RuleViolation] = []
+    try:
+        _require_issued_editor(actor, plan, reason)
+    except RuleViolation as e:
+        if e.field is None:
+            raise
+        found.append(e)  # the missing reason, shown with whatever else is wrong
+    try:
+        check_rule(actor, plan, data, settings)
+    except RuleViolation as e:
+        found += getattr(e, "violations", [e])
+    if found:
+        raise RuleViolations(found)
     before = snapshot(rule)
     _apply(rule, data)
     db.session.flush()

@@ -320,3 +320,12 @@ def test_an_imported_rule_that_cannot_be_is_refused_beside_its_column(world):
     texts = [e.text for e in p.errors]
     assert any("Định kỳ" in t and "14/01/2026" in t for t in texts), texts
     assert any("Hằng tuần" in t for t in texts), texts
+
+
+def test_a_missing_reason_is_shown_with_the_schedules_refusal(world):
+    rule_id, _ = add(world)
+    issue(world)
+    with pytest.raises(RuleViolation) as e:
+        edit(world, rule_id, reason="", due_day=10)
+    db.session.rollback()
+    assert {v.field for v in e.value.violations} == {"reason", "due_day"}
