@@ -35,6 +35,7 @@ from app.common.errors import (
     RuleViolation,
     RuleViolations,
 )
+from app.deadlines import sweep as overdue
 from app.domain import recurrence as rec
 from app.domain import task_rules as rules
 from app.domain.six_clears import Step, check_six_clears
@@ -374,6 +375,14 @@ def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
          "changes": json.dumps({"recurring_rule_id": [None, rid], "period": [None, code],
                                 "due_on": [None, str(due)]})}
         for tid, rid, code, due in made])
+    if plan.status == PlanStatus.ISSUED:
+        # Added to an issued plan (a new rule, a new period): each responsible person is told,
+        # as for a task added after issue; at issue the plan tells everyone at once.
+        by_rule = {r.id: r.assignee_id for r in rows}
+        for tid, rid, _code, due in made:
+            who = by_rule.get(rid)
+            if who and who != actor_id:
+                overdue.notify([who], "assigned", tid, f"assigned:{tid}:v1", about_on=due)
     return len(made)
 
 

@@ -329,3 +329,29 @@ def test_a_missing_reason_is_shown_with_the_schedules_refusal(world):
         edit(world, rule_id, reason="", due_day=10)
     db.session.rollback()
     assert {v.field for v in e.value.violations} == {"reason", "due_day"}
+
+
+def test_an_issued_plan_with_occurrences_exports_and_imports_back_unchanged(world):
+    from app.models import Plan
+    from app.plans import export as plan_export
+    from app.plans import importing as plan_import
+
+    add(world)
+    issue(world)
+    plan = db.session.get(Plan, world.plan.id)
+    data = plan_export.export_bytes(plan)
+    p = plan_import.preview(plan, data, TODAY, world.head, settings=current_settings().task_rules)
+    assert p.ok, [e.text for e in p.errors]
+    assert (p.added, p.changed) == (0, 0)
+
+
+def test_occurrences_added_after_issue_tell_the_responsible_person(world):
+    from app.models import Notification
+
+    issue(world)
+    rule_id, made = add(world, frequency="quarterly")
+    ids = [t.id for t in occurrences(rule_id)]
+    told = db.session.scalars(select(Notification.task_id).where(
+        Notification.user_id == world.staff.id, Notification.kind == "assigned",
+        Notification.task_id.in_(ids))).all()
+    assert sorted(told) == sorted(ids) and made == len(ids) == 3
