@@ -6,6 +6,7 @@ from datetime import date, datetime
 from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
 
+from app.domain import recurrence
 from app.domain.six_clears import CLEAR_LABELS
 from app.domain.status import Lifecycle, Timeliness
 from app.models import PlanKind, PlanStatus, Role
@@ -171,9 +172,23 @@ def number(value) -> str:
     return text
 
 
+def period_vi(code: str | None, year: int) -> str:
+    """The period as official papers write it (print pages), whatever the reader's language."""
+    return recurrence.period_vi(code, year) if code else ""
+
+
+def period(code: str | None, year: int) -> str:
+    """A recurring task's period: "Tháng 3/2026", "Quý II/2026" (app/plans/recurring.py)."""
+    # Imported here: the plans package needs the app that registers these filters.
+    from app.plans.recurring import period_label
+
+    return period_label(code, year)
+
+
 def register(app) -> None:
     app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, number=number,
-                                  fromjson=json.loads)
+                                  fromjson=json.loads, period=period,
+                                  period_vi=period_vi)
 
     @app.context_processor
     def labels():

@@ -34,7 +34,8 @@ from bench import common
 REPS = int(os.environ.get("BENCH_REPS", "5"))
 OPEN = ("draft", "assigned", "in_progress", "submitted", "returned")
 BARS = {"overdue_sweep": 1.5, "overdue_list_page": 5.0, "my_tasks_page": 5.0,
-        "assessment_live": 2.0, "assessment_xlsx_export": 3.0, "plan_import_5000": 5.0}
+        "assessment_live": 2.0, "assessment_xlsx_export": 3.0, "plan_import_5000": 5.0,
+        "recurring_occurrences_5000": 2.0}
 
 
 # ------------------------------------------------------------ plumbing
@@ -532,6 +533,15 @@ def bench_import(url, kind, meta, raw) -> dict:
     return import_bench.run(url, kind, meta, raw, make_app)
 
 
+# ------------------------------------------------------------ recurring tasks
+
+def bench_recurring(url, kind, meta, raw) -> dict:
+    """A year's occurrences of 5,000 recurring rules (bench/recurring_bench.py)."""
+    from bench import recurring_bench
+
+    return recurring_bench.run(url, kind, meta, raw, make_app)
+
+
 # ------------------------------------------------------------ child processes (peak RSS)
 
 def bench_rss(url, kind, meta, raw) -> list[dict]:
@@ -692,7 +702,7 @@ def yes(v) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child")
-    parser.add_argument("--only", help="comma-separated: sweep,pages,assessment,export,import,load "
+    parser.add_argument("--only", help="comma-separated: sweep,pages,assessment,export,import,recurring,load "
                         "(and rss: only the peak RSS of the sweep and the export)")
     args = parser.parse_args()
     if args.child:
@@ -700,12 +710,13 @@ def main() -> None:
         return
     url, kind = common.database_url()
     meta = common.read_meta(kind)
-    wanted = set((args.only or "sweep,pages,assessment,export,import,load").split(","))
+    wanted = set((args.only or "sweep,pages,assessment,export,import,recurring,load").split(","))
     raw = Raw(url, kind)
     t0 = time.perf_counter()
     results: list[dict] = []
     steps = [("sweep", bench_sweep), ("pages", bench_pages), ("assessment", bench_assessment),
-             ("export", bench_export), ("import", bench_import), ("rss", bench_rss)]
+             ("export", bench_export), ("import", bench_import), ("recurring", bench_recurring),
+             ("rss", bench_rss)]
     for name, fn in steps:
         if name in wanted:
             t = time.perf_counter()

@@ -25,6 +25,7 @@ from app.extensions import db
 from app.models import Field, Plan, PlanKind, ProcessStep, Task, Unit, User
 from app.models.base import utcnow
 from app.models.user import Role, user_fields
+from app.plans import recurring
 from app.plans import service as plans
 from app.settings import Settings
 from app.tasks import breakdown, evidence
@@ -136,6 +137,7 @@ class PlanSpec:
     doc_day: tuple[int, int]  # (month, day) of its decision
     issue: bool
     groups: Groups
+    recurring: tuple[dict, ...] = ()  # [[recurring]] rules, their texts in the seed's year
 
 
 def _in_year(text: str, year: int) -> str:
@@ -177,7 +179,21 @@ def plan_spec(name: str, year: int) -> PlanSpec:
         unit=data["unit"], head=data["head"], title=_in_year(data["title"], year),
         doc_number=data["doc_number"], doc_day=tuple(data["doc_day"]), issue=data["issue"],
         groups=tuple((g["field"], tuple(_item(t, year, name) for t in g["tasks"]))
-                     for g in data["groups"]))
+                     for g in data["groups"]),
+        recurring=tuple(_rule(r, year, name) for r in data.get("recurring", ())))
+
+
+RULE_KEYS = frozenset(("title", "description", "output", "steps", "frequency", "due_day",
+                       "working_days", "cutoff_day", "assignee", "leader", "lead",
+                       "responsibility"))
+
+
+def _rule(data: dict, year: int, where: str) -> dict:
+    """One [[recurring]] rule of a plan file (an unknown key fails the seed)."""
+    unknown = data.keys() - RULE_KEYS
+    if unknown:
+        raise ValueError(f"{where}: {data.get('title')!r}: unknown keys {sorted(unknown)}")
+    return {k: (_in_year(v, year) if isinstance(v, str) else v) for k, v in data.items()}
 
 
 # ---------------------------------------------------------------- dates
@@ -354,15 +370,55 @@ def _seed_plan(ctx: _Ctx, spec: PlanSpec) -> Plan:
     for field_key, items in spec.groups:
         for item in items:
             _create(ctx, actor, plan, field_key, item, None, created)
+    for rule in spec.recurring:
+        _add_rule(ctx, actor, plan, rule)
     if spec.issue:
         ctx.clock.on(doc_date, 120)
         plan, unclear = plans.issue_plan(actor, plan.id)
         if unclear:  # a mistake in the demo data itself, not a user error
             raise RuntimeError(f"demo plan {spec.doc_number} has unclear tasks: {[t.title for t, _ in unclear]}")
         plan.issued_at = ctx.clock.now
+    if spec.issue:
+        created += _occurrences(plan, spec)
     for minute, (task, item) in enumerate(created):
         _walk(ctx, plan, task, item, minute % 240)
     return plan
+
+
+def _add_rule(ctx: _Ctx, actor: User, plan: Plan, rule: dict) -> None:
+    """A recurring task through the service (a draft: its occurrences come at issue)."""
+    leader = ctx.users.get(rule.get("leader")) if rule.get("leader") else None
+    recurring.add_rule(actor, plan.id, recurring.RuleInput(
+        title=rule["title"], description=rule["description"], frequency=rule["frequency"],
+        cutoff_kind=recurring.CUSTOM if rule.get("cutoff_day") else recurring.DECREE,
+        cutoff_day=rule.get("cutoff_day"),
+        due_kind="working_days" if rule.get("working_days") else "day",
+        due_day=rule.get("due_day"), working_days=rule.get("working_days"),
+        assignee_id=ctx.users[rule["assignee"]].id, leader_id=leader.id if leader else None,
+        lead_unit_id=ctx.units[rule.get("lead") or plan.unit.code].id,
+        responsibility=rule.get("responsibility") or (
+            f"Chủ trì tổng hợp, tham mưu báo cáo; chịu trách nhiệm trước {leader.title} về thời "
+            f"hạn và chất lượng báo cáo." if leader else "Chịu trách nhiệm về báo cáo."),
+        steps_text="\n".join(rule["steps"]), output_product=rule["output"]),
+        today=ctx.today, settings=ctx.settings.task_rules)
+
+
+def _occurrences(plan: Plan, spec: PlanSpec) -> list[tuple[Task, Item]]:
+    """The occurrences made at issue, each played like a fixed-date task: reported on time
+    once due, in progress while its window is open, untouched before it opens."""
+    by_title = {r["title"]: r for r in spec.recurring}
+    rules = {r.id: r for r in recurring.rules_of(plan)}
+    out = []
+    for k, task in enumerate(db.session.scalars(
+            select(Task).where(Task.plan_id == plan.id, Task.recurring_rule_id.is_not(None))
+            .order_by(Task.due_on, Task.id))):
+        rule = by_title[rules[task.recurring_rule_id].title]
+        out.append((task, Item(
+            title=task.title, description=task.description, output=rule["output"],
+            steps=tuple(rule["steps"]), when="fixed", assignee=rule["assignee"],
+            leader=rule.get("leader"), k=k % 10, lead=None, coordinators=(),
+            responsibility="", indicator=None, note="", dates=None, weight=1, children=())))
+    return out
 
 
 def _create(ctx: _Ctx, actor: User, plan: Plan, field_key: str, item: Item, parent: Task | None,

@@ -17,6 +17,7 @@ from app.models.quality import (
     QualityScore,
     QualitySheet,
 )
+from app.models.recurring import RecurringRule
 from app.models.task import (
     Amendment,
     Evidence,
@@ -55,6 +56,7 @@ __all__ = [
     "QualityEvidence",
     "QualityScore",
     "QualitySheet",
+    "RecurringRule",
     "Role",
     "Task",
     "Unit",

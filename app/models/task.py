@@ -114,6 +114,11 @@ class Task(db.Model):
     extension_count: Mapped[int] = mapped_column(default=0)
     # Amendments (điều chỉnh) after issue: reassignment or a new weight (scoring reports it).
     amendment_count: Mapped[int] = mapped_column(default=0)
+    # An occurrence of a recurring rule (app/plans/recurring.py) and its period ("M03",
+    # "Q2", "H1", "N9", "Y"). No foreign key: SQLite cannot add one to an existing table
+    # without rebuilding it (migration 0011_recurring); rules are never deleted, only retired.
+    recurring_rule_id: Mapped[int | None] = mapped_column(index=True)
+    period_code: Mapped[str | None] = mapped_column(String(8))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.common import access
+from app.domain.recurrence import period_vi
 from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import Field, Plan, Task, Unit, User
@@ -36,7 +37,13 @@ from app.reports.xlsx import FONT_NAME, cell, clean_text, needs_quote_prefix
 DATA_SHEET = "Kế hoạch"
 HELP_SHEET = "Hướng dẫn"
 LIST_SHEET = "Danh mục"
-WIDTHS = (7, 45, 40, 24, 24, 22, 22, 30, 40, 13, 13, 30, 24, 10, 10, 22, 8, 9, 13, 10)
+# The occurrences of the plan's recurring tasks (docs/recurring.md): after the data sheet,
+# so the importer (which reads the first sheet with a header row) never takes them for rows.
+RECURRING_SHEET = "Nhiệm vụ định kỳ"
+RECURRING_HEADERS = ("STT", "Kỳ", "Nhiệm vụ", "Đơn vị chủ trì", "Người thực hiện",
+                     "Lãnh đạo phụ trách", "Ngày bắt đầu", "Hạn hoàn thành", "Tiến độ (%)",
+                     "Trạng thái", "Ngày hoàn thành")
+WIDTHS = (7, 45, 40, 24, 24, 22, 22, 30, 40, 13, 13, 30, 24, 10, 10, 22, 8, 9, 13, 10, 22)
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 _BOLD = Font(name=FONT_NAME, size=12, bold=True)
 
@@ -75,6 +82,13 @@ HELP = {
     "Ngày hoàn thành": ("Không bắt buộc", "Nhiệm vụ đã hoàn thành và được xác nhận vào ngày này.",
                         "10/06/2026"),
     "Giá trị thực hiện": ("Không bắt buộc", "Giá trị chỉ tiêu đã đạt.", "12"),
+    "Định kỳ": ("Không bắt buộc", ("Nhiệm vụ định kỳ: Hằng tháng, Hằng quý, 6 tháng, Hằng năm "
+                                   "(\"Định kỳ\" không nói rõ là hằng quý), có thể kèm ngày đến hạn. "
+                                   "Mỗi kỳ trong năm thành một nhiệm vụ khi ban hành kế hoạch; số "
+                                   "liệu chốt theo Nghị định 09/2019 (ngày 14), hạn mặc định 2 ngày "
+                                   "làm việc sau ngày chốt. Cũng hiểu như vậy khi cột Hạn hoàn "
+                                   "thành ghi \"Hằng tháng\", \"Hằng quý\"..."),
+                "Hằng tháng, trước ngày 20"),
 }
 
 RULES = (
@@ -179,9 +193,10 @@ def imported_note(name: str, at: datetime) -> str:
     return f"Hoàn thành theo số liệu nhập ({name}, {to_user_timezone(at):%d/%m/%Y %H:%M})"
 
 
-def workbook_bytes(rows, lists: Lists) -> bytes:
-    """The template: the data sheet (headers in row 1, then `rows`), the instructions and the
-    hidden lists behind the drop-downs. Write-only, so a 5,000-row plan stays light."""
+def workbook_bytes(rows, lists: Lists, recurring_rows=()) -> bytes:
+    """The template: the data sheet (headers in row 1, then `rows`), the occurrences of the
+    recurring tasks when there are any (`recurring_rows`), the instructions and the hidden
+    lists behind the drop-downs. Write-only, so a 5,000-row plan stays light."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(DATA_SHEET)
     for i, width in enumerate(WIDTHS, start=1):
@@ -221,6 +236,17 @@ def workbook_bytes(rows, lists: Lists) -> bytes:
             cells.append(c)
         ws.append(cells)
 
+    recurring_rows = list(recurring_rows)
+    if recurring_rows:
+        rws = wb.create_sheet(RECURRING_SHEET)
+        for i, width in enumerate((10, 22, 60, 30, 26, 26, 14, 14, 10, 18, 14), start=1):
+            rws.column_dimensions[get_column_letter(i)].width = width
+        rws.freeze_panes = "A2"
+        rws.append([cell(rws, h, bold=True) for h in RECURRING_HEADERS])
+        rfast = _FastCells(rws)
+        for row in recurring_rows:
+            rws.append([rfast(_value(v)) for v in row])
+
     help_ws = wb.create_sheet(HELP_SHEET)
     for i, width in enumerate((22, 16, 80, 40), start=1):
         help_ws.column_dimensions[get_column_letter(i)].width = width
@@ -254,10 +280,15 @@ def template_bytes(unit: Unit | None) -> bytes:
 
 # ------------------------------------------------------------------ the plan as rows
 
-def export_tasks(plan: Plan) -> list[Task]:
+def export_tasks(plan: Plan, recurring: bool | None = False) -> list[Task]:
     """The plan's tasks in tree order with what the columns need (cancelled ones left out:
-    the template has no place for a cancellation and its reason)."""
-    return db.session.scalars(select(Task).where(Task.plan_id == plan.id,
+    the template has no place for a cancellation and its reason); the occurrences of its
+    recurring tasks only (`recurring`), or every other task (they come from their rule, which
+    the template does not re-import row by row); both with `recurring` None (the print)."""
+    which = (Task.id.is_not(None) if recurring is None
+             else Task.recurring_rule_id.is_not(None) if recurring
+             else Task.recurring_rule_id.is_(None))
+    return db.session.scalars(select(Task).where(Task.plan_id == plan.id, which,
                                                  Task.status != Lifecycle.CANCELLED)
                               .options(selectinload(Task.steps), selectinload(Task.coordinators),
                                        selectinload(Task.lead_unit), selectinload(Task.assignee),
@@ -325,13 +356,32 @@ def plan_rows(plan: Plan, tasks: list[Task]):
             t.responsibility or "", _steps_text(t), t.start_on, t.due_on, t.output_product or "",
             t.indicator_name or "", t.indicator_unit or "", t.indicator_target,
             t.field.name if t.field else "", t.weight, t.progress, completed, t.indicator_actual,
+            "",
         ]
 
 
+def recurring_rows(plan: Plan, tasks: list[Task]):
+    """One row per occurrence, with its period ("Kỳ: Tháng 3/2026")."""
+    for t in tasks:
+        yield [t.stt, f"Kỳ: {period_vi(t.period_code or '', plan.year)}", t.title,
+               t.lead_unit.name if t.lead_unit else "",
+               t.assignee.full_name if t.assignee else "", t.leader.full_name if t.leader else "",
+               t.start_on, t.due_on, t.progress, LIFECYCLE_VI.get(str(t.status), str(t.status)),
+               t.completed_on if t.status == Lifecycle.COMPLETED else None]
+
+
+LIFECYCLE_VI = {"draft": "Dự thảo", "assigned": "Đã giao", "in_progress": "Đang thực hiện",
+                "submitted": "Chờ xác nhận", "returned": "Trả lại", "completed": "Hoàn thành",
+                "cancelled": "Đã hủy", "suspended": "Tạm dừng"}
+
+
 def export_bytes(plan: Plan) -> bytes:
-    """The plan in the import template, ready to edit and import again."""
+    """The plan in the import template, ready to edit and import again; the occurrences of
+    its recurring tasks, with their periods, on a sheet of their own."""
     tasks = export_tasks(plan)
-    return workbook_bytes(plan_rows(plan, tasks), lists_for(plan.unit))
+    occurrences = export_tasks(plan, recurring=True)
+    return workbook_bytes(plan_rows(plan, tasks), lists_for(plan.unit),
+                          recurring_rows(plan, occurrences))
 
 
 def file_name(plan: Plan, suffix: str) -> str:
@@ -374,7 +424,7 @@ def print_document(plan: Plan, today: date) -> PrintDocument:
         recipients=(parent_recipient(plan.unit),
                     "Các đơn vị, cá nhân có tên tại Kế hoạch (để thực hiện);"),
         signer_name=_signer_name(plan))
-    return PrintDocument(plan, doc, export_tasks(plan))
+    return PrintDocument(plan, doc, export_tasks(plan, recurring=None))
 
 
 PRINT_HEADERS = ("STT", "Nhiệm vụ", "Đơn vị chủ trì", "Đơn vị phối hợp", "Người thực hiện",
@@ -385,7 +435,8 @@ def print_rows(doc: PrintDocument):
     """The printed plan's table, row by row, as the print page shows it."""
     for t in doc.tasks:
         when = (f"{t.start_on:%d/%m/%Y} – " if t.start_on else "") + (f"{t.due_on:%d/%m/%Y}" if t.due_on else "")
-        yield (t.stt, t.title, t.lead_unit.name if t.lead_unit else "",
+        title = t.title + (f"\nKỳ: {period_vi(t.period_code, doc.plan.year)}" if t.period_code else "")
+        yield (t.stt, title, t.lead_unit.name if t.lead_unit else "",
                "; ".join(u.name for u in t.coordinators), t.assignee.full_name if t.assignee else "",
                t.leader.full_name if t.leader else "", when, t.output_product or "")
 

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -12,7 +12,12 @@ from wtforms.validators import (
     Optional,
 )
 
-from app.formfields import OptionalIdSelect, VNDateField, WholeNumberField
+from app.formfields import (
+    DecimalTextField,
+    OptionalIdSelect,
+    VNDateField,
+    WholeNumberField,
+)
 
 
 class PlanForm(FlaskForm):
@@ -43,3 +48,46 @@ class ImportForm(FlaskForm):
 
 class ImportConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
+
+
+class RecurringRuleForm(FlaskForm):
+    """A recurring task (nhiệm vụ định kỳ): when it recurs and the six clears of each
+    occurrence. Shape only here; the schedule and the task rules are the service's."""
+
+    version = HiddenField()
+    frequency = SelectField(_l("Recurs"), validate_choice=True)
+    cutoff_kind = SelectField(_l("Cut-off"), validate_choice=True)
+    cutoff_day = WholeNumberField(_l("Cut-off day (custom)"),
+                                  message=_l("The cut-off day must be between 1 and 31."),
+                                  validators=[Optional(),
+                                              NumberRange(1, 31, _l("The cut-off day must be between 1 and 31."))])
+    due_kind = SelectField(_l("Due date"), validate_choice=True)
+    due_day = WholeNumberField(_l("Due day of the month"),
+                               message=_l("The due day must be between 1 and 31."),
+                               validators=[Optional(),
+                                           NumberRange(1, 31, _l("The due day must be between 1 and 31."))])
+    due_next_month = BooleanField(_l("In the month after the period"))
+    working_days = WholeNumberField(_l("Working days after the cut-off"),
+                                    message=_l("Enter a whole number of working days."),
+                                    validators=[Optional()])
+    title = StringField(_l("Task"), validators=[DataRequired(_l("Enter the task's title.")),
+                                                Length(max=500, message=_l("At most 500 characters."))])
+    description = TextAreaField(_l("Description"),
+                                validators=[Length(max=10000, message=_l("At most 10,000 characters."))])
+    lead_unit_id = OptionalIdSelect(_l("Lead unit"))
+    assignee_id = OptionalIdSelect(_l("Responsible person"))
+    leader_id = OptionalIdSelect(_l("Accountable leader"))
+    responsibility = TextAreaField(_l("What the person answers for"),
+                                   validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+    steps_text = TextAreaField(_l("Process steps (one a line)"),
+                               validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+    output_product = TextAreaField(_l("Expected output product"),
+                                   validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+    weight = DecimalTextField(_l("Weight"), validators=[Optional()])
+    reason = TextAreaField(_l("Reason for the change (after issue)"),
+                           validators=[Length(max=2000, message=_l("At most 2,000 characters."))])
+
+
+class RecurringDeleteForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"),
+                           validators=[Length(max=2000, message=_l("At most 2,000 characters."))])

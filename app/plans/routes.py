@@ -1,5 +1,6 @@
 """Plan pages: the list, a plan with its six-clears badges, create, edit, issue, close, reopen."""
 
+from decimal import Decimal
 from io import BytesIO
 
 from flask import (
@@ -22,13 +23,22 @@ from app.clock import local_today
 from app.common import access
 from app.common.errors import RuleViolation
 from app.directory.units import tree_order
+from app.domain.recurrence import DueKind
 from app.extensions import db, reads_only
 from app.filters import PLAN_KIND_LABELS
 from app.models import PlanKind, PlanStatus, Role, Unit
 from app.plans import export as plan_export
 from app.plans import importing as plan_import
+from app.plans import recurring
 from app.plans import service as plans
-from app.plans.forms import ImportConfirmForm, ImportForm, PlanEditForm, PlanForm
+from app.plans.forms import (
+    ImportConfirmForm,
+    ImportForm,
+    PlanEditForm,
+    PlanForm,
+    RecurringDeleteForm,
+    RecurringRuleForm,
+)
 from app.plans.service import PlanInput
 from app.reports.word import DOCX_MIMETYPE
 from app.reports.xlsx import XLSX_MIMETYPE
@@ -125,6 +135,10 @@ def view(plan_id: int):
         summary=plans.summary(plan), today=local_today(), unclear=unclear,
         can_manage=access.can_manage_plan(current_user, plan),
         can_add=access.can_add_task(current_user, plan), delegated=delegated,
+        rules=(rules := recurring.rules_of(plan)),
+        rule_counts=recurring.occurrence_counts([r.id for r in rules]),
+        recurring_schedule=recurring.schedule_text,
+        rule_clear=recurring.clear_of(plan, rules),
         delegated_children=breakdown.child_counts([t.id for t in delegated]),
         broken_down=breakdown.broken_down_counts([t.id for t in items]))
 
@@ -178,7 +192,8 @@ def reopen(plan_id: int):
 def _import_page(plan, form, preview=None, token=None, status=200):
     return render_template("plans/import.html", plan=plan, form=form, preview=preview, token=token,
                            confirm_form=ImportConfirmForm(token=token) if token else None,
-                           headers=plan_import.HEADERS), status
+                           headers=plan_import.HEADERS,
+                           recurring_labels=recurring.FREQUENCY_LABELS), status
 
 
 @bp.route("/plans/<int:plan_id>/import", methods=["GET", "POST"])
@@ -279,3 +294,126 @@ def print_docx(plan_id: int):
     return send_file(BytesIO(plan_export.word_bytes(plan_export.print_document(plan, local_today()))),
                      mimetype=DOCX_MIMETYPE, as_attachment=True,
                      download_name=plan_export.file_name(plan, ".docx"))
+
+
+# ---- recurring tasks (nhiệm vụ định kỳ): docs/recurring.md ---------------------------------
+
+def _rule_choices(form: RecurringRuleForm, plan) -> None:
+    form.frequency.choices = [(f.value, str(label)) for f, label in recurring.FREQUENCY_LABELS.items()]
+    form.cutoff_kind.choices = [
+        (recurring.DECREE, _("Decree 09/2019: the 15th of the month before to the 14th")),
+        (recurring.CUSTOM, _("Custom cut-off day"))]
+    form.due_kind.choices = [(DueKind.DAY.value, _("A day of the month")),
+                             (DueKind.WORKING_DAYS.value, _("Working days after the cut-off"))]
+    c = task_queries.choices_for_plan(plan)
+    none = [(None, "—")]
+    form.lead_unit_id.choices = none + [(u.id, u.name) for u in c.units]
+    form.assignee_id.choices = none + [(p.id, f"{p.full_name} ({p.username}) — {p.name}")
+                                       for p in c.people]
+    form.leader_id.choices = none + [(p.id, f"{p.full_name} ({p.username}) — {p.name}")
+                                     for p in c.leaders]
+
+
+def _rule_input(form: RecurringRuleForm) -> recurring.RuleInput:
+    return recurring.RuleInput(
+        title=form.title.data or "", frequency=form.frequency.data,
+        cutoff_kind=form.cutoff_kind.data, cutoff_day=form.cutoff_day.data,
+        due_kind=form.due_kind.data, due_day=form.due_day.data,
+        due_next_month=bool(form.due_next_month.data), working_days=form.working_days.data,
+        description=form.description.data or "", assignee_id=form.assignee_id.data,
+        lead_unit_id=form.lead_unit_id.data, leader_id=form.leader_id.data,
+        responsibility=form.responsibility.data or "", steps_text=form.steps_text.data or "",
+        output_product=form.output_product.data or "",
+        weight=form.weight.data if form.weight.data is not None else Decimal(1))
+
+
+def _rule_page(plan, form, rule=None, delete_form=None, status=200):
+    return render_template("plans/recurring_form.html", plan=plan, form=form, rule=rule,
+                           delete_form=delete_form), status
+
+
+@bp.route("/plans/<int:plan_id>/recurring/new", methods=["GET", "POST"])
+@login_required
+def recurring_new(plan_id: int):
+    """Add a recurring task to the plan (its managers)."""
+    plan = task_queries.get_plan(current_user, plan_id)
+    boundary.require(access.can_manage_plan(current_user, plan))
+    if request.method == "GET" and plan.status == PlanStatus.CLOSED:
+        return _closed(plan_id)
+    form = RecurringRuleForm()
+    _rule_choices(form, plan)
+    if request.method == "GET":
+        form.frequency.data, form.cutoff_kind.data = "monthly", recurring.DECREE
+        form.due_kind.data, form.due_day.data = DueKind.DAY.value, 20
+        form.lead_unit_id.data = plan.unit_id
+    status = 200
+    if form.validate_on_submit():
+        done = boundary.run(lambda: recurring.add_rule(
+            current_user, plan.id, _rule_input(form), today=local_today(),
+            settings=current_settings().task_rules)[1], form)
+        if done:
+            flash(ngettext("The recurring task has been added (%(num)s occurrence made).",
+                           "The recurring task has been added (%(num)s occurrences made).",
+                           done.value), "success")
+            return redirect(url_for("plans.view", plan_id=plan_id) + "#recurring")
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return _rule_page(plan, form, status=status)
+
+
+@bp.route("/plans/<int:plan_id>/recurring/<int:rule_id>/edit", methods=["GET", "POST"])
+@login_required
+def recurring_edit(plan_id: int, rule_id: int):
+    """Edit a recurring task: only its occurrences not started and not yet due change."""
+    plan = task_queries.get_plan(current_user, plan_id)
+    boundary.require(access.can_manage_plan(current_user, plan))
+    plan, rule = recurring.get_rule(current_user, plan_id, rule_id)
+    if request.method == "GET" and plan.status == PlanStatus.CLOSED:
+        return _closed(plan_id)
+    form = RecurringRuleForm(obj=recurring.input_of(rule) if request.method == "GET" else None)
+    if request.method == "GET":
+        form.version.data = rule.version
+    _rule_choices(form, plan)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            version = int(form.version.data or 0)
+        except ValueError:
+            version = 0
+        done = boundary.run(lambda: recurring.update_rule(
+            current_user, plan.id, rule.id, _rule_input(form), version, today=local_today(),
+            settings=current_settings().task_rules, reason=form.reason.data or ""), form)
+        if done:
+            r = done.value
+            flash(_("The recurring task has been saved: %(changed)s occurrences changed, "
+                    "%(cancelled)s cancelled, %(made)s added, %(kept)s kept as they were.",
+                    changed=r.changed, cancelled=r.cancelled, made=r.made, kept=r.kept), "success")
+            return redirect(url_for("plans.view", plan_id=plan_id) + "#recurring")
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return _rule_page(plan, form, rule, RecurringDeleteForm(), status)
+
+
+@bp.post("/plans/<int:plan_id>/recurring/<int:rule_id>/delete")
+@login_required
+def recurring_delete(plan_id: int, rule_id: int):
+    """Delete a recurring task: its occurrences not started and not yet due are cancelled
+    with the reason; the others stay and count."""
+    plan = task_queries.get_plan(current_user, plan_id)
+    boundary.require(access.can_manage_plan(current_user, plan))
+    plan, rule = recurring.get_rule(current_user, plan_id, rule_id)
+    form = RecurringDeleteForm()
+    if form.validate_on_submit():
+        done = boundary.run(lambda: recurring.delete_rule(
+            current_user, plan.id, rule.id, form.reason.data or "", today=local_today()), form)
+        if done:
+            flash(ngettext("The recurring task has been deleted (%(num)s occurrence cancelled).",
+                           "The recurring task has been deleted (%(num)s occurrences cancelled).",
+                           done.value), "success")
+            return redirect(url_for("plans.view", plan_id=plan_id) + "#recurring")
+    edit_form = RecurringRuleForm(obj=recurring.input_of(rule), formdata=None)
+    edit_form.version.data = rule.version
+    _rule_choices(edit_form, plan)
+    return _rule_page(plan, edit_form, rule, form, 422)

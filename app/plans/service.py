@@ -13,6 +13,7 @@ from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import Field, Plan, PlanKind, PlanStatus, Task, Unit, User
 from app.models.base import utcnow
+from app.plans import recurring
 from app.tasks.queries import detail_options, get_plan
 
 
@@ -177,6 +178,8 @@ def issue(plan: Plan, actor_id: int | None) -> tuple[Plan, list]:
     unclear = unclear_tasks(plan)
     if unclear:
         return plan, unclear
+    # The recurring rules' occurrences of the year (app/plans/recurring.py), set-based.
+    recurring.generate_for_plan(plan, actor_id)
     has_tasks = db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == plan.id))
     if not has_tasks:
         raise RuleViolation(_l("A plan without tasks cannot be issued."))

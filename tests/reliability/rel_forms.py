@@ -117,6 +117,35 @@ def make_calendar(w) -> None:
     db.session.commit()
 
 
+def recurring_data(w) -> dict:
+    """A clear monthly recurring task of unit A."""
+    return {"frequency": "monthly", "cutoff_kind": "decree", "due_kind": "day", "due_day": "20",
+            "title": "Báo cáo tình hình thực hiện công tác CCHC hằng tháng",
+            "description": "Tổng hợp kết quả CCHC của tháng.", "lead_unit_id": str(w.a.id),
+            "assignee_id": str(w.staff.id), "leader_id": str(w.deputy.id),
+            "responsibility": "Chịu trách nhiệm tổng hợp và gửi báo cáo đúng hạn.",
+            "steps_text": "Tổng hợp số liệu\nTrình ký", "output_product": "Báo cáo tháng",
+            "weight": "1"}
+
+
+def make_rule(w) -> None:
+    """A recurring rule on plan A (a draft: no occurrences), its id kept as w.rule_id."""
+    from app.clock import local_today
+    from app.models import User
+    from app.plans import recurring
+
+    d = recurring_data(w)
+    rule, _made = recurring.add_rule(
+        db.session.get(User, w.head.id), w.plan.id, recurring.RuleInput(
+            title=d["title"], description=d["description"], due_day=20,
+            lead_unit_id=w.a.id, assignee_id=w.staff.id, leader_id=w.deputy.id,
+            responsibility=d["responsibility"], steps_text="Tổng hợp số liệu\nTrình ký",
+            output_product=d["output_product"]),
+        today=local_today(), settings=current_settings().task_rules)
+    db.session.commit()
+    w.rule_id = rule.id
+
+
 _COUNT = [0]
 
 
@@ -142,6 +171,14 @@ FORMS: dict[str, Form] = {
                                           "doc_number": "01/KH-SNV", "doc_date": "18/01/2026"},
                        audit=("plan.update",)),
     "plans.issue": Form("head", lambda w: {}, audit=("plan.issue",)),
+    "plans.recurring_new": Form("head", recurring_data, audit=("recurring.create",)),
+    "plans.recurring_edit": Form("head", lambda w: recurring_data(w) | {"version": "1",
+                                                                        "due_day": "25"},
+                                 values=lambda w: {"rule_id": getattr(w, "rule_id", 999_999)},
+                                 prepare=make_rule, audit=("recurring.update",)),
+    "plans.recurring_delete": Form("head", lambda w: {"reason": "Không còn yêu cầu báo cáo"},
+                                   values=lambda w: {"rule_id": getattr(w, "rule_id", 999_999)},
+                                   prepare=make_rule, audit=("recurring.delete",)),
     "plans.close": Form("head", lambda w: {}, prepare=issue_plan, audit=("plan.close",)),
     "plans.reopen": Form("head", lambda w: {}, prepare=close_plan, audit=("plan.reopen",)),
     # The upload only previews: the rows wait in a file under a token, nothing in the database.

@@ -257,7 +257,9 @@ def world_values(w, role: str = "staff") -> dict:
             # No live calendar address: the feed answers 404 (tests/api/test_calendar.py
             # reads live ones).
             "secret": "0" * 43,
-            "token_id": 999_999} | quality_ids(w)
+            "token_id": 999_999,
+            # A recurring rule when a form's prepare made one (rel_forms.make_rule), else none.
+            "rule_id": getattr(w, "rule_id", 999_999)} | quality_ids(w)
 
 
 def quality_ids(w) -> dict:

@@ -40,6 +40,10 @@ SPEC = {
     "plans.close": {"plans": {"status", "version"}},
     "plans.reopen": {"plans": {"status", "version"}},
     "plans.import_file": {},
+    # Recurring tasks on a draft plan: the rule only (a draft has no occurrences).
+    "plans.recurring_new": {},
+    "plans.recurring_edit": {"recurring_rules": {"due_day", "version"}},
+    "plans.recurring_delete": {"recurring_rules": {"is_active", "deleted_reason", "version"}},
     "plans.import_confirm": {},
     "tasks.create": {},
     "tasks.edit": {"tasks": {"title", "title_folded", "title_sort", "is_clear"} | TOUCH},
@@ -126,6 +130,11 @@ def new_checks(endpoint, w):
                                                     w.a.id),
                                  "process_steps": lambda r: [], "task_coordinators": lambda r: [],
                                  "progress_updates": lambda r: []},
+        "plans.recurring_new": {"recurring_rules": lambda r: [k for k, ok in (
+            ("plan_id", r["plan_id"] == w.plan.id), ("created_by_id", r["created_by_id"] == head.id),
+            ("is_active", r["is_active"]), ("assignee_id", r["assignee_id"] == w.staff.id),
+            ("weight", Decimal(r["weight"]) == Decimal(1)), ("version", r["version"] == 1),
+            ("deleted_reason", not r["deleted_reason"])) if not ok]},
         "tasks.progress": {"progress_updates": lambda r: [k for k, ok in (
             ("author_id", r["author_id"] == w.staff.id), ("task_id", r["task_id"] == w.task.id),
             ("percent", r["percent"] == 40)) if not ok]},
@@ -221,6 +230,9 @@ def form_fields(endpoint: str) -> set[str]:
     classes = {
         "auth.login": auth_forms.LoginForm, "auth.password": auth_forms.PasswordForm,
         "plans.create": plan_forms.PlanForm, "plans.edit": plan_forms.PlanEditForm,
+        "plans.recurring_new": plan_forms.RecurringRuleForm,
+        "plans.recurring_edit": plan_forms.RecurringRuleForm,
+        "plans.recurring_delete": plan_forms.RecurringDeleteForm,
         "tasks.create": task_forms.TaskForm, "tasks.edit": task_forms.TaskForm,
         "tasks.progress": task_forms.ProgressForm, "tasks.submit": task_forms.SubmitForm,
         "tasks.review": task_forms.ReviewForm, "tasks.cancel": task_forms.CancelForm,

@@ -176,7 +176,8 @@ def test_some_tasks_are_unclear_so_the_snv_plan_cannot_be_issued(seeded):
 
 def test_the_smaller_plans_are_clear_and_skhcn_is_issued(seeded):
     skhcn, ward = plan_of("SKHCN"), plan_of(demo.plan_spec("plan-ward.toml", 2026).unit)
-    assert skhcn.status == PlanStatus.ISSUED and 10 <= len(tasks_of(skhcn)) <= 15
+    own = [t for t in tasks_of(skhcn) if t.recurring_rule_id is None]
+    assert skhcn.status == PlanStatus.ISSUED and 10 <= len(own) <= 15
     assert 5 <= len(tasks_of(ward)) <= 8
     assert all(t.is_clear for t in tasks_of(skhcn) + tasks_of(ward))
     issued, unclear = plans.issue_plan(user("ct.buonmathuot"), ward.id)
@@ -233,3 +234,17 @@ def test_a_typo_in_the_demo_data_is_refused_not_dropped():
     for bad in ({**good, "asignee": "cv.snv1"}, {**good, "when": "someday"}):
         with pytest.raises(ValueError):
             demo._item(bad, 2026, "x.toml")
+
+
+def test_skhcn_has_the_usual_recurring_cchc_reports(seeded):
+    """Monthly, quarterly, six-month and annual reports: one task per occurrence of the year,
+    those already due reported on time, none overdue."""
+    from app.domain.status import Lifecycle
+
+    skhcn = plan_of("SKHCN")
+    occ = [t for t in tasks_of(skhcn) if t.recurring_rule_id is not None]
+    codes = {t.period_code for t in occ}
+    assert {"M01", "M12", "Q1", "Q4", "H1", "H2", "Y"} <= codes and len(occ) == 12 + 4 + 2 + 1
+    past = [t for t in occ if t.due_on < TODAY]
+    assert past and all(t.status == Lifecycle.COMPLETED and t.completed_on <= t.due_on
+                        for t in past)

@@ -436,6 +436,55 @@ def test_plan_edit_bad_input(sw, overrides, field, message):
     assert row(Plan, w.plan.id) == before
 
 
+RECURRING_CASES = [
+    ("due-before-cutoff", {"due_day": "10"}, "due_day",
+     ("The due date (%(due)s) would precede the cut-off (%(cutoff)s).",
+      {"due": "10/01/2026", "cutoff": "14/01/2026"})),
+    ("december-into-next-year", {"due_day": "5", "due_next_month": "y"}, "due_day",
+     ("An occurrence would fall due on %(due)s, outside the plan's year (%(year)s).",
+      {"due": "05/01/2027", "year": 2026})),
+    ("working-days-into-next-year", {"due_kind": "working_days", "working_days": "3",
+                                     "cutoff_kind": "custom", "cutoff_day": "31"},
+     "working_days",
+     ("An occurrence would fall due on %(due)s, outside the plan's year (%(year)s).",
+      {"due": "06/01/2027", "year": 2026})),
+    ("no-working-days", {"due_kind": "working_days", "working_days": "0"}, "working_days",
+     ("The number of working days must be between 1 and %(max)s.", {"max": 60})),
+    ("day-32", {"due_day": "32"}, "due_day", ("The due day must be between 1 and 31.", {})),
+    ("letters-day", {"due_day": "hai mươi"}, "due_day", ("The due day must be between 1 and 31.", {})),
+    ("cutoff-0", {"cutoff_kind": "custom", "cutoff_day": "0"}, "cutoff_day",
+     ("The cut-off day must be between 1 and 31.", {})),
+    ("weekly", {"frequency": "weekly"}, "frequency", None),
+    ("no-person", {"assignee_id": ""}, "assignee_id", None),
+    ("no-product", {"output_product": ""}, "output_product", None),
+    ("empty-title", {"title": ""}, "title", ("Enter the task's title.", {})),
+]
+
+
+@pytest.mark.parametrize("case", RECURRING_CASES, ids=[c[0] for c in RECURRING_CASES])
+def test_recurring_form_bad_input(sw, case):
+    _id, overrides, field, message = case
+    w = sw.w
+    data = {"frequency": "monthly", "cutoff_kind": "decree", "cutoff_day": "", "due_kind": "day",
+            "due_day": "20", "working_days": "", "title": "Báo cáo CCHC hằng tháng",
+            "description": "Tổng hợp kết quả CCHC của tháng.", "lead_unit_id": str(w.a.id),
+            "assignee_id": str(w.staff.id), "leader_id": str(w.deputy.id),
+            "responsibility": "Chịu trách nhiệm tổng hợp và gửi đúng hạn.",
+            "steps_text": "Tổng hợp số liệu", "output_product": "Báo cáo tháng", "weight": "1"}
+    data.update(overrides)
+    before = counts()
+    resp = sw.cached("head").post(f"/plans/{w.plan.id}/recurring/new", data=data)
+    assert resp.status_code == 422, resp.status_code
+    doc = page(resp)
+    errors = field_errors(doc, field)
+    if message:
+        assert tr(message[0], **message[1]) in errors, errors
+    else:
+        assert errors and all(e.strip() for e in errors)
+    assert field_value(doc, "title") == data["title"]
+    assert counts() == before
+
+
 # ---- random input into every field of every form ------------------------------------------
 #
 # Every POST rule of the url_map, with the legitimate post of tests/reliability/rel_forms.py
@@ -720,6 +769,7 @@ QUERY_PAGES = {
 }
 NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_edit",
             "admin.user_new", "auth.password", "plans.edit", "plans.export", "plans.import_file",
+            "plans.recurring_new", "plans.recurring_edit",
             "plans.print", "plans.print_docx", "plans.template", "plans.create", "tasks.create", "tasks.view",
             "tasks.edit", "tasks.download", "assessment.final_grade",
             "calendar.index", "calendar.feed",

@@ -264,6 +264,39 @@ def plan_status(status: str) -> Callable:
     return prepare
 
 
+def recurring_data(w, role, rel) -> dict:
+    """A clear monthly recurring task of unit A (plan A's people)."""
+    return {"frequency": "monthly", "cutoff_kind": "decree", "due_kind": "day", "due_day": "20",
+            "title": "Báo cáo tình hình thực hiện công tác CCHC hằng tháng",
+            "description": "Tổng hợp kết quả CCHC của tháng.", "lead_unit_id": str(w.a.id),
+            "assignee_id": str(w.staff.id), "leader_id": str(w.deputy.id),
+            "responsibility": "Chịu trách nhiệm tổng hợp và gửi báo cáo đúng hạn.",
+            "steps_text": "Tổng hợp số liệu\nTrình ký", "output_product": "Báo cáo tháng",
+            "weight": "1"}
+
+
+def make_rule(w, role, rel):
+    """A prepare step: a recurring rule on the plan named by the relation (written directly:
+    the plan of A1 has no people to make it clear), its id kept for the URL."""
+    from app.models import RecurringRule
+
+    if rel == "missing":
+        return
+    plan = target_plan(w, role, rel)
+    rule = RecurringRule(plan_id=plan.id, position=1, frequency="monthly", due_kind="day",
+                         due_day=20, title="Báo cáo CCHC hằng tháng", description="Báo cáo.",
+                         responsibility="", steps_text="", output_product="Báo cáo")
+    db.session.add(rule)
+    db.session.commit()
+    w.rule_ids = getattr(w, "rule_ids", {}) | {plan.id: rule.id}
+
+
+def rule_url(w, role, rel, tail: str) -> str:
+    plan = target_plan(w, role, rel)
+    rule_id = getattr(w, "rule_ids", {}).get(plan.id, MISSING)
+    return f"/plans/{plan.id}/recurring/{rule_id}/{tail}"
+
+
 def import_file(rel: str = "own") -> bytes:
     """A small valid plan file for the plan named by the relation: one clear task led by
     unit A; for plan A1 ("unit") led by A1 with nobody named yet (issue 11: a plan's tasks
@@ -341,6 +374,28 @@ RULES = [
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/edit",
          data=lambda w, r, x: {"title": "Kế hoạch CCHC năm 2026 (sửa đổi)",
                                "doc_number": "01/KH-SNV", "doc_date": "18/01/2026"}),
+    Rule("plans.recurring_new", "GET", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="200 200 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/recurring/new"),
+    Rule("plans.recurring_new", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 422 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/recurring/new", data=recurring_data),
+    Rule("plans.recurring_edit", "GET", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="200* 200* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: rule_url(w, r, x, "edit"), prepare=make_rule),
+    Rule("plans.recurring_edit", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 422* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: rule_url(w, r, x, "edit"), prepare=make_rule,
+         data=lambda w, r, x: recurring_data(w, r, x) | {"version": "1"}),
+    Rule("plans.recurring_delete", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="302* 302* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: rule_url(w, r, x, "delete"), prepare=make_rule,
+         data=lambda w, r, x: {"reason": "Không còn yêu cầu báo cáo"}),
     Rule("plans.view", "GET", R4,
          expect(R4, admin="200 200 200 404", assessor="200 200 200 404",
                 head="200 200 404 404", deputy="200 200 404 404", staff="200 404 404 404"),

@@ -123,7 +123,8 @@ _ROMAN_QUARTER = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4
 _YEAR = r"(?:\s+(?:nam\s+)?(\d{4}))?"
 _MONTH_WORDS = re.compile(r"^(?:truoc\s+|trong\s+|cuoi\s+)?thang\s+(\d{1,2})" + _YEAR + "$")
 _QUARTER_WORDS = re.compile(r"^(?:truoc\s+|trong\s+|cuoi\s+)?quy\s+(iv|i{1,3}|[1-4])" + _YEAR + "$")
-_MONTHS_OF_YEAR = re.compile(r"^(6|9)\s+thang(?:\s+dau\s+nam)?" + _YEAR + "$")
+# "6 tháng" alone is six-monthly recurring work (recurrence_in_words), not a date.
+_MONTHS_OF_YEAR = re.compile(r"^(6\s+thang\s+dau\s+nam|9\s+thang(?:\s+dau\s+nam)?)" + _YEAR + "$")
 _BEFORE = re.compile(r"^(?:truoc|cham\s+nhat|han\s+chot|den)(?:\s+ngay)?\s+(\d{1,2})\s+(\d{1,2})"
                      r"(?:\s+(\d{4}))?$")
 _WHOLE_YEAR = re.compile(r"^(?:trong\s+|ca\s+|cuoi\s+)?nam(?:\s+(\d{4}))?$")
@@ -152,7 +153,7 @@ def deadline_in_words(text: str, plan_year: int) -> tuple[date | None, bool]:
             q, year = _ROMAN_QUARTER[m.group(1)], int(m.group(2) or plan_year)
             return _month_end(year, q * 3), False
         if m := _MONTHS_OF_YEAR.match(words):
-            return _month_end(int(m.group(2) or plan_year), int(m.group(1))), False
+            return _month_end(int(m.group(2) or plan_year), int(m.group(1)[0])), False
         if m := _BEFORE.match(words):
             return date(int(m.group(3) or plan_year), int(m.group(2)), int(m.group(1))), False
         if m := _WHOLE_YEAR.match(words):
@@ -160,3 +161,37 @@ def deadline_in_words(text: str, plan_year: int) -> tuple[date | None, bool]:
     except ValueError:
         return None, False
     return None, False
+
+
+# ------------------------------------------------------------------ recurring work in words
+
+# "Hằng tháng", "Hàng quý", "6 tháng", "Định kỳ hằng năm", "Hằng tháng, trước ngày 20": a
+# recurring task (app/plans/recurring.py), with the due day when the words give one.
+_EVERY = {"thang": "monthly", "quy": "quarterly", "nam": "yearly"}
+_RECURRENCE = re.compile(
+    r"^(?:bao\s+cao\s+)?(?:dinh\s+ky\s*)?(?:(?:hang|moi)\s+(thang|quy|nam)|(6)\s+thang(?:\s+mot\s+lan)?"
+    r"|(9)\s+thang\s+mot\s+lan)?(?:\s+(?:truoc|cham\s+nhat|vao|han)?\s*(?:ngay\s+)?(\d{1,2}))?$")
+
+
+def recurrence_in_words(text: str) -> tuple[str, int | None] | None:
+    """(frequency, due day or None) of recurring work written in words, else None:
+    "Hằng tháng"/"Hàng tháng" monthly, "Hằng quý"/"Hàng quý" quarterly, "6 tháng" six-monthly,
+    "Hằng năm" yearly, "Định kỳ" alone quarterly (the usual CCHC report); "..., trước ngày
+    20" gives the due day. "6 tháng đầu năm" and "9 tháng" name a date (deadline_in_words);
+    "Thường xuyên" is continuous work, not a recurring task."""
+    words = fold(text).strip()
+    if not words or words.startswith("thuong"):
+        return None
+    m = _RECURRENCE.match(words)
+    if m is None or not (m.group(1) or m.group(2) or m.group(3) or words.startswith(("dinh ky", "bao cao dinh ky"))):
+        return None
+    if m.group(1):
+        frequency = _EVERY[m.group(1)]
+    elif m.group(2):
+        frequency = "half_yearly"
+    elif m.group(3):
+        frequency = "nine_months"
+    else:
+        frequency = "quarterly"
+    day = int(m.group(4)) if m.group(4) else None
+    return frequency, day

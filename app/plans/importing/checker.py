@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.common.errors import RuleViolation
 from app.domain import task_rules as rules
 from app.domain.six_clears import SixClears, Step, TaskFacts, check_six_clears
 from app.domain.status import Lifecycle
@@ -24,6 +25,7 @@ from app.models import (
     User,
 )
 from app.models.user import LEADER_ROLES
+from app.plans import recurring
 from app.plans.importing.cells import (
     _BULLET,
     _ROMAN,
@@ -39,6 +41,7 @@ from app.plans.importing.cells import (
     _stt,
     _text,
     deadline_in_words,
+    recurrence_in_words,
 )
 from app.plans.importing.columns import (
     COLUMNS,
@@ -105,6 +108,9 @@ class RowPlan:
     due_words: str = ""
     due_read: date | None = None
     due_recurring: bool = False
+    # A recurring task (docs/recurring.md): (frequency, due day or None) read from the
+    # "Định kỳ" column or the deadline's words; the row is then a rule, not a task.
+    recurrence: tuple[str, int | None] | None = None
 
     @property
     def is_clear(self) -> bool:
@@ -318,7 +324,7 @@ class _Checker:
                 v[key] = _norm(getattr(old, key))
         row.title = v["title"]
         kept_text = []
-        if row.due_words and row.due_read is None:
+        if row.due_words and row.due_read is None and row.recurrence is None:
             kept_text.append(f"{DEADLINE_NOTE}: {row.due_words}")
         note = normalize_space(_text(cells.get("note")))
         if note:
@@ -395,7 +401,23 @@ class _Checker:
         preview as the date chosen; words naming no date ("Thường xuyên", anything else)
         leave the task with an unclear deadline and the words kept in its description. Text
         written as a date ("31/02/2026") is still read strictly: a typo is an error."""
+        said = normalize_space(_text(cells.get("recurrence")))
+        if said:
+            row.recurrence = recurrence_in_words(said)
+            if row.recurrence is None:
+                self.error(row.line, "recurrence", _(
+                    "“%(value)s” is not a recurrence such as Hằng tháng, Hằng quý, 6 tháng or "
+                    "Hằng năm", value=said[:60]), row)
         raw = cells.get("due_on")
+        if isinstance(raw, str) and not _blank(raw) and not DATE_LIKE.match(raw):
+            found = recurrence_in_words(raw)
+            if found is not None:
+                row.due_words = normalize_space(_text(raw))[:200]
+                row.due_recurring = True
+                row.recurrence = row.recurrence or found
+        if row.recurrence is not None:
+            # A rule's dates are its schedule's (checked with the rule in _rules).
+            return {**cells, "due_on": None, "start_on": None}
         if not isinstance(raw, str) or _blank(raw) or DATE_LIKE.match(raw):
             return cells
         try:
@@ -567,6 +589,9 @@ class _Checker:
         for r in self.preview.rows:
             if not r.numbered:
                 continue
+            if r.recurrence is not None:
+                self._recurring_rule(r)
+                continue
             old = self._existing.get(r.stt)
             after = self._values(r)
             before = task_service.values_of(old) if old is not None else None
@@ -579,6 +604,27 @@ class _Checker:
                 if key and LABEL[key] in broken:
                     continue
                 self.error(r.line, key, str(rule_message(v)), r)
+
+    def _recurring_rule(self, r: RowPlan) -> None:
+        """A recurring row: the rule's own checks (app/plans/recurring.py), its dates those
+        of its first occurrence; on a draft plan it may lack a clear, as a task may."""
+        if r.parent_stt or any(c.parent_stt == r.stt for c in self.preview.rows):
+            self.error(r.line, "recurrence", _("a recurring task cannot be a sub-task nor have "
+                                               "sub-tasks"), r)
+            return
+        data = recurring_input(r)
+        try:
+            recurring.check_rule(self.actor, self.plan, data, self.settings, draft_ok=True)
+        except RuleViolation as e:
+            broken = {i.column for i in self.preview.errors if i.row == r.line}
+            for v in getattr(e, "violations", [e]):
+                key = RECURRING_COLUMNS.get(v.field, v.field)
+                if key in LABEL and LABEL[key] in broken:
+                    continue
+                self.error(r.line, key if key in LABEL else None, str(v.message), r)
+            return
+        first = recurring.first_occurrence(data, self.plan.year)
+        r.values["start_on"], r.values["due_on"] = first.start_on, first.due_on
 
     def _values(self, r: RowPlan) -> rules.TaskValues:
         v = r.values
@@ -636,10 +682,16 @@ class _Checker:
         p.new_fields = list(new_fields.values())
         file_stts = {r.stt for r in p.rows}
         p.kept = sum(1 for stt in self._existing if stt not in file_stts)
+        self._rule_titles = ({_norm(r.title).casefold() for r in recurring.rules_of(self.plan)}
+                             if self.plan.id is not None else set())
         for r in p.rows:
             if r.has_error:
                 continue
             r.clears = check_six_clears(self._facts(r))
+            if r.recurrence is not None:
+                # Imported once: a rule of the same title already in force is left as it is.
+                r.action = SAME if _norm(r.values["title"]).casefold() in self._rule_titles else ADD
+                continue
             existing = self._existing.get(r.stt)
             if existing is None:
                 r.action = ADD
@@ -673,6 +725,28 @@ class _Checker:
             period_start=self.plan.period_start, period_end=self.plan.period_end,
             output_product=v["output_product"], indicator_name=v["indicator_name"],
             indicator_unit=v["indicator_unit"], indicator_target=v["indicator_target"])
+
+
+# Where a recurring rule's refusal is shown: its form's field as the template's column.
+RECURRING_COLUMNS = {"frequency": "recurrence", "due_day": "recurrence",
+                     "working_days": "recurrence", "cutoff_day": "recurrence",
+                     "steps_text": "steps", "assignee_id": "assignee", "lead_unit_id": "lead_unit",
+                     "leader_id": "leader"}
+
+
+def recurring_input(r: RowPlan) -> "recurring.RuleInput":
+    """A recurring row as the rule's values: due on its day when the words give one, else
+    two working days after the cut-off of Decree 09/2019 (the 14th)."""
+    frequency, day = r.recurrence
+    v = r.values
+    return recurring.RuleInput(
+        title=v["title"], frequency=frequency, cutoff_kind=recurring.DECREE,
+        due_kind="day" if day else "working_days", due_day=day,
+        working_days=None if day else 2, description=v["description"],
+        assignee_id=v.get("assignee_id"), lead_unit_id=v.get("lead_unit_id"),
+        leader_id=v.get("leader_id"), responsibility=v["responsibility"],
+        steps_text="\n".join(t for t, _d in r.steps), output_product=v["output_product"],
+        weight=v["weight"])
 
 
 def _norm(text: str | None) -> str:

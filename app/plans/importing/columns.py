@@ -66,6 +66,10 @@ COLUMNS = (
     Column("progress", "Tiến độ (%)", optional=True),
     Column("completed_on", "Ngày hoàn thành", optional=True),
     Column("indicator_actual", "Giá trị thực hiện", optional=True),
+    # A recurring task (docs/recurring.md): "Hằng tháng", "Hằng quý", "6 tháng", "Hằng năm",
+    # with the due day if given ("Hằng tháng, trước ngày 20"); the row is then a rule.
+    Column("recurrence", "Định kỳ", aliases=("Tần suất", "Lặp lại", "Định kỳ báo cáo"),
+           optional=True),
 )
 # Columns a plan as issued may have that the template has not: read, never exported.
 EXTRA_COLUMNS = (

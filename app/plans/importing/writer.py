@@ -31,7 +31,15 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.task import title_sort_key
-from app.plans.importing.checker import ADD, CHANGE, Preview, RowPlan, preview
+from app.plans import recurring
+from app.plans.importing.checker import (
+    ADD,
+    CHANGE,
+    Preview,
+    RowPlan,
+    preview,
+    recurring_input,
+)
 from app.plans.importing.columns import LABEL, ImportRefused
 from app.plans.importing.reader import Sheet
 from app.tasks import breakdown
@@ -90,7 +98,8 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
         db.session.add(plan)
         db.session.flush()
     checker_dir_fields = _create_fields(plan, p)
-    rows = [r for r in p.rows if r.action in (ADD, CHANGE)]
+    # Recurring rows are rules (app/plans/recurring.py), written after the tasks.
+    rows = [r for r in p.rows if r.action in (ADD, CHANGE) and r.recurrence is None]
     existing = {}
     if any(r.action == CHANGE for r in rows):
         ids = [r.task_id for r in rows if r.action == CHANGE]
@@ -243,6 +252,9 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
                                           "unchanged": p.unchanged, "rows": len(p.rows),
                                           "new_fields": p.new_fields}, ensure_ascii=False)})
     _insert(AuditLog.__table__, audits)
+    recurring.import_rules(actor_id, plan, [recurring_input(r) for r in p.rows
+                                            if r.recurrence is not None and r.action == ADD],
+                           today, filename)
     breakdown.rollup_plan(plan.id, actor_id)
     # Core statements went around the identity map: later reads must see the new rows.
     db.session.expire_all()
