@@ -14,6 +14,7 @@ from app.models.quality import (
     Criterion,
     IndicatorSet,
     QualityEvidence,
+    QualityExplanation,
     QualityScore,
     QualitySheet,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "ProcessStep",
     "ProgressUpdate",
     "QualityEvidence",
+    "QualityExplanation",
     "QualityScore",
     "QualitySheet",
     "Role",

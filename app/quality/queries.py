@@ -208,8 +208,11 @@ def scorecard(actor: User, sheet_id: int, today: date, scoring: ScoringSettings)
             QualityScore, QualityScore.id == QualityEvidence.score_id)
             .where(QualityScore.sheet_id == sheet.id).order_by(QualityEvidence.id)):
         files.setdefault(ev.score_id, []).append(ev)
-    live = sheet.status == SheetStatus.OPEN
+    live = sheet.status == SheetStatus.OPEN and sheet.auto_as_of is None
     as_of = entry_as_of(s, today) if live else sheet.auto_as_of
+    if live and s.entry_closes_on is not None:
+        # Past the cut-off and not frozen yet: the figures it will be frozen with.
+        as_of = min(as_of, s.entry_closes_on)
     auto = auto_points(s, [sheet.unit_id], as_of, today, scoring) if live else {}
     rows = []
     for r in tree(s.id):
