@@ -48,8 +48,8 @@ PLAN_KIND_NAMES: dict[str, tuple[str, ...]] = {
     PlanKind.SOCIOECONOMIC.value: ("Phát triển kinh tế - xã hội", "socioeconomic"),
     PlanKind.OTHER.value: ("Khác", "other"),
 }
-YES = ("có", "x", "yes", "1", "true", "bắt buộc")
-NO = ("", "không", "no", "0", "false")
+YES = ("co", "x", "yes", "1", "true", "bat buoc")  # folded
+NO = ("", "khong", "no", "0", "false")
 # Header names understood for each column (compared folded: lower case, no accents).
 COLUMNS = {
     "code": ("ma", "stt", "stt/ma", "ma so", "ma tieu chi"),
@@ -85,9 +85,9 @@ def export_rows(set_id: int) -> list[tuple]:
     for r in queries.tree(set_id):
         c = r.criterion
         out.append((c.code, c.title, Decimal(c.max_points),
-                    METHOD_NAMES[c.method][0] if r.is_leaf and c.method in METHOD_NAMES else "",
-                    PLAN_KIND_NAMES[c.plan_kind][0] if r.is_leaf and c.plan_kind else "",
-                    "Có" if r.is_leaf and c.is_evidence_required else ""))
+                    METHOD_NAMES[c.method][0] if r.is_leaf and c.method in METHOD_NAMES else None,
+                    PLAN_KIND_NAMES[c.plan_kind][0] if r.is_leaf and c.plan_kind else None,
+                    "Có" if r.is_leaf and c.is_evidence_required else None))
     return out
 
 
@@ -165,7 +165,7 @@ def read(filename: str, data: bytes) -> Parsed:
         return parsed
     try:
         grid = _cells(data)
-    except Exception:  # openpyxl's many ways of refusing a damaged file
+    except Exception:  # noqa: BLE001 -- openpyxl has many ways of refusing a damaged file
         parsed.errors.append(_("The file is not an Excel workbook (.xlsx) that can be read."))
         return parsed
     header_at, columns = None, {}
