@@ -252,3 +252,18 @@ def test_an_explanation_cannot_be_asked_on_a_sheet_not_being_appraised(qworld):
     with pytest.raises(RuleViolation):
         flow.ask_explanation(w.assessor, sheet_of(w, w.a).id,
                              flow.AskInput(None, "Giải trình", TODAY), TODAY)
+
+
+def test_the_scheduler_tick_freezes_the_sets_past_their_cut_off(qworld, app):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from app.scheduler import sweep_job
+
+    w = qworld
+    publish(w)
+    window(w, date(2026, 6, 1), date(2026, 6, 10), today=date(2026, 6, 1))
+    sweep_job(app, datetime(2026, 6, 11, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    db.session.expire_all()
+    assert db.session.get(IndicatorSet, w.set.id).cutoff_frozen_at is not None
+    assert sheet_of(w, w.a).auto_as_of == date(2026, 6, 10)
