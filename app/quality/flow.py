@@ -385,6 +385,7 @@ class HistoryRow:
 
 
 SCORE_ACTIONS = ("quality.draft_score", "quality.self_score", "quality.appraise")
+FINAL_ACTIONS = ("quality.sheet_finalize", "quality.results_publish")
 
 
 def history(sheet_id: int) -> dict[int, list[HistoryRow]]:
@@ -406,7 +407,36 @@ def history(sheet_id: int) -> dict[int, list[HistoryRow]]:
             changes = {}
         out.setdefault(a.object_id, []).append(HistoryRow(a.at, a.action, name, changes,
                                                           a.comment or ""))
+    _final_events(sheet_id, out)
     return out
+
+
+def _final_events(sheet_id: int, out: dict[int, list[HistoryRow]]) -> None:
+    """The sheet's finalization and the results' publication, on every criterion with its
+    final figure (finalizing fills the figures set-based, in one UPDATE, with one audit row
+    for the sheet)."""
+    import json
+
+    sheet = db.session.get(QualitySheet, sheet_id)
+    events = db.session.execute(
+        select(AuditLog.at, AuditLog.action, User.full_name, AuditLog.changes)
+        .outerjoin(User, User.id == AuditLog.actor_id)
+        .where(((AuditLog.object_type == "quality_sheet") & (AuditLog.object_id == sheet_id)
+                & (AuditLog.action == "quality.sheet_finalize"))
+               | ((AuditLog.object_type == "indicator_set") & (AuditLog.object_id == sheet.set_id)
+                  & (AuditLog.action == "quality.results_publish")))
+        .order_by(AuditLog.at, AuditLog.id)).all()
+    if not events:
+        return
+    finals = dict(db.session.execute(select(QualityScore.id, QualityScore.appraised_points)
+                                     .where(QualityScore.sheet_id == sheet_id)).all())
+    for score_id, points in finals.items():
+        for at, action, who, changes in events:
+            extra = json.loads(changes or "{}") if action == "quality.results_publish" else {}
+            decision = (extra.get("decision_no") or [None, None])[1]
+            out.setdefault(score_id, []).append(HistoryRow(
+                at, action, who, {"final_points": [None, None if points is None else str(points)]},
+                decision or ""))
 
 
 def draft_authors(sheet_id: int) -> dict[int, str]:

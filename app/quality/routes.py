@@ -98,6 +98,8 @@ HISTORY_LABELS = {
     "quality.draft_score": _l("draft"),
     "quality.self_score": _l("self-assessed (approved by the head)"),
     "quality.appraise": _l("appraised"),
+    "quality.sheet_finalize": _l("final (appraisal finalized)"),
+    "quality.results_publish": _l("results published, locked"),
 }
 
 

@@ -214,6 +214,14 @@ def test_the_unit_answers_once_with_files_before_the_deadline_and_the_head_is_no
         answer(w, w.head, sheet, e)  # a second answer
     db.session.rollback()
     commands.finalize_sheet(w.assessor, sheet.id, TODAY)
+    db.session.commit()
+    # Every figure keeps its history: self, then final (who, when).
+    score_id = db.session.scalar(select(QualityScore.id).where(
+        QualityScore.sheet_id == sheet.id, QualityScore.criterion_id == w.c["1.2"].id))
+    rows = flow.history(sheet.id)[score_id]
+    assert [r.action for r in rows] == ["quality.self_score", "quality.sheet_finalize"]
+    assert rows[0].changes["self_points"][1] == "15.00" or D(rows[0].changes["self_points"][1]) == 15
+    assert D(rows[1].changes["final_points"][1]) == 15 and rows[1].who == w.assessor.full_name
 
 
 def test_an_answer_after_the_deadline_is_refused_and_the_appraiser_may_then_finalize(qworld):
