@@ -147,3 +147,16 @@ def test_flask_indicators_export_then_import_makes_the_same_tree(qworld, app, tm
     assert result.exit_code == 2
     assert db.session.scalar(select(Criterion.id).join(
         IndicatorSet, IndicatorSet.id == Criterion.set_id).where(IndicatorSet.year == 2028)) is None
+
+
+def test_a_title_that_looks_like_a_formula_stays_text_and_round_trips(qworld):
+    w = qworld
+    c = db.session.get(Criterion, w.c["1.2"].id)
+    c.title = "=HYPERLINK(\"http://evil.example\",\"Bấm\")"
+    db.session.commit()
+    data = setfile.export_xlsx(w.set)
+    ws = load_workbook(BytesIO(data)).active
+    cells = [cell for row in ws.iter_rows() for cell in row if cell.value == c.title]
+    assert cells and all(cell.data_type == "s" for cell in cells)
+    parsed = setfile.read("bo.xlsx", data)
+    assert [r.title for r in parsed.rows if r.code == "1.2"] == [c.title]
