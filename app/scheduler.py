@@ -17,6 +17,7 @@ from app.deadlines import sweep as overdue
 from app.directory import users
 from app.extensions import db
 from app.notifications import mail
+from app.quality import flow as quality_flow
 from app.settings import Settings, settings_of
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,12 @@ def sweep_job(app: Flask, now: datetime | None = None) -> None:
                                 settings)
             if result is not None:
                 log.info("overdue sweep %s", result)
+            # Indicator sets whose entry window closed: freeze the open sheets' automatic
+            # figures as of the cut-off (idempotent; set-based; app/quality/flow.py).
+            frozen = quality_flow.freeze_due(now.date(), settings.scoring)
+            db.session.commit()
+            if frozen:
+                log.info("quality cut-off: %s sheets frozen", frozen)
             sent = mail.send_pending(settings.mail, digest=False)
             # Expired failed-login rows go; a throttled window leaves one summary row.
             users.prune_login_failures(settings.login.window_seconds)

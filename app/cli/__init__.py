@@ -6,6 +6,7 @@ from flask import Flask
 from app.backup import register as register_backup
 from app.cli.assess import assess_cli
 from app.cli.demo import banner, seed_demo
+from app.cli.indicators import indicators_cli
 from app.cli.overdue import overdue_cli
 from app.cli.plans import plans_cli
 from app.cli.quality import quality_cli
@@ -19,5 +20,5 @@ def register(app: Flask) -> None:
     """Add every command to the app's `flask` group."""
     register_backup(app)  # flask db backup / backup-check / restore
     for command in (plans_cli, units_cli, users_cli, overdue_cli, scheduler_cli, assess_cli,
-                    tokens_cli, quality_cli, seed_demo, banner):
+                    tokens_cli, quality_cli, indicators_cli, seed_demo, banner):
         app.cli.add_command(command)

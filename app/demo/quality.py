@@ -1,17 +1,20 @@
 """The demo's sample indicator sets (issue 13 point 7): one for the departments and one for
 the communes and wards, labelled as samples, published, with units at each stage of the
-workflow — Sở Khoa học và Công nghệ appraised, Sở Nội vụ submitted, phường Buôn Ma Thuột
-scoring itself (drafts saved), every other unit not started — so a newcomer sees the whole
-workflow. Everything goes through the use cases, as a user's clicks would."""
+workflow — Sở Khoa học và Công nghệ appraised, Sở Nội vụ submitted (self-assessed), Văn
+phòng UBND tỉnh submitted and asked for an explanation, phường Buôn Ma Thuột scoring itself
+(a staff draft and the head's scores), every other unit not started, all inside an open
+entry window — and last year's set for the departments with its results published (the
+units that never submitted appraised as they stood at the cut-off). Everything goes through
+the use cases, as a user's clicks would."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import QualitySheet, User
-from app.quality import commands
+from app.quality import commands, flow
 from app.settings import Settings
 from app.tasks.evidence import Upload
 
@@ -41,6 +44,7 @@ SETS = (
     ("department", "các sở, ban, ngành", (
         ("gd.skhcn", {"1.1": D(10), "1.2": D(9), "1.3": D(9), "3.1": D("8.5")}, True, True),
         ("gd.snv", {"1.1": D(10), "1.2": D(10), "1.3": D(9), "3.1": D(9)}, True, False),
+        ("cvp.vpubnd", {"1.1": D(10), "1.2": D(10), "1.3": D(10), "3.1": D(10)}, True, False),
     )),
     ("commune", "các xã, phường", (
         ("ct.buonmathuot", {"1.1": D(9), "1.2": D(8)}, False, False),
@@ -59,6 +63,7 @@ def seed(today: date, settings: Settings) -> None:
         return
     for group, title, stages in SETS:
         _seed_set(assessor, group, title, stages, today, settings)
+    _seed_published(assessor, today, settings)
 
 
 def _seed_set(assessor: User, group: str, title: str, stages, today: date,
@@ -71,6 +76,9 @@ def _seed_set(assessor: User, group: str, title: str, stages, today: date,
         ids[code] = commands.add_criterion(assessor, s.id, commands.CriterionInput(
             ids.get(parent) if parent else None, code, name, most, method, kind, evidence)).id
     commands.publish_set(assessor, s.id)
+    # The entry window: opened two weeks ago, cut-off in two weeks.
+    flow.set_window(assessor, s.id, flow.WindowInput(today - timedelta(days=14),
+                                                     today + timedelta(days=14)), today)
     for head_name, scores, submits, appraised in stages:
         head = _user(head_name)
         sheet_id = head and db.session.scalar(select(QualitySheet.id).where(
@@ -80,10 +88,55 @@ def _seed_set(assessor: User, group: str, title: str, stages, today: date,
         for code, points in scores.items():
             files = [Upload(f"minh-chung-{code}.pdf", SAMPLE_PDF)] if code == "1.1" else []
             commands.save_self_score(head, sheet_id, ids[code], commands.SelfScoreInput(
-                points, "Theo báo cáo kết quả năm của đơn vị (dữ liệu mẫu).", files), settings.files)
+                points, "Theo báo cáo kết quả năm của đơn vị (dữ liệu mẫu).", files), settings.files,
+                today)
+        staff = _user("cc.buonmathuot1") if head_name == "ct.buonmathuot" else None
+        if staff is not None and staff.unit_id == head.unit_id:
+            flow.save_draft(staff, sheet_id, ids["1.3"], commands.SelfScoreInput(
+                D(9), "Bản nháp của chuyên viên, chờ Chủ tịch phê duyệt (dữ liệu mẫu).", []),
+                settings.files, today)
         if submits:
             commands.submit_sheet(head, sheet_id, today, settings.scoring)
+        if head_name == "cvp.vpubnd":
+            flow.ask_explanation(assessor, sheet_id, flow.AskInput(
+                ids["1.3"], "Đề nghị giải trình căn cứ tự chấm tối đa 10 điểm tiêu chí 1.3 khi "
+                "còn văn bản chậm trả lời (dữ liệu mẫu).", today + timedelta(days=7)), today)
         if appraised:
             commands.appraise_score(assessor, sheet_id, ids["1.3"], commands.AppraisalInput(
                 D(8), "Còn 01 văn bản chậm trả lời theo yêu cầu của UBND tỉnh (dữ liệu mẫu)."))
-            commands.finalize_sheet(assessor, sheet_id)
+            commands.finalize_sheet(assessor, sheet_id, today)
+
+
+def _seed_published(assessor: User, today: date, settings: Settings) -> None:
+    """Last year's set for the departments, results published: two units submitted before
+    the cut-off (31/12), the others were appraised as they stood when it was frozen."""
+    year = today.year - 1
+    s = commands.create_set(assessor, commands.SetInput(
+        f"[Mẫu] Bộ chỉ số đánh giá chất lượng hoạt động các sở, ban, ngành năm {year}",
+        year, "department", D(100)))
+    ids: dict[str, int] = {}
+    for code, parent, name, most, method, kind, evidence in TREE:
+        ids[code] = commands.add_criterion(assessor, s.id, commands.CriterionInput(
+            ids.get(parent) if parent else None, code, name, most, method, kind, evidence)).id
+    commands.publish_set(assessor, s.id)
+    opened = date(year, 12, 1)
+    flow.set_window(assessor, s.id, flow.WindowInput(opened, date(year, 12, 31)), opened)
+    scored = {"gd.skhcn": D(9), "gd.snv": D(8)}
+    for head_name, points in scored.items():
+        head = _user(head_name)
+        sheet_id = head and db.session.scalar(select(QualitySheet.id).where(
+            QualitySheet.set_id == s.id, QualitySheet.unit_id == head.unit_id))
+        if not sheet_id:
+            continue
+        on = date(year, 12, 20)
+        for code in ("1.1", "1.2", "1.3", "3.1"):
+            files = [Upload(f"minh-chung-{code}.pdf", SAMPLE_PDF)] if code == "1.1" else []
+            commands.save_self_score(head, sheet_id, ids[code], commands.SelfScoreInput(
+                points, "Theo báo cáo kết quả năm của đơn vị (dữ liệu mẫu).", files),
+                settings.files, on)
+        commands.submit_sheet(head, sheet_id, on, settings.scoring)
+    flow.freeze_at_cutoff(s, date(year + 1, 1, 1), settings.scoring)
+    for sheet_id in db.session.scalars(select(QualitySheet.id).where(QualitySheet.set_id == s.id)):
+        commands.finalize_sheet(assessor, sheet_id, today)
+    commands.publish_results(assessor, s.id, commands.PublishInput(
+        "25/QĐ-UBND", min(today, date(year + 1, 1, 20))), today)

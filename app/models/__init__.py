@@ -14,6 +14,7 @@ from app.models.quality import (
     Criterion,
     IndicatorSet,
     QualityEvidence,
+    QualityExplanation,
     QualityScore,
     QualitySheet,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "ProcessStep",
     "ProgressUpdate",
     "QualityEvidence",
+    "QualityExplanation",
     "QualityScore",
     "QualitySheet",
     "RecurringRule",

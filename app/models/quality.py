@@ -32,6 +32,11 @@ class IndicatorSet(db.Model):
     decision_no: Mapped[str | None] = mapped_column(String(64))
     decision_on: Mapped[date | None]
     results_published_at: Mapped[datetime | None]
+    # The entry window for self-assessment (DESIGN.md 8): from, and the cut-off (last day).
+    entry_opens_on: Mapped[date | None]
+    entry_closes_on: Mapped[date | None]
+    # When the automatic figures of the sheets still open were frozen at the cut-off.
+    cutoff_frozen_at: Mapped[datetime | None]
 
 
 class Criterion(db.Model):
@@ -97,6 +102,30 @@ class QualityScore(db.Model):
     appraisal_note: Mapped[str | None] = mapped_column(Text)
     appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     appraised_at: Mapped[datetime | None]
+    # A draft by the unit's staff or deputy, awaiting the head's approval.
+    draft_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    draft_note: Mapped[str | None] = mapped_column(Text)
+    draft_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    draft_at: Mapped[datetime | None]
+
+
+class QualityExplanation(db.Model):
+    """The appraiser's request for an explanation on one criterion (or the whole sheet),
+    answered once by the unit before its deadline (DESIGN.md 8: one round)."""
+
+    __tablename__ = "quality_explanations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("quality_sheets.id"), index=True)
+    # None: about the whole sheet.
+    criterion_id: Mapped[int | None] = mapped_column(ForeignKey("criteria.id"))
+    question: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date]
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None]
 
 
 class QualityEvidence(db.Model):
@@ -105,7 +134,10 @@ class QualityEvidence(db.Model):
     __tablename__ = "quality_evidence"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    score_id: Mapped[int] = mapped_column(ForeignKey("quality_scores.id"), index=True)
+    # A score's evidence, or (score_id None) a file of an explanation's answer.
+    score_id: Mapped[int | None] = mapped_column(ForeignKey("quality_scores.id"), index=True)
+    explanation_id: Mapped[int | None] = mapped_column(ForeignKey("quality_explanations.id"),
+                                                       index=True)
     original_name: Mapped[str] = mapped_column(String(255))
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(128))

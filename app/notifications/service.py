@@ -42,6 +42,11 @@ def text_of(n: Notification) -> str:
         return _("Extension approved, new due date %(date)s: %(title)s", date=due, title=title)
     if n.kind == "extension_refused":
         return _("Extension refused: %(title)s", title=title)
+    if n.kind == "quality_explanation":
+        return _("The appraiser asks your unit for an explanation on its scoring sheet; answer "
+                 "by %(date)s (Quality of operation).", date=due)
+    if n.kind == "quality_answered":
+        return _("A unit answered your request for an explanation on its scoring sheet.")
     return title
 
 

@@ -349,13 +349,17 @@ class SelfScoreInput:
 
 
 def save_self_score(actor: User, sheet_id: int, criterion_id: int, data: SelfScoreInput,
-                    files: Files) -> QualityScore:
+                    files: Files, today: date | None = None) -> QualityScore:
     """The unit's own score of a manual criterion, with an explanation and evidence files.
     Only the unit's head, only a manual leaf, only while the sheet is open; a criterion
-    requiring evidence is refused without any."""
+    requiring evidence is refused without any. Saving approves a staff draft; refused
+    outside the entry window (app/quality/flow.py)."""
+    from app.quality import flow
+
     sheet, s = _sheet(actor, sheet_id)
     _require_unit_head(actor, sheet)
     _require_open(sheet, s)
+    flow.require_entry(s, today)
     c = _leaf(s, criterion_id)
     if c.method != Method.MANUAL:
         raise RuleViolation(_l("This criterion is scored automatically from the tracker: it "
@@ -394,10 +398,14 @@ def freeze_auto(sheet: QualitySheet, s: IndicatorSet, as_of: date, today: date,
 def submit_sheet(actor: User, sheet_id: int, today: date, scoring: ScoringSettings) -> QualitySheet:
     """The head approves and submits: the automatic figures are frozen as of today (or the
     year's last day when that is earlier), and the sheet becomes read-only to the unit.
-    Refused while a manual criterion has no score (the message names them)."""
+    Refused while a manual criterion has no score (the message names them), and outside
+    the entry window."""
+    from app.quality import flow
+
     sheet, s = _sheet(actor, sheet_id)
     _require_unit_head(actor, sheet)
     _require_open(sheet, s)
+    flow.require_entry(s, today)
     missing = db.session.scalars(
         select(Criterion.code).join(QualityScore, QualityScore.criterion_id == Criterion.id)
         .where(QualityScore.sheet_id == sheet.id, Criterion.method == Method.MANUAL,
@@ -427,10 +435,13 @@ class AppraisalInput:
 def appraise_score(actor: User, sheet_id: int, criterion_id: int,
                    data: AppraisalInput) -> QualityScore:
     """The assessor's figure for one criterion of a submitted sheet: accepting the unit's
-    figure, or changing it with a reason (audited with both figures)."""
+    figure, or changing it with a reason (audited with both figures). A sheet left open
+    at the cut-off is appraised too, once its automatic figures are frozen."""
+    from app.quality import flow
+
     _require_assessor(actor)
     sheet, s = _sheet(actor, sheet_id)
-    if sheet.status != SheetStatus.SUBMITTED or s.status != SetStatus.PUBLISHED:
+    if not flow.appraisable(sheet, s):
         raise RuleViolation(_l("Only a submitted sheet can be appraised."))
     c = _leaf(s, criterion_id)
     row = _score(sheet, c)
@@ -452,27 +463,38 @@ def appraise_score(actor: User, sheet_id: int, criterion_id: int,
     return row
 
 
-def return_sheet(actor: User, sheet_id: int, reason: str) -> QualitySheet:
-    """The assessor sends a submitted sheet back to the unit, with a reason."""
+def return_sheet(actor: User, sheet_id: int, reason: str, today: date | None = None) -> QualitySheet:
+    """The assessor sends a submitted sheet back to the unit, with a reason; its automatic
+    figures count live again until it is submitted anew. After the cut-off the window must
+    be extended first (the unit could change nothing)."""
+    from app.quality import flow
+
     _require_assessor(actor)
     sheet, s = _sheet(actor, sheet_id)
     if sheet.status != SheetStatus.SUBMITTED or s.status != SetStatus.PUBLISHED:
         raise RuleViolation(_l("Only a submitted sheet can be sent back."))
+    flow.require_returnable(s, today)
     why = _text(reason, "reason", 2000)
     sheet.status = SheetStatus.OPEN
+    sheet.auto_as_of = None
     db.session.flush()
     audit.record(actor.id, "quality.sheet_return", "quality_sheet", sheet.id,
                  {"status": [SheetStatus.SUBMITTED.value, SheetStatus.OPEN.value]}, comment=why)
     return sheet
 
 
-def finalize_sheet(actor: User, sheet_id: int) -> QualitySheet:
+def finalize_sheet(actor: User, sheet_id: int, today: date | None = None) -> QualitySheet:
     """The assessor finalizes a submitted sheet: every criterion not appraised takes the
-    unit's figure (one UPDATE), and the sheet is appraised."""
+    unit's figure (one UPDATE), and the sheet is appraised. Refused while an explanation
+    is still awaited (before its deadline, unanswered)."""
+    from app.quality import flow
+
     _require_assessor(actor)
     sheet, s = _sheet(actor, sheet_id)
-    if sheet.status != SheetStatus.SUBMITTED or s.status != SetStatus.PUBLISHED:
+    if not flow.appraisable(sheet, s):
         raise RuleViolation(_l("Only a submitted sheet can be appraised."))
+    flow.require_no_pending(sheet.id, today)
+    was = sheet.status
     figure = (select(case((Criterion.method == Method.TASKS, QualityScore.auto_points),
                           else_=QualityScore.self_points))
               .where(Criterion.id == QualityScore.criterion_id).scalar_subquery())
@@ -485,7 +507,7 @@ def finalize_sheet(actor: User, sheet_id: int) -> QualitySheet:
     sheet.appraised_by_id = actor.id
     db.session.flush()
     audit.record(actor.id, "quality.sheet_finalize", "quality_sheet", sheet.id,
-                 {"status": [SheetStatus.SUBMITTED.value, SheetStatus.APPRAISED.value]})
+                 {"status": [str(was), SheetStatus.APPRAISED.value]})
     return sheet
 
 

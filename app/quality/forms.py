@@ -3,8 +3,8 @@ publication. Shape only; the rules (ranges, sums, who may) are the use cases'.""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import MultipleFileField
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, MultipleFileField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from app.formfields import (
@@ -58,3 +58,29 @@ class PublishResultsForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that only needs its CSRF token (publish a set, submit, finalize)."""
+
+
+# ---- the set's file, the entry window, the explanation round (app/quality/flow.py) -----
+
+class ImportSetForm(FlaskForm):
+    file = FileField(_l("Excel file (.xlsx)"))
+
+
+class ConfirmImportForm(FlaskForm):
+    token = HiddenField()
+
+
+class WindowForm(FlaskForm):
+    opens_on = VNDateField(_l("Self-assessment opens on"), validators=[Optional()])
+    closes_on = VNDateField(_l("Cut-off date"), validators=[Optional()])
+
+
+class AskForm(FlaskForm):
+    criterion_id = OptionalIdSelect(_l("About"))
+    question = TextAreaField(_l("What the unit must explain"))
+    due_on = VNDateField(_l("Answer by"), validators=[Optional()])
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("The unit's explanation"))
+    files = MultipleFileField(_l("Files"))

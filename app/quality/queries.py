@@ -31,6 +31,7 @@ from app.models import (
     IndicatorSet,
     Plan,
     QualityEvidence,
+    QualityExplanation,
     QualityScore,
     QualitySheet,
     Role,
@@ -208,8 +209,11 @@ def scorecard(actor: User, sheet_id: int, today: date, scoring: ScoringSettings)
             QualityScore, QualityScore.id == QualityEvidence.score_id)
             .where(QualityScore.sheet_id == sheet.id).order_by(QualityEvidence.id)):
         files.setdefault(ev.score_id, []).append(ev)
-    live = sheet.status == SheetStatus.OPEN
+    live = sheet.status == SheetStatus.OPEN and sheet.auto_as_of is None
     as_of = entry_as_of(s, today) if live else sheet.auto_as_of
+    if live and s.entry_closes_on is not None:
+        # Past the cut-off and not frozen yet: the figures it will be frozen with.
+        as_of = min(as_of, s.entry_closes_on)
     auto = auto_points(s, [sheet.unit_id], as_of, today, scoring) if live else {}
     rows = []
     for r in tree(s.id):
@@ -316,17 +320,26 @@ def ranking(actor: User, set_id: int, scoring: ScoringSettings) -> tuple[Indicat
 
 
 def evidence_for_download(actor: User, sheet_id: int, evidence_id: int) -> QualityEvidence:
-    """An evidence file of a sheet the actor may read."""
+    """An evidence file of a sheet the actor may read (a score's, or an answer's)."""
     sheet = db.session.get(QualitySheet, sheet_id)
     if sheet is None or not may_read_sheet(actor, sheet):
         raise NotFound()
     ev = db.session.get(QualityEvidence, evidence_id)
     if ev is None:
         raise NotFound()
-    score = db.session.get(QualityScore, ev.score_id)
-    if score is None or score.sheet_id != sheet.id:
+    if ev.score_id is None:
+        owner = db.session.get(QualityExplanation, ev.explanation_id) if ev.explanation_id else None
+    else:
+        owner = db.session.get(QualityScore, ev.score_id)
+    if owner is None or owner.sheet_id != sheet.id:
         raise NotFound()
     return ev
+
+
+def sheet_set(sheet_id: int) -> IndicatorSet | None:
+    """The set a sheet belongs to (None for no such sheet)."""
+    return db.session.scalar(select(IndicatorSet).join(
+        QualitySheet, QualitySheet.set_id == IndicatorSet.id).where(QualitySheet.id == sheet_id))
 
 
 GROUP_NAMES = tuple(UNIT_GROUPS)

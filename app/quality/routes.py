@@ -23,17 +23,22 @@ from app.clock import local_today
 from app.domain.quality import UNIT_GROUPS, Method, SetStatus, SheetStatus
 from app.domain.scoring import GRADE_LABELS, Grade
 from app.models import PlanKind, Role
-from app.quality import commands, queries
+from app.quality import commands, flow, queries, setfile
 from app.quality import export as quality_export
 from app.quality.forms import (
     ActionForm,
+    AnswerForm,
     AppraisalForm,
+    AskForm,
+    ConfirmImportForm,
     CopySetForm,
     CriterionForm,
+    ImportSetForm,
     PublishResultsForm,
     ReturnForm,
     SelfScoreForm,
     SetForm,
+    WindowForm,
 )
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
@@ -84,9 +89,23 @@ def grade_label(g) -> str:
     return GRADE_LABELS[Grade(g)][1 if _english() else 0]
 
 
+EXPLANATION_LABELS = {
+    flow.ExplanationStatus.AWAITING: _l("Explanation requested"),
+    flow.ExplanationStatus.ANSWERED: _l("Answered"),
+    flow.ExplanationStatus.EXPIRED: _l("Deadline passed, no answer"),
+}
+HISTORY_LABELS = {
+    "quality.draft_score": _l("draft"),
+    "quality.self_score": _l("self-assessed (approved by the head)"),
+    "quality.appraise": _l("appraised"),
+    "quality.sheet_finalize": _l("final (appraisal finalized)"),
+    "quality.results_publish": _l("results published, locked"),
+}
+
+
 @bp.context_processor
 def labels() -> dict:
-    return {"GROUP_LABELS": GROUP_LABELS, "METHOD_LABELS": METHOD_LABELS,
+    return {"EXPLANATION_LABELS": EXPLANATION_LABELS, "HISTORY_LABELS": HISTORY_LABELS,"GROUP_LABELS": GROUP_LABELS, "METHOD_LABELS": METHOD_LABELS,
             "SET_STATUS_LABELS": SET_STATUS_LABELS, "SHEET_STATUS_LABELS": SHEET_STATUS_LABELS,
             "PLAN_KIND_LABELS": PLAN_KIND_LABELS, "GRADE_CLASSES": GRADE_CLASSES,
             "grade_label": grade_label}
@@ -154,7 +173,8 @@ def _criterion_form(set_id: int, rows) -> CriterionForm:
 
 def _render_set(set_id: int, form: CriterionForm | None = None, status: int = 200,
                 results_form: PublishResultsForm | None = None,
-                copy_form: CopySetForm | None = None):
+                copy_form: CopySetForm | None = None, import_form: ImportSetForm | None = None,
+                window_form: WindowForm | None = None):
     s = queries.get_set(current_user, set_id)
     rows = queries.tree(s.id)
     form = form or _criterion_form(s.id, rows)
@@ -163,7 +183,12 @@ def _render_set(set_id: int, form: CriterionForm | None = None, status: int = 20
                            designs=_designs(), is_assessor=current_user.role == Role.ASSESSOR,
                            own_sheet=queries.own_sheet_id(current_user, s.id),
                            action=ActionForm(), results_form=results_form or PublishResultsForm(),
-                           copy_form=copy_form or CopySetForm(formdata=None, year=s.year + 1)), status
+                           copy_form=copy_form or CopySetForm(formdata=None, year=s.year + 1),
+                           import_form=import_form or ImportSetForm(),
+                           window_form=window_form or WindowForm(
+                               formdata=None, opens_on=s.entry_opens_on,
+                               closes_on=s.entry_closes_on),
+                           window=flow.window(s, local_today())), status
 
 
 @bp.route("/<int:set_id>")
@@ -280,25 +305,54 @@ def _render_sheet(sheet_id: int, failed: dict | None = None, status: int = 200):
     failed = failed or {}
     is_head = current_user.role == Role.HEAD and current_user.unit_id == card.sheet.unit_id
     is_assessor = current_user.role == Role.ASSESSOR
-    can_self = is_head and card.sheet.status == SheetStatus.OPEN and card.set.status == SetStatus.PUBLISHED
-    can_appraise = is_assessor and card.sheet.status == SheetStatus.SUBMITTED
-    self_forms, appraisal_forms = {}, {}
+    today = local_today()
+    state = flow.window(card.set, today)
+    entry = state in (flow.Window.NONE, flow.Window.OPEN)
+    editable = card.sheet.status == SheetStatus.OPEN and card.set.status == SetStatus.PUBLISHED
+    can_self = is_head and editable and entry
+    member = current_user.unit_id == card.sheet.unit_id and current_user.role in (
+        Role.DEPUTY, Role.STAFF)
+    can_draft = member and editable and entry
+    can_appraise = is_assessor and flow.appraisable(card.sheet, card.set)
+    self_forms, appraisal_forms, draft_forms = {}, {}, {}
     for r in card.rows:
         if not r.is_leaf:
             continue
         cid = r.criterion.id
         if can_self and r.is_manual:
+            # The head's form starts from the staff's draft when it is newer than the score.
+            sc = r.score
+            newer = sc is not None and sc.draft_at is not None and (
+                sc.self_at is None or sc.draft_at > sc.self_at)
             self_forms[cid] = failed.get(("self", cid)) or SelfScoreForm(
-                formdata=None, prefix=prefix("s", r.criterion.code), points=r.self_points,
-                note=r.score.self_note if r.score else "")
+                formdata=None, prefix=prefix("s", r.criterion.code),
+                points=sc.draft_points if newer else r.self_points,
+                note=(sc.draft_note if newer else sc.self_note) if sc else "")
+        if can_draft and r.is_manual:
+            sc = r.score
+            draft_forms[cid] = failed.get(("draft", cid)) or SelfScoreForm(
+                formdata=None, prefix=prefix("d", r.criterion.code),
+                points=sc.draft_points if sc else None, note=sc.draft_note if sc else "")
         if can_appraise:
             appraisal_forms[cid] = failed.get(("appraise", cid)) or AppraisalForm(
                 formdata=None, prefix=prefix("a", r.criterion.code),
                 points=r.appraised if r.appraised is not None else r.unit_figure,
                 reason=r.score.appraisal_note if r.score else "")
+    explanations = flow.explanations(card.sheet.id, today)
+    ask_form = failed.get("ask") or AskForm(formdata=None)
+    ask_form.criterion_id.choices = [("", _("The whole sheet"))] + [
+        (str(r.criterion.id), f"{r.criterion.code}. {r.criterion.title[:80]}")
+        for r in card.rows if r.is_leaf]
+    answer_forms = {e.row.id: failed.get(("answer", e.row.id)) or AnswerForm(
+        formdata=None, prefix=f"x{e.row.id}") for e in explanations
+        if is_head and e.status == flow.ExplanationStatus.AWAITING}
     return render_template("quality/sheet.html", card=card, can_self=can_self, is_head=is_head,
                            can_appraise=can_appraise, self_forms=self_forms,
-                           appraisal_forms=appraisal_forms, action=ActionForm(),
+                           appraisal_forms=appraisal_forms, draft_forms=draft_forms,
+                           action=ActionForm(), window=state, explanations=explanations,
+                           ask_form=ask_form, answer_forms=answer_forms,
+                           history=flow.history(card.sheet.id),
+                           draft_authors=flow.draft_authors(card.sheet.id),
                            return_form=failed.get("return") or ReturnForm()), status
 
 
@@ -320,7 +374,7 @@ def self_score(sheet_id: int, criterion_id: int):
         done = boundary.run(lambda: commands.save_self_score(
             current_user, sheet_id, criterion_id,
             commands.SelfScoreInput(form.points.data, form.note.data, _uploads(form.files)),
-            current_settings().files), form)
+            current_settings().files, local_today()), form)
         if done:
             flash(_("The score was saved."), "success")
             return _back(sheet_id, f"#c{criterion_id}")
@@ -334,7 +388,7 @@ def appraise(sheet_id: int, criterion_id: int):
     boundary.require(current_user.role == Role.ASSESSOR)
     form = AppraisalForm(prefix=prefix("a", queries.criterion_code(criterion_id)))
     if form.validate():
-        done = boundary.run(lambda: commands.appraise_score(
+        done = boundary.run(lambda: _frozen(sheet_id) and commands.appraise_score(
             current_user, sheet_id, criterion_id,
             commands.AppraisalInput(form.points.data, form.reason.data)), form)
         if done:
@@ -358,7 +412,8 @@ def submit(sheet_id: int):
 @login_required
 def finalize(sheet_id: int):
     if ActionForm().validate() and boundary.run(
-            lambda: commands.finalize_sheet(current_user, sheet_id)):
+            lambda: _frozen(sheet_id) and commands.finalize_sheet(current_user, sheet_id,
+                                                                  local_today())):
         flash(_("The appraisal was finalized."), "success")
     return _back(sheet_id)
 
@@ -368,7 +423,8 @@ def finalize(sheet_id: int):
 def send_back(sheet_id: int):
     form = ReturnForm()
     if form.validate() and boundary.run(
-            lambda: commands.return_sheet(current_user, sheet_id, form.reason.data), form):
+            lambda: commands.return_sheet(current_user, sheet_id, form.reason.data,
+                                          local_today()), form):
         flash(_("The sheet was sent back to the unit."), "success")
         return _back(sheet_id)
     return _render_sheet(sheet_id, {"return": form}, 422)
@@ -402,3 +458,121 @@ def sheet_xlsx(sheet_id: int):
     card = queries.scorecard(current_user, sheet_id, local_today(), current_settings().scoring)
     data = quality_export.sheet_xlsx(card)
     return _download(data, f"phieu-cham-diem-{card.sheet.unit.code}-{card.set.year}.xlsx")
+
+
+# ---- the set's Excel file, the entry window, drafts, the explanation round ---------------
+
+def _frozen(sheet_id: int) -> bool:
+    """Before the assessor acts on a sheet: freeze its set's figures if the cut-off has
+    passed and the scheduler has not done it yet (in the same transaction). Always true."""
+    s = queries.sheet_set(sheet_id)
+    if s is not None and current_user.role == Role.ASSESSOR:
+        flow.freeze_at_cutoff(s, local_today(), current_settings().scoring)
+    return True
+
+
+@bp.route("/<int:set_id>/criteria.xlsx")
+@login_required
+def criteria_xlsx(set_id: int):
+    s = queries.get_set(current_user, set_id)
+    return _download(setfile.export_xlsx(s), f"bo-chi-so-{s.year}-{s.unit_group}-v{s.version}.xlsx")
+
+
+@bp.route("/<int:set_id>/import", methods=["POST"])
+@login_required
+def import_preview(set_id: int):
+    """Read the uploaded file and show what would be imported, with each row's error."""
+    boundary.require(_designs())
+    s = queries.get_set(current_user, set_id)
+    form = ImportSetForm()
+    if s.status != SetStatus.DRAFT:
+        form.file.errors = [_("The set is published: its criteria can no longer be changed.")]
+        return _render_set(s.id, import_form=form, status=422)
+    upload = form.file.data if form.validate() else None
+    if not getattr(upload, "filename", ""):
+        form.file.errors = [_("Choose an Excel file (.xlsx).")]
+        return _render_set(s.id, import_form=form, status=422)
+    data = upload.read(setfile.MAX_FILE_BYTES + 1)
+    parsed = setfile.read(upload.filename, data)
+    token = None if parsed.errors else setfile.store(
+        current_user, s.id, parsed, evidence_files.sanitize_name(upload.filename),
+        current_settings().files)
+    replaced = len(queries.tree(s.id))
+    return render_template("quality/import.html", s=s, parsed=parsed, replaced=replaced,
+                           confirm=ConfirmImportForm(formdata=None, token=token),
+                           filename=evidence_files.sanitize_name(upload.filename)), \
+        (422 if parsed.errors else 200)
+
+
+@bp.route("/<int:set_id>/import/confirm", methods=["POST"])
+@login_required
+def import_confirm(set_id: int):
+    boundary.require(_designs())
+    form = ConfirmImportForm()
+    if form.validate():
+        files = current_settings().files
+        rows = setfile.load(current_user, set_id, form.token.data, files)
+        done = boundary.run(lambda: setfile.import_rows(current_user, set_id, rows))
+        if done:
+            setfile.discard(form.token.data, files)
+            flash(_("%(n)s criteria were imported.", n=done.value), "success")
+    return redirect(url_for("quality.view_set", set_id=set_id))
+
+
+@bp.route("/<int:set_id>/window", methods=["POST"])
+@login_required
+def set_window(set_id: int):
+    boundary.require(current_user.role == Role.ASSESSOR)
+    form = WindowForm()
+    if form.validate():
+        done = boundary.run(lambda: flow.set_window(current_user, set_id, flow.WindowInput(
+            form.opens_on.data, form.closes_on.data), local_today()).id, form)
+        if done:
+            flash(_("The entry window was saved."), "success")
+            return redirect(url_for("quality.view_set", set_id=set_id))
+    return _render_set(set_id, window_form=form, status=422)
+
+
+@bp.route("/sheets/<int:sheet_id>/criteria/<int:criterion_id>/draft", methods=["POST"])
+@login_required
+def draft_score(sheet_id: int, criterion_id: int):
+    form = SelfScoreForm(prefix=prefix("d", queries.criterion_code(criterion_id)))
+    if form.validate():
+        done = boundary.run(lambda: flow.save_draft(
+            current_user, sheet_id, criterion_id,
+            commands.SelfScoreInput(form.points.data, form.note.data, _uploads(form.files)),
+            current_settings().files, local_today()), form)
+        if done:
+            flash(_("The draft was saved: the head approves it."), "success")
+            return _back(sheet_id, f"#c{criterion_id}")
+    return _render_sheet(sheet_id, {("draft", criterion_id): form}, 422)
+
+
+@bp.route("/sheets/<int:sheet_id>/explanations", methods=["POST"])
+@login_required
+def ask_explanation(sheet_id: int):
+    boundary.require(current_user.role == Role.ASSESSOR)
+    form = AskForm()
+    if form.validate():
+        done = boundary.run(lambda: _frozen(sheet_id) and flow.ask_explanation(
+            current_user, sheet_id, flow.AskInput(form.criterion_id.data, form.question.data,
+                                                  form.due_on.data), local_today()).id, form)
+        if done:
+            flash(_("The explanation was asked: the unit's head was notified."), "success")
+            return _back(sheet_id, "#explanations")
+    return _render_sheet(sheet_id, {"ask": form}, 422)
+
+
+@bp.route("/sheets/<int:sheet_id>/explanations/<int:explanation_id>/answer", methods=["POST"])
+@login_required
+def answer_explanation(sheet_id: int, explanation_id: int):
+    form = AnswerForm(prefix=f"x{explanation_id}")
+    if form.validate():
+        done = boundary.run(lambda: flow.answer_explanation(
+            current_user, sheet_id, explanation_id,
+            flow.AnswerInput(form.answer.data, _uploads(form.files)),
+            current_settings().files, local_today()).id, form)
+        if done:
+            flash(_("The explanation was sent."), "success")
+            return _back(sheet_id, "#explanations")
+    return _render_sheet(sheet_id, {("answer", explanation_id): form}, 422)

@@ -1,6 +1,7 @@
 """The indicator set in the browser (issue 13): the assessor builds a set for the departments
 and publishes it; the head of Sở Nội vụ scores a manual criterion with a PDF, sees the
-automatic one she cannot type, and submits; the assessor changes her figure with a reason,
+automatic one she cannot type, and submits; the assessor asks for an explanation, which she
+answers once with a PDF; the assessor changes her figure with a reason,
 finalizes both units and publishes the results; the head reads the ranking and its XLSX
 reads back with openpyxl."""
 
@@ -105,7 +106,28 @@ def test_a_set_is_built_scored_appraised_and_published(open_page, live):
     sheet_a = head.url.split("#")[0]
     sheet_b = submit_b(live, set_id)
 
+    # The appraiser asks for an explanation on 1.1; the head answers once, with a PDF;
+    # finalizing waits for the answer.
     page.goto(sheet_a)
+    page.locator("#ask-form summary").click()
+    page.select_option("#criterion_id", label="1.1. Ban hành kế hoạch năm đúng hạn")
+    page.fill("#question", "Đề nghị cung cấp văn bản ban hành kế hoạch")
+    page.fill("#due_on", "20/06/2026")
+    page.locator("#ask-save").click()
+    expect(page.locator("#explanations [data-status]")).to_have_attribute("data-status", "awaiting")
+    expect(page.locator("#explanation-badge")).to_be_visible()
+    head.goto(sheet_a)
+    answer = head.locator("form.answer-form")
+    answer.locator("textarea").fill("Kế hoạch ban hành ngày 15/01/2026, gửi kèm văn bản")
+    answer.locator("input[type=file]").set_input_files(files=[
+        {"name": "giai-trinh.pdf", "mimeType": "application/pdf", "buffer": EVIDENCE_PDF}])
+    answer.locator("button[type=submit]").click()
+    expect(head.locator("#explanations [data-status]")).to_have_attribute("data-status", "answered")
+    expect(head.locator("form.answer-form")).to_have_count(0)              # answered once
+    shot(head, "63-quality-explanation")
+
+    page.goto(sheet_a)
+    expect(page.locator("#explanations")).to_contain_text("giai-trinh.pdf")
     form = page.locator('form.appraise-form[data-code="1.1"]')
     form.locator("#a1_1-points").fill("30")
     form.locator("button[type=submit]").click()                       # no reason: refused

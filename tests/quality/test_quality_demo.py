@@ -16,13 +16,25 @@ def test_the_demo_shows_every_stage_of_the_workflow(app):
     db.session.commit()
     sets = db.session.scalars(select(IndicatorSet).order_by(IndicatorSet.id)).all()
     assert [(s.unit_group, s.status) for s in sets] == [("department", "published"),
-                                                        ("commune", "published")]
+                                                        ("commune", "published"),
+                                                        ("department", "locked")]
     assert all(s.name.startswith("[Mẫu]") for s in sets)
     stages = dict(db.session.execute(
         select(Unit.code, QualitySheet.status).join(Unit, Unit.id == QualitySheet.unit_id)
         .where(QualitySheet.set_id == sets[0].id)).all())
     assert stages["SKHCN"] == "appraised" and stages["SNV"] == "submitted"
-    assert stages["STP"] == "open"
+    assert stages["STP"] == "open" and stages["VPUBND"] == "submitted"
+    from app.quality import flow
+
+    asked = flow.explanations(db.session.scalar(select(QualitySheet.id).join(
+        Unit, Unit.id == QualitySheet.unit_id).where(QualitySheet.set_id == sets[0].id,
+                                                      Unit.code == "VPUBND")), TODAY)
+    assert [e.status for e in asked] == ["awaiting"]
+    assert flow.window(sets[0], TODAY) == "open"
+    last = dict(db.session.execute(
+        select(Unit.code, QualitySheet.status).join(Unit, Unit.id == QualitySheet.unit_id)
+        .where(QualitySheet.set_id == sets[2].id)).all())
+    assert set(last.values()) == {"published"} and sets[2].decision_no == "25/QĐ-UBND"
     rows = queries.sheets(sets[0], current_settings().scoring)
     skhcn = next(r for r in rows if r.unit_code == "SKHCN")
     assert skhcn.appraised_total is not None and skhcn.rank == 1

@@ -4,6 +4,7 @@ set for the departments with two fields, and the stages the routes need (draft, 
 scored, submitted, appraised). Each step commits; ids are kept on the world (`w.q_*`), and
 `ids(w)` gives the URL arguments (a missing id where the step has not run)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -69,6 +70,57 @@ def appraised(w) -> None:
     db.session.commit()
 
 
+def asked(w) -> None:
+    """Submitted, and the assessor asked unit A for an explanation of 1.1 (by 20/06/2026)."""
+    from app.quality import flow
+
+    submitted(w)
+    w.q_explanation = flow.ask_explanation(w.assessor, w.q_sheet[w.a.id], flow.AskInput(
+        w.q_c["1.1"], "Đề nghị giải trình", TODAY + timedelta(days=5)), TODAY).id
+    db.session.commit()
+
+
+def staged_import(w) -> None:
+    """A draft set, and the assessor's preview of a file kept under a token (w.q_token)."""
+    from app.quality import setfile
+
+    draft(w)
+    parsed = setfile.read("bo-chi-so.xlsx", set_file())
+    w.q_token = setfile.store(w.assessor, w.q_set, parsed, "bo-chi-so.xlsx",
+                              current_settings().files)
+
+
+def set_file() -> bytes:
+    """A small set's tree as the import reads it."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from app.quality.setfile import HEADERS
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(HEADERS))
+    ws.append(["1", "Chỉ đạo, điều hành", 100, None, None, None])
+    ws.append(["1.1", "Ban hành kế hoạch", 100, "Tự chấm", None, "Có"])
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def explanation_id(w) -> int:
+    return getattr(w, "q_explanation", MISSING)
+
+
+def answer_data(w) -> dict:
+    return {f"x{explanation_id(w)}-answer": "Đã bổ sung văn bản số 15/BC"}
+
+
+def draft_data(w=None, points: str = "30") -> dict:
+    """The staff's draft form of criterion 1.1."""
+    return {"d1_1-points": points, "d1_1-note": "Bản nháp"}
+
+
 def sheet_id(w, rel: str) -> int:
     """own: unit A's sheet, other: unit B's, missing: none."""
     sheets = getattr(w, "q_sheet", None)
@@ -94,7 +146,8 @@ def evidence_id(w, rel: str) -> int:
 
 def ids(w) -> dict:
     """URL arguments for unit A's sheet in the set (missing ids before the set exists)."""
-    return {"set_id": set_id(w), "sheet_id": sheet_id(w, "own"), "criterion_id": criterion_id(w)}
+    return {"set_id": set_id(w), "sheet_id": sheet_id(w, "own"), "criterion_id": criterion_id(w),
+            "explanation_id": explanation_id(w)}
 
 
 def self_data(w=None, points: str = "30") -> dict:
@@ -110,4 +163,6 @@ SET_FORM = {"name": "Bộ chỉ số xã, phường năm 2026", "year": "2026", 
             "max_points": "100"}
 CRITERION_FORM = {"parent_id": "", "code": "3", "title": "Tiêu chí thưởng", "max_points": "5",
                   "method": "manual", "plan_kind": ""}
+WINDOW_FORM = {"opens_on": "01/06/2026", "closes_on": "30/06/2026"}
+ASK_FORM = {"criterion_id": "", "question": "Đề nghị giải trình số liệu", "due_on": "20/06/2026"}
 RESULTS_FORM = {"decision_no": "15/QĐ-UBND", "decision_on": "15/06/2026"}

@@ -266,6 +266,21 @@ FORMS: dict[str, Form] = {
                              audit=("quality.sheet_finalize",)),
     "quality.send_back": Form("assessor", lambda w: {"reason": "Bổ sung tài liệu kiểm chứng"},
                               values=qw.ids, prepare=qw.submitted, audit=("quality.sheet_return",)),
+    # The set's file, the entry window, drafts, explanations (app/quality/flow.py).
+    "quality.import_preview": Form("assessor", lambda w: {}, values=qw.ids, prepare=qw.draft,
+                                   files=lambda w: {"file": [(qw.set_file(), "bo-chi-so.xlsx")]}),
+    "quality.import_confirm": Form("assessor", lambda w: {"token": getattr(w, "q_token", "0" * 32)},
+                                   values=qw.ids, prepare=qw.staged_import,
+                                   audit=("quality.criterion_add", "quality.criterion_add",
+                                          "quality.set_import")),
+    "quality.set_window": Form("assessor", lambda w: dict(qw.WINDOW_FORM), values=qw.ids,
+                               prepare=qw.published, audit=("quality.window_open",)),
+    "quality.draft_score": Form("staff", qw.draft_data, values=qw.ids, prepare=qw.published,
+                                audit=("quality.draft_score",)),
+    "quality.ask_explanation": Form("assessor", lambda w: dict(qw.ASK_FORM), values=qw.ids,
+                                    prepare=qw.submitted, audit=("quality.explanation_ask",)),
+    "quality.answer_explanation": Form("head", qw.answer_data, values=qw.ids, prepare=qw.asked,
+                                       audit=("quality.explanation_answer",)),
 }
 
 # Routes that change only the actor's own display or delivery preferences, or the read

@@ -242,3 +242,83 @@ def test_the_detector_sees_a_payload_that_is_not_escaped(baseline):
     assert len(caught) >= len(PAYLOADS) - 4, sorted(set(PAYLOADS) - set(caught))
     figure("xss", f"control: {len(caught)} of {len(PAYLOADS)} payloads caught when pasted "
                   f"unescaped; 0 of {len(PAYLOADS)} when escaped")
+
+
+def _quality_flow(shared, text: str) -> list[tuple[str, str]]:
+    """Store `text` in every text field of the indicator set's workflow, through the forms;
+    (page name, html) of every page showing them."""
+    import io
+
+    from openpyxl import Workbook
+
+    from app.models import Criterion, QualityExplanation, QualitySheet
+    from app.quality import setfile
+    from tests.quality import world as qw
+
+    w = shared.w
+    qw.draft(w)
+    assessor, head, staff = (shared.cached(r) for r in ("assessor", "head", "staff"))
+    wb = Workbook()
+    ws = wb.active
+    ws.append(list(setfile.HEADERS))
+    ws.append(["1", text[:1000], 40, None, None, None])
+    ws.append(["1.1", text[-1000:], 40, "Tự chấm", None, None])
+    ws.append(["2", "Kết quả", 60, None, None, None])
+    ws.append(["2.1", "Nhiệm vụ", 60, "Từ nhiệm vụ", None, None])
+    out = io.BytesIO()
+    wb.save(out)
+    preview = assessor.post(f"/quality/{w.q_set}/import", data={
+        "file": (io.BytesIO(out.getvalue()), f"{text[:100]}.xlsx".replace('"', "'"))},
+        content_type="multipart/form-data")
+    assert preview.status_code == 200, preview.status_code
+    pages = [("preview", preview.get_data(as_text=True))]
+    token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"', pages[0][1]).group(1)
+    _post(assessor, f"/quality/{w.q_set}/import/confirm", {"token": token})
+    _post(assessor, f"/quality/{w.q_set}/publish", {})
+    db.session.rollback()
+    sheet = db.session.scalar(select(QualitySheet.id).where(QualitySheet.set_id == w.q_set,
+                                                            QualitySheet.unit_id == w.a.id))
+    leaf = db.session.scalar(select(Criterion.id).where(Criterion.set_id == w.q_set,
+                                                        Criterion.code == "1.1"))
+    pdf = b"%PDF-1.4\n%%EOF\n"
+    _post(staff, f"/quality/sheets/{sheet}/criteria/{leaf}/draft", {
+        "d1_1-points": "30", "d1_1-note": text,
+        "d1_1-files": [(io.BytesIO(pdf), f"{text[:100]}.pdf".replace('"', "'"))]})
+    _post(head, f"/quality/sheets/{sheet}/criteria/{leaf}/self", {
+        "s1_1-points": "30", "s1_1-note": text})
+    _post(head, f"/quality/sheets/{sheet}/submit", {})
+    _post(assessor, f"/quality/sheets/{sheet}/explanations", {
+        "criterion_id": str(leaf), "question": text, "due_on": "20/06/2026"})
+    db.session.rollback()
+    e = db.session.scalar(select(QualityExplanation.id).where(QualityExplanation.sheet_id == sheet))
+    _post(head, f"/quality/sheets/{sheet}/explanations/{e}/answer", {
+        f"x{e}-answer": text,
+        f"x{e}-files": [(io.BytesIO(pdf), f"{text[-100:]}.pdf".replace('"', "'"))]})
+    _post(assessor, f"/quality/sheets/{sheet}/criteria/{leaf}/appraise", {
+        "a1_1-points": "20", "a1_1-reason": text})
+    for client, url in ((assessor, f"/quality/{w.q_set}"), (head, f"/quality/{w.q_set}"),
+                        (staff, f"/quality/sheets/{sheet}"), (head, f"/quality/sheets/{sheet}"),
+                        (assessor, f"/quality/sheets/{sheet}"), (head, "/notifications"),
+                        (assessor, f"/quality/sheets/{sheet}/print")):
+        resp = client.get(url)
+        assert resp.status_code == 200, url
+        pages.append((url, resp.get_data(as_text=True)))
+        resp.close()
+    db.session.rollback()
+    return pages
+
+
+def test_quality_texts_stay_text(shared, baseline):
+    """The indicator set's texts (issue 13): a set's criteria titles from an imported file
+    (and its preview), a staff draft's and the head's notes, evidence and answer file names,
+    the explanation's question and answer, the appraiser's reason — every payload at once in
+    each field — shown on the set, the preview, the sheet (staff, head, assessor), its print
+    page and the notifications; harmless text through the same forms first shows the pages'
+    own markup."""
+    for _name, html in _quality_flow(shared, " ".join(BENIGN)):
+        baseline.learn(html)
+    pages = _quality_flow(shared, " ".join(PAYLOADS))
+    bad = [(name, found[:3]) for name, html in pages if (found := baseline.findings(html))]
+    figure("xss", f"quality: {len(PAYLOADS)} payloads in 10 fields, {len(pages)} pages parsed: "
+                  f"{len(bad)} with payload-originated elements or attributes")
+    assert not bad, bad[:3]

@@ -722,6 +722,37 @@ RULES = [
          lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/return",
          data=lambda w, r, x: {"reason": "Bổ sung tài liệu kiểm chứng"},
          prepare=lambda w, r, x: qw.submitted(w)),
+    # The set's Excel file: read by whoever reads the set; imported (preview, then confirm
+    # of the actor's own preview) by admin and assessor into a draft.
+    Rule("quality.criteria_xlsx", "GET", Q2, expect(Q2, others="200* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/criteria.xlsx",
+         prepare=lambda w, r, x: qw.published(w)),
+    Rule("quality.import_preview", "POST", Q2, expect(Q2, admin="200* 404", assessor="200* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/import",
+         data=lambda w, r, x: {"file": (io.BytesIO(qw.set_file()), "bo-chi-so.xlsx")},
+         prepare=lambda w, r, x: qw.draft(w)),
+    Rule("quality.import_confirm", "POST", Q2, expect(Q2, admin="404 404", assessor="302* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/import/confirm",
+         data=lambda w, r, x: {"token": getattr(w, "q_token", "0" * 32)},
+         prepare=lambda w, r, x: qw.staged_import(w)),
+    # The window is the assessor's; drafts are the unit's staff and deputies' (the head
+    # scores instead); the explanation is asked by the assessor, answered by the head.
+    Rule("quality.set_window", "POST", Q2, expect(Q2, assessor="302* 404"),
+         lambda w, r, x: f"/quality/{qw.set_id(w, x)}/window",
+         data=lambda w, r, x: dict(qw.WINDOW_FORM), prepare=lambda w, r, x: qw.published(w)),
+    Rule("quality.draft_score", "POST", R3,
+         expect(R3, admin="403* 403* 404", assessor="403* 403* 404", head="403* 404* 404",
+                others="302* 404* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/criteria/{qw.criterion_id(w)}/draft",
+         data=lambda w, r, x: qw.draft_data(w), prepare=lambda w, r, x: qw.published(w)),
+    Rule("quality.ask_explanation", "POST", R3, expect(R3, assessor="302* 302* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/explanations",
+         data=lambda w, r, x: dict(qw.ASK_FORM), prepare=lambda w, r, x: qw.submitted(w)),
+    Rule("quality.answer_explanation", "POST", R3,
+         expect(R3, admin="403* 403* 404", assessor="403* 403* 404", head="302* 404* 404",
+                others="403* 404* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/explanations/{qw.explanation_id(w)}/answer",
+         data=lambda w, r, x: qw.answer_data(w), prepare=lambda w, r, x: qw.asked(w)),
 ]
 
 # ---- API tokens, calendar addresses (issue 15) -----------------------------------------
