@@ -23,6 +23,8 @@ def test_the_demo_shows_every_stage_of_the_workflow(app):
         .where(QualitySheet.set_id == sets[0].id)).all())
     assert stages["SKHCN"] == "appraised" and stages["SNV"] == "submitted"
     assert stages["STP"] == "open"
+    methods = {r.criterion.method for r in queries.tree(sets[0].id) if r.is_leaf}
+    assert methods == {"manual", "tasks", "stepped", "deduction", "targets", "bonus"}
     rows = queries.sheets(sets[0], current_settings().scoring)
     skhcn = next(r for r in rows if r.unit_code == "SKHCN")
     assert skhcn.appraised_total is not None and skhcn.rank == 1
