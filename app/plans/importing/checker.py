@@ -2,7 +2,7 @@
 (app/domain/task_rules.py check_task): the preview of what an import will do."""
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -570,6 +570,10 @@ class _Checker:
             old = self._existing.get(r.stt)
             after = self._values(r)
             before = task_service.values_of(old) if old is not None else None
+            if before is not None:
+                # The file has no key-task or direction column: the stored ones are kept.
+                after = replace(after, is_key=before.is_key,
+                                indicator_direction=before.indicator_direction)
             broken = {i.column for i in self.preview.errors if i.row == r.line}
             for v in rules.check_task(plan=plan, actor=actor, before=before, after=after,
                                       directory=self._rule_directory(before, after),
