@@ -36,7 +36,7 @@ from app.reports.xlsx import FONT_NAME, cell, clean_text, needs_quote_prefix
 DATA_SHEET = "Kế hoạch"
 HELP_SHEET = "Hướng dẫn"
 LIST_SHEET = "Danh mục"
-WIDTHS = (7, 45, 40, 24, 24, 22, 22, 30, 40, 13, 13, 30, 24, 10, 10, 22, 8, 9, 13, 10)
+WIDTHS = (7, 45, 40, 24, 24, 22, 22, 30, 40, 13, 13, 30, 24, 10, 10, 22, 8, 9, 13, 10, 9, 10, 9)
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 _BOLD = Font(name=FONT_NAME, size=12, bold=True)
 
@@ -75,6 +75,13 @@ HELP = {
     "Ngày hoàn thành": ("Không bắt buộc", "Nhiệm vụ đã hoàn thành và được xác nhận vào ngày này.",
                         "10/06/2026"),
     "Giá trị thực hiện": ("Không bắt buộc", "Giá trị chỉ tiêu đã đạt.", "12"),
+    "Trọng tâm": ("Không bắt buộc", "Ghi x hoặc có nếu là nhiệm vụ trọng tâm; để trống nếu "
+                  "không. Sau khi kế hoạch ban hành không thay đổi được.", "x"),
+    "Chiều chỉ tiêu": ("Không bắt buộc", "cao (càng cao càng tốt, mặc định) hoặc thấp (càng "
+                       "thấp càng tốt, ví dụ số hồ sơ trễ hạn). Sau khi kế hoạch ban hành không "
+                       "thay đổi được.", "thấp"),
+    "Tỷ lệ đạt (%)": ("Chỉ để xem", "Giá trị thực hiện so với giá trị mục tiêu, tối đa 100%; "
+                      "hệ thống tự tính, không nhập.", "80"),
 }
 
 RULES = (
@@ -325,6 +332,9 @@ def plan_rows(plan: Plan, tasks: list[Task]):
             t.responsibility or "", _steps_text(t), t.start_on, t.due_on, t.output_product or "",
             t.indicator_name or "", t.indicator_unit or "", t.indicator_target,
             t.field.name if t.field else "", t.weight, t.progress, completed, t.indicator_actual,
+            "x" if t.is_key else "",
+            ("thấp" if t.indicator_direction == "lower" else "cao") if t.indicator_target is not None else "",
+            t.achievement,
         ]
 
 
