@@ -32,8 +32,8 @@ TREE = (
     ("1.3", "1", "Trách nhiệm của người đứng đầu", D(10), "manual", None, False, {}),
     ("2", None, "Kết quả thực hiện nhiệm vụ được giao", D(60), "manual", None, False, {}),
     ("2.1", "2", "Nhiệm vụ UBND tỉnh, Chủ tịch UBND tỉnh giao (tính từ hệ thống)", D(30), "tasks", None, False, {}),
-    ("2.2", "2", "Kế hoạch cải cách hành chính năm: từ 90% được 15 điểm, từ 70% được 10, "
-     "từ 50% được 5 (tính từ hệ thống)", D(15), "stepped", "cchc", False,
+    ("2.2", "2", ("Kế hoạch cải cách hành chính năm: từ 90% được 15 điểm, từ 70% được 10, "
+                  "từ 50% được 5 (tính từ hệ thống)"), D(15), "stepped", "cchc", False,
      {"basis": "tasks", "steps": "90:15;70:10;50:5;0:0"}),
     ("2.3", "2", "Nhiệm vụ quá hạn chưa hoàn thành: trừ 1 điểm mỗi nhiệm vụ (tính từ hệ thống)",
      D(15), "deduction", None, False, {"event_kind": "overdue", "per_event": D(1)}),

@@ -75,13 +75,13 @@ HELP = {
     "Ngày hoàn thành": ("Không bắt buộc", "Nhiệm vụ đã hoàn thành và được xác nhận vào ngày này.",
                         "10/06/2026"),
     "Giá trị thực hiện": ("Không bắt buộc", "Giá trị chỉ tiêu đã đạt.", "12"),
-    "Trọng tâm": ("Không bắt buộc", "Ghi x hoặc có nếu là nhiệm vụ trọng tâm; để trống nếu "
-                  "không. Sau khi kế hoạch ban hành không thay đổi được.", "x"),
-    "Chiều chỉ tiêu": ("Không bắt buộc", "cao (càng cao càng tốt, mặc định) hoặc thấp (càng "
-                       "thấp càng tốt, ví dụ số hồ sơ trễ hạn). Sau khi kế hoạch ban hành không "
-                       "thay đổi được.", "thấp"),
-    "Tỷ lệ đạt (%)": ("Chỉ để xem", "Giá trị thực hiện so với giá trị mục tiêu, tối đa 100%; "
-                      "hệ thống tự tính, không nhập.", "80"),
+    "Trọng tâm": ("Không bắt buộc", ("Ghi x hoặc có nếu là nhiệm vụ trọng tâm; để trống nếu "
+                                     "không. Sau khi kế hoạch ban hành không thay đổi được."), "x"),
+    "Chiều chỉ tiêu": ("Không bắt buộc", ("cao (càng cao càng tốt, mặc định) hoặc thấp (càng "
+                                          "thấp càng tốt, ví dụ số hồ sơ trễ hạn). Sau khi kế "
+                                          "hoạch ban hành không thay đổi được."), "thấp"),
+    "Tỷ lệ đạt (%)": ("Chỉ để xem", ("Giá trị thực hiện so với giá trị mục tiêu, tối đa 100%; "
+                                     "hệ thống tự tính, không nhập."), "80"),
 }
 
 RULES = (

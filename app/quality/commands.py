@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, update
 
 from app.common import audit
 from app.common.errors import NotFound, PermissionDenied, RuleViolation, RuleViolations

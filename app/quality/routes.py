@@ -20,7 +20,15 @@ from flask_login import current_user, login_required
 
 from app import boundary
 from app.clock import local_today
-from app.domain.quality import UNIT_GROUPS, Basis, Event, Method, SetStatus, SheetStatus, parse_steps
+from app.domain.quality import (
+    UNIT_GROUPS,
+    Basis,
+    Event,
+    Method,
+    SetStatus,
+    SheetStatus,
+    parse_steps,
+)
 from app.domain.scoring import GRADE_LABELS, Grade, Outcome
 from app.filters import number as format_number
 from app.models import PlanKind, Role

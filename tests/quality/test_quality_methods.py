@@ -11,7 +11,7 @@ from sqlalchemy import event, select, update
 
 from app.common.errors import NotFound, RuleViolation
 from app.extensions import db
-from app.models import QualityScore, QualitySheet, Task
+from app.models import QualityScore, Task
 from app.quality import commands, queries
 from app.settings import current_settings
 
@@ -21,42 +21,6 @@ CI = commands.CriterionInput
 
 def scoring():
     return current_settings().scoring
-
-
-@pytest.fixture
-def mworld(qworld):
-    """qworld's tasks with indicators and a key task, and a second draft set (version 2)
-    with one leaf of each new method. A: on time (task), late (task2), overdue (w.overdue,
-    weight 2); B: on time (task_b)."""
-    w = qworld
-    for t, target, actual, direction in ((w.task, 100, 80, "higher"), (w.task2, 10, 20, "lower"),
-                                         (w.overdue, 5, None, "higher"),
-                                         (w.task_b, 50, 60, "higher")):
-        db.session.execute(update(Task).where(Task.id == t.id).values(
-            indicator_name="Chỉ tiêu", indicator_unit="%", indicator_target=D(target),
-            indicator_actual=None if actual is None else D(actual), indicator_direction=direction))
-    db.session.execute(update(Task).where(Task.id == w.task2.id).values(is_key=True))
-    s = commands.create_set(w.assessor, commands.SetInput("Bộ chỉ số thử phương pháp", 2026,
-                                                          "department", D(100)))
-    add = commands.add_criterion
-    m = {"1": add(w.assessor, s.id, CI(None, "1", "Kết quả", D(100), "manual"))}
-    p = m["1"].id
-    m["1.1"] = add(w.assessor, s.id, CI(p, "1.1", "Chỉ tiêu", D(20), "targets"))
-    m["1.2"] = add(w.assessor, s.id, CI(p, "1.2", "Bậc", D(20), "stepped", steps="90: 20; 40: 10; 0: 0"))
-    m["1.3"] = add(w.assessor, s.id, CI(p, "1.3", "Quá hạn", D(20), "deduction", per_event=D(5),
-                                         event_kind="overdue"))
-    m["1.4"] = add(w.assessor, s.id, CI(p, "1.4", "Trễ", D(20), "deduction", per_event=D(4),
-                                         event_kind="late", min_points=D(18)))
-    m["1.5"] = add(w.assessor, s.id, CI(p, "1.5", "Trọng tâm", D(10), "tasks", is_key_only=True))
-    m["1.6"] = add(w.assessor, s.id, CI(p, "1.6", "Vi phạm", D(10), "deduction", per_event=D(2),
-                                         event_kind="entered"))
-    m["B"] = add(w.assessor, s.id, CI(None, "B", "Điểm thưởng", D(5), "bonus"))
-    commands.publish_set(w.assessor, s.id)
-    db.session.commit()
-    w.mset, w.m = s, m
-    w.msheet = {u.id: db.session.scalar(select(QualitySheet).where(
-        QualitySheet.set_id == s.id, QualitySheet.unit_id == u.id)) for u in (w.a, w.b)}
-    return w
 
 
 def figures(w, units):
@@ -115,19 +79,19 @@ def test_stepped_on_targets(mworld):
 
 
 @pytest.mark.parametrize(("data", "field"), [
-    (dict(method="stepped", steps="90 điểm"), "steps"),
-    (dict(method="stepped", steps="90:30"), "steps"),          # a step above the maximum
-    (dict(method="stepped", steps="90:10", basis="people"), "basis"),
-    (dict(method="deduction", per_event=D(1)), "event_kind"),
-    (dict(method="deduction", event_kind="overdue"), "per_event"),
-    (dict(method="deduction", event_kind="overdue", per_event=D(0)), "per_event"),
-    (dict(method="deduction", event_kind="overdue", per_event=D(50)), "per_event"),
-    (dict(method="deduction", event_kind="overdue", per_event=D(1), min_points=D(20)), "min_points"),
-    (dict(method="deduction", event_kind="entered", per_event=D(1), plan_kind="cchc"), "plan_kind"),
-    (dict(method="manual", is_key_only=True), "is_key_only"),
-    (dict(method="manual", field_id=1), "field_id"),
-    (dict(method="tasks", field_id=999_999), "field_id"),
-    (dict(method="bonus", parent=True), "parent_id"),
+    ({"method": "stepped", "steps": "90 điểm"}, "steps"),
+    ({"method": "stepped", "steps": "90:30"}, "steps"),          # a step above the maximum
+    ({"method": "stepped", "steps": "90:10", "basis": "people"}, "basis"),
+    ({"method": "deduction", "per_event": D(1)}, "event_kind"),
+    ({"method": "deduction", "event_kind": "overdue"}, "per_event"),
+    ({"method": "deduction", "event_kind": "overdue", "per_event": D(0)}, "per_event"),
+    ({"method": "deduction", "event_kind": "overdue", "per_event": D(50)}, "per_event"),
+    ({"method": "deduction", "event_kind": "overdue", "per_event": D(1), "min_points": D(20)}, "min_points"),
+    ({"method": "deduction", "event_kind": "entered", "per_event": D(1), "plan_kind": "cchc"}, "plan_kind"),
+    ({"method": "manual", "is_key_only": True}, "is_key_only"),
+    ({"method": "manual", "field_id": 1}, "field_id"),
+    ({"method": "tasks", "field_id": 999_999}, "field_id"),
+    ({"method": "bonus", "parent": True}, "parent_id"),
 ])
 def test_bad_method_parameters_are_refused_beside_their_field(qworld, data, field):
     w = qworld

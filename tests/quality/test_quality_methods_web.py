@@ -15,7 +15,6 @@ from app.extensions import db
 from app.models import Task
 from app.settings import current_settings
 from app.tasks import commands as tasks
-from tests.quality.test_quality_methods import mworld  # noqa: F401  (the fixture)
 
 D = Decimal
 
@@ -50,9 +49,9 @@ def test_bad_steps_are_refused_beside_the_field_keeping_what_was_typed(qworld, a
 def test_the_assessor_adds_each_method_and_the_tree_describes_it(qworld, as_user):
     w = qworld
     c = as_user("assessor")
-    for data in (dict(code="2.7", method="stepped", steps="90: 10; 70: 5; 0: 0"),
-                 dict(code="2.8", method="deduction", event_kind="late", per_event="0,5"),
-                 dict(code="2.9", method="targets", is_key_only="y")):
+    for data in ({"code": "2.7", "method": "stepped", "steps": "90: 10; 70: 5; 0: 0"},
+                 {"code": "2.8", "method": "deduction", "event_kind": "late", "per_event": "0,5"},
+                 {"code": "2.9", "method": "targets", "is_key_only": "y"}):
         assert c.post(f"/quality/{w.set.id}/criteria", data=criterion(w, **data)).status_code == 302
     resp = c.post(f"/quality/{w.set.id}/criteria",
                   data=criterion(w, parent_id="", code="T", method="bonus", max_points="5"))

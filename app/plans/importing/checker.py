@@ -43,9 +43,9 @@ from app.plans.importing.cells import (
 from app.plans.importing.columns import (
     COLUMNS,
     DIRECTION_WORDS,
+    KEEPABLE,
     KEY_NO,
     KEY_YES,
-    KEEPABLE,
     LABEL,
     RULE_COLUMNS,
     TEXT_LIMITS,
