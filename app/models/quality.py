@@ -61,6 +61,9 @@ class Criterion(db.Model):
     per_event: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     event_kind: Mapped[str | None] = mapped_column(String(16))
     min_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    # Manual: the unit may declare it not applicable (with a reason; the assessor may
+    # overrule by appraising points): its total is then rescaled.
+    is_na_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_evidence_required: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
 

@@ -160,7 +160,7 @@ def copy_set(actor: User, set_id: int, year: int | None) -> IndicatorSet:
 def copied_params(c: Criterion) -> dict:
     """The method parameters a copied row keeps (the scoring methods' columns)."""
     return {k: getattr(c, k) for k in ("field_id", "is_key_only", "basis", "steps", "per_event",
-                                       "event_kind", "min_points")}
+                                       "event_kind", "min_points", "is_na_allowed")}
 
 
 def _draft_set(actor: User, set_id: int) -> IndicatorSet:
@@ -191,6 +191,7 @@ class CriterionInput:
     per_event: Decimal | None = None
     event_kind: str | None = None
     min_points: Decimal | None = None
+    is_na_allowed: bool = False
 
 
 def add_criterion(actor: User, set_id: int, data: CriterionInput) -> Criterion:
@@ -254,9 +255,13 @@ def method_params(data: CriterionInput, parent: Criterion | None) -> dict:
     if data.is_key_only and not reads:
         raise RuleViolation(_l("Key tasks only applies to a criterion counted from the unit's "
                                "tasks."), "is_key_only")
+    if data.is_na_allowed and method != Method.MANUAL:
+        raise RuleViolation(_l("Only a self-assessed criterion can be declared not applicable "
+                               "by the unit (the tracker's criteria know it themselves)."),
+                            "is_na_allowed")
     out = {"plan_kind": kind, "field_id": field_id, "is_key_only": bool(data.is_key_only),
            "basis": None, "steps": None, "per_event": None, "event_kind": None,
-           "min_points": None}
+           "min_points": None, "is_na_allowed": bool(data.is_na_allowed)}
     most = Decimal(data.max_points)
     if method == Method.STEPPED:
         basis = data.basis or Basis.TASKS
@@ -434,6 +439,8 @@ class SelfScoreInput:
     uploads: list
     # A deduction entered with evidence: the number of events the unit declares.
     events: int | None = None
+    # A manual criterion the set lets the unit declare not applicable (a reason required).
+    not_applicable: bool = False
 
 
 def save_self_score(actor: User, sheet_id: int, criterion_id: int, data: SelfScoreInput,
@@ -445,9 +452,12 @@ def save_self_score(actor: User, sheet_id: int, criterion_id: int, data: SelfSco
     _require_unit_head(actor, sheet)
     _require_open(sheet, s)
     c = _leaf(s, criterion_id)
+    if data.not_applicable:
+        return declare_not_applicable(actor, sheet, c, data.note)
     points, events = self_figure(c, data)
     note = _text(data.note, "note", 4000, required=False)
     row = _score(sheet, c)
+    row.is_applicable = True
     store_evidence(actor, row, data.uploads, files)
     if c.is_evidence_required and not db.session.scalar(
             select(QualityEvidence.id).where(QualityEvidence.score_id == row.id).limit(1)):
@@ -468,6 +478,34 @@ def save_self_score(actor: User, sheet_id: int, criterion_id: int, data: SelfSco
 
 
 MAX_EVENTS = 10_000
+
+
+def declare_not_applicable(actor: User, sheet: QualitySheet, c: Criterion,
+                           reason: str) -> QualityScore:
+    """The unit declares a manual criterion not applicable to it (e.g. no administrative
+    procedure to handle): only where the set allows it, with the reason; the criterion
+    leaves the unit's total, which is rescaled. The assessor may overrule by appraising
+    points (audited)."""
+    if not c.is_na_allowed or c.method != Method.MANUAL:
+        raise RuleViolation(_l("This criterion cannot be declared not applicable."),
+                            "not_applicable")
+    why = _text(reason, "note", 4000, required=False)
+    if not why:
+        raise RuleViolation(_l("Explain why the criterion does not apply to the unit."), "note")
+    row = _score(sheet, c)
+    before = {"is_applicable": row.is_applicable, "self_points": row.self_points,
+              "self_note": row.self_note}
+    row.is_applicable = False
+    row.self_points = None
+    row.self_note = why
+    row.self_by_id = actor.id
+    row.self_at = utcnow()
+    db.session.flush()
+    audit.record(actor.id, "quality.self_score", "quality_score", row.id,
+                 audit.diff(before, {"is_applicable": False, "self_points": None,
+                                     "self_note": why})
+                 | {"sheet": [None, sheet.id], "criterion": [None, c.code]})
+    return row
 
 
 def self_figure(c: Criterion, data: SelfScoreInput) -> tuple[Decimal, int | None]:
@@ -521,7 +559,7 @@ def submit_sheet(actor: User, sheet_id: int, today: date, scoring: ScoringSettin
     missing = db.session.scalars(
         select(Criterion.code).join(QualityScore, QualityScore.criterion_id == Criterion.id)
         .where(QualityScore.sheet_id == sheet.id, Criterion.method == Method.MANUAL,
-               QualityScore.self_points.is_(None))
+               QualityScore.self_points.is_(None), QualityScore.is_applicable)
         .order_by(Criterion.position)).all()
     missing += undeclared(sheet.id)
     if missing:
@@ -570,14 +608,22 @@ def appraise_score(actor: User, sheet_id: int, criterion_id: int,
     reason = _text(data.reason, "reason", 4000, required=False)
     if (figure is None or Decimal(figure) != points) and not reason:
         raise RuleViolation(_l("Give the reason for changing the unit's figure."), "reason")
-    before = {"appraised_points": row.appraised_points, "appraisal_note": row.appraisal_note}
+    before = {"appraised_points": row.appraised_points, "appraisal_note": row.appraisal_note,
+              "is_applicable": row.is_applicable}
+    if not row.is_applicable and c.method == Method.MANUAL:
+        # Overruling the unit's "not applicable": the criterion counts again, with a reason.
+        if not reason:
+            raise RuleViolation(_l("Give the reason for scoring a criterion the unit declared "
+                                   "not applicable."), "reason")
+        row.is_applicable = True
     row.appraised_points = points
     row.appraisal_note = reason
     row.appraised_by_id = actor.id
     row.appraised_at = utcnow()
     db.session.flush()
     audit.record(actor.id, "quality.appraise", "quality_score", row.id,
-                 audit.diff(before, {"appraised_points": points, "appraisal_note": reason})
+                 audit.diff(before, {"appraised_points": points, "appraisal_note": reason,
+                                     "is_applicable": row.is_applicable})
                  | {"unit_figure": [None, figure], "sheet": [None, sheet.id],
                     "criterion": [None, c.code]}, comment=reason)
     return row

@@ -42,11 +42,13 @@ class CriterionForm(FlaskForm):
     event_kind = SelectField(_l("Events counted"), validate_choice=False)
     per_event = DecimalTextField(_l("Points deducted per event"), validators=[Optional()])
     min_points = DecimalTextField(_l("Not below (points)"), validators=[Optional()])
+    is_na_allowed = BooleanField(_l("The unit may declare it not applicable (with a reason)"))
 
 
 class SelfScoreForm(FlaskForm):
     points = DecimalTextField(_l("Self-assessed points"), validators=[Optional()])
     events = WholeNumberField(_l("Number of events"), validators=[Optional()])
+    not_applicable = BooleanField(_l("Does not apply to the unit (explain why)"))
     note = TextAreaField(_l("Explanation"))
     files = MultipleFileField(_l("Evidence files"))
 

@@ -386,6 +386,7 @@ def scorecard(actor: User, sheet_id: int, today: date, scoring: ScoringSettings)
             row.self_points = sc.self_points
             row.appraised = sc.appraised_points
             row.evidence = files.get(sc.id, [])
+            row.applicable = bool(sc.is_applicable)   # a manual one the unit declared n/a
             if r.criterion.method in AUTOMATIC:
                 if live:
                     figure = auto.get((sheet.unit_id, r.criterion.id), Auto(None))

@@ -243,7 +243,7 @@ def _method_params(form: CriterionForm) -> dict:
     return {"field_id": form.field_id.data, "is_key_only": form.is_key_only.data,
             "basis": form.basis.data or None, "steps": form.steps.data,
             "per_event": form.per_event.data, "event_kind": form.event_kind.data or None,
-            "min_points": form.min_points.data}
+            "min_points": form.min_points.data, "is_na_allowed": form.is_na_allowed.data}
 
 
 @bp.route("/<int:set_id>/criteria/<int:criterion_id>/delete", methods=["POST"])
@@ -349,6 +349,7 @@ def _render_sheet(sheet_id: int, failed: dict | None = None, status: int = 200):
             self_forms[cid] = failed.get(("self", cid)) or SelfScoreForm(
                 formdata=None, prefix=prefix("s", r.criterion.code), points=r.self_points,
                 events=r.score.event_count if r.score else None,
+                not_applicable=not r.applicable,
                 note=r.score.self_note if r.score else "")
         if can_appraise:
             appraisal_forms[cid] = failed.get(("appraise", cid)) or AppraisalForm(
@@ -379,11 +380,12 @@ def self_score(sheet_id: int, criterion_id: int):
         done = boundary.run(lambda: commands.save_self_score(
             current_user, sheet_id, criterion_id,
             commands.SelfScoreInput(form.points.data, form.note.data, _uploads(form.files),
-                                    form.events.data),
+                                    form.events.data, bool(form.not_applicable.data)),
             current_settings().files).self_points, form)
         if done:
             flash(_("The score was saved."), "success")
-            if form.points.data is not None and done.value is not None and form.points.data > done.value:
+            if (form.points.data is not None and done.value is not None
+                    and form.points.data > done.value):
                 flash(_("A bonus is capped at %(n)s points: %(typed)s was reduced to %(n)s.",
                         n=format_number(done.value), typed=format_number(form.points.data)),
                       "warning")

@@ -11,7 +11,7 @@ from sqlalchemy import event, select, update
 
 from app.common.errors import NotFound, RuleViolation
 from app.extensions import db
-from app.models import QualityScore, Task
+from app.models import QualityScore, QualitySheet, Task
 from app.quality import commands, queries
 from app.settings import current_settings
 
@@ -197,3 +197,61 @@ def test_copying_a_set_keeps_the_method_parameters(mworld):
     assert (rows["1.4"].event_kind, rows["1.4"].per_event, rows["1.4"].min_points) == \
         ("late", D(4), D(18))
     assert rows["1.5"].is_key_only
+
+
+# ---- not applicable, declared by the unit ------------------------------------------------
+
+@pytest.fixture
+def naworld(qworld):
+    w = qworld
+    s = commands.create_set(w.assessor, commands.SetInput("Bộ 4", 2026, "department", D(100)))
+    top = commands.add_criterion(w.assessor, s.id, CI(None, "1", "Chung", D(100), "manual"))
+    w.na = commands.add_criterion(w.assessor, s.id, CI(top.id, "1.1", "Thủ tục hành chính", D(50),
+                                                       "manual", is_na_allowed=True))
+    w.plain = commands.add_criterion(w.assessor, s.id, CI(top.id, "1.2", "Kỷ luật", D(50), "manual"))
+    commands.publish_set(w.assessor, s.id)
+    db.session.commit()
+    w.nasheet = db.session.scalar(select(QualitySheet).where(QualitySheet.set_id == s.id,
+                                                             QualitySheet.unit_id == w.a.id))
+    return w
+
+
+def declare(w, c, note="Đơn vị không giải quyết thủ tục hành chính"):
+    return commands.save_self_score(w.head, w.nasheet.id, c.id,
+                                    commands.SelfScoreInput(None, note, [], None, True),
+                                    current_settings().files)
+
+
+def test_only_a_manual_criterion_may_allow_not_applicable(qworld):
+    w = qworld
+    with pytest.raises(RuleViolation) as e:
+        commands.add_criterion(w.assessor, w.set.id, CI(w.c["2"].id, "2.9", "Thử", D(5), "tasks",
+                                                        is_na_allowed=True))
+    assert e.value.field == "is_na_allowed"
+
+
+def test_the_unit_declares_not_applicable_with_a_reason_and_the_total_is_rescaled(naworld):
+    w = naworld
+    with pytest.raises(RuleViolation) as e:
+        declare(w, w.na, note="")
+    assert e.value.field == "note"
+    with pytest.raises(RuleViolation) as e:
+        declare(w, w.plain)                       # the set does not allow it there
+    assert e.value.field == "not_applicable"
+    declare(w, w.na)
+    commands.save_self_score(w.head, w.nasheet.id, w.plain.id,
+                             commands.SelfScoreInput(D(40), "", []), current_settings().files)
+    commands.submit_sheet(w.head, w.nasheet.id, w.today, scoring())   # no score needed on 1.1
+    db.session.commit()
+    card = queries.scorecard(w.head, w.nasheet.id, w.today, scoring())
+    assert (card.self_total.raw, card.self_total.applicable_max, card.self_total.scaled) == \
+        (D(40), D(50), D(80))
+    # The assessor overrules: the criterion counts again, with a reason.
+    with pytest.raises(RuleViolation):
+        commands.appraise_score(w.assessor, w.nasheet.id, w.na.id, commands.AppraisalInput(D(30), ""))
+    commands.appraise_score(w.assessor, w.nasheet.id, w.na.id,
+                            commands.AppraisalInput(D(30), "Đơn vị có 3 thủ tục"))
+    commands.finalize_sheet(w.assessor, w.nasheet.id)
+    db.session.commit()
+    card = queries.scorecard(w.assessor, w.nasheet.id, w.today, scoring())
+    assert card.appraised_total.scaled == D(70)

@@ -13,8 +13,10 @@ from app.clock import local_today
 from app.common.errors import RuleViolations
 from app.extensions import db
 from app.models import Task
+from app.quality import commands
 from app.settings import current_settings
 from app.tasks import commands as tasks
+from tests.quality.conftest import sheet_of
 
 D = Decimal
 
@@ -123,3 +125,25 @@ def test_the_task_and_plan_pages_show_the_key_badge_and_the_achievement(qworld, 
     assert 'id="key-badge"' in page and "đạt 80%" in page
     page = html(c.get(f"/plans/{w.task.plan_id}"))
     assert "key-badge" in page and 'data-achievement="80.00"' in page
+
+
+def test_the_head_declares_a_criterion_not_applicable_through_the_sheet(qworld, as_user):
+    w = qworld
+    c = commands.add_criterion(w.assessor, w.set.id, commands.CriterionInput(
+        w.c["1"].id, "1.3", "Thủ tục hành chính", D(5), "manual", is_na_allowed=True))
+    db.session.execute(update(type(c)).where(type(c).id == w.c["1.2"].id).values(max_points=D(15)))
+    db.session.commit()
+    commands.publish_set(w.assessor, w.set.id)
+    db.session.commit()
+    sid = sheet_of(w, w.a).id
+    client = as_user("head_a")
+    page = html(client.get(f"/quality/sheets/{sid}"))
+    assert 'name="s1_3-not_applicable"' in page and 'name="s1_2-not_applicable"' not in page
+    resp = client.post(f"/quality/sheets/{sid}/criteria/{c.id}/self",
+                       data={"s1_3-not_applicable": "y", "s1_3-note": ""})
+    assert resp.status_code == 422
+    assert "Nêu lý do tiêu chí không áp dụng đối với đơn vị." in html(resp)
+    resp = client.post(f"/quality/sheets/{sid}/criteria/{c.id}/self",
+                       data={"s1_3-not_applicable": "y", "s1_3-note": "Không có thủ tục"})
+    assert resp.status_code == 302
+    assert "data-na" in html(client.get(f"/quality/sheets/{sid}"))
