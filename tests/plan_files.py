@@ -15,10 +15,11 @@ from openpyxl.utils.datetime import to_excel
 HEADERS = ["STT", "Nhiệm vụ", "Mô tả", "Đơn vị chủ trì", "Đơn vị phối hợp", "Người thực hiện",
            "Lãnh đạo phụ trách", "Trách nhiệm", "Quy trình", "Ngày bắt đầu", "Hạn hoàn thành",
            "Sản phẩm đầu ra", "Chỉ tiêu", "Đơn vị tính", "Giá trị mục tiêu", "Lĩnh vực", "Trọng số",
-           "Tiến độ (%)", "Ngày hoàn thành", "Giá trị thực hiện", "Định kỳ"]
+           "Tiến độ (%)", "Ngày hoàn thành", "Giá trị thực hiện", "Định kỳ", "Trọng tâm",
+           "Chiều chỉ tiêu", "Tỷ lệ đạt (%)"]
 KEYS = ["stt", "title", "description", "lead", "coord", "assignee", "leader", "resp", "steps",
         "start", "due", "output", "ind", "ind_unit", "target", "field", "weight", "progress",
-        "completed", "actual", "recurrence"]
+        "completed", "actual", "recurrence", "key", "direction", "achievement"]
 
 
 def nfd(text: str) -> str:

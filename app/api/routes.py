@@ -785,7 +785,8 @@ def _edited(task, data: dict) -> tasks.TaskInput:
         steps=[tasks.StepInput(s.title, s.due_on, s.id) for s in task.steps],
         start_on=task.start_on, due_on=task.due_on, output_product=task.output_product or "",
         indicator_name=task.indicator_name or "", indicator_unit=task.indicator_unit or "",
-        indicator_target=task.indicator_target, field_id=task.field_id, weight=task.weight)
+        indicator_target=task.indicator_target, field_id=task.field_id, weight=task.weight,
+        is_key=bool(task.is_key), indicator_direction=task.indicator_direction or "higher")
     for key, value in data.items():
         if key in ("version", "amendment_reason"):
             continue

@@ -25,29 +25,38 @@ SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
               b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
               b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
-# code, parent code, title, max points, method, plan kind, evidence required
+# code, parent code, title, max points, method, plan kind, evidence required, and the
+# method's parameters (docs/quality.md: one leaf of each method)
 TREE = (
-    ("1", None, "Công tác chỉ đạo, điều hành; kỷ luật, kỷ cương hành chính", D(30), "manual", None, False),
-    ("1.1", "1", "Ban hành kế hoạch công tác năm đúng thời hạn", D(10), "manual", None, True),
-    ("1.2", "1", "Chấp hành kỷ luật, kỷ cương hành chính; văn hóa công vụ", D(10), "manual", None, False),
-    ("1.3", "1", "Trách nhiệm của người đứng đầu", D(10), "manual", None, False),
-    ("2", None, "Kết quả thực hiện nhiệm vụ được giao", D(60), "manual", None, False),
-    ("2.1", "2", "Nhiệm vụ UBND tỉnh, Chủ tịch UBND tỉnh giao (tính từ hệ thống)", D(40), "tasks", None, False),
-    ("2.2", "2", "Kế hoạch cải cách hành chính năm (tính từ hệ thống)", D(20), "tasks", "cchc", False),
-    ("3", None, "Chỉ tiêu phát triển kinh tế - xã hội được giao", D(10), "manual", None, False),
-    ("3.1", "3", "Đạt và vượt các chỉ tiêu được giao tại Nghị quyết HĐND tỉnh", D(10), "manual", None, False),
+    ("1", None, "Công tác chỉ đạo, điều hành; kỷ luật, kỷ cương hành chính", D(30), "manual", None, False, {}),
+    ("1.1", "1", "Ban hành kế hoạch công tác năm đúng thời hạn", D(10), "manual", None, True, {}),
+    ("1.2", "1", "Chấp hành kỷ luật, kỷ cương hành chính (trừ 2 điểm mỗi vi phạm được kết luận)",
+     D(10), "deduction", None, False, {"event_kind": "entered", "per_event": D(2)}),
+    ("1.3", "1", "Trách nhiệm của người đứng đầu", D(10), "manual", None, False, {}),
+    ("2", None, "Kết quả thực hiện nhiệm vụ được giao", D(60), "manual", None, False, {}),
+    ("2.1", "2", "Nhiệm vụ UBND tỉnh, Chủ tịch UBND tỉnh giao (tính từ hệ thống)", D(30), "tasks", None, False, {}),
+    ("2.2", "2", ("Kế hoạch cải cách hành chính năm: từ 90% được 15 điểm, từ 70% được 10, "
+                  "từ 50% được 5 (tính từ hệ thống)"), D(15), "stepped", "cchc", False,
+     {"basis": "tasks", "steps": "90:15;70:10;50:5;0:0"}),
+    ("2.3", "2", "Nhiệm vụ quá hạn chưa hoàn thành: trừ 1 điểm mỗi nhiệm vụ (tính từ hệ thống)",
+     D(15), "deduction", None, False, {"event_kind": "overdue", "per_event": D(1)}),
+    ("3", None, "Chỉ tiêu phát triển kinh tế - xã hội được giao", D(10), "manual", None, False, {}),
+    ("3.1", "3", "Đạt và vượt các chỉ tiêu được giao (tỷ lệ đạt bình quân các chỉ tiêu của nhiệm vụ)",
+     D(10), "targets", None, False, {}),
+    ("T", None, "Điểm thưởng: sáng kiến, mô hình mới, khen thưởng cấp trên (tối đa 5 điểm)",
+     D(5), "bonus", None, False, {}),
 )
 
-# group, set title; then per unit: its head's username, manual scores, whether it submits,
-# whether it is appraised
+# group, set title; then per unit: its head's username, manual scores (a whole number: the
+# violations declared on 1.2), whether it submits, whether it is appraised
 SETS = (
     ("department", "các sở, ban, ngành", (
-        ("gd.skhcn", {"1.1": D(10), "1.2": D(9), "1.3": D(9), "3.1": D("8.5")}, True, True),
-        ("gd.snv", {"1.1": D(10), "1.2": D(10), "1.3": D(9), "3.1": D(9)}, True, False),
-        ("cvp.vpubnd", {"1.1": D(10), "1.2": D(10), "1.3": D(10), "3.1": D(10)}, True, False),
+        ("gd.skhcn", {"1.1": D(10), "1.2": 0, "1.3": D(9), "T": D(2)}, True, True),
+        ("gd.snv", {"1.1": D(10), "1.2": 1, "1.3": D(9)}, True, False),
+        ("cvp.vpubnd", {"1.1": D(10), "1.2": 0, "1.3": D(10)}, True, False),
     )),
     ("commune", "các xã, phường", (
-        ("ct.buonmathuot", {"1.1": D(9), "1.2": D(8)}, False, False),
+        ("ct.buonmathuot", {"1.1": D(9), "1.2": 1}, False, False),
     )),
 )
 
@@ -72,9 +81,10 @@ def _seed_set(assessor: User, group: str, title: str, stages, today: date,
         f"[Mẫu] Bộ chỉ số đánh giá chất lượng hoạt động {title} năm {today.year}",
         today.year, group, D(100)))
     ids: dict[str, int] = {}
-    for code, parent, name, most, method, kind, evidence in TREE:
+    for code, parent, name, most, method, kind, evidence, params in TREE:
         ids[code] = commands.add_criterion(assessor, s.id, commands.CriterionInput(
-            ids.get(parent) if parent else None, code, name, most, method, kind, evidence)).id
+            ids.get(parent) if parent else None, code, name, most, method, kind, evidence,
+            **params)).id
     commands.publish_set(assessor, s.id)
     # The entry window: opened two weeks ago, cut-off in two weeks.
     flow.set_window(assessor, s.id, flow.WindowInput(today - timedelta(days=14),
@@ -87,8 +97,10 @@ def _seed_set(assessor: User, group: str, title: str, stages, today: date,
             continue
         for code, points in scores.items():
             files = [Upload(f"minh-chung-{code}.pdf", SAMPLE_PDF)] if code == "1.1" else []
+            events = points if isinstance(points, int) else None
             commands.save_self_score(head, sheet_id, ids[code], commands.SelfScoreInput(
-                points, "Theo báo cáo kết quả năm của đơn vị (dữ liệu mẫu).", files), settings.files,
+                None if events is not None else points,
+                "Theo báo cáo kết quả năm của đơn vị (dữ liệu mẫu).", files, events), settings.files,
                 today)
         staff = _user("cc.buonmathuot1") if head_name == "ct.buonmathuot" else None
         if staff is not None and staff.unit_id == head.unit_id:
@@ -115,9 +127,10 @@ def _seed_published(assessor: User, today: date, settings: Settings) -> None:
         f"[Mẫu] Bộ chỉ số đánh giá chất lượng hoạt động các sở, ban, ngành năm {year}",
         year, "department", D(100)))
     ids: dict[str, int] = {}
-    for code, parent, name, most, method, kind, evidence in TREE:
+    for code, parent, name, most, method, kind, evidence, params in TREE:
         ids[code] = commands.add_criterion(assessor, s.id, commands.CriterionInput(
-            ids.get(parent) if parent else None, code, name, most, method, kind, evidence)).id
+            ids.get(parent) if parent else None, code, name, most, method, kind, evidence,
+            **params)).id
     commands.publish_set(assessor, s.id)
     opened = date(year, 12, 1)
     flow.set_window(assessor, s.id, flow.WindowInput(opened, date(year, 12, 31)), opened)
@@ -129,10 +142,13 @@ def _seed_published(assessor: User, today: date, settings: Settings) -> None:
         if not sheet_id:
             continue
         on = date(year, 12, 20)
-        for code in ("1.1", "1.2", "1.3", "3.1"):
+        # the self-assessed criteria (1.2: the violations declared, none)
+        for code, value in (("1.1", points), ("1.2", 0), ("1.3", points)):
             files = [Upload(f"minh-chung-{code}.pdf", SAMPLE_PDF)] if code == "1.1" else []
+            events = value if isinstance(value, int) else None
             commands.save_self_score(head, sheet_id, ids[code], commands.SelfScoreInput(
-                points, "Theo báo cáo kết quả năm của đơn vị (dữ liệu mẫu).", files),
+                None if events is not None else value,
+                "Theo báo cáo kết quả năm của đơn vị (dữ liệu mẫu).", files, events),
                 settings.files, on)
         commands.submit_sheet(head, sheet_id, on, settings.scoring)
     flow.freeze_at_cutoff(s, date(year + 1, 1, 1), settings.scoring)

@@ -133,6 +133,10 @@ class TaskValues:
     field_id: int | None = None
     weight: Decimal | None = DEFAULT_WEIGHT
     extension_count: int = 0
+    # Scoring-relevant (DESIGN.md 8): a key task (nhiệm vụ trọng tâm) and the indicator's
+    # direction feed the quality criteria; locked once the plan is issued.
+    is_key: bool = False
+    indicator_direction: str = "higher"
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,12 @@ CODES = (
     "unclear",
     "added_due_past",
     "progress_range",
+    "direction_unknown",
+    "key_locked",
+    "direction_locked",
 )
+
+DIRECTIONS = ("higher", "lower")
 
 
 def weight_of(values: TaskValues) -> Decimal:
@@ -402,6 +411,24 @@ def _rule_issued_dates(c: _Ctx):
         yield _v("due_on", "due_locked")
 
 
+def _rule_direction(c: _Ctx):
+    if c.after.indicator_direction not in DIRECTIONS:
+        yield _v("indicator_direction", "direction_unknown")
+
+
+def _rule_scoring_locked(c: _Ctx):
+    """The key-task flag and the indicator's direction decide quality criteria (from tasks
+    of key tasks only, from targets): once the plan is issued nobody flips them — not even
+    the head of the plan's unit, who may be the one scored — so a result cannot be moved
+    by re-labelling a late task or turning a missed target around (docs/integrity.md)."""
+    if not c.issued or c.before is None:
+        return
+    if c.after.is_key != c.before.is_key:
+        yield _v("is_key", "key_locked")
+    if c.after.indicator_direction != c.before.indicator_direction:
+        yield _v("indicator_direction", "direction_locked")
+
+
 def _rule_amendment(c: _Ctx):
     changes = amendment_changes(c.plan, c.before, c.after)
     if not changes:
@@ -443,6 +470,7 @@ def _rule_added_due(c: _Ctx):
 _RULES = (
     _rule_plan_open, _rule_title, _rule_dates, _rule_weight, _rule_lead_unit,
     _rule_coordinators, _rule_person, _rule_leader, _rule_steps, _rule_issued_dates,
+    _rule_direction, _rule_scoring_locked,
     _rule_amendment, _rule_clear_after_issue, _rule_added_due,
 )
 

@@ -4,7 +4,7 @@ scoring sheet, its scores per criterion and their evidence files."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -55,6 +55,20 @@ class Criterion(db.Model):
     method: Mapped[str | None] = mapped_column(String(16))
     # From tasks: only the tasks of plans of this kind (None: every plan).
     plan_kind: Mapped[str | None] = mapped_column(String(16))
+    # From tasks (and the ratio of a stepped criterion, the targets): only the tasks of
+    # one field, only key tasks.
+    field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"))
+    is_key_only: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Stepped: the ratio it reads (domain.quality.Basis) and its steps "90:10;70:5;0:0".
+    basis: Mapped[str | None] = mapped_column(String(16))
+    steps: Mapped[str | None] = mapped_column(String(500))
+    # Deduction: points per event, what is counted (domain.quality.Event), the floor.
+    per_event: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    event_kind: Mapped[str | None] = mapped_column(String(16))
+    min_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
+    # Manual: the unit may declare it not applicable (with a reason; the assessor may
+    # overrule by appraising points): its total is then rescaled.
+    is_na_allowed: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_evidence_required: Mapped[bool] = mapped_column(default=False)
     position: Mapped[int] = mapped_column(default=0)
 
@@ -94,6 +108,8 @@ class QualityScore(db.Model):
     auto_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     # From tasks: whether the criterion applied (anything fallen due) when frozen.
     is_applicable: Mapped[bool] = mapped_column(default=True)
+    # Deduction: the events declared by the unit (entered) or counted by the tracker (frozen).
+    event_count: Mapped[int | None]
     self_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     self_note: Mapped[str | None] = mapped_column(Text)
     self_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

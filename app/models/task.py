@@ -3,9 +3,10 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Numeric, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.quality import achievement_percent
 from app.domain.six_clears import Step, TaskFacts, check_six_clears
 from app.domain.status import Lifecycle, timeliness
 from app.domain.text import fold, normalize_space, sort_key
@@ -89,6 +90,19 @@ class Task(db.Model):
     indicator_unit: Mapped[str] = mapped_column(String(64), default="")
     indicator_target: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
     indicator_actual: Mapped[Decimal | None] = mapped_column(Numeric(18, 4))
+    # domain.quality.Direction: is more better, or less? Achievement = actual/target (or
+    # target/actual), capped at 100%.
+    indicator_direction: Mapped[str] = mapped_column(String(8), default="higher",
+                                                     server_default="higher")
+    # A key task (nhiệm vụ trọng tâm): a criterion may count only these (DESIGN.md 8).
+    is_key: Mapped[bool] = mapped_column(default=False, server_default=false())
+
+    @property
+    def achievement(self) -> Decimal | None:
+        """The indicator's achievement in % (actual/target, or target/actual when lower is
+        better), capped at 100; None without a target."""
+        return achievement_percent(self.indicator_target, self.indicator_actual,
+                                   self.indicator_direction or "higher")
 
     field_id: Mapped[int | None] = mapped_column(ForeignKey("fields.id"), index=True)
     weight: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=Decimal(1))

@@ -43,7 +43,7 @@ RECURRING_SHEET = "Nhiệm vụ định kỳ"
 RECURRING_HEADERS = ("STT", "Kỳ", "Nhiệm vụ", "Đơn vị chủ trì", "Người thực hiện",
                      "Lãnh đạo phụ trách", "Ngày bắt đầu", "Hạn hoàn thành", "Tiến độ (%)",
                      "Trạng thái", "Ngày hoàn thành")
-WIDTHS = (7, 45, 40, 24, 24, 22, 22, 30, 40, 13, 13, 30, 24, 10, 10, 22, 8, 9, 13, 10, 22)
+WIDTHS = (7, 45, 40, 24, 24, 22, 22, 30, 40, 13, 13, 30, 24, 10, 10, 22, 8, 9, 13, 10, 22, 9, 10, 9)
 _HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 _BOLD = Font(name=FONT_NAME, size=12, bold=True)
 
@@ -89,6 +89,13 @@ HELP = {
                                    "làm việc sau ngày chốt. Cũng hiểu như vậy khi cột Hạn hoàn "
                                    "thành ghi \"Hằng tháng\", \"Hằng quý\"..."),
                 "Hằng tháng, trước ngày 20"),
+    "Trọng tâm": ("Không bắt buộc", ("Ghi x hoặc có nếu là nhiệm vụ trọng tâm; để trống nếu "
+                                     "không. Sau khi kế hoạch ban hành không thay đổi được."), "x"),
+    "Chiều chỉ tiêu": ("Không bắt buộc", ("cao (càng cao càng tốt, mặc định) hoặc thấp (càng "
+                                          "thấp càng tốt, ví dụ số hồ sơ trễ hạn). Sau khi kế "
+                                          "hoạch ban hành không thay đổi được."), "thấp"),
+    "Tỷ lệ đạt (%)": ("Chỉ để xem", ("Giá trị thực hiện so với giá trị mục tiêu, tối đa 100%; "
+                                     "hệ thống tự tính, không nhập."), "80"),
 }
 
 RULES = (
@@ -357,6 +364,9 @@ def plan_rows(plan: Plan, tasks: list[Task]):
             t.indicator_name or "", t.indicator_unit or "", t.indicator_target,
             t.field.name if t.field else "", t.weight, t.progress, completed, t.indicator_actual,
             "",
+            "x" if t.is_key else "",
+            ("thấp" if t.indicator_direction == "lower" else "cao") if t.indicator_target is not None else "",
+            t.achievement,
         ]
 
 

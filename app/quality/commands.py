@@ -16,15 +16,29 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy import func, insert, literal, select, update
 
 from app.common import audit
 from app.common.errors import NotFound, PermissionDenied, RuleViolation, RuleViolations
-from app.domain.quality import UNIT_GROUPS, Method, SetStatus, SheetStatus, sum_errors
+from app.domain.quality import (
+    AUTOMATIC,
+    UNIT_GROUPS,
+    Basis,
+    Event,
+    Method,
+    SetStatus,
+    SheetStatus,
+    clip_bonus,
+    deduction_points,
+    format_steps,
+    parse_steps,
+    sum_errors,
+)
 from app.domain.scoring import ScoringSettings
 from app.extensions import db
 from app.models import (
     Criterion,
+    Field,
     IndicatorSet,
     PlanKind,
     QualityEvidence,
@@ -134,13 +148,19 @@ def copy_set(actor: User, set_id: int, year: int | None) -> IndicatorSet:
         row = Criterion(set_id=target.id, parent_id=new_ids.get(c.parent_id), code=c.code,
                         title=c.title, max_points=c.max_points, method=c.method,
                         plan_kind=c.plan_kind, is_evidence_required=c.is_evidence_required,
-                        position=c.position)
+                        position=c.position, **copied_params(c))
         db.session.add(row)
         db.session.flush()
         new_ids[c.id] = row.id
     audit.record(actor.id, "quality.set_copy", "indicator_set", target.id,
                  {"from": [None, source.id], "criteria": [None, len(new_ids)]})
     return target
+
+
+def copied_params(c: Criterion) -> dict:
+    """The method parameters a copied row keeps (the scoring methods' columns)."""
+    return {k: getattr(c, k) for k in ("field_id", "is_key_only", "basis", "steps", "per_event",
+                                       "event_kind", "min_points", "is_na_allowed")}
 
 
 def _draft_set(actor: User, set_id: int) -> IndicatorSet:
@@ -162,6 +182,16 @@ class CriterionInput:
     method: str
     plan_kind: str | None = None
     is_evidence_required: bool = False
+    # The new methods' parameters (docs/quality.md): filters of the tasks read, the
+    # stepped ratio and its steps, the deduction's event, points per event and floor.
+    field_id: int | None = None
+    is_key_only: bool = False
+    basis: str | None = None
+    steps: str | None = None
+    per_event: Decimal | None = None
+    event_kind: str | None = None
+    min_points: Decimal | None = None
+    is_na_allowed: bool = False
 
 
 def add_criterion(actor: User, set_id: int, data: CriterionInput) -> Criterion:
@@ -186,22 +216,83 @@ def add_criterion(actor: User, set_id: int, data: CriterionInput) -> Criterion:
     _points(data.max_points, "max_points", Decimal(s.max_points))
     if data.method not in [m.value for m in Method]:
         raise RuleViolation(_l("Choose how the criterion is scored."), "method")
-    kind = data.plan_kind or None
-    if kind is not None and (data.method != Method.TASKS or kind not in [k.value for k in PlanKind]):
-        raise RuleViolation(_l("A plan kind applies only to a criterion scored from tasks."),
-                            "plan_kind")
+    params = method_params(data, parent)
+    kind = params["plan_kind"]
     position = (db.session.scalar(select(func.max(Criterion.position)).where(
         Criterion.set_id == s.id)) or 0) + 1
     row = Criterion(set_id=s.id, parent_id=parent.id if parent else None, code=code, title=title,
-                    max_points=data.max_points, method=data.method, plan_kind=kind,
-                    is_evidence_required=bool(data.is_evidence_required), position=position)
+                    max_points=data.max_points, method=data.method,
+                    is_evidence_required=bool(data.is_evidence_required), position=position,
+                    **params)
     db.session.add(row)
     db.session.flush()
     audit.record(actor.id, "quality.criterion_add", "criterion", row.id,
                  {"set": [None, s.id], "code": [None, code], "title": [None, title],
                   "max_points": [None, data.max_points], "method": [None, data.method],
-                  "plan_kind": [None, kind]})
+                  "plan_kind": [None, kind]}
+                 | {k: [None, v] for k, v in params.items() if k != "plan_kind" and v})
     return row
+
+
+# The methods that read the unit's tasks (and so take the filters).
+READS_TASKS = (Method.TASKS, Method.TARGETS, Method.STEPPED, Method.DEDUCTION)
+
+
+def method_params(data: CriterionInput, parent: Criterion | None) -> dict:
+    """The parameters of a leaf's method, checked (each refusal names its field); the
+    parameters of other methods are dropped. The columns of `Criterion` they fill."""
+    method = data.method
+    reads = method in READS_TASKS and not (method == Method.DEDUCTION
+                                           and data.event_kind == Event.ENTERED)
+    kind = data.plan_kind or None
+    if kind is not None and (not reads or kind not in [k.value for k in PlanKind]):
+        raise RuleViolation(_l("A plan kind applies only to a criterion counted from the "
+                               "unit's tasks."), "plan_kind")
+    field_id = data.field_id or None
+    if field_id is not None and (not reads or db.session.get(Field, field_id) is None):
+        raise RuleViolation(_l("Choose a field from the list; it applies only to a criterion "
+                               "counted from the unit's tasks."), "field_id")
+    if data.is_key_only and not reads:
+        raise RuleViolation(_l("Key tasks only applies to a criterion counted from the unit's "
+                               "tasks."), "is_key_only")
+    if data.is_na_allowed and method != Method.MANUAL:
+        raise RuleViolation(_l("Only a self-assessed criterion can be declared not applicable "
+                               "by the unit (the tracker's criteria know it themselves)."),
+                            "is_na_allowed")
+    out = {"plan_kind": kind, "field_id": field_id, "is_key_only": bool(data.is_key_only),
+           "basis": None, "steps": None, "per_event": None, "event_kind": None,
+           "min_points": None, "is_na_allowed": bool(data.is_na_allowed)}
+    most = Decimal(data.max_points)
+    if method == Method.STEPPED:
+        basis = data.basis or Basis.TASKS
+        if basis not in [b.value for b in Basis]:
+            raise RuleViolation(_l("Choose what the steps are applied to."), "basis")
+        try:
+            steps = parse_steps(data.steps or "")
+        except ValueError:
+            raise RuleViolation(_l("Write the steps as “from %: points”, separated by “;”, "
+                                   "for example 90: 10; 70: 5; 0: 0 (percent from 0 to 100)."),
+                                "steps") from None
+        if any(p > most for _f, p in steps):
+            raise RuleViolation(_l("A step gives at most the criterion's maximum (%(n)s "
+                                   "points).", n=_plain(most)), "steps")
+        out |= {"basis": basis, "steps": format_steps(steps)}
+    elif method == Method.DEDUCTION:
+        if data.event_kind not in [e.value for e in Event]:
+            raise RuleViolation(_l("Choose what is counted."), "event_kind")
+        if data.per_event is None or data.per_event <= 0:
+            raise RuleViolation(_l("Enter the points deducted per event (more than 0)."),
+                                "per_event")
+        _points(data.per_event, "per_event", most)
+        floor = Decimal(0) if data.min_points is None else data.min_points
+        _points(floor, "min_points", most)
+        if floor >= most:
+            raise RuleViolation(_l("The floor must be below the maximum."), "min_points")
+        out |= {"event_kind": data.event_kind, "per_event": data.per_event, "min_points": floor}
+    elif method == Method.BONUS and parent is not None:
+        raise RuleViolation(_l("A bonus is a row of its own at the top: its points are on top "
+                               "of the set's maximum."), "parent_id")
+    return out
 
 
 def _depth(c: Criterion) -> int:
@@ -346,6 +437,10 @@ class SelfScoreInput:
     points: Decimal | None
     note: str
     uploads: list
+    # A deduction entered with evidence: the number of events the unit declares.
+    events: int | None = None
+    # A manual criterion the set lets the unit declare not applicable (a reason required).
+    not_applicable: bool = False
 
 
 def save_self_score(actor: User, sheet_id: int, criterion_id: int, data: SelfScoreInput,
@@ -361,37 +456,100 @@ def save_self_score(actor: User, sheet_id: int, criterion_id: int, data: SelfSco
     _require_open(sheet, s)
     flow.require_entry(s, today)
     c = _leaf(s, criterion_id)
-    if c.method != Method.MANUAL:
-        raise RuleViolation(_l("This criterion is scored automatically from the tracker: it "
-                               "cannot be entered."), "points")
-    points = _points(data.points, "points", Decimal(c.max_points))
+    if data.not_applicable:
+        return declare_not_applicable(actor, sheet, c, data.note)
+    points, events = self_figure(c, data)
     note = _text(data.note, "note", 4000, required=False)
     row = _score(sheet, c)
+    row.is_applicable = True
     store_evidence(actor, row, data.uploads, files)
     if c.is_evidence_required and not db.session.scalar(
             select(QualityEvidence.id).where(QualityEvidence.score_id == row.id).limit(1)):
         raise RuleViolation(_l("This criterion requires evidence: attach a file."), "files")
-    before = {"self_points": row.self_points, "self_note": row.self_note}
+    before = {"self_points": row.self_points, "self_note": row.self_note,
+              "event_count": row.event_count}
     row.self_points = points
     row.self_note = note
+    row.event_count = events if events is not None else row.event_count
     row.self_by_id = actor.id
     row.self_at = utcnow()
     db.session.flush()
     audit.record(actor.id, "quality.self_score", "quality_score", row.id,
-                 audit.diff(before, {"self_points": points, "self_note": note})
+                 audit.diff(before, {"self_points": points, "self_note": note,
+                                     "event_count": row.event_count})
                  | {"sheet": [None, sheet.id], "criterion": [None, c.code]})
     return row
+
+
+MAX_EVENTS = 10_000
+
+
+def declare_not_applicable(actor: User, sheet: QualitySheet, c: Criterion,
+                           reason: str) -> QualityScore:
+    """The unit declares a manual criterion not applicable to it (e.g. no administrative
+    procedure to handle): only where the set allows it, with the reason; the criterion
+    leaves the unit's total, which is rescaled. The assessor may overrule by appraising
+    points (audited)."""
+    if not c.is_na_allowed or c.method != Method.MANUAL:
+        raise RuleViolation(_l("This criterion cannot be declared not applicable."),
+                            "not_applicable")
+    why = _text(reason, "note", 4000, required=False)
+    if not why:
+        raise RuleViolation(_l("Explain why the criterion does not apply to the unit."), "note")
+    row = _score(sheet, c)
+    before = {"is_applicable": row.is_applicable, "self_points": row.self_points,
+              "self_note": row.self_note}
+    row.is_applicable = False
+    row.self_points = None
+    row.self_note = why
+    row.self_by_id = actor.id
+    row.self_at = utcnow()
+    db.session.flush()
+    audit.record(actor.id, "quality.self_score", "quality_score", row.id,
+                 audit.diff(before, {"is_applicable": False, "self_points": None,
+                                     "self_note": why})
+                 | {"sheet": [None, sheet.id], "criterion": [None, c.code]})
+    return row
+
+
+def self_figure(c: Criterion, data: SelfScoreInput) -> tuple[Decimal, int | None]:
+    """What the unit may enter on a leaf, checked: a manual score (0..max), a bonus
+    (clipped at its cap: the page warns), or the count of declared events of a deduction
+    (its points follow). The tracker's figures cannot be entered."""
+    if c.method == Method.MANUAL:
+        return _points(data.points, "points", Decimal(c.max_points)), None
+    if c.method == Method.BONUS:
+        if data.points is not None and data.points.is_finite() and data.points > c.max_points:
+            data = SelfScoreInput(clip_bonus(data.points, Decimal(c.max_points))[0], data.note,
+                                  data.uploads, data.events)
+        return _points(data.points, "points", Decimal(c.max_points)), None
+    if c.method == Method.DEDUCTION and c.event_kind == Event.ENTERED:
+        n = data.events
+        if n is None:
+            raise RuleViolation(_l("Enter the number of events (0 when there were none)."),
+                                "events")
+        if not 0 <= n <= MAX_EVENTS:
+            raise RuleViolation(_l("Enter a number of events from 0 to %(n)s.", n=MAX_EVENTS),
+                                "events")
+        return deduction_points(Decimal(c.max_points), Decimal(c.per_event or 0), n,
+                                Decimal(c.min_points or 0)), n
+    raise RuleViolation(_l("This criterion is scored automatically from the tracker: it "
+                        "cannot be entered."), "points")
 
 
 def freeze_auto(sheet: QualitySheet, s: IndicatorSet, as_of: date, today: date,
                 scoring: ScoringSettings) -> None:
     """Compute the automatic figures of one sheet as of `as_of` and store them (one UPDATE
     per from-tasks leaf of this unit)."""
-    figures = queries.auto_points(s, [sheet.unit_id], as_of, today, scoring)
-    for (_unit, criterion_id), points in figures.items():
+    figures = queries.auto_figures(s, [sheet.unit_id], as_of, today, scoring)
+    declared = {c.id for c in db.session.scalars(select(Criterion).where(
+        Criterion.set_id == s.id, Criterion.method == Method.DEDUCTION,
+        Criterion.event_kind == Event.ENTERED))}
+    for (_unit, criterion_id), figure in figures.items():
         db.session.execute(update(QualityScore).where(
             QualityScore.sheet_id == sheet.id, QualityScore.criterion_id == criterion_id)
-            .values(auto_points=points, is_applicable=points is not None))
+            .values(auto_points=figure.points, event_count=figure.events,
+                    is_applicable=figure.points is not None or criterion_id in declared))
     sheet.auto_as_of = as_of
 
 
@@ -409,8 +567,9 @@ def submit_sheet(actor: User, sheet_id: int, today: date, scoring: ScoringSettin
     missing = db.session.scalars(
         select(Criterion.code).join(QualityScore, QualityScore.criterion_id == Criterion.id)
         .where(QualityScore.sheet_id == sheet.id, Criterion.method == Method.MANUAL,
-               QualityScore.self_points.is_(None))
+               QualityScore.self_points.is_(None), QualityScore.is_applicable)
         .order_by(Criterion.position)).all()
+    missing += undeclared(sheet.id)
     if missing:
         raise RuleViolation(_l("Score every manual criterion before submitting: %(codes)s.",
                                codes=", ".join(missing)))
@@ -424,6 +583,16 @@ def submit_sheet(actor: User, sheet_id: int, today: date, scoring: ScoringSettin
                  {"status": [SheetStatus.OPEN.value, SheetStatus.SUBMITTED.value],
                   "auto_as_of": [None, str(as_of)]})
     return sheet
+
+
+def undeclared(sheet_id: int) -> list[str]:
+    """The codes of the deductions entered with evidence whose count the unit has not
+    entered yet (submission waits for them, as for a manual score)."""
+    return list(db.session.scalars(
+        select(Criterion.code).join(QualityScore, QualityScore.criterion_id == Criterion.id)
+        .where(QualityScore.sheet_id == sheet_id, Criterion.method == Method.DEDUCTION,
+               Criterion.event_kind == Event.ENTERED, QualityScore.event_count.is_(None))
+        .order_by(Criterion.position)))
 
 
 @dataclass
@@ -446,18 +615,26 @@ def appraise_score(actor: User, sheet_id: int, criterion_id: int,
     c = _leaf(s, criterion_id)
     row = _score(sheet, c)
     points = _points(data.points, "points", Decimal(c.max_points))
-    figure = row.auto_points if c.method == Method.TASKS else row.self_points
+    figure = row.auto_points if c.method in AUTOMATIC else row.self_points
     reason = _text(data.reason, "reason", 4000, required=False)
     if (figure is None or Decimal(figure) != points) and not reason:
         raise RuleViolation(_l("Give the reason for changing the unit's figure."), "reason")
-    before = {"appraised_points": row.appraised_points, "appraisal_note": row.appraisal_note}
+    before = {"appraised_points": row.appraised_points, "appraisal_note": row.appraisal_note,
+              "is_applicable": row.is_applicable}
+    if not row.is_applicable and c.method == Method.MANUAL:
+        # Overruling the unit's "not applicable": the criterion counts again, with a reason.
+        if not reason:
+            raise RuleViolation(_l("Give the reason for scoring a criterion the unit declared "
+                                   "not applicable."), "reason")
+        row.is_applicable = True
     row.appraised_points = points
     row.appraisal_note = reason
     row.appraised_by_id = actor.id
     row.appraised_at = utcnow()
     db.session.flush()
     audit.record(actor.id, "quality.appraise", "quality_score", row.id,
-                 audit.diff(before, {"appraised_points": points, "appraisal_note": reason})
+                 audit.diff(before, {"appraised_points": points, "appraisal_note": reason,
+                                     "is_applicable": row.is_applicable})
                  | {"unit_figure": [None, figure], "sheet": [None, sheet.id],
                     "criterion": [None, c.code]}, comment=reason)
     return row
@@ -495,8 +672,7 @@ def finalize_sheet(actor: User, sheet_id: int, today: date | None = None) -> Qua
         raise RuleViolation(_l("Only a submitted sheet can be appraised."))
     flow.require_no_pending(sheet.id, today)
     was = sheet.status
-    figure = (select(case((Criterion.method == Method.TASKS, QualityScore.auto_points),
-                          else_=QualityScore.self_points))
+    figure = (select(queries.unit_figure_sql())
               .where(Criterion.id == QualityScore.criterion_id).scalar_subquery())
     db.session.execute(update(QualityScore).where(
         QualityScore.sheet_id == sheet.id, QualityScore.appraised_points.is_(None),

@@ -60,6 +60,10 @@ def sheet_xlsx(card) -> bytes:
                                         (r.score.appraisal_note or "") if r.score else "") if x)
             if r.is_leaf and not r.applicable:
                 note = ("Không áp dụng. " + note).strip()
+            elif r.events is not None:
+                note = (f"{r.events} lần. " + note).strip()
+            if r.is_bonus:
+                note = ("Điểm thưởng. " + note).strip()
             rows.append(([r.criterion.code, r.criterion.title, _num(r.criterion.max_points),
                           _num(r.unit_figure if r.is_leaf else r.self_points),
                           _num(r.appraised), "; ".join(e.original_name for e in r.evidence), note],

@@ -25,7 +25,7 @@ from sqlalchemy import bindparam, select, update
 from app.common import audit
 from app.common.errors import NotFound, PermissionDenied, RuleViolation
 from app.deadlines.sweep import notify
-from app.domain.quality import Method, SetStatus, SheetStatus
+from app.domain.quality import Event, Method, SetStatus, SheetStatus
 from app.domain.scoring import ScoringSettings
 from app.extensions import db
 from app.models import (
@@ -142,15 +142,21 @@ def freeze_at_cutoff(s: IndicatorSet, today: date, scoring: ScoringSettings) -> 
     as_of = min(s.entry_closes_on, date(s.year, 12, 31))
     open_sheets = dict(db.session.execute(select(QualitySheet.unit_id, QualitySheet.id).where(
         QualitySheet.set_id == s.id, QualitySheet.status == SheetStatus.OPEN)).all())
-    figures = queries.auto_points(s, list(open_sheets), as_of, today, scoring)
+    figures = queries.auto_figures(s, list(open_sheets), as_of, today, scoring)
+    # A deduction the unit declares applies even before a count is declared (as at submission).
+    declared = set(db.session.scalars(select(Criterion.id).where(
+        Criterion.set_id == s.id, Criterion.method == Method.DEDUCTION,
+        Criterion.event_kind == Event.ENTERED)))
     if figures:
         db.session.execute(
             update(QualityScore.__table__)
             .where(QualityScore.__table__.c.sheet_id == bindparam("b_sheet"),
                    QualityScore.__table__.c.criterion_id == bindparam("b_criterion"))
-            .values(auto_points=bindparam("b_points"), is_applicable=bindparam("b_applies")),
-            [{"b_sheet": open_sheets[u], "b_criterion": c, "b_points": p,
-              "b_applies": p is not None} for (u, c), p in figures.items()])
+            .values(auto_points=bindparam("b_points"), event_count=bindparam("b_events"),
+                    is_applicable=bindparam("b_applies")),
+            [{"b_sheet": open_sheets[u], "b_criterion": c, "b_points": f.points,
+              "b_events": f.events, "b_applies": f.points is not None or c in declared}
+             for (u, c), f in figures.items()])
     if open_sheets:
         db.session.execute(update(QualitySheet).where(QualitySheet.id.in_(open_sheets.values()))
                            .values(auto_as_of=as_of, version=QualitySheet.version + 1))

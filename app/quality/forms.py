@@ -34,10 +34,21 @@ class CriterionForm(FlaskForm):
     method = SelectField(_l("How it is scored"), validate_choice=False)
     plan_kind = SelectField(_l("Only tasks of plans of kind"), validate_choice=False)
     is_evidence_required = BooleanField(_l("Evidence required"))
+    # The scoring methods' parameters (commands.method_params checks them).
+    field_id = OptionalIdSelect(_l("Only tasks of the field"))
+    is_key_only = BooleanField(_l("Key tasks only"))
+    basis = SelectField(_l("Steps applied to"), validate_choice=False)
+    steps = StringField(_l("Steps (from %: points)"))
+    event_kind = SelectField(_l("Events counted"), validate_choice=False)
+    per_event = DecimalTextField(_l("Points deducted per event"), validators=[Optional()])
+    min_points = DecimalTextField(_l("Not below (points)"), validators=[Optional()])
+    is_na_allowed = BooleanField(_l("The unit may declare it not applicable (with a reason)"))
 
 
 class SelfScoreForm(FlaskForm):
     points = DecimalTextField(_l("Self-assessed points"), validators=[Optional()])
+    events = WholeNumberField(_l("Number of events"), validators=[Optional()])
+    not_applicable = BooleanField(_l("Does not apply to the unit (explain why)"))
     note = TextAreaField(_l("Explanation"))
     files = MultipleFileField(_l("Evidence files"))
 

@@ -6,28 +6,38 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import Float, and_, case, cast, func, not_, select, text
 
 from app.assessment import service as assessment
 from app.common.errors import NotFound
 from app.directory.units import tree_order
 from app.domain.quality import (
+    AUTOMATIC,
     UNIT_GROUPS,
+    Basis,
+    Direction,
+    Event,
     Leaf,
     Method,
     Node,
     SetStatus,
     SheetStatus,
     band,
+    deduction_points,
+    parse_steps,
     points_from_score,
+    points_from_targets,
+    q2,
     ranks,
     rescale,
+    stepped_points,
     total,
 )
-from app.domain.scoring import Grade, Period, ScoringSettings, Tally
+from app.domain.scoring import Grade, Outcome, Period, ScoringSettings, Tally
 from app.extensions import db
 from app.models import (
     Criterion,
+    Field,
     IndicatorSet,
     Plan,
     QualityEvidence,
@@ -105,6 +115,11 @@ def tree(set_id: int) -> list[TreeRow]:
     return out
 
 
+def field_names() -> dict[int, str]:
+    """The fields (lĩnh vực) a criterion may be restricted to, by id."""
+    return dict(db.session.execute(select(Field.id, Field.name)).all())
+
+
 def criterion_code(criterion_id: int) -> str:
     """A criterion's code (its forms' field prefix), or NotFound."""
     code = db.session.scalar(select(Criterion.code).where(Criterion.id == criterion_id))
@@ -115,42 +130,170 @@ def criterion_code(criterion_id: int) -> str:
 
 def nodes(set_id: int) -> list[Node]:
     return [Node(r.criterion.id, r.criterion.parent_id, r.criterion.code,
-                 Decimal(r.criterion.max_points), r.is_leaf) for r in tree(set_id)]
+                 Decimal(r.criterion.max_points), r.is_leaf,
+                 r.is_leaf and r.criterion.method == Method.BONUS) for r in tree(set_id)]
 
 
 # ---- the automatic criteria ----------------------------------------------------------
 
+@dataclass(frozen=True)
+class TaskFilter:
+    """Which of a unit's tasks a criterion reads: plans of one kind, one field, key tasks
+    only (None/False: all)."""
+
+    plan_kind: str | None = None
+    field_id: int | None = None
+    key_only: bool = False
+
+    @property
+    def is_all(self) -> bool:
+        return self.plan_kind is None and self.field_id is None and not self.key_only
+
+    def conditions(self) -> list:
+        out = []
+        if self.plan_kind is not None:
+            out.append(Task.plan_id.in_(select(Plan.id).where(Plan.kind == self.plan_kind)))
+        if self.field_id is not None:
+            out.append(Task.field_id == self.field_id)
+        if self.key_only:
+            out.append(Task.is_key.is_(True))
+        return out
+
+
+def task_filter(c: Criterion) -> TaskFilter:
+    return TaskFilter(c.plan_kind, c.field_id, bool(c.is_key_only))
+
+
 def unit_tallies(period: Period, as_of: date, s: ScoringSettings, unit_ids: list[int],
-                 plan_kind: str | None, *, today: date) -> dict[int, Tally]:
+                 plan_kind: "str | TaskFilter | None", *, today: date) -> dict[int, Tally]:
     """Each unit's tally over the tasks it leads: exactly assessment.figures' unit figure
-    (the responsibility score's counting), optionally only tasks of plans of one kind.
-    One GROUP BY whatever the number of units."""
-    if plan_kind is None:
+    (the responsibility score's counting), optionally only some tasks (a TaskFilter, or a
+    plan kind). One GROUP BY whatever the number of units."""
+    f = plan_kind if isinstance(plan_kind, TaskFilter) else TaskFilter(plan_kind)
+    if f.is_all:
         return assessment.figures(period, as_of, s, unit_ids, today=today).by_unit
     q = (select(Task.lead_unit_id, *assessment.tally_columns(as_of, today, s))
          .where(assessment.counted_tasks(period), assessment.counts_for_unit(),
-                Task.lead_unit_id.in_(unit_ids),
-                Task.plan_id.in_(select(Plan.id).where(Plan.kind == plan_kind)))
+                Task.lead_unit_id.in_(unit_ids), *f.conditions())
          .group_by(text("1")))
     places = assessment.credit_places(s)
     return {r[0]: assessment.to_tally(assessment.tally_values(r[1:]), places)
             for r in db.session.execute(q)}
 
 
-def auto_points(s: IndicatorSet, unit_ids: list[int], as_of: date, today: date,
-                scoring: ScoringSettings) -> dict[tuple[int, int], Decimal | None]:
-    """Points of every from-tasks leaf for every unit: one GROUP BY per plan kind used
-    (DESIGN.md 8: points = maximum × the responsibility score). None where nothing has
-    fallen due: the criterion does not apply to the unit (its total is rescaled)."""
-    leaves = [r.criterion for r in tree(s.id) if r.is_leaf and r.criterion.method == Method.TASKS]
+def achievement_sql():
+    """SQL: a task indicator's achievement as a share 0..1, capped at 1 — the mirror of
+    domain.quality.achievement (an actual not reported counts as 0)."""
+    t, a = Task.indicator_target, Task.indicator_actual
+    # Divided as floats: SQLite would divide two whole numbers as integers.
+    higher = case((a.is_(None), 0.0), (a >= t, 1.0), (a <= 0, 0.0),
+                  else_=cast(a, Float) / cast(t, Float))
+    lower = case((a.is_(None), 0.0), (a <= t, 1.0), (t <= 0, 0.0),
+                 else_=cast(t, Float) / cast(a, Float))
+    return case((Task.indicator_direction == Direction.LOWER, lower), else_=higher)
+
+
+def target_conditions(period: Period, as_of: date) -> list:
+    """SQL: the indicators a from-targets criterion reads: tasks the unit leads, counted
+    as the responsibility score counts them, with a target, fallen due by `as_of` and not
+    cancelled or suspended before their date."""
+    return [assessment.counted_tasks(period), assessment.counts_for_unit(),
+            Task.indicator_target.is_not(None), Task.due_on <= as_of,
+            not_(assessment.excluded_condition())]
+
+
+def unit_targets(period: Period, as_of: date, unit_ids: list[int],
+                 f: TaskFilter) -> dict[int, tuple[Decimal, int]]:
+    """Each unit's (sum of capped achievements, number of targets): one GROUP BY."""
+    q = (select(Task.lead_unit_id, func.coalesce(func.sum(achievement_sql()), 0),
+                func.count(Task.id))
+         .where(*target_conditions(period, as_of), Task.lead_unit_id.in_(unit_ids),
+                *f.conditions())
+         .group_by(Task.lead_unit_id))
+    return {r[0]: (Decimal(str(r[1])), int(r[2])) for r in db.session.execute(q)}
+
+
+@dataclass(frozen=True)
+class Auto:
+    """One automatic figure: the points (None: does not apply, or a declared count not
+    entered yet), the events a deduction counted, the ratio (%) a stepped criterion read."""
+
+    points: Decimal | None
+    events: int | None = None
+    ratio: Decimal | None = None
+
+
+def year_period(s: IndicatorSet) -> Period:
+    return Period(str(s.year), date(s.year, 1, 1), date(s.year, 12, 31))
+
+
+def auto_figures(s: IndicatorSet, unit_ids: list[int], as_of: date, today: date,
+                 scoring: ScoringSettings) -> dict[tuple[int, int], Auto]:
+    """Every automatic leaf for every unit, set-based: one GROUP BY per distinct task
+    filter for the tallies (tasks, stepped on tasks, deductions from the tracker), one per
+    filter for the targets, one read of the declared counts — never a query per unit."""
+    leaves = [r.criterion for r in tree(s.id)
+              if r.is_leaf and r.criterion.method in AUTOMATIC]
     if not leaves or not unit_ids:
         return {}
-    period = Period(str(s.year), date(s.year, 1, 1), date(s.year, 12, 31))
-    by_kind = {kind: unit_tallies(period, as_of, scoring, unit_ids, kind, today=today)
-               for kind in {c.plan_kind for c in leaves}}
-    return {(u, c.id): points_from_score(Decimal(c.max_points),
-                                         by_kind[c.plan_kind].get(u, Tally()).score)
-            for u in unit_ids for c in leaves}
+    period = year_period(s)
+
+    def reads_targets(c: Criterion) -> bool:
+        return c.method == Method.TARGETS or (c.method == Method.STEPPED
+                                              and c.basis == Basis.TARGETS)
+
+    def reads_tally(c: Criterion) -> bool:
+        return c.method == Method.TASKS or (c.method == Method.STEPPED and not reads_targets(c)) \
+            or (c.method == Method.DEDUCTION and c.event_kind != Event.ENTERED)
+
+    tallies = {f: unit_tallies(period, as_of, scoring, unit_ids, f, today=today)
+               for f in {task_filter(c) for c in leaves if reads_tally(c)}}
+    targets = {f: unit_targets(period, as_of, unit_ids, f)
+               for f in {task_filter(c) for c in leaves if reads_targets(c)}}
+    declared: dict[tuple[int, int], int | None] = {}
+    entered = [c.id for c in leaves if c.method == Method.DEDUCTION and c.event_kind == Event.ENTERED]
+    if entered:
+        declared = {(u, c): n for u, c, n in db.session.execute(
+            select(QualitySheet.unit_id, QualityScore.criterion_id, QualityScore.event_count)
+            .join(QualityScore, QualityScore.sheet_id == QualitySheet.id)
+            .where(QualitySheet.set_id == s.id, QualitySheet.unit_id.in_(unit_ids),
+                   QualityScore.criterion_id.in_(entered)))}
+    out: dict[tuple[int, int], Auto] = {}
+    for c in leaves:
+        most = Decimal(c.max_points)
+        f = task_filter(c)
+        for u in unit_ids:
+            if c.method == Method.TASKS:
+                out[u, c.id] = Auto(points_from_score(most, tallies[f].get(u, Tally()).score))
+            elif c.method == Method.TARGETS:
+                done, n = targets[f].get(u, (Decimal(0), 0))
+                out[u, c.id] = Auto(points_from_targets(most, done, n),
+                                    ratio=q2(done * 100 / n) if n else None)
+            elif c.method == Method.STEPPED:
+                if reads_targets(c):
+                    done, n = targets[f].get(u, (Decimal(0), 0))
+                    ratio = q2(done * 100 / n) if n else None
+                else:
+                    ratio = tallies[f].get(u, Tally()).score
+                out[u, c.id] = Auto(stepped_points(parse_steps(c.steps or "0:0"), ratio),
+                                    ratio=ratio)
+            elif c.event_kind == Event.ENTERED:
+                n = declared.get((u, c.id))
+                out[u, c.id] = Auto(deduction_points(most, Decimal(c.per_event or 0), n,
+                                                     Decimal(c.min_points or 0)), events=n)
+            else:
+                tally = tallies[f].get(u, Tally())
+                n = tally.overdue if c.event_kind == Event.OVERDUE else tally.late
+                out[u, c.id] = Auto(deduction_points(most, Decimal(c.per_event or 0), n,
+                                                     Decimal(c.min_points or 0)), events=n)
+    return out
+
+
+def auto_points(s: IndicatorSet, unit_ids: list[int], as_of: date, today: date,
+                scoring: ScoringSettings) -> dict[tuple[int, int], Decimal | None]:
+    """The points of `auto_figures` (DESIGN.md 8: from tasks, points = maximum × the
+    responsibility score). None where the criterion does not apply to the unit."""
+    return {k: v.points for k, v in auto_figures(s, unit_ids, as_of, today, scoring).items()}
 
 
 def entry_as_of(s: IndicatorSet, today: date) -> date:
@@ -171,15 +314,38 @@ class CardRow:
     self_points: Decimal | None = None
     appraised: Decimal | None = None
     evidence: list = field(default_factory=list)
+    # Deductions: the events counted or declared; stepped: the ratio read (%).
+    events: int | None = None
+    ratio: Decimal | None = None
 
     @property
     def is_manual(self) -> bool:
-        return self.is_leaf and self.criterion.method == Method.MANUAL
+        """Entered by the unit: a manual score, a bonus, or a declared count of events."""
+        return self.is_leaf and (self.criterion.method in (Method.MANUAL, Method.BONUS)
+                                 or self.is_declared)
+
+    @property
+    def is_declared(self) -> bool:
+        return (self.is_leaf and self.criterion.method == Method.DEDUCTION
+                and self.criterion.event_kind == Event.ENTERED)
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.is_leaf and self.criterion.method in AUTOMATIC
+
+    @property
+    def is_bonus(self) -> bool:
+        return self.is_leaf and self.criterion.method == Method.BONUS
+
+    @property
+    def has_sources(self) -> bool:
+        """Whether the figure opens to the tasks, targets or events it came from."""
+        return self.is_automatic and not self.is_declared
 
     @property
     def unit_figure(self) -> Decimal | None:
         """What the unit brings: the automatic figure, or its own score."""
-        return self.auto if self.criterion.method == Method.TASKS else self.self_points
+        return self.auto if self.criterion.method in AUTOMATIC else self.self_points
 
 
 @dataclass
@@ -214,7 +380,7 @@ def scorecard(actor: User, sheet_id: int, today: date, scoring: ScoringSettings)
     if live and s.entry_closes_on is not None:
         # Past the cut-off and not frozen yet: the figures it will be frozen with.
         as_of = min(as_of, s.entry_closes_on)
-    auto = auto_points(s, [sheet.unit_id], as_of, today, scoring) if live else {}
+    auto = auto_figures(s, [sheet.unit_id], as_of, today, scoring) if live else {}
     rows = []
     for r in tree(s.id):
         row = CardRow(r.criterion, r.depth, r.is_leaf)
@@ -224,18 +390,26 @@ def scorecard(actor: User, sheet_id: int, today: date, scoring: ScoringSettings)
             row.self_points = sc.self_points
             row.appraised = sc.appraised_points
             row.evidence = files.get(sc.id, [])
-            if r.criterion.method == Method.TASKS:
-                row.auto = auto.get((sheet.unit_id, r.criterion.id)) if live else sc.auto_points
-                row.applicable = row.auto is not None
+            row.applicable = bool(sc.is_applicable)   # a manual one the unit declared n/a
+            if r.criterion.method in AUTOMATIC:
+                if live:
+                    figure = auto.get((sheet.unit_id, r.criterion.id), Auto(None))
+                    row.auto, row.events, row.ratio = figure.points, figure.events, figure.ratio
+                else:
+                    row.auto, row.events = sc.auto_points, sc.event_count
+                # A declared count not entered yet is missing, not "does not apply".
+                row.applicable = (row.is_declared or row.auto is not None) if live \
+                    else sc.is_applicable
         rows.append(row)
     _subtotals(rows)
     leaves = [r for r in rows if r.is_leaf]
     mx = Decimal(s.max_points)
     self_total = total([Leaf(Decimal(r.criterion.max_points),
-                             (r.unit_figure or Decimal(0)) if r.applicable else None)
+                             (r.unit_figure or Decimal(0)) if r.applicable else None, r.is_bonus)
                         for r in leaves], mx)
     appraised_total = total([Leaf(Decimal(r.criterion.max_points),
-                                  (r.appraised or Decimal(0)) if r.applicable else None)
+                                  (r.appraised or Decimal(0)) if r.applicable else None,
+                                  r.is_bonus)
                              for r in leaves], mx)
     graded = appraised_total.scaled if sheet.status in (SheetStatus.APPRAISED,
                                                         SheetStatus.PUBLISHED) else None
@@ -277,14 +451,19 @@ def sheets(s: IndicatorSet, scoring: ScoringSettings) -> list[RankRow]:
     """Every sheet of the set with its totals, from one GROUP BY over the scores; the
     totals of a sheet still open are not shown (its automatic figures are not frozen).
     Ranked by the appraised total among the appraised sheets (a group is the set's)."""
-    figure = case((Criterion.method == Method.TASKS, QualityScore.auto_points),
-                  else_=QualityScore.self_points)
+    figure = unit_figure_sql()
     applicable = QualityScore.is_applicable
+    bonus = Criterion.method == Method.BONUS
+    base = and_(applicable, not_(bonus))
+    on_top = and_(applicable, bonus)
     q = (select(QualitySheet.id, QualitySheet.unit_id, Unit.code, Unit.name, Unit.path, Unit.kind,
                 Unit.name_sort, QualitySheet.status,
-                func.coalesce(func.sum(case((applicable, Criterion.max_points), else_=0)), 0),
-                func.coalesce(func.sum(case((applicable, figure), else_=0)), 0),
-                func.coalesce(func.sum(case((applicable, QualityScore.appraised_points),
+                func.coalesce(func.sum(case((base, Criterion.max_points), else_=0)), 0),
+                func.coalesce(func.sum(case((base, figure), else_=0)), 0),
+                func.coalesce(func.sum(case((base, QualityScore.appraised_points),
+                                            else_=0)), 0),
+                func.coalesce(func.sum(case((on_top, figure), else_=0)), 0),
+                func.coalesce(func.sum(case((on_top, QualityScore.appraised_points),
                                             else_=0)), 0))
          .join(Unit, Unit.id == QualitySheet.unit_id)
          .outerjoin(QualityScore, QualityScore.sheet_id == QualitySheet.id)
@@ -295,17 +474,29 @@ def sheets(s: IndicatorSet, scoring: ScoringSettings) -> list[RankRow]:
     mx = Decimal(s.max_points)
     out = []
     for r in tree_order(db.session.execute(q).all()):
-        cap, own, appraised = (Decimal(str(v)) for v in r[8:11])
+        cap, own, appraised, own_bonus, appraised_bonus = (Decimal(str(v)) for v in r[8:13])
         done = r.status != SheetStatus.OPEN
         final = r.status in (SheetStatus.APPRAISED, SheetStatus.PUBLISHED)
         row = RankRow(r.id, r.unit_id, r.code, r.name, r.status,
-                      rescale(own, cap, mx) if done else None,
-                      rescale(appraised, cap, mx) if final else None)
+                      _plus(rescale(own, cap, mx), own_bonus) if done else None,
+                      _plus(rescale(appraised, cap, mx), appraised_bonus) if final else None)
         row.grade = band(row.appraised_total, mx, scoring)
         out.append(row)
     for row, rank in zip(out, ranks([r.appraised_total for r in out]), strict=True):
         row.rank = rank
     return out
+
+
+def unit_figure_sql():
+    """SQL: what the unit brings on a score row — the automatic figure of an automatic
+    criterion, its own score otherwise (the mirror of CardRow.unit_figure)."""
+    return case((Criterion.method.in_([m.value for m in AUTOMATIC]), QualityScore.auto_points),
+                else_=QualityScore.self_points)
+
+
+def _plus(scaled: Decimal | None, bonus: Decimal) -> Decimal | None:
+    """A rescaled total with the bonus on top (domain.quality.total)."""
+    return None if scaled is None else q2(scaled + bonus)
 
 
 def ranking(actor: User, set_id: int, scoring: ScoringSettings) -> tuple[IndicatorSet, list[RankRow]]:
@@ -317,6 +508,75 @@ def ranking(actor: User, set_id: int, scoring: ScoringSettings) -> tuple[Indicat
     rows = sheets(s, scoring)
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit_name))
     return s, rows
+
+
+# ---- where an automatic figure came from --------------------------------------------
+
+@dataclass
+class SourceRow:
+    task_id: int
+    title: str
+    plan_title: str
+    due_on: date | None
+    completed_on: date | None
+    outcome: str
+    is_key: bool
+    indicator_name: str = ""
+    indicator_unit: str = ""
+    target: Decimal | None = None
+    actual: Decimal | None = None
+    direction: str = Direction.HIGHER
+    achievement: Decimal | None = None
+
+
+@dataclass
+class Sources:
+    card: "Scorecard"
+    row: CardRow
+    reads_targets: bool
+    tasks: list[SourceRow]
+    truncated: bool
+
+
+SOURCES_LIMIT = 500
+
+
+def sources(actor: User, sheet_id: int, criterion_id: int, today: date,
+            scoring: ScoringSettings) -> Sources:
+    """The tasks, targets or events an automatic figure of a sheet came from (DESIGN.md 8:
+    each figure opens to its sources), counted exactly as the figure was (same conditions,
+    as of the same day): the tasks read by a from-tasks or stepped criterion with their
+    outcome, the indicators of a from-targets one with their achievement, the overdue or
+    late tasks a deduction counted. One query; the first 500 by due date."""
+    card = scorecard(actor, sheet_id, today, scoring)
+    row = next((r for r in card.rows if r.criterion.id == criterion_id and r.has_sources), None)
+    if row is None:
+        raise NotFound()
+    c = row.criterion
+    period = year_period(card.set)
+    as_of = card.as_of
+    targets = c.method == Method.TARGETS or (c.method == Method.STEPPED and c.basis == Basis.TARGETS)
+    outcome = assessment.outcome_case(as_of, today)
+    q = (select(Task.id, Task.title, Plan.title, Task.due_on, Task.completed_on, outcome,
+                Task.is_key, Task.indicator_name, Task.indicator_unit, Task.indicator_target,
+                Task.indicator_actual, Task.indicator_direction, achievement_sql())
+         .join(Plan, Plan.id == Task.plan_id)
+         .where(Task.lead_unit_id == card.sheet.unit_id, *task_filter(c).conditions())
+         .order_by(Task.due_on, Task.id).limit(SOURCES_LIMIT + 1))
+    if targets:
+        q = q.where(*target_conditions(period, as_of))
+    else:
+        q = q.where(assessment.counted_tasks(period), assessment.counts_for_unit())
+        if c.method == Method.DEDUCTION:
+            conds = assessment.outcome_conditions(as_of, today)
+            q = q.where(conds[Outcome.OVERDUE] if c.event_kind == Event.OVERDUE
+                        else conds[Outcome.LATE])
+    rows = db.session.execute(q).all()
+    out = [SourceRow(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7] or "", r[8] or "",
+                     r[9], r[10], r[11] or Direction.HIGHER,
+                     q2(Decimal(str(r[12])) * 100) if targets else None)
+           for r in rows[:SOURCES_LIMIT]]
+    return Sources(card, row, targets, out, len(rows) > SOURCES_LIMIT)
 
 
 def evidence_for_download(actor: User, sheet_id: int, evidence_id: int) -> QualityEvidence:

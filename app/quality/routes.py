@@ -20,8 +20,17 @@ from flask_login import current_user, login_required
 
 from app import boundary
 from app.clock import local_today
-from app.domain.quality import UNIT_GROUPS, Method, SetStatus, SheetStatus
-from app.domain.scoring import GRADE_LABELS, Grade
+from app.domain.quality import (
+    UNIT_GROUPS,
+    Basis,
+    Event,
+    Method,
+    SetStatus,
+    SheetStatus,
+    parse_steps,
+)
+from app.domain.scoring import GRADE_LABELS, Grade, Outcome
+from app.filters import number as format_number
 from app.models import PlanKind, Role
 from app.quality import commands, flow, queries, setfile
 from app.quality import export as quality_export
@@ -55,6 +64,26 @@ GROUP_LABELS = {
 METHOD_LABELS = {
     Method.MANUAL: _l("Self-assessed with evidence"),
     Method.TASKS: _l("From tasks (responsibility score)"),
+    Method.TARGETS: _l("From targets (achievement of the indicators)"),
+    Method.STEPPED: _l("Stepped thresholds"),
+    Method.DEDUCTION: _l("Deductions per event"),
+    Method.BONUS: _l("Bonus up to a cap"),
+}
+OUTCOME_NAMES = {
+    Outcome.ON_TIME: _l("Completed on time"),
+    Outcome.LATE: _l("Completed late"),
+    Outcome.OVERDUE: _l("Overdue, not completed"),
+    Outcome.WITHIN: _l("Within deadline"),
+    Outcome.EXCLUDED: _l("Suspended or cancelled"),
+}
+BASIS_LABELS = {
+    Basis.TASKS: _l("the responsibility score of the tasks (%)"),
+    Basis.TARGETS: _l("the achievement of the targets (%)"),
+}
+EVENT_LABELS = {
+    Event.OVERDUE: _l("overdue tasks (from the tracker)"),
+    Event.LATE: _l("tasks completed late (from the tracker)"),
+    Event.ENTERED: _l("events declared by the unit with evidence"),
 }
 SET_STATUS_LABELS = {
     SetStatus.DRAFT: _l("Draft"),
@@ -105,10 +134,27 @@ HISTORY_LABELS = {
 
 @bp.context_processor
 def labels() -> dict:
-    return {"EXPLANATION_LABELS": EXPLANATION_LABELS, "HISTORY_LABELS": HISTORY_LABELS,"GROUP_LABELS": GROUP_LABELS, "METHOD_LABELS": METHOD_LABELS,
+    return {"EXPLANATION_LABELS": EXPLANATION_LABELS, "HISTORY_LABELS": HISTORY_LABELS,
+            "GROUP_LABELS": GROUP_LABELS, "METHOD_LABELS": METHOD_LABELS,
             "SET_STATUS_LABELS": SET_STATUS_LABELS, "SHEET_STATUS_LABELS": SHEET_STATUS_LABELS,
             "PLAN_KIND_LABELS": PLAN_KIND_LABELS, "GRADE_CLASSES": GRADE_CLASSES,
+            "BASIS_LABELS": BASIS_LABELS, "EVENT_LABELS": EVENT_LABELS,
+            "OUTCOME_NAMES": OUTCOME_NAMES,
+            "FIELD_NAMES": _field_names, "steps_text": steps_text,
             "grade_label": grade_label}
+
+
+def _field_names() -> dict[int, str]:
+    return queries.field_names()
+
+
+def steps_text(steps: str | None) -> str:
+    """Stored steps "90:10;70:5" as the page shows them: "≥ 90%: 10 · ≥ 70%: 5"."""
+    try:
+        return " · ".join(f"≥ {format_number(f)}%: {format_number(p)}"
+                          for f, p in parse_steps(steps or ""))
+    except ValueError:
+        return ""
 
 
 def _english() -> bool:
@@ -168,6 +214,10 @@ def _criterion_form(set_id: int, rows) -> CriterionForm:
         for r in rows if r.depth < 2]
     form.method.choices = [(m.value, METHOD_LABELS[m]) for m in Method]
     form.plan_kind.choices = [("", _("Every plan"))] + [(k.value, PLAN_KIND_LABELS[k]) for k in PlanKind]
+    form.field_id.choices = [("", _("Every field"))] + [
+        (str(i), name) for i, name in sorted(_field_names().items(), key=lambda kv: kv[1])]
+    form.basis.choices = [(b.value, BASIS_LABELS[b]) for b in Basis]
+    form.event_kind.choices = [("", "—")] + [(e.value, EVENT_LABELS[e]) for e in Event]
     return form
 
 
@@ -206,11 +256,20 @@ def add_criterion(set_id: int):
     if form.validate():
         done = boundary.run(lambda: commands.add_criterion(current_user, s.id, commands.CriterionInput(
             form.parent_id.data, form.code.data, form.title.data, form.max_points.data,
-            form.method.data, form.plan_kind.data or None, form.is_evidence_required.data)).id, form)
+            form.method.data, form.plan_kind.data or None, form.is_evidence_required.data,
+            **_method_params(form))).id, form)
         if done:
             flash(_("The criterion was added."), "success")
             return redirect(url_for("quality.view_set", set_id=s.id) + "#criterion-form")
     return _render_set(s.id, form, 422)
+
+
+def _method_params(form: CriterionForm) -> dict:
+    """The scoring method's parameters as typed (commands.method_params checks them)."""
+    return {"field_id": form.field_id.data, "is_key_only": form.is_key_only.data,
+            "basis": form.basis.data or None, "steps": form.steps.data,
+            "per_event": form.per_event.data, "event_kind": form.event_kind.data or None,
+            "min_points": form.min_points.data, "is_na_allowed": form.is_na_allowed.data}
 
 
 @bp.route("/<int:set_id>/criteria/<int:criterion_id>/delete", methods=["POST"])
@@ -327,6 +386,8 @@ def _render_sheet(sheet_id: int, failed: dict | None = None, status: int = 200):
             self_forms[cid] = failed.get(("self", cid)) or SelfScoreForm(
                 formdata=None, prefix=prefix("s", r.criterion.code),
                 points=sc.draft_points if newer else r.self_points,
+                events=sc.event_count if sc else None,
+                not_applicable=not r.applicable,
                 note=(sc.draft_note if newer else sc.self_note) if sc else "")
         if can_draft and r.is_manual:
             sc = r.score
@@ -373,10 +434,16 @@ def self_score(sheet_id: int, criterion_id: int):
     if form.validate():
         done = boundary.run(lambda: commands.save_self_score(
             current_user, sheet_id, criterion_id,
-            commands.SelfScoreInput(form.points.data, form.note.data, _uploads(form.files)),
-            current_settings().files, local_today()), form)
+            commands.SelfScoreInput(form.points.data, form.note.data, _uploads(form.files),
+                                    form.events.data, bool(form.not_applicable.data)),
+            current_settings().files, local_today()).self_points, form)
         if done:
             flash(_("The score was saved."), "success")
+            if (form.points.data is not None and done.value is not None
+                    and form.points.data > done.value):
+                flash(_("A bonus is capped at %(n)s points: %(typed)s was reduced to %(n)s.",
+                        n=format_number(done.value), typed=format_number(form.points.data)),
+                      "warning")
             return _back(sheet_id, f"#c{criterion_id}")
     return _render_sheet(sheet_id, {("self", criterion_id): form}, 422)
 
@@ -442,6 +509,15 @@ def evidence(sheet_id: int, evidence_id: int):
                          download_name=ev.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@bp.route("/sheets/<int:sheet_id>/criteria/<int:criterion_id>/sources")
+@login_required
+def sources(sheet_id: int, criterion_id: int):
+    """The tasks, targets or events an automatic figure came from."""
+    found = queries.sources(current_user, sheet_id, criterion_id, local_today(),
+                            current_settings().scoring)
+    return render_template("quality/sources.html", found=found, card=found.card, r=found.row)
 
 
 @bp.route("/sheets/<int:sheet_id>/print")

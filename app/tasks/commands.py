@@ -70,6 +70,8 @@ class TaskInput:
     indicator_target: Decimal | None = None
     field_id: int | None = None
     weight: Decimal = Decimal(1)
+    is_key: bool = False
+    indicator_direction: str = "higher"
 
 
 def require_plan_open(plan: Plan) -> None:
@@ -125,7 +127,8 @@ def values_of(task: Task) -> rules.TaskValues:
         start_on=task.start_on, due_on=task.due_on, output_product=task.output_product or "",
         indicator_name=task.indicator_name or "", indicator_unit=task.indicator_unit or "",
         indicator_target=task.indicator_target, field_id=task.field_id, weight=task.weight,
-        extension_count=task.extension_count or 0)
+        extension_count=task.extension_count or 0, is_key=bool(task.is_key),
+        indicator_direction=task.indicator_direction or "higher")
 
 
 def values_from_input(data: TaskInput) -> rules.TaskValues:
@@ -138,7 +141,8 @@ def values_from_input(data: TaskInput) -> rules.TaskValues:
         steps=tuple(Step(s.title.strip(), s.due_on) for s in data.steps if s.title.strip()),
         start_on=data.start_on, due_on=data.due_on, output_product=data.output_product.strip(),
         indicator_name=data.indicator_name.strip(), indicator_unit=data.indicator_unit.strip(),
-        indicator_target=data.indicator_target, field_id=data.field_id, weight=data.weight)
+        indicator_target=data.indicator_target, field_id=data.field_id, weight=data.weight,
+        is_key=bool(data.is_key), indicator_direction=data.indicator_direction or "higher")
 
 
 def load_directory(unit_ids, person_ids) -> rules.Directory:
@@ -207,7 +211,8 @@ def snapshot(task: Task) -> dict:
         "responsibility": task.responsibility, "start_on": task.start_on, "due_on": task.due_on,
         "output_product": task.output_product, "indicator_name": task.indicator_name,
         "indicator_unit": task.indicator_unit, "indicator_target": task.indicator_target,
-        "field_id": task.field_id, "weight": task.weight,
+        "field_id": task.field_id, "weight": task.weight, "is_key": task.is_key,
+        "indicator_direction": task.indicator_direction,
         "coordinators": sorted(u.id for u in task.coordinators),
         "steps": [[s.title, s.due_on] for s in task.steps],
     }
@@ -233,6 +238,8 @@ def _apply(task: Task, data: TaskInput, coordinators: list[Unit], draft: bool) -
     task.indicator_target = data.indicator_target
     task.field_id = data.field_id
     task.weight = data.weight if data.weight is not None else Decimal(1)
+    task.is_key = bool(data.is_key)
+    task.indicator_direction = data.indicator_direction or "higher"
     task.coordinators = coordinators
     existing = {s.id: s for s in task.steps}
     new_steps = []

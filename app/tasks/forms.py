@@ -3,7 +3,16 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import FieldList, Form, FormField, HiddenField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -57,13 +66,21 @@ class TaskForm(FlaskForm):
     indicator_unit = StringField(_l("Unit of measure"),
                                  validators=[Length(max=64, message=_l("At most 64 characters."))])
     indicator_target = DecimalTextField(_l("Target value"), validators=[Optional()])
+    indicator_direction = SelectField(_l("Better when the actual value is"), validate_choice=False,
+                                      default="higher")
     field_id = OptionalIdSelect(_l("Field"))
+    is_key = BooleanField(_l("Key task (nhiệm vụ trọng tâm)"))
     weight = DecimalTextField(_l("Weight"), validators=[Optional()])
     # After issue, reassigning the person, the leader or the lead unit, or changing the weight
     # is an amendment by the head of the plan's unit with a reason (DESIGN.md 4); the rule
     # set asks for it only then, beside this field.
     amendment_reason = TextAreaField(_l("Reason for the amendment"),
                                      validators=[Length(max=2000, message=_l("At most 2,000 characters."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicator_direction.choices = [("higher", _l("higher (at least the target)")),
+                                            ("lower", _l("lower (at most the target)"))]
 
 
 class ProgressForm(FlaskForm):

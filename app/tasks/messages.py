@@ -61,6 +61,11 @@ MESSAGES = {
         "A head cannot be both the responsible person and the accountable leader of a task: "
         "nobody would confirm it."),
     "too_many_steps": lambda p: _l("At most %(n)s process steps.", n=p["n"]),
+    "direction_unknown": lambda p: _l("Choose whether more or less is better."),
+    "key_locked": lambda p: _l("The plan has been issued: whether the task is a key task can "
+                               "no longer be changed (it decides quality scores)."),
+    "direction_locked": lambda p: _l("The plan has been issued: the indicator's direction can "
+                                     "no longer be changed (it decides quality scores)."),
     "start_locked": lambda p: _l("The plan has been issued: the start date can no longer be changed."),
     "due_locked": lambda p: _l("The plan has been issued: the due date moves only through an "
                                "approved extension (request one on the task page)."),

@@ -148,7 +148,8 @@ def _input(form: TaskForm) -> TaskInput:
         output_product=form.output_product.data or "", indicator_name=form.indicator_name.data or "",
         indicator_unit=form.indicator_unit.data or "", indicator_target=form.indicator_target.data,
         field_id=form.field_id.data,
-        weight=form.weight.data if form.weight.data is not None else None)
+        weight=form.weight.data if form.weight.data is not None else None,
+        is_key=bool(form.is_key.data), indicator_direction=form.indicator_direction.data or "higher")
 
 
 def _closed(back: str):

@@ -190,6 +190,9 @@ def test_a_closed_plan_refuses_everything():
 EDIT_DRAFT = [
     ("move the due date", {"due_on": date(2026, 9, 30)}, set()),
     ("move the start date", {"start_on": date(2026, 2, 1)}, set()),
+    ("flag a key task, lower is better", {"is_key": True, "indicator_direction": "lower"}, set()),
+    ("an unknown direction", {"indicator_direction": "sideways"},
+     {("indicator_direction", "direction_unknown")}),
     ("reassign and reweigh freely", {"assignee_id": SECTION_STAFF, "leader_id": HEAD,
                                          "weight": Decimal(3)}, set()),
     ("remove the output", {"output_product": ""}, set()),
@@ -210,6 +213,12 @@ EDIT_ISSUED = [
     ("due date removed", "head", {"due_on": None}, "",
      {("due_on", "due_locked"), ("due_on", "unclear")}),
     ("start date moved", "head", {"start_on": date(2026, 2, 1)}, "", {("start_on", "start_locked")}),
+    # DESIGN.md 8: the key flag and the direction decide quality criteria; locked after issue,
+    # even for the head of the plan's unit with a reason.
+    ("the head flags a late task as not key", "head", {"is_key": True}, "bỏ trọng tâm",
+     {("is_key", "key_locked")}),
+    ("the head turns a missed target around", "head", {"indicator_direction": "lower"}, "sai",
+     {("indicator_direction", "direction_locked")}),
     ("the accountable deputy moves her overdue task", "deputy", {"due_on": date(2026, 12, 31)}, "",
      {("due_on", "due_locked")}),
     ("head reassigns the person with a reason", "head", {"assignee_id": SECTION_STAFF}, "Nghỉ phép",

@@ -73,4 +73,44 @@ def sheet_of(w, unit):
                                                         QualitySheet.unit_id == unit.id))
 
 
+@pytest.fixture
+def mworld(qworld):
+    """qworld's tasks with indicators and a key task, and a second published set (version 2)
+    with one leaf of each scoring method (tests/quality/test_quality_methods*.py). A: on time
+    (task), late (task2), overdue (w.overdue, weight 2); B: on time (task_b)."""
+    from sqlalchemy import select
+
+    from app.models import QualitySheet
+    w = qworld
+    CI = commands.CriterionInput
+    for t, target, actual, direction in ((w.task, 100, 80, "higher"), (w.task2, 10, 20, "lower"),
+                                         (w.overdue, 5, None, "higher"),
+                                         (w.task_b, 50, 60, "higher")):
+        db.session.execute(update(Task).where(Task.id == t.id).values(
+            indicator_name="Chỉ tiêu", indicator_unit="%", indicator_target=D(target),
+            indicator_actual=None if actual is None else D(actual), indicator_direction=direction))
+    db.session.execute(update(Task).where(Task.id == w.task2.id).values(is_key=True))
+    s = commands.create_set(w.assessor, commands.SetInput("Bộ chỉ số thử phương pháp", 2026,
+                                                          "department", D(100)))
+    add = commands.add_criterion
+    m = {"1": add(w.assessor, s.id, CI(None, "1", "Kết quả", D(100), "manual"))}
+    p = m["1"].id
+    m["1.1"] = add(w.assessor, s.id, CI(p, "1.1", "Chỉ tiêu", D(20), "targets"))
+    m["1.2"] = add(w.assessor, s.id, CI(p, "1.2", "Bậc", D(20), "stepped", steps="90: 20; 40: 10; 0: 0"))
+    m["1.3"] = add(w.assessor, s.id, CI(p, "1.3", "Quá hạn", D(20), "deduction", per_event=D(5),
+                                         event_kind="overdue"))
+    m["1.4"] = add(w.assessor, s.id, CI(p, "1.4", "Trễ", D(20), "deduction", per_event=D(4),
+                                         event_kind="late", min_points=D(18)))
+    m["1.5"] = add(w.assessor, s.id, CI(p, "1.5", "Trọng tâm", D(10), "tasks", is_key_only=True))
+    m["1.6"] = add(w.assessor, s.id, CI(p, "1.6", "Vi phạm", D(10), "deduction", per_event=D(2),
+                                         event_kind="entered"))
+    m["B"] = add(w.assessor, s.id, CI(None, "B", "Điểm thưởng", D(5), "bonus"))
+    commands.publish_set(w.assessor, s.id)
+    db.session.commit()
+    w.mset, w.m = s, m
+    w.msheet = {u.id: db.session.scalar(select(QualitySheet).where(
+        QualitySheet.set_id == s.id, QualitySheet.unit_id == u.id)) for u in (w.a, w.b)}
+    return w
+
+
 __all__ = ["SimpleNamespace", "set_tree", "sheet_of"]

@@ -35,6 +35,8 @@ def test_the_demo_shows_every_stage_of_the_workflow(app):
         select(Unit.code, QualitySheet.status).join(Unit, Unit.id == QualitySheet.unit_id)
         .where(QualitySheet.set_id == sets[2].id)).all())
     assert set(last.values()) == {"published"} and sets[2].decision_no == "25/QĐ-UBND"
+    methods = {r.criterion.method for r in queries.tree(sets[0].id) if r.is_leaf}
+    assert methods == {"manual", "tasks", "stepped", "deduction", "targets", "bonus"}
     rows = queries.sheets(sets[0], current_settings().scoring)
     skhcn = next(r for r in rows if r.unit_code == "SKHCN")
     assert skhcn.appraised_total is not None and skhcn.rank == 1

@@ -695,6 +695,11 @@ RULES = [
          expect(R3, admin="200* 200* 404", assessor="200* 200* 404", others="200* 404* 404"),
          lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}.xlsx",
          prepare=lambda w, r, x: qw.published(w)),
+    # Where an automatic figure came from: seen by exactly those who see the sheet.
+    Rule("quality.sources", "GET", R3,
+         expect(R3, admin="200* 200* 404", assessor="200* 200* 404", others="200* 404* 404"),
+         lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/criteria/{qw.criterion_id(w, '2.1')}/sources",
+         prepare=lambda w, r, x: qw.published(w)),
     Rule("quality.evidence", "GET", R3,
          expect(R3, admin="200* 200* 404", assessor="200* 200* 404", others="200* 404* 404"),
          lambda w, r, x: f"/quality/sheets/{qw.sheet_id(w, x)}/evidence/{qw.evidence_id(w, x)}",

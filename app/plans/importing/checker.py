@@ -15,7 +15,7 @@ from app.common.errors import RuleViolation
 from app.domain import task_rules as rules
 from app.domain.six_clears import SixClears, Step, TaskFacts, check_six_clears
 from app.domain.status import Lifecycle
-from app.domain.text import normalize_space
+from app.domain.text import fold, normalize_space
 from app.extensions import db
 from app.formfields import parse_date
 from app.models import (
@@ -45,7 +45,10 @@ from app.plans.importing.cells import (
 )
 from app.plans.importing.columns import (
     COLUMNS,
+    DIRECTION_WORDS,
     KEEPABLE,
+    KEY_NO,
+    KEY_YES,
     LABEL,
     RULE_COLUMNS,
     TEXT_LIMITS,
@@ -344,6 +347,7 @@ class _Checker:
             v[key] = self._date(row, cells, key)
         for key in ("indicator_target",):
             v[key] = self._number(row, cells, key, VALUE_PLACES, VALUE_MAX)
+        v["is_key"], v["indicator_direction"] = self._key_and_direction(row, cells, old)
         weight = self._number(row, cells, "weight", WEIGHT_PLACES, WEIGHT_MAX)
         v["weight"] = Decimal(1).quantize(WEIGHT_PLACES) if weight is None else weight
         if old is not None:
@@ -637,7 +641,32 @@ class _Checker:
             indicator_name=v["indicator_name"], indicator_unit=v["indicator_unit"],
             indicator_target=v["indicator_target"],
             field_id=self.dir.fields.get(r.field_name.casefold()) if r.field_name else None,
-            weight=v["weight"])
+            weight=v["weight"], is_key=v["is_key"], indicator_direction=v["indicator_direction"])
+
+    def _key_and_direction(self, row: RowPlan, cells: dict, old: Task | None) -> tuple[bool, str]:
+        """The "Trọng tâm" (x / có) and "Chiều chỉ tiêu" (cao / thấp) cells; a blank keeps
+        the stored value (a new task: not key, higher is better)."""
+        key = bool(old.is_key) if old is not None else False
+        raw = fold(normalize_space(_text(cells.get("is_key"))))
+        if raw:
+            if raw in KEY_YES:
+                key = True
+            elif raw in KEY_NO:
+                key = False
+            else:
+                self.error(row.line, "is_key", _("write x or có for a key task, or leave it "
+                                                 "blank (%(value)s)",
+                                                 value=_shown(cells.get("is_key"))), row)
+        direction = (old.indicator_direction or "higher") if old is not None else "higher"
+        raw = fold(normalize_space(_text(cells.get("indicator_direction"))))
+        if raw:
+            if raw in DIRECTION_WORDS:
+                direction = DIRECTION_WORDS[raw]
+            else:
+                self.error(row.line, "indicator_direction",
+                           _("write cao (higher is better) or thấp (lower is better) "
+                             "(%(value)s)", value=_shown(cells.get("indicator_direction"))), row)
+        return key, direction
 
     def _rule_directory(self, *values: rules.TaskValues | None) -> rules.Directory:
         """The rule set's directory of the units and people the values name, from what the
@@ -818,6 +847,10 @@ def _differences(t: Task, r: RowPlan, d: Directory) -> list[tuple[str, str, str]
     diff("field", (not r.new_field) and t.field_id == field_id,
          t.field.name if t.field is not None else "", r.field_name)
     diff("weight", _dec_eq(t.weight, v["weight"]), _number_text(t.weight), _number_text(v["weight"]))
+    diff("is_key", bool(t.is_key) == v["is_key"], "x" if t.is_key else "", "x" if v["is_key"] else "")
+    old_direction = t.indicator_direction or "higher"
+    diff("indicator_direction", old_direction == v["indicator_direction"],
+         DIRECTION_TEXT[old_direction], DIRECTION_TEXT[v["indicator_direction"]])
     if v["progress"] is not None:
         diff("progress", t.progress == v["progress"] or (
             v["completed_on"] is not None and t.status == Lifecycle.COMPLETED and t.progress == 100),
@@ -830,6 +863,9 @@ def _differences(t: Task, r: RowPlan, d: Directory) -> list[tuple[str, str, str]
         diff("indicator_actual", _dec_eq(t.indicator_actual, v["indicator_actual"]),
              _number_text(t.indicator_actual), _number_text(v["indicator_actual"]))
     return out
+
+
+DIRECTION_TEXT = {"higher": "cao", "lower": "thấp"}
 
 
 def _order(issue: Issue) -> tuple:

@@ -70,6 +70,11 @@ COLUMNS = (
     # with the due day if given ("Hằng tháng, trước ngày 20"); the row is then a rule.
     Column("recurrence", "Định kỳ", aliases=("Tần suất", "Lặp lại", "Định kỳ báo cáo"),
            optional=True),
+    # Issue 13: a key task (x / có) and the indicator's direction (cao / thấp); the
+    # achievement is exported for reading and ignored on import (it is computed).
+    Column("is_key", "Trọng tâm", aliases=("Nhiệm vụ trọng tâm",), optional=True),
+    Column("indicator_direction", "Chiều chỉ tiêu", optional=True),
+    Column("achievement", "Tỷ lệ đạt (%)", optional=True),
 )
 # Columns a plan as issued may have that the template has not: read, never exported.
 EXTRA_COLUMNS = (
@@ -84,9 +89,16 @@ RULE_COLUMNS = {"title": "title", "description": "description", "assignee_id": "
                 "leader_id": "leader", "responsibility": "responsibility", "steps": "steps",
                 "start_on": "start_on", "due_on": "due_on", "output_product": "output_product",
                 "indicator_name": "indicator_name", "indicator_unit": "indicator_unit",
-                "indicator_target": "indicator_target", "field_id": "field", "weight": "weight"}
+                "indicator_target": "indicator_target", "field_id": "field", "weight": "weight",
+                "is_key": "is_key", "indicator_direction": "indicator_direction"}
 # Columns whose blank cell keeps a stored task's value (the progress columns always did).
-KEEPABLE = frozenset(c.key for c in COLUMNS) - {"stt", *PROGRESS_KEYS}
+# The words of the "Trọng tâm" and "Chiều chỉ tiêu" cells, folded (no diacritics, lower case).
+KEY_YES = frozenset({"x", "co", "1", "yes", "true", "trong tam"})
+KEY_NO = frozenset({"khong", "0", "no", "false", "-"})
+DIRECTION_WORDS = {"cao": "higher", "tang": "higher", "cang cao cang tot": "higher",
+                   "higher": "higher", "thap": "lower", "giam": "lower",
+                   "cang thap cang tot": "lower", "lower": "lower"}
+KEEPABLE = frozenset(c.key for c in COLUMNS) - {"stt", "achievement", *PROGRESS_KEYS}
 
 TEXT_LIMITS = {"title": 500, "description": 10000, "responsibility": 5000,
                "output_product": 5000, "indicator_name": 255, "indicator_unit": 64, "field": 255}

@@ -66,13 +66,14 @@ def _task_values(r: RowPlan, field_id: int | None) -> dict:
         "output_product": v["output_product"], "indicator_name": v["indicator_name"],
         "indicator_unit": v["indicator_unit"], "indicator_target": v["indicator_target"],
         "field_id": field_id, "weight": v["weight"], "is_clear": r.is_clear,
+        "is_key": v["is_key"], "indicator_direction": v["indicator_direction"],
     }
 
 
 def _snapshot_row(values: dict, coords: list[int], steps: list) -> dict:
     keys = ("title", "description", "assignee_id", "lead_unit_id", "leader_id", "responsibility",
             "start_on", "due_on", "output_product", "indicator_name", "indicator_unit",
-            "indicator_target", "field_id", "weight")
+            "indicator_target", "field_id", "weight", "is_key", "indicator_direction")
     out = {k: values.get(k) for k in keys}
     out["coordinators"] = sorted(coords)
     out["steps"] = [[t, d] for t, d in steps]
