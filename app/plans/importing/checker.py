@@ -49,7 +49,8 @@ from app.plans.importing.columns import (
     Issue,
 )
 from app.plans.importing.directory import Directory, UnitRef
-from app.plans.importing.reader import Sheet, read_sheet
+from app.plans.importing.isolation import read_isolated
+from app.plans.importing.reader import Sheet
 from app.tasks import breakdown
 from app.tasks import commands as task_service
 from app.tasks.messages import message as rule_message
@@ -768,7 +769,8 @@ def preview(plan: Plan, source: "bytes | Sheet", today: date, actor: User | None
     """Read (unless `source` was read already) and check a file against a plan, which may
     not be saved yet; writes nothing. Errors come in row and column order."""
     started = time.perf_counter()
-    sheet = source if isinstance(source, Sheet) else read_sheet(source)
+    # A file is read in a separate process, under a time and a memory limit (isolation.py).
+    sheet = source if isinstance(source, Sheet) else read_isolated(source)
     if sheet.issues:
         p = Preview(plan=plan, errors=list(sheet.issues), present=sheet.present)
     else:

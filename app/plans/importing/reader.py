@@ -17,9 +17,9 @@ import docx
 import xlrd
 from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
-from flask_babel import format_decimal
-from flask_babel import gettext as _
 from openpyxl import load_workbook
+from openpyxl.reader import excel as excel_reader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from app.domain.text import normalize_space
 from app.plans.importing.cells import _STT, _blank, _stt
@@ -32,6 +32,7 @@ from app.plans.importing.columns import (
     MAX_ZIP_MEMBERS,
     Issue,
     _key,
+    file_issue,
 )
 from app.tasks.evidence import MAX_ZIP_DIRECTORY, zip_directory
 
@@ -46,6 +47,14 @@ MAX_COLUMNS = 60
 MAX_MERGES = 2000
 MAX_BLANK_RUN = 1000
 MAX_DOCUMENT_BYTES = 60 * 1024 * 1024
+# Cells a workbook's sheets may hold, empty ones included: a 78 KB sheet of 16 M empty cells
+# took 81 s to walk. 5,000 rows of 60 columns, with room for formatted empty cells.
+MAX_CELLS = 2_000_000
+# A Word document is parsed whole (python-docx): its table cells are counted first. 5,000 rows
+# of 60 columns.
+MAX_WORD_CELLS = 300_000
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_WORD_CELL = re.compile(rb"<w:tc[\s/>]")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
@@ -100,13 +109,19 @@ def sheet_from_json(text: str) -> Sheet:
                  rows=[(n, {k: _decode(v) for k, v in cells.items()}) for n, cells in raw["rows"]])
 
 
+def _(msgid: str, **params) -> Issue:
+    """An issue of the whole file (pybabel extracts the message as a gettext call); it is
+    translated again in the user's language when read in the parsing process."""
+    return file_issue(msgid, **params)
+
+
 def _mb(n: int) -> int:
     return n // (1024 * 1024)
 
 
 def _unreadable() -> Issue:
-    return Issue(_("The file is not an Excel workbook (.xlsx, .xls) or a Word document (.docx) "
-                   "that can be read."))
+    return _("The file is not an Excel workbook (.xlsx, .xls) or a Word document (.docx) "
+             "that can be read.")
 
 
 def _check_zip(data: bytes) -> tuple[str | None, Issue | None]:
@@ -117,8 +132,8 @@ def _check_zip(data: bytes) -> tuple[str | None, Issue | None]:
     declared = zip_directory(data)
     if declared is None:
         return None, _unreadable()
-    too_big = Issue(_("The file expands to more than %(mb)s MB when opened: it cannot be read.",
-                      mb=_mb(MAX_UNZIPPED_BYTES)))
+    too_big = _("The file expands to more than %(mb)s MB when opened: it cannot be read.",
+                mb=_mb(MAX_UNZIPPED_BYTES))
     if declared[0] > MAX_ZIP_MEMBERS or declared[1] > MAX_ZIP_DIRECTORY:
         return None, too_big
     try:
@@ -132,10 +147,38 @@ def _check_zip(data: bytes) -> tuple[str | None, Issue | None]:
     if "[Content_Types].xml" not in names:
         return None, _unreadable()
     if any(n.startswith("xl/") for n in names):
+        if _cells(data, [i for i in infos if i.filename.startswith("xl/worksheets/")]) > MAX_CELLS:
+            return None, _("The workbook has more than %(n)s cells (empty ones included): it "
+                           "cannot be read. Copy the plan's rows into a new workbook.", n=MAX_CELLS)
         return "xlsx", None
     if "word/document.xml" in names:
+        document = [i for i in infos if i.filename == "word/document.xml"]
+        if _cells(data, document, _WORD_CELL, MAX_WORD_CELLS) > MAX_WORD_CELLS:
+            return None, _("The document's tables have more than %(n)s cells: it cannot be "
+                           "read. Copy the plan's table into a new document.", n=MAX_WORD_CELLS)
         return "docx", None
     return None, _unreadable()
+
+
+def _cells(data: bytes, sheets: list, pattern: re.Pattern = None, limit: int = MAX_CELLS) -> int:
+    """The cells the sheets declare (`<c` elements), counted in the XML as it is inflated,
+    a megabyte at a time, without parsing it; stops once over the limit."""
+    total = 0
+    with zipfile.ZipFile(BytesIO(data)) as z:
+        for info in sheets:
+            tail = b""
+            with z.open(info) as f:
+                while chunk := f.read(1 << 20):
+                    text = tail + chunk
+                    total += len((pattern or _CELL).findall(text))
+                    if total > limit:
+                        return total
+                    # A tag cut by the chunk's end is counted with the next chunk.
+                    cut = text.rfind(b"<", max(0, len(text) - 3))
+                    tail = text[cut:] if cut >= 0 else b""
+                    if tail and (pattern or _CELL).match(tail):
+                        tail = b""
+    return total
 
 
 def _col_index(letters: str) -> int:
@@ -192,7 +235,7 @@ def read_sheet(data: bytes) -> Sheet:
     .docx. Formulas come as their cached values: nothing is ever evaluated."""
     sheet = Sheet()
     if len(data) > MAX_FILE_BYTES:
-        sheet.issues.append(Issue(_("The file is larger than %(mb)s MB.", mb=_mb(MAX_FILE_BYTES))))
+        sheet.issues.append(_("The file is larger than %(mb)s MB.", mb=_mb(MAX_FILE_BYTES)))
         return sheet
     if data[:8] == _OLE2:
         kind = "xls"
@@ -216,14 +259,29 @@ def read_sheet(data: bytes) -> Sheet:
         except Exception:
             log.warning("unreadable plan file (%s)", kind, exc_info=True)
             return Sheet(issues=[_unreadable()])
-    sheet.issues.append(Issue(_("No header row (STT, Nhiệm vụ, …) in the first %(n)s rows of any sheet.",
-                                n=HEADER_SCAN_ROWS)))
+    sheet.issues.append(_("No header row (STT, Nhiệm vụ, …) in the first %(n)s rows of any sheet.",
+                          n=HEADER_SCAN_ROWS))
     return sheet
+
+
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only sheet that does not look for its recorded size: openpyxl parses the whole
+    sheet when it records none (seconds for a sheet of empty cells), and the reader resets it
+    anyway (writers record wrong ones)."""
+
+    def _get_size(self):
+        pass
 
 
 @contextmanager
 def _xlsx_tables(data: bytes) -> Iterator[Iterator[_Table]]:
-    wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    # Swapped for the load only; files are read in a process of their own (isolation.py).
+    saved = excel_reader.ReadOnlyWorksheet
+    excel_reader.ReadOnlyWorksheet = _UnsizedSheet
+    try:
+        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    finally:
+        excel_reader.ReadOnlyWorksheet = saved
     try:
         yield _xlsx_iter(wb, data)
     finally:
@@ -252,7 +310,9 @@ def _xls_tables(data: bytes) -> Iterator[Iterator[_Table]]:
 def _xls_iter(book) -> Iterator[_Table]:
     for i in range(book.nsheets):
         ws = book.sheet_by_index(i)
-        merges = [(c1 + 1, r1 + 1, c2, r2) for r1, r2, c1, c2 in ws.merged_cells[:MAX_MERGES]]
+        # Clamped to the rows and columns the sheet has and reads.
+        merges = [(c1 + 1, r1 + 1, min(c2, MAX_COLUMNS), min(r2, ws.nrows))
+                  for r1, r2, c1, c2 in ws.merged_cells[:MAX_MERGES] if c1 < MAX_COLUMNS]
         yield _Table(ws.name, _xls_rows(book, ws), merges)
 
 
@@ -406,20 +466,19 @@ def _read(table: _Table, sheet: Sheet) -> Sheet | None:
         # A number with nothing else is a row prepared in advance and left empty.
         if not cells or (set(cells) == {stt_col} and _STT.match(_stt(cells[stt_col]))):
             blank_run += 1
-            if blank_run > MAX_BLANK_RUN and grid:
-                break  # formatted but empty rows to the end of the sheet
+            if blank_run > MAX_BLANK_RUN:
+                break  # formatted but empty rows to the end of the sheet (or from the header)
             continue
         blank_run = 0
         count += 1
         if count > MAX_ROWS:
-            sheet.issues.append(Issue(_("The file has more than %(n)s rows.",
-                                        n=format_decimal(MAX_ROWS))))
+            sheet.issues.append(_("The file has more than %(n)s rows.", n=MAX_ROWS))
             return sheet
         grid[n] = cells
     _fill_merged(grid, header, table.merges, last_header)
     sheet.rows = [(n, {header[i]: v for i, v in cells.items()}) for n, cells in sorted(grid.items())]
     if not sheet.rows:
-        sheet.issues.append(Issue(_("The file has no task rows below the header.")))
+        sheet.issues.append(_("The file has no task rows below the header."))
     return sheet
 
 
