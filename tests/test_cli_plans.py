@@ -52,7 +52,7 @@ def test_a_dry_run_prints_the_preview_and_writes_nothing(runner, world, tmp_path
     assert "Kế hoạch / plan: Kế hoạch công tác năm 2026 (SNV, 2026) — tạo mới, bản nháp" in out
     assert "8 dòng nhiệm vụ: thêm 8, sửa 0, giữ nguyên 0." in out
     assert "2 dòng chưa đủ sáu rõ." in out
-    assert "  3. Tăng cường công tác cải cách hành chính — Rõ người, Rõ việc" in out
+    assert "  II.1. Tăng cường công tác cải cách hành chính — Rõ người, Rõ việc" in out
     assert "Chạy thử: không ghi gì / dry run: nothing written." in out
     assert (n_plans(), n_tasks()) == (plans, tasks)
 

@@ -22,7 +22,7 @@ from openpyxl.reader import excel as excel_reader
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from app.domain.text import normalize_space
-from app.plans.importing.cells import _STT, _blank, _stt
+from app.plans.importing.cells import _blank, numbering_only
 from app.plans.importing.columns import (
     _BY_KEY,
     HEADER_SCAN_ROWS,
@@ -160,7 +160,7 @@ def _check_zip(data: bytes) -> tuple[str | None, Issue | None]:
     return None, _unreadable()
 
 
-def _cells(data: bytes, sheets: list, pattern: re.Pattern = None, limit: int = MAX_CELLS) -> int:
+def _cells(data: bytes, sheets: list, pattern: re.Pattern | None = None, limit: int = MAX_CELLS) -> int:
     """The cells the sheets declare (`<c` elements), counted in the XML as it is inflated,
     a megabyte at a time, without parsing it; stops once over the limit."""
     total = 0
@@ -464,7 +464,7 @@ def _read(table: _Table, sheet: Sheet) -> Sheet | None:
     for n, values in _chain(pending, rows, start):
         cells = {i: values[i] for i in header if i < len(values) and not _blank(values[i])}
         # A number with nothing else is a row prepared in advance and left empty.
-        if not cells or (set(cells) == {stt_col} and _STT.match(_stt(cells[stt_col]))):
+        if not cells or (set(cells) == {stt_col} and numbering_only(cells[stt_col])):
             blank_run += 1
             if blank_run > MAX_BLANK_RUN:
                 break  # formatted but empty rows to the end of the sheet (or from the header)
