@@ -79,8 +79,8 @@ def test_16_million_empty_cells_are_refused_before_they_are_walked(world, empty_
     assert len(data) < 300_000
     p, seconds = timed("xlsx, 16 M empty cells", empty_plan, data)
     assert [e.text for e in p.errors] == [
-        "Tệp có hơn 2.000.000 ô (kể cả ô trống): không đọc được. Hãy chép các dòng của kế hoạch "
-        "sang một tệp mới."]
+        ("Tệp có hơn 2.000.000 ô (kể cả ô trống): không đọc được. Hãy chép các dòng của kế hoạch "
+        "sang một tệp mới.")]
     assert seconds < 5
 
 
@@ -98,8 +98,8 @@ def test_a_file_that_takes_too_long_is_stopped_and_refused(app, world, empty_pla
     finally:
         app.config.pop("IMPORT_PARSE_SECONDS")
     assert [e.text for e in p.errors] == [
-        "Tệp cần hơn 0.01 giây để đọc: không nhập được. Hãy chép bảng kế hoạch sang một tệp "
-        "Excel hoặc Word mới."]
+        ("Tệp cần hơn 0.01 giây để đọc: không nhập được. Hãy chép bảng kế hoạch sang một tệp "
+        "Excel hoặc Word mới.")]
     assert seconds < 3
 
 
@@ -110,8 +110,8 @@ def test_a_file_that_needs_too_much_memory_is_refused(app, world, empty_plan):
     finally:
         app.config.pop("IMPORT_PARSE_MEMORY")
     assert [e.text for e in p.errors] == [
-        "Tệp cần quá nhiều bộ nhớ để đọc: không nhập được. Hãy chép bảng kế hoạch sang một tệp "
-        "Excel hoặc Word mới."]
+        ("Tệp cần quá nhiều bộ nhớ để đọc: không nhập được. Hãy chép bảng kế hoạch sang một tệp "
+        "Excel hoặc Word mới.")]
 
 
 def test_an_xls_merged_down_to_its_last_row_reads_within_its_limit(world, empty_plan):
@@ -164,8 +164,8 @@ def test_a_word_table_of_200000_rows_merged_down_is_refused_before_it_is_parsed(
                  + b"".join(rows) + b"</w:tbl>")
     p, seconds = timed("docx, 200,000 rows merged down", empty_plan, data)
     assert [e.text for e in p.errors] == [
-        "Các bảng của văn bản có hơn 300.000 ô: không đọc được. Hãy chép bảng kế hoạch sang một "
-        "văn bản mới."]
+        ("Các bảng của văn bản có hơn 300.000 ô: không đọc được. Hãy chép bảng kế hoạch sang một "
+        "văn bản mới.")]
     assert seconds < 5
 
 
