@@ -277,3 +277,46 @@ def test_a_bullet_or_a_letter_with_nothing_above_it_is_an_error(world, empty_pla
     assert [e.text for e in p.errors] == [
         "Dòng 2, cột STT: “-” không thuộc nhiệm vụ có số thứ tự nào ở trên",
         "Dòng 3, cột STT: “b)” không thuộc nhiệm vụ có số thứ tự nào ở trên"]
+
+
+def test_a_group_of_units_becomes_one_task_with_a_sub_task_per_unit(world, make, empty_plan):
+    """"Các sở, ban, ngành" leading: one task led by the plan's unit, one sub-task per
+    department below it; in the coordinating column, every unit of the group but the lead."""
+    from app.directory import units
+    from app.extensions import db
+    units.add_unit("STP", "Sở Tư pháp", "SNV", kind="department")
+    units.add_unit("STC", "Sở Tài chính", "SNV", kind="department")
+    units.add_unit("XEK", "UBND xã Ea Kao", "SNV", kind="commune")
+    units.add_unit("PCC", "Phòng Công chức, viên chức", "SNV")
+    db.session.commit()
+    rows = [["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời hạn"],
+            ["1", "Rà soát thủ tục", "Các sở, ban, ngành", "Phòng Công chức, viên chức", "Quý II"],
+            ["2", "Tự kiểm tra", "Sở Tư pháp", "Các sở, ban, ngành liên quan", "Tháng 9"],
+            ["3", "Niêm yết thủ tục", "UBND các xã, phường", None, "Năm 2026"],
+            ["4", "Tổng hợp", "ubnd xã ea kao", "sở tài chính; Tư pháp\nPhòng Công chức, viên chức", None]]
+    p = preview(empty_plan, word(rows))
+    assert p.ok, [e.text for e in p.errors]
+    codes = {u.id: u.code for u in p_units()}
+    got = [(r.stt, codes.get(r.values["lead_unit_id"]), sorted(codes[i] for i in r.coordinator_ids),
+            r.values["due_on"]) for r in p.rows]
+    assert got == [("1", "SNV", ["PCC"], date(2026, 6, 30)),
+                   ("1.1", "STC", ["PCC"], date(2026, 6, 30)),
+                   ("1.2", "STP", ["PCC"], date(2026, 6, 30)),
+                   ("2", "STP", ["STC"], date(2026, 9, 30)),
+                   ("3", "SNV", [], date(2026, 12, 31)),
+                   ("3.1", "XEK", [], date(2026, 12, 31)),
+                   ("4", "XEK", ["PCC", "STC", "STP"], None)]
+    assert p.groups == {"1": ("Các sở, ban, ngành", ["Sở Tài chính", "Sở Tư pháp"]),
+                        "3": ("UBND các xã, phường", ["UBND xã Ea Kao"])}
+    imported(empty_plan, word(rows), world.head)
+    tasks = plan_tasks(empty_plan.id)
+    assert tasks["1.2"].parent_id == tasks["1"].id and tasks["1.2"].title == "Rà soát thủ tục"
+    assert preview(empty_plan, word(rows)).unchanged == 7
+
+
+def p_units():
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Unit
+    return db.session.scalars(select(Unit)).all()

@@ -127,8 +127,8 @@ def numbering_only(value) -> bool:
 
 
 def _split(text: str) -> list[str]:
-    """Several values in a cell: one per line, or separated by ";"."""
-    parts = text.split("\n") if "\n" in text else text.split(";")
+    """Several values in a cell: one per line and separated by ";" (issue 14)."""
+    parts = re.split(r"[;\n]", text)
     return [normalize_space(p) for p in parts if normalize_space(p)]
 
 

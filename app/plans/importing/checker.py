@@ -53,7 +53,7 @@ from app.plans.importing.columns import (
     TEXT_LIMITS,
     Issue,
 )
-from app.plans.importing.directory import Directory, UnitRef
+from app.plans.importing.directory import Directory, UnitRef, group_of
 from app.plans.importing.isolation import read_isolated
 from app.plans.importing.reader import Sheet
 from app.tasks import breakdown
@@ -131,6 +131,8 @@ class Preview:
     plan: Plan
     rows: list[RowPlan] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    # Rows naming a group of units as the lead: {number: (the group as written, its units)}.
+    groups: dict = field(default_factory=dict)
     errors: list[Issue] = field(default_factory=list)
     new_fields: list[str] = field(default_factory=list)
     present: set = field(default_factory=set)
@@ -181,6 +183,9 @@ class Preview:
                            n=self.kept))
         if self.new_fields:
             lines.append(_("New fields to create: %(names)s.", names=", ".join(self.new_fields)))
+        for stt, (written, names) in self.groups.items():
+            lines.append(_("Task %(stt)s names the group “%(group)s”: one sub-task for each of "
+                           "%(names)s.", stt=stt, group=written, names=", ".join(names)))
         for r in self.rows:
             if r.action != CHANGE or r.has_error:
                 continue
@@ -227,7 +232,7 @@ class _Checker:
             row.has_error = True
 
     def run(self) -> Preview:
-        raw = self._numbered()
+        raw = self._groups(self._numbered())
         self._existing = self._load_existing()
         self.dir.ensure_people({i for t in self._existing.values()
                                 for i in (t.assignee_id, t.leader_id) if i})
@@ -321,6 +326,39 @@ class _Checker:
                 continue
             seen[stt] = line
             out.append((line, stt, stt, cells, section_field, True))
+        return out
+
+    def _groups(self, raw: list) -> list:
+        """A group of units as the lead ("Các sở, ban, ngành", "UBND các xã, phường", "Các
+        cơ quan, đơn vị", issue 14): the row becomes one task led by the plan's unit with
+        one sub-task per unit of the group below the plan's unit, numbered after the row's
+        own sub-tasks, each with the row's text, dates and coordinators."""
+        taken = {stt for _l, stt, _f, _c, _s, ok in raw if ok}
+        out = []
+        for entry in raw:
+            line, stt, file_stt, cells, section_field, ok = entry
+            text = _text(cells.get("lead_unit"))
+            group = group_of(text) if ok and text else None
+            if group is None:
+                out.append(entry)
+                continue
+            units = self.dir.group(group)
+            if not units:
+                self.error(line, "lead_unit", _("no unit of the group “%(value)s” is below %(unit)s",
+                                                value=normalize_space(text), unit=self.plan.unit.name))
+                out.append((line, stt, file_stt, cells, section_field, False))
+                continue
+            self.preview.groups[stt] = (normalize_space(text), [u.name for u in units])
+            out.append((line, stt, file_stt, {**cells, "lead_unit": self.plan.unit.code},
+                        section_field, True))
+            n = 0
+            for u in units:
+                n += 1
+                while f"{stt}.{n}" in taken:
+                    n += 1
+                sub = f"{stt}.{n}"
+                taken.add(sub)
+                out.append((line, sub, sub, {**cells, "lead_unit": u.code}, section_field, True))
         return out
 
     # -- one row
@@ -513,6 +551,13 @@ class _Checker:
         if "coordinators" in row.kept:
             coords = [u.id for u in old.coordinators]
         for token in _split(_text(cells.get("coordinators"))):
+            group = group_of(token)
+            if group is not None:
+                # Every unit of the group but the lead (issue 14).
+                for unit in d.group(group):
+                    if unit.id not in coords and (lead is None or unit.id != lead.id):
+                        coords.append(unit.id)
+                continue
             u, err = d.unit(token)
             found = [u] if u is not None else []
             if err and "," in token:
