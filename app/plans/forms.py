@@ -43,3 +43,11 @@ class ImportForm(FlaskForm):
 
 class ImportConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired()])
+
+
+class ImportColumnsForm(FlaskForm):
+    """The columns of a stored upload read again as the user says (issue 14): the token, and
+    one select `column-<index>` per column of the file, read by the route against the
+    columns stored with the upload (never cells from the browser)."""
+
+    token = HiddenField(validators=[DataRequired()])

@@ -73,6 +73,8 @@ EXTRA_COLUMNS = (
     Column("note", "Ghi chú", aliases=("Ghi chú khác",), optional=True),
 )
 HEADERS = tuple(c.header for c in COLUMNS)
+# What a column of the file may be said to be in the preview: (key, header).
+COLUMN_CHOICES = tuple((c.key, c.header) for c in (*COLUMNS, *EXTRA_COLUMNS))
 LABEL = {c.key: c.header for c in (*COLUMNS, *EXTRA_COLUMNS)}
 PROGRESS_KEYS = ("progress", "completed_on", "indicator_actual")
 # The rule set's fields (those of the task form) as the template's columns.

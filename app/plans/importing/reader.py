@@ -26,6 +26,7 @@ from app.plans.importing.cells import _blank, numbering_only
 from app.plans.importing.columns import (
     _BY_KEY,
     HEADER_SCAN_ROWS,
+    LABEL,
     MAX_FILE_BYTES,
     MAX_ROWS,
     MAX_UNZIPPED_BYTES,
@@ -72,6 +73,10 @@ class Sheet:
     # How each column was understood: (its header as written, the column key).
     mapping: list[tuple[str, str]] = field(default_factory=list)
     kind: str = ""
+    # Every column with a header: (0-based index, its header as written, the column key or
+    # "" when not understood), and the cells read by column index, before any mapping.
+    columns: list[tuple[int, str, str]] = field(default_factory=list)
+    raw: list[tuple[int, dict]] = field(default_factory=list)
 
 
 def _encode(value):
@@ -95,18 +100,48 @@ def _decode(value):
 def sheet_to_json(sheet: Sheet) -> str:
     """The rows read from a file, kept between the preview and the confirmation so that the
     workbook is parsed once (cell types kept: dates stay dates, numbers numbers)."""
-    return json.dumps({"name": sheet.name, "header_row": sheet.header_row,
-                       "present": sorted(sheet.present), "kind": sheet.kind,
-                       "mapping": [list(m) for m in sheet.mapping],
-                       "rows": [[n, {k: _encode(v) for k, v in cells.items()}] for n, cells in sheet.rows]},
+    return json.dumps({"name": sheet.name, "header_row": sheet.header_row, "kind": sheet.kind,
+                       "columns": [list(c) for c in sheet.columns],
+                       "raw": [[n, {str(i): _encode(v) for i, v in cells.items()}]
+                               for n, cells in sheet.raw]},
                       ensure_ascii=False)
 
 
 def sheet_from_json(text: str) -> Sheet:
-    raw = json.loads(text)
-    return Sheet(name=raw["name"], header_row=raw["header_row"], present=set(raw["present"]),
-                 kind=raw.get("kind", ""), mapping=[tuple(m) for m in raw.get("mapping", [])],
-                 rows=[(n, {k: _decode(v) for k, v in cells.items()}) for n, cells in raw["rows"]])
+    data = json.loads(text)
+    sheet = Sheet(name=data["name"], header_row=data["header_row"], kind=data.get("kind", ""),
+                  columns=[(int(i), str(w), str(k)) for i, w, k in data["columns"]],
+                  raw=[(int(n), {int(i): _decode(v) for i, v in cells.items()})
+                       for n, cells in data["raw"]])
+    _apply_columns(sheet)
+    return sheet
+
+
+def remap(sheet: Sheet, choices: dict[int, str]) -> tuple[Sheet, list[Issue]]:
+    """The same cells read with the columns the user chose in the preview (issue 14): only
+    the choice of a known column key (or none) for each column of the file is taken from the
+    browser; the cells are those stored on the server. Each column key once; STT and the
+    task are required, as for a file."""
+    allowed = set(_BY_KEY.values())
+    columns = []
+    errors: list[Issue] = []
+    used: dict[str, str] = {}
+    for i, written, key in sheet.columns:
+        chosen = choices.get(i, key)
+        if chosen and chosen not in allowed:
+            chosen = key
+        if chosen and chosen in used:
+            errors.append(_("Two columns (“%(a)s” and “%(b)s”) cannot both be %(column)s.",
+                            a=used[chosen], b=written or "?", column=LABEL.get(chosen, chosen)))
+        used.setdefault(chosen, written or "?")
+        columns.append((i, written, chosen))
+    missing = [LABEL[k] for k in ("stt", "title") if k not in used]
+    if missing:
+        errors.append(_("Choose the column of %(columns)s.", columns=", ".join(missing)))
+    out = Sheet(name=sheet.name, header_row=sheet.header_row, kind=sheet.kind, columns=columns,
+                raw=sheet.raw)
+    _apply_columns(out)
+    return out, errors
 
 
 def _(msgid: str, **params) -> Issue:
@@ -454,17 +489,20 @@ def _read(table: _Table, sheet: Sheet) -> Sheet | None:
     if nxt is not None:
         pending.append((n, nxt))
     sheet.name, sheet.header_row = table.name, line
-    sheet.present = set(header.values())
-    sheet.mapping = [(normalize_space(str(top[i] or "")) if i < len(top) else "", header[i])
-                     for i in sorted(header)]
+    # Every column with a header is kept, understood or not, so that the preview can let the
+    # user say what a column is (issue 14); a row counts by the columns understood.
+    names = {i: normalize_space(str(top[i] or "")) for i in range(min(len(top), MAX_COLUMNS))
+             if isinstance(top[i], str) and not _blank(top[i])}
+    keys = {i: header.get(i, "") for i in sorted(set(names) | set(header))}
     grid: dict[int, dict[int, object]] = {}
     count = 0
     blank_run = 0
     start = pending[0][0] if pending else last_header + 1
     for n, values in _chain(pending, rows, start):
-        cells = {i: values[i] for i in header if i < len(values) and not _blank(values[i])}
+        cells = {i: values[i] for i in keys if i < len(values) and not _blank(values[i])}
+        known = {i for i in cells if i in header}
         # A number with nothing else is a row prepared in advance and left empty.
-        if not cells or (set(cells) == {stt_col} and numbering_only(cells[stt_col])):
+        if not known or (known == {stt_col} and numbering_only(cells[stt_col])):
             blank_run += 1
             if blank_run > MAX_BLANK_RUN:
                 break  # formatted but empty rows to the end of the sheet (or from the header)
@@ -475,11 +513,21 @@ def _read(table: _Table, sheet: Sheet) -> Sheet | None:
             sheet.issues.append(_("The file has more than %(n)s rows.", n=MAX_ROWS))
             return sheet
         grid[n] = cells
-    _fill_merged(grid, header, table.merges, last_header)
-    sheet.rows = [(n, {header[i]: v for i, v in cells.items()}) for n, cells in sorted(grid.items())]
+    _fill_merged(grid, keys, table.merges, last_header)
+    sheet.raw = sorted(grid.items())
+    sheet.columns = [(i, names.get(i, ""), k) for i, k in keys.items()]
+    _apply_columns(sheet)
     if not sheet.rows:
         sheet.issues.append(_("The file has no task rows below the header."))
     return sheet
+
+
+def _apply_columns(sheet: Sheet) -> None:
+    """The rows as {column key: value}, from the cells read and what each column is."""
+    key = {i: k for i, _w, k in sheet.columns if k}
+    sheet.present = set(key.values())
+    sheet.mapping = [(w, k) for _i, w, k in sheet.columns if k]
+    sheet.rows = [(n, {key[i]: v for i, v in cells.items() if i in key}) for n, cells in sheet.raw]
 
 
 def _joined(top: list, sub: list, i: int) -> str:
