@@ -34,7 +34,8 @@ from bench import common
 REPS = int(os.environ.get("BENCH_REPS", "5"))
 OPEN = ("draft", "assigned", "in_progress", "submitted", "returned")
 BARS = {"overdue_sweep": 1.5, "overdue_list_page": 5.0, "my_tasks_page": 5.0,
-        "assessment_live": 2.0, "assessment_xlsx_export": 3.0, "plan_import_5000": 5.0}
+        "assessment_live": 2.0, "assessment_xlsx_export": 3.0, "plan_import_5000": 5.0,
+        "plan_import_5000_docx": 5.0, "plan_import_5000_xls": 5.0}
 
 
 # ------------------------------------------------------------ plumbing
@@ -521,7 +522,7 @@ def bench_export(url, kind, meta, raw) -> dict:
 
 # ------------------------------------------------------------ import
 
-def bench_import(url, kind, meta, raw) -> dict:
+def bench_import(url, kind, meta, raw) -> list[dict]:
     try:
         from app.plans import importing as plan_import  # noqa: F401
     except ImportError:

@@ -100,7 +100,7 @@ def expect(name, tasks, unit="P66"):
 
 # ------------------------------------------------------------------ the corpus
 
-def corpus():  # noqa: PLR0915 - one plan after another
+def corpus():
     OUT.mkdir(exist_ok=True)
     from datetime import date
 
