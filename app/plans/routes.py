@@ -28,7 +28,13 @@ from app.models import PlanKind, PlanStatus, Role, Unit
 from app.plans import export as plan_export
 from app.plans import importing as plan_import
 from app.plans import service as plans
-from app.plans.forms import ImportColumnsForm, ImportConfirmForm, ImportForm, PlanEditForm, PlanForm
+from app.plans.forms import (
+    ImportColumnsForm,
+    ImportConfirmForm,
+    ImportForm,
+    PlanEditForm,
+    PlanForm,
+)
 from app.plans.service import PlanInput
 from app.reports.word import DOCX_MIMETYPE
 from app.reports.xlsx import XLSX_MIMETYPE
