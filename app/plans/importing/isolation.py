@@ -41,9 +41,12 @@ class ParseStats:
 last = ParseStats()
 
 
-def _child(conn, data: bytes, memory: int) -> None:
+def _child(conn, data: bytes, memory: int, seconds: float) -> None:
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+        # The processor time too (the parent kills it after `seconds` of wall clock anyway).
+        cpu = int(seconds) + 1
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         try:
             sheet = read_sheet(data)
             body = sheet_to_json(sheet)
@@ -71,7 +74,7 @@ def read_isolated(data: bytes) -> Sheet:
     last.peak_kb = 0
     started = time.perf_counter()
     receive, send = _context.Pipe(duplex=False)
-    process = _context.Process(target=_child, args=(send, data, memory), daemon=True)
+    process = _context.Process(target=_child, args=(send, data, memory, seconds), daemon=True)
     process.start()
     send.close()
     reply = None
