@@ -4,7 +4,7 @@ to ids, and executemany inserting the same rows (tasks, their steps, the audit r
 the assignment notices)."""
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from openpyxl import Workbook, load_workbook
 
@@ -12,7 +12,7 @@ ROWS = 5000
 KIND = "cchc"
 
 
-def build_file(raw, meta: dict, year: int) -> tuple[bytes, list[tuple]]:
+def build_file(raw, meta: dict, year: int, fmt: str = "xlsx") -> tuple[bytes, list[tuple]]:
     """The plan of the largest unit for next year, as its Excel file: every column of the
     template, dates as real dates, people by username, units by code."""
     from app.plans.importing import HEADERS
@@ -30,9 +30,7 @@ def build_file(raw, meta: dict, year: int) -> tuple[bytes, list[tuple]]:
         {"u": unit_id}).fetchall()]
     fields = [r[0] for r in raw.execute("SELECT name FROM fields ORDER BY id").fetchall()]
     codes = [c for c, people in staff.items() if people]
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Kế hoạch")
-    ws.append(list(HEADERS))
+    table = [list(HEADERS)]
     for i in range(1, ROWS + 1):
         code = codes[i % len(codes)]
         start = date(year, 1, 2) + timedelta(days=i % 200)
@@ -57,21 +55,125 @@ def build_file(raw, meta: dict, year: int) -> tuple[bytes, list[tuple]]:
             "Lĩnh vực": fields[i % len(fields)],
             "Trọng số": 1,
         }
-        ws.append([row.get(h) for h in HEADERS])
+        table.append([row.get(h) for h in HEADERS])
+    return WRITERS[fmt](table), units
+
+
+def _xlsx(table: list[list]) -> bytes:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Kế hoạch")
+    for values in table:
+        ws.append(values)
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue(), units
+    return out.getvalue()
 
 
-def floor(raw, data: bytes, plan_id: int, owner_id: int, actor_id: int, now) -> int:
-    """Read the same file, map names to ids, insert the same rows with executemany."""
+def _docx(table: list[list]) -> bytes:
+    """The plan as a Word appendix: a title, then the table (dates as text, steps one per
+    paragraph), built as XML (python-docx takes minutes to add 100,000 cells)."""
+    from xml.sax.saxutils import escape
+
+    import docx
+
+    def cell(v) -> str:
+        if v is None or v == "":
+            return "<w:tc><w:p/></w:tc>"
+        if hasattr(v, "strftime"):
+            v = v.strftime("%d/%m/%Y")
+        paras = "".join(f"<w:p><w:r><w:t xml:space=\"preserve\">{escape(str(p))}</w:t></w:r></w:p>"
+                        for p in str(v).split("\n"))
+        return f"<w:tc>{paras}</w:tc>"
+
+    d = docx.Document()
+    d.add_paragraph("PHỤ LỤC: KẾ HOẠCH CẢI CÁCH HÀNH CHÍNH")
+    d.add_table(rows=1, cols=len(table[0]))
+    out = io.BytesIO()
+    d.save(out)
+    import zipfile
+    src = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    body = "".join("<w:tr>" + "".join(cell(v) for v in values) + "</w:tr>" for values in table)
+    grid = "<w:tblGrid>" + "<w:gridCol/>" * len(table[0]) + "</w:tblGrid>"
+    done = io.BytesIO()
+    with zipfile.ZipFile(done, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                start, end = text.index("<w:tbl>"), text.index("</w:tbl>") + len("</w:tbl>")
+                data = (text[:start] + "<w:tbl>" + grid + body + "</w:tbl>" + text[end:]).encode("utf-8")
+            z.writestr(info.filename, data)
+    return done.getvalue()
+
+
+def _xls(table: list[list]) -> bytes:
+    """The plan as an Excel 97-2003 workbook (xlwt, requirements-dev.txt)."""
+    import xlwt
+
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Ke hoach")
+    dates = xlwt.easyxf(num_format_str="dd/mm/yyyy")
+    for r, values in enumerate(table):
+        for c, v in enumerate(values):
+            if v is None:
+                continue
+            if hasattr(v, "year"):
+                ws.write(r, c, v, dates)
+            else:
+                ws.write(r, c, v)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+WRITERS = {"xlsx": _xlsx, "docx": _docx, "xls": _xls}
+
+
+def _read_xlsx(data: bytes):
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    yield from wb.worksheets[0].iter_rows(values_only=True)
+
+
+def _read_docx(data: bytes):
+    import docx
+    from docx.oxml.ns import qn
+
+    table = docx.Document(io.BytesIO(data)).tables[0]._tbl
+    for tr in table.iterchildren(qn("w:tr")):
+        values = []
+        for tc in tr.iterchildren(qn("w:tc")):
+            text = "\n".join("".join(t.text or "" for t in p.iter(qn("w:t")))
+                             for p in tc.iterchildren(qn("w:p")))
+            try:
+                values.append(datetime.strptime(text, "%d/%m/%Y"))
+            except ValueError:
+                values.append(text)
+        yield values
+
+
+def _read_xls(data: bytes):
+    import xlrd
+
+    book = xlrd.open_workbook(file_contents=data)
+    ws = book.sheet_by_index(0)
+    for r in range(ws.nrows):
+        yield [xlrd.xldate_as_datetime(c.value, book.datemode) if c.ctype == xlrd.XL_CELL_DATE
+               else (str(int(c.value)) if c.ctype == xlrd.XL_CELL_NUMBER else c.value)
+               for c in ws.row(r)]
+
+
+READERS = {"xlsx": _read_xlsx, "docx": _read_docx, "xls": _read_xls}
+
+
+def floor(raw, data: bytes, plan_id: int, owner_id: int, actor_id: int, now,
+          fmt: str = "xlsx") -> int:
+    """Read the same file (the format's library walking it), map names to ids, insert the
+    same rows with executemany."""
     from app.domain.text import fold
     from app.models.task import title_sort_key
     from app.plans.importing import HEADERS
 
-    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    ws = wb.worksheets[0]
-    rows = ws.iter_rows(values_only=True)
+    rows = READERS[fmt](data)
     header = next(rows)
     col = {h: header.index(h) for h in HEADERS if h in header}
     units = dict(raw.execute("SELECT code, id FROM units").fetchall())
@@ -122,7 +224,13 @@ def floor(raw, data: bytes, plan_id: int, owner_id: int, actor_id: int, now) -> 
     return len(tasks)
 
 
-def run(url: str, kind: str, meta: dict, raw, make_app) -> dict:
+def run(url: str, kind: str, meta: dict, raw, make_app) -> list[dict]:
+    """The 5,000-row plan as an .xlsx, then as a Word appendix (.docx) and an old .xls
+    (issue 14), each against the floor of its own reading library."""
+    return [run_one(url, kind, meta, raw, make_app, fmt) for fmt in ("xlsx", "docx", "xls")]
+
+
+def run_one(url: str, kind: str, meta: dict, raw, make_app, fmt: str) -> dict:
     from app.extensions import db
     from app.models import Plan, User
     from app.models.base import utcnow
@@ -133,7 +241,7 @@ def run(url: str, kind: str, meta: dict, raw, make_app) -> dict:
     today = meta["today"]
     year = today.year + 1
     unit_id = meta["largest_unit_id"]
-    data, _units = build_file(raw, meta, year)
+    data, _units = build_file(raw, meta, year, fmt)
     head_id = raw.execute("SELECT id FROM users WHERE username = :n", {"n": meta["largest_head"]}).fetchone()[0]
     raw.begin()
     raw.execute("DELETE FROM tasks WHERE plan_id IN (SELECT id FROM plans WHERE unit_id = :u AND year = :y)",
@@ -158,7 +266,7 @@ def run(url: str, kind: str, meta: dict, raw, make_app) -> dict:
             plan = db.session.get(Plan, plan_id)
             actor = db.session.get(User, head_id)
             try:
-                p = plan_import.apply(actor, plan, data, today, "bench.xlsx",
+                p = plan_import.apply(actor, plan, data, today, f"bench.{fmt}",
                                       settings=settings_of(app).task_rules)
             except plan_import.ImportRefused as e:
                 issues = "; ".join(str(i) for i in e.preview.issues[:5])
@@ -168,11 +276,12 @@ def run(url: str, kind: str, meta: dict, raw, make_app) -> dict:
             db.session.remove()
 
     def run_floor():
-        counts["floor"] = floor(raw, data, plan_id, unit_id, head_id, utcnow())
+        counts["floor"] = floor(raw, data, plan_id, unit_id, head_id, utcnow(), fmt)
 
     a, f, al, fl = pair(run_app, run_floor, reset)
     reset()
     if counts["app"] != counts["floor"]:
         raise AssertionError(f"import counts differ: {counts}")
-    return {"name": "plan_import_5000", "app_s": a, "floor_s": f, "runs_app": al, "runs_floor": fl,
-            "rows": {"rows": counts["app"], "xlsx_bytes": len(data)}}
+    name = "plan_import_5000" if fmt == "xlsx" else f"plan_import_5000_{fmt}"
+    return {"name": name, "app_s": a, "floor_s": f, "runs_app": al, "runs_floor": fl,
+            "rows": {"rows": counts["app"], f"{fmt}_bytes": len(data)}}

@@ -35,7 +35,8 @@ REPS = int(os.environ.get("BENCH_REPS", "5"))
 OPEN = ("draft", "assigned", "in_progress", "submitted", "returned")
 BARS = {"overdue_sweep": 1.5, "overdue_list_page": 5.0, "my_tasks_page": 5.0,
         "assessment_live": 2.0, "assessment_xlsx_export": 3.0, "plan_import_5000": 5.0,
-        "recurring_occurrences_5000": 2.0}
+        "recurring_occurrences_5000": 2.0,
+        "plan_import_5000_docx": 5.0, "plan_import_5000_xls": 5.0}
 
 
 # ------------------------------------------------------------ plumbing
@@ -81,8 +82,11 @@ def make_app(url: str, today: date):
     from app import create_app
     from config import Config
 
+    # The parsing process's time limit (app/plans/importing/isolation.py) is a safety net
+    # against hostile files, not what is measured: on a machine shared by several benchmark
+    # and test runs a 5,000-row file may take longer than a web request may wait.
     return create_app(Config, SQLALCHEMY_DATABASE_URI=url, TODAY=today, WTF_CSRF_ENABLED=False,
-                      SECRET_KEY="bench")
+                      SECRET_KEY="bench", IMPORT_PARSE_SECONDS=120)
 
 
 def timed(fn) -> float:
@@ -522,7 +526,7 @@ def bench_export(url, kind, meta, raw) -> dict:
 
 # ------------------------------------------------------------ import
 
-def bench_import(url, kind, meta, raw) -> dict:
+def bench_import(url, kind, meta, raw) -> list[dict]:
     try:
         from app.plans import importing as plan_import  # noqa: F401
     except ImportError:

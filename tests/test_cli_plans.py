@@ -52,7 +52,7 @@ def test_a_dry_run_prints_the_preview_and_writes_nothing(runner, world, tmp_path
     assert "Kế hoạch / plan: Kế hoạch công tác năm 2026 (SNV, 2026) — tạo mới, bản nháp" in out
     assert "8 dòng nhiệm vụ: thêm 8, sửa 0, giữ nguyên 0." in out
     assert "2 dòng chưa đủ sáu rõ." in out
-    assert "  3. Tăng cường công tác cải cách hành chính — Rõ người, Rõ việc" in out
+    assert "  II.1. Tăng cường công tác cải cách hành chính — Rõ người, Rõ việc" in out
     assert "Chạy thử: không ghi gì / dry run: nothing written." in out
     assert (n_plans(), n_tasks()) == (plans, tasks)
 
@@ -190,3 +190,27 @@ def test_import_reads_a_word_document_and_an_old_xls(runner, world, tmp_path):
     result = invoke(runner, "import", str(old), "--unit", "SNV", "--year", "2026", "--kind", "other")
     assert result.exit_code == 0, result.output
     assert n_tasks() == tasks + 7
+
+
+def test_import_reads_word_and_old_excel_plans_as_written(runner, world, tmp_path):
+    """Issue 14: the corpus's Word plan with groups of units and its old .xls, by content."""
+    from pathlib import Path
+
+    from app.directory import units
+    units.add_unit("XEK", "UBND xã Ea Kao", "P66", kind="commune")
+    units.add_unit("PTL", "UBND phường Tân Lập", "P66", kind="ward")
+    corpus = Path(__file__).parent / "data" / "plans" / "corpus"
+    path = tmp_path / "nhom.bin"  # the name says nothing: the content decides
+    path.write_bytes((corpus / "05-nhom-don-vi.docx").read_bytes())
+    tasks = n_tasks()
+    result = invoke(runner, "import", str(path), "--unit", "P66", "--year", "2026", "--kind", "work")
+    assert result.exit_code == 0, result.output
+    assert ("Nhiệm vụ 1 giao cho nhóm “Các sở, ban, ngành”: mỗi đơn vị một nhiệm vụ con: "
+            "Sở Khoa học và Công nghệ, Sở Nội vụ.") in result.output
+    assert n_tasks() == tasks + 7
+    old = tmp_path / "cu.xls"
+    old.write_bytes((corpus / "02-ke-hoach-cu.xls").read_bytes())
+    result = invoke(runner, "import", str(old), "--unit", "P66", "--year", "2026", "--kind", "cchc",
+                    "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "3 dòng nhiệm vụ: thêm 3, sửa 0, giữ nguyên 0." in result.output

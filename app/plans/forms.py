@@ -91,3 +91,11 @@ class RecurringRuleForm(FlaskForm):
 class RecurringDeleteForm(FlaskForm):
     reason = TextAreaField(_l("Reason"),
                            validators=[Length(max=2000, message=_l("At most 2,000 characters."))])
+
+
+class ImportColumnsForm(FlaskForm):
+    """The columns of a stored upload read again as the user says (issue 14): the token, and
+    one select `column-<index>` per column of the file, read by the route against the
+    columns stored with the upload (never cells from the browser)."""
+
+    token = HiddenField(validators=[DataRequired()])

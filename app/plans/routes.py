@@ -32,6 +32,7 @@ from app.plans import importing as plan_import
 from app.plans import recurring
 from app.plans import service as plans
 from app.plans.forms import (
+    ImportColumnsForm,
     ImportConfirmForm,
     ImportForm,
     PlanEditForm,
@@ -190,8 +191,15 @@ def reopen(plan_id: int):
 # ---- Excel: import (upload -> preview -> confirm), template, export, print ------------------
 
 def _import_page(plan, form, preview=None, token=None, status=200):
+    """The page; with a stored upload (`token`), the form correcting the columns, and the
+    confirm button when the preview has no error."""
+    ok = preview is not None and preview.ok
     return render_template("plans/import.html", plan=plan, form=form, preview=preview, token=token,
-                           confirm_form=ImportConfirmForm(token=token) if token else None,
+                           # formdata=None: after a correction the form posted holds the old token.
+                           confirm_form=(ImportConfirmForm(formdata=None, token=token)
+                                         if token and ok else None),
+                           columns_form=ImportColumnsForm(formdata=None, token=token) if token else None,
+                           column_choices=plan_import.COLUMN_CHOICES,
                            headers=plan_import.HEADERS,
                            recurring_labels=recurring.FREQUENCY_LABELS), status
 
@@ -221,11 +229,43 @@ def import_file(plan_id: int):
     filename = evidence.sanitize_name(upload.filename or "")
     preview = plan_import.preview(plan, data, local_today(), current_user,
                                   settings=current_settings().task_rules)
-    if not preview.ok:
-        return _import_page(plan, form, preview, status=422)
-    token = plan_import.store_upload(current_user, plan, preview.sheet, filename,
-                                     current_settings().files)
-    return _import_page(plan, form, preview, token)
+    token = None
+    if preview.sheet is not None and preview.sheet.columns:
+        # Kept even with errors: a column read as the wrong one is corrected on this page.
+        token = plan_import.store_upload(current_user, plan, preview.sheet, filename,
+                                         current_settings().files)
+    return _import_page(plan, form, preview, token, status=200 if preview.ok else 422)
+
+
+@bp.post("/plans/<int:plan_id>/import/columns")
+@reads_only
+@login_required
+def import_columns(plan_id: int):
+    """Read the stored upload again with the columns the user chose; nothing is written."""
+    plan = task_queries.get_plan(current_user, plan_id)
+    boundary.require(access.can_manage_plan(current_user, plan))
+    form = ImportColumnsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    files = current_settings().files
+    sheet, filename = plan_import.load_upload(current_user, plan, form.token.data, files)
+    try:
+        plan_import.check_can_import(current_user, plan)
+    except RuleViolation as e:
+        upload_form = ImportForm()
+        upload_form.file.errors = [str(e.message)]
+        return _import_page(plan, upload_form, status=422)
+    choices = {i: request.form.get(f"column-{i}", "") for i, _w, _k in sheet.columns
+               if f"column-{i}" in request.form}
+    remapped, problems = plan_import.remap(sheet, choices)
+    if problems:
+        preview = plan_import.Preview(plan=plan, errors=problems, sheet=remapped)
+        return _import_page(plan, ImportForm(), preview, form.token.data, status=422)
+    preview = plan_import.preview(plan, remapped, local_today(), current_user,
+                                  settings=current_settings().task_rules)
+    token = plan_import.store_upload(current_user, plan, remapped, filename, files)
+    plan_import.discard_upload(form.token.data, files)
+    return _import_page(plan, ImportForm(), preview, token, status=200 if preview.ok else 422)
 
 
 @bp.post("/plans/<int:plan_id>/import/confirm")

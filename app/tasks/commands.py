@@ -80,9 +80,27 @@ def require_plan_open(plan: Plan) -> None:
         raise RuleViolation(message(v), v.field)
 
 
+_ROMAN_DIGITS = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+
+
+def _roman(part: str) -> int | None:
+    if not part or any(ch not in _ROMAN_DIGITS for ch in part):
+        return None
+    total = 0
+    for a, b in zip(part, part[1:] + " ", strict=True):
+        v = _ROMAN_DIGITS[a]
+        total += -v if _ROMAN_DIGITS.get(b, 0) > v else v
+    return total
+
+
 def order_key(stt: str) -> str:
-    """The sort key of a plan number: "2.10" after "2.9" (each part padded to four digits)."""
-    return ".".join(p.zfill(4) for p in stt.split("."))[:128]
+    """The sort key of a plan number: "2.10" after "2.9" (each part padded to four digits);
+    an official section first ("IV.2" after "III.5", issue 14), letters after numbers ("2.a")."""
+    parts = stt.split(".")
+    section = _roman(parts[0]) if len(parts) > 1 else None
+    if section is not None:
+        parts[0] = str(section)
+    return ".".join(p.zfill(4) for p in parts)[:128]
 
 
 def _next_stt(plan_id: int, parent: Task | None) -> str:

@@ -184,6 +184,12 @@ FORMS: dict[str, Form] = {
     # The upload only previews: the rows wait in a file under a token, nothing in the database.
     "plans.import_file": Form("head", lambda w: {},
                               files=lambda w: {"file": [(plan_xlsx(w), "ke-hoach.xlsx")]}),
+    # The same upload read again with the columns chosen: a preview, nothing written.
+    "plans.import_columns": Form(
+        "head", lambda w: {"token": getattr(w, "import_token", "0" * 32), "column-0": "stt",
+                           "column-1": "title"},
+        values=lambda w: {"plan_id": getattr(w, "import_plan_id", w.plan.id)},
+        prepare=prepare_import),
     "plans.import_confirm": Form(
         "head", lambda w: {"token": getattr(w, "import_token", "0" * 32)},
         values=lambda w: {"plan_id": getattr(w, "import_plan_id", w.plan.id)},

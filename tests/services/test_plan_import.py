@@ -90,16 +90,14 @@ def test_the_preview_of_a_real_file_shows_every_row_with_its_six_clears_and_writ
     assert {r.stt for r in p.rows if r.is_clear} == exp["clear"]
     assert {r.stt for r in p.not_clear} == exp["not_clear"]
     assert p.new_fields == exp["new_fields"]
-    assert p.renumbered == exp["renumbered"]
     assert [s.number for s in p.sections] == ["I", "II"]
-    vague = next(r for r in p.rows if r.stt == "3")
+    vague = next(r for r in p.rows if r.stt == "II.1")
     assert {c.clear.value for c in vague.clears.failed} == {
         "person", "task", "responsibility", "process", "deadline", "result"}
     assert p.added == 8 and p.changed == 0 and p.unchanged == 0
     lines = p.summary_lines()
     assert lines[0] == "8 dòng nhiệm vụ: thêm 8, sửa 0, giữ nguyên 0."
     assert "Lĩnh vực mới sẽ được tạo: Cải cách thể chế, Cải cách thủ tục hành chính, Chuyển đổi số." in lines
-    assert "Dòng 16: số thứ tự 1 thành 3 (đánh số liên tục qua các mục)." in lines
     assert "2 dòng chưa đủ sáu rõ." in lines
 
 
@@ -116,7 +114,7 @@ def test_confirming_imports_tasks_steps_coordinators_fields_and_progress(world, 
     assert [t[s].title for s in exp["stts"]] == exp["titles"]
     assert {s for s, x in t.items() if x.is_clear} == exp["clear"]
 
-    one = t["1"]
+    one = t["I.1"]
     assert one.title == "Rà soát văn bản quy phạm pháp luật do tỉnh ban hành"
     assert one.lead_unit_id == world.a.id and one.assignee_id == world.staff.id   # NFD name
     assert one.leader_id == world.deputy.id                                       # full name
@@ -127,10 +125,10 @@ def test_confirming_imports_tasks_steps_coordinators_fields_and_progress(world, 
                                                                date(2026, 4, 30))
     assert one.weight == Decimal(2) and one.field.name == "Cải cách thể chế"
     assert one.owner_unit_id == world.a.id and one.parent_id is None
-    assert one.order_key == "0001" and one.status == Lifecycle.ASSIGNED
+    assert one.order_key == "0001.0001" and one.status == Lifecycle.ASSIGNED
     assert one.created_by_id == world.head.id and one.version == 1
 
-    two = t["2"]
+    two = t["I.2"]
     assert two.lead_unit_id == world.a.id                       # by name
     assert two.assignee_id == world.staff.id                    # "Pham Van Dang"
     assert [s.title for s in two.steps] == ["Dự thảo bộ chỉ số", "Lấy ý kiến các sở, ngành",
@@ -139,28 +137,28 @@ def test_confirming_imports_tasks_steps_coordinators_fields_and_progress(world, 
     assert two.indicator_target == Decimal(12)                  # a formula's cached value
     assert two.weight == Decimal(1)                             # empty weight is 1
 
-    sub = t["2.1"]
-    assert sub.parent_id == two.id and sub.order_key == "0002.0001"
+    sub = t["I.2.1"]
+    assert sub.parent_id == two.id and sub.order_key == "0001.0002.0001"
     assert sub.lead_unit_id == world.a.id                       # merged down from row 11
     assert sub.assignee_id == world.staff2.id and sub.leader_id == world.head.id
     assert [s.title for s in sub.steps] == ["Thu thập tài liệu", "Viết dự thảo"]
     assert sub.start_on == date(2026, 3, 1)
-    assert t["2.2"].due_on == date(2026, 8, 15)                 # a date serial
-    assert t["2.2.1"].parent_id == t["2.2"].id and not t["2.2.1"].is_clear
+    assert t["I.2.2"].due_on == date(2026, 8, 15)                 # a date serial
+    assert t["I.2.2.1"].parent_id == t["I.2.2"].id and not t["I.2.2.1"].is_clear
 
-    vague = t["3"]
+    vague = t["II.1"]
     assert vague.field.name == "Cải cách thủ tục hành chính" and not vague.is_clear
     assert vague.lead_unit_id is None and vague.steps == []
 
-    done = t["4"]
+    done = t["II.2"]
     assert done.description == "=Số hóa 100% hồ sơ còn hiệu lực"   # text, not a formula
     assert done.status == Lifecycle.COMPLETED and done.progress == 100
     assert done.completed_on == done.submitted_on == date(2026, 6, 10)
     assert done.indicator_actual == Decimal(100) and done.weight == Decimal("1.5")
     assert sorted(u.code for u in done.coordinators) == ["P66", "SKHCN"]
     assert done.leader_id == world.head.id and done.field.name == "Chuyển đổi số"
-    assert t["4.1"].parent_id == done.id
-    assert (t["4.1"].status, t["4.1"].progress) == (Lifecycle.IN_PROGRESS, 40)
+    assert t["II.2.1"].parent_id == done.id
+    assert (t["II.2.1"].status, t["II.2.1"].progress) == (Lifecycle.IN_PROGRESS, 40)
 
     new_fields = db.session.scalars(select(Field).where(Field.unit_id == world.a.id)
                                     .order_by(Field.id)).all()
@@ -177,10 +175,10 @@ def test_confirming_imports_tasks_steps_coordinators_fields_and_progress(world, 
     assert told == []
     # The completion the file brought is marked imported, with who and when (DESIGN.md 4).
     assert done.completion_imported_by_id == world.head.id and done.completion_imported_at is not None
-    assert {x.completion_imported_at for s, x in t.items() if s != "4"} == {None}
+    assert {x.completion_imported_at for s, x in t.items() if s != "II.2"} == {None}
     reports = db.session.execute(select(ProgressUpdate.task_id, ProgressUpdate.percent)
-                                 .where(ProgressUpdate.task_id.in_([done.id, t["4.1"].id]))).all()
-    assert sorted(reports) == sorted([(done.id, 100), (t["4.1"].id, 40)])
+                                 .where(ProgressUpdate.task_id.in_([done.id, t["II.2.1"].id]))).all()
+    assert sorted(reports) == sorted([(done.id, 100), (t["II.2.1"].id, 40)])
 
 
 def test_headers_in_any_order_case_spacing_and_normalisation_and_no_progress_columns(world, empty_plan):
@@ -283,8 +281,10 @@ ROW_CASES = [
      "Dòng 3, cột STT: không có dòng 3 của nhiệm vụ con này"),
     ("child due after its parent", [clear_row(1, due="30/06/2026"), clear_row("1.1", due="31/07/2026")],
      Rule(3, "Hạn hoàn thành", "due_after_parent", date=date(2026, 6, 30))),
-    ("number that is not one", [clear_row("a)")],
-     "Dòng 2, cột STT: “a)” không phải là số thứ tự dạng 1, 2.1, 2.2.1 hoặc mục I, II"),
+    ("number that is not one", [clear_row("1a")],
+     "Dòng 2, cột STT: “1a” không phải là số thứ tự dạng 1, 2.1, 2.2.1 hoặc mục I, II"),
+    ("letter without a number above it", [clear_row("a)")],
+     "Dòng 2, cột STT: “a)” không thuộc nhiệm vụ có số thứ tự nào ở trên"),
     ("missing number", [clear_row(None)], "Dòng 2, cột STT: thiếu số thứ tự"),
     ("missing title", [clear_row(1, title=None)], Rule(2, "Nhiệm vụ", "title_required")),
     ("title too long", [clear_row(1, title="Rà soát " * 70)],
@@ -555,8 +555,8 @@ def test_import_export_import_gives_the_same_plan_exactly(world, make, empty_pla
     exported = plan_export.export_bytes(db.session.get(Plan, empty_plan.id))
     rows = read_back(exported)
     assert rows[0] == HEADERS
-    assert rows[1][:2] == ["1", "Rà soát văn bản quy phạm pháp luật do tỉnh ban hành"]
-    done = next(r for r in rows if r[0] == "4")
+    assert rows[1][:2] == ["I.1", "Rà soát văn bản quy phạm pháp luật do tỉnh ban hành"]
+    done = next(r for r in rows if r[0] == "II.2")
     assert done[2] == "=Số hóa 100% hồ sơ còn hiệu lực"      # exactly as typed ...
     cell = load_workbook(io.BytesIO(exported))[plan_export.DATA_SHEET]["C" + str(rows.index(done) + 1)]
     assert cell.value == done[2] and cell.data_type == "s" and cell.quotePrefix  # ... and text

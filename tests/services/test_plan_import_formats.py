@@ -57,28 +57,28 @@ def test_a_word_appendix_table_imports_into_a_draft_plan_as_it_was_written(world
     p = preview(empty_plan, data)
     assert p.ok, [e.text for e in p.errors]
     assert p.sheet.kind == "docx"
-    assert [r.stt for r in p.rows] == ["1", "2", "3", "4"]
+    assert [r.stt for r in p.rows] == ["I.1", "I.2", "I.3", "I.4"]  # as written, in section I
     assert {k: h for h, k in p.sheet.mapping} == {
         "stt": "STT", "title": "Nội dung nhiệm vụ", "lead_unit": "Cơ quan chủ trì",
         "coordinators": "Cơ quan phối hợp", "due_on": "Thời hạn hoàn thành",
         "output_product": "Sản phẩm dự kiến", "note": "Ghi chú"}
     words = {r.stt: (r.due_words, r.due_read, r.due_recurring) for r in p.rows}
-    assert words == {"1": ("Tháng 6/2026", date(2026, 6, 30), False),
-                     "2": ("Quý III", date(2026, 9, 30), False),
-                     "3": ("Thường xuyên", None, True),
-                     "4": ("Trước ngày 15/12/2026", date(2026, 12, 15), False)}
+    assert words == {"I.1": ("Tháng 6/2026", date(2026, 6, 30), False),
+                     "I.2": ("Quý III", date(2026, 9, 30), False),
+                     "I.3": ("Thường xuyên", None, True),
+                     "I.4": ("Trước ngày 15/12/2026", date(2026, 12, 15), False)}
     imported(empty_plan, data, world.head)
     got = {stt: shape(t) for stt, t in plan_tasks(empty_plan.id).items()}
     field = "Cải cách thể chế"
     assert got == {
         # The lead unit merged down over rows 1 and 2 belongs to both.
-        "1": ("Rà soát văn bản quy phạm pháp luật", "SNV", ["SKHCN"], date(2026, 6, 30), "Báo cáo",
+        "I.1": ("Rà soát văn bản quy phạm pháp luật", "SNV", ["SKHCN"], date(2026, 6, 30), "Báo cáo",
               "", field, False),
-        "2": ("Kiểm tra cải cách hành chính", "SNV", [], date(2026, 9, 30), "Kết luận kiểm tra",
+        "I.2": ("Kiểm tra cải cách hành chính", "SNV", [], date(2026, 9, 30), "Kết luận kiểm tra",
               "Ghi chú: Đột xuất", field, False),
-        "3": ("Tuyên truyền cải cách hành chính", None, [], None, "",
+        "I.3": ("Tuyên truyền cải cách hành chính", None, [], None, "",
               "Thời hạn theo kế hoạch: Thường xuyên", field, False),
-        "4": ("Tổng kết năm", "SNV", [], date(2026, 12, 15), "Báo cáo tổng kết", "", field, False),
+        "I.4": ("Tổng kết năm", "SNV", [], date(2026, 12, 15), "Báo cáo tổng kết", "", field, False),
     }
     # Importing the same document again changes nothing.
     again = preview(empty_plan, data)
@@ -97,11 +97,11 @@ def test_an_old_xls_with_a_two_row_header_and_merged_cells(world, empty_plan):
     got = {stt: shape(t) for stt, t in plan_tasks(empty_plan.id).items()}
     field = "Cải cách thể chế"
     assert got == {
-        "1": ("Rà soát văn bản quy phạm pháp luật", "SNV", ["SKHCN"], date(2026, 9, 30),
+        "I.1": ("Rà soát văn bản quy phạm pháp luật", "SNV", ["SKHCN"], date(2026, 9, 30),
               "Báo cáo rà soát", "", field, False),
-        "2": ("Kiểm tra công tác cải cách hành chính", "SNV", [], date(2026, 6, 30), "",
+        "I.2": ("Kiểm tra công tác cải cách hành chính", "SNV", [], date(2026, 6, 30), "",
               "Ghi chú: Theo kế hoạch kiểm tra", field, False),
-        "3": ("Cập nhật thủ tục hành chính trên Cổng dịch vụ công", None, [], None, "",
+        "I.3": ("Cập nhật thủ tục hành chính trên Cổng dịch vụ công", None, [], None, "",
               "Thời hạn theo kế hoạch: Thường xuyên", field, False),
     }
 
@@ -226,3 +226,97 @@ def test_a_word_table_with_a_header_over_two_rows(world, empty_plan):
     assert got == [("1", "Xây dựng kế hoạch chuyển đổi số", date(2026, 2, 1), date(2026, 3, 31),
                     [world.b.id]),
                    ("2", "Triển khai", date(2026, 4, 1), date(2026, 9, 30), [])]
+
+
+def test_numbering_as_officials_number_is_kept_as_written(world, empty_plan):
+    """Roman sections, 1 / 1.1, a) b), "-" and "+" bullets (in the STT cell or opening the
+    task) become tasks and sub-tasks in order, numbered as the plan numbers them."""
+    rows = [["STT", "Nhiệm vụ"],
+            ["I", "CẢI CÁCH THỂ CHẾ"],
+            ["1", "Rà soát văn bản"],
+            ["-", "Văn bản của tỉnh"],
+            ["+", "Nghị quyết"],
+            ["+", "Quyết định"],
+            ["-", "Văn bản của sở"],
+            ["2", "Kiểm tra"],
+            ["a)", "Kiểm tra các sở"],
+            [None, "- Sở Nội vụ"],
+            [None, "b) Kiểm tra các xã"],
+            ["II. CẢI CÁCH THỦ TỤC HÀNH CHÍNH", None],
+            ["1", "Công bố thủ tục"],
+            ["1.1", "Công bố thủ tục mới"],
+            ["a.", "Lĩnh vực nội vụ"]]
+    p = preview(empty_plan, word(rows))
+    assert p.ok, [e.text for e in p.errors]
+    got = [(r.stt, r.parent_stt, r.title, r.field_name) for r in p.rows]
+    one, two = "Cải cách thể chế", "Cải cách thủ tục hành chính"
+    assert got == [("I.1", None, "Rà soát văn bản", one),
+                   ("I.1.1", "I.1", "Văn bản của tỉnh", one),
+                   ("I.1.1.1", "I.1.1", "Nghị quyết", one),
+                   ("I.1.1.2", "I.1.1", "Quyết định", one),
+                   ("I.1.2", "I.1", "Văn bản của sở", one),
+                   ("I.2", None, "Kiểm tra", one),
+                   ("I.2.a", "I.2", "Kiểm tra các sở", one),
+                   ("I.2.a.1", "I.2.a", "Sở Nội vụ", one),
+                   ("I.2.b", "I.2", "Kiểm tra các xã", one),
+                   ("II.1", None, "Công bố thủ tục", two),
+                   ("II.1.1", "II.1", "Công bố thủ tục mới", two),
+                   ("II.1.1.a", "II.1.1", "Lĩnh vực nội vụ", two)]
+    imported(empty_plan, word(rows), world.head)
+    tasks = plan_tasks(empty_plan.id)
+    in_order = sorted(tasks.values(), key=lambda t: t.order_key)
+    assert [t.stt for t in in_order] == [r[0] for r in got]
+    assert all((tasks[s].parent.stt if tasks[s].parent else None) == parent for s, parent, *_ in got)
+    # The same document again: every task matched by its official number, nothing changes.
+    again = preview(empty_plan, word(rows))
+    assert again.ok and again.unchanged == len(got)
+
+
+def test_a_bullet_or_a_letter_with_nothing_above_it_is_an_error(world, empty_plan):
+    p = preview(empty_plan, word([["STT", "Nhiệm vụ"], ["-", "Rà soát"], ["b)", "Kiểm tra"]]))
+    assert [e.text for e in p.errors] == [
+        "Dòng 2, cột STT: “-” không thuộc nhiệm vụ có số thứ tự nào ở trên",
+        "Dòng 3, cột STT: “b)” không thuộc nhiệm vụ có số thứ tự nào ở trên"]
+
+
+def test_a_group_of_units_becomes_one_task_with_a_sub_task_per_unit(world, make, empty_plan):
+    """"Các sở, ban, ngành" leading: one task led by the plan's unit, one sub-task per
+    department below it; in the coordinating column, every unit of the group but the lead."""
+    from app.directory import units
+    from app.extensions import db
+    units.add_unit("STP", "Sở Tư pháp", "SNV", kind="department")
+    units.add_unit("STC", "Sở Tài chính", "SNV", kind="department")
+    units.add_unit("XEK", "UBND xã Ea Kao", "SNV", kind="commune")
+    units.add_unit("PCC", "Phòng Công chức, viên chức", "SNV")
+    db.session.commit()
+    rows = [["STT", "Nhiệm vụ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời hạn"],
+            ["1", "Rà soát thủ tục", "Các sở, ban, ngành", "Phòng Công chức, viên chức", "Quý II"],
+            ["2", "Tự kiểm tra", "Sở Tư pháp", "Các sở, ban, ngành liên quan", "Tháng 9"],
+            ["3", "Niêm yết thủ tục", "UBND các xã, phường", None, "Năm 2026"],
+            ["4", "Tổng hợp", "ubnd xã ea kao", "sở tài chính; Tư pháp\nPhòng Công chức, viên chức", None]]
+    p = preview(empty_plan, word(rows))
+    assert p.ok, [e.text for e in p.errors]
+    codes = {u.id: u.code for u in p_units()}
+    got = [(r.stt, codes.get(r.values["lead_unit_id"]), sorted(codes[i] for i in r.coordinator_ids),
+            r.values["due_on"]) for r in p.rows]
+    assert got == [("1", "SNV", ["PCC"], date(2026, 6, 30)),
+                   ("1.1", "STC", ["PCC"], date(2026, 6, 30)),
+                   ("1.2", "STP", ["PCC"], date(2026, 6, 30)),
+                   ("2", "STP", ["STC"], date(2026, 9, 30)),
+                   ("3", "SNV", [], date(2026, 12, 31)),
+                   ("3.1", "XEK", [], date(2026, 12, 31)),
+                   ("4", "XEK", ["PCC", "STC", "STP"], None)]
+    assert p.groups == {"1": ("Các sở, ban, ngành", ["Sở Tài chính", "Sở Tư pháp"]),
+                        "3": ("UBND các xã, phường", ["UBND xã Ea Kao"])}
+    imported(empty_plan, word(rows), world.head)
+    tasks = plan_tasks(empty_plan.id)
+    assert tasks["1.2"].parent_id == tasks["1"].id and tasks["1.2"].title == "Rà soát thủ tục"
+    assert preview(empty_plan, word(rows)).unchanged == 7
+
+
+def p_units():
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Unit
+    return db.session.scalars(select(Unit)).all()

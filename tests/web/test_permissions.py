@@ -431,6 +431,13 @@ RULES = [
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import/confirm",
          data=lambda w, r, x: {"token": getattr(w, "import_token", "0" * 32)},
          prepare=stage_import),
+    # Reading the stored upload again with other columns writes nothing either.
+    Rule("plans.import_columns", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="200* 200* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import/columns",
+         data=lambda w, r, x: {"token": getattr(w, "import_token", "0" * 32), "column-1": "title"},
+         prepare=stage_import),
     Rule("plans.template", "GET", R4,
          expect(R4, admin="200 200 200 404", assessor="200 200 200 404",
                 head="200 200 404 404", deputy="200 200 404 404", staff="200 404 404 404"),

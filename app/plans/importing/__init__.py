@@ -6,6 +6,7 @@ Callers use this package's names: `from app.plans import importing as plan_impor
 
 from app.plans.importing.checker import ADD, CHANGE, SAME, Preview, RowPlan, preview
 from app.plans.importing.columns import (
+    COLUMN_CHOICES,
     COLUMNS,
     HEADERS,
     MAX_FILE_BYTES,
@@ -15,7 +16,7 @@ from app.plans.importing.columns import (
     Issue,
 )
 from app.plans.importing.directory import Directory, UnitRef
-from app.plans.importing.reader import Sheet, read_sheet
+from app.plans.importing.reader import Sheet, read_sheet, remap
 from app.plans.importing.uploads import discard_upload, load_upload, store_upload
 from app.plans.importing.writer import (
     apply,
@@ -24,7 +25,31 @@ from app.plans.importing.writer import (
     record_plan_created,
 )
 
-__all__ = ["ADD", "CHANGE", "COLUMNS", "HEADERS", "MAX_FILE_BYTES", "MAX_ROWS", "PROGRESS_KEYS",
-           "SAME", "Directory", "ImportRefused", "Issue", "Preview", "RowPlan", "Sheet", "UnitRef",
-           "apply", "check_can_import", "discard_upload", "load_upload", "plan_for", "preview",
-           "read_sheet", "record_plan_created", "store_upload"]
+__all__ = [
+    "ADD",
+    "CHANGE",
+    "COLUMNS",
+    "COLUMN_CHOICES",
+    "HEADERS",
+    "MAX_FILE_BYTES",
+    "MAX_ROWS",
+    "PROGRESS_KEYS",
+    "SAME",
+    "Directory",
+    "ImportRefused",
+    "Issue",
+    "Preview",
+    "RowPlan",
+    "Sheet",
+    "UnitRef",
+    "apply",
+    "check_can_import",
+    "discard_upload",
+    "load_upload",
+    "plan_for",
+    "preview",
+    "read_sheet",
+    "record_plan_created",
+    "remap",
+    "store_upload",
+]

@@ -12,6 +12,15 @@ from app.formfields import parse_date, parse_decimal
 from app.reports.xlsx import FORMULA_STARTS
 
 _STT = re.compile(r"^\d+(\.\d+)*$")
+# A task's number as officials write it (issue 14): an optional section ("II."), numbers
+# ("1", "1.1"), letters ("2.a") and the numbers of bullets under them ("2.a.1").
+OFFICIAL_STT = re.compile(r"^(?:[IVXLCDM]+\.)?\d+(?:\.(?:\d+|[a-zđ]))*$")
+# "a)", "a.", "b)" in the STT cell, or at the start of the task ("a) Rà soát …").
+LETTER = re.compile(r"^([a-zđ])\s*[).]$")
+LETTER_TITLE = re.compile(r"^([a-zđ])\)\s+(\S.*)$", re.DOTALL)
+# "-" and "+" bullets (and "•", "–"), alone in the STT cell or at the start of the task.
+BULLET_MARK = re.compile(r"^[-+•–]$")
+BULLET_TITLE = re.compile(r"^([-+•–])\s*(\S.*)$", re.DOTALL)
 _ROMAN = re.compile(r"^[IVXLCDM]+$")
 _ROMAN_TITLE = re.compile(r"^([IVXLCDM]+)\s*[.):\-–]\s*(\S.*)$")
 _BULLET = re.compile(r"^\s*(?:[-+•*–]|\d+[.)])\s+")
@@ -99,18 +108,27 @@ def _roman_value(s: str) -> int:
 
 
 def _stt(value) -> str:
-    """"2.1" from 2.1 (a number), " 2.1. " or "02.1"; "I" for a section; "" when blank."""
+    """"2.1" from 2.1 (a number), " 2.1. " or "02.1"; "II.3" and "2.a" as written; "I" for a
+    section; "" when blank."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = _text(value).replace(" ", "").rstrip(".")
     if _STT.match(text):
         return ".".join(str(int(p)) for p in text.split("."))
+    if OFFICIAL_STT.match(text):
+        return ".".join(str(int(p)) if p.isdigit() else p for p in text.split("."))
     return text
 
 
+def numbering_only(value) -> bool:
+    """A cell holding only a number, a letter or a bullet (a row prepared and left empty)."""
+    text = _text(value).replace(" ", "")
+    return bool(OFFICIAL_STT.match(_stt(value)) or LETTER.match(text) or BULLET_MARK.match(text))
+
+
 def _split(text: str) -> list[str]:
-    """Several values in a cell: one per line, or separated by ";"."""
-    parts = text.split("\n") if "\n" in text else text.split(";")
+    """Several values in a cell: one per line and separated by ";" (issue 14)."""
+    parts = re.split(r"[;\n]", text)
     return [normalize_space(p) for p in parts if normalize_space(p)]
 
 

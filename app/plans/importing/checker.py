@@ -32,7 +32,12 @@ from app.plans.importing.cells import (
     _ROMAN_TITLE,
     _STEP_DATE,
     _STT,
+    BULLET_MARK,
+    BULLET_TITLE,
     DATE_LIKE,
+    LETTER,
+    LETTER_TITLE,
+    OFFICIAL_STT,
     _blank,
     _date,
     _decimal,
@@ -54,8 +59,9 @@ from app.plans.importing.columns import (
     TEXT_LIMITS,
     Issue,
 )
-from app.plans.importing.directory import Directory, UnitRef
-from app.plans.importing.reader import Sheet, read_sheet
+from app.plans.importing.directory import Directory, UnitRef, group_of
+from app.plans.importing.isolation import read_isolated
+from app.plans.importing.reader import Sheet
 from app.tasks import breakdown
 from app.tasks import commands as task_service
 from app.tasks.messages import message as rule_message
@@ -134,9 +140,10 @@ class Preview:
     plan: Plan
     rows: list[RowPlan] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    # Rows naming a group of units as the lead: {number: (the group as written, its units)}.
+    groups: dict = field(default_factory=dict)
     errors: list[Issue] = field(default_factory=list)
     new_fields: list[str] = field(default_factory=list)
-    renumbered: list[tuple[int, str, str]] = field(default_factory=list)
     present: set = field(default_factory=set)
     kept: int = 0
     seconds: float = 0.0
@@ -185,9 +192,9 @@ class Preview:
                            n=self.kept))
         if self.new_fields:
             lines.append(_("New fields to create: %(names)s.", names=", ".join(self.new_fields)))
-        for line, before, after in self.renumbered[:20]:
-            lines.append(_("Row %(row)s: number %(before)s becomes %(after)s (numbering runs on "
-                           "across sections).", row=line, before=before, after=after))
+        for stt, (written, names) in self.groups.items():
+            lines.append(_("Task %(stt)s names the group “%(group)s”: one sub-task for each of "
+                           "%(names)s.", stt=stt, group=written, names=", ".join(names)))
         for r in self.rows:
             if r.action != CHANGE or r.has_error:
                 continue
@@ -234,7 +241,7 @@ class _Checker:
             row.has_error = True
 
     def run(self) -> Preview:
-        raw = self._numbered()
+        raw = self._groups(self._numbered())
         self._existing = self._load_existing()
         self.dir.ensure_people({i for t in self._existing.values()
                                 for i in (t.assignee_id, t.leader_id) if i})
@@ -252,13 +259,21 @@ class _Checker:
 
     # -- numbering, sections, duplicates
     def _numbered(self) -> list:
+        """Each row's number as officials wrote it (issue 14): a Roman section with its title
+        is no task (it gives the tasks below it their field, and its numeral their number:
+        "II.3"); "1", "1.1", "1.1.1"; "a)", "b)" under the last number ("2.a"); "-" and "+"
+        bullets under the item above them, numbered in order ("2.a.1", and "2.a.1.1" for a
+        "+" under a "-"). The number shown and exported is this one, never a renumbering."""
         out = []
         section_field = ""
-        offset, first, max_top = 0, None, 0
+        section = ""
+        number = item = dash = None  # the last number, the last number or letter, the last "-"
+        bullets: dict[str, int] = {}
         seen: dict[str, int] = {}
         for line, cells in self.sheet.rows:
             stt_raw = cells.get("stt")
             stt = _stt(stt_raw)
+            raw_text = _text(stt_raw).replace(" ", "")
             title = _text(cells.get("title"))
             # A section: "I" with its title in the next cell, or "I. CẢI CÁCH THỂ CHẾ" alone.
             roman = None if title else _ROMAN_TITLE.match(_text(stt_raw))
@@ -267,39 +282,92 @@ class _Checker:
                 if not normalize_space(head):
                     self.error(line, "title", _("the section has no title"))
                     continue
-                number = roman.group(1) if roman else stt
-                self.preview.sections.append(Section(line, number, normalize_space(head)))
+                section = roman.group(1) if roman else stt
+                self.preview.sections.append(Section(line, section, normalize_space(head)))
                 section_field = _section_field(_text(cells.get("field")) or head)
-                first, offset = None, 0
+                number = item = dash = None
                 continue
+            letter = LETTER.match(raw_text)
+            bullet = raw_text if BULLET_MARK.match(raw_text) else None
             if not stt:
+                # The mark may open the task's text instead: "a) Rà soát …", "- Rà soát …".
+                if m := LETTER_TITLE.match(title):
+                    letter, cells = m, {**cells, "title": m.group(2)}
+                elif m := BULLET_TITLE.match(title):
+                    bullet, cells = m.group(1), {**cells, "title": m.group(2)}
+            if letter or bullet:
+                parent = number if letter else (dash if bullet == "+" and dash else item)
+                if parent is None:
+                    self.error(line, "stt", _("“%(value)s” has no numbered task above it to belong to",
+                                              value=_shown(stt_raw) or (bullet or letter.group(1))))
+                    out.append((line, "", "", cells, section_field, False))
+                    continue
+                if letter:
+                    stt = f"{parent}.{letter.group(1)}"
+                    item, dash = stt, None
+                else:
+                    bullets[parent] = bullets.get(parent, 0) + 1
+                    stt = f"{parent}.{bullets[parent]}"
+                    if bullet != "+":
+                        dash = stt
+            elif not stt:
                 self.error(line, "stt", _("the number (STT) is missing"))
                 out.append((line, "", "", cells, section_field, False))
                 continue
-            if not _STT.match(stt):
+            elif not OFFICIAL_STT.match(stt):
                 self.error(line, "stt", _("“%(value)s” is not a number such as 1, 2.1 or 2.2.1, "
                                           "nor a section such as I or II", value=_shown(stt_raw)))
                 out.append((line, stt, stt, cells, section_field, False))
                 continue
-            top = int(stt.split(".")[0])
-            if first is None and self.preview.sections:
-                # Official plans often number each section from 1 again; the plan needs
-                # one number per task, so the numbering runs on across sections.
-                first = top
-                offset = max_top - top + 1 if top <= max_top else 0
-            file_stt = stt
-            if offset:
-                parts = stt.split(".")
-                stt = ".".join([str(int(parts[0]) + offset), *parts[1:]])
-                self.preview.renumbered.append((line, file_stt, stt))
-            max_top = max(max_top, int(stt.split(".")[0]))
+            else:
+                if section and _STT.match(stt):
+                    stt = f"{section}.{stt}"
+                number = item = stt
+                dash = None
+            if len(stt) > 32:
+                self.error(line, "stt", _("at most %(n)s characters", n=32))
+                out.append((line, stt, stt, cells, section_field, False))
+                continue
             if stt in seen:
                 self.error(line, "stt", _("the number %(stt)s is already used on row %(other)s",
-                                          stt=file_stt, other=seen[stt]))
-                out.append((line, stt, file_stt, cells, section_field, False))
+                                          stt=stt, other=seen[stt]))
+                out.append((line, stt, stt, cells, section_field, False))
                 continue
             seen[stt] = line
-            out.append((line, stt, file_stt, cells, section_field, True))
+            out.append((line, stt, stt, cells, section_field, True))
+        return out
+
+    def _groups(self, raw: list) -> list:
+        """A group of units as the lead ("Các sở, ban, ngành", "UBND các xã, phường", "Các
+        cơ quan, đơn vị", issue 14): the row becomes one task led by the plan's unit with
+        one sub-task per unit of the group below the plan's unit, numbered after the row's
+        own sub-tasks, each with the row's text, dates and coordinators."""
+        taken = {stt for _l, stt, _f, _c, _s, ok in raw if ok}
+        out = []
+        for entry in raw:
+            line, stt, file_stt, cells, section_field, ok = entry
+            text = _text(cells.get("lead_unit"))
+            group = group_of(text) if ok and text else None
+            if group is None:
+                out.append(entry)
+                continue
+            units = self.dir.group(group)
+            if not units:
+                self.error(line, "lead_unit", _("no unit of the group “%(value)s” is below %(unit)s",
+                                                value=normalize_space(text), unit=self.plan.unit.name))
+                out.append((line, stt, file_stt, cells, section_field, False))
+                continue
+            self.preview.groups[stt] = (normalize_space(text), [u.name for u in units])
+            out.append((line, stt, file_stt, {**cells, "lead_unit": self.plan.unit.code},
+                        section_field, True))
+            n = 0
+            for u in units:
+                n += 1
+                while f"{stt}.{n}" in taken:
+                    n += 1
+                sub = f"{stt}.{n}"
+                taken.add(sub)
+                out.append((line, sub, sub, {**cells, "lead_unit": u.code}, section_field, True))
         return out
 
     # -- one row
@@ -509,6 +577,13 @@ class _Checker:
         if "coordinators" in row.kept:
             coords = [u.id for u in old.coordinators]
         for token in _split(_text(cells.get("coordinators"))):
+            group = group_of(token)
+            if group is not None:
+                # Every unit of the group but the lead (issue 14).
+                for unit in d.group(group):
+                    if unit.id not in coords and (lead is None or unit.id != lead.id):
+                        coords.append(unit.id)
+                continue
             u, err = d.unit(token)
             found = [u] if u is not None else []
             if err and "," in token:
@@ -561,14 +636,12 @@ class _Checker:
         for r in rows:
             parts = r.stt.split(".")
             r.depth = len(parts)
-            if len(parts) > 1:
+            # "II.3" is a task of section II: a section is no task, so it has no parent.
+            if len(parts) > 1 and not _ROMAN.match(".".join(parts[:-1])):
                 r.parent_stt = ".".join(parts[:-1])
                 if r.parent_stt not in by_stt and r.parent_stt not in self._existing:
-                    parent_shown = r.parent_stt
-                    if r.file_stt != r.stt:
-                        parent_shown = ".".join(r.file_stt.split(".")[:-1])
                     self.error(r.line, "stt", _("there is no row %(parent)s for this sub-task",
-                                                parent=parent_shown), r)
+                                                parent=r.parent_stt), r)
         # The due date a row may not pass (a rule of the rule set, checked in _rules): its
         # parent's in the file or in the plan, or that of the higher plan's task it breaks down.
         higher = breakdown.breakdown_parents(self.plan.id) if self.plan.id is not None else {}
@@ -878,7 +951,8 @@ def preview(plan: Plan, source: "bytes | Sheet", today: date, actor: User | None
     """Read (unless `source` was read already) and check a file against a plan, which may
     not be saved yet; writes nothing. Errors come in row and column order."""
     started = time.perf_counter()
-    sheet = source if isinstance(source, Sheet) else read_sheet(source)
+    # A file is read in a separate process, under a time and a memory limit (isolation.py).
+    sheet = source if isinstance(source, Sheet) else read_isolated(source)
     if sheet.issues:
         p = Preview(plan=plan, errors=list(sheet.issues), present=sheet.present)
     else:

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from app.domain.text import fold
@@ -81,6 +82,8 @@ EXTRA_COLUMNS = (
     Column("note", "Ghi chú", aliases=("Ghi chú khác",), optional=True),
 )
 HEADERS = tuple(c.header for c in COLUMNS)
+# What a column of the file may be said to be in the preview: (key, header).
+COLUMN_CHOICES = tuple((c.key, c.header) for c in (*COLUMNS, *EXTRA_COLUMNS))
 LABEL = {c.key: c.header for c in (*COLUMNS, *EXTRA_COLUMNS)}
 PROGRESS_KEYS = ("progress", "completed_on", "indicator_actual")
 # The rule set's fields (those of the task form) as the template's columns.
@@ -123,6 +126,10 @@ class Issue:
     message: str
     row: int | None = None
     column: str | None = None
+    # The untranslated message and its values, so that an issue found in the parsing process
+    # (no request, no language) is translated again in the user's language (isolation.py).
+    msgid: str = ""
+    params: tuple = ()
 
     @property
     def text(self) -> str:
@@ -135,6 +142,18 @@ class Issue:
 
     def __str__(self) -> str:
         return self.text
+
+
+def file_issue(msgid: str, **params) -> Issue:
+    """An issue of the whole file, translated (numbers in the reader's style: 5.000), with
+    what it takes to translate it again where it is shown (isolation.py)."""
+    shown = {k: format_decimal(v) if isinstance(v, int) else v for k, v in params.items()}
+    return Issue(_(msgid, **shown), msgid=msgid, params=tuple(sorted(params.items())))
+
+
+def translated(issue: Issue) -> Issue:
+    """An issue of the whole file in the current language (read where there was none)."""
+    return file_issue(issue.msgid, **dict(issue.params)) if issue.msgid else issue
 
 
 class ImportRefused(Exception):

@@ -39,6 +39,21 @@ class UnitRef:
 
 
 _PREFIX = re.compile(r"^(?:so|ubnd|uy ban nhan dan)\s+")
+# Groups of units as plans name them (issue 14), folded; words may follow ("… liên quan").
+DEPARTMENTS, COMMUNES, ALL_UNITS = "departments", "communes", "units"
+_GROUPS = (
+    (DEPARTMENTS, re.compile(r"^(?:cac\s+)?so\s+(?:ban\s+)?nganh\b")),
+    (COMMUNES, re.compile(r"^(?:ubnd|uy\s+ban\s+nhan\s+dan)\s+(?:cac|cap)\s+(?:xa|phuong)\b")),
+    (ALL_UNITS, re.compile(r"^cac\s+(?:co\s+quan\s+)?don\s+vi\b|^cac\s+co\s+quan\b")),
+)
+_COMMUNE_KINDS = ("commune", "ward", "special_zone")
+
+
+def group_of(text: str) -> str | None:
+    """The group a unit cell names ("Các sở, ban, ngành", "UBND các xã, phường", "Các cơ quan,
+    đơn vị"), or None."""
+    words = fold(text)
+    return next((g for g, pattern in _GROUPS if pattern.match(words)), None)
 
 
 def _bare(name: str) -> str:
@@ -50,9 +65,12 @@ class Directory:
     """Units, people and fields as the importer resolves them, loaded in a few queries."""
 
     def __init__(self, plan_unit: Unit, sheet_rows: list[tuple[int, dict]]):
-        rows = db.session.execute(select(Unit.id, Unit.code, Unit.name, Unit.path)
+        rows = db.session.execute(select(Unit.id, Unit.code, Unit.name, Unit.path, Unit.kind,
+                                         Unit.parent_id, Unit.name_sort)
                                   .where(Unit.is_active)).all()
         self.units = {r.id: UnitRef(r.id, r.code, r.name, r.path) for r in rows}
+        self._kinds = {r.id: (r.kind, r.parent_id, r.name_sort) for r in rows}
+        self.plan_unit_id = plan_unit.id
         self.by_code: dict[str, list[UnitRef]] = defaultdict(list)
         self.by_name: dict[str, list[UnitRef]] = defaultdict(list)
         self.by_name_ci: dict[str, list[UnitRef]] = defaultdict(list)
@@ -122,6 +140,30 @@ class Directory:
                 return None, _("%(n)s units are named “%(value)s”: write the unit's code",
                                n=len(found), value=name)
         return None, _("no unit has the code or the name “%(value)s”", value=name)
+
+    def group(self, name: str) -> list[UnitRef]:
+        """The units of a group under the plan's unit, by name: departments (kind
+        "department", or a name "Sở …") and communes (kinds commune, ward, special zone, or
+        a name "UBND xã/phường …") anywhere below it; "Các cơ quan, đơn vị" is every unit
+        directly below it."""
+        plan_unit = self.units.get(self.plan_unit_id)
+        if plan_unit is None:
+            return []
+        out = []
+        for u in self.units.values():
+            kind, parent_id, _sort = self._kinds[u.id]
+            if u.id == plan_unit.id or not u.path.startswith(plan_unit.path):
+                continue
+            words = fold(u.name)
+            if name == DEPARTMENTS:
+                ok = kind == "department" or words.startswith("so ")
+            elif name == COMMUNES:
+                ok = kind in _COMMUNE_KINDS or bool(re.match(r"^(?:ubnd|uy ban nhan dan) (?:xa|phuong|dac khu) ", words))
+            else:
+                ok = parent_id == plan_unit.id
+            if ok:
+                out.append(u)
+        return sorted(out, key=lambda u: (self._kinds[u.id][2] or "", u.code))
 
     def _pool(self, scope: tuple[UnitRef, ...], exact_units: bool) -> tuple[dict, dict]:
         key = (tuple(u.id for u in scope), exact_units)

@@ -16,22 +16,23 @@ from io import BytesIO
 import docx
 import xlrd
 from docx.oxml.ns import qn
-from docx.text.paragraph import Paragraph
-from flask_babel import format_decimal
-from flask_babel import gettext as _
 from openpyxl import load_workbook
+from openpyxl.reader import excel as excel_reader
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from app.domain.text import normalize_space
-from app.plans.importing.cells import _STT, _blank, _stt
+from app.plans.importing.cells import _blank, numbering_only
 from app.plans.importing.columns import (
     _BY_KEY,
     HEADER_SCAN_ROWS,
+    LABEL,
     MAX_FILE_BYTES,
     MAX_ROWS,
     MAX_UNZIPPED_BYTES,
     MAX_ZIP_MEMBERS,
     Issue,
     _key,
+    file_issue,
 )
 from app.tasks.evidence import MAX_ZIP_DIRECTORY, zip_directory
 
@@ -46,6 +47,14 @@ MAX_COLUMNS = 60
 MAX_MERGES = 2000
 MAX_BLANK_RUN = 1000
 MAX_DOCUMENT_BYTES = 60 * 1024 * 1024
+# Cells a workbook's sheets may hold, empty ones included: a 78 KB sheet of 16 M empty cells
+# took 81 s to walk. 5,000 rows of 60 columns, with room for formatted empty cells.
+MAX_CELLS = 2_000_000
+# A Word document is parsed whole (python-docx): its table cells are counted first. 5,000 rows
+# of 60 columns.
+MAX_WORD_CELLS = 300_000
+_CELL = re.compile(rb"<(?:\w+:)?c[\s/>]")
+_WORD_CELL = re.compile(rb"<w:tc[\s/>]")
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+)(\d+):([A-Z]+)(\d+)\"")
 
 
@@ -63,6 +72,10 @@ class Sheet:
     # How each column was understood: (its header as written, the column key).
     mapping: list[tuple[str, str]] = field(default_factory=list)
     kind: str = ""
+    # Every column with a header: (0-based index, its header as written, the column key or
+    # "" when not understood), and the cells read by column index, before any mapping.
+    columns: list[tuple[int, str, str]] = field(default_factory=list)
+    raw: list[tuple[int, dict]] = field(default_factory=list)
 
 
 def _encode(value):
@@ -86,18 +99,54 @@ def _decode(value):
 def sheet_to_json(sheet: Sheet) -> str:
     """The rows read from a file, kept between the preview and the confirmation so that the
     workbook is parsed once (cell types kept: dates stay dates, numbers numbers)."""
-    return json.dumps({"name": sheet.name, "header_row": sheet.header_row,
-                       "present": sorted(sheet.present), "kind": sheet.kind,
-                       "mapping": [list(m) for m in sheet.mapping],
-                       "rows": [[n, {k: _encode(v) for k, v in cells.items()}] for n, cells in sheet.rows]},
+    return json.dumps({"name": sheet.name, "header_row": sheet.header_row, "kind": sheet.kind,
+                       "columns": [list(c) for c in sheet.columns],
+                       "raw": [[n, {str(i): _encode(v) for i, v in cells.items()}]
+                               for n, cells in sheet.raw]},
                       ensure_ascii=False)
 
 
 def sheet_from_json(text: str) -> Sheet:
-    raw = json.loads(text)
-    return Sheet(name=raw["name"], header_row=raw["header_row"], present=set(raw["present"]),
-                 kind=raw.get("kind", ""), mapping=[tuple(m) for m in raw.get("mapping", [])],
-                 rows=[(n, {k: _decode(v) for k, v in cells.items()}) for n, cells in raw["rows"]])
+    data = json.loads(text)
+    sheet = Sheet(name=data["name"], header_row=data["header_row"], kind=data.get("kind", ""),
+                  columns=[(int(i), str(w), str(k)) for i, w, k in data["columns"]],
+                  raw=[(int(n), {int(i): _decode(v) for i, v in cells.items()})
+                       for n, cells in data["raw"]])
+    _apply_columns(sheet)
+    return sheet
+
+
+def remap(sheet: Sheet, choices: dict[int, str]) -> tuple[Sheet, list[Issue]]:
+    """The same cells read with the columns the user chose in the preview (issue 14): only
+    the choice of a known column key (or none) for each column of the file is taken from the
+    browser; the cells are those stored on the server. Each column key once; STT and the
+    task are required, as for a file."""
+    allowed = set(_BY_KEY.values())
+    columns = []
+    errors: list[Issue] = []
+    used: dict[str, str] = {}
+    for i, written, key in sheet.columns:
+        chosen = choices.get(i, key)
+        if chosen and chosen not in allowed:
+            chosen = key
+        if chosen and chosen in used:
+            errors.append(_("Two columns (“%(a)s” and “%(b)s”) cannot both be %(column)s.",
+                            a=used[chosen], b=written or "?", column=LABEL.get(chosen, chosen)))
+        used.setdefault(chosen, written or "?")
+        columns.append((i, written, chosen))
+    missing = [LABEL[k] for k in ("stt", "title") if k not in used]
+    if missing:
+        errors.append(_("Choose the column of %(columns)s.", columns=", ".join(missing)))
+    out = Sheet(name=sheet.name, header_row=sheet.header_row, kind=sheet.kind, columns=columns,
+                raw=sheet.raw)
+    _apply_columns(out)
+    return out, errors
+
+
+def _(msgid: str, **params) -> Issue:
+    """An issue of the whole file (pybabel extracts the message as a gettext call); it is
+    translated again in the user's language when read in the parsing process."""
+    return file_issue(msgid, **params)
 
 
 def _mb(n: int) -> int:
@@ -105,8 +154,8 @@ def _mb(n: int) -> int:
 
 
 def _unreadable() -> Issue:
-    return Issue(_("The file is not an Excel workbook (.xlsx, .xls) or a Word document (.docx) "
-                   "that can be read."))
+    return _("The file is not an Excel workbook (.xlsx, .xls) or a Word document (.docx) "
+             "that can be read.")
 
 
 def _check_zip(data: bytes) -> tuple[str | None, Issue | None]:
@@ -117,8 +166,8 @@ def _check_zip(data: bytes) -> tuple[str | None, Issue | None]:
     declared = zip_directory(data)
     if declared is None:
         return None, _unreadable()
-    too_big = Issue(_("The file expands to more than %(mb)s MB when opened: it cannot be read.",
-                      mb=_mb(MAX_UNZIPPED_BYTES)))
+    too_big = _("The file expands to more than %(mb)s MB when opened: it cannot be read.",
+                mb=_mb(MAX_UNZIPPED_BYTES))
     if declared[0] > MAX_ZIP_MEMBERS or declared[1] > MAX_ZIP_DIRECTORY:
         return None, too_big
     try:
@@ -132,10 +181,38 @@ def _check_zip(data: bytes) -> tuple[str | None, Issue | None]:
     if "[Content_Types].xml" not in names:
         return None, _unreadable()
     if any(n.startswith("xl/") for n in names):
+        if _cells(data, [i for i in infos if i.filename.startswith("xl/worksheets/")]) > MAX_CELLS:
+            return None, _("The workbook has more than %(n)s cells (empty ones included): it "
+                           "cannot be read. Copy the plan's rows into a new workbook.", n=MAX_CELLS)
         return "xlsx", None
     if "word/document.xml" in names:
+        document = [i for i in infos if i.filename == "word/document.xml"]
+        if _cells(data, document, _WORD_CELL, MAX_WORD_CELLS) > MAX_WORD_CELLS:
+            return None, _("The document's tables have more than %(n)s cells: it cannot be "
+                           "read. Copy the plan's table into a new document.", n=MAX_WORD_CELLS)
         return "docx", None
     return None, _unreadable()
+
+
+def _cells(data: bytes, sheets: list, pattern: re.Pattern | None = None, limit: int = MAX_CELLS) -> int:
+    """The cells the sheets declare (`<c` elements), counted in the XML as it is inflated,
+    a megabyte at a time, without parsing it; stops once over the limit."""
+    total = 0
+    with zipfile.ZipFile(BytesIO(data)) as z:
+        for info in sheets:
+            tail = b""
+            with z.open(info) as f:
+                while chunk := f.read(1 << 20):
+                    text = tail + chunk
+                    total += len((pattern or _CELL).findall(text))
+                    if total > limit:
+                        return total
+                    # A tag cut by the chunk's end is counted with the next chunk.
+                    cut = text.rfind(b"<", max(0, len(text) - 3))
+                    tail = text[cut:] if cut >= 0 else b""
+                    if tail and (pattern or _CELL).match(tail):
+                        tail = b""
+    return total
 
 
 def _col_index(letters: str) -> int:
@@ -192,7 +269,7 @@ def read_sheet(data: bytes) -> Sheet:
     .docx. Formulas come as their cached values: nothing is ever evaluated."""
     sheet = Sheet()
     if len(data) > MAX_FILE_BYTES:
-        sheet.issues.append(Issue(_("The file is larger than %(mb)s MB.", mb=_mb(MAX_FILE_BYTES))))
+        sheet.issues.append(_("The file is larger than %(mb)s MB.", mb=_mb(MAX_FILE_BYTES)))
         return sheet
     if data[:8] == _OLE2:
         kind = "xls"
@@ -216,14 +293,29 @@ def read_sheet(data: bytes) -> Sheet:
         except Exception:
             log.warning("unreadable plan file (%s)", kind, exc_info=True)
             return Sheet(issues=[_unreadable()])
-    sheet.issues.append(Issue(_("No header row (STT, Nhiệm vụ, …) in the first %(n)s rows of any sheet.",
-                                n=HEADER_SCAN_ROWS)))
+    sheet.issues.append(_("No header row (STT, Nhiệm vụ, …) in the first %(n)s rows of any sheet.",
+                          n=HEADER_SCAN_ROWS))
     return sheet
+
+
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only sheet that does not look for its recorded size: openpyxl parses the whole
+    sheet when it records none (seconds for a sheet of empty cells), and the reader resets it
+    anyway (writers record wrong ones)."""
+
+    def _get_size(self):
+        pass
 
 
 @contextmanager
 def _xlsx_tables(data: bytes) -> Iterator[Iterator[_Table]]:
-    wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    # Swapped for the load only; files are read in a process of their own (isolation.py).
+    saved = excel_reader.ReadOnlyWorksheet
+    excel_reader.ReadOnlyWorksheet = _UnsizedSheet
+    try:
+        wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
+    finally:
+        excel_reader.ReadOnlyWorksheet = saved
     try:
         yield _xlsx_iter(wb, data)
     finally:
@@ -252,7 +344,9 @@ def _xls_tables(data: bytes) -> Iterator[Iterator[_Table]]:
 def _xls_iter(book) -> Iterator[_Table]:
     for i in range(book.nsheets):
         ws = book.sheet_by_index(i)
-        merges = [(c1 + 1, r1 + 1, c2, r2) for r1, r2, c1, c2 in ws.merged_cells[:MAX_MERGES]]
+        # Clamped to the rows and columns the sheet has and reads.
+        merges = [(c1 + 1, r1 + 1, min(c2, MAX_COLUMNS), min(r2, ws.nrows))
+                  for r1, r2, c1, c2 in ws.merged_cells[:MAX_MERGES] if c1 < MAX_COLUMNS]
         yield _Table(ws.name, _xls_rows(book, ws), merges)
 
 
@@ -288,26 +382,57 @@ def _docx_tables(data: bytes) -> Iterator[Iterator[_Table]]:
     yield (_docx_table(n, t) for n, t in enumerate(tables, start=1))
 
 
+_W_TR, _W_TC, _W_P, _W_T = qn("w:tr"), qn("w:tc"), qn("w:p"), qn("w:t")
+_W_TAB, _W_BR, _W_CR = qn("w:tab"), qn("w:br"), qn("w:cr")
+_W_VAL = qn("w:val")
+_W_NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+
+
+def _prop(element, path: str):
+    """The w:val of a property (`w:tcPr/w:gridSpan`), "" when present without one, else None."""
+    found = element.find(path, _W_NS)
+    return None if found is None else found.get(_W_VAL, "")
+
+
+def _int(text, default: int) -> int:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return default
+
+
+def _cell_text(tc) -> str:
+    """A cell's text, its paragraphs one per line (what python-docx's Paragraph.text gives,
+    read straight from the XML: five times faster over a 5,000-row table)."""
+    paragraphs = []
+    for p in tc.iterchildren(_W_P):
+        parts = [(el.text or "") if el.tag == _W_T else ("\t" if el.tag == _W_TAB else "\n")
+                 for el in p.iter(_W_T, _W_TAB, _W_BR, _W_CR)]
+        paragraphs.append("".join(parts))
+    return "\n".join(paragraphs)
+
+
 def _docx_table(number: int, tbl) -> _Table:
     rows: list[list] = []
     merges: list[tuple[int, int, int, int]] = []
     open_down: dict[int, list] = {}  # grid column -> [c1, r1, c2, r2] of a vertical merge
-    for r, tr in enumerate(tbl.iterchildren(qn("w:tr")), start=1):
+    for r, tr in enumerate(tbl.iterchildren(_W_TR), start=1):
         if r > MAX_ROWS + HEADER_SCAN_ROWS + 10:
             break
         values: list = []
-        values.extend([None] * min(tr.grid_before, MAX_COLUMNS))
-        for tc in tr.iterchildren(qn("w:tc")):
+        values.extend([None] * max(0, min(_int(_prop(tr, "w:trPr/w:gridBefore"), 0), MAX_COLUMNS)))
+        for tc in tr.iterchildren(_W_TC):
             c = len(values) + 1
-            span = max(1, min(tc.grid_span, MAX_COLUMNS))
-            vmerge = tc.vMerge
+            span = max(1, min(_int(_prop(tc, "w:tcPr/w:gridSpan"), 1), MAX_COLUMNS))
+            vmerge = _prop(tc, "w:tcPr/w:vMerge")
+            if vmerge == "":
+                vmerge = "continue"  # <w:vMerge/> without a value continues the merge above
             if vmerge == "continue" and c in open_down:
                 open_down[c][3] = r
                 values.extend([None] * span)
             else:
                 _close(open_down, c, merges)
-                text = "\n".join(Paragraph(p, None).text for p in tc.iterchildren(qn("w:p")))
-                values.append(text)
+                values.append(_cell_text(tc))
                 values.extend([None] * (span - 1))
                 if span > 1:
                     merges.append((c, r, c + span - 1, r))
@@ -394,33 +519,45 @@ def _read(table: _Table, sheet: Sheet) -> Sheet | None:
     if nxt is not None:
         pending.append((n, nxt))
     sheet.name, sheet.header_row = table.name, line
-    sheet.present = set(header.values())
-    sheet.mapping = [(normalize_space(str(top[i] or "")) if i < len(top) else "", header[i])
-                     for i in sorted(header)]
+    # Every column with a header is kept, understood or not, so that the preview can let the
+    # user say what a column is (issue 14); a row counts by the columns understood.
+    names = {i: normalize_space(str(top[i] or "")) for i in range(min(len(top), MAX_COLUMNS))
+             if isinstance(top[i], str) and not _blank(top[i])}
+    keys = {i: header.get(i, "") for i in sorted(set(names) | set(header))}
     grid: dict[int, dict[int, object]] = {}
     count = 0
     blank_run = 0
     start = pending[0][0] if pending else last_header + 1
     for n, values in _chain(pending, rows, start):
-        cells = {i: values[i] for i in header if i < len(values) and not _blank(values[i])}
+        cells = {i: values[i] for i in keys if i < len(values) and not _blank(values[i])}
+        known = {i for i in cells if i in header}
         # A number with nothing else is a row prepared in advance and left empty.
-        if not cells or (set(cells) == {stt_col} and _STT.match(_stt(cells[stt_col]))):
+        if not known or (known == {stt_col} and numbering_only(cells[stt_col])):
             blank_run += 1
-            if blank_run > MAX_BLANK_RUN and grid:
-                break  # formatted but empty rows to the end of the sheet
+            if blank_run > MAX_BLANK_RUN:
+                break  # formatted but empty rows to the end of the sheet (or from the header)
             continue
         blank_run = 0
         count += 1
         if count > MAX_ROWS:
-            sheet.issues.append(Issue(_("The file has more than %(n)s rows.",
-                                        n=format_decimal(MAX_ROWS))))
+            sheet.issues.append(_("The file has more than %(n)s rows.", n=MAX_ROWS))
             return sheet
         grid[n] = cells
-    _fill_merged(grid, header, table.merges, last_header)
-    sheet.rows = [(n, {header[i]: v for i, v in cells.items()}) for n, cells in sorted(grid.items())]
+    _fill_merged(grid, keys, table.merges, last_header)
+    sheet.raw = sorted(grid.items())
+    sheet.columns = [(i, names.get(i, ""), k) for i, k in keys.items()]
+    _apply_columns(sheet)
     if not sheet.rows:
-        sheet.issues.append(Issue(_("The file has no task rows below the header.")))
+        sheet.issues.append(_("The file has no task rows below the header."))
     return sheet
+
+
+def _apply_columns(sheet: Sheet) -> None:
+    """The rows as {column key: value}, from the cells read and what each column is."""
+    key = {i: k for i, _w, k in sheet.columns if k}
+    sheet.present = set(key.values())
+    sheet.mapping = [(w, k) for _i, w, k in sheet.columns if k]
+    sheet.rows = [(n, {key[i]: v for i, v in cells.items() if i in key}) for n, cells in sheet.raw]
 
 
 def _joined(top: list, sub: list, i: int) -> str:
