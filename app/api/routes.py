@@ -133,10 +133,10 @@ def _touch(token) -> None:
 
 @bp.url_value_preprocessor
 def ids_in_range(_endpoint, values):
-    """Ids are 32-bit columns: a larger number names nothing (and would not bind on SQLite)."""
-    if any(isinstance(v, int) and not 0 < v < 2**31 for v in (values or {}).values()):
-        raise ApiError(problems.problem(404, "not-found",
-                                        _("This object does not exist or you may not see it.")))
+    """Ids are 32-bit columns: a larger number names nothing (and would not bind on SQLite).
+    Answered 404 after the token is checked (authenticate): without one, 401 first."""
+    g.api_id_out_of_range = any(isinstance(v, int) and not 0 < v < 2**31
+                                for v in (values or {}).values())
 
 
 @bp.before_request
@@ -169,6 +169,24 @@ def authenticate():
         db.session.rollback()
         return problems.problem(403, "read-only-token",
                                 _("This token is read only: it cannot change anything."))
+    if g.get("api_id_out_of_range"):
+        db.session.rollback()
+        return problems.problem(404, "not-found",
+                                _("This object does not exist or you may not see it."))
+    return _unknown_arguments()
+
+
+def _unknown_arguments():
+    """A query argument the operation does not take is refused (422), as an unknown field of
+    a body is: a misspelt filter must not silently return everything."""
+    ep = next((e for e in ENDPOINTS if f"api.{e.name}" == request.endpoint), None)
+    if ep is None:
+        return None
+    known = {p.name for p in ep.params}
+    found = [Problem(name[:100], "unknown") for name in request.args if name not in known]
+    if found:
+        db.session.rollback()
+        return problems.invalid(found)
     return None
 
 
@@ -318,7 +336,7 @@ def query(params: tuple[Param, ...]) -> dict:
     out, found = {}, []
     for p in params:
         raw = request.args.get(p.name)
-        if raw is None or raw == "":
+        if raw is None:
             continue
         value = _convert(p.schema, raw)
         found.extend(validate(p.schema, value, p.name))
