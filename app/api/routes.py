@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -51,10 +51,9 @@ from app.domain.scoring import default_as_of, parse_period
 from app.domain.text import fold
 from app.errors import record_refusal
 from app.extensions import db, is_lock_timeout
-from app.models import ApiToken, AuditLog, Task, Unit, User
+from app.models import ApiToken, AuditLog, Plan, Task, Unit, User
 from app.models.base import utcnow
 from app.notifications import service as notifications
-from app.plans import service as plans
 from app.settings import current_settings
 from app.tasks import commands as tasks
 from app.tasks import evidence
@@ -461,16 +460,24 @@ def users():
 
 
 PLAN_PARAMS = (Param("year", {"type": "integer", "minimum": 2000, "maximum": 2100}),
-               Param("status", {"enum": ["draft", "issued", "closed"]}))
+               Param("status", {"enum": ["draft", "issued", "closed"]}),
+               Param("unit", ID, "Plans of this unit (not its sub-units)."), PAGE, LIMIT)
 
 
-@endpoint("/plans", summary="Plans the token's user may read", tag="plans", params=PLAN_PARAMS,
-          response=array(resources.PLAN))
+@endpoint("/plans", summary="Plans the token's user may read, newest year first",
+          tag="plans", params=PLAN_PARAMS, response=resources.page_of(resources.PLAN))
 def plan_list():
     args = query(PLAN_PARAMS)
-    rows = [p for p in plans.list_plans(_user())
-            if args.get("year", p.year) == p.year and args.get("status", p.status) == p.status]
-    return fjson.jsonify([resources.plan(p) for p in rows])
+    page, limit = _page_args(args)
+    conds = [access.plan_scope(_user())]
+    for name, column in (("year", Plan.year), ("status", Plan.status), ("unit", Plan.unit_id)):
+        if name in args:
+            conds.append(column == args[name])
+    total = db.session.scalar(select(func.count(Plan.id)).where(*conds)) or 0
+    rows = db.session.scalars(select(Plan).where(*conds).order_by(Plan.year.desc(), Plan.id)
+                              .options(selectinload(Plan.unit))
+                              .limit(limit).offset((page - 1) * limit)).all()
+    return _paged([resources.plan(p) for p in rows], total, page, limit)
 
 
 @endpoint("/plans/<int:plan_id>", summary="One plan", tag="plans", response=resources.PLAN,
