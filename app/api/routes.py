@@ -156,7 +156,8 @@ def authenticate():
     g._login_user = user
     g.api_token_id, g.api_token_name = token.id, token.name
     g.api_locale = user.locale if user.locale in ("vi", "en") else "vi"
-    wait = ratelimit.hit(f"t{token.id}", int(current_app.config.get(
+    # Keyed by the token's hash, not its id: several deployments may share one Redis.
+    wait = ratelimit.hit(f"t{token.token_hash[:32]}", int(current_app.config.get(
         "API_RATE_LIMIT", DEFAULT_RATE_LIMIT)), current_settings().login.redis_url)
     if wait is not None:
         db.session.rollback()
