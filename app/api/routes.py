@@ -275,6 +275,11 @@ def busy(e):
                                            "seconds."), headers={"Retry-After": "5"})
 
 
+# By code as well as by class: Flask looks for the app's handler of a code (app/errors.py:
+# the HTML pages of 400, 405, 413) before a blueprint's handler of the class.
+@bp.errorhandler(400)
+@bp.errorhandler(405)
+@bp.errorhandler(413)
 @bp.errorhandler(HTTPException)
 def http_error(e: HTTPException):
     db.session.rollback()

@@ -28,18 +28,7 @@ def _get(app, secret):
         return c.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
 
 
-def test_over_the_limit_is_429_with_retry_after(app, world):
-    app.config["API_RATE_LIMIT"] = LIMIT
-    secret, other = make_token(world.staff, name="A"), make_token(world.staff, name="B")
-    _wait_for_a_fresh_window()
-    codes = [_get(app, secret).status_code for _ in range(LIMIT + 1)]
-    assert codes == [200] * LIMIT + [429]
-    resp = _get(app, secret)
-    assert resp.mimetype == "application/problem+json"
-    assert resp.get_json()["type"] == "urn:sauro:problem:rate-limited"
-    assert 1 <= int(resp.headers["Retry-After"]) <= ratelimit.WINDOW
-    # Per token: another token of the same person has its own count.
-    assert _get(app, other).status_code == 200
+# The count in the process (one server): tests/api/test_reads.py, the rate limit test.
 
 
 @pytest.fixture
