@@ -107,3 +107,12 @@ def test_a_write_with_a_token_that_no_longer_works_is_401_and_writes_nothing(iss
     assert resp.mimetype == "application/problem+json"
     assert resp.headers["WWW-Authenticate"].startswith("Bearer")
     assert _written() == before
+
+
+@pytest.mark.parametrize("path", ["/api/v1/assessment/runs/a%0Ab", "/api/v1/tasks/%0A",
+                                  "/api/v1/%0A"])
+def test_an_address_no_rule_matches_is_still_a_problem_document(issued, api, path):
+    """Found by schemathesis: the catch-all takes no newline, and the HTML 404 page came back."""
+    head = api(issued.head)
+    resp = head.client.get(path, headers={"Authorization": f"Bearer {head.secret}"})
+    assert resp.status_code == 404 and resp.mimetype == "application/problem+json"

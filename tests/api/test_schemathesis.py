@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditLog, ProgressUpdate
-from tests.api.conftest import make_token
+from tests.api.conftest import TODAY, make_token
 from tests.conftest import issue_world_plans
 
 EXAMPLES = int(os.environ.get("SAURO_SCHEMATHESIS_EXAMPLES", "25"))
@@ -63,9 +63,10 @@ def _is_write(op) -> bool:
 def _real_ids(world) -> dict[str, list[int]]:
     """Ids that exist (and some the token's user may not see), so that cases reach the code
     behind the 404 as well as the 404."""
-    return {"task_id": [world.task.id, world.task_b.id], "plan_id": [world.plan.id,
-                                                                     world.plan_b.id],
-            "step_id": [1], "ext_id": [1]}
+    return {"task_id": [world.task.id, world.task_b.id],
+            "plan_id": [world.plan.id, world.plan_b.id], "step_id": [1], "ext_id": [1],
+            "unit_id": [world.a.id, world.b.id], "user_id": [world.deputy.id, world.head_b.id],
+            "run_id": [world.run, world.run]}
 
 
 def _run(op, mode, headers, ids, checks, extra=None):
@@ -138,5 +139,12 @@ def test_every_write_is_refused_without_a_write_token(issued, schema, who):
 
 @pytest.fixture
 def issued(world):
+    """The world's plans issued and the year's assessment frozen (a run to read)."""
+    from app.assessment import service as assessment
+    from app.domain import scoring
+
     issue_world_plans(world)
+    world.run = assessment.freeze(world.assessor.id, scoring.parse_period("2026"), TODAY,
+                                  scoring.ScoringSettings(), today=TODAY).id
+    db.session.commit()
     return world
