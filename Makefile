@@ -31,10 +31,12 @@ test: install
 # The slow groups (concurrent writes, load, 1,000 mass-assignment posts, the full demo) run one
 # after another, not under xdist: the concurrency and load groups measure the machine, and
 # two of them side by side would each measure the other.
-# Bad input: 1,000 hypothesis cases per form and per query page (`make test` runs 200).
+# Bad input: 1,000 hypothesis cases per form and per query page (`make test` runs 200);
+# schemathesis: 200 cases per API operation and mode (`make test` runs 25).
 test-slow: install
 	$(BIN)/python -m pytest -p no:xdist -m slow $(PYTEST_ARGS)
 	SAURO_FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -p no:xdist tests/web/test_bad_input.py $(PYTEST_ARGS)
+	SAURO_SCHEMATHESIS_EXAMPLES=200 $(BIN)/python -m pytest -p no:xdist tests/api/test_schemathesis.py $(PYTEST_ARGS)
 
 # The benchmark against the floor (docs/performance.md): SCALE=province (default) or large;
 # PostgreSQL when BENCH_DATABASE_URL is set (a schema of its own, e.g. ...?options=-csearch_path%3Dsauro_bench).

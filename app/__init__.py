@@ -47,7 +47,14 @@ def select_locale() -> str:
 
 
 def _without_nul(params):
-    return [(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in params.items(multi=True)]
+    return [(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in params.items(multi=True)
+            if k is not None and v is not None]
+
+
+def _has_nul_or_none(params) -> bool:
+    """A NUL in a name or value, or a part without a name (werkzeug keys it None)."""
+    return any(k is None or v is None or "\x00" in k or "\x00" in v
+               for k, v in params.items(multi=True))
 
 
 class SauRoRequest(Request):
@@ -57,7 +64,7 @@ class SauRoRequest(Request):
     def _load_form_data(self) -> None:
         super()._load_form_data()
         form = self.__dict__.get("form")
-        if form and any("\x00" in k or "\x00" in v for k, v in form.items(multi=True)):
+        if form and _has_nul_or_none(form):
             self.__dict__["form"] = self.parameter_storage_class(_without_nul(form))
 
     @property

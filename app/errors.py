@@ -57,6 +57,12 @@ def register(app) -> None:
     @app.errorhandler(404)
     def not_found(_e):
         db.session.rollback()
+        if request.path.startswith("/api/"):
+            # An address no rule matches at all (the API's catch-all takes no newline, for
+            # one): still a problem document, never the HTML page.
+            from app.api import problems
+
+            return problems.problem(404, "not-found", _("There is no such address in the API."))
         record_refusal(404)
         return _page(404, _("Not found"), _("This page does not exist or you may not see it."))
 

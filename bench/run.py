@@ -34,8 +34,8 @@ from bench import common
 REPS = int(os.environ.get("BENCH_REPS", "5"))
 OPEN = ("draft", "assigned", "in_progress", "submitted", "returned")
 BARS = {"overdue_sweep": 1.5, "overdue_list_page": 5.0, "my_tasks_page": 5.0,
-        "assessment_live": 2.0, "assessment_xlsx_export": 3.0, "plan_import_5000": 5.0,
-        "recurring_occurrences_5000": 2.0,
+        "assessment_live": 2.0, "api_task_list_page": 5.0, "assessment_xlsx_export": 3.0,
+        "plan_import_5000": 5.0, "recurring_occurrences_5000": 2.0,
         "plan_import_5000_docx": 5.0, "plan_import_5000_xls": 5.0}
 
 
@@ -358,6 +358,67 @@ def bench_pages(url, kind, meta, raw) -> list[dict]:
     out.append({"name": "my_tasks_page", "app_s": a, "floor_s": f, "runs_app": al, "runs_floor": fl,
                 "rows": {"shown": len(rows), "total": total}})
     return out
+
+
+# ------------------------------------------------------------ the JSON API
+
+def api_tasks_floor(raw: Raw, head: tuple, limit: int) -> tuple[list, int]:
+    """The first page of the head's tasks as GET /api/v1/tasks returns them (by due date,
+    undated last), with every name and the plan's status it shows, and the count: the
+    subtree's ids, one SELECT, one COUNT."""
+    hid, path = head
+    ids = [r[0] for r in raw.execute("SELECT id FROM units WHERE path LIKE :p",
+                                     {"p": path + "%"}).fetchall()]
+    id_list = ", ".join(str(int(i)) for i in ids)
+    where = (f"(t.owner_unit_id IN ({id_list}) OR t.lead_unit_id IN ({id_list}) "
+             f"OR t.assignee_id = :me OR t.leader_id = :me)")
+    rows = raw.execute(
+        "SELECT t.id, t.plan_id, t.parent_id, t.stt, t.title, t.status, t.progress, t.is_clear, "
+        "t.start_on, t.due_on, t.original_due_on, t.submitted_on, t.completed_on, t.weight, "
+        "t.extension_count, t.version, lu.id, lu.name, a.id, a.full_name, l.id, l.full_name, "
+        "p.status FROM tasks t JOIN plans p ON p.id = t.plan_id "
+        "LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users l ON l.id = t.leader_id "
+        "LEFT JOIN units lu ON lu.id = t.lead_unit_id WHERE " + where +
+        " ORDER BY CASE WHEN t.due_on IS NULL THEN 1 ELSE 0 END, t.due_on, t.id LIMIT :n",
+        {"me": hid, "n": limit}).fetchall()
+    total = raw.execute("SELECT COUNT(*) FROM tasks t WHERE " + where, {"me": hid}).fetchone()[0]
+    return rows, total
+
+
+def bench_api(url, kind, meta, raw) -> dict:
+    """GET /api/v1/tasks?limit=100 with the bearer token of the head of the largest unit
+    (issue 15: within 5x the floor of its SELECT)."""
+    from app.extensions import db
+    from app.models import User
+    from app.tokens import service as tokens
+
+    app = make_app(url, meta["today"])
+    app.config["API_RATE_LIMIT"] = 0
+    head = raw.execute("SELECT u.id, un.path FROM users u JOIN units un ON un.id = u.unit_id "
+                       "WHERE u.username = :n", {"n": meta["largest_head"]}).fetchone()
+    with app.app_context():
+        secret = tokens.create_token(None, db.session.get(User, head[0]), "bench", True, None,
+                                     meta["today"]).secret
+        db.session.commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    limit = 100
+    shown = {}
+
+    def page():
+        resp = client.get(f"/api/v1/tasks?limit={limit}", headers=headers)
+        assert resp.status_code == 200, resp.get_data()[:300]
+        body = resp.get_json()
+        shown["ids"], shown["total"] = [t["id"] for t in body["items"]], body["total"]
+
+    rows, total = api_tasks_floor(raw, head, limit)
+    page()
+    if shown["ids"] != [r[0] for r in rows] or shown["total"] != total:
+        raise AssertionError(f"api floor differs: {len(rows)}/{total} vs "
+                             f"{len(shown['ids'])}/{shown['total']}")
+    a, f, al, fl = pair(page, lambda: api_tasks_floor(raw, head, limit))
+    return {"name": "api_task_list_page", "app_s": a, "floor_s": f, "runs_app": al,
+            "runs_floor": fl, "rows": {"shown": len(rows), "total": total}}
 
 
 # ------------------------------------------------------------ assessment and export
@@ -706,7 +767,7 @@ def yes(v) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child")
-    parser.add_argument("--only", help="comma-separated: sweep,pages,assessment,export,import,recurring,load "
+    parser.add_argument("--only", help="comma-separated: sweep,pages,api,assessment,export,import,recurring,load "
                         "(and rss: only the peak RSS of the sweep and the export)")
     args = parser.parse_args()
     if args.child:
@@ -714,13 +775,13 @@ def main() -> None:
         return
     url, kind = common.database_url()
     meta = common.read_meta(kind)
-    wanted = set((args.only or "sweep,pages,assessment,export,import,recurring,load").split(","))
+    wanted = set((args.only or "sweep,pages,api,assessment,export,import,recurring,load").split(","))
     raw = Raw(url, kind)
     t0 = time.perf_counter()
     results: list[dict] = []
-    steps = [("sweep", bench_sweep), ("pages", bench_pages), ("assessment", bench_assessment),
-             ("export", bench_export), ("import", bench_import), ("recurring", bench_recurring),
-             ("rss", bench_rss)]
+    steps = [("sweep", bench_sweep), ("pages", bench_pages), ("api", bench_api),
+             ("assessment", bench_assessment), ("export", bench_export), ("import", bench_import),
+             ("recurring", bench_recurring), ("rss", bench_rss)]
     for name, fn in steps:
         if name in wanted:
             t = time.perf_counter()

@@ -77,9 +77,7 @@ def document() -> dict:
         if ep.public:
             op["security"] = []
         else:
-            codes = {401, 429, *ep.errors}
-            if params and any(p["in"] == "query" for p in params):
-                codes.add(422)
+            codes = {401, 422, 429, *ep.errors}
             if ep.write:
                 codes |= {400, 403, 409, 413, 415, 422, 503}
             for code in sorted(codes):

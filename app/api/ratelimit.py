@@ -1,10 +1,13 @@
 """Requests per token and minute: in Redis when REDIS_URL is set (shared by every worker
 and server, as the login throttle in app/directory/users.py), else in this process."""
 
+import logging
 import threading
 import time
 
 import redis
+
+log = logging.getLogger(__name__)
 
 WINDOW = 60
 
@@ -30,7 +33,7 @@ class _Local:
 
 class _Redis:
     def __init__(self, url: str):
-        self.r = redis.Redis.from_url(url)
+        self.r = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
     def hit(self, key: str, now: float) -> int:
         k = f"sauro:api:{key}:{int(now) // WINDOW}"
@@ -53,7 +56,12 @@ def hit(key: str, limit: int, redis_url: str | None) -> int | None:
     if redis_url:
         if redis_url not in _REDIS:
             _REDIS[redis_url] = _Redis(redis_url)
-        n = _REDIS[redis_url].hit(key, now)
+        try:
+            n = _REDIS[redis_url].hit(key, now)
+        except redis.RedisError as e:
+            # Redis down: count in this process rather than refuse every request.
+            log.warning("API rate limit: Redis unreachable (%s); counting in this process", e)
+            n = _LOCAL.hit(key, now)
     else:
         n = _LOCAL.hit(key, now)
     if n <= limit:

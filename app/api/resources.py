@@ -282,3 +282,69 @@ def score_row(r) -> dict:
             "overdue": t.overdue, "within": t.within, "excluded": t.excluded,
             "extensions": t.extensions, "amendments": t.amendments,
             "cancellations": t.cancellations}
+
+
+# ---- assessment: the tasks behind a figure, frozen runs ---------------------------------
+
+OUTCOME = {"enum": ["on_time", "late", "overdue", "within", "excluded"]}
+TASK_LINE = component("AssessedTask", obj({
+    "task_id": ID, "stt": STRING, "title": STRING, "unit_code": STRING,
+    "assignee_name": STRING, "leader_name": STRING, "due_on": nullable(DATE),
+    "completed_on": nullable(DATE), "status": {"enum": [s.value for s in Lifecycle]},
+    "outcome": OUTCOME, "weight": NUMBER, "credit": nullable(NUMBER), "extensions": INTEGER,
+    "amendments": INTEGER, "is_imported": BOOLEAN,
+}, ["task_id", "stt", "title", "unit_code", "assignee_name", "leader_name", "due_on",
+    "completed_on", "status", "outcome", "weight", "credit", "extensions", "amendments",
+    "is_imported"]))
+_TALLY_PROPS = {
+    "score": nullable(NUMBER), "grade": {"enum": ["excellent", "good", "pass", "fail", "not_rated"]},
+    "tasks": INTEGER, "fallen_due": INTEGER, "on_time": INTEGER, "late": INTEGER,
+    "overdue": INTEGER, "within": INTEGER, "excluded": INTEGER, "extensions": INTEGER,
+    "amendments": INTEGER, "cancellations": INTEGER}
+TALLY = component("Tally", obj(_TALLY_PROPS, list(_TALLY_PROPS)))
+DRILL_DOWN = component("AssessmentDrillDown", obj({
+    "period": STRING, "label": STRING, "as_of": DATE, "run_id": nullable(ID),
+    "subject": obj({"kind": {"enum": ["unit", "leader"]}, "id": ID, "code": STRING,
+                    "name": STRING, "with_subunits": BOOLEAN},
+                   ["kind", "id", "code", "name", "with_subunits"]),
+    "outcome": nullable({"enum": ["on_time", "late", "overdue", "within", "excluded", "due",
+                                  "completed", "extended"]}),
+    "tally": TALLY, "items": array(TASK_LINE), "total": INTEGER, "page": INTEGER,
+    "limit": INTEGER, "pages": INTEGER,
+}, ["period", "label", "as_of", "run_id", "subject", "outcome", "tally", "items", "total",
+    "page", "limit", "pages"]))
+RUN_ITEM = component("AssessmentRunItem", obj({
+    "id": ID, "period": STRING, "label": STRING, "as_of": DATE, "version": INTEGER,
+    "scope": nullable(obj({"code": STRING, "name": STRING}, ["code", "name"])),
+    "created_by": STRING, "created_at": DATETIME,
+}, ["id", "period", "label", "as_of", "version", "scope", "created_by", "created_at"]))
+RUN = component("AssessmentRun", obj({
+    "run": RUN_ITEM, "units": array(SCORE_ROW), "leaders": array(SCORE_ROW),
+    "versions": array(obj({"id": ID, "version": INTEGER, "created_at": DATETIME},
+                          ["id", "version", "created_at"])),
+}, ["run", "units", "leaders", "versions"]))
+
+
+def tally(t, g) -> dict:
+    return {"score": _number(t.score), "grade": str(getattr(g, "value", g)), "tasks": t.tasks,
+            "fallen_due": t.fallen_due, "on_time": t.on_time, "late": t.late,
+            "overdue": t.overdue, "within": t.within, "excluded": t.excluded,
+            "extensions": t.extensions, "amendments": t.amendments,
+            "cancellations": t.cancellations}
+
+
+def task_line(line) -> dict:
+    return {"task_id": line.task_id, "stt": line.stt, "title": line.title,
+            "unit_code": line.unit_code, "assignee_name": line.assignee_name,
+            "leader_name": line.leader_name, "due_on": _date(line.due_on),
+            "completed_on": _date(line.completed_on), "status": str(line.status),
+            "outcome": str(line.outcome), "weight": float(line.weight),
+            "credit": _number(line.credit), "extensions": line.extensions,
+            "amendments": line.amendments, "is_imported": line.is_imported}
+
+
+def run_item(run, label: str, scope_code: str, scope_name: str, creator: str) -> dict:
+    return {"id": run.id, "period": run.period, "label": label, "as_of": _date(run.as_of),
+            "version": run.version,
+            "scope": {"code": scope_code, "name": scope_name} if scope_code else None,
+            "created_by": creator, "created_at": _instant(run.created_at)}

@@ -18,7 +18,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -51,10 +51,9 @@ from app.domain.scoring import default_as_of, parse_period
 from app.domain.text import fold
 from app.errors import record_refusal
 from app.extensions import db, is_lock_timeout
-from app.models import ApiToken, AuditLog, Task, Unit, User
+from app.models import ApiToken, AuditLog, Plan, Task, Unit, User
 from app.models.base import utcnow
 from app.notifications import service as notifications
-from app.plans import service as plans
 from app.settings import current_settings
 from app.tasks import commands as tasks
 from app.tasks import evidence
@@ -133,10 +132,10 @@ def _touch(token) -> None:
 
 @bp.url_value_preprocessor
 def ids_in_range(_endpoint, values):
-    """Ids are 32-bit columns: a larger number names nothing (and would not bind on SQLite)."""
-    if any(isinstance(v, int) and not 0 < v < 2**31 for v in (values or {}).values()):
-        raise ApiError(problems.problem(404, "not-found",
-                                        _("This object does not exist or you may not see it.")))
+    """Ids are 32-bit columns: a larger number names nothing (and would not bind on SQLite).
+    Answered 404 after the token is checked (authenticate): without one, 401 first."""
+    g.api_id_out_of_range = any(isinstance(v, int) and not 0 < v < 2**31
+                                for v in (values or {}).values())
 
 
 @bp.before_request
@@ -157,7 +156,8 @@ def authenticate():
     g._login_user = user
     g.api_token_id, g.api_token_name = token.id, token.name
     g.api_locale = user.locale if user.locale in ("vi", "en") else "vi"
-    wait = ratelimit.hit(f"t{token.id}", int(current_app.config.get(
+    # Keyed by the token's hash, not its id: several deployments may share one Redis.
+    wait = ratelimit.hit(f"t{token.token_hash[:32]}", int(current_app.config.get(
         "API_RATE_LIMIT", DEFAULT_RATE_LIMIT)), current_settings().login.redis_url)
     if wait is not None:
         db.session.rollback()
@@ -169,6 +169,24 @@ def authenticate():
         db.session.rollback()
         return problems.problem(403, "read-only-token",
                                 _("This token is read only: it cannot change anything."))
+    if g.get("api_id_out_of_range"):
+        db.session.rollback()
+        return problems.problem(404, "not-found",
+                                _("This object does not exist or you may not see it."))
+    return _unknown_arguments()
+
+
+def _unknown_arguments():
+    """A query argument the operation does not take is refused (422), as an unknown field of
+    a body is: a misspelt filter must not silently return everything."""
+    ep = next((e for e in ENDPOINTS if f"api.{e.name}" == request.endpoint), None)
+    if ep is None:
+        return None
+    known = {p.name for p in ep.params}
+    found = [Problem(name[:100], "unknown") for name in request.args if name not in known]
+    if found:
+        db.session.rollback()
+        return problems.invalid(found)
     return None
 
 
@@ -257,6 +275,11 @@ def busy(e):
                                            "seconds."), headers={"Retry-After": "5"})
 
 
+# By code as well as by class: Flask looks for the app's handler of a code (app/errors.py:
+# the HTML pages of 400, 405, 413) before a blueprint's handler of the class.
+@bp.errorhandler(400)
+@bp.errorhandler(405)
+@bp.errorhandler(413)
 @bp.errorhandler(HTTPException)
 def http_error(e: HTTPException):
     db.session.rollback()
@@ -318,7 +341,7 @@ def query(params: tuple[Param, ...]) -> dict:
     out, found = {}, []
     for p in params:
         raw = request.args.get(p.name)
-        if raw is None or raw == "":
+        if raw is None:
             continue
         value = _convert(p.schema, raw)
         found.extend(validate(p.schema, value, p.name))
@@ -443,16 +466,24 @@ def users():
 
 
 PLAN_PARAMS = (Param("year", {"type": "integer", "minimum": 2000, "maximum": 2100}),
-               Param("status", {"enum": ["draft", "issued", "closed"]}))
+               Param("status", {"enum": ["draft", "issued", "closed"]}),
+               Param("unit", ID, "Plans of this unit (not its sub-units)."), PAGE, LIMIT)
 
 
-@endpoint("/plans", summary="Plans the token's user may read", tag="plans", params=PLAN_PARAMS,
-          response=array(resources.PLAN))
+@endpoint("/plans", summary="Plans the token's user may read, newest year first",
+          tag="plans", params=PLAN_PARAMS, response=resources.page_of(resources.PLAN))
 def plan_list():
     args = query(PLAN_PARAMS)
-    rows = [p for p in plans.list_plans(_user())
-            if args.get("year", p.year) == p.year and args.get("status", p.status) == p.status]
-    return fjson.jsonify([resources.plan(p) for p in rows])
+    page, limit = _page_args(args)
+    conds = [access.plan_scope(_user())]
+    for name, column in (("year", Plan.year), ("status", Plan.status), ("unit", Plan.unit_id)):
+        if name in args:
+            conds.append(column == args[name])
+    total = db.session.scalar(select(func.count(Plan.id)).where(*conds)) or 0
+    rows = db.session.scalars(select(Plan).where(*conds).order_by(Plan.year.desc(), Plan.id)
+                              .options(selectinload(Plan.unit))
+                              .limit(limit).offset((page - 1) * limit)).all()
+    return _paged([resources.plan(p) for p in rows], total, page, limit)
 
 
 @endpoint("/plans/<int:plan_id>", summary="One plan", tag="plans", response=resources.PLAN,
@@ -592,6 +623,19 @@ ASSESSMENT_PARAMS = (
 def assessment():
     args = query(ASSESSMENT_PARAMS)
     actor, today = _user(), local_today()
+    period, as_of = _period_args(args, today)
+    unit_id = args.get("unit") if actor.role != "deputy" else None
+    scope = assessment_browse.reader_scope(actor, unit_id)
+    report = assessment_browse.live_report(scope, period, as_of, current_settings().scoring,
+                                           today=today)
+    return {"period": period.code, "label": period_label(period.code, _locale() == "en"),
+            "as_of": as_of.isoformat(), "units": [resources.score_row(r) for r in report.units],
+            "leaders": [resources.score_row(r) for r in report.leaders]}
+
+
+def _period_args(args: dict, today: date):
+    """The period (default: this quarter) and the as-of day (default: its end, or today;
+    never after today), as the assessment page reads them."""
     code = args.get("period") or f"{today.year}-Q{(today.month - 1) // 3 + 1}"
     try:
         period = parse_period(code)
@@ -600,13 +644,147 @@ def assessment():
     as_of = date.fromisoformat(args["as_of"]) if "as_of" in args else default_as_of(period, today)
     if as_of > today:
         raise ApiError(problems.invalid([Problem("as_of", "maximum", today.isoformat())]))
-    unit_id = args.get("unit") if actor.role != "deputy" else None
-    scope = assessment_browse.reader_scope(actor, unit_id)
-    report = assessment_browse.live_report(scope, period, as_of, current_settings().scoring,
-                                           today=today)
-    return {"period": period.code, "label": period_label(period.code, _locale() == "en"),
-            "as_of": as_of.isoformat(), "units": [resources.score_row(r) for r in report.units],
-            "leaders": [resources.score_row(r) for r in report.leaders]}
+    return period, as_of
+
+
+OUTCOME_PARAM = Param("outcome", {"enum": list(assessment_browse.FILTERS)},
+                      "Only the tasks of this figure (as the columns of the assessment page).")
+SUB_PARAM = Param("sub", BOOLEAN, "With the unit's sub-units.")
+LIVE_UNIT_PARAMS = (ASSESSMENT_PARAMS[0], ASSESSMENT_PARAMS[1], SUB_PARAM, OUTCOME_PARAM,
+                    PAGE, LIMIT)
+LIVE_LEADER_PARAMS = (ASSESSMENT_PARAMS[0], ASSESSMENT_PARAMS[1], OUTCOME_PARAM, PAGE, LIMIT)
+RUN_UNIT_PARAMS = (SUB_PARAM, OUTCOME_PARAM, PAGE, LIMIT)
+RUN_LEADER_PARAMS = (OUTCOME_PARAM, PAGE, LIMIT)
+
+
+def _drill(dd, subject: dict, period_code: str, as_of: date, run_id, outcome, s, limit) -> dict:
+    from app.domain.scoring import grade
+
+    t = dd.breakdown.tally
+    return {"period": period_code, "label": period_label(period_code, _locale() == "en"),
+            "as_of": as_of.isoformat(), "run_id": run_id, "subject": subject,
+            "outcome": outcome, "tally": resources.tally(t, grade(t.score, s)),
+            "items": [resources.task_line(line) for line in dd.lines], "total": dd.total,
+            "page": dd.page, "limit": limit, "pages": max(1, -(-dd.total // limit))}
+
+
+@endpoint("/assessment/units/<int:unit_id>", summary="The tasks behind a unit's live score "
+          "(the assessment page's drill-down), one page, with the breakdown", tag="assessment",
+          params=LIVE_UNIT_PARAMS, response=resources.DRILL_DOWN, errors=(403, 404))
+def assessment_unit(unit_id: int):
+    args = query(LIVE_UNIT_PARAMS)
+    actor, today = _user(), local_today()
+    period, as_of = _period_args(args, today)
+    page, limit = _page_args(args)
+    scope = assessment_browse.reader_scope(actor)
+    target = assessment_browse.visible_unit(scope, unit_id)
+    s = current_settings().scoring
+    sub = bool(args.get("sub"))
+    dd = assessment_browse.live_tasks(assessment_browse.live_unit_tasks(target, sub), period,
+                                      as_of, s, args.get("outcome"), page, limit, today=today)
+    return _drill(dd, {"kind": "unit", "id": target.id, "code": target.code,
+                       "name": target.name, "with_subunits": sub},
+                  period.code, as_of, None, args.get("outcome"), s, limit)
+
+
+@endpoint("/assessment/leaders/<int:user_id>", summary="The tasks behind a leader's live "
+          "score, one page, with the breakdown", tag="assessment", params=LIVE_LEADER_PARAMS,
+          response=resources.DRILL_DOWN, errors=(403, 404))
+def assessment_leader(user_id: int):
+    args = query(LIVE_LEADER_PARAMS)
+    actor, today = _user(), local_today()
+    period, as_of = _period_args(args, today)
+    page, limit = _page_args(args)
+    scope = assessment_browse.reader_scope(actor)
+    target = assessment_browse.visible_leader(scope, user_id)
+    s = current_settings().scoring
+    dd = assessment_browse.live_tasks(assessment_browse.live_leader_tasks(target, scope),
+                                      period, as_of, s, args.get("outcome"), page, limit,
+                                      today=today)
+    return _drill(dd, {"kind": "leader", "id": target.id, "code": target.unit.code,
+                       "name": target.full_name, "with_subunits": False},
+                  period.code, as_of, None, args.get("outcome"), s, limit)
+
+
+RUNS_PARAMS = (PAGE, LIMIT)
+
+
+@endpoint("/assessment/runs", summary="Frozen assessment runs the token's user may read, "
+          "newest first", tag="assessment", params=RUNS_PARAMS,
+          response=resources.page_of(resources.RUN_ITEM), errors=(403,))
+def assessment_runs():
+    args = query(RUNS_PARAMS)
+    page, limit = _page_args(args)
+    actor = _user()
+    if actor.role not in assessment_browse.READER_ROLES:
+        raise PermissionDenied()
+    items, total = assessment_browse.list_runs(actor, page, limit)
+    en = _locale() == "en"
+    return _paged([resources.run_item(i.run, period_label(i.run.period, en), i.scope_code,
+                                      i.scope_name, i.creator) for i in items],
+                  total, min(page, max(1, -(-total // limit))), limit)
+
+
+def _open_run(run_id: int):
+    actor = _user()
+    if actor.role not in assessment_browse.READER_ROLES:
+        raise PermissionDenied()
+    return assessment_browse.open_run(actor, run_id)
+
+
+def _creator(run) -> str:
+    creator = db.session.get(User, run.created_by_id) if run.created_by_id else None
+    return creator.full_name if creator else ""
+
+
+@endpoint("/assessment/runs/<int:run_id>", summary="A frozen run: the units and leaders the "
+          "token's user may read, as they were frozen, and the run's other versions",
+          tag="assessment", response=resources.RUN, errors=(403, 404))
+def assessment_run(run_id: int):
+    view = _open_run(run_id)
+    run = view.run
+    scope = view.scope_unit
+    return {"run": resources.run_item(run, period_label(run.period, _locale() == "en"),
+                                      scope.code if scope else "", scope.name if scope else "",
+                                      _creator(run)),
+            "units": [resources.score_row(r) for r in view.report.units],
+            "leaders": [resources.score_row(r) for r in view.report.leaders],
+            "versions": [{"id": v.id, "version": v.version,
+                          "created_at": v.created_at.isoformat(timespec="seconds") + "Z"}
+                         for v in assessment_browse.run_versions(_user(), run)]}
+
+
+@endpoint("/assessment/runs/<int:run_id>/units/<int:unit_id>", summary="The stored tasks "
+          "behind a unit's line of a frozen run", tag="assessment", params=RUN_UNIT_PARAMS,
+          response=resources.DRILL_DOWN, errors=(403, 404))
+def assessment_run_unit(run_id: int, unit_id: int):
+    args = query(RUN_UNIT_PARAMS)
+    page, limit = _page_args(args)
+    view = _open_run(run_id)
+    row = assessment_browse.run_unit(view, unit_id)
+    sub = bool(args.get("sub"))
+    s = view.report.settings
+    dd = assessment_browse.frozen_tasks(assessment_browse.run_unit_tasks(view, row, sub), s,
+                                        args.get("outcome"), page, limit)
+    return _drill(dd, {"kind": "unit", "id": row.key, "code": row.code, "name": row.name,
+                       "with_subunits": sub},
+                  view.run.period, view.run.as_of, view.run.id, args.get("outcome"), s, limit)
+
+
+@endpoint("/assessment/runs/<int:run_id>/leaders/<int:user_id>", summary="The stored tasks "
+          "behind a leader's line of a frozen run", tag="assessment", params=RUN_LEADER_PARAMS,
+          response=resources.DRILL_DOWN, errors=(403, 404))
+def assessment_run_leader(run_id: int, user_id: int):
+    args = query(RUN_LEADER_PARAMS)
+    page, limit = _page_args(args)
+    view = _open_run(run_id)
+    row = assessment_browse.run_leader(view, user_id)
+    s = view.report.settings
+    dd = assessment_browse.frozen_tasks(assessment_browse.run_leader_tasks(view, row), s,
+                                        args.get("outcome"), page, limit)
+    return _drill(dd, {"kind": "leader", "id": row.key, "code": row.unit_code,
+                       "name": row.name, "with_subunits": False},
+                  view.run.period, view.run.as_of, view.run.id, args.get("outcome"), s, limit)
 
 
 # ---- writes: the same use cases as the task page ---------------------------------

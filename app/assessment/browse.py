@@ -42,6 +42,8 @@ from app.models import (
 )
 from app.models.user import LEADER_ROLES, Role
 
+# Who reads assessments at all (the pages and the API): the rest get 403.
+READER_ROLES = (Role.ADMIN, Role.ASSESSOR, Role.HEAD, Role.DEPUTY)
 FALLEN_DUE = (Outcome.ON_TIME, Outcome.LATE, Outcome.OVERDUE)
 # The sets a figure opens: one outcome, or the outcomes a column counts together.
 OUTCOME_FILTERS: dict[str, tuple[Outcome, ...]] = {

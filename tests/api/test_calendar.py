@@ -83,3 +83,53 @@ def test_an_address_stops_working_when_renewed_turned_off_or_its_user_disabled(w
     db.session.get(User, world.staff.id).is_active = False
     db.session.commit()
     assert client.get(f"/calendar/{again}.ics").status_code == 404
+
+
+def _valid(resp) -> icalendar.Calendar:
+    """Parsed by the icalendar library with no component in error."""
+    cal = icalendar.Calendar.from_ical(resp.get_data())
+    for component in cal.walk():
+        assert not getattr(component, "errors", []), (component.name, component.errors)
+    assert str(cal["VERSION"]) == "2.0" and cal["PRODID"]
+    return cal
+
+
+def test_the_description_holds_all_six_clears_in_the_owners_language(world, client):
+    from app.domain.six_clears import CLEAR_LABELS
+
+    secret = calendar.new_feed(db.session.get(User, world.staff.id))
+    db.session.commit()
+    event = _valid(client.get(f"/calendar/{secret}.ics")).walk("VEVENT")[0]
+    lines = str(event["DESCRIPTION"]).split("\n")
+    assert [line.split(":")[0][2:] for line in lines[:6]] == [vi for vi, _en in CLEAR_LABELS.values()]
+    assert all(line[0] in "✓✗" for line in lines[:6])
+    assert lines[6].endswith(f"/tasks/{world.task.id}")
+    assert event.decoded("DTEND") == date(2026, 7, 1)  # all day: DTEND is the next day
+    db.session.get(User, world.staff.id).locale = "en"
+    db.session.commit()
+    event = _valid(client.get(f"/calendar/{secret}.ics")).walk("VEVENT")[0]
+    lines = str(event["DESCRIPTION"]).split("\n")
+    assert [line.split(":")[0][2:] for line in lines[:6]] == [en for _vi, en in CLEAR_LABELS.values()]
+
+
+def test_the_unit_option_is_a_leaders_and_cancelled_tasks_leave_the_feed(world, client):
+    from sqlalchemy import update
+
+    from app.models import Task
+
+    issue_world_plans(world)
+    staff = calendar.new_feed(db.session.get(User, world.staff.id))
+    head = calendar.new_feed(db.session.get(User, world.head.id))
+    db.session.commit()
+    # A staff member asking for the unit's feed still gets their own deadlines only.
+    assert set(_events(client.get(f"/calendar/{staff}.ics?unit=1"))) == {
+        f"task-{world.task.id}@localhost"}
+    # The head: accountable for task2; the unit's option adds task (never unit B's).
+    assert set(_events(client.get(f"/calendar/{head}.ics"))) == {f"task-{world.task2.id}@localhost"}
+    unit = _valid(client.get(f"/calendar/{head}.ics?unit=1"))
+    assert {str(e["UID"]) for e in unit.walk("VEVENT")} == {
+        f"task-{t}@localhost" for t in (world.task.id, world.task2.id)}
+    db.session.execute(update(Task).where(Task.id == world.task.id).values(status="cancelled"))
+    db.session.commit()
+    assert set(_events(client.get(f"/calendar/{head}.ics?unit=1"))) == {
+        f"task-{world.task2.id}@localhost"}

@@ -132,7 +132,7 @@ def test_units_users_and_plans_are_scoped(world, api):
     assert {p["username"] for p in people["items"]} == {"head_a", "deputy_a", "staff_a", "staff_a2"}
     assert all("email" not in p for p in people["items"])
     assert staff.get("/users?q=dang").get_json()["items"][0]["username"] == "staff_a"
-    assert [p["id"] for p in staff.get("/plans").get_json()] == [world.plan.id]
+    assert [p["id"] for p in staff.get("/plans").get_json()["items"]] == [world.plan.id]
     assert staff.get(f"/plans/{world.plan_b.id}").status_code == 404
     assert staff.get(f"/plans/{world.plan.id}").get_json()["status"] == "draft"
 

@@ -776,7 +776,8 @@ NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_e
             # The JSON API answers a session with 401 whatever the query: its arguments are
             # checked in tests/api/test_reads.py (bounds, types, junk) with a token.
             "api.me", "api.units", "api.users", "api.plan_list", "api.plan_view", "api.task_list",
-            "api.task_view", "api.overdue", "api.notification_list", "api.assessment", "api.openapi_json", "api.openapi_page", "api.unknown",
+            "api.task_view", "api.overdue", "api.notification_list", "api.assessment", "api.assessment_unit", "api.assessment_leader", "api.assessment_runs",
+            "api.assessment_run", "api.assessment_run_unit", "api.assessment_run_leader", "api.openapi_json", "api.openapi_page", "api.unknown",
             "quality.index", "quality.new_set", "quality.view_set", "quality.ranking",
             "quality.ranking_xlsx", "quality.sheet", "quality.sheet_xlsx", "quality.evidence",
             "quality.ranking_print", "quality.sheet_print", "quality.criteria_xlsx",

@@ -862,6 +862,21 @@ RULES += [
     _api_read("api.notification_list", "/api/v1/notifications"),
     api_rule(("assessment.index", "GET"), "api.assessment", "GET",
              lambda w, r, x: "/api/v1/assessment?period=2026-Q2"),
+    api_rule(("assessment.unit", "GET"), "api.assessment_unit", "GET",
+             lambda w, r, x: f"/api/v1/assessment/units/{target_unit(w, r, x).id}?period=2026-Q2"),
+    api_rule(("assessment.leader", "GET"), "api.assessment_leader", "GET",
+             lambda w, r, x: f"/api/v1/assessment/leaders/{target_leader(w, r, x).id}"
+                             "?period=2026-Q2"),
+    api_rule(("assessment.runs", "GET"), "api.assessment_runs", "GET",
+             lambda w, r, x: "/api/v1/assessment/runs"),
+    api_rule(("assessment.run", "GET"), "api.assessment_run", "GET",
+             lambda w, r, x: f"/api/v1/assessment/runs/{run_for(x)}"),
+    api_rule(("assessment.run_unit", "GET"), "api.assessment_run_unit", "GET",
+             lambda w, r, x: f"/api/v1/assessment/runs/{run_for('own')}/units/"
+                             f"{target_unit(w, r, x).id}"),
+    api_rule(("assessment.run_leader", "GET"), "api.assessment_run_leader", "GET",
+             lambda w, r, x: f"/api/v1/assessment/runs/{run_for('own')}/leaders/"
+                             f"{target_leader(w, r, x).id}"),
     Rule("api.notification_read", "POST", NONE, expect(NONE, anonymous="401", others="200*"),
          lambda w, r, x: "/api/v1/notifications/read", data=lambda w, r, x: {},
          extra={"api": True}),
