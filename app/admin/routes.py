@@ -17,6 +17,8 @@ from app.domain.text import fold
 from app.extensions import db
 from app.filters import ROLE_LABELS, UNIT_KIND_LABELS
 from app.models import Role, Unit, User
+from app.models.user import EXTRA_ROLES
+from app.org import people
 from app.settings import current_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -25,7 +27,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if current_user.role != Role.ADMIN:
+        if not current_user.has_role(Role.ADMIN):
             abort(403)
         return view(*args, **kwargs)
 
@@ -194,4 +196,6 @@ def user_edit(user_id: int):
         status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("admin/user.html", form=form, user=user), status
+    return render_template("admin/user.html", form=form, user=user,
+                           person=people.person(current_user, user.id),
+                           extra_roles=[(r.value, ROLE_LABELS[r]) for r in EXTRA_ROLES]), status

@@ -112,7 +112,7 @@ QUOTA_GROUP_LABELS = {
 
 def can_record_final() -> bool:
     """The assessor records the competent authority's final grade; nobody else."""
-    return current_user.is_authenticated and current_user.role == Role.ASSESSOR
+    return current_user.is_authenticated and current_user.has_role(Role.ASSESSOR)
 
 
 @bp.context_processor
@@ -128,7 +128,7 @@ def _settings() -> ScoringSettings:
 
 
 def _reader() -> None:
-    if current_user.role not in READERS:
+    if not current_user.has_role(*READERS):
         abort(403)
 
 
@@ -371,7 +371,7 @@ def _live(template: str):
     s = _settings()
     report = browse.live_report(q.scope, q.period, q.as_of, s, today=local_today())
     freeze_form = None
-    if current_user.role == Role.ASSESSOR:
+    if current_user.has_role(Role.ASSESSOR):
         freeze_form = FreezeForm(formdata=None, period=q.period.code,
                                  as_of=q.as_of.strftime("%d/%m/%Y"), unit=q.unit_id or "")
     return _report_page(template, report, LiveLinks(q), q.scope, form=form, q=q,
@@ -452,7 +452,7 @@ def leader(user_id: int):
 @login_required
 def freeze():
     # Freezing is the assessor's act (DESIGN.md section 5); administrators only read.
-    if current_user.role != Role.ASSESSOR:
+    if not current_user.has_role(Role.ASSESSOR):
         abort(403)
     form = FreezeForm()
     if not form.validate_on_submit():

@@ -44,12 +44,12 @@ MAX_POINTS = Decimal(1000)
 
 
 def _require_designer(actor: User) -> None:
-    if actor.role not in (Role.ADMIN, Role.ASSESSOR):
+    if not actor.has_role(Role.ADMIN, Role.ASSESSOR):
         raise PermissionDenied()
 
 
 def _require_assessor(actor: User) -> None:
-    if actor.role != Role.ASSESSOR:
+    if not actor.has_role(Role.ASSESSOR):
         raise PermissionDenied()
 
 
@@ -278,6 +278,12 @@ def _sheet(actor: User, sheet_id: int) -> tuple[QualitySheet, IndicatorSet]:
     return sheet, db.session.get(IndicatorSet, sheet.set_id)
 
 
+def _require_appraiser(actor: User, sheet: QualitySheet) -> None:
+    """An assessor with no post in the sheet's unit (queries.may_appraise)."""
+    if not queries.may_appraise(actor, sheet):
+        raise PermissionDenied()
+
+
 def _require_unit_head(actor: User, sheet: QualitySheet) -> None:
     """The head of the sheet's unit (DESIGN.md 8: the head approves and submits)."""
     if not (actor.role == Role.HEAD and actor.unit_id == sheet.unit_id):
@@ -430,6 +436,7 @@ def appraise_score(actor: User, sheet_id: int, criterion_id: int,
     figure, or changing it with a reason (audited with both figures)."""
     _require_assessor(actor)
     sheet, s = _sheet(actor, sheet_id)
+    _require_appraiser(actor, sheet)
     if sheet.status != SheetStatus.SUBMITTED or s.status != SetStatus.PUBLISHED:
         raise RuleViolation(_l("Only a submitted sheet can be appraised."))
     c = _leaf(s, criterion_id)
@@ -456,6 +463,7 @@ def return_sheet(actor: User, sheet_id: int, reason: str) -> QualitySheet:
     """The assessor sends a submitted sheet back to the unit, with a reason."""
     _require_assessor(actor)
     sheet, s = _sheet(actor, sheet_id)
+    _require_appraiser(actor, sheet)
     if sheet.status != SheetStatus.SUBMITTED or s.status != SetStatus.PUBLISHED:
         raise RuleViolation(_l("Only a submitted sheet can be sent back."))
     why = _text(reason, "reason", 2000)
@@ -471,6 +479,7 @@ def finalize_sheet(actor: User, sheet_id: int) -> QualitySheet:
     unit's figure (one UPDATE), and the sheet is appraised."""
     _require_assessor(actor)
     sheet, s = _sheet(actor, sheet_id)
+    _require_appraiser(actor, sheet)
     if sheet.status != SheetStatus.SUBMITTED or s.status != SetStatus.PUBLISHED:
         raise RuleViolation(_l("Only a submitted sheet can be appraised."))
     figure = (select(case((Criterion.method == Method.TASKS, QualityScore.auto_points),

@@ -160,7 +160,7 @@ def _render_set(set_id: int, form: CriterionForm | None = None, status: int = 20
     form = form or _criterion_form(s.id, rows)
     sheets = queries.sheets(s, current_settings().scoring) if _designs() and s.status != SetStatus.DRAFT else []
     return render_template("quality/set.html", s=s, rows=rows, form=form, sheets=sheets,
-                           designs=_designs(), is_assessor=current_user.role == Role.ASSESSOR,
+                           designs=_designs(), is_assessor=current_user.has_role(Role.ASSESSOR),
                            own_sheet=queries.own_sheet_id(current_user, s.id),
                            action=ActionForm(), results_form=results_form or PublishResultsForm(),
                            copy_form=copy_form or CopySetForm(formdata=None, year=s.year + 1)), status
@@ -226,7 +226,7 @@ def publish_set(set_id: int):
 @bp.route("/<int:set_id>/results", methods=["POST"])
 @login_required
 def publish_results(set_id: int):
-    boundary.require(current_user.role == Role.ASSESSOR)
+    boundary.require(current_user.has_role(Role.ASSESSOR))
     form = PublishResultsForm()
     if form.validate():
         done = boundary.run(lambda: commands.publish_results(
@@ -279,9 +279,9 @@ def _render_sheet(sheet_id: int, failed: dict | None = None, status: int = 200):
     card = queries.scorecard(current_user, sheet_id, local_today(), current_settings().scoring)
     failed = failed or {}
     is_head = current_user.role == Role.HEAD and current_user.unit_id == card.sheet.unit_id
-    is_assessor = current_user.role == Role.ASSESSOR
     can_self = is_head and card.sheet.status == SheetStatus.OPEN and card.set.status == SetStatus.PUBLISHED
-    can_appraise = is_assessor and card.sheet.status == SheetStatus.SUBMITTED
+    can_appraise = (queries.may_appraise(current_user, card.sheet)
+                    and card.sheet.status == SheetStatus.SUBMITTED)
     self_forms, appraisal_forms = {}, {}
     for r in card.rows:
         if not r.is_leaf:
@@ -331,7 +331,7 @@ def self_score(sheet_id: int, criterion_id: int):
 @login_required
 def appraise(sheet_id: int, criterion_id: int):
     # Refused before anything is looked up: appraisal is the assessor's alone.
-    boundary.require(current_user.role == Role.ASSESSOR)
+    boundary.require(current_user.has_role(Role.ASSESSOR))
     form = AppraisalForm(prefix=prefix("a", queries.criterion_code(criterion_id)))
     if form.validate():
         done = boundary.run(lambda: commands.appraise_score(

@@ -66,6 +66,8 @@ SPEC = {
     "calendar.revoke": {"calendar_feeds": {"revoked_at"}},
     "admin.units": {},
     "admin.unit": {"units": {"name", "name_folded", "name_sort"}},
+    "org.fields": {},
+    "org.roles": {"users": {"extra_roles", "session_token"}},
     "admin.user_new": {},
     "admin.user_edit": {"users": {"full_name", "name_folded", "name_sort"}},
     "assessment.freeze": {},
@@ -93,7 +95,8 @@ SPEC = {
     "quality.send_back": {"quality_sheets": {"status", "version"}},
 }
 ALWAYS_NEW = {"audit_log", "notifications", "outbox"}
-DELETABLE = {"auth.login": {"login_failures"}, "quality.delete_criterion": {"criteria"}}
+DELETABLE = {"auth.login": {"login_failures"}, "quality.delete_criterion": {"criteria"},
+             "org.fields": {"user_fields"}}
 
 
 def _new_task(w, who, plan_id, owner):
@@ -143,6 +146,10 @@ def new_checks(endpoint, w):
             ("user_id", r["user_id"] != w.staff_b.id), ("token_hash", len(r["token_hash"]) == 64),
             ("revoked_at", r["revoked_at"] is None),
             ("last_used_at", r["last_used_at"] is None)) if not ok]},
+        # Only the named deputy, only the field chosen.
+        "org.fields": {"user_fields": lambda r: [k for k, ok in (
+            ("user_id", r["user_id"] == w.deputy.id),
+            ("field_id", r["field_id"] == getattr(w, "org_field", None))) if not ok]},
         "admin.units": {"units": lambda r: [k for k, ok in (
             ("code", r["code"] == "SNV-VP"), ("is_active", r["is_active"]),
             ("parent_id", r["parent_id"] == w.a.id)) if not ok]},
@@ -214,6 +221,7 @@ def form_fields(endpoint: str) -> set[str]:
     from app.assessment import forms as assessment_forms
     from app.auth import forms as auth_forms
     from app.notifications import forms as notification_forms
+    from app.org import forms as org_forms
     from app.plans import forms as plan_forms
     from app.quality import forms as quality_forms
     from app.tasks import forms as task_forms
@@ -234,6 +242,7 @@ def form_fields(endpoint: str) -> set[str]:
         "quality.publish_results": quality_forms.PublishResultsForm,
         "quality.copy_set": quality_forms.CopySetForm,
         "quality.send_back": quality_forms.ReturnForm,
+        "org.fields": org_forms.FieldsForm, "org.roles": org_forms.RolesForm,
     }
     names = set()
     cls = classes.get(endpoint)
@@ -249,7 +258,8 @@ def form_fields(endpoint: str) -> set[str]:
               "assessment.final_grade": {"grade", "decision_no", "decision_on",
                                          "reason"},
               "quality.self_score": {"s1_1-points", "s1_1-note", "s1_1-files"},
-              "quality.appraise": {"a1_1-points", "a1_1-reason"}}.get(endpoint, set())
+              "quality.appraise": {"a1_1-points", "a1_1-reason"},
+              "org.fields": {"back"}, "org.roles": {"back"}}.get(endpoint, set())
     return names
 
 

@@ -729,7 +729,7 @@ NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_e
             "api.task_view", "api.overdue", "api.notification_list", "api.assessment", "api.openapi_json", "api.openapi_page", "api.unknown",
             "quality.index", "quality.new_set", "quality.view_set", "quality.ranking",
             "quality.ranking_xlsx", "quality.sheet", "quality.sheet_xlsx", "quality.evidence",
-            "quality.ranking_print", "quality.sheet_print"}
+            "quality.ranking_print", "quality.sheet_print", "org.person"}
 
 
 def test_every_get_page_is_classified(fz):

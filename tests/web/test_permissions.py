@@ -114,6 +114,12 @@ def target_user(w, role, rel):
     return {"own": actor(w, role), "other": w.staff_b, "missing": SimpleNamespace(id=MISSING)}[rel]
 
 
+def target_deputy(w, role, rel):
+    """own: the deputy of the actor's unit A (the province's admin and assessor: A's too),
+    other: B's deputy."""
+    return {"own": w.deputy, "other": w.deputy_b, "missing": SimpleNamespace(id=MISSING)}[rel]
+
+
 def target_unit_for_plan(w, rel):
     return {"own": w.a.id, "unit": w.a1.id, "other": w.b.id}.get(rel, MISSING)
 
@@ -522,6 +528,21 @@ RULES = [
          lambda w, r, x: f"/admin/users/{target_user(w, r, x).id}",
          data=lambda w, r, x: user_form(target_user(w, r, x)) if x != "missing"
          else {"full_name": "x", "role": "staff"}),
+    # ---- the organisation: a person's page, a deputy's fields, extra roles ----------
+    Rule("org.person", "GET", R3,
+         expect(R3, admin="200 200 404", assessor="200 200 404", head="200 404 404",
+                deputy="200 404 404", staff="200 404 404"),
+         lambda w, r, x: f"/people/{target_user(w, r, x).id}"),
+    Rule("org.fields", "POST", R3,
+         expect(R3, admin="302* 302* 404", assessor="403 403 404", head="302* 404 404",
+                deputy="403 404 404", staff="403 404 404"),
+         lambda w, r, x: f"/people/{target_deputy(w, r, x).id}/fields",
+         data=lambda w, r, x: {"field_ids": []}),
+    Rule("org.roles", "POST", R3,
+         expect(R3, admin="403 302* 404", assessor="403 403 403", head="403 403 403",
+                deputy="403 403 403", staff="403 403 403"),
+         lambda w, r, x: f"/people/{target_user(w, r, x).id}/roles",
+         data=lambda w, r, x: {"extra_roles": ["assessor"]}),
     # ---- assessment (a run exists only on a fresh world: "200*" = prepared, then put back) ----
     Rule("assessment.index", "GET", NONE, expect(NONE, admin="200", assessor="200", head="200",
                                                   deputy="200"), lambda w, r, x: "/assessment"),
