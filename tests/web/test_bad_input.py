@@ -717,6 +717,10 @@ QUERY_PAGES = {
     "admin.users": ("admin", {"q": "nguyen", "page": "1"}),
     "auth.login": (None, {"next": "/tasks"}),
     "tokens.index": ("admin", {"all": "1"}),
+    "org.audit": ("assessor", {"type": "task", "person": "1", "unit": "1", "from": "01/01/2026",
+                               "to": "31/12/2026", "page": "1"}),
+    "org.audit_xlsx": ("assessor", {"type": "task", "person": "1", "unit": "1",
+                                    "from": "01/01/2026", "to": "31/12/2026"}),
 }
 NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_edit",
             "admin.user_new", "auth.password", "plans.edit", "plans.export", "plans.import_file",

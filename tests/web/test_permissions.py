@@ -543,6 +543,12 @@ RULES = [
                 deputy="403 403 403", staff="403 403 403"),
          lambda w, r, x: f"/people/{target_user(w, r, x).id}/roles",
          data=lambda w, r, x: {"extra_roles": ["assessor"]}),
+    Rule("org.audit", "GET", NONE, expect(NONE, admin="200", assessor="200", head="403",
+                                         deputy="403", staff="403"),
+         lambda w, r, x: "/audit?type=task&from=01/01/2026&to=31/12/2026"),
+    Rule("org.audit_xlsx", "GET", NONE, expect(NONE, admin="200", assessor="200", head="403",
+                                              deputy="403", staff="403"),
+         lambda w, r, x: "/audit.xlsx?type=task"),
     # ---- assessment (a run exists only on a fresh world: "200*" = prepared, then put back) ----
     Rule("assessment.index", "GET", NONE, expect(NONE, admin="200", assessor="200", head="200",
                                                   deputy="200"), lambda w, r, x: "/assessment"),
