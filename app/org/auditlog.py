@@ -175,7 +175,7 @@ def readable(changes: str, **words) -> list[Change]:
 
 # Values that are ids of people or units: shown by name (one query per kind and batch).
 USER_KEYS = {"assignee_id", "leader_id", "user_id", "requested_by_id", "decided_by_id"}
-UNIT_KEYS = {"unit_id", "lead_unit_id", "parent_id", "owner_unit_id"}
+UNIT_KEYS = {"unit_id", "lead_unit_id", "parent_id", "owner_unit_id", "successor_id"}
 
 
 def _names(rows) -> tuple[dict, dict]:

@@ -66,6 +66,9 @@ SPEC = {
     "calendar.revoke": {"calendar_feeds": {"revoked_at"}},
     "admin.units": {},
     "admin.unit": {"units": {"name", "name_folded", "name_sort"}},
+    "admin.unit_merge": {"units": {"is_active", "successor_id", "parent_id", "path"},
+                         "users": {"unit_id"}, "plans": {"unit_id"},
+                         "tasks": {"lead_unit_id", "owner_unit_id"}, "fields": {"unit_id"}},
     "org.fields": {},
     "org.roles": {"users": {"extra_roles", "session_token"}},
     "admin.user_new": {},
@@ -243,6 +246,7 @@ def form_fields(endpoint: str) -> set[str]:
         "quality.copy_set": quality_forms.CopySetForm,
         "quality.send_back": quality_forms.ReturnForm,
         "org.fields": org_forms.FieldsForm, "org.roles": org_forms.RolesForm,
+        "admin.unit_merge": admin_forms.MergeForm,
     }
     names = set()
     cls = classes.get(endpoint)

@@ -514,6 +514,10 @@ RULES = [
          lambda w, r, x: f"/admin/units/{target_unit(w, r, x).id}",
          data=lambda w, r, x: unit_form(target_unit(w, r, x)) if x != "missing"
          else {"name": "x", "is_active": "y"}),
+    # merge sub-unit A1 into the province (which has no plan of its kind and year)
+    Rule("admin.unit_merge", "POST", NONE, expect(NONE, admin="302*"),
+         lambda w, r, x: f"/admin/units/{w.a1.id}/merge",
+         data=lambda w, r, x: {"target_id": str(w.province.id), "confirm": "y"}),
     Rule("admin.users", "GET", NONE, expect(NONE, admin="200"), lambda w, r, x: "/admin/users"),
     Rule("admin.user_new", "GET", NONE, expect(NONE, admin="200"),
          lambda w, r, x: "/admin/users/new"),
