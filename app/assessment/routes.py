@@ -43,6 +43,7 @@ from app.extensions import db
 from app.filters import number
 from app.formfields import parse_date
 from app.models import Role, User
+from app.org import people
 from app.reports import charts, document
 from app.reports.word import DOCX_MIMETYPE
 from app.reports.xlsx import XLSX_MIMETYPE
@@ -443,7 +444,9 @@ def leader(user_id: int):
     trend = trend_chart(cond, q.period.start.year, q.as_of, s, target.full_name)
     return _drill(target.full_name, "leader", dd, LiveLinks(q),
                   {"period": q.period, "as_of": q.as_of, "run": None, "settings": s,
-                   "target_id": target.id, "code": target.unit.code, "role": target.role}, trend)
+                   "target_id": target.id, "code": target.unit.code, "role": target.role,
+                   "leader_fields": people.fields_of(target.id) if target.role == Role.DEPUTY else []},
+                  trend)
 
 
 # ---- frozen runs ----------------------------------------------------------------

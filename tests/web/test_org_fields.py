@@ -107,3 +107,13 @@ def test_the_task_form_suggests_the_deputy_in_charge_of_the_field(sw):
     assert hints == {str(f1): [[w.deputy.id, w.deputy.full_name]]}
     # only a suggestion: the leader select is not preset by it
     assert people.suggested_leaders(w.plan.unit_id, [w.head.id, w.deputy.id]) == {f1: [w.deputy.id]}
+
+
+def test_the_deputys_assessment_page_names_her_fields(sw):
+    w = sw.w
+    f1, _f2, _ = _fields(sw)
+    db.session.execute(user_fields.insert(), [{"user_id": w.deputy.id, "field_id": f1}])
+    db.session.commit()
+    doc = page(sw.client("head").get(f"/assessment/leader/{w.deputy.id}?period=2026-Q2"))
+    line = next(n for n in doc.find_all("p") if n.attrs.get("id") == "leader-fields")
+    assert "Cải cách thể chế" in line.text()
