@@ -21,6 +21,7 @@ from app.dashboard.routes import bp as dashboard_bp
 from app.extensions import babel, bootstrap, csrf, db, login_manager, migrate, passwords
 from app.models import User
 from app.notifications.routes import bp as notifications_bp
+from app.org.routes import bp as org_bp
 from app.plans.routes import bp as plans_bp
 from app.quality.routes import bp as quality_bp
 from app.tasks.routes import bp as tasks_bp
@@ -120,6 +121,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.register_blueprint(calendar_bp)
     api_routes.init_app(app)  # /api/v1: bearer tokens, CSRF-exempt, problem documents
     app.register_blueprint(quality_bp)
+    app.register_blueprint(org_bp)
     errors.register(app)
     filters.register(app)
     register_cli(app)

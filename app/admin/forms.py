@@ -26,6 +26,11 @@ class UnitEditForm(FlaskForm):
     is_active = BooleanField(_l("Active (untick to retire the unit)"))
 
 
+class MergeForm(FlaskForm):
+    target_id = OptionalIdSelect(_l("Merge into"))
+    confirm = BooleanField(_l("I understand that the merge cannot be undone"))
+
+
 class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(_l("Enter a username.")),
                                                        Length(max=64, message=_l("At most 64 characters."))])

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app import boundary
-from app.admin.forms import UnitEditForm, UnitForm, UserForm
+from app.admin.forms import MergeForm, UnitEditForm, UnitForm, UserForm
 from app.common import audit
 from app.common.errors import RuleViolation
 from app.directory import units as unit_service
@@ -17,6 +17,8 @@ from app.domain.text import fold
 from app.extensions import db
 from app.filters import ROLE_LABELS, UNIT_KIND_LABELS
 from app.models import Role, Unit, User
+from app.models.user import EXTRA_ROLES
+from app.org import people
 from app.settings import current_settings
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -25,7 +27,7 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if current_user.role != Role.ADMIN:
+        if not current_user.has_role(Role.ADMIN):
             abort(403)
         return view(*args, **kwargs)
 
@@ -91,7 +93,10 @@ def units():
     # Limited by path so that what is shown is whole subtrees, then put in tree order.
     rows = unit_service.tree_order(db.session.scalars(stmt.limit(1000)).all())
     counts = dict(db.session.execute(select(User.unit_id, func.count(User.id)).group_by(User.unit_id)).all())
-    return render_template("admin/units.html", form=form, units=rows, counts=counts, q=q), status
+    ids = {r.successor_id for r in rows if r.successor_id}
+    successors = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
+    return render_template("admin/units.html", form=form, units=rows, counts=counts, q=q,
+                           successors=successors), status
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
@@ -125,7 +130,50 @@ def unit(unit_id: int):
         status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("admin/unit.html", form=form, unit=u), status
+    return _unit_page(u, form, status=status)
+
+
+def _unit_page(u: Unit, form, merge_form=None, status: int = 200):
+    if form is None:
+        form = UnitEditForm(formdata=None, obj=u, data={"kind": u.kind})
+        form.kind.choices = _kind_choices()
+        form.parent_id.choices = _unit_choices(exclude_path=u.path)
+    if merge_form is None and u.is_active:
+        merge_form = MergeForm()
+    if merge_form is not None:
+        merge_form.target_id.choices = _unit_choices(exclude_path=u.path, empty=_("— choose —"))
+    successor = db.session.get(Unit, u.successor_id) if u.successor_id else None
+    return render_template("admin/unit.html", form=form, unit=u, merge_form=merge_form,
+                           successor=successor), status
+
+
+@bp.post("/units/<int:unit_id>/merge")
+@admin_required
+def unit_merge(unit_id: int):
+    u = db.session.get(Unit, unit_id)
+    if u is None:
+        abort(404)
+    form = MergeForm()
+    form.target_id.choices = _unit_choices(exclude_path=u.path, empty=_("— choose —"))
+    if form.validate_on_submit():
+
+        def merge():
+            if not form.confirm.data:
+                raise RuleViolation(_("Tick the box to confirm the merge."), "confirm")
+            target = _chosen_parent(form.target_id.data)
+            if target is None:
+                raise RuleViolation(_("Choose the unit to merge into."), "target_id")
+            return unit_service.merge_unit(u, target, current_user.id,
+                                           max_depth=current_settings().max_unit_depth)
+
+        done = boundary.run(merge, form, fields={"parent_id": "target_id"})
+        if done:
+            m = done.value
+            flash(_("The unit has been merged: %(people)s people, %(plans)s plans, %(tasks)s open "
+                    "tasks and %(units)s sub-units moved.", people=m.people, plans=m.plans,
+                    tasks=m.tasks, units=m.sub_units), "success")
+            return redirect(url_for("admin.unit", unit_id=unit_id))
+    return _unit_page(db.session.get(Unit, unit_id), None, form, 422)
 
 
 @bp.get("/users")
@@ -194,4 +242,6 @@ def user_edit(user_id: int):
         status = 422
     elif request.method == "POST":
         status = 422
-    return render_template("admin/user.html", form=form, user=user), status
+    return render_template("admin/user.html", form=form, user=user,
+                           person=people.person(current_user, user.id),
+                           extra_roles=[(r.value, ROLE_LABELS[r]) for r in EXTRA_ROLES]), status

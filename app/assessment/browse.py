@@ -109,7 +109,7 @@ def _unit_choice(unit_id: int, within: str | None) -> Unit:
 
 def narrowing_units(actor: User) -> list:
     """The units `actor` may narrow the view to, in tree order (id, code, name, depth)."""
-    if actor.role not in (Role.ADMIN, Role.ASSESSOR, Role.HEAD):
+    if not actor.has_role(Role.ADMIN, Role.ASSESSOR, Role.HEAD):
         return []
     q = select(Unit.id, Unit.code, Unit.name, Unit.path, Unit.kind, Unit.name_sort).where(Unit.is_active)
     if actor.role == Role.HEAD:

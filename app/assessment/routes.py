@@ -43,6 +43,7 @@ from app.extensions import db
 from app.filters import number
 from app.formfields import parse_date
 from app.models import Role, User
+from app.org import people
 from app.reports import charts, document
 from app.reports.word import DOCX_MIMETYPE
 from app.reports.xlsx import XLSX_MIMETYPE
@@ -112,7 +113,7 @@ QUOTA_GROUP_LABELS = {
 
 def can_record_final() -> bool:
     """The assessor records the competent authority's final grade; nobody else."""
-    return current_user.is_authenticated and current_user.role == Role.ASSESSOR
+    return current_user.is_authenticated and current_user.has_role(Role.ASSESSOR)
 
 
 @bp.context_processor
@@ -128,7 +129,7 @@ def _settings() -> ScoringSettings:
 
 
 def _reader() -> None:
-    if current_user.role not in READERS:
+    if not current_user.has_role(*READERS):
         abort(403)
 
 
@@ -371,7 +372,7 @@ def _live(template: str):
     s = _settings()
     report = browse.live_report(q.scope, q.period, q.as_of, s, today=local_today())
     freeze_form = None
-    if current_user.role == Role.ASSESSOR:
+    if current_user.has_role(Role.ASSESSOR):
         freeze_form = FreezeForm(formdata=None, period=q.period.code,
                                  as_of=q.as_of.strftime("%d/%m/%Y"), unit=q.unit_id or "")
     return _report_page(template, report, LiveLinks(q), q.scope, form=form, q=q,
@@ -443,7 +444,9 @@ def leader(user_id: int):
     trend = trend_chart(cond, q.period.start.year, q.as_of, s, target.full_name)
     return _drill(target.full_name, "leader", dd, LiveLinks(q),
                   {"period": q.period, "as_of": q.as_of, "run": None, "settings": s,
-                   "target_id": target.id, "code": target.unit.code, "role": target.role}, trend)
+                   "target_id": target.id, "code": target.unit.code, "role": target.role,
+                   "leader_fields": people.fields_of(target.id) if target.role == Role.DEPUTY else []},
+                  trend)
 
 
 # ---- frozen runs ----------------------------------------------------------------
@@ -452,7 +455,7 @@ def leader(user_id: int):
 @login_required
 def freeze():
     # Freezing is the assessor's act (DESIGN.md section 5); administrators only read.
-    if current_user.role != Role.ASSESSOR:
+    if not current_user.has_role(Role.ASSESSOR):
         abort(403)
     form = FreezeForm()
     if not form.validate_on_submit():

@@ -502,7 +502,7 @@ def record_final_grade(actor: User, run_id: int, kind: str, row_id: int, data: F
     with the decision's number, date and reason (DESIGN.md 5: the final grading is a human
     decision). Only the assessor records it; the run's figures are never touched, only the
     final_* fields. Audit-logged; a later decision replaces it, the log keeps both."""
-    if actor.role != Role.ASSESSOR:
+    if not actor.has_role(Role.ASSESSOR):
         raise PermissionDenied()
     run = db.session.get(AssessmentRun, run_id)
     row = final_row(run_id, kind, row_id)

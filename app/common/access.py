@@ -26,7 +26,52 @@ def home_unit_ids(user: User) -> list[int]:
 
 
 def reads_everything(user: User) -> bool:
-    return user.role in (Role.ADMIN, Role.ASSESSOR)
+    """The assessor and the administrator read every unit, also when the capability is
+    carried besides a post (User.has_role: permissions are the union)."""
+    return user.has_role(Role.ADMIN, Role.ASSESSOR)
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.has_role(Role.ADMIN)
+
+
+def is_assessor(user: User) -> bool:
+    return user.is_authenticated and user.has_role(Role.ASSESSOR)
+
+
+def holds_post_in(user: User, unit_id: int, unit_path: str) -> bool:
+    """Whether `user` belongs to the unit, or leads a unit above it: the unit's score is
+    then partly theirs, and the assessor capability must not let them bend it (an appraiser
+    never appraises such a unit's sheet)."""
+    if user.unit_id == unit_id:
+        return True
+    return user.role in (Role.HEAD, Role.DEPUTY) and unit_path.startswith(user.unit.path)
+
+
+def can_see_person(actor: User, person: User) -> bool:
+    """A person's page: oneself, whoever reads every unit, a leader over the person's unit,
+    a colleague of the same unit."""
+    if actor.id == person.id or reads_everything(actor):
+        return True
+    if actor.role in (Role.HEAD, Role.DEPUTY):
+        return in_subtree(actor, person.unit)
+    return actor.unit_id == person.unit_id
+
+
+def can_edit_fields(actor: User, person: User) -> bool:
+    """A deputy's fields of responsibility: the administrator, or the head of the deputy's
+    own unit; never the deputy herself (her fields decide which tasks, and so which score,
+    she answers for), nor a head of another unit."""
+    if person.role != Role.DEPUTY or actor.id == person.id:
+        return False
+    if actor.has_role(Role.ADMIN):
+        return True
+    return actor.role == Role.HEAD and actor.unit_id == person.unit_id
+
+
+def can_edit_roles(actor: User, person: User) -> bool:
+    """Extra capabilities: only the administrator, and never their own."""
+    return actor.has_role(Role.ADMIN) and actor.id != person.id
 
 
 def task_scope(user: User):

@@ -74,7 +74,7 @@ def issuer_unit(actor: User, unit_id: int | None) -> Unit | None:
     a deputy's or a staff member's), else, for the province-wide readers, the province."""
     if unit_id:
         return db.session.get(Unit, unit_id)
-    if actor.role in (Role.ADMIN, Role.ASSESSOR):
+    if actor.has_role(Role.ADMIN, Role.ASSESSOR):
         return None
     return db.session.get(Unit, actor.unit_id)
 

@@ -2,16 +2,19 @@
 the order in which every list shows units."""
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, literal, select, update
+from sqlalchemy.orm import aliased
 
 from app.common import audit
 from app.common.errors import RuleViolation
+from app.domain.status import Lifecycle
 from app.domain.text import normalize_space
 from app.extensions import db
-from app.models import Unit
+from app.models import Field, Plan, PlanStatus, Task, Unit, User
 
 UNIT_KINDS = ("province", "department", "office", "commune", "ward", "special_zone", "section", "other")
 # Siblings are listed the way official documents list them: the provincial bodies (departments,
@@ -202,3 +205,93 @@ def tree_order(rows: Iterable[T], path: Callable[[T], str] = lambda r: r.path) -
     order = sorted(range(len(rows)),
                    key=lambda i: [keys.get(x, (0, "", x)) for x in paths[i]])
     return [rows[i] for i in order]
+
+
+@dataclass(frozen=True)
+class Merged:
+    sub_units: int
+    people: int
+    plans: int
+    tasks: int
+    fields: int
+
+
+def merge_unit(source: Unit, target: Unit, actor_id: int | None = None, *,
+               max_depth: int = DEFAULT_MAX_DEPTH) -> Merged:
+    """Merge `source` into `target` (2025 reform): what is still running moves, what is
+    done stays attributed to `source` as it was then.
+
+    Moves: the sub-units (re-hung under `target`), the people, the plans not yet closed
+    (with their tasks' owner unit), every open task led by `source` (not completed nor
+    cancelled; in any plan), and the unit's own fields. Stays: closed plans, completed and
+    cancelled tasks (so the scores of past periods, counted by lead unit, are unchanged),
+    frozen assessment runs and quality sheets (they are snapshots). `source` is retired
+    with `target` as its successor. Refused, naming them, when `target` already has a plan
+    of the same year and kind as an open plan of `source` (close or rename it first).
+    Set-based: one UPDATE per kind of row."""
+    if source.id == target.id:
+        raise RuleViolation(_l("A unit cannot be merged into itself."), "target_id")
+    if not source.is_active:
+        raise RuleViolation(_l("This unit has already been retired."), "target_id")
+    if not target.is_active:
+        raise RuleViolation(_l("This unit does not exist or has been retired."), "target_id")
+    if target.path.startswith(source.path):
+        raise RuleViolation(_l("A unit cannot be merged into one of its own sub-units."),
+                            "target_id")
+    open_plans = select(Plan.id).where(Plan.unit_id == source.id, Plan.status != PlanStatus.CLOSED)
+    other = aliased(Plan)  # the target's plan of the same year and kind
+    clash = db.session.execute(
+        select(Plan.title, Plan.year).join(other, (other.unit_id == target.id)
+                                           & (other.year == Plan.year) & (other.kind == Plan.kind))
+        .where(Plan.unit_id == source.id, Plan.status != PlanStatus.CLOSED).limit(5)).all()
+    if clash:
+        raise RuleViolation(_l("%(unit)s already has a plan of the same year and kind as: "
+                               "%(plans)s. Close or change it before merging.", unit=target.name,
+                               plans="; ".join(f"{t} ({y})" for t, y in clash)), "target_id")
+    children = list(db.session.scalars(select(Unit).where(Unit.parent_id == source.id)))
+    for child in children:
+        move_unit(child, target, actor_id, max_depth=max_depth)
+    source = db.session.get(Unit, source.id)
+    target = db.session.get(Unit, target.id)
+    moved_plan_ids = list(db.session.scalars(open_plans))
+    done = (Lifecycle.COMPLETED.value, Lifecycle.CANCELLED.value)
+
+    def moved(stmt) -> list[int]:
+        return list(db.session.scalars(stmt.execution_options(synchronize_session=False)))
+
+    people = moved(update(User).where(User.unit_id == source.id).values(unit_id=target.id)
+                   .returning(User.id))
+    plans = moved(update(Plan).where(Plan.id.in_(moved_plan_ids)).values(unit_id=target.id)
+                  .returning(Plan.id)) if moved_plan_ids else []
+    owned = moved(update(Task).where(Task.plan_id.in_(moved_plan_ids),
+                                     Task.owner_unit_id == source.id)
+                  .values(owner_unit_id=target.id).returning(Task.id)) if moved_plan_ids else []
+    led = moved(update(Task).where(Task.lead_unit_id == source.id, Task.status.not_in(done))
+                .values(lead_unit_id=target.id).returning(Task.id))
+    fields = db.session.execute(update(Field).where(Field.unit_id == source.id)
+                                .values(unit_id=target.id)
+                                .execution_options(synchronize_session=False)).rowcount
+    # One audit row per moved person, plan and task (inserted in one batch at the flush).
+    pair = [source.id, target.id]
+    task_changes: dict[int, dict] = {}
+    for tid in owned:
+        task_changes.setdefault(tid, {})["owner_unit_id"] = pair
+    for tid in led:
+        task_changes.setdefault(tid, {})["lead_unit_id"] = pair
+    rows = ([("user.update", "user", uid, None, {"unit_id": pair}) for uid in people]
+            + [("plan.unit_merge", "plan", pid, None, {"unit_id": pair}) for pid in plans]
+            + [("task.unit_merge", "task", tid, tid, ch) for tid, ch in task_changes.items()])
+    for action, kind, oid, task_id, changes in rows:
+        audit.record(actor_id, action, kind, oid, changes, task_id=task_id)
+    db.session.execute(update(Unit).where(Unit.id == source.id)
+                       .values(is_active=False, successor_id=target.id)
+                       .execution_options(synchronize_session=False))
+    db.session.expire_all()
+    result = Merged(len(children), len(people), len(plans), len(led), fields or 0)
+    audit.record(actor_id, "unit.merge", "unit", source.id,
+                 {"successor_id": [None, target.id], "is_active": [True, False],
+                  "sub_units": [None, result.sub_units], "people": [None, result.people],
+                  "plans": [None, result.plans], "open_tasks": [None, result.tasks],
+                  "fields": [None, result.fields]})
+    db.session.flush()
+    return result

@@ -351,7 +351,9 @@ def update_user(actor: User, user_id: int, full_name: str, email: str | None, un
     if not (full_name or "").strip():
         raise RuleViolation(_l("Enter the full name."), "full_name")
     email = _checked_email(email, user.id)
-    if user.id == actor.id and (not is_active or role != Role.ADMIN):
+    # Nobody changes their own post or switches themselves off (an administrator whose
+    # capability is an extra role keeps it: app.org.people.set_extra_roles refuses oneself).
+    if user.id == actor.id and (not is_active or role != user.role):
         raise RuleViolation(_l("You cannot disable yourself or take away your own administrator role."),
                             "role")
     before = {"full_name": user.full_name, "email": user.email, "unit_id": user.unit_id,

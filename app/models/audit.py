@@ -13,7 +13,10 @@ class AuditLog(db.Model):
     """Who changed what and when. Database triggers refuse UPDATE and DELETE."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_task_at", "task_id", "at"),)
+    # The audit browser lists by date, filtered by kind of object or by person.
+    __table_args__ = (Index("ix_audit_log_task_at", "task_id", "at"),
+                      Index("ix_audit_log_object_type_at", "object_type", "at"),
+                      Index("ix_audit_log_actor_at", "actor_id", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -24,9 +24,14 @@ class Unit(db.Model):
     # indexed prefix match, whatever its depth.
     path: Mapped[str] = mapped_column(String(512), index=True, default="/")
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The unit this one was merged into (2025 reform: A merged into B); it is then retired.
+    # A plain id, as audit_log.task_id: a foreign key would make SQLite rebuild `units` to
+    # add or drop it (migration 0014_org), and units are never deleted.
+    successor_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    parent: Mapped["Unit | None"] = relationship(remote_side=[id], lazy="raise")
+    parent: Mapped["Unit | None"] = relationship(remote_side=[id], foreign_keys=[parent_id],
+                                                 lazy="raise")
 
     def set_name(self, name: str) -> None:
         self.name = normalize_space(name)

@@ -20,6 +20,11 @@ class Role(StrEnum):
 
 
 LEADER_ROLES = frozenset({Role.HEAD, Role.DEPUTY})
+# The post (`User.role`) is single: it says where a person's score is counted (a head for
+# the unit, a deputy for the tasks she answers for, staff for none). The capabilities of
+# the assessor and the administrator may be added to a post (`User.extra_roles`), e.g. a
+# deputy of Sở Nội vụ who is also an appraiser. Permissions are the union (`has_role`).
+EXTRA_ROLES = (Role.ADMIN, Role.ASSESSOR)
 
 user_fields = Table(
     "user_fields",
@@ -41,6 +46,10 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=Role.STAFF)
+    # Capabilities beyond the post, comma separated in EXTRA_ROLES order ("admin,assessor"):
+    # a column, not a table, so that every permission check reads the loaded user and the
+    # request's user costs no second query.
+    extra_roles: Mapped[str] = mapped_column(String(64), default="", server_default="")
     title: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     # Flask-Login's alternative id: changing it logs out every copy of the
@@ -75,6 +84,20 @@ class User(db.Model):
     @property
     def is_leader(self) -> bool:
         return self.role in LEADER_ROLES
+
+    @property
+    def extra_role_list(self) -> list[str]:
+        return [r for r in (self.extra_roles or "").split(",") if r]
+
+    @property
+    def roles(self) -> list[str]:
+        """The post, then the extra capabilities."""
+        return [self.role] + [r for r in self.extra_role_list if r != self.role]
+
+    def has_role(self, *roles: str) -> bool:
+        """Whether the post or an extra capability is one of `roles` (permissions are the
+        union). Posts (head, deputy, staff) are never extra: test them with `role`."""
+        return self.role in roles or any(r in roles for r in self.extra_role_list)
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

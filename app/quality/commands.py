@@ -58,12 +58,12 @@ MAX_POINTS = Decimal(1000)
 
 
 def _require_designer(actor: User) -> None:
-    if actor.role not in (Role.ADMIN, Role.ASSESSOR):
+    if not actor.has_role(Role.ADMIN, Role.ASSESSOR):
         raise PermissionDenied()
 
 
 def _require_assessor(actor: User) -> None:
-    if actor.role != Role.ASSESSOR:
+    if not actor.has_role(Role.ASSESSOR):
         raise PermissionDenied()
 
 
@@ -369,6 +369,12 @@ def _sheet(actor: User, sheet_id: int) -> tuple[QualitySheet, IndicatorSet]:
     return sheet, db.session.get(IndicatorSet, sheet.set_id)
 
 
+def _require_appraiser(actor: User, sheet: QualitySheet) -> None:
+    """An assessor with no post in the sheet's unit (queries.may_appraise)."""
+    if not queries.may_appraise(actor, sheet):
+        raise PermissionDenied()
+
+
 def _require_unit_head(actor: User, sheet: QualitySheet) -> None:
     """The head of the sheet's unit (DESIGN.md 8: the head approves and submits)."""
     if not (actor.role == Role.HEAD and actor.unit_id == sheet.unit_id):
@@ -610,6 +616,7 @@ def appraise_score(actor: User, sheet_id: int, criterion_id: int,
 
     _require_assessor(actor)
     sheet, s = _sheet(actor, sheet_id)
+    _require_appraiser(actor, sheet)
     if not flow.appraisable(sheet, s):
         raise RuleViolation(_l("Only a submitted sheet can be appraised."))
     c = _leaf(s, criterion_id)
@@ -648,6 +655,7 @@ def return_sheet(actor: User, sheet_id: int, reason: str, today: date | None = N
 
     _require_assessor(actor)
     sheet, s = _sheet(actor, sheet_id)
+    _require_appraiser(actor, sheet)
     if sheet.status != SheetStatus.SUBMITTED or s.status != SetStatus.PUBLISHED:
         raise RuleViolation(_l("Only a submitted sheet can be sent back."))
     flow.require_returnable(s, today)
@@ -668,6 +676,7 @@ def finalize_sheet(actor: User, sheet_id: int, today: date | None = None) -> Qua
 
     _require_assessor(actor)
     sheet, s = _sheet(actor, sheet_id)
+    _require_appraiser(actor, sheet)
     if not flow.appraisable(sheet, s):
         raise RuleViolation(_l("Only a submitted sheet can be appraised."))
     flow.require_no_pending(sheet.id, today)

@@ -93,7 +93,7 @@ def set_window(actor: User, set_id: int, data: WindowInput, today: date) -> Indi
     """The assessor opens the entry window of a published set, or extends its cut-off.
     Once the window has opened the cut-off can only be moved later; an extension after the
     figures were frozen lets the sheets still open count live again until the new cut-off."""
-    if actor.role != Role.ASSESSOR:
+    if not actor.has_role(Role.ASSESSOR):
         raise PermissionDenied()
     s = db.session.get(IndicatorSet, set_id)
     if s is None:
@@ -255,9 +255,10 @@ class AskInput:
 def ask_explanation(actor: User, sheet_id: int, data: AskInput, today: date) -> QualityExplanation:
     """The assessor asks the unit to explain one criterion (or the sheet) by a deadline.
     One round: a criterion (or the sheet) is asked about once."""
-    if actor.role != Role.ASSESSOR:
+    if not actor.has_role(Role.ASSESSOR):
         raise PermissionDenied()
     sheet, s = commands._sheet(actor, sheet_id)
+    commands._require_appraiser(actor, sheet)
     if not appraisable(sheet, s):
         raise RuleViolation(_l("An explanation can be asked only while the sheet is being "
                                "appraised."))

@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import Float, and_, case, cast, func, not_, select, text
 
 from app.assessment import service as assessment
+from app.common import access
 from app.common.errors import NotFound
 from app.directory.units import tree_order
 from app.domain.quality import (
@@ -53,7 +54,19 @@ from app.models import (
 
 def designs(actor: User) -> bool:
     """Admin and assessor build sets; only the assessor appraises and publishes."""
-    return actor.role in (Role.ADMIN, Role.ASSESSOR)
+    return actor.has_role(Role.ADMIN, Role.ASSESSOR)
+
+
+def may_appraise(actor: User, sheet: QualitySheet) -> bool:
+    """The assessor appraises, but never the sheet of a unit where she holds a post (a
+    deputy of Sở Nội vụ who also appraises does not appraise Sở Nội vụ, nor a unit below a
+    unit she leads): the capability must not let anyone bend their own unit's score."""
+    if not actor.has_role(Role.ASSESSOR):
+        return False
+    if actor.role not in (Role.HEAD, Role.DEPUTY, Role.STAFF):
+        return True
+    unit = db.session.get(Unit, sheet.unit_id)
+    return unit is not None and not access.holds_post_in(actor, unit.id, unit.path)
 
 
 def may_read_sheet(actor: User, sheet: QualitySheet) -> bool:

@@ -230,7 +230,7 @@ def _render_set(set_id: int, form: CriterionForm | None = None, status: int = 20
     form = form or _criterion_form(s.id, rows)
     sheets = queries.sheets(s, current_settings().scoring) if _designs() and s.status != SetStatus.DRAFT else []
     return render_template("quality/set.html", s=s, rows=rows, form=form, sheets=sheets,
-                           designs=_designs(), is_assessor=current_user.role == Role.ASSESSOR,
+                           designs=_designs(), is_assessor=current_user.has_role(Role.ASSESSOR),
                            own_sheet=queries.own_sheet_id(current_user, s.id),
                            action=ActionForm(), results_form=results_form or PublishResultsForm(),
                            copy_form=copy_form or CopySetForm(formdata=None, year=s.year + 1),
@@ -310,7 +310,7 @@ def publish_set(set_id: int):
 @bp.route("/<int:set_id>/results", methods=["POST"])
 @login_required
 def publish_results(set_id: int):
-    boundary.require(current_user.role == Role.ASSESSOR)
+    boundary.require(current_user.has_role(Role.ASSESSOR))
     form = PublishResultsForm()
     if form.validate():
         done = boundary.run(lambda: commands.publish_results(
@@ -363,7 +363,6 @@ def _render_sheet(sheet_id: int, failed: dict | None = None, status: int = 200):
     card = queries.scorecard(current_user, sheet_id, local_today(), current_settings().scoring)
     failed = failed or {}
     is_head = current_user.role == Role.HEAD and current_user.unit_id == card.sheet.unit_id
-    is_assessor = current_user.role == Role.ASSESSOR
     today = local_today()
     state = flow.window(card.set, today)
     entry = state in (flow.Window.NONE, flow.Window.OPEN)
@@ -372,7 +371,8 @@ def _render_sheet(sheet_id: int, failed: dict | None = None, status: int = 200):
     member = current_user.unit_id == card.sheet.unit_id and current_user.role in (
         Role.DEPUTY, Role.STAFF)
     can_draft = member and editable and entry
-    can_appraise = is_assessor and flow.appraisable(card.sheet, card.set)
+    can_appraise = (queries.may_appraise(current_user, card.sheet)
+                    and flow.appraisable(card.sheet, card.set))
     self_forms, appraisal_forms, draft_forms = {}, {}, {}
     for r in card.rows:
         if not r.is_leaf:
@@ -452,7 +452,7 @@ def self_score(sheet_id: int, criterion_id: int):
 @login_required
 def appraise(sheet_id: int, criterion_id: int):
     # Refused before anything is looked up: appraisal is the assessor's alone.
-    boundary.require(current_user.role == Role.ASSESSOR)
+    boundary.require(current_user.has_role(Role.ASSESSOR))
     form = AppraisalForm(prefix=prefix("a", queries.criterion_code(criterion_id)))
     if form.validate():
         done = boundary.run(lambda: _frozen(sheet_id) and commands.appraise_score(
@@ -542,7 +542,7 @@ def _frozen(sheet_id: int) -> bool:
     """Before the assessor acts on a sheet: freeze its set's figures if the cut-off has
     passed and the scheduler has not done it yet (in the same transaction). Always true."""
     s = queries.sheet_set(sheet_id)
-    if s is not None and current_user.role == Role.ASSESSOR:
+    if s is not None and current_user.has_role(Role.ASSESSOR):
         flow.freeze_at_cutoff(s, local_today(), current_settings().scoring)
     return True
 
@@ -598,7 +598,7 @@ def import_confirm(set_id: int):
 @bp.route("/<int:set_id>/window", methods=["POST"])
 @login_required
 def set_window(set_id: int):
-    boundary.require(current_user.role == Role.ASSESSOR)
+    boundary.require(current_user.has_role(Role.ASSESSOR))
     form = WindowForm()
     if form.validate():
         done = boundary.run(lambda: flow.set_window(current_user, set_id, flow.WindowInput(
@@ -627,7 +627,7 @@ def draft_score(sheet_id: int, criterion_id: int):
 @bp.route("/sheets/<int:sheet_id>/explanations", methods=["POST"])
 @login_required
 def ask_explanation(sheet_id: int):
-    boundary.require(current_user.role == Role.ASSESSOR)
+    boundary.require(current_user.has_role(Role.ASSESSOR))
     form = AskForm()
     if form.validate():
         done = boundary.run(lambda: _frozen(sheet_id) and flow.ask_explanation(

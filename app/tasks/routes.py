@@ -21,6 +21,7 @@ from app.extensions import db
 from app.formfields import parse_date
 from app.models import PlanStatus
 from app.notifications import service as notifications
+from app.org import people
 from app.settings import current_settings
 from app.tasks import breakdown, evidence
 from app.tasks import commands as tasks
@@ -131,6 +132,11 @@ def _fill_choices(form: TaskForm, plan) -> None:
     form.leader_id.choices = none + [(p.id, f"{p.full_name} ({p.username}) — {p.name}")
                                      for p in c.leaders]
     form.field_id.choices = none + [(f.id, f.name) for f in c.fields]
+    # The deputies in charge of each field, for the hint beside the field (never chosen for
+    # the user: the hint offers a button).
+    names = {p.id: p.full_name for p in c.leaders}
+    form.leader_hints = {fid: [[uid, names[uid]] for uid in uids]
+                         for fid, uids in people.suggested_leaders(plan.unit_id, list(names)).items()}
 
 
 def _input(form: TaskForm) -> TaskInput:

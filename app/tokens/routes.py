@@ -16,7 +16,7 @@ bp = Blueprint("tokens", __name__, url_prefix="/tokens")
 
 def _everyone() -> bool:
     everyone = request.args.get("all") == "1"
-    if everyone and current_user.role != Role.ADMIN:
+    if everyone and not current_user.has_role(Role.ADMIN):
         abort(403)
     return everyone
 
@@ -55,6 +55,6 @@ def create():
 def revoke(token_id: int):
     boundary.run(lambda: tokens.revoke_token(current_user, token_id))
     flash(_("The token has been revoked: it no longer works."), "success")
-    if request.args.get("all") == "1" and current_user.role == Role.ADMIN:
+    if request.args.get("all") == "1" and current_user.has_role(Role.ADMIN):
         return redirect(url_for("tokens.index", all=1))
     return redirect(url_for("tokens.index"))

@@ -73,7 +73,7 @@ def create_token(actor: User | None, owner: User, name: str, read_only: bool,
 def list_tokens(actor: User, everyone: bool = False) -> list[ApiToken]:
     """The actor's tokens; with `everyone` (admins only), every user's. Newest first."""
     stmt = select(ApiToken).options(selectinload(ApiToken.user))
-    if not (everyone and actor.role == Role.ADMIN):
+    if not (everyone and actor.has_role(Role.ADMIN)):
         stmt = stmt.where(ApiToken.user_id == actor.id)
     return list(db.session.scalars(stmt.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())))
 
@@ -90,7 +90,7 @@ def revoke_token(actor: User | None, token_id: int) -> ApiToken:
     """Revoke a token: its owner or an admin (the command line: `actor` None). Someone
     else's token answers NotFound, as a token that does not exist."""
     token = db.session.get(ApiToken, token_id)
-    if token is None or (actor is not None and actor.role != Role.ADMIN
+    if token is None or (actor is not None and not actor.has_role(Role.ADMIN)
                          and token.user_id != actor.id):
         raise NotFound()
     if token.revoked_at is None:

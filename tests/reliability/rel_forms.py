@@ -48,6 +48,16 @@ def suspend_task(w) -> None:
     db.session.commit()
 
 
+def a_field(w) -> None:
+    """A province-wide field, for a deputy's fields of responsibility (w.org_field)."""
+    from app.models import Field
+
+    f = Field(unit_id=None, name="Cải cách thủ tục hành chính", name_sort="cai cach thu tuc hanh chinh")
+    db.session.add(f)
+    db.session.commit()
+    w.org_field = f.id
+
+
 def PASSWORD():
     return root().PASSWORD
 
@@ -244,12 +254,20 @@ FORMS: dict[str, Form] = {
     "admin.unit": Form("admin", lambda w: {"name": "Sở Nội vụ tỉnh Đắk Lắk",
                                            "parent_id": str(w.province.id), "is_active": "y"},
                        values=lambda w: {"unit_id": w.a.id}, audit=("unit.rename",)),
+    "admin.unit_merge": Form("admin", lambda w: {"target_id": str(w.province.id), "confirm": "y"},
+                             values=lambda w: {"unit_id": w.a1.id},
+                             audit=("unit.merge", "plan.unit_merge")),
     "admin.user_new": Form("admin", lambda w: {"username": "cv.moi", "full_name": "Nguyễn Văn Mới",
                                                "unit_id": str(w.a.id), "role": "staff",
                                                "is_active": "y", "new_password": NEW_PASSWORD},
                            audit=("user.create",)),
     "admin.user_edit": Form("admin", lambda w: user_form(w.staff, full_name="Phạm Văn Đăng Khoa"),
                             values=lambda w: {"user_id": w.staff.id}, audit=("user.update",)),
+    # The organisation (issue 17 §2): a deputy's fields, by her head; extra roles, by the admin.
+    "org.fields": Form("head", lambda w: {"field_ids": [str(getattr(w, "org_field", 0))]}, prepare=a_field,
+                       values=lambda w: {"user_id": w.deputy.id}, audit=("user.fields",)),
+    "org.roles": Form("admin", lambda w: {"extra_roles": ["assessor"]},
+                      values=lambda w: {"user_id": w.deputy.id}, audit=("user.roles",)),
     # Quality of operation (issue 13): tests/quality/world.py builds each stage on unit A.
     "quality.new_set": Form("assessor", lambda w: dict(qw.SET_FORM), audit=("quality.set_create",)),
     "quality.add_criterion": Form("assessor", lambda w: dict(qw.CRITERION_FORM), values=qw.ids,

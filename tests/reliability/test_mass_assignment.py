@@ -71,6 +71,11 @@ SPEC = {
     "calendar.revoke": {"calendar_feeds": {"revoked_at"}},
     "admin.units": {},
     "admin.unit": {"units": {"name", "name_folded", "name_sort"}},
+    "admin.unit_merge": {"units": {"is_active", "successor_id", "parent_id", "path"},
+                         "users": {"unit_id"}, "plans": {"unit_id"},
+                         "tasks": {"lead_unit_id", "owner_unit_id"}, "fields": {"unit_id"}},
+    "org.fields": {},
+    "org.roles": {"users": {"extra_roles", "session_token"}},
     "admin.user_new": {},
     "admin.user_edit": {"users": {"full_name", "name_folded", "name_sort"}},
     "assessment.freeze": {},
@@ -110,7 +115,8 @@ SPEC = {
 }
 ALWAYS_NEW = {"audit_log", "notifications", "outbox"}
 DELETABLE = {"auth.login": {"login_failures"}, "quality.delete_criterion": {"criteria"},
-             "quality.import_confirm": {"criteria"}}
+             "quality.import_confirm": {"criteria"},
+             "org.fields": {"user_fields"}}
 
 
 def _new_task(w, who, plan_id, owner):
@@ -165,6 +171,10 @@ def new_checks(endpoint, w):
             ("user_id", r["user_id"] != w.staff_b.id), ("token_hash", len(r["token_hash"]) == 64),
             ("revoked_at", r["revoked_at"] is None),
             ("last_used_at", r["last_used_at"] is None)) if not ok]},
+        # Only the named deputy, only the field chosen.
+        "org.fields": {"user_fields": lambda r: [k for k, ok in (
+            ("user_id", r["user_id"] == w.deputy.id),
+            ("field_id", r["field_id"] == getattr(w, "org_field", None))) if not ok]},
         "admin.units": {"units": lambda r: [k for k, ok in (
             ("code", r["code"] == "SNV-VP"), ("is_active", r["is_active"]),
             ("parent_id", r["parent_id"] == w.a.id)) if not ok]},
@@ -242,6 +252,7 @@ def form_fields(endpoint: str) -> set[str]:
     from app.assessment import forms as assessment_forms
     from app.auth import forms as auth_forms
     from app.notifications import forms as notification_forms
+    from app.org import forms as org_forms
     from app.plans import forms as plan_forms
     from app.quality import forms as quality_forms
     from app.tasks import forms as task_forms
@@ -269,6 +280,8 @@ def form_fields(endpoint: str) -> set[str]:
         "quality.ask_explanation": quality_forms.AskForm,
         "quality.import_preview": quality_forms.ImportSetForm,
         "quality.import_confirm": quality_forms.ConfirmImportForm,
+        "org.fields": org_forms.FieldsForm, "org.roles": org_forms.RolesForm,
+        "admin.unit_merge": admin_forms.MergeForm,
     }
     names = set()
     cls = classes.get(endpoint)
@@ -287,7 +300,8 @@ def form_fields(endpoint: str) -> set[str]:
               "quality.self_score": {"s1_1-points", "s1_1-note", "s1_1-files"},
               "quality.appraise": {"a1_1-points", "a1_1-reason"},
               "quality.draft_score": {"d1_1-points", "d1_1-note", "d1_1-files"},
-              "quality.answer_explanation": {k for k in extras_answer()}}.get(endpoint, set())
+              "quality.answer_explanation": {k for k in extras_answer()},
+              "org.fields": {"back"}, "org.roles": {"back"}}.get(endpoint, set())
     return names
 
 

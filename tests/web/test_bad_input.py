@@ -766,6 +766,10 @@ QUERY_PAGES = {
     "admin.users": ("admin", {"q": "nguyen", "page": "1"}),
     "auth.login": (None, {"next": "/tasks"}),
     "tokens.index": ("admin", {"all": "1"}),
+    "org.audit": ("assessor", {"type": "task", "person": "1", "unit": "1", "from": "01/01/2026",
+                               "to": "31/12/2026", "page": "1"}),
+    "org.audit_xlsx": ("assessor", {"type": "task", "person": "1", "unit": "1",
+                                    "from": "01/01/2026", "to": "31/12/2026"}),
 }
 NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_edit",
             "admin.user_new", "auth.password", "plans.edit", "plans.export", "plans.import_file",
@@ -781,7 +785,7 @@ NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_e
             "quality.index", "quality.new_set", "quality.view_set", "quality.ranking",
             "quality.ranking_xlsx", "quality.sheet", "quality.sheet_xlsx", "quality.evidence",
             "quality.ranking_print", "quality.sheet_print", "quality.criteria_xlsx",
-            "quality.sources"}
+            "quality.sources", "org.person"}
 
 
 def test_every_get_page_is_classified(fz):

@@ -114,6 +114,12 @@ def target_user(w, role, rel):
     return {"own": actor(w, role), "other": w.staff_b, "missing": SimpleNamespace(id=MISSING)}[rel]
 
 
+def target_deputy(w, role, rel):
+    """own: the deputy of the actor's unit A (the province's admin and assessor: A's too),
+    other: B's deputy."""
+    return {"own": w.deputy, "other": w.deputy_b, "missing": SimpleNamespace(id=MISSING)}[rel]
+
+
 def target_unit_for_plan(w, rel):
     return {"own": w.a.id, "unit": w.a1.id, "other": w.b.id}.get(rel, MISSING)
 
@@ -570,6 +576,10 @@ RULES = [
          lambda w, r, x: f"/admin/units/{target_unit(w, r, x).id}",
          data=lambda w, r, x: unit_form(target_unit(w, r, x)) if x != "missing"
          else {"name": "x", "is_active": "y"}),
+    # merge sub-unit A1 into the province (which has no plan of its kind and year)
+    Rule("admin.unit_merge", "POST", NONE, expect(NONE, admin="302*"),
+         lambda w, r, x: f"/admin/units/{w.a1.id}/merge",
+         data=lambda w, r, x: {"target_id": str(w.province.id), "confirm": "y"}),
     Rule("admin.users", "GET", NONE, expect(NONE, admin="200"), lambda w, r, x: "/admin/users"),
     Rule("admin.user_new", "GET", NONE, expect(NONE, admin="200"),
          lambda w, r, x: "/admin/users/new"),
@@ -584,6 +594,27 @@ RULES = [
          lambda w, r, x: f"/admin/users/{target_user(w, r, x).id}",
          data=lambda w, r, x: user_form(target_user(w, r, x)) if x != "missing"
          else {"full_name": "x", "role": "staff"}),
+    # ---- the organisation: a person's page, a deputy's fields, extra roles ----------
+    Rule("org.person", "GET", R3,
+         expect(R3, admin="200 200 404", assessor="200 200 404", head="200 404 404",
+                deputy="200 404 404", staff="200 404 404"),
+         lambda w, r, x: f"/people/{target_user(w, r, x).id}"),
+    Rule("org.fields", "POST", R3,
+         expect(R3, admin="302* 302* 404", assessor="403 403 404", head="302* 404 404",
+                deputy="403 404 404", staff="403 404 404"),
+         lambda w, r, x: f"/people/{target_deputy(w, r, x).id}/fields",
+         data=lambda w, r, x: {"field_ids": []}),
+    Rule("org.roles", "POST", R3,
+         expect(R3, admin="403 302* 404", assessor="403 403 403", head="403 403 403",
+                deputy="403 403 403", staff="403 403 403"),
+         lambda w, r, x: f"/people/{target_user(w, r, x).id}/roles",
+         data=lambda w, r, x: {"extra_roles": ["assessor"]}),
+    Rule("org.audit", "GET", NONE, expect(NONE, admin="200", assessor="200", head="403",
+                                         deputy="403", staff="403"),
+         lambda w, r, x: "/audit?type=task&from=01/01/2026&to=31/12/2026"),
+    Rule("org.audit_xlsx", "GET", NONE, expect(NONE, admin="200", assessor="200", head="403",
+                                              deputy="403", staff="403"),
+         lambda w, r, x: "/audit.xlsx?type=task"),
     # ---- assessment (a run exists only on a fresh world: "200*" = prepared, then put back) ----
     Rule("assessment.index", "GET", NONE, expect(NONE, admin="200", assessor="200", head="200",
                                                   deputy="200"), lambda w, r, x: "/assessment"),

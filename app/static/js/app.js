@@ -52,3 +52,49 @@
     if (title) title.focus();
   });
 })();
+
+// The task form: when a field is chosen, name the deputies in charge of it beside the field,
+// each with a button that makes her the accountable leader. Nothing is chosen for the user.
+(function () {
+  "use strict";
+  var hint = document.getElementById("leader-hint");
+  var fieldSel = document.getElementById("field_id");
+  var leaderSel = document.getElementById("leader_id");
+  if (!hint || !fieldSel || !leaderSel) return;
+  var hints = {};
+  try { hints = JSON.parse(hint.getAttribute("data-hints") || "{}"); } catch (e) { return; }
+
+  function show() {
+    var list = hints[fieldSel.value] || [];
+    hint.textContent = "";
+    if (!list.length) { hint.hidden = true; return; }
+    hint.appendChild(document.createTextNode(hint.getAttribute("data-label") + " "));
+    list.forEach(function (p, i) {
+      if (i) hint.appendChild(document.createTextNode(", "));
+      var name = document.createElement("strong");
+      name.textContent = p[1];
+      hint.appendChild(name);
+      if (String(leaderSel.value) !== String(p[0])) {
+        var btn = document.createElement("button");
+        btn.type = "button";
+        btn.className = "btn btn-link btn-sm py-0 leader-suggest";
+        btn.setAttribute("data-leader", p[0]);
+        btn.textContent = hint.getAttribute("data-use");
+        hint.appendChild(document.createTextNode(" "));
+        hint.appendChild(btn);
+      }
+    });
+    hint.hidden = false;
+  }
+
+  hint.addEventListener("click", function (ev) {
+    var btn = ev.target.closest("button.leader-suggest");
+    if (!btn) return;
+    leaderSel.value = btn.getAttribute("data-leader");
+    leaderSel.dispatchEvent(new Event("change"));
+    show();
+  });
+  fieldSel.addEventListener("change", show);
+  leaderSel.addEventListener("change", show);
+  show();
+})();

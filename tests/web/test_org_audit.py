@@ -1,0 +1,128 @@
+"""The audit browser (issue 17 §2): the assessor and the admin list every change by kind of
+object, person, unit and local date range, read before → after (not JSON), page by page,
+and export it to XLSX with formulas neutralised; nobody else opens it."""
+
+import io
+import json
+from datetime import datetime
+
+from openpyxl import load_workbook
+from sqlalchemy import insert
+from web_support import page
+
+from app.extensions import db
+from app.models import AuditLog
+from app.org import auditlog
+
+
+def _log(rows):
+    """Audit rows written directly: (at UTC, actor, action, type, id, changes)."""
+    db.session.execute(insert(AuditLog), [
+        {"at": at, "actor_id": actor, "action": action, "object_type": kind, "object_id": oid,
+         "task_id": None, "changes": json.dumps(ch, ensure_ascii=False), "comment": ""}
+        for at, actor, action, kind, oid, ch in rows])
+    db.session.commit()
+
+
+def _world_log(w):
+    _log([
+        # 17:30 UTC on 06/12 is 00:30 on 07/12 in Hà Nội
+        (datetime(2026, 12, 6, 17, 30), w.head.id, "task.update", "task", w.task.id,
+         {"weight": ["1.00", "1"], "due_on": ["2026-06-30", "2026-07-31"],
+          "leader_id": [w.head.id, w.deputy.id]}),
+        (datetime(2026, 12, 6, 16, 30), w.head_b.id, "plan.update", "plan", w.plan_b.id,
+         {"title": ["Kế hoạch cũ", "=HYPERLINK(\"http://x\")"]}),
+        (datetime(2026, 12, 6, 10, 0), w.staff.id, "login", "user", w.staff.id, {}),
+    ])
+
+
+def test_the_assessor_reads_changes_before_after_in_local_dates(sw):
+    w = sw.w
+    _world_log(w)
+    c = sw.client("assessor")
+    doc = page(c.get("/audit?type=task&from=07/12/2026&to=07/12/2026"))
+    text = doc.text()
+    assert "07/12/2026 00:30" in text
+    assert "30/06/2026" in text and "31/07/2026" in text      # dates as dates, not JSON
+    assert w.deputy.full_name in text                          # an id shown by name
+    assert "1.00" not in text                                  # no phantom change
+    assert '["' not in text and '": ' not in text                 # not raw JSON
+    # the day before in local time holds the plan change (23:30 on 06/12), not the task's
+    text = page(c.get("/audit?from=06/12/2026&to=06/12/2026")).text()
+    assert "Kế hoạch cũ" in text and "31/07/2026" not in text
+    # sign-ins are not changes
+    assert "<code>login</code>" not in c.get(f"/audit?person={w.staff.id}").get_data(as_text=True)
+
+
+def test_filters_by_person_and_unit_and_bad_dates_are_named(sw):
+    w = sw.w
+    _world_log(w)
+    c = sw.client("admin")
+    text = page(c.get(f"/audit?unit={w.b.id}")).text()
+    assert "Kế hoạch cũ" in text and "31/07/2026" not in text
+    text = page(c.get(f"/audit?person={w.head.id}")).text()
+    assert "31/07/2026" in text and "Kế hoạch cũ" not in text
+    resp = c.get("/audit?from=31/02/2026&to=xx&unit=abc&person=99999999999&page=-3")
+    assert resp.status_code == 200
+    doc = page(resp)
+    assert doc.text().count("dd/mm/yyyy") >= 2 or "nhập ngày" in doc.text().lower()
+    assert 'value="31/02/2026"' in resp.get_data(as_text=True)  # what was typed stays
+
+
+def test_the_list_is_paginated(sw):
+    w = sw.w
+    _log([(datetime(2026, 1, 1, 0, i), w.admin.id, "unit.rename", "unit", w.a.id,
+           {"name": [f"Tên {i}", f"Tên {i + 1}"]}) for i in range(60)])
+    db.session.rollback()
+    p1 = auditlog.browse(w.admin, auditlog.AuditFilter(object_type="unit"), 1, 50)
+    p2 = auditlog.browse(w.admin, auditlog.AuditFilter(object_type="unit"), 2, 50)
+    db.session.rollback()
+    assert p1.total == p2.total >= 60 and len(p1.entries) == 50
+    assert p1.entries[0].at >= p1.entries[-1].at >= p2.entries[0].at
+    assert {e.id for e in p1.entries}.isdisjoint({e.id for e in p2.entries})
+
+
+def test_the_export_reads_back_with_formulas_neutralised(sw):
+    w = sw.w
+    _world_log(w)
+    resp = sw.client("assessor").get("/audit.xlsx?type=plan")
+    assert resp.status_code == 200 and resp.mimetype.endswith("spreadsheetml.sheet")
+    ws = load_workbook(io.BytesIO(resp.get_data())).active
+    rows = [[c for c in r] for r in ws.iter_rows(values_only=True)]
+    header = next(r for r in rows if r and r[0] in ("STT", "No."))
+    assert header[:3] == ["STT", "Thời điểm", "Người thực hiện"]
+    body = rows[rows.index(header) + 1:]
+    assert body[0][0] == 1 and body[0][1] == "06/12/2026 23:30"
+    cell = next(c for c in ws.iter_rows() for c in c if isinstance(c.value, str) and "HYPERLINK" in c.value)
+    assert cell.data_type == "s" and not str(cell.value).startswith("=")
+
+
+def test_only_the_assessor_and_the_admin_browse(sw):
+    w = sw.w
+    for who in ("head", "deputy", "staff"):
+        assert sw.client(who).get("/audit").status_code == 403
+        assert sw.client(who).get("/audit.xlsx").status_code == 403
+    # a deputy made an assessor browses too (permissions are the union)
+    sw.client("admin").post(f"/people/{w.deputy.id}/roles", data={"extra_roles": ["assessor"]})
+    assert sw.client("deputy").get("/audit").status_code == 200
+
+
+def test_the_list_query_uses_an_index(sw):
+    """The page query is served by an index on (object_type, at) / (actor_id, at) / at."""
+    w = sw.w
+    bind = db.session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return  # PostgreSQL's plan depends on its statistics; SQLite's is deterministic
+    db.session.rollback()
+    q = auditlog._select(auditlog._conditions(auditlog.AuditFilter(object_type="task"),
+                                               auditlog.LOCAL_TZ)).limit(50)
+    sql = str(q.compile(bind, compile_kwargs={"literal_binds": True}))
+    plan = " ".join(r[-1] for r in db.session.execute(db.text("EXPLAIN QUERY PLAN " + sql)))
+    db.session.rollback()
+    assert "ix_audit_log_object_type_at" in plan, plan
+    q = auditlog._select(auditlog._conditions(auditlog.AuditFilter(actor_id=w.head.id),
+                                               auditlog.LOCAL_TZ)).limit(50)
+    sql = str(q.compile(bind, compile_kwargs={"literal_binds": True}))
+    plan = " ".join(r[-1] for r in db.session.execute(db.text("EXPLAIN QUERY PLAN " + sql)))
+    db.session.rollback()
+    assert "ix_audit_log_actor_at" in plan, plan
