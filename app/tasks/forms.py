@@ -114,6 +114,13 @@ class ResumeForm(FlaskForm):
                             validators=[Length(max=2000, message=_l("At most 2,000 characters."))])
 
 
+class WithdrawForm(FlaskForm):
+    """Taking back a submission not yet decided (the reason is optional)."""
+
+    note = TextAreaField(_l("Why withdraw (optional)"), id="withdraw-note",
+                         validators=[Length(max=2000, message=_l("At most 2,000 characters."))])
+
+
 class ExtensionRequestForm(FlaskForm):
     """Asking to move the due date; the rules on the date live in the service."""
 
