@@ -443,7 +443,8 @@ def leader(user_id: int):
     trend = trend_chart(cond, q.period.start.year, q.as_of, s, target.full_name)
     return _drill(target.full_name, "leader", dd, LiveLinks(q),
                   {"period": q.period, "as_of": q.as_of, "run": None, "settings": s,
-                   "target_id": target.id, "code": target.unit.code, "role": target.role}, trend)
+                   "target_id": target.id, "code": target.unit.code, "role": target.role,
+                   "unit_name": target.unit.name}, trend)
 
 
 # ---- frozen runs ----------------------------------------------------------------
@@ -556,7 +557,8 @@ def run_leader(run_id: int, user_id: int):
                              current_settings().page_size)
     return _drill(row.name, "leader", dd, RunLinks(run_id),
                   {"period": view.report.period, "as_of": view.report.as_of, "run": view.run,
-                   "settings": s, "target_id": user_id, "code": row.unit_code, "role": row.role},
+                   "settings": s, "target_id": user_id, "code": row.unit_code, "role": row.role,
+                   "unit_name": view.report.unit_names.get(row.unit_code, row.unit_code)},
                   None, row=row)
 
 

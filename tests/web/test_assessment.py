@@ -282,6 +282,14 @@ def test_the_leader_drill_down_equals_the_leaders_score(scored, as_user):
     assert set(d.tasks) == {w.on_time.id, w.overdue.id}
 
 
+def test_the_leader_drill_down_names_the_unit_not_its_code(scored, as_user):
+    """Issue 17: "Cấp phó · SNV" reads "Cấp phó · Sở Nội vụ"."""
+    w = scored
+    doc = page(as_user("assessor").get(f"/assessment/leader/{w.deputy.id}?{Q2}"))
+    unit = doc.by_id("drill-unit")
+    assert unit.text() == "Sở Nội vụ" and unit.attrs["data-unit-code"] == "SNV"
+
+
 def test_a_set_with_nothing_fallen_due_is_not_rated(world, as_user):
     issue_world_plans(world)
     d = page(as_user("assessor").get(f"/assessment/unit/{world.a.id}?{Q2}"))

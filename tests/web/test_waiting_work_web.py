@@ -134,3 +134,90 @@ def test_withdrawing_cannot_dodge_the_overdue_flag_or_make_a_task_on_time(world,
     tasks.confirm_task(me(world.deputy), world.task.id, "")
     db.session.commit()
     assert row(Task, world.task.id)["completed_on"] == after  # late, as it was
+
+
+# ---------------------------------------------------------------- small friction (issue 17 §4)
+
+def test_history_shows_no_phantom_changes_and_numbers_as_numbers(world, as_user):
+    """An old audit row with "1.00 -> 1" shows nothing; "102.0000" reads "102"."""
+    import json
+
+    from app.models import AuditLog
+    db.session.add(AuditLog(actor_id=world.head.id, action="task.update", object_type="task",
+                            object_id=world.task.id, task_id=world.task.id,
+                            changes=json.dumps({"weight": ["1.00", "1"],
+                                                "indicator_target": ["102.0000", "120.5000"]})))
+    db.session.commit()
+    doc = page(as_user("head_a"), f"/tasks/{world.task.id}")
+    text = doc.by_id("history-list").text()
+    assert "1.00" not in text and "102.0000" not in text
+    assert "102 → 120,5" in text
+
+
+def test_a_task_without_a_due_date_says_so_not_within_deadline(world, as_user):
+    from sqlalchemy import update
+    db.session.execute(update(Task).where(Task.id == world.task.id).values(due_on=None))
+    db.session.commit()
+    doc = page(as_user("head_a"), f"/tasks/{world.task.id}")
+    badges = [n for n in doc.iter() if "data-no-deadline" in n.attrs]
+    assert [b.text() for b in badges] == ["Chưa có hạn"]
+    listed = page(as_user("head_a"), f"/plans/{world.plan.id}")
+    assert "Chưa có hạn" in listed.by_id("plan-tasks").text()
+
+
+def test_a_title_over_the_limit_gets_a_message_not_a_cut(world, as_user):
+    from web_support import field_errors
+    c = as_user("head_a")
+    form = page(c, f"/plans/{world.plan.id}/tasks/new")
+    title = form.by_id("title")
+    assert "maxlength" not in title.attrs   # the browser would cut a pasted title silently
+    resp = c.post(f"/plans/{world.plan.id}/tasks/new", data={"title": "Rà soát " * 70})
+    assert resp.status_code == 422
+    errors = field_errors(parse(resp.get_data(as_text=True)), "title")
+    assert any("Tối đa 500 ký tự" in e for e in errors), errors
+
+
+def test_the_title_rule_refuses_a_title_too_long_from_any_door():
+    from app.domain import task_rules as rules
+    values = rules.TaskValues(title="x" * 501)
+    ctx_rules = [v.code for v in rules._rule_title(type("C", (), {
+        "after": values, "settings": rules.RuleSettings()})())]
+    assert ctx_rules == ["title_too_long"]
+
+
+def test_plan_list_filters_by_year_status_and_kind(world, as_user, make):
+    from app.models import Plan
+    old = Plan(unit_id=world.a.id, year=2025, kind="digital", title="Kế hoạch chuyển đổi số năm 2025",
+               status="issued")
+    db.session.add(old)
+    db.session.commit()
+    c = as_user("head_a")
+
+    def ids(url):
+        doc = page(c, url)
+        return {int(tr_.attrs["data-plan-id"]) for tr_ in doc.by_id("plan-list").find_all("tr")
+                if "data-plan-id" in tr_.attrs}
+
+    everything = ids("/plans")
+    assert {world.plan.id, old.id} <= everything
+    assert ids("/plans?year=2025") == {old.id}
+    assert old.id not in ids("/plans?year=2026")
+    assert ids("/plans?status=issued") == {old.id}
+    assert ids("/plans?kind=digital") == {old.id}
+    assert ids("/plans?kind=nonsense&status=nonsense&year=abc") == everything
+
+
+def test_issuing_a_plan_asks_first(world, as_user):
+    doc = page(as_user("head_a"), f"/plans/{world.plan.id}")
+    confirm = doc.by_id("issue-confirm")
+    assert confirm is not None and confirm.tag == "details" and "open" not in confirm.attrs
+    assert confirm.find(id="issue-plan") is not None
+
+
+def test_sub_tasks_are_indented_in_the_plan_table(world, as_user, make):
+    child = make.task(world.plan, world.head, world.a, world.staff, world.deputy,
+                      parent=world.task, title="Dự thảo bộ chỉ số")
+    doc = page(as_user("head_a"), f"/plans/{world.plan.id}")
+    row_ = next(n for n in doc.by_id("plan-tasks").find_all("tr")
+                if n.attrs.get("data-task-id") == str(child.id))
+    assert row_.attrs["data-depth"] == "1" and "sub-depth-1" in row_.attrs["class"]
