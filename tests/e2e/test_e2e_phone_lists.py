@@ -106,3 +106,25 @@ def test_the_progress_form_is_within_the_first_screen_for_the_responsible_person
     assert_no_horizontal_overflow(page)
     shot(page, "15-phone-task-progress-first")
     assert page.errors == []
+
+
+@pytest.mark.e2e
+def test_a_long_unbroken_string_wraps_on_a_phone(open_page, live):
+    """A pasted link or file name with no space must wrap, not widen the page."""
+    from sqlalchemy import update
+
+    from app.extensions import db
+    from app.models import Task
+
+    ids = live.ids
+    long = "https://dichvucong.daklak.gov.vn/" + "thu-tuc-hanh-chinh-" * 12
+
+    def set_description():
+        db.session.execute(update(Task).where(Task.id == ids.digitize).values(description=long))
+        db.session.commit()
+    live.query(set_description)
+    page = open_page("head_a", viewport=PHONE)
+    page.goto(f"{live.url}/tasks/{ids.digitize}")
+    expect(page.locator("main")).to_contain_text("thu-tuc-hanh-chinh-")
+    assert_no_horizontal_overflow(page)
+    assert page.errors == []
