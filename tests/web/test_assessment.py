@@ -197,6 +197,10 @@ def test_only_the_assessor_is_warned_of_the_excellent_quota(scored, as_user):
     doc = page(as_user("assessor").get(f"/assessment?{Q2}"))
     alert = doc.by_id("quota-warning")
     assert alert is not None and find(alert, "li", data_group="units") is not None
+    # Whole units (issue 17): "tối đa 0", never a fraction of a unit such as "0,2".
+    import re
+    allowed = re.findall(r"tối đa ([\d.,]+)\)", alert.text())
+    assert allowed and all(a.isdigit() for a in allowed), alert.text()
     assert page(as_user("head_b").get(f"/assessment?{Q2}")).by_id("quota-warning") is None
 
 
