@@ -61,6 +61,11 @@ class Config:
     DUE_REMINDER_OFFSETS = tuple(int(x) for x in os.environ.get("DUE_REMINDER_OFFSETS", "7,3,1,0").split(","))
     OVERDUE_REPEAT_DAYS = int(os.environ.get("OVERDUE_REPEAT_DAYS", 7))
     OVERDUE_ESCALATE_DAYS = int(os.environ.get("OVERDUE_ESCALATE_DAYS", 14))
+    # A submission awaiting confirmation or an extension request awaiting a decision: the
+    # decider is reminded after these working days, the head of the plan's unit told after
+    # REVIEW_ESCALATE_DAYS working days (weekends skipped).
+    REVIEW_REMINDER_DAYS = tuple(int(x) for x in os.environ.get("REVIEW_REMINDER_DAYS", "2,5").split(","))
+    REVIEW_ESCALATE_DAYS = int(os.environ.get("REVIEW_ESCALATE_DAYS", 7))
     MAX_EXTENSIONS = int(os.environ.get("MAX_EXTENSIONS", 2))
     # A task's weight lies in this range (issue 11: a weight of 999,999 bent a score);
     # checked at start-up by app.tasks.commands.rule_settings.

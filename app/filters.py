@@ -2,6 +2,7 @@
 
 import json
 from datetime import date, datetime
+from decimal import Decimal
 
 from flask_babel import get_locale, to_user_timezone
 from flask_babel import lazy_gettext as _l
@@ -76,6 +77,7 @@ ACTION_LABELS = {
     "task.confirm": _l("confirmed completion"),
     "task.import_completion": _l("recorded a completion from an imported file"),
     "task.return": _l("returned for rework"),
+    "task.withdraw": _l("withdrew the submission"),
     "task.cancel": _l("cancelled the task"),
     "task.suspend": _l("suspended the task"),
     "task.resume": _l("resumed the task"),
@@ -122,6 +124,11 @@ _ID_KINDS = {"assignee_id": "user", "leader_id": "user", "lead_unit_id": "unit",
              "coordinators": "unit", "field_id": "field"}
 
 
+# The fields whose history values are numbers (kept as text in the audit rows).
+NUMBER_KEYS = frozenset({"weight", "indicator_target", "indicator_actual", "actual_value",
+                         "progress", "percent"})
+
+
 def history_value(key: str, value, names: dict) -> str:
     """One side of a history change, as a person reads it."""
     if value is None or value == "" or value == []:
@@ -143,7 +150,27 @@ def history_value(key: str, value, names: dict) -> str:
                                             if s[1] else "") for i, s in enumerate(value, 1))
     if isinstance(value, bool):
         return "✓" if value else "✗"
+    if key in NUMBER_KEYS:
+        # Stored as text ("102.0000", "1.00"): shown as the number it is ("102", "1").
+        try:
+            return number(Decimal(str(value)))
+        except ArithmeticError:
+            return str(value)
     return str(value)
+
+
+def history_changes(changes: dict, names: dict) -> list[tuple[str, str, str]]:
+    """(field, before, after) of a history row as a person reads them, leaving out the
+    fields whose two sides read the same ("1.00" -> "1" is no change) and the bookkeeping
+    ones (the version; a step's title is shown on its own)."""
+    out = []
+    for key, pair in sorted(changes.items()):
+        if key in ("version", "step") or not isinstance(pair, list) or len(pair) != 2:
+            continue
+        before, after = history_value(key, pair[0], names), history_value(key, pair[1], names)
+        if before != after:
+            out.append((key, before, after))
+    return out
 
 
 def vndate(value) -> str:
@@ -204,5 +231,6 @@ def register(app) -> None:
             "CLEAR_LABELS": CLEAR_LABELS,
             "FIELD_LABELS": FIELD_LABELS,
             "history_value": history_value,
+            "history_changes": history_changes,
             "locale": str(get_locale()),
         }

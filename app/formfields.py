@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, IntegerField, SelectField, SelectMultipleField
-from wtforms.validators import StopValidation
+from wtforms.validators import Length, StopValidation
 from wtforms.widgets import TextInput
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
@@ -149,3 +149,13 @@ class IdMultiSelect(SelectMultipleField):
 
     def process_formdata(self, valuelist):
         self.data = [v for v in (_opt_int(x) for x in valuelist) if v is not None]
+
+
+class TypedLength(Length):
+    """Length without the browser's `maxlength`: WTForms renders Length's maximum as
+    maxlength, and a browser then cuts what is pasted without a word (issue 17: a title
+    over the limit must get a message, not a silent cut). The check stays on the server."""
+
+    def __init__(self, min: int = -1, max: int = -1, message=None):
+        super().__init__(min, max, message)
+        self.field_flags = {}

@@ -42,6 +42,10 @@ class Reminders:
     offsets: tuple[int, ...]   # days before the due date that remind (7, 3, 1, 0)
     repeat_days: int           # an overdue notice repeats every this many days
     escalate_days: int         # from this many days late the head is told too
+    # Work that waits on a decider (a submission to confirm, an extension request): the
+    # decider is reminded after each of these working days, the head told after the last.
+    review_days: tuple[int, ...] = (2, 5)
+    review_escalate_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,9 @@ class Settings:
             reminders=Reminders(
                 offsets=tuple(sorted({int(x) for x in config["DUE_REMINDER_OFFSETS"]})),
                 repeat_days=max(1, int(config["OVERDUE_REPEAT_DAYS"])),
-                escalate_days=max(1, int(config["OVERDUE_ESCALATE_DAYS"]))),
+                escalate_days=max(1, int(config["OVERDUE_ESCALATE_DAYS"])),
+                review_days=tuple(sorted({max(1, int(x)) for x in config.get("REVIEW_REMINDER_DAYS", (2, 5))})),
+                review_escalate_days=max(1, int(config.get("REVIEW_ESCALATE_DAYS", 7)))),
             login=LoginLimits(
                 window_seconds=int(config["LOGIN_FAILURE_WINDOW_SECONDS"]),
                 per_account=int(config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]),

@@ -445,8 +445,8 @@ def leader(user_id: int):
     return _drill(target.full_name, "leader", dd, LiveLinks(q),
                   {"period": q.period, "as_of": q.as_of, "run": None, "settings": s,
                    "target_id": target.id, "code": target.unit.code, "role": target.role,
-                   "leader_fields": people.fields_of(target.id) if target.role == Role.DEPUTY else []},
-                  trend)
+                   "leader_fields": people.fields_of(target.id) if target.role == Role.DEPUTY else [],
+                   "unit_name": target.unit.name}, trend)
 
 
 # ---- frozen runs ----------------------------------------------------------------
@@ -559,7 +559,8 @@ def run_leader(run_id: int, user_id: int):
                              current_settings().page_size)
     return _drill(row.name, "leader", dd, RunLinks(run_id),
                   {"period": view.report.period, "as_of": view.report.as_of, "run": view.run,
-                   "settings": s, "target_id": user_id, "code": row.unit_code, "role": row.role},
+                   "settings": s, "target_id": user_id, "code": row.unit_code, "role": row.role,
+                   "unit_name": view.report.unit_names.get(row.unit_code, row.unit_code)},
                   None, row=row)
 
 

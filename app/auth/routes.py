@@ -44,6 +44,11 @@ def login():
             else:
                 flash(_("Too many failed logins. Wait 15 minutes and try again."), "danger")
             return render_template("auth/login.html", form=form), 429
+        except users.Disabled:
+            db.session.commit()
+            form.password.errors.append(_("This account is disabled. Ask the administrator "
+                                          "of your unit to enable it."))
+            return render_template("auth/login.html", form=form), 200
         if user is None:
             db.session.commit()
             # One message for an unknown user and a wrong password: no enumeration.

@@ -9,7 +9,10 @@ from app.models import AuditLog
 
 
 def _plain(value):
-    if isinstance(value, (date, Decimal)):
+    if isinstance(value, Decimal):
+        # One text per number: 1.00 and 1 are the same weight, not a change ("1.00 -> 1").
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    if isinstance(value, date):
         return str(value)
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]

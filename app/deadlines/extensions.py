@@ -172,7 +172,7 @@ def decide_extension(actor: User, extension_id: int, approve: bool, comment: str
     if ext.requested_by_id != actor.id:
         overdue.notify([ext.requested_by_id],
                        "extension_approved" if approve else "extension_refused", task.id,
-                       f"extdec:{ext.id}", about_on=ext.proposed_due_on)
+                       f"extdec:{ext.id}", about_on=ext.proposed_due_on, message=comment)
     db.session.flush()
     return ext
 

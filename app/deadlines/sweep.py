@@ -24,8 +24,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.domain.status import OPEN_STATUSES, Lifecycle
+from app.domain.workdays import waited_since
 from app.extensions import db
-from app.models import JobRun, Notification, Plan, PlanStatus, Task, Unit, User
+from app.models import (
+    Extension,
+    ExtensionStatus,
+    JobRun,
+    Notification,
+    Plan,
+    PlanStatus,
+    Task,
+    Unit,
+    User,
+)
 from app.models.base import utcnow
 from app.models.user import Role
 from app.settings import Reminders
@@ -40,15 +51,20 @@ class SweepResult:
     due_soon: int = 0
     overdue: int = 0
     escalated: int = 0
+    review_reminded: int = 0
+    review_escalated: int = 0
     statements: int = 0
 
     @property
     def sent(self) -> int:
-        return self.due_soon + self.overdue + self.escalated
+        return (self.due_soon + self.overdue + self.escalated + self.review_reminded
+                + self.review_escalated)
 
     def __str__(self) -> str:
         return (f"flagged={self.flagged} unflagged={self.unflagged} due_soon={self.due_soon} "
-                f"overdue={self.overdue} escalated={self.escalated} statements={self.statements}")
+                f"overdue={self.overdue} escalated={self.escalated} "
+                f"review_reminded={self.review_reminded} review_escalated={self.review_escalated} "
+                f"statements={self.statements}")
 
 
 def awaiting_on_time():
@@ -108,11 +124,13 @@ def _key(*parts):
     return expr
 
 
-def _insert(kind: str, pairs, key_expr, about, days) -> int:
-    """INSERT ... SELECT the (task, user) pairs that have no notification with this key yet."""
+def _insert(kind, pairs, key_expr, about, days) -> int:
+    """INSERT ... SELECT the (task, user) pairs that have no notification with this key yet.
+    `kind`: the notifications' kind, or a function of the pairs giving it per row."""
     p = pairs.subquery()
     key = key_expr(p)
-    src = (select(p.c.user_id, literal(kind), p.c.task_id, key, about(p), days(p),
+    src = (select(p.c.user_id, kind(p) if callable(kind) else literal(kind), p.c.task_id, key,
+                  about(p), days(p),
                   literal(utcnow()), literal(0), literal(""))
            .where(~exists().where(Notification.dedupe_key == key)))
     dialect = db.engine.dialect.name
@@ -214,8 +232,81 @@ def sweep(today: date, now: datetime | None = None, *, reminders: Reminders) -> 
         lambda p: _key("esc:", p.c.task_id, ":", p.c.user_id, ":", p.c.due_on, ":", p.c.period),
         lambda p: p.c.due_on, lambda p: p.c.late)
     r.statements += 1
+
+    # 5. Work waiting on a decider (DESIGN.md 6, issue 17): a submission awaiting
+    # confirmation, an extension request awaiting a decision. Two statements, whatever
+    # the number of tasks: the reminders, then the escalations.
+    r.review_reminded, r.review_escalated = _review_reminders(today, reminders)
+    r.statements += 2
     db.session.flush()
     return r
+
+
+def _waiting():
+    """The two kinds of work waiting on a decider, as (name, start, ref, asker, condition,
+    table): a submission awaiting confirmation (from its submission date, asked by the
+    responsible person) and a pending extension request (from the day it was asked, by
+    whoever asked)."""
+    submitted = and_(Task.status == Lifecycle.SUBMITTED, Task.submitted_on.is_not(None),
+                     in_swept_plan())
+    pending = and_(Extension.status == ExtensionStatus.PENDING, Task.status.in_(OPEN),
+                   in_swept_plan())
+    return [
+        ("review", Task.submitted_on, Task.id, Task.assignee_id, submitted, None),
+        ("extension", Extension.requested_on, Extension.id, Extension.requested_by_id, pending,
+         Extension),
+    ]
+
+
+def _waiting_rows(name, start, ref, cond, table, user_id, bucket, heads: bool):
+    """SELECT (task_id, start, ref, what, user_id, bucket) of one kind of waiting work, to
+    the accountable leader or (heads) to the active heads of the plan's unit."""
+    q = select(Task.id.label("task_id"), start.label("start"), ref.label("ref"),
+               literal(name, String).label("what"), user_id.label("user_id"),
+               bucket.label("bucket"))
+    q = q.select_from(table).join(Task, Task.id == table.task_id) if table is not None \
+        else q.select_from(Task)
+    if heads:
+        q = q.join(User, and_(User.unit_id == Task.owner_unit_id, User.role == Role.HEAD,
+                              User.is_active))
+    return q.where(cond)
+
+
+def _review_reminders(today: date, reminders: Reminders) -> tuple[int, int]:
+    """Remind the decider of waiting work after each of the settings' working days (the
+    accountable leader; the heads of the plan's unit when the task names no leader other
+    than the one who asked), and tell the heads of the plan's unit once it has waited
+    `review_escalate_days` working days. The cut-off dates are computed here (weekends
+    skipped, app/domain/workdays.py), so SQL only compares dates. As with the due-soon
+    bucket, the latest step reached is the one sent: after a downtime, one reminder, not
+    each one missed. Two INSERT ... SELECT statements."""
+    cutoffs = sorted((waited_since(today, d), d) for d in reminders.review_days)
+    first = cutoffs[-1][0]  # the latest cut-off: the fewest working days
+    esc_cutoff = waited_since(today, reminders.review_escalate_days)
+    remind, escalate = [], []
+    for name, start, ref, asker, cond, table in _waiting():
+        bucket = db.case(*[(start <= c, d) for c, d in cutoffs])
+        named = and_(Task.leader_id.is_not(None), Task.leader_id != asker)
+        remind.append(_waiting_rows(name, start, ref, cond, table, Task.leader_id, bucket, False)
+                      .where(named, start <= first))
+        remind.append(_waiting_rows(name, start, ref, cond, table, User.id, bucket, True)
+                      .where(not_(named), User.id != asker, start <= first))
+        escalate.append(_waiting_rows(name, start, ref, cond, table, User.id,
+                                      literal(reminders.review_escalate_days), True)
+                        .where(User.id != asker, start <= esc_cutoff))
+
+    def key(prefix):
+        return lambda p: _key(prefix, p.c.what, ":", p.c.ref, ":", p.c.user_id, ":", p.c.start,
+                              ":", p.c.bucket)
+
+    def kind(suffix):
+        return lambda p: p.c.what + literal(suffix, String)
+
+    sent = _insert(kind("_waiting"), union(*remind), key("wait:"),
+                   lambda p: p.c.start, lambda p: p.c.bucket)
+    escalated = _insert(kind("_escalated"), union(*escalate), key("waitesc:"),
+                        lambda p: p.c.start, lambda p: p.c.bucket)
+    return sent, escalated
 
 
 def claim_tick(job: str, tick: str) -> JobRun | None:
@@ -246,11 +337,13 @@ def run_tick(job: str, tick: str, today: date, reminders: Reminders) -> SweepRes
 
 
 def notify(user_ids, kind: str, task_id: int | None, key: str, about_on: date | None = None,
-           days: int | None = None) -> None:
-    """Event notifications (assigned, extension asked/decided, submitted, returned...)."""
+           days: int | None = None, message: str = "") -> None:
+    """Event notifications (assigned, extension asked/decided, submitted, returned...);
+    `message`: what the actor wrote that the recipient must read (a return's reason)."""
     for uid in {u for u in user_ids if u}:
         db.session.add(Notification(user_id=uid, kind=kind, task_id=task_id,
-                                    dedupe_key=f"{key}:{uid}"[:200], about_on=about_on, days=days))
+                                    dedupe_key=f"{key}:{uid}"[:200], about_on=about_on, days=days,
+                                    message=message or ""))
 
 
 __all__ = ["SweepResult", "literal_column", "notify", "run_tick", "sweep"]

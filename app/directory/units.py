@@ -48,6 +48,21 @@ def by_code(code: str) -> Unit | None:
     return db.session.scalar(select(Unit).where(Unit.code == (code or "").strip()))
 
 
+_DIVISION_WORDS = ("Phường ", "Xã ", "Đặc khu ", "Thị trấn ")
+
+
+def commune_authority_name(division: str) -> str:
+    """The people's committee of a commune-level division in official style (Decree
+    30/2020: the kind of division in lower case after "UBND"): "Phường Bình Kiến" ->
+    "UBND phường Bình Kiến"."""
+    name = normalize_space(division)
+    for word in _DIVISION_WORDS:
+        if name.startswith(word):
+            name = word.lower() + name[len(word):]
+            break
+    return "UBND " + name
+
+
 def add_unit(code: str, name: str, parent_code: str | None = None, kind: str = "office",
              actor_id: int | None = None, *, max_depth: int = DEFAULT_MAX_DEPTH) -> Unit:
     """Create a unit under `parent_code` (or at the top); the code must be new."""
@@ -155,7 +170,7 @@ def import_official(province_code: int, parent_code: str | None = None,
         code = str(int(w.code))
         if code in existing:
             continue
-        name = "UBND " + normalize_space(w.name)
+        name = commune_authority_name(w.name)
         add_unit(code, name, parent.code if parent else None, kinds.get(w.division_type, "commune"),
                  actor_id=actor_id, max_depth=max_depth)
         added += 1

@@ -255,6 +255,12 @@ def _throttled(username: str, address: str, reason: str, window: int) -> None:
                   "reason": [None, reason], "window_from": [None, f"{start:%Y-%m-%d %H:%M:%S}"]})
 
 
+class Disabled(Exception):
+    """The right password for an account that is disabled (issue 17). Told only after the
+    password was checked, so it reveals nothing to someone guessing: without the password,
+    a disabled account answers as a wrong password does."""
+
+
 def authenticate(username: str, password: str, address: str, limits: LoginLimits) -> User | None:
     """The user for these credentials, or None; raises Throttled when the account is
     locked, or when a wrong password comes from an address over its limit (`limits`: the
@@ -272,6 +278,12 @@ def authenticate(username: str, password: str, address: str, limits: LoginLimits
         time.sleep(limits.address_delay_seconds)
     user = db.session.scalar(select(User).where(User.username == username))
     ok = verify_password(user.password_hash if user else _dummy_hash(), password or "")
+    if ok and user is not None and not user.is_active:
+        # Still counted as a failure (throttling is unchanged), but the holder of the right
+        # password is told why they cannot enter rather than "wrong password".
+        counter.add(acct_key, window)
+        audit.record(user.id, "login.disabled", "user", user.id, {"username": [None, username]})
+        raise Disabled()
     if not ok or user is None or not user.is_active:
         counter.forget_expired((acct_key, addr_key), window)
         counter.add(acct_key, window)

@@ -45,6 +45,7 @@ class RuleSettings:
     weight_min: Decimal = Decimal("0.1")
     weight_max: Decimal = Decimal(10)
     max_steps: int = 30
+    max_title: int = 500  # the column's length (models.task.TITLE_LENGTH)
 
     def check(self) -> None:
         """Refuse settings that would let a weight bend a score (or break the column)."""
@@ -160,6 +161,7 @@ def _v(field_name: str | None, code: str, **params) -> Violation:
 CODES = (
     "plan_closed",
     "title_required",
+    "title_too_long",
     "due_before_start",
     "date_outside_year",
     "due_after_parent",
@@ -311,8 +313,13 @@ def _rule_plan_open(c: _Ctx):
 
 
 def _rule_title(c: _Ctx):
-    if not (c.after.title or "").strip():
+    title = (c.after.title or "").strip()
+    if not title:
         yield _v("title", "title_required")
+    elif len(" ".join(title.split())) > c.settings.max_title:
+        # Said, never cut: a title cut short silently changes what the task asks (issue 17).
+        yield _v("title", "title_too_long", max=c.settings.max_title,
+                 length=len(" ".join(title.split())))
 
 
 def _rule_dates(c: _Ctx):

@@ -75,16 +75,17 @@ def send_pending(cfg: Mail, digest: bool = False) -> int:
     for n in items:
         by_user[n.user_id].append(n)
     sent = 0
-    with force_locale("vi"):
-        try:
-            smtp = _connect(cfg)
-        except (OSError, smtplib.SMTPException):
-            for n in items:
-                n.email_attempts += 1
-            return 0
-        try:
-            for uid, notes in by_user.items():
-                user = users[uid]
+    try:
+        smtp = _connect(cfg)
+    except (OSError, smtplib.SMTPException):
+        for n in items:
+            n.email_attempts += 1
+        return 0
+    try:
+        for uid, notes in by_user.items():
+            user = users[uid]
+            # Each message in its recipient's language (Vietnamese unless they chose another).
+            with force_locale(user.locale or "vi"):
                 lines = [f"- {text_of(n)}\n  {base}/tasks/{n.task_id}" if n.task_id else f"- {text_of(n)}"
                          for n in notes]
                 if digest:
@@ -104,9 +105,9 @@ def send_pending(cfg: Mail, digest: bool = False) -> int:
                     for n in group:
                         n.emailed_at = now
                     sent += 1
-        finally:
-            try:
-                smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
     return sent

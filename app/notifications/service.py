@@ -28,10 +28,12 @@ def text_of(n: Notification) -> str:
         return _("You are responsible for a new task: %(title)s", title=title)
     if n.kind == "submitted":
         return _("Submitted for your confirmation: %(title)s", title=title)
+    if n.kind == "withdrawn":
+        return _("Submission withdrawn before your decision: %(title)s", title=title)
     if n.kind == "confirmed":
         return _("Completion confirmed: %(title)s", title=title)
     if n.kind == "returned":
-        return _("Returned for rework: %(title)s", title=title)
+        return _with_reason(_("Returned for rework: %(title)s", title=title), n)
     if n.kind == "suspended":
         return _("Suspended: %(title)s", title=title)
     if n.kind == "resumed":
@@ -41,13 +43,35 @@ def text_of(n: Notification) -> str:
     if n.kind == "extension_approved":
         return _("Extension approved, new due date %(date)s: %(title)s", date=due, title=title)
     if n.kind == "extension_refused":
-        return _("Extension refused: %(title)s", title=title)
+        return _with_reason(_("Extension refused: %(title)s", title=title), n)
+    if n.kind == "review_waiting":
+        return ngettext("Awaiting your confirmation for %(num)s working day (submitted %(date)s): %(title)s",
+                        "Awaiting your confirmation for %(num)s working days (submitted %(date)s): %(title)s",
+                        n.days or 0, date=due, title=title)
+    if n.kind == "extension_waiting":
+        return ngettext("An extension request has awaited your decision for %(num)s working day (asked %(date)s): %(title)s",
+                        "An extension request has awaited your decision for %(num)s working days (asked %(date)s): %(title)s",
+                        n.days or 0, date=due, title=title)
+    if n.kind == "review_escalated":
+        return ngettext("Escalated: a submission in your unit has awaited confirmation for %(num)s working day (submitted %(date)s): %(title)s",
+                        "Escalated: a submission in your unit has awaited confirmation for %(num)s working days (submitted %(date)s): %(title)s",
+                        n.days or 0, date=due, title=title)
+    if n.kind == "extension_escalated":
+        return ngettext("Escalated: an extension request in your unit has awaited a decision for %(num)s working day (asked %(date)s): %(title)s",
+                        "Escalated: an extension request in your unit has awaited a decision for %(num)s working days (asked %(date)s): %(title)s",
+                        n.days or 0, date=due, title=title)
     if n.kind == "quality_explanation":
         return _("The appraiser asks your unit for an explanation on its scoring sheet; answer "
                  "by %(date)s (Quality of operation).", date=due)
     if n.kind == "quality_answered":
         return _("A unit answered your request for an explanation on its scoring sheet.")
     return title
+
+
+def _with_reason(text: str, n: Notification) -> str:
+    """The text, then the reason the decider gave (kept in the notification's message)."""
+    reason = (n.message or "").strip()
+    return _("%(text)s. Reason: %(reason)s", text=text, reason=reason) if reason else text
 
 
 def unread_count(user: User) -> int:

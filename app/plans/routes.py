@@ -53,10 +53,15 @@ bp = Blueprint("plans", __name__)
 @bp.get("/plans")
 @login_required
 def index():
-    items = plans.list_plans(current_user)
+    year = request.args.get("year", type=int)
+    status = request.args.get("status") or None
+    kind = request.args.get("kind") or None
+    items = plans.list_plans(current_user, year, status, kind)
     counts = plans.summaries([p.id for p in items])
     return render_template("plans/index.html", plans=items, counts=counts,
-                           can_create=current_user.role == Role.HEAD)
+                           can_create=current_user.role == Role.HEAD,
+                           years=plans.plan_years(current_user), year=year, status=status,
+                           kind=kind, kinds=list(PlanKind), statuses=list(PlanStatus))
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])

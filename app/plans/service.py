@@ -27,9 +27,24 @@ class PlanInput:
     doc_date: date | None = None
 
 
-def list_plans(actor: User) -> list[Plan]:
-    return db.session.scalars(select(Plan).where(access.plan_scope(actor))
-                              .order_by(Plan.year.desc(), Plan.id)).all()
+def list_plans(actor: User, year: int | None = None, status: str | None = None,
+               kind: str | None = None) -> list[Plan]:
+    """The plans the actor sees, newest year first; narrowed by year, status and kind
+    (a value that is none of them is ignored, as an unknown filter)."""
+    q = select(Plan).where(access.plan_scope(actor))
+    if year:
+        q = q.where(Plan.year == year)
+    if status in set(PlanStatus):
+        q = q.where(Plan.status == status)
+    if kind in set(PlanKind):
+        q = q.where(Plan.kind == kind)
+    return db.session.scalars(q.order_by(Plan.year.desc(), Plan.id)).all()
+
+
+def plan_years(actor: User) -> list[int]:
+    """The years the actor's plans are of, newest first (the list's year filter)."""
+    return list(db.session.scalars(select(Plan.year).where(access.plan_scope(actor))
+                                   .distinct().order_by(Plan.year.desc())))
 
 
 def _check(data: PlanInput) -> Unit:

@@ -281,7 +281,7 @@ def refresh_clear(task: Task) -> None:
     loaded.is_clear = loaded.six_clears().ok
 
 
-def _tell(actor: User, user_id: int | None, kind: str, task: Task) -> None:
+def _tell(actor: User, user_id: int | None, kind: str, task: Task, message: str = "") -> None:
     """An event notification to one person (never to the one who acted); the task's
     version, moved by every change, keeps each event's key unique."""
     if not user_id or user_id == actor.id:
@@ -291,7 +291,7 @@ def _tell(actor: User, user_id: int | None, kind: str, task: Task) -> None:
         # Draft plans are quiet: the "assigned" notice is sent when the plan is issued
         # (plans.issue_plan), for every task at once.
         return
-    overdue.notify([user_id], kind, task.id, f"{kind}:{task.id}:v{task.version}")
+    overdue.notify([user_id], kind, task.id, f"{kind}:{task.id}:v{task.version}", message=message)
 
 
 def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | None = None, *,
@@ -473,6 +473,29 @@ def submit_task(actor: User, task_id: int, note: str, today: date,
     return task
 
 
+def withdraw_submission(actor: User, task_id: int, note: str = "") -> Task:
+    """The responsible person takes back a submission before it is decided, to add to the
+    work. Integrity (docs/integrity.md): the submission date is cleared, so the task is
+    judged again on its due date as any open task, and a later submission is dated the day
+    it is made; the overdue flag is left as it was. Withdrawing can make a task late, never
+    on time. Audited."""
+    task = get_task(actor, task_id, for_update=True)
+    if not access.can_report(actor, task):
+        raise PermissionDenied()
+    require_plan_open(task.plan)
+    if task.status != Lifecycle.SUBMITTED:
+        raise RuleViolation(_l("Only a submission not yet decided can be withdrawn."))
+    before = {"status": task.status, "submitted_on": task.submitted_on}
+    task.status = Lifecycle.IN_PROGRESS if task.progress else Lifecycle.ASSIGNED
+    task.submitted_on = None
+    db.session.flush()
+    audit.record(actor.id, "task.withdraw", "task", task.id,
+                 audit.diff(before, {"status": task.status, "submitted_on": None}),
+                 comment=(note or "").strip(), task_id=task.id)
+    _tell(actor, task.leader_id, "withdrawn", task)
+    return task
+
+
 def _require_no_open_children(task: Task) -> None:
     """A parent is completed through its sub-tasks (DESIGN.md 5: when the last one is
     confirmed), never submitted or confirmed while one is open, in any plan."""
@@ -532,7 +555,7 @@ def return_task(actor: User, task_id: int, comment: str) -> Task:
     audit.record(actor.id, "task.return", "task", task.id,
                  audit.diff(before, {"status": task.status, "submitted_on": None}),
                  comment=comment.strip(), task_id=task.id)
-    _tell(actor, task.assignee_id, "returned", task)
+    _tell(actor, task.assignee_id, "returned", task, comment.strip())
     return task
 
 

@@ -25,6 +25,7 @@ from app.formfields import (
     DecimalTextField,
     IdMultiSelect,
     OptionalIdSelect,
+    TypedLength,
     VNDateField,
     WholeNumberField,
 )
@@ -39,8 +40,10 @@ class StepForm(Form):
 class TaskForm(FlaskForm):
     version = HiddenField()
     # 2. clear task
-    title = StringField(_l("Task"), validators=[DataRequired(_l("Enter the task's title.")),
-                                                Length(max=500, message=_l("At most 500 characters."))])
+    title = StringField(_l("Task"), validators=[
+        DataRequired(_l("Enter the task's title.")),
+        TypedLength(max=500, message=_l("At most 500 characters: this title has %(length)d. "
+                                        "Shorten it, or move the detail to the description."))])
     description = TextAreaField(_l("Description"),
                                 validators=[Length(max=10000, message=_l("At most 10,000 characters."))])
     # 1. clear person
@@ -129,6 +132,13 @@ class SuspendForm(FlaskForm):
 class ResumeForm(FlaskForm):
     comment = TextAreaField(_l("Comment"), id="resume-comment",
                             validators=[Length(max=2000, message=_l("At most 2,000 characters."))])
+
+
+class WithdrawForm(FlaskForm):
+    """Taking back a submission not yet decided (the reason is optional)."""
+
+    note = TextAreaField(_l("Why withdraw (optional)"), id="withdraw-note",
+                         validators=[Length(max=2000, message=_l("At most 2,000 characters."))])
 
 
 class ExtensionRequestForm(FlaskForm):

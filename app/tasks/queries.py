@@ -83,6 +83,36 @@ def history(task: Task) -> list[AuditLog]:
                               .order_by(AuditLog.at, AuditLog.id)).all()
 
 
+@dataclass(frozen=True)
+class Why:
+    """What the task page says at its top about the last decision (issue 17): why the
+    task was returned, why an extension was refused, and, for the reviewer, the note the
+    responsible person wrote when submitting. Empty strings when there is nothing to say."""
+
+    returned: str = ""
+    returned_on: object = None
+    refused: str = ""
+    refused_on: object = None
+    submission_note: str = ""
+
+
+def why(task: Task, rows: list[AuditLog], extension_rows) -> Why:
+    """Read from the task's history and extensions, already loaded for the page."""
+    returned = returned_on = note = ""
+    if task.status == Lifecycle.RETURNED:
+        last = next((r for r in reversed(rows) if r.action == "task.return"), None)
+        if last is not None:
+            returned, returned_on = last.comment, last.at
+    if task.status == Lifecycle.SUBMITTED:
+        last = next((r for r in reversed(rows) if r.action == "task.submit"), None)
+        note = last.comment if last is not None else ""
+    refused = refused_on = ""
+    latest = max(extension_rows, key=lambda e: (e.requested_at, e.id), default=None)
+    if latest is not None and latest.status == "refused" and task.status in OPEN_STATUSES:
+        refused, refused_on = latest.decision_comment, latest.decided_at
+    return Why(returned, returned_on or None, refused, refused_on or None, note)
+
+
 def progress_updates(task: Task) -> list[ProgressUpdate]:
     return db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.task_id == task.id)
                               .options(selectinload(ProgressUpdate.author),

@@ -37,6 +37,7 @@ from app.tasks.forms import (
     SubmitForm,
     SuspendForm,
     TaskForm,
+    WithdrawForm,
 )
 from app.tasks.queries import TaskFilter
 
@@ -273,9 +274,10 @@ def view(task_id: int):
 
 def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_form=None, status=200,
           extension_form=None, decision_form=None, suspend_form=None, resume_form=None,
-          refusal=None):
+          refusal=None, withdraw_form=None):
     today = local_today()
     rows = task_queries.history(task)
+    ext_context = _extension_context(task, today, extension_form, decision_form)
     # The forms other than the one posted are built without the request's data: several
     # share field names (note, reason, comment) and would show what was typed elsewhere.
     return render_template(
@@ -296,7 +298,9 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         review_form=review_form or ReviewForm(formdata=None),
         cancel_form=cancel_form or CancelForm(formdata=None),
         submit_form=submit_form or SubmitForm(formdata=None),
-        **_extension_context(task, today, extension_form, decision_form),
+        withdraw_form=withdraw_form or WithdrawForm(formdata=None),
+        why=task_queries.why(task, rows, ext_context["task_extensions"]),
+        **ext_context,
         amendments=task_queries.list_amendments(task),
         due_soon_days=current_settings().due_soon_days), status
 
@@ -366,6 +370,27 @@ def submit(task_id: int):
     if not boundary.run(submit_it, form, about_fields_only=True):
         return _view(task_queries.get_task(current_user, task_id), submit_form=form, status=422)
     flash(_("The task has been submitted for confirmation."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/withdraw")
+@login_required
+def withdraw(task_id: int):
+    """The responsible person takes back a submission not yet decided."""
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return _view(task_queries.get_task(current_user, task_id), withdraw_form=form, status=422)
+
+    def withdraw_it():
+        tasks.withdraw_submission(current_user, task_id, form.note.data)
+        notifications.mark_task_read(current_user, task_id)
+
+    done = boundary.attempt(withdraw_it)
+    if not done:
+        # Already decided (or the plan closed): no withdraw form is offered, the reason on top.
+        return _view(task_queries.get_task(current_user, task_id), status=422,
+                     refusal=str(done.error.message))
+    flash(_("The submission has been withdrawn: the task is open again."), "success")
     return redirect(url_for("tasks.view", task_id=task_id))
 
 

@@ -95,6 +95,15 @@ def test_head_uploads_a_plan_previews_it_and_confirms(open_page, live):
     page.locator("#confirm-import").click()
     page.wait_for_load_state()
     assert tasks_of(live, ids.digital) == 8
+    # Back from the plan (issue 17): the upload page by GET, not "confirm form resubmission".
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/plans/{ids.digital}/import"), page.url
+    expect(page.locator("#upload-import")).to_be_visible()
+    expect(page.locator("#import-rows")).to_have_count(0)   # loaded afresh, no preview
+    page.go_forward()
+    page.wait_for_load_state()
+    assert tasks_of(live, ids.digital) == 8
 
     # A file that only moves task I.1's due date (every other cell blank): the preview shows
     # that one change as old → new, and blank cells keep what is stored (issue 11).

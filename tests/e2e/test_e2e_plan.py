@@ -66,8 +66,15 @@ def test_head_reviews_plan_and_is_refused_issuing_it(open_page, live):
         live.tr("%(clear)s of %(total)s tasks fully clear", clear=ids.plan_clear, total=ids.plan_total))
     shot(page, "03-plan-badges")
 
-    # Issue the plan: refused, with the list of the unclear tasks and their reasons.
-    page.get_by_role("button", name=live.tr("Issue plan")).click()
+    # Issue the plan: the button asks first (issue 17), then refused, with the list of the
+    # unclear tasks and their reasons.
+    expect(page.locator("#issue-plan")).to_be_hidden()
+    page.locator("#issue-plan-ask").click()
+    expect(page.locator("#issue-confirm")).to_contain_text(live.tr(
+        "Once issued, the tasks start: the people responsible are told, deadlines are watched "
+        "and the tasks count in the assessments. An issued plan can only be amended, not "
+        "returned to draft."))
+    page.locator("#issue-plan").click()
     page.wait_for_load_state()
     expect(page.locator(".alert-danger[role=alert]")).to_contain_text(
         live.tr("The plan cannot be issued: %(num)s task is not clear on all six.",
@@ -81,7 +88,7 @@ def test_head_reviews_plan_and_is_refused_issuing_it(open_page, live):
     expect(items.nth(1)).to_contain_text("Rà soát, đánh giá thủ tục hành chính thuộc thẩm quyền")
     expect(items.nth(1)).to_contain_text("Chưa có lãnh đạo phụ trách")
     # Still a draft: the issue button is still offered, nothing was issued.
-    expect(page.locator("#issue-plan")).to_be_visible()
+    expect(page.locator("#issue-plan-ask")).to_be_visible()
     shot(page, "04-plan-issue-refused")
 
     from app.extensions import db

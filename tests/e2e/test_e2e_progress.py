@@ -151,6 +151,9 @@ def test_deputy_confirms_one_submission_and_returns_another(open_page, live):
     expect(page.locator("main")).to_contain_text(live.tr("Submitted on %(date)s.", date="10/06/2026"))
     # what the work comes with, beside the buttons
     expect(page.locator("#review-evidence a")).to_have_text(["Báo cáo kết quả hội nghị tập huấn.pdf"])
+    # and the note the responsible person wrote when submitting (issue 17)
+    expect(page.locator("#submission-note")).to_have_text("Đề nghị lãnh đạo xác nhận hoàn thành.")
+    shot(page, "17-review-with-note")
     review.locator("textarea[name=comment]").fill("Đồng ý, kết quả đạt yêu cầu.")
     review.get_by_role("button", name=live.tr("Confirm completion")).click()
     expect(page.locator(".alert-success")).to_contain_text(live.tr("Completion has been confirmed."))
@@ -184,4 +187,7 @@ def test_deputy_confirms_one_submission_and_returns_another(open_page, live):
     staff = open_page("staff_a2")
     staff.goto(f"{live.url}/tasks/{ids.give_back}")
     expect(staff.locator("#history-list")).to_contain_text(comment)
+    # Issue 17: the reason stands at the top of the page, in an alert.
+    expect(staff.locator("#returned-reason")).to_contain_text(comment)
     expect(staff.locator("#progress-form")).to_be_visible()
+    shot(staff, "16-task-returned-reason")

@@ -222,6 +222,8 @@ FORMS: dict[str, Form] = {
                          audit=("task.submit",)),
     "tasks.review": Form("deputy", lambda w: {"decision": "confirm", "comment": "Đạt yêu cầu."},
                          prepare=submit_task, audit=("task.confirm",)),
+    "tasks.withdraw": Form("staff", lambda w: {"note": "Bổ sung số liệu."},
+                           prepare=submit_task, audit=("task.withdraw",)),
     "tasks.cancel": Form("head", lambda w: {"reason": "Nhiệm vụ được gộp vào nhiệm vụ khác."},
                          audit=("task.cancel",)),
     "tasks.suspend": Form("head", lambda w: {"reason": "Chờ ý kiến của tỉnh."},

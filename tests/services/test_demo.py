@@ -202,6 +202,18 @@ def test_the_province_has_its_departments_and_102_communes_and_wards(seeded):
         Unit.kind.in_(("commune", "ward", "special_zone")), Unit.parent_id == root.id))
     assert local == 102
     assert {"SNV", "SKHCN", "VPUBND", "STC", "STP"} <= set(db.session.scalars(select(Unit.code)))
+    # Official style (issue 17): the kind of division in lower case after "UBND".
+    names = set(db.session.scalars(select(Unit.name).where(
+        Unit.kind.in_(("commune", "ward", "special_zone")))))
+    assert "UBND phường Bình Kiến" in names
+    assert not [n for n in names if n.startswith(("UBND Phường", "UBND Xã", "UBND Đặc khu"))]
+
+
+def test_commune_authority_names_follow_the_official_style():
+    from app.directory.units import commune_authority_name
+    assert commune_authority_name("Phường Bình Kiến") == "UBND phường Bình Kiến"
+    assert commune_authority_name("Xã  Ea Kar") == "UBND xã Ea Kar"
+    assert commune_authority_name("Đặc khu Phú Quý") == "UBND đặc khu Phú Quý"
 
 
 def test_the_summary_and_the_banner_list_the_accounts(seeded):

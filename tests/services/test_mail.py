@@ -176,3 +176,28 @@ def test_without_a_mail_server_nothing_is_attempted(app, people, monkeypatch):
     assert mail.send_pending(current_settings().mail) == 0
     db.session.commit()
     assert all(n.emailed_at is None and n.email_attempts == 0 for n in mailed())
+
+
+def test_each_email_is_in_its_recipients_language_and_a_return_says_why(server, people):
+    """Issue 17: notifications and emails in the recipient's language; a returned task's
+    email carries the reason."""
+    w = people
+    w.deputy.locale = "en"
+    db.session.commit()
+    overdue.sweep(SWEEP_DAY, reminders=current_settings().reminders)
+    overdue.notify([w.staff_b.id], "returned", w.task_b.id, "returned:test",
+                   message="Thiếu biên bản nghiệm thu")
+    db.session.commit()
+    assert mail.send_pending(current_settings().mail) == 4
+    db.session.commit()
+    got = {}
+    for to, msg in server.inbox.messages:
+        got.setdefault(to[0], []).append(msg)
+    (english,) = got["mai.lt@example.vn"]
+    assert english["Subject"] == f"Sáu Rõ: Overdue by 1 day (due 30/06/2026): {w.task.title}"
+    assert english.get_content().startswith("Dear Lê Thị Mai,")
+    (vi,) = got["dang.pv@example.vn"]
+    assert vi["Subject"].startswith("Sáu Rõ: Quá hạn 1 ngày")
+    returned = [m for m in got["cuong.hv@example.vn"] if "Thiếu biên bản" in m.get_content()]
+    assert len(returned) == 1
+    assert "Lý do: Thiếu biên bản nghiệm thu" in returned[0].get_content()

@@ -340,6 +340,8 @@ def test_a_sweep_issues_the_same_few_statements_for_10_or_200_tasks(app, world, 
         add_tasks(world.task, k, due_on=day - timedelta(days=20))          # overdue, escalated
         add_tasks(world.task_b, k, due_on=day - timedelta(days=1))         # newly overdue
         add_tasks(world.task, n - 2 * k, due_on=day + timedelta(days=2))   # due soon
+        add_tasks(world.task_b, n // 10, status="submitted", due_on=day + timedelta(days=30),
+                  submitted_on=day - timedelta(days=14))                   # awaiting, 10 working days
 
     batch(10)
     small, r10 = counted(day)
@@ -350,7 +352,9 @@ def test_a_sweep_issues_the_same_few_statements_for_10_or_200_tasks(app, world, 
     print("10 tasks:", r10, "| 200 tasks:", r200)
     assert r200.flagged == 2 * 63 and r200.due_soon == 64 and r200.escalated == 63
     assert r10.flagged >= 6 and r10.due_soon == 4
-    assert small == large <= 7
+    assert (r10.review_reminded, r10.review_escalated) == (1, 1)
+    assert (r200.review_reminded, r200.review_escalated) == (19, 19)
+    assert small == large <= 9
 
 
 # ---------------------------------------------------------------- Vietnamese calendar day
@@ -451,3 +455,118 @@ def test_cli_sweep_refuses_a_bad_date(runner, world):
     assert flagged() == {}
     assert notes() == []
     assert db.session.scalar(select(func.count(JobRun.id))) == 0
+
+
+# ---------------------------------------------------------------- work waiting on a decider
+
+WAIT_KINDS = ("review_waiting", "review_escalated", "extension_waiting", "extension_escalated")
+MON = date(2026, 7, 6)  # a Monday
+
+
+def waiting(after_id: int = 0):
+    """(kind, task_id, user_id, days, about_on) of the reminders about waiting work."""
+    q = (select(Notification.kind, Notification.task_id, Notification.user_id, Notification.days,
+                Notification.about_on)
+         .where(Notification.id > after_id, Notification.kind.in_(WAIT_KINDS))
+         .order_by(Notification.id))
+    return [tuple(r) for r in db.session.execute(q)]
+
+
+def daily_waiting(start: date, end: date) -> dict[date, list[tuple]]:
+    seen, day = {}, start
+    while day <= end:
+        before = last_id()
+        sweep(day)
+        sweep(day)  # a second process, or a second slot of the same day: nothing more
+        new = waiting(before)
+        if new:
+            seen[day] = new
+        day += timedelta(days=1)
+    return seen
+
+
+def test_a_submission_awaiting_confirmation_reminds_after_2_and_5_working_days_then_escalates(world):
+    task = add_task(world.task, status="submitted", submitted_on=MON, due_on=date(2026, 7, 31))
+    seen = daily_waiting(MON, date(2026, 7, 24))
+    assert seen == {
+        date(2026, 7, 8): [("review_waiting", task, world.deputy.id, 2, MON)],    # Wednesday
+        date(2026, 7, 13): [("review_waiting", task, world.deputy.id, 5, MON)],   # the weekend skipped
+        date(2026, 7, 15): [("review_escalated", task, world.head.id, 7, MON)],
+    }
+
+
+def test_working_days_skip_the_weekend(world):
+    friday = date(2026, 7, 10)
+    task = add_task(world.task, status="submitted", submitted_on=friday, due_on=date(2026, 7, 31))
+    seen = daily_waiting(friday, date(2026, 7, 15))
+    assert seen == {date(2026, 7, 14): [("review_waiting", task, world.deputy.id, 2, friday)]}
+
+
+def test_after_a_downtime_only_the_latest_step_is_sent(world):
+    task = add_task(world.task, status="submitted", submitted_on=MON, due_on=date(2026, 7, 31))
+    sweep(date(2026, 7, 14))  # 6 working days: the 5-day reminder, not the 2-day one too
+    assert waiting() == [("review_waiting", task, world.deputy.id, 5, MON)]
+
+
+def test_a_decided_submission_reminds_no_more(world):
+    task = add_task(world.task, status="submitted", submitted_on=MON, due_on=date(2026, 7, 31))
+    sweep(date(2026, 7, 8))
+    db.session.execute(update(Task).where(Task.id == task).values(status="completed",
+                                                                  completed_on=MON))
+    db.session.commit()
+    before = last_id()
+    for day in (date(2026, 7, 13), date(2026, 7, 15), date(2026, 7, 20)):
+        sweep(day)
+    assert waiting(before) == []
+
+
+def test_a_leader_who_submitted_is_not_reminded_the_head_decides(world):
+    task = add_task(world.task, status="submitted", submitted_on=MON, due_on=date(2026, 7, 31),
+                    assignee_id=world.deputy.id, leader_id=world.deputy.id)
+    seen = daily_waiting(MON, date(2026, 7, 15))
+    assert seen == {
+        date(2026, 7, 8): [("review_waiting", task, world.head.id, 2, MON)],
+        date(2026, 7, 13): [("review_waiting", task, world.head.id, 5, MON)],
+        date(2026, 7, 15): [("review_escalated", task, world.head.id, 7, MON)],
+    }
+
+
+def test_an_extension_request_awaiting_a_decision_reminds_and_escalates(world):
+    from app.models import Extension
+    ext = Extension(task_id=world.task.id, requested_by_id=world.staff.id, requested_on=MON,
+                    previous_due_on=date(2026, 6, 30), proposed_due_on=date(2026, 8, 31),
+                    reason="Chờ số liệu", status="pending")
+    db.session.add(ext)
+    db.session.commit()
+    seen = daily_waiting(MON, date(2026, 7, 17))
+    t = world.task.id
+    # world.task is overdue from 01/07: those notices are of other kinds, not counted here.
+    assert seen == {
+        date(2026, 7, 8): [("extension_waiting", t, world.deputy.id, 2, MON)],
+        date(2026, 7, 13): [("extension_waiting", t, world.deputy.id, 5, MON)],
+        date(2026, 7, 15): [("extension_escalated", t, world.head.id, 7, MON)],
+    }
+    ext.status = "refused"
+    db.session.commit()
+    before = last_id()
+    sweep(date(2026, 7, 27))
+    assert waiting(before) == []
+
+
+def test_reviewer_reminders_follow_the_settings(app, world, monkeypatch):
+    task = add_task(world.task, status="submitted", submitted_on=MON, due_on=date(2026, 7, 31))
+    override_settings(monkeypatch, app, REVIEW_REMINDER_DAYS=(1,), REVIEW_ESCALATE_DAYS=3)
+    seen = daily_waiting(MON, date(2026, 7, 10))
+    assert seen == {
+        date(2026, 7, 7): [("review_waiting", task, world.deputy.id, 1, MON)],
+        date(2026, 7, 9): [("review_escalated", task, world.head.id, 3, MON)],
+    }
+
+
+def test_a_draft_plans_submissions_remind_nobody(world):
+    from app.models import Plan
+    task = add_task(world.task, status="submitted", submitted_on=MON, due_on=date(2026, 7, 31))
+    db.session.execute(update(Plan).where(Plan.id == world.plan.id).values(status="draft"))
+    db.session.commit()
+    assert daily_waiting(MON, date(2026, 7, 20)) == {}
+    assert task

@@ -126,7 +126,7 @@ def test_the_head_amends_with_a_reason_recorded_counted_and_audited(issued):
     [a] = amendments(t.id)
     assert (a.actor_id, a.reason) == (issued.head.id, "Chị Đăng nghỉ thai sản")
     assert json.loads(a.changes) == {"assignee_id": [issued.staff.id, issued.staff2.id],
-                                     "weight": ["1.00", "2.5"]}
+                                     "weight": ["1", "2.5"]}
     [row] = db.session.scalars(select(AuditLog).where(AuditLog.task_id == t.id,
                                                       AuditLog.action == "task.amend")).all()
     assert row.comment == "Chị Đăng nghỉ thai sản"

@@ -62,8 +62,12 @@ def test_authenticate_refuses_wrong_credentials_with_none_and_counts_them(world,
 def test_a_disabled_user_is_refused_even_with_the_right_password(world):
     world.staff.is_active = False
     db.session.commit()
-    assert users.authenticate("staff_a", PASSWORD, ADDRESS, current_settings().login) is None
+    # Refused, and told why only because the password was right (issue 17): counted as a
+    # failure all the same, and audited.
+    with pytest.raises(users.Disabled):
+        users.authenticate("staff_a", PASSWORD, ADDRESS, current_settings().login)
     assert failures("acct:staff_a") == 1
+    assert users.authenticate("staff_a", "sai-mat-khau", ADDRESS, current_settings().login) is None
 
 
 def test_throttled_after_too_many_failures_for_one_account(app, world):

@@ -43,6 +43,15 @@ def audit_actions(object_type, object_id) -> list[str]:
 
 # ---- units ----------------------------------------------------------------------------
 
+def test_the_new_unit_form_does_not_default_to_a_province(sw):
+    """Issue 17: a new unit is most often an office or department, never a second province
+    by default."""
+    doc = page(sw.cached("admin").get("/admin/units"))
+    kind = next(n for n in doc.iter() if n.tag == "select" and n.attrs.get("name") == "kind")
+    chosen = [o for o in kind.find_all("option") if "selected" in o.attrs]
+    assert chosen and chosen[0].attrs["value"] not in ("province",), chosen
+
+
 def test_add_rename_move_and_retire_a_unit(sw):
     w, admin = sw.w, sw.cached("admin")
     doc = page(admin.get("/admin/units"))

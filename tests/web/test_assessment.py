@@ -197,6 +197,10 @@ def test_only_the_assessor_is_warned_of_the_excellent_quota(scored, as_user):
     doc = page(as_user("assessor").get(f"/assessment?{Q2}"))
     alert = doc.by_id("quota-warning")
     assert alert is not None and find(alert, "li", data_group="units") is not None
+    # Whole units (issue 17): "tối đa 0", never a fraction of a unit such as "0,2".
+    import re
+    allowed = re.findall(r"tối đa ([\d.,]+)\)", alert.text())
+    assert allowed and all(a.isdigit() for a in allowed), alert.text()
     assert page(as_user("head_b").get(f"/assessment?{Q2}")).by_id("quota-warning") is None
 
 
@@ -280,6 +284,14 @@ def test_the_leader_drill_down_equals_the_leaders_score(scored, as_user):
         assert (d.credit / d.weight * 100).quantize(Decimal("0.01")) == d.score == score_of(row)
     d = working(page(c.get(f"/assessment/leader/{w.deputy.id}?{Q2}&outcome=due")))
     assert set(d.tasks) == {w.on_time.id, w.overdue.id}
+
+
+def test_the_leader_drill_down_names_the_unit_not_its_code(scored, as_user):
+    """Issue 17: "Cấp phó · SNV" reads "Cấp phó · Sở Nội vụ"."""
+    w = scored
+    doc = page(as_user("assessor").get(f"/assessment/leader/{w.deputy.id}?{Q2}"))
+    unit = doc.by_id("drill-unit")
+    assert unit.text() == "Sở Nội vụ" and unit.attrs["data-unit-code"] == "SNV"
 
 
 def test_a_set_with_nothing_fallen_due_is_not_rated(world, as_user):

@@ -95,6 +95,20 @@ def test_disabled_account_cannot_log_in(sw):
     c = sw.app.test_client()
     resp = login(c, "staff_a")
     assert resp.status_code != 302
+    # The right password: told the account is disabled (issue 17), not "wrong password".
+    assert field_errors(page(resp), "password") == [
+        tr("This account is disabled. Ask the administrator of your unit to enable it.")]
+    assert c.get("/").status_code == 302  # still not logged in
+
+
+def test_a_disabled_account_with_a_wrong_password_answers_as_any_wrong_password(sw):
+    """Without the password nothing tells a disabled account from an active one or an
+    unknown name: no account enumeration."""
+    u = db.session.get(User, sw.w.staff.id)
+    u.is_active = False
+    db.session.commit()
+    c = sw.app.test_client()
+    resp = c.post("/login", data={"username": "staff_a", "password": "sai-mat-khau"})
     assert field_errors(page(resp), "password") == [tr("Wrong username or password.")]
 
 

@@ -73,7 +73,7 @@ TASK_CASES = [
     # id, overrides (w -> dict), field, (msgid, kwargs) or None for "some message"
     ("empty-title", lambda w: {"title": ""}, "title", ("Enter the task's title.", {})),
     ("blank-title", lambda w: {"title": "   "}, "title", ("Enter the task's title.", {})),
-    ("long-title", lambda w: {"title": LONG[:600]}, "title", ("At most 500 characters.", {})),
+    ("long-title", lambda w: {"title": LONG[:600]}, "title", ("At most 500 characters: this title has %(length)d. Shorten it, or move the detail to the description.", {"length": 600})),
     ("long-description", lambda w: {"description": "x" * 10001}, "description",
      ("At most 10,000 characters.", {})),
     ("long-step", lambda w: {"steps-0-title": "b" * 501}, "steps-0-title",

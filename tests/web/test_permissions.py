@@ -516,6 +516,12 @@ RULES = [
          lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/review",
          data=lambda w, r, x: {"decision": "confirm", "comment": "Đạt yêu cầu."},
          prepare=submit_target),
+    # Issue 17: only the responsible person takes back a submission not yet decided.
+    Rule("tasks.withdraw", "POST", R4,
+         expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
+                head="403 403 404 404", deputy="403 403 404 404", staff="302* 403 404 404"),
+         lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/withdraw",
+         data=lambda w, r, x: {"note": "Bổ sung số liệu."}, prepare=submit_target),
     Rule("tasks.cancel", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="302* 302* 404 404", deputy="302* 403 404 404", staff="403 403 404 404"),
