@@ -65,8 +65,9 @@ def floor(raw, plan_id: int, owner_id: int, actor_id: int, year: int, now) -> in
     tasks, steps and audit rows inserted with executemany."""
     from app.domain import recurrence as rec
     from app.domain.text import fold
+    from app.domain.workdays import vietnam_holidays
     from app.models.task import title_sort_key
-    from app.plans.recurring import stt_of, vietnam_holidays
+    from app.plans.recurring import stt_of
 
     days = vietnam_holidays(year)
     rules = raw.execute(

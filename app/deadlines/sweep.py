@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.domain.status import OPEN_STATUSES, Lifecycle
-from app.domain.workdays import waited_since
+from app.domain.workdays import vietnam_holidays, waited_since
 from app.extensions import db
 from app.models import (
     Extension,
@@ -277,12 +277,13 @@ def _review_reminders(today: date, reminders: Reminders) -> tuple[int, int]:
     accountable leader; the heads of the plan's unit when the task names no leader other
     than the one who asked), and tell the heads of the plan's unit once it has waited
     `review_escalate_days` working days. The cut-off dates are computed here (weekends
-    skipped, app/domain/workdays.py), so SQL only compares dates. As with the due-soon
-    bucket, the latest step reached is the one sent: after a downtime, one reminder, not
+    and Vietnam's official holidays skipped, app/domain/workdays.py), so SQL only
+    compares dates. As with the due-soon bucket, the latest step reached is the one sent: after a downtime, one reminder, not
     each one missed. Two INSERT ... SELECT statements."""
-    cutoffs = sorted((waited_since(today, d), d) for d in reminders.review_days)
+    days_off = vietnam_holidays(today.year - 1)  # last year's and this year's
+    cutoffs = sorted((waited_since(today, d, days_off), d) for d in reminders.review_days)
     first = cutoffs[-1][0]  # the latest cut-off: the fewest working days
-    esc_cutoff = waited_since(today, reminders.review_escalate_days)
+    esc_cutoff = waited_since(today, reminders.review_escalate_days, days_off)
     remind, escalate = [], []
     for name, start, ref, asker, cond, table in _waiting():
         bucket = db.case(*[(start <= c, d) for c, d in cutoffs])

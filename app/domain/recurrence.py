@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from app.domain.workdays import add_working_days, is_working_day  # noqa: F401 (re-exported)
+
 
 class Frequency(StrEnum):
     MONTHLY = "monthly"
@@ -98,20 +100,6 @@ def _month_before(year: int, month: int) -> tuple[int, int]:
 
 def _month_after(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
-
-
-def is_working_day(d: date, holidays: Collection[date]) -> bool:
-    return d.weekday() < 5 and d not in holidays
-
-
-def add_working_days(start: date, n: int, holidays: Collection[date]) -> date:
-    """The n-th working day after `start` (Monday to Friday, not an official holiday)."""
-    d = start
-    while n > 0:
-        d += timedelta(days=1)
-        if is_working_day(d, holidays):
-            n -= 1
-    return d
 
 
 def problems(s: Schedule) -> list[Problem]:

@@ -19,9 +19,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
-import holidays as holiday_calendars
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -42,6 +40,7 @@ from app.domain.six_clears import Step, check_six_clears
 from app.domain.status import Lifecycle
 from app.domain.task_rules import RuleSettings
 from app.domain.text import fold, normalize_space
+from app.domain.workdays import vietnam_holidays
 from app.extensions import db
 from app.models import (
     Amendment,
@@ -118,13 +117,6 @@ def schedule_of(rule: RecurringRule) -> rec.Schedule:
     return rec.Schedule(frequency=rule.frequency, due_kind=rule.due_kind, due_day=rule.due_day,
                         due_next_month=rule.due_next_month, working_days=rule.working_days,
                         cutoff_day=rule.cutoff_day)
-
-
-@lru_cache(maxsize=16)
-def vietnam_holidays(year: int) -> frozenset[date]:
-    """Vietnam's official holidays (Tết included) of `year` and the next (a December due date
-    counted in working days may run into January), from the `holidays` package."""
-    return frozenset(holiday_calendars.country_holidays("VN", years=[year, year + 1]).keys())
 
 
 # --- words ---------------------------------------------------------------------------------

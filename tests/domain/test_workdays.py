@@ -31,3 +31,15 @@ def test_waited_since_is_the_latest_start_that_has_waited_long_enough():
             # the next day after the cut-off has not waited long enough
             nxt = date.fromordinal(cutoff.toordinal() + 1)
             assert working_days_between(nxt, today) < n
+
+
+def test_vietnam_holidays_include_tet_and_national_day_of_the_year_and_the_next():
+    from app.domain.workdays import vietnam_holidays
+
+    days = vietnam_holidays(2026)
+    assert date(2026, 9, 2) in days and date(2026, 4, 30) in days and date(2027, 1, 1) in days
+    assert date(2026, 2, 17) in days  # Tết Bính Ngọ, the first day
+    # By Monday 4/5 two working days have passed only for what was submitted on or before
+    # Tuesday 28/4: Wednesday 29/4 and Monday 4/5 count; 30/4 and 1/5 are holidays, 2-3/5 a
+    # weekend (without the holidays it would be Thursday 30/4).
+    assert waited_since(date(2026, 5, 4), 2, days) == date(2026, 4, 28)
