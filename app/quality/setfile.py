@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -170,6 +171,16 @@ class Row:
     per_event: str | None = None
     min_points: str | None = None
     is_na_allowed: bool = False
+
+    def shown(self) -> SimpleNamespace:
+        """The row as quality/_method.html reads a criterion (the preview's method column)."""
+        return SimpleNamespace(
+            method=self.method, plan_kind=self.plan_kind, is_evidence_required=self.evidence,
+            max_points=Decimal(self.max_points), field_id=self.field_id,
+            is_key_only=self.is_key_only, basis=self.basis, steps=self.steps,
+            event_kind=self.event_kind, is_na_allowed=self.is_na_allowed,
+            per_event=None if self.per_event is None else Decimal(self.per_event),
+            min_points=None if self.min_points is None else Decimal(self.min_points))
 
     def criterion_input(self, parent_id: int | None) -> "commands.CriterionInput":
         return commands.CriterionInput(

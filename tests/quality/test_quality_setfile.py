@@ -95,12 +95,15 @@ def test_the_page_previews_the_file_then_imports_it_on_confirmation(qworld, as_u
     c = as_user("assessor")
     data = book([("1", "Chỉ đạo điều hành", 40, "", "", ""),
                  ("1.1", "Ban hành kế hoạch", 40, "Tự chấm", "", "Có"),
-                 ("2", "Kết quả nhiệm vụ", 60, "Từ nhiệm vụ", "CCHC", "")])
+                 ("2", "Kết quả nhiệm vụ", 60, "Theo mức", "CCHC", "", "", "",
+                  "Tỷ lệ đạt chỉ tiêu", "90: 60; 50: 30; 0: 0")])
     resp = c.post(f"/quality/{w.set.id}/import", data={"file": (BytesIO(data), "bo.xlsx")},
                   content_type="multipart/form-data")
     assert resp.status_code == 200
     page = html(resp)
     assert 'id="import-rows"' in page and "Ban hành kế hoạch" in page
+    # The preview says how each leaf is scored, with its parameters, as the set's page does.
+    assert 'data-method="stepped"' in page and "Thang điểm theo mức" in page
     assert tree_of(w.set.id)[0][1] == "Công tác chỉ đạo, điều hành"  # nothing changed yet
     token = re.search(r'name="token" type="hidden" value="([0-9a-f]{32})"', page).group(1)
     resp = c.post(f"/quality/{w.set.id}/import/confirm", data={"token": token})
