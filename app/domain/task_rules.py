@@ -188,6 +188,7 @@ CODES = (
     "direction_unknown",
     "key_locked",
     "direction_locked",
+    "indicator_locked",
 )
 
 DIRECTIONS = ("higher", "lower")
@@ -434,6 +435,21 @@ def _rule_scoring_locked(c: _Ctx):
         yield _v("is_key", "key_locked")
     if c.after.indicator_direction != c.before.indicator_direction:
         yield _v("indicator_direction", "direction_locked")
+    # The indicator's target is the denominator of "from targets" (achievement = actual /
+    # target): lowering it raises the score as surely as raising the actual. DESIGN.md 4 makes
+    # only reassignment and the weight amendable; the target, its name and its unit are locked
+    # like the key flag (a blank one cannot be filled in either: that would add a target
+    # already met). Whitespace alone is no change.
+    for name in ("indicator_name", "indicator_unit"):
+        if _words(getattr(c.after, name)) != _words(getattr(c.before, name)):
+            yield _v(name, "indicator_locked")
+    old, new = c.before.indicator_target, c.after.indicator_target
+    if (old is None) != (new is None) or (old is not None and Decimal(old) != Decimal(new)):
+        yield _v("indicator_target", "indicator_locked")
+
+
+def _words(text: str | None) -> str:
+    return " ".join((text or "").split())
 
 
 def _rule_amendment(c: _Ctx):

@@ -1,7 +1,10 @@
 """An indicator set's criteria tree as an Excel file (DESIGN.md 8): exported and imported
 back exactly. One sheet, a header row (Mã · Tiêu chí · Điểm tối đa · Cách chấm · Loại kế
-hoạch · Yêu cầu tài liệu kiểm chứng), one row per criterion in tree order; a row's parent is
-told by its code (1.2.3 is under 1.2, which is under 1).
+hoạch · Yêu cầu tài liệu kiểm chứng, then the methods' parameters: Lĩnh vực · Chỉ nhiệm vụ
+trọng tâm · Căn cứ tính mức · Các mức · Sự kiện trừ điểm · Điểm trừ mỗi lần · Điểm sàn · Cho
+phép không áp dụng), one row per criterion in tree order; a row's parent is told by its code
+(1.2.3 is under 1.2, which is under 1). A row's parameters are checked by the same
+`commands.method_params` as the form, so a wrong one is named with its row in the preview.
 
 The file is checked before openpyxl opens it, as every upload is (app/tasks/evidence.py:
 content, size, zip bomb, DTD); what is read is bounded (rows, columns). A file that cannot
@@ -18,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 from io import BytesIO
 from pathlib import Path
+from types import SimpleNamespace
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,20 +30,35 @@ from sqlalchemy import delete, select
 
 from app.common import audit
 from app.common.errors import NotFound, RuleViolation
-from app.domain.quality import Method
+from app.domain.quality import Basis, Event, Method, parse_steps
 from app.extensions import db
-from app.models import Criterion, IndicatorSet, PlanKind, User
+from app.models import Criterion, Field, IndicatorSet, PlanKind, User
 from app.quality import commands, queries
 from app.reports import xlsx
 from app.settings import Files
 from app.tasks import evidence as evidence_files
 
 HEADERS = ("Mã", "Tiêu chí", "Điểm tối đa", "Cách chấm", "Loại kế hoạch",
-           "Yêu cầu tài liệu kiểm chứng")
+           "Yêu cầu tài liệu kiểm chứng", "Lĩnh vực", "Chỉ nhiệm vụ trọng tâm", "Căn cứ tính mức",
+           "Các mức", "Sự kiện trừ điểm", "Điểm trừ mỗi lần", "Điểm sàn",
+           "Cho phép không áp dụng")
 # The names a method is written with (the first is what the export writes).
 METHOD_NAMES: dict[str, tuple[str, ...]] = {
     Method.MANUAL.value: ("Tự chấm", "tự chấm có tài liệu kiểm chứng", "thủ công", "manual"),
     Method.TASKS.value: ("Từ nhiệm vụ", "theo nhiệm vụ", "từ kết quả thực hiện nhiệm vụ", "tasks"),
+    Method.TARGETS.value: ("Từ chỉ tiêu", "theo chỉ tiêu", "tỷ lệ đạt chỉ tiêu", "targets"),
+    Method.STEPPED.value: ("Theo mức", "thang điểm theo mức", "theo bậc", "stepped"),
+    Method.DEDUCTION.value: ("Trừ điểm", "trừ điểm theo số lần", "deduction"),
+    Method.BONUS.value: ("Điểm thưởng", "cộng điểm", "thưởng", "bonus"),
+}
+BASIS_NAMES: dict[str, tuple[str, ...]] = {
+    Basis.TASKS.value: ("Chỉ số trách nhiệm", "nhiệm vụ", "tasks"),
+    Basis.TARGETS.value: ("Tỷ lệ đạt chỉ tiêu", "chỉ tiêu", "targets"),
+}
+EVENT_NAMES: dict[str, tuple[str, ...]] = {
+    Event.OVERDUE.value: ("Nhiệm vụ quá hạn", "quá hạn", "overdue"),
+    Event.LATE.value: ("Nhiệm vụ hoàn thành trễ hạn", "trễ hạn", "late"),
+    Event.ENTERED.value: ("Đơn vị kê khai", "tự kê khai", "entered"),
 }
 PLAN_KIND_NAMES: dict[str, tuple[str, ...]] = {
     PlanKind.CCHC.value: ("Cải cách hành chính", "cchc"),
@@ -58,6 +77,14 @@ COLUMNS = {
     "method": ("cach cham", "phuong phap cham", "cach tinh"),
     "plan_kind": ("loai ke hoach", "tham so", "ke hoach"),
     "evidence": ("yeu cau tai lieu kiem chung", "tai lieu kiem chung", "kiem chung"),
+    "field": ("linh vuc",),
+    "key_only": ("chi nhiem vu trong tam", "nhiem vu trong tam", "trong tam"),
+    "basis": ("can cu tinh muc", "can cu"),
+    "steps": ("cac muc", "muc diem", "thang muc"),
+    "event_kind": ("su kien tru diem", "su kien", "dem"),
+    "per_event": ("diem tru moi lan", "tru moi lan"),
+    "min_points": ("diem san",),
+    "na_allowed": ("cho phep khong ap dung", "khong ap dung"),
 }
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 500
@@ -76,25 +103,45 @@ def fold(text) -> str:
 
 _METHODS = {fold(n): key for key, names in METHOD_NAMES.items() for n in names}
 _KINDS = {fold(n): key for key, names in PLAN_KIND_NAMES.items() for n in names}
+_BASES = {fold(n): key for key, names in BASIS_NAMES.items() for n in names}
+_EVENTS = {fold(n): key for key, names in EVENT_NAMES.items() for n in names}
 
 
 # ---- export ----------------------------------------------------------------------------
 
 def export_rows(set_id: int) -> list[tuple]:
+    fields = dict(db.session.execute(select(Field.id, Field.name)).all())
     out = []
     for r in queries.tree(set_id):
-        c = r.criterion
+        c, leaf = r.criterion, r.is_leaf
+
+        def num(d, leaf=leaf):
+            return Decimal(d) if leaf and d is not None else None
+
         out.append((c.code, c.title, Decimal(c.max_points),
-                    METHOD_NAMES[c.method][0] if r.is_leaf and c.method in METHOD_NAMES else None,
-                    PLAN_KIND_NAMES[c.plan_kind][0] if r.is_leaf and c.plan_kind else None,
-                    "Có" if r.is_leaf and c.is_evidence_required else None))
+                    METHOD_NAMES[c.method][0] if leaf and c.method in METHOD_NAMES else None,
+                    PLAN_KIND_NAMES[c.plan_kind][0] if leaf and c.plan_kind else None,
+                    "Có" if leaf and c.is_evidence_required else None,
+                    fields.get(c.field_id) if leaf and c.field_id else None,
+                    "Có" if leaf and c.is_key_only else None,
+                    BASIS_NAMES[c.basis][0] if leaf and c.basis in BASIS_NAMES else None,
+                    _steps_text(c.steps) if leaf and c.steps else None,
+                    EVENT_NAMES[c.event_kind][0] if leaf and c.event_kind in EVENT_NAMES else None,
+                    num(c.per_event), num(c.min_points),
+                    "Có" if leaf and c.is_na_allowed else None))
     return out
+
+
+def _steps_text(stored: str) -> str:
+    """The stored steps ("90:10;70:5;0:0") as a person writes them: "90: 10; 70: 5; 0: 0"."""
+    return "; ".join(f"{_plain(f)}: {_plain(p)}" for f, p in parse_steps(stored))
 
 
 def export_xlsx(s: IndicatorSet) -> bytes:
     """The set's tree, read back by `read` into the same tree (title rows above the header)."""
     return xlsx.table_workbook(
-        "Bộ chỉ số", HEADERS, export_rows(s.id), widths=(10, 70, 12, 18, 26, 16),
+        "Bộ chỉ số", HEADERS, export_rows(s.id),
+        widths=(10, 70, 12, 18, 26, 16, 24, 12, 20, 24, 26, 12, 10, 12),
         wrap_columns=(1,),
         title_rows=[f"{s.name}", f"Năm {s.year} · Điểm tối đa {_plain(s.max_points)}"])
 
@@ -115,6 +162,35 @@ class Row:
     plan_kind: str | None
     evidence: bool
     parent: str | None = None
+    # The method's parameters (commands.CriterionInput), checked by commands.method_params.
+    field_id: int | None = None
+    is_key_only: bool = False
+    basis: str | None = None
+    steps: str | None = None
+    event_kind: str | None = None
+    per_event: str | None = None
+    min_points: str | None = None
+    is_na_allowed: bool = False
+
+    def shown(self) -> SimpleNamespace:
+        """The row as quality/_method.html reads a criterion (the preview's method column)."""
+        return SimpleNamespace(
+            method=self.method, plan_kind=self.plan_kind, is_evidence_required=self.evidence,
+            max_points=Decimal(self.max_points), field_id=self.field_id,
+            is_key_only=self.is_key_only, basis=self.basis, steps=self.steps,
+            event_kind=self.event_kind, is_na_allowed=self.is_na_allowed,
+            per_event=None if self.per_event is None else Decimal(self.per_event),
+            min_points=None if self.min_points is None else Decimal(self.min_points))
+
+    def criterion_input(self, parent_id: int | None) -> "commands.CriterionInput":
+        return commands.CriterionInput(
+            parent_id, self.code, self.title, Decimal(self.max_points),
+            self.method or Method.MANUAL.value, self.plan_kind, self.evidence,
+            field_id=self.field_id, is_key_only=self.is_key_only, basis=self.basis,
+            steps=self.steps, event_kind=self.event_kind,
+            per_event=None if self.per_event is None else Decimal(self.per_event),
+            min_points=None if self.min_points is None else Decimal(self.min_points),
+            is_na_allowed=self.is_na_allowed)
 
 
 @dataclass
@@ -182,14 +258,16 @@ def read(filename: str, data: bytes) -> Parsed:
         parsed.errors.append(_("No header row (Mã, Tiêu chí, Điểm tối đa, Cách chấm) in the "
                                "first %(n)s rows.", n=HEADER_SCAN_ROWS))
         return parsed
+    fields = _fields() if "field" in columns else {}
     for n, values in grid:
         if n <= header_at:
             continue
         if values is None:
             parsed.errors.append(_("The file has more than %(n)s rows.", n=MAX_ROWS))
             return parsed
-        _row(parsed, n, values, columns)
+        _row(parsed, n, values, columns, fields)
     _tree(parsed)
+    _params(parsed)
     if not parsed.rows and not parsed.errors:
         parsed.errors.append(_("The file has no criteria under its header row."))
     return parsed
@@ -208,14 +286,25 @@ def _text(value) -> str:
     return " ".join(str(value).split())
 
 
-def _row(parsed: Parsed, n: int, values: list, columns: dict) -> None:
+def _fields() -> dict[str, int]:
+    """The fields by folded name (a province-wide one before a unit's, then the oldest)."""
+    out: dict[str, int] = {}
+    for fid, name, _unit in db.session.execute(
+            select(Field.id, Field.name, Field.unit_id)
+            .order_by(Field.unit_id.is_not(None), Field.id)):
+        out.setdefault(fold(name), fid)
+    return out
+
+
+def _row(parsed: Parsed, n: int, values: list, columns: dict, fields: dict[str, int]) -> None:
     code = _text(_get(values, columns, "code"))
     title = _text(_get(values, columns, "title"))
     raw_max = _get(values, columns, "max_points")
     method = _text(_get(values, columns, "method"))
     kind = _text(_get(values, columns, "plan_kind"))
     ev = _text(_get(values, columns, "evidence"))
-    if not any((code, title, _text(raw_max), method, kind, ev)):
+    extra = {k: _text(_get(values, columns, k)) for k in PARAM_COLUMNS}
+    if not any((code, title, _text(raw_max), method, kind, ev, *extra.values())):
         return  # a blank row
     errors = []
     if not code:
@@ -245,15 +334,99 @@ def _row(parsed: Parsed, n: int, values: list, columns: dict) -> None:
             errors.append(_("Row %(n)s: the plan kind «%(value)s» is unknown; use one of: "
                             "%(names)s.", n=n, value=kind,
                             names=", ".join(v[0] for v in PLAN_KIND_NAMES.values())))
-        elif method_key != Method.TASKS:
-            errors.append(_("Row %(n)s: a plan kind applies only to a criterion scored from "
-                            "tasks.", n=n))
     if fold(ev) not in YES and fold(ev) not in NO:
         errors.append(_("Row %(n)s: write «Có» or leave the evidence column empty.", n=n))
+    params = _row_params(n, extra, _raw(values, columns), fields, errors)
     if errors:
         parsed.errors.extend(errors)
         return
-    parsed.rows.append(Row(n, code, title, str(points), method_key, kind_key, fold(ev) in YES))
+    parsed.rows.append(Row(n, code, title, str(points), method_key, kind_key, fold(ev) in YES,
+                           **params))
+
+
+# The parameter columns (after the first six) and the headers they are named by in messages.
+PARAM_COLUMNS = {"field": 6, "key_only": 7, "basis": 8, "steps": 9, "event_kind": 10,
+                 "per_event": 11, "min_points": 12, "na_allowed": 13}
+
+
+def _raw(values: list, columns: dict) -> dict:
+    return {k: _get(values, columns, k) for k in ("per_event", "min_points")}
+
+
+def _row_params(n: int, text: dict, raw: dict, fields: dict[str, int], errors: list) -> dict:
+    """A row's parameter cells as `Row` fields; a word or number that cannot be read is
+    named (what the values mean for the method is method_params' to say, in `_params`)."""
+    def header(key):
+        return HEADERS[PARAM_COLUMNS[key]]
+
+    def word(key, table, names):
+        if not text[key]:
+            return None
+        found = table.get(fold(text[key]))
+        if found is None:
+            errors.append(_("Row %(n)s: «%(value)s» in the column %(column)s is unknown; use "
+                            "one of: %(names)s.", n=n, value=text[key], column=header(key),
+                            names=", ".join(v[0] for v in names.values())))
+        return found
+
+    def yes(key):
+        if fold(text[key]) not in YES and fold(text[key]) not in NO:
+            errors.append(_("Row %(n)s: write «Có» or leave the column %(column)s empty.",
+                            n=n, column=header(key)))
+        return fold(text[key]) in YES
+
+    def number(key):
+        if not text[key]:
+            return None
+        d = _decimal(raw[key])
+        if d is None or not d.is_finite():
+            errors.append(_("Row %(n)s: «%(value)s» in the column %(column)s is not a number.",
+                            n=n, value=text[key], column=header(key)))
+            return None
+        return str(d)
+
+    field_id = None
+    if text["field"]:
+        field_id = fields.get(fold(text["field"]))
+        if field_id is None:
+            errors.append(_("Row %(n)s: there is no field «%(value)s».", n=n,
+                            value=text["field"]))
+    return {"field_id": field_id, "is_key_only": yes("key_only"),
+            "basis": word("basis", _BASES, BASIS_NAMES), "steps": text["steps"] or None,
+            "event_kind": word("event_kind", _EVENTS, EVENT_NAMES),
+            "per_event": number("per_event"), "min_points": number("min_points"),
+            "is_na_allowed": yes("na_allowed")}
+
+
+def _params(parsed: Parsed) -> None:
+    """Each leaf's parameters checked by the form's own rules (commands.method_params), the
+    message naming the row; a parameter of another method is refused, not dropped, so that
+    what the file says is what is imported."""
+    for r in parsed.rows:
+        if r.method is None:
+            continue
+        stray = []
+        if r.method != Method.STEPPED and (r.basis or r.steps):
+            stray += [HEADERS[PARAM_COLUMNS[k]] for k in ("basis", "steps") if getattr(r, k)]
+        if r.method != Method.DEDUCTION:
+            stray += [HEADERS[PARAM_COLUMNS[k]] for k in ("event_kind", "per_event", "min_points")
+                      if getattr(r, k) is not None]
+        if stray:
+            parsed.errors.append(_("Row %(n)s: the column %(column)s does not apply to the "
+                                   "method %(method)s.", n=r.line, column=", ".join(stray),
+                                   method=METHOD_NAMES[r.method][0]))
+            continue
+        try:
+            # The bonus rule only asks whether the row has a parent: its code says so.
+            out = commands.method_params(r.criterion_input(None),
+                                         _HAS_PARENT if r.parent else None)
+        except RuleViolation as e:
+            parsed.errors.append(str(_l("Row %(n)s: %(message)s", n=r.line, message=e.message)))
+            continue
+        r.steps = out["steps"]
+
+
+_HAS_PARENT = object()
 
 
 def _decimal(value) -> Decimal | None:
@@ -293,7 +466,9 @@ def _tree(parsed: Parsed) -> None:
         if r.code not in parents and r.method is None:
             parsed.errors.append(_("Row %(n)s: the criterion %(code)s has no sub-criteria: "
                                    "say how it is scored.", n=r.line, code=r.code))
-        if r.code in parents and (r.method or r.plan_kind or r.evidence):
+        if r.code in parents and (r.method or r.plan_kind or r.evidence or r.field_id
+                                  or r.is_key_only or r.basis or r.steps or r.event_kind
+                                  or r.per_event or r.min_points or r.is_na_allowed):
             parsed.errors.append(_("Row %(n)s: %(code)s has sub-criteria: its scoring method "
                                    "is theirs (leave its method empty).", n=r.line, code=r.code))
 
@@ -309,9 +484,8 @@ def import_rows(actor: User, set_id: int, rows: list[Row]) -> int:
     ids: dict[str, int] = {}
     for r in rows:
         try:
-            c = commands.add_criterion(actor, s.id, commands.CriterionInput(
-                ids.get(r.parent) if r.parent else None, r.code, r.title, Decimal(r.max_points),
-                r.method or Method.MANUAL.value, r.plan_kind, r.evidence))
+            c = commands.add_criterion(actor, s.id, r.criterion_input(
+                ids.get(r.parent) if r.parent else None))
         except RuleViolation as e:
             raise RuleViolation(_l("Row %(n)s: %(message)s", n=r.line, message=e.message)) from None
         ids[r.code] = c.id

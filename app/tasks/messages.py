@@ -69,6 +69,9 @@ MESSAGES = {
                                "no longer be changed (it decides quality scores)."),
     "direction_locked": lambda p: _l("The plan has been issued: the indicator's direction can "
                                      "no longer be changed (it decides quality scores)."),
+    "indicator_locked": lambda p: _l("The plan has been issued: the indicator's name, unit and "
+                                     "target can no longer be changed (they decide quality "
+                                     "scores)."),
     "start_locked": lambda p: _l("The plan has been issued: the start date can no longer be changed."),
     "due_locked": lambda p: _l("The plan has been issued: the due date moves only through an "
                                "approved extension (request one on the task page)."),

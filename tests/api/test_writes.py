@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.extensions import db
 from app.models import AuditLog, Evidence, Extension, ProcessStep, ProgressUpdate, Task
@@ -225,6 +225,37 @@ def test_a_deputy_cannot_raise_her_own_tasks_weight(tw, api):
                                headers={"Authorization": f"Bearer {reader.secret}"})
     _refused(resp, AMEND_NOT_HEAD)
     assert task(tw.own).weight == 1
+
+
+INDICATOR_LOCKED = ("The plan has been issued: the indicator's name, unit and target can no "
+                    "longer be changed (they decide quality scores).")
+
+
+def test_nobody_lowers_or_adds_an_indicator_target_after_issue(tw, api):
+    """The target is the denominator of the quality method "from targets": locked after
+    issue, even for the head with a reason (docs/quality.md)."""
+    db.session.execute(update(Task).where(Task.id == tw.late).values(
+        indicator_name="Tỷ lệ hồ sơ", indicator_unit="%", indicator_target=100))
+    db.session.commit()
+    for who, body in ((tw.deputy, {"indicator_target": 10}),
+                      (tw.head, {"indicator_target": 10, "amendment_reason": "Điều chỉnh"}),
+                      (tw.head, {"indicator_unit": "hồ sơ"})):
+        reader = api(who)
+        resp = reader.client.patch(f"/api/v1/tasks/{tw.late}",
+                                   json={"version": task(tw.late).version, **body},
+                                   headers={"Authorization": f"Bearer {reader.secret}"})
+        _refused(resp, INDICATOR_LOCKED)
+        fields = {e["field"] for e in resp.get_json()["errors"]}
+        assert fields == set(body) - {"amendment_reason"}
+    reader = api(tw.head)
+    resp = reader.client.patch(f"/api/v1/tasks/{tw.own}",
+                               json={"version": task(tw.own).version, "indicator_name": "Số hồ sơ",
+                                     "indicator_unit": "hồ sơ", "indicator_target": 1},
+                               headers={"Authorization": f"Bearer {reader.secret}"})
+    _refused(resp, INDICATOR_LOCKED)
+    t, own = task(tw.late), task(tw.own)
+    assert (t.indicator_name, t.indicator_unit, t.indicator_target) == ("Tỷ lệ hồ sơ", "%", 100)
+    assert (own.indicator_name or "", own.indicator_target) == ("", None)
 
 
 @pytest.mark.parametrize("who", ["staff", "head_b", "assessor"])

@@ -219,6 +219,18 @@ EDIT_ISSUED = [
      {("is_key", "key_locked")}),
     ("the head turns a missed target around", "head", {"indicator_direction": "lower"}, "sai",
      {("indicator_direction", "direction_locked")}),
+    # The target is the denominator of "from targets": locked like the key flag, with its
+    # name and unit; a blank target cannot be filled in, whitespace and 100 = 100.00 are no change.
+    ("the head lowers the target, with a reason", "head",
+     {"indicator_name": "Tỷ lệ", "indicator_unit": "%", "indicator_target": Decimal(50)}, "",
+     {("indicator_name", "indicator_locked"), ("indicator_unit", "indicator_locked"),
+      ("indicator_target", "indicator_locked")}),
+    ("the accountable deputy fills in a target", "deputy", {"indicator_target": Decimal(1)}, "",
+     {("indicator_target", "indicator_locked")}),
+    ("the head adds an indicator", "head", {"indicator_name": "Số hồ sơ"}, "lý do",
+     {("indicator_name", "indicator_locked"), ("indicator_target", "unclear")}),
+    ("whitespace in the indicator's name is no change", "deputy", {"indicator_name": "  "}, "",
+     set()),
     ("the accountable deputy moves her overdue task", "deputy", {"due_on": date(2026, 12, 31)}, "",
      {("due_on", "due_locked")}),
     ("head reassigns the person with a reason", "head", {"assignee_id": SECTION_STAFF}, "Nghỉ phép",
@@ -375,3 +387,12 @@ def test_every_rule_has_exactly_one_message():
 
     assert set(MESSAGES) == set(CODES)
     assert len(CODES) == len(set(CODES))
+
+
+def test_the_same_target_written_otherwise_is_no_change():
+    before = replace(CLEAR, indicator_name="Tỷ lệ", indicator_unit="%", indicator_target=Decimal(90))
+    after = replace(before, indicator_target=Decimal("90.00"), indicator_name=" Tỷ  lệ ")
+    assert broken(ISSUED, before=before, after=after) == set()
+    assert broken(ISSUED, before=before, after=replace(before, indicator_target=Decimal(80))) == {
+        ("indicator_target", "indicator_locked")}
+    assert broken(DRAFT, before=before, after=replace(before, indicator_target=Decimal(80))) == set()

@@ -147,3 +147,25 @@ def test_the_head_declares_a_criterion_not_applicable_through_the_sheet(qworld, 
                        data={"s1_3-not_applicable": "y", "s1_3-note": "Không có thủ tục"})
     assert resp.status_code == 302
     assert "data-na" in html(client.get(f"/quality/sheets/{sid}"))
+
+
+def test_the_edit_form_refuses_a_lower_target_beside_the_field(qworld, as_user):
+    """The target is the denominator of "from targets": once the plan is issued the form
+    refuses to change it, even for the head with a reason, the message under the field."""
+    from tests.support.payloads import task_form_data
+
+    w = qworld
+    db.session.execute(update(Task).where(Task.id == w.overdue.id).values(
+        indicator_name="Tỷ lệ hồ sơ", indicator_unit="%", indicator_target=Decimal(100)))
+    db.session.commit()
+    data = task_form_data(w.overdue.id) | {"indicator_target": "10", "indicator_direction": "higher",
+                                           "amendment_reason": "Điều chỉnh chỉ tiêu"}
+    resp = as_user("head_a").post(f"/tasks/{w.overdue.id}/edit", data=data)
+    assert resp.status_code == 422
+    page = html(resp)
+    after = page[page.index('id="indicator_target"'):]
+    feedback = after[after.index('invalid-feedback'):][:400]
+    assert "Kế hoạch đã ban hành: không thể thay đổi tên, đơn vị tính và giá trị mục tiêu" in feedback
+    assert 'value="10"' in after[:300]   # the form keeps what was typed
+    db.session.expire_all()
+    assert db.session.get(Task, w.overdue.id).indicator_target == 100

@@ -6,7 +6,7 @@ reads, and no score may move, live or in a frozen run.
 
 Figure: [tampering] <paths>: attempts=N refused_with_message=N score_changes_live=0
 score_changes_frozen=0. The Excel import's attempts are in test_tampering_import.py (same
-harness, same figure); the edit form's (dates, weights, reassignment after issue) belong to
+harness, same figure); the edit form's (dates, weights, indicator targets, reassignment after issue) belong to
 the task rules and are added to EDIT_FORM_ATTEMPTS below."""
 
 from datetime import date
@@ -66,7 +66,10 @@ def tw(shared):
     t["late_dep"] = task("Tổng hợp báo cáo kết quả cải cách hành chính quý II", staff, deputy,
                          date(2026, 6, 10))
     t["late_head"] = task("Rà soát thủ tục hành chính nội bộ của Sở", staff2, head, date(2026, 6, 5))
-    t["own_dep"] = task("Rà soát quy chế làm việc của Sở", deputy, deputy, date(2026, 6, 30))
+    # With an indicator: its target is the denominator of the quality method "from targets".
+    t["own_dep"] = task("Rà soát quy chế làm việc của Sở", deputy, deputy, date(2026, 6, 30),
+                        indicator_name="Tỷ lệ văn bản được rà soát", indicator_unit="%",
+                        indicator_target=Decimal(100))
     t["late_ext"] = task("Cập nhật cơ sở dữ liệu cán bộ, công chức", deputy, deputy,
                          date(2026, 6, 12))
     # A head as both person and leader: refused on create since issue 11, but older rows hold
@@ -290,6 +293,8 @@ DUE_LOCKED = ("The plan has been issued: the due date moves only through an appr
               "(request one on the task page).")
 AMEND_NOT_HEAD = ("After issue, only the head of the plan's unit can reassign the task or change "
                   "its weight (an amendment).")
+INDICATOR_LOCKED = ("The plan has been issued: the indicator's name, unit and target can no "
+                    "longer be changed (they decide quality scores).")
 ADDED_DUE_PAST = "A task added to an issued plan cannot be due before today (%(date)s)."
 
 
@@ -342,6 +347,14 @@ EDIT_FORM_ATTEMPTS: list[Attempt] = [
             edit("head", "own_head", msg("The weight must be between %(min)s and %(max)s.",
                                          min="0,1", max="10"),
                  weight="999999", amendment_reason="Nhiệm vụ trọng tâm")),
+    Attempt("edit form", "deputy", "lowers the indicator target of her own task",
+            edit("deputy", "own_dep", msg(INDICATOR_LOCKED), indicator_target="10")),
+    Attempt("edit form", "head", "lowers an indicator target, with a reason",
+            edit("head", "own_dep", msg(INDICATOR_LOCKED), indicator_target="10",
+                 amendment_reason="Điều chỉnh chỉ tiêu")),
+    Attempt("edit form", "head", "adds an indicator with a target already met",
+            edit("head", "late_dep", msg(INDICATOR_LOCKED), indicator_name="Số báo cáo",
+                 indicator_unit="báo cáo", indicator_target="1")),
     Attempt("edit form", "deputy", "hands her overdue task to the other deputy",
             edit("deputy", "late_dep", msg(AMEND_NOT_HEAD), leader_id=lambda w: str(w.head.id))),
     Attempt("edit form", "head", "removes the output of a task of the issued plan",

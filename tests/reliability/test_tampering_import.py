@@ -6,6 +6,8 @@ service and through the web route, the exploits of the issue that go through a f
 - a later due date on an issued plan;
 - the head's "blank row" file (title, unit, people, dates and weight 1 only);
 - a new weight for a task of an issued plan;
+- a lower indicator target for a task of an issued plan (the denominator of the quality
+  method "from targets"), or an indicator with a target added to one;
 - a task led by a unit outside the plan's unit (the commune head's exploit), in an issued plan
   and in a draft plan, with or without a completion date;
 - a completion imported into a draft plan before the task's start.
@@ -21,7 +23,7 @@ frozen)."""
 import io
 from datetime import date
 
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from openpyxl import load_workbook
 from rel_support import figure, freeze_run
 from sqlalchemy import select, update
@@ -65,7 +67,8 @@ def tasks_state() -> list:
     out = [tuple(r) for r in db.session.execute(
         select(Task.id, Task.stt, Task.plan_id, Task.status, Task.completed_on, Task.due_on,
                Task.original_due_on, Task.start_on, Task.weight, Task.lead_unit_id, Task.description,
-               Task.output_product, Task.version).order_by(Task.id))]
+               Task.output_product, Task.indicator_name, Task.indicator_unit,
+               Task.indicator_target, Task.version).order_by(Task.id))]
     db.session.rollback()
     return out
 
@@ -114,6 +117,11 @@ def exploits(w) -> list[tuple[str, int, bytes]]:
         ("blank row with weight 1 on an issued plan", w.plan.id, build([HEADERS, blank])),
         ("weight change on an issued plan", w.plan.id,
          build(_set(base, w.task.stt, "Trọng số", 50))),
+        ("lower indicator target on an issued plan", w.plan.id,
+         build(_set(base, w.task.stt, "Giá trị mục tiêu", 10))),
+        ("indicator with a target added on an issued plan", w.plan.id,
+         build(_set(_set(_set(base, w.task2.stt, "Chỉ tiêu", "Số hồ sơ"), w.task2.stt,
+                         "Đơn vị tính", "hồ sơ"), w.task2.stt, "Giá trị mục tiêu", 1))),
         ("task led by another unit in an issued plan", w.plan.id,
          build([*base, _new_row("9", "SKHCN", "staff_b", "head_b", date(2026, 12, 31))])),
         ("another unit's task completed in a draft plan", w.plan_a1.id,
@@ -180,7 +188,10 @@ def _by_web(sw, role: str, plan_id: int, data: bytes, pages: dict) -> bool:
 def test_no_one_bends_a_score_through_the_import(sw):
     w = sw.w
     # Task 1 weighs 2 (the issue's "weight 2 → 1"); the plan is issued and the year frozen.
-    db.session.execute(update(Task).where(Task.id == w.task.id).values(weight=2))
+    # It also has an indicator, 100% targeted (the "lower indicator target" exploit).
+    db.session.execute(update(Task).where(Task.id == w.task.id).values(
+        weight=2, indicator_name="Tỷ lệ hồ sơ đúng hạn", indicator_unit="%",
+        indicator_target=100))
     db.session.commit()
     issued, unclear = plans.issue_plan(w.head, w.plan.id)
     assert unclear == [] and issued.status == "issued"
@@ -208,6 +219,24 @@ def test_no_one_bends_a_score_through_the_import(sw):
                 if not ok or changed:
                     failures.append((name, role, path, ok, changed))
 
+    # The lowered target is refused beside its column, with the rule's message.
+    data = next(d for n, _p, d in exploits(w) if n == "lower indicator target on an issued plan")
+    try:
+        plan_import.apply(w.head, db.session.get(Plan, w.plan.id), data, TODAY,
+                          settings=current_settings().task_rules)
+    except plan_import.ImportRefused as e:
+        msgid = ("The plan has been issued: the indicator's name, unit and target can no "
+                 "longer be changed (they decide quality scores).")
+        with sw.app.test_request_context():
+            locked = {gettext(msgid)}
+            with force_locale("vi"):
+                locked.add(gettext(msgid))
+        assert any(i.column == "Giá trị mục tiêu" and any(m in i.text for m in locked)
+                   for i in e.preview.errors), e.preview.errors
+    else:
+        raise AssertionError("the lowered target was imported")
+    db.session.rollback()
+
     # The head's blank row alone (no weight typed) is not refused: it changes nothing at all.
     one = next(r for r in exported(w.plan.id)[1:] if r[0] == w.task.stt)
     blank = [one[i] if h in ("STT", "Nhiệm vụ", "Đơn vị chủ trì", "Người thực hiện",
@@ -223,4 +252,4 @@ def test_no_one_bends_a_score_through_the_import(sw):
     line = figure("tampering", f"import: attempts={attempts} refused_with_message={refused} "
                                f"score_changes_live={changes} score_changes_frozen={changes}")
     assert failures == [], failures
-    assert attempts == 13 * len(ACTORS) * 2 and refused == attempts and changes == 0, line
+    assert attempts == 15 * len(ACTORS) * 2 and refused == attempts and changes == 0, line
