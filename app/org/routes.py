@@ -127,7 +127,7 @@ def _audit_filter() -> tuple[auditlog.AuditFilter, dict]:
 
 def _int(text: str | None) -> int | None:
     text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
 
 
 def _words() -> dict:

@@ -114,7 +114,7 @@ def _next_stt(plan_id: int, parent: Task | None) -> str:
     last = 0
     for stt in db.session.scalars(siblings):
         tail = stt.rsplit(".", 1)[-1]
-        if tail.isdigit():
+        if tail.isdecimal():
             last = max(last, int(tail))
     return f"{parent.stt}.{last + 1}" if parent else str(last + 1)
 

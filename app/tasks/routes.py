@@ -145,7 +145,7 @@ def _input(form: TaskForm) -> TaskInput:
     for entry in form.steps.entries:
         sid = entry.form.id.data
         steps.append(StepInput(entry.form.title.data or "", entry.form.due_on.data,
-                               int(sid) if sid and str(sid).isdigit() else None))
+                               int(sid) if sid and str(sid).isdecimal() else None))
     return TaskInput(
         title=form.title.data or "", description=form.description.data or "",
         assignee_id=form.assignee_id.data, lead_unit_id=form.lead_unit_id.data,

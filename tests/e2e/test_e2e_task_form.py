@@ -42,7 +42,7 @@ def test_head_creates_task_with_steps_edits_and_breaks_it_down(open_page, live):
     ids = live.ids
     page = open_page("head_a")
     page.goto(f"{live.url}/plans/{ids.digital}")
-    page.get_by_role("link", name=live.tr("Add task")).click()
+    page.get_by_role("link", name=live.tr("Add task"), exact=True).click()
     expect(page).to_have_url(re.compile(rf"/plans/{ids.digital}/tasks/new$"))
     expect(page.locator("h1")).to_have_text(live.tr("New task"))
 

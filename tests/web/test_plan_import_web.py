@@ -53,10 +53,15 @@ def test_upload_shows_the_preview_then_confirm_imports_it(world, make, as_user):
     doc = parse(resp.get_data(as_text=True))
     rows = doc.by_id("import-rows").find_all("tr", **{"data-action": "add"})
     assert [r.attrs["data-stt"] for r in rows] == exp["stts"]
-    # Sub-tasks indented by the depth of their number (issue 17).
-    assert [int(r.attrs["data-depth"]) for r in rows] == [
-        min(s.strip(".").count("."), 4) for s in exp["stts"]]
-    assert any("sub-depth-1" in r.classes for r in rows) == any("." in s for s in exp["stts"])
+    # Sub-tasks indented by the depth of their number (issue 17); a Roman section's own
+    # number (I.2 is the second task of section I) is not a level.
+    def depth(stt: str) -> int:
+        parts = stt.strip(".").split(".")
+        roman = len(parts) > 1 and parts[0] and not parts[0].strip("IVXLC")
+        return min(len(parts) - 1 - (1 if roman else 0), 4)
+
+    assert [int(r.attrs["data-depth"]) for r in rows] == [depth(s) for s in exp["stts"]]
+    assert any("sub-depth-1" in r.classes for r in rows) == any(depth(s) == 1 for s in exp["stts"])
     for r in rows:
         assert len([b for b in r.iter() if "data-clear" in b.attrs]) == 6
     vague = doc.find("tr", **{"data-stt": "II.1"})

@@ -116,7 +116,7 @@ def _stt(value) -> str:
     if _STT.match(text):
         return ".".join(str(int(p)) for p in text.split("."))
     if OFFICIAL_STT.match(text):
-        return ".".join(str(int(p)) if p.isdigit() else p for p in text.split("."))
+        return ".".join(str(int(p)) if p.isdecimal() else p for p in text.split("."))
     return text
 
 
