@@ -12,10 +12,9 @@ from sqlalchemy import create_engine, event, text
 from app import create_app
 from app.clock import local_today
 from app.extensions import db
-from app.settings import current_settings
-from config import TestConfig
 from app.settings import KEY as SETTINGS_KEY
-from app.settings import Settings
+from app.settings import Settings, current_settings
+from config import TestConfig
 from tests.support.databases import PG_URL, copy_template, migrate, new_schema
 from tests.support.rollback import RollbackDatabase
 from tests.support.routing import share_url_builders
