@@ -1,5 +1,5 @@
-"""Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL schema
-truncated after each test), the app, a client, and factories for the model."""
+"""Fixtures: the app (one per session, each test in a transaction rolled back; a database of
+its own for a test marked `real_database`), a client, the world, and factories for the model."""
 
 from datetime import date
 from decimal import Decimal
@@ -125,6 +125,11 @@ def _real_app(database, tmp_path):
 
 REAL_DATABASE_MODULES: tuple[str, ...] = (
     "tests/services/test_sqlite_config.py",   # SQLite's locks, pragmas and BEGIN statements
+    "tests/test_migrations.py",               # DDL, every revision
+    "tests/test_scheduler_processes.py",      # other processes on the database
+    "tests/reliability/test_backup_restore.py",   # files, raw connections, dispose()
+    "tests/reliability/test_concurrent_writes.py",  # threads, several connections, locks
+    "tests/reliability/test_load.py",         # threads and servers
 )
 
 
