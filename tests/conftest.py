@@ -130,6 +130,7 @@ REAL_DATABASE_MODULES: tuple[str, ...] = (
     "tests/reliability/test_backup_restore.py",   # files, raw connections, dispose()
     "tests/reliability/test_concurrent_writes.py",  # threads, several connections, locks
     "tests/reliability/test_load.py",         # threads and servers
+    "tests/api/test_rate_limit.py",           # two app instances, each with its own engine
 )
 
 
