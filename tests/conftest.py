@@ -1,5 +1,5 @@
-"""Fixtures: a migrated database per test (SQLite file copy, or PostgreSQL schema
-truncated after each test), the app, a client, and factories for the model."""
+"""Fixtures: the app (one per session, each test in a transaction rolled back; a database of
+its own for a test marked `real_database`), a client, the world, and factories for the model."""
 
 from datetime import date
 from decimal import Decimal
@@ -12,9 +12,11 @@ from sqlalchemy import create_engine, event, text
 from app import create_app
 from app.clock import local_today
 from app.extensions import db
-from app.settings import current_settings
+from app.settings import KEY as SETTINGS_KEY
+from app.settings import Settings, current_settings
 from config import TestConfig
 from tests.support.databases import PG_URL, copy_template, migrate, new_schema
+from tests.support.rollback import RollbackDatabase
 from tests.support.routing import share_url_builders
 from tests.support.world import build_world
 
@@ -94,8 +96,9 @@ def _shared_engine(database):
     return _SHARED["engine"]
 
 
-@pytest.fixture
-def app(database, tmp_path):
+def _real_app(database, tmp_path):
+    """An app on a database of the test's own: a copy of the SQLite template, or the
+    session's PostgreSQL schema emptied after the test."""
     url = database_url(database, tmp_path)
     application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
                              UPLOAD_FOLDER=str(tmp_path / "uploads"), TODAY=TODAY)
@@ -113,6 +116,91 @@ def app(database, tmp_path):
         if database["kind"] == "postgresql":
             truncate_engine(engine)
         engine.dispose()
+
+
+# ---- isolation: a transaction rolled back per test, or a real database ----------------------
+# Most tests run on the session's one app and one connection, inside a transaction rolled back
+# at the end of the test (tests/support/rollback.py). Tests about the database itself keep a
+# database of their own: the modules below, and any test marked `real_database`.
+
+REAL_DATABASE_MODULES: tuple[str, ...] = (
+    "tests/services/test_sqlite_config.py",   # SQLite's locks, pragmas and BEGIN statements
+    "tests/test_migrations.py",               # DDL, every revision
+    "tests/test_scheduler_processes.py",      # other processes on the database
+    "tests/reliability/test_backup_restore.py",   # files, raw connections, dispose()
+    "tests/reliability/test_concurrent_writes.py",  # threads, several connections, locks
+    "tests/reliability/test_load.py",         # threads and servers
+    "tests/api/test_rate_limit.py",           # two app instances, each with its own engine
+)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        if path in REAL_DATABASE_MODULES:
+            item.add_marker(pytest.mark.real_database)
+
+
+@pytest.fixture(scope="session")
+def rollback_database(database, tmp_path_factory):
+    """The session's database on one connection, every test in a transaction rolled back."""
+    if database["kind"] == "sqlite":
+        url = copy_template(database, tmp_path_factory.mktemp("rollback"))
+    else:
+        url = database["url"]
+    rdb = RollbackDatabase(url)
+    yield rdb
+    rdb.close()
+
+
+@pytest.fixture(scope="session")
+def shared_app(rollback_database, tmp_path_factory):
+    """The one app of the rolled-back tests (the app of TestConfig with TODAY): building an
+    app per test cost more than most tests. Each test starts from its config as built."""
+    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=str(rollback_database.engine.url),
+                             UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")), TODAY=TODAY)
+    engines = db._app_engines[application]
+    own = engines[None]
+    engines[None] = rollback_database.engine
+    own.dispose()
+    application.sauro_pristine = (dict(application.config), dict(application.extensions))
+    return application
+
+
+def _rolled_back_app(request, tmp_path):
+    rdb = request.getfixturevalue("rollback_database")
+    application = request.getfixturevalue("shared_app")
+    config, extensions = application.sauro_pristine
+    application.config.clear()
+    application.config.update(config)
+    application.config["UPLOAD_FOLDER"] = str(tmp_path / "uploads")
+    application.extensions.clear()
+    application.extensions.update(extensions)
+    application.extensions[SETTINGS_KEY] = Settings.from_config(application.config)
+    if "world" in request.fixturenames:
+        request.getfixturevalue("prebuilt_world")   # built before the test's transaction
+    rdb.begin_test()
+    try:
+        with application.app_context():
+            yield application
+            db.session.remove()
+    finally:
+        rdb.end_test()
+    left = rdb.leftovers()
+    if left:
+        rdb.clear()
+        pytest.fail(f"{request.node.nodeid} committed past its rolled-back transaction "
+                    f"(rows left in {left[:5]}): mark it real_database", pytrace=False)
+
+
+@pytest.fixture
+def app(request, database, tmp_path):
+    """The app of one test, in an app context. Rolled back (the shared app on the one
+    connection) unless the test is marked `real_database`."""
+    if request.node.get_closest_marker("real_database"):
+        yield from _real_app(database, tmp_path)
+    else:
+        yield from _rolled_back_app(request, tmp_path)
 
 
 class IsolatedClient(FlaskClient):
@@ -262,11 +350,37 @@ def make(app):
     return Factory()
 
 
+@pytest.fixture(scope="session")
+def prebuilt_world(rollback_database, shared_app):
+    """The world built once per session through the services, in a transaction rolled back:
+    its rows, the keys of its objects, and where the factory's counter stood."""
+    from tests.support.snapshot import dump
+    from tests.support.world import world_keys
+
+    with rollback_database.aside(), shared_app.app_context():
+        factory = Factory()
+        keys = world_keys(build_world(factory))
+        rows = dump()
+        db.session.remove()
+    return {"keys": keys, "rows": rows, "count": factory.n}
+
+
 @pytest.fixture
-def world(make):
+def world(request, make):
     """Two units under a province: in each a head, a deputy and two staff; one plan each
-    (tests/support/world.py)."""
-    return build_world(make)
+    (tests/support/world.py). In a rolled-back test its rows, built once per session, are
+    inserted (ids included) and its objects read back as the builder leaves them: committed,
+    so expired; the factory goes on counting from where building it left off."""
+    if request.node.get_closest_marker("real_database"):
+        return build_world(make)
+    from tests.support.snapshot import insert_dump
+    from tests.support.world import load_world
+
+    prebuilt = request.getfixturevalue("prebuilt_world")
+    insert_dump(db.session.connection(), prebuilt["rows"])
+    db.session.commit()
+    make.n = prebuilt["count"]
+    return load_world(prebuilt["keys"])
 
 
 def issue_plans(*plans) -> None:

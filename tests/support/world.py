@@ -27,3 +27,40 @@ def build_world(make) -> SimpleNamespace:
                         title="Số hóa hồ sơ thủ tục hành chính còn hiệu lực")
     w.task_b = make.task(w.plan_b, w.head_b, b, w.staff_b, w.deputy_b)
     return w
+
+
+
+# A world built once per session (tests/conftest.py's `prebuilt_world`) is handed to each
+# rolled-back test as its rows plus these keys. The builder's objects are not plain rows: each
+# carries the loader options of the query that last loaded it (create_task reads its task back
+# with detail_options(), which reach the task's plan and people too), and SQLAlchemy refreshes an
+# expired object with those options. The objects read back get the same, so a test sees the
+# same ORM behaviour as after building the world itself (lazy="raise" relationships included).
+
+def world_keys(w: SimpleNamespace) -> dict:
+    """{attribute: (model class, primary key, loader options, load path)} of the world."""
+    from sqlalchemy import inspect
+
+    out = {}
+    for name, obj in vars(w).items():
+        state = inspect(obj, raiseerr=False)
+        if state is not None and getattr(state, "identity", None):
+            out[name] = (type(obj), state.identity, state.load_options, state.load_path)
+    return out
+
+
+def load_world(keys: dict) -> SimpleNamespace:
+    """The world's objects, read in the current session and left as the builder leaves
+    them: committed (so expired), with the builder's loader options."""
+    from sqlalchemy import inspect
+
+    from app.extensions import db
+
+    w = SimpleNamespace()
+    for name, (model, ident, options, path) in keys.items():
+        obj = db.session.get(model, ident)
+        state = inspect(obj)
+        state.load_options, state.load_path = options, path
+        setattr(w, name, obj)
+    db.session.commit()
+    return w

@@ -1,0 +1,173 @@
+"""A database whose every test is rolled back: one connection, one transaction per test.
+
+The tests of `tests/services`, `tests/web`, `tests/api`, ... run their app on an engine whose
+pool holds exactly one connection (the session's migrated database: the SQLite template's own
+copy, or the session's PostgreSQL schema). A test opens one transaction on it (BEGIN) and rolls
+it back at the end; nothing it wrote reaches the disk, so the next test finds the database empty
+again without a file copy or a DELETE of every table.
+
+Inside the test the app runs as in production: every session, every `db.engine.connect()`
+(the audit row of a refused access, the token and calendar stamps) begins, commits and rolls
+back as usual. The engine's dialect turns each of those transactions into a savepoint of the
+test's transaction: BEGIN is SAVEPOINT, COMMIT is RELEASE SAVEPOINT, ROLLBACK is ROLLBACK TO
+SAVEPOINT (SQLAlchemy's "join an external transaction" pattern, taken down to the dialect so
+that connections opened by the app itself join too). On SQLite the app already switched
+pysqlite's own transaction handling off (app/extensions.py, isolation_level=None) and emits
+BEGIN / BEGIN IMMEDIATE itself in a `begin` event: those statements become a no-op here, since
+the savepoint is the transaction. On PostgreSQL the driver is in autocommit and the test's
+BEGIN is explicit; the id sequences, which no rollback restores, are set back to 1 after each
+test, so ids start at 1 in every test as they did with a database per test.
+
+What this cannot give, and why some tests keep a real database (`real_database` marker,
+tests/conftest.py): a second connection that does not see the test's uncommitted rows, locks
+between connections, threads or processes, DDL and migrations, a server of its own.
+"""
+
+import itertools
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.pool import StaticPool
+
+_BEGINS = ("BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED", "BEGIN EXCLUSIVE")
+
+RESET_SEQUENCES = ("SELECT setval(format('%I.%I', sequence_schema, sequence_name)::regclass, 1, false) "
+                   "FROM information_schema.sequences WHERE sequence_schema = current_schema()")
+
+
+class RollbackDatabase:
+    """An engine over one connection whose transactions are savepoints of the test's."""
+
+    def __init__(self, url: str):
+        self.engine = create_engine(url, poolclass=StaticPool)
+        fairy = self.engine.raw_connection()   # connects: dialect set up, pragmas run
+        self.dbapi = fairy.dbapi_connection
+        fairy.close()
+        self.kind = self.engine.dialect.name
+        if self.kind == "postgresql":
+            self.dbapi.autocommit = True       # every transaction is begun by us
+        self._open: list[tuple[int, str]] = []   # (connection checkout, savepoint), oldest first
+        self._names = itertools.count(1)
+        self.in_test = False
+        self._patch()
+
+    # -- the dialect: each transaction of the app is a savepoint of the test's ---------------
+
+    def _run(self, sql: str) -> None:
+        cur = self.dbapi.cursor()
+        try:
+            cur.execute(sql)
+        finally:
+            cur.close()
+
+    def _patch(self) -> None:
+        dialect = self.engine.dialect
+
+        def do_begin(conn):
+            if not self.in_test:
+                raise RuntimeError("the rollback database is used outside a test")
+            name = f"sauro_tx_{next(self._names)}"
+            self._run(f"SAVEPOINT {name}")
+            self._open.append((id(conn), name))
+
+        def _end(conn, rollback: bool):
+            key = id(conn)
+            for i in range(len(self._open) - 1, -1, -1):
+                if self._open[i][0] == key:
+                    name = self._open[i][1]
+                    del self._open[i:]    # savepoints opened after it end with it
+                    if rollback:
+                        self._run(f"ROLLBACK TO SAVEPOINT {name}")
+                    self._run(f"RELEASE SAVEPOINT {name}")
+                    return
+
+        dialect.do_begin = do_begin
+        dialect.do_commit = lambda conn: _end(conn, rollback=False)
+        dialect.do_rollback = lambda conn: _end(conn, rollback=True)
+        # The one connection must outlive any dispose() (the app's engine is this one).
+        self.engine.dispose = lambda *a, **k: None
+
+        @event.listens_for(self.engine, "before_cursor_execute", retval=True)
+        def _no_begin(_conn, _cursor, statement, parameters, _context, _executemany):
+            # The app's SQLite `begin` event emits BEGIN [IMMEDIATE]: the savepoint is the
+            # transaction here.
+            if statement.strip().upper() in _BEGINS:
+                return "SELECT 1", parameters
+            return statement, parameters
+
+    # -- one test -------------------------------------------------------------------------
+
+    def begin_test(self) -> None:
+        self._open.clear()
+        self._run("BEGIN")
+        self.in_test = True
+
+    def end_test(self) -> None:
+        self.in_test = False
+        self._open.clear()
+        self._run("ROLLBACK")
+        if self.kind == "postgresql":
+            self._run(RESET_SEQUENCES)
+
+    @contextmanager
+    def aside(self):
+        """Work that leaves nothing behind, between tests or inside one (a savepoint)."""
+        if not self.in_test:
+            self.begin_test()
+            try:
+                yield
+            finally:
+                self.end_test()
+            return
+        name = f"sauro_aside_{next(self._names)}"
+        self._run(f"SAVEPOINT {name}")
+        mark = len(self._open)
+        try:
+            yield
+        finally:
+            del self._open[mark:]
+            self._run(f"ROLLBACK TO SAVEPOINT {name}")
+            self._run(f"RELEASE SAVEPOINT {name}")
+
+    def _rows(self, sql: str) -> list:
+        cur = self.dbapi.cursor()
+        try:
+            cur.execute(sql)
+            return list(cur.fetchall())
+        finally:
+            cur.close()
+
+    def leftovers(self) -> list[str]:
+        """Tables that still have rows between tests: a test that committed past the
+        rollback (it should be marked `real_database`)."""
+        from app.extensions import db
+
+        if not hasattr(self, "_leftovers_sql"):
+            self._leftovers_sql = " UNION ALL ".join(
+                f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")"
+                for t in db.metadata.sorted_tables)
+        return [r[0] for r in self._rows(self._leftovers_sql)]
+
+    def clear(self) -> None:
+        """Empty every table (after a test that committed past the rollback)."""
+        from app.extensions import db
+
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+        self._run("BEGIN")
+        if self.kind == "postgresql":
+            self._run("SET LOCAL session_replication_role = replica")
+            triggers = []
+        else:
+            triggers = self._rows("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            for name, _sql in triggers:
+                self._run(f'DROP TRIGGER "{name}"')
+        for name in tables:
+            self._run(f'DELETE FROM "{name}"')
+        for _name, sql in triggers:
+            self._run(sql)
+        self._run("COMMIT")
+        if self.kind == "postgresql":
+            self._run(RESET_SEQUENCES)
+
+    def close(self) -> None:
+        self.dbapi.close()
