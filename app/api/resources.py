@@ -122,6 +122,8 @@ _TASK_FIELDS = {
     "submitted_on": nullable(DATE), "completed_on": nullable(DATE),
     "lead_unit": nullable(REF), "assignee": nullable(PERSON_REF), "leader": nullable(PERSON_REF),
     "weight": NUMBER, "extension_count": INTEGER, "version": INTEGER,
+    # an occurrence of a recurring task: its period's code (M03, Q2, H1, N9, Y; docs/recurring.md)
+    "period": nullable(STRING), "is_key": BOOLEAN,
 }
 TASK_SUMMARY = component("TaskSummary", obj(_TASK_FIELDS, list(_TASK_FIELDS)))
 
@@ -141,6 +143,7 @@ def task_summary(t, today: date, due_soon_days: int, draft: bool | None = None) 
         "lead_unit": unit_ref(t.lead_unit), "assignee": person_ref(t.assignee),
         "leader": person_ref(t.leader), "weight": _number(t.weight),
         "extension_count": t.extension_count, "version": t.version,
+        "period": t.period_code or None, "is_key": bool(t.is_key),
     }
 
 

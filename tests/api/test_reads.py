@@ -3,12 +3,16 @@ the pages), lists page within bounds and count, errors are problem documents in 
 owner's language, and the session cookie is never a way in."""
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditLog, User
+from app.models import AuditLog, Task, User
+from app.plans import recurring
+from app.plans import service as plans
+from app.plans.recurring import RuleInput
 from app.settings import current_settings
 from app.tasks import queries as task_queries
 from app.tasks.queries import TaskFilter
@@ -221,3 +225,27 @@ def test_live_scores_as_the_assessment_page(world, api):
 def test_ids_beyond_the_columns_are_404(world, api, path):
     resp = api(world.staff).get(path)
     assert resp.status_code == 404 and resp.mimetype == "application/problem+json"
+
+
+def test_an_occurrence_of_a_recurring_task_says_its_period(world, api):
+    """A recurring rule's occurrences (docs/recurring.md) carry their period's code; other
+    tasks have none. The key-task flag comes with every task."""
+    recurring.add_rule(world.head, world.plan.id, RuleInput(
+        title="Báo cáo tình hình thực hiện công tác cải cách hành chính",
+        description="Tổng hợp, báo cáo kết quả thực hiện nhiệm vụ CCHC của kỳ.",
+        frequency="quarterly", due_kind="day", due_day=20, assignee_id=world.staff.id,
+        lead_unit_id=world.a.id, leader_id=world.deputy.id,
+        responsibility="Chịu trách nhiệm tổng hợp số liệu và gửi báo cáo đúng hạn.",
+        steps_text="Tổng hợp số liệu\nTrình ký, gửi báo cáo", output_product="Báo cáo CCHC",
+        weight=Decimal(1)), today=TODAY, settings=current_settings().task_rules)
+    plans.issue_plan(world.head, world.plan.id)
+    db.session.commit()
+    made = db.session.scalars(select(Task).where(Task.recurring_rule_id.is_not(None))
+                              .order_by(Task.due_on)).all()
+    assert [t.period_code for t in made] == ["Q1", "Q2", "Q3", "Q4"]
+    head = api(world.head)
+    body = head.get(f"/tasks/{made[1].id}").get_json()
+    assert body["period"] == "Q2" and body["is_key"] is False
+    assert head.get(f"/tasks/{world.task.id}").get_json()["period"] is None
+    listed = {t["id"]: t["period"] for t in head.get("/tasks?limit=200").get_json()["items"]}
+    assert listed[made[3].id] == "Q4" and listed[world.task.id] is None
