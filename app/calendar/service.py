@@ -8,6 +8,8 @@ import hashlib
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import or_, select, update
 
 from app.common import access, audit
@@ -16,6 +18,7 @@ from app.domain.status import Lifecycle
 from app.extensions import db
 from app.models import CalendarFeed, Task, User
 from app.models.base import utcnow
+from app.plans.recurring import period_label
 from app.tasks import queries as task_queries
 
 # A phone polls the feed every few hours; a year and a half of deadlines is plenty.
@@ -105,6 +108,15 @@ def _fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
+def _period(task: Task, locale: str) -> str:
+    """An occurrence of a recurring task's period in the owner's language ("Tháng 3/2026"), as
+    its page says it; "" for other tasks."""
+    if not task.period_code:
+        return ""
+    with force_locale(locale):
+        return period_label(task.period_code, task.plan.year)
+
+
 def _description(task: Task, locale: str) -> str:
     en = locale == "en"
     clears = {r.clear: r for r in task.six_clears().results}
@@ -119,16 +131,20 @@ def _description(task: Task, locale: str) -> str:
     steps = "; ".join(f"{i}. {s.title}" + (f" ({s.due_on:%d/%m/%Y})" if s.due_on else "")
                       for i, s in enumerate(task.steps, 1))
     leader = task.leader.full_name if task.leader else ""
-    period = " – ".join(f"{d:%d/%m/%Y}" for d in (task.start_on, task.due_on) if d)
+    dates = " – ".join(f"{d:%d/%m/%Y}" for d in (task.start_on, task.due_on) if d)
     result = task.output_product or ""
     if task.indicator_name:
         result += f" ({task.indicator_name})"
-    return "\n".join([
+    head, period = [], _period(task, locale)
+    if period:
+        with force_locale(locale):
+            head = [_("Period: %(period)s", period=period)]
+    return "\n".join(head + [
         line(Clear.PERSON, person),
         line(Clear.TASK, task.description or task.title),
         line(Clear.RESPONSIBILITY, f"{leader}. {task.responsibility or ''}".strip(". ")),
         line(Clear.PROCESS, steps),
-        line(Clear.DEADLINE, period),
+        line(Clear.DEADLINE, dates),
         line(Clear.RESULT, result),
     ])
 
@@ -151,6 +167,9 @@ def ical(user: User, rows: list[Task], base_url: str, host: str, now: datetime,
     for t in rows:
         done = t.status == Lifecycle.COMPLETED
         prefix = "✓ " if done else ""
+        # The occurrences of a monthly report share their title: the period tells them apart.
+        period = _period(t, locale)
+        summary = prefix + t.title + (f" ({period})" if period else "")
         url = f"{base_url.rstrip('/')}/tasks/{t.id}"
         lines += [
             "BEGIN:VEVENT",
@@ -160,7 +179,7 @@ def ical(user: User, rows: list[Task], base_url: str, host: str, now: datetime,
             f"LAST-MODIFIED:{_stamp(t.updated_at or now)}",
             f"DTSTART;VALUE=DATE:{t.due_on:%Y%m%d}",
             f"DTEND;VALUE=DATE:{t.due_on + timedelta(days=1):%Y%m%d}",
-            f"SUMMARY:{_escape(prefix + t.title)}",
+            f"SUMMARY:{_escape(summary)}",
             f"DESCRIPTION:{_escape(_description(t, locale) + chr(10) + url)}",
             f"URL:{url}",
             "TRANSP:TRANSPARENT",

@@ -133,3 +133,44 @@ def test_the_unit_option_is_a_leaders_and_cancelled_tasks_leave_the_feed(world, 
     db.session.commit()
     assert set(_events(client.get(f"/calendar/{head}.ics?unit=1"))) == {
         f"task-{world.task2.id}@localhost"}
+
+
+def test_an_occurrence_of_a_recurring_task_says_its_period(world, client):
+    """The occurrences of a monthly report share their title; each event says its period, as
+    the task's page does ("Kỳ: Tháng 3/2026"), in the owner's language (docs/recurring.md)."""
+    from decimal import Decimal
+
+    from app.models import Task
+    from app.plans import recurring
+    from app.plans import service as plans
+    from app.plans.recurring import RuleInput
+    from app.settings import current_settings
+
+    title = "Báo cáo tình hình thực hiện công tác cải cách hành chính"
+    recurring.add_rule(world.head, world.plan.id, RuleInput(
+        title=title, description="Tổng hợp, báo cáo kết quả thực hiện nhiệm vụ CCHC của kỳ.",
+        frequency="monthly", due_kind="day", due_day=20, assignee_id=world.staff.id,
+        lead_unit_id=world.a.id, leader_id=world.deputy.id,
+        responsibility="Chịu trách nhiệm tổng hợp số liệu và gửi báo cáo đúng hạn.",
+        steps_text="Tổng hợp số liệu\nTrình ký, gửi báo cáo", output_product="Báo cáo CCHC",
+        weight=Decimal(1)), today=date(2026, 6, 15), settings=current_settings().task_rules)
+    plans.issue_plan(world.head, world.plan.id)
+    secret = calendar.new_feed(db.session.get(User, world.staff.id))
+    db.session.commit()
+    march = db.session.scalars(select(Task).where(Task.period_code == "M03")).one()
+    events = {str(e["UID"]): e for e in _valid(client.get(f"/calendar/{secret}.ics")).walk("VEVENT")}
+    event = events[f"task-{march.id}@localhost"]
+    assert str(event["SUMMARY"]) == f"{title} (Tháng 3/2026)"
+    lines = str(event["DESCRIPTION"]).split("\n")
+    assert lines[0] == "Kỳ: Tháng 3/2026"
+    assert lines[1].startswith("✓ Rõ người:")  # the six clears follow
+    # A task that is no occurrence has neither.
+    plain = events[f"task-{world.task.id}@localhost"]
+    assert str(plain["SUMMARY"]) == world.task.title
+    assert not str(plain["DESCRIPTION"]).startswith("Kỳ")
+    db.session.get(User, world.staff.id).locale = "en"
+    db.session.commit()
+    events = {str(e["UID"]): e for e in _valid(client.get(f"/calendar/{secret}.ics")).walk("VEVENT")}
+    event = events[f"task-{march.id}@localhost"]
+    assert str(event["SUMMARY"]) == f"{title} (Month 3/2026)"
+    assert str(event["DESCRIPTION"]).split("\n")[0] == "Period: Month 3/2026"
