@@ -26,6 +26,10 @@ def text_of(n: Notification) -> str:
                  n=n.days, date=due, title=title)
     if n.kind == "assigned":
         return _("You are responsible for a new task: %(title)s", title=title)
+    if n.kind == "assigned_recurring":  # one notice for a recurring task's occurrences
+        return ngettext("You are responsible for a recurring task (%(num)s period, the first due %(date)s): %(title)s",
+                        "You are responsible for a recurring task (%(num)s periods, the first due %(date)s): %(title)s",
+                        n.days or 1, date=due, title=title)
     if n.kind == "submitted":
         return _("Submitted for your confirmation: %(title)s", title=title)
     if n.kind == "withdrawn":

@@ -368,14 +368,47 @@ def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
                                 "due_on": [None, str(due)]})}
         for tid, rid, code, due in made])
     if plan.status == PlanStatus.ISSUED:
-        # Added to an issued plan (a new rule, a new period): each responsible person is told,
-        # as for a task added after issue; at issue the plan tells everyone at once.
+        # Added to an issued plan (a new rule, a new period): the responsible person is told
+        # once for the rule's new occurrences, as at issue (`tell_series`).
         by_rule = {r.id: r.assignee_id for r in rows}
+        series: dict[int, list[tuple[date, int]]] = {}
         for tid, rid, _code, due in made:
+            series.setdefault(rid, []).append((due, tid))
+        for rid, occs in series.items():
             who = by_rule.get(rid)
             if who and who != actor_id:
-                overdue.notify([who], "assigned", tid, f"assigned:{tid}:v1", about_on=due)
+                due, tid = min(occs)
+                overdue.notify([who], SERIES_NOTICE, tid, f"assigned:series:{tid}", about_on=due,
+                               days=len(occs))
     return len(made)
+
+
+# The "assigned" notice of a recurring task: one for the series, not one per occurrence (a
+# monthly rule would otherwise send twelve at once). It links the first occurrence, says its
+# due date (`about_on`) and how many occurrences it covers (`days`); each occurrence is then
+# reminded before its own due date by the sweep's due-soon reminders (docs/recurring.md).
+SERIES_NOTICE = "assigned_recurring"
+
+
+def tell_series(plan_id: int, actor_id: int | None) -> int:
+    """At issue: one INSERT ... SELECT of the series notice for each rule's open occurrences
+    and their responsible person (not the one who issues the plan); returns how many."""
+    cond = [Task.plan_id == plan_id, Task.recurring_rule_id.is_not(None),
+            Task.assignee_id.is_not(None),
+            Task.status.not_in([Lifecycle.CANCELLED, Lifecycle.COMPLETED])]
+    if actor_id is not None:
+        cond.append(Task.assignee_id != actor_id)
+    part = (Task.recurring_rule_id, Task.assignee_id)
+    ranked = select(
+        Task.id.label("task_id"), Task.assignee_id.label("user_id"), Task.due_on.label("due_on"),
+        func.row_number().over(partition_by=part, order_by=(Task.due_on, Task.id)).label("rn"),
+        func.count().over(partition_by=part).label("n")).where(*cond).subquery()
+    pairs = select(ranked.c.task_id, ranked.c.user_id, ranked.c.due_on, ranked.c.n).where(
+        ranked.c.rn == 1)
+    return overdue._insert(
+        SERIES_NOTICE, pairs,
+        lambda p: overdue._key("assigned:series:", p.c.task_id, ":", p.c.user_id),
+        lambda p: p.c.due_on, lambda p: p.c.n)
 
 
 def generate(plan: Plan, rules_: list[RecurringRule], actor_id: int | None,

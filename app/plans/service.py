@@ -205,7 +205,7 @@ def issue(plan: Plan, actor_id: int | None) -> tuple[Plan, list]:
     db.session.execute(update(Task).where(Task.plan_id == plan.id)
                        .values(original_due_on=Task.due_on)
                        .execution_options(synchronize_session=False))
-    told = _tell_assigned(plan.id, actor_id)
+    told = _tell_assigned(plan.id, actor_id) + recurring.tell_series(plan.id, actor_id)
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Task) and obj.plan_id == plan.id:
             db.session.expire(obj)
@@ -216,8 +216,10 @@ def issue(plan: Plan, actor_id: int | None) -> tuple[Plan, list]:
 
 def _tell_assigned(plan_id: int, actor_id: int | None) -> int:
     """One INSERT ... SELECT of the "assigned" notice for every open task of the plan with
-    a responsible person (not the one who issues it); returns how many."""
+    a responsible person (not the one who issues it); returns how many. The occurrences of a
+    recurring task are told once for their series (`recurring.tell_series`)."""
     cond = [Task.plan_id == plan_id, Task.assignee_id.is_not(None),
+            Task.recurring_rule_id.is_(None),
             Task.status.not_in([Lifecycle.CANCELLED, Lifecycle.COMPLETED])]
     if actor_id is not None:
         cond.append(Task.assignee_id != actor_id)

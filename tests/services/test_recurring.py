@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.common.errors import PermissionDenied, RuleViolation
 from app.domain.status import Lifecycle
@@ -345,13 +346,53 @@ def test_an_issued_plan_with_occurrences_exports_and_imports_back_unchanged(worl
     assert (p.added, p.changed) == (0, 0)
 
 
-def test_occurrences_added_after_issue_tell_the_responsible_person(world):
+def _told(user_id, kinds=("assigned", "assigned_recurring")):
     from app.models import Notification
 
+    return db.session.scalars(select(Notification).where(
+        Notification.user_id == user_id, Notification.kind.in_(kinds))
+        .order_by(Notification.id)).all()
+
+
+def test_issue_tells_the_responsible_person_once_for_a_series(world, app):
+    """A monthly rule does not send twelve "assigned" notices at issue: one for the series,
+    naming the rule and its first due date; each occurrence is then reminded before its own
+    due date by the sweep (docs/recurring.md)."""
+    from app.deadlines import sweep
+    from app.notifications.service import text_of
+
+    monthly, _ = add(world)
+    quarterly, _ = add(world, frequency="quarterly", title="Báo cáo quý về công tác CCHC")
     issue(world)
+    months, quarters = occurrences(monthly), occurrences(quarterly)
+    series = _told(world.staff.id, ("assigned_recurring",))
+    assert [(n.task_id, n.about_on, n.days) for n in series] == [
+        (months[0].id, date(2026, 1, 20), 12), (quarters[0].id, date(2026, 3, 20), 4)]
+    # No per-occurrence "assigned" notice; the plan's ordinary task still has its own.
+    occurrence_ids = {t.id for t in months + quarters}
+    assert not [n for n in _told(world.staff.id, ("assigned",)) if n.task_id in occurrence_ids]
+    assert world.task.id in {n.task_id for n in _told(world.staff.id, ("assigned",))}
+    with app.test_request_context():
+        from app.models import Notification
+        n = db.session.scalars(select(Notification).where(Notification.id == series[0].id)
+                               .options(selectinload(Notification.task))).one()
+        assert text_of(n) == ("Được giao thực hiện nhiệm vụ định kỳ (12 kỳ, kỳ đầu đến hạn ngày "
+                              "20/01/2026): Báo cáo tình hình thực hiện công tác cải cách hành chính")
+    # Each occurrence is reminded before its own due date by the sweep (7 days before M07).
+    sweep.sweep(date(2026, 7, 17), reminders=current_settings().reminders)
+    db.session.commit()
+    july = next(t for t in months if t.period_code == "M07")
+    assert [n.task_id for n in _told(world.staff.id, ("due_soon",))
+            if n.task_id in occurrence_ids] == [july.id]
+
+
+def test_occurrences_added_after_issue_tell_the_responsible_person(world):
+    issue(world)
+    before = len(_told(world.staff.id))
     rule_id, made = add(world, frequency="quarterly")
     ids = [t.id for t in occurrences(rule_id)]
-    told = db.session.scalars(select(Notification.task_id).where(
-        Notification.user_id == world.staff.id, Notification.kind == "assigned",
-        Notification.task_id.in_(ids))).all()
-    assert sorted(told) == sorted(ids) and made == len(ids) == 3
+    told = _told(world.staff.id)[before:]
+    # Once for the new occurrences (Q2 to Q4, today being 15/06), the first of them linked.
+    assert [(n.kind, n.task_id, n.about_on, n.days) for n in told] == [
+        ("assigned_recurring", ids[0], date(2026, 6, 20), 3)]
+    assert made == len(ids) == 3
