@@ -32,9 +32,12 @@ def task_form_data(task_id: int) -> dict:
         "output_product": t["output_product"], "indicator_name": t["indicator_name"],
         "indicator_unit": t["indicator_unit"],
         "indicator_target": "" if t["indicator_target"] is None else str(t["indicator_target"]),
+        "indicator_direction": t["indicator_direction"] or "higher",
         "field_id": str(t["field_id"] or ""), "weight": str(t["weight"]),
         "coordinator_ids": [str(c) for c in coords],
     }
+    if t["is_key"]:
+        data["is_key"] = "y"  # a checkbox is posted only when ticked
     for i, s in enumerate(steps):
         data[f"steps-{i}-id"] = str(s.id)
         data[f"steps-{i}-title"] = s.title

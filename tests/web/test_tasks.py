@@ -11,6 +11,7 @@ from sqlalchemy import select
 from web_support import (
     PDF,
     PNG,
+    control,
     field_errors,
     field_value,
     new_task_data,
@@ -148,6 +149,27 @@ def test_edit_reorders_and_removes_steps(sw):
     history = history_texts(c, tid)
     assert len(history) == 2 and "Trần Văn Hùng" in history[1]
     assert tr("edited the task") in history[1] and "Rà soát toàn bộ hồ sơ" in history[1]
+
+
+def test_the_edit_form_posted_unchanged_changes_nothing(sw):
+    """task_form_data is the edit form as the browser posts it: a key task with a "lower is
+    better" indicator stays so (the checkbox and the select are in the payload, as in the page)."""
+    from sqlalchemy import update
+
+    w, c = sw.w, sw.cached("deputy")
+    db.session.execute(update(Task).where(Task.id == w.task.id).values(
+        is_key=True, indicator_name="Số ngày giải quyết hồ sơ", indicator_unit="ngày",
+        indicator_target=5, indicator_direction="lower"))
+    db.session.commit()
+    form = page(c.get(f"/tasks/{w.task.id}/edit"))
+    data = task_form_data(w.task.id)
+    assert data["indicator_direction"] == field_value(form, "indicator_direction") == "lower"
+    assert data["is_key"] == "y" and "checked" in control(form, "is_key").attrs
+    before = row(Task, w.task.id)
+    assert c.post(f"/tasks/{w.task.id}/edit", data=data).status_code == 302
+    after = row(Task, w.task.id)
+    assert {k: v for k, v in after.items() if k not in ("version", "updated_at")} == {
+        k: v for k, v in before.items() if k not in ("version", "updated_at")}
 
 
 def test_edit_blank_step_rows_are_ignored_and_a_step_can_be_added(sw):
