@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from app.common import audit
 from app.common.errors import RuleViolation
+from app.domain import task_rules
 from app.domain.status import Lifecycle
 from app.domain.text import normalize_space
 from app.extensions import db
@@ -310,3 +311,13 @@ def merge_unit(source: Unit, target: Unit, actor_id: int | None = None, *,
                   "fields": [None, result.fields]})
     db.session.flush()
     return result
+
+
+def agency_path(unit: Unit) -> str:
+    """The path of the agency `unit` is part of (domain.task_rules.agency_path): the unit's
+    own, unless it is a section (phòng), then one small query of the units above it."""
+    if unit.kind != task_rules.SECTION:
+        return unit.path
+    ids = [int(x) for x in unit.path.strip("/").split("/") if x]
+    chain = db.session.execute(select(Unit.path, Unit.kind).where(Unit.id.in_(ids))).all()
+    return task_rules.agency_path(sorted(((p, k) for p, k in chain), key=lambda pk: len(pk[0])))

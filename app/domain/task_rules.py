@@ -75,6 +75,34 @@ class PlanFacts:
     period_start: date
     period_end: date
     status: str = DRAFT
+    # The agency the plan's unit is part of (`agency_path`): the unit itself, or for a section
+    # (phòng) the unit it belongs to. "" is the plan's unit.
+    agency_path: str = ""
+
+
+SECTION = "section"
+
+
+def agency_path(chain: list[tuple[str, str]]) -> str:
+    """The path of the agency a unit is part of, from its ancestors-or-self `(path, kind)`
+    root first: the nearest that is not a section (a section, phòng thuộc đơn vị, is a part
+    of its unit, not an agency of its own); the unit's own path when none is."""
+    for path, kind in reversed(chain):
+        if kind != SECTION:
+            return path
+    return chain[-1][0] if chain else ""
+
+
+def may_lead_from(leader_unit_path: str, plan: PlanFacts, lead_path: str | None) -> bool:
+    """Whether a head or deputy of the unit at `leader_unit_path` may be the accountable leader
+    of a task of `plan` led by the unit at `lead_path`: a leader of the lead unit, of the plan's
+    unit, of a unit between them, or, for a section's plan, of the agency the section belongs
+    to and the units between (a department's deputy in charge of the section's field,
+    docs/integrity.md). Never a unit above the plan's agency, nor one beside it."""
+    top = plan.agency_path or plan.unit_path
+    bottom = lead_path if lead_path and lead_path.startswith(plan.unit_path) else plan.unit_path
+    return bool(leader_unit_path) and bottom.startswith(leader_unit_path) \
+        and leader_unit_path.startswith(top)
 
 
 @dataclass(frozen=True)
@@ -386,13 +414,19 @@ def _rule_person(c: _Ctx):
         yield _v("assignee_id", "person_outside_lead_unit")
 
 
+def _lead_path(c: _Ctx) -> str | None:
+    lead = c.directory.units.get(c.after.lead_unit_id) if c.after.lead_unit_id is not None else None
+    return lead.path if lead is not None else None
+
+
 def _rule_leader(c: _Ctx):
     lid = c.after.leader_id
     if lid is not None:
         leader = c.directory.people.get(lid)
         if leader is None or not leader.is_active or leader.role not in LEADER_ROLES:
             yield _v("leader_id", "leader_not_leader")
-        elif leader.unit_id not in {c.plan.unit_id, c.after.lead_unit_id}:
+        elif (leader.unit_id not in {c.plan.unit_id, c.after.lead_unit_id}
+              and not may_lead_from(leader.unit_path, c.plan, _lead_path(c))):
             yield _v("leader_id", "leader_outside_units")
         elif leader.role == HEAD and c.after.assignee_id == lid:
             # Nobody confirms their own submission; above a head nobody in the unit could.

@@ -244,8 +244,7 @@ def check_rule(actor: User | None, plan: Plan, data: RuleInput, settings: RuleSe
     occ = None if problems else rec.occurrences(schedule, plan.year, vietnam_holidays(plan.year))[0]
     status = (PlanStatus.DRAFT if draft_ok and plan.status == PlanStatus.DRAFT
               else PlanStatus.ISSUED)
-    facts = rules.PlanFacts(plan.id, plan.unit_id, plan.unit.path, plan.year, plan.period_start,
-                            plan.period_end, status)
+    facts = plan_facts(plan, status)
     values = _values(data, occ)
     directory = load_directory({values.lead_unit_id}, {values.assignee_id, values.leader_id})
     who = actor_facts(actor) if actor is not None else rules.ActorFacts(0, "system", None, "")
@@ -311,8 +310,7 @@ def _clear(plan: Plan, rows: list[_Row]) -> dict[int, bool]:
     within the year, so one judgement a rule holds for all its occurrences)."""
     directory = load_directory({r.lead_unit_id for r in rows},
                                {p for r in rows for p in (r.assignee_id, r.leader_id)})
-    facts = rules.PlanFacts(plan.id, plan.unit_id, plan.unit.path, plan.year, plan.period_start,
-                            plan.period_end, str(plan.status))
+    facts = plan_facts(plan)
     out = {}
     for r in rows:
         values = rules.TaskValues(

@@ -18,6 +18,7 @@ from app.common.errors import (
     RuleViolations,
 )
 from app.deadlines import sweep as overdue
+from app.directory import units
 from app.domain import task_rules as rules
 from app.domain.six_clears import Step
 from app.domain.status import OPEN_STATUSES, Lifecycle
@@ -123,10 +124,12 @@ def _next_stt(plan_id: int, parent: Task | None) -> str:
 rule_settings = task_rules_from_config
 
 
-def plan_facts(plan: Plan) -> rules.PlanFacts:
-    """The plan as the rule set sees it (its unit must be loaded)."""
+def plan_facts(plan: Plan, status: str | None = None) -> rules.PlanFacts:
+    """The plan as the rule set sees it (its unit must be loaded); `status` as if it were
+    in that one (a recurring rule is checked as if added to an issued plan)."""
     return rules.PlanFacts(plan.id, plan.unit_id, plan.unit.path, plan.year, plan.period_start,
-                           plan.period_end, str(plan.status))
+                           plan.period_end, str(status or plan.status),
+                           agency_path=units.agency_path(plan.unit))
 
 
 def actor_facts(user: User) -> rules.ActorFacts:

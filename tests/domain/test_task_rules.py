@@ -156,6 +156,58 @@ def test_creating_in_a_draft_plan(case, change, expected):
     assert broken(DRAFT, after=replace(CLEAR, **change)) == expected
 
 
+# A section's plan (unit 3, a phòng of department 2): the department's leaders may answer for
+# its tasks (a deputy in charge of the section's field); never the province above the
+# department, nor another department. A department's plan led by a team (6) of its section:
+# the section's head, between the two, may answer for it.
+SECTION_PLAN = replace(DRAFT, id=101, unit_id=3, unit_path="/1/2/3/", agency_path="/1/2/")
+TEAM_STAFF, TEAM_HEAD = 18, 19
+WIDER = Directory({**UNITS, 6: UnitFacts(6, "/1/2/3/6/")},
+                  {**PEOPLE, TEAM_STAFF: PersonFacts(TEAM_STAFF, 6, "/1/2/3/6/", "staff"),
+                   TEAM_HEAD: PersonFacts(TEAM_HEAD, 6, "/1/2/3/6/", "head")})
+SECTION_TASK = replace(CLEAR, lead_unit_id=3, assignee_id=SECTION_STAFF)
+LEADER_ABOVE = [
+    ("the department's deputy, section plan", SECTION_PLAN, SECTION_TASK, DEPUTY, set()),
+    ("the department's head, section plan", SECTION_PLAN, SECTION_TASK, HEAD, set()),
+    ("the section's head, section plan", SECTION_PLAN, SECTION_TASK, SECTION_HEAD, set()),
+    ("the province's head, section plan", SECTION_PLAN, SECTION_TASK, PROV_HEAD,
+     {("leader_id", "leader_outside_units")}),
+    ("another department's head, section plan", SECTION_PLAN, SECTION_TASK, OTHER_HEAD,
+     {("leader_id", "leader_outside_units")}),
+    ("the department's deputy, section plan led by its team", SECTION_PLAN,
+     replace(CLEAR, lead_unit_id=6, assignee_id=TEAM_STAFF), DEPUTY, set()),
+    ("the section's head between the plan and the team", DRAFT,
+     replace(CLEAR, lead_unit_id=6, assignee_id=TEAM_STAFF), SECTION_HEAD, set()),
+    ("the team's head, department plan", DRAFT,
+     replace(CLEAR, lead_unit_id=6, assignee_id=TEAM_STAFF), TEAM_HEAD, set()),
+    ("the team's head, task led by the department", DRAFT, CLEAR, TEAM_HEAD,
+     {("leader_id", "leader_outside_units")}),
+    ("the province's head, department plan (the department is an agency)", DRAFT, CLEAR,
+     PROV_HEAD, {("leader_id", "leader_outside_units")}),
+]
+
+
+@pytest.mark.parametrize("case, plan, task, leader, expected", LEADER_ABOVE,
+                         ids=[c[0] for c in LEADER_ABOVE])
+def test_a_leader_of_the_agency_a_section_belongs_to_may_answer_for_its_plan(
+        case, plan, task, leader, expected):
+    found = {(v.field, v.code) for v in check_task(
+        plan=plan, actor=ACTORS["head"], before=None, after=replace(task, leader_id=leader),
+        directory=WIDER, today=TODAY, settings=DEFAULT_SETTINGS)}
+    assert found == expected
+
+
+def test_the_agency_of_a_section_is_the_nearest_unit_above_that_is_not_a_section():
+    from app.domain.task_rules import agency_path
+
+    assert agency_path([("/1/", "province"), ("/1/2/", "department"), ("/1/2/3/", "section")]) \
+        == "/1/2/"
+    assert agency_path([("/1/", "province"), ("/1/2/", "department"), ("/1/2/3/", "section"),
+                        ("/1/2/3/6/", "section")]) == "/1/2/"
+    assert agency_path([("/1/", "province"), ("/1/2/", "department")]) == "/1/2/"
+    assert agency_path([("/9/", "section")]) == "/9/"
+
+
 PARENT = [
     ("due on the parent's day", date(2026, 6, 30), set()),
     ("due a day after the parent", date(2026, 6, 29), {("due_on", "due_after_parent")}),

@@ -234,6 +234,7 @@ class _Checker:
         self.actor, self.settings = actor, settings
         self.preview = Preview(plan=plan, present=sheet.present)
         self.dir = Directory(plan.unit, sheet.rows)
+        self._plan_facts = task_service.plan_facts(plan)
 
     def error(self, line: int | None, key: str | None, message: str, row: RowPlan | None = None):
         self.preview.errors.append(Issue(message, line, LABEL.get(key) if key else None))
@@ -619,9 +620,7 @@ class _Checker:
         else:
             text = _text(cells.get("leader"))
             if text:
-                units = (plan_unit,) + ((lead,) if lead and lead.id != plan_unit.id else ())
-                label = " / ".join(u.name for u in units)
-                leader, err = d.person(text, units, True, label)
+                leader, err = d.leader(text, self._plan_facts, lead)
                 if err:
                     self.error(row.line, "leader", err, row)
             v["leader_id"] = leader.id if leader else None
@@ -660,7 +659,7 @@ class _Checker:
         each row's final values (stored ones kept by blank cells included). A rule on a column
         the file already got wrong (an unknown unit, a date that is not a date) is not
         repeated."""
-        plan = task_service.plan_facts(self.plan)
+        plan = self._plan_facts
         actor = (task_service.actor_facts(self.actor) if self.actor is not None
                  else rules.ActorFacts(0, "system", None, ""))
         for r in self.preview.rows:

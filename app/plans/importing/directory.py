@@ -5,8 +5,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
+from app.directory.units import agency_path
+from app.domain import task_rules
 from app.domain.text import fold, normalize_space
 from app.extensions import db
 from app.models import (
@@ -94,6 +96,13 @@ class Directory:
         self.logins: dict[str, Person] = {}
         self._pools: dict = {}
         self._loaded_paths = {plan_unit.path}
+        # The leaders of the agency a section belongs to may answer for its plan's tasks
+        # (domain.task_rules.may_lead_from): loaded with the plan's own people.
+        top = agency_path(plan_unit)
+        if top != plan_unit.path:
+            ids = [int(x) for x in plan_unit.path.strip("/").split("/")]
+            cond.append(and_(Unit.id.in_(ids[top.count("/") - 2:-1]),
+                             User.role.in_(sorted(task_rules.LEADER_ROLES))))
         self._load_people(or_(*cond))
         fields = db.session.execute(select(Field.id, Field.name).where(
             (Field.unit_id == plan_unit.id) | Field.unit_id.is_(None))
@@ -181,6 +190,28 @@ class Directory:
                 folded[p.name_folded].append(p)
             self._pools[key] = (exact, folded)
         return self._pools[key]
+
+    def leader(self, token: str, plan: task_rules.PlanFacts, lead: UnitRef | None,
+               ) -> tuple[Person | None, str | None]:
+        """The accountable leader named `token`: as `person` among the plan's unit and the
+        lead unit; when nobody there has that name, among the other units whose leaders may
+        answer for the task (a section's plan: its agency's, `task_rules.may_lead_from`)."""
+        near = tuple(u for u in (self.units.get(plan.unit_id), lead) if u is not None)
+        near = tuple({u.id: u for u in near}.values())
+        ids = {int(x) for u in near for x in u.path.strip("/").split("/")}
+        wider = tuple(u for i in sorted(ids) if (u := self.units.get(i)) is not None
+                      and u not in near
+                      and task_rules.may_lead_from(u.path, plan, lead.path if lead else None))
+        label = " / ".join(u.name for u in sorted(near + wider, key=lambda u: len(u.path)))
+        raw = normalize_space(token)
+        scope = near
+        if wider and raw.casefold() not in self.logins and not self._matches(raw, near, True):
+            scope = wider
+        return self.person(token, scope, True, label)
+
+    def _matches(self, raw: str, scope: tuple[UnitRef, ...], exact_units: bool) -> list[Person]:
+        exact, folded = self._pool(scope, exact_units)
+        return exact.get(raw.casefold(), []) or folded.get(fold(raw), [])
 
     def person(self, token: str, scope: tuple[UnitRef, ...], exact_units: bool,
                scope_label: str) -> tuple[Person | None, str | None]:
