@@ -9,7 +9,7 @@ response schemas make the OpenAPI document (app/api/openapi.py) and validate req
 
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, current_app, g, request
@@ -70,8 +70,6 @@ MAX_PAGE = 100000
 MAX_JSON_BYTES = 256 * 1024
 # Requests per token and minute (API_RATE_LIMIT; 0: no limit).
 DEFAULT_RATE_LIMIT = 600
-# last_used_at is written at most this often per token (a write per request is waste).
-TOUCH_EVERY = timedelta(seconds=60)
 
 
 class ApiError(Exception):
@@ -113,10 +111,11 @@ def _touch(token) -> None:
     """Record the use (at most once a minute per token). A read request stays a read (on
     SQLite a GET takes no write lock): the stamp goes through a short connection of its own.
     A write request already holds the lock: the stamp is committed before the work."""
-    if token.last_used_at is not None and utcnow() - token.last_used_at < TOUCH_EVERY:
+    now = utcnow()
+    if not tokens.due_for_stamp(token.last_used_at, now):
         return
     if request.method in WRITE_METHODS:
-        db.session.execute(tokens.touch_statement(token.id).execution_options(
+        db.session.execute(tokens.touch_statement(token.id, now).execution_options(
             synchronize_session=False))
         db.session.commit()
         return
@@ -127,7 +126,7 @@ def _touch(token) -> None:
     with db.engine.connect() as conn:
         conn.execution_options(sauro_write=True)
         with conn.begin():
-            conn.execute(tokens.touch_statement(token_id))
+            conn.execute(tokens.touch_statement(token_id, now))
 
 
 @bp.url_value_preprocessor

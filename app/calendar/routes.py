@@ -17,6 +17,7 @@ from app import boundary
 from app.calendar import service as calendar
 from app.clock import local_today, now
 from app.extensions import db
+from app.models.base import utcnow
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 
@@ -55,15 +56,17 @@ def feed(secret: str):
     found = calendar.feed_user(secret)
     if found is None:
         abort(404)
-    user, feed_id = found
+    user, feed = found
     locale = user.locale if user.locale in ("vi", "en") else "vi"
     rows = calendar.deadlines(user, local_today(), unit=request.args.get("unit") == "1")
     body = calendar.ical(user, rows, request.url_root, request.host.split(":")[0], now(), locale)
+    stamp = calendar.touch_statement(feed, utcnow())
     db.session.rollback()  # a GET reads; the use is stamped on a connection of its own
-    with db.engine.connect() as conn:
-        conn.execution_options(sauro_write=True)
-        with conn.begin():
-            conn.execute(calendar.touch_statement(feed_id))
+    if stamp is not None:  # at most once a minute
+        with db.engine.connect() as conn:
+            conn.execution_options(sauro_write=True)
+            with conn.begin():
+                conn.execute(stamp)
     resp = Response(body, mimetype="text/calendar")
     resp.headers["Content-Disposition"] = 'inline; filename="sauro.ics"'
     resp.headers["Cache-Control"] = "private, max-age=300"

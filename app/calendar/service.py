@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 
 from app.common import access, audit
 from app.domain.six_clears import CLEAR_LABELS, Clear
@@ -20,6 +20,7 @@ from app.models import CalendarFeed, Task, User
 from app.models.base import utcnow
 from app.plans.recurring import period_label
 from app.tasks import queries as task_queries
+from app.tokens import service as tokens
 
 # A phone polls the feed every few hours; a year and a half of deadlines is plenty.
 MAX_EVENTS = 2000
@@ -58,19 +59,23 @@ def revoke_feed(user: User) -> bool:
     return True
 
 
-def feed_user(secret: str) -> tuple[User, int] | None:
-    """The active user of a live address (and the feed's id), or None."""
+def feed_user(secret: str) -> tuple[User, CalendarFeed] | None:
+    """The active user of a live address (and the feed), or None."""
     if not secret or len(secret) > 100:
         return None
     row = db.session.execute(
-        select(User, CalendarFeed.id).join(CalendarFeed, CalendarFeed.user_id == User.id)
+        select(User, CalendarFeed).join(CalendarFeed, CalendarFeed.user_id == User.id)
         .where(CalendarFeed.token_hash == _hash(secret), CalendarFeed.revoked_at.is_(None),
                User.is_active)).first()
     return (row[0], row[1]) if row else None
 
 
-def touch_statement(feed_id: int):
-    return update(CalendarFeed).where(CalendarFeed.id == feed_id).values(last_used_at=utcnow())
+def touch_statement(feed: CalendarFeed, now: datetime):
+    """The UPDATE that records a read, or None when the feed was stamped less than a minute
+    ago (a phone and Outlook polling the same address, a reload: one write a minute at most)."""
+    if not tokens.due_for_stamp(feed.last_used_at, now):
+        return None
+    return tokens.stamp_statement(CalendarFeed, feed.id, now)
 
 
 def deadlines(user: User, today: date, unit: bool = False) -> list[Task]:

@@ -5,10 +5,10 @@ owner and by an admin. A token acts as its user: the API sees what that user see
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.common import audit
@@ -130,7 +130,26 @@ def authenticate(raw: str | None, today: date) -> ApiToken:
     return token
 
 
-def touch_statement(token_id: int):
+# A use is stamped at most this often per token or calendar address (docs/api.md): a write per
+# read is waste, and under load the token's row would be a hot spot.
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def due_for_stamp(last_used_at: datetime | None, now: datetime) -> bool:
+    """Whether a use at `now` is stamped: never stamped, or last stamped a minute ago or more."""
+    return last_used_at is None or now - last_used_at >= TOUCH_EVERY
+
+
+def stamp_statement(model, row_id: int, now: datetime):
+    """The UPDATE that records a use of a token or a calendar address, compared in the
+    database too: of several workers that read the same old stamp, the first writes and the
+    others change nothing."""
+    return update(model).where(model.id == row_id, or_(
+        model.last_used_at.is_(None), model.last_used_at <= now - TOUCH_EVERY)).values(
+        last_used_at=now)
+
+
+def touch_statement(token_id: int, now: datetime | None = None):
     """The UPDATE that records a use (run by the API on a connection of its own: a GET
     reads without the write lock, and a refused write still counts as a use)."""
-    return update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow())
+    return stamp_statement(ApiToken, token_id, now or utcnow())

@@ -174,3 +174,37 @@ def test_an_occurrence_of_a_recurring_task_says_its_period(world, client):
     event = events[f"task-{march.id}@localhost"]
     assert str(event["SUMMARY"]) == f"{title} (Month 3/2026)"
     assert str(event["DESCRIPTION"]).split("\n")[0] == "Period: Month 3/2026"
+
+
+def test_a_read_of_the_feed_is_stamped_at_most_once_a_minute(world, client):
+    """A phone and Outlook polling the same address: one write a minute at most, not one a read."""
+    from datetime import timedelta
+
+    from sqlalchemy import event, update
+
+    from app.models.base import utcnow
+
+    writes, paused = [], []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not paused and statement.lstrip().upper().startswith("UPDATE") and "calendar_feeds" in statement:
+            writes.append(statement)
+
+    secret = calendar.new_feed(db.session.get(User, world.staff.id))
+    db.session.commit()
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for _ in range(4):
+            assert client.get(f"/calendar/{secret}.ics").status_code == 200
+        assert len(writes) == 1
+        old = utcnow() - timedelta(seconds=61)
+        paused.append(True)  # the test ages the stamp: not a use
+        db.session.execute(update(CalendarFeed).values(last_used_at=old))
+        db.session.commit()
+        paused.clear()
+        assert client.get(f"/calendar/{secret}.ics").status_code == 200
+        assert len(writes) == 2
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    db.session.expire_all()
+    assert db.session.scalars(select(CalendarFeed)).one().last_used_at > old

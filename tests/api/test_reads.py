@@ -249,3 +249,44 @@ def test_an_occurrence_of_a_recurring_task_says_its_period(world, api):
     assert head.get(f"/tasks/{world.task.id}").get_json()["period"] is None
     listed = {t["id"]: t["period"] for t in head.get("/tasks?limit=200").get_json()["items"]}
     assert listed[made[3].id] == "Q4" and listed[world.task.id] is None
+
+
+def test_a_use_is_stamped_at_most_once_a_minute_per_token(world, api):
+    """docs/api.md: the token's last use, written at most once a minute: reads within the minute
+    write nothing; the database compares too, so two workers with the same old stamp write once."""
+    from datetime import timedelta
+
+    from sqlalchemy import event, update
+
+    from app.models import ApiToken
+    from app.models.base import utcnow
+    from app.tokens import service as tokens
+
+    writes, paused = [], []
+
+    def count(_conn, _cursor, statement, *_args):
+        if not paused and statement.lstrip().upper().startswith("UPDATE") and "api_tokens" in statement:
+            writes.append(statement)
+
+    staff = api(world.staff)
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for _ in range(4):
+            assert staff.get("/me").status_code == 200
+        assert len(writes) == 1
+        token_id = db.session.scalars(select(ApiToken.id)).one()
+        old = utcnow() - timedelta(seconds=61)
+        paused.append(True)  # the test ages the stamp: not a use
+        db.session.execute(update(ApiToken).values(last_used_at=old))
+        db.session.commit()
+        paused.clear()
+        assert staff.get("/me").status_code == 200
+        assert len(writes) == 2
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token_id).last_used_at > old
+    now = utcnow() + timedelta(seconds=120)
+    assert db.session.execute(tokens.touch_statement(token_id, now)).rowcount == 1
+    assert db.session.execute(tokens.touch_statement(token_id, now + timedelta(seconds=30))).rowcount == 0
+    db.session.rollback()
