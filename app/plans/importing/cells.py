@@ -98,15 +98,6 @@ def _decimal(value) -> Decimal:
     return d
 
 
-def _roman_value(s: str) -> int:
-    vals = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-    total = 0
-    for a, b in zip(s, s[1:] + " ", strict=True):
-        v = vals[a]
-        total += -v if vals.get(b, 0) > v else v
-    return total
-
-
 def _stt(value) -> str:
     """"2.1" from 2.1 (a number), " 2.1. " or "02.1"; "II.3" and "2.a" as written; "I" for a
     section; "" when blank."""

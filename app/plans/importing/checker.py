@@ -431,9 +431,9 @@ class _Checker:
                 self.error(line, "progress", _("%(value)s is not a number",
                                                value=_shown(cells["progress"])), row)
             else:
-                if not 0 <= p <= 100:
-                    self.error(line, "progress", _("the progress must be between 0 and 100 "
-                                                   "(%(value)s)", value=_shown(cells["progress"])), row)
+                # The rule set's check, as the progress form's (one rule, one message).
+                for violation in rules.check_progress(p):
+                    self.error(line, "progress", str(rule_message(violation)), row)
                 v["progress"] = int(p.quantize(Decimal(1), ROUND_HALF_UP))
         v["completed_on"] = self._date(row, cells, "completed_on")
         v["indicator_actual"] = self._number(row, cells, "indicator_actual", VALUE_PLACES, VALUE_MAX)
