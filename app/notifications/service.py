@@ -26,6 +26,8 @@ def text_of(n: Notification) -> str:
                  n=n.days, date=due, title=title)
     if n.kind == "assigned":
         return _("You are responsible for a new task: %(title)s", title=title)
+    if n.kind == "coordinating":
+        return _("Your unit coordinates a task: %(title)s", title=title)
     if n.kind == "submitted":
         return _("Submitted for your confirmation: %(title)s", title=title)
     if n.kind == "withdrawn":
