@@ -440,12 +440,23 @@ RULES = [
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="200 200 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import"),
-    # A preview writes nothing to the database (the rows wait in the upload folder).
+    # A preview writes nothing to the database (the rows wait in the upload folder); the
+    # upload answers 303 to the preview's own page (redirect after post, issue 17).
     Rule("plans.import_file", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
-                head="200 200 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+                head="303 303 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import",
          data=lambda w, r, x: {"file": (io.BytesIO(import_file(x)), "ke-hoach.xlsx")}),
+    # The preview of a stored upload, by GET: the actor's own (staged) upload; another's
+    # token or none sends back to the upload form (302).
+    Rule("plans.import_preview", "GET", R4,
+         expect(R4, admin="403* 403* 403* 404", assessor="403* 403* 403* 404",
+                head="200* 200* 404 404", deputy="403* 403* 404 404", staff="403* 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import/{getattr(w, 'import_token', '0' * 32)}",
+         prepare=stage_import),
+    Rule("plans.import_preview", "GET", ("own",),
+         expect(("own",), admin="403", assessor="403", head="302", deputy="403", staff="403"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import/{'0' * 32}"),
     Rule("plans.import_confirm", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="302* 302* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
@@ -455,7 +466,7 @@ RULES = [
     # Reading the stored upload again with other columns writes nothing either.
     Rule("plans.import_columns", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
-                head="200* 200* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+                head="303* 303* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import/columns",
          data=lambda w, r, x: {"token": getattr(w, "import_token", "0" * 32), "column-1": "title"},
          prepare=stage_import),
