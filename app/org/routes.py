@@ -136,6 +136,8 @@ FIELD_LABELS = {
     "event_count": _l("Events"), "unit_figure": _l("Unit's figure"), "score": _l("Score"),
     "for_units": _l("For the coordinating unit"),
 }
+# A column whose meaning depends on the object: a merge records how many fields moved.
+OBJECT_FIELD_LABELS = {("unit", "fields"): _l("Fields moved")}
 # Coded values (statuses, kinds, methods) shown by name: by (object, column), then by column.
 VALUE_LABELS = {
     ("task", "status"): LIFECYCLE_LABELS,
@@ -258,7 +260,8 @@ def _value(object_type: str, key: str, text: str) -> str:
 
 def _changes(e) -> list[tuple[str, str, str]]:
     """(field, before, after) of an entry, each as people read them."""
-    return [(_field(c.field), _value(e.object_type, c.field, c.before),
+    return [(str(OBJECT_FIELD_LABELS.get((e.object_type, c.field), "")) or _field(c.field),
+             _value(e.object_type, c.field, c.before),
              _value(e.object_type, c.field, c.after)) for c in e.changes]
 
 
