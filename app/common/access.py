@@ -112,6 +112,19 @@ def coordinated_task_ids(user: User, unit_ids: list[int] | None = None):
                        .where(task_coordinators.c.unit_id.in_(ids)))
 
 
+def _coordinated_beyond(user: User, ids: list[int]) -> list[int]:
+    """The ids of the tasks `user` coordinates that the rest of their scope does not already
+    hold (not owned nor led by `ids`, their subtree or home units): a list, usually a few, so
+    that the scope stays an OR of indexed `IN (list)` terms (PostgreSQL scans every task for
+    `id IN (SELECT ...)` inside an OR; tests/test_indexes.py)."""
+    coordinated = coordinated_task_ids(user, ids if user.role == Role.HEAD else [])
+    sub = coordinated.subquery()
+    return list(db.session.scalars(
+        select(Task.id).where(Task.id.in_(select(sub.c.task_id)),
+                              Task.owner_unit_id.not_in(ids),
+                              Task.lead_unit_id.is_(None) | Task.lead_unit_id.not_in(ids))))
+
+
 def coordination_of(user: User, task: Task) -> list[int]:
     """The coordinating units of `task` that `user` takes part for (as their head or as a
     named contact person); empty when they do not coordinate it."""
@@ -140,16 +153,21 @@ def task_scope(user: User):
         # The ids as a list, not a subquery: SQLite serves an OR of `IN (list)` terms with
         # one index per term (MULTI-INDEX OR) but scans every task for `IN (SELECT ...)`
         # (tests/test_indexes.py; the bench's head of the largest unit read 100,000 rows).
-        # The coordinated tasks are a subquery on the primary key (rowid IN (...)), which
-        # SQLite serves by lookups of the subquery's few rows.
+        # The coordinated tasks beyond that: a list of ids read first (_coordinated_beyond).
         ids = subtree_id_list(user.unit.path)
-        return or_(Task.owner_unit_id.in_(ids), Task.lead_unit_id.in_(ids),
-                   Task.assignee_id == user.id, Task.leader_id == user.id,
-                   Task.id.in_(coordinated_task_ids(user, ids if user.role == Role.HEAD else [])))
+        terms = [Task.owner_unit_id.in_(ids), Task.lead_unit_id.in_(ids),
+                 Task.assignee_id == user.id, Task.leader_id == user.id]
+        coordinated = _coordinated_beyond(user, ids)
+        if coordinated:
+            terms.append(Task.id.in_(coordinated))
+        return or_(*terms)
     if user.role == Role.STAFF:
         home = home_unit_ids(user)
-        return or_(Task.owner_unit_id.in_(home), Task.lead_unit_id.in_(home),
-                   Task.assignee_id == user.id, Task.id.in_(coordinated_task_ids(user, [])))
+        terms = [Task.owner_unit_id.in_(home), Task.lead_unit_id.in_(home), Task.assignee_id == user.id]
+        coordinated = _coordinated_beyond(user, home)
+        if coordinated:
+            terms.append(Task.id.in_(coordinated))
+        return or_(*terms)
     return false()
 
 
