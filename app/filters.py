@@ -88,6 +88,9 @@ ACTION_LABELS = {
     "extension.request": _l("requested a deadline extension"),
     "extension.approve": _l("approved a deadline extension"),
     "extension.refuse": _l("refused a deadline extension"),
+    "task.coordinator_note": _l("added a note as coordinator"),
+    "task.coordinator_contacts": _l("named the contact persons of a coordinating unit"),
+    "task.unit_merge": _l("moved the task to the unit it was merged into"),
 }
 
 
@@ -97,6 +100,8 @@ FIELD_LABELS = {
     "assignee_id": _l("Responsible person"),
     "lead_unit_id": _l("Lead unit"),
     "coordinators": _l("Coordinating units"),
+    "contacts": _l("Contact persons"),
+    "owner_unit_id": _l("Unit of the plan"),
     "leader_id": _l("Accountable leader"),
     "responsibility": _l("What the person answers for"),
     "steps": _l("Process steps"),
@@ -121,7 +126,8 @@ FIELD_LABELS = {
     "excluded_on": _l("Left the count on"),
 }
 _ID_KINDS = {"assignee_id": "user", "leader_id": "user", "lead_unit_id": "unit",
-             "coordinators": "unit", "field_id": "field"}
+             "coordinators": "unit", "field_id": "field", "contacts": "user",
+             "owner_unit_id": "unit"}
 
 
 # The fields whose history values are numbers (kept as text in the audit rows).
@@ -165,7 +171,7 @@ def history_changes(changes: dict, names: dict) -> list[tuple[str, str, str]]:
     ones (the version; a step's title is shown on its own)."""
     out = []
     for key, pair in sorted(changes.items()):
-        if key in ("version", "step") or not isinstance(pair, list) or len(pair) != 2:
+        if key in ("version", "step", "for_units") or not isinstance(pair, list) or len(pair) != 2:
             continue
         before, after = history_value(key, pair[0], names), history_value(key, pair[1], names)
         if before != after:

@@ -574,3 +574,12 @@ __all__ = [
     "visible_leader",
     "visible_unit",
 ]
+
+
+def unit_names(codes) -> dict[str, str]:
+    """The names of the units of these codes (a drill-down's lead units: shown by name, not
+    code — issue 17 §1), one query."""
+    codes = {c for c in codes if c}
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all())

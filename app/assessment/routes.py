@@ -398,6 +398,7 @@ def _drill(subject: str, kind: str, dd: browse.DrillDown, links, report_meta: di
         "assessment/tasks.html", subject=subject, kind=kind, dd=dd, links=links,
         outcome=request.args.get("outcome") or None, sub=request.args.get("sub") == "1",
         trend=trend, row=row, filters=browse.FILTERS,
+        lead_names=browse.unit_names(line.unit_code for line in dd.lines),
         grade_of=grade(dd.breakdown.tally.score, report_meta["settings"]), **report_meta)
 
 
@@ -654,7 +655,7 @@ def _csv(report, table: str, unit):
     if table not in ex.TABLES:
         abort(404)
     return _download(lambda f: ex.write_table_csv(report, table, f, str(get_locale())),
-                     f"{_base_name(report, unit)}-{CSV_NAMES[table]}.csv", "text/csv; charset=utf-8")
+                     f"{_base_name(report, unit)}-{CSV_NAMES[table]}.csv", "text/csv")
 
 
 def _live_export():

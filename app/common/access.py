@@ -1,9 +1,17 @@
 """Who may see and do what. Every service checks here; templates only hide buttons."""
 
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 
 from app.extensions import db
-from app.models import Plan, Role, Task, Unit, User
+from app.models import (
+    Plan,
+    Role,
+    Task,
+    Unit,
+    User,
+    task_coordinator_contacts,
+    task_coordinators,
+)
 
 
 def subtree_ids(unit_path: str):
@@ -74,21 +82,92 @@ def can_edit_roles(actor: User, person: User) -> bool:
     return actor.has_role(Role.ADMIN) and actor.id != person.id
 
 
+# ---- coordinating units (issue 17 §2) -------------------------------------------------------
+# The head of a coordinating unit (or of a unit above it) and the people that head names as
+# the unit's contact persons see the task, get its "coordinating" notice and may add a
+# coordinator's note. They never edit it, report progress, submit or review it: those checks
+# below name the task's own people only.
+
+def coordinating_unit_ids(user: User) -> list[int]:
+    """The units whose coordination `user` answers for as their head: the head's unit and
+    its sub-units; none for anyone else."""
+    if user.role != Role.HEAD:
+        return []
+    return subtree_id_list(user.unit.path)
+
+
+def coordinated_task_ids(user: User, unit_ids: list[int] | None = None):
+    """Select of the ids of the tasks `user` takes part in as coordinator: those a unit they
+    head coordinates, and those they are named a contact person for (while the unit that
+    named them still coordinates the task)."""
+    ids = coordinating_unit_ids(user) if unit_ids is None else unit_ids
+    named = (select(task_coordinator_contacts.c.task_id)
+             .join(task_coordinators, and_(
+                 task_coordinators.c.task_id == task_coordinator_contacts.c.task_id,
+                 task_coordinators.c.unit_id == task_coordinator_contacts.c.unit_id))
+             .where(task_coordinator_contacts.c.user_id == user.id))
+    if not ids:
+        return named
+    return named.union(select(task_coordinators.c.task_id)
+                       .where(task_coordinators.c.unit_id.in_(ids)))
+
+
+def _coordinated_beyond(user: User, ids: list[int]) -> list[int]:
+    """The ids of the tasks `user` coordinates that the rest of their scope does not already
+    hold (not owned nor led by `ids`, their subtree or home units): a list, usually a few, so
+    that the scope stays an OR of indexed `IN (list)` terms (PostgreSQL scans every task for
+    `id IN (SELECT ...)` inside an OR; tests/test_indexes.py)."""
+    coordinated = coordinated_task_ids(user, ids if user.role == Role.HEAD else [])
+    sub = coordinated.subquery()
+    return list(db.session.scalars(
+        select(Task.id).where(Task.id.in_(select(sub.c.task_id)),
+                              Task.owner_unit_id.not_in(ids),
+                              Task.lead_unit_id.is_(None) | Task.lead_unit_id.not_in(ids))))
+
+
+def coordination_of(user: User, task: Task) -> list[int]:
+    """The coordinating units of `task` that `user` takes part for (as their head or as a
+    named contact person); empty when they do not coordinate it."""
+    coordinators = {u.id for u in task.coordinators}
+    if not coordinators:
+        return []
+    units = set(coordinating_unit_ids(user)) & coordinators
+    units.update(uid for uid in db.session.scalars(
+        select(task_coordinator_contacts.c.unit_id)
+        .where(task_coordinator_contacts.c.task_id == task.id,
+               task_coordinator_contacts.c.user_id == user.id)) if uid in coordinators)
+    return sorted(units)
+
+
+def can_name_contacts(user: User, task: Task, unit: Unit) -> bool:
+    """The head of a coordinating unit (or of a unit above it) names its contact persons."""
+    return (user.role == Role.HEAD and in_subtree(user, unit)
+            and unit.id in {u.id for u in task.coordinators})
+
+
 def task_scope(user: User):
-    """SQL condition: the tasks `user` may read."""
+    """SQL condition: the tasks `user` may read (coordinated ones included)."""
     if reads_everything(user):
         return true()
     if user.role in (Role.HEAD, Role.DEPUTY):
         # The ids as a list, not a subquery: SQLite serves an OR of `IN (list)` terms with
         # one index per term (MULTI-INDEX OR) but scans every task for `IN (SELECT ...)`
         # (tests/test_indexes.py; the bench's head of the largest unit read 100,000 rows).
+        # The coordinated tasks beyond that: a list of ids read first (_coordinated_beyond).
         ids = subtree_id_list(user.unit.path)
-        return or_(Task.owner_unit_id.in_(ids), Task.lead_unit_id.in_(ids),
-                   Task.assignee_id == user.id, Task.leader_id == user.id)
+        terms = [Task.owner_unit_id.in_(ids), Task.lead_unit_id.in_(ids),
+                 Task.assignee_id == user.id, Task.leader_id == user.id]
+        coordinated = _coordinated_beyond(user, ids)
+        if coordinated:
+            terms.append(Task.id.in_(coordinated))
+        return or_(*terms)
     if user.role == Role.STAFF:
         home = home_unit_ids(user)
-        return or_(Task.owner_unit_id.in_(home), Task.lead_unit_id.in_(home),
-                   Task.assignee_id == user.id)
+        terms = [Task.owner_unit_id.in_(home), Task.lead_unit_id.in_(home), Task.assignee_id == user.id]
+        coordinated = _coordinated_beyond(user, home)
+        if coordinated:
+            terms.append(Task.id.in_(coordinated))
+        return or_(*terms)
     return false()
 
 

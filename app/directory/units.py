@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import delete, func, literal, select, update
 from sqlalchemy.orm import aliased
 
 from app.common import audit
@@ -15,7 +15,16 @@ from app.domain import task_rules
 from app.domain.status import Lifecycle
 from app.domain.text import normalize_space
 from app.extensions import db
-from app.models import Field, Plan, PlanStatus, Task, Unit, User
+from app.models import (
+    Field,
+    Plan,
+    PlanStatus,
+    Task,
+    Unit,
+    User,
+    task_coordinator_contacts,
+    task_coordinators,
+)
 
 UNIT_KINDS = ("province", "department", "office", "commune", "ward", "special_zone", "section", "other")
 # Siblings are listed the way official documents list them: the provincial bodies (departments,
@@ -232,6 +241,64 @@ class Merged:
     fields: int
 
 
+def _merge_coordination(source_id: int, target_id: int, done: tuple) -> dict[int, list]:
+    """The open tasks' coordinating-unit links when `source` merges into `target` (after the
+    lead units moved): source -> target, except where target already coordinates the task or
+    leads it (a unit never coordinates its own task); and target no longer coordinates a task
+    it now leads. The contact persons named for source follow (dropped where target leads).
+    Returns {task id: [coordinators before, after]} of the tasks whose links changed."""
+    tc, contacts = task_coordinators, task_coordinator_contacts
+    touched = list(db.session.scalars(
+        select(tc.c.task_id).join(Task, Task.id == tc.c.task_id)
+        .where(tc.c.unit_id.in_([source_id, target_id]), Task.status.not_in(done)).distinct()))
+    if not touched:
+        return {}
+    leads = dict(db.session.execute(select(Task.id, Task.lead_unit_id)
+                                    .where(Task.id.in_(touched))).all())
+    before: dict[int, set[int]] = {}
+    for tid, uid in db.session.execute(select(tc.c.task_id, tc.c.unit_id)
+                                       .where(tc.c.task_id.in_(touched))):
+        before.setdefault(tid, set()).add(uid)
+    out: dict[int, list] = {}
+    drop_source, move_source, drop_target = [], [], []
+    for tid, units in before.items():
+        after = set(units)
+        if source_id in units:
+            after.discard(source_id)
+            if leads.get(tid) == target_id or target_id in units:
+                drop_source.append(tid)
+            else:
+                move_source.append(tid)
+                after.add(target_id)
+        if leads.get(tid) == target_id and target_id in after:
+            after.discard(target_id)
+            if target_id in units:
+                drop_target.append(tid)
+        if after != units:
+            out[tid] = [sorted(units), sorted(after)]
+
+    def run(stmt):
+        db.session.execute(stmt.execution_options(synchronize_session=False))
+
+    if drop_source:
+        run(delete(tc).where(tc.c.unit_id == source_id, tc.c.task_id.in_(drop_source)))
+    if move_source:
+        run(update(tc).where(tc.c.unit_id == source_id, tc.c.task_id.in_(move_source))
+            .values(unit_id=target_id))
+    if drop_target:
+        run(delete(tc).where(tc.c.unit_id == target_id, tc.c.task_id.in_(drop_target)))
+    # Contact persons: with their unit, unless the merged unit now leads the task.
+    led_by_target = [tid for tid in touched if leads.get(tid) == target_id]
+    if led_by_target:
+        run(delete(contacts).where(contacts.c.task_id.in_(led_by_target),
+                                   contacts.c.unit_id.in_([source_id, target_id])))
+    others = [tid for tid in drop_source + move_source if leads.get(tid) != target_id]
+    if others:
+        run(update(contacts).where(contacts.c.unit_id == source_id, contacts.c.task_id.in_(others))
+            .values(unit_id=target_id))
+    return out
+
+
 def merge_unit(source: Unit, target: Unit, actor_id: int | None = None, *,
                max_depth: int = DEFAULT_MAX_DEPTH) -> Merged:
     """Merge `source` into `target` (2025 reform): what is still running moves, what is
@@ -239,7 +306,8 @@ def merge_unit(source: Unit, target: Unit, actor_id: int | None = None, *,
 
     Moves: the sub-units (re-hung under `target`), the people, the plans not yet closed
     (with their tasks' owner unit), every open task led by `source` (not completed nor
-    cancelled; in any plan), and the unit's own fields. Stays: closed plans, completed and
+    cancelled; in any plan), the open tasks' coordinating-unit links (never duplicating
+    `target`, never making it coordinate a task it leads), and the unit's own fields. Stays: closed plans, completed and
     cancelled tasks (so the scores of past periods, counted by lead unit, are unchanged),
     frozen assessment runs and quality sheets (they are snapshots). `source` is retired
     with `target` as its successor. Refused, naming them, when `target` already has a plan
@@ -284,6 +352,7 @@ def merge_unit(source: Unit, target: Unit, actor_id: int | None = None, *,
                   .values(owner_unit_id=target.id).returning(Task.id)) if moved_plan_ids else []
     led = moved(update(Task).where(Task.lead_unit_id == source.id, Task.status.not_in(done))
                 .values(lead_unit_id=target.id).returning(Task.id))
+    coordinated = _merge_coordination(source.id, target.id, done)
     fields = db.session.execute(update(Field).where(Field.unit_id == source.id)
                                 .values(unit_id=target.id)
                                 .execution_options(synchronize_session=False)).rowcount
@@ -294,6 +363,8 @@ def merge_unit(source: Unit, target: Unit, actor_id: int | None = None, *,
         task_changes.setdefault(tid, {})["owner_unit_id"] = pair
     for tid in led:
         task_changes.setdefault(tid, {})["lead_unit_id"] = pair
+    for tid, before_after in coordinated.items():
+        task_changes.setdefault(tid, {})["coordinators"] = before_after
     rows = ([("user.update", "user", uid, None, {"unit_id": pair}) for uid in people]
             + [("plan.unit_merge", "plan", pid, None, {"unit_id": pair}) for pid in plans]
             + [("task.unit_merge", "task", tid, tid, ch) for tid, ch in task_changes.items()])

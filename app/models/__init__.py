@@ -25,6 +25,7 @@ from app.models.task import (
     ProcessStep,
     ProgressUpdate,
     Task,
+    task_coordinator_contacts,
     task_coordinators,
 )
 from app.models.token import ApiToken, CalendarFeed
@@ -63,5 +64,6 @@ __all__ = [
     "Task",
     "Unit",
     "User",
+    "task_coordinator_contacts",
     "task_coordinators",
 ]

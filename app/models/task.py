@@ -21,6 +21,18 @@ task_coordinators = Table(
     Column("unit_id", ForeignKey("units.id"), primary_key=True, index=True),
 )
 
+# The people the head of a coordinating unit names as its contact persons for a task (issue
+# 17 §2): they see the task and may add a coordinator's note. A row counts only while its
+# unit still coordinates the task (app/common/access.py joins task_coordinators), so taking a
+# unit off a task takes its contacts off with it.
+task_coordinator_contacts = Table(
+    "task_coordinator_contacts",
+    db.metadata,
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True, index=True),
+    Column("unit_id", ForeignKey("units.id"), nullable=False),
+)
+
 TITLE_LENGTH = 500
 # A title's collation key is kept whole, not cut at 250 like a name's: plan titles often
 # share a long opening ("Triển khai thực hiện Kế hoạch số ..."), and a cut key would order

@@ -30,6 +30,8 @@ def text_of(n: Notification) -> str:
         return ngettext("You are responsible for a recurring task (%(num)s period, the first due %(date)s): %(title)s",
                         "You are responsible for a recurring task (%(num)s periods, the first due %(date)s): %(title)s",
                         n.days or 1, date=due, title=title)
+    if n.kind == "coordinating":
+        return _("Your unit coordinates a task: %(title)s", title=title)
     if n.kind == "submitted":
         return _("Submitted for your confirmation: %(title)s", title=title)
     if n.kind == "withdrawn":

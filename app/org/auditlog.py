@@ -27,8 +27,8 @@ from app.models import AuditLog, Role, Unit, User
 from app.reports.local import LOCAL_TZ, local_time
 
 # Not changes: sign-ins, throttling and refused requests.
-NOT_CHANGES = ("login", "login.failed", "login.throttled", "login.throttled.summary",
-               "access.denied")
+NOT_CHANGES = ("login", "login.failed", "login.disabled", "login.throttled",
+               "login.throttled.summary", "logout", "access.denied")
 MAX_EXPORT_ROWS = 50_000
 
 

@@ -21,11 +21,21 @@ from flask_login import current_user, login_required
 from app import boundary
 from app.clock import local_today
 from app.common.errors import NotFound
-from app.filters import ROLE_LABELS
+from app.domain.recurrence import DueKind
+from app.filters import (
+    ACTION_LABELS,
+    LIFECYCLE_LABELS,
+    PLAN_KIND_LABELS,
+    PLAN_STATUS_LABELS,
+    ROLE_LABELS,
+    UNIT_KIND_LABELS,
+)
+from app.filters import FIELD_LABELS as TASK_FIELD_LABELS
 from app.formfields import parse_date
 from app.models.user import EXTRA_ROLES
 from app.org import auditlog, people
 from app.org.forms import FieldsForm, RolesForm
+from app.plans.recurring import FREQUENCY_LABELS
 from app.reports.xlsx import XLSX_MIMETYPE, write_table
 
 bp = Blueprint("org", __name__)
@@ -90,15 +100,113 @@ OBJECT_LABELS = {
     "quality_score": _l("Score of a criterion"), "quality_evidence": _l("Quality evidence"),
     "api_token": _l("API token"), "calendar_feed": _l("Calendar address"),
 }
+OBJECT_LABELS.update({
+    "process_step": _l("Process step"), "recurring_rule": _l("Recurring task"),
+    "quality_explanation": _l("Explanation request"), "field": _l("Field"),
+})
+# Column names as people read them: the task page's labels, then the others' (issue 17 §2:
+# the browser speaks the user's language, never a column name).
 FIELD_LABELS = {
-    "title": _l("Title"), "status": _l("Status"), "due_on": _l("Due date"),
-    "start_on": _l("Start date"), "progress": _l("Progress"), "weight": _l("Weight"),
-    "assignee_id": _l("Responsible person"), "leader_id": _l("Accountable leader"),
-    "lead_unit_id": _l("Lead unit"), "unit_id": _l("Unit"), "parent_id": _l("Parent unit"),
+    **TASK_FIELD_LABELS,
+    "title": _l("Title"), "status": _l("Status"), "completed_on": _l("Completion date"),
+    "unit_id": _l("Unit"), "parent_id": _l("Parent unit"), "parent": _l("Parent unit"),
+    "unit": _l("Unit"), "username": _l("Username"),
     "role": _l("Role"), "extra_roles": _l("Additional roles"), "fields": _l("Fields of responsibility"),
     "full_name": _l("Full name"), "email": _l("Email"), "is_active": _l("Active"),
-    "name": _l("Name"), "kind": _l("Kind"), "completed_on": _l("Completion date"),
-    "cancel_reason": _l("Reason"), "password": _l("Password"),
+    "name": _l("Name"), "kind": _l("Kind"), "code": _l("Code"), "year": _l("Year"),
+    "cancel_reason": _l("Reason"), "password": _l("Password"), "successor_id": _l("Merged into"),
+    "sub_units": _l("Sub-units moved"), "people": _l("People moved"), "plans": _l("Plans moved"),
+    "open_tasks": _l("Open tasks moved"), "assigned_notices": _l("Notices sent"),
+    "is_key": _l("Key task"), "indicator_direction": _l("Better when the actual value is"),
+    "period": _l("Period"), "recurring_rule_id": _l("Recurring task"),
+    "frequency": _l("Frequency"), "due_kind": _l("Due date rule"), "due_day": _l("Day of the month"),
+    "due_next_month": _l("In the month after the period"), "working_days": _l("Working days after the cut-off"),
+    "steps_text": _l("Process steps"),
+    # the indicator set and its scoring
+    "method": _l("Scoring method"), "max_points": _l("Maximum points"), "basis": _l("Basis"),
+    "event_kind": _l("Events counted"), "per_event": _l("Points per event"),
+    "plan_kind": _l("Kind of plan"), "set": _l("Indicator set"), "sheet": _l("Scoring sheet"),
+    "sheets": _l("Scoring sheets"), "criterion": _l("Criterion"), "version": _l("Version"),
+    "decision_no": _l("Decision number"), "decision_on": _l("Decision date"),
+    "entry_opens_on": _l("Entry opens on"), "entry_closes_on": _l("Entry closes on"),
+    "unit_group": _l("Group of units"), "auto_as_of": _l("Automatic figures as of"),
+    "self_points": _l("Self-assessed points"), "self_note": _l("Self-assessment note"),
+    "draft_points": _l("Draft points"), "draft_note": _l("Draft note"),
+    "appraised_points": _l("Appraised points"), "appraisal_note": _l("Appraisal note"),
+    "event_count": _l("Events"), "unit_figure": _l("Unit's figure"), "score": _l("Score"),
+    "for_units": _l("For the coordinating unit"),
+}
+# A column whose meaning depends on the object: a merge records how many fields moved.
+OBJECT_FIELD_LABELS = {("unit", "fields"): _l("Fields moved")}
+# Coded values (statuses, kinds, methods) shown by name: by (object, column), then by column.
+VALUE_LABELS = {
+    ("task", "status"): LIFECYCLE_LABELS,
+    ("plan", "status"): PLAN_STATUS_LABELS,
+    ("indicator_set", "status"): {"draft": _l("Draft"), "published": _l("Published, open for scoring"),
+                                  "locked": _l("Results published")},
+    ("quality_sheet", "status"): {"open": _l("Not submitted"),
+                                  "submitted": _l("Submitted, awaiting appraisal"),
+                                  "appraised": _l("Appraised"), "published": _l("Published")},
+    ("extension", "status"): {"pending": _l("Awaiting decision"), "approved": _l("Approved"),
+                              "refused": _l("Refused")},
+    ("plan", "kind"): PLAN_KIND_LABELS,
+    ("unit", "kind"): UNIT_KIND_LABELS,
+    (None, "role"): ROLE_LABELS,
+    (None, "extra_roles"): ROLE_LABELS,
+    (None, "plan_kind"): PLAN_KIND_LABELS,
+    (None, "frequency"): FREQUENCY_LABELS,
+    (None, "due_kind"): {DueKind.DAY.value: _l("A day of the month"),
+                         DueKind.WORKING_DAYS.value: _l("Working days after the cut-off")},
+    (None, "indicator_direction"): {"higher": _l("higher (at least the target)"),
+                                    "lower": _l("lower (at most the target)")},
+    (None, "method"): {"manual": _l("Self-assessed with evidence"),
+                       "tasks": _l("From tasks (responsibility score)"),
+                       "targets": _l("From targets (achievement of the indicators)"),
+                       "stepped": _l("Stepped thresholds"), "deduction": _l("Deductions per event"),
+                       "bonus": _l("Bonus up to a cap")},
+    (None, "basis"): {"tasks": _l("the responsibility score of the tasks (%)"),
+                      "targets": _l("the achievement of the targets (%)")},
+    (None, "event_kind"): {"overdue": _l("overdue tasks (from the tracker)"),
+                           "late": _l("tasks completed late (from the tracker)"),
+                           "entered": _l("events declared by the unit with evidence")},
+}
+# What was done, by action code (the task page's wording for tasks, then the others).
+AUDIT_ACTIONS = {
+    **ACTION_LABELS,
+    "task.unit_merge": _l("moved with a merged unit"),
+    "plan.create": _l("created the plan"), "plan.update": _l("edited the plan"),
+    "plan.issue": _l("issued the plan"), "plan.close": _l("closed the plan"),
+    "plan.reopen": _l("reopened the plan"), "plan.import": _l("imported the plan from a file"),
+    "plan.unit_merge": _l("moved with a merged unit"),
+    "recurring.create": _l("created a recurring task"), "recurring.update": _l("edited a recurring task"),
+    "recurring.delete": _l("deleted a recurring task"),
+    "user.create": _l("created the account"), "user.update": _l("edited the account"),
+    "user.password": _l("changed the password"), "user.roles": _l("changed the additional roles"),
+    "user.fields": _l("changed the fields of responsibility"),
+    "unit.create": _l("created the unit"), "unit.rename": _l("renamed the unit"),
+    "unit.move": _l("moved the unit"), "unit.kind": _l("changed the unit's kind"),
+    "unit.retire": _l("retired the unit"), "unit.restore": _l("restored the unit"),
+    "unit.merge": _l("merged the unit"),
+    "token.create": _l("created an API token"), "token.revoke": _l("revoked an API token"),
+    "calendar.create": _l("created a calendar address"), "calendar.revoke": _l("revoked a calendar address"),
+    "assessment.freeze": _l("froze an assessment run"),
+    "assessment.final_grade": _l("set a final grade"),
+    "quality.set_create": _l("created an indicator set"), "quality.set_copy": _l("copied an indicator set"),
+    "quality.set_import": _l("imported an indicator set"),
+    "quality.set_publish": _l("published the indicator set for scoring"),
+    "quality.criterion_add": _l("added a criterion"), "quality.criterion_delete": _l("deleted a criterion"),
+    "quality.window_open": _l("opened the entry window"),
+    "quality.window_extend": _l("extended the entry window"),
+    "quality.cutoff_freeze": _l("froze the figures at the cut-off"),
+    "quality.draft_score": _l("saved a draft score"), "quality.self_score": _l("self-assessed a criterion"),
+    "quality.evidence_add": _l("attached quality evidence"),
+    "quality.sheet_submit": _l("submitted the scoring sheet"),
+    "quality.sheet_return": _l("sent the scoring sheet back"),
+    "quality.appraise": _l("appraised a criterion"),
+    "quality.sheet_finalize": _l("finalized the appraisal"),
+    "quality.explanation_ask": _l("asked for an explanation"),
+    "quality.explanation_answer": _l("answered a request for an explanation"),
+    "quality.results_publish": _l("published the results"),
 }
 AUDIT_PER_PAGE = 50
 
@@ -138,6 +246,25 @@ def _field(key: str) -> str:
     return str(FIELD_LABELS.get(key, key))
 
 
+def _action(code: str) -> str:
+    return str(AUDIT_ACTIONS.get(code, code))
+
+
+def _value(object_type: str, key: str, text: str) -> str:
+    """A coded value by name ("in_progress" -> "Đang thực hiện"; a list "a; b" item by item)."""
+    labels = VALUE_LABELS.get((object_type, key)) or VALUE_LABELS.get((None, key))
+    if not labels or not text:
+        return text
+    return "; ".join(str(labels.get(part, part)) for part in text.split("; "))
+
+
+def _changes(e) -> list[tuple[str, str, str]]:
+    """(field, before, after) of an entry, each as people read them."""
+    return [(str(OBJECT_FIELD_LABELS.get((e.object_type, c.field), "")) or _field(c.field),
+             _value(e.object_type, c.field, c.before),
+             _value(e.object_type, c.field, c.after)) for c in e.changes]
+
+
 @bp.get("/audit")
 @login_required
 def audit():
@@ -148,7 +275,7 @@ def audit():
     return render_template("org/audit.html", page=page, f=f, errors=errors, args=request.args,
                            types=[(t, OBJECT_LABELS.get(t, t)) for t in auditlog.object_types()],
                            people=auditlog.people_choices(), units=auditlog.unit_choices(),
-                           object_labels=OBJECT_LABELS, field_label=_field)
+                           object_labels=OBJECT_LABELS, action_label=_action, changes_of=_changes)
 
 
 @bp.get("/audit.xlsx")
@@ -169,9 +296,9 @@ def audit_xlsx():
 
     def rows():
         for n, e in enumerate(auditlog.export_rows(current_user, f, words=_words()), start=1):
-            changes = "\n".join(f"{_field(c.field)}: {c.before} → {c.after}" if c.before
-                                else f"{_field(c.field)}: {c.after}" for c in e.changes)
-            yield (n, e.at.strftime("%d/%m/%Y %H:%M"), e.actor, e.unit, e.action,
+            changes = "\n".join(f"{label}: {before} → {after}" if before else f"{label}: {after}"
+                                for label, before, after in _changes(e))
+            yield (n, e.at.strftime("%d/%m/%Y %H:%M"), e.actor, e.unit, _action(e.action),
                    str(OBJECT_LABELS.get(e.object_type, e.object_type)), e.object_id, changes,
                    e.comment)
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app import boundary
 from app.clock import local_today
 from app.common import access
-from app.common.errors import RuleViolation
+from app.common.errors import NotFound, RuleViolation
 from app.directory.units import tree_order
 from app.domain.recurrence import DueKind
 from app.extensions import db, reads_only
@@ -234,12 +234,37 @@ def import_file(plan_id: int):
     filename = evidence.sanitize_name(upload.filename or "")
     preview = plan_import.preview(plan, data, local_today(), current_user,
                                   settings=current_settings().task_rules)
-    token = None
     if preview.sheet is not None and preview.sheet.columns:
-        # Kept even with errors: a column read as the wrong one is corrected on this page.
+        # Kept even with errors: a column read as the wrong one is corrected on the preview.
+        # Redirect after post (issue 17): the preview is a page of its own, read by GET, so
+        # neither reloading it nor coming back to it ever posts the file again.
         token = plan_import.store_upload(current_user, plan, preview.sheet, filename,
                                          current_settings().files)
-    return _import_page(plan, form, preview, token, status=200 if preview.ok else 422)
+        return redirect(url_for("plans.import_preview", plan_id=plan_id, token=token), 303)
+    return _import_page(plan, form, preview, None, status=422)
+
+
+@bp.get("/plans/<int:plan_id>/import/<token>")
+@reads_only
+@login_required
+def import_preview(plan_id: int, token: str):
+    """The preview of a stored upload (what importing it would do; nothing written). A token
+    already imported, expired or not this user's sends back to the upload form."""
+    plan = task_queries.get_plan(current_user, plan_id)
+    boundary.require(access.can_manage_plan(current_user, plan))
+    if plan.status == PlanStatus.CLOSED:
+        return _closed(plan_id)
+    try:
+        sheet, _filename = plan_import.load_upload(current_user, plan, token,
+                                                   current_settings().files)
+    except NotFound:
+        flash(_("This preview is no longer available (imported already, or expired): "
+                "upload the file again."), "info")
+        return redirect(url_for("plans.import_file", plan_id=plan_id))
+    preview = plan_import.preview(plan, sheet, local_today(), current_user,
+                                  settings=current_settings().task_rules)
+    return _import_page(plan, ImportForm(formdata=None), preview, token,
+                        status=200 if preview.ok else 422)
 
 
 @bp.post("/plans/<int:plan_id>/import/columns")
@@ -266,11 +291,9 @@ def import_columns(plan_id: int):
     if problems:
         preview = plan_import.Preview(plan=plan, errors=problems, sheet=remapped)
         return _import_page(plan, ImportForm(), preview, form.token.data, status=422)
-    preview = plan_import.preview(plan, remapped, local_today(), current_user,
-                                  settings=current_settings().task_rules)
     token = plan_import.store_upload(current_user, plan, remapped, filename, files)
     plan_import.discard_upload(form.token.data, files)
-    return _import_page(plan, ImportForm(), preview, token, status=200 if preview.ok else 422)
+    return redirect(url_for("plans.import_preview", plan_id=plan_id, token=token), 303)
 
 
 @bp.post("/plans/<int:plan_id>/import/confirm")

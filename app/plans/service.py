@@ -11,7 +11,18 @@ from app.common.errors import PermissionDenied, RuleViolation
 from app.deadlines import sweep as overdue
 from app.domain.status import Lifecycle
 from app.extensions import db
-from app.models import Field, Plan, PlanKind, PlanStatus, Task, Unit, User
+from app.models import (
+    Field,
+    Plan,
+    PlanKind,
+    PlanStatus,
+    Role,
+    Task,
+    Unit,
+    User,
+    task_coordinator_contacts,
+    task_coordinators,
+)
 from app.models.base import utcnow
 from app.plans import recurring
 from app.tasks.queries import detail_options, get_plan
@@ -206,6 +217,7 @@ def issue(plan: Plan, actor_id: int | None) -> tuple[Plan, list]:
                        .values(original_due_on=Task.due_on)
                        .execution_options(synchronize_session=False))
     told = _tell_assigned(plan.id, actor_id) + recurring.tell_series(plan.id, actor_id)
+    _tell_coordinating(plan.id, actor_id)
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Task) and obj.plan_id == plan.id:
             db.session.expire(obj)
@@ -228,6 +240,28 @@ def _tell_assigned(plan_id: int, actor_id: int | None) -> int:
     return overdue._insert(
         "assigned", pairs,
         lambda p: overdue._key("assigned:issue:", p.c.task_id, ":", p.c.user_id),
+        lambda p: p.c.due_on, lambda p: literal(None, Integer))
+
+
+def _tell_coordinating(plan_id: int, actor_id: int | None) -> int:
+    """The coordinators' "assigned" notice at issue (issue 17 §2), one INSERT ... SELECT: to
+    the active heads of every coordinating unit of the plan's open tasks and to the contact
+    persons already named, not to the one who issues it."""
+    open_ = [Task.plan_id == plan_id, Task.status.not_in([Lifecycle.CANCELLED, Lifecycle.COMPLETED])]
+    heads = (select(Task.id.label("task_id"), User.id.label("user_id"), Task.due_on.label("due_on"))
+             .join(task_coordinators, task_coordinators.c.task_id == Task.id)
+             .join(User, (User.unit_id == task_coordinators.c.unit_id) & (User.role == Role.HEAD)
+                   & User.is_active)
+             .where(*open_))
+    named = (select(Task.id, task_coordinator_contacts.c.user_id, Task.due_on)
+             .join(task_coordinator_contacts, task_coordinator_contacts.c.task_id == Task.id)
+             .where(*open_))
+    if actor_id is not None:
+        heads = heads.where(User.id != actor_id)
+        named = named.where(task_coordinator_contacts.c.user_id != actor_id)
+    return overdue._insert(
+        "coordinating", heads.union(named),
+        lambda p: overdue._key("coordinating:issue:", p.c.task_id, ":", p.c.user_id),
         lambda p: p.c.due_on, lambda p: literal(None, Integer))
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
 
 from app.common import access, audit
 from app.common.errors import (
@@ -30,9 +30,12 @@ from app.models import (
     PlanStatus,
     ProcessStep,
     ProgressUpdate,
+    Role,
     Task,
     Unit,
     User,
+    task_coordinator_contacts,
+    task_coordinators,
 )
 from app.models.base import utcnow
 from app.settings import Files, task_rules_from_config
@@ -328,6 +331,7 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     audit.record(actor.id, "task.create", "task", task.id, audit.diff({}, snapshot(task)),
                  task_id=task.id)
     _tell(actor, task.assignee_id, "assigned", task)
+    tell_coordinators(actor, task, [u.id for u in task.coordinators])
     refresh_clear(task)
     breakdown.rollup([task.parent_id], actor.id)
     return task
@@ -376,10 +380,119 @@ def update_task(actor: User, task_id: int, data: TaskInput, expected_version: in
                      changes, comment=reason if amended else "", task_id=task.id)
     if task.assignee_id != before["assignee_id"]:
         _tell(actor, task.assignee_id, "assigned", task)
+    added = {u.id for u in task.coordinators} - set(before["coordinators"])
+    tell_coordinators(actor, task, sorted(added))
     refresh_clear(task)
     if "weight" in changes:
         breakdown.rollup([task.parent_id], actor.id)
     return task
+
+
+# ---- coordinating units (issue 17 §2) -------------------------------------------------------
+
+NOTE_LENGTH = 2000
+
+
+def coordinating_heads(unit_ids) -> list[int]:
+    """The active heads of the given units: those told when their unit coordinates a task."""
+    if not unit_ids:
+        return []
+    return list(db.session.scalars(select(User.id).where(
+        User.unit_id.in_(list(unit_ids)), User.role == Role.HEAD, User.is_active)))
+
+
+def tell_coordinators(actor: User, task: Task, unit_ids, people=None) -> None:
+    """The "coordinating" notice (the coordinator's "assigned") to the heads of `unit_ids`,
+    or to `people`, once the plan is issued (a draft plan is quiet: plans.service.issue tells
+    every coordinating head then)."""
+    who = list(people) if people is not None else coordinating_heads(unit_ids)
+    who = [uid for uid in who if uid and uid != actor.id]
+    if not who or db.session.scalar(
+            select(Plan.status).where(Plan.id == task.plan_id)) == PlanStatus.DRAFT:
+        return
+    overdue.notify(who, "coordinating", task.id, f"coordinating:{task.id}:v{task.version}")
+
+
+def contacts_of(task_id: int) -> dict[int, list[User]]:
+    """The named contact persons of each coordinating unit of a task (unit id -> people),
+    those of units that no longer coordinate it left out."""
+    rows = db.session.execute(
+        select(task_coordinator_contacts.c.unit_id, User)
+        .join(User, User.id == task_coordinator_contacts.c.user_id)
+        .join(task_coordinators, (task_coordinators.c.task_id == task_coordinator_contacts.c.task_id)
+              & (task_coordinators.c.unit_id == task_coordinator_contacts.c.unit_id))
+        .where(task_coordinator_contacts.c.task_id == task_id)
+        .order_by(User.name_sort, User.id)).all()
+    out: dict[int, list[User]] = {}
+    for unit_id, user in rows:
+        out.setdefault(unit_id, []).append(user)
+    return out
+
+
+def contact_choices(unit_id: int) -> list[User]:
+    """The active people of a coordinating unit, whom its head may name."""
+    return list(db.session.scalars(select(User).where(User.unit_id == unit_id, User.is_active)
+                                   .order_by(User.name_sort, User.id)))
+
+
+def name_contacts(actor: User, task_id: int, unit_id: int, user_ids: list[int]) -> list[int]:
+    """The head of a coordinating unit names the unit's contact persons for the task (the
+    whole list: people left out are no longer named). Only active people of that unit; the
+    newly named are told. Audited on the task's history."""
+    task = get_task(actor, task_id, for_update=True)
+    unit = next((u for u in task.coordinators if u.id == unit_id), None)
+    if unit is None:
+        raise NotFound()
+    if not access.can_name_contacts(actor, task, unit):
+        raise PermissionDenied()
+    require_plan_open(task.plan)
+    wanted = sorted(set(user_ids))
+    allowed = {u.id for u in contact_choices(unit.id)}
+    if any(uid not in allowed for uid in wanted):
+        raise RuleViolation(_l("Only active people of the coordinating unit can be named."),
+                            "user_ids")
+    before = sorted(db.session.scalars(
+        select(task_coordinator_contacts.c.user_id)
+        .where(task_coordinator_contacts.c.task_id == task.id,
+               task_coordinator_contacts.c.unit_id == unit.id)))
+    if wanted == before:
+        return wanted
+    db.session.execute(delete(task_coordinator_contacts).where(
+        task_coordinator_contacts.c.task_id == task.id,
+        task_coordinator_contacts.c.unit_id == unit.id))
+    # A person named by another coordinating unit of the same task stays with that unit.
+    taken = set(db.session.scalars(select(task_coordinator_contacts.c.user_id).where(
+        task_coordinator_contacts.c.task_id == task.id)))
+    rows = [{"task_id": task.id, "user_id": uid, "unit_id": unit.id}
+            for uid in wanted if uid not in taken]
+    if rows:
+        db.session.execute(insert(task_coordinator_contacts), rows)
+    audit.record(actor.id, "task.coordinator_contacts", "task", task.id,
+                 {"contacts": [before, wanted], "for_units": [None, [unit.id]]}, task_id=task.id)
+    tell_coordinators(actor, task, [], people=[uid for uid in wanted if uid not in before])
+    return wanted
+
+
+def add_coordinator_note(actor: User, task_id: int, note: str) -> None:
+    """A coordinating unit's head or contact person writes a note on the task's progress.
+    A note, not a report: it changes neither the progress, the status, the dates nor the
+    version of the task (so no score, no timeliness and no reminder moves), it is kept in the
+    task's history as the coordinator's, naming the unit(s) it speaks for."""
+    task = get_task(actor, task_id)
+    units = access.coordination_of(actor, task)
+    if not units:
+        raise PermissionDenied()
+    require_plan_open(task.plan)
+    if task.plan.status == PlanStatus.DRAFT:
+        raise RuleViolation(_l("The plan has not been issued yet."))
+    _require_open(task)
+    text = (note or "").strip()
+    if not text:
+        raise RuleViolation(_l("Write the note."), "note")
+    if len(text) > NOTE_LENGTH:
+        raise RuleViolation(_l("The note is longer than %(n)s characters.", n=NOTE_LENGTH), "note")
+    audit.record(actor.id, "task.coordinator_note", "task", task.id,
+                 {"for_units": [None, units]}, comment=text, task_id=task.id)
 
 
 def _require_open(task: Task) -> None:

@@ -48,7 +48,11 @@ class TaskForm(FlaskForm):
                                 validators=[Length(max=10000, message=_l("At most 10,000 characters."))])
     # 1. clear person
     lead_unit_id = OptionalIdSelect(_l("Lead unit"))
-    coordinator_ids = IdMultiSelect(_l("Coordinating units"))
+    # Searchable (app/static/js/searchable.js); the lead unit is not offered (and refused by
+    # the rule set: coordinator_is_lead).
+    coordinator_ids = IdMultiSelect(_l("Coordinating units"), render_kw={
+        "data-search": "1", "data-exclude-from": "lead_unit_id",
+        "data-placeholder": _l("Type to search units"), "data-no-results": _l("No unit matches")})
     assignee_id = OptionalIdSelect(_l("Responsible person"))
     # 3. clear responsibility
     leader_id = OptionalIdSelect(_l("Accountable leader"))
@@ -157,3 +161,19 @@ class ExtensionDecisionForm(FlaskForm):
 
     comment = TextAreaField(_l("Comment"), id="extension-comment",
                             validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+
+
+class CoordinatorNoteForm(FlaskForm):
+    """A coordinating unit's note on the task's progress (not a report: no percent)."""
+
+    note = TextAreaField(_l("Note as coordinator"), id="coordinator-note", validators=[
+        TypedLength(max=2000, message=_l("At most 2,000 characters.")),
+        DataRequired(message=_l("Write the note."))])
+
+
+class ContactsForm(FlaskForm):
+    """The contact persons a coordinating unit's head names for the task."""
+
+    user_ids = IdMultiSelect(_l("Contact persons"), render_kw={
+        "data-search": "1", "data-placeholder": _l("Type to search people"),
+        "data-no-results": _l("Nobody matches")})

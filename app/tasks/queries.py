@@ -201,6 +201,7 @@ class TaskFilter:
     sort: str = "due"
     page: int = 1
     mine: bool = False
+    coordinating: bool = False  # only the tasks the reader takes part in as coordinator
 
 
 SORTS = {
@@ -274,7 +275,10 @@ def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
     """One page of the tasks the actor may read, filtered, searched and sorted."""
     f = clean_filter(actor, f)
     conds = [access.task_scope(actor)]
-    if f.mine:
+    if f.coordinating:
+        # "Phối hợp": the tasks a unit the reader heads coordinates, or they are named for.
+        conds.append(Task.id.in_(access.coordinated_task_ids(actor)))
+    elif f.mine:
         conds.append(Task.assignee_id == actor.id)
     if f.plan_id:
         conds.append(Task.plan_id == f.plan_id)
@@ -424,7 +428,8 @@ def history_names(rows: list[AuditLog]) -> dict[str, dict[int, str]]:
     """Names for the ids that history rows mention (people, units, fields), in three queries."""
     wanted: dict[str, set[int]] = {"user": set(), "unit": set(), "field": set()}
     kinds = {"assignee_id": "user", "leader_id": "user", "lead_unit_id": "unit",
-             "coordinators": "unit", "field_id": "field"}
+             "coordinators": "unit", "field_id": "field", "contacts": "user",
+             "for_units": "unit", "owner_unit_id": "unit"}
     for row in rows:
         for key, pair in json.loads(row.changes).items():
             kind = kinds.get(key)

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from app import boundary
 from app.clock import local_today
 from app.common import access
-from app.common.errors import Conflict, RuleViolation
+from app.common.errors import Conflict, NotFound, RuleViolation
 from app.deadlines import extensions
 from app.extensions import db
 from app.formfields import parse_date
@@ -29,6 +29,8 @@ from app.tasks import queries as task_queries
 from app.tasks.commands import StepInput, TaskInput
 from app.tasks.forms import (
     CancelForm,
+    ContactsForm,
+    CoordinatorNoteForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressForm,
@@ -97,7 +99,8 @@ def _filter(mine: bool = False) -> TaskFilter:
         year=_int_arg("year"), carry=request.args.get("carry") == "1",
         unfinished=_unfinished(mine),
         q=(request.args.get("q") or "")[:200], sort=request.args.get("sort") or "due",
-        page=min(_int_arg("page") or 1, 100000), mine=mine)
+        page=min(_int_arg("page") or 1, 100000), mine=mine,
+        coordinating=request.args.get("coord") == "1")
 
 
 def _list(template: str, mine: bool):
@@ -274,7 +277,7 @@ def view(task_id: int):
 
 def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_form=None, status=200,
           extension_form=None, decision_form=None, suspend_form=None, resume_form=None,
-          refusal=None, withdraw_form=None):
+          refusal=None, withdraw_form=None, note_form=None, contacts_forms=None):
     today = local_today()
     rows = task_queries.history(task)
     ext_context = _extension_context(task, today, extension_form, decision_form)
@@ -301,6 +304,7 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         withdraw_form=withdraw_form or WithdrawForm(formdata=None),
         why=task_queries.why(task, rows, ext_context["task_extensions"]),
         **ext_context,
+        **_coordination_context(task, note_form, contacts_forms),
         amendments=task_queries.list_amendments(task),
         due_soon_days=current_settings().due_soon_days), status
 
@@ -486,6 +490,64 @@ def download(task_id: int, evidence_id: int):
                          download_name=ev.original_name, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---- coordinating units (issue 17 §2) -----------------------------------------------------
+
+def _coordination_context(task, note_form=None, contacts_forms=None) -> dict:
+    """The coordinating units with their contact persons; for a coordinator, the note form;
+    for the head of a coordinating unit, the form naming its contact persons."""
+    contacts = tasks.contacts_of(task.id)
+    forms = {}
+    for unit in task.coordinators:
+        if not access.can_name_contacts(current_user, task, unit):
+            continue
+        form = (contacts_forms or {}).get(unit.id) or ContactsForm(
+            formdata=None, prefix=f"u{unit.id}", data={"user_ids": [u.id for u in contacts.get(unit.id, [])]})
+        form.user_ids.choices = [(u.id, f"{u.full_name} ({u.username})")
+                                 for u in tasks.contact_choices(unit.id)]
+        forms[unit.id] = form
+    return {
+        "coord_contacts": contacts,
+        "coordinating_for": access.coordination_of(current_user, task),
+        "contacts_forms": forms,
+        "note_form": note_form or CoordinatorNoteForm(formdata=None),
+    }
+
+
+@bp.post("/tasks/<int:task_id>/coordinator-note")
+@login_required
+def coordinator_note(task_id: int):
+    """A coordinating unit's head or contact person adds a note (not a progress report)."""
+    task = task_queries.get_task(current_user, task_id)
+    boundary.require(bool(access.coordination_of(current_user, task)))
+    form = CoordinatorNoteForm()
+    if not form.validate_on_submit():
+        return _view(task, note_form=form, status=422)
+    if not boundary.run(lambda: tasks.add_coordinator_note(current_user, task_id, form.note.data),
+                        form):
+        return _view(task_queries.get_task(current_user, task_id), note_form=form, status=422)
+    flash(_("Your note as coordinator has been added to the task's history."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id) + "#coordination")
+
+
+@bp.post("/tasks/<int:task_id>/coordination/<int:unit_id>/contacts")
+@login_required
+def coordinator_contacts(task_id: int, unit_id: int):
+    """The head of a coordinating unit names its contact persons for the task."""
+    task = task_queries.get_task(current_user, task_id)
+    unit = next((u for u in task.coordinators if u.id == unit_id), None)
+    if unit is None:
+        raise NotFound()
+    boundary.require(access.can_name_contacts(current_user, task, unit))
+    form = ContactsForm(prefix=f"u{unit_id}")
+    form.user_ids.choices = [(u.id, u.full_name) for u in tasks.contact_choices(unit_id)]
+    if not form.validate_on_submit() or not boundary.run(lambda: tasks.name_contacts(
+            current_user, task_id, unit_id, form.user_ids.data or []), form):
+        return _view(task_queries.get_task(current_user, task_id), contacts_forms={unit_id: form},
+                     status=422)
+    flash(_("The contact persons have been saved."), "success")
+    return redirect(url_for("tasks.view", task_id=task_id) + "#coordination")
 
 
 # ---- extensions (gia hạn) ------------------------------------------------------

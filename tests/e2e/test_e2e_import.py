@@ -92,10 +92,13 @@ def test_head_uploads_a_plan_previews_it_and_confirms(open_page, live):
     page.locator("#upload-import").click()
     page.wait_for_load_state()
     expect(page.locator("#import-rows tr[data-action='same']")).to_have_count(8)
+    # Redirect after post (issue 17): the preview is a page of its own, read by GET.
+    expect(page).to_have_url(re.compile(rf"/plans/{ids.digital}/import/[0-9a-f]{{32}}$"))
     page.locator("#confirm-import").click()
     page.wait_for_load_state()
     assert tasks_of(live, ids.digital) == 8
-    # Back from the plan (issue 17): the upload page by GET, not "confirm form resubmission".
+    # Back from the plan (issue 17): the preview's address, by GET, never "confirm form
+    # resubmission"; its upload is imported, so it sends to the upload form.
     page.go_back()
     page.wait_for_load_state()
     assert page.url.endswith(f"/plans/{ids.digital}/import"), page.url

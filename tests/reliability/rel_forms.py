@@ -40,6 +40,19 @@ def submit_task(w) -> None:
     db.session.commit()
 
 
+def coordinate_task_b(w) -> None:
+    """Unit A coordinates unit B's task_b, the plans issued (issue 17 §2): head_a takes part
+    in it as the head of a coordinating unit."""
+    from sqlalchemy import insert, update
+
+    from app.models import Plan, task_coordinators
+
+    db.session.execute(update(Plan).where(Plan.id.in_([w.plan.id, w.plan_b.id]))
+                       .values(status="issued"))
+    db.session.execute(insert(task_coordinators).values(task_id=w.task_b.id, unit_id=w.a.id))
+    db.session.commit()
+
+
 def suspend_task(w) -> None:
     from app.clock import local_today
     from app.tasks import commands as tasks
@@ -224,6 +237,13 @@ FORMS: dict[str, Form] = {
                          prepare=submit_task, audit=("task.confirm",)),
     "tasks.withdraw": Form("staff", lambda w: {"note": "Bổ sung số liệu."},
                            prepare=submit_task, audit=("task.withdraw",)),
+    "tasks.coordinator_note": Form("head", lambda w: {"note": "Sở Nội vụ đã gửi số liệu phối hợp."},
+                                   values=lambda w: {"task_id": w.task_b.id},
+                                   prepare=coordinate_task_b, audit=("task.coordinator_note",)),
+    "tasks.coordinator_contacts": Form("head", lambda w: {f"u{w.a.id}-user_ids": str(w.staff.id)},
+                                       values=lambda w: {"task_id": w.task_b.id, "unit_id": w.a.id},
+                                       prepare=coordinate_task_b,
+                                       audit=("task.coordinator_contacts",)),
     "tasks.cancel": Form("head", lambda w: {"reason": "Nhiệm vụ được gộp vào nhiệm vụ khác."},
                          audit=("task.cancel",)),
     "tasks.suspend": Form("head", lambda w: {"reason": "Chờ ý kiến của tỉnh."},

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from tests.support.ports import free_port
 
@@ -255,6 +255,12 @@ class Browser:
             c.request("POST", path, body=b"".join(parts), headers=headers)
             r = c.getresponse()
             body = r.read()
-            return r.status, body.decode("utf-8", "replace")
+            location = r.headers.get("Location") if r.status in (302, 303) else None
         finally:
             c.close()
+        if location:
+            # Redirect after post (the plan import's preview is a page of its own): followed
+            # by GET, as a browser does.
+            parts = urlsplit(location)
+            return self.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""))
+        return r.status, body.decode("utf-8", "replace")

@@ -258,6 +258,8 @@ def world_values(w, role: str = "staff") -> dict:
             # reads live ones).
             "secret": "0" * 43,
             "token_id": 999_999,
+            # A stored plan upload's token: none such, so its preview sends to the upload form.
+            "token": "0" * 32,
             # A recurring rule when a form's prepare made one (rel_forms.make_rule), else none.
             "rule_id": getattr(w, "rule_id", 999_999)} | quality_ids(w)
 

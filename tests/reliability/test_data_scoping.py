@@ -81,6 +81,24 @@ def scoped(shared):
     add(w.plan_b, w.head_b, w.b, w.staff_b, w.head_b)
     add(w.plan_sec, w.head, sec, w.staff_sec, None)
     add(w.plan_b, w.head_b, w.b, None, w.deputy_b)
+    # coordinating units (issue 17 §2): B's tasks coordinated by A1 (its head and A's head
+    # see it), by A with staff_a2 named its contact, and by the section with staff_sec named
+    # and then the section taken off the task (the stale contact sees nothing)
+    from sqlalchemy import delete, insert
+
+    from app.models import task_coordinator_contacts, task_coordinators
+    by_a1 = add(w.plan_b, w.head_b, w.b, w.staff_b, w.head_b)
+    by_a = add(w.plan_b, w.head_b, w.b, w.staff_b, w.deputy_b)
+    stale = add(w.plan_b, w.head_b, w.b, None, w.deputy_b)
+    staff_a2 = db.session.scalar(select(User).where(User.username == "staff_a2"))
+    db.session.execute(insert(task_coordinators), [
+        {"task_id": by_a1.id, "unit_id": w.a1.id}, {"task_id": by_a.id, "unit_id": w.a.id},
+        {"task_id": stale.id, "unit_id": sec.id}])
+    db.session.execute(insert(task_coordinator_contacts), [
+        {"task_id": by_a.id, "unit_id": w.a.id, "user_id": staff_a2.id},
+        {"task_id": stale.id, "unit_id": sec.id, "user_id": w.staff_sec.id}])
+    db.session.execute(delete(task_coordinators).where(task_coordinators.c.task_id == stale.id))
+    db.session.commit()
     # evidence and extensions with markers
     for k, t in enumerate(db.session.scalars(select(Task).where(Task.assignee_id.is_not(None))
                                              .order_by(Task.id)).all(), start=1):
@@ -122,18 +140,38 @@ def _home(units, user):
     return ids
 
 
+def coordinated_tasks(user) -> set[int]:
+    """The tasks a coordinating unit of which `user` is the head (or the head of a unit above
+    it) coordinates, and those `user` is named a contact person for by a unit that still
+    coordinates the task (issue 17 §2)."""
+    from app.models import task_coordinator_contacts, task_coordinators
+
+    units = _units()
+    links = db.session.execute(select(task_coordinators.c.task_id, task_coordinators.c.unit_id)).all()
+    out = set()
+    if user.role == "head":
+        sub = _subtree(units, user.unit_id)
+        out |= {tid for tid, uid in links if uid in sub}
+    named = db.session.execute(select(task_coordinator_contacts.c.task_id,
+                                      task_coordinator_contacts.c.unit_id)
+                               .where(task_coordinator_contacts.c.user_id == user.id)).all()
+    out |= {tid for tid, uid in named if (tid, uid) in set(links)}
+    return out
+
+
 def visible_tasks(user) -> set[int]:
     units = _units()
     rows = db.session.scalars(select(Task)).all()
     if user.role in ("admin", "assessor"):
         return {t.id for t in rows}
+    coordinated = coordinated_tasks(user)
     if user.role in ("head", "deputy"):
         sub = _subtree(units, user.unit_id)
         return {t.id for t in rows if t.owner_unit_id in sub or t.lead_unit_id in sub
-                or t.assignee_id == user.id or t.leader_id == user.id}
+                or t.assignee_id == user.id or t.leader_id == user.id or t.id in coordinated}
     home = _home(units, user)
     return {t.id for t in rows if t.owner_unit_id in home or t.lead_unit_id in home
-            or t.assignee_id == user.id}
+            or t.assignee_id == user.id or t.id in coordinated}
 
 
 def visible_plans(user) -> set[int]:
@@ -253,6 +291,10 @@ def test_lists_searches_dashboards_and_exports_stay_in_scope(shared, scoped):
             as_text=True))}
         own = {t for t in ok_tasks if db.session.get(Task, t).assignee_id == user.id}
         assert mine == own, (who, mine, own)
+        # the "Coordinating" tab: exactly the tasks the reader coordinates
+        coord = {int(x) for x in re.findall(r'href="/tasks/(\d+)"', c.get(
+            "/tasks/mine?coord=1&status=all").get_data(as_text=True))}
+        assert coord == coordinated_tasks(user), (who, coord, coordinated_tasks(user))
         # notifications: only one's own
         html = c.get("/notifications").get_data(as_text=True)
         ids = {int(x) for x in re.findall(r'/notifications/(\d+)/read', html)}
@@ -295,6 +337,8 @@ def test_objects_out_of_scope_answer_404(shared, scoped):
 
         for tid in all_tasks:
             expect(f"/tasks/{tid}", tid in ok_tasks)
+            if tid not in ok_tasks:
+                expect(f"/tasks/{tid}/coordinator-note", False, "POST")
         for pid in all_plans:
             expect(f"/plans/{pid}", pid in ok_plans)
         for eid, tid in files:

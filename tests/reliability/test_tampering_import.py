@@ -173,7 +173,7 @@ def _by_web(sw, role: str, plan_id: int, data: bytes, pages: dict) -> bool:
     """True when the upload page refused, with a message, and offered nothing to confirm."""
     c = sw.cached(role)
     resp = c.post(f"/plans/{plan_id}/import", data={"file": (io.BytesIO(data), "tampering.xlsx")},
-                  content_type="multipart/form-data")
+                  content_type="multipart/form-data", follow_redirects=True)
     html = resp.get_data(as_text=True)
     if resp.status_code == 422:
         start = html.find('id="import-errors"')

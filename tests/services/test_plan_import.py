@@ -789,6 +789,31 @@ def test_an_issued_plan_refuses_new_dates_weight_lead_unit_and_people_naming_the
     assert t.description == "Rà soát lại toàn bộ." and t.original_due_on == date(2026, 9, 30)
 
 
+def test_coordinating_heads_are_told_at_issue_and_when_an_import_adds_their_unit(world, issued_plan):
+    """Issue 17 §2: the head of a coordinating unit gets the "coordinating" notice when the
+    plan is issued, and again when a file adds the unit back to the issued task."""
+    from app.models import Notification
+
+    def told() -> int:
+        return db.session.scalar(select(func.count(Notification.id)).where(
+            Notification.user_id == world.head_b.id, Notification.kind == "coordinating"))
+
+    assert told() == 1
+    base = {"weight": 2, "ind": "Số thủ tục", "ind_unit": "thủ tục", "target": 40,
+            "field": "Cải cách thủ tục hành chính"}
+    # taken off the task (a blank cell keeps what is stored: straight to the table here)
+    from sqlalchemy import delete
+
+    from app.models import task_coordinators
+    db.session.execute(delete(task_coordinators).where(
+        task_coordinators.c.task_id == plan_tasks(issued_plan.id)["1"].id))
+    db.session.commit()
+    assert told() == 1
+    imported(issued_plan, build([HEADERS, clear_row(1, **base, coord="SKHCN")]), world.head)
+    assert [u.id for u in plan_tasks(issued_plan.id)["1"].coordinators] == [world.b.id]
+    assert told() == 2
+
+
 def test_a_task_added_to_an_issued_plan_is_clear_due_from_today_and_led_within_the_plan(
         world, issued_plan):
     vague = row(stt=3, title="Tăng cường công tác cải cách hành chính")

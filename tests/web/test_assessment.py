@@ -292,6 +292,9 @@ def test_the_leader_drill_down_names_the_unit_not_its_code(scored, as_user):
     doc = page(as_user("assessor").get(f"/assessment/leader/{w.deputy.id}?{Q2}"))
     unit = doc.by_id("drill-unit")
     assert unit.text() == "Sở Nội vụ" and unit.attrs["data-unit-code"] == "SNV"
+    # and each task's lead unit in the table, by name too
+    cells = [c for c in doc.by_id("drill-tasks").iter() if "data-unit-code" in c.attrs]
+    assert cells and all(c.text() == "Sở Nội vụ" for c in cells if c.attrs["data-unit-code"] == "SNV")
 
 
 def test_a_set_with_nothing_fallen_due_is_not_rated(world, as_user):

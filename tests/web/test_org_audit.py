@@ -126,3 +126,44 @@ def test_the_list_query_uses_an_index(sw):
     plan = " ".join(r[-1] for r in db.session.execute(db.text("EXPLAIN QUERY PLAN " + sql)))
     db.session.rollback()
     assert "ix_audit_log_actor_at" in plan, plan
+
+
+def test_actions_columns_and_coded_values_are_named_in_the_users_language(sw):
+    """No raw action code, column name or status code, on the page nor in the XLSX
+    (quality rows included), in Vietnamese and in English."""
+    from web_support import tr
+
+    w = sw.w
+    _log([
+        (datetime(2026, 12, 6, 9, 0), w.staff.id, "task.progress", "task", w.task.id,
+         {"progress": [0, 40], "status": ["assigned", "in_progress"]}),
+        (datetime(2026, 12, 6, 9, 5), w.assessor.id, "quality.sheet_finalize", "quality_sheet", 7,
+         {"status": ["submitted", "appraised"], "auto_as_of": [None, "2026-12-06"]}),
+        (datetime(2026, 12, 6, 9, 10), w.admin.id, "quality.criterion_add", "criterion", 3,
+         {"method": [None, "deduction"], "event_kind": [None, "overdue"], "max_points": [None, 3]}),
+        (datetime(2026, 12, 6, 9, 15), w.admin.id, "user.roles", "user", w.deputy.id,
+         {"extra_roles": [[], ["assessor"]]}),
+    ])
+    c = sw.client("assessor")
+    codes = ("task.progress", "quality.sheet_finalize", "quality.criterion_add", "user.roles",
+             "in_progress", "appraised", "auto_as_of", "event_kind", "max_points", "deduction",
+             "extra_roles", ">assessor<")
+    html = c.get("/audit?from=06/12/2026&to=06/12/2026").get_data(as_text=True)
+    for code in codes:
+        assert code not in html, code
+    text = page(c.get("/audit?from=06/12/2026&to=06/12/2026")).text()
+    for msgid in ("reported progress", "finalized the appraisal", "added a criterion",
+                  "changed the additional roles", "In progress", "Appraised",
+                  "Submitted, awaiting appraisal", "Deductions per event",
+                  "overdue tasks (from the tracker)", "Maximum points", "Scoring method",
+                  "Automatic figures as of", "Additional roles", "Assessor"):
+        assert tr(msgid) in text, msgid
+    wb = load_workbook(io.BytesIO(c.get("/audit.xlsx?from=06/12/2026&to=06/12/2026").data))
+    cells = " ".join(str(v) for row in wb.active.iter_rows(values_only=True) for v in row if v)
+    for code in codes:
+        assert code.strip("<>") not in cells or code == ">assessor<", code
+    assert tr("finalized the appraisal") in cells and tr("Appraised") in cells
+    # English
+    c.post("/language/en", data={"next": "/audit"})
+    text = page(c.get("/audit?from=06/12/2026&to=06/12/2026")).text()
+    assert "finalized the appraisal" in text and "Appraised" in text and "In progress" in text

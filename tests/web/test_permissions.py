@@ -180,6 +180,21 @@ def ask_extension(w, role, rel):
     db.session.commit()
 
 
+def coordinate_task_b(w, role, rel):
+    """Unit A coordinates task_b (unit B's), staff_a is named its contact person, the plans
+    are issued (a coordinator's note is for issued work)."""
+    from sqlalchemy import insert, update
+
+    from app.models import Plan, task_coordinator_contacts, task_coordinators
+
+    db.session.execute(update(Plan).where(Plan.id.in_([w.plan.id, w.plan_b.id]))
+                       .values(status="issued"))
+    db.session.execute(insert(task_coordinators).values(task_id=w.task_b.id, unit_id=w.a.id))
+    db.session.execute(insert(task_coordinator_contacts).values(
+        task_id=w.task_b.id, unit_id=w.a.id, user_id=w.staff.id))
+    db.session.commit()
+
+
 def pending_extension(task_id):
     from app.models import Extension
 
@@ -425,12 +440,23 @@ RULES = [
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="200 200 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import"),
-    # A preview writes nothing to the database (the rows wait in the upload folder).
+    # A preview writes nothing to the database (the rows wait in the upload folder); the
+    # upload answers 303 to the preview's own page (redirect after post, issue 17).
     Rule("plans.import_file", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
-                head="200 200 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+                head="303 303 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import",
          data=lambda w, r, x: {"file": (io.BytesIO(import_file(x)), "ke-hoach.xlsx")}),
+    # The preview of a stored upload, by GET: the actor's own (staged) upload; another's
+    # token or none sends back to the upload form (302).
+    Rule("plans.import_preview", "GET", R4,
+         expect(R4, admin="403* 403* 403* 404", assessor="403* 403* 403* 404",
+                head="200* 200* 404 404", deputy="403* 403* 404 404", staff="403* 404 404 404"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import/{getattr(w, 'import_token', '0' * 32)}",
+         prepare=stage_import),
+    Rule("plans.import_preview", "GET", ("own",),
+         expect(("own",), admin="403", assessor="403", head="302", deputy="403", staff="403"),
+         lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import/{'0' * 32}"),
     Rule("plans.import_confirm", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="302* 302* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
@@ -440,7 +466,7 @@ RULES = [
     # Reading the stored upload again with other columns writes nothing either.
     Rule("plans.import_columns", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
-                head="200* 200* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
+                head="303* 303* 404 404", deputy="403 403 404 404", staff="403 404 404 404"),
          lambda w, r, x: f"/plans/{target_plan(w, r, x).id}/import/columns",
          data=lambda w, r, x: {"token": getattr(w, "import_token", "0" * 32), "column-1": "title"},
          prepare=stage_import),
@@ -522,6 +548,21 @@ RULES = [
                 head="403 403 404 404", deputy="403 403 404 404", staff="302* 403 404 404"),
          lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/withdraw",
          data=lambda w, r, x: {"note": "Bổ sung số liệu."}, prepare=submit_target),
+    # Coordinating units (issue 17 §2), after coordinate_task_b: head_a heads the coordinating
+    # unit A of task_b, staff_a is its named contact; nobody else coordinates anything. A
+    # coordinator writes notes (302) but never names contacts unless head of the unit.
+    Rule("tasks.coordinator_note", "POST", R4,
+         expect(R4, admin="403* 403* 403* 404", assessor="403* 403* 403* 404",
+                head="403* 403* 302* 404", deputy="403* 403* 404* 404",
+                staff="403* 403* 302* 404"),
+         lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/coordinator-note",
+         data=lambda w, r, x: {"note": "Sở đã gửi số liệu phối hợp."}, prepare=coordinate_task_b),
+    Rule("tasks.coordinator_contacts", "POST", R4,
+         expect(R4, admin="404 404 403* 404", assessor="404 404 403* 404",
+                head="404 404 302* 404", deputy="404 404 404* 404", staff="404 404 403* 404"),
+         lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/coordination/{w.a.id}/contacts",
+         data=lambda w, r, x: {f"u{w.a.id}-user_ids": str(w.staff.id)},
+         prepare=coordinate_task_b),
     Rule("tasks.cancel", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="302* 302* 404 404", deputy="302* 403 404 404", staff="403 403 404 404"),

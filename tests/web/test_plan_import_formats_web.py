@@ -78,7 +78,7 @@ def _remap(c, plan_id, doc, **chosen):
     for select in form.find_all("select"):
         data[select.attrs["name"]] = select.attrs.get("data-column", "")
     data.update(chosen)
-    return c.post(f"/plans/{plan_id}/import/columns", data=data)
+    return c.post(f"/plans/{plan_id}/import/columns", data=data, follow_redirects=True)
 
 
 def test_the_user_corrects_the_columns_and_the_file_is_read_again(world, make, as_user):

@@ -24,8 +24,9 @@ def n_tasks() -> int:
 
 
 def upload(client, plan_id: int, data: bytes, name: str = "ke-hoach.xlsx"):
+    # Redirect after post: the preview is its own page, read by GET (issue 17).
     return client.post(f"/plans/{plan_id}/import", data={"file": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+                       content_type="multipart/form-data", follow_redirects=True)
 
 
 def new_plan(world, make):
@@ -85,6 +86,32 @@ def test_upload_shows_the_preview_then_confirm_imports_it(world, make, as_user):
     # The token is spent: confirming again finds nothing.
     assert c.post(f"/plans/{plan.id}/import/confirm", data={"token": token}).status_code == 404
     assert n_tasks() == before + 8
+
+
+def test_the_preview_is_reached_by_redirect_after_post(world, make, as_user):
+    """Issue 17: the upload answers 303 to the preview's own address, which is read by GET
+    (reloading or coming back never posts the file again); once imported, that address sends
+    back to the upload form with a word, and it is nobody else's."""
+    plan = new_plan(world, make)
+    c = as_user("head_a")
+    data, _exp = real_plan()
+    resp = c.post(f"/plans/{plan.id}/import", data={"file": (io.BytesIO(data), "kh.xlsx")},
+                  content_type="multipart/form-data")
+    assert resp.status_code == 303
+    location = resp.headers["Location"]
+    token = location.rsplit("/", 1)[1]
+    assert location == f"/plans/{plan.id}/import/{token}" and len(token) == 32
+    first, again = c.get(location), c.get(location)   # a reload: the same preview, nothing posted
+    assert first.status_code == again.status_code == 200
+    assert parse(again.get_data(as_text=True)).find("input", name="token").attrs["value"] == token
+    before = n_tasks()
+    assert as_user("head_b").get(location).status_code in (403, 404)  # not theirs
+    c = as_user("head_a")
+    assert c.post(f"/plans/{plan.id}/import/confirm", data={"token": token}).status_code == 302
+    assert n_tasks() > before
+    back = c.get(location)
+    assert back.status_code == 302 and back.headers["Location"] == f"/plans/{plan.id}/import"
+    assert "tải tệp lên lại" in c.get(back.headers["Location"]).get_data(as_text=True)
 
 
 def test_a_broken_file_answers_422_with_every_error_and_nothing_to_confirm(world, make, as_user):

@@ -87,7 +87,7 @@ def test_the_import_preview_names_a_recurring_row_then_confirm_adds_the_rule(wor
     data = build([HEADERS, clear_row("1", title="Báo cáo CCHC hằng quý", due="Hằng quý",
                                      start=None), clear_row("2")])
     resp = c.post(f"/plans/{plan.id}/import", data={"file": (io.BytesIO(data), "kh.xlsx")},
-                  content_type="multipart/form-data")
+                  content_type="multipart/form-data", follow_redirects=True)
     assert resp.status_code == 200, resp.get_data(as_text=True)[:3000]
     doc = parse(resp.get_data(as_text=True))
     note = doc.find(**{"class": "small import-recurring"})

@@ -24,6 +24,7 @@ from app.models import (
     PlanStatus,
     ProcessStep,
     ProgressUpdate,
+    Role,
     Task,
     Unit,
     User,
@@ -221,6 +222,7 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
 
     # Steps and coordinators: rewritten only where they differ.
     step_rows, coord_rows, clear_steps, clear_coords = [], [], [], []
+    coord_added: list = []
     for r in rows:
         t = existing.get(r.task_id) if r.action == CHANGE else None
         if t is None or LABEL["steps"] in r.changed:
@@ -238,6 +240,11 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
             if t is not None:
                 clear_coords.append(t.id)
             coord_rows += [{"task_id": r.task_id, "unit_id": u} for u in r.coordinator_ids]
+            # The coordinating units added on an issued plan: their heads are told (issue 17
+            # §2), as the form does; a draft is quiet until it is issued.
+            added = set(r.coordinator_ids) - ({u.id for u in t.coordinators} if t is not None else set())
+            if issued and added:
+                coord_added.append((r.task_id, t.version + 1 if t is not None else 1, added))
     if clear_steps:
         db.session.execute(delete(ProcessStep).where(ProcessStep.task_id.in_(clear_steps)))
     if clear_coords:
@@ -246,6 +253,7 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
     _insert(task_coordinators, coord_rows)
     if actor_id is not None:
         _insert(ProgressUpdate.__table__, progress_rows)
+    notes += _coordinating_notes(coord_added, actor_id, now)
     _insert(Notification.__table__, notes)
     audits.append({"at": now, "actor_id": actor_id, "action": "plan.import", "object_type": "plan",
                    "object_id": plan.id, "task_id": None, "comment": filename or "",
@@ -299,6 +307,25 @@ def _imported_audit(actor_id, task_id: int, completed: date, now, filename: str)
     return {"at": now, "actor_id": actor_id, "action": "task.import_completion", "object_type": "task",
             "object_id": task_id, "task_id": task_id, "comment": filename or "",
             "changes": json.dumps(changes, ensure_ascii=False)}
+
+
+def _coordinating_notes(added: list, actor_id, now) -> list[dict]:
+    """The "coordinating" notice to the active heads of the coordinating units an import
+    added to tasks of an issued plan ((task id, version, unit ids) each), in one query."""
+    units = {u for _t, _v, ids in added for u in ids}
+    if not units:
+        return []
+    heads: dict[int, list[int]] = {}
+    for uid, unit_id in db.session.execute(select(User.id, User.unit_id).where(
+            User.unit_id.in_(units), User.role == Role.HEAD, User.is_active)):
+        heads.setdefault(unit_id, []).append(uid)
+    out = []
+    for task_id, version, ids in added:
+        for user_id in sorted({h for u in ids for h in heads.get(u, [])} - {actor_id}):
+            out.append(_note(user_id, task_id, version, now) | {
+                "kind": "coordinating",
+                "dedupe_key": f"coordinating:{task_id}:v{version}:{user_id}"[:200]})
+    return out
 
 
 def _note(user_id: int, task_id: int, version: int, now) -> dict:

@@ -99,13 +99,3 @@
   show();
 })();
 
-// A page answering a POST that names its own address (data-replace-url: the import preview)
-// takes that address in the history, so the back button never lands on "confirm form
-// resubmission" after the import is confirmed (issue 17; the confirm itself redirects).
-(function () {
-  "use strict";
-  var el = document.querySelector("[data-replace-url]");
-  if (el && window.history && window.history.replaceState) {
-    window.history.replaceState(null, "", el.getAttribute("data-replace-url"));
-  }
-})();
