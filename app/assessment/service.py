@@ -287,6 +287,9 @@ class Row:
     final: FinalGrade | None = None
     # The stored row's id in a frozen run (where a final grade is recorded).
     row_id: int | None = None
+    # The quality-of-operation result beside the task score (DESIGN.md 8; set by
+    # app.quality.queries.attach_results): the unit's, the head's, a deputy's by field.
+    quality: object = None
 
     @property
     def score(self):
@@ -315,6 +318,9 @@ class Report:
     scope_path: str | None = None
     # A live report: the day it was made (as of a past day, that day is over).
     today: date | None = None
+    # Set when the rows carry their quality results (app.quality.queries.attach_results):
+    # the tables then have the quality columns.
+    with_quality: bool = False
 
     @property
     def unit_names(self) -> dict[str, str]:
