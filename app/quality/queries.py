@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Float, and_, case, cast, func, not_, select, text
+from sqlalchemy import Float, and_, case, cast, func, not_, select, text, true
 
 from app.assessment import service as assessment
 from app.common import access
@@ -194,6 +194,57 @@ def unit_tallies(period: Period, as_of: date, s: ScoringSettings, unit_ids: list
             for r in db.session.execute(q)}
 
 
+SHARE_PLACES = Decimal("0.000001")
+
+
+def unit_figures(period: Period, as_of: date, s: ScoringSettings, unit_ids: list[int],
+                 tally_filters: list[TaskFilter], target_filters: list[TaskFilter], *,
+                 today: date) -> tuple[dict[TaskFilter, dict[int, Tally]],
+                                       dict[TaskFilter, dict[int, tuple[Decimal, int]]]]:
+    """Every filter's tallies (`unit_tallies`) and targets (`unit_targets`) for every unit
+    in ONE GROUP BY over the year's counted tasks: each filter's columns are conditioned
+    on it (CASE), so the tasks are read once however many criteria read them. The same
+    conditions and columns as the responsibility score (assessment.counted_tasks,
+    counts_for_unit, tally_columns), so the figures are the same."""
+    if not tally_filters and not target_filters:
+        return {}, {}
+    cols = []
+    for f in tally_filters:
+        cols += assessment.tally_columns(as_of, today, s,
+                                         None if f.is_all else and_(true(), *f.conditions()))
+    ach = achievement_sql()
+    reads = and_(Task.indicator_target.is_not(None), Task.due_on <= as_of,
+                 not_(assessment.excluded_condition()))
+    for f in target_filters:
+        held = and_(reads, *f.conditions())
+        cols += [func.coalesce(func.sum(case((held, ach), else_=0.0)), 0),
+                 func.coalesce(func.sum(case((held, 1), else_=0)), 0)]
+    q = (select(Task.lead_unit_id, *cols)
+         .where(assessment.counted_tasks(period), assessment.counts_for_unit(),
+                Task.lead_unit_id.in_(unit_ids))
+         .group_by(Task.lead_unit_id))
+    places = assessment.credit_places(s)
+    width = assessment.TALLY_WIDTH
+    tallies: dict[TaskFilter, dict[int, Tally]] = {f: {} for f in tally_filters}
+    targets: dict[TaskFilter, dict[int, tuple[Decimal, int]]] = {f: {} for f in target_filters}
+    for r in db.session.execute(q):
+        unit, values = r[0], r[1:]
+        for i, f in enumerate(tally_filters):
+            t = assessment.to_tally(assessment.tally_values(values[i * width:(i + 1) * width]),
+                                    places)
+            if t.tasks:
+                tallies[f][unit] = t
+        base = len(tally_filters) * width
+        for i, f in enumerate(target_filters):
+            done, n = values[base + 2 * i], int(values[base + 2 * i + 1] or 0)
+            if n:
+                # A sum of floating-point shares: its last bits depend on the order the
+                # database adds them in (PostgreSQL's plan may change it), so it is kept to
+                # six decimals, far below what the two-decimal points can show.
+                targets[f][unit] = (Decimal(str(done)).quantize(SHARE_PLACES), n)
+    return tallies, targets
+
+
 def achievement_sql():
     """SQL: a task indicator's achievement as a share 0..1, capped at 1 — the mirror of
     domain.quality.achievement (an actual not reported counts as 0)."""
@@ -242,9 +293,10 @@ def year_period(s: IndicatorSet) -> Period:
 
 def auto_figures(s: IndicatorSet, unit_ids: list[int], as_of: date, today: date,
                  scoring: ScoringSettings) -> dict[tuple[int, int], Auto]:
-    """Every automatic leaf for every unit, set-based: one GROUP BY per distinct task
-    filter for the tallies (tasks, stepped on tasks, deductions from the tracker), one per
-    filter for the targets, one read of the declared counts — never a query per unit."""
+    """Every automatic leaf for every unit, set-based: ONE GROUP BY for the tallies of
+    every distinct task filter (tasks, stepped on tasks, deductions from the tracker) and
+    the targets of every filter (`unit_figures`), one read of the declared counts — never a
+    query per unit, nor a pass over the tasks per criterion."""
     leaves = [r.criterion for r in tree(s.id)
               if r.is_leaf and r.criterion.method in AUTOMATIC]
     if not leaves or not unit_ids:
@@ -259,10 +311,10 @@ def auto_figures(s: IndicatorSet, unit_ids: list[int], as_of: date, today: date,
         return c.method == Method.TASKS or (c.method == Method.STEPPED and not reads_targets(c)) \
             or (c.method == Method.DEDUCTION and c.event_kind != Event.ENTERED)
 
-    tallies = {f: unit_tallies(period, as_of, scoring, unit_ids, f, today=today)
-               for f in {task_filter(c) for c in leaves if reads_tally(c)}}
-    targets = {f: unit_targets(period, as_of, unit_ids, f)
-               for f in {task_filter(c) for c in leaves if reads_targets(c)}}
+    tallies, targets = unit_figures(
+        period, as_of, scoring, unit_ids,
+        sorted({task_filter(c) for c in leaves if reads_tally(c)}, key=repr),
+        sorted({task_filter(c) for c in leaves if reads_targets(c)}, key=repr), today=today)
     declared: dict[tuple[int, int], int | None] = {}
     entered = [c.id for c in leaves if c.method == Method.DEDUCTION and c.event_kind == Event.ENTERED]
     if entered:
