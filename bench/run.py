@@ -36,7 +36,8 @@ OPEN = ("draft", "assigned", "in_progress", "submitted", "returned")
 BARS = {"overdue_sweep": 1.5, "overdue_list_page": 5.0, "my_tasks_page": 5.0,
         "assessment_live": 2.0, "api_task_list_page": 5.0, "assessment_xlsx_export": 3.0,
         "plan_import_5000": 5.0, "recurring_occurrences_5000": 2.0,
-        "plan_import_5000_docx": 5.0, "plan_import_5000_xls": 5.0}
+        "plan_import_5000_docx": 5.0, "plan_import_5000_xls": 5.0,
+        "quality_auto_figures": 2.0}
 
 
 # ------------------------------------------------------------ plumbing
@@ -607,6 +608,15 @@ def bench_recurring(url, kind, meta, raw) -> dict:
     return recurring_bench.run(url, kind, meta, raw, make_app)
 
 
+# ------------------------------------------------------------ quality of operation
+
+def bench_quality(url, kind, meta, raw) -> list[dict]:
+    """Every automatic criterion for every unit, and the ranking page (bench/quality_bench.py)."""
+    from bench import quality_bench
+
+    return quality_bench.run(url, kind, meta, raw, make_app, pair)
+
+
 # ------------------------------------------------------------ child processes (peak RSS)
 
 def bench_rss(url, kind, meta, raw) -> list[dict]:
@@ -673,6 +683,9 @@ def finish(results: list[dict], meta: dict, kind: str, load: dict | None, wall: 
         bar = BARS.get(r["name"])
         r["bar"] = bar
         r["holds"] = None if r["ratio"] is None or bar is None else r["ratio"] <= bar
+        if "page_holds" in r:   # a page held to a time, not a ratio (quality_ranking_page)
+            r["bar"] = f"page < {r.pop('page_bar_ms'):.0f} ms"
+            r["holds"] = r.pop("page_holds")
     if load:
         health = load["healthz"]["rps"] or 1
         for name in ("healthz", "dashboard", "overdue_list", "progress_update"):
@@ -734,7 +747,7 @@ def markdown(doc: dict) -> str:
         note = r.get("note") or ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}"
                                           for k, v in (r.get("rows") or {}).items())
         lines.append(f"| {r['name']} | {r['scale']} | {r['database']} | {fmt(r['app_s'])} | "
-                     f"{fmt(r['floor_s'])} | {fmt(r['ratio'])} | ≤ {r.get('bar')} | "
+                     f"{fmt(r['floor_s'])} | {fmt(r['ratio'])} | {bar_text(r.get('bar'))} | "
                      f"{yes(r.get('holds'))} | {fmt(r.get('peak_rss_mb'))} | {note} |")
     load = [r for r in doc["results"] if r["name"].startswith("load_")]
     if load:
@@ -752,6 +765,10 @@ def markdown(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bar_text(bar) -> str:
+    return f"≤ {bar}" if isinstance(bar, int | float) else (bar or "—")
+
+
 def fmt(v) -> str:
     if v is None:
         return "—"
@@ -767,7 +784,7 @@ def yes(v) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child")
-    parser.add_argument("--only", help="comma-separated: sweep,pages,api,assessment,export,import,recurring,load "
+    parser.add_argument("--only", help="comma-separated: sweep,pages,api,assessment,export,import,recurring,quality,load "
                         "(and rss: only the peak RSS of the sweep and the export)")
     args = parser.parse_args()
     if args.child:
@@ -775,13 +792,13 @@ def main() -> None:
         return
     url, kind = common.database_url()
     meta = common.read_meta(kind)
-    wanted = set((args.only or "sweep,pages,api,assessment,export,import,recurring,load").split(","))
+    wanted = set((args.only or "sweep,pages,api,assessment,export,import,recurring,quality,load").split(","))
     raw = Raw(url, kind)
     t0 = time.perf_counter()
     results: list[dict] = []
     steps = [("sweep", bench_sweep), ("pages", bench_pages), ("api", bench_api),
              ("assessment", bench_assessment), ("export", bench_export), ("import", bench_import),
-             ("recurring", bench_recurring), ("rss", bench_rss)]
+             ("recurring", bench_recurring), ("quality", bench_quality), ("rss", bench_rss)]
     for name, fn in steps:
         if name in wanted:
             t = time.perf_counter()

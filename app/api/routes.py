@@ -946,6 +946,12 @@ EDIT_BODY = obj({
     "indicator_name": text(255), "indicator_unit": text(64),
     "indicator_target": nullable(DECIMAL), "field_id": nullable(ID),
     "weight": {"type": "number", "minimum": 0, "maximum": 1e6},
+    # Both decide quality criteria (docs/quality.md): free while the plan is a draft, locked
+    # after issue for everyone (key_locked, direction_locked in app/domain/task_rules.py).
+    "is_key": {**BOOLEAN, "description": "Key task (nhiệm vụ trọng tâm); locked once the plan is issued."},
+    "indicator_direction": {"enum": ["higher", "lower"],
+                            "description": "Whether more (higher) or less (lower) of the indicator "
+                                           "is better; locked once the plan is issued."},
     "amendment_reason": text(2000),
 }, ["version"])
 _DATES = ("start_on", "due_on")

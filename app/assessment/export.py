@@ -70,6 +70,12 @@ LEADER_HEADERS = ("STT", "Họ và tên", "Chức vụ", "Đơn vị", "Tên đ�
 # A frozen run's unit and leader tables end with the competent authority's decision.
 FINAL_HEADERS = ("Xếp loại cuối cùng (cấp có thẩm quyền)", "Số quyết định", "Ngày quyết định",
                  "Lý do")
+# Beside the task score, the quality-of-operation result (DESIGN.md 8) when the report
+# carries it: the points and what they are.
+QUALITY_HEADERS = ("Điểm chất lượng hoạt động", "Căn cứ điểm chất lượng hoạt động")
+QUALITY_NOTES = {"appraised": "Điểm thẩm định", "self": "Điểm tự chấm",
+                 "open": "Đơn vị chưa gửi phiếu chấm điểm",
+                 "none": "Không có tiêu chí thuộc lĩnh vực phụ trách"}
 TASK_HEADERS = ("STT", "Đơn vị chủ trì", "STT trong kế hoạch", "Nhiệm vụ", "Người thực hiện",
                 "Lãnh đạo phụ trách",
                 "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm",
@@ -128,12 +134,26 @@ def _final_cells(report: Report, r: Row) -> list:
     return [GRADE_LABELS[f.grade][0], f.decision_no, f.decision_on, f.reason]
 
 
+def _quality_cells(report: Report, r: Row | None) -> list:
+    """The quality result's cells (none when the report carries no quality results)."""
+    if not report.with_quality:
+        return []
+    qr = r.quality if r is not None else None
+    if qr is None:
+        return [None, None]
+    if qr.points is None:
+        return [None, QUALITY_NOTES["open" if qr.status == "open" else "none"]]
+    return [_rate(qr.points), QUALITY_NOTES["appraised" if qr.is_appraised else "self"]]
+
+
 def unit_headers(report: Report) -> tuple[str, ...]:
-    return UNIT_HEADERS + (FINAL_HEADERS if report.run is not None else ())
+    return (UNIT_HEADERS + (QUALITY_HEADERS if report.with_quality else ())
+            + (FINAL_HEADERS if report.run is not None else ()))
 
 
 def leader_headers(report: Report) -> tuple[str, ...]:
-    return LEADER_HEADERS + (FINAL_HEADERS if report.run is not None else ())
+    return (LEADER_HEADERS + (QUALITY_HEADERS if report.with_quality else ())
+            + (FINAL_HEADERS if report.run is not None else ()))
 
 
 def task_headers(report: Report) -> tuple[str, ...]:
@@ -154,10 +174,12 @@ def unit_rows(report: Report) -> Iterator[list]:
     subtree = subtree_rows(report.units, report.settings)
     blanks = [None] * len(FINAL_HEADERS) if report.run is not None else []
     for n, r in enumerate(report.units, start=1):
-        yield [n, r.name, r.code, *_unit_figures(r), *_final_cells(report, r)]
+        yield [n, r.name, r.code, *_unit_figures(r), *_quality_cells(report, r),
+               *_final_cells(report, r)]
         st = subtree.get(r.key)
         if st is not None:
-            yield [None, SUBTREE_NAME.format(name=r.name), None, *_unit_figures(st), *blanks]
+            yield [None, SUBTREE_NAME.format(name=r.name), None, *_unit_figures(st),
+                   *_quality_cells(report, None), *blanks]
 
 
 def leader_rows(report: Report) -> Iterator[list]:
@@ -170,7 +192,7 @@ def leader_rows(report: Report) -> Iterator[list]:
                names.get(r.unit_code, r.unit_code), r.username, t.fallen_due,
                t.on_time, t.late, t.overdue, _rate(t.completion_rate), _rate(t.on_time_rate),
                _rate(t.score), _grade(r), t.extensions, t.amendments, t.cancellations,
-               *_final_cells(report, r)]
+               *_quality_cells(report, r), *_final_cells(report, r)]
 
 
 def leader_titles(ids: list[int]) -> dict[int, str]:
@@ -615,6 +637,7 @@ __all__ = [
     "LEADER_HEADERS",
     "LEADER_SHEET",
     "OUTCOME_LABELS",
+    "QUALITY_HEADERS",
     "ROLE_LABELS",
     "TASK_HEADERS",
     "TASK_SHEET",

@@ -44,6 +44,7 @@ from app.filters import number
 from app.formfields import parse_date
 from app.models import Role, User
 from app.org import people
+from app.quality import queries as quality
 from app.reports import charts, document
 from app.reports.word import DOCX_MIMETYPE
 from app.reports.xlsx import XLSX_MIMETYPE
@@ -363,6 +364,13 @@ def _report_page(template: str, report, links, scope, **ctx):
         charts=unit_charts(report, links), **ctx)
 
 
+def _live_report(q, s: ScoringSettings):
+    """The live report, each unit and leader with their quality result beside the score."""
+    report = browse.live_report(q.scope, q.period, q.as_of, s, today=local_today())
+    quality.attach_results(current_user, report, s)
+    return report
+
+
 def _live(template: str):
     _reader()
     form, q = _filter_form()
@@ -370,7 +378,7 @@ def _live(template: str):
         return render_template("assessment/index.html", form=form, report=None, q=None,
                                freeze_form=None), 422
     s = _settings()
-    report = browse.live_report(q.scope, q.period, q.as_of, s, today=local_today())
+    report = _live_report(q, s)
     freeze_form = None
     if current_user.has_role(Role.ASSESSOR):
         freeze_form = FreezeForm(formdata=None, period=q.period.code,
@@ -428,7 +436,10 @@ def unit(unit_id: int):
                         _("%(name)s, with its sub-units", name=name) if sub else name)
     return _drill(name, "unit", dd, LiveLinks(q),
                   {"period": q.period, "as_of": q.as_of, "run": None, "settings": s,
-                   "target_id": target.id, "code": target.code}, trend)
+                   "target_id": target.id, "code": target.code,
+                   "quality": None if sub else quality.leader_results(
+                       current_user, q.period.start.year, [target.id], [], s)[0].get(target.id)},
+                  trend)
 
 
 @bp.get("/assessment/leader/<int:user_id>")
@@ -447,7 +458,9 @@ def leader(user_id: int):
                   {"period": q.period, "as_of": q.as_of, "run": None, "settings": s,
                    "target_id": target.id, "code": target.unit.code, "role": target.role,
                    "leader_fields": people.fields_of(target.id) if target.role == Role.DEPUTY else [],
-                   "unit_name": target.unit.name}, trend)
+                   "unit_name": target.unit.name,
+                   "quality": quality.leader_results(current_user, q.period.start.year, [],
+                                                     [target.id], s)[1].get(target.id)}, trend)
 
 
 # ---- frozen runs ----------------------------------------------------------------
@@ -509,7 +522,9 @@ def runs():
 
 def _open_run(run_id: int) -> browse.RunView:
     _reader()
-    return browse.open_run(current_user, run_id)
+    view = browse.open_run(current_user, run_id)
+    quality.attach_results(current_user, view.report, view.report.settings)
+    return view
 
 
 def _run_page(run_id: int, template: str):
@@ -545,7 +560,8 @@ def run_unit(run_id: int, unit_id: int):
                              current_settings().page_size)
     return _drill(row.name, "unit", dd, RunLinks(run_id),
                   {"period": view.report.period, "as_of": view.report.as_of, "run": view.run,
-                   "settings": s, "target_id": unit_id, "code": row.code}, None,
+                   "settings": s, "target_id": unit_id, "code": row.code,
+                   "quality": None if sub else row.quality}, None,
                   row=None if sub else row)
 
 
@@ -561,7 +577,8 @@ def run_leader(run_id: int, user_id: int):
     return _drill(row.name, "leader", dd, RunLinks(run_id),
                   {"period": view.report.period, "as_of": view.report.as_of, "run": view.run,
                    "settings": s, "target_id": user_id, "code": row.unit_code, "role": row.role,
-                   "unit_name": view.report.unit_names.get(row.unit_code, row.unit_code)},
+                   "unit_name": view.report.unit_names.get(row.unit_code, row.unit_code),
+                   "quality": row.quality},
                   None, row=row)
 
 
@@ -662,8 +679,7 @@ def _live_export():
     q, page, status = _live_query()
     if q is None:
         return None, None, (page, status)
-    return (browse.live_report(q.scope, q.period, q.as_of, _settings(), today=local_today()),
-            q.scope.root, None)
+    return _live_report(q, _settings()), q.scope.root, None
 
 
 @bp.get("/assessment/export.xlsx")

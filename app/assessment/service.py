@@ -130,21 +130,38 @@ def _count(cond):
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-def tally_columns(as_of: date, today: date, s: ScoringSettings) -> list:
-    """The aggregate columns of a Tally, in `to_tally`'s order."""
+def tally_columns(as_of: date, today: date, s: ScoringSettings, only=None) -> list:
+    """The aggregate columns of a Tally, in `to_tally`'s order; `only` (an SQL condition)
+    counts only the rows it holds for, so that several tallies (the quality criteria's
+    task filters) come out of one GROUP BY."""
     c = outcome_conditions(as_of, today)
     fallen = or_(c[Outcome.ON_TIME], c[Outcome.LATE], c[Outcome.OVERDUE])
+    if only is None:
+        return [
+            func.count(Task.id),
+            _count(c[Outcome.ON_TIME]),
+            _count(c[Outcome.LATE]),
+            _count(c[Outcome.OVERDUE]),
+            _count(c[Outcome.EXCLUDED]),
+            func.coalesce(func.sum(case((fallen, Task.weight), else_=literal(Decimal(0)))), 0),
+            func.coalesce(func.sum(credit_case(as_of, today, s)), 0),
+            func.coalesce(func.sum(Task.extension_count), 0),
+            func.coalesce(func.sum(Task.amendment_count), 0),
+            _count(Task.status == Lifecycle.CANCELLED),
+        ]
     return [
-        func.count(Task.id),
-        _count(c[Outcome.ON_TIME]),
-        _count(c[Outcome.LATE]),
-        _count(c[Outcome.OVERDUE]),
-        _count(c[Outcome.EXCLUDED]),
-        func.coalesce(func.sum(case((fallen, Task.weight), else_=literal(Decimal(0)))), 0),
-        func.coalesce(func.sum(credit_case(as_of, today, s)), 0),
-        func.coalesce(func.sum(Task.extension_count), 0),
-        func.coalesce(func.sum(Task.amendment_count), 0),
-        _count(Task.status == Lifecycle.CANCELLED),
+        _count(only),
+        _count(and_(only, c[Outcome.ON_TIME])),
+        _count(and_(only, c[Outcome.LATE])),
+        _count(and_(only, c[Outcome.OVERDUE])),
+        _count(and_(only, c[Outcome.EXCLUDED])),
+        func.coalesce(func.sum(case((and_(only, fallen), Task.weight),
+                                    else_=literal(Decimal(0)))), 0),
+        func.coalesce(func.sum(case((only, credit_case(as_of, today, s)),
+                                    else_=literal(Decimal(0)))), 0),
+        func.coalesce(func.sum(case((only, Task.extension_count), else_=0)), 0),
+        func.coalesce(func.sum(case((only, Task.amendment_count), else_=0)), 0),
+        _count(and_(only, Task.status == Lifecycle.CANCELLED)),
     ]
 
 
@@ -287,6 +304,9 @@ class Row:
     final: FinalGrade | None = None
     # The stored row's id in a frozen run (where a final grade is recorded).
     row_id: int | None = None
+    # The quality-of-operation result beside the task score (DESIGN.md 8; set by
+    # app.quality.queries.attach_results): the unit's, the head's, a deputy's by field.
+    quality: object = None
 
     @property
     def score(self):
@@ -315,6 +335,9 @@ class Report:
     scope_path: str | None = None
     # A live report: the day it was made (as of a past day, that day is over).
     today: date | None = None
+    # Set when the rows carry their quality results (app.quality.queries.attach_results):
+    # the tables then have the quality columns.
+    with_quality: bool = False
 
     @property
     def unit_names(self) -> dict[str, str]:

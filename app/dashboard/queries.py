@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from sqlalchemy import and_, case, false, func, not_, null, or_, select, true
@@ -15,6 +16,7 @@ from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timel
 from app.extensions import db
 from app.models import Field, Role, Task, Unit, User
 from app.models.user import LEADER_ROLES
+from app.quality.queries import achievement_sql
 from app.tasks import queries as task_queries
 from app.tasks.queries import plan_year_condition, timeliness_condition, unit_leaders
 
@@ -160,6 +162,24 @@ class DueTask:
 
 
 @dataclass
+class IndicatorRow:
+    task: Task
+    achievement: object  # Decimal, % capped at 100
+
+
+@dataclass
+class Indicators:
+    """The measurable indicators of the scope's tasks fallen due (DESIGN.md 8: "đạt và vượt
+    100% chỉ tiêu" as a number): how many, how many met in full, the mean achievement (%,
+    each capped at 100), and the furthest behind."""
+
+    count: int = 0
+    met: int = 0
+    mean: object = None
+    lowest: list[IndicatorRow] = field(default_factory=list)
+
+
+@dataclass
 class Dashboard:
     role: str
     counts: Counts
@@ -172,6 +192,7 @@ class Dashboard:
     week_end: date
     to_review: list[Task]
     extensions: list = field(default_factory=list)  # requests awaiting the actor's decision
+    indicators: Indicators = field(default_factory=Indicators)
 
     @property
     def total(self) -> int:
@@ -365,6 +386,34 @@ def awaiting_review(actor: User, limit: int = 20) -> list[Task]:
         .limit(limit)).all()
 
 
+INDICATOR_LOW_N = 5
+
+
+def indicators(actor: User, today: date, scope=None, limit: int = INDICATOR_LOW_N) -> Indicators:
+    """The indicators (tasks with a target) of the home scope fallen due by today, in
+    issued plans and not cancelled or suspended: counted with the quality criteria's own
+    achievement SQL (app.quality.queries.achievement_sql: actual / target, or target /
+    actual when lower is better, capped at 100%; nothing reported counts 0). Two queries."""
+    scope = home_scope(actor, today) if scope is None else scope
+    ach = achievement_sql()
+    where = and_(scope, Task.indicator_target.is_not(None), Task.due_on <= today,
+                 in_issued_plan(), Task.status.not_in([s.value for s in EXCLUDED_STATUSES]))
+    n, met, total = db.session.execute(
+        select(func.count(Task.id), func.coalesce(func.sum(case((ach >= 1.0, 1), else_=0)), 0),
+               func.coalesce(func.sum(ach), 0)).where(where)).one()
+    if not n:
+        return Indicators()
+    rows = db.session.execute(
+        select(Task, ach).where(where, ach < 1.0).options(*_list_options())
+        .order_by(ach, Task.due_on, Task.id).limit(limit)).all()
+    return Indicators(int(n), int(met), _pct(total / n),
+                      [IndicatorRow(t, _pct(a)) for t, a in rows])
+
+
+def _pct(share) -> Decimal:
+    return (Decimal(str(share)) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def build(actor: User, today: date, due_soon_days: int) -> Dashboard:
     """Everything the home page shows for the actor's role; a fixed number of queries.
     The scope's condition is built once (a head's holds the unit's subtree ids: one query)."""
@@ -379,9 +428,11 @@ def build(actor: User, today: date, due_soon_days: int) -> Dashboard:
     if access.reads_everything(actor):
         # Province-wide, the unit table says it all; the task lists would be endless.
         return Dashboard(actor.role, counts, units, [], fields, [], [], 0,
-                         today + timedelta(days=WEEK_DAYS - 1), [])
+                         today + timedelta(days=WEEK_DAYS - 1), [],
+                         indicators=indicators(actor, today, scope))
     week, week_total, week_end = due_this_week(actor, today, scope=scope)
     waiting = (extensions.pending_for(actor, limit=TOP_N * 2)
                if actor.role in LEADER_ROLES else [])
     return Dashboard(actor.role, counts, units, leaders, fields, most_overdue(actor, today, scope=scope),
-                     week, week_total, week_end, awaiting_review(actor), waiting)
+                     week, week_total, week_end, awaiting_review(actor), waiting,
+                     indicators(actor, today, scope))

@@ -338,11 +338,13 @@ def run_tick(job: str, tick: str, today: date, reminders: Reminders) -> SweepRes
 
 
 def notify(user_ids, kind: str, task_id: int | None, key: str, about_on: date | None = None,
-           days: int | None = None, message: str = "") -> None:
+           days: int | None = None, message: str = "", quality_sheet_id: int | None = None) -> None:
     """Event notifications (assigned, extension asked/decided, submitted, returned...);
-    `message`: what the actor wrote that the recipient must read (a return's reason)."""
+    `message`: what the actor wrote that the recipient must read (a return's reason);
+    `quality_sheet_id`: the scoring sheet a quality notification is about."""
     for uid in {u for u in user_ids if u}:
         db.session.add(Notification(user_id=uid, kind=kind, task_id=task_id,
+                                    quality_sheet_id=quality_sheet_id,
                                     dedupe_key=f"{key}:{uid}"[:200], about_on=about_on, days=days,
                                     message=message or ""))
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import QualitySheet, User
+from app.models import Field, QualitySheet, User
 from app.quality import commands, flow
 from app.settings import Settings
 from app.tasks.evidence import Upload
@@ -25,6 +25,9 @@ SAMPLE_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
               b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\n"
               b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
+# The field (lĩnh vực) of a leaf counted from its tasks only (province.toml's `cqso`).
+FIELD_CQSO = "Xây dựng chính quyền điện tử, chính quyền số"
+
 # code, parent code, title, max points, method, plan kind, evidence required, and the
 # method's parameters (docs/quality.md: one leaf of each method)
 TREE = (
@@ -34,12 +37,15 @@ TREE = (
      D(10), "deduction", None, False, {"event_kind": "entered", "per_event": D(2)}),
     ("1.3", "1", "Trách nhiệm của người đứng đầu", D(10), "manual", None, False, {}),
     ("2", None, "Kết quả thực hiện nhiệm vụ được giao", D(60), "manual", None, False, {}),
-    ("2.1", "2", "Nhiệm vụ UBND tỉnh, Chủ tịch UBND tỉnh giao (tính từ hệ thống)", D(30), "tasks", None, False, {}),
+    ("2.1", "2", "Nhiệm vụ UBND tỉnh, Chủ tịch UBND tỉnh giao (tính từ hệ thống)", D(20), "tasks", None, False, {}),
     ("2.2", "2", ("Kế hoạch cải cách hành chính năm: từ 90% được 15 điểm, từ 70% được 10, "
                   "từ 50% được 5 (tính từ hệ thống)"), D(15), "stepped", "cchc", False,
      {"basis": "tasks", "steps": "90:15;70:10;50:5;0:0"}),
     ("2.3", "2", "Nhiệm vụ quá hạn chưa hoàn thành: trừ 1 điểm mỗi nhiệm vụ (tính từ hệ thống)",
      D(15), "deduction", None, False, {"event_kind": "overdue", "per_event": D(1)}),
+    # A leaf of one field: the deputy in charge of it is rated on it (DESIGN.md 8).
+    ("2.4", "2", "Nhiệm vụ xây dựng chính quyền điện tử, chính quyền số (tính từ hệ thống)",
+     D(10), "tasks", None, False, {"field": FIELD_CQSO}),
     ("3", None, "Chỉ tiêu phát triển kinh tế - xã hội được giao", D(10), "manual", None, False, {}),
     ("3.1", "3", "Đạt và vượt các chỉ tiêu được giao (tỷ lệ đạt bình quân các chỉ tiêu của nhiệm vụ)",
      D(10), "targets", None, False, {}),
@@ -75,16 +81,25 @@ def seed(today: date, settings: Settings) -> None:
     _seed_published(assessor, today, settings)
 
 
+def _add_tree(assessor: User, set_id: int, ids: dict[str, int]) -> None:
+    """The sample tree; a leaf's field is named (the province-wide field of that name)."""
+    for code, parent, name, most, method, kind, evidence, params in TREE:
+        params = dict(params)
+        if "field" in params:
+            params["field_id"] = db.session.scalar(select(Field.id).where(
+                Field.name == params.pop("field"), Field.unit_id.is_(None)))
+        ids[code] = commands.add_criterion(assessor, set_id, commands.CriterionInput(
+            ids.get(parent) if parent else None, code, name, most, method, kind, evidence,
+            **params)).id
+
+
 def _seed_set(assessor: User, group: str, title: str, stages, today: date,
               settings: Settings) -> None:
     s = commands.create_set(assessor, commands.SetInput(
         f"[Mẫu] Bộ chỉ số đánh giá chất lượng hoạt động {title} năm {today.year}",
         today.year, group, D(100)))
     ids: dict[str, int] = {}
-    for code, parent, name, most, method, kind, evidence, params in TREE:
-        ids[code] = commands.add_criterion(assessor, s.id, commands.CriterionInput(
-            ids.get(parent) if parent else None, code, name, most, method, kind, evidence,
-            **params)).id
+    _add_tree(assessor, s.id, ids)
     commands.publish_set(assessor, s.id)
     # The entry window: opened two weeks ago, cut-off in two weeks.
     flow.set_window(assessor, s.id, flow.WindowInput(today - timedelta(days=14),
@@ -127,10 +142,7 @@ def _seed_published(assessor: User, today: date, settings: Settings) -> None:
         f"[Mẫu] Bộ chỉ số đánh giá chất lượng hoạt động các sở, ban, ngành năm {year}",
         year, "department", D(100)))
     ids: dict[str, int] = {}
-    for code, parent, name, most, method, kind, evidence, params in TREE:
-        ids[code] = commands.add_criterion(assessor, s.id, commands.CriterionInput(
-            ids.get(parent) if parent else None, code, name, most, method, kind, evidence,
-            **params)).id
+    _add_tree(assessor, s.id, ids)
     commands.publish_set(assessor, s.id)
     opened = date(year, 12, 1)
     flow.set_window(assessor, s.id, flow.WindowInput(opened, date(year, 12, 31)), opened)

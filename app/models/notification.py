@@ -23,6 +23,8 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    # A quality notification's scoring sheet (the bell and the mail open it); a plain id.
+    quality_sheet_id: Mapped[int | None]
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     # The date the reminder speaks about (the due date, or days overdue for repeats).
     about_on: Mapped[date | None]

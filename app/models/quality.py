@@ -114,6 +114,9 @@ class QualityScore(db.Model):
     self_note: Mapped[str | None] = mapped_column(Text)
     self_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     self_at: Mapped[datetime | None]
+    # Evidence given as a document (its number and date), beside or instead of files.
+    evidence_doc_no: Mapped[str | None] = mapped_column(String(64))
+    evidence_doc_on: Mapped[date | None]
     appraised_points: Mapped[Decimal | None] = mapped_column(Numeric(7, 2))
     appraisal_note: Mapped[str | None] = mapped_column(Text)
     appraised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -142,6 +145,9 @@ class QualityExplanation(db.Model):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     answered_at: Mapped[datetime | None]
+    # The answer's evidence given as a document (its number and date).
+    answer_doc_no: Mapped[str | None] = mapped_column(String(64))
+    answer_doc_on: Mapped[date | None]
 
 
 class QualityEvidence(db.Model):

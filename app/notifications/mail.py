@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Notification, User
 from app.models.base import utcnow
-from app.notifications.service import text_of
+from app.notifications.service import link_path, text_of
 from app.settings import Mail
 
 MAX_ATTEMPTS = 20
@@ -86,7 +86,7 @@ def send_pending(cfg: Mail, digest: bool = False) -> int:
             user = users[uid]
             # Each message in its recipient's language (Vietnamese unless they chose another).
             with force_locale(user.locale or "vi"):
-                lines = [f"- {text_of(n)}\n  {base}/tasks/{n.task_id}" if n.task_id else f"- {text_of(n)}"
+                lines = [f"- {text_of(n)}\n  {base}{path}" if (path := link_path(n)) else f"- {text_of(n)}"
                          for n in notes]
                 if digest:
                     batches = [(notes, ngettext("Sáu Rõ: %(num)s new notification", "Sáu Rõ: %(num)s new notifications", len(notes)),

@@ -73,13 +73,15 @@ def read(notification_id: int):
 @bp.post("/notifications/<int:notification_id>/open", endpoint="open")
 @login_required
 def open_(notification_id: int):
-    """Follow a notification to its task, marking it (and the others about that task) read.
-    A POST: a GET writes nothing (SQLite's read transactions, app/extensions.py)."""
-    task_id = notifications.open_one(current_user, notification_id)
+    """Follow a notification to its task (or a quality notification to its scoring sheet),
+    marking it (and the others about that task) read. A POST: a GET writes nothing
+    (SQLite's read transactions, app/extensions.py). The path is built by the service from
+    the stored ids, never taken from the request."""
+    path = notifications.open_one(current_user, notification_id)
     db.session.commit()
-    if task_id is None:
+    if path is None:
         return _back(_page_arg(request.form.get("page")))
-    return redirect(url_for("tasks.view", task_id=task_id))
+    return redirect(path)
 
 
 @bp.post("/notifications/read-all")

@@ -74,6 +74,15 @@ def text_of(n: Notification) -> str:
     return title
 
 
+def link_path(n: Notification) -> str | None:
+    """Where a notification leads: its task, or the scoring sheet of a quality one."""
+    if n.task_id:
+        return f"/tasks/{n.task_id}"
+    if n.quality_sheet_id:
+        return f"/quality/sheets/{n.quality_sheet_id}"
+    return None
+
+
 def _with_reason(text: str, n: Notification) -> str:
     """The text, then the reason the decider gave (kept in the notification's message)."""
     reason = (n.message or "").strip()
@@ -116,19 +125,18 @@ def mark_task_read(user: User, task_id: int) -> int:
         .values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount or 0
 
 
-def open_one(user: User, notification_id: int) -> int | None:
+def open_one(user: User, notification_id: int) -> str | None:
     """Open one of the user's notifications: it and the others about the same task are
-    marked read; returns the task's id (None for a notification about no task). Someone
-    else's answers NotFound."""
-    row = db.session.execute(select(Notification.user_id, Notification.task_id)
-                             .where(Notification.id == notification_id)).one_or_none()
-    if row is None or row.user_id != user.id:
+    marked read; returns where it leads (`link_path`: the task, or a quality notification's
+    scoring sheet; None for neither). Someone else's answers NotFound."""
+    n = db.session.scalar(select(Notification).where(Notification.id == notification_id))
+    if n is None or n.user_id != user.id:
         raise NotFound()
-    if row.task_id is None:
+    if n.task_id is None:
         mark_read(user, notification_id)
     else:
-        mark_task_read(user, row.task_id)
-    return row.task_id
+        mark_task_read(user, n.task_id)
+    return link_path(n)
 
 
 def mark_one_read(user: User, notification_id: int) -> None:

@@ -10,7 +10,6 @@ Who may do what, and why the person being scored cannot bend it:
   publishes; published results are locked.
 Every change is audited. Use cases flush; the boundary commits."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -74,6 +73,26 @@ def _text(value: str | None, field: str, most: int, required: bool = True) -> st
     if len(text) > most:
         raise RuleViolation(_l("At most %(n)s characters.", n=most), field)
     return text
+
+
+def evidence_document(number: str | None, on: date | None, today: date | None,
+                      prefix: str = "doc") -> tuple[str | None, date | None]:
+    """Evidence given as a document (DESIGN.md 8: "files, or a document's number and
+    date"): both or neither; the number non-empty (at most 64 characters), the date a
+    real day not after today. Refused beside the field at fault."""
+    no = " ".join((number or "").split())
+    if not no and on is None:
+        return None, None
+    if not no:
+        raise RuleViolation(_l("Enter the document's number (e.g. 12/KH-UBND)."), f"{prefix}_no")
+    if len(no) > 64:
+        raise RuleViolation(_l("At most %(n)s characters.", n=64), f"{prefix}_no")
+    if on is None:
+        raise RuleViolation(_l("Enter the document's date (dd/mm/yyyy)."), f"{prefix}_on")
+    if today is not None and on > today:
+        raise RuleViolation(_l("The document's date cannot be after today (%(date)s).",
+                               date=today.strftime("%d/%m/%Y")), f"{prefix}_on")
+    return no, on
 
 
 def _points(value: Decimal | None, field: str, most: Decimal) -> Decimal:
@@ -402,39 +421,22 @@ def _score(sheet: QualitySheet, c: Criterion) -> QualityScore:
     return row
 
 
-def store_evidence(actor: User, score: QualityScore, uploads: list, files: Files) -> list:
-    """Evidence files of a score, checked by content like a task's (app/tasks/evidence.py),
-    then written under random names; nothing is written if one is refused."""
+def store_evidence(actor: User, score: QualityScore | None, uploads: list, files: Files,
+                   explanation_id: int | None = None) -> list:
+    """Evidence files of a score (or, `score` None, of an explanation's answer), checked by
+    content and stored by task evidence's own loop (app/tasks/evidence.write_checked);
+    nothing is written if one is refused."""
     if not uploads:
         return []
-    most = files.max_files_per_request
-    if len(uploads) > most:
-        raise RuleViolation(_l("At most %(n)s files can be attached at a time; %(sent)s were "
-                               "sent. Attach the most important ones, or send them in several "
-                               "reports.", n=most, sent=len(uploads)), "files")
-    checked = [(up, *evidence_files.check_upload(up, files.max_evidence_bytes)) for up in uploads]
-    folder = evidence_files.upload_dir(files)
-    rows, written = [], []
-    try:
-        for up, name, ctype in checked:
-            stored = secrets.token_hex(16)
-            target = folder / stored
-            with open(target, "xb") as fh:
-                fh.write(up.data)
-            written.append(target)
-            ev = QualityEvidence(score_id=score.id, original_name=name, stored_name=stored,
-                                 content_type=ctype, size_bytes=len(up.data),
-                                 uploaded_by_id=actor.id)
-            db.session.add(ev)
-            rows.append(ev)
-        db.session.flush()
-    except Exception:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+    evidence_files.check_count(uploads, files)
+    score_id = score.id if score is not None else None
+    rows = evidence_files.write_checked(uploads, files, lambda name, stored, ctype, size: QualityEvidence(
+        score_id=score_id, explanation_id=explanation_id, original_name=name,
+        stored_name=stored, content_type=ctype, size_bytes=size, uploaded_by_id=actor.id))
     for ev in rows:
         audit.record(actor.id, "quality.evidence_add", "quality_evidence", ev.id,
-                     {"file": [None, ev.original_name], "score": [None, score.id]})
+                     {"file": [None, ev.original_name], "score": [None, score_id]}
+                     | ({"explanation": [None, explanation_id]} if explanation_id else {}))
     return rows
 
 
@@ -447,6 +449,9 @@ class SelfScoreInput:
     events: int | None = None
     # A manual criterion the set lets the unit declare not applicable (a reason required).
     not_applicable: bool = False
+    # Evidence given as a document: its number and date (both or neither).
+    doc_no: str = ""
+    doc_on: date | None = None
 
 
 def save_self_score(actor: User, sheet_id: int, criterion_id: int, data: SelfScoreInput,
@@ -466,23 +471,28 @@ def save_self_score(actor: User, sheet_id: int, criterion_id: int, data: SelfSco
         return declare_not_applicable(actor, sheet, c, data.note)
     points, events = self_figure(c, data)
     note = _text(data.note, "note", 4000, required=False)
+    doc_no, doc_on = evidence_document(data.doc_no, data.doc_on, today)
     row = _score(sheet, c)
     row.is_applicable = True
     store_evidence(actor, row, data.uploads, files)
-    if c.is_evidence_required and not db.session.scalar(
+    if c.is_evidence_required and doc_no is None and not db.session.scalar(
             select(QualityEvidence.id).where(QualityEvidence.score_id == row.id).limit(1)):
-        raise RuleViolation(_l("This criterion requires evidence: attach a file."), "files")
+        raise RuleViolation(_l("This criterion requires evidence: attach a file, or give a "
+                               "document's number and date."), "files")
     before = {"self_points": row.self_points, "self_note": row.self_note,
-              "event_count": row.event_count}
+              "event_count": row.event_count, "evidence_doc_no": row.evidence_doc_no,
+              "evidence_doc_on": row.evidence_doc_on}
     row.self_points = points
     row.self_note = note
     row.event_count = events if events is not None else row.event_count
+    row.evidence_doc_no, row.evidence_doc_on = doc_no, doc_on
     row.self_by_id = actor.id
     row.self_at = utcnow()
     db.session.flush()
     audit.record(actor.id, "quality.self_score", "quality_score", row.id,
                  audit.diff(before, {"self_points": points, "self_note": note,
-                                     "event_count": row.event_count})
+                                     "event_count": row.event_count,
+                                     "evidence_doc_no": doc_no, "evidence_doc_on": doc_on})
                  | {"sheet": [None, sheet.id], "criterion": [None, c.code]})
     return row
 

@@ -38,9 +38,34 @@ def _head(book, ws, lines: list[str], ncols: int) -> None:
     ws.blank()
 
 
-def sheet_xlsx(card) -> bytes:
+def document_text(no: str | None, on) -> str:
+    """Evidence given as a document, as the sheet's column writes it."""
+    return f"Văn bản số {no} ngày {on:%d/%m/%Y}" if no and on else (no or "")
+
+
+def evidence_text(r, answers: dict | None = None) -> str:
+    """The `Tài liệu kiểm chứng` cell of a criterion: its files, the document given as
+    evidence (number and date), and those of the unit's answer to an explanation on it."""
+    parts = [e.original_name for e in r.evidence]
+    if r.score is not None and r.score.evidence_doc_no:
+        parts.append(document_text(r.score.evidence_doc_no, r.score.evidence_doc_on))
+    for e in (answers or {}).get(r.criterion.id, []):
+        given = [f.original_name for f in e.files]
+        if e.row.answer_doc_no:
+            given.append(document_text(e.row.answer_doc_no, e.row.answer_doc_on))
+        if given:
+            parts.append("Giải trình: " + ", ".join(given))
+    return "; ".join(parts)
+
+
+def sheet_xlsx(card, explanations: list | None = None) -> bytes:
     """One unit's scoring sheet: every criterion (branches with their subtotals), maximum,
-    self-assessed and appraised points, evidence file names and notes; then the totals."""
+    self-assessed and appraised points, evidence (files, documents, the answers' too) and
+    notes; then the totals."""
+    answers: dict[int, list] = {}
+    for e in explanations or []:
+        if e.row.criterion_id is not None:
+            answers.setdefault(e.row.criterion_id, []).append(e)
     out = BytesIO()
     s, unit = card.set, card.sheet.unit
     title = f"PHIẾU CHẤM ĐIỂM BỘ CHỈ SỐ NĂM {s.year}"
@@ -66,7 +91,7 @@ def sheet_xlsx(card) -> bytes:
                 note = ("Điểm thưởng. " + note).strip()
             rows.append(([r.criterion.code, r.criterion.title, _num(r.criterion.max_points),
                           _num(r.unit_figure if r.is_leaf else r.self_points),
-                          _num(r.appraised), "; ".join(e.original_name for e in r.evidence), note],
+                          _num(r.appraised), evidence_text(r, answers) if r.is_leaf else "", note],
                          [st, st, num, num, num, text, text]))
         for values, styles in rows:
             ws.row(values, styles)

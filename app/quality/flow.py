@@ -286,7 +286,7 @@ def ask_explanation(actor: User, sheet_id: int, data: AskInput, today: date) -> 
                  {"sheet": [None, sheet.id], "criterion": [None, criterion.code if criterion else None],
                   "due_on": [None, str(data.due_on)]}, comment=question)
     notify(_heads(sheet.unit_id), "quality_explanation", None, f"qexp:{e.id}",
-           about_on=data.due_on)
+           about_on=data.due_on, quality_sheet_id=sheet.id)
     return e
 
 
@@ -294,6 +294,9 @@ def ask_explanation(actor: User, sheet_id: int, data: AskInput, today: date) -> 
 class AnswerInput:
     answer: str
     uploads: list
+    # Evidence given as a document: its number and date (both or neither).
+    doc_no: str = ""
+    doc_on: date | None = None
 
 
 def answer_explanation(actor: User, sheet_id: int, explanation_id: int, data: AnswerInput,
@@ -313,28 +316,22 @@ def answer_explanation(actor: User, sheet_id: int, explanation_id: int, data: An
         raise RuleViolation(_l("The deadline for this explanation was %(date)s: it is closed.",
                                date=_vn(e.due_on)))
     text = commands._text(data.answer, "answer", 8000)
+    doc_no, doc_on = commands.evidence_document(data.doc_no, data.doc_on, today)
     stored = _store_answer_files(actor, e, data.uploads, files)
     e.answer, e.answered_by_id, e.answered_at = text, actor.id, utcnow()
+    e.answer_doc_no, e.answer_doc_on = doc_no, doc_on
     db.session.flush()
     audit.record(actor.id, "quality.explanation_answer", "quality_explanation", e.id,
-                 {"answer": [None, text], "files": [None, len(stored)]})
-    notify([e.asked_by_id], "quality_answered", None, f"qans:{e.id}", about_on=e.due_on)
+                 {"answer": [None, text], "files": [None, len(stored)]}
+                 | ({"document": [None, f"{doc_no} ({doc_on:%d/%m/%Y})"]} if doc_no else {}))
+    notify([e.asked_by_id], "quality_answered", None, f"qans:{e.id}", about_on=e.due_on,
+           quality_sheet_id=sheet.id)
     return e
 
 
 def _store_answer_files(actor: User, e: QualityExplanation, uploads: list, files: Files) -> list:
     """The answer's files, checked and written as evidence is; they belong to the answer."""
-    if not uploads:
-        return []
-
-    class _Holder:  # store_evidence writes score_id from this; the answer's files have none
-        id = None
-
-    rows = commands.store_evidence(actor, _Holder(), uploads, files)
-    for ev in rows:
-        ev.explanation_id = e.id
-    db.session.flush()
-    return rows
+    return commands.store_evidence(actor, None, uploads, files, explanation_id=e.id)
 
 
 def pending_codes(sheet_id: int, today: date) -> list[str]:

@@ -51,6 +51,9 @@ class SelfScoreForm(FlaskForm):
     not_applicable = BooleanField(_l("Does not apply to the unit (explain why)"))
     note = TextAreaField(_l("Explanation"))
     files = MultipleFileField(_l("Evidence files"))
+    # Or evidence given as a document: its number and date.
+    doc_no = StringField(_l("Evidence document number"))
+    doc_on = VNDateField(_l("Evidence document date"), validators=[Optional()])
 
 
 class AppraisalForm(FlaskForm):
@@ -95,3 +98,5 @@ class AskForm(FlaskForm):
 class AnswerForm(FlaskForm):
     answer = TextAreaField(_l("The unit's explanation"))
     files = MultipleFileField(_l("Files"))
+    doc_no = StringField(_l("Evidence document number"))
+    doc_on = VNDateField(_l("Evidence document date"), validators=[Optional()])

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Float, and_, case, cast, func, not_, select, text
+from sqlalchemy import Float, and_, case, cast, func, not_, select, text, true
 
 from app.assessment import service as assessment
 from app.common import access
@@ -194,6 +194,57 @@ def unit_tallies(period: Period, as_of: date, s: ScoringSettings, unit_ids: list
             for r in db.session.execute(q)}
 
 
+SHARE_PLACES = Decimal("0.000001")
+
+
+def unit_figures(period: Period, as_of: date, s: ScoringSettings, unit_ids: list[int],
+                 tally_filters: list[TaskFilter], target_filters: list[TaskFilter], *,
+                 today: date) -> tuple[dict[TaskFilter, dict[int, Tally]],
+                                       dict[TaskFilter, dict[int, tuple[Decimal, int]]]]:
+    """Every filter's tallies (`unit_tallies`) and targets (`unit_targets`) for every unit
+    in ONE GROUP BY over the year's counted tasks: each filter's columns are conditioned
+    on it (CASE), so the tasks are read once however many criteria read them. The same
+    conditions and columns as the responsibility score (assessment.counted_tasks,
+    counts_for_unit, tally_columns), so the figures are the same."""
+    if not tally_filters and not target_filters:
+        return {}, {}
+    cols = []
+    for f in tally_filters:
+        cols += assessment.tally_columns(as_of, today, s,
+                                         None if f.is_all else and_(true(), *f.conditions()))
+    ach = achievement_sql()
+    reads = and_(Task.indicator_target.is_not(None), Task.due_on <= as_of,
+                 not_(assessment.excluded_condition()))
+    for f in target_filters:
+        held = and_(reads, *f.conditions())
+        cols += [func.coalesce(func.sum(case((held, ach), else_=0.0)), 0),
+                 func.coalesce(func.sum(case((held, 1), else_=0)), 0)]
+    q = (select(Task.lead_unit_id, *cols)
+         .where(assessment.counted_tasks(period), assessment.counts_for_unit(),
+                Task.lead_unit_id.in_(unit_ids))
+         .group_by(Task.lead_unit_id))
+    places = assessment.credit_places(s)
+    width = assessment.TALLY_WIDTH
+    tallies: dict[TaskFilter, dict[int, Tally]] = {f: {} for f in tally_filters}
+    targets: dict[TaskFilter, dict[int, tuple[Decimal, int]]] = {f: {} for f in target_filters}
+    for r in db.session.execute(q):
+        unit, values = r[0], r[1:]
+        for i, f in enumerate(tally_filters):
+            t = assessment.to_tally(assessment.tally_values(values[i * width:(i + 1) * width]),
+                                    places)
+            if t.tasks:
+                tallies[f][unit] = t
+        base = len(tally_filters) * width
+        for i, f in enumerate(target_filters):
+            done, n = values[base + 2 * i], int(values[base + 2 * i + 1] or 0)
+            if n:
+                # A sum of floating-point shares: its last bits depend on the order the
+                # database adds them in (PostgreSQL's plan may change it), so it is kept to
+                # six decimals, far below what the two-decimal points can show.
+                targets[f][unit] = (Decimal(str(done)).quantize(SHARE_PLACES), n)
+    return tallies, targets
+
+
 def achievement_sql():
     """SQL: a task indicator's achievement as a share 0..1, capped at 1 — the mirror of
     domain.quality.achievement (an actual not reported counts as 0)."""
@@ -242,9 +293,10 @@ def year_period(s: IndicatorSet) -> Period:
 
 def auto_figures(s: IndicatorSet, unit_ids: list[int], as_of: date, today: date,
                  scoring: ScoringSettings) -> dict[tuple[int, int], Auto]:
-    """Every automatic leaf for every unit, set-based: one GROUP BY per distinct task
-    filter for the tallies (tasks, stepped on tasks, deductions from the tracker), one per
-    filter for the targets, one read of the declared counts — never a query per unit."""
+    """Every automatic leaf for every unit, set-based: ONE GROUP BY for the tallies of
+    every distinct task filter (tasks, stepped on tasks, deductions from the tracker) and
+    the targets of every filter (`unit_figures`), one read of the declared counts — never a
+    query per unit, nor a pass over the tasks per criterion."""
     leaves = [r.criterion for r in tree(s.id)
               if r.is_leaf and r.criterion.method in AUTOMATIC]
     if not leaves or not unit_ids:
@@ -259,10 +311,10 @@ def auto_figures(s: IndicatorSet, unit_ids: list[int], as_of: date, today: date,
         return c.method == Method.TASKS or (c.method == Method.STEPPED and not reads_targets(c)) \
             or (c.method == Method.DEDUCTION and c.event_kind != Event.ENTERED)
 
-    tallies = {f: unit_tallies(period, as_of, scoring, unit_ids, f, today=today)
-               for f in {task_filter(c) for c in leaves if reads_tally(c)}}
-    targets = {f: unit_targets(period, as_of, unit_ids, f)
-               for f in {task_filter(c) for c in leaves if reads_targets(c)}}
+    tallies, targets = unit_figures(
+        period, as_of, scoring, unit_ids,
+        sorted({task_filter(c) for c in leaves if reads_tally(c)}, key=repr),
+        sorted({task_filter(c) for c in leaves if reads_targets(c)}, key=repr), today=today)
     declared: dict[tuple[int, int], int | None] = {}
     entered = [c.id for c in leaves if c.method == Method.DEDUCTION and c.event_kind == Event.ENTERED]
     if entered:
@@ -616,3 +668,154 @@ def sheet_set(sheet_id: int) -> IndicatorSet | None:
 
 
 GROUP_NAMES = tuple(UNIT_GROUPS)
+
+
+# ---- the heads' and deputies' quality results ---------------------------------------
+
+@dataclass(frozen=True)
+class QualityResult:
+    """A quality-of-operation result beside a task score (DESIGN.md 8): the unit's total
+    for its head; for a deputy, the total over the criteria of the fields they are in
+    charge of, rescaled to the set's maximum as a unit's total is. `points` is None while
+    the sheet is open (its automatic figures are not frozen) or when no criterion counts."""
+
+    set_id: int
+    set_name: str
+    sheet_id: int
+    status: str
+    points: Decimal | None
+    max_points: Decimal
+    grade: Grade
+    is_appraised: bool      # the appraised total; otherwise the unit's own (self-assessed)
+    criteria: int           # the leaves counted
+    readable: bool          # whether the reader may open the sheet
+
+
+def _result(set_row, sheet_row, leaves: list, shows_appraised: bool, scoring: ScoringSettings,
+            readable: bool) -> QualityResult:
+    mx = Decimal(set_row.max_points)
+    done = sheet_row.status != SheetStatus.OPEN
+    appraised = shows_appraised and sheet_row.status in (SheetStatus.APPRAISED,
+                                                         SheetStatus.PUBLISHED)
+    points = None
+    if done and leaves:
+        points = total([Leaf(Decimal(lf.max_points),
+                             Decimal(str((lf.appraised if appraised else lf.figure) or 0))
+                             if lf.is_applicable else None,
+                             lf.method == Method.BONUS) for lf in leaves], mx).scaled
+    return QualityResult(set_row.id, set_row.name, sheet_row.id, sheet_row.status, points, mx,
+                         band(points if appraised else None, mx, scoring) if points is not None
+                         else Grade.NOT_RATED,
+                         appraised, len(leaves), readable)
+
+
+def leader_results(actor: User, year: int, unit_ids: list[int], leader_ids: list[int],
+                   scoring: ScoringSettings) -> tuple[dict[int, QualityResult],
+                                                     dict[int, QualityResult]]:
+    """The quality results of the units and of their heads and deputies for `year`: the
+    unit's sheet in the latest published version of its group's set. The head's is the
+    unit's; a deputy's is over the leaves whose field (criterion.field_id) is one of the
+    fields they are in charge of (user_fields). Four queries whatever the number of units.
+    A unit's reader sees its own unit's result, and the others' once published; admin and
+    assessor see all. The appraised total is shown once the assessor finalized (to the
+    unit once published); before, the unit's own figures (the sheet submitted)."""
+    from app.models.user import user_fields
+
+    if not unit_ids and not leader_ids:
+        return {}, {}
+    leaders = db.session.execute(select(User.id, User.role, User.unit_id).where(
+        User.id.in_(leader_ids), User.role.in_([Role.HEAD, Role.DEPUTY]))).all() \
+        if leader_ids else []
+    wanted = set(unit_ids) | {ld.unit_id for ld in leaders if ld.unit_id}
+    if not wanted:
+        return {}, {}
+    rows = db.session.execute(
+        select(QualitySheet.id, QualitySheet.unit_id, QualitySheet.status, IndicatorSet.id,
+               IndicatorSet.name, IndicatorSet.status, IndicatorSet.max_points,
+               IndicatorSet.version)
+        .join(IndicatorSet, IndicatorSet.id == QualitySheet.set_id)
+        .where(IndicatorSet.year == year,
+               IndicatorSet.status.in_([SetStatus.PUBLISHED, SetStatus.LOCKED]),
+               QualitySheet.unit_id.in_(wanted))
+        .order_by(QualitySheet.unit_id, IndicatorSet.version.desc(), IndicatorSet.id.desc())
+    ).all()
+    everything = designs(actor)
+    chosen: dict[int, tuple] = {}
+    for r in rows:
+        if r[1] in chosen:
+            continue        # the latest version of the year
+        published = r[5] == SetStatus.LOCKED
+        if everything or published or r[1] == actor.unit_id:
+            chosen[r[1]] = r
+    if not chosen:
+        return {}, {}
+
+    @dataclass
+    class _LeafRow:
+        max_points: Decimal
+        method: str
+        field_id: int | None
+        is_applicable: bool
+        figure: Decimal | None
+        appraised: Decimal | None
+
+    by_sheet: dict[int, list[_LeafRow]] = {}
+    for sid, mx, method, fid, applicable, figure, appraised in db.session.execute(
+            select(QualityScore.sheet_id, Criterion.max_points, Criterion.method,
+                   Criterion.field_id, QualityScore.is_applicable, unit_figure_sql(),
+                   QualityScore.appraised_points)
+            .join(Criterion, Criterion.id == QualityScore.criterion_id)
+            .where(QualityScore.sheet_id.in_([r[0] for r in chosen.values()]))):
+        by_sheet.setdefault(sid, []).append(
+            _LeafRow(mx, method, fid, bool(applicable), figure, appraised))
+    deputy_ids = [ld.id for ld in leaders if ld.role == Role.DEPUTY]
+    fields: dict[int, set[int]] = {}
+    if deputy_ids:
+        for uid, fid in db.session.execute(select(user_fields.c.user_id, user_fields.c.field_id)
+                                           .where(user_fields.c.user_id.in_(deputy_ids))):
+            fields.setdefault(uid, set()).add(fid)
+
+    class _Set:
+        def __init__(self, r):
+            self.id, self.name, self.status, self.max_points = r[3], r[4], r[5], r[6]
+
+    class _Sheet:
+        def __init__(self, r):
+            self.id, self.unit_id, self.status = r[0], r[1], r[2]
+
+    def shows(r) -> bool:
+        return everything or r[5] == SetStatus.LOCKED
+
+    def readable(r) -> bool:
+        return everything or r[1] == actor.unit_id
+
+    by_unit = {u: _result(_Set(r), _Sheet(r), by_sheet.get(r[0], []), shows(r), scoring,
+                          readable(r)) for u, r in chosen.items()}
+    by_leader: dict[int, QualityResult] = {}
+    for ld in leaders:
+        r = chosen.get(ld.unit_id)
+        if r is None:
+            continue
+        if ld.role == Role.HEAD:
+            by_leader[ld.id] = by_unit[ld.unit_id]
+        else:
+            mine = fields.get(ld.id, set())
+            leaves = [lf for lf in by_sheet.get(r[0], []) if lf.field_id in mine]
+            by_leader[ld.id] = _result(_Set(r), _Sheet(r), leaves, shows(r), scoring,
+                                       readable(r))
+    return by_unit, by_leader
+
+
+def attach_results(actor: User, report, scoring: ScoringSettings) -> None:
+    """Put each unit's and leader's quality result (`leader_results`, for the report's
+    year) on the rows of an assessment report (live or frozen), beside the task score."""
+    report.with_quality = True
+    if not report.units and not report.leaders:
+        return
+    by_unit, by_leader = leader_results(actor, report.period.start.year,
+                                        [r.key for r in report.units],
+                                        [r.key for r in report.leaders], scoring)
+    for r in report.units:
+        r.quality = by_unit.get(r.key)
+    for r in report.leaders:
+        r.quality = by_leader.get(r.key)

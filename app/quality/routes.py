@@ -388,7 +388,8 @@ def _render_sheet(sheet_id: int, failed: dict | None = None, status: int = 200):
                 points=sc.draft_points if newer else r.self_points,
                 events=sc.event_count if sc else None,
                 not_applicable=not r.applicable,
-                note=(sc.draft_note if newer else sc.self_note) if sc else "")
+                note=(sc.draft_note if newer else sc.self_note) if sc else "",
+                doc_no=sc.evidence_doc_no if sc else "", doc_on=sc.evidence_doc_on if sc else None)
         if can_draft and r.is_manual:
             sc = r.score
             draft_forms[cid] = failed.get(("draft", cid)) or SelfScoreForm(
@@ -435,7 +436,8 @@ def self_score(sheet_id: int, criterion_id: int):
         done = boundary.run(lambda: commands.save_self_score(
             current_user, sheet_id, criterion_id,
             commands.SelfScoreInput(form.points.data, form.note.data, _uploads(form.files),
-                                    form.events.data, bool(form.not_applicable.data)),
+                                    form.events.data, bool(form.not_applicable.data),
+                                    form.doc_no.data or "", form.doc_on.data),
             current_settings().files, local_today()).self_points, form)
         if done:
             flash(_("The score was saved."), "success")
@@ -532,7 +534,7 @@ def sheet_print(sheet_id: int):
 @login_required
 def sheet_xlsx(sheet_id: int):
     card = queries.scorecard(current_user, sheet_id, local_today(), current_settings().scoring)
-    data = quality_export.sheet_xlsx(card)
+    data = quality_export.sheet_xlsx(card, flow.explanations(card.sheet.id, local_today()))
     return _download(data, f"phieu-cham-diem-{card.sheet.unit.code}-{card.set.year}.xlsx")
 
 
@@ -646,7 +648,8 @@ def answer_explanation(sheet_id: int, explanation_id: int):
     if form.validate():
         done = boundary.run(lambda: flow.answer_explanation(
             current_user, sheet_id, explanation_id,
-            flow.AnswerInput(form.answer.data, _uploads(form.files)),
+            flow.AnswerInput(form.answer.data, _uploads(form.files), form.doc_no.data or "",
+                             form.doc_on.data),
             current_settings().files, local_today()).id, form)
         if done:
             flash(_("The explanation was sent."), "success")

@@ -159,17 +159,48 @@ def _mb(n: int) -> str:
     return format_decimal(round(n / MIB, 1), format="#,##0.#")
 
 
+def check_count(uploads: list[Upload], files: Files) -> None:
+    """At most `files.max_files_per_request` files in one post (a message beside the field)."""
+    most = files.max_files_per_request
+    if len(uploads) > most:
+        raise RuleViolation(_l("At most %(n)s files can be attached at a time; %(sent)s were "
+                               "sent. Attach the most important ones, or send them in several "
+                               "reports.", n=most, sent=len(uploads)), "files")
+
+
+def write_checked(uploads: list[Upload], files: Files, make_row) -> list:
+    """Check every file (content, size, zip bomb, DTD: `check_upload`), then write each
+    into `files`' folder under a random name and add the row `make_row(name, stored,
+    content_type, size)` returns; nothing stays written if one file is refused or the
+    flush fails. The one store loop of task evidence and quality evidence."""
+    checked = [(up, *check_upload(up, files.max_evidence_bytes)) for up in uploads]
+    folder = upload_dir(files)
+    rows, written = [], []
+    try:
+        for up, name, ctype in checked:
+            stored = secrets.token_hex(16)
+            target = folder / stored
+            with open(target, "xb") as fh:
+                fh.write(up.data)
+            written.append(target)
+            row = make_row(name, stored, ctype, len(up.data))
+            db.session.add(row)
+            rows.append(row)
+        db.session.flush()
+    except Exception:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return rows
+
+
 def check_quotas(actor: User, task: Task, uploads: list[Upload], files: Files) -> None:
     """The evidence caps (`files`, the settings): files in one post, bytes on one task,
     bytes one person uploads in any 24 hours. Refused with a message beside the file field;
     two aggregate queries, whatever the number of files."""
     if not uploads:
         return
-    most = files.max_files_per_request
-    if len(uploads) > most:
-        raise RuleViolation(_l("At most %(n)s files can be attached at a time; %(sent)s were "
-                               "sent. Attach the most important ones, or send them in several "
-                               "reports.", n=most, sent=len(uploads)), "files")
+    check_count(uploads, files)
     adding = sum(len(up.data) for up in uploads)
     per_task = files.max_bytes_per_task
     on_task = db.session.scalar(select(func.coalesce(func.sum(Evidence.size_bytes), 0))
@@ -199,26 +230,9 @@ def store(actor: User, task: Task, uploads: list[Upload], progress_update_id: in
     for v in rules.check_plan_open(str(plan_status)):  # a closed plan is read-only
         raise RuleViolation(message(v), "files")
     check_quotas(actor, task, uploads, files)
-    checked = [(up, *check_upload(up, files.max_evidence_bytes)) for up in uploads]
-    folder = upload_dir(files)
-    rows, written = [], []
-    try:
-        for up, name, ctype in checked:
-            stored = secrets.token_hex(16)
-            target = folder / stored
-            with open(target, "xb") as fh:
-                fh.write(up.data)
-            written.append(target)
-            ev = Evidence(task_id=task.id, progress_update_id=progress_update_id,
-                          original_name=name, stored_name=stored, content_type=ctype,
-                          size_bytes=len(up.data), uploaded_by_id=actor.id)
-            db.session.add(ev)
-            rows.append(ev)
-        db.session.flush()
-    except Exception:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise
+    rows = write_checked(uploads, files, lambda name, stored, ctype, size: Evidence(
+        task_id=task.id, progress_update_id=progress_update_id, original_name=name,
+        stored_name=stored, content_type=ctype, size_bytes=size, uploaded_by_id=actor.id))
     for ev in rows:
         audit.record(actor.id, "evidence.add", "evidence", ev.id,
                      {"file": [None, ev.original_name]}, task_id=task.id)

@@ -258,6 +258,52 @@ def test_nobody_lowers_or_adds_an_indicator_target_after_issue(tw, api):
     assert (own.indicator_name or "", own.indicator_target) == ("", None)
 
 
+KEY_LOCKED = ("The plan has been issued: whether the task is a key task can no longer be "
+              "changed (it decides quality scores).")
+DIRECTION_LOCKED = ("The plan has been issued: the indicator's direction can no longer be "
+                    "changed (it decides quality scores).")
+
+
+def test_the_key_flag_and_direction_are_set_on_a_draft_and_locked_after_issue(world, api):
+    """Settable through the API with the form's rules (docs/quality.md): free while the plan
+    is a draft; after issue nobody flips them, not even the head with a reason, since the
+    head of a unit is the very person its quality criteria score."""
+    head = api(world.head)
+    auth = {"Authorization": f"Bearer {head.secret}"}
+    t = task(world.task.id)
+    resp = head.client.patch(f"/api/v1/tasks/{t.id}", headers=auth, json={
+        "version": t.version, "is_key": True, "indicator_name": "Hồ sơ trễ hạn",
+        "indicator_unit": "hồ sơ", "indicator_target": 10, "indicator_direction": "lower"})
+    assert resp.status_code == 200, resp.get_json()
+    body = resp.get_json()
+    assert body["is_key"] is True and body["indicator"]["direction"] == "lower"
+    assert body["indicator"]["achievement"] == 0.0       # nothing reported yet
+    t = task(world.task.id)
+    assert t.is_key and t.indicator_direction == "lower"
+    # A direction that is neither: a 422 naming the field, nothing changed.
+    resp = head.client.patch(f"/api/v1/tasks/{t.id}", headers=auth,
+                             json={"version": t.version, "indicator_direction": "sideways"})
+    assert resp.status_code == 422 and task(t.id).indicator_direction == "lower"
+    issue_world_plans(world)
+    for who, data, message, field in (
+            (world.head, {"is_key": False, "amendment_reason": "Điều chỉnh"}, KEY_LOCKED, "is_key"),
+            (world.head, {"indicator_direction": "higher"}, DIRECTION_LOCKED, "indicator_direction"),
+            (world.deputy, {"is_key": False}, KEY_LOCKED, "is_key")):
+        reader = api(who)
+        resp = reader.client.patch(f"/api/v1/tasks/{t.id}",
+                                   headers={"Authorization": f"Bearer {reader.secret}"},
+                                   json={"version": task(t.id).version, **data})
+        _refused(resp, message)
+        assert field in {e["field"] for e in resp.get_json()["errors"]}
+    t = task(world.task.id)
+    assert t.is_key and t.indicator_direction == "lower"
+    # Sending them unchanged after issue is no change: the edit of another field passes.
+    resp = head.client.patch(f"/api/v1/tasks/{t.id}", headers=auth, json={
+        "version": t.version, "is_key": True, "indicator_direction": "lower",
+        "title": "Tiêu đề đã sửa"})
+    assert resp.status_code == 200, resp.get_json()
+
+
 @pytest.mark.parametrize("who", ["staff", "head_b", "assessor"])
 def test_others_cannot_edit_confirm_or_decide(tw, api, who):
     reader = api(getattr(tw, who))

@@ -285,14 +285,16 @@ def _quality_flow(shared, text: str) -> list[tuple[str, str]]:
         "d1_1-points": "30", "d1_1-note": text,
         "d1_1-files": [(io.BytesIO(pdf), f"{text[:100]}.pdf".replace('"', "'"))]})
     _post(head, f"/quality/sheets/{sheet}/criteria/{leaf}/self", {
-        "s1_1-points": "30", "s1_1-note": text})
+        "s1_1-points": "30", "s1_1-note": text,
+        # Evidence given as a document: its number (at most 64 characters) is shown too.
+        "s1_1-doc_no": text[:64], "s1_1-doc_on": "01/06/2026"})
     _post(head, f"/quality/sheets/{sheet}/submit", {})
     _post(assessor, f"/quality/sheets/{sheet}/explanations", {
         "criterion_id": str(leaf), "question": text, "due_on": "20/06/2026"})
     db.session.rollback()
     e = db.session.scalar(select(QualityExplanation.id).where(QualityExplanation.sheet_id == sheet))
     _post(head, f"/quality/sheets/{sheet}/explanations/{e}/answer", {
-        f"x{e}-answer": text,
+        f"x{e}-answer": text, f"x{e}-doc_no": text[-64:], f"x{e}-doc_on": "01/06/2026",
         f"x{e}-files": [(io.BytesIO(pdf), f"{text[-100:]}.pdf".replace('"', "'"))]})
     _post(assessor, f"/quality/sheets/{sheet}/criteria/{leaf}/appraise", {
         "a1_1-points": "20", "a1_1-reason": text})
@@ -311,6 +313,7 @@ def _quality_flow(shared, text: str) -> list[tuple[str, str]]:
 def test_quality_texts_stay_text(shared, baseline):
     """The indicator set's texts (issue 13): a set's criteria titles from an imported file
     (and its preview), a staff draft's and the head's notes, evidence and answer file names,
+    the documents given as evidence (numbers),
     the explanation's question and answer, the appraiser's reason — every payload at once in
     each field — shown on the set, the preview, the sheet (staff, head, assessor), its print
     page and the notifications; harmless text through the same forms first shows the pages'
@@ -319,6 +322,6 @@ def test_quality_texts_stay_text(shared, baseline):
         baseline.learn(html)
     pages = _quality_flow(shared, " ".join(PAYLOADS))
     bad = [(name, found[:3]) for name, html in pages if (found := baseline.findings(html))]
-    figure("xss", f"quality: {len(PAYLOADS)} payloads in 10 fields, {len(pages)} pages parsed: "
+    figure("xss", f"quality: {len(PAYLOADS)} payloads in 12 fields, {len(pages)} pages parsed: "
                   f"{len(bad)} with payload-originated elements or attributes")
     assert not bad, bad[:3]

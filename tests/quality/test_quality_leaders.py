@@ -1,0 +1,141 @@
+"""Heads' and deputies' quality results beside their task score (DESIGN.md 8, issue 13
+point 5): the head's is the unit's total; a deputy's is over the criteria mapped to the
+fields they are in charge of, rescaled to the set's maximum. Shown on the assessment's
+tables, the leader's page, and in the assessment export."""
+
+from decimal import Decimal
+from io import BytesIO
+
+from openpyxl import load_workbook
+from sqlalchemy import insert, update
+
+from app.assessment import export as ex
+from app.extensions import db
+from app.models import Criterion, Field, Task
+from app.models.user import user_fields
+from app.quality import commands
+from app.quality import queries as quality
+from app.settings import current_settings
+from app.tasks.evidence import Upload
+from tests.conftest import EVIDENCE_PDF, TODAY
+from tests.quality.conftest import sheet_of
+
+D = Decimal
+Q2 = "period=2026-Q2&as_of=15/06/2026"
+
+
+def _fields(w):
+    """Field "Kinh tế" holds A's tasks task (on time) and task2 (late); criterion 2.1 (from
+    tasks, 50) reads only that field; the deputy of A is in charge of it."""
+    f = Field(name="Kinh tế", name_sort="kinh te")
+    db.session.add(f)
+    db.session.flush()
+    db.session.execute(update(Task).where(Task.id.in_([w.task.id, w.task2.id])).values(field_id=f.id))
+    db.session.execute(update(Criterion).where(Criterion.id == w.c["2.1"].id).values(field_id=f.id))
+    db.session.execute(insert(user_fields).values(user_id=w.deputy.id, field_id=f.id))
+    db.session.commit()
+    return f
+
+
+def _submit(w):
+    commands.publish_set(w.assessor, w.set.id)
+    db.session.commit()
+    sheet = sheet_of(w, w.a)
+    files = current_settings().files
+    commands.save_self_score(w.head, sheet.id, w.c["1.1"].id, commands.SelfScoreInput(
+        D(8), "KH số 12", [Upload("ke-hoach.pdf", EVIDENCE_PDF)]), files, TODAY)
+    commands.save_self_score(w.head, sheet.id, w.c["1.2"].id, commands.SelfScoreInput(
+        D(15), "", []), files, TODAY)
+    commands.submit_sheet(w.head, sheet.id, TODAY, current_settings().scoring)
+    db.session.commit()
+    return sheet
+
+
+def test_the_head_has_the_units_total_and_a_deputy_the_total_of_their_fields(qworld):
+    w = qworld
+    _fields(w)
+    scoring = current_settings().scoring
+    # Published but open: nothing is frozen yet, so no figure.
+    commands.publish_set(w.assessor, w.set.id)
+    db.session.commit()
+    units, leaders = quality.leader_results(w.assessor, 2026, [w.a.id], [w.head.id, w.deputy.id],
+                                            scoring)
+    assert units[w.a.id].points is None and units[w.a.id].status == "open"
+    assert leaders[w.deputy.id].points is None
+    db.session.rollback()
+
+
+def test_results_once_submitted_then_appraised(qworld):
+    w = qworld
+    _fields(w)
+    sheet = _submit(w)
+    scoring = current_settings().scoring
+    units, leaders = quality.leader_results(w.assessor, 2026, [w.a.id, w.b.id],
+                                            [w.head.id, w.deputy.id, w.deputy_b.id], scoring)
+    unit = units[w.a.id]
+    # 8 + 15 + 2.1 (field only: on time 1 + late 0.75 of 2 → 87.5% of 50 = 43.75) + 2.2
+    # (the CCHC plan's task and task2: 87.5% of 20 = 17.5) = 84.25, as the ranking says.
+    assert unit.points == D("84.25") and not unit.is_appraised
+    ranked = {r.unit_id: r for r in quality.sheets(w.set, scoring)}
+    assert ranked[w.a.id].self_total == unit.points
+    assert leaders[w.head.id] == unit
+    deputy = leaders[w.deputy.id]
+    assert deputy.criteria == 1 and deputy.points == D("87.50")     # 43.75 / 50 × 100
+    assert deputy.sheet_id == sheet.id
+    # B's deputy: B's sheet is still open.
+    assert leaders[w.deputy_b.id].points is None and leaders[w.deputy_b.id].status == "open"
+    # A deputy of A without fields: no criterion counts.
+    db.session.execute(user_fields.delete().where(user_fields.c.user_id == w.deputy.id))
+    db.session.commit()
+    _, leaders = quality.leader_results(w.assessor, 2026, [], [w.deputy.id], scoring)
+    assert leaders[w.deputy.id].points is None and leaders[w.deputy.id].criteria == 0
+
+
+def test_the_appraised_figure_is_shown_to_the_unit_only_once_published(qworld):
+    w = qworld
+    _fields(w)
+    sheet = _submit(w)
+    commands.appraise_score(w.assessor, sheet.id, w.c["1.2"].id, commands.AppraisalInput(
+        D(5), "Thiếu văn bản"))
+    commands.finalize_sheet(w.assessor, sheet.id)
+    db.session.commit()
+    scoring = current_settings().scoring
+    units, _ = quality.leader_results(w.assessor, 2026, [w.a.id], [], scoring)
+    assert units[w.a.id].is_appraised and units[w.a.id].points == D("74.25")  # 8+5+43.75+17.5
+    assert units[w.a.id].grade == "good"
+    # The unit itself still reads its own figures until the results are published.
+    units, _ = quality.leader_results(w.head, 2026, [w.a.id], [], scoring)
+    assert not units[w.a.id].is_appraised and units[w.a.id].points == D("84.25")
+    # Another unit sees nothing of A's before publication.
+    units, _ = quality.leader_results(w.head_b, 2026, [w.a.id], [], scoring)
+    assert units == {}
+
+
+def test_the_assessment_pages_and_export_show_the_quality_result(qworld, as_user):
+    w = qworld
+    _fields(w)
+    sheet = _submit(w)
+    c = as_user("assessor")
+    page = c.get(f"/assessment?{Q2}").get_data(as_text=True)
+    assert f'data-leader-id="{w.deputy.id}"' in page
+    row = page.split(f'data-leader-id="{w.deputy.id}"')[1].split("</tr>")[0]
+    assert 'data-figure="quality" data-value="87.50"' in row
+    assert f'/quality/sheets/{sheet.id}' in row
+    unit_row = page.split(f'data-unit-id="{w.a.id}" data-row="own"')[1].split("</tr>")[0]
+    assert 'data-figure="quality" data-value="84.25"' in unit_row
+    # The deputy's page.
+    page = c.get(f"/assessment/leader/{w.deputy.id}?{Q2}").get_data(as_text=True)
+    assert 'id="quality-result" data-points="87.50"' in page
+    # The XLSX: the leaders' table has the quality columns after the task figures.
+    resp = c.get(f"/assessment/export.xlsx?{Q2}")
+    wb = load_workbook(BytesIO(resp.data))
+    ws = wb[ex.LEADER_SHEET]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    head = next(i for i, r in enumerate(rows) if r[0] == "STT")
+    assert tuple(rows[head]) == ex.LEADER_HEADERS + ex.QUALITY_HEADERS
+    col = len(ex.LEADER_HEADERS)
+    mine = next(r for r in rows[head + 1:] if r[4] == w.deputy.username)
+    assert mine[col] == 87.5 and mine[col + 1] == "Điểm tự chấm"
+    # A deputy reads their own line; B's head does not see A's result before publication.
+    page = as_user("head_b").get(f"/assessment?{Q2}").get_data(as_text=True)
+    assert 'data-value="84.25"' not in page
