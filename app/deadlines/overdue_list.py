@@ -183,6 +183,12 @@ def _ordered(stmt, leader, person):
                          Task.due_on, Task.id)
 
 
+# The page's aliases, made once: an alias adapts each column it is asked for the first
+# time, and new aliases on every request cost the overdue page ~1 ms (issue 16 profile).
+# The lead unit is aliased so that a unit filter's subtree subquery cannot correlate to it.
+_LEADER, _PERSON, _LEAD_UNIT = aliased(User), aliased(User), aliased(Unit)
+
+
 def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
                        max_rows: int = MAX_ROWS, page: int | None = None,
                        per_page: int = 50, counts: list | None = None,
@@ -197,7 +203,7 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
     `max_rows`. `plain`: the rows' tasks, leaders and people as `ListedTask` and
     `ListedPerson` (what the page shows), not ORM objects (the report and the API)."""
     conds = _conditions(actor, f, today, due_soon_days)
-    leader, person = aliased(User), aliased(User)
+    leader, person = _LEADER, _PERSON
     joined = (lambda stmt: stmt.outerjoin(leader, leader.id == Task.leader_id)
               .outerjoin(person, person.id == Task.assignee_id).where(and_(*conds)))
     totals: dict = {}
@@ -217,8 +223,7 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
         totals = {"page": page, "per_page": per_page, "total_rows": int(total),
                   "total_overdue": int(overdue_n)}
     if plain:
-        # The lead unit aliased: a unit filter's subtree subquery must not correlate to it.
-        lead_unit = aliased(Unit)
+        lead_unit = _LEAD_UNIT
         stmt = _ordered(joined(select(Task.id, Task.title, Task.status, Task.due_on,
                                       Task.original_due_on, Task.progress, lead_unit.name,
                                       leader.id, leader.full_name, person.id, person.full_name)
