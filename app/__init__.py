@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, Request, g, has_request_context, request, session
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -19,7 +19,7 @@ from app.calendar.routes import bp as calendar_bp
 from app.cli import register as register_cli
 from app.dashboard.routes import bp as dashboard_bp
 from app.extensions import babel, bootstrap, csrf, db, login_manager, migrate, passwords
-from app.models import User
+from app.models import Notification, User
 from app.notifications.routes import bp as notifications_bp
 from app.org.routes import bp as org_bp
 from app.plans.routes import bp as plans_bp
@@ -126,9 +126,24 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     filters.register(app)
     register_cli(app)
 
+    # The navbar's bell (app/notifications/routes.py) counts the reader's unread
+    # notifications once a request; on a GET (which writes nothing) that count rides along
+    # with loading the user, one statement instead of two (issue 16: what every page pays).
+    # Other methods may mark notifications read before the page renders: counted then.
+    unread = (select(func.count(Notification.id))
+              .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+              .correlate(User).scalar_subquery())
+
     @login_manager.user_loader
     def load_user(token: str):
-        return db.session.scalar(select(User).where(User.session_token == token, User.is_active))
+        where = (User.session_token == token, User.is_active)
+        if request.method not in ("GET", "HEAD"):
+            return db.session.scalar(select(User).where(*where))
+        row = db.session.execute(select(User, unread).where(*where)).first()
+        if row is None:
+            return None
+        g.unread_notifications = row[1] or 0
+        return row[0]
 
     @app.after_request
     def security_headers(response):

@@ -33,7 +33,11 @@ from bench import common
 
 REPS = int(os.environ.get("BENCH_REPS", "5"))
 OPEN = ("draft", "assigned", "in_progress", "submitted", "returned")
-BARS = {"overdue_sweep": 1.5, "overdue_list_page": 5.0, "my_tasks_page": 5.0,
+# my_tasks_page has no bar (issue 16): a 0.5 ms SELECT is not a page's floor. The page is
+# held to goal 1c (10x Redmine, ../shared/peers/redmine-samedata/) and every page's fixed
+# cost to goal 4: a logged-in page that reads nothing within 3x /healthz
+# (logged_in_page_vs_healthz, whose "floor" is /healthz's whole request).
+BARS = {"overdue_sweep": 1.5, "overdue_list_page": 5.0, "logged_in_page_vs_healthz": 3.0,
         "assessment_live": 2.0, "api_task_list_page": 5.0, "assessment_xlsx_export": 3.0,
         "plan_import_5000": 5.0, "recurring_occurrences_5000": 2.0,
         "plan_import_5000_docx": 5.0, "plan_import_5000_xls": 5.0,
@@ -358,7 +362,35 @@ def bench_pages(url, kind, meta, raw) -> list[dict]:
     a, f, al, fl = pair(mine, lambda: my_tasks_floor(raw, staff_id, per_page))
     out.append({"name": "my_tasks_page", "app_s": a, "floor_s": f, "runs_app": al, "runs_floor": fl,
                 "rows": {"shown": len(rows), "total": total}})
+
     return out
+
+
+def bench_overhead(url, kind, meta, raw) -> dict:
+    """Goal 4 of issue 16: what every page pays (the session, the user, the bell count, the
+    layout, the headers) against the app's cheapest request, each a whole request over
+    loopback to gunicorn (gunicorn.conf.py, 2 sync workers, a fresh connection each, as
+    bench/load.py and the Redmine side-by-side serve it). /password reads nothing of its
+    own (a form); /healthz has no session. Requests alternate; medians."""
+    from bench import load as load_mod
+
+    port = load_mod.free_port()
+    proc = load_mod.start_server(url, port, 2, {"BENCH_TODAY": meta["today"].isoformat()})
+    try:
+        head, anon = load_mod.Client(port), load_mod.Client(port)
+        head.login(meta["largest_head"], common.PASSWORD)
+
+        def get(client, path):
+            def one():
+                status, _ = client.request("GET", path)
+                assert status == 200, (path, status)
+            return one
+
+        a, f, al, fl = pair(get(head, "/password"), get(anon, "/healthz"), reps=max(REPS, 30))
+    finally:
+        load_mod.stop_server(proc)
+    return {"name": "logged_in_page_vs_healthz", "app_s": a, "floor_s": f, "runs_app": al,
+            "runs_floor": fl}
 
 
 # ------------------------------------------------------------ the JSON API
@@ -696,9 +728,11 @@ def finish(results: list[dict], meta: dict, kind: str, load: dict | None, wall: 
                      "ratio": None, "peak_rss_mb": None, **ph,
                      "share_of_healthz": round(ph["rps"] / health, 3)}
             if name in ("dashboard", "overdue_list"):
-                entry["bar"] = "rps >= 40% of healthz, p99 < 10 x p50"
-                entry["holds"] = bool(ph["rps"] >= 0.4 * health and ph["p99_ms"] and ph["p50_ms"]
-                                      and ph["p99_ms"] < 10 * ph["p50_ms"])
+                # Goal 2 of issue 16.
+                entry["bar"] = "rps >= 20% of healthz, p99 <= 2 x p50, 0 errors"
+                entry["holds"] = bool(ph["rps"] >= 0.2 * health and ph["p99_ms"] and ph["p50_ms"]
+                                      and ph["p99_ms"] <= 2 * ph["p50_ms"]
+                                      and not ph.get("errors"))
             results.append(entry)
     common.RESULTS.mkdir(parents=True, exist_ok=True)
     path = common.RESULTS / "latest.json"
@@ -784,7 +818,8 @@ def yes(v) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--child")
-    parser.add_argument("--only", help="comma-separated: sweep,pages,api,assessment,export,import,recurring,quality,load "
+    parser.add_argument("--only", help="comma-separated: sweep,pages,overhead,api,assessment,export,import,"
+                        "recurring,quality,load "
                         "(and rss: only the peak RSS of the sweep and the export)")
     args = parser.parse_args()
     if args.child:
@@ -792,11 +827,13 @@ def main() -> None:
         return
     url, kind = common.database_url()
     meta = common.read_meta(kind)
-    wanted = set((args.only or "sweep,pages,api,assessment,export,import,recurring,quality,load").split(","))
+    wanted = set((args.only or "sweep,pages,overhead,api,assessment,export,import,recurring,quality,load")
+                 .split(","))
     raw = Raw(url, kind)
     t0 = time.perf_counter()
     results: list[dict] = []
-    steps = [("sweep", bench_sweep), ("pages", bench_pages), ("api", bench_api),
+    steps = [("sweep", bench_sweep), ("pages", bench_pages), ("overhead", bench_overhead),
+             ("api", bench_api),
              ("assessment", bench_assessment), ("export", bench_export), ("import", bench_import),
              ("recurring", bench_recurring), ("quality", bench_quality), ("rss", bench_rss)]
     for name, fn in steps:

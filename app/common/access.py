@@ -1,5 +1,6 @@
 """Who may see and do what. Every service checks here; templates only hide buttons."""
 
+from flask import g, has_request_context, request
 from sqlalchemy import and_, false, or_, select, true
 
 from app.extensions import db
@@ -20,8 +21,14 @@ def subtree_ids(unit_path: str):
 
 
 def subtree_id_list(unit_path: str) -> list[int]:
-    """The ids of a unit and every unit below it (one small query)."""
-    return list(db.session.scalars(subtree_ids(unit_path)))
+    """The ids of a unit and every unit below it (one small query; once a request for a
+    GET, which changes no unit: the overdue list and the home page each asked twice)."""
+    if not (has_request_context() and request.method in ("GET", "HEAD")):
+        return list(db.session.scalars(subtree_ids(unit_path)))
+    known = g.setdefault("subtree_id_lists", {})
+    if unit_path not in known:
+        known[unit_path] = list(db.session.scalars(subtree_ids(unit_path)))
+    return list(known[unit_path])
 
 
 def home_unit_ids(user: User) -> list[int]:

@@ -388,9 +388,11 @@ class FilterOptions:
     others: bool = True  # whether OTHER (units, leaders) is offered
 
 
-def filter_options(actor: User, unit_id: int | str | None = None) -> FilterOptions:
+def filter_options(actor: User, unit_id: int | str | None = None,
+                   people: bool = True) -> FilterOptions:
     """The choices of the list filters, limited to what the actor may read; a retired unit
-    only when it is the one chosen (the home page links to it while it has tasks)."""
+    only when it is the one chosen (the home page links to it while it has tasks). With
+    `people=False` (a filter without person and leader), the people are not read."""
     plans = db.session.execute(select(Plan.id, Plan.title, Plan.year).where(access.plan_scope(actor))
                                .order_by(Plan.year.desc(), Plan.title).limit(300)).all()
     shown = Unit.is_active | (Unit.id == unit_id) if isinstance(unit_id, int) else Unit.is_active
@@ -401,11 +403,11 @@ def filter_options(actor: User, unit_id: int | str | None = None) -> FilterOptio
     fields = db.session.execute(select(Field.id, Field.name)
                                 .where(Field.unit_id.in_(unit_ids) | Field.unit_id.is_(None))
                                 .order_by(Field.name_sort).limit(300)).all()
-    people = db.session.execute(select(User.id, User.full_name, User.role)
-                                .where(User.unit_id.in_(unit_ids), User.is_active)
-                                .order_by(User.name_sort).limit(1000)).all()
-    leaders = [p for p in people if p.role in LEADER_ROLES]
-    return FilterOptions(plans, units, fields, people, leaders, not access.reads_everything(actor))
+    found = db.session.execute(select(User.id, User.full_name, User.role)
+                               .where(User.unit_id.in_(unit_ids), User.is_active)
+                               .order_by(User.name_sort).limit(1000)).all() if people else []
+    leaders = [p for p in found if p.role in LEADER_ROLES]
+    return FilterOptions(plans, units, fields, found, leaders, not access.reads_everything(actor))
 
 
 @dataclass

@@ -108,9 +108,11 @@ def _list(template: str, mine: bool):
     today = local_today()
     settings = current_settings()
     page = task_queries.list_tasks(current_user, f, today, settings.due_soon_days, settings.page_size)
-    options = task_queries.filter_options(current_user, f.unit_id)
+    # "My tasks" has no person or leader filter (tasks/_filters.html): no people read.
+    options = task_queries.filter_options(current_user, f.unit_id, people=not mine)
     return render_template(template, page=page, f=f, today=today, options=options,
-                           args=request.args, unfinished_timeliness=task_queries.UNFINISHED_TIMELINESS)
+                           args=request.args, unfinished_timeliness=task_queries.UNFINISHED_TIMELINESS,
+                           task_path=url_for("tasks.view", task_id=0)[:-1])
 
 
 @bp.get("/tasks")
