@@ -82,7 +82,7 @@ class Raw:
     def settle(self) -> None:
         """The dead rows of the sweep's repetitions vacuumed (PostgreSQL), so that the steps
         after it read the tables as a day's sweep leaves them: each repetition flags and then
-        un-flags every overdue task, and at 1,000,000 tasks the 2 x 14 UPDATEs of 41,000 rows
+        un-flags every overdue task, and at 1,000,000 tasks the 2 x 14 UPDATEs of 36,000 rows
         left the overdue list page ~6x slower than on the generated data."""
         if self.kind != "sqlite":
             for table in ("tasks", "notifications"):
