@@ -103,6 +103,19 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+@event.listens_for(Engine, "connect")
+def _postgresql_no_jit(dbapi_conn, _record) -> None:
+    """No JIT compilation on a PostgreSQL connection: the home page's one GROUP BY over a
+    head's scope costs past `jit_above_cost` once the tasks table holds a million rows, and
+    PostgreSQL then spent 363 ms compiling it for 71 ms of execution (bench SCALE=large,
+    docs/performance.md); no statement of the app runs long enough to win it back."""
+    if isinstance(dbapi_conn, sqlite3.Connection) or not hasattr(dbapi_conn, "pgconn"):
+        return
+    with dbapi_conn.cursor() as cur:
+        cur.execute("SET jit = off")
+    dbapi_conn.commit()
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn) -> None:
     """Writes take the lock up front (BEGIN IMMEDIATE); reads stay deferred.

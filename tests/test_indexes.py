@@ -214,6 +214,58 @@ def test_overdue_lists_use_indexes(filled):
                            lambda actor=actor, f=f: export_rows(actor, f, TODAY, 3))
 
 
+def probes_per_row(statement: str, parameters, outer: str) -> list[str]:
+    """PostgreSQL: the scans of tasks whose condition names a column of `outer` (a nested
+    loop reading the tasks of each row of `outer` again: one probe per unit of the province
+    instead of one pass over the list). The plan is asked for with hash and merge joins,
+    hash aggregation and materialisation off, as the planner picks at a million tasks what it does not pick at 20,000: the
+    statement itself must leave it no per-unit probe to choose. SQLite: none (its plans are
+    tested by full_scans)."""
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            return []
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+        conn.exec_driver_sql("SET LOCAL enable_hashagg = off")
+        conn.exec_driver_sql("SET LOCAL enable_material = off")
+        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar()
+        conn.rollback()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    out = []
+
+    def walk(node):
+        if node.get("Relation Name") == "tasks":
+            for key in ("Index Cond", "Recheck Cond", "Filter"):
+                if f"{outer}.id" in node.get(key, ""):
+                    out.append(f"{node['Node Type']} on tasks: {node[key]}")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return out
+
+
+def test_other_lead_units_read_the_list_once(filled):
+    """The lead units outside the reader's own that the overdue list names (the unit
+    filter's extra choices): from an index, and from one pass over the list's tasks, never
+    the tasks of each unit of the province probed one unit at a time (at 1,000,000 tasks
+    that plan read 40,000 rows to find none: docs/performance.md)."""
+    from app.deadlines.overdue_list import other_lead_units
+
+    w = filled
+    for who in ("head", "deputy", "staff"):
+        actor = getattr(w, who)
+        assert_indexed(f"other lead units of {who}",
+                       lambda actor=actor: other_lead_units(actor, TODAY, 3))
+        with captured() as statements:
+            other_lead_units(actor, TODAY, 3)
+        db.session.rollback()
+        for statement, parameters in statements:
+            if "tasks" in statement:
+                assert probes_per_row(statement, parameters, "units") == [], (who, statement)
+
+
 def test_home_page_uses_indexes(filled):
     """The home page of a head, a deputy and a staff member: the one count over their
     scope, the most overdue, what is due this week, what awaits confirmation. (The
@@ -252,3 +304,17 @@ def test_audit_history_uses_indexes(filled):
     assert_indexed("task history", lambda: task_queries.history(w.task))
     assert_indexed("changes since a version", lambda: task_queries.changes_since(w.task.id, 1))
     assert_indexed("progress reports", lambda: task_queries.progress_updates(w.task))
+
+
+def test_postgresql_connections_never_jit(world):
+    """PostgreSQL compiles a statement whose cost passes jit_above_cost: at 1,000,000 tasks
+    the home page's count paid 363 ms of compilation for 71 ms of work (docs/performance.md).
+    Every connection of the app has JIT off, and keeps it after a rollback. SQLite: the
+    connection's own settings are still made (foreign keys on)."""
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            return
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+        conn.rollback()
+        assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
