@@ -15,7 +15,13 @@ from app.extensions import db
 from app.settings import KEY as SETTINGS_KEY
 from app.settings import Settings, current_settings
 from config import TestConfig
-from tests.support.databases import PG_URL, copy_template, migrate, new_schema
+from tests.support.databases import (
+    PG_URL,
+    close_worlds,
+    copy_template,
+    migrate,
+    new_schema,
+)
 from tests.support.rollback import RollbackDatabase
 from tests.support.routing import share_url_builders
 from tests.support.world import build_world
@@ -35,12 +41,16 @@ def database(tmp_path_factory):
     if PG_URL:
         url, drop = new_schema("sauro_test")
         migrate(url)
-        yield {"kind": "postgresql", "url": url}
+        info = {"kind": "postgresql", "url": url}
+        yield info
+        close_worlds(info)
         drop()
     else:
         path = tmp_path_factory.mktemp("db") / "template.db"
         migrate(f"sqlite:///{path}")
-        yield {"kind": "sqlite", "path": path}
+        info = {"kind": "sqlite", "path": path}
+        yield info
+        close_worlds(info)
 
 
 def database_url(database, tmp_path: Path) -> str:

@@ -599,29 +599,23 @@ class Fuzz:
 
 @pytest.fixture(scope="module")
 def fz(database, tmp_path_factory):
-    """The reliability groups' world in a database of its own (on PostgreSQL a schema)."""
+    """The reliability groups' world in a database of its own (on PostgreSQL a schema), in
+    one transaction for the module: `restore()` is a rollback to the savepoint of `dump()`."""
     from web_support import root
 
-    from app import create_app
-    from config import TestConfig
-    from tests.support.databases import private_database
+    from tests.support.databases import rolled_back_app
 
     rc = root()
     tmp = tmp_path_factory.mktemp("fuzz")
-    url, cleanup = private_database(database, tmp, "sauro_fuzz")
-    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
-                             UPLOAD_FOLDER=str(tmp / "uploads"), TODAY=rc.TODAY)
-    application.test_client_class = rc.IsolatedClient
-    try:
+    with rolled_back_app(database, tmp, "sauro_fuzz", UPLOAD_FOLDER=str(tmp / "uploads"),
+                         TODAY=rc.TODAY) as application:
+        application.test_client_class = rc.IsolatedClient
         with application.app_context():
             ctx = Fuzz(application, build_world(rc.Factory()))
             ctx.pristine = rel_dump()
         yield ctx
         with application.app_context():
             db.session.remove()
-            db.engine.dispose()
-    finally:
-        cleanup()
 
 
 @pytest.fixture
