@@ -73,12 +73,13 @@ def insert_dump(conn, dumped: list) -> None:
         if rows:
             conn.execute(insert(t), rows)
     if conn.dialect.name == "postgresql":
-        for t, rows in dumped:
-            if rows and "id" in t.c and t.c.id.primary_key:
-                conn.execute(text(
-                    f"SELECT setval(s, (SELECT max(id) FROM \"{t.name}\")) FROM "
-                    f"(SELECT pg_get_serial_sequence('\"{t.name}\"', 'id') AS s) q "
-                    f"WHERE s IS NOT NULL"))
+        # one statement for every sequence (setval of a NULL sequence, a table whose id is
+        # not serial, is NULL and sets nothing)
+        sets = [f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), "
+                f"(SELECT max(id) FROM \"{t.name}\"))"
+                for t, rows in dumped if rows and "id" in t.c and t.c.id.primary_key]
+        if sets:
+            conn.execute(text("SELECT " + ", ".join(sets)))
 
 
 def restore(dumped: list) -> None:
