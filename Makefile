@@ -26,7 +26,7 @@ run: install
 
 test: install
 	$(BIN)/bandit -q -r app -ll -ii
-	$(BIN)/python -m pytest -n 2 --dist loadscope $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 # The slow groups (concurrent writes, load, 1,000 mass-assignment posts, the full demo) run one
 # after another, not under xdist: the concurrency and load groups measure the machine, and

@@ -1,6 +1,7 @@
 """Fixtures: the app (one per session, each test in a transaction rolled back; a database of
 its own for a test marked `real_database`), a client, the world, and factories for the model."""
 
+import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,13 @@ from app.extensions import db
 from app.settings import KEY as SETTINGS_KEY
 from app.settings import Settings, current_settings
 from config import TestConfig
-from tests.support.databases import PG_URL, copy_template, migrate, new_schema
+from tests.support.databases import (
+    PG_URL,
+    close_worlds,
+    copy_template,
+    migrate,
+    new_schema,
+)
 from tests.support.rollback import RollbackDatabase
 from tests.support.routing import share_url_builders
 from tests.support.world import build_world
@@ -35,12 +42,16 @@ def database(tmp_path_factory):
     if PG_URL:
         url, drop = new_schema("sauro_test")
         migrate(url)
-        yield {"kind": "postgresql", "url": url}
+        info = {"kind": "postgresql", "url": url}
+        yield info
+        close_worlds(info)
         drop()
     else:
         path = tmp_path_factory.mktemp("db") / "template.db"
         migrate(f"sqlite:///{path}")
-        yield {"kind": "sqlite", "path": path}
+        info = {"kind": "sqlite", "path": path}
+        yield info
+        close_worlds(info)
 
 
 def database_url(database, tmp_path: Path) -> str:
@@ -134,11 +145,85 @@ REAL_DATABASE_MODULES: tuple[str, ...] = (
 )
 
 
-def pytest_collection_modifyitems(items):
+# ---- distribution over the xdist workers (`make test`: -n 2 --dist loadgroup) --------------
+# Each test class, or each module's functions, is one work unit (a group), as under loadscope,
+# so a module's world is built once per worker that runs it. The modules below are cut into
+# several groups (contiguous runs of their tests; each group builds the module's world on the
+# worker that takes it), so that no one module keeps a worker busy while the other is idle.
+# The groups are handed out costliest first (the estimate below), so the many small modules fill in at the end and both
+# workers finish together. Only the order and the grouping change: every test runs as it would.
+SPLIT_MODULES: dict[str, int] = {
+    "tests/web/test_bad_input.py": 8,      # ~60 forms and ~30 pages fuzzed x 200 examples
+    "tests/web/test_permissions.py": 4,    # ~2,360 cases of the authorization matrix
+}
+# Seconds of a module on one worker (rough: measured on the loaded 2-core machine), where it
+# costs far more than the ~0.1 s per test of most; only the order of the groups depends on it.
+MODULE_COST: dict[str, float] = {
+    "tests/web/test_bad_input.py": 400, "tests/web/test_permissions.py": 300,
+    "tests/reliability/test_csrf.py": 100, "tests/reliability/test_data_scoping.py": 50,
+    "tests/reliability/test_xss.py": 35, "tests/reliability/test_tampering_import.py": 25,
+    "tests/reliability/test_backup_restore.py": 25, "tests/reliability/test_mass_assignment.py": 25,
+    "tests/reliability/test_login_throttling.py": 20, "tests/reliability/test_audit_trail.py": 20,
+    "tests/reliability/test_export_injection.py": 15, "tests/reliability/test_tampering.py": 10,
+    "tests/api/test_schemathesis.py": 60, "tests/test_scheduler_processes.py": 25,
+    "tests/test_two_servers.py": 20,
+}
+# In a module of MODULE_COST, the tests that carry its cost (the others ~0.1 s each).
+_HEAVY_PREFIX = {"tests/web/test_bad_input.py": "test_fuzz"}
+
+
+def _costs(items) -> dict:
+    """{item: estimated seconds}."""
+    by_module: dict[str, list] = {}
+    for item in items:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    out = {}
+    for path, its in by_module.items():
+        total = MODULE_COST.get(path, 3.0 if path.startswith("tests/e2e/") else None)
+        prefix = _HEAVY_PREFIX.get(path, "test")
+        heavy = [i for i in its if i.name.startswith(prefix)]
+        for item in its:
+            out[item] = total / len(heavy) if total and item in heavy else 0.1
+    return out
+
+
+def _groups(items) -> dict:
+    """{item: group name}: the loadscope unit, or a part of a module of SPLIT_MODULES."""
+    by_module: dict[str, list] = {}
+    for item in items:
+        by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
+    out = {}
+    for path, its in by_module.items():
+        parts = SPLIT_MODULES.get(path, 1)
+        if parts == 1:
+            for item in its:
+                out[item] = item.nodeid.rsplit("::", 1)[0]
+            continue
+        prefix = _HEAVY_PREFIX.get(path, "test_")
+        heavy = sum(1 for i in its if i.name.startswith(prefix))
+        per_part, seen = -(-heavy // parts), 0
+        for item in its:
+            out[item] = f"{path}#{min(seen // per_part, parts - 1) + 1}"
+            seen += item.name.startswith(prefix)
+    return out
+
+
+@pytest.hookimpl(tryfirst=True)   # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config, items):
     for item in items:
         path = item.nodeid.split("::")[0]
         if path in REAL_DATABASE_MODULES:
             item.add_marker(pytest.mark.real_database)
+    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
+        return
+    groups, costs = _groups(items), _costs(items)
+    cost: dict[str, float] = {}
+    for item, group in groups.items():
+        cost[group] = cost.get(group, 0.0) + costs[item]
+        item.add_marker(pytest.mark.xdist_group(group))
+    # costliest group first; the tests of a group keep their order
+    rank = {g: (-cost[g], g) for g in cost}
+    items.sort(key=lambda item: rank[groups[item]])
 
 
 @pytest.fixture(scope="session")
@@ -431,7 +516,33 @@ def pytest_runtest_logreport(report):
             _FIGURES.append(line.rstrip())
 
 
+_WORKER_FIGURES: list[dict] = []
+
+
+def pytest_sessionfinish(session):
+    """On an xdist worker: hand the fuzzers' counts to the controller (tests/support/figures)."""
+    out = getattr(session.config, "workeroutput", None)
+    module = next((m for name, m in list(sys.modules.items())
+                   if name.endswith("test_bad_input") and hasattr(m, "STATS")), None)
+    if out is None or module is None:
+        return
+    stats = {k: sorted(v) if isinstance(v, set) else v for k, v in module.STATS.items()}
+    out["bad_input"] = {"stats": stats, "examples": module.EXAMPLES}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    part = getattr(node, "workeroutput", {}).get("bad_input")
+    if part:
+        _WORKER_FIGURES.append(part)
+
+
 def pytest_terminal_summary(terminalreporter):
+    if _WORKER_FIGURES:
+        from tests.support.figures import bad_input_line, merge
+
+        _FIGURES.append(bad_input_line(merge([p["stats"] for p in _WORKER_FIGURES]),
+                                       _WORKER_FIGURES[0]["examples"]))
     if _FIGURES:
         terminalreporter.section("figures")
         for line in _FIGURES:

@@ -2,6 +2,8 @@
 or a PostgreSQL schema of its own), restored after each test that changes it. The figure
 lines the groups print are gathered by tests/conftest.py and shown at the end of the run."""
 
+from contextlib import contextmanager
+
 import pytest
 from jinja2 import BytecodeCache
 from rel_support import build_world, client_for, dump, restore, root
@@ -55,25 +57,36 @@ def new_database(database, tmp):
     return private_database(database, tmp, "sauro_rel")
 
 
+# Modules whose world is served by other processes (gunicorn behind nginx): those need its
+# rows committed, so their world stays on a database of its own, put back row by row.
+WORLD_ON_DISK = ("test_login_throttling",)
+
+
 @pytest.fixture(scope="module")
 def shared(request, database, tmp_path_factory):
     """The extended world, built once per module. A module may set APP_CONFIG (a dict of
-    config overrides, e.g. WTF_CSRF_ENABLED) and LOGIN_ROLES (clients logged in up front)."""
+    config overrides, e.g. WTF_CSRF_ENABLED) and LOGIN_ROLES (clients logged in up front).
+    The world is in one transaction for the whole module (tests/support/databases.
+    rolled_back_app): `restore()` is a rollback to the savepoint set by the last `dump()`."""
     from app import create_app
     from app.extensions import db
     from config import TestConfig
+    from tests.support.databases import rolled_back_app
 
     rc = root()
     overrides = dict(getattr(request.module, "APP_CONFIG", {}))
     tmp = tmp_path_factory.mktemp("rel")
-    url, cleanup = new_database(database, tmp)
-    config = {"SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp / "uploads"),
-              "TODAY": rc.TODAY}
+    config = {"UPLOAD_FOLDER": str(tmp / "uploads"), "TODAY": rc.TODAY}
     config.update(overrides)
-    application = create_app(TestConfig, **config)
-    application.test_client_class = rc.IsolatedClient
-    application.jinja_env.bytecode_cache = BYTECODE
-    try:
+    on_disk = request.module.__name__.rsplit(".", 1)[-1] in WORLD_ON_DISK
+    if on_disk:
+        url, cleanup = new_database(database, tmp)
+        opened = _on_disk(create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, **config), cleanup)
+    else:
+        opened = rolled_back_app(database, tmp, "sauro_rel", **config)
+    with opened as application:
+        application.test_client_class = rc.IsolatedClient
+        application.jinja_env.bytecode_cache = BYTECODE
         with application.app_context():
             ctx = Shared(application, build_world(rc.Factory()),
                          csrf=bool(config.get("WTF_CSRF_ENABLED")))
@@ -83,7 +96,14 @@ def shared(request, database, tmp_path_factory):
             ctx.pristine = dump()
             yield ctx
             db.session.remove()
-            db.engine.dispose()
+            if on_disk:
+                db.engine.dispose()
+
+
+@contextmanager
+def _on_disk(application, cleanup):
+    try:
+        yield application
     finally:
         cleanup()
 

@@ -5,7 +5,8 @@ migrated PostgreSQL schema)."""
 import os
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -64,3 +65,47 @@ def private_database(database: dict, tmp_path: Path, prefix: str = "sauro_own") 
     url, drop = new_schema(prefix)
     migrate(url)
     return url, drop
+
+
+@contextmanager
+def rolled_back_app(database: dict, tmp_path: Path, prefix: str, config_class=None,
+                    **config) -> Iterator:
+    """An app for a module's world on a database of its own (as `private_database`), whose
+    one connection stays in a transaction for the whole module and is rolled back at its end
+    (tests/support/rollback.py). The app commits as usual (each commit a savepoint
+    released into the module's transaction); `snapshot.dump()` sets a savepoint, and
+    `snapshot.restore()` goes back to it, instead of deleting and inserting every row.
+
+    Since the module leaves its database empty, the next module's world takes the same one
+    (`database["worlds"]`, emptied at the end of the session by `close_worlds`): a new
+    PostgreSQL schema costs a migration, ~3 s, and a new engine compiles every statement
+    again."""
+    from app import create_app
+    from app.extensions import db
+    from config import TestConfig
+    from tests.support.rollback import RollbackDatabase
+
+    free = database.setdefault("worlds", [])
+    if free:
+        url, rdb, cleanup = free.pop()
+    else:
+        url, cleanup = private_database(database, tmp_path, prefix)
+        rdb = RollbackDatabase(url)
+    application = create_app(config_class or TestConfig, SQLALCHEMY_DATABASE_URI=url, **config)
+    engines = db._app_engines[application]
+    own = engines[None]
+    engines[None] = rdb.engine
+    own.dispose()
+    rdb.begin_test()
+    try:
+        yield application
+    finally:
+        rdb.end_test()
+        free.append((url, rdb, cleanup))
+
+
+def close_worlds(database: dict) -> None:
+    """Close and drop the databases of the modules' worlds (end of the session)."""
+    for _url, rdb, cleanup in database.pop("worlds", []):
+        rdb.close()
+        cleanup()

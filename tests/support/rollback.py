@@ -26,13 +26,13 @@ between connections, threads or processes, DDL and migrations, a server of its o
 import itertools
 from contextlib import contextmanager
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine
 from sqlalchemy.pool import StaticPool
 
 _BEGINS = ("BEGIN", "BEGIN IMMEDIATE", "BEGIN DEFERRED", "BEGIN EXCLUSIVE")
 
-RESET_SEQUENCES = ("SELECT setval(format('%I.%I', sequence_schema, sequence_name)::regclass, 1, false) "
-                   "FROM information_schema.sequences WHERE sequence_schema = current_schema()")
+SEQUENCES = ("SELECT format('%I.%I', sequence_schema, sequence_name) "
+             "FROM information_schema.sequences WHERE sequence_schema = current_schema()")
 
 
 class RollbackDatabase:
@@ -46,10 +46,17 @@ class RollbackDatabase:
         self.kind = self.engine.dialect.name
         if self.kind == "postgresql":
             self.dbapi.autocommit = True       # every transaction is begun by us
+            # The id sequences, set back to 1 after each test: one statement naming each
+            # (the catalogue is read once; information_schema is slow to query).
+            names = [name for (name,) in self._rows(SEQUENCES)]
+            self._reset_sequences = "SELECT " + (", ".join(
+                f"setval('{name}', 1, false)" for name in names) or "1")
         self._open: list[tuple[int, str]] = []   # (connection checkout, savepoint), oldest first
+        self._marks: list[str] = []   # savepoints of `mark()`, oldest first, still in place
         self._names = itertools.count(1)
         self.in_test = False
         self._patch()
+        self.engine.sauro_rollback = self   # found by tests/support/snapshot.dump()/restore()
 
     # -- the dialect: each transaction of the app is a savepoint of the test's ---------------
 
@@ -87,27 +94,39 @@ class RollbackDatabase:
         # The one connection must outlive any dispose() (the app's engine is this one).
         self.engine.dispose = lambda *a, **k: None
 
-        @event.listens_for(self.engine, "before_cursor_execute", retval=True)
-        def _no_begin(_conn, _cursor, statement, parameters, _context, _executemany):
-            # The app's SQLite `begin` event emits BEGIN [IMMEDIATE]: the savepoint is the
-            # transaction here.
+        # The app's SQLite `begin` event emits BEGIN [IMMEDIATE]: the savepoint is the
+        # transaction here, so the statement is not sent (at the cursor, so that listeners of
+        # `before_cursor_execute`, e.g. tests/reliability/test_csrf.py, still see it).
+        execute, execute_no_params = dialect.do_execute, dialect.do_execute_no_params
+
+        def do_execute(cursor, statement, parameters, context=None):
             if statement.strip().upper() in _BEGINS:
-                return "SELECT 1", parameters
-            return statement, parameters
+                return None
+            return execute(cursor, statement, parameters, context)
+
+        def do_execute_no_params(cursor, statement, context=None):
+            if statement.strip().upper() in _BEGINS:
+                return None
+            return execute_no_params(cursor, statement, context)
+
+        dialect.do_execute = do_execute
+        dialect.do_execute_no_params = do_execute_no_params
 
     # -- one test -------------------------------------------------------------------------
 
     def begin_test(self) -> None:
         self._open.clear()
+        self._marks.clear()
         self._run("BEGIN")
         self.in_test = True
 
     def end_test(self) -> None:
         self.in_test = False
         self._open.clear()
+        self._marks.clear()
         self._run("ROLLBACK")
         if self.kind == "postgresql":
-            self._run(RESET_SEQUENCES)
+            self._run(self._reset_sequences)
 
     @contextmanager
     def aside(self):
@@ -121,13 +140,39 @@ class RollbackDatabase:
             return
         name = f"sauro_aside_{next(self._names)}"
         self._run(f"SAVEPOINT {name}")
-        mark = len(self._open)
+        mark, marks = len(self._open), len(self._marks)
         try:
             yield
         finally:
             del self._open[mark:]
+            del self._marks[marks:]
             self._run(f"ROLLBACK TO SAVEPOINT {name}")
             self._run(f"RELEASE SAVEPOINT {name}")
+
+    # -- a module's world: marks to go back to ----------------------------------------------
+
+    def mark(self) -> str | None:
+        """A savepoint at the state as it stands (no transaction of the app open), to go back
+        to with `back_to()` as often as needed: what `snapshot.restore()` of a module's world
+        does instead of deleting and inserting every row. None when one cannot be set here
+        (outside a test, or inside a transaction of the app)."""
+        if not self.in_test or self._open:
+            return None
+        name = f"sauro_mark_{next(self._names)}"
+        self._run(f"SAVEPOINT {name}")
+        self._marks.append(name)
+        return name
+
+    def back_to(self, name: str | None) -> bool:
+        """Every row back to where `mark()` left them (ROLLBACK TO SAVEPOINT keeps the mark);
+        marks set after it go with it. False when the mark is gone (the caller then puts the
+        rows back one by one)."""
+        if name not in self._marks:
+            return False
+        del self._marks[self._marks.index(name) + 1:]
+        self._open.clear()     # the app's savepoints opened since are undone with it
+        self._run(f"ROLLBACK TO SAVEPOINT {name}")
+        return True
 
     def _rows(self, sql: str) -> list:
         cur = self.dbapi.cursor()
@@ -167,7 +212,7 @@ class RollbackDatabase:
             self._run(sql)
         self._run("COMMIT")
         if self.kind == "postgresql":
-            self._run(RESET_SEQUENCES)
+            self._run(self._reset_sequences)
 
     def close(self) -> None:
         self.dbapi.close()

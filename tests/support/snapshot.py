@@ -41,15 +41,26 @@ def diff_snapshots(before: dict, after: dict) -> dict:
     return changed
 
 
+class Dump(list):
+    """The rows of `dump()`; on a rolled-back database (tests/support/rollback.py) also the
+    savepoint set at that state, which `restore()` goes back to."""
+
+    mark: tuple | None = None
+
+
 def dump() -> list:
     """Every row of every table, as (table, [row dicts]) in dependency order."""
     db.session.rollback()
-    out = []
+    out = Dump()
     for table in db.metadata.sorted_tables:
         order = list(table.primary_key.columns) or list(table.columns)
         rows = [dict(r) for r in db.session.execute(select(table).order_by(*order)).mappings()]
         out.append((table, rows))
     db.session.rollback()
+    rdb = getattr(db.engine, "sauro_rollback", None)
+    if rdb is not None:
+        name = rdb.mark()
+        out.mark = (rdb, name) if name else None
     return out
 
 
@@ -62,20 +73,27 @@ def insert_dump(conn, dumped: list) -> None:
         if rows:
             conn.execute(insert(t), rows)
     if conn.dialect.name == "postgresql":
-        for t, rows in dumped:
-            if rows and "id" in t.c and t.c.id.primary_key:
-                conn.execute(text(
-                    f"SELECT setval(s, (SELECT max(id) FROM \"{t.name}\")) FROM "
-                    f"(SELECT pg_get_serial_sequence('\"{t.name}\"', 'id') AS s) q "
-                    f"WHERE s IS NOT NULL"))
+        # one statement for every sequence (setval of a NULL sequence, a table whose id is
+        # not serial, is NULL and sets nothing)
+        sets = [f"setval(pg_get_serial_sequence('\"{t.name}\"', 'id'), "
+                f"(SELECT max(id) FROM \"{t.name}\"))"
+                for t, rows in dumped if rows and "id" in t.c and t.c.id.primary_key]
+        if sets:
+            conn.execute(text("SELECT " + ", ".join(sets)))
 
 
 def restore(dumped: list) -> None:
     """Put every table back to `dumped` (ids included): far cheaper than a new database,
-    whose engine would compile every statement again."""
+    whose engine would compile every statement again. On a rolled-back database (a module's
+    world, tests/support/rollback.py) a rollback to the savepoint set by `dump()`, which
+    puts back the same rows without deleting and inserting each one."""
     from sqlalchemy import delete, insert, text
 
     db.session.rollback()
+    mark = getattr(dumped, "mark", None)
+    if mark is not None and mark[0].engine is db.engine and mark[0].back_to(mark[1]):
+        db.session.expire_all()
+        return
     try:
         conn = db.session.connection()
         tables = [t for t, _ in dumped]

@@ -97,24 +97,21 @@ class Shared:
 
 @pytest.fixture(scope="module")
 def shared(database, tmp_path_factory):
-    """The world of `xworld`, built once per module (on PostgreSQL in a schema of its own,
-    since the per-test fixtures truncate theirs). Tests that change data use `sw`, which
-    puts every row back afterwards."""
+    """The world of `xworld`, built once per module on a database of its own, in one
+    transaction for the whole module (tests/support/databases.rolled_back_app). Tests that
+    change data use `sw`, which puts every row back afterwards (a rollback to the savepoint
+    set when the world was built)."""
     from web_support import build_world, dump, root
 
-    from app import create_app
     from app.extensions import db
-    from config import TestConfig
-    from tests.support.databases import private_database
+    from tests.support.databases import rolled_back_app
 
     rc = root()
     tmp = tmp_path_factory.mktemp("shared")
-    url, cleanup = private_database(database, tmp, "sauro_web")
-    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url,
-                             UPLOAD_FOLDER=str(tmp / "uploads"), TODAY=rc.TODAY)
-    application.test_client_class = rc.IsolatedClient
-    application.jinja_env.bytecode_cache = _BYTECODE
-    try:
+    with rolled_back_app(database, tmp, "sauro_web", UPLOAD_FOLDER=str(tmp / "uploads"),
+                         TODAY=rc.TODAY) as application:
+        application.test_client_class = rc.IsolatedClient
+        application.jinja_env.bytecode_cache = _BYTECODE
         with application.app_context():
             ctx = Shared(application, build_world(rc.Factory()))
             for role in ("admin", "assessor", "head", "deputy", "staff"):
@@ -122,9 +119,6 @@ def shared(database, tmp_path_factory):
             ctx.pristine = dump()
             yield ctx
             db.session.remove()
-            db.engine.dispose()
-    finally:
-        cleanup()
 
 
 @pytest.fixture
