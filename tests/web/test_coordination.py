@@ -214,3 +214,24 @@ def test_merging_rewrites_the_coordinating_links_of_open_tasks(sw):
                              .where(task_coordinators.c.unit_id == Task.lead_unit_id)).all()
     db.session.rollback()
     assert own == []
+
+
+def test_a_coordinated_task_is_read_not_counted_as_the_coordinating_units_work(sw):
+    """The head of a coordinating unit reads the task and finds it in the "Phối hợp" tab, but
+    her overdue list and home page count her unit's own work only: another unit's overdue
+    task must not swell (nor, done, flatter) the coordinating unit's figures."""
+    w = sw.w
+    _issue(w.plan, w.plan_b)
+    db.session.execute(update(Task).where(Task.id == w.task_b.id).values(
+        due_on=date(2026, 1, 5), status="in_progress"))
+    db.session.commit()
+    head_a = sw.client("head_a")
+    before_overdue = _listed(head_a, "/overdue")
+    before_home = page(head_a.get("/")).text()
+    _coordinate(w.task_b.id, w.a.id)
+    assert head_a.get(f"/tasks/{w.task_b.id}").status_code == 200
+    assert w.task_b.id in _listed(head_a, "/tasks/mine?coord=1")
+    assert w.task_b.id in _listed(sw.client("head_b"), "/overdue")  # overdue for its own unit
+    assert w.task_b.id not in _listed(head_a, "/overdue")
+    assert _listed(head_a, "/overdue") == before_overdue
+    assert page(head_a.get("/")).text() == before_home
