@@ -153,7 +153,20 @@ def can_name_contacts(user: User, task: Task, unit: Unit) -> bool:
 
 
 def task_scope(user: User):
-    """SQL condition: the tasks `user` may read (coordinated ones included)."""
+    """SQL condition: the tasks `user` may read (coordinated ones included). Built once a
+    request for a GET, which changes neither units nor coordination (an expression is
+    immutable): the overdue list built it twice, each time reading the coordinated tasks
+    (docs/performance.md, third pass)."""
+    if not (has_request_context() and request.method in ("GET", "HEAD")):
+        return _task_scope(user)
+    known = g.setdefault("task_scopes", {})
+    key = (user.id, user.role, user.unit_id)
+    if key not in known:
+        known[key] = _task_scope(user)
+    return known[key]
+
+
+def _task_scope(user: User):
     if reads_everything(user):
         return true()
     if user.role in (Role.HEAD, Role.DEPUTY):
