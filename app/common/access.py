@@ -156,7 +156,20 @@ def task_scope(user: User, coordinated: bool = True):
     """SQL condition: the tasks `user` may read (coordinated ones included). Without
     `coordinated`: the tasks of their own work only, which the dashboard, the overdue list
     and the scores count; a task another unit leads is the coordinator's to read and note,
-    not to be counted or listed as their unit's (issue 17 §2)."""
+    not to be counted or listed as their unit's (issue 17 §2). Built once a request for a
+    GET, which changes neither units nor coordination (an expression is immutable): the
+    overdue list built it twice, each time reading the coordinated tasks
+    (docs/performance.md, third pass)."""
+    if not (has_request_context() and request.method in ("GET", "HEAD")):
+        return _task_scope(user, coordinated)
+    known = g.setdefault("task_scopes", {})
+    key = (user.id, user.role, user.unit_id, coordinated)
+    if key not in known:
+        known[key] = _task_scope(user, coordinated)
+    return known[key]
+
+
+def _task_scope(user: User, coordinated: bool):
     if reads_everything(user):
         return true()
     if user.role in (Role.HEAD, Role.DEPUTY):
