@@ -152,8 +152,11 @@ def can_name_contacts(user: User, task: Task, unit: Unit) -> bool:
             and unit.id in {u.id for u in task.coordinators})
 
 
-def task_scope(user: User):
-    """SQL condition: the tasks `user` may read (coordinated ones included)."""
+def task_scope(user: User, coordinated: bool = True):
+    """SQL condition: the tasks `user` may read (coordinated ones included). Without
+    `coordinated`: the tasks of their own work only, which the dashboard, the overdue list
+    and the scores count; a task another unit leads is the coordinator's to read and note,
+    not to be counted or listed as their unit's (issue 17 §2)."""
     if reads_everything(user):
         return true()
     if user.role in (Role.HEAD, Role.DEPUTY):
@@ -164,16 +167,16 @@ def task_scope(user: User):
         ids = subtree_id_list(user.unit.path)
         terms = [Task.owner_unit_id.in_(ids), Task.lead_unit_id.in_(ids),
                  Task.assignee_id == user.id, Task.leader_id == user.id]
-        coordinated = _coordinated_beyond(user, ids)
-        if coordinated:
-            terms.append(Task.id.in_(coordinated))
+        beyond = _coordinated_beyond(user, ids) if coordinated else []
+        if beyond:
+            terms.append(Task.id.in_(beyond))
         return or_(*terms)
     if user.role == Role.STAFF:
         home = home_unit_ids(user)
         terms = [Task.owner_unit_id.in_(home), Task.lead_unit_id.in_(home), Task.assignee_id == user.id]
-        coordinated = _coordinated_beyond(user, home)
-        if coordinated:
-            terms.append(Task.id.in_(coordinated))
+        beyond = _coordinated_beyond(user, home) if coordinated else []
+        if beyond:
+            terms.append(Task.id.in_(beyond))
         return or_(*terms)
     return false()
 

@@ -54,7 +54,8 @@ def role_scope(actor: User):
     if access.reads_everything(actor):
         return true()
     if actor.role == Role.HEAD:
-        return access.task_scope(actor)
+        # Their unit's work, not the tasks it only coordinates (those: the "Phối hợp" tab).
+        return access.task_scope(actor, coordinated=False)
     if actor.role == Role.DEPUTY:
         return Task.leader_id == actor.id
     if actor.role == Role.STAFF:
