@@ -627,7 +627,8 @@ def _reschedule(plan: Plan, rule: RecurringRule, actor_id: int, reason: str,
     # The responsible person is told once for the occurrences they now hold: those the edit
     # handed over from someone else and the new ones (as `tell_series` does at issue).
     reassigned = {r.id for r in stay if r.assignee_id != rule.assignee_id}
-    _tell_holder(rule, reassigned, {r.id for r in rows}, actor_id)
+    if reassigned or made:
+        _tell_holder(rule, reassigned, {r.id for r in rows}, actor_id)
     _expire_tasks(plan.id)
     return EditResult(changed, cancelled, made, len(rows) - cancelled - changed)
 
