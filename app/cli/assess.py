@@ -14,7 +14,8 @@ from app.cli.common import fail
 from app.clock import local_today
 from app.domain import scoring
 from app.extensions import db
-from app.models import AssessmentRun, Unit
+from app.models import AssessmentRun, Role, Unit, User
+from app.quality import queries as quality
 from app.reports import document
 from app.settings import current_settings
 
@@ -97,6 +98,12 @@ def assess_run(period_code: str, as_of_text: str | None, unit_code: str | None, 
                    f"frozen {period.code} ({run.scope_key}) as version {run.version} (run {run.id}).")
 
 
+def _assessor() -> User:
+    """Whom the command line reads as: it is run by the administrator or the assessor, who
+    see every unit's quality result (quality.designs). Never added to the session."""
+    return User(role=Role.ASSESSOR, extra_roles="", unit_id=None)
+
+
 @assess_cli.command("export")
 @click.option("--period", "period_code", required=True, help=PERIOD_HELP)
 @click.option("--as-of", "as_of_text", default=None, metavar="YYYY-MM-DD",
@@ -126,6 +133,9 @@ def assess_export(period_code: str, as_of_text: str | None, unit_code: str | Non
         report = assessment.load_run(run)
     else:
         report = assessment.live(period, as_of, settings, unit, today=local_today())
+    # The same file as the web export for the assessor: each unit's and leader's quality of
+    # operation beside the task score (the web export attaches them for the reader).
+    quality.attach_results(_assessor(), report, report.settings)
     path = Path(output)
     lines = issuer or document.default_issuer(unit)
     where = place if place is not None else document.default_place(unit)

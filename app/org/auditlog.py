@@ -23,7 +23,25 @@ from sqlalchemy import func, not_, select
 from app.common.errors import PermissionDenied
 from app.directory.units import tree_order
 from app.extensions import db
-from app.models import AuditLog, Role, Unit, User
+from app.models import (
+    ApiToken,
+    AuditLog,
+    Criterion,
+    Evidence,
+    Extension,
+    Field,
+    IndicatorSet,
+    Plan,
+    ProcessStep,
+    QualityEvidence,
+    QualityScore,
+    QualitySheet,
+    RecurringRule,
+    Role,
+    Task,
+    Unit,
+    User,
+)
 from app.reports.local import LOCAL_TZ, local_time
 
 # Not changes: sign-ins, throttling and refused requests.
@@ -60,6 +78,14 @@ class Entry:
     task_id: int | None
     changes: list[Change]
     comment: str
+    object_name: str = ""     # the object's name now; "" when it no longer exists
+
+    @property
+    def object_text(self) -> str:
+        """The object by name, or "#id" when it is gone (or has no name)."""
+        if self.object_name:
+            return self.object_name
+        return f"#{self.object_id}" if self.object_id else ""
 
 
 @dataclass(frozen=True)
@@ -214,11 +240,55 @@ def _named(changes: str, user_names: dict, unit_names: dict) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+# The name of each kind of object (id first, then the parts joined by " – "): the unit's name,
+# the task's title, the person's full name, the scoring sheet's set and unit...
+OBJECT_NAMES = {
+    "task": lambda: select(Task.id, Task.title),
+    "plan": lambda: select(Plan.id, Plan.title),
+    "user": lambda: select(User.id, User.full_name),
+    "unit": lambda: select(Unit.id, Unit.name),
+    "recurring_rule": lambda: select(RecurringRule.id, RecurringRule.title),
+    "process_step": lambda: select(ProcessStep.id, ProcessStep.title),
+    "extension": lambda: select(Extension.id, Task.title).join(Task, Task.id == Extension.task_id),
+    "evidence": lambda: select(Evidence.id, Evidence.original_name),
+    "quality_evidence": lambda: select(QualityEvidence.id, QualityEvidence.original_name),
+    "indicator_set": lambda: select(IndicatorSet.id, IndicatorSet.name),
+    "criterion": lambda: select(Criterion.id, Criterion.title),
+    "quality_sheet": lambda: (select(QualitySheet.id, IndicatorSet.name, Unit.name)
+                              .join(IndicatorSet, IndicatorSet.id == QualitySheet.set_id)
+                              .join(Unit, Unit.id == QualitySheet.unit_id)),
+    "quality_score": lambda: (select(QualityScore.id, Criterion.title, Unit.name)
+                              .join(Criterion, Criterion.id == QualityScore.criterion_id)
+                              .join(QualitySheet, QualitySheet.id == QualityScore.sheet_id)
+                              .join(Unit, Unit.id == QualitySheet.unit_id)),
+    "api_token": lambda: select(ApiToken.id, ApiToken.name),
+    "field": lambda: select(Field.id, Field.name),
+}
+
+
+def _object_names(rows) -> dict[tuple[str, int], str]:
+    """{(object type, id): name} of the rows' objects: one query per kind of object among the
+    rows (never one per row); an object that no longer exists is simply absent."""
+    wanted: dict[str, set[int]] = {}
+    for r in rows:
+        if r.object_type in OBJECT_NAMES and r.object_id and 0 < r.object_id < 2**31:
+            wanted.setdefault(r.object_type, set()).add(r.object_id)
+    out = {}
+    for kind, ids in wanted.items():
+        q = OBJECT_NAMES[kind]()
+        id_col = q.selected_columns[0]
+        for oid, *parts in db.session.execute(q.where(id_col.in_(sorted(ids)))).all():
+            out[(kind, oid)] = " – ".join(str(p) for p in parts if p)
+    return out
+
+
 def _entries(rows, tz: ZoneInfo, words: dict) -> list[Entry]:
     user_names, unit_names = _names(rows)
+    objects = _object_names(rows)
     return [Entry(r.id, local_time(r.at, tz), r.full_name or "", r.unit_name or "", r.action,
                   r.object_type, r.object_id, r.task_id,
-                  readable(_named(r.changes, user_names, unit_names), **words), r.comment or "")
+                  readable(_named(r.changes, user_names, unit_names), **words), r.comment or "",
+                  objects.get((r.object_type, r.object_id), ""))
             for r in rows]
 
 

@@ -285,10 +285,10 @@ def audit_xlsx():
     f, _errors = _audit_filter()
     en = str(get_locale()) == "en"
     today = local_today()
-    headers = (["No.", "When", "By", "Unit", "Action", "Object", "Id", "Changes (before → after)",
-                "Comment"] if en else
-               ["STT", "Thời điểm", "Người thực hiện", "Đơn vị", "Thao tác", "Đối tượng", "Số hiệu",
-                "Nội dung thay đổi (trước → sau)", "Ghi chú"])
+    headers = (["No.", "When", "By", "Unit", "Action", "Object", "Name", "Id",
+                "Changes (before → after)", "Comment"] if en else
+               ["STT", "Thời điểm", "Người thực hiện", "Đơn vị", "Thao tác", "Đối tượng",
+                "Tên đối tượng", "Số hiệu", "Nội dung thay đổi (trước → sau)", "Ghi chú"])
     span = " – ".join(d.strftime("%d/%m/%Y") if d else "…" for d in (f.date_from, f.date_to))
     titles = ["AUDIT LOG" if en else "NHẬT KÝ THAY ĐỔI",
               (f"Period: {span}; as of {today:%d/%m/%Y}" if en
@@ -299,12 +299,13 @@ def audit_xlsx():
             changes = "\n".join(f"{label}: {before} → {after}" if before else f"{label}: {after}"
                                 for label, before, after in _changes(e))
             yield (n, e.at.strftime("%d/%m/%Y %H:%M"), e.actor, e.unit, _action(e.action),
-                   str(OBJECT_LABELS.get(e.object_type, e.object_type)), e.object_id, changes,
-                   e.comment)
+                   str(OBJECT_LABELS.get(e.object_type, e.object_type)), e.object_text,
+                   e.object_id, changes, e.comment)
 
     out = BytesIO()
     write_table(out, "Audit" if en else "Nhat ky", headers, rows(),
-                widths=(6, 17, 24, 28, 22, 20, 8, 60, 30), wrap_columns=(7, 8), title_rows=titles)
+                widths=(6, 17, 24, 28, 22, 20, 36, 8, 60, 30), wrap_columns=(6, 8, 9),
+                title_rows=titles)
     parts = ["audit" if en else "nhat-ky", f"{today:%Y-%m-%d}",
              f.object_type or "", f"from-{f.date_from}" if f.date_from else "",
              f"to-{f.date_to}" if f.date_to else ""]

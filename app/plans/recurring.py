@@ -323,9 +323,10 @@ def _clear(plan: Plan, rows: list[_Row]) -> dict[int, bool]:
 
 
 def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
-                        wanted: dict[int, list[rec.Occurrence]]) -> int:
+                        wanted: dict[int, list[rec.Occurrence]], tell: bool = True) -> int:
     """Insert the `wanted` occurrences of each rule in a few statements (tasks with RETURNING,
-    then their steps and their audit rows), whatever the number of rules."""
+    then their steps and their audit rows), whatever the number of rules. `tell=False`: the
+    caller sends the series notice itself (an edit, with the occurrences it reassigned)."""
     clear = _clear(plan, rows)
     by_id = {r.id: r for r in rows}
     now = utcnow()
@@ -365,7 +366,7 @@ def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
          "changes": json.dumps({"recurring_rule_id": [None, rid], "period": [None, code],
                                 "due_on": [None, str(due)]})}
         for tid, rid, code, due in made])
-    if plan.status == PlanStatus.ISSUED:
+    if plan.status == PlanStatus.ISSUED and tell:
         # Added to an issued plan (a new rule, a new period): the responsible person is told
         # once for the rule's new occurrences, as at issue (`tell_series`).
         by_rule = {r.id: r.assignee_id for r in rows}
@@ -410,7 +411,7 @@ def tell_series(plan_id: int, actor_id: int | None) -> int:
 
 
 def generate(plan: Plan, rules_: list[RecurringRule], actor_id: int | None,
-             since: date | None = None) -> int:
+             since: date | None = None, tell: bool = True) -> int:
     """Make the occurrences of `rules_` in the plan's year (only those due on or after
     `since`, when given), skipping periods that already have an occurrence not cancelled.
     Returns how many tasks were made."""
@@ -425,7 +426,7 @@ def generate(plan: Plan, rules_: list[RecurringRule], actor_id: int | None,
     wanted = {r.id: [o for o in rec.occurrences(r.schedule, plan.year, days)
                      if (r.id, o.period) not in have and (since is None or o.due_on >= since)]
               for r in rows}
-    return _insert_occurrences(plan, rows, actor_id, wanted)
+    return _insert_occurrences(plan, rows, actor_id, wanted, tell)
 
 
 def generate_for_plan(plan: Plan, actor_id: int | None) -> int:
@@ -622,9 +623,33 @@ def _reschedule(plan: Plan, rule: RecurringRule, actor_id: int, reason: str,
     stay = [r for r in free if r.period_code in new and new[r.period_code].due_on >= today]
     cancelled = _cancel(gone, actor_id, reason, today)
     changed = _rewrite(plan, rule, stay, new, actor_id, reason)
-    made = generate(plan, [rule], actor_id, since=today)
+    made = generate(plan, [rule], actor_id, since=today, tell=False)
+    # The responsible person is told once for the occurrences they now hold: those the edit
+    # handed over from someone else and the new ones (as `tell_series` does at issue).
+    reassigned = {r.id for r in stay if r.assignee_id != rule.assignee_id}
+    if reassigned or made:
+        _tell_holder(rule, reassigned, {r.id for r in rows}, actor_id)
     _expire_tasks(plan.id)
     return EditResult(changed, cancelled, made, len(rows) - cancelled - changed)
+
+
+def _tell_holder(rule: RecurringRule, reassigned: set[int], existing: set[int],
+                 actor_id: int) -> None:
+    """One series notice to the rule's responsible person for the occurrences an edit gave
+    them (`reassigned`) and those it made (not among the `existing` ones); none when they
+    made the edit themselves."""
+    who = rule.assignee_id
+    if not who or who == actor_id:
+        return
+    held = sorted((r.due_on, r.id) for r in _occurrences(rule.id)
+                  if r.assignee_id == who and (r.id in reassigned or r.id not in existing))
+    if not held:
+        return
+    due, tid = held[0]
+    # The rule's version makes the key unique per edit (a series handed back to someone
+    # already told at issue is told again).
+    overdue.notify([who], SERIES_NOTICE, tid, f"assigned:series:{tid}:rule{rule.version}",
+                   about_on=due, days=len(held))
 
 
 def _rewrite(plan: Plan, rule: RecurringRule, rows, new: dict, actor_id: int,

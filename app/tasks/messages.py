@@ -58,7 +58,8 @@ MESSAGES = {
     "person_outside_lead_unit": lambda p: _l("The responsible person must belong to the lead unit."),
     "leader_not_leader": lambda p: _l("The accountable leader must be the head or a deputy."),
     "leader_outside_units": lambda p: _l(
-        "The accountable leader must lead the lead unit or the plan's unit."),
+        "The accountable leader must lead the lead unit, the plan's unit or a unit between "
+        "them; for a section's plan, also the department it belongs to."),
     "deputy_not_leader": lambda p: _l("A deputy can only manage tasks they are accountable for."),
     "head_both_roles": lambda p: _l(
         "A head cannot be both the responsible person and the accountable leader of a task: "

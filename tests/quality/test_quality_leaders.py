@@ -139,3 +139,32 @@ def test_the_assessment_pages_and_export_show_the_quality_result(qworld, as_user
     # A deputy reads their own line; B's head does not see A's result before publication.
     page = as_user("head_b").get(f"/assessment?{Q2}").get_data(as_text=True)
     assert 'data-value="84.25"' not in page
+
+
+def test_the_command_line_export_has_the_quality_columns_of_the_web_one(qworld, as_user, runner,
+                                                                          tmp_path):
+    """`flask assess export` writes what the web export gives the assessor: the quality of
+    operation beside the task score, on the units' and the leaders' tables."""
+    w = qworld
+    _fields(w)
+    _submit(w)
+    web = load_workbook(BytesIO(as_user("assessor").get(f"/assessment/export.xlsx?{Q2}").data))
+    path = tmp_path / "danh-gia.xlsx"
+    db.session.commit()
+    result = runner.invoke(args=["assess", "export", "--period", "2026-Q2", "--as-of",
+                                 "2026-06-15", "--format", "xlsx", "--output", str(path)])
+    assert result.exit_code == 0, result.output
+    cli = load_workbook(path)
+    assert cli.sheetnames == web.sheetnames
+
+    def table(wb, sheet):
+        rows = [list(r) for r in wb[sheet].iter_rows(values_only=True)]
+        return rows[next(i for i, r in enumerate(rows) if r[0] == "STT"):]
+
+    for sheet in web.sheetnames:
+        assert table(cli, sheet) == table(web, sheet), sheet
+    assert tuple(table(cli, ex.UNIT_SHEET)[0]) == ex.UNIT_HEADERS + ex.QUALITY_HEADERS
+    leaders = table(cli, ex.LEADER_SHEET)
+    assert tuple(leaders[0]) == ex.LEADER_HEADERS + ex.QUALITY_HEADERS
+    mine = next(r for r in leaders[1:] if r[4] == w.deputy.username)
+    assert mine[len(ex.LEADER_HEADERS):] == [87.5, "Điểm tự chấm"]

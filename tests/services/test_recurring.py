@@ -396,3 +396,41 @@ def test_occurrences_added_after_issue_tell_the_responsible_person(world):
     assert [(n.kind, n.task_id, n.about_on, n.days) for n in told] == [
         ("assigned_recurring", ids[0], date(2026, 6, 20), 3)]
     assert made == len(ids) == 3
+
+
+SERIES = ("assigned_recurring",)
+
+
+def test_an_edit_that_changes_the_responsible_person_tells_the_new_one_once(world):
+    """The occurrences an edit hands over are announced to their new holder as at issue: one
+    series notice (not one per occurrence) naming the first of them; the started one stays
+    with the old holder and is not counted; handing the series back tells the first again."""
+    rule_id, _ = add(world)
+    issue(world)
+    occ = {t.period_code: t for t in occurrences(rule_id)}
+    tasks.record_progress(world.staff, occ["M07"].id, 20, "Đang tổng hợp", None, TODAY)
+    db.session.commit()
+    assert _told(world.staff2.id, SERIES) == []  # world.task is theirs: an "assigned"
+    edit(world, rule_id, assignee_id=world.staff2.id)
+    told = _told(world.staff2.id, SERIES)
+    # June, August..December: six free occurrences (July started, January-May past).
+    assert [(n.kind, n.task_id, n.about_on, n.days) for n in told] == [
+        ("assigned_recurring", occ["M06"].id, date(2026, 6, 20), 6)]
+    before = len(_told(world.staff.id, SERIES))
+    edit(world, rule_id, assignee_id=world.staff.id)
+    again = _told(world.staff.id, SERIES)[before:]
+    assert [(n.kind, n.task_id, n.about_on, n.days) for n in again] == [
+        ("assigned_recurring", occ["M06"].id, date(2026, 6, 20), 6)]
+    # An edit that keeps the person tells nobody.
+    before = (len(_told(world.staff.id, SERIES)), len(_told(world.staff2.id, SERIES)))
+    edit(world, rule_id, title="Báo cáo CCHC hằng tháng")
+    assert (len(_told(world.staff.id, SERIES)), len(_told(world.staff2.id, SERIES))) == before
+
+
+def test_an_edit_that_adds_periods_and_changes_the_person_sends_one_notice(world):
+    rule_id, _ = add(world)
+    issue(world)
+    edit(world, rule_id, frequency="quarterly", assignee_id=world.staff2.id)
+    q = [t for t in occurrences(rule_id) if t.period_code.startswith("Q")]
+    assert [(n.kind, n.task_id, n.about_on, n.days) for n in _told(world.staff2.id, SERIES)] == [
+        ("assigned_recurring", q[0].id, q[0].due_on, 3)]

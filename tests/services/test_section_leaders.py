@@ -7,6 +7,7 @@ department's leader; an office that is not a section stays an agency of its own.
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import update
 
 from app.common.errors import RuleViolations
@@ -33,6 +34,13 @@ def section(world, make):
     return s
 
 
+# The refusal names everything the rule allows, the section's department too (commit 304e3b7).
+VI_REFUSAL = ("Lãnh đạo phụ trách phải là lãnh đạo của đơn vị chủ trì, đơn vị lập kế hoạch hoặc "
+              "đơn vị ở giữa; với kế hoạch của phòng, cả lãnh đạo đơn vị mà phòng trực thuộc.")
+EN_REFUSAL = ("The accountable leader must lead the lead unit, the plan's unit or a unit between "
+              "them; for a section's plan, also the department it belongs to.")
+
+
 def _create(make, section, leader, lead=None, assignee=None):
     return tasks.create_task(section.head, section.plan.id,
                              make.task_input(lead or section, assignee or section.staff, leader),
@@ -57,8 +65,9 @@ def test_never_the_province_above_nor_another_department(world, make, section):
     for leader in (governor, world.deputy_b):
         with pytest.raises(RuleViolations) as e:
             _create(make, section, leader)
-        assert _codes(e.value) == {("leader_id", ("Lãnh đạo phụ trách phải là lãnh đạo của đơn vị "
-                                                 "chủ trì hoặc của đơn vị lập kế hoạch."))}
+        assert _codes(e.value) == {("leader_id", VI_REFUSAL)}
+        with force_locale("en"):
+            assert _codes(e.value) == {("leader_id", EN_REFUSAL)}
         db.session.rollback()
 
 

@@ -167,3 +167,67 @@ def test_actions_columns_and_coded_values_are_named_in_the_users_language(sw):
     c.post("/language/en", data={"next": "/audit"})
     text = page(c.get("/audit?from=06/12/2026&to=06/12/2026")).text()
     assert "finalized the appraisal" in text and "Appraised" in text and "In progress" in text
+
+
+def _object_log(w):
+    _log([
+        (datetime(2026, 12, 6, 8, 0), w.admin.id, "unit.rename", "unit", w.a.id,
+         {"name": ["Tên cũ", w.a.name]}),
+        (datetime(2026, 12, 6, 8, 5), w.head.id, "task.update", "task", w.task.id,
+         {"progress": [0, 10]}),
+        (datetime(2026, 12, 6, 8, 10), w.head_b.id, "plan.update", "plan", w.plan_b.id,
+         {"year": [2025, 2026]}),
+        (datetime(2026, 12, 6, 8, 15), w.admin.id, "user.update", "user", w.deputy.id,
+         {"email": ["", "pho@example.vn"]}),
+        (datetime(2026, 12, 6, 8, 20), w.admin.id, "unit.rename", "unit", 987654,
+         {"name": ["Đơn vị đã xoá", "Đơn vị đã xoá (2)"]}),
+    ])
+
+
+def test_the_object_is_shown_by_its_name_or_by_its_number_when_gone(sw):
+    """The object column names the unit, the task, the plan, the person (not "Đơn vị #4"), and
+    falls back to "#id" for an object that no longer exists: on the page and in the XLSX."""
+    w = sw.w
+    _object_log(w)
+    c = sw.client("assessor")
+    text = page(c.get("/audit?from=06/12/2026&to=06/12/2026")).text()
+    for name in (w.a.name, w.task.title, w.plan_b.title, w.deputy.full_name, "#987654"):
+        assert name in text, name
+    for number in (w.a.id, w.task.id, w.plan_b.id, w.deputy.id):
+        assert f"#{number} " not in text + " ", number
+    ws = load_workbook(io.BytesIO(c.get("/audit.xlsx?from=06/12/2026&to=06/12/2026").data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    header = next(r for r in rows if r and r[0] == "STT")
+    assert header[5:8] == ("Đối tượng", "Tên đối tượng", "Số hiệu")
+    body = {(r[5], r[7]): r[6] for r in rows[rows.index(header) + 1:]}
+    assert body == {("Đơn vị", w.a.id): w.a.name, ("Nhiệm vụ", w.task.id): w.task.title,
+                    ("Kế hoạch", w.plan_b.id): w.plan_b.title,
+                    ("Người dùng", w.deputy.id): w.deputy.full_name,
+                    ("Đơn vị", 987654): "#987654"}
+
+
+def test_object_names_cost_one_query_per_kind_not_per_row(sw):
+    from sqlalchemy import event
+
+    w = sw.w
+    _object_log(w)
+
+    def queries(n_more: int) -> int:
+        _log([(datetime(2026, 11, 1, 8, i), w.admin.id, "task.update", "task", 500_000 + i,
+               {"progress": [0, 1]}) for i in range(n_more)])
+        db.session.rollback()
+        seen = []
+
+        def spy(*args):
+            seen.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", spy)
+        try:
+            p = auditlog.browse(w.admin, auditlog.AuditFilter(), 1, 50)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", spy)
+            db.session.rollback()
+        assert {e.object_text for e in p.entries} >= {w.a.name, w.task.title}
+        return len(seen)
+
+    assert queries(1) == queries(30)
