@@ -107,6 +107,9 @@ def test_the_import_preview_reads_without_the_write_lock(sqlite_only, world, as_
         resp = c.post(f"/plans/{plan_id}/import",
                       data={"file": (io.BytesIO(data), "ke-hoach.xlsx")},
                       content_type="multipart/form-data")
+        # redirect after post (issue 17): the upload answers 303 to the preview's own page
+        assert resp.status_code == 303, resp.get_data(as_text=True)[:1000]
+        resp = c.get(resp.headers["Location"])
         html = resp.get_data(as_text=True)
         previews = list(seen)
         seen.clear()

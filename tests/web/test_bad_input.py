@@ -768,6 +768,7 @@ QUERY_PAGES = {
 }
 NO_QUERY = {"static", "bootstrap.static", "healthz", "admin.unit", "admin.user_edit",
             "admin.user_new", "auth.password", "plans.edit", "plans.export", "plans.import_file",
+            "plans.import_preview",
             "plans.recurring_new", "plans.recurring_edit",
             "plans.print", "plans.print_docx", "plans.template", "plans.create", "tasks.create", "tasks.view",
             "tasks.edit", "tasks.download", "assessment.final_grade",

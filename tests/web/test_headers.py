@@ -24,15 +24,21 @@ def _matrix():
 
 def _pages():
     """One (rule, role, relation, expected) per GET endpoint: a case the matrix answers 200."""
-    out = []
+    out, missing = [], set()
     for rule in _matrix().RULES:
         if rule.method != "GET" or rule.extra.get("api"):
             continue  # the API's headers: tests/api/test_reads.py
         case = next(((rule, role, rel, rule.expect[role][i]) for role in PREFERENCE
                      for i, rel in enumerate(rule.relations)
                      if rule.expect[role][i].rstrip("*") == "200"), None)
-        assert case, f"the matrix lets nobody GET {rule.endpoint}"
-        out.append(case)
+        if case is None:
+            # an endpoint's other rows may all refuse or redirect (another's upload token,
+            # say): one row of the endpoint that answers 200 is enough
+            missing.add(rule.endpoint)
+        else:
+            out.append(case)
+    covered = {case[0].endpoint for case in out}
+    assert missing <= covered, f"the matrix lets nobody GET {sorted(missing - covered)}"
     return out
 
 
