@@ -121,7 +121,8 @@ TASK_CASES = [
     ("huge-coordinator-id", lambda w: {"coordinator_ids": ["9" * 22]}, "coordinator_ids",
      ("A coordinating unit does not exist or has been retired.", {})),
     ("leader-of-another-unit", lambda w: {"leader_id": str(w.head_b.id)}, "leader_id",
-     ("The accountable leader must lead the lead unit or the plan's unit.", {})),
+     (("The accountable leader must lead the lead unit, the plan's unit or a unit between "
+       "them; for a section's plan, also the department it belongs to."), {})),
     ("staff-as-leader", lambda w: {"leader_id": str(w.staff2.id)}, "leader_id",
      ("The accountable leader must be the head or a deputy.", {})),
     ("retired-lead-unit", lambda w: (retire(w.a1), {"lead_unit_id": str(w.a1.id),
