@@ -99,11 +99,9 @@ OBJECT_LABELS = {
     "criterion": _l("Criterion"), "quality_sheet": _l("Scoring sheet"),
     "quality_score": _l("Score of a criterion"), "quality_evidence": _l("Quality evidence"),
     "api_token": _l("API token"), "calendar_feed": _l("Calendar address"),
-}
-OBJECT_LABELS.update({
     "process_step": _l("Process step"), "recurring_rule": _l("Recurring task"),
     "quality_explanation": _l("Explanation request"), "field": _l("Field"),
-})
+}
 # Column names as people read them: the task page's labels, then the others' (issue 17 §2:
 # the browser speaks the user's language, never a column name).
 FIELD_LABELS = {
