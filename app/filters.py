@@ -268,7 +268,8 @@ def _layout_parts():
         key = (name, str(get_locale()), roles, request.script_root)
         part = rendered.get(key)
         if part is None:
-            part = rendered[key] = Markup(render_template(name))
+            # Our own template's output, autoescaped as it rendered: markup already.
+            part = rendered[key] = Markup(render_template(name))  # nosec B704
         return part
 
     return layout_part
