@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, Request, g, has_request_context, request, session
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
@@ -133,13 +133,17 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     unread = (select(func.count(Notification.id))
               .where(Notification.user_id == User.id, Notification.read_at.is_(None))
               .correlate(User).scalar_subquery())
+    # Both statements built once (the token a bound parameter): building them anew cost every
+    # request a third of loading the user (docs/performance.md, fourth pass).
+    where = (User.session_token == bindparam("token"), User.is_active)
+    user_alone = select(User).where(*where)
+    user_and_unread = select(User, unread).where(*where)
 
     @login_manager.user_loader
     def load_user(token: str):
-        where = (User.session_token == token, User.is_active)
         if request.method not in ("GET", "HEAD"):
-            return db.session.scalar(select(User).where(*where))
-        row = db.session.execute(select(User, unread).where(*where)).first()
+            return db.session.scalar(user_alone, {"token": token})
+        row = db.session.execute(user_and_unread, {"token": token}).first()
         if row is None:
             return None
         g.unread_notifications = row[1] or 0

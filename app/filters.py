@@ -4,9 +4,11 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import g
+from flask import g, render_template, request
 from flask_babel import get_locale, get_translations, to_user_timezone
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
 
 from app.domain import recurrence
 from app.domain.six_clears import CLEAR_LABELS
@@ -252,8 +254,30 @@ def _translations_once_a_request(app) -> None:
     domain.sauro_once_a_request = True
 
 
+def _layout_parts():
+    """`layout_part(name)` for base.html: a part of the layout that depends only on the
+    reader's language, roles and the app's script root (the stylesheets, the scripts, the top
+    bar's links), rendered once per such key for the life of the app. Rendering them every
+    request was most of what a logged-in page that reads nothing pays beyond /healthz: 15
+    `url_for`, 15 translations, Bootstrap's asset tags (issue 16 goal 4; docs/performance.md,
+    fourth pass). The keys are few: two languages, the roles' combinations in use."""
+    rendered: dict[tuple, Markup] = {}
+
+    def layout_part(name: str) -> Markup:
+        roles = tuple(current_user.roles) if current_user.is_authenticated else None
+        key = (name, str(get_locale()), roles, request.script_root)
+        part = rendered.get(key)
+        if part is None:
+            # Our own template's output, autoescaped as it rendered: markup already.
+            part = rendered[key] = Markup(render_template(name))  # nosec B704
+        return part
+
+    return layout_part
+
+
 def register(app) -> None:
     _translations_once_a_request(app)
+    app.jinja_env.globals["layout_part"] = _layout_parts()
     app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, number=number,
                                   fromjson=json.loads, period=period,
                                   period_vi=period_vi)

@@ -4,6 +4,12 @@ data (bench/generate.py first), with an optional pyinstrument profile of one pag
     .venv/bin/python bench/probe.py                     # median ms of each page, 15 runs
     .venv/bin/python bench/probe.py --reps 30 --only overdue_xlsx,home
     .venv/bin/python bench/probe.py --profile home      # pyinstrument text profile (20 runs)
+    .venv/bin/python bench/probe.py --cpu --reps 20     # CPU ms per request (process_time)
+
+`--cpu` reports the median CPU time of a request (`time.process_time`: SQLite runs in the
+process, so its statements are in it) and the page's statement count: on a shared machine
+the CPU time is the figure that other processes disturb least (wall time waits for a core).
+`--html DIR` writes each page's body, for comparing two trees byte for byte.
 
 The pages are those of issue 16's side-by-side comparison: the largest department's head
 (`largest_head`) for /overdue, /overdue.xlsx and /; the busiest staff member for /tasks/mine;
@@ -40,6 +46,8 @@ def main() -> None:
     parser.add_argument("--only")
     parser.add_argument("--profile")
     parser.add_argument("--sql", help="a page: each statement it runs, with its time")
+    parser.add_argument("--cpu", action="store_true", help="CPU ms per request and statements")
+    parser.add_argument("--html", help="write each page's HTML into this directory")
     args = parser.parse_args()
     url, kind = common.database_url()
     meta = common.read_meta(kind)
@@ -93,6 +101,15 @@ def main() -> None:
         print(prof.output_text(unicode=True, color=False, show_all=False))
         return
     names = args.only.split(",") if args.only else list(PAGES)
+    if args.html:
+        out = Path(args.html)
+        out.mkdir(parents=True, exist_ok=True)
+        for n in names:
+            (out / f"{n}.html").write_bytes(get(n))
+        return
+    if args.cpu:
+        cpu_times(app, names, get, args.reps)
+        return
     for _ in range(3):
         for n in names:
             get(n)
@@ -105,6 +122,46 @@ def main() -> None:
     for n in names:
         print(f"{n:18s} {kind:10s} median {statistics.median(times[n]) * 1000:7.2f} ms  "
               f"min {min(times[n]) * 1000:7.2f} ms")
+
+
+def cpu_times(app, names, get, reps: int) -> None:
+    """Median CPU ms of each page (alternating) and its statement count (BEGIN aside)."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def count(conn, cursor, statement, params, context, many):
+        if statement.strip() != "BEGIN":
+            statements.append(statement)
+
+    for _ in range(3):
+        for n in names:
+            get(n)
+    counts = {}
+    for n in names:
+        statements.clear()
+        event.listen(engine, "before_cursor_execute", count)
+        get(n)
+        event.remove(engine, "before_cursor_execute", count)
+        counts[n] = len(statements)
+    times = {n: [] for n in names}
+    for _ in range(reps):
+        for n in names:
+            t0 = time.process_time()
+            get(n)
+            times[n].append(time.process_time() - t0)
+    # /healthz measured in the same process is the yardstick: on a shared machine a process's
+    # CPU time per request moves by 20-30% with what runs beside it, the ratio far less.
+    unit = statistics.median(times["healthz"]) if "healthz" in times else None
+    for n in names:
+        ratio = f"  {statistics.median(times[n]) / unit:6.2f}x healthz" if unit else ""
+        print(f"{n:18s} cpu median {statistics.median(times[n]) * 1000:7.2f} ms  "
+              f"lower quartile {statistics.quantiles(times[n], n=4)[0] * 1000:7.2f} ms  "
+              f"{counts[n]} statements{ratio}")
 
 
 if __name__ == "__main__":

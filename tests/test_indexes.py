@@ -181,8 +181,11 @@ def test_task_list_filters_use_indexes(filled):
     w = filled
     for who, f in task_list_cases(w):
         actor = getattr(w, who)
-        assert_indexed(f"task list of {who} {f}",
-                       lambda actor=actor, f=f: list_tasks(actor, TaskFilter(**f), TODAY))
+        # Both shapes: the pages' plain rows (a Core SELECT) and the API's ORM tasks.
+        for plain in (True, False):
+            assert_indexed(f"task list of {who} {f} plain={plain}",
+                           lambda actor=actor, f=f, plain=plain: list_tasks(
+                               actor, TaskFilter(**f), TODAY, plain=plain))
 
 
 def test_my_tasks_use_an_index(filled):
@@ -191,8 +194,10 @@ def test_my_tasks_use_an_index(filled):
     w = filled
     for who in ("staff", "head", "deputy", "admin"):
         actor = getattr(w, who)
-        assert_indexed(f"my tasks of {who}",
-                       lambda actor=actor: list_tasks(actor, TaskFilter(mine=True), TODAY))
+        for plain in (True, False):
+            assert_indexed(f"my tasks of {who} plain={plain}",
+                           lambda actor=actor, plain=plain: list_tasks(
+                               actor, TaskFilter(mine=True), TODAY, plain=plain))
 
 
 def test_overdue_lists_use_indexes(filled):

@@ -7,13 +7,14 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import and_, func, not_, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.common import access
 from app.common.errors import NotFound
 from app.deadlines import sweep as overdue
 from app.directory.units import agency_path, tree_order
 from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
+from app.domain.status import timeliness as derive_timeliness
 from app.domain.text import fold
 from app.extensions import db
 from app.models import (
@@ -231,6 +232,78 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+@dataclass(slots=True, frozen=True)
+class ListedUnit:
+    name: str
+
+
+@dataclass(slots=True, frozen=True)
+class ListedPerson:
+    full_name: str
+
+
+@dataclass(slots=True, frozen=True)
+class ListedPlan:
+    status: str
+    year: int
+
+
+@dataclass(slots=True)
+class ListedTask:
+    """A row of the task lists as the page shows it, with the same names as a Task and its
+    relations (tasks/_table.html reads either): plain values from one Core SELECT, not an
+    ORM task with three related objects (issue 16)."""
+    id: int
+    title: str
+    status: str
+    is_clear: bool
+    due_on: date | None
+    original_due_on: date | None
+    completed_on: date | None
+    submitted_on: date | None
+    progress: int
+    lead_unit: ListedUnit | None
+    assignee: ListedPerson | None
+    leader: ListedPerson | None
+    plan: ListedPlan
+
+    def timeliness(self, today: date, due_soon_days: int = 3, draft: bool = False) -> Timeliness:
+        """As Task.timeliness."""
+        return derive_timeliness(self.status, self.due_on, self.completed_on, today, due_soon_days,
+                                 self.submitted_on, draft)
+
+
+# The list's names, aliased once (an alias made per request re-adapts every column it is
+# asked for); the lead unit aliased so that a unit filter's subtree subquery on `units`
+# cannot correlate to it.
+_LEAD_UNIT, _ASSIGNEE, _LEADER = aliased(Unit), aliased(User), aliased(User)
+
+
+def _plain_rows(where, order, per_page: int, offset: int) -> list[ListedTask]:
+    """A page of the list as ListedTask rows: the names joined as list_tasks' joinedloads
+    join them, the plans' status and year in a second small query as its selectinload."""
+    unit, assignee, leader = _LEAD_UNIT, _ASSIGNEE, _LEADER
+    found = db.session.execute(
+        select(Task.id, Task.title, Task.status, Task.is_clear, Task.due_on, Task.original_due_on,
+               Task.completed_on, Task.submitted_on, Task.progress, Task.plan_id,
+               unit.name, assignee.full_name, leader.full_name)
+        .select_from(Task)
+        .outerjoin(assignee, assignee.id == Task.assignee_id)
+        .outerjoin(leader, leader.id == Task.leader_id)
+        .outerjoin(unit, unit.id == Task.lead_unit_id)
+        .where(where).order_by(*order).limit(per_page).offset(offset)).all()
+    if not found:
+        return []
+    plans = {pid: ListedPlan(status, year) for pid, status, year in db.session.execute(
+        select(Plan.id, Plan.status, Plan.year).where(Plan.id.in_({r[9] for r in found})))}
+    return [ListedTask(tid, title, status, clear, due, was, done, sent, progress,
+                       ListedUnit(uname) if uname is not None else None,
+                       ListedPerson(aname) if aname is not None else None,
+                       ListedPerson(lname) if lname is not None else None, plans[pid])
+            for (tid, title, status, clear, due, was, done, sent, progress, pid, uname, aname,
+                 lname) in found]
+
+
 def unit_leaders(unit_id: int) -> list:
     """The active leaders (head, deputies) of one unit: (id, full_name, role, name_sort).
     The home page's leader table has a row for each, and OTHER for everyone else."""
@@ -271,10 +344,15 @@ def clean_filter(actor: User, f: TaskFilter) -> TaskFilter:
 
 
 def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
-               per_page: int = 50) -> Page:
-    """One page of the tasks the actor may read, filtered, searched and sorted."""
+               per_page: int = 50, plain: bool = False) -> Page:
+    """One page of the tasks the actor may read, filtered, searched and sorted. `plain`:
+    the page's tasks as ListedTask rows (what the pages show), not ORM tasks (the API)."""
     f = clean_filter(actor, f)
-    conds = [access.task_scope(actor)]
+    # "My tasks" lists the reader's own tasks, which every scope holds whole (the responsible
+    # person's term): the coordinated tasks beyond the reader's units add none to it, and
+    # reading them cost the page a statement and ~1 ms of building it (docs/performance.md,
+    # fourth pass). The "Phối hợp" tab and the task list still read them.
+    conds = [access.task_scope(actor, coordinated=f.coordinating or not f.mine)]
     if f.coordinating:
         # "Phối hợp": the tasks a unit the reader heads coordinates, or they are named for.
         conds.append(Task.id.in_(access.coordinated_task_ids(actor)))
@@ -321,6 +399,9 @@ def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
     where = and_(*conds)
     total = db.session.scalar(select(func.count()).select_from(Task).where(where))
     page = max(1, f.page)
+    if plain:
+        items = _plain_rows(where, SORTS.get(f.sort, SORTS["due"]), per_page, (page - 1) * per_page)
+        return Page(items, total or 0, page, per_page)
     items = db.session.scalars(
         select(Task).where(where)
         # What the list shows (lead unit, responsible person, leader), joined in the same

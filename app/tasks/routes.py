@@ -107,7 +107,8 @@ def _list(template: str, mine: bool):
     f = task_queries.clean_filter(current_user, _filter(mine))
     today = local_today()
     settings = current_settings()
-    page = task_queries.list_tasks(current_user, f, today, settings.due_soon_days, settings.page_size)
+    page = task_queries.list_tasks(current_user, f, today, settings.due_soon_days, settings.page_size,
+                                   plain=True)
     # "My tasks" has no person or leader filter (tasks/_filters.html): no people read.
     options = task_queries.filter_options(current_user, f.unit_id, people=not mine)
     return render_template(template, page=page, f=f, today=today, options=options,
