@@ -168,3 +168,20 @@ def test_the_command_line_export_has_the_quality_columns_of_the_web_one(qworld, 
     assert tuple(leaders[0]) == ex.LEADER_HEADERS + ex.QUALITY_HEADERS
     mine = next(r for r in leaders[1:] if r[4] == w.deputy.username)
     assert mine[len(ex.LEADER_HEADERS):] == [87.5, "Điểm tự chấm"]
+
+
+def test_the_command_line_run_prints_the_quality_columns_of_the_export(qworld, runner):
+    """`flask assess run` prints what `flask assess export` writes: each unit's and leader's
+    quality of operation (the head's is the unit's total, a deputy's that of their fields)."""
+    w = qworld
+    _fields(w)
+    _submit(w)
+    result = runner.invoke(args=["assess", "run", "--period", "2026-Q2", "--as-of", "2026-06-15"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    headers = [line for line in lines if line.startswith(("Mã đơn vị", "Tên đăng nhập"))]
+    assert len(headers) == 2, result.output
+    for header in headers:
+        assert all(h in header for h in ex.QUALITY_HEADERS), header
+    mine = next(line for line in lines if line.startswith(w.deputy.username + " "))
+    assert mine.rstrip().endswith("87.50  Điểm tự chấm"), mine
