@@ -185,3 +185,19 @@ def test_the_command_line_run_prints_the_quality_columns_of_the_export(qworld, r
         assert all(h in header for h in ex.QUALITY_HEADERS), header
     mine = next(line for line in lines if line.startswith(w.deputy.username + " "))
     assert mine.rstrip().endswith("87.50  Điểm tự chấm"), mine
+
+
+def test_a_deputys_quality_note_wraps_within_its_column(qworld, as_user):
+    """On a 1366-pixel laptop the leaders' table stayed readable only when the note "no
+    criterion of their fields" wraps in its cell: unwrapped, it squeezed the name, the post
+    and the unit to one word a line (seen in the browser walk, docs/screenshots)."""
+    w = qworld
+    _submit(w)  # no field is mapped: the deputy has no criterion of her own
+    page = as_user("assessor").get(f"/assessment?{Q2}").get_data(as_text=True)
+    row = page.split(f'data-leader-id="{w.deputy.id}"')[1].split("</tr>")[0]
+    assert 'class="text-muted small quality-note"' in row
+    for cls in ("leader-name", "leader-role", "leader-unit"):
+        assert f'class="{cls}"' in row
+    from pathlib import Path
+    css = (Path(__file__).parents[2] / "app/static/css/app.css").read_text()
+    assert ".assessment-table .quality-note { display: inline-block; white-space: normal;" in css
