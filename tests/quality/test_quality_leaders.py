@@ -201,3 +201,14 @@ def test_a_deputys_quality_note_wraps_within_its_column(qworld, as_user):
     from pathlib import Path
     css = (Path(__file__).parents[2] / "app/static/css/app.css").read_text()
     assert ".assessment-table .quality-note { display: inline-block; white-space: normal;" in css
+
+
+def test_a_group_has_no_appraised_figure_before_any_appraisal(qworld, as_user):
+    """A branch of the scoring sheet showed "0" appraised while nothing had been appraised
+    (the total said "—"): read as "appraised at zero". It is blank, as its leaves are."""
+    w = qworld
+    sheet = _submit(w)
+    page = as_user("assessor").get(f"/quality/sheets/{sheet.id}").get_data(as_text=True)
+    group = page.split('data-code="1"')[1].split("</tr>")[0]
+    assert "<td class=\"text-end\" data-appraised></td>" in group, group
+    assert 'id="appraised-total">—<' in page
