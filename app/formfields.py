@@ -5,8 +5,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from wtforms import Field, IntegerField, SelectField, SelectMultipleField
-from wtforms.validators import Length, StopValidation
+from wtforms.validators import Length, StopValidation, ValidationError
 from wtforms.widgets import TextInput
+
+from app.domain import task_rules
+from app.tasks import messages as task_messages
 
 DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
@@ -159,3 +162,19 @@ class TypedLength(Length):
     def __init__(self, min: int = -1, max: int = -1, message=None):
         super().__init__(min, max, message)
         self.field_flags = {}
+
+
+class RuleLength:
+    """A task text's length limit from the rule set (task_rules.TEXT_LIMITS), refused in the
+    rule set's words (app/tasks/messages.py), so the form says what the import and the API
+    say. Like TypedLength it sets no `maxlength`: a browser would cut a pasted text without
+    a word (issue 17)."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.field_flags: dict = {}
+
+    def __call__(self, form, field) -> None:
+        v = task_rules.check_text(self.name, field.data)
+        if v is not None:
+            raise ValidationError(str(task_messages.message(v)))

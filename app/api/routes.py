@@ -48,6 +48,7 @@ from app.deadlines import extensions as ext_service
 from app.deadlines.overdue_list import OverdueFilter, build_overdue_list
 from app.directory.units import tree_order
 from app.domain.scoring import default_as_of, parse_period
+from app.domain.task_rules import TEXT_LIMITS
 from app.domain.text import fold
 from app.errors import record_refusal
 from app.extensions import db, is_lock_timeout
@@ -934,16 +935,20 @@ def decide_extension(task_id: int, ext_id: int):
     return _write(decide, after=lambda value: value)
 
 
-STEP_INPUT = obj({"id": nullable(ID), "title": text(500, 1), "due_on": nullable(DATE)}, ["title"])
+# A task's text lengths are the rule set's (task_rules.TEXT_LIMITS), as in the form and the import.
+STEP_INPUT = obj({"id": nullable(ID), "title": text(TEXT_LIMITS["step"], 1), "due_on": nullable(DATE)}, ["title"])
 DECIMAL = {"type": "number", "minimum": -1e13, "maximum": 1e13}
 EDIT_BODY = obj({
     "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
                 "description": "The version read (GET): a stale one answers 409."},
-    "title": text(500, 1), "description": text(20000), "responsibility": text(20000),
+    "title": text(TEXT_LIMITS["title"], 1), "description": text(TEXT_LIMITS["description"]),
+    "responsibility": text(TEXT_LIMITS["responsibility"]),
     "assignee_id": nullable(ID), "lead_unit_id": nullable(ID), "leader_id": nullable(ID),
     "coordinator_ids": array(ID, maxItems=200), "steps": array(STEP_INPUT, maxItems=100),
-    "start_on": nullable(DATE), "due_on": nullable(DATE), "output_product": text(20000),
-    "indicator_name": text(255), "indicator_unit": text(64),
+    "start_on": nullable(DATE), "due_on": nullable(DATE), 
+    "output_product": text(TEXT_LIMITS["output_product"]),
+    "indicator_name": text(TEXT_LIMITS["indicator_name"]),
+    "indicator_unit": text(TEXT_LIMITS["indicator_unit"]),
     "indicator_target": nullable(DECIMAL), "field_id": nullable(ID),
     "weight": {"type": "number", "minimum": 0, "maximum": 1e6},
     # Both decide quality criteria (docs/quality.md): free while the plan is a draft, locked

@@ -7,6 +7,7 @@ calendar moves it when the date moves (an extension, an edit)."""
 import hashlib
 import secrets
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -78,17 +79,30 @@ def touch_statement(feed: CalendarFeed, now: datetime):
     return tokens.stamp_statement(CalendarFeed, feed.id, now)
 
 
-def deadlines(user: User, today: date, unit: bool = False) -> list[Task]:
+class Deadline(NamedTuple):
+    """A task of the feed, and whether it is there only because the owner's unit coordinates
+    it (phối hợp): another unit's work, which the owner may read but does not answer for."""
+
+    task: Task
+    coordinating: bool = False
+
+
+def deadlines(user: User, today: date, unit: bool = False) -> list[Deadline]:
     """The tasks whose deadlines the feed shows: those the user is responsible for or
-    accountable for; with `unit` (heads and deputies), every task they may read. Always
-    within what the user may read, never cancelled, from half a year back."""
+    accountable for; with `unit` (heads and deputies), every task they may read, the tasks
+    their unit coordinates marked as such (DESIGN.md 10: each person's deadlines; issue 17
+    §2: a coordinated task is the lead unit's, never counted or listed as the coordinator's
+    own, yet its date is when the lead unit expects the contribution). Always within what
+    the user may read, never cancelled, from half a year back."""
     conds = [access.task_scope(user), Task.due_on.is_not(None),
              Task.due_on >= today - timedelta(days=PAST_DAYS),
              Task.status != Lifecycle.CANCELLED]
     if not (unit and user.is_leader):
         conds.append(or_(Task.assignee_id == user.id, Task.leader_id == user.id))
-    return list(db.session.scalars(select(Task).where(*conds).options(*task_queries.detail_options())
-                                   .order_by(Task.due_on, Task.id).limit(MAX_EVENTS)))
+    own = access.task_scope(user, coordinated=False)
+    rows = db.session.execute(select(Task, own).where(*conds).options(*task_queries.detail_options())
+                              .order_by(Task.due_on, Task.id).limit(MAX_EVENTS)).all()
+    return [Deadline(task, not is_own) for task, is_own in rows]
 
 
 # ---- iCalendar (RFC 5545) ------------------------------------------------------------
@@ -120,6 +134,13 @@ def _period(task: Task, locale: str) -> str:
         return ""
     with force_locale(locale):
         return period_label(task.period_code, task.plan.year)
+
+
+def _coordination(task: Task, locale: str) -> str:
+    """The description's first line of a task the owner's unit coordinates."""
+    with force_locale(locale):
+        return _("Coordinating: the lead unit is %(unit)s",
+                 unit=task.lead_unit.name if task.lead_unit else "")
 
 
 def _description(task: Task, locale: str) -> str:
@@ -161,21 +182,27 @@ def _stamp(d: datetime) -> str:
     return d.strftime("%Y%m%dT%H%M%SZ")
 
 
-def ical(user: User, rows: list[Task], base_url: str, host: str, now: datetime,
+def ical(user: User, rows: list[Deadline], base_url: str, host: str, now: datetime,
          locale: str = "vi") -> str:
-    """The feed as text (CRLF lines)."""
+    """The feed as text (CRLF lines). A coordinated task's title starts "[Phối hợp]" and its
+    description says which unit leads it, so it never passes for the owner's own work."""
+    with force_locale(locale):
+        coordinating = _("[Coordinating]") + " "
     name = ("Hạn nhiệm vụ — " if locale != "en" else "Deadlines — ") + user.full_name
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Sau Ro//Deadlines//VI",
              "CALSCALE:GREGORIAN", "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(name)}",
              "X-WR-TIMEZONE:Asia/Ho_Chi_Minh", "REFRESH-INTERVAL;VALUE=DURATION:PT4H",
              "X-PUBLISHED-TTL:PT4H"]
-    for t in rows:
+    for t, coordinated in rows:
         done = t.status == Lifecycle.COMPLETED
-        prefix = "✓ " if done else ""
+        prefix = ("✓ " if done else "") + (coordinating if coordinated else "")
         # The occurrences of a monthly report share their title: the period tells them apart.
         period = _period(t, locale)
         summary = prefix + t.title + (f" ({period})" if period else "")
         url = f"{base_url.rstrip('/')}/tasks/{t.id}"
+        description = _description(t, locale)
+        if coordinated:
+            description = _coordination(t, locale) + "\n" + description
         lines += [
             "BEGIN:VEVENT",
             f"UID:task-{t.id}@{host}",
@@ -185,7 +212,7 @@ def ical(user: User, rows: list[Task], base_url: str, host: str, now: datetime,
             f"DTSTART;VALUE=DATE:{t.due_on:%Y%m%d}",
             f"DTEND;VALUE=DATE:{t.due_on + timedelta(days=1):%Y%m%d}",
             f"SUMMARY:{_escape(summary)}",
-            f"DESCRIPTION:{_escape(_description(t, locale) + chr(10) + url)}",
+            f"DESCRIPTION:{_escape(description + chr(10) + url)}",
             f"URL:{url}",
             "TRANSP:TRANSPARENT",
             f"STATUS:{'TENTATIVE' if t.status == Lifecycle.SUSPENDED else 'CONFIRMED'}",

@@ -49,6 +49,20 @@ def _assess_inputs(period_code: str, as_of_text: str | None, unit_code: str | No
     return period, as_of, unit, current_settings().scoring
 
 
+def _assessor() -> User:
+    """Whom the command line reads as: it is run by the administrator or the assessor, who
+    see every unit's quality result (quality.designs). Never added to the session."""
+    return User(role=Role.ASSESSOR, extra_roles="", unit_id=None)
+
+
+def _as_the_assessor_sees_it(report):
+    """The report with what the assessor's web pages and export show beside the task score:
+    each unit's and leader's quality of operation (DESIGN.md 8). Both `run` and `export`
+    go through here, so the terminal and the files carry the same columns."""
+    quality.attach_results(_assessor(), report, report.settings)
+    return report
+
+
 def _echo_report(report) -> None:
     run = f", bản chốt phiên bản {report.run.version}" if report.run is not None else ""
     click.echo(f"{period_label(report.period.code)} ({report.period.start:%d/%m/%Y} - {report.period.end:%d/%m/%Y}), "
@@ -91,17 +105,11 @@ def assess_run(period_code: str, as_of_text: str | None, unit_code: str | None, 
         report = assessment.load_run(run)
     else:
         report = assessment.live(period, as_of, settings, unit, today=local_today())
-    _echo_report(report)
+    _echo_report(_as_the_assessor_sees_it(report))
     if freeze:
         click.echo("")
         click.echo(f"Đã chốt kỳ {period.code} ({run.scope_key}), phiên bản {run.version} / "
                    f"frozen {period.code} ({run.scope_key}) as version {run.version} (run {run.id}).")
-
-
-def _assessor() -> User:
-    """Whom the command line reads as: it is run by the administrator or the assessor, who
-    see every unit's quality result (quality.designs). Never added to the session."""
-    return User(role=Role.ASSESSOR, extra_roles="", unit_id=None)
 
 
 @assess_cli.command("export")
@@ -133,9 +141,7 @@ def assess_export(period_code: str, as_of_text: str | None, unit_code: str | Non
         report = assessment.load_run(run)
     else:
         report = assessment.live(period, as_of, settings, unit, today=local_today())
-    # The same file as the web export for the assessor: each unit's and leader's quality of
-    # operation beside the task score (the web export attaches them for the reader).
-    quality.attach_results(_assessor(), report, report.settings)
+    _as_the_assessor_sees_it(report)
     path = Path(output)
     lines = issuer or document.default_issuer(unit)
     where = place if place is not None else document.default_place(unit)

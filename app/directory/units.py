@@ -384,6 +384,18 @@ def merge_unit(source: Unit, target: Unit, actor_id: int | None = None, *,
     return result
 
 
+def leading_units_above(unit: Unit) -> list[int]:
+    """The ids of the units above a section, from the agency it belongs to down to its parent,
+    whose heads and deputies may also answer for its plan's tasks (a department's deputy in
+    charge of the section's field, domain.task_rules.may_lead_from); [] for any other unit.
+    The form's choices, the import's directory and the import template's list all ask here."""
+    top = agency_path(unit)
+    if top == unit.path:
+        return []
+    ids = [int(x) for x in unit.path.strip("/").split("/")]
+    return ids[top.count("/") - 2:-1]
+
+
 def agency_path(unit: Unit) -> str:
     """The path of the agency `unit` is part of (domain.task_rules.agency_path): the unit's
     own, unless it is a section (phòng), then one small query of the units above it."""

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 
 from app.domain.six_clears import Clear, Reason, Step, TaskFacts, check_six_clears
 
@@ -37,6 +38,17 @@ AMENDED_FIELDS = ("assignee_id", "leader_id", "lead_unit_id", "weight")
 
 DEFAULT_WEIGHT = Decimal(1)
 
+# The longest text each of a task's fields may hold (the column's length, or a bound on a
+# text column), for the task form, the plan import and the API alike: written once here and
+# worded once ("title_too_long", "text_too_long" in app/tasks/messages.py). "step" is a process
+# step's title, "field" the name of a field (lĩnh vực) the import creates.
+TEXT_LIMITS: Mapping[str, int] = MappingProxyType({
+    "title": 500, "description": 10000, "responsibility": 5000, "output_product": 5000,
+    "indicator_name": 255, "indicator_unit": 64, "step": 500, "field": 255})
+# The task's own text fields the rule set checks (the title has its own rule and message).
+_TEXT_FIELDS = ("description", "responsibility", "output_product", "indicator_name",
+                "indicator_unit")
+
 
 @dataclass(frozen=True)
 class RuleSettings:
@@ -45,7 +57,7 @@ class RuleSettings:
     weight_min: Decimal = Decimal("0.1")
     weight_max: Decimal = Decimal(10)
     max_steps: int = 30
-    max_title: int = 500  # the column's length (models.task.TITLE_LENGTH)
+    max_title: int = TEXT_LIMITS["title"]  # the column's length (models.task.TITLE_LENGTH)
 
     def check(self) -> None:
         """Refuse settings that would let a weight bend a score (or break the column)."""
@@ -190,6 +202,7 @@ CODES = (
     "plan_closed",
     "title_required",
     "title_too_long",
+    "text_too_long",
     "due_before_start",
     "date_outside_year",
     "due_after_parent",
@@ -345,10 +358,38 @@ def _rule_title(c: _Ctx):
     title = (c.after.title or "").strip()
     if not title:
         yield _v("title", "title_required")
-    elif len(" ".join(title.split())) > c.settings.max_title:
-        # Said, never cut: a title cut short silently changes what the task asks (issue 17).
-        yield _v("title", "title_too_long", max=c.settings.max_title,
-                 length=len(" ".join(title.split())))
+    else:
+        v = check_text("title", title, c.settings.max_title)
+        if v is not None:
+            yield v
+
+
+def text_length(name: str, text: str) -> int:
+    """The length a limit of TEXT_LIMITS is measured on: a title's runs of spaces count once
+    (it is saved so), any other text as typed."""
+    return len(" ".join(text.split())) if name == "title" else len(text)
+
+
+def check_text(name: str, text: str | None, limit: int | None = None) -> Violation | None:
+    """The violation of a text over its limit in TEXT_LIMITS (or `limit`), None when it fits:
+    said, never cut (a text cut short silently changes what the task asks, issue 17)."""
+    limit = TEXT_LIMITS[name] if limit is None else limit
+    length = text_length(name, text or "")
+    if length <= limit:
+        return None
+    return _v(name, "title_too_long" if name == "title" else "text_too_long", max=limit,
+              length=length)
+
+
+def _rule_texts(c: _Ctx):
+    for name in _TEXT_FIELDS:
+        v = check_text(name, getattr(c.after, name))
+        if v is not None:
+            yield v
+    for step in c.after.steps:
+        v = check_text("step", step.title)
+        if v is not None:
+            yield Violation("steps", v.code, v.params)
 
 
 def _rule_dates(c: _Ctx):
@@ -525,7 +566,7 @@ def _rule_added_due(c: _Ctx):
 
 
 _RULES = (
-    _rule_plan_open, _rule_title, _rule_dates, _rule_weight, _rule_lead_unit,
+    _rule_plan_open, _rule_title, _rule_texts, _rule_dates, _rule_weight, _rule_lead_unit,
     _rule_coordinators, _rule_person, _rule_leader, _rule_steps, _rule_issued_dates,
     _rule_direction, _rule_scoring_locked,
     _rule_amendment, _rule_clear_after_issue, _rule_added_due,

@@ -276,6 +276,16 @@ def audit():
                            object_labels=OBJECT_LABELS, action_label=_action, changes_of=_changes)
 
 
+def _span(f, en: bool) -> str:
+    """The export's period in words: an official reads "… – …" as nothing."""
+    start, end = (d.strftime("%d/%m/%Y") if d else None for d in (f.date_from, f.date_to))
+    if en:
+        return (f"{start} – {end}" if start and end else f"from {start}" if start
+                else f"to {end}" if end else "the whole log")
+    return (f"từ ngày {start} đến ngày {end}" if start and end else f"từ ngày {start}" if start
+            else f"đến ngày {end}" if end else "toàn bộ nhật ký")
+
+
 @bp.get("/audit.xlsx")
 @login_required
 def audit_xlsx():
@@ -287,10 +297,9 @@ def audit_xlsx():
                 "Changes (before → after)", "Comment"] if en else
                ["STT", "Thời điểm", "Người thực hiện", "Đơn vị", "Thao tác", "Đối tượng",
                 "Tên đối tượng", "Số hiệu", "Nội dung thay đổi (trước → sau)", "Ghi chú"])
-    span = " – ".join(d.strftime("%d/%m/%Y") if d else "…" for d in (f.date_from, f.date_to))
     titles = ["AUDIT LOG" if en else "NHẬT KÝ THAY ĐỔI",
-              (f"Period: {span}; as of {today:%d/%m/%Y}" if en
-               else f"Thời gian: {span}; tính đến ngày {today:%d/%m/%Y}")]
+              (f"Period: {_span(f, en)}; as of {today:%d/%m/%Y}" if en
+               else f"Thời gian: {_span(f, en)}; tính đến ngày {today:%d/%m/%Y}")]
 
     def rows():
         for n, e in enumerate(auditlog.export_rows(current_user, f, words=_words()), start=1):
@@ -301,7 +310,7 @@ def audit_xlsx():
                    e.object_id, changes, e.comment)
 
     out = BytesIO()
-    write_table(out, "Audit" if en else "Nhat ky", headers, rows(),
+    write_table(out, "Audit" if en else "Nhật ký", headers, rows(),
                 widths=(6, 17, 24, 28, 22, 20, 36, 8, 60, 30), wrap_columns=(6, 8, 9),
                 title_rows=titles)
     parts = ["audit" if en else "nhat-ky", f"{today:%Y-%m-%d}",

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.common import access
+from app.directory.units import leading_units_above
 from app.domain.recurrence import period_vi
 from app.domain.status import Lifecycle
 from app.extensions import db
@@ -134,15 +135,26 @@ def lists_for(unit: Unit | None) -> Lists:
     people = db.session.execute(select(User.full_name, User.username, User.role)
                                 .where(User.unit_id.in_(subtree), User.is_active)
                                 .order_by(User.name_sort)).all()
+    # A section's plan may name its department's head or deputies (units.leading_units_above):
+    # offered first among the leaders, as the task form offers them.
+    above = leading_units_above(unit)
+    leaders_above = db.session.execute(
+        select(User.full_name, User.username, User.role).join(Unit, User.unit_id == Unit.id)
+        .where(User.unit_id.in_(above), User.is_active, User.role.in_(sorted(LEADER_ROLES)))
+        .order_by(Unit.path, User.name_sort, User.id)).all() if above else []
     counts: dict[str, int] = {}
-    for p in people:
+    for p in (*leaders_above, *people):
         counts[p.full_name] = counts.get(p.full_name, 0) + 1
-    # A name two people share would be refused as ambiguous: offer their usernames.
-    shown = [(p.full_name if counts[p.full_name] == 1 else p.username, p.role) for p in people]
+
+    def shown(p) -> str:
+        # A name two people share would be refused as ambiguous: offer their usernames.
+        return p.full_name if counts[p.full_name] == 1 else p.username
+
     fields = db.session.scalars(select(Field.name).where((Field.unit_id == unit.id) | Field.unit_id.is_(None))
                                 .order_by(Field.name_sort)).all()
-    return Lists(list(dict.fromkeys(units)), [s for s, _ in shown],
-                 [s for s, role in shown if role in LEADER_ROLES], list(dict.fromkeys(fields)))
+    return Lists(list(dict.fromkeys(units)), [shown(p) for p in people],
+                 [shown(p) for p in (*leaders_above, *people) if p.role in LEADER_ROLES],
+                 list(dict.fromkeys(fields)))
 
 
 # ------------------------------------------------------------------ the workbook

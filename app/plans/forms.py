@@ -15,6 +15,7 @@ from wtforms.validators import (
 from app.formfields import (
     DecimalTextField,
     OptionalIdSelect,
+    RuleLength,
     VNDateField,
     WholeNumberField,
 )
@@ -70,19 +71,19 @@ class RecurringRuleForm(FlaskForm):
     working_days = WholeNumberField(_l("Working days after the cut-off"),
                                     message=_l("Enter a whole number of working days."),
                                     validators=[Optional()])
+    # The lengths are the task rule set's (task_rules.TEXT_LIMITS), said in its words.
     title = StringField(_l("Task"), validators=[DataRequired(_l("Enter the task's title.")),
-                                                Length(max=500, message=_l("At most 500 characters."))])
-    description = TextAreaField(_l("Description"),
-                                validators=[Length(max=10000, message=_l("At most 10,000 characters."))])
+                                                RuleLength("title")])
+    description = TextAreaField(_l("Description"), validators=[RuleLength("description")])
     lead_unit_id = OptionalIdSelect(_l("Lead unit"))
     assignee_id = OptionalIdSelect(_l("Responsible person"))
     leader_id = OptionalIdSelect(_l("Accountable leader"))
     responsibility = TextAreaField(_l("What the person answers for"),
-                                   validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+                                   validators=[RuleLength("responsibility")])
     steps_text = TextAreaField(_l("Process steps (one a line)"),
                                validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
     output_product = TextAreaField(_l("Expected output product"),
-                                   validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+                                   validators=[RuleLength("output_product")])
     weight = DecimalTextField(_l("Weight"), validators=[Optional()])
     reason = TextAreaField(_l("Reason for the change (after issue)"),
                            validators=[Length(max=2000, message=_l("At most 2,000 characters."))])

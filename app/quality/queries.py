@@ -483,17 +483,19 @@ def scorecard(actor: User, sheet_id: int, today: date, scoring: ScoringSettings)
 
 
 def _subtotals(rows: list[CardRow]) -> None:
-    """A branch shows the sum of its leaves' unit and appraised figures."""
+    """A branch shows the sum of its leaves' unit and appraised figures; no appraised figure
+    while none of its leaves has one (a "0" there read as "appraised at zero")."""
     for i, r in enumerate(rows):
         if r.is_leaf:
             continue
-        own, appraised = Decimal(0), Decimal(0)
+        own, appraised = Decimal(0), None
         for child in rows[i + 1:]:
             if child.depth <= r.depth:
                 break
             if child.is_leaf and child.applicable:
                 own += child.unit_figure or 0
-                appraised += child.appraised or 0
+                if child.appraised is not None:
+                    appraised = (appraised or Decimal(0)) + child.appraised
         r.self_points, r.appraised = own, appraised
 
 

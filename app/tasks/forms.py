@@ -25,6 +25,7 @@ from app.formfields import (
     DecimalTextField,
     IdMultiSelect,
     OptionalIdSelect,
+    RuleLength,
     TypedLength,
     VNDateField,
     WholeNumberField,
@@ -33,7 +34,7 @@ from app.formfields import (
 
 class StepForm(Form):
     id = HiddenField()
-    title = StringField(_l("Step"), validators=[Length(max=500, message=_l("At most 500 characters."))])
+    title = StringField(_l("Step"), validators=[RuleLength("step")])
     due_on = VNDateField(_l("Date"), validators=[Optional()])
 
 
@@ -41,11 +42,9 @@ class TaskForm(FlaskForm):
     version = HiddenField()
     # 2. clear task
     title = StringField(_l("Task"), validators=[
-        DataRequired(_l("Enter the task's title.")),
-        TypedLength(max=500, message=_l("At most 500 characters: this title has %(length)d. "
-                                        "Shorten it, or move the detail to the description."))])
-    description = TextAreaField(_l("Description"),
-                                validators=[Length(max=10000, message=_l("At most 10,000 characters."))])
+        DataRequired(_l("Enter the task's title.")), RuleLength("title")])
+    # The lengths are the rule set's (task_rules.TEXT_LIMITS), said in its words.
+    description = TextAreaField(_l("Description"), validators=[RuleLength("description")])
     # 1. clear person
     lead_unit_id = OptionalIdSelect(_l("Lead unit"))
     # Searchable (app/static/js/searchable.js); the lead unit is not offered (and refused by
@@ -57,7 +56,7 @@ class TaskForm(FlaskForm):
     # 3. clear responsibility
     leader_id = OptionalIdSelect(_l("Accountable leader"))
     responsibility = TextAreaField(_l("What the person answers for"),
-                                   validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
+                                   validators=[RuleLength("responsibility")])
     # 4. clear process
     # No max_entries: WTForms would silently drop the steps past it. The service refuses more
     # than MAX_STEPS with a message, and MAX_FORM_PARTS bounds how many rows a request holds.
@@ -67,11 +66,9 @@ class TaskForm(FlaskForm):
     due_on = VNDateField(_l("Due date"), validators=[Optional()])
     # 6. clear result
     output_product = TextAreaField(_l("Expected output product"),
-                                   validators=[Length(max=5000, message=_l("At most 5,000 characters."))])
-    indicator_name = StringField(_l("Indicator"),
-                                 validators=[Length(max=255, message=_l("At most 255 characters."))])
-    indicator_unit = StringField(_l("Unit of measure"),
-                                 validators=[Length(max=64, message=_l("At most 64 characters."))])
+                                   validators=[RuleLength("output_product")])
+    indicator_name = StringField(_l("Indicator"), validators=[RuleLength("indicator_name")])
+    indicator_unit = StringField(_l("Unit of measure"), validators=[RuleLength("indicator_unit")])
     indicator_target = DecimalTextField(_l("Target value"), validators=[Optional()])
     indicator_direction = SelectField(_l("Better when the actual value is"), validate_choice=False,
                                       default="higher")

@@ -41,6 +41,7 @@ MESSAGES = {
     "title_too_long": lambda p: _l("The title is %(length)s characters long; at most %(max)s "
                                    "are allowed. Shorten it, or move the detail to the "
                                    "description.", length=p["length"], max=p["max"]),
+    "text_too_long": lambda p: _l("At most %(max)s characters.", max=_Number(p["max"])),
     "due_before_start": lambda p: _l("The due date cannot be before the start date."),
     "date_outside_year": lambda p: _l("The date must fall within the plan's year (%(year)s).",
                                       year=p["year"]),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from app.common import access
 from app.common.errors import NotFound
 from app.deadlines import sweep as overdue
-from app.directory.units import agency_path, tree_order
+from app.directory.units import leading_units_above, tree_order
 from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
 from app.domain.status import timeliness as derive_timeliness
 from app.domain.text import fold
@@ -444,10 +444,8 @@ def choices_for_plan(plan: Plan) -> Choices:
     leaders = [p for p in people if p.role in LEADER_ROLES]
     # A section's plan may name a leader of the agency it belongs to (a department's deputy in
     # charge of the section's field, domain.task_rules.may_lead_from): offered first.
-    top = agency_path(plan.unit)
-    if top != plan.unit.path:
-        ids = [int(x) for x in plan.unit.path.strip("/").split("/")]
-        above = ids[top.count("/") - 2:-1]  # from the agency down to the section's parent
+    above = leading_units_above(plan.unit)
+    if above:
         leaders = db.session.execute(
             select(User.id, User.full_name, User.username, User.role, User.unit_id, Unit.name)
             .join(Unit, User.unit_id == Unit.id)

@@ -208,3 +208,32 @@ def test_a_read_of_the_feed_is_stamped_at_most_once_a_minute(world, client):
         event.remove(db.engine, "before_cursor_execute", count)
     db.session.expire_all()
     assert db.session.scalars(select(CalendarFeed)).one().last_used_at > old
+
+
+def test_a_coordinated_task_is_marked_as_coordination_in_the_heads_unit_feed(world, client):
+    """Unit B's task that unit A coordinates (phối hợp) reaches the unit feed of A's head, who
+    may read it, but it is B's work, not A's: its title starts "[Phối hợp]" ("[Coordinating]"
+    in English) and its description says which unit leads it. A's own tasks stay unmarked."""
+    from sqlalchemy import insert
+
+    from app.models import task_coordinators
+
+    issue_world_plans(world)
+    db.session.execute(insert(task_coordinators).values(task_id=world.task_b.id, unit_id=world.a.id))
+    head = calendar.new_feed(db.session.get(User, world.head.id))
+    db.session.commit()
+    events = _events(client.get(f"/calendar/{head}.ics?unit=1"))
+    coordinated = events[f"task-{world.task_b.id}@localhost"]
+    assert str(coordinated["SUMMARY"]) == f"[Phối hợp] {world.task_b.title}"
+    assert str(coordinated["DESCRIPTION"]).split("\n")[0] == (
+        f"Phối hợp thực hiện: đơn vị chủ trì là {world.b.name}")
+    for own in (world.task, world.task2):
+        assert str(events[f"task-{own.id}@localhost"]["SUMMARY"]) == own.title
+    # The head's own feed holds her own deadlines only (no coordinated task there).
+    assert f"task-{world.task_b.id}@localhost" not in _events(client.get(f"/calendar/{head}.ics"))
+    db.session.get(User, world.head.id).locale = "en"
+    db.session.commit()
+    coordinated = _events(client.get(f"/calendar/{head}.ics?unit=1"))[f"task-{world.task_b.id}@localhost"]
+    assert str(coordinated["SUMMARY"]) == f"[Coordinating] {world.task_b.title}"
+    assert str(coordinated["DESCRIPTION"]).split("\n")[0] == (
+        f"Coordinating: the lead unit is {world.b.name}")

@@ -128,3 +128,24 @@ def test_a_long_unbroken_string_wraps_on_a_phone(open_page, live):
     expect(page.locator("main")).to_contain_text("thu-tuc-hanh-chinh-")
     assert_no_horizontal_overflow(page)
     assert page.errors == []
+
+
+@pytest.mark.e2e
+def test_a_process_steps_number_stays_on_one_line_on_a_phone(open_page, live):
+    """At 390 px the steps' numbers ("1.") broke into "1" over "." beside a long step title
+    and its "Mark done" button (seen in the browser walk): the number never shrinks, the
+    button never breaks its words."""
+    page = open_page("staff_a", viewport=PHONE)
+    page.goto(f"{live.url}/tasks/{live.ids.report}")
+    steps = page.locator("#steps + ol > li")
+    assert steps.count() >= 2
+    for i in range(steps.count()):
+        step = steps.nth(i)
+        assert step.evaluate("el => getComputedStyle(el, '::before').flexShrink") == "0"
+        button = step.locator("button")
+        if button.count():
+            box = button.bounding_box()
+            line = float(button.evaluate("el => parseFloat(getComputedStyle(el).lineHeight)"))
+            assert box["height"] < 2 * line, button.inner_text()   # one line of words
+    assert_no_horizontal_overflow(page)
+    assert page.errors == []

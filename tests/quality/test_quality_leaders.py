@@ -168,3 +168,47 @@ def test_the_command_line_export_has_the_quality_columns_of_the_web_one(qworld, 
     assert tuple(leaders[0]) == ex.LEADER_HEADERS + ex.QUALITY_HEADERS
     mine = next(r for r in leaders[1:] if r[4] == w.deputy.username)
     assert mine[len(ex.LEADER_HEADERS):] == [87.5, "Điểm tự chấm"]
+
+
+def test_the_command_line_run_prints_the_quality_columns_of_the_export(qworld, runner):
+    """`flask assess run` prints what `flask assess export` writes: each unit's and leader's
+    quality of operation (the head's is the unit's total, a deputy's that of their fields)."""
+    w = qworld
+    _fields(w)
+    _submit(w)
+    result = runner.invoke(args=["assess", "run", "--period", "2026-Q2", "--as-of", "2026-06-15"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    headers = [line for line in lines if line.startswith(("Mã đơn vị", "Tên đăng nhập"))]
+    assert len(headers) == 2, result.output
+    for header in headers:
+        assert all(h in header for h in ex.QUALITY_HEADERS), header
+    mine = next(line for line in lines if line.startswith(w.deputy.username + " "))
+    assert mine.rstrip().endswith("87.50  Điểm tự chấm"), mine
+
+
+def test_a_deputys_quality_note_wraps_within_its_column(qworld, as_user):
+    """On a 1366-pixel laptop the leaders' table stayed readable only when the note "no
+    criterion of their fields" wraps in its cell: unwrapped, it squeezed the name, the post
+    and the unit to one word a line (seen in the browser walk, docs/screenshots)."""
+    w = qworld
+    _submit(w)  # no field is mapped: the deputy has no criterion of her own
+    page = as_user("assessor").get(f"/assessment?{Q2}").get_data(as_text=True)
+    row = page.split(f'data-leader-id="{w.deputy.id}"')[1].split("</tr>")[0]
+    assert 'class="text-muted small quality-note"' in row
+    for cls in ("leader-name", "leader-role", "leader-unit"):
+        assert f'class="{cls}"' in row
+    from pathlib import Path
+    css = (Path(__file__).parents[2] / "app/static/css/app.css").read_text()
+    assert ".assessment-table .quality-note { display: inline-block; white-space: normal;" in css
+
+
+def test_a_group_has_no_appraised_figure_before_any_appraisal(qworld, as_user):
+    """A branch of the scoring sheet showed "0" appraised while nothing had been appraised
+    (the total said "—"): read as "appraised at zero". It is blank, as its leaves are."""
+    w = qworld
+    sheet = _submit(w)
+    page = as_user("assessor").get(f"/quality/sheets/{sheet.id}").get_data(as_text=True)
+    group = page.split('data-code="1"')[1].split("</tr>")[0]
+    assert "<td class=\"text-end\" data-appraised></td>" in group, group
+    assert 'id="appraised-total">—<' in page

@@ -285,11 +285,27 @@ ROW_CASES = [
      "Dòng 2, cột STT: “a)” không thuộc nhiệm vụ có số thứ tự nào ở trên"),
     ("missing number", [clear_row(None)], "Dòng 2, cột STT: thiếu số thứ tự"),
     ("missing title", [clear_row(1, title=None)], Rule(2, "Nhiệm vụ", "title_required")),
+    # The lengths are the rule set's (task_rules.TEXT_LIMITS), worded as the task form words them.
     ("title too long", [clear_row(1, title="Rà soát " * 70)],
-     "Dòng 2, cột Nhiệm vụ: tối đa 500 ký tự"),
+     Rule(2, "Nhiệm vụ", "title_too_long", max=500, length=559)),
+    ("description too long", [clear_row(1, description="x" * 10001)],
+     Rule(2, "Mô tả", "text_too_long", max=10000, length=10001)),
+    ("unit of measure too long", [clear_row(1, ind="Số văn bản", ind_unit="u" * 65, target=5)],
+     Rule(2, "Đơn vị tính", "text_too_long", max=64, length=65)),
+    ("field name too long", [clear_row(1, field="F" * 256)],
+     Rule(2, "Lĩnh vực", "text_too_long", max=255, length=256)),
     ("step with a bad date", [clear_row(1, steps="Dự thảo (hạn 30/02/2026)")],
      "Dòng 2, cột Quy trình: 30/02/2026 không phải là ngày hợp lệ"),
 ]
+
+
+def test_a_long_title_is_told_with_a_wrong_number_on_the_same_row(world, empty_plan):
+    """The rule set checks numbered rows only; the length is measured on every row, so a
+    file with both mistakes on one row is told both at once, not in two rounds."""
+    data = build([HEADERS, clear_row("1a", title="Rà soát " * 70)])
+    p = plan_import.preview(empty_plan, data, TODAY, settings=current_settings().task_rules)
+    assert str(Rule(2, "Nhiệm vụ", "title_too_long", max=500, length=559)) in messages(p)
+    assert any("“1a” không phải là số thứ tự" in m for m in messages(p))
 
 
 @pytest.mark.parametrize("rows, expected", [c[1:] for c in ROW_CASES], ids=[c[0] for c in ROW_CASES])

@@ -107,3 +107,30 @@ def test_a_recurring_rule_of_a_sections_plan_may_name_the_departments_deputy(wor
         weight=Decimal(1)), today=TODAY, settings=current_settings().task_rules)
     db.session.commit()
     assert rule.leader_id == world.deputy.id
+
+
+def test_the_import_template_offers_the_departments_leaders(world, make, section):
+    """The template a section downloads to fill its plan lists in its "Lãnh đạo phụ trách"
+    drop-down whom the rule set lets it name: its department's head and deputies too, first
+    as in the form, never the province's or another department's."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from app.plans import export as plan_export
+    province = db.session.get(Unit, world.a.parent_id)
+    make.user(province, "head", "Cao Văn Tỉnh", "chairman")
+    wb = load_workbook(io.BytesIO(plan_export.template_bytes(section)))
+    listed = [c.value for c in wb["Danh mục"]["C"]][1:]
+    listed = [v for v in listed if v is not None]
+    assert listed == [world.head.full_name, world.deputy.full_name, section.head.full_name]
+    refs = {str(dv.sqref): dv.formula1 for dv in wb["Kế hoạch"].data_validations.dataValidation}
+    assert refs["G2:G5001"] == "'Danh mục'!$C$2:$C$4"
+    # What the list offers, the import finds.
+    plan = task_queries.get_plan(section.head, section.plan.id)
+    data = build([HEADERS, *(clear_row(i, lead="SNV-CCHC", assignee="staff_cchc", leader=name)
+                             for i, name in enumerate(listed, start=1))])
+    p = plan_import.preview(plan, data, TODAY, section.head, settings=current_settings().task_rules)
+    assert p.errors == []
+    assert [r.values["leader_id"] for r in p.rows] == [world.head.id, world.deputy.id,
+                                                       section.head.id]

@@ -74,11 +74,12 @@ TASK_CASES = [
     # id, overrides (w -> dict), field, (msgid, kwargs) or None for "some message"
     ("empty-title", lambda w: {"title": ""}, "title", ("Enter the task's title.", {})),
     ("blank-title", lambda w: {"title": "   "}, "title", ("Enter the task's title.", {})),
-    ("long-title", lambda w: {"title": LONG[:600]}, "title", ("At most 500 characters: this title has %(length)d. Shorten it, or move the detail to the description.", {"length": 600})),
+    # The lengths and their words are the task rule set's (task_rules.TEXT_LIMITS).
+    ("long-title", lambda w: {"title": LONG[:600]}, "title", ("The title is %(length)s characters long; at most %(max)s are allowed. Shorten it, or move the detail to the description.", {"length": 599, "max": 500})),
     ("long-description", lambda w: {"description": "x" * 10001}, "description",
-     ("At most 10,000 characters.", {})),
+     ("At most %(max)s characters.", {"max": "10.000"})),
     ("long-step", lambda w: {"steps-0-title": "b" * 501}, "steps-0-title",
-     ("At most 500 characters.", {})),
+     ("At most %(max)s characters.", {"max": "500"})),
     ("letters-in-weight", lambda w: {"weight": "một"}, "weight", ("Enter a number.", {})),
     ("letters-in-target", lambda w: {"indicator_target": "100 phần trăm"}, "indicator_target",
      ("Enter a number.", {})),

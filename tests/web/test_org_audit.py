@@ -6,6 +6,7 @@ import io
 import json
 from datetime import datetime
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert
 from web_support import page
@@ -13,6 +14,7 @@ from web_support import page
 from app.extensions import db
 from app.models import AuditLog
 from app.org import auditlog
+from tests.conftest import TODAY
 
 
 def _log(rows):
@@ -231,3 +233,18 @@ def test_object_names_cost_one_query_per_kind_not_per_row(sw):
         return len(seen)
 
     assert queries(1) == queries(30)
+
+
+@pytest.mark.parametrize("query, period", [
+    ("", "Thời gian: toàn bộ nhật ký"),
+    ("?from=01/12/2026", "Thời gian: từ ngày 01/12/2026"),
+    ("?to=06/12/2026", "Thời gian: đến ngày 06/12/2026"),
+    ("?from=01/12/2026&to=06/12/2026", "Thời gian: từ ngày 01/12/2026 đến ngày 06/12/2026"),
+])
+def test_the_exports_sheet_and_period_are_said_in_words(sw, query, period):
+    """The sheet is named with its diacritics like every other export ("Nhật ký", not "Nhat
+    ky"), and the period line says "the whole log", "from", "to" instead of "… – …"."""
+    _world_log(sw.w)
+    wb = load_workbook(io.BytesIO(sw.client("assessor").get("/audit.xlsx" + query).data))
+    assert wb.sheetnames == ["Nhật ký"]
+    assert wb.active["A2"].value == f"{period}; tính đến ngày {TODAY:%d/%m/%Y}"

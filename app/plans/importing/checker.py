@@ -56,7 +56,6 @@ from app.plans.importing.columns import (
     KEY_YES,
     LABEL,
     RULE_COLUMNS,
-    TEXT_LIMITS,
     Issue,
 )
 from app.plans.importing.directory import Directory, UnitRef, group_of
@@ -386,9 +385,12 @@ class _Checker:
             text = _text(cells.get(key))
             if key in ("title", "indicator_name", "indicator_unit", "field"):
                 text = normalize_space(text)
-            limit = TEXT_LIMITS[key]
-            if len(text) > limit:
-                self.error(line, key, _("at most %(n)s characters", n=limit), row)
+            # Measured here on every row, a row the rule set will not see (its number is
+            # wrong) included, by the rule set's table and in its words; check_task does not
+            # repeat it for the column (_rules).
+            too_long = rules.check_text(key, text)
+            if too_long is not None:
+                self.error(line, key, str(rule_message(too_long)), row)
             v[key] = text
         if old is not None:
             for key in row.kept & {"title", "description", "responsibility", "output_product",
@@ -405,9 +407,8 @@ class _Checker:
             # The plan's own words are kept in the description, once (re-imports add nothing).
             if extra not in v["description"]:
                 v["description"] = f"{v['description']}\n{extra}".strip()
-        if kept_text and len(v["description"]) > TEXT_LIMITS["description"]:
-            self.error(line, "description", _("at most %(n)s characters",
-                                              n=TEXT_LIMITS["description"]), row)
+        # The description with the plan's own words added is measured by the rule set
+        # (check_task, in _rules) on what will be saved.
         field_text = v.pop("field")
         if old is not None and "field" in row.kept and old.field is not None:
             field_text = normalize_space(old.field.name)

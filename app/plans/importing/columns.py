@@ -103,8 +103,6 @@ DIRECTION_WORDS = {"cao": "higher", "tang": "higher", "cang cao cang tot": "high
                    "cang thap cang tot": "lower", "lower": "lower"}
 KEEPABLE = frozenset(c.key for c in COLUMNS) - {"stt", "achievement", *PROGRESS_KEYS}
 
-TEXT_LIMITS = {"title": 500, "description": 10000, "responsibility": 5000,
-               "output_product": 5000, "indicator_name": 255, "indicator_unit": 64, "field": 255}
 
 def _key(text) -> str:
     """A header as compared: folded, letters and digits only ("Tiến độ (%)" -> "tiendo")."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
-from app.directory.units import agency_path
+from app.directory.units import leading_units_above
 from app.domain import task_rules
 from app.domain.text import fold, normalize_space
 from app.extensions import db
@@ -98,11 +98,9 @@ class Directory:
         self._loaded_paths = {plan_unit.path}
         # The leaders of the agency a section belongs to may answer for its plan's tasks
         # (domain.task_rules.may_lead_from): loaded with the plan's own people.
-        top = agency_path(plan_unit)
-        if top != plan_unit.path:
-            ids = [int(x) for x in plan_unit.path.strip("/").split("/")]
-            cond.append(and_(Unit.id.in_(ids[top.count("/") - 2:-1]),
-                             User.role.in_(sorted(task_rules.LEADER_ROLES))))
+        above = leading_units_above(plan_unit)
+        if above:
+            cond.append(and_(Unit.id.in_(above), User.role.in_(sorted(task_rules.LEADER_ROLES))))
         self._load_people(or_(*cond))
         fields = db.session.execute(select(Field.id, Field.name).where(
             (Field.unit_id == plan_unit.id) | Field.unit_id.is_(None))
