@@ -297,20 +297,35 @@ def _leader_key(column, leaders: list, none):
     return case(*whens, else_=OTHER_LEADER)
 
 
-def _tally_timeliness(today: date, due_soon_days: int, draft):
-    """A tally row's timeliness: its kind (app/models/tally.py), and for a task still open
-    with a due date, today's judgement of that date, as `_timeliness_key` judges a task."""
-    k = TaskTally.kind
+@lru_cache(maxsize=8)
+def _tally_terms(today: date, due_soon_days: int) -> tuple:
+    """(timeliness, the home year, indicators held) of a tally row as SQL, built once per
+    (day, setting) as `_timeliness_key` is: an expression is immutable.
+
+    The timeliness is the row's kind (app/models/tally.py), and for a task still open with a
+    due date, today's judgement of that date, as `_timeliness_key` judges a task."""
+    tt = TaskTally
+    k = tt.kind
     soon = today + timedelta(days=due_soon_days)
-    return case(
+    draft = tt.plan_id.in_(select(Plan.id).where(Plan.status == PlanStatus.DRAFT))
+    timeliness = case(
         (k == "c", Timeliness.DONE_ON_TIME.value), (k == "l", Timeliness.DONE_LATE.value),
         (k.in_(("s", "x")), Timeliness.EXCLUDED.value), (k == "w", Timeliness.WITHIN.value),
         (k != "o", null()),
         # A task of a draft plan has not started (DESIGN.md 4): never overdue nor due soon.
         (draft, Timeliness.WITHIN.value),
-        (TaskTally.due_on < today, Timeliness.OVERDUE.value),
-        (TaskTally.due_on <= soon, Timeliness.DUE_SOON.value),
+        (tt.due_on < today, Timeliness.OVERDUE.value),
+        (tt.due_on <= soon, Timeliness.DUE_SOON.value),
         else_=Timeliness.WITHIN.value)
+    # home_scope's year (tasks.queries.plan_year_condition with carry): s, w and o are the
+    # kinds of CARRY_STATUSES (neither completed nor cancelled).
+    year = or_(tt.plan_id.in_(select(Plan.id).where(Plan.year == today.year)),
+               and_(tt.kind.in_(("s", "w", "o")),
+                    tt.plan_id.not_in(select(Plan.id).where(Plan.year >= today.year))))
+    # `_indicator_condition`: fallen due, in an issued plan, not cancelled nor suspended.
+    held = and_(tt.kind.not_in(("s", "x")), tt.due_on <= today, not_(draft))
+    return (timeliness, year, case((held, tt.n_indicators), else_=0),
+            case((held, tt.n_met), else_=0), case((held, tt.achievement_e9), else_=0))
 
 
 def _tallied_counts(actor: User, today: date, due_soon_days: int, leaders: list,
@@ -321,11 +336,7 @@ def _tallied_counts(actor: User, today: date, due_soon_days: int, leaders: list,
     the head is the responsible person of outside the unit's work (access.task_scope's
     assignee term), is counted from the tasks in the same statement: a handful at most."""
     tt = TaskTally
-    draft = tt.plan_id.in_(select(Plan.id).where(Plan.status == PlanStatus.DRAFT))
-    year = or_(tt.plan_id.in_(select(Plan.id).where(Plan.year == today.year)),
-               and_(tt.kind.in_(("s", "w", "o")),
-                    tt.plan_id.not_in(select(Plan.id).where(Plan.year >= today.year))))
-    held = and_(tt.kind.not_in(("s", "x")), tt.due_on <= today, not_(draft))
+    timeliness, year, held_n, held_met, held_ach = _tally_terms(today, due_soon_days)
     lead = func.nullif(tt.lead_unit_id, 0) if _shows_units(actor) else null()
     leader = _leader_key(tt.leader_id, leaders, 0) if actor.role == Role.HEAD else null()
     if access.reads_everything(actor):
@@ -338,10 +349,8 @@ def _tallied_counts(actor: User, today: date, due_soon_days: int, leaders: list,
         where = and_(tt.leader_id == actor.id, year)
     parts = [select(lead.label("lead"), leader.label("leader"),
                     func.nullif(tt.field_id, 0).label("field"),
-                    _tally_timeliness(today, due_soon_days, draft).label("timeliness"),
-                    tt.n.label("n"), case((held, tt.n_indicators), else_=0).label("held"),
-                    case((held, tt.n_met), else_=0).label("met"),
-                    case((held, tt.achievement_e9), else_=0).label("ach"))
+                    timeliness.label("timeliness"), tt.n.label("n"), held_n.label("held"),
+                    held_met.label("met"), held_ach.label("ach"))
              .where(where, tt.n > 0)]
     if actor.role == Role.HEAD:
         ids = access.subtree_id_list(actor.unit.path)
