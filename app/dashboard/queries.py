@@ -297,6 +297,18 @@ def _leader_key(column, leaders: list, none):
     return case(*whens, else_=OTHER_LEADER)
 
 
+TALLY_KINDS = ("c", "l", "n", "s", "x", "w", "o")  # app/models/tally.py
+CARRIED_KINDS = ("s", "w", "o")
+
+
+def _tally_scope(whose: list, year: tuple):
+    """Each scope term with each year branch, OR-ed: SQLite (MULTI-INDEX OR) and PostgreSQL
+    (BitmapOr) read each from its own index."""
+    if not whose:
+        return or_(*year)
+    return or_(*[and_(w, y) for w in whose for y in year])
+
+
 @lru_cache(maxsize=8)
 def _tally_terms(today: date, due_soon_days: int) -> tuple:
     """(timeliness, the home year, indicators held) of a tally row as SQL, built once per
@@ -317,11 +329,13 @@ def _tally_terms(today: date, due_soon_days: int) -> tuple:
         (tt.due_on < today, Timeliness.OVERDUE.value),
         (tt.due_on <= soon, Timeliness.DUE_SOON.value),
         else_=Timeliness.WITHIN.value)
-    # home_scope's year (tasks.queries.plan_year_condition with carry): s, w and o are the
-    # kinds of CARRY_STATUSES (neither completed nor cancelled).
-    year = or_(tt.plan_id.in_(select(Plan.id).where(Plan.year == today.year)),
-               and_(tt.kind.in_(("s", "w", "o")),
-                    tt.plan_id.not_in(select(Plan.id).where(Plan.year >= today.year))))
+    # home_scope's year (tasks.queries.plan_year_condition with carry): this year's plans,
+    # and earlier years' tasks of kinds s, w and o (CARRY_STATUSES: neither completed nor
+    # cancelled). Two branches, each with the kind listed, so that with a scope column in
+    # front each is an index condition on (column, kind, year): an earlier year's settled
+    # keys are never read, however many years the table holds.
+    year = (and_(tt.kind.in_(TALLY_KINDS), tt.year == today.year),
+            and_(tt.kind.in_(CARRIED_KINDS), tt.year < today.year))
     # `_indicator_condition`: fallen due, in an issued plan, not cancelled nor suspended.
     held = and_(tt.kind.not_in(("s", "x")), tt.due_on <= today, not_(draft))
     return (timeliness, year, case((held, tt.n_indicators), else_=0),
@@ -340,13 +354,13 @@ def _tallied_counts(actor: User, today: date, due_soon_days: int, leaders: list,
     lead = func.nullif(tt.lead_unit_id, 0) if _shows_units(actor) else null()
     leader = _leader_key(tt.leader_id, leaders, 0) if actor.role == Role.HEAD else null()
     if access.reads_everything(actor):
-        where = year
+        whose = []
     elif actor.role == Role.HEAD:
         ids = access.subtree_id_list(actor.unit.path)
-        where = and_(or_(tt.owner_unit_id.in_(ids), tt.lead_unit_id.in_(ids),
-                         tt.leader_id == actor.id), year)
+        whose = [tt.owner_unit_id.in_(ids), tt.lead_unit_id.in_(ids), tt.leader_id == actor.id]
     else:  # a deputy: the tasks they are the accountable leader of (role_scope)
-        where = and_(tt.leader_id == actor.id, year)
+        whose = [tt.leader_id == actor.id]
+    where = _tally_scope(whose, year)
     parts = [select(lead.label("lead"), leader.label("leader"),
                     func.nullif(tt.field_id, 0).label("field"),
                     timeliness.label("timeliness"), tt.n.label("n"), held_n.label("held"),

@@ -14,6 +14,8 @@ from app.extensions import db
 
 KEY = ("owner_unit_id", "lead_unit_id", "leader_id", "field_id", "plan_id", "kind", "due_on")
 VALUES = ("n", "n_indicators", "n_met", "achievement_e9")
+# Not part of the key: the plan's year follows from the plan (kept by `plans`' trigger).
+YEAR = "year"
 # Every column of `tasks` a key or a value is computed from: an UPDATE of any other
 # column (the sweep's flags, progress percent, titles ...) does not touch the counts.
 SOURCE_COLUMNS = ("owner_unit_id", "lead_unit_id", "leader_id", "field_id", "plan_id", "status",
@@ -62,6 +64,7 @@ def expressions(r: str, dialect: str) -> dict[str, str]:
         "leader_id": f"COALESCE({r}leader_id, 0)",
         "field_id": f"COALESCE({r}field_id, 0)",
         "plan_id": f"{r}plan_id",
+        "year": f"(SELECT plans.year FROM plans WHERE plans.id = {r}plan_id)",
         "kind": _kind(r),
         "due_on": (f"CASE WHEN ({open_dated}) OR {has_target} THEN COALESCE({r}due_on, {no_date}) "
                    f"ELSE {no_date} END"),
@@ -75,9 +78,10 @@ def expressions(r: str, dialect: str) -> dict[str, str]:
 
 def _upsert(r: str, sign: str, dialect: str) -> str:
     e = expressions(r, dialect)
-    values = [e[k] for k in KEY] + [f"{sign}({e[v]})" for v in VALUES]
+    values = [e[k] for k in KEY] + [f"{sign}({e[v]})" for v in VALUES] + [e[YEAR]]
     sets = ", ".join(f"{v} = task_tallies.{v} + excluded.{v}" for v in VALUES)
-    return (f"INSERT INTO task_tallies ({', '.join(KEY + VALUES)}) VALUES ({', '.join(values)}) "
+    return (f"INSERT INTO task_tallies ({', '.join(KEY + VALUES + (YEAR,))}) "
+            f"VALUES ({', '.join(values)}) "
             f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {sets}")
 
 
@@ -86,6 +90,12 @@ def _drop_empty(r: str, dialect: str) -> str:
     e = expressions(r, dialect)
     return ("DELETE FROM task_tallies WHERE " + " AND ".join(f"{k} = {e[k]}" for k in KEY)
             + " AND n = 0")
+
+
+# A plan's year is copied into its tallies: moved with it (no page changes a plan's year
+# today, but nothing may make the copy wrong). plan_id is in the key, so the rows of one
+# plan never collide when their year changes together.
+_PLAN_YEAR = "UPDATE task_tallies SET year = NEW.year WHERE plan_id = NEW.id"
 
 
 def _changed(dialect: str) -> str:
@@ -111,6 +121,10 @@ def create_sql(dialect: str) -> list[str]:
              "EXECUTE FUNCTION task_tallies_apply()"),
             (f"CREATE TRIGGER task_tallies_update AFTER UPDATE OF {columns} ON tasks FOR EACH ROW "
              f"WHEN ({_changed(dialect)}) EXECUTE FUNCTION task_tallies_apply()"),
+            ("CREATE FUNCTION task_tallies_plan_year() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+             f"BEGIN\n  {_PLAN_YEAR};\n  RETURN NULL;\nEND\n$$"),
+            ("CREATE TRIGGER task_tallies_plan_year AFTER UPDATE OF year ON plans FOR EACH ROW "
+             "WHEN (OLD.year IS DISTINCT FROM NEW.year) EXECUTE FUNCTION task_tallies_plan_year()"),
         ]
     return [
         (f"CREATE TRIGGER task_tallies_insert AFTER INSERT ON tasks BEGIN "
@@ -121,22 +135,27 @@ def create_sql(dialect: str) -> list[str]:
          f"WHEN {_changed(dialect)} BEGIN "
          f"{_upsert('OLD.', '-', dialect)}; {_drop_empty('OLD.', dialect)}; "
          f"{_upsert('NEW.', '', dialect)}; END"),
+        ("CREATE TRIGGER task_tallies_plan_year AFTER UPDATE OF year ON plans "
+         f"WHEN OLD.year IS NOT NEW.year BEGIN {_PLAN_YEAR}; END"),
     ]
 
 
 def drop_sql(dialect: str) -> list[str]:
     """The statements that drop the triggers (and PostgreSQL's function)."""
-    out = [f"DROP TRIGGER IF EXISTS task_tallies_{w}" + (" ON tasks" if dialect == "postgresql" else "")
+    pg = dialect == "postgresql"
+    out = [f"DROP TRIGGER IF EXISTS task_tallies_{w}" + (" ON tasks" if pg else "")
            for w in ("insert", "delete", "update")]
-    if dialect == "postgresql":
-        out.append("DROP FUNCTION IF EXISTS task_tallies_apply()")
+    out.append("DROP TRIGGER IF EXISTS task_tallies_plan_year" + (" ON plans" if pg else ""))
+    if pg:
+        out += ["DROP FUNCTION IF EXISTS task_tallies_apply()",
+                "DROP FUNCTION IF EXISTS task_tallies_plan_year()"]
     return out
 
 
 def _recount_select(dialect: str) -> str:
     e = expressions("tasks.", dialect)
-    columns = [e[k] for k in KEY] + [f"SUM({e[v]})" for v in VALUES]
-    return (f"SELECT {', '.join(columns)} FROM tasks "
+    columns = [e[k] for k in KEY] + [f"SUM({e[v]})" for v in VALUES] + ["MIN(plans.year)"]
+    return (f"SELECT {', '.join(columns)} FROM tasks JOIN plans ON plans.id = tasks.plan_id "
             f"GROUP BY {', '.join(str(i + 1) for i in range(len(KEY)))}")
 
 
@@ -146,7 +165,8 @@ def rebuild(connection=None) -> int:
     conn = connection or db.session.connection()
     dialect = conn.dialect.name
     conn.execute(text("DELETE FROM task_tallies"))
-    conn.execute(text(f"INSERT INTO task_tallies ({', '.join(KEY + VALUES)}) {_recount_select(dialect)}"))
+    conn.execute(text(f"INSERT INTO task_tallies ({', '.join(KEY + VALUES + (YEAR,))}) "
+                      f"{_recount_select(dialect)}"))
     return conn.execute(text("SELECT count(*) FROM task_tallies")).scalar_one()
 
 
@@ -159,4 +179,4 @@ def recount() -> set[tuple]:
 def stored() -> set[tuple]:
     """The tallies as the triggers kept them."""
     return {tuple(r) for r in db.session.connection().execute(
-        text(f"SELECT {', '.join(KEY + VALUES)} FROM task_tallies"))}
+        text(f"SELECT {', '.join(KEY + VALUES + (YEAR,))} FROM task_tallies"))}

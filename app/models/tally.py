@@ -23,10 +23,13 @@ NO_DATE = date(9999, 12, 31)
 class TaskTally(db.Model):
     __tablename__ = "task_tallies"
     __table_args__ = (
-        # The head's scope is owner OR lead OR leader: one index per term (the primary
-        # key leads with the owner unit).
-        Index("ix_task_tallies_lead", "lead_unit_id"),
-        Index("ix_task_tallies_leader", "leader_id"),
+        # The home scope is (owner OR lead OR leader) AND (this year, or an earlier year and
+        # a kind still open): one index per scope column, each with the kind and the year,
+        # so that every branch is an index condition and earlier years' settled keys are
+        # never read (app/dashboard/queries.py: _tallied_counts).
+        Index("ix_task_tallies_owner_kind_year", "owner_unit_id", "kind", "year"),
+        Index("ix_task_tallies_lead_kind_year", "lead_unit_id", "kind", "year"),
+        Index("ix_task_tallies_leader_kind_year", "leader_id", "kind", "year"),
     )
 
     owner_unit_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
@@ -40,6 +43,8 @@ class TaskTally(db.Model):
     kind: Mapped[str] = mapped_column(String(1), primary_key=True)
     # The due date for kind o and for tasks with an indicator target; NO_DATE otherwise.
     due_on: Mapped[date] = mapped_column(primary_key=True)
+    # The plan's year, copied (a trigger on plans keeps it when a plan's year changes).
+    year: Mapped[int] = mapped_column(Integer)
     n: Mapped[int] = mapped_column(Integer)
     n_indicators: Mapped[int] = mapped_column(Integer)  # tasks with an indicator target
     n_met: Mapped[int] = mapped_column(Integer)  # of those, achievement 100%

@@ -1,7 +1,8 @@
 """tallies: the home page's task counts, kept by triggers on tasks
 
 `task_tallies` holds how many tasks have each (owner unit, lead unit, leader, field, plan,
-kind, due date), with their indicators' figures (app/models/tally.py). Triggers on `tasks`
+kind, due date), with their indicators' figures and the plan's year (app/models/tally.py;
+a trigger on plans moves the year with the plan). Triggers on `tasks`
 (INSERT, DELETE, UPDATE of the columns the key is computed from) move a task's count from
 its old key to its new one in the same statement, on SQLite and PostgreSQL alike, so the
 counts cannot drift whatever writes a task; the table is filled by a recount here and can
@@ -42,11 +43,13 @@ def upgrade():
         sa.Column('n_indicators', sa.Integer(), nullable=False),
         sa.Column('n_met', sa.Integer(), nullable=False),
         sa.Column('achievement_e9', sa.BigInteger(), nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint('owner_unit_id', 'lead_unit_id', 'leader_id', 'field_id',
                                 'plan_id', 'kind', 'due_on', name=op.f('pk_task_tallies')),
     )
-    op.create_index('ix_task_tallies_lead', 'task_tallies', ['lead_unit_id'])
-    op.create_index('ix_task_tallies_leader', 'task_tallies', ['leader_id'])
+    for column in ('owner_unit_id', 'lead_unit_id', 'leader_id'):
+        name = column.removesuffix('_unit_id').removesuffix('_id')
+        op.create_index(f'ix_task_tallies_{name}_kind_year', 'task_tallies', [column, 'kind', 'year'])
     bind = op.get_bind()
     for statement in tallies.create_sql(bind.dialect.name):
         op.execute(statement)
@@ -56,6 +59,6 @@ def upgrade():
 def downgrade():
     for statement in tallies.drop_sql(op.get_bind().dialect.name):
         op.execute(statement)
-    op.drop_index('ix_task_tallies_leader', table_name='task_tallies')
-    op.drop_index('ix_task_tallies_lead', table_name='task_tallies')
+    for name in ('owner', 'lead', 'leader'):
+        op.drop_index(f'ix_task_tallies_{name}_kind_year', table_name='task_tallies')
     op.drop_table('task_tallies')
