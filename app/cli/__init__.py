@@ -11,6 +11,7 @@ from app.cli.overdue import overdue_cli
 from app.cli.plans import plans_cli
 from app.cli.quality import quality_cli
 from app.cli.scheduler import scheduler_cli
+from app.cli.tallies import tallies_cli
 from app.cli.tokens import tokens_cli
 from app.cli.units import units_cli
 from app.cli.users import users_cli
@@ -20,5 +21,5 @@ def register(app: Flask) -> None:
     """Add every command to the app's `flask` group."""
     register_backup(app)  # flask db backup / backup-check / restore
     for command in (plans_cli, units_cli, users_cli, overdue_cli, scheduler_cli, assess_cli,
-                    tokens_cli, quality_cli, indicators_cli, seed_demo, banner):
+                    tokens_cli, quality_cli, indicators_cli, tallies_cli, seed_demo, banner):
         app.cli.add_command(command)

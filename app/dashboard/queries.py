@@ -5,7 +5,22 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from sqlalchemy import Date, and_, case, false, func, not_, null, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.functions import FunctionElement
@@ -16,7 +31,7 @@ from app.deadlines.sweep import awaiting_on_time, in_issued_plan, overdue_condit
 from app.directory.units import tree_order
 from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
 from app.extensions import db
-from app.models import Field, Role, Task, Unit, User
+from app.models import Field, Plan, PlanStatus, Role, Task, TaskTally, Unit, User
 from app.models.user import LEADER_ROLES
 from app.quality.queries import achievement_sql
 from app.tasks import queries as task_queries
@@ -222,13 +237,19 @@ def _shows_units(actor: User) -> bool:
     return access.reads_everything(actor) or actor.role == Role.HEAD
 
 
-def scope_counts(actor: User, today: date, due_soon_days: int, scope=None) -> ScopeCounts:
+def scope_counts(actor: User, today: date, due_soon_days: int, scope=None,
+                 tallied: bool = True) -> ScopeCounts:
     """One GROUP BY over the actor's home scope (each task read once, whatever the number
     of tables shown), and the small lists of leaders and units the rows are summed into.
 
     A head's dashboard used to count the scope three times (per unit, joining every unit
     to every task led in its subtree, per leader and per field): 0.55 s of SQL for the
-    province's head at 100,000 tasks (docs/performance.md)."""
+    province's head at 100,000 tasks (docs/performance.md).
+
+    A head's, a deputy's and the province readers' counts come from the tallies the
+    database keeps (`tallied`; `scope` is then not read: their home scope is fixed by the
+    role). Staff counts, a few dozen tasks, and `tallied=False` (the tests' recount) read
+    the tasks."""
     leaders: list = []
     units: list = []
     lead_key = leader_key = null()
@@ -247,6 +268,8 @@ def scope_counts(actor: User, today: date, due_soon_days: int, scope=None) -> Sc
             q = q.where(Unit.path.like(actor.unit.path + "%"))
         units = db.session.execute(q).all()
         lead_key = Task.lead_unit_id
+    if tallied and actor.role != Role.STAFF:
+        return _tallied_counts(actor, today, due_soon_days, leaders, units)
     # The indicators' figures ride along (`indicators`): the same tasks, read once.
     held = _indicator_condition(today)
     keyed = (select(lead_key.label("lead"), leader_key.label("leader"), Task.field_id.label("field"),
@@ -263,6 +286,114 @@ def scope_counts(actor: User, today: date, due_soon_days: int, scope=None) -> Sc
     met = sum(r[6] or 0 for r in rows)
     total = sum(r[7] for r in rows if r[7] is not None)
     return ScopeCounts([tuple(r[:5]) for r in rows], leaders, units, (n, met, total))
+
+
+def _leader_key(column, leaders: list, none):
+    """A head's leader table key: the unit's own leaders by id, every other leader
+    OTHER_LEADER, no leader NULL (`none` is how "no leader" is stored in `column`)."""
+    whens = [(column.is_(None), null())] if none is None else [(column == none, null())]
+    if leaders:
+        whens.append((column.in_([r.id for r in leaders]), column))
+    return case(*whens, else_=OTHER_LEADER)
+
+
+TALLY_KINDS = ("c", "l", "n", "s", "x", "w", "o")  # app/models/tally.py
+CARRIED_KINDS = ("s", "w", "o")
+
+
+def _tally_scope(whose: list, year: tuple):
+    """Each scope term with each year branch, OR-ed: SQLite (MULTI-INDEX OR) and PostgreSQL
+    (BitmapOr) read each from its own index."""
+    if not whose:
+        return or_(*year)
+    return or_(*[and_(w, y) for w in whose for y in year])
+
+
+@lru_cache(maxsize=8)
+def _tally_terms(today: date, due_soon_days: int) -> tuple:
+    """(timeliness, the home year, indicators held) of a tally row as SQL, built once per
+    (day, setting) as `_timeliness_key` is: an expression is immutable.
+
+    The timeliness is the row's kind (app/models/tally.py), and for a task still open with a
+    due date, today's judgement of that date, as `_timeliness_key` judges a task."""
+    tt = TaskTally
+    k = tt.kind
+    soon = today + timedelta(days=due_soon_days)
+    draft = tt.plan_id.in_(select(Plan.id).where(Plan.status == PlanStatus.DRAFT))
+    timeliness = case(
+        (k == "c", Timeliness.DONE_ON_TIME.value), (k == "l", Timeliness.DONE_LATE.value),
+        (k.in_(("s", "x")), Timeliness.EXCLUDED.value), (k == "w", Timeliness.WITHIN.value),
+        (k != "o", null()),
+        # A task of a draft plan has not started (DESIGN.md 4): never overdue nor due soon.
+        (draft, Timeliness.WITHIN.value),
+        (tt.due_on < today, Timeliness.OVERDUE.value),
+        (tt.due_on <= soon, Timeliness.DUE_SOON.value),
+        else_=Timeliness.WITHIN.value)
+    # home_scope's year (tasks.queries.plan_year_condition with carry): this year's plans,
+    # and earlier years' tasks of kinds s, w and o (CARRY_STATUSES: neither completed nor
+    # cancelled). Two branches, each with the kind listed, so that with a scope column in
+    # front each is an index condition on (column, kind, year): an earlier year's settled
+    # keys are never read, however many years the table holds.
+    year = (and_(tt.kind.in_(TALLY_KINDS), tt.year == today.year),
+            and_(tt.kind.in_(CARRIED_KINDS), tt.year < today.year))
+    # `_indicator_condition`: fallen due, in an issued plan, not cancelled nor suspended.
+    held = and_(tt.kind.not_in(("s", "x")), tt.due_on <= today, not_(draft))
+    return (timeliness, year, case((held, tt.n_indicators), else_=0),
+            case((held, tt.n_met), else_=0), case((held, tt.achievement_e9), else_=0))
+
+
+def _tallied_counts(actor: User, today: date, due_soon_days: int, leaders: list,
+                    units: list) -> ScopeCounts:
+    """`scope_counts` from the tallies the database keeps (app/models/tally.py) instead of
+    the tasks: the same rows, from a few keys per (lead unit, leader, field) instead of
+    every task of the scope. The one part of a head's scope a tally cannot select, tasks
+    the head is the responsible person of outside the unit's work (access.task_scope's
+    assignee term), is counted from the tasks in the same statement: a handful at most."""
+    tt = TaskTally
+    timeliness, year, held_n, held_met, held_ach = _tally_terms(today, due_soon_days)
+    lead = func.nullif(tt.lead_unit_id, 0) if _shows_units(actor) else null()
+    leader = _leader_key(tt.leader_id, leaders, 0) if actor.role == Role.HEAD else null()
+    if access.reads_everything(actor):
+        whose = []
+    elif actor.role == Role.HEAD:
+        ids = access.subtree_id_list(actor.unit.path)
+        whose = [tt.owner_unit_id.in_(ids), tt.lead_unit_id.in_(ids), tt.leader_id == actor.id]
+    else:  # a deputy: the tasks they are the accountable leader of (role_scope)
+        whose = [tt.leader_id == actor.id]
+    where = _tally_scope(whose, year)
+    parts = [select(lead.label("lead"), leader.label("leader"),
+                    func.nullif(tt.field_id, 0).label("field"),
+                    timeliness.label("timeliness"), tt.n.label("n"), held_n.label("held"),
+                    held_met.label("met"), held_ach.label("ach"))
+             .where(where, tt.n > 0)]
+    if actor.role == Role.HEAD:
+        ids = access.subtree_id_list(actor.unit.path)
+        beyond = and_(Task.assignee_id == actor.id, Task.owner_unit_id.not_in(ids),
+                      or_(Task.lead_unit_id.is_(None), Task.lead_unit_id.not_in(ids)),
+                      or_(Task.leader_id.is_(None), Task.leader_id != actor.id),
+                      plan_year_condition(today.year, carry=True))
+        held_task = _indicator_condition(today)
+        ach = achievement_sql()
+        parts.append(select(
+            Task.lead_unit_id, _leader_key(Task.leader_id, leaders, None), Task.field_id,
+            _timeliness_key(today, due_soon_days), literal(1), case((held_task, 1), else_=0),
+            case((and_(held_task, ach >= 1.0), 1), else_=0),
+            case((held_task, cast(func.round(ach * E9), BigInteger)), else_=0)).where(beyond))
+    keyed = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    by = (keyed.c.lead, keyed.c.leader, keyed.c.field, keyed.c.timeliness)
+    rows = db.session.execute(
+        select(*by, func.sum(keyed.c.n), func.sum(keyed.c.held), func.sum(keyed.c.met),
+               func.sum(keyed.c.ach)).group_by(*by)).all()
+    n = sum(int(r[5]) for r in rows)
+    met = sum(int(r[6]) for r in rows)
+    # The sum of achievements is kept in whole billionths (a float sum could not be kept
+    # by adding and subtracting without drifting): exact, and the same to the cent.
+    total = sum(int(r[7]) for r in rows) / E9
+    return ScopeCounts([(r[0], r[1], r[2], r[3], int(r[4])) for r in rows], leaders, units,
+                       (n, met, total))
+
+
+E9 = 1_000_000_000
 
 
 def unit_rows(actor: User, today: date, due_soon_days: int,
@@ -463,11 +594,12 @@ def _pct(share) -> Decimal:
     return (Decimal(str(share)) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-def build(actor: User, today: date, due_soon_days: int) -> Dashboard:
+def build(actor: User, today: date, due_soon_days: int, tallied: bool = True) -> Dashboard:
     """Everything the home page shows for the actor's role; a fixed number of queries.
-    The scope's condition is built once (a head's holds the unit's subtree ids: one query)."""
+    The scope's condition is built once (a head's holds the unit's subtree ids: one query).
+    `tallied=False` counts from the tasks (`scope_counts`): the tests' recount."""
     scope = home_scope(actor, today)
-    counted = scope_counts(actor, today, due_soon_days, scope)
+    counted = scope_counts(actor, today, due_soon_days, scope, tallied)
     fields = field_rows(actor, today, due_soon_days, counted)
     counts = Counts()
     for row in fields:

@@ -19,6 +19,7 @@ from app.models.quality import (
     QualitySheet,
 )
 from app.models.recurring import RecurringRule
+from app.models.tally import TaskTally
 from app.models.task import (
     Amendment,
     Evidence,
@@ -62,6 +63,7 @@ __all__ = [
     "RecurringRule",
     "Role",
     "Task",
+    "TaskTally",
     "Unit",
     "User",
     "task_coordinator_contacts",
