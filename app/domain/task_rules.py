@@ -217,6 +217,7 @@ CODES = (
     "key_locked",
     "direction_locked",
     "indicator_locked",
+    "field_locked",
 )
 
 DIRECTIONS = ("higher", "lower")
@@ -459,16 +460,22 @@ def _rule_direction(c: _Ctx):
 
 
 def _rule_scoring_locked(c: _Ctx):
-    """The key-task flag and the indicator's direction decide quality criteria (from tasks
-    of key tasks only, from targets): once the plan is issued nobody flips them — not even
-    the head of the plan's unit, who may be the one scored — so a result cannot be moved
-    by re-labelling a late task or turning a missed target around (docs/integrity.md)."""
+    """The key-task flag, the field and the indicator's direction decide quality criteria
+    (from tasks of key tasks or of one field only, from targets): once the plan is issued
+    nobody flips them — not even the head of the plan's unit, who may be the one scored — so
+    a result cannot be moved by re-labelling a late task or turning a missed target around
+    (docs/integrity.md)."""
     if not c.issued or c.before is None:
         return
     if c.after.is_key != c.before.is_key:
         yield _v("is_key", "key_locked")
     if c.after.indicator_direction != c.before.indicator_direction:
         yield _v("indicator_direction", "direction_locked")
+    if c.after.field_id != c.before.field_id:
+        # A criterion "from tasks" may read only one field's tasks (DESIGN.md 8): moving a late
+        # task out of that field (or an on-time one into it) moves the unit's result, so the
+        # field is locked like the key flag (red team, session 7).
+        yield _v("field_id", "field_locked")
     # The indicator's target is the denominator of "from targets" (achievement = actual /
     # target): lowering it raises the score as surely as raising the actual. DESIGN.md 4 makes
     # only reassignment and the weight amendable; the target, its name and its unit are locked

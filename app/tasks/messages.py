@@ -70,6 +70,8 @@ MESSAGES = {
                                "no longer be changed (it decides quality scores)."),
     "direction_locked": lambda p: _l("The plan has been issued: the indicator's direction can "
                                      "no longer be changed (it decides quality scores)."),
+    "field_locked": lambda p: _l("The plan has been issued: the task's field can no longer be "
+                                 "changed (it decides quality scores)."),
     "indicator_locked": lambda p: _l("The plan has been issued: the indicator's name, unit and "
                                      "target can no longer be changed (they decide quality "
                                      "scores)."),

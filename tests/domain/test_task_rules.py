@@ -281,6 +281,11 @@ EDIT_ISSUED = [
      {("indicator_target", "indicator_locked")}),
     ("the head adds an indicator", "head", {"indicator_name": "Số hồ sơ"}, "lý do",
      {("indicator_name", "indicator_locked"), ("indicator_target", "unclear")}),
+    # A criterion "from tasks" may count one field's tasks only: the field is locked too.
+    ("the head moves a late task to another field", "head", {"field_id": 99}, "phân loại lại",
+     {("field_id", "field_locked")}),
+    ("the accountable deputy files a task under a field", "deputy", {"field_id": 7}, "",
+     {("field_id", "field_locked")}),
     ("whitespace in the indicator's name is no change", "deputy", {"indicator_name": "  "}, "",
      set()),
     ("the accountable deputy moves her overdue task", "deputy", {"due_on": date(2026, 12, 31)}, "",
