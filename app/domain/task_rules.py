@@ -218,6 +218,7 @@ CODES = (
     "direction_locked",
     "indicator_locked",
     "field_locked",
+    "parent_fallen_due",
 )
 
 DIRECTIONS = ("higher", "lower")
@@ -310,6 +311,7 @@ class _Ctx:
     parent_due_on: date | None
     amendment_reason: str
     amendments_allowed: bool
+    parent_plan_status: str | None = None
 
     @property
     def issued(self) -> bool:
@@ -531,23 +533,36 @@ def _rule_added_due(c: _Ctx):
         yield _v("due_on", "added_due_past", date=c.today)
 
 
+def _rule_parent_fallen_due(c: _Ctx):
+    """A sub-task replaces its parent in its lead unit's and leader's score (DESIGN.md 5:
+    each piece of work counts once). Once an issued parent has fallen due, a breakdown made
+    after the fact could only re-weigh a failure or a late completion (a sub-task of weight
+    0.1 in a lower unit's draft plan, issued later): work that has fallen due is not broken
+    down any more (red team, session 7; a draft parent is still being planned)."""
+    if (c.before is None and c.parent_due_on is not None and c.parent_due_on < c.today
+            and c.parent_plan_status in (ISSUED, CLOSED)):
+        yield _v(None, "parent_fallen_due", date=c.parent_due_on)
+
+
 _RULES = (
     _rule_plan_open, _rule_title, _rule_dates, _rule_weight, _rule_lead_unit,
     _rule_coordinators, _rule_person, _rule_leader, _rule_steps, _rule_issued_dates,
     _rule_direction, _rule_scoring_locked,
-    _rule_amendment, _rule_clear_after_issue, _rule_added_due,
+    _rule_amendment, _rule_clear_after_issue, _rule_added_due, _rule_parent_fallen_due,
 )
 
 
 def check_task(*, plan: PlanFacts, actor: ActorFacts, before: TaskValues | None,
                after: TaskValues, directory: Directory, today: date,
                settings: RuleSettings = RuleSettings(), parent_due_on: date | None = None,
-               amendment_reason: str = "", amendments_allowed: bool = True) -> list[Violation]:
+               amendment_reason: str = "", amendments_allowed: bool = True,
+               parent_plan_status: str | None = None) -> list[Violation]:
     """Every rule `after` breaks, as (field, code, params), in a stable order; [] when it may
     be saved. `before` is None for a new task. `amendments_allowed=False` (the import) refuses
-    an amendment outright instead of asking for the head and a reason."""
+    an amendment outright instead of asking for the head and a reason. `parent_due_on` and
+    `parent_plan_status`: those of the task's parent (in its own plan or a higher one)."""
     c = _Ctx(plan, actor, before, after, directory, today, settings, parent_due_on,
-             amendment_reason, amendments_allowed)
+             amendment_reason, amendments_allowed, parent_plan_status)
     out: list[Violation] = []
     for rule in _RULES:
         for v in rule(c):

@@ -453,3 +453,28 @@ def test_the_same_target_written_otherwise_is_no_change():
     assert broken(ISSUED, before=before, after=replace(before, indicator_target=Decimal(80))) == {
         ("indicator_target", "indicator_locked")}
     assert broken(DRAFT, before=before, after=replace(before, indicator_target=Decimal(80))) == set()
+
+
+PARENT_FALLEN_DUE = [
+    # parent's plan, parent due, new sub-task? -> broken
+    ("an issued parent due yesterday", "issued", date(2026, 6, 14), True,
+     {(None, "parent_fallen_due")}),
+    ("a closed plan's parent long past", "closed", date(2026, 3, 31), True,
+     {(None, "parent_fallen_due"), (None, "plan_closed")}),
+    ("an issued parent due today has not fallen due", "issued", TODAY, True, set()),
+    ("a draft parent is still being planned", "draft", date(2026, 6, 14), True, set()),
+    ("an existing sub-task is edited", "issued", date(2026, 6, 14), False, set()),
+]
+
+
+@pytest.mark.parametrize("case, status, due, new, expected", PARENT_FALLEN_DUE,
+                         ids=[c[0] for c in PARENT_FALLEN_DUE])
+def test_work_that_has_fallen_due_is_not_broken_down(case, status, due, new, expected):
+    """Red team (session 7): a sub-task replaces its parent in the score; broken down after the
+    parent fell due, it could only lighten the failure (a lower unit's draft plan)."""
+    after = replace(CLEAR, start_on=date(2026, 2, 1), due_on=min(due, date(2026, 6, 14)))
+    plan = DRAFT if status != "closed" else replace(DRAFT, status="closed")
+    got = {(v.field, v.code) for v in check_task(
+        plan=plan, actor=ACTORS["head"], before=None if new else after, after=after,
+        directory=DIRECTORY, today=TODAY, parent_due_on=due, parent_plan_status=status)}
+    assert got == expected

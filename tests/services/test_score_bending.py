@@ -3,6 +3,8 @@ move their own task or quality-of-operation result outside the workflow. Each te
 attack, written first; it passes once the path is closed (docs/integrity.md)."""
 
 from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -66,3 +68,58 @@ def test_after_issue_nobody_moves_a_task_to_another_field(world, who):
             "field" in str(e.value.violations[0].message).lower()
         db.session.rollback()
     assert reload(world.task.id).field_id == cchc.id
+
+
+# ---- 2. breaking down work that has already failed ----------------------------------------
+# "Each piece of work counts once": a counted sub-task replaces its parent in its lead unit's
+# (and leader's) score. A lead unit that missed a higher plan's task could break it down, after
+# the fact, in a draft plan of its own (no "due no earlier than today" there) into one light
+# sub-task, due on the parent's own day, and issue it: the failure would then weigh 0.1 instead
+# of the weight the higher unit gave it. Work that has fallen due is not broken down any more.
+
+def unit_a_score(world):
+    from app.assessment import service as assessment
+    from app.domain.scoring import parse_period
+
+    db.session.expire_all()
+    f = assessment.figures(parse_period("2026"), TODAY, current_settings().scoring, today=TODAY)
+    return f.by_unit[world.a.id].score
+
+
+@pytest.fixture
+def missed_province_task(world, make):
+    """The province's issued plan with a task led by unit A, weight 3, due 31/05 and never
+    done (overdue on TODAY = 15/06), beside one done on time; A's plan is a draft."""
+    from sqlalchemy import update
+
+    from tests.conftest import issue_plans
+
+    plan = make.plan(world.province, title="Kế hoạch CCHC năm 2026 của UBND tỉnh")
+    head_p = make.user(world.province, "head", "Chủ Tịch Tỉnh", "head_p")
+    parent = make.task(plan, head_p, world.a, world.staff, world.head, weight=Decimal(3),
+                       title="Triển khai bộ chỉ số đánh giá tại các sở", due_on=date(2026, 5, 31))
+    done = make.task(plan, head_p, world.a, world.staff, world.head,
+                     title="Ban hành kế hoạch triển khai", due_on=date(2026, 4, 30))
+    issue_plans(plan)
+    db.session.execute(update(Task).where(Task.id == done.id).values(
+        status="completed", completed_on=date(2026, 4, 20)))
+    db.session.commit()
+    return parent
+
+
+def test_a_task_that_has_fallen_due_cannot_be_broken_down_to_lighten_the_failure(
+        world, missed_province_task):
+    parent = missed_province_task
+    before = unit_a_score(world)
+    assert before == Decimal("25.00")     # on time (1) + overdue (3): 1 / 4
+    data = replace(form_of(reload(world.task.id)), title="Áp dụng bộ chỉ số tại Sở Nội vụ",
+                   due_on=date(2026, 5, 31), weight=Decimal("0.1"), field_id=None)
+    with pytest.raises(RuleViolations) as e:
+        tasks.create_task(world.head, world.plan.id, data, parent.id, today=TODAY,
+                          settings=current_settings().task_rules)
+    assert [v.field for v in e.value.violations] == [None]
+    assert "31/05/2026" in str(e.value.violations[0].message)
+    db.session.rollback()
+    plans.issue_plan(world.head, world.plan.id)
+    db.session.commit()
+    assert unit_a_score(world) == before

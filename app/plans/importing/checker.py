@@ -677,7 +677,9 @@ class _Checker:
             for v in rules.check_task(plan=plan, actor=actor, before=before, after=after,
                                       directory=self._rule_directory(before, after),
                                       today=self.today, settings=self.settings,
-                                      parent_due_on=r.parent_due, amendments_allowed=False):
+                                      parent_due_on=r.parent_due, amendments_allowed=False,
+                                      parent_plan_status=(str(self.plan.status)
+                                                          if r.parent_stt else None)):
                 key = RULE_COLUMNS.get(v.field) if v.field else None
                 if key and LABEL[key] in broken:
                     continue
