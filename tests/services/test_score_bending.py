@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from app.common.errors import RuleViolations
+from app.domain.text import sort_key
 from app.extensions import db
 from app.models import Field, Task
 from app.plans import service as plans
 from app.settings import current_settings
 from app.tasks import commands as tasks
 from app.tasks import queries as task_queries
-from app.domain.text import sort_key
 from tests.conftest import TODAY
 from tests.services.test_task_rules_service import form_of
 
