@@ -219,6 +219,7 @@ CODES = (
     "indicator_locked",
     "field_locked",
     "parent_fallen_due",
+    "added_weight_not_head",
 )
 
 DIRECTIONS = ("higher", "lower")
@@ -533,6 +534,16 @@ def _rule_added_due(c: _Ctx):
         yield _v("due_on", "added_due_past", date=c.today)
 
 
+def _rule_added_weight(c: _Ctx):
+    """After issue a weight is the head's (DESIGN.md 4: changing it is an amendment by the
+    head of the plan's unit). Work added then (bổ sung) by another leader takes the default
+    weight: a deputy could otherwise add an easy task of the maximum weight, due today, and
+    outweigh her missed work with it once confirmed (red team, session 7)."""
+    if (c.issued and c.before is None and weight_of(c.after) != DEFAULT_WEIGHT
+            and c.actor.role in LEADER_ROLES and not may_amend(c.plan, c.actor)):
+        yield _v("weight", "added_weight_not_head", weight=DEFAULT_WEIGHT)
+
+
 def _rule_parent_fallen_due(c: _Ctx):
     """A sub-task replaces its parent in its lead unit's and leader's score (DESIGN.md 5:
     each piece of work counts once). Once an issued parent has fallen due, a breakdown made
@@ -549,6 +560,7 @@ _RULES = (
     _rule_coordinators, _rule_person, _rule_leader, _rule_steps, _rule_issued_dates,
     _rule_direction, _rule_scoring_locked,
     _rule_amendment, _rule_clear_after_issue, _rule_added_due, _rule_parent_fallen_due,
+    _rule_added_weight,
 )
 
 

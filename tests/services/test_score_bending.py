@@ -123,3 +123,52 @@ def test_a_task_that_has_fallen_due_cannot_be_broken_down_to_lighten_the_failure
     plans.issue_plan(world.head, world.plan.id)
     db.session.commit()
     assert unit_a_score(world) == before
+
+
+# ---- 3. the weight of work added after issue ---------------------------------------------
+# DESIGN.md 4: after issue, changing a weight is an amendment by the head of the plan's unit.
+# A deputy adding a task to an issued plan (bổ sung) chose its weight freely (up to the
+# maximum, 10): an easy task due today, submitted by a colluding staff member and confirmed by
+# her, then outweighed her missed work. The weight of added work is the head's to set.
+
+def deputy_score(world):
+    from app.assessment import service as assessment
+    from app.domain.scoring import parse_period
+
+    db.session.expire_all()
+    f = assessment.figures(parse_period("2026"), TODAY, current_settings().scoring, today=TODAY)
+    return f.by_leader[world.deputy.id].score
+
+
+@pytest.fixture
+def deputy_missed(world):
+    """World's plan issued; the deputy's one task (world.task) due 31/05 and not done."""
+    from sqlalchemy import update
+
+    from tests.conftest import issue_plans
+
+    db.session.execute(update(Task).where(Task.id == world.task.id).values(
+        due_on=date(2026, 5, 31), original_due_on=date(2026, 5, 31), start_on=date(2026, 2, 1)))
+    db.session.commit()
+    issue_plans(world.plan)
+    return world
+
+
+def test_a_deputy_cannot_weigh_the_work_she_adds_after_issue(deputy_missed, make):
+    world = deputy_missed
+    assert deputy_score(world) == Decimal("0.00")
+    data = make.task_input(world.a, world.staff, world.deputy, due_on=TODAY, weight=Decimal(10),
+                           title="Báo cáo nhanh tình hình tuần")
+    with pytest.raises(RuleViolations) as e:
+        tasks.create_task(world.deputy, world.plan.id, data, today=TODAY,
+                          settings=current_settings().task_rules)
+    assert {v.field for v in e.value.violations} == {"weight"}
+    assert "người đứng đầu" in str(e.value.violations[0].message)
+    db.session.rollback()
+    assert deputy_score(world) == Decimal("0.00")
+    # The default weight is hers to use; the head of the plan's unit sets another.
+    tasks.create_task(world.deputy, world.plan.id, replace(data, weight=Decimal(1)), today=TODAY,
+                      settings=current_settings().task_rules)
+    tasks.create_task(world.head, world.plan.id, data, today=TODAY,
+                      settings=current_settings().task_rules)
+    db.session.commit()
