@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from app.common.errors import RuleViolations
+from app.common.errors import RuleViolation, RuleViolations
 from app.domain.text import sort_key
 from app.extensions import db
 from app.models import Field, Task
@@ -90,8 +90,6 @@ def unit_a_score(world):
 def missed_province_task(world, make):
     """The province's issued plan with a task led by unit A, weight 3, due 31/05 and never
     done (overdue on TODAY = 15/06), beside one done on time; A's plan is a draft."""
-    from sqlalchemy import update
-
     from tests.conftest import issue_plans
 
     plan = make.plan(world.province, title="Kế hoạch CCHC năm 2026 của UBND tỉnh")
@@ -125,6 +123,33 @@ def test_a_task_that_has_fallen_due_cannot_be_broken_down_to_lighten_the_failure
     assert unit_a_score(world) == before
 
 
+def test_a_breakdown_drafted_in_time_cannot_be_issued_once_the_parent_has_failed(
+        world, missed_province_task):
+    """The same attack prepared ahead: the sub-task (weight 0.1) drafted while the parent was
+    not yet due, the draft plan issued only once the parent had failed. Issuing is refused
+    with the tasks named; cancelled in the draft, the sub-task is detached at issue and hides
+    nothing (a draft cancellation after its date still counts, as any: docs/integrity.md)."""
+    parent = missed_province_task
+    before = unit_a_score(world)
+    data = replace(form_of(reload(world.task.id)), title="Áp dụng bộ chỉ số tại Sở Nội vụ",
+                   due_on=date(2026, 5, 31), weight=Decimal("0.1"), field_id=None)
+    child = tasks.create_task(world.head, world.plan.id, data, parent.id, today=date(2026, 5, 20),
+                              settings=current_settings().task_rules)
+    db.session.commit()
+    with pytest.raises(RuleViolation) as e:
+        plans.issue_plan(world.head, world.plan.id, today=TODAY)
+    assert child.stt in str(e.value.message) and "31/05/2026" in str(e.value.message)
+    db.session.rollback()
+    assert unit_a_score(world) == before
+    tasks.cancel_task(world.head, child.id, "Nhiệm vụ cấp trên đã quá hạn", TODAY)
+    plans.issue_plan(world.head, world.plan.id, today=TODAY)
+    db.session.commit()
+    # Detached, the sub-task cancelled after its date counts as its own failure (0.1) and
+    # the higher task keeps its record (3): 1 / 4.1.
+    assert reload(child.id).parent_id is None
+    assert unit_a_score(world) == Decimal("24.39") < before
+
+
 # ---- 3. the weight of work added after issue ---------------------------------------------
 # DESIGN.md 4: after issue, changing a weight is an amendment by the head of the plan's unit.
 # A deputy adding a task to an issued plan (bổ sung) chose its weight freely (up to the
@@ -143,8 +168,6 @@ def deputy_score(world):
 @pytest.fixture
 def deputy_missed(world):
     """World's plan issued; the deputy's one task (world.task) due 31/05 and not done."""
-    from sqlalchemy import update
-
     from tests.conftest import issue_plans
 
     db.session.execute(update(Task).where(Task.id == world.task.id).values(
