@@ -86,6 +86,8 @@ ACTION_LABELS = {
     "task.suspend": _l("suspended the task"),
     "task.resume": _l("resumed the task"),
     "task.complete": _l("completed the task (its last sub-task was confirmed)"),
+    "task.detach": _l("detached from the higher plan's task (it had fallen due before this "
+                      "plan was issued)"),
     "step.done": _l("ticked a process step"),
     "step.undone": _l("unticked a process step"),
     "evidence.add": _l("attached evidence"),

@@ -102,7 +102,7 @@ def plans_issue(unit_code: str, year: int, kind: str) -> None:
     of tasks not clear on all six (as the plan page shows it), and exit 1."""
     try:
         plan = plans.plan_by_code(unit_code, year, kind)
-        plan, unclear = plans.issue(plan, None)
+        plan, unclear = plans.issue(plan, None, local_today())
     except RuleViolation as e:
         fail(e.message)
     where = f"{plan.title} ({plan.unit.code}, {plan.year})"

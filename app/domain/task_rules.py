@@ -230,6 +230,9 @@ CODES = (
     "key_locked",
     "direction_locked",
     "indicator_locked",
+    "field_locked",
+    "parent_fallen_due",
+    "added_weight_not_head",
 )
 
 DIRECTIONS = ("higher", "lower")
@@ -322,6 +325,7 @@ class _Ctx:
     parent_due_on: date | None
     amendment_reason: str
     amendments_allowed: bool
+    parent_plan_status: str | None = None
 
     @property
     def issued(self) -> bool:
@@ -500,16 +504,22 @@ def _rule_direction(c: _Ctx):
 
 
 def _rule_scoring_locked(c: _Ctx):
-    """The key-task flag and the indicator's direction decide quality criteria (from tasks
-    of key tasks only, from targets): once the plan is issued nobody flips them — not even
-    the head of the plan's unit, who may be the one scored — so a result cannot be moved
-    by re-labelling a late task or turning a missed target around (docs/integrity.md)."""
+    """The key-task flag, the field and the indicator's direction decide quality criteria
+    (from tasks of key tasks or of one field only, from targets): once the plan is issued
+    nobody flips them — not even the head of the plan's unit, who may be the one scored — so
+    a result cannot be moved by re-labelling a late task or turning a missed target around
+    (docs/integrity.md)."""
     if not c.issued or c.before is None:
         return
     if c.after.is_key != c.before.is_key:
         yield _v("is_key", "key_locked")
     if c.after.indicator_direction != c.before.indicator_direction:
         yield _v("indicator_direction", "direction_locked")
+    if c.after.field_id != c.before.field_id:
+        # A criterion "from tasks" may read only one field's tasks (DESIGN.md 8): moving a late
+        # task out of that field (or an on-time one into it) moves the unit's result, so the
+        # field is locked like the key flag (red team, session 7).
+        yield _v("field_id", "field_locked")
     # The indicator's target is the denominator of "from targets" (achievement = actual /
     # target): lowering it raises the score as surely as raising the actual. DESIGN.md 4 makes
     # only reassignment and the weight amendable; the target, its name and its unit are locked
@@ -565,23 +575,47 @@ def _rule_added_due(c: _Ctx):
         yield _v("due_on", "added_due_past", date=c.today)
 
 
+def _rule_added_weight(c: _Ctx):
+    """After issue a weight is the head's (DESIGN.md 4: changing it is an amendment by the
+    head of the plan's unit). Work added then (bổ sung) by another leader takes the default
+    weight: a deputy could otherwise add an easy task of the maximum weight, due today, and
+    outweigh her missed work with it once confirmed (red team, session 7)."""
+    if (c.issued and c.before is None and weight_of(c.after) != DEFAULT_WEIGHT
+            and c.actor.role in LEADER_ROLES and not may_amend(c.plan, c.actor)):
+        yield _v("weight", "added_weight_not_head", weight=DEFAULT_WEIGHT)
+
+
+def _rule_parent_fallen_due(c: _Ctx):
+    """A sub-task replaces its parent in its lead unit's and leader's score (DESIGN.md 5:
+    each piece of work counts once). Once an issued parent has fallen due, a breakdown made
+    after the fact could only re-weigh a failure or a late completion (a sub-task of weight
+    0.1 in a lower unit's draft plan, issued later): work that has fallen due is not broken
+    down any more (red team, session 7; a draft parent is still being planned)."""
+    if (c.before is None and c.parent_due_on is not None and c.parent_due_on < c.today
+            and c.parent_plan_status in (ISSUED, CLOSED)):
+        yield _v(None, "parent_fallen_due", date=c.parent_due_on)
+
+
 _RULES = (
     _rule_plan_open, _rule_title, _rule_texts, _rule_dates, _rule_weight, _rule_lead_unit,
     _rule_coordinators, _rule_person, _rule_leader, _rule_steps, _rule_issued_dates,
     _rule_direction, _rule_scoring_locked,
-    _rule_amendment, _rule_clear_after_issue, _rule_added_due,
+    _rule_amendment, _rule_clear_after_issue, _rule_added_due, _rule_parent_fallen_due,
+    _rule_added_weight,
 )
 
 
 def check_task(*, plan: PlanFacts, actor: ActorFacts, before: TaskValues | None,
                after: TaskValues, directory: Directory, today: date,
                settings: RuleSettings = RuleSettings(), parent_due_on: date | None = None,
-               amendment_reason: str = "", amendments_allowed: bool = True) -> list[Violation]:
+               amendment_reason: str = "", amendments_allowed: bool = True,
+               parent_plan_status: str | None = None) -> list[Violation]:
     """Every rule `after` breaks, as (field, code, params), in a stable order; [] when it may
     be saved. `before` is None for a new task. `amendments_allowed=False` (the import) refuses
-    an amendment outright instead of asking for the head and a reason."""
+    an amendment outright instead of asking for the head and a reason. `parent_due_on` and
+    `parent_plan_status`: those of the task's parent (in its own plan or a higher one)."""
     c = _Ctx(plan, actor, before, after, directory, today, settings, parent_due_on,
-             amendment_reason, amendments_allowed)
+             amendment_reason, amendments_allowed, parent_plan_status)
     out: list[Violation] = []
     for rule in _RULES:
         for v in rule(c):

@@ -153,7 +153,7 @@ def view(plan_id: int):
 @login_required
 def issue(plan_id: int):
     # Committed even when tasks are unclear: that keeps the refreshed six-clears flags.
-    done = boundary.run(lambda: len(plans.issue_plan(current_user, plan_id)[1]))
+    done = boundary.run(lambda: len(plans.issue_plan(current_user, plan_id, local_today())[1]))
     if not done:
         return redirect(url_for("plans.view", plan_id=plan_id))
     unclear = done.value

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, func, literal, select, update
+from sqlalchemy.orm import aliased
 
 from app.common import access, audit
 from app.common.errors import PermissionDenied, RuleViolation
@@ -171,12 +172,48 @@ def unclear_tasks(plan: Plan) -> list[tuple[Task, object]]:
     return out
 
 
-def issue_plan(actor: User, plan_id: int) -> tuple[Plan, list]:
-    """Issue a draft plan; refused, with the unclear tasks, while any task fails a clear."""
+def issue_plan(actor: User, plan_id: int, today: date | None = None) -> tuple[Plan, list]:
+    """Issue a draft plan; refused, with the unclear tasks, while any task fails a clear
+    (and, given `today`, while it breaks down work that has fallen due: `late_breakdowns`)."""
     plan = get_plan(actor, plan_id)
     if not access.can_manage_plan(actor, plan):
         raise PermissionDenied()
-    return issue(plan, actor.id)
+    return issue(plan, actor.id, today)
+
+
+def late_breakdowns(plan_id: int, today: date) -> list[tuple[int, str, date, str]]:
+    """The plan's sub-tasks of a task of another, issued or closed, plan that fell due
+    before `today`, as (id, number, the parent's due date, status). Issued, such a sub-task
+    would replace the parent's missed or late record in its lead unit's score with its own
+    weight, chosen after the fact (docs/integrity.md, parent_fallen_due)."""
+    parent, parent_plan = aliased(Task), aliased(Plan)
+    return [tuple(r) for r in db.session.execute(
+        select(Task.id, Task.stt, parent.due_on, Task.status)
+        .join(parent, parent.id == Task.parent_id)
+        .join(parent_plan, parent_plan.id == parent.plan_id)
+        .where(Task.plan_id == plan_id, parent.plan_id != plan_id, parent.due_on < today,
+               parent_plan.status.in_([PlanStatus.ISSUED, PlanStatus.CLOSED]))
+        .order_by(Task.order_key))]
+
+
+def _settle_late_breakdowns(plan: Plan, actor_id: int | None, today: date) -> None:
+    """Refuse to issue while a late breakdown is live; detach the cancelled ones from the
+    higher task (audited), so that they count on their own (a cancellation after their date
+    is a failure) and never in place of the higher task's record."""
+    late = late_breakdowns(plan.id, today)
+    live = [(stt, due) for _id, stt, due, status in late if status != Lifecycle.CANCELLED]
+    if live:
+        raise RuleViolation(_l(
+            "These tasks break down tasks of a higher plan that have already fallen due: "
+            "%(tasks)s. Work that has fallen due is no longer broken down: cancel them here "
+            "before issuing the plan (they then count on their own, not in place of the "
+            "higher plan's task).",
+            tasks=", ".join(f"{stt} ({due.strftime('%d/%m/%Y')})" for stt, due in live)))
+    for task_id, _stt, _due, _status in late:
+        row = db.session.get(Task, task_id)
+        audit.record(actor_id, "task.detach", "task", task_id,
+                     {"parent_id": [row.parent_id, None]}, task_id=task_id)
+        row.parent_id = None
 
 
 def plan_by_code(unit_code: str, year: int, kind: str) -> Plan:
@@ -193,7 +230,7 @@ def plan_by_code(unit_code: str, year: int, kind: str) -> Plan:
     return plan
 
 
-def issue(plan: Plan, actor_id: int | None) -> tuple[Plan, list]:
+def issue(plan: Plan, actor_id: int | None, today: date | None = None) -> tuple[Plan, list]:
     """Issue `plan` (permission already checked: the page's head, or the command line).
     Whatever the dates: tasks already past due count as overdue from now on. At issue, in
     one statement each, every task's first deadline is recorded (original_due_on, never
@@ -204,6 +241,8 @@ def issue(plan: Plan, actor_id: int | None) -> tuple[Plan, list]:
     unclear = unclear_tasks(plan)
     if unclear:
         return plan, unclear
+    if today is not None:
+        _settle_late_breakdowns(plan, actor_id, today)
     # The recurring rules' occurrences of the year (app/plans/recurring.py), set-based.
     recurring.generate_for_plan(plan, actor_id)
     has_tasks = db.session.scalar(select(func.count(Task.id)).where(Task.plan_id == plan.id))

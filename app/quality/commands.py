@@ -569,9 +569,31 @@ def freeze_auto(sheet: QualitySheet, s: IndicatorSet, as_of: date, today: date,
     sheet.auto_as_of = as_of
 
 
+def judged_as_of(s: IndicatorSet) -> date:
+    """The day a set's automatic figures are judged on (DESIGN.md 8: at the cut-off): the
+    entry window's cut-off, or the year's last day when there is no window or it is later.
+    Never the day a unit chooses to submit (red team, session 7)."""
+    year_end = date(s.year, 12, 31)
+    return min(s.entry_closes_on, year_end) if s.entry_closes_on is not None else year_end
+
+
+def settle_auto(sheet: QualitySheet, s: IndicatorSet, today: date,
+                scoring: ScoringSettings) -> date | None:
+    """Judge a submitted sheet's automatic figures again when they were frozen before the
+    day they are judged on (`judged_as_of`) and that day, or a later one, has come: as of
+    min(today, judged_as_of). Returns the new as-of day, None when nothing changed."""
+    as_of = min(today, judged_as_of(s))
+    if sheet.auto_as_of is not None and sheet.auto_as_of >= as_of:
+        return None
+    freeze_auto(sheet, s, as_of, today, scoring)
+    return as_of
+
+
 def submit_sheet(actor: User, sheet_id: int, today: date, scoring: ScoringSettings) -> QualitySheet:
     """The head approves and submits: the automatic figures are frozen as of today (or the
     year's last day when that is earlier), and the sheet becomes read-only to the unit.
+    Submitting early does not choose the day they are judged on: they are judged again as of
+    the cut-off (flow.freeze_at_cutoff) or when the assessor finalizes (`settle_auto`).
     Refused while a manual criterion has no score (the message names them), and outside
     the entry window."""
     from app.quality import flow
@@ -678,10 +700,13 @@ def return_sheet(actor: User, sheet_id: int, reason: str, today: date | None = N
     return sheet
 
 
-def finalize_sheet(actor: User, sheet_id: int, today: date | None = None) -> QualitySheet:
+def finalize_sheet(actor: User, sheet_id: int, today: date | None = None,
+                   scoring: ScoringSettings | None = None) -> QualitySheet:
     """The assessor finalizes a submitted sheet: every criterion not appraised takes the
     unit's figure (one UPDATE), and the sheet is appraised. Refused while an explanation
-    is still awaited (before its deadline, unanswered)."""
+    is still awaited (before its deadline, unanswered). With `today` and `scoring`, automatic
+    figures frozen at an early submission are first judged as of the cut-off, or today if
+    it has not come (`settle_auto`), so the unit's choice of day does not stand."""
     from app.quality import flow
 
     _require_assessor(actor)
@@ -691,6 +716,8 @@ def finalize_sheet(actor: User, sheet_id: int, today: date | None = None) -> Qua
         raise RuleViolation(_l("Only a submitted sheet can be appraised."))
     flow.require_no_pending(sheet.id, today)
     was = sheet.status
+    settled = (settle_auto(sheet, s, today, scoring)
+               if today is not None and scoring is not None else None)
     figure = (select(queries.unit_figure_sql())
               .where(Criterion.id == QualityScore.criterion_id).scalar_subquery())
     db.session.execute(update(QualityScore).where(
@@ -702,7 +729,8 @@ def finalize_sheet(actor: User, sheet_id: int, today: date | None = None) -> Qua
     sheet.appraised_by_id = actor.id
     db.session.flush()
     audit.record(actor.id, "quality.sheet_finalize", "quality_sheet", sheet.id,
-                 {"status": [str(was), SheetStatus.APPRAISED.value]})
+                 {"status": [str(was), SheetStatus.APPRAISED.value]}
+                 | ({"auto_as_of": [None, str(settled)]} if settled else {}))
     return sheet
 
 

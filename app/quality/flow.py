@@ -133,15 +133,20 @@ def set_window(actor: User, set_id: int, data: WindowInput, today: date) -> Indi
 
 
 def freeze_at_cutoff(s: IndicatorSet, today: date, scoring: ScoringSettings) -> int:
-    """Once the cut-off has passed, compute the automatic figures of every sheet still open
-    as of the cut-off and store them (one GROUP BY per plan kind for all the units, one
+    """Once the cut-off has passed, compute the automatic figures of every sheet still open,
+    or submitted before the cut-off, as of the cut-off and store them (one GROUP BY per plan kind for all the units, one
     executemany UPDATE). Idempotent; returns the number of sheets frozen."""
     if (s.status != SetStatus.PUBLISHED or s.entry_closes_on is None
             or today <= s.entry_closes_on or s.cutoff_frozen_at is not None):
         return 0
-    as_of = min(s.entry_closes_on, date(s.year, 12, 31))
+    as_of = commands.judged_as_of(s)
+    # The sheets still open, and those submitted before the cut-off: the day a head chose to
+    # submit is not the day her unit is judged on (red team, session 7).
     open_sheets = dict(db.session.execute(select(QualitySheet.unit_id, QualitySheet.id).where(
-        QualitySheet.set_id == s.id, QualitySheet.status == SheetStatus.OPEN)).all())
+        QualitySheet.set_id == s.id,
+        (QualitySheet.status == SheetStatus.OPEN)
+        | ((QualitySheet.status == SheetStatus.SUBMITTED)
+           & (QualitySheet.auto_as_of.is_(None) | (QualitySheet.auto_as_of < as_of))))).all())
     figures = queries.auto_figures(s, list(open_sheets), as_of, today, scoring)
     # A deduction the unit declares applies even before a count is declared (as at submission).
     declared = set(db.session.scalars(select(Criterion.id).where(

@@ -481,8 +481,8 @@ def submit(sheet_id: int):
 @login_required
 def finalize(sheet_id: int):
     if ActionForm().validate() and boundary.run(
-            lambda: _frozen(sheet_id) and commands.finalize_sheet(current_user, sheet_id,
-                                                                  local_today())):
+            lambda: _frozen(sheet_id) and commands.finalize_sheet(
+                current_user, sheet_id, local_today(), current_settings().scoring)):
         flash(_("The appraisal was finalized."), "success")
     return _back(sheet_id)
 

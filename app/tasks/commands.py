@@ -210,6 +210,11 @@ def may_amend(actor: User, plan: Plan) -> bool:
     return rules.may_amend(plan_facts(plan), actor_facts(actor))
 
 
+def _plan_status(plan_id: int) -> str:
+    """A plan's status read alone (a parent task's plan is not loaded with it)."""
+    return str(db.session.scalar(select(Plan.status).where(Plan.id == plan_id)))
+
+
 def _check(actor: User, plan: Plan, before: rules.TaskValues | None, after: rules.TaskValues,
            parent: Task | None, today: date, settings: RuleSettings,
            amendment_reason: str) -> None:
@@ -217,6 +222,7 @@ def _check(actor: User, plan: Plan, before: rules.TaskValues | None, after: rule
         plan=plan_facts(plan), actor=actor_facts(actor), before=before, after=after,
         directory=directory_for(before, after), today=today, settings=settings,
         parent_due_on=parent.due_on if parent is not None else None,
+        parent_plan_status=_plan_status(parent.plan_id) if parent is not None else None,
         amendment_reason=amendment_reason))
 
 

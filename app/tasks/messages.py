@@ -71,6 +71,16 @@ MESSAGES = {
                                "no longer be changed (it decides quality scores)."),
     "direction_locked": lambda p: _l("The plan has been issued: the indicator's direction can "
                                      "no longer be changed (it decides quality scores)."),
+    "added_weight_not_head": lambda p: _l("The plan has been issued: only the head of the "
+                                          "plan's unit sets the weight of a task added now; "
+                                          "leave it at %(weight)s.",
+                                          weight=_Number(p["weight"])),
+    "parent_fallen_due": lambda p: _l("The task this one would break down fell due on "
+                                      "%(date)s: work that has fallen due is no longer broken "
+                                      "down (its outcome stays with it).",
+                                      date=_day(p["date"])),
+    "field_locked": lambda p: _l("The plan has been issued: the task's field can no longer be "
+                                 "changed (it decides quality scores)."),
     "indicator_locked": lambda p: _l("The plan has been issued: the indicator's name, unit and "
                                      "target can no longer be changed (they decide quality "
                                      "scores)."),

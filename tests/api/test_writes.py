@@ -331,3 +331,27 @@ def test_the_head_edits_a_draft_plans_task_and_a_stale_version_is_409(world, api
                                                             "title": "Tiêu đề khác hẳn"},
                              headers={"Authorization": f"Bearer {head.secret}"})
     assert resp.status_code == 409 and task(t.id).title != "Tiêu đề khác hẳn"
+
+
+FIELD_LOCKED = ("The plan has been issued: the task's field can no longer be changed (it "
+                "decides quality scores).")
+
+
+def test_nobody_re_files_an_issued_task_under_another_field(tw, api):
+    """Red team (session 7): a criterion "from tasks" may read one field's tasks only, so a late
+    task moved out of that field after issue would raise the unit's quality result."""
+    from app.domain.text import sort_key
+    from app.models import Field
+
+    f = Field(unit_id=tw.a.id, name="Chính quyền số", name_sort=sort_key("Chính quyền số"))
+    db.session.add(f)
+    db.session.commit()
+    for who, body in ((tw.deputy, {"field_id": f.id}),
+                      (tw.head, {"field_id": f.id, "amendment_reason": "Phân loại lại"})):
+        reader = api(who)
+        resp = reader.client.patch(f"/api/v1/tasks/{tw.late}",
+                                   json={"version": task(tw.late).version, **body},
+                                   headers={"Authorization": f"Bearer {reader.secret}"})
+        _refused(resp, FIELD_LOCKED)
+        assert resp.get_json()["errors"][0]["field"] == "field_id"
+    assert task(tw.late).field_id is None

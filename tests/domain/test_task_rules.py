@@ -281,6 +281,11 @@ EDIT_ISSUED = [
      {("indicator_target", "indicator_locked")}),
     ("the head adds an indicator", "head", {"indicator_name": "Số hồ sơ"}, "lý do",
      {("indicator_name", "indicator_locked"), ("indicator_target", "unclear")}),
+    # A criterion "from tasks" may count one field's tasks only: the field is locked too.
+    ("the head moves a late task to another field", "head", {"field_id": 99}, "phân loại lại",
+     {("field_id", "field_locked")}),
+    ("the accountable deputy files a task under a field", "deputy", {"field_id": 7}, "",
+     {("field_id", "field_locked")}),
     ("whitespace in the indicator's name is no change", "deputy", {"indicator_name": "  "}, "",
      set()),
     ("the accountable deputy moves her overdue task", "deputy", {"due_on": date(2026, 12, 31)}, "",
@@ -373,7 +378,14 @@ ADDED_TO_ISSUED = [
     ("the deputy exploit: herself as person and leader, weight 999,999, due today, title only",
      "deputy", {"assignee_id": DEPUTY, "leader_id": DEPUTY, "weight": Decimal(999999), "due_on": TODAY,
                     "description": "", "output_product": ""},
-     {("weight", "weight_range"), ("description", "unclear"), ("output_product", "unclear")}),
+     {("weight", "weight_range"), ("weight", "added_weight_not_head"), ("description", "unclear"),
+      ("output_product", "unclear")}),
+    # Red team (session 7): after issue a weight is the head's; a deputy's added work weighs 1.
+    ("a deputy adds work of weight 10", "deputy", {"leader_id": DEPUTY, "weight": Decimal(10)},
+     {("weight", "added_weight_not_head")}),
+    ("a deputy adds work of weight 1.00", "deputy", {"leader_id": DEPUTY, "weight": Decimal("1.00")},
+     set()),
+    ("the head of the plan's unit adds work of weight 3", "head", {"weight": Decimal(3)}, set()),
     ("a head as both, added after issue", "head", {"assignee_id": HEAD, "leader_id": HEAD},
      {("leader_id", "head_both_roles")}),
     ("led by another department", "head", {"lead_unit_id": 4, "assignee_id": None, "leader_id": HEAD},
@@ -448,3 +460,28 @@ def test_the_same_target_written_otherwise_is_no_change():
     assert broken(ISSUED, before=before, after=replace(before, indicator_target=Decimal(80))) == {
         ("indicator_target", "indicator_locked")}
     assert broken(DRAFT, before=before, after=replace(before, indicator_target=Decimal(80))) == set()
+
+
+PARENT_FALLEN_DUE = [
+    # parent's plan, parent due, new sub-task? -> broken
+    ("an issued parent due yesterday", "issued", date(2026, 6, 14), True,
+     {(None, "parent_fallen_due")}),
+    ("a closed plan's parent long past", "closed", date(2026, 3, 31), True,
+     {(None, "parent_fallen_due"), (None, "plan_closed")}),
+    ("an issued parent due today has not fallen due", "issued", TODAY, True, set()),
+    ("a draft parent is still being planned", "draft", date(2026, 6, 14), True, set()),
+    ("an existing sub-task is edited", "issued", date(2026, 6, 14), False, set()),
+]
+
+
+@pytest.mark.parametrize("case, status, due, new, expected", PARENT_FALLEN_DUE,
+                         ids=[c[0] for c in PARENT_FALLEN_DUE])
+def test_work_that_has_fallen_due_is_not_broken_down(case, status, due, new, expected):
+    """Red team (session 7): a sub-task replaces its parent in the score; broken down after the
+    parent fell due, it could only lighten the failure (a lower unit's draft plan)."""
+    after = replace(CLEAR, start_on=date(2026, 2, 1), due_on=min(due, date(2026, 6, 14)))
+    plan = DRAFT if status != "closed" else replace(DRAFT, status="closed")
+    got = {(v.field, v.code) for v in check_task(
+        plan=plan, actor=ACTORS["head"], before=None if new else after, after=after,
+        directory=DIRECTORY, today=TODAY, parent_due_on=due, parent_plan_status=status)}
+    assert got == expected

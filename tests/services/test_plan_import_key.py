@@ -74,3 +74,25 @@ def test_a_file_cannot_flip_the_key_flag_once_the_plan_is_issued(world, empty_pl
                           TODAY, "ke-hoach.xlsx", settings=current_settings().task_rules)
     db.session.rollback()
     assert tasks_of(empty_plan)["1"].is_key is True
+
+
+@pytest.mark.parametrize("name", ["Cải cách hành chính", "Lĩnh vực mới chưa có"])
+def test_a_file_cannot_move_a_task_to_another_field_once_the_plan_is_issued(world, empty_plan, name):
+    """Red team (session 7): a criterion "from tasks" may count one field's tasks only, so the
+    field is locked after issue (rule field_locked) — also a field the import would create."""
+    from app.domain.text import sort_key
+    from app.models import Field
+
+    db.session.add(Field(unit_id=world.a.id, name="Cải cách hành chính",
+                         name_sort=sort_key("Cải cách hành chính")))
+    db.session.commit()
+    apply(empty_plan, [clear_row(1)], world.head)
+    issue_plans(empty_plan)
+    p = plan_import.preview(empty_plan, build([HEADERS, clear_row(1, field=name)]), TODAY,
+                            world.head, settings=current_settings().task_rules)
+    assert any(i.column == "Lĩnh vực" and "lĩnh vực" in i.message for i in p.errors), messages(p)
+    with pytest.raises(plan_import.ImportRefused):
+        plan_import.apply(world.head, empty_plan, build([HEADERS, clear_row(1, field=name)]),
+                          TODAY, "ke-hoach.xlsx", settings=current_settings().task_rules)
+    db.session.rollback()
+    assert tasks_of(empty_plan)["1"].field_id is None

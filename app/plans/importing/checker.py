@@ -74,6 +74,8 @@ WEIGHT_PLACES = Decimal("0.01")
 VALUE_PLACES = Decimal("0.0001")
 WEIGHT_MAX = Decimal("999999.99")
 VALUE_MAX = Decimal("1e14")
+# A field the import is to create, before it has an id (only ever compared, never stored).
+NEW_FIELD = -1
 
 
 # ------------------------------------------------------------------ the preview
@@ -676,7 +678,9 @@ class _Checker:
             for v in rules.check_task(plan=plan, actor=actor, before=before, after=after,
                                       directory=self._rule_directory(before, after),
                                       today=self.today, settings=self.settings,
-                                      parent_due_on=r.parent_due, amendments_allowed=False):
+                                      parent_due_on=r.parent_due, amendments_allowed=False,
+                                      parent_plan_status=(str(self.plan.status)
+                                                          if r.parent_stt else None)):
                 key = RULE_COLUMNS.get(v.field) if v.field else None
                 if key and LABEL[key] in broken:
                     continue
@@ -713,8 +717,16 @@ class _Checker:
             due_on=v["due_on"], output_product=v["output_product"],
             indicator_name=v["indicator_name"], indicator_unit=v["indicator_unit"],
             indicator_target=v["indicator_target"],
-            field_id=self.dir.fields.get(r.field_name.casefold()) if r.field_name else None,
+            field_id=self._field_id(r),
             weight=v["weight"], is_key=v["is_key"], indicator_direction=v["indicator_direction"])
+
+    def _field_id(self, r: RowPlan) -> int | None:
+        """The field a row names, as the rule set sees it: a field the import is to create
+        has no id yet, so it stands as NEW_FIELD (a change from any stored field: on an
+        issued plan the field is locked, rule field_locked)."""
+        if not r.field_name:
+            return None
+        return self.dir.fields.get(r.field_name.casefold(), NEW_FIELD)
 
     def _key_and_direction(self, row: RowPlan, cells: dict, old: Task | None) -> tuple[bool, str]:
         """The "Trọng tâm" (x / có) and "Chiều chỉ tiêu" (cao / thấp) cells; a blank keeps
