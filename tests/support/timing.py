@@ -29,6 +29,17 @@ def pytest_runtest_protocol(item, nextitem):
     row["wall"] += time.perf_counter() - wall
     row["cpu"] += time.process_time() - cpu
     row["last"] = time.time() - _START["wall"]
+    if nextitem is None or nextitem.nodeid.split("::")[0] != item.nodeid.split("::")[0]:
+        _write(item.config)   # after each module: a run cut short still tells
+
+
+def _write(config) -> None:
+    out = Path(os.environ["SAURO_TIMING"])
+    out.mkdir(parents=True, exist_ok=True)
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
+    (out / f"{worker}.json").write_text(json.dumps({
+        "wall": time.time() - _START["wall"], "cpu": time.process_time() - _START["cpu"],
+        "modules": _MODULES}, indent=1))
 
 
 def pytest_runtest_logreport(report):
@@ -38,12 +49,7 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session):
-    out = Path(os.environ["SAURO_TIMING"])
-    out.mkdir(parents=True, exist_ok=True)
-    worker = getattr(session.config, "workerinput", {}).get("workerid", "main")
-    (out / f"{worker}.json").write_text(json.dumps({
-        "wall": time.time() - _START["wall"], "cpu": time.process_time() - _START["cpu"],
-        "modules": _MODULES}, indent=1))
+    _write(session.config)
 
 
 def main(folder: str) -> None:
