@@ -21,10 +21,10 @@ _START = {"wall": time.time(), "cpu": time.process_time()}
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     wall, cpu = time.perf_counter(), time.process_time()
-    yield
     row = _MODULES.setdefault(item.nodeid.split("::")[0],
                               {"tests": 0, "wall": 0.0, "cpu": 0.0, "setup": 0.0,
                                "call": 0.0, "teardown": 0.0, "first": time.time() - _START["wall"]})
+    yield
     row["tests"] += 1
     row["wall"] += time.perf_counter() - wall
     row["cpu"] += time.process_time() - cpu
@@ -44,7 +44,7 @@ def _write(config) -> None:
 
 def pytest_runtest_logreport(report):
     row = _MODULES.get(report.nodeid.split("::")[0])
-    if row is not None:
+    if row is not None:   # from (when its first test began) to (when its last ended)
         row[report.when] += report.duration
 
 
