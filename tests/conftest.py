@@ -1,6 +1,7 @@
 """Fixtures: the app (one per session, each test in a transaction rolled back; a database of
 its own for a test marked `real_database`), a client, the world, and factories for the model."""
 
+import os
 import sys
 from datetime import date
 from decimal import Decimal
@@ -28,6 +29,9 @@ from tests.support.routing import share_url_builders
 from tests.support.world import build_world
 
 share_url_builders()   # every test builds an app: compile each URL builder once per session
+
+if os.environ.get("SAURO_TIMING"):   # where the time goes, per module and worker
+    pytest_plugins = ["tests.support.timing"]
 
 PASSWORD = "Mat-khau-thu-2026"
 TODAY = date(2026, 6, 15)
@@ -208,6 +212,19 @@ def _groups(items) -> dict:
     return out
 
 
+def _suffix_group(item, group: str) -> None:
+    """The test id with its group, `path::test[params]@group`, which is what loadgroup's
+    scheduler reads on the controller. pytest-xdist 3.8 writes it to `item._nodeid`, which
+    pytest 9.2 no longer reads (`Node.nodeid` is `str(item._id)`), so without this every
+    test was a group of its own. Under a pytest that still keeps `_nodeid`, xdist's own hook
+    does it."""
+    if not hasattr(item, "_id"):
+        return
+    from _pytest.nodeid import NodeId
+
+    item._id = NodeId.parse(f"{item.nodeid}@{group}")
+
+
 @pytest.hookimpl(tryfirst=True)   # before xdist reads the xdist_group marks
 def pytest_collection_modifyitems(config, items):
     for item in items:
@@ -221,6 +238,7 @@ def pytest_collection_modifyitems(config, items):
     for item, group in groups.items():
         cost[group] = cost.get(group, 0.0) + costs[item]
         item.add_marker(pytest.mark.xdist_group(group))
+        _suffix_group(item, group)
     # costliest group first; the tests of a group keep their order
     rank = {g: (-cost[g], g) for g in cost}
     items.sort(key=lambda item: rank[groups[item]])

@@ -52,10 +52,20 @@ def world_keys(w: SimpleNamespace) -> dict:
 def load_world(keys: dict) -> SimpleNamespace:
     """The world's objects, read in the current session and left as the builder leaves
     them: committed (so expired), with the builder's loader options."""
-    from sqlalchemy import inspect
+    from sqlalchemy import inspect, select
 
     from app.extensions import db
 
+    # one SELECT per model instead of one per object (a round trip each on PostgreSQL);
+    # the get() below then finds each object in the session
+    by_model: dict = {}
+    held = []   # the session's identity map holds objects weakly
+    for model, ident, _options, _path in keys.values():
+        by_model.setdefault(model, []).append(ident)
+    for model, idents in by_model.items():
+        pk = inspect(model).primary_key
+        if len(pk) == 1 and len(idents) > 1:
+            held += db.session.scalars(select(model).where(pk[0].in_([i[0] for i in idents])))
     w = SimpleNamespace()
     for name, (model, ident, options, path) in keys.items():
         obj = db.session.get(model, ident)
