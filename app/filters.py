@@ -271,7 +271,7 @@ def _layout_parts():
         part = rendered.get(key)
         if part is None:
             # Our own template's output, autoescaped as it rendered: markup already.
-            part = rendered[key] = Markup(render_template(name))  # nosec B704
+            part = rendered[key] = Markup(render_template(name))  # nosec B704 - our own output
         return part
 
     return layout_part
