@@ -4,7 +4,7 @@ scoring sheet, its scores per criterion and their evidence files."""
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint, false
+from sqlalchemy import Column, ForeignKey, Numeric, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -94,6 +94,18 @@ class QualitySheet(db.Model):
     unit: Mapped["Unit"] = relationship(lazy="joined")  # noqa: F821
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+# The fields each deputy of the sheet's unit was in charge of when the assessor finalized
+# the sheet (docs/integrity.md): her result of a finalized or published sheet is read from
+# here, so changing her fields afterwards does not change a decided rating.
+quality_sheet_fields = Table(
+    "quality_sheet_fields",
+    db.metadata,
+    Column("sheet_id", ForeignKey("quality_sheets.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id"), primary_key=True),
+    Column("field_id", ForeignKey("fields.id"), primary_key=True),
+)
 
 
 class QualityScore(db.Model):

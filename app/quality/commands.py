@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 
 from app.common import audit
 from app.common.errors import NotFound, PermissionDenied, RuleViolation, RuleViolations
@@ -728,10 +728,27 @@ def finalize_sheet(actor: User, sheet_id: int, today: date | None = None,
     sheet.appraised_at = utcnow()
     sheet.appraised_by_id = actor.id
     db.session.flush()
+    store_deputy_fields(sheet)
     audit.record(actor.id, "quality.sheet_finalize", "quality_sheet", sheet.id,
                  {"status": [str(was), SheetStatus.APPRAISED.value]}
                  | ({"auto_as_of": [None, str(settled)]} if settled else {}))
     return sheet
+
+
+def store_deputy_fields(sheet: QualitySheet) -> None:
+    """Keep with a sheet being finalized the fields each deputy of its unit is in charge of
+    now (one INSERT ... SELECT): her result of the decided sheet is read from them, so a later
+    change of her fields cannot change it (docs/integrity.md)."""
+    from app.models.quality import quality_sheet_fields
+    from app.models.user import user_fields
+
+    db.session.execute(delete(quality_sheet_fields)
+                       .where(quality_sheet_fields.c.sheet_id == sheet.id))
+    db.session.execute(insert(quality_sheet_fields).from_select(
+        ["sheet_id", "user_id", "field_id"],
+        select(literal(sheet.id), user_fields.c.user_id, user_fields.c.field_id)
+        .join(User, User.id == user_fields.c.user_id)
+        .where(User.unit_id == sheet.unit_id, User.role == Role.DEPUTY)))
 
 
 @dataclass

@@ -717,10 +717,13 @@ def leader_results(actor: User, year: int, unit_ids: list[int], leader_ids: list
     """The quality results of the units and of their heads and deputies for `year`: the
     unit's sheet in the latest published version of its group's set. The head's is the
     unit's; a deputy's is over the leaves whose field (criterion.field_id) is one of the
-    fields they are in charge of (user_fields). Four queries whatever the number of units.
+    fields they are in charge of (user_fields), or, once the sheet is finalized, of the fields
+    stored with it then (quality_sheet_fields): a decided result does not follow a later
+    change of her fields. Five queries whatever the number of units.
     A unit's reader sees its own unit's result, and the others' once published; admin and
     assessor see all. The appraised total is shown once the assessor finalized (to the
     unit once published); before, the unit's own figures (the sheet submitted)."""
+    from app.models.quality import quality_sheet_fields
     from app.models.user import user_fields
 
     if not unit_ids and not leader_ids:
@@ -771,11 +774,23 @@ def leader_results(actor: User, year: int, unit_ids: list[int], leader_ids: list
         by_sheet.setdefault(sid, []).append(
             _LeafRow(mx, method, fid, bool(applicable), figure, appraised))
     deputy_ids = [ld.id for ld in leaders if ld.role == Role.DEPUTY]
+    decided = [r[0] for r in chosen.values()
+               if r[2] in (SheetStatus.APPRAISED, SheetStatus.PUBLISHED)]
+    # A deputy's fields: those stored with a finalized sheet (decided: a later change of
+    # her fields must not move it); live while the sheet is not finalized.
     fields: dict[int, set[int]] = {}
+    kept: dict[tuple[int, int], set[int]] = {}
     if deputy_ids:
         for uid, fid in db.session.execute(select(user_fields.c.user_id, user_fields.c.field_id)
                                            .where(user_fields.c.user_id.in_(deputy_ids))):
             fields.setdefault(uid, set()).add(fid)
+        if decided:
+            for sid, uid, fid in db.session.execute(
+                    select(quality_sheet_fields.c.sheet_id, quality_sheet_fields.c.user_id,
+                           quality_sheet_fields.c.field_id)
+                    .where(quality_sheet_fields.c.sheet_id.in_(decided),
+                           quality_sheet_fields.c.user_id.in_(deputy_ids))):
+                kept.setdefault((sid, uid), set()).add(fid)
 
     class _Set:
         def __init__(self, r):
@@ -801,7 +816,8 @@ def leader_results(actor: User, year: int, unit_ids: list[int], leader_ids: list
         if ld.role == Role.HEAD:
             by_leader[ld.id] = by_unit[ld.unit_id]
         else:
-            mine = fields.get(ld.id, set())
+            mine = (kept.get((r[0], ld.id), set()) if r[0] in decided
+                    else fields.get(ld.id, set()))
             leaves = [lf for lf in by_sheet.get(r[0], []) if lf.field_id in mine]
             by_leader[ld.id] = _result(_Set(r), _Sheet(r), leaves, shows(r), scoring,
                                        readable(r))

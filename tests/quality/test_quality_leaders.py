@@ -212,3 +212,84 @@ def test_a_group_has_no_appraised_figure_before_any_appraisal(qworld, as_user):
     group = page.split('data-code="1"')[1].split("</tr>")[0]
     assert "<td class=\"text-end\" data-appraised></td>" in group, group
     assert 'id="appraised-total">—<' in page
+
+
+def _finalize_and_publish(w, sheet):
+    """Both sheets submitted and finalized, the results published (locked)."""
+    commands.finalize_sheet(w.assessor, sheet.id)
+    b = sheet_of(w, w.b)
+    files = current_settings().files
+    for code in ("1.1", "1.2"):
+        commands.save_self_score(w.head_b, b.id, w.c[code].id, commands.SelfScoreInput(
+            D(5), "", [Upload("a.pdf", EVIDENCE_PDF)]), files, TODAY)
+    commands.submit_sheet(w.head_b, b.id, TODAY, current_settings().scoring)
+    commands.finalize_sheet(w.assessor, b.id)
+    commands.publish_results(w.assessor, w.set.id, commands.PublishInput("15/QĐ-UBND", TODAY), TODAY)
+    db.session.commit()
+
+
+def test_a_published_deputys_result_keeps_the_fields_she_had_when_finalized(qworld, as_user):
+    """Red team, session 7: `leader_results` read the deputy's fields live, so the head
+    changing them after publication changed her published rating (measured: 87.50 "xuất
+    sắc"... → 84.25 once given every criterion's field, → not rated once stripped of her
+    field). The fields are stored with the sheet at finalize and read from there."""
+    from app.org import people
+
+    w = qworld
+    f = _fields(w)
+    sheet = _submit(w)
+    _finalize_and_publish(w, sheet)
+    scoring = current_settings().scoring
+
+    def deputy():
+        _, leaders = quality.leader_results(w.assessor, 2026, [], [w.deputy.id], scoring)
+        return leaders[w.deputy.id]
+
+    def page_figure():
+        page = as_user("assessor").get(f"/assessment?{Q2}").get_data(as_text=True)
+        row = page.split(f'data-leader-id="{w.deputy.id}"')[1].split("</tr>")[0]
+        return row.split('data-figure="quality" data-value="')[1].split('"')[0]
+
+    def export_figure():
+        wb = load_workbook(BytesIO(as_user("assessor").get(f"/assessment/export.xlsx?{Q2}").data))
+        rows = [list(r) for r in wb[ex.LEADER_SHEET].iter_rows(values_only=True)]
+        head = next(i for i, r in enumerate(rows) if r[0] == "STT")
+        mine = next(r for r in rows[head + 1:] if r[4] == w.deputy.username)
+        return mine[len(ex.LEADER_HEADERS)]
+
+    published = deputy()
+    assert published.is_appraised and published.points == D("87.50") and published.criteria == 1
+    assert (page_figure(), export_figure()) == ("87.50", 87.5)
+    # The head gives her a second field mapped to criterion 1.2 (15 of 20 points)...
+    other = Field(name="Nội chính", name_sort="noi chinh")
+    db.session.add(other)
+    db.session.flush()
+    db.session.execute(update(Criterion).where(Criterion.id == w.c["1.2"].id)
+                       .values(field_id=other.id))
+    db.session.commit()
+    people.set_fields(w.head, w.deputy.id, [f.id, other.id])
+    db.session.commit()
+    after = deputy()
+    print(f"\n[integrity2] published deputy result after the head changed her fields: "
+          f"{published.points} -> {after.points} ({after.criteria} criteria)")
+    assert after == published
+    assert (page_figure(), export_figure()) == ("87.50", 87.5)
+    # ...or strips her of every field: still the published figure.
+    people.set_fields(w.head, w.deputy.id, [])
+    db.session.commit()
+    assert deputy() == published
+
+
+def test_before_finalize_a_deputys_result_follows_her_current_fields(qworld):
+    """Until the assessor finalizes, the result is the unit's own, not yet decided: it
+    follows the deputy's fields as they are."""
+    from app.org import people
+
+    w = qworld
+    _fields(w)
+    _submit(w)
+    scoring = current_settings().scoring
+    people.set_fields(w.head, w.deputy.id, [])
+    db.session.commit()
+    _, leaders = quality.leader_results(w.assessor, 2026, [], [w.deputy.id], scoring)
+    assert leaders[w.deputy.id].criteria == 0 and leaders[w.deputy.id].points is None
