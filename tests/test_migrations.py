@@ -157,3 +157,55 @@ def test_0006_marks_past_imported_completions_and_not_confirmed_ones(scratch_url
         assert rows[2] == (None, None)                  # confirmed: not marked
         assert rows[3] == (None, None)                  # still open: not marked
         db.engine.dispose()
+
+
+def test_0018_stores_the_deputies_fields_of_every_finalized_sheet(scratch_url):
+    """Red team, session 7: a finalized sheet keeps its deputies' fields. Sheets finalized
+    before 0018 are filled from the fields as they are then (deputies of the sheet's unit
+    only; a staff member's fields are not a deputy's); open and submitted sheets get none
+    (their results follow the live fields)."""
+    from flask_migrate import downgrade, upgrade
+
+    from app import create_app
+    from config import TestConfig
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=scratch_url)
+    with app.app_context():
+        upgrade(revision="0017_tallies")
+        now = datetime(2026, 1, 2, 8, 0)
+        with db.engine.begin() as conn:
+            _rows_of_0004(conn, 1)
+            conn.execute(text("INSERT INTO users (username, full_name, name_folded, name_sort, "
+                              "password_hash, unit_id, role, is_active, session_token, "
+                              "email_digest, created_at) VALUES (:u, :u, :u, '', 'x', 1, :r, true, "
+                              ":u, false, :now)"),
+                         [{"u": "pho", "r": "deputy", "now": now},
+                          {"u": "pho2", "r": "deputy", "now": now}])
+            conn.execute(text("INSERT INTO fields (name, name_sort) VALUES ('Kinh tế', 'a'), "
+                              "('Nội chính', 'b')"))
+            conn.execute(text("INSERT INTO user_fields (user_id, field_id) VALUES (2, 1), (2, 2), "
+                              "(1, 1)"))
+            conn.execute(text("INSERT INTO indicator_sets (name, year, unit_group, version, status, "
+                              "max_points, created_at) VALUES (:n, 2026, 'department', :v, "
+                              "'published', 100, :now)"),
+                         [{"n": f"Bộ {v}", "v": v, "now": now} for v in (1, 2, 3)])
+            conn.execute(text("INSERT INTO quality_sheets (set_id, unit_id, status, version) "
+                              "VALUES (1, 1, 'published', 1), (2, 1, 'appraised', 1), "
+                              "(3, 1, 'submitted', 1)"))
+        upgrade()
+
+        def stored():
+            with db.engine.connect() as conn:
+                return sorted(conn.execute(text(
+                    "SELECT sheet_id, user_id, field_id FROM quality_sheet_fields")).all())
+
+        assert stored() == [(1, 2, 1), (1, 2, 2), (2, 2, 1), (2, 2, 2)]
+        with db.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(ctx, db.metadata) == []
+        downgrade(revision="0017_tallies")
+        with db.engine.connect() as conn:
+            assert "quality_sheet_fields" not in inspect(conn).get_table_names()
+        upgrade()
+        assert stored() == [(1, 2, 1), (1, 2, 2), (2, 2, 1), (2, 2, 2)]
+        db.engine.dispose()

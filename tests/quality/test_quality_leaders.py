@@ -230,9 +230,9 @@ def _finalize_and_publish(w, sheet):
 
 def test_a_published_deputys_result_keeps_the_fields_she_had_when_finalized(qworld, as_user):
     """Red team, session 7: `leader_results` read the deputy's fields live, so the head
-    changing them after publication changed her published rating (measured: 87.50 "xuất
-    sắc"... → 84.25 once given every criterion's field, → not rated once stripped of her
-    field). The fields are stored with the sheet at finalize and read from there."""
+    changing them after publication changed her published rating (measured before the fix:
+    87.50 → 83.93 once given a second field, → not rated once stripped of her fields). The
+    fields are stored with the sheet at finalize and read from there."""
     from app.org import people
 
     w = qworld
