@@ -258,9 +258,14 @@ def can_review(user: User, task: Task) -> bool:
     """Confirm or return a submission (DESIGN.md 4: nobody confirms their own submission).
     The accountable leader; when the responsible person is the accountable leader, the head
     of the plan's unit (a head who is both cannot confirm: the head above does). The head
-    of the plan's unit may always review. The responsible person never does."""
+    of the plan's unit may always review. The responsible person never does. A task added
+    to the issued plan by anyone but the head of the plan's unit (`head_confirms`) is
+    reviewed by the head of the plan's unit (or above) only, not by its leader."""
     if task.assignee_id == user.id:
         return False
+    if task.head_confirms:
+        # Added after issue below the head (task_rules.head_confirms_addition).
+        return heads_plan_unit(user, task)
     if task.leader_id == user.id:
         return True
     return heads_plan_unit(user, task)

@@ -515,10 +515,13 @@ def due_this_week(actor: User, today: date, limit: int = TOP_N,
 
 
 def awaiting_review(actor: User, limit: int = 20) -> list[Task]:
-    """Submissions the actor may confirm: as accountable leader, or as the head over the unit."""
+    """Submissions the actor may confirm: as accountable leader (not of work added after issue
+    below the head), or as the head over the unit."""
     if actor.role not in LEADER_ROLES:
         return []
-    review_scope = Task.leader_id == actor.id
+    # Work added after issue below the head is the head's to confirm, not its leader's
+    # (access.can_review, task_rules.head_confirms_addition).
+    review_scope = and_(Task.leader_id == actor.id, Task.head_confirms.is_(False))
     if actor.role == Role.HEAD:
         # The ids as a list, as in access.task_scope: with a subquery PostgreSQL may read
         # every task instead of OR-ing the (leader, status) and (owner unit, status) indexes.

@@ -266,6 +266,17 @@ def may_amend(plan: PlanFacts, actor: ActorFacts) -> bool:
     return actor.role == HEAD and actor.unit_id == plan.unit_id
 
 
+def head_confirms_addition(plan: PlanFacts, actor: ActorFacts | None) -> bool:
+    """Whether a task being added to `plan` by `actor` (None: the command line) is confirmed
+    by the head of the plan's unit (or a head above it) only, never by its accountable leader.
+    Work added to an issued plan (bổ sung) by anyone but the head of the plan's unit, the
+    assigner, is: a deputy could otherwise add easy tasks due today, have her staff submit
+    them and confirm them herself, and outnumber her missed work (red team, session 7: one
+    missed task and nine additions read 90.00). The form, the import and recurring rules
+    store the answer on the task (`tasks.head_confirms`); `access.can_review` reads it."""
+    return plan.status == ISSUED and (actor is None or not may_amend(plan, actor))
+
+
 def six_clears_facts(plan: PlanFacts, values: TaskValues, directory: Directory) -> TaskFacts:
     """The six-clears facts of `values`, the people and units looked up in `directory`."""
     person = directory.people.get(values.assignee_id) if values.assignee_id is not None else None

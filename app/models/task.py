@@ -140,6 +140,9 @@ class Task(db.Model):
     extension_count: Mapped[int] = mapped_column(default=0)
     # Amendments (điều chỉnh) after issue: reassignment or a new weight (scoring reports it).
     amendment_count: Mapped[int] = mapped_column(default=0)
+    # Added to an issued plan (bổ sung) by someone other than the head of the plan's unit:
+    # only that head (or a head above) confirms it (task_rules.head_confirms_addition).
+    head_confirms: Mapped[bool] = mapped_column(default=False, server_default=false())
     # An occurrence of a recurring rule (app/plans/recurring.py) and its period ("M03",
     # "Q2", "H1", "N9", "Y"). No foreign key: SQLite cannot add one to an existing table
     # without rebuilding it (migration 0011_recurring); rules are never deleted, only retired.

@@ -322,6 +322,16 @@ def _clear(plan: Plan, rows: list[_Row]) -> dict[int, bool]:
     return out
 
 
+def added_below_head(plan: Plan, actor_id: int | None) -> bool:
+    """task_rules.head_confirms_addition for tasks `actor_id` (None: the command line) is
+    adding to `plan` now, by any path (an occurrence, an imported row)."""
+    if plan.status != PlanStatus.ISSUED:
+        return False
+    actor = db.session.get(User, actor_id) if actor_id is not None else None
+    return rules.head_confirms_addition(plan_facts(plan),
+                                        actor_facts(actor) if actor is not None else None)
+
+
 def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
                         wanted: dict[int, list[rec.Occurrence]], tell: bool = True) -> int:
     """Insert the `wanted` occurrences of each rule in a few statements (tasks with RETURNING,
@@ -330,6 +340,7 @@ def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
     clear = _clear(plan, rows)
     by_id = {r.id: r for r in rows}
     now = utcnow()
+    head_confirms = added_below_head(plan, actor_id)
     task_rows = []
     for rule_id, occs in wanted.items():
         r = by_id[rule_id]
@@ -348,6 +359,7 @@ def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
                 "recurring_rule_id": r.id, "period_code": o.period, "created_by_id": actor_id,
                 "created_at": now, "updated_at": now, "version": 1, "progress": 0,
                 "extension_count": 0, "amendment_count": 0, "cancel_reason": "",
+                "head_confirms": head_confirms,
                 "indicator_name": "", "indicator_unit": ""})
     if not task_rows:
         return 0

@@ -330,7 +330,8 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     stt = _next_stt(plan.id, parent if parent is None or parent.plan_id == plan.id else None)
     task = Task(plan_id=plan.id, owner_unit_id=plan.unit_id, parent_id=parent.id if parent else None,
                 stt=stt, order_key=order_key(stt), created_by_id=actor.id,
-                status=Lifecycle.ASSIGNED, title="", title_folded="", steps=[], coordinators=[])
+                status=Lifecycle.ASSIGNED, title="", title_folded="", steps=[], coordinators=[],
+                head_confirms=rules.head_confirms_addition(plan_facts(plan), actor_facts(actor)))
     _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
     db.session.add(task)
     db.session.flush()
@@ -636,7 +637,24 @@ def _require_reviewer(actor: User, task: Task) -> None:
                                          or access.heads_plan_unit(actor, task)):
         raise RuleViolation(_l("You cannot confirm or return your own submission: the head of "
                                "the unit decides on it."))
+    if task.head_confirms and task.leader_id == actor.id:
+        raise RuleViolation(addition_reviewer_message(task))
     raise PermissionDenied()
+
+
+def addition_reviewer_message(task: Task):
+    """Why the accountable leader of work added after issue below the head does not confirm
+    it, naming who does: the head(s) of the plan's unit (task_rules.head_confirms_addition)."""
+    unit = task.plan.unit
+    heads = db.session.scalars(select(User.full_name).where(
+        User.unit_id == unit.id, User.role == Role.HEAD, User.is_active)
+        .order_by(User.name_sort, User.id)).all()
+    if heads:
+        return _l("This task was added to the plan after it was issued: %(heads)s, head of "
+                  "%(unit)s, confirms or returns it, not its accountable leader.",
+                  heads=", ".join(heads), unit=unit.name)
+    return _l("This task was added to the plan after it was issued: the head of %(unit)s "
+              "confirms or returns it, not its accountable leader.", unit=unit.name)
 
 
 def confirm_task(actor: User, task_id: int, comment: str) -> Task:

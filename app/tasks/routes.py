@@ -293,6 +293,11 @@ def _view(task, progress_form=None, review_form=None, cancel_form=None, submit_f
         can_manage=access.can_manage_task(current_user, task),
         can_report=access.can_report(current_user, task),
         can_review=access.can_review(current_user, task),
+        # Work added after issue below the head: its leader is told who confirms it.
+        review_by_head=(tasks.addition_reviewer_message(task)
+                        if task.head_confirms and task.leader_id == current_user.id
+                        and task.status == "submitted"
+                        and not access.can_review(current_user, task) else None),
         can_exclude=access.can_exclude(current_user, task),
         refusal=refusal,
         can_decide_extension=access.can_decide_extension(current_user, task),

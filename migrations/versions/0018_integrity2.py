@@ -1,5 +1,6 @@
-"""integrity2: a deputy's fields stored with the quality sheet when it is finalized
+"""integrity2: a deputy's fields kept with a finalized quality sheet; who confirms added work
 
+1. 
 `quality_sheet_fields` holds, for every finalized (appraised or published) sheet, the fields
 each deputy of the sheet's unit was in charge of at that moment. A deputy's quality result
 of a finalized sheet is read from it (app/quality/queries.leader_results), so the head
@@ -42,7 +43,19 @@ def upgrade():
         "JOIN users u ON u.unit_id = s.unit_id AND u.role = 'deputy' "
         "JOIN user_fields uf ON uf.user_id = u.id "
         "WHERE s.status IN ('appraised', 'published')")
+    op.add_column('tasks', sa.Column('head_confirms', sa.Boolean(), server_default=sa.false(),
+                                     nullable=False))
+    op.execute(
+        "UPDATE tasks SET head_confirms = true "
+        "WHERE EXISTS (SELECT 1 FROM plans p WHERE p.id = tasks.plan_id "
+        "AND p.issued_at IS NOT NULL AND tasks.created_at > p.issued_at) "
+        "AND NOT EXISTS (SELECT 1 FROM users u JOIN units uu ON uu.id = u.unit_id "
+        "JOIN units pu ON pu.id = tasks.owner_unit_id "
+        "WHERE u.id = tasks.created_by_id AND u.role = 'head' "
+        "AND pu.path LIKE uu.path || '%')")
 
 
 def downgrade():
+    # ALTER TABLE DROP COLUMN, not a batch rebuild: the tallies' triggers on tasks stay.
+    op.drop_column('tasks', 'head_confirms')
     op.drop_table('quality_sheet_fields')

@@ -956,3 +956,18 @@ def test_the_preview_shows_each_change_old_to_new_and_writes_nothing(world, empt
     assert "Dòng 2 (nhiệm vụ 1) sẽ thay đổi:" in lines
     assert "  Hạn hoàn thành: 30/09/2026 → 31/10/2026" in lines
     assert "  Trọng số: 2 → 1,5" in lines
+
+
+def test_a_row_added_to_an_issued_plan_by_others_than_its_head_is_the_heads_to_confirm(
+        world, make, issued_plan):
+    """task_rules.head_confirms_addition through the import (only heads import; deputies add
+    from the form): a row the head of the plan's unit adds is confirmed as any task; one a
+    head above adds, or the command line (no actor), is confirmed by the head of the plan's
+    unit (or above), not by its accountable deputy."""
+    head_p = make.user(world.province, "head", "Chủ Tịch Tỉnh", "head_p")
+    db.session.commit()
+    imported(issued_plan, build([HEADERS, clear_row(3, due="15/06/2026")]), world.head)
+    imported(issued_plan, build([HEADERS, clear_row(4, due="15/06/2026")]), head_p)
+    imported(issued_plan, build([HEADERS, clear_row(5, due="15/06/2026")]), None)
+    got = {stt: t.head_confirms for stt, t in plan_tasks(issued_plan.id).items()}
+    assert got == {"1": False, "2": False, "3": False, "4": True, "5": True}

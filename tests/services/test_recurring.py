@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.common.errors import PermissionDenied, RuleViolation
 from app.domain.status import Lifecycle
 from app.extensions import db
-from app.models import Amendment, AuditLog, PlanStatus, Task
+from app.models import Amendment, AuditLog, Plan, PlanStatus, Task
 from app.plans import recurring
 from app.plans import service as plans
 from app.plans.recurring import RuleInput
@@ -434,3 +434,26 @@ def test_an_edit_that_adds_periods_and_changes_the_person_sends_one_notice(world
     q = [t for t in occurrences(rule_id) if t.period_code.startswith("Q")]
     assert [(n.kind, n.task_id, n.about_on, n.days) for n in _told(world.staff2.id, SERIES)] == [
         ("assigned_recurring", q[0].id, q[0].due_on, 3)]
+
+
+def test_occurrences_added_after_issue_below_the_head_are_the_heads_to_confirm(world, make):
+    """task_rules.head_confirms_addition for the recurring path: occurrences the head of the
+    plan's unit adds after issue are confirmed as any task; those a file imported by a head
+    above adds (or the command line) are the head's to confirm; none made at issue are."""
+    head_p = make.user(world.province, "head", "Chủ Tịch Tỉnh", "head_p")
+    at_issue, _ = add(world)
+    issue(world)
+    by_head, _ = add(world, title="Báo cáo tiến độ số hóa hằng tháng")
+    plan = db.session.get(Plan, world.plan.id)
+    for actor_id, title in ((head_p.id, "Báo cáo nhanh của Chủ tịch tỉnh"),
+                            (None, "Báo cáo nhanh nhập từ dòng lệnh")):
+        recurring.import_rules(actor_id, plan, [rule_input(world, title=title)], TODAY)
+    db.session.commit()
+    flags = {}
+    for t in db.session.scalars(select(Task).where(Task.recurring_rule_id.is_not(None))):
+        flags.setdefault(t.title, set()).add(t.head_confirms)
+    assert flags == {"Báo cáo tình hình thực hiện công tác cải cách hành chính": {False},
+                     "Báo cáo tiến độ số hóa hằng tháng": {False},
+                     "Báo cáo nhanh của Chủ tịch tỉnh": {True},
+                     "Báo cáo nhanh nhập từ dòng lệnh": {True}}, flags
+    assert at_issue != by_head

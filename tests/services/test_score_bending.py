@@ -195,3 +195,79 @@ def test_a_deputy_cannot_weigh_the_work_she_adds_after_issue(deputy_missed, make
     tasks.create_task(world.head, world.plan.id, data, today=TODAY,
                       settings=current_settings().task_rules)
     db.session.commit()
+
+
+# ---- 4. work added after issue, confirmed by the one who added it --------------------------
+# Red team, session 7: a deputy adds tasks of the default weight due today to an issued plan
+# (bổ sung), a colluding staff member submits them and she confirms them herself: one missed
+# task and nine such additions read 90.00. Work added to an issued plan by anyone but the head
+# of the plan's unit is confirmed by that head (task_rules.head_confirms_addition).
+
+def _added_and_submitted(world, make, n=9):
+    from tests.conftest import submit_with_evidence
+
+    ids = []
+    for i in range(n):
+        data = make.task_input(world.a, world.staff, world.deputy, due_on=TODAY,
+                               weight=Decimal(1), title=f"Báo cáo nhanh số {i + 1}")
+        ids.append(tasks.create_task(world.deputy, world.plan.id, data, today=TODAY,
+                                     settings=current_settings().task_rules).id)
+    db.session.commit()
+    for tid in ids:
+        submit_with_evidence(world.staff, tid, "Đã xong", TODAY)
+    db.session.commit()
+    return ids
+
+
+def test_work_a_deputy_adds_after_issue_is_confirmed_by_the_head_not_by_her(deputy_missed, make):
+    from app.dashboard.queries import awaiting_review
+
+    world = deputy_missed
+    assert deputy_score(world) == Decimal("0.00")
+    ids = _added_and_submitted(world, make)
+    refused = 0
+    for tid in ids:
+        try:
+            tasks.confirm_task(world.deputy, tid, "")
+        except RuleViolation as e:
+            refused += 1
+            assert world.head.full_name in str(e.message), str(e.message)
+            db.session.rollback()
+        else:
+            db.session.commit()
+    after = deputy_score(world)
+    print(f"\n[integrity2] a deputy's 1 missed task + 9 additions she confirms herself: "
+          f"score 0.00 -> {after} (refused {refused} of 9)")
+    assert refused == 9 and after == Decimal("0.00")
+    # Not in her list of work awaiting her confirmation; in the head's.
+    db.session.expire_all()
+    assert not {t.id for t in awaiting_review(reload_user(world.deputy))} & set(ids)
+    assert set(ids) <= {t.id for t in awaiting_review(reload_user(world.head))}
+    # The head's confirmation is the workflow: it counts.
+    for tid in ids:
+        tasks.confirm_task(reload_user(world.head), tid, "Đồng ý")
+    db.session.commit()
+    assert deputy_score(world) == Decimal("90.00")
+
+
+def test_work_the_head_adds_after_issue_is_confirmed_by_its_leader(deputy_missed, make):
+    """The head assigning work after issue is the assigner: its accountable deputy confirms
+    it as any task (and the head may)."""
+    from tests.conftest import submit_with_evidence
+
+    world = deputy_missed
+    data = make.task_input(world.a, world.staff, world.deputy, due_on=TODAY, weight=Decimal(1),
+                           title="Báo cáo nhanh theo yêu cầu của Chủ tịch")
+    tid = tasks.create_task(world.head, world.plan.id, data, today=TODAY,
+                            settings=current_settings().task_rules).id
+    db.session.commit()
+    submit_with_evidence(world.staff, tid, "Đã xong", TODAY)
+    tasks.confirm_task(reload_user(world.deputy), tid, "")
+    db.session.commit()
+    assert reload(tid).status == "completed"
+
+
+def reload_user(user):
+    from app.models import User
+
+    return db.session.get(User, user.id)

@@ -150,3 +150,41 @@ def test_the_head_cancels_an_issued_plans_task_and_the_day_is_kept(world, as_use
     assert resp.status_code == 302
     r = row(Task, world.task2.id)
     assert (r["status"], r["excluded_on"]) == ("cancelled", TODAY)
+
+
+def test_work_a_deputy_adds_after_issue_is_confirmed_by_the_head_through_the_pages(
+        world, make, as_user):
+    """task_rules.head_confirms_addition through the pages: the deputy who added the task
+    (its accountable leader) sees who confirms it instead of the review form, is refused with
+    the head named, and does not have it in her list; the head confirms it from the page."""
+    from app.tasks import commands as tasks
+
+    issue(world)
+    data = make.task_input(world.a, world.staff, world.deputy, due_on=TODAY,
+                           title="Báo cáo nhanh tình hình tuần")
+    added = tasks.create_task(me(world.deputy), world.plan.id, data, today=TODAY,
+                              settings=current_settings().task_rules)
+    db.session.commit()
+    submit_with_evidence(me(world.staff), added.id, "Đã xong", TODAY)
+    db.session.commit()
+    c = as_user("deputy_a")
+    doc = page(c, f"/tasks/{added.id}")
+    assert doc.by_id("review-form") is None
+    assert world.head.full_name in doc.by_id("review-by-head").text()
+    def reviewing(client) -> set:
+        listed = page(client, "/").by_id("to-review")
+        return {a.attrs.get("href") for a in listed.find_all("a")} if listed else set()
+
+    assert f"/tasks/{added.id}" not in reviewing(c)
+    resp = c.post(f"/tasks/{added.id}/review", data={"decision": "confirm", "comment": ""})
+    assert resp.status_code == 422
+    assert tr("This task was added to the plan after it was issued: %(heads)s, head of "
+              "%(unit)s, confirms or returns it, not its accountable leader.") \
+        .split("%(heads)s")[0] in resp.get_data(as_text=True)
+    assert row(Task, added.id)["status"] == "submitted"
+    head = as_user("head_a")
+    assert f"/tasks/{added.id}" in reviewing(head)
+    assert page(head, f"/tasks/{added.id}").by_id("review-by-head") is None
+    assert head.post(f"/tasks/{added.id}/review",
+                     data={"decision": "confirm", "comment": ""}).status_code == 302
+    assert row(Task, added.id)["status"] == "completed"

@@ -114,6 +114,7 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
     notes: list[dict] = []
     progress_rows: list[dict] = []
     tasks_t = Task.__table__
+    head_confirms = recurring.added_below_head(plan, actor_id)
 
     # New tasks, one level of the tree at a time so that parents have ids.
     adds = [r for r in rows if r.action == ADD]
@@ -140,6 +141,7 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
                 "completion_imported_by_id": actor_id if completed else None,
                 "completion_imported_at": now if completed else None,
                 "cancel_reason": "", "extension_count": 0, "created_by_id": actor_id,
+                "head_confirms": head_confirms,
                 "created_at": now, "updated_at": now, "version": 1,
             }
             values.append(row)
