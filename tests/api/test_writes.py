@@ -355,3 +355,25 @@ def test_nobody_re_files_an_issued_task_under_another_field(tw, api):
         _refused(resp, FIELD_LOCKED)
         assert resp.get_json()["errors"][0]["field"] == "field_id"
     assert task(tw.late).field_id is None
+
+
+def test_a_deputy_cannot_confirm_through_the_api_the_work_she_added_after_issue(issued, api, make):
+    """task_rules.head_confirms_addition: the API confirms through the same service, so the
+    deputy who added the task is refused with the head named; the head confirms it."""
+    from app.settings import current_settings
+    from app.tasks import commands as tasks
+
+    w = issued
+    data = make.task_input(w.a, w.staff, w.deputy, due_on=TODAY, title="Báo cáo nhanh tuần")
+    tid = tasks.create_task(db.session.get(type(w.deputy), w.deputy.id), w.plan.id, data,
+                            today=TODAY, settings=current_settings().task_rules).id
+    db.session.commit()
+    submit_with_evidence(db.session.get(type(w.staff), w.staff.id), tid, "Xong", TODAY)
+    db.session.commit()
+    resp = api(w.deputy).post(f"/tasks/{tid}/confirm", json={"comment": "Đạt"})
+    assert resp.status_code == 422
+    assert w.head.full_name in json.dumps(resp.get_json(), ensure_ascii=False)
+    assert task(tid).status == "submitted"
+    assert api(w.deputy).get(f"/tasks/{tid}").get_json()["permissions"]["review"] is False
+    resp = api(w.head).post(f"/tasks/{tid}/confirm", json={"comment": "Đạt"})
+    assert resp.status_code == 200 and resp.get_json()["status"] == "completed"
