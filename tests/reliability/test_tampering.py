@@ -95,7 +95,14 @@ def tw(shared):
         _p, unclear = plans.issue_plan(by, plan.id)
         assert unclear == []
     db.session.commit()
-    for key, who in (("own_dep", deputy), ("own_head", head), ("sub_staff", staff)):
+    # Added after issue by the deputy (bổ sung), due today, her staff's: the head confirms it.
+    t["added_dep"] = tasks.create_task(
+        me(w.deputy), w.plan.id, make.task_input(w.a, staff, deputy, due_on=TODAY,
+                                                 title="Báo cáo nhanh tình hình tuần"),
+        today=TODAY, settings=current_settings().task_rules).id
+    db.session.commit()
+    for key, who in (("own_dep", deputy), ("own_head", head), ("sub_staff", staff),
+                     ("added_dep", staff)):
         tasks.submit_task(me(who), t[key], "Đã hoàn thành", TODAY,
                           [evidence.Upload("bao-cao.pdf", PDF)], current_settings().files)
     # The parent was submitted before it was broken down (the rule now refuses that order).
@@ -160,6 +167,8 @@ OWN = "You cannot confirm or return your own submission: the head of the unit de
 OPEN_CHILDREN = ("This task has %(n)s sub-task(s) not yet completed: it is completed when the "
                  "last of them is confirmed.")
 REASON = "Chờ ý kiến góp ý của các sở, ngành"
+ADDED = ("This task was added to the plan after it was issued: %(heads)s, head of %(unit)s, "
+         "confirms or returns it, not its accountable leader.")
 
 EXTENSIONS = [
     Attempt("extensions", "deputy", "approves her own request on her overdue task", decide("deputy", "own")),
@@ -224,6 +233,9 @@ REVIEW = [
     Attempt("confirm and return", "deputy", "confirms a parent whose sub-task is open",
             task_post("deputy", "parent", "review", {"decision": "confirm", "comment": ""},
                       lambda: vi(OPEN_CHILDREN, n=1))),
+    Attempt("confirm and return", "deputy", "confirms the work she added after issue",
+            task_post("deputy", "added_dep", "review", {"decision": "confirm", "comment": ""},
+                      lambda: vi(ADDED).split("%(heads)s")[0])),
     Attempt("confirm and return", "staff", "confirms his own submission",
             task_post("staff", "sub_staff", "review", {"decision": "confirm", "comment": ""})),
     Attempt("confirm and return", "head_b", "another unit's head confirms a submission",
