@@ -163,7 +163,8 @@ def test_0018_stores_the_deputies_fields_of_every_finalized_sheet(scratch_url):
     """Red team, session 7: a finalized sheet keeps its deputies' fields. Sheets finalized
     before 0018 are filled from the fields as they are then (deputies of the sheet's unit
     only; a staff member's fields are not a deputy's); open and submitted sheets get none
-    (their results follow the live fields)."""
+    (their results follow the live fields). Tasks added after their plan's issue by anyone
+    but a head over the plan's unit are marked `head_confirms`."""
     from flask_migrate import downgrade, upgrade
 
     from app import create_app
@@ -174,13 +175,21 @@ def test_0018_stores_the_deputies_fields_of_every_finalized_sheet(scratch_url):
         upgrade(revision="0017_tallies")
         now = datetime(2026, 1, 2, 8, 0)
         with db.engine.begin() as conn:
-            _rows_of_0004(conn, 1)
+            _rows_of_0004(conn, 4)
             conn.execute(text("INSERT INTO users (username, full_name, name_folded, name_sort, "
                               "password_hash, unit_id, role, is_active, session_token, "
                               "email_digest, created_at) VALUES (:u, :u, :u, '', 'x', 1, :r, true, "
                               ":u, false, :now)"),
                          [{"u": "pho", "r": "deputy", "now": now},
-                          {"u": "pho2", "r": "deputy", "now": now}])
+                          {"u": "pho2", "r": "deputy", "now": now},
+                          {"u": "truong", "r": "head", "now": now}])
+            # Tasks added after issue (bổ sung): 1 before issue, 2 by the deputy, 3 by the
+            # head, 4 by the command line.
+            conn.execute(text("UPDATE plans SET issued_at = :at"), {"at": datetime(2026, 1, 3)})
+            for tid, by in ((2, 2), (3, 4), (4, None)):
+                conn.execute(text("UPDATE tasks SET created_at = :at, created_by_id = :by "
+                                  "WHERE id = :id"),
+                             {"at": datetime(2026, 1, 5), "by": by, "id": tid})
             conn.execute(text("INSERT INTO fields (name, name_sort) VALUES ('Kinh tế', 'a'), "
                               "('Nội chính', 'b')"))
             conn.execute(text("INSERT INTO user_fields (user_id, field_id) VALUES (2, 1), (2, 2), "
@@ -200,6 +209,9 @@ def test_0018_stores_the_deputies_fields_of_every_finalized_sheet(scratch_url):
                     "SELECT sheet_id, user_id, field_id FROM quality_sheet_fields")).all())
 
         assert stored() == [(1, 2, 1), (1, 2, 2), (2, 2, 1), (2, 2, 2)]
+        with db.engine.connect() as conn:
+            flags = dict(conn.execute(text("SELECT id, head_confirms FROM tasks")).all())
+        assert {k: bool(v) for k, v in flags.items()} == {1: False, 2: True, 3: False, 4: True}
         with db.engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
             assert compare_metadata(ctx, db.metadata) == []
