@@ -5,7 +5,10 @@ statement as the task row, whatever wrote it (a form, the importer, the API, rec
 generation, a unit merge, a raw UPDATE). Each key expression is written once below and
 used three ways: on NEW and OLD in the triggers, and on `tasks` for the rebuild and for the
 recount the tests compare the table with (`recount`). A change to an expression needs a
-migration that drops and recreates the triggers (`drop_sql`, `create_sql`) and rebuilds.
+migration that drops and recreates the triggers and rebuilds, carrying its own copy of the
+new text (as 0017_tallies carries the first): a migration never imports this module, so it
+writes the same triggers whatever this code becomes. tests/test_migrations.py checks that
+the triggers the migrations leave are the ones `create_sql` writes.
 """
 
 from sqlalchemy import text
