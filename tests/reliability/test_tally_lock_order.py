@@ -45,8 +45,9 @@ def test_a_task_moving_down_takes_the_lower_row_first(app, world, make):
                        {"b": b_id, "d": date(2026, 6, 20)})
     db.session.commit()
     db.session.close()
-    kinds = {r[0] for r in db.engine.connect().execute(
-        text("SELECT kind FROM task_tallies WHERE plan_id = :p"), {"p": plan_id})}
+    with db.engine.connect() as conn:
+        kinds = {r[0] for r in conn.execute(
+            text("SELECT kind FROM task_tallies WHERE plan_id = :p"), {"p": plan_id})}
     assert {"o", "w"} <= kinds   # 'o' < 'w': the open key is the lower one
 
     holder = db.engine.connect()
@@ -54,6 +55,7 @@ def test_a_task_moving_down_takes_the_lower_row_first(app, world, make):
     mover_pid = mover.execute(text("SELECT pg_backend_pid()")).scalar_one()
     mover.commit()
     errors: list[BaseException] = []
+    thread = None
 
     def withdraw_b():
         # B goes back to in progress: from the 'w' row (higher) to the 'o' row (lower).
@@ -67,7 +69,7 @@ def test_a_task_moving_down_takes_the_lower_row_first(app, world, make):
 
     try:
         _row_lock(holder, plan_id, "o")          # the lower row, held
-        thread = threading.Thread(target=withdraw_b)
+        thread = threading.Thread(target=withdraw_b, daemon=True)
         thread.start()
         # Wait (a condition, not a duration) until the mover waits for a lock.
         for _ in range(3000):
@@ -87,9 +89,10 @@ def test_a_task_moving_down_takes_the_lower_row_first(app, world, make):
         holder.execute(text("SET LOCAL lock_timeout = '20s'"))
         _row_lock(holder, plan_id, "w")
         holder.commit()
-        thread.join()
     finally:
-        holder.close()
+        holder.close()   # releases the rows, so the mover finishes
+        if thread is not None:
+            thread.join()
+        mover.close()
     assert errors == []
-    mover.close()
     assert tallies.stored() == tallies.recount()
