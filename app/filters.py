@@ -224,6 +224,29 @@ def period(code: str | None, year: int) -> str:
     return period_label(code, year)
 
 
+def days_badge(days: int, overdue: bool, due_soon_days: int, tr=None) -> Markup:
+    """The days badge of a task: red "N days overdue", orange "Due today" or "N days left"
+    (grey beyond the due-soon window). The one writer of it: the home page's macro
+    (dashboard/_parts.html: days_badge) and the overdue list's rows (dashboard.routes:
+    row_texts) both call it. `tr` is the request's translations when the caller has them
+    already (a page of rows); the catalogue's words are markup, as Jinja's `_()` returns
+    them, and the values are integers."""
+    tr = tr or get_translations()
+    if overdue:
+        text = tr.ungettext("%(num)s day overdue", "%(num)s days overdue", days) % {"num": days}
+        html = (f'\n<span class="badge text-bg-danger text-nowrap" data-days-overdue="{days:d}">'
+                f"{text}</span>\n")
+    elif days == 0:
+        html = (f'\n<span class="badge text-bg-warning text-nowrap" data-days-left="0">'
+                f'{tr.ugettext("Due today")}</span>\n')
+    else:
+        text = tr.ungettext("%(num)s day left", "%(num)s days left", days) % {"num": days}
+        look = "text-bg-warning" if days <= due_soon_days else "text-bg-light border"
+        html = (f'\n<span class="badge {look} text-nowrap" data-days-left="{days:d}">'
+                f"{text}</span>\n")
+    return Markup(html)  # nosec B704 - the catalogue's words and integers
+
+
 def request_translations(find=get_translations):
     """flask_babel's translations for the request's locale, looked up once a request.
     flask_babel finds them anew for every string (its context, the locale, the locale's
@@ -280,6 +303,7 @@ def _layout_parts():
 def register(app) -> None:
     _translations_once_a_request(app)
     app.jinja_env.globals["layout_part"] = _layout_parts()
+    app.jinja_env.globals["days_badge_html"] = days_badge
     app.jinja_env.filters.update(vndate=vndate, vndatetime=vndatetime, number=number,
                                   fromjson=json.loads, period=period,
                                   period_vi=period_vi)

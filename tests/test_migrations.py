@@ -1,15 +1,20 @@
 """`flask db upgrade` on an empty database gives exactly the schema of the models."""
 
+import re
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
+from app.dashboard import tallies
 from app.extensions import db
 from tests.conftest import PG_URL
+
+VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
 
 
 def test_upgrade_matches_models(app):
@@ -34,6 +39,42 @@ def test_audit_log_is_append_only(app, world):
             raise AssertionError(f"{stmt} was accepted")
     db.session.expire_all()
     assert db.session.query(AuditLog).count() > 0
+
+
+def _tally_triggers(conn) -> list[tuple]:
+    """The tallies' triggers (and PostgreSQL's functions) as the database holds them."""
+    if conn.dialect.name == "postgresql":
+        here = "to_regnamespace(current_schema())"
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
+            "JOIN pg_class c ON c.oid = t.tgrelid "
+            f"WHERE t.tgname LIKE 'task_tallies%' AND NOT t.tgisinternal AND c.relnamespace = {here} "
+            "UNION ALL SELECT p.proname, p.prosrc FROM pg_proc p "
+            f"WHERE p.proname LIKE 'task_tallies%' AND p.pronamespace = {here} ORDER BY 1"))]
+    return [tuple(r) for r in conn.execute(text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+        "AND name LIKE 'task_tallies%' ORDER BY name"))]
+
+
+def test_the_tallies_triggers_the_migrations_leave_are_the_ones_the_app_writes(app):
+    """Migration 0017 carries its own frozen copy of the trigger text; the app's
+    app/dashboard/tallies.py (whose recount `flask tallies check` and the tests compare the
+    table with) must write the same triggers, or a later change to it needs a migration."""
+    with db.engine.connect() as conn:
+        dialect = conn.dialect.name
+        migrated = _tally_triggers(conn)
+        assert len(migrated) == (6 if dialect == "postgresql" else 4)
+        for statement in tallies.drop_sql(dialect) + tallies.create_sql(dialect):
+            conn.execute(text(statement))
+        assert _tally_triggers(conn) == migrated
+        conn.rollback()
+
+
+@pytest.mark.parametrize("name", ["0017_tallies.py", "0019_tidy.py"])
+def test_the_trigger_migrations_do_not_import_the_app_s_trigger_text(name):
+    """A migration must not change when app code changes: each writes its own SQL."""
+    source = (VERSIONS / name).read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(from|import)\s+app\b", source, re.MULTILINE)
 
 
 @pytest.fixture

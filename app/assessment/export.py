@@ -196,7 +196,9 @@ def leader_rows(report: Report) -> Iterator[list]:
 
 
 def leader_titles(ids: list[int]) -> dict[int, str]:
-    """The leaders' own titles ("Phó Giám đốc"), where recorded: one query."""
+    """The leaders' own titles ("Phó Giám đốc"), where recorded: one query. The "Chức vụ"
+    of the sheet and of the assessment page (app/templates/assessment/_report.html), the
+    role's name where none is recorded."""
     if not ids:
         return {}
     return {k: v for k, v in db.session.execute(

@@ -360,6 +360,8 @@ def _report_page(template: str, report, links, scope, **ctx):
         ctx.update(_print_context(report, _run_issuer(view) if view is not None else scope.root))
     return render_template(
         template, report=report, links=links, scope=scope,
+        # The leaders' posts, as the official XLSX writes them (one query).
+        positions=assessment_export.leader_titles([r.key for r in report.leaders]),
         subtree=browse.subtree_rows(report.units, report.settings),
         charts=unit_charts(report, links), **ctx)
 

@@ -23,7 +23,7 @@ from app.deadlines.overdue_list import (
 )
 from app.deadlines.overdue_report import build_overdue_report
 from app.domain.text import fold
-from app.filters import vndate
+from app.filters import days_badge, vndate
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
 from app.tasks import queries as task_queries
@@ -83,7 +83,7 @@ def _chosen_filters(f: OverdueFilter, options: task_queries.FilterOptions, units
 @dataclass(slots=True)
 class RowText:
     line: Markup  # under the title: lead unit · due date (was ...) · progress
-    badge: Markup  # the days badge, as dashboard/_parts.html's days_badge writes it
+    badge: Markup  # the days badge (app.filters.days_badge, as the home page's)
 
 
 def row_texts(result: OverdueList) -> dict[int, RowText]:
@@ -95,7 +95,7 @@ def row_texts(result: OverdueList) -> dict[int, RowText]:
     f-strings: `Markup.format` cost as much as the template did."""
     tr = get_translations()
     due, was = tr.ugettext("due %(date)s"), tr.ugettext("was %(date)s")
-    no_unit, due_today = tr.ugettext("No lead unit"), tr.ugettext("Due today")
+    no_unit = tr.ugettext("No lead unit")
     out = {}
     for r in result.rows:
         t = r.task
@@ -104,23 +104,11 @@ def row_texts(result: OverdueList) -> dict[int, RowText]:
         if t.original_due_on and t.original_due_on != t.due_on:
             line += f" ({was % {'date': escape(vndate(t.original_due_on))}})"
         line += f" · {t.progress}%"
-        if r.is_overdue:
-            days = r.days_overdue
-            text = tr.ungettext("%(num)s day overdue", "%(num)s days overdue", days) % {"num": days}
-            badge = (f'\n<span class="badge text-bg-danger text-nowrap" data-days-overdue="{days}">'
-                     f"{text}</span>\n")
-        elif r.days_left == 0:
-            badge = (f'\n<span class="badge text-bg-warning text-nowrap" data-days-left="0">'
-                     f"{due_today}</span>\n")
-        else:
-            days = r.days_left
-            text = tr.ungettext("%(num)s day left", "%(num)s days left", days) % {"num": days}
-            look = "text-bg-warning" if days <= result.due_soon_days else "text-bg-light border"
-            badge = (f'\n<span class="badge {look} text-nowrap" data-days-left="{days}">'
-                     f"{text}</span>\n")
+        badge = days_badge(r.days_overdue if r.is_overdue else r.days_left, r.is_overdue,
+                           result.due_soon_days, tr)
         # Markup of the catalogue's words and values escaped one by one above, as the
         # template wrote them (tests/web/test_overdue_list.py: the unit's name escaped).
-        out[r.n] = RowText(Markup(line), Markup(badge))  # nosec B704 - values escaped above
+        out[r.n] = RowText(Markup(line), badge)  # nosec B704 - values escaped above
     return out
 
 

@@ -5,7 +5,11 @@ statement as the task row, whatever wrote it (a form, the importer, the API, rec
 generation, a unit merge, a raw UPDATE). Each key expression is written once below and
 used three ways: on NEW and OLD in the triggers, and on `tasks` for the rebuild and for the
 recount the tests compare the table with (`recount`). A change to an expression needs a
-migration that drops and recreates the triggers (`drop_sql`, `create_sql`) and rebuilds.
+migration that drops and recreates the triggers and rebuilds, carrying its own copy of the
+new text (as 0017_tallies carries the first): a migration never imports this module, so it
+writes the same triggers whatever this code becomes (0019_tidy carries the PostgreSQL
+function of today: a task's two rows lower key first). tests/test_migrations.py checks that
+the triggers the migrations leave are the ones `create_sql` writes.
 """
 
 from sqlalchemy import text
@@ -85,6 +89,12 @@ def _upsert(r: str, sign: str, dialect: str) -> str:
             f"ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {sets}")
 
 
+def _key_row(r: str, dialect: str) -> str:
+    """The row's key as a row value, for ordering two keys."""
+    e = expressions(r, dialect)
+    return "ROW(" + ", ".join(e[k] for k in KEY) + ")"
+
+
 def _drop_empty(r: str, dialect: str) -> str:
     # A key no task has any more goes, so that the table stays as small as the keys in use.
     e = expressions(r, dialect)
@@ -107,11 +117,20 @@ def create_sql(dialect: str) -> list[str]:
     """The statements that create the triggers on `tasks`."""
     columns = ", ".join(SOURCE_COLUMNS)
     if dialect == "postgresql":
+        old_first = (f"    {_upsert('OLD.', '-', dialect)};\n"
+                     f"    {_drop_empty('OLD.', dialect)};\n")
+        # An UPDATE takes its two rows lower key first, whichever way the task moves: two
+        # writers moving tasks between the same two keys in opposite directions then queue
+        # on the first row instead of each holding one and waiting for the other (40P01;
+        # tests/reliability/test_tally_lock_order.py). SQLite has one writer.
         body = (
             "BEGIN\n"
-            f"  IF TG_OP <> 'INSERT' THEN\n    {_upsert('OLD.', '-', dialect)};\n"
-            f"    {_drop_empty('OLD.', dialect)};\n  END IF;\n"
+            f"  IF TG_OP = 'UPDATE' AND {_key_row('NEW.', dialect)} < {_key_row('OLD.', dialect)} THEN\n"
+            f"    {_upsert('NEW.', '', dialect)};\n{old_first}"
+            "  ELSE\n"
+            f"  IF TG_OP <> 'INSERT' THEN\n{old_first}  END IF;\n"
             f"  IF TG_OP <> 'DELETE' THEN\n    {_upsert('NEW.', '', dialect)};\n  END IF;\n"
+            "  END IF;\n"
             "  RETURN NULL;\nEND")
         return [
             f"CREATE FUNCTION task_tallies_apply() RETURNS trigger LANGUAGE plpgsql AS $$\n{body}\n$$",

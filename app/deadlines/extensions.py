@@ -10,13 +10,15 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from app.common import access, audit
 from app.common.errors import NotFound, PermissionDenied, RuleViolation
 from app.deadlines import sweep as overdue
+from app.domain import task_rules as rules
 from app.domain.status import OPEN_STATUSES, Lifecycle
 from app.extensions import db
-from app.models import Extension, ExtensionStatus, PlanStatus, Task, User
+from app.models import Extension, ExtensionStatus, Task, User
 from app.models.base import utcnow
 from app.models.user import Role
 from app.tasks import commands as tasks
 from app.tasks import queries as task_queries
+from app.tasks.messages import message
 
 
 def _vn(d: date) -> str:
@@ -46,8 +48,8 @@ def request_blocker(task: Task, today: date, pending: bool, max_extensions: int)
     """Why no extension can be asked for this task now (a message), or None when it can.
     The rules that do not depend on what the person types; permission is checked apart.
     `max_extensions`: how many approved extensions one task may have (a setting, 2)."""
-    if task.plan.status == PlanStatus.CLOSED:
-        return _l("The plan is closed: its tasks can no longer be changed.")
+    for v in rules.check_extension_plan(str(task.plan.status)):
+        return message(v)  # a draft: nothing is due yet; a closed plan: read-only
     if task.status not in OPEN_STATUSES:
         return _l("This task is no longer open.")
     if task.status == Lifecycle.SUBMITTED:

@@ -137,6 +137,7 @@ class PlanSpec:
     doc_day: tuple[int, int]  # (month, day) of its decision
     issue: bool
     groups: Groups
+    kind: str = PlanKind.CCHC  # plans.kind; one plan per unit, year and kind
     recurring: tuple[dict, ...] = ()  # [[recurring]] rules, their texts in the seed's year
 
 
@@ -178,6 +179,7 @@ def plan_spec(name: str, year: int) -> PlanSpec:
     return PlanSpec(
         unit=data["unit"], head=data["head"], title=_in_year(data["title"], year),
         doc_number=data["doc_number"], doc_day=tuple(data["doc_day"]), issue=data["issue"],
+        kind=PlanKind(data.get("kind", PlanKind.CCHC)),
         groups=tuple((g["field"], tuple(_item(t, year, name) for t in g["tasks"]))
                      for g in data["groups"]),
         recurring=tuple(_rule(r, year, name) for r in data.get("recurring", ())))
@@ -364,7 +366,7 @@ def _seed_plan(ctx: _Ctx, spec: PlanSpec) -> Plan:
     doc_date = min(date(ctx.year, *spec.doc_day), ctx.today)
     ctx.clock.on(doc_date - timedelta(days=3))
     plan = plans.create_plan(actor, plans.PlanInput(
-        unit_id=ctx.units[spec.unit].id, year=ctx.year, kind=PlanKind.CCHC, title=spec.title,
+        unit_id=ctx.units[spec.unit].id, year=ctx.year, kind=spec.kind, title=spec.title,
         doc_number=spec.doc_number, doc_date=doc_date))
     created: list[tuple[Task, Item]] = []
     for field_key, items in spec.groups:

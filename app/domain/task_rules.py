@@ -200,6 +200,7 @@ def _v(field_name: str | None, code: str, **params) -> Violation:
 # Every rule code, for the message table (a test checks each has exactly one message).
 CODES = (
     "plan_closed",
+    "extension_draft_plan",
     "title_required",
     "title_too_long",
     "text_too_long",
@@ -357,6 +358,16 @@ def check_plan_open(plan_status: str) -> list[Violation]:
     created, edited, reported on, submitted, reviewed or excluded until a head reopens it.
     Every task command checks it after its permission check (so 403/404 still come first)."""
     return [_v(None, "plan_closed")] if plan_status == CLOSED else []
+
+
+def check_extension_plan(plan_status: str) -> list[Violation]:
+    """Whether a task's plan lets its responsible person ask for an extension: only an
+    issued plan. On a draft nothing is due (DESIGN.md 4: its tasks are not flagged, reminded
+    or scored, and their dates are edited freely), so there is nothing to extend; a closed
+    plan is read-only. The task page, its form and the API ask it (deadlines.extensions)."""
+    if plan_status == DRAFT:
+        return [_v(None, "extension_draft_plan")]
+    return check_plan_open(plan_status)
 
 
 def check_progress(percent) -> list[Violation]:

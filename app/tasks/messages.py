@@ -37,6 +37,9 @@ class _Number:
 
 MESSAGES = {
     "plan_closed": lambda p: _l("The plan is closed: its tasks can no longer be changed."),
+    "extension_draft_plan": lambda p: _l("The plan is still a draft: nothing is due yet, so "
+                                         "there is nothing to extend; until it is issued, its "
+                                         "dates are changed by editing the task."),
     "title_required": lambda p: _l("Enter the task's title."),
     "title_too_long": lambda p: _l("The title is %(length)s characters long; at most %(max)s "
                                    "are allowed. Shorten it, or move the detail to the "

@@ -53,6 +53,17 @@ def coordinate_task_b(w) -> None:
     db.session.commit()
 
 
+def issue_plan_a(w) -> None:
+    """Unit A's plan issued (straight to the column): an extension is asked only on an
+    issued plan's task (a draft's have nothing due)."""
+    from sqlalchemy import update
+
+    from app.models import Plan
+
+    db.session.execute(update(Plan).where(Plan.id == w.plan.id).values(status="issued"))
+    db.session.commit()
+
+
 def suspend_task(w) -> None:
     from app.clock import local_today
     from app.tasks import commands as tasks
@@ -253,7 +264,8 @@ FORMS: dict[str, Form] = {
     "tasks.request_extension": Form(
         "staff2", lambda w: {"proposed_due_on": "31/08/2026",
                              "reason": "Chờ ý kiến góp ý của các sở, ngành"},
-        values=lambda w: {"task_id": w.task2.id}, audit=("extension.request",)),
+        values=lambda w: {"task_id": w.task2.id}, prepare=issue_plan_a,
+        audit=("extension.request",)),
     "tasks.decide_extension": Form("deputy", lambda w: {"decision": "approve",
                                                         "comment": "Đồng ý gia hạn."},
                                    audit=("extension.approve",)),

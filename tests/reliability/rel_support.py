@@ -86,9 +86,15 @@ def extend_world(w, make) -> SimpleNamespace:
     for task, author in ((w.task, w.staff), (w.task2, w.staff2), (w.task_b, w.staff_b)):
         evidence.store(author, task, [evidence.Upload("bao-cao.pdf", PDF)], None, current_settings().files)
     db.session.commit()
+    # A request is asked only on an issued plan's task (a draft's have nothing due), but
+    # this world keeps w.plan a draft for the many routes that need one (issue, recurring
+    # tasks, editing dates): the request is made while the plan is issued, then the plan
+    # is put back to draft, as a database from before that rule may hold one.
+    set_plan_status(w.plan, "issued")
     extensions.request_extension(w.staff, w.task.id, date(2026, 7, 31),
                                  "Chờ ý kiến góp ý của các sở, ngành", local_today(), max_extensions=current_settings().max_extensions)
     db.session.commit()
+    set_plan_status(w.plan, "draft")
     users = db.session.scalars(select(User)).all()
     for u in users:
         overdue.notify([u.id], "due_soon", w.task_b.id if u.unit_id == w.b.id else w.task.id,
@@ -101,6 +107,16 @@ def extend_world(w, make) -> SimpleNamespace:
     w.run_unit_row = db.session.scalar(select(AssessmentUnitRow.id).where(
         AssessmentUnitRow.run_id == w.run, AssessmentUnitRow.unit_id == w.a.id))
     return w
+
+
+def set_plan_status(plan, status: str) -> None:
+    """Straight to the column (committed), as tests/conftest.py's issue_plans does."""
+    from sqlalchemy import update
+
+    from app.models import Plan
+
+    db.session.execute(update(Plan).where(Plan.id == plan.id).values(status=status))
+    db.session.commit()
 
 
 def freeze_run(w) -> int:

@@ -14,7 +14,7 @@ Figure: P payloads x F fields, N pages parsed, 0 payload-originated elements or 
 import re
 
 import pytest
-from rel_support import elements, figure, new_task_data, rules
+from rel_support import elements, figure, new_task_data, rules, set_plan_status
 from sqlalchemy import select
 
 from app.extensions import db
@@ -136,7 +136,11 @@ def _flows(shared, texts: list[str], tag: str) -> dict:
         _post(staff, f"/tasks/{tid}/progress", {
             "percent": "30", "note": text,
             "files": [(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), f"{text[:100]}-bao-cao.pdf".replace('"', "'"))]})
+        # An extension is asked on an issued plan's task; the plan goes back to draft for
+        # the next task's dates (a draft's tasks have nothing due to extend).
+        set_plan_status(w.plan, "issued")
         _post(staff, f"/tasks/{tid}/extensions", {"proposed_due_on": "31/10/2026", "reason": text})
+        set_plan_status(w.plan, "draft")
         _post(staff, f"/tasks/{tid}/submit", {"submit-note": text})
         _post(head, f"/tasks/{tid}/review", {"decision": "return", "comment": text})
         if i % 3 == 0:

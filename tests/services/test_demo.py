@@ -33,9 +33,9 @@ TODAY = date(2026, 6, 15)
 SHOWN = set(Timeliness) - {Timeliness.EXCLUDED}
 
 
-def plan_of(unit_code: str) -> Plan:
+def plan_of(unit_code: str, kind: str = "cchc") -> Plan:
     return db.session.scalars(select(Plan).join(Unit, Plan.unit_id == Unit.id)
-                              .where(Unit.code == unit_code)).one()
+                              .where(Unit.code == unit_code, Plan.kind == kind)).one()
 
 
 def tasks_of(plan: Plan) -> list[Task]:
@@ -104,7 +104,9 @@ def seeded(request, seeded_template, tmp_path):
 
 def test_the_snv_plan_has_at_least_sixty_tasks_in_the_current_year(seeded):
     plan = plan_of("SNV")
-    assert (plan.year, plan.kind, plan.status) == (2026, "cchc", PlanStatus.DRAFT)
+    # Issued: the department's head sees real figures (a draft's tasks are not flagged,
+    # reminded or scored, DESIGN.md 4).
+    assert (plan.year, plan.kind, plan.status) == (2026, "cchc", PlanStatus.ISSUED)
     assert plan.doc_number == "15/KH-SNV" and plan.doc_date.month == 1
     assert len(tasks_of(plan)) >= 60
     assert any(t.parent_id for t in tasks_of(plan))
@@ -166,8 +168,23 @@ def test_seeding_twice_is_refused(seeded):
         demo.seed(TODAY, current_settings())
 
 
-def test_some_tasks_are_unclear_so_the_snv_plan_cannot_be_issued(seeded):
-    plan = plan_of("SNV")
+def test_the_snv_head_sees_real_figures(seeded):
+    """The largest department's issued plan is counted: overdue tasks and a score."""
+    from app.dashboard import queries as dashboard
+
+    data = dashboard.build(user("gd.snv"), TODAY, current_settings().due_soon_days)
+    overdue = [t for t in tasks_of(plan_of("SNV")) if t.timeliness(TODAY) == Timeliness.OVERDUE]
+    assert overdue and data.most_overdue
+    assert {item.task.id for item in data.most_overdue} <= {t.id for t in overdue}
+
+
+def test_every_snv_cchc_task_is_clear(seeded):
+    assert all(t.is_clear for t in tasks_of(plan_of("SNV")))
+
+
+def test_some_tasks_are_unclear_so_the_snv_work_plan_cannot_be_issued(seeded):
+    plan = plan_of("SNV", "work")
+    assert plan.status == PlanStatus.DRAFT
     assert sum(1 for t in tasks_of(plan) if not t.is_clear) >= 3
     _, unclear = plans.issue_plan(user("gd.snv"), plan.id)
     assert len(unclear) >= 3

@@ -28,6 +28,9 @@ REASON = "Chờ ý kiến góp ý của các sở, ngành"
 
 
 def ask(w, proposed=date(2026, 7, 31), reason=REASON, today=TODAY, actor=None, task=None):
+    # Asked on an issued plan's task, issued quietly if not yet: a draft's tasks have
+    # nothing due to extend (tests/web/test_extension_draft_plan.py).
+    issue_world_plans(w)
     ext = extensions.request_extension(actor or w.staff, (task or w.task).id, proposed, reason, today, max_extensions=current_settings().max_extensions)
     db.session.commit()
     return ext

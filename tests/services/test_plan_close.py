@@ -216,11 +216,13 @@ def closed_world(world):
     (task2) and a pending extension request on world.task (w.pending)."""
     t = load_task(world.task.id)
     tasks.set_step_done(world.staff, t.id, t.steps[0].id, True)
-    world.pending = extensions.request_extension(world.staff, t.id, date(2026, 7, 31),
-                                                 "Chờ ý kiến góp ý của các sở", TODAY, max_extensions=current_settings().max_extensions).id
     submit_with_evidence(world.staff2, world.task2.id, "Đã hoàn thành", TODAY)
     db.session.commit()
     issue(world)
+    # Asked once the plan is issued: a draft's tasks have nothing due to extend.
+    world.pending = extensions.request_extension(world.staff, t.id, date(2026, 7, 31),
+                                                 "Chờ ý kiến góp ý của các sở", TODAY, max_extensions=current_settings().max_extensions).id
+    db.session.commit()
     close(world)
     return world
 

@@ -13,6 +13,7 @@ from app.deadlines import sweep as overdue
 from app.extensions import db
 from app.models import Extension, Notification, Task, User
 from app.settings import current_settings
+from tests.conftest import issue_world_plans
 
 REASON = "Chờ ý kiến góp ý của các sở, ngành"
 
@@ -34,7 +35,16 @@ def form(doc, form_id):
     return node
 
 
+@pytest.fixture
+def issued(world):
+    """The world's plans issued, quietly (no "assigned" notices): an extension is asked on
+    an issued plan's task (a draft's have nothing due: test_extension_draft_plan.py)."""
+    issue_world_plans(world)
+    return world
+
+
 def ask(w, proposed=date(2026, 7, 31)):
+    issue_world_plans(w)  # quietly, if not yet: nothing is extended on a draft
     ext = extensions.request_extension(db.session.get(User, w.staff.id), w.task.id, proposed, REASON,
                                        date(2026, 6, 15), max_extensions=current_settings().max_extensions)
     db.session.commit()
@@ -47,6 +57,7 @@ def ext_url(w):
 
 # ---- asking -------------------------------------------------------------------------
 
+@pytest.mark.usefixtures("issued")
 def test_the_responsible_person_asks_and_the_request_is_shown(world, as_user):
     c = as_user("staff_a")
     doc = page(c, f"/tasks/{world.task.id}")
@@ -71,6 +82,7 @@ def test_others_see_no_request_form(world, as_user, who):
     assert doc.by_id("extension-form") is None
 
 
+@pytest.mark.usefixtures("issued")
 @pytest.mark.parametrize("data, name, words", [
     ({"proposed_due_on": "31/13/2026", "reason": "Lý do đã gõ"}, "proposed_due_on",
      "is not a valid date"),
@@ -98,6 +110,7 @@ def test_bad_input_is_shown_beside_the_field_and_what_was_typed_is_kept(world, a
     assert db.session.scalar(select(Extension.id)) is None
 
 
+@pytest.mark.usefixtures("issued")
 def test_after_the_due_date_the_page_says_why_and_a_request_is_refused(app, world, as_user):
     app.config["TODAY"] = date(2026, 7, 1)
     c = english(as_user("staff_a"))

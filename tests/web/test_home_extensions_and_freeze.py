@@ -10,9 +10,11 @@ from app.deadlines import extensions
 from app.extensions import db
 from app.models import AssessmentRun, User
 from app.settings import current_settings
+from tests.conftest import issue_world_plans
 
 
 def ask(w, task, who):
+    issue_world_plans(w)  # quietly, if not yet: a draft's tasks have nothing due to extend
     ext = extensions.request_extension(db.session.get(User, who.id), task.id, date(2026, 7, 31),
                                        "Chờ ý kiến các sở", date(2026, 6, 15), max_extensions=current_settings().max_extensions)
     db.session.commit()

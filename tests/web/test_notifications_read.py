@@ -12,7 +12,7 @@ from app.deadlines import sweep as overdue
 from app.extensions import db
 from app.models import Extension, Notification, User
 from app.settings import current_settings
-from tests.conftest import submit_with_evidence
+from tests.conftest import issue_world_plans, submit_with_evidence
 
 
 def items(c) -> list:
@@ -96,6 +96,7 @@ def test_confirming_and_returning_mark_the_leader_s_notifications_about_the_task
 
 
 def test_deciding_an_extension_marks_the_request_read(world, as_user):
+    issue_world_plans(world)  # a draft's tasks have nothing due to extend
     extensions.request_extension(db.session.get(User, world.staff.id), world.task.id,
                                  date(2026, 7, 31), "Chờ ý kiến các sở", date(2026, 6, 15), max_extensions=current_settings().max_extensions)
     db.session.commit()

@@ -164,8 +164,23 @@ def submit_target(w, role, rel):
     db.session.commit()
 
 
+def task_plan_issued(w, role, rel):
+    """A prepare step: the plan of the task named by the relation issued (an extension is
+    asked on an issued plan's task; a draft's have nothing due)."""
+    from sqlalchemy import update
+
+    from app.models import Plan
+
+    if rel == "missing":
+        return
+    t = db.session.get(Task, target_task(w, role, rel).id)
+    db.session.execute(update(Plan).where(Plan.id == t.plan_id).values(status="issued"))
+    db.session.commit()
+
+
 def ask_extension(w, role, rel):
-    """A pending extension request, by its responsible person, on the task named by the relation."""
+    """A pending extension request, by its responsible person, on the task named by the
+    relation (its plan issued)."""
     from datetime import date
 
     from app.clock import local_today
@@ -174,6 +189,7 @@ def ask_extension(w, role, rel):
 
     if rel == "missing":
         return
+    task_plan_issued(w, role, rel)
     t = db.session.get(Task, target_task(w, role, rel).id)
     extensions.request_extension(db.session.get(User, t.assignee_id), t.id, date(2026, 7, 31),
                                  "Chờ ý kiến góp ý của các sở, ngành", local_today(), max_extensions=current_settings().max_extensions)
@@ -591,7 +607,8 @@ RULES = [
                 head="403 403 404 404", deputy="403 403 404 404", staff="302* 403 404 404"),
          lambda w, r, x: f"/tasks/{target_task(w, r, x).id}/extensions",
          data=lambda w, r, x: {"proposed_due_on": "31/07/2026",
-                               "reason": "Chờ ý kiến góp ý của các sở, ngành"}),
+                               "reason": "Chờ ý kiến góp ý của các sở, ngành"},
+         prepare=task_plan_issued),
     Rule("tasks.decide_extension", "POST", R4,
          expect(R4, admin="403 403 403 404", assessor="403 403 403 404",
                 head="302* 302* 404 404", deputy="302* 403 404 404", staff="403 403 404 404"),
