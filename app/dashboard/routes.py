@@ -38,7 +38,8 @@ def index():
     data = dashboard.build(current_user, today, current_settings().due_soon_days)
     return render_template("dashboard/index.html", d=data, today=today,
                            scope_args=dashboard.home_args(today),
-                           timeliness_order=[t.value for t in dashboard.TIMELINESS_ORDER])
+                           timeliness_order=[t.value for t in dashboard.TIMELINESS_ORDER],
+                           task_path=url_for("tasks.view", task_id=0)[:-1])
 
 
 def _int_arg(name: str) -> int | None:
