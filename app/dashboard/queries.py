@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.common import access
@@ -630,8 +632,31 @@ def _indicator_condition(today: date):
                 in_issued_plan(), Task.status.not_in([s.value for s in EXCLUDED_STATUSES]))
 
 
+def _or_terms(condition) -> list:
+    """The terms of an OR condition (itself alone if it is none)."""
+    if isinstance(condition, BooleanClauseList) and condition.operator is operators.or_:
+        return list(condition.clauses)
+    return [condition]
+
+
+def _indicator_scope(actor: User, today: date):
+    """SQL: `home_scope` restricted to tasks with an indicator target, written as each term of
+    the reader's scope with each year branch (this year's plans; earlier years' unfinished
+    tasks), OR-ed, each branch stating the target: so that each is an index condition on the
+    partial indexes `(owner_unit_id | lead_unit_id | leader_id, plan_id) WHERE indicator_target
+    IS NOT NULL` (migration 0018), as the tallies' scope is (`_tally_scope`). The same set as
+    `home_scope` AND a target: (t1 OR t2 ...) AND (y1 OR y2) = OR of every (ti AND yj)."""
+    role = role_scope(actor)
+    terms = [] if access.reads_everything(actor) else _or_terms(role)
+    years = _or_terms(plan_year_condition(today.year, carry=True))
+    held = Task.indicator_target.is_not(None)
+    if not terms:
+        return or_(*[and_(y, held) for y in years])
+    return or_(*[and_(t, y, held) for t in terms for y in years])
+
+
 def indicators(actor: User, today: date, scope=None, limit: int = INDICATOR_LOW_N,
-               totals: tuple | None = None) -> Indicators:
+               totals: tuple | None = None, lowest_scope=None) -> Indicators:
     """The indicators (tasks with a target) of the home scope fallen due by today, in
     issued plans and not cancelled or suspended: counted with the quality criteria's own
     achievement SQL (app.quality.queries.achievement_sql: actual / target, or target /
@@ -658,7 +683,9 @@ def indicators(actor: User, today: date, scope=None, limit: int = INDICATOR_LOW_
     rows = db.session.execute(
         select(Task.id, Task.title, Task.indicator_name, Task.indicator_unit, Task.indicator_target,
                Task.indicator_actual, Task.indicator_direction, ach)
-        .where(where, ach < 1.0).order_by(ach, Task.due_on, Task.id).limit(limit)).all()
+        .where(_indicator_scope(actor, today) if lowest_scope is None else lowest_scope,
+               _indicator_condition(today), ach < 1.0)
+        .order_by(ach, Task.due_on, Task.id).limit(limit)).all()
     return Indicators(int(n), int(met), _pct(total / n),
                       [IndicatorRow(IndicatorTask(*r[:7]), _pct(r[7])) for r in rows])
 

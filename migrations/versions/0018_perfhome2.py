@@ -1,0 +1,38 @@
+"""perfhome2: the indicators' partial indexes (issue 16 d)
+
+- ix_tasks_ind_{owner,lead,leader}_plan on (owner_unit_id | lead_unit_id | leader_id,
+  plan_id) and ix_tasks_ind_{owner,lead,leader}_status on (..., status, plan_id), each
+  WHERE indicator_target IS NOT NULL: the home page's "furthest behind" indicators read a
+  unit's tasks with a target of this year's plans, and its unfinished ones of earlier years,
+  instead of every task the unit ever had (docs/performance.md, fifth pass).
+
+Revision ID: 0018_perfhome2
+Revises: 0017_tallies
+Create Date: 2026-12-07 17:40:00
+
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0018_perfhome2'
+down_revision = '0017_tallies'
+branch_labels = None
+depends_on = None
+
+_COLUMNS = (("owner", "owner_unit_id"), ("lead", "lead_unit_id"), ("leader", "leader_id"))
+_SECOND = (("plan", ["plan_id"]), ("status", ["status", "plan_id"]))
+_WHERE = sa.text("indicator_target IS NOT NULL")
+
+
+def upgrade():
+    for name, column in _COLUMNS:
+        for second, rest in _SECOND:
+            op.create_index(f"ix_tasks_ind_{name}_{second}", "tasks", [column, *rest], unique=False,
+                            sqlite_where=_WHERE, postgresql_where=_WHERE)
+    op.execute("ANALYZE tasks")  # the planner's statistics for the new indexes
+
+
+def downgrade():
+    for name, _column in _COLUMNS:
+        for second, _rest in _SECOND:
+            op.drop_index(f"ix_tasks_ind_{name}_{second}", table_name="tasks")
