@@ -10,10 +10,10 @@ after, which only makes it newer), and any later write changes the token, so a r
 never served a page older than their own snapshot of the token. The key also holds what
 the page depends on besides the data: the reader, the day, the language and the settings.
 
-What it costs: one small SELECT a request; on every write to those tables one UPDATE of the
-token's row (SQLite: per row written; PostgreSQL: per statement) — on PostgreSQL concurrent
-writers of these tables queue on that row until each commits, as they queue on a task's
-tally key already. A process keeps the fragments of the current token only (at most
+What it costs: one small SELECT a request; on every write to those tables one upsert of the
+token's row (SQLite: per row written; PostgreSQL: once per transaction) — on PostgreSQL
+concurrent writers of these tables queue on that row until each commits, as writers of the
+same tally key already do. A process keeps the fragments of the current token only (at most
 MAX_ENTRIES readers, ~60 KB each for a department's head); a write anywhere empties it.
 """
 
@@ -21,7 +21,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import DataVersion
@@ -30,6 +30,8 @@ HOME = "home"
 # Every table the home page reads (app/dashboard/queries.py, the templates, the reader).
 TABLES = ("tasks", "task_tallies", "plans", "units", "users", "fields", "extensions")
 MAX_ENTRIES = 128
+# PostgreSQL: the transaction-local setting that marks a transaction which renewed the token.
+MARK = "sauro.home_token_txid"
 
 
 def _new_token(dialect: str) -> str:
@@ -50,8 +52,17 @@ def create_sql(dialect: str) -> list[str]:
     empty database has none, and until then nothing is cached)."""
     out = []
     if dialect == "postgresql":
+        # Once per transaction (a mark in a transaction-local setting): the row's versions
+        # of one transaction form a chain that each further UPDATE walks, so a transaction
+        # of N statements (20,000 tally upserts in a bulk insert) would cost N^2. The writer
+        # itself then never reads the cache (`current_token`), so it cannot miss its own
+        # later writes; everyone else sees them all at once, at commit, with the new token.
         out.append("CREATE FUNCTION data_versions_home() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-                   f"BEGIN\n  {_bump(dialect)};\n  RETURN NULL;\nEND\n$$")
+                   f"BEGIN\n  IF current_setting('{MARK}', true) IS DISTINCT FROM "
+                   "txid_current()::text THEN\n"
+                   f"    {_bump(dialect)};\n"
+                   f"    PERFORM set_config('{MARK}', txid_current()::text, true);\n"
+                   "  END IF;\n  RETURN NULL;\nEND\n$$")
         out += [f"CREATE TRIGGER data_versions_home AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
                 f"ON {t} FOR EACH STATEMENT EXECUTE FUNCTION data_versions_home()" for t in TABLES]
         return out
@@ -72,7 +83,14 @@ def drop_sql(dialect: str) -> list[str]:
 
 
 def current_token() -> str | None:
-    """The home token as this request's transaction sees it (None: no row, never cache)."""
+    """The home token as this request's transaction sees it. None: no row yet, or (on
+    PostgreSQL) this transaction has itself written the tables since it renewed the token
+    only at its first write: never cache then."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        row = db.session.execute(text(
+            f"SELECT token, current_setting('{MARK}', true) = txid_current_if_assigned()::text "
+            f"FROM data_versions WHERE name = '{HOME}'")).first()
+        return None if row is None or row[1] else row[0]
     return db.session.execute(
         select(DataVersion.token).where(DataVersion.name == HOME)).scalar_one_or_none()
 
