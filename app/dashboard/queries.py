@@ -7,7 +7,9 @@ from functools import lru_cache
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
+    Integer,
     and_,
     case,
     cast,
@@ -639,6 +641,30 @@ def _or_terms(condition) -> list:
     return [condition]
 
 
+class _plan_of_year(FunctionElement):
+    """SQL: the task's plan is of the given year. SQLite: `plan_id IN (SELECT ...)` as
+    tasks.queries.plan_year_condition writes it (an index condition there). PostgreSQL:
+    `plan_id = ANY(ARRAY(SELECT ...))`, whose array is computed once (an InitPlan) and is an
+    index condition, where the IN subquery is a hashed filter over every row of the unit."""
+
+    type = Boolean()
+    inherit_cache = True
+
+    def __init__(self, year: int, default):
+        super().__init__(literal(year, Integer), default)
+
+
+@compiles(_plan_of_year)
+def _plan_of_year_default(element, compiler, **kw):
+    return compiler.process(list(element.clauses)[1], **kw)
+
+
+@compiles(_plan_of_year, "postgresql")
+def _plan_of_year_pg(element, compiler, **kw):
+    year = compiler.process(next(iter(element.clauses)), **kw)
+    return f"tasks.plan_id = ANY(ARRAY(SELECT plans.id FROM plans WHERE plans.year = {year}))"
+
+
 def _indicator_scope(actor: User, today: date):
     """SQL: `home_scope` restricted to tasks with an indicator target, written as each term of
     the reader's scope with each year branch (this year's plans; earlier years' unfinished
@@ -648,7 +674,8 @@ def _indicator_scope(actor: User, today: date):
     `home_scope` AND a target: (t1 OR t2 ...) AND (y1 OR y2) = OR of every (ti AND yj)."""
     role = role_scope(actor)
     terms = [] if access.reads_everything(actor) else _or_terms(role)
-    years = _or_terms(plan_year_condition(today.year, carry=True))
+    this_year, carried = _or_terms(plan_year_condition(today.year, carry=True))
+    years = (_plan_of_year(today.year, this_year), carried)
     held = Task.indicator_target.is_not(None)
     if not terms:
         return or_(*[and_(y, held) for y in years])

@@ -1,4 +1,4 @@
-"""perfhome2: the indicators' partial indexes (issue 16 d)
+"""perfhome2: the indicators' partial indexes, the home page's data token (issue 16 d)
 
 - ix_tasks_ind_{owner,lead,leader}_plan on (owner_unit_id | lead_unit_id | leader_id,
   plan_id) and ix_tasks_ind_{owner,lead,leader}_status on (..., status, plan_id), each
