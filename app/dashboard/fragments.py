@@ -63,7 +63,10 @@ def create_sql(dialect: str) -> list[str]:
                    f"    {_bump(dialect)};\n"
                    f"    PERFORM set_config('{MARK}', txid_current()::text, true);\n"
                    "  END IF;\n  RETURN NULL;\nEND\n$$")
-        out += [f"CREATE TRIGGER data_versions_home AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+        # BEFORE the statement: the token's row is the first row of these tables a writing
+        # transaction locks, so two writers queue on it instead of each holding a task the
+        # other then needs (a deadlock, were the token locked after the task rows).
+        out += [f"CREATE TRIGGER data_versions_home BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
                 f"ON {t} FOR EACH STATEMENT EXECUTE FUNCTION data_versions_home()" for t in TABLES]
         return out
     out += [f"CREATE TRIGGER data_versions_home_{t}_{op.lower()} AFTER {op} ON {t} "

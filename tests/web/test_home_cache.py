@@ -133,3 +133,53 @@ def test_plans_deletes_merges_and_the_tallies_renew_the_pages(app, rich):
     agree(app)
     db.session.execute(delete(Task).where(Task.plan_id == w.plan_b.id, Task.parent_id.is_(None)))
     agree(app)
+
+
+def test_two_writers_queue_on_the_token_instead_of_deadlocking(app, rich):
+    """PostgreSQL: the token's row is locked before the statement's rows (a BEFORE trigger),
+    so a writer of task B waits for the writer of task A to commit instead of holding B while
+    waiting for the token that A's writer holds, which then needs B (a deadlock)."""
+    import threading
+    import time
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks between connections: PostgreSQL")
+    db.session.commit()
+    first, second = db.session.scalars(select(Task.id).order_by(Task.id).limit(2)).all()
+    one, two = db.engine.connect(), db.engine.connect()
+    errors = []
+    try:
+        for conn in (one, two):
+            conn.exec_driver_sql("SET lock_timeout = '20s'")
+            conn.commit()
+        pid = two.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        two.commit()
+        one.execute(update(Task).where(Task.id == first).values(progress=11))
+
+        def other_writer():
+            try:
+                two.execute(update(Task).where(Task.id == second).values(progress=22))
+                two.execute(update(Task).where(Task.id == first).values(progress=22))
+                two.commit()
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+                two.rollback()
+
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        with db.engine.connect() as watch:  # until the other writer waits on a lock
+            for _ in range(200):
+                waiting = watch.exec_driver_sql(
+                    f"SELECT wait_event_type FROM pg_stat_activity WHERE pid = {int(pid)}").scalar()
+                if waiting == "Lock":
+                    break
+                time.sleep(0.05)
+        one.execute(update(Task).where(Task.id == second).values(progress=11))
+        one.commit()
+        thread.join(60)
+    finally:
+        one.close()
+        two.close()
+    assert not errors, errors
+    db.session.expire_all()
+    assert [db.session.get(Task, i).progress for i in (first, second)] == [22, 22]
