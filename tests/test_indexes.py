@@ -323,3 +323,27 @@ def test_postgresql_connections_never_jit(world):
         assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
         conn.rollback()
         assert conn.exec_driver_sql("SHOW jit").scalar() == "off"
+
+
+def test_home_indicators_read_the_indicator_indexes(filled):
+    """The home page's indicators furthest behind: each branch of the scope (unit, lead
+    unit, leader; this year's plans, earlier years' unfinished tasks) from the partial
+    indexes of tasks with a target (migration 0018), not from every task the unit has had."""
+    from app.dashboard import queries as dashboard
+
+    w = filled
+    for who in ("head", "deputy"):
+        actor = getattr(w, who)
+        with captured() as statements:
+            dashboard.indicators(actor, TODAY, totals=(1, 0, 0))
+        db.session.rollback()
+        (statement, parameters), = [(s, p) for s, p in statements if "indicator_target" in s]
+        assert full_scans(statement, parameters) == [], who
+        with db.engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                plan = " ".join(r[-1] for r in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, parameters))
+            else:
+                plan = str(conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement,
+                                                parameters).scalar())
+        assert "ix_tasks_ind_" in plan, (who, plan)

@@ -7,7 +7,9 @@ from functools import lru_cache
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
+    Integer,
     and_,
     case,
     cast,
@@ -22,7 +24,9 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.common import access
@@ -31,7 +35,17 @@ from app.deadlines.sweep import awaiting_on_time, in_issued_plan, overdue_condit
 from app.directory.units import tree_order
 from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
 from app.extensions import db
-from app.models import Field, Plan, PlanStatus, Role, Task, TaskTally, Unit, User
+from app.models import (
+    Extension,
+    Field,
+    Plan,
+    PlanStatus,
+    Role,
+    Task,
+    TaskTally,
+    Unit,
+    User,
+)
 from app.models.user import LEADER_ROLES
 from app.quality.queries import achievement_sql
 from app.tasks import queries as task_queries
@@ -173,15 +187,56 @@ class FieldRow:
     counts: Counts
 
 
+@dataclass(slots=True)
+class HomeTask:
+    """A task as the home page's lists show it, with a Task's names for what it has: plain
+    values from one Core SELECT, not an ORM task with its responsible person (issue 16: the
+    four lists' ORM objects were a fifth of the head's request)."""
+
+    id: int
+    title: str
+    due_on: date | None
+    progress: int
+    leader_id: int | None
+    submitted_on: date | None
+    assignee_name: str | None  # the responsible person's full name
+
+
+@dataclass(slots=True)
+class IndicatorTask:
+    """A task of the indicators' "furthest behind", as the card shows it."""
+
+    id: int
+    title: str
+    indicator_name: str
+    indicator_unit: str
+    indicator_target: object
+    indicator_actual: object
+    indicator_direction: str
+
+
+@dataclass(slots=True)
+class PendingExtension:
+    """An extension request awaiting the reader's decision, as the home page shows it."""
+
+    id: int
+    task_id: int
+    task_title: str
+    requested_by_name: str
+    previous_due_on: date
+    proposed_due_on: date
+    requested_on: date
+
+
 @dataclass
 class DueTask:
-    task: Task
+    task: HomeTask
     days: int  # days overdue for the most-overdue list, days left for this week's
 
 
 @dataclass
 class IndicatorRow:
-    task: Task
+    task: IndicatorTask
     achievement: object  # Decimal, % capped at 100
 
 
@@ -208,8 +263,8 @@ class Dashboard:
     due_this_week: list[DueTask]
     due_this_week_total: int
     week_end: date
-    to_review: list[Task]
-    extensions: list = field(default_factory=list)  # requests awaiting the actor's decision
+    to_review: list[HomeTask]
+    extensions: list[PendingExtension] = field(default_factory=list)  # awaiting the actor's decision
     indicators: Indicators = field(default_factory=Indicators)
 
     @property
@@ -486,18 +541,26 @@ def field_rows(actor: User, today: date, due_soon_days: int,
                                        if r.field_id in names else "", r.field_id or 0))
 
 
-def _list_options():
-    # The lists show the responsible person beside each task, nothing else related: joined
-    # in the same statement (a many-to-one: no row repeats), not a second query.
-    return (joinedload(Task.assignee),)
+# The responsible person's name, joined to the lists' tasks (aliased once: an alias made per
+# request re-adapts every column it is asked for; aliased so that a scope's subquery on
+# `users` cannot correlate to it).
+_ASSIGNEE = aliased(User)
+_HOME_COLUMNS = (Task.id, Task.title, Task.due_on, Task.progress, Task.leader_id, Task.submitted_on,
+                 _ASSIGNEE.full_name)
+
+
+def _home_tasks(where, order, limit: int) -> list[HomeTask]:
+    """The first `limit` tasks matching `where` as HomeTask rows: one Core SELECT."""
+    return [HomeTask(*r) for r in db.session.execute(
+        select(*_HOME_COLUMNS).select_from(Task)
+        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Task.assignee_id)
+        .where(where).order_by(*order).limit(limit))]
 
 
 def most_overdue(actor: User, today: date, limit: int = TOP_N, scope=None) -> list[DueTask]:
     """The open tasks of the actor's home scope furthest past their due date."""
     scope = home_scope(actor, today) if scope is None else scope
-    items = db.session.scalars(
-        select(Task).where(scope, overdue_condition(today))
-        .options(*_list_options()).order_by(Task.due_on, Task.id).limit(limit)).all()
+    items = _home_tasks(and_(scope, overdue_condition(today)), (Task.due_on, Task.id), limit)
     return [DueTask(t, (today - t.due_on).days) for t in items]
 
 
@@ -509,12 +572,11 @@ def due_this_week(actor: User, today: date, limit: int = TOP_N,
     where = and_(home_scope(actor, today) if scope is None else scope, Task.status.in_([s.value for s in OPEN_STATUSES]),
                  Task.due_on >= today, Task.due_on <= week_end, in_issued_plan())
     total = db.session.scalar(select(func.count(Task.id)).where(where)) or 0
-    items = db.session.scalars(select(Task).where(where).options(*_list_options())
-                               .order_by(Task.due_on, Task.id).limit(limit)).all()
+    items = _home_tasks(where, (Task.due_on, Task.id), limit)
     return [DueTask(t, (t.due_on - today).days) for t in items], total, week_end
 
 
-def awaiting_review(actor: User, limit: int = 20) -> list[Task]:
+def awaiting_review(actor: User, limit: int = 20) -> list[HomeTask]:
     """Submissions the actor may confirm: as accountable leader (not of work added after issue
     below the head), or as the head over the unit."""
     if actor.role not in LEADER_ROLES:
@@ -526,12 +588,26 @@ def awaiting_review(actor: User, limit: int = 20) -> list[Task]:
         # The ids as a list, as in access.task_scope: with a subquery PostgreSQL may read
         # every task instead of OR-ing the (leader, status) and (owner unit, status) indexes.
         review_scope = review_scope | Task.owner_unit_id.in_(access.subtree_id_list(actor.unit.path))
-    return db.session.scalars(
-        # Never one's own submission (access.can_review).
-        select(Task).where(review_scope, Task.status == Lifecycle.SUBMITTED,
-                           or_(Task.assignee_id.is_(None), Task.assignee_id != actor.id))
-        .options(*_list_options()).order_by(Task.submitted_on, Task.id)
-        .limit(limit)).all()
+    # Never one's own submission (access.can_review).
+    return _home_tasks(and_(review_scope, Task.status == Lifecycle.SUBMITTED,
+                            or_(Task.assignee_id.is_(None), Task.assignee_id != actor.id)),
+                       (Task.submitted_on, Task.id), limit)
+
+
+_REQUESTER = aliased(User)
+
+
+def pending_extensions(actor: User, limit: int = TOP_N * 2) -> list[PendingExtension]:
+    """The extension requests awaiting the actor's decision, oldest first: the rows of
+    deadlines.extensions.pending_for as plain values, in one Core SELECT."""
+    r = _REQUESTER
+    return [PendingExtension(*row) for row in db.session.execute(
+        select(Extension.id, Extension.task_id, Task.title, r.full_name, Extension.previous_due_on,
+               Extension.proposed_due_on, Extension.requested_on)
+        .select_from(Extension).join(Task, Task.id == Extension.task_id)
+        .join(r, r.id == Extension.requested_by_id)
+        .where(*extensions.pending_conditions(actor))
+        .order_by(Extension.requested_at, Extension.id).limit(limit))]
 
 
 INDICATOR_LOW_N = 5
@@ -561,8 +637,56 @@ def _indicator_condition(today: date):
                 in_issued_plan(), Task.status.not_in([s.value for s in EXCLUDED_STATUSES]))
 
 
+def _or_terms(condition) -> list:
+    """The terms of an OR condition (itself alone if it is none)."""
+    if isinstance(condition, BooleanClauseList) and condition.operator is operators.or_:
+        return list(condition.clauses)
+    return [condition]
+
+
+class _plan_of_year(FunctionElement):
+    """SQL: the task's plan is of the given year. SQLite: `plan_id IN (SELECT ...)` as
+    tasks.queries.plan_year_condition writes it (an index condition there). PostgreSQL:
+    `plan_id = ANY(ARRAY(SELECT ...))`, whose array is computed once (an InitPlan) and is an
+    index condition, where the IN subquery is a hashed filter over every row of the unit."""
+
+    type = Boolean()
+    inherit_cache = True
+
+    def __init__(self, year: int, default):
+        super().__init__(literal(year, Integer), default)
+
+
+@compiles(_plan_of_year)
+def _plan_of_year_default(element, compiler, **kw):
+    return compiler.process(list(element.clauses)[1], **kw)
+
+
+@compiles(_plan_of_year, "postgresql")
+def _plan_of_year_pg(element, compiler, **kw):
+    year = compiler.process(next(iter(element.clauses)), **kw)
+    return f"tasks.plan_id = ANY(ARRAY(SELECT plans.id FROM plans WHERE plans.year = {year}))"
+
+
+def _indicator_scope(actor: User, today: date):
+    """SQL: `home_scope` restricted to tasks with an indicator target, written as each term of
+    the reader's scope with each year branch (this year's plans; earlier years' unfinished
+    tasks), OR-ed, each branch stating the target: so that each is an index condition on the
+    partial indexes `(owner_unit_id | lead_unit_id | leader_id, plan_id) WHERE indicator_target
+    IS NOT NULL` (migration 0018), as the tallies' scope is (`_tally_scope`). The same set as
+    `home_scope` AND a target: (t1 OR t2 ...) AND (y1 OR y2) = OR of every (ti AND yj)."""
+    role = role_scope(actor)
+    terms = [] if access.reads_everything(actor) else _or_terms(role)
+    this_year, carried = _or_terms(plan_year_condition(today.year, carry=True))
+    years = (_plan_of_year(today.year, this_year), carried)
+    held = Task.indicator_target.is_not(None)
+    if not terms:
+        return or_(*[and_(y, held) for y in years])
+    return or_(*[and_(t, y, held) for t in terms for y in years])
+
+
 def indicators(actor: User, today: date, scope=None, limit: int = INDICATOR_LOW_N,
-               totals: tuple | None = None) -> Indicators:
+               totals: tuple | None = None, lowest_scope=None) -> Indicators:
     """The indicators (tasks with a target) of the home scope fallen due by today, in
     issued plans and not cancelled or suspended: counted with the quality criteria's own
     achievement SQL (app.quality.queries.achievement_sql: actual / target, or target /
@@ -587,10 +711,13 @@ def indicators(actor: User, today: date, scope=None, limit: int = INDICATOR_LOW_
     if not n:
         return Indicators()
     rows = db.session.execute(
-        select(Task, ach).where(where, ach < 1.0).options(*_list_options())
+        select(Task.id, Task.title, Task.indicator_name, Task.indicator_unit, Task.indicator_target,
+               Task.indicator_actual, Task.indicator_direction, ach)
+        .where(_indicator_scope(actor, today) if lowest_scope is None else lowest_scope,
+               _indicator_condition(today), ach < 1.0)
         .order_by(ach, Task.due_on, Task.id).limit(limit)).all()
     return Indicators(int(n), int(met), _pct(total / n),
-                      [IndicatorRow(t, _pct(a)) for t, a in rows])
+                      [IndicatorRow(IndicatorTask(*r[:7]), _pct(r[7])) for r in rows])
 
 
 def _pct(share) -> Decimal:
@@ -615,8 +742,7 @@ def build(actor: User, today: date, due_soon_days: int, tallied: bool = True) ->
                          today + timedelta(days=WEEK_DAYS - 1), [],
                          indicators=indicators(actor, today, scope, totals=counted.indicators))
     week, week_total, week_end = due_this_week(actor, today, scope=scope)
-    waiting = (extensions.pending_for(actor, limit=TOP_N * 2)
-               if actor.role in LEADER_ROLES else [])
+    waiting = pending_extensions(actor) if actor.role in LEADER_ROLES else []
     return Dashboard(actor.role, counts, units, leaders, fields, most_overdue(actor, today, scope=scope),
                      week, week_total, week_end, awaiting_review(actor), waiting,
                      indicators(actor, today, scope, totals=counted.indicators))

@@ -4,13 +4,14 @@ import re
 from dataclasses import dataclass
 from io import BytesIO
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
 from app.clock import local_today
+from app.dashboard import fragments
 from app.dashboard import queries as dashboard
 from app.deadlines.overdue_list import (
     OverdueFilter,
@@ -34,11 +35,28 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/")
 @login_required
 def index():
-    today = local_today()
-    data = dashboard.build(current_user, today, current_settings().due_soon_days)
-    return render_template("dashboard/index.html", d=data, today=today,
-                           scope_args=dashboard.home_args(today),
-                           timeliness_order=[t.value for t in dashboard.TIMELINESS_ORDER])
+    return render_template("dashboard/index.html", content=home_content(local_today()))
+
+
+def home_content(today, cached: bool = True) -> Markup:
+    """The home page's content for the current user: from the fragment cache while nothing
+    it is made from has been written (app/dashboard/fragments.py), else built and rendered.
+    The key holds everything the page depends on besides the data: the reader, the day,
+    the language and the two due-soon settings the page reads."""
+    due_soon_days = current_settings().due_soon_days
+
+    def make() -> str:
+        data = dashboard.build(current_user, today, due_soon_days)
+        return render_template("dashboard/_home.html", d=data, today=today,
+                               scope_args=dashboard.home_args(today),
+                               timeliness_order=[t.value for t in dashboard.TIMELINESS_ORDER],
+                               task_path=url_for("tasks.view", task_id=0)[:-1])
+
+    if not (cached and current_app.config.get("HOME_CACHE", True)):
+        return Markup(make())  # nosec B704 - a rendered template, escaped by Jinja
+    key = (current_user.id, today, str(get_locale()), due_soon_days,
+           current_app.config.get("DUE_SOON_DAYS"))
+    return Markup(fragments.home_fragments.get_or_make(key, make))  # nosec B704 - rendered as above
 
 
 def _int_arg(name: str) -> int | None:

@@ -201,12 +201,17 @@ def review_scope(actor: User):
     return and_(or_(*conds), or_(Task.assignee_id.is_(None), Task.assignee_id != actor.id))
 
 
+def pending_conditions(actor: User) -> tuple:
+    """SQL, over extensions joined to their tasks: the requests awaiting `actor`'s decision."""
+    return (Extension.status == ExtensionStatus.PENDING, Extension.requested_by_id != actor.id,
+            and_(Task.status.in_([s.value for s in OPEN_STATUSES]), review_scope(actor)))
+
+
 def pending_for(actor: User, limit: int = 200) -> list[Extension]:
     """Requests awaiting `actor`'s decision, oldest first, with task and requester loaded."""
     return list(db.session.scalars(
         select(Extension).join(Task, Task.id == Extension.task_id)
-        .where(Extension.status == ExtensionStatus.PENDING, Extension.requested_by_id != actor.id,
-               and_(Task.status.in_([s.value for s in OPEN_STATUSES]), review_scope(actor)))
+        .where(*pending_conditions(actor))
         # The task from the join above, the requester joined: one statement, not three.
         .options(contains_eager(Extension.task), joinedload(Extension.requested_by))
         .order_by(Extension.requested_at, Extension.id).limit(limit)))

@@ -7,6 +7,7 @@ from app.models.assessment import (
     AssessmentUnitRow,
 )
 from app.models.audit import AuditLog, LoginFailure
+from app.models.data_version import DataVersion
 from app.models.extension import Extension, ExtensionStatus
 from app.models.notification import JobRun, Notification
 from app.models.plan import Field, Plan, PlanKind, PlanStatus
@@ -43,6 +44,7 @@ __all__ = [
     "AuditLog",
     "CalendarFeed",
     "Criterion",
+    "DataVersion",
     "Evidence",
     "Extension",
     "ExtensionStatus",

@@ -1,0 +1,185 @@
+"""The home page's content is cached per reader until anything it is made from is written
+(app/dashboard/fragments.py): after every kind of write — the use cases, the sweep, raw
+UPDATEs and DELETEs, unit merges, a tally rebuild, renames of the people, units and fields
+the page names — every reader's cached page equals the page made anew. Each check first
+fills the cache (the previous check), then a write, then compares: a write the token missed
+would serve the page from before it."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from flask_login import login_user
+from sqlalchemy import delete, select, text, update
+
+from app.dashboard import fragments, tallies
+from app.dashboard.routes import home_content
+from app.deadlines import extensions
+from app.deadlines import sweep as overdue
+from app.directory import units
+from app.extensions import db
+from app.models import Field, Plan, PlanStatus, Task, Unit, User
+from app.models.user import Role
+from app.settings import current_settings
+from app.tasks import commands as tasks
+from tests.conftest import TODAY, attach_evidence
+from tests.overdue_data import build_rich
+
+CACHE = fragments.home_fragments
+# Each check commits and reads in a transaction of its own, as requests do: on PostgreSQL the
+# token is renewed once per writing transaction, and a transaction that wrote never reads the
+# cache (a rolled-back test is one transaction).
+pytestmark = pytest.mark.real_database
+
+
+def _content(app, reader: User, today, cached: bool) -> str:
+    with app.test_request_context("/"):
+        login_user(reader)
+        return str(home_content(today, cached=cached))
+
+
+def agree(app, today=TODAY) -> int:
+    """Every reader's cached page equals the page made anew; returns the cache's hits."""
+    db.session.commit()
+    readers = db.session.scalars(select(User).where(User.is_active.is_(True)).where(
+        User.role.in_([Role.HEAD, Role.DEPUTY, Role.STAFF, Role.ASSESSOR, Role.ADMIN]))
+        .order_by(User.id)).all()
+    assert readers
+    hits = CACHE.hits
+    for reader in readers:
+        served = _content(app, reader, today, cached=True)
+        assert served == _content(app, reader, today, cached=False), reader.username
+    return CACHE.hits - hits
+
+
+@pytest.fixture
+def rich(world, make):
+    CACHE.clear()
+    return build_rich(world, make)
+
+
+def test_an_unchanged_database_is_served_from_the_cache(app, rich):
+    agree(app)
+    assert agree(app) > 0  # nothing written in between: every page a hit
+    agree(app, TODAY + timedelta(days=1))  # another day is another page
+
+
+def test_the_lifecycle_renews_the_pages(app, rich, make):
+    w = rich
+    settings = current_settings()
+    agree(app)
+    t = make.task(w.plan, w.head, w.a, w.staff, w.deputy, indicator_target=Decimal(10),
+                  due_on=TODAY + timedelta(days=2))
+    agree(app)
+    tasks.record_progress(w.staff, t.id, 40, "nửa chừng", Decimal(4), TODAY)
+    agree(app)
+    attach_evidence(w.staff, t.id)
+    tasks.submit_task(w.staff, t.id, "xong", TODAY)
+    agree(app)
+    tasks.return_task(w.deputy, t.id, "làm lại")
+    agree(app)
+    tasks.submit_task(w.staff, t.id, "xong", TODAY)
+    tasks.confirm_task(w.deputy, t.id, "đạt")
+    agree(app)
+    other = make.task(w.plan, w.head, w.a, w.staff, w.deputy, due_on=TODAY + timedelta(days=5))
+    agree(app)
+    ext = extensions.request_extension(w.staff, other.id, TODAY + timedelta(days=60), "chờ số liệu",
+                                       TODAY, max_extensions=settings.max_extensions)
+    agree(app)
+    extensions.decide_extension(w.head, ext.id, True, "đồng ý")
+    agree(app)
+    tasks.suspend_task(w.head, other.id, "tạm dừng", TODAY)
+    agree(app)
+    tasks.cancel_task(w.head, other.id, "không còn cần", TODAY)
+    agree(app)
+
+
+def test_the_sweep_raw_writes_and_renames_renew_the_pages(app, rich):
+    w = rich
+    agree(app)
+    overdue.sweep(TODAY, reminders=current_settings().reminders)
+    agree(app)
+    # Writes no use case makes, straight in SQL: the triggers see them all the same.
+    db.session.execute(update(Task).values(title=Task.title + " (sửa)").where(Task.id % 2 == 0))
+    agree(app)
+    db.session.execute(update(Task).values(progress=77))
+    agree(app)
+    db.session.execute(update(Task).values(lead_unit_id=None).where(Task.id % 3 == 0))
+    agree(app)
+    db.session.execute(update(User).values(full_name=User.full_name + " Mới"))
+    agree(app)
+    db.session.execute(update(Unit).values(name=Unit.name + " (mới)"))
+    agree(app)
+    db.session.execute(update(Field).values(name=Field.name + " (mới)"))
+    agree(app)
+    db.session.execute(update(User).values(role=Role.STAFF).where(User.id == w.deputy.id))
+    agree(app)
+
+
+def test_plans_deletes_merges_and_the_tallies_renew_the_pages(app, rich):
+    w = rich
+    agree(app)
+    plan = db.session.get(Plan, w.plan.id)
+    plan.status = PlanStatus.CLOSED
+    agree(app)
+    plan.year = TODAY.year - 1
+    plan.status = PlanStatus.ISSUED
+    agree(app)
+    units.merge_unit(w.a2, w.a1)
+    agree(app)
+    db.session.execute(text("DELETE FROM task_tallies"))  # the counts read from here
+    agree(app)
+    tallies.rebuild()
+    agree(app)
+    db.session.execute(delete(Task).where(Task.plan_id == w.plan_b.id, Task.parent_id.is_(None)))
+    agree(app)
+
+
+def test_two_writers_queue_on_the_token_instead_of_deadlocking(app, rich):
+    """PostgreSQL: the token's row is locked before the statement's rows (a BEFORE trigger),
+    so a writer of task B waits for the writer of task A to commit instead of holding B while
+    waiting for the token that A's writer holds, which then needs B (a deadlock)."""
+    import threading
+    import time
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("row locks between connections: PostgreSQL")
+    db.session.commit()
+    first, second = db.session.scalars(select(Task.id).order_by(Task.id).limit(2)).all()
+    one, two = db.engine.connect(), db.engine.connect()
+    errors = []
+    try:
+        for conn in (one, two):
+            conn.exec_driver_sql("SET lock_timeout = '20s'")
+            conn.commit()
+        pid = two.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        two.commit()
+        one.execute(update(Task).where(Task.id == first).values(progress=11))
+
+        def other_writer():
+            try:
+                two.execute(update(Task).where(Task.id == second).values(progress=22))
+                two.execute(update(Task).where(Task.id == first).values(progress=22))
+                two.commit()
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+                two.rollback()
+
+        thread = threading.Thread(target=other_writer)
+        thread.start()
+        with db.engine.connect() as watch:  # until the other writer waits on a lock
+            for _ in range(200):
+                waiting = watch.exec_driver_sql(
+                    f"SELECT wait_event_type FROM pg_stat_activity WHERE pid = {int(pid)}").scalar()
+                if waiting == "Lock":
+                    break
+                time.sleep(0.05)
+        one.execute(update(Task).where(Task.id == second).values(progress=11))
+        one.commit()
+        thread.join(60)
+    finally:
+        one.close()
+        two.close()
+    assert not errors, errors
+    db.session.expire_all()
+    assert [db.session.get(Task, i).progress for i in (first, second)] == [22, 22]
