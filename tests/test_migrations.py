@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from app.dashboard import tallies
+from app.dashboard import fragments, tallies
 from app.extensions import db
 from tests.conftest import PG_URL
 
@@ -41,19 +41,20 @@ def test_audit_log_is_append_only(app, world):
     assert db.session.query(AuditLog).count() > 0
 
 
-def _tally_triggers(conn) -> list[tuple]:
-    """The tallies' triggers (and PostgreSQL's functions) as the database holds them."""
+def _tally_triggers(conn, prefix: str = "task_tallies") -> list[tuple]:
+    """The tallies' (or another prefix's) triggers and PostgreSQL's functions as the database
+    holds them."""
     if conn.dialect.name == "postgresql":
         here = "to_regnamespace(current_schema())"
         return [tuple(r) for r in conn.execute(text(
             "SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
             "JOIN pg_class c ON c.oid = t.tgrelid "
-            f"WHERE t.tgname LIKE 'task_tallies%' AND NOT t.tgisinternal AND c.relnamespace = {here} "
+            f"WHERE t.tgname LIKE '{prefix}%' AND NOT t.tgisinternal AND c.relnamespace = {here} "
             "UNION ALL SELECT p.proname, p.prosrc FROM pg_proc p "
-            f"WHERE p.proname LIKE 'task_tallies%' AND p.pronamespace = {here} ORDER BY 1"))]
+            f"WHERE p.proname LIKE '{prefix}%' AND p.pronamespace = {here} ORDER BY 1"))]
     return [tuple(r) for r in conn.execute(text(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-        "AND name LIKE 'task_tallies%' ORDER BY name"))]
+        f"AND name LIKE '{prefix}%' ORDER BY name"))]
 
 
 def test_the_tallies_triggers_the_migrations_leave_are_the_ones_the_app_writes(app):
@@ -70,7 +71,21 @@ def test_the_tallies_triggers_the_migrations_leave_are_the_ones_the_app_writes(a
         conn.rollback()
 
 
-@pytest.mark.parametrize("name", ["0017_tallies.py", "0019_tidy.py"])
+def test_the_home_token_triggers_the_migrations_leave_are_the_ones_the_app_writes(app):
+    """Migration 0020 carries its own frozen copy of app/dashboard/fragments.py's triggers
+    (the home page's cache token): the app's text must still be what the database holds."""
+    with db.engine.connect() as conn:
+        dialect = conn.dialect.name
+        migrated = _tally_triggers(conn, "data_versions")
+        # PostgreSQL: 2 functions + 3 triggers on each of the 7 tables; SQLite: 3 on each.
+        assert len(migrated) == (2 + 3 * 7 if dialect == "postgresql" else 3 * 7)
+        for statement in fragments.drop_sql(dialect) + fragments.create_sql(dialect):
+            conn.execute(text(statement))
+        assert _tally_triggers(conn, "data_versions") == migrated
+        conn.rollback()
+
+
+@pytest.mark.parametrize("name", ["0017_tallies.py", "0019_tidy.py", "0020_perfhome2.py"])
 def test_the_trigger_migrations_do_not_import_the_app_s_trigger_text(name):
     """A migration must not change when app code changes: each writes its own SQL."""
     source = (VERSIONS / name).read_text(encoding="utf-8")
