@@ -1,0 +1,73 @@
+"""The overdue list's statements are built once per shape and given each reader's values at
+execution (issue 16, docs/performance.md fifth pass): the shapes say what the scopes they
+stand for say, and no reader's value stays in a statement another reader runs."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import not_, select
+
+from app.common import access
+from app.dashboard.queries import role_scope
+from app.deadlines import overdue_list
+from app.deadlines.overdue_list import (
+    OverdueFilter,
+    build_overdue_list,
+    lead_unit_counts,
+)
+from app.deadlines.sweep import awaiting_on_time, in_issued_plan
+from app.domain.status import OPEN_STATUSES
+from app.extensions import db
+from app.models import Task, Unit
+from tests.conftest import TODAY
+from tests.overdue_data import build_rich
+
+READERS = ("admin", "assessor", "head", "deputy", "staff", "staff2", "head_b", "deputy_b", "staff_b")
+
+
+def literal(condition, entity=Task, values=None) -> str:
+    """The SQL of `SELECT id WHERE condition` with every value written in."""
+    stmt = select(entity.id).where(condition)
+    if values:
+        stmt = stmt.params(values)
+    return str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_the_scope_shape_says_what_role_scope_says(world, who):
+    actor = getattr(world, who)
+    shape, values = overdue_list._scope_values(actor)
+    assert literal(overdue_list._scope_sql(shape), values=values) == literal(role_scope(actor))
+
+
+@pytest.mark.parametrize("who", READERS)
+def test_the_unit_scope_shape_says_what_unit_scope_says(world, who):
+    actor = getattr(world, who)
+    shape, values = overdue_list._unit_scope_values(actor)
+    assert (literal(overdue_list._unit_scope_sql(shape), Unit, values)
+            == literal(access.unit_scope(actor), Unit))
+
+
+def test_readers_of_one_shape_each_get_their_own_rows(world, make):
+    """Heads, deputies and staff members in turn, each one's list against the same
+    conditions written with role_scope(reader), unfiltered and by plan."""
+    w = build_rich(world, make)
+    listed_sql = [Task.status.in_([s.value for s in OPEN_STATUSES]), Task.due_on.is_not(None),
+                  Task.due_on <= TODAY + timedelta(days=3), not_(awaiting_on_time()),
+                  in_issued_plan()]
+    seen = 0
+    for who in ("head", "head_b", "deputy", "deputy2", "deputy_b", "staff", "staff2",
+                "staff_a1", "staff_b", "head", "admin"):
+        actor = getattr(w, who)
+        expected = set(db.session.scalars(select(Task.id).where(role_scope(actor), *listed_sql)))
+        seen += len(expected)
+        listed = build_overdue_list(actor, OverdueFilter(), TODAY, 3, page=1, per_page=100,
+                                    plain=True)
+        assert {r.task.id for r in listed.rows} == expected, who
+        assert listed.total_rows == len(expected), who
+        counts = lead_unit_counts(actor, TODAY, 3)
+        assert sum(n for _unit, n, _late in counts) == len(expected), who
+        by_plan = build_overdue_list(actor, OverdueFilter(plan_id=w.plan.id), TODAY, 3)
+        assert {r.task.id for r in by_plan.rows} == {
+            t for t in expected if db.session.get(Task, t).plan_id == w.plan.id}, who
+    assert seen > 20  # the rich world has rows for most of these readers
