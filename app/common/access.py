@@ -1,7 +1,7 @@
 """Who may see and do what. Every service checks here; templates only hide buttons."""
 
 from flask import g, has_request_context, request
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, bindparam, false, or_, select, true
 
 from app.extensions import db
 from app.models import (
@@ -210,6 +210,36 @@ def unit_scope(user: User):
     if user.role in (Role.HEAD, Role.DEPUTY):
         return Unit.path.like(user.unit.path + "%")
     return Unit.id == user.unit_id
+
+
+def scope_shape(user: User) -> tuple[str, dict]:
+    """plan_scope(user) and unit_scope(user) as a shape (`plan_scope_sql`, `unit_scope_sql`)
+    and the values to bind when a statement built once per shape runs (issue 16: building
+    the statements anew each request cost more than running them).
+    tests/services/test_statement_shapes.py checks that both give the same SQL for every role."""
+    if reads_everything(user):
+        return "all", {}
+    if user.role in (Role.HEAD, Role.DEPUTY):
+        return "tree", {"scope_like": user.unit.path + "%"}
+    return "unit", {"scope_unit_id": user.unit_id, "scope_home_ids": home_unit_ids(user)}
+
+
+def plan_scope_sql(shape: str):
+    """plan_scope for a shape of `scope_shape`, its values as bound parameters."""
+    if shape == "all":
+        return true()
+    if shape == "tree":
+        return Plan.unit_id.in_(select(Unit.id).where(Unit.path.like(bindparam("scope_like"))))
+    return Plan.unit_id.in_(bindparam("scope_home_ids", expanding=True))
+
+
+def unit_scope_sql(shape: str):
+    """unit_scope for a shape of `scope_shape`, its values as bound parameters."""
+    if shape == "all":
+        return true()
+    if shape == "tree":
+        return Unit.path.like(bindparam("scope_like"))
+    return Unit.id == bindparam("scope_unit_id")
 
 
 def in_subtree(user: User, unit: Unit | None) -> bool:

@@ -137,7 +137,7 @@ class OverdueList:
 
 def _scope_values(actor: User) -> tuple[str, dict]:
     """dashboard.queries.role_scope(actor) as a shape and its values (`_scope_sql`):
-    tests/services/test_overdue_list.py checks the two give the same SQL for every role."""
+    tests/services/test_statement_shapes.py checks the two give the same SQL for every role."""
     if access.reads_everything(actor):
         return "all", {}
     if actor.role == Role.HEAD:
@@ -198,28 +198,11 @@ def lead_unit_counts(actor: User, today: date, due_soon_days: int) -> list:
     return db.session.execute(_counts_stmt(scope), values).all()
 
 
-def _unit_scope_values(actor: User) -> tuple[str, dict]:
-    """access.unit_scope(actor) as a shape and its values (`_unit_scope_sql`)."""
-    if access.reads_everything(actor):
-        return "all", {}
-    if actor.role in (Role.HEAD, Role.DEPUTY):
-        return "tree", {"unit_like": actor.unit.path + "%"}
-    return "unit", {"own_unit_id": actor.unit_id}
-
-
-def _unit_scope_sql(shape: str):
-    if shape == "all":
-        return true()
-    if shape == "tree":
-        return Unit.path.like(bindparam("unit_like"))
-    return Unit.id == bindparam("own_unit_id")
-
-
 @cache
 def _others_stmt(unit_scope: str):
     return (select(Unit.id, Unit.name)
             .where(Unit.id.in_(bindparam("lead_ids", expanding=True)),
-                   not_(_unit_scope_sql(unit_scope)))
+                   not_(access.unit_scope_sql(unit_scope)))
             .order_by(Unit.name_sort, Unit.id))
 
 
@@ -235,7 +218,7 @@ def other_lead_units(actor: User, today: date, due_soon_days: int,
         ids = [unit_id for unit_id, _n, _late in counts if unit_id is not None]
         if not ids:
             return []
-        shape, values = _unit_scope_values(actor)
+        shape, values = access.scope_shape(actor)
         return db.session.execute(_others_stmt(shape), values | {"lead_ids": ids}).all()
     # The distinct lead units of the list first (a derived table with DISTINCT is never
     # flattened), then their names: as `units.id IN (SELECT ...)` PostgreSQL probed the

@@ -5,8 +5,9 @@ history, progress reports, sub-tasks and amendments. What writes is in app/tasks
 import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, bindparam, func, not_, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.common import access
@@ -472,21 +473,35 @@ def filter_options(actor: User, unit_id: int | str | None = None,
     """The choices of the list filters, limited to what the actor may read; a retired unit
     only when it is the one chosen (the home page links to it while it has tasks). With
     `people=False` (a filter without person and leader), the people are not read."""
-    plans = db.session.execute(select(Plan.id, Plan.title, Plan.year).where(access.plan_scope(actor))
-                               .order_by(Plan.year.desc(), Plan.title).limit(300)).all()
-    shown = Unit.is_active | (Unit.id == unit_id) if isinstance(unit_id, int) else Unit.is_active
-    units = tree_order(db.session.execute(
-        select(Unit.id, Unit.name, Unit.path, Unit.kind, Unit.name_sort)
-        .where(access.unit_scope(actor), shown).order_by(Unit.path).limit(1000)).all())
-    unit_ids = select(Unit.id).where(access.unit_scope(actor))
-    fields = db.session.execute(select(Field.id, Field.name)
-                                .where(Field.unit_id.in_(unit_ids) | Field.unit_id.is_(None))
-                                .order_by(Field.name_sort).limit(300)).all()
-    found = db.session.execute(select(User.id, User.full_name, User.role)
-                               .where(User.unit_id.in_(unit_ids), User.is_active)
-                               .order_by(User.name_sort).limit(1000)).all() if people else []
+    shape, values = access.scope_shape(actor)
+    chosen = isinstance(unit_id, int)
+    if chosen:
+        values["chosen_unit_id"] = unit_id
+    plans_q, units_q, fields_q, people_q = _options_stmts(shape, chosen)
+    plans = db.session.execute(plans_q, values).all()
+    units = tree_order(db.session.execute(units_q, values).all())
+    fields = db.session.execute(fields_q, values).all()
+    found = db.session.execute(people_q, values).all() if people else []
     leaders = [p for p in found if p.role in LEADER_ROLES]
     return FilterOptions(plans, units, fields, found, leaders, not access.reads_everything(actor))
+
+
+@cache
+def _options_stmts(shape: str, chosen: bool) -> tuple:
+    """filter_options' four statements for a shape of access.scope_shape (and whether a unit
+    is chosen), built once: their construction cost ten times what SQLite spends on them
+    (issue 16, docs/performance.md fifth pass). The reader's values are bound at execution."""
+    in_scope = access.unit_scope_sql(shape)
+    shown = Unit.is_active | (Unit.id == bindparam("chosen_unit_id")) if chosen else Unit.is_active
+    unit_ids = select(Unit.id).where(in_scope)
+    return (select(Plan.id, Plan.title, Plan.year).where(access.plan_scope_sql(shape))
+            .order_by(Plan.year.desc(), Plan.title).limit(300),
+            select(Unit.id, Unit.name, Unit.path, Unit.kind, Unit.name_sort)
+            .where(in_scope, shown).order_by(Unit.path).limit(1000),
+            select(Field.id, Field.name).where(Field.unit_id.in_(unit_ids) | Field.unit_id.is_(None))
+            .order_by(Field.name_sort).limit(300),
+            select(User.id, User.full_name, User.role).where(User.unit_id.in_(unit_ids), User.is_active)
+            .order_by(User.name_sort).limit(1000))
 
 
 @dataclass

@@ -1,6 +1,7 @@
-"""The overdue list's statements are built once per shape and given each reader's values at
-execution (issue 16, docs/performance.md fifth pass): the shapes say what the scopes they
-stand for say, and no reader's value stays in a statement another reader runs."""
+"""Statements built once per shape and given each reader's values at execution (issue 16,
+docs/performance.md fifth pass: the overdue list, the list filters' choices): the shapes
+say what the scopes they stand for say, and no reader's value stays in a statement another
+reader runs."""
 
 from datetime import timedelta
 
@@ -18,7 +19,7 @@ from app.deadlines.overdue_list import (
 from app.deadlines.sweep import awaiting_on_time, in_issued_plan
 from app.domain.status import OPEN_STATUSES
 from app.extensions import db
-from app.models import Task, Unit
+from app.models import Plan, Task, Unit, User
 from tests.conftest import TODAY
 from tests.overdue_data import build_rich
 
@@ -41,11 +42,13 @@ def test_the_scope_shape_says_what_role_scope_says(world, who):
 
 
 @pytest.mark.parametrize("who", READERS)
-def test_the_unit_scope_shape_says_what_unit_scope_says(world, who):
+def test_the_access_shapes_say_what_unit_scope_and_plan_scope_say(world, who):
     actor = getattr(world, who)
-    shape, values = overdue_list._unit_scope_values(actor)
-    assert (literal(overdue_list._unit_scope_sql(shape), Unit, values)
+    shape, values = access.scope_shape(actor)
+    assert (literal(access.unit_scope_sql(shape), Unit, values)
             == literal(access.unit_scope(actor), Unit))
+    assert (literal(access.plan_scope_sql(shape), Plan, values)
+            == literal(access.plan_scope(actor), Plan))
 
 
 def test_readers_of_one_shape_each_get_their_own_rows(world, make):
@@ -71,3 +74,22 @@ def test_readers_of_one_shape_each_get_their_own_rows(world, make):
         assert {r.task.id for r in by_plan.rows} == {
             t for t in expected if db.session.get(Task, t).plan_id == w.plan.id}, who
     assert seen > 20  # the rich world has rows for most of these readers
+
+
+def test_readers_in_turn_are_offered_their_own_filter_choices(world, make):
+    """filter_options for each reader in turn against plan_scope and unit_scope written out,
+    with a chosen unit and without, the people read and not."""
+    from app.tasks.queries import filter_options
+
+    w = build_rich(world, make)
+    for who in ("head", "staff_b", "deputy", "staff", "head_b", "admin", "staff_a1", "head"):
+        actor = getattr(w, who)
+        for chosen, people in ((None, True), (w.a1.id, False)):
+            options = filter_options(actor, chosen, people=people)
+            assert {p.id for p in options.plans} == set(db.session.scalars(
+                select(Plan.id).where(access.plan_scope(actor)))), who
+            assert {u.id for u in options.units} == set(db.session.scalars(
+                select(Unit.id).where(access.unit_scope(actor), Unit.is_active))), who
+            units = select(Unit.id).where(access.unit_scope(actor))
+            assert {p.id for p in options.people} == (set(db.session.scalars(
+                select(User.id).where(User.unit_id.in_(units), User.is_active))) if people else set())
