@@ -10,13 +10,10 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
-    false,
     func,
     literal_column,
     not_,
-    or_,
     select,
-    true,
 )
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
@@ -135,37 +132,31 @@ class OverdueList:
 # pass). The builders below take the shape only, never a value, so that no reader's value
 # can be kept in a statement another reader runs.
 
-def _scope_values(actor: User) -> tuple[str, dict]:
+def _scope_values(actor: User) -> tuple[tuple, dict]:
     """dashboard.queries.role_scope(actor) as a shape and its values (`_scope_sql`):
     tests/services/test_statement_shapes.py checks the two give the same SQL for every role."""
     if access.reads_everything(actor):
-        return "all", {}
+        return ("all",), {}
     if actor.role == Role.HEAD:
         # access.task_scope(actor, coordinated=False): the unit's own work.
-        return "head", {"scope_units": access.subtree_id_list(actor.unit.path), "actor_id": actor.id}
+        return access.task_scope_shape(actor, coordinated=False)
     if actor.role == Role.DEPUTY:
-        return "deputy", {"actor_id": actor.id}
+        return ("deputy",), {"actor_id": actor.id}
     if actor.role == Role.STAFF:
-        return "staff", {"actor_id": actor.id}
-    return "none", {}
+        return ("staff",), {"actor_id": actor.id}
+    return ("none",), {}
 
 
-def _scope_sql(shape: str):
-    units, me = bindparam("scope_units", expanding=True), bindparam("actor_id")
-    if shape == "all":
-        return true()
-    if shape == "head":
-        return or_(Task.owner_unit_id.in_(units), Task.lead_unit_id.in_(units),
-                   Task.assignee_id == me, Task.leader_id == me)
-    if shape == "deputy":
-        return Task.leader_id == me
-    if shape == "staff":
-        return Task.assignee_id == me
-    return false()
+def _scope_sql(shape: tuple):
+    if shape[0] == "deputy":
+        return Task.leader_id == bindparam("actor_id")
+    if shape[0] == "staff":
+        return Task.assignee_id == bindparam("actor_id")
+    return access.task_scope_sql(shape)
 
 
 @cache
-def _listed(scope: str) -> tuple:
+def _listed(scope: tuple) -> tuple:
     """The conditions of the list before any filter, for a scope's shape."""
     # A submission made on time awaiting confirmation is within deadline (domain.status):
     # not in the list; one made late stays, marked as awaiting confirmation.
@@ -175,13 +166,13 @@ def _listed(scope: str) -> tuple:
             not_(awaiting_on_time()), in_issued_plan())
 
 
-def _list_values(actor: User, today: date, due_soon_days: int) -> tuple[str, dict]:
+def _list_values(actor: User, today: date, due_soon_days: int) -> tuple[tuple, dict]:
     scope, values = _scope_values(actor)
     return scope, values | {"today": today, "due_limit": today + timedelta(days=due_soon_days)}
 
 
 @cache
-def _counts_stmt(scope: str):
+def _counts_stmt(scope: tuple):
     late = func.coalesce(func.sum(case((Task.due_on < bindparam("today"), 1), else_=0)), 0)
     # Grouped by `lead_unit_id + 0`, not the column: SQLite would otherwise walk the lead
     # unit's index in group order over every unit (52 ms on the bench's largest head)

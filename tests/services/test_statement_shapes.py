@@ -6,7 +6,7 @@ reader runs."""
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import not_, select
+from sqlalchemy import and_, not_, select
 
 from app.common import access
 from app.dashboard.queries import role_scope
@@ -19,7 +19,7 @@ from app.deadlines.overdue_list import (
 from app.deadlines.sweep import awaiting_on_time, in_issued_plan
 from app.domain.status import OPEN_STATUSES
 from app.extensions import db
-from app.models import Plan, Task, Unit, User
+from app.models import Plan, Task, Unit, User, task_coordinators
 from tests.conftest import TODAY
 from tests.overdue_data import build_rich
 
@@ -39,6 +39,20 @@ def test_the_scope_shape_says_what_role_scope_says(world, who):
     actor = getattr(world, who)
     shape, values = overdue_list._scope_values(actor)
     assert literal(overdue_list._scope_sql(shape), values=values) == literal(role_scope(actor))
+
+
+@pytest.mark.parametrize("who", READERS)
+@pytest.mark.parametrize("coordinated", [True, False])
+def test_the_task_scope_shape_says_what_task_scope_says(world, who, coordinated):
+    actor = getattr(world, who)
+    # A task of unit B coordinated by unit A: beyond unit A's own scope.
+    db.session.execute(task_coordinators.insert().values(task_id=world.task_b.id, unit_id=world.a.id))
+    db.session.commit()
+    shape, values = access.task_scope_shape(actor, coordinated)
+    if who == "head":
+        assert shape == ("leader", coordinated)  # the coordinated task: a term of its own
+    assert (literal(access.task_scope_sql(shape), values=values)
+            == literal(access._task_scope(actor, coordinated)))
 
 
 @pytest.mark.parametrize("who", READERS)
@@ -93,3 +107,34 @@ def test_readers_in_turn_are_offered_their_own_filter_choices(world, make):
             units = select(Unit.id).where(access.unit_scope(actor))
             assert {p.id for p in options.people} == (set(db.session.scalars(
                 select(User.id).where(User.unit_id.in_(units), User.is_active))) if people else set())
+
+
+def test_the_task_lists_bound_conditions_say_what_its_conditions_say(world, make):
+    """Every filter list_tasks binds (my tasks, the task list; each filter alone and a few
+    together) for every reader: the conditions built once per shape against _conditions,
+    the list's rules written with each request's values; the others are never bound."""
+    from app.tasks import queries
+    from app.tasks.queries import TaskFilter, clean_filter
+
+    w = build_rich(world, make)
+    db.session.execute(task_coordinators.insert().values(task_id=w.task_b.id, unit_id=w.a.id))
+    db.session.commit()
+    filters = [{}, {"mine": True}, {"mine": True, "unfinished": True}, {"unfinished": True},
+               {"plan_id": w.plan.id}, {"unit_id": w.a1.id}, {"unit_id": "none"},
+               {"field_id": w.f1.id}, {"field_id": "none"}, {"assignee_id": w.staff.id},
+               {"leader_id": w.deputy.id}, {"leader_id": "none"},
+               {"due_from": TODAY - timedelta(days=9)}, {"due_to": TODAY},
+               {"q": "Số hóa_100%\\"}, {"sort": "-progress", "page": 2},
+               {"mine": True, "plan_id": w.plan.id, "unit_id": w.a1.id, "field_id": w.f1.id,
+                "assignee_id": w.staff.id, "leader_id": w.deputy.id, "due_from": TODAY,
+                "due_to": TODAY, "unfinished": True, "q": "hồ sơ"}]
+    for who in READERS:
+        actor = getattr(w, who)
+        for f in filters:
+            f = clean_filter(actor, TaskFilter(**f))
+            shape, values = queries._bound_filter(actor, f)
+            assert (literal(queries._bound_where(shape), values=values)
+                    == literal(and_(*queries._conditions(actor, f, TODAY, 3)))), (who, f)
+    for f in ({"coordinating": True}, {"unit_id": "other"}, {"leader_id": "other"},
+              {"timeliness": "overdue"}, {"year": 2026}):
+        assert queries._bound_filter(w.head, clean_filter(w.head, TaskFilter(**f))) is None, f
