@@ -39,6 +39,17 @@ babel = Babel()
 bootstrap = Bootstrap5()
 
 
+def select_rows(stmt, params: dict | None = None):
+    """Run a SELECT of columns (no ORM entity) on the session's connection and transaction:
+    the result of Core's execution, without the ORM's path around it (~50 us a statement,
+    half of a small statement's cost; issue 16, docs/performance.md fifth pass). Flushes
+    first when the session autoflushes, as its own execute would."""
+    session = db.session
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt, params or {})
+
+
 class Passwords:
     """The app's password hasher, bound like the database: argon2id with its (OWASP-strength)
     defaults, or a cheap one when PASSWORD_HASH_FAST is set (TestConfig only)."""

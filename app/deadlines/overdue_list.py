@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from app.common import access
 from app.deadlines.sweep import awaiting_on_time, in_issued_plan
 from app.domain.status import OPEN_STATUSES, Timeliness
-from app.extensions import db
+from app.extensions import db, select_rows
 from app.models import Role, Task, Unit, User
 from app.reports.xlsx import write_table
 
@@ -186,7 +186,7 @@ def lead_unit_counts(actor: User, today: date, due_soon_days: int) -> list:
     totals when no filter is chosen, and the lead units its filter offers, from one pass
     over the list instead of two (issue 16)."""
     scope, values = _list_values(actor, today, due_soon_days)
-    return db.session.execute(_counts_stmt(scope), values).all()
+    return select_rows(_counts_stmt(scope), values).all()
 
 
 @cache
@@ -210,7 +210,7 @@ def other_lead_units(actor: User, today: date, due_soon_days: int,
         if not ids:
             return []
         shape, values = access.scope_shape(actor)
-        return db.session.execute(_others_stmt(shape), values | {"lead_ids": ids}).all()
+        return select_rows(_others_stmt(shape), values | {"lead_ids": ids}).all()
     # The distinct lead units of the list first (a derived table with DISTINCT is never
     # flattened), then their names: as `units.id IN (SELECT ...)` PostgreSQL probed the
     # tasks of every unit of the province through the lead-unit index and fetched 40,000
@@ -324,15 +324,16 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
             total = sum(n for _unit, n, _late in counts)
             overdue_n = sum(late for _unit, _n, late in counts)
         else:
-            total, overdue_n = db.session.execute(_totals_stmt(shape), values).one()
+            total, overdue_n = select_rows(_totals_stmt(shape), values).one()
         totals = {"page": page, "per_page": per_page, "total_rows": int(total),
                   "total_overdue": int(overdue_n)}
     stmt = _rows_stmt(shape, plain)
+    run = select_rows if plain else db.session.execute  # plain: columns; else ORM tasks
     if page is not None:
-        found = db.session.execute(stmt, values | {"row_limit": per_page, "row_offset": first - 1}).all()
+        found = run(stmt, values | {"row_limit": per_page, "row_offset": first - 1}).all()
         truncated = False
     else:
-        found = db.session.execute(stmt, values | {"row_limit": max_rows + 1, "row_offset": 0}).all()
+        found = run(stmt, values | {"row_limit": max_rows + 1, "row_offset": 0}).all()
         truncated = len(found) > max_rows
         found = found[:max_rows]
     if plain:
@@ -399,7 +400,7 @@ def export_rows(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
     role, due date, progress), no
     ORM objects (issue 16: the export loaded every task and its three relations)."""
     shape, values = _conditions(actor, f, today, due_soon_days)
-    return db.session.execute(_export_stmt(shape), values | {"row_limit": max_rows}).all()
+    return select_rows(_export_stmt(shape), values | {"row_limit": max_rows}).all()
 
 
 @cache

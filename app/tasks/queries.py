@@ -17,7 +17,7 @@ from app.directory.units import leading_units_above, tree_order
 from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
 from app.domain.status import timeliness as derive_timeliness
 from app.domain.text import fold
-from app.extensions import db
+from app.extensions import db, select_rows
 from app.models import (
     Amendment,
     AuditLog,
@@ -301,10 +301,10 @@ _PLANS_OF = select(Plan.id, Plan.status, Plan.year).where(Plan.id.in_(bindparam(
 
 def _plain_rows(stmt, values: dict) -> list[ListedTask]:
     """A page of the list as ListedTask rows (`_plain_select`), the plans read after."""
-    found = db.session.execute(stmt, values).all()
+    found = select_rows(stmt, values).all()
     if not found:
         return []
-    plans = {pid: ListedPlan(status, year) for pid, status, year in db.session.execute(
+    plans = {pid: ListedPlan(status, year) for pid, status, year in select_rows(
         _PLANS_OF, {"plan_ids": list({r[9] for r in found})})}
     return [ListedTask(tid, title, status, clear, due, was, done, sent, progress,
                        ListedUnit(uname) if uname is not None else None,
@@ -365,7 +365,7 @@ def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
     if bound is not None:
         shape, values = bound
         count, rows = _bound_statements(shape, order)
-        total = db.session.execute(count, values).scalar()
+        total = select_rows(count, values).scalar()
         return Page(_plain_rows(rows, values | window), total or 0, page, per_page)
     where = and_(*_conditions(actor, f, today, due_soon_days))
     total = db.session.scalar(select(func.count()).select_from(Task).where(where))
@@ -586,10 +586,10 @@ def filter_options(actor: User, unit_id: int | str | None = None,
     if chosen:
         values["chosen_unit_id"] = unit_id
     plans_q, units_q, fields_q, people_q = _options_stmts(shape, chosen)
-    plans = db.session.execute(plans_q, values).all()
-    units = tree_order(db.session.execute(units_q, values).all())
-    fields = db.session.execute(fields_q, values).all()
-    found = db.session.execute(people_q, values).all() if people else []
+    plans = select_rows(plans_q, values).all()
+    units = tree_order(select_rows(units_q, values).all())
+    fields = select_rows(fields_q, values).all()
+    found = select_rows(people_q, values).all() if people else []
     leaders = [p for p in found if p.role in LEADER_ROLES]
     return FilterOptions(plans, units, fields, found, leaders, not access.reads_everything(actor))
 
