@@ -39,6 +39,17 @@ babel = Babel()
 bootstrap = Bootstrap5()
 
 
+def select_rows(stmt, params: dict | None = None):
+    """Run a SELECT of columns (no ORM entity) on the session's connection and transaction:
+    the result of Core's execution, without the ORM's path around it (~50 us a statement,
+    half of a small statement's cost; issue 16, docs/performance.md fifth pass). Flushes
+    first when the session autoflushes, as its own execute would."""
+    session = db.session
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(stmt, params or {})
+
+
 class Passwords:
     """The app's password hasher, bound like the database: argon2id with its (OWASP-strength)
     defaults, or a cheap one when PASSWORD_HASH_FAST is set (TestConfig only)."""
@@ -88,17 +99,23 @@ def is_lock_timeout(error: BaseException) -> bool:
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    """WAL, a busy timeout and foreign keys on every SQLite connection.
+    """WAL, a busy timeout, foreign keys and a 32 MiB page cache on every SQLite connection.
 
     pysqlite's own transaction handling is switched off so that SQLAlchemy's
     `begin` event below decides how each transaction starts.
+
+    The page cache: SQLite's default (2 MiB) does not hold a department's list indexes and
+    rows from one request to the next, and each miss is a read from the OS (issue 16: the
+    overdue list's two statements 2.0 + 2.7 ms with the default, 1.1 + 1.9 ms with 32 MiB on
+    the bench's province; docs/performance.md, fifth pass). An upper bound, filled as pages
+    are read; one pooled connection a sync worker.
     """
     if not isinstance(dbapi_conn, sqlite3.Connection):
         return
     dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     for pragma in ("journal_mode=WAL", f"busy_timeout={sqlite_busy_timeout_ms():d}",
-                   "synchronous=NORMAL", "foreign_keys=ON"):
+                   "synchronous=NORMAL", "foreign_keys=ON", "cache_size=-32768"):
         cur.execute("PRAGMA " + pragma)
     cur.close()
 

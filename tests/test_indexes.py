@@ -205,6 +205,7 @@ def test_overdue_lists_use_indexes(filled):
         OverdueFilter,
         build_overdue_list,
         export_rows,
+        lead_unit_counts,
     )
 
     w = filled
@@ -217,6 +218,11 @@ def test_overdue_lists_use_indexes(filled):
                            lambda actor=actor, f=f: build_overdue_list(actor, f, TODAY, 3))
             assert_indexed(f"overdue export of {who} {f}",
                            lambda actor=actor, f=f: export_rows(actor, f, TODAY, 3))
+            # The page's shape: a page of plain rows, the totals from the lead units' counts.
+            assert_indexed(f"overdue page of {who} {f}",
+                           lambda actor=actor, f=f: build_overdue_list(
+                               actor, f, TODAY, 3, page=1, plain=True,
+                               counts=lead_unit_counts(actor, TODAY, 3)))
 
 
 def probes_per_row(statement: str, parameters, outer: str) -> list[str]:

@@ -1,7 +1,7 @@
 """Who may see and do what. Every service checks here; templates only hide buttons."""
 
 from flask import g, has_request_context, request
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, bindparam, false, or_, select, true
 
 from app.extensions import db
 from app.models import (
@@ -194,6 +194,41 @@ def _task_scope(user: User, coordinated: bool):
     return false()
 
 
+def task_scope_shape(user: User, coordinated: bool = True) -> tuple[tuple, dict]:
+    """task_scope(user, coordinated) as a shape (`task_scope_sql`) and the values to bind
+    when a statement built once per shape runs (issue 16; as `scope_shape`).
+    tests/services/test_statement_shapes.py checks that both give the same SQL."""
+    if reads_everything(user):
+        return ("all",), {}
+    if user.role in (Role.HEAD, Role.DEPUTY):
+        kind, ids = "leader", subtree_id_list(user.unit.path)
+    elif user.role == Role.STAFF:
+        kind, ids = "staff", home_unit_ids(user)
+    else:
+        return ("none",), {}
+    beyond = _coordinated_beyond(user, ids) if coordinated else []
+    values = {"scope_ids": ids, "actor_id": user.id}
+    if beyond:
+        values["beyond_ids"] = beyond
+    return (kind, bool(beyond)), values
+
+
+def task_scope_sql(shape: tuple):
+    """task_scope for a shape of `task_scope_shape`, its values as bound parameters."""
+    if shape[0] == "all":
+        return true()
+    if shape[0] == "none":
+        return false()
+    kind, beyond = shape
+    ids, me = bindparam("scope_ids", expanding=True), bindparam("actor_id")
+    terms = [Task.owner_unit_id.in_(ids), Task.lead_unit_id.in_(ids), Task.assignee_id == me]
+    if kind == "leader":
+        terms.append(Task.leader_id == me)
+    if beyond:
+        terms.append(Task.id.in_(bindparam("beyond_ids", expanding=True)))
+    return or_(*terms)
+
+
 def plan_scope(user: User):
     """SQL condition: the plans `user` may read."""
     if reads_everything(user):
@@ -210,6 +245,36 @@ def unit_scope(user: User):
     if user.role in (Role.HEAD, Role.DEPUTY):
         return Unit.path.like(user.unit.path + "%")
     return Unit.id == user.unit_id
+
+
+def scope_shape(user: User) -> tuple[str, dict]:
+    """plan_scope(user) and unit_scope(user) as a shape (`plan_scope_sql`, `unit_scope_sql`)
+    and the values to bind when a statement built once per shape runs (issue 16: building
+    the statements anew each request cost more than running them).
+    tests/services/test_statement_shapes.py checks that both give the same SQL for every role."""
+    if reads_everything(user):
+        return "all", {}
+    if user.role in (Role.HEAD, Role.DEPUTY):
+        return "tree", {"scope_like": user.unit.path + "%"}
+    return "unit", {"scope_unit_id": user.unit_id, "scope_home_ids": home_unit_ids(user)}
+
+
+def plan_scope_sql(shape: str):
+    """plan_scope for a shape of `scope_shape`, its values as bound parameters."""
+    if shape == "all":
+        return true()
+    if shape == "tree":
+        return Plan.unit_id.in_(select(Unit.id).where(Unit.path.like(bindparam("scope_like"))))
+    return Plan.unit_id.in_(bindparam("scope_home_ids", expanding=True))
+
+
+def unit_scope_sql(shape: str):
+    """unit_scope for a shape of `scope_shape`, its values as bound parameters."""
+    if shape == "all":
+        return true()
+    if shape == "tree":
+        return Unit.path.like(bindparam("scope_like"))
+    return Unit.id == bindparam("scope_unit_id")
 
 
 def in_subtree(user: User, unit: Unit | None) -> bool:

@@ -3,16 +3,24 @@ responsible person; one function feeds both the page and the Excel export."""
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 from typing import BinaryIO
 
-from sqlalchemy import and_, case, func, literal_column, not_, select
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    not_,
+    select,
+)
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from app.common import access
-from app.dashboard.queries import role_scope
 from app.deadlines.sweep import awaiting_on_time, in_issued_plan
 from app.domain.status import OPEN_STATUSES, Timeliness
-from app.extensions import db
+from app.extensions import db, select_rows
 from app.models import Role, Task, Unit, User
 from app.reports.xlsx import write_table
 
@@ -118,28 +126,75 @@ class OverdueList:
         return -(-self.total_rows // self.per_page)
 
 
-def _listed(actor: User, today: date, due_soon_days: int) -> list:
-    """The conditions of the list before any filter."""
+# The list's statements are built once per shape (which role's scope, which filters) and
+# their values bound at execution: building the expressions and their cache keys anew each
+# request cost more than the database's work on them (issue 16, docs/performance.md, fifth
+# pass). The builders below take the shape only, never a value, so that no reader's value
+# can be kept in a statement another reader runs.
+
+def _scope_values(actor: User) -> tuple[tuple, dict]:
+    """dashboard.queries.role_scope(actor) as a shape and its values (`_scope_sql`):
+    tests/services/test_statement_shapes.py checks the two give the same SQL for every role."""
+    if access.reads_everything(actor):
+        return ("all",), {}
+    if actor.role == Role.HEAD:
+        # access.task_scope(actor, coordinated=False): the unit's own work.
+        return access.task_scope_shape(actor, coordinated=False)
+    if actor.role == Role.DEPUTY:
+        return ("deputy",), {"actor_id": actor.id}
+    if actor.role == Role.STAFF:
+        return ("staff",), {"actor_id": actor.id}
+    return ("none",), {}
+
+
+def _scope_sql(shape: tuple):
+    if shape[0] == "deputy":
+        return Task.leader_id == bindparam("actor_id")
+    if shape[0] == "staff":
+        return Task.assignee_id == bindparam("actor_id")
+    return access.task_scope_sql(shape)
+
+
+@cache
+def _listed(scope: tuple) -> tuple:
+    """The conditions of the list before any filter, for a scope's shape."""
     # A submission made on time awaiting confirmation is within deadline (domain.status):
     # not in the list; one made late stays, marked as awaiting confirmation.
     # A task of a draft plan has not started (DESIGN.md 4): in no overdue list.
-    return [role_scope(actor), Task.status.in_([s.value for s in OPEN_STATUSES]),
-            Task.due_on.is_not(None), Task.due_on <= today + timedelta(days=due_soon_days),
-            not_(awaiting_on_time()), in_issued_plan()]
+    return (_scope_sql(scope), Task.status.in_([s.value for s in OPEN_STATUSES]),
+            Task.due_on.is_not(None), Task.due_on <= bindparam("due_limit"),
+            not_(awaiting_on_time()), in_issued_plan())
+
+
+def _list_values(actor: User, today: date, due_soon_days: int) -> tuple[tuple, dict]:
+    scope, values = _scope_values(actor)
+    return scope, values | {"today": today, "due_limit": today + timedelta(days=due_soon_days)}
+
+
+@cache
+def _counts_stmt(scope: tuple):
+    late = func.coalesce(func.sum(case((Task.due_on < bindparam("today"), 1), else_=0)), 0)
+    # Grouped by `lead_unit_id + 0`, not the column: SQLite would otherwise walk the lead
+    # unit's index in group order over every unit (52 ms on the bench's largest head)
+    # instead of the MULTI-INDEX OR of the scope's terms (1.4 ms) and a small sort.
+    lead = Task.lead_unit_id + literal_column("0")
+    return select(lead, func.count(Task.id), late).where(*_listed(scope)).group_by(lead)
 
 
 def lead_unit_counts(actor: User, today: date, due_soon_days: int) -> list:
     """(lead unit id, rows, overdue rows) of the unfiltered list, one GROUP BY: the page's
     totals when no filter is chosen, and the lead units its filter offers, from one pass
     over the list instead of two (issue 16)."""
-    late = func.coalesce(func.sum(case((Task.due_on < today, 1), else_=0)), 0)
-    # Grouped by `lead_unit_id + 0`, not the column: SQLite would otherwise walk the lead
-    # unit's index in group order over every unit (52 ms on the bench's largest head)
-    # instead of the MULTI-INDEX OR of the scope's terms (1.4 ms) and a small sort.
-    lead = Task.lead_unit_id + literal_column("0")
-    return db.session.execute(select(lead, func.count(Task.id), late)
-                              .where(*_listed(actor, today, due_soon_days))
-                              .group_by(lead)).all()
+    scope, values = _list_values(actor, today, due_soon_days)
+    return select_rows(_counts_stmt(scope), values).all()
+
+
+@cache
+def _others_stmt(unit_scope: str):
+    return (select(Unit.id, Unit.name)
+            .where(Unit.id.in_(bindparam("lead_ids", expanding=True)),
+                   not_(access.unit_scope_sql(unit_scope)))
+            .order_by(Unit.name_sort, Unit.id))
 
 
 def other_lead_units(actor: User, today: date, due_soon_days: int,
@@ -154,31 +209,49 @@ def other_lead_units(actor: User, today: date, due_soon_days: int,
         ids = [unit_id for unit_id, _n, _late in counts if unit_id is not None]
         if not ids:
             return []
-        return db.session.execute(select(Unit.id, Unit.name)
-                                  .where(Unit.id.in_(ids), not_(access.unit_scope(actor)))
-                                  .order_by(Unit.name_sort, Unit.id)).all()
+        shape, values = access.scope_shape(actor)
+        return select_rows(_others_stmt(shape), values | {"lead_ids": ids}).all()
     # The distinct lead units of the list first (a derived table with DISTINCT is never
     # flattened), then their names: as `units.id IN (SELECT ...)` PostgreSQL probed the
     # tasks of every unit of the province through the lead-unit index and fetched 40,000
     # rows to find none (344 ms at 1,000,000 tasks; docs/performance.md).
-    led = select(Task.lead_unit_id.label("id")).where(
-        *_listed(actor, today, due_soon_days)).distinct().subquery("led")
+    scope, values = _list_values(actor, today, due_soon_days)
+    led = select(Task.lead_unit_id.label("id")).where(*_listed(scope)).distinct().subquery("led")
     return db.session.execute(select(Unit.id, Unit.name).join(led, led.c.id == Unit.id)
                               .where(not_(access.unit_scope(actor)))
-                              .order_by(Unit.name_sort, Unit.id)).all()
+                              .order_by(Unit.name_sort, Unit.id), values).all()
 
 
-def _conditions(actor: User, f: OverdueFilter, today: date, due_soon_days: int) -> list:
-    """The list's conditions with the filter's."""
-    conds = _listed(actor, today, due_soon_days)
+@cache
+def _where(shape: tuple):
+    """The list's condition with the filter's, for a shape (`_conditions`)."""
+    scope, unit, by_field, by_plan = shape
+    conds = list(_listed(scope))
+    if unit == "tree":
+        conds.append(Task.lead_unit_id.in_(select(Unit.id).where(Unit.path.like(bindparam("lead_like")))))
+    elif unit == "missing":
+        conds.append(Task.id.is_(None))
+    if by_field:
+        conds.append(Task.field_id == bindparam("field_id"))
+    if by_plan:
+        conds.append(Task.plan_id == bindparam("plan_id"))
+    return and_(*conds)
+
+
+def _conditions(actor: User, f: OverdueFilter, today: date, due_soon_days: int) -> tuple[tuple, dict]:
+    """The shape of the list's conditions with the filter's (`_where`), and their values."""
+    scope, values = _list_values(actor, today, due_soon_days)
+    unit = None
     if f.unit_id:
-        unit = db.session.get(Unit, f.unit_id)
-        conds.append(Task.lead_unit_id.in_(access.subtree_ids(unit.path)) if unit else Task.id.is_(None))
+        found = db.session.get(Unit, f.unit_id)
+        unit = "tree" if found else "missing"
+        if found:
+            values["lead_like"] = found.path + "%"
     if f.field_id:
-        conds.append(Task.field_id == f.field_id)
+        values["field_id"] = f.field_id
     if f.plan_id:
-        conds.append(Task.plan_id == f.plan_id)
-    return conds
+        values["plan_id"] = f.plan_id
+    return (scope, unit, bool(f.field_id), bool(f.plan_id)), values
 
 
 def _ordered(stmt, leader, person):
@@ -193,10 +266,39 @@ def _ordered(stmt, leader, person):
 # The accountable leader and the responsible person of the page's and the export's
 # statements, aliased once: an alias adapts each column it is asked for the first time,
 # and new aliases on every request cost the overdue page ~1 ms and a third of the
-# export's statement building (issue 16 profile). The lead unit is aliased so that a unit
-# filter's subtree subquery cannot correlate to it.
+# export's statement building (issue 16 profile).
+# The lead unit is aliased so that a unit filter's subtree subquery cannot correlate to it.
 _LEADER, _PERSON = aliased(User, name="leader"), aliased(User, name="person")
 _LEAD_UNIT = aliased(Unit)
+
+
+@cache
+def _totals_stmt(shape: tuple):
+    late = func.coalesce(func.sum(case((Task.due_on < bindparam("today"), 1), else_=0)), 0)
+    return select(func.count(Task.id), late).where(_where(shape))
+
+
+@cache
+def _rows_stmt(shape: tuple, plain: bool):
+    """The rows of the list, in its order, `row_limit` of them from `row_offset`."""
+    leader, person = _LEADER, _PERSON
+    if plain:
+        lead_unit = _LEAD_UNIT
+        stmt = (select(Task.id, Task.title, Task.status, Task.due_on, Task.original_due_on,
+                       Task.progress, lead_unit.name, leader.id, leader.full_name, person.id,
+                       person.full_name)
+                .select_from(Task).outerjoin(lead_unit, lead_unit.id == Task.lead_unit_id))
+    else:
+        stmt = select(Task)
+    stmt = (stmt.outerjoin(leader, leader.id == Task.leader_id)
+            .outerjoin(person, person.id == Task.assignee_id).where(_where(shape)))
+    if not plain:
+        # The leader and the person from the joins of the order, the lead unit joined too:
+        # one statement for the rows and every name shown.
+        stmt = stmt.options(contains_eager(Task.leader.of_type(leader)),
+                            contains_eager(Task.assignee.of_type(person)),
+                            joinedload(Task.lead_unit))
+    return _ordered(stmt, leader, person).limit(bindparam("row_limit")).offset(bindparam("row_offset"))
 
 
 def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
@@ -212,10 +314,7 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
     list's lead_unit_counts, when no filter is chosen); without, every row up to
     `max_rows`. `plain`: the rows' tasks, leaders and people as `ListedTask` and
     `ListedPerson` (what the page shows), not ORM objects (the report and the API)."""
-    conds = _conditions(actor, f, today, due_soon_days)
-    leader, person = _LEADER, _PERSON
-    joined = (lambda stmt: stmt.outerjoin(leader, leader.id == Task.leader_id)
-              .outerjoin(person, person.id == Task.assignee_id).where(and_(*conds)))
+    shape, values = _conditions(actor, f, today, due_soon_days)
     totals: dict = {}
     first = 1
     if page is not None:
@@ -227,31 +326,16 @@ def build_overdue_list(actor: User, f: OverdueFilter, today: date, due_soon_days
             total = sum(n for _unit, n, _late in counts)
             overdue_n = sum(late for _unit, _n, late in counts)
         else:
-            late = func.coalesce(func.sum(case((Task.due_on < today, 1), else_=0)), 0)
-            total, overdue_n = db.session.execute(
-                select(func.count(Task.id), late).where(and_(*conds))).one()
+            total, overdue_n = select_rows(_totals_stmt(shape), values).one()
         totals = {"page": page, "per_page": per_page, "total_rows": int(total),
                   "total_overdue": int(overdue_n)}
-    if plain:
-        lead_unit = _LEAD_UNIT
-        stmt = _ordered(joined(select(Task.id, Task.title, Task.status, Task.due_on,
-                                      Task.original_due_on, Task.progress, lead_unit.name,
-                                      leader.id, leader.full_name, person.id, person.full_name)
-                               .select_from(Task)
-                               .outerjoin(lead_unit, lead_unit.id == Task.lead_unit_id)),
-                        leader, person)
-    else:
-        stmt = _ordered(joined(select(Task))
-                        # The leader and the person from the joins of the order, the lead
-                        # unit joined too: one statement for the rows and every name shown.
-                        .options(contains_eager(Task.leader.of_type(leader)),
-                                 contains_eager(Task.assignee.of_type(person)),
-                                 joinedload(Task.lead_unit)), leader, person)
+    stmt = _rows_stmt(shape, plain)
+    run = select_rows if plain else db.session.execute  # plain: columns; else ORM tasks
     if page is not None:
-        found = db.session.execute(stmt.limit(per_page).offset(first - 1)).all()
+        found = run(stmt, values | {"row_limit": per_page, "row_offset": first - 1}).all()
         truncated = False
     else:
-        found = db.session.execute(stmt.limit(max_rows + 1)).all()
+        found = run(stmt, values | {"row_limit": max_rows + 1, "row_offset": 0}).all()
         truncated = len(found) > max_rows
         found = found[:max_rows]
     if plain:
@@ -315,15 +399,20 @@ def export_rows(actor: User, f: OverdueFilter, today: date, due_soon_days: int,
     returning what the sheet shows (title, lead unit, person, leader with their title and
     role, due date, progress), no
     ORM objects (issue 16: the export loaded every task and its three relations)."""
+    shape, values = _conditions(actor, f, today, due_soon_days)
+    return select_rows(_export_stmt(shape), values | {"row_limit": max_rows}).all()
+
+
+@cache
+def _export_stmt(shape: tuple):
     leader, person = _LEADER, _PERSON
-    stmt = _ordered(select(Task.title, Unit.name, person.full_name, leader.full_name,
+    return _ordered(select(Task.title, Unit.name, person.full_name, leader.full_name,
                            leader.title, leader.role, Task.due_on, Task.progress)
                     .select_from(Task)
                     .outerjoin(leader, leader.id == Task.leader_id)
                     .outerjoin(person, person.id == Task.assignee_id)
                     .outerjoin(Unit, Unit.id == Task.lead_unit_id)
-                    .where(and_(*_conditions(actor, f, today, due_soon_days))), leader, person)
-    return db.session.execute(stmt.limit(max_rows)).all()
+                    .where(_where(shape)), leader, person).limit(bindparam("row_limit"))
 
 
 def _position(title: str | None, role: str | None, pick: int) -> str | None:

@@ -5,8 +5,9 @@ history, progress reports, sub-tasks and amendments. What writes is in app/tasks
 import json
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 
-from sqlalchemy import and_, func, not_, or_, select
+from sqlalchemy import and_, bindparam, func, not_, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.common import access
@@ -16,7 +17,7 @@ from app.directory.units import leading_units_above, tree_order
 from app.domain.status import EXCLUDED_STATUSES, OPEN_STATUSES, Lifecycle, Timeliness
 from app.domain.status import timeliness as derive_timeliness
 from app.domain.text import fold
-from app.extensions import db
+from app.extensions import db, select_rows
 from app.models import (
     Amendment,
     AuditLog,
@@ -279,23 +280,32 @@ class ListedTask:
 _LEAD_UNIT, _ASSIGNEE, _LEADER = aliased(Unit), aliased(User), aliased(User)
 
 
-def _plain_rows(where, order, per_page: int, offset: int) -> list[ListedTask]:
-    """A page of the list as ListedTask rows: the names joined as list_tasks' joinedloads
-    join them, the plans' status and year in a second small query as its selectinload."""
+def _plain_select(where, order):
+    """The page's rows as plain values: the names joined as list_tasks' joinedloads join
+    them; `row_limit` rows from `row_offset`."""
     unit, assignee, leader = _LEAD_UNIT, _ASSIGNEE, _LEADER
-    found = db.session.execute(
-        select(Task.id, Task.title, Task.status, Task.is_clear, Task.due_on, Task.original_due_on,
-               Task.completed_on, Task.submitted_on, Task.progress, Task.plan_id,
-               unit.name, assignee.full_name, leader.full_name)
-        .select_from(Task)
-        .outerjoin(assignee, assignee.id == Task.assignee_id)
-        .outerjoin(leader, leader.id == Task.leader_id)
-        .outerjoin(unit, unit.id == Task.lead_unit_id)
-        .where(where).order_by(*order).limit(per_page).offset(offset)).all()
+    return (select(Task.id, Task.title, Task.status, Task.is_clear, Task.due_on,
+                   Task.original_due_on, Task.completed_on, Task.submitted_on, Task.progress,
+                   Task.plan_id, unit.name, assignee.full_name, leader.full_name)
+            .select_from(Task)
+            .outerjoin(assignee, assignee.id == Task.assignee_id)
+            .outerjoin(leader, leader.id == Task.leader_id)
+            .outerjoin(unit, unit.id == Task.lead_unit_id)
+            .where(where).order_by(*order)
+            .limit(bindparam("row_limit")).offset(bindparam("row_offset")))
+
+
+# The plans' status and year of a page's rows, in a second small query as the selectinload.
+_PLANS_OF = select(Plan.id, Plan.status, Plan.year).where(Plan.id.in_(bindparam("plan_ids", expanding=True)))
+
+
+def _plain_rows(stmt, values: dict) -> list[ListedTask]:
+    """A page of the list as ListedTask rows (`_plain_select`), the plans read after."""
+    found = select_rows(stmt, values).all()
     if not found:
         return []
-    plans = {pid: ListedPlan(status, year) for pid, status, year in db.session.execute(
-        select(Plan.id, Plan.status, Plan.year).where(Plan.id.in_({r[9] for r in found})))}
+    plans = {pid: ListedPlan(status, year) for pid, status, year in select_rows(
+        _PLANS_OF, {"plan_ids": list({r[9] for r in found})})}
     return [ListedTask(tid, title, status, clear, due, was, done, sent, progress,
                        ListedUnit(uname) if uname is not None else None,
                        ListedPerson(aname) if aname is not None else None,
@@ -348,6 +358,35 @@ def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
     """One page of the tasks the actor may read, filtered, searched and sorted. `plain`:
     the page's tasks as ListedTask rows (what the pages show), not ORM tasks (the API)."""
     f = clean_filter(actor, f)
+    page = max(1, f.page)
+    order = f.sort if f.sort in SORTS else "due"
+    window = {"row_limit": per_page, "row_offset": (page - 1) * per_page}
+    bound = _bound_filter(actor, f) if plain else None
+    if bound is not None:
+        shape, values = bound
+        count, rows = _bound_statements(shape, order)
+        total = select_rows(count, values).scalar()
+        return Page(_plain_rows(rows, values | window), total or 0, page, per_page)
+    where = and_(*_conditions(actor, f, today, due_soon_days))
+    total = db.session.scalar(select(func.count()).select_from(Task).where(where))
+    if plain:
+        return Page(_plain_rows(_plain_select(where, SORTS[order]), window), total or 0, page,
+                    per_page)
+    items = db.session.scalars(
+        select(Task).where(where)
+        # What the list shows (lead unit, responsible person, leader), joined in the same
+        # statement: one query instead of four (the plan is not shown).
+        # The plan too (its status and year say "draft" and "carried over" beside a task), in
+        # a second small query: joined here, PostgreSQL read every task (tests/test_indexes.py).
+        .options(joinedload(Task.assignee), joinedload(Task.leader), joinedload(Task.lead_unit),
+                 selectinload(Task.plan))
+        .order_by(*SORTS[order])
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items, total or 0, page, per_page)
+
+
+def _conditions(actor: User, f: TaskFilter, today: date, due_soon_days: int) -> list:
+    """The list's conditions for a cleaned filter (clean_filter)."""
     # "My tasks" lists the reader's own tasks, which every scope holds whole (the responsible
     # person's term): the coordinated tasks beyond the reader's units add none to it, and
     # reading them cost the page a statement and ~1 ms of building it (docs/performance.md,
@@ -392,27 +431,97 @@ def list_tasks(actor: User, f: TaskFilter, today: date, due_soon_days: int = 3,
         conds.append(plan_year_condition(f.year, f.carry))
     if f.unfinished:
         conds.append(Task.status.in_([s.value for s in CARRY_STATUSES]))
-    q = fold(f.q)
+    q = _title_like(f.q)
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conds.append(Task.title_folded.like(f"%{escaped}%", escape="\\"))
-    where = and_(*conds)
-    total = db.session.scalar(select(func.count()).select_from(Task).where(where))
-    page = max(1, f.page)
-    if plain:
-        items = _plain_rows(where, SORTS.get(f.sort, SORTS["due"]), per_page, (page - 1) * per_page)
-        return Page(items, total or 0, page, per_page)
-    items = db.session.scalars(
-        select(Task).where(where)
-        # What the list shows (lead unit, responsible person, leader), joined in the same
-        # statement: one query instead of four (the plan is not shown).
-        # The plan too (its status and year say "draft" and "carried over" beside a task), in
-        # a second small query: joined here, PostgreSQL read every task (tests/test_indexes.py).
-        .options(joinedload(Task.assignee), joinedload(Task.leader), joinedload(Task.lead_unit),
-                 selectinload(Task.plan))
-        .order_by(*SORTS.get(f.sort, SORTS["due"]))
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items, total or 0, page, per_page)
+        conds.append(Task.title_folded.like(q, escape="\\"))
+    return conds
+
+
+def _title_like(q: str) -> str:
+    """The LIKE pattern of a title search: the folded words anywhere, LIKE's own
+    characters escaped (with a backslash)."""
+    q = fold(q)
+    if not q:
+        return ""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+# The pages' lists (plain rows) for the filters whose conditions take their values as bound
+# parameters are built once per shape: building the statements anew each request cost my
+# tasks ~2 ms against ~0.15 ms of SQLite for its three statements (issue 16, docs/
+# performance.md fifth pass). The "Phối hợp" tab, OTHER, a timeliness and a plan year are
+# built each request by _conditions, the one statement of the list's rules; for every other
+# filter tests/services/test_statement_shapes.py checks that both give the same SQL.
+
+def _bound_filter(actor: User, f: TaskFilter) -> tuple[tuple, dict] | None:
+    """The shape of the list's conditions for `f` and the values to bind (`_bound_where`),
+    or None when the filter has a part _conditions builds with its values written in."""
+    if f.coordinating or f.unit_id == OTHER or f.leader_id == OTHER or f.timeliness or f.year:
+        return None
+    scope, values = access.task_scope_shape(actor, coordinated=not f.mine)
+    values["actor_id"] = actor.id  # "My tasks" of a reader whose scope names nobody (admin)
+    unit = None
+    if f.unit_id == NONE:
+        unit = NONE
+    elif f.unit_id:
+        unit = "tree"
+        values["unit_like"] = db.session.get(Unit, f.unit_id).path + "%"
+    q = _title_like(f.q)
+    if q:
+        values["q_like"] = q
+    for key, value in (("plan_id", f.plan_id), ("field_id", f.field_id),
+                       ("assignee_id", f.assignee_id), ("leader_id", f.leader_id),
+                       ("due_from", f.due_from), ("due_to", f.due_to)):
+        if value and value != NONE:
+            values[key] = value
+    shape = (scope, f.mine, bool(f.plan_id), unit,
+             NONE if f.field_id == NONE else bool(f.field_id), bool(f.assignee_id),
+             NONE if f.leader_id == NONE else bool(f.leader_id), bool(f.due_from),
+             bool(f.due_to), f.unfinished, bool(q))
+    return shape, values
+
+
+@cache
+def _bound_where(shape: tuple):
+    """_conditions for a shape of `_bound_filter`, in the same order, values bound."""
+    scope, mine, by_plan, unit, field, by_assignee, leader, due_from, due_to, unfinished, q = shape
+    conds = [access.task_scope_sql(scope)]
+    if mine:
+        conds.append(Task.assignee_id == bindparam("actor_id"))
+    if by_plan:
+        conds.append(Task.plan_id == bindparam("plan_id"))
+    if unit == NONE:
+        conds.append(Task.lead_unit_id.is_(None))
+    elif unit:
+        conds.append(Task.lead_unit_id.in_(select(Unit.id).where(Unit.path.like(bindparam("unit_like")))))
+    if field == NONE:
+        conds.append(Task.field_id.is_(None))
+    elif field:
+        conds.append(Task.field_id == bindparam("field_id"))
+    if by_assignee:
+        conds.append(Task.assignee_id == bindparam("assignee_id"))
+    if leader == NONE:
+        conds.append(Task.leader_id.is_(None))
+    elif leader:
+        conds.append(Task.leader_id == bindparam("leader_id"))
+    if due_from:
+        conds.append(Task.due_on >= bindparam("due_from"))
+    if due_to:
+        conds.append(Task.due_on <= bindparam("due_to"))
+    if unfinished:
+        conds.append(Task.status.in_([s.value for s in CARRY_STATUSES]))
+    if q:
+        conds.append(Task.title_folded.like(bindparam("q_like"), escape="\\"))
+    return and_(*conds)
+
+
+@cache
+def _bound_statements(shape: tuple, order: str) -> tuple:
+    """The count and the page's plain rows for a shape and a sort."""
+    where = _bound_where(shape)
+    return (select(func.count()).select_from(Task).where(where),
+            _plain_select(where, SORTS[order]))
 
 
 @dataclass
@@ -472,21 +581,35 @@ def filter_options(actor: User, unit_id: int | str | None = None,
     """The choices of the list filters, limited to what the actor may read; a retired unit
     only when it is the one chosen (the home page links to it while it has tasks). With
     `people=False` (a filter without person and leader), the people are not read."""
-    plans = db.session.execute(select(Plan.id, Plan.title, Plan.year).where(access.plan_scope(actor))
-                               .order_by(Plan.year.desc(), Plan.title).limit(300)).all()
-    shown = Unit.is_active | (Unit.id == unit_id) if isinstance(unit_id, int) else Unit.is_active
-    units = tree_order(db.session.execute(
-        select(Unit.id, Unit.name, Unit.path, Unit.kind, Unit.name_sort)
-        .where(access.unit_scope(actor), shown).order_by(Unit.path).limit(1000)).all())
-    unit_ids = select(Unit.id).where(access.unit_scope(actor))
-    fields = db.session.execute(select(Field.id, Field.name)
-                                .where(Field.unit_id.in_(unit_ids) | Field.unit_id.is_(None))
-                                .order_by(Field.name_sort).limit(300)).all()
-    found = db.session.execute(select(User.id, User.full_name, User.role)
-                               .where(User.unit_id.in_(unit_ids), User.is_active)
-                               .order_by(User.name_sort).limit(1000)).all() if people else []
+    shape, values = access.scope_shape(actor)
+    chosen = isinstance(unit_id, int)
+    if chosen:
+        values["chosen_unit_id"] = unit_id
+    plans_q, units_q, fields_q, people_q = _options_stmts(shape, chosen)
+    plans = select_rows(plans_q, values).all()
+    units = tree_order(select_rows(units_q, values).all())
+    fields = select_rows(fields_q, values).all()
+    found = select_rows(people_q, values).all() if people else []
     leaders = [p for p in found if p.role in LEADER_ROLES]
     return FilterOptions(plans, units, fields, found, leaders, not access.reads_everything(actor))
+
+
+@cache
+def _options_stmts(shape: str, chosen: bool) -> tuple:
+    """filter_options' four statements for a shape of access.scope_shape (and whether a unit
+    is chosen), built once: their construction cost ten times what SQLite spends on them
+    (issue 16, docs/performance.md fifth pass). The reader's values are bound at execution."""
+    in_scope = access.unit_scope_sql(shape)
+    shown = Unit.is_active | (Unit.id == bindparam("chosen_unit_id")) if chosen else Unit.is_active
+    unit_ids = select(Unit.id).where(in_scope)
+    return (select(Plan.id, Plan.title, Plan.year).where(access.plan_scope_sql(shape))
+            .order_by(Plan.year.desc(), Plan.title).limit(300),
+            select(Unit.id, Unit.name, Unit.path, Unit.kind, Unit.name_sort)
+            .where(in_scope, shown).order_by(Unit.path).limit(1000),
+            select(Field.id, Field.name).where(Field.unit_id.in_(unit_ids) | Field.unit_id.is_(None))
+            .order_by(Field.name_sort).limit(300),
+            select(User.id, User.full_name, User.role).where(User.unit_id.in_(unit_ids), User.is_active)
+            .order_by(User.name_sort).limit(1000))
 
 
 @dataclass

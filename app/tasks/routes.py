@@ -1,5 +1,7 @@
 """Task pages: lists, my tasks, the six-clears form, progress, submission and review."""
 
+from dataclasses import astuple, replace
+
 from flask import (
     Blueprint,
     flash,
@@ -9,8 +11,10 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from app import boundary
 from app.clock import local_today
@@ -112,8 +116,33 @@ def _list(template: str, mine: bool):
     # "My tasks" has no person or leader filter (tasks/_filters.html): no people read.
     options = task_queries.filter_options(current_user, f.unit_id, people=not mine)
     return render_template(template, page=page, f=f, today=today, options=options,
-                           args=request.args, unfinished_timeliness=task_queries.UNFINISHED_TIMELINESS,
+                           args=request.args, filter_form=_filter_form(f, options, mine),
                            task_path=url_for("tasks.view", task_id=0)[:-1])
+
+
+# The filter form as rendered for everything it shows: the language, the page's path, the
+# tab, the filter's values and the choices offered (read each request). The same inputs give
+# the same bytes, so a form is rendered once and kept (issue 16: ~30 translated labels and
+# the choices' loops, a tenth of my tasks' CPU; docs/performance.md fifth pass). Nothing to
+# invalidate: a new plan, unit, field or person changes the choices, so the key.
+# tasks/_filters.html reads nothing else (its first line says so).
+_FILTER_FORMS: dict[tuple, Markup] = {}
+
+
+def _filter_form(f: task_queries.TaskFilter, options: task_queries.FilterOptions,
+                 mine: bool) -> Markup:
+    key = (str(get_locale()), request.path, mine, astuple(replace(f, page=1)),
+           tuple(options.plans), tuple(options.units), tuple(options.fields),
+           tuple(options.people), options.others)
+    form = _FILTER_FORMS.get(key)
+    if form is None:
+        if len(_FILTER_FORMS) >= 500:  # a bound: the keys are few in use, the choices many
+            _FILTER_FORMS.clear()
+        # Our own template's output, autoescaped as it rendered: markup already.
+        form = _FILTER_FORMS[key] = Markup(render_template(  # nosec B704 - our own output
+            "tasks/_filters.html", f=f, options=options, mine=mine,
+            unfinished_timeliness=task_queries.UNFINISHED_TIMELINESS))
+    return form
 
 
 @bp.get("/tasks")

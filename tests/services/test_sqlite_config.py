@@ -18,6 +18,7 @@ def test_every_connection_has_the_pragmas(sqlite_only):
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000  # SQLITE_BUSY_TIMEOUT_MS
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+        assert conn.execute(text("PRAGMA cache_size")).scalar() == -32768  # 32 MiB of pages
 
 
 def test_get_reads_deferred_and_post_writes_immediate(sqlite_only, world, as_user):

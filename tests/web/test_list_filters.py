@@ -168,3 +168,29 @@ def test_a_year_the_list_cannot_hold_is_ignored(two_years, as_user, query):
     assert listed_ids(html) == everything
     assert selected(html, "year") == ""
     assert 'name="carry" value="1" checked' not in html
+
+
+def test_the_filter_form_kept_between_requests_shows_an_edit_on_the_next_one(world, make, as_user):
+    """tasks.routes keeps each rendered filter form by everything it shows (issue 16): the
+    same request gives the same form; a new plan, a renamed field or unit, and the reader's
+    own choices show on the very next request, in either language."""
+    from app.models import Field
+
+    w = world
+    client = as_user("head_a")
+    first = client.get("/tasks?sort=title").get_data(as_text=True)
+    assert select_of(client.get("/tasks?sort=title").get_data(as_text=True), "plan") == select_of(first, "plan")
+    plan = make.plan(w.a, year=2027, title="Kế hoạch mới năm 2027")
+    assert f'value="{plan.id}"' in select_of(client.get("/tasks?sort=title").get_data(as_text=True), "plan")
+    w.a.name = "Sở Nội vụ (đổi tên)"
+    db.session.add(Field(unit_id=w.a.id, name="Lĩnh vực mới", name_sort="linh vuc moi"))
+    db.session.commit()
+    html = client.get("/tasks?sort=title").get_data(as_text=True)
+    assert "Sở Nội vụ (đổi tên)" in select_of(html, "unit")
+    assert "Lĩnh vực mới" in select_of(html, "field")
+    assert 'value="-due" selected' in select_of(client.get("/tasks?sort=-due").get_data(as_text=True), "sort")
+    assert 'action="/tasks/mine"' not in html and 'href="/tasks"' in html  # the Clear link: this path
+    assert 'href="/tasks/mine"' in client.get("/tasks/mine?sort=title").get_data(as_text=True).split(
+        'role="search"', 1)[1].split("</form>", 1)[0]
+    client.post("/language/en", data={"next": "/tasks"})
+    assert "Search by title" in client.get("/tasks?sort=title").get_data(as_text=True)

@@ -333,17 +333,19 @@ def test_the_export_has_a_title_the_as_of_row_and_its_filters_in_the_name(rich, 
 
 
 def test_a_row_s_line_escapes_the_lead_unit_s_name_and_keeps_the_translations(rich, as_user):
-    """The rows' texts are written by the view (dashboard.routes.row_texts), not the template:
-    a unit's name is escaped as the template escaped it; "No lead unit", the due date and the
-    days are the catalogue's words, in either language."""
+    """The rows are written by the view (dashboard.routes.row_items), not the template: a
+    unit's name and a title are escaped as the template escaped them; "No lead unit", the due
+    date and the days are the catalogue's words, in either language."""
     w = rich
     w.a1x.name = 'Phòng <b>"A&B"</b>'
+    w.t_over10.title = "Số hóa <script>x</script> & 'hồ sơ'"
     db.session.commit()
     client = as_user("head_a")
     html = client.get("/overdue").get_data(as_text=True)
     row = re.search(rf'<li[^>]*data-task-id="{w.t_over10.id}"[^>]*>(.*?)</li>', html, re.DOTALL).group(1)
     assert "Phòng &lt;b&gt;&#34;A&amp;B&#34;&lt;/b&gt; · hạn 05/06/2026 · " in row
     assert "<b>" not in row
+    assert ">Số hóa &lt;script&gt;x&lt;/script&gt; &amp; &#39;hồ sơ&#39;</a>" in row
     assert ">Quá hạn 10 ngày</span>" in row
     nolead = re.search(rf'<li[^>]*data-task-id="{w.t_nolead.id}"[^>]*>(.*?)</li>', html, re.DOTALL).group(1)
     assert "Chưa có đơn vị chủ trì · hạn " in nolead
