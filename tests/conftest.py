@@ -186,6 +186,9 @@ MODULE_COST: dict[str, dict[str, float]] = {
 MODULE_COST["postgresql"] = {path: 1.5 * cost for path, cost in MODULE_COST["sqlite"].items()} | {
     "tests/web/test_bad_input.py": 590, "tests/web/test_permissions.py": 109,
     "tests/api/test_schemathesis.py": 44, "tests/reliability/test_csrf.py": 37,
+    # Mostly waiting for other processes (DDL of every revision; pg_dump beside writers), so
+    # seconds of wall time on a quiet machine rather than the worker's CPU (2-3 s each).
+    "tests/test_migrations.py": 15, "tests/reliability/test_backup_restore.py": 40,
 }
 # (any other module: 0.1 s a test; an e2e module 3 s)
 # In a module of MODULE_COST, the tests that carry its cost (the others ~0.1 s each).
