@@ -160,30 +160,52 @@ SPLIT_MODULES: dict[str, int] = {
     "tests/web/test_bad_input.py": 8,      # ~60 forms and ~30 pages fuzzed x 200 examples
     "tests/web/test_permissions.py": 4,    # ~2,360 cases of the authorization matrix
 }
-# Seconds of a module on one worker (rough: measured on the loaded 2-core machine), where it
-# costs far more than the ~0.1 s per test of most; only the order of the groups depends on it.
-MODULE_COST: dict[str, float] = {
-    "tests/web/test_bad_input.py": 400, "tests/web/test_permissions.py": 300,
-    "tests/reliability/test_csrf.py": 100, "tests/reliability/test_data_scoping.py": 50,
-    "tests/reliability/test_xss.py": 35, "tests/reliability/test_tampering_import.py": 25,
-    "tests/reliability/test_backup_restore.py": 25, "tests/reliability/test_mass_assignment.py": 25,
-    "tests/reliability/test_login_throttling.py": 20, "tests/reliability/test_audit_trail.py": 20,
-    "tests/reliability/test_export_injection.py": 15, "tests/reliability/test_tampering.py": 10,
-    "tests/api/test_schemathesis.py": 60, "tests/test_scheduler_processes.py": 25,
-    "tests/test_two_servers.py": 20,
+# Seconds of a module on one worker (rough: worker CPU measured on the loaded 2-core machine,
+# SAURO_TIMING), where it costs far more than the ~0.1 s per test of most; only the order of
+# the groups depends on it. Per database: PostgreSQL answers each statement from another
+# process, so the modules that read or write much cost it 1.5-3 times what they cost SQLite,
+# and an order taken from SQLite left one worker running ~9 minutes after the other.
+MODULE_COST: dict[str, dict[str, float]] = {
+    "sqlite": {
+        "tests/web/test_bad_input.py": 250, "tests/web/test_permissions.py": 300,
+        "tests/reliability/test_csrf.py": 100, "tests/reliability/test_data_scoping.py": 50,
+        "tests/reliability/test_xss.py": 35, "tests/reliability/test_tampering_import.py": 25,
+        "tests/reliability/test_backup_restore.py": 25,
+        "tests/reliability/test_mass_assignment.py": 25,
+        "tests/reliability/test_login_throttling.py": 20,
+        "tests/reliability/test_audit_trail.py": 20,
+        "tests/reliability/test_export_injection.py": 15, "tests/reliability/test_tampering.py": 10,
+        "tests/api/test_schemathesis.py": 60, "tests/test_scheduler_processes.py": 25,
+        "tests/test_two_servers.py": 20,
+    },
+    "postgresql": {},    # below
 }
+# PostgreSQL: measured (worker CPU, SAURO_TIMING, 07/12/2026, see docs/testing.md) where a
+# run got that far; the fuzzers as measured in one process after the write counter (the 63
+# forms 246 s of client CPU; 590 s before it); the rest SQLite's estimate x 1.5, to be
+# replaced by the lines of `python -m tests.support.timing DIR --costs` from a whole
+# PostgreSQL run. SQLite's fuzzers: 501 s -> 312 s in one process (was estimated at 400).
+MODULE_COST["postgresql"] = {path: 1.5 * cost for path, cost in MODULE_COST["sqlite"].items()} | {
+    "tests/web/test_bad_input.py": 400, "tests/web/test_permissions.py": 109,
+    "tests/api/test_schemathesis.py": 44, "tests/reliability/test_csrf.py": 37,
+    # Mostly waiting for other processes (DDL of every revision; pg_dump beside writers), so
+    # seconds of wall time on a quiet machine rather than the worker's CPU (2-3 s each).
+    "tests/test_migrations.py": 15, "tests/reliability/test_backup_restore.py": 40,
+}
+# (any other module: 0.1 s a test; an e2e module 3 s)
 # In a module of MODULE_COST, the tests that carry its cost (the others ~0.1 s each).
 _HEAVY_PREFIX = {"tests/web/test_bad_input.py": "test_fuzz"}
 
 
 def _costs(items) -> dict:
     """{item: estimated seconds}."""
+    costs = MODULE_COST["postgresql" if PG_URL else "sqlite"]
     by_module: dict[str, list] = {}
     for item in items:
         by_module.setdefault(item.nodeid.split("::")[0], []).append(item)
     out = {}
     for path, its in by_module.items():
-        total = MODULE_COST.get(path, 3.0 if path.startswith("tests/e2e/") else None)
+        total = costs.get(path, 3.0 if path.startswith("tests/e2e/") else None)
         prefix = _HEAVY_PREFIX.get(path, "test")
         heavy = [i for i in its if i.name.startswith(prefix)]
         for item in its:

@@ -5,7 +5,8 @@ SPLIT_MODULES) runs on both workers, so its counts are added up by the controlle
 def bad_input_line(stats: dict, examples: int) -> str:
     """The fuzzers' figure (tests/web/test_bad_input.py), from its STATS."""
     return (f"[bad-input] {len(stats['forms'])} forms x {examples} cases "
-            f"({stats['posts']} posts, {stats['refusals']} refused, {stats['accepted']} accepted) "
+            f"({stats['posts']} posts, {stats['refusals']} refused, {stats['accepted']} accepted; "
+            f"{stats.get('fingerprints', 0)} wrote a row, hence fingerprinted) "
             f"+ {len(stats['pages'])} query pages x {examples} ({stats['gets']} GETs): "
             f"{stats['5xx']} 5xx, {stats['refusals_changed']} refusals that changed data")
 

@@ -174,6 +174,31 @@ class RollbackDatabase:
         self._run(f"ROLLBACK TO SAVEPOINT {name}")
         return True
 
+    # -- has anything been written? ---------------------------------------------------------
+
+    # PostgreSQL: the rows this backend inserted, updated and deleted in the session schema's
+    # tables during the current transaction, its live and ended subtransactions included,
+    # rolled back or not (pgstat counts "attempted actions regardless of commit/abort").
+    _CHANGES = ("SELECT coalesce(sum(pg_stat_get_xact_tuples_inserted(c.oid) "
+                "+ pg_stat_get_xact_tuples_updated(c.oid) "
+                "+ pg_stat_get_xact_tuples_deleted(c.oid)), 0) "
+                "FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace "
+                "AND c.relkind IN ('r', 'p')")
+
+    def changes(self) -> int:
+        """A counter of the rows this connection has inserted, updated or deleted (triggers'
+        rows too), including rows later rolled back: it only grows, so if it has not moved
+        between two readings, no row of any table changed in between, and when it has, a
+        request may or may not have left a change (a refused request's writes are rolled
+        back). One reading is cheap: on SQLite `sqlite3_total_changes()` of the connection
+        (no statement); on PostgreSQL one statement over the statistics of the current
+        transaction (`pg_stat_get_xact_tuples_*`, no table read). It does not see TRUNCATE or
+        DDL, which no request issues (tests/web/test_bad_input.py::test_write_detector proves
+        that it sees an INSERT, an UPDATE and a DELETE made in a request)."""
+        if self.kind == "sqlite":
+            return self.dbapi.total_changes
+        return int(self._rows(self._CHANGES)[0][0])
+
     def _rows(self, sql: str) -> list:
         cur = self.dbapi.cursor()
         try:

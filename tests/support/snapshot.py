@@ -125,3 +125,25 @@ def restore(dumped: list) -> None:
         db.session.rollback()
         raise
     db.session.expire_all()
+
+
+# ---- read again only when something was written ---------------------------------------------
+
+def changes() -> int | None:
+    """The write counter of a rolled-back database's one connection (rows inserted, updated or
+    deleted so far, rolled back or not: tests/support/rollback.py `RollbackDatabase.changes`);
+    None on a database of another kind (every read is then taken afresh)."""
+    rdb = getattr(db.engine, "sauro_rollback", None)
+    return None if rdb is None else rdb.changes()
+
+
+def current(kept: tuple | None, read=snapshot) -> tuple:
+    """(rows, counter): `kept` (a pair this returned before) while the write counter still
+    stands where it stood when those rows were read, since then no row has changed; else the
+    rows read afresh with `read` (`snapshot` or `snapshot_by_key`). A `restore()` puts rows back
+    without moving the counter (it undoes writes already counted): drop what was kept after one."""
+    now = changes()
+    if kept is not None and now is not None and kept[1] == now:
+        return kept
+    rows = read()
+    return rows, changes()

@@ -4,6 +4,7 @@ the session (tests/conftest.py loads this plugin only when SAURO_TIMING is set).
 
     SAURO_TIMING=/tmp/timing make test
     .venv/bin/python -m tests.support.timing /tmp/timing     # the table, costliest first
+    .venv/bin/python -m tests.support.timing /tmp/timing --costs   # MODULE_COST's lines
 """
 
 import json
@@ -67,5 +68,23 @@ def main(folder: str) -> None:
               f"  {module}")
 
 
+def costs(folder: str, floor: float = 0.15) -> dict[str, float]:
+    """{module: CPU seconds summed over the workers} of the modules that cost 5 s or more,
+    or more than `floor` seconds a test (the others are estimated at 0.1 s a test):
+    tests/conftest.py's MODULE_COST for the database the run was on."""
+    total: dict[str, list] = {}
+    for f in Path(folder).glob("*.json"):
+        for module, r in json.loads(f.read_text())["modules"].items():
+            t = total.setdefault(module, [0, 0.0])
+            t[0] += r["tests"]
+            t[1] += r["cpu"]
+    return {m: round(cpu) for m, (n, cpu) in sorted(total.items(), key=lambda kv: -kv[1][1])
+            if cpu >= 5 or (cpu > floor * n and cpu >= 2)}
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if "--costs" in sys.argv:   # python -m tests.support.timing DIR --costs
+        for module, cpu in costs(sys.argv[1]).items():
+            print(f'    "{module}": {cpu},')
+    else:
+        main(sys.argv[1])
