@@ -13,9 +13,15 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import shot
+from tests.e2e.helpers import issue_seed_plans, shot
 
 REASON = "Chờ ý kiến góp ý của các sở, ngành về dự thảo"
+
+
+@pytest.fixture(autouse=True)
+def issued(live):
+    """An extension is asked on an issued plan's task (a draft has no due date to move)."""
+    issue_seed_plans(live)
 
 
 def task_state(live, task_id):

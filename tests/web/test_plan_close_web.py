@@ -162,6 +162,7 @@ def closed(sw):
     """world.plan closed, with a submission awaiting the head (task2) and a pending extension
     request on world.task (sw.w.pending)."""
     w = sw.w
+    set_status(w.plan.id, "issued")  # an extension is asked on an issued plan's task
     tasks.submit_task(db.session.get(User, w.staff2.id), w.task2.id, "Đã hoàn thành", local_today())
     w.pending = extensions.request_extension(db.session.get(User, w.staff.id), w.task.id,
                                              date(2026, 7, 31), "Chờ ý kiến góp ý",
