@@ -42,7 +42,8 @@ def home_content(today, cached: bool = True) -> Markup:
     """The home page's content for the current user: from the fragment cache while nothing
     it is made from has been written (app/dashboard/fragments.py), else built and rendered.
     The key holds everything the page depends on besides the data: the reader, the day,
-    the language and the two due-soon settings the page reads."""
+    the language, the script root its links start with and the two due-soon settings the
+    page reads."""
     due_soon_days = current_settings().due_soon_days
 
     def make() -> str:
@@ -54,7 +55,7 @@ def home_content(today, cached: bool = True) -> Markup:
 
     if not (cached and current_app.config.get("HOME_CACHE", True)):
         return Markup(make())  # nosec B704 - a rendered template, escaped by Jinja
-    key = (current_user.id, today, str(get_locale()), due_soon_days,
+    key = (current_user.id, today, str(get_locale()), request.script_root, due_soon_days,
            current_app.config.get("DUE_SOON_DAYS"))
     return Markup(fragments.home_fragments.get_or_make(key, make))  # nosec B704 - rendered as above
 

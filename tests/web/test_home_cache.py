@@ -168,3 +168,17 @@ def test_a_writing_transaction_holds_no_lock_on_the_token_until_it_commits(app, 
     assert after_one not in (before, after_two)
     db.session.expire_all()
     assert [db.session.get(Task, i).progress for i in (first, second)] == [11, 22]
+
+
+def test_a_page_is_kept_per_script_root(app, rich):
+    """The same reader behind another prefix (a second proxy path) gets links of that prefix,
+    not the page cached for the first."""
+    db.session.commit()
+    reader = db.session.scalars(select(User).where(User.role == Role.HEAD).order_by(User.id)).first()
+    pages = {}
+    for root in ("", "/sauro"):
+        with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": root}):
+            login_user(reader)
+            pages[root] = str(home_content(TODAY, cached=True))
+    assert 'href="/sauro/tasks' in pages["/sauro"]
+    assert 'href="/sauro/' not in pages[""]
