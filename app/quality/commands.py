@@ -48,6 +48,8 @@ from app.models import (
     User,
 )
 from app.models.base import utcnow
+from app.models.quality import quality_sheet_fields
+from app.models.user import user_fields
 from app.quality import queries
 from app.settings import Files
 from app.tasks import evidence as evidence_files
@@ -739,9 +741,6 @@ def store_deputy_fields(sheet: QualitySheet) -> None:
     """Keep with a sheet being finalized the fields each deputy of its unit is in charge of
     now (one INSERT ... SELECT): her result of the decided sheet is read from them, so a later
     change of her fields cannot change it (docs/integrity.md)."""
-    from app.models.quality import quality_sheet_fields
-    from app.models.user import user_fields
-
     db.session.execute(delete(quality_sheet_fields)
                        .where(quality_sheet_fields.c.sheet_id == sheet.id))
     db.session.execute(insert(quality_sheet_fields).from_select(

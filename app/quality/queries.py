@@ -50,6 +50,8 @@ from app.models import (
     Unit,
     User,
 )
+from app.models.quality import quality_sheet_fields
+from app.models.user import user_fields
 
 
 def designs(actor: User) -> bool:
@@ -723,8 +725,6 @@ def leader_results(actor: User, year: int, unit_ids: list[int], leader_ids: list
     A unit's reader sees its own unit's result, and the others' once published; admin and
     assessor see all. The appraised total is shown once the assessor finalized (to the
     unit once published); before, the unit's own figures (the sheet submitted)."""
-    from app.models.quality import quality_sheet_fields
-    from app.models.user import user_fields
 
     if not unit_ids and not leader_ids:
         return {}, {}
