@@ -34,6 +34,8 @@ def fill_step(page, index: int, title: str, due: str) -> None:
 
 
 def click_step(page, index: int, action: str) -> None:
+    # The buttons work once app.js has run (end of body): a click before that does nothing.
+    page.wait_for_load_state("domcontentloaded")
     page.locator("#steps .step-row").nth(index).locator(f"button.step-{action}").click()
 
 
@@ -66,6 +68,7 @@ def test_head_creates_task_with_steps_edits_and_breaks_it_down(open_page, live):
     # 4 · clear process: one row to start with, then three added with "+ Add step".
     expect(page.locator("#steps .step-row")).to_have_count(1)
     fill_step(page, 0, "Triển khai chính thức tại các phòng", "30/09/2026")
+    page.wait_for_load_state("domcontentloaded")
     add = page.get_by_role("button", name=re.compile(re.escape(live.tr("Add step"))))
     expect(add).to_have_text(re.compile(r"^\+"))
     for i, (title, due) in enumerate([("Khảo sát hiện trạng hạ tầng công nghệ thông tin", "28/02/2026"),
