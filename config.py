@@ -54,8 +54,8 @@ class Config:
     # Requests per API token and minute (docs/api.md); 0: no limit.
     API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", 600))
     DUE_SOON_DAYS = int(os.environ.get("DUE_SOON_DAYS", 3))
-    # The home page's content cached per reader until its data is written
-    # (app/dashboard/fragments.py); 0: made on every request.
+    # The home page's and the overdue list's content cached per reader until their data is
+    # written (app/dashboard/fragments.py); 0: made on every request.
     HOME_CACHE = os.environ.get("HOME_CACHE", "1") != "0"
     PAGE_SIZE = 50
     SCHEDULER_ENABLED = os.environ.get("SCHEDULER_ENABLED", "0") == "1"

@@ -1,4 +1,5 @@
-"""The home page's content, cached per reader until anything it is made from is written.
+"""The home page's content (and the overdue list's: `overdue_fragments`, a subset of the same
+tables), cached per reader until anything it is made from is written.
 
 The page's counts, lists and names come from `tasks`, `task_tallies`, `plans`, `units`,
 `users`, `fields` and `extensions`. Triggers on each of them (`create_sql`, migration 0020)
@@ -151,3 +152,5 @@ class FragmentCache:
 
 
 home_fragments = FragmentCache()
+# The overdue list reads a subset of the same tables (app/deadlines/overdue_list.py).
+overdue_fragments = FragmentCache()

@@ -144,18 +144,34 @@ def row_items(result: OverdueList, task_path: str) -> dict[int, Markup]:
 @bp.get("/overdue")
 @login_required
 def overdue():
-    today = local_today()
+    return render_template("dashboard/overdue.html", content=overdue_content(local_today()))
+
+
+def overdue_content(today, cached: bool = True) -> Markup:
+    """The overdue list's content for the current user and query string: from the fragment
+    cache while nothing it is made from has been written (the home page's token: the list
+    reads a subset of the same tables), else built and rendered. The key holds everything
+    else the page depends on: the reader, the day, the language, the script root, the
+    settings it reads and the query string as given (the pager's links carry it)."""
     settings = current_settings()
-    # One GROUP BY of the unfiltered list gives the lead units the filter offers and, with
-    # no filter chosen, the totals (issue 16: one pass over the list instead of two).
-    counts = lead_unit_counts(current_user, today, settings.due_soon_days)
-    f, options, units = _overdue_filter(today, counts)
-    result = build_overdue_list(current_user, f, today, settings.due_soon_days,
-                                page=_int_arg("page") or 1, per_page=settings.page_size,
-                                counts=counts, plain=True)
-    return render_template("dashboard/overdue.html", result=result, f=f, today=today,
-                           options=options, units=units,
-                           items=row_items(result, url_for("tasks.view", task_id=0)[:-1]))
+
+    def make() -> str:
+        # One GROUP BY of the unfiltered list gives the lead units the filter offers and, with
+        # no filter chosen, the totals (issue 16: one pass over the list instead of two).
+        counts = lead_unit_counts(current_user, today, settings.due_soon_days)
+        f, options, units = _overdue_filter(today, counts)
+        result = build_overdue_list(current_user, f, today, settings.due_soon_days,
+                                    page=_int_arg("page") or 1, per_page=settings.page_size,
+                                    counts=counts, plain=True)
+        return render_template("dashboard/_overdue.html", result=result, f=f, today=today,
+                               options=options, units=units,
+                               items=row_items(result, url_for("tasks.view", task_id=0)[:-1]))
+
+    if not (cached and current_app.config.get("HOME_CACHE", True)):
+        return Markup(make())  # nosec B704 - a rendered template, escaped by Jinja
+    key = (current_user.id, today, str(get_locale()), request.script_root, settings.due_soon_days,
+           settings.page_size, tuple(sorted(request.args.items(multi=True))))
+    return Markup(fragments.overdue_fragments.get_or_make(key, make))  # nosec B704 - rendered as above
 
 
 @bp.get("/overdue/print")

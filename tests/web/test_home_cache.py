@@ -1,7 +1,8 @@
-"""The home page's content is cached per reader until anything it is made from is written
-(app/dashboard/fragments.py): after every kind of write — the use cases, the sweep, raw
-UPDATEs and DELETEs, unit merges, a tally rebuild, renames of the people, units and fields
-the page names — every reader's cached page equals the page made anew. Each check first
+"""The home page's and the overdue list's content are cached per reader until anything they
+are made from is written (app/dashboard/fragments.py): after every kind of write — the use
+cases, the sweep, raw UPDATEs and DELETEs, unit merges, a tally rebuild, renames of the
+people, units and fields the pages name — every reader's cached pages equal the pages made
+anew (the overdue list unfiltered, filtered by a field and its second page). Each check first
 fills the cache (the previous check), then a write, then compares: a write the token missed
 would serve the page from before it."""
 
@@ -13,7 +14,7 @@ from flask_login import login_user
 from sqlalchemy import delete, select, text, update
 
 from app.dashboard import fragments, tallies
-from app.dashboard.routes import home_content
+from app.dashboard.routes import home_content, overdue_content
 from app.deadlines import extensions
 from app.deadlines import sweep as overdue
 from app.directory import units
@@ -24,43 +25,60 @@ from app.settings import current_settings
 from app.tasks import commands as tasks
 from tests.conftest import TODAY, attach_evidence
 from tests.overdue_data import build_rich
+from tests.settings_support import override_settings
 
-CACHE = fragments.home_fragments
+CACHES = (fragments.home_fragments, fragments.overdue_fragments)
 # Each check commits and reads in a transaction of its own, as requests do: on PostgreSQL the
 # token is renewed once per writing transaction, and a transaction that wrote never reads the
 # cache (a rolled-back test is one transaction).
 pytestmark = pytest.mark.real_database
 
 
-def _content(app, reader: User, today, cached: bool) -> str:
-    with app.test_request_context("/"):
+def _content(app, reader: User, today, cached: bool, query: str | None = None) -> str:
+    """The home page's content, or (with a query string) the overdue list's."""
+    with app.test_request_context("/" if query is None else f"/overdue{query}"):
         login_user(reader)
-        return str(home_content(today, cached=cached))
+        if query is None:
+            return str(home_content(today, cached=cached))
+        return str(overdue_content(today, cached=cached))
+
+
+def hits() -> int:
+    return sum(c.hits for c in CACHES)
 
 
 def agree(app, today=TODAY) -> int:
-    """Every reader's cached page equals the page made anew; returns the cache's hits."""
+    """Every reader's cached pages equal the pages made anew; returns the caches' hits."""
     db.session.commit()
     readers = db.session.scalars(select(User).where(User.is_active.is_(True)).where(
         User.role.in_([Role.HEAD, Role.DEPUTY, Role.STAFF, Role.ASSESSOR, Role.ADMIN]))
         .order_by(User.id)).all()
     assert readers
-    hits = CACHE.hits
+    field = db.session.scalars(select(Field.id).order_by(Field.id)).first()
+    before = hits()
     for reader in readers:
-        served = _content(app, reader, today, cached=True)
-        assert served == _content(app, reader, today, cached=False), reader.username
-    return CACHE.hits - hits
+        # The overdue list as every reader opens it; the heads' also filtered by a field and
+        # its second page (the page size is lowered so that there is one).
+        extra = (f"?field={field}", "?page=2") if reader.role == Role.HEAD else ()
+        for query in (None, "", *extra):
+            served = _content(app, reader, today, True, query)
+            assert served == _content(app, reader, today, False, query), (reader.username, query)
+    return hits() - before
 
 
 @pytest.fixture
-def rich(world, make):
-    CACHE.clear()
+def rich(app, world, make, monkeypatch):
+    for cache in CACHES:
+        cache.clear()
+    override_settings(monkeypatch, app, PAGE_SIZE=3)
     return build_rich(world, make)
 
 
 def test_an_unchanged_database_is_served_from_the_cache(app, rich):
     agree(app)
+    overdue_hits = fragments.overdue_fragments.hits
     assert agree(app) > 0  # nothing written in between: every page a hit
+    assert fragments.overdue_fragments.hits > overdue_hits
     agree(app, TODAY + timedelta(days=1))  # another day is another page
 
 
