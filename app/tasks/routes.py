@@ -364,11 +364,13 @@ def _read_uploads(files) -> list:
 @bp.post("/tasks/<int:task_id>/progress")
 @login_required
 def progress(task_id: int):
-    task = task_queries.get_task(current_user, task_id)
+    # The row and its plan only: a report that is recorded redirects; a refused one shows
+    # the task page, loaded whole then (issue 16: staff's most frequent write).
+    task = task_queries.get_task(current_user, task_id, detail=False)
     boundary.require(access.can_report(current_user, task))
     form = ProgressForm()
     if not form.validate_on_submit():
-        return _view(task, progress_form=form, status=422)
+        return _view(task_queries.get_task(current_user, task_id), progress_form=form, status=422)
     uploads = _read_uploads(form.files.data)
 
     def record():
