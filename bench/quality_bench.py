@@ -164,18 +164,27 @@ def floor(raw, year: int, as_of: date, today: date, s) -> dict:
         stepped_points,
     )
     from app.domain.scoring import Period, Tally
-    from bench.run import DONE, EXCLUDED, counted_child, floor_params, not_draft
+    from bench.run import (
+        DONE,
+        EXCLUDED,
+        counted_child,
+        counted_weights_cte,
+        floor_params,
+        not_draft,
+    )
 
     period = Period(str(year), date(year, 1, 1), date(year, 12, 31))
     on_time = f"(NOT {EXCLUDED} AND {DONE} AND (t.due_on IS NULL OR t.completed_on <= t.due_on))"
     late = f"(NOT {EXCLUDED} AND {DONE} AND t.completed_on > t.due_on)"
     overdue = f"(NOT {EXCLUDED} AND NOT {DONE} AND t.due_on < :cutoff)"
-    credit = (f"CASE WHEN {on_time} THEN t.weight * :c1 WHEN {late} THEN t.weight * :c2 "
-              f"WHEN {overdue} THEN t.weight * :c3 ELSE 0 END")
+    # The unit's counted weight: a sub-task shares its parent's (bench.run.counted_weights_cte).
+    w = "CASE WHEN cw.wu IS NULL THEN t.weight ELSE cw.wu / 100.0 END"
+    credit = (f"CASE WHEN {on_time} THEN {w} * :c1 WHEN {late} THEN {w} * :c2 "
+              f"WHEN {overdue} THEN {w} * :c3 ELSE 0 END")
     fallen = f"({on_time} OR {late} OR {overdue})"
     cols = []
     for cond in ("1 = 1", "t.is_key", "p.kind = 'cchc'"):
-        cols += [f"SUM(CASE WHEN {cond} AND {fallen} THEN t.weight ELSE 0 END)",
+        cols += [f"SUM(CASE WHEN {cond} AND {fallen} THEN {w} ELSE 0 END)",
                  f"SUM(CASE WHEN {cond} THEN {credit} ELSE 0 END)",
                  f"SUM(CASE WHEN {cond} AND {fallen} THEN 1 ELSE 0 END)",
                  f"SUM(CASE WHEN {cond} AND {overdue} THEN 1 ELSE 0 END)",
@@ -184,7 +193,9 @@ def floor(raw, year: int, as_of: date, today: date, s) -> dict:
     cols += [f"SUM(CASE WHEN {target} THEN {_ach(raw)} ELSE 0 END)",
              f"SUM(CASE WHEN {target} THEN 1 ELSE 0 END)"]
     rows = raw.execute(
+        f"{counted_weights_cte()}"
         f"SELECT t.lead_unit_id, {', '.join(cols)} FROM tasks t JOIN plans p ON p.id = t.plan_id "
+        f"LEFT JOIN cw ON cw.id = t.id "
         f"WHERE t.due_on >= :start AND t.due_on <= :end AND t.lead_unit_id IS NOT NULL "
         f"AND {not_draft('t.')} AND NOT {counted_child('lead_unit_id')} GROUP BY t.lead_unit_id",
         floor_params(raw, period, as_of, s, today)).fetchall()

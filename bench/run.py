@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -491,6 +492,38 @@ def counted_child(column: str) -> str:
             f"(c.due_on IS NULL OR c.excluded_on IS NULL OR c.excluded_on <= c.due_on)))")
 
 
+def _excluded(t: str) -> str:
+    return (f"({t}status IN ('cancelled', 'suspended') AND ({t}due_on IS NULL "
+            f"OR {t}excluded_on IS NULL OR {t}excluded_on <= {t}due_on))")
+
+
+def _share(parent: str, total: str, count: str) -> str:
+    """parent × own / Σ in whole cents, half up; siblings all of weight 0 share equally."""
+    return (f"CASE WHEN s.{total} > 0 THEN (2 * {parent} * s.own + s.{total}) / (2 * s.{total}) "
+            f"ELSE (2 * {parent} + s.{count}) / (2 * s.{count}) END")
+
+
+def counted_weights_cte() -> str:
+    """WITH RECURSIVE ... cw(id, wu, wl): each counted sub-task's counted weight in cents
+    for its lead unit's figure (wu) and its leader's (wl): the parent's counted weight ×
+    its own / Σ of the parent's counted sub-tasks with the same lead unit (leader)
+    (docs/integrity.md; app.assessment.service.counted_weights_cte)."""
+    cents = "CAST(ROUND({}weight * 100) AS BIGINT)"
+    own = cents.format("c.")
+    return (
+        f"WITH RECURSIVE sib AS (SELECT c.id, c.parent_id, {own} AS own, "
+        f"CAST(SUM({own}) OVER (PARTITION BY c.parent_id, c.lead_unit_id) AS BIGINT) AS su, "
+        f"COUNT(*) OVER (PARTITION BY c.parent_id, c.lead_unit_id) AS nu, "
+        f"CAST(SUM({own}) OVER (PARTITION BY c.parent_id, c.leader_id) AS BIGINT) AS sl, "
+        f"COUNT(*) OVER (PARTITION BY c.parent_id, c.leader_id) AS nl "
+        f"FROM tasks c WHERE c.parent_id IS NOT NULL AND {not_draft('c.')} AND NOT {_excluded('c.')}), "
+        f"cw(id, wu, wl) AS (SELECT s.id, {_share(cents.format('p.'), 'su', 'nu')}, "
+        f"{_share(cents.format('p.'), 'sl', 'nl')} FROM sib s JOIN tasks p ON p.id = s.parent_id "
+        f"WHERE p.parent_id IS NULL OR NOT {not_draft('p.')} OR {_excluded('p.')} "
+        f"UNION ALL SELECT s.id, {_share('cw.wu', 'su', 'nu')}, {_share('cw.wl', 'sl', 'nl')} "
+        f"FROM sib s JOIN cw ON cw.id = s.parent_id) ")
+
+
 def floor_params(raw: Raw, period, as_of: date, s, today: date) -> dict:
     """The floor's parameters; `cutoff` is the first due date not yet overdue as of the
     date (the whole of a past as-of day is over, DESIGN.md 5)."""
@@ -504,31 +537,42 @@ def floor_params(raw: Raw, period, as_of: date, s, today: date) -> dict:
 
 def assessment_floor(raw: Raw, period, as_of: date, s, today: date) -> tuple[dict, dict]:
     """One GROUP BY (lead unit, leader, counts for the unit, counts for the leader): the
-    unit and leader counts are its sums."""
+    unit and leader counts are its sums; the weights are the counted ones (a sub-task
+    shares its parent's weight, `counted_weights_cte`), the unit's and the leader's."""
     excluded, done = EXCLUDED, DONE
     on_time = f"(NOT {excluded} AND {done} AND (t.due_on IS NULL OR t.completed_on <= t.due_on))"
     late = f"(NOT {excluded} AND {done} AND t.completed_on > t.due_on)"
     overdue = f"(NOT {excluded} AND NOT {done} AND t.due_on < :cutoff)"
+
+    def weighed(w: str) -> str:
+        return (f"SUM(CASE WHEN {on_time} OR {late} OR {overdue} THEN {w} ELSE 0 END), "
+                f"SUM(CASE WHEN {on_time} THEN {w} * :c1 WHEN {late} THEN {w} * :c2 "
+                f"WHEN {overdue} THEN {w} * :c3 ELSE 0 END)")
+
+    wu = "CASE WHEN cw.wu IS NULL THEN t.weight ELSE cw.wu / 100.0 END"
+    wl = "CASE WHEN cw.wl IS NULL THEN t.weight ELSE cw.wl / 100.0 END"
     rows = raw.execute(
+        f"{counted_weights_cte()}"
         f"SELECT t.lead_unit_id, t.leader_id, NOT {counted_child('lead_unit_id')}, "
         f"NOT {counted_child('leader_id')}, COUNT(*), "
         f"SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END), SUM(CASE WHEN {late} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END), SUM(CASE WHEN {excluded} THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {on_time} OR {late} OR {overdue} THEN t.weight ELSE 0 END), "
-        f"SUM(CASE WHEN {on_time} THEN t.weight * :c1 WHEN {late} THEN t.weight * :c2 "
-        f"WHEN {overdue} THEN t.weight * :c3 ELSE 0 END), SUM(t.extension_count), "
-        f"SUM(t.amendment_count), SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END) "
-        f"FROM tasks t WHERE t.due_on >= :start AND t.due_on <= :end "
+        f"{weighed(wu)}, SUM(t.extension_count), "
+        f"SUM(t.amendment_count), SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END), "
+        f"{weighed(wl)} "
+        f"FROM tasks t LEFT JOIN cw ON cw.id = t.id WHERE t.due_on >= :start AND t.due_on <= :end "
         f"AND t.lead_unit_id IS NOT NULL AND {not_draft('t.')} "
         f"GROUP BY 1, 2, 3, 4", floor_params(raw, period, as_of, s, today)).fetchall()
     by_unit: dict = {}
     by_leader: dict = {}
     for r in rows:
-        for key, counted, target in ((r[0], r[2], by_unit), (r[1], r[3], by_leader)):
+        leader_values = [*r[4:9], *r[14:16], *r[11:14]]
+        for key, counted, target, values in ((r[0], r[2], by_unit, r[4:14]),
+                                             (r[1], r[3], by_leader, leader_values)):
             if key is None or not counted:
                 continue
             acc = target.setdefault(key, [0] * 10)
-            for i, v in enumerate(r[4:]):
+            for i, v in enumerate(values):
                 acc[i] += v or 0
     return by_unit, by_leader
 
@@ -552,10 +596,13 @@ def bench_assessment(url, kind, meta, raw) -> dict:
     run_app()
     run_floor()
     by_unit, _by_leader = got["floor"]
+    cent = Decimal("0.01")
     for row in got["report"].units:
         f = by_unit.get(row.key, [0] * 10)
         t = row.tally
-        if (t.tasks, t.on_time, t.late, t.overdue, t.excluded) != tuple(int(x) for x in f[:5]):
+        # The same counts and the same counted weight (a sub-task's share of its parent's).
+        if ((t.tasks, t.on_time, t.late, t.overdue, t.excluded) != tuple(int(x) for x in f[:5])
+                or t.weight_due != Decimal(str(f[5])).quantize(cent)):
             raise AssertionError(f"assessment floor differs for unit {row.code}: {t} vs {f}")
     a, f, al, fl = pair(run_app, run_floor)
     n = sum(v[0] for v in by_unit.values())
@@ -577,15 +624,22 @@ def export_floor(raw: Raw, period, as_of: date, s, out, today: date) -> int:
         w.writerow([key, *acc])
     for key, acc in by_leader.items():
         w.writerow([key, *acc])
+    # The typed weight, the unit's counted weight and credit, the leader's (the notes).
+    wu = "CASE WHEN cw.wu IS NULL THEN t.weight ELSE cw.wu / 100.0 END"
+    wl = "CASE WHEN cw.wl IS NULL THEN t.weight ELSE cw.wl / 100.0 END"
+
+    def credit(w: str) -> str:
+        return (f"CASE WHEN {EXCLUDED} THEN NULL "
+                f"WHEN {DONE} AND (t.due_on IS NULL OR t.completed_on <= t.due_on) THEN {w} * :c1 "
+                f"WHEN {DONE} THEN {w} * :c2 WHEN t.due_on < :cutoff THEN {w} * :c3 ELSE NULL END")
+
     cur = raw.execute(
+        f"{counted_weights_cte()}"
         f"SELECT lu.code, t.stt, t.title, COALESCE(a.full_name, ''), COALESCE(l.full_name, ''), "
-        f"t.due_on, t.completed_on, {OUTCOME_SQL}, t.weight, "
-        f"CASE WHEN {EXCLUDED} THEN NULL "
-        f"WHEN {DONE} AND (t.due_on IS NULL OR t.completed_on <= t.due_on) THEN t.weight * :c1 "
-        f"WHEN {DONE} THEN t.weight * :c2 WHEN t.due_on < :cutoff THEN t.weight * :c3 ELSE NULL END, "
+        f"t.due_on, t.completed_on, {OUTCOME_SQL}, t.weight, {wu}, {credit(wu)}, "
         f"t.extension_count, t.amendment_count, t.status, t.completion_imported_at IS NOT NULL, "
-        f"NOT {counted_child('lead_unit_id')}, NOT {counted_child('leader_id')} "
-        f"FROM tasks t JOIN units lu ON lu.id = t.lead_unit_id "
+        f"NOT {counted_child('lead_unit_id')}, NOT {counted_child('leader_id')}, {wl}, {credit(wl)} "
+        f"FROM tasks t LEFT JOIN cw ON cw.id = t.id JOIN units lu ON lu.id = t.lead_unit_id "
         f"LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users l ON l.id = t.leader_id "
         f"WHERE t.due_on >= :start AND t.due_on <= :end AND {not_draft('t.')} "
         f"ORDER BY lu.path, t.plan_id, t.order_key, t.id", floor_params(raw, period, as_of, s, today))

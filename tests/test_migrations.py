@@ -3,6 +3,7 @@
 import re
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -276,4 +277,51 @@ def test_0018_stores_the_deputies_fields_of_every_finalized_sheet(scratch_url):
             assert "quality_sheet_fields" not in inspect(conn).get_table_names()
         upgrade()
         assert stored() == [(1, 2, 1), (1, 2, 2), (2, 2, 1), (2, 2, 2)]
+        db.engine.dispose()
+
+
+def test_0021_keeps_what_frozen_runs_counted(scratch_url):
+    """A frozen run keeps what it counted: task rows frozen before 0021 counted their typed
+    weight, so their unit and leader weights are filled with it and the leader's credit
+    with the credit; downgrading drops the three columns and keeps the rows."""
+    from flask_migrate import downgrade, upgrade
+
+    from app import create_app
+    from config import TestConfig
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=scratch_url)
+    with app.app_context():
+        upgrade(revision="0020_perfhome2")
+        now = datetime(2026, 1, 2, 8, 0)
+        with db.engine.begin() as conn:
+            _rows_of_0004(conn, 2)
+            conn.execute(text("INSERT INTO assessment_runs (period, period_start, period_end, as_of, "
+                              "scope_key, version, settings, created_at) VALUES ('2026', "
+                              "'2026-01-01', '2026-12-31', '2026-06-30', 'all', 1, '{}', :now)"),
+                         {"now": now})
+            conn.execute(text(
+                "INSERT INTO assessment_task_rows (run_id, task_id, unit_id, unit_code, stt, title, "
+                "assignee_name, leader_name, status, outcome, weight, credit, extensions, "
+                "amendments, is_imported, counts_for_unit, counts_for_leader) VALUES (1, :t, 1, "
+                "'SNV', :s, 'x', '', '', 'completed', 'late', CAST(:w AS NUMERIC(8, 2)), "
+                "CAST(:c AS NUMERIC(14, 4)), 0, 0, false, true, true)"),
+                [{"t": 1, "s": "1", "w": "1.5", "c": "1.125"}, {"t": 2, "s": "2", "w": "3", "c": "0"}])
+        upgrade(revision="0021_weights")
+
+        def stored():
+            with db.engine.connect() as conn:
+                return [tuple(Decimal(str(v)) for v in r) for r in conn.execute(text(
+                    "SELECT weight, unit_weight, leader_weight, credit, leader_credit "
+                    "FROM assessment_task_rows ORDER BY task_id")).all()]
+
+        assert stored() == [(Decimal("1.5"),) * 3 + (Decimal("1.125"),) * 2,
+                            (Decimal(3),) * 3 + (Decimal(0),) * 2]
+        with db.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(ctx, db.metadata) == []
+        downgrade(revision="0020_perfhome2")
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("assessment_task_rows")}
+            assert "unit_weight" not in columns and "leader_credit" not in columns
+            assert conn.execute(text("SELECT COUNT(*) FROM assessment_task_rows")).scalar() == 2
         db.engine.dispose()

@@ -302,9 +302,11 @@ TASK_LINE = component("AssessedTask", obj({
     "completed_on": nullable(DATE), "status": {"enum": [s.value for s in Lifecycle]},
     "outcome": OUTCOME, "weight": NUMBER, "credit": nullable(NUMBER), "extensions": INTEGER,
     "amendments": INTEGER, "is_imported": BOOLEAN,
+    # The weight the figure counted: a sub-task's share of its parent's (docs/integrity.md).
+    "counted_weight": NUMBER,
 }, ["task_id", "stt", "title", "unit_code", "assignee_name", "leader_name", "due_on",
     "completed_on", "status", "outcome", "weight", "credit", "extensions", "amendments",
-    "is_imported"]))
+    "is_imported", "counted_weight"]))
 _TALLY_PROPS = {
     "score": nullable(NUMBER), "grade": {"enum": ["excellent", "good", "pass", "fail", "not_rated"]},
     "tasks": INTEGER, "fallen_due": INTEGER, "on_time": INTEGER, "late": INTEGER,
@@ -349,7 +351,9 @@ def task_line(line) -> dict:
             "completed_on": _date(line.completed_on), "status": str(line.status),
             "outcome": str(line.outcome), "weight": float(line.weight),
             "credit": _number(line.credit), "extensions": line.extensions,
-            "amendments": line.amendments, "is_imported": line.is_imported}
+            "amendments": line.amendments, "is_imported": line.is_imported,
+            "counted_weight": float(line.weight if line.counted_weight is None
+                                    else line.counted_weight)}
 
 
 def run_item(run, label: str, scope_code: str, scope_name: str, creator: str) -> dict:

@@ -15,16 +15,19 @@ from app.assessment.service import (
     Report,
     Row,
     counted_tasks,
+    counted_weights_cte,
     counts_for_leader,
     counts_for_unit,
     credit_case,
     credit_places,
+    leader_weight,
     live,
     load_run,
     outcome_case,
     tally_columns,
     tally_values,
     to_tally,
+    unit_weight,
 )
 from app.common import access
 from app.common.errors import NotFound, PermissionDenied, RuleViolation
@@ -215,6 +218,28 @@ class TaskLine:
     amendments: int = 0
     # Completed by a date imported into a draft plan, not through submit -> confirm.
     is_imported: bool = False
+    # The weight the line's figure counts: a sub-task's share of its parent's weight
+    # (docs/integrity.md); the typed weight when it has no share to take.
+    counted_weight: Decimal | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether the figure counts another weight than the typed one ("3 → 1.50")."""
+        return self.counted_weight is not None and self.counted_weight != self.weight
+
+
+@dataclass(frozen=True, eq=False)
+class TaskSet:
+    """The tasks (or a frozen run's task rows) behind one line: an SQL condition, usable
+    as one (`where(task_set)`), and which counted weights the line counts: a deputy's line
+    the leader figure's, every other line the unit figure's (a sub-task shares its
+    parent's weight per lead unit and per leader, docs/integrity.md)."""
+
+    cond: object
+    by_leader: bool = False
+
+    def __clause_element__(self):
+        return self.cond
 
 
 @dataclass
@@ -310,8 +335,8 @@ def live_unit_tasks(unit: Unit, with_subunits: bool = False):
     scored on, exactly the set of its line in the unit table: a parent whose sub-tasks the
     unit leads is not (DESIGN.md 5)."""
     if with_subunits:
-        return and_(Task.lead_unit_id.in_(_active_subtree_ids(unit.path)), counts_for_unit())
-    return and_(Task.lead_unit_id == unit.id, counts_for_unit())
+        return TaskSet(and_(Task.lead_unit_id.in_(_active_subtree_ids(unit.path)), counts_for_unit()))
+    return TaskSet(and_(Task.lead_unit_id == unit.id, counts_for_unit()))
 
 
 def live_leader_tasks(leader: User, scope: Scope):
@@ -319,11 +344,16 @@ def live_leader_tasks(leader: User, scope: Scope):
     unit; a deputy for the tasks they are the accountable leader of (within the scope's
     units, as in assessment.figures)."""
     if leader.role == Role.HEAD:
-        return and_(Task.lead_unit_id == leader.unit_id, counts_for_unit())
+        return TaskSet(and_(Task.lead_unit_id == leader.unit_id, counts_for_unit()))
     cond = and_(Task.leader_id == leader.id, counts_for_leader())
     if scope.root is not None:
         cond = and_(cond, Task.lead_unit_id.in_(_active_subtree_ids(scope.root.path)))
-    return cond
+    return TaskSet(cond, by_leader=True)
+
+
+def _weights(cond, cw):
+    """SQL: the counted weight of each task for the figure of `cond` (a TaskSet)."""
+    return leader_weight(cw) if getattr(cond, "by_leader", False) else unit_weight(cw)
 
 
 def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str | None,
@@ -332,12 +362,16 @@ def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str |
     page of them, and the breakdown of the whole set."""
     _check_filter(key)
     places = credit_places(s)
-    oc, cc = outcome_case(as_of, today), credit_case(as_of, today, s)
+    cw = counted_weights_cte()
+    w = _weights(cond, cw)
+    oc, cc = outcome_case(as_of, today), credit_case(as_of, today, s, w)
     # Grouped in an outer query: PostgreSQL cannot match a CASE with bound parameters
-    # in GROUP BY against the same CASE in SELECT.
-    inner = (select(oc.label("outcome"), Task.weight.label("weight"), cc.label("credit"),
+    # in GROUP BY against the same CASE in SELECT. The breakdown sums the counted weights
+    # (the figure's), the lines show both.
+    inner = (select(oc.label("outcome"), w.label("weight"), cc.label("credit"),
                     Task.extension_count.label("ext"), Task.amendment_count.label("amend"),
                     case((Task.status == Lifecycle.CANCELLED, 1), else_=0).label("cancelled"))
+             .select_from(Task).outerjoin(cw, cw.c.id == Task.id)
              .where(cond, in_period(period)).subquery())
     b = _breakdown(db.session.execute(
         select(inner.c.outcome, func.count(), func.sum(inner.c.weight), func.sum(inner.c.credit),
@@ -351,7 +385,9 @@ def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str |
                 func.coalesce(assignee.full_name, ""), func.coalesce(leader.full_name, ""),
                 Task.due_on, Task.completed_on, Task.status, oc, Task.weight, cc,
                 Task.extension_count, Task.amendment_count,
-                Task.completion_imported_at.is_not(None))
+                Task.completion_imported_at.is_not(None), w)
+         .select_from(Task)
+         .outerjoin(cw, cw.c.id == Task.id)
          .outerjoin(lead, lead.id == Task.lead_unit_id)
          .outerjoin(assignee, assignee.id == Task.assignee_id)
          .outerjoin(leader, leader.id == Task.leader_id)
@@ -367,13 +403,13 @@ def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str |
 
 def _line(r, places: Decimal) -> TaskLine:
     (task_id, stt, title, unit_code, assignee, leader, due_on, completed_on, status, outcome,
-     weight, credit, ext, amend, imported) = r
+     weight, credit, ext, amend, imported, counted) = r
     o = Outcome(outcome)
     return TaskLine(task_id, stt or "", title, unit_code or "", assignee or "", leader or "",
                     due_on, completed_on if o in (Outcome.ON_TIME, Outcome.LATE) else None,
                     status, o, _dec(weight, CENT),
                     _dec(credit, places) if o in FALLEN_DUE else None, int(ext or 0),
-                    int(amend or 0), bool(imported))
+                    int(amend or 0), bool(imported), _dec(counted, CENT))
 
 
 # ---- frozen runs --------------------------------------------------------------------
@@ -445,11 +481,11 @@ def run_unit_tasks(view: RunView, unit: Row, with_subunits: bool = False):
     """SQL condition on AssessmentTaskRow: the stored tasks behind a unit's line."""
     t = AssessmentTaskRow
     if with_subunits:
-        return and_(t.run_id == view.run.id, t.unit_id.in_(
+        return TaskSet(and_(t.run_id == view.run.id, t.unit_id.in_(
             select(AssessmentUnitRow.unit_id).where(AssessmentUnitRow.run_id == view.run.id,
                                                     AssessmentUnitRow.unit_path.like(unit.path + "%"))),
-            t.counts_for_unit)
-    return and_(t.run_id == view.run.id, t.unit_id == unit.key, t.counts_for_unit)
+            t.counts_for_unit))
+    return TaskSet(and_(t.run_id == view.run.id, t.unit_id == unit.key, t.counts_for_unit))
 
 
 def run_leader_tasks(view: RunView, leader: Row):
@@ -459,8 +495,9 @@ def run_leader_tasks(view: RunView, leader: Row):
         unit_id = select(AssessmentUnitRow.unit_id).where(
             AssessmentUnitRow.run_id == view.run.id,
             AssessmentUnitRow.unit_code == leader.unit_code).scalar_subquery()
-        return and_(t.run_id == view.run.id, t.unit_id == unit_id, t.counts_for_unit)
-    return and_(t.run_id == view.run.id, t.leader_id == leader.key, t.counts_for_leader)
+        return TaskSet(and_(t.run_id == view.run.id, t.unit_id == unit_id, t.counts_for_unit))
+    return TaskSet(and_(t.run_id == view.run.id, t.leader_id == leader.key, t.counts_for_leader),
+                   by_leader=True)
 
 
 def frozen_tasks(cond, s: ScoringSettings, key: str | None, page: int, per_page: int) -> DrillDown:
@@ -468,16 +505,21 @@ def frozen_tasks(cond, s: ScoringSettings, key: str | None, page: int, per_page:
     _check_filter(key)
     t = AssessmentTaskRow
     places = credit_places(s)
+    # What the line's figure counted: the leader's counted weights and credits for a
+    # deputy's line, the unit's for every other.
+    by_leader = getattr(cond, "by_leader", False)
+    weight = t.leader_weight if by_leader else t.unit_weight
+    credit = t.leader_credit if by_leader else t.credit
     b = _breakdown(db.session.execute(
-        select(t.outcome, func.count(), func.sum(t.weight), func.sum(t.credit),
+        select(t.outcome, func.count(), func.sum(weight), func.sum(credit),
                func.sum(case((t.extensions > 0, 1), else_=0)), func.sum(t.extensions),
                func.sum(t.amendments), func.sum(case((t.status == Lifecycle.CANCELLED, 1), else_=0)))
         .where(cond).group_by(t.outcome)), places)
     total = b.count(key)
     page = _page_bounds(page, per_page, total)
     q = select(t.task_id, t.stt, t.title, t.unit_code, t.assignee_name, t.leader_name, t.due_on,
-               t.completed_on, t.status, t.outcome, t.weight, t.credit, t.extensions, t.amendments,
-               t.is_imported).where(cond)
+               t.completed_on, t.status, t.outcome, t.weight, credit, t.extensions, t.amendments,
+               t.is_imported, weight).where(cond)
     if key == EXTENDED:
         q = q.where(t.extensions > 0)
     elif key is not None:
@@ -521,8 +563,9 @@ def run_versions(actor: User, run: AssessmentRun) -> list[AssessmentRun]:
 def scope_tasks(scope: Scope):
     """SQL condition: the tasks of every unit line of the scope's table."""
     if scope.root is None:
-        return and_(Task.lead_unit_id.in_(select(Unit.id).where(Unit.is_active)), counts_for_unit())
-    return and_(Task.lead_unit_id.in_(_active_subtree_ids(scope.root.path)), counts_for_unit())
+        return TaskSet(and_(Task.lead_unit_id.in_(select(Unit.id).where(Unit.is_active)),
+                            counts_for_unit()))
+    return TaskSet(and_(Task.lead_unit_id.in_(_active_subtree_ids(scope.root.path)), counts_for_unit()))
 
 
 def monthly_trend(cond, year: int, as_of: date, s: ScoringSettings, *,
@@ -535,7 +578,9 @@ def monthly_trend(cond, year: int, as_of: date, s: ScoringSettings, *,
         cond, in_period(Period(str(year), date(year, 1, 1), date(year, 12, 31)))).subquery())
     # Grouped on the plain month number of a subquery: the tally columns read Task, so
     # join back to it by id.
-    q = (select(inner.c.m, *tally_columns(as_of, today, s)).join(Task, Task.id == inner.c.id)
+    cw = counted_weights_cte()
+    q = (select(inner.c.m, *tally_columns(as_of, today, s, weight=_weights(cond, cw)))
+         .join(Task, Task.id == inner.c.id).outerjoin(cw, cw.c.id == Task.id)
          .group_by(inner.c.m))
     places = credit_places(s)
     found = {int(r[0]): to_tally(tally_values(r[1:]), places) for r in db.session.execute(q)}
@@ -552,6 +597,7 @@ __all__ = [
     "RunView",
     "Scope",
     "TaskLine",
+    "TaskSet",
     "add_tallies",
     "frozen_tasks",
     "list_runs",

@@ -29,12 +29,15 @@ from app.assessment.service import (
     Report,
     Row,
     counted_tasks,
+    counted_weights_cte,
     counts_for_leader,
     counts_for_unit,
     credit_case,
     credit_places,
+    leader_weight,
     outcome_case,
     period_label,
+    unit_weight,
 )
 from app.domain.scoring import GRADE_LABELS, Outcome
 from app.domain.status import EXCLUDED_STATUSES
@@ -78,14 +81,17 @@ QUALITY_NOTES = {"appraised": "Điểm thẩm định", "self": "Điểm tự ch
                  "none": "Không có tiêu chí thuộc lĩnh vực phụ trách"}
 TASK_HEADERS = ("STT", "Đơn vị chủ trì", "STT trong kế hoạch", "Nhiệm vụ", "Người thực hiện",
                 "Lãnh đạo phụ trách",
-                "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm",
-                "Số lần gia hạn", "Số lần điều chỉnh", "Ghi chú")
+                "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số",
+                "Trọng số tính cho đơn vị", "Điểm", "Số lần gia hạn", "Số lần điều chỉnh", "Ghi chú")
 SUBTREE_NAME = "{name} (kể cả đơn vị trực thuộc)"
 # The task table's notes: what an assessor must see beside a task's outcome.
 NOTE_IMPORTED = "nhập từ tệp"
 NOTE_NOT_FOR_UNIT = "không tính cho đơn vị chủ trì (tính ở nhiệm vụ con)"
 NOTE_NOT_FOR_LEADER = "không tính cho lãnh đạo phụ trách (tính ở nhiệm vụ con)"
 NOTE_LEFT_LATE = "hủy hoặc tạm dừng sau khi đã đến hạn: vẫn tính là chưa hoàn thành"
+# A sub-task shares its parent's weight per lead unit and per leader (docs/integrity.md):
+# the table's counted weight and credit are the unit's; the leader's, when it differs.
+NOTE_LEADER_WEIGHT = "trọng số tính cho lãnh đạo phụ trách: {weight}, điểm: {credit}"
 
 OUTCOME_LABELS = {
     Outcome.ON_TIME: "Hoàn thành đúng hạn",
@@ -112,6 +118,11 @@ TWO = Decimal("0.01")
 
 def _rate(value: Decimal | None) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(TWO)
+
+
+def _vi(value) -> str:
+    """A number in a note, as Vietnamese writes it: 1,5."""
+    return str(value).replace(".", ",")
 
 
 def _number(value) -> int | Decimal:
@@ -213,12 +224,17 @@ def live_task_query(report: Report):
     """The tasks behind a live report, in tree order: the same rows a freeze stores."""
     lead, assignee, leader = aliased(Unit), aliased(User), aliased(User)
     p = report.period
+    cw = counted_weights_cte()
     q = (select(lead.code, Task.stt, Task.title, func.coalesce(assignee.full_name, ""),
                 func.coalesce(leader.full_name, ""), Task.due_on, Task.completed_on,
-                outcome_case(report.as_of, report.today), Task.weight,
-                credit_case(report.as_of, report.today, report.settings),
+                outcome_case(report.as_of, report.today), Task.weight, unit_weight(cw),
+                credit_case(report.as_of, report.today, report.settings, unit_weight(cw)),
                 Task.extension_count, Task.amendment_count, Task.status,
-                Task.completion_imported_at.is_not(None), counts_for_unit(), counts_for_leader())
+                Task.completion_imported_at.is_not(None), counts_for_unit(), counts_for_leader(),
+                leader_weight(cw),
+                credit_case(report.as_of, report.today, report.settings, leader_weight(cw)))
+         .select_from(Task)
+         .outerjoin(cw, cw.c.id == Task.id)
          .join(lead, lead.id == Task.lead_unit_id)
          .outerjoin(assignee, assignee.id == Task.assignee_id)
          .outerjoin(leader, leader.id == Task.leader_id)
@@ -232,8 +248,9 @@ def live_task_query(report: Report):
 def frozen_task_query(report: Report):
     t = AssessmentTaskRow
     q = (select(t.unit_code, t.stt, t.title, t.assignee_name, t.leader_name, t.due_on,
-                t.completed_on, t.outcome, t.weight, t.credit, t.extensions, t.amendments,
-                t.status, t.is_imported, t.counts_for_unit, t.counts_for_leader)
+                t.completed_on, t.outcome, t.weight, t.unit_weight, t.credit, t.extensions,
+                t.amendments, t.status, t.is_imported, t.counts_for_unit, t.counts_for_leader,
+                t.leader_weight, t.leader_credit)
          .where(t.run_id == report.run.id).order_by(t.id))
     if report.scope_path is not None:
         # A reader's part of a frozen run (a head's subtree, by its frozen path): only
@@ -273,34 +290,49 @@ def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
     credits: dict = {}
     names = report.unit_names
     n = 0
+
+    def number(value, cache):
+        w = cache.get(value)
+        if w is None:
+            w = _number(Decimal(str(value)).quantize(TWO))  # SQLite: floating point
+            if len(cache) < 10_000:
+                cache[value] = w
+        return w
+
+    def credit_of(outcome, credit):
+        # Only a fallen-due task earns (or loses) credit; the others are left out.
+        if outcome not in FALLEN_DUE:
+            return None
+        c = credits.get(credit)
+        if c is None:
+            c = Decimal(str(credit))
+            if places is not None:
+                c = c.quantize(places)  # SQLite multiplies in floating point
+            c = _number(c)
+            if len(credits) < 10_000:
+                credits[credit] = c
+        return c
+
     try:
         for row in result:
             n += 1
             (unit_code, stt, title_, assignee, leader, due_on, completed_on, result_, weight,
-             credit, ext, amend, status, imported, for_unit, for_leader) = row
+             counted, credit, ext, amend, status, imported, for_unit, for_leader,
+             leader_counted, leader_credit) = row
             outcome = _OUTCOMES[result_]
-            w = weights.get(weight)
-            if w is None:
-                w = _number(weight)
-                if len(weights) < 10_000:
-                    weights[weight] = w
-            c = None
-            if outcome in FALLEN_DUE:
-                # Only a fallen-due task earns (or loses) credit; the others are left out.
-                c = credits.get(credit)
-                if c is None:
-                    c = Decimal(str(credit))
-                    if places is not None:
-                        c = c.quantize(places)  # SQLite multiplies in floating point
-                    c = _number(c)
-                    if len(credits) < 10_000:
-                        credits[credit] = c
+            w, cw = number(weight, weights), number(counted, weights)
+            c = credit_of(outcome, credit)
+            note = task_note(outcome, status, imported, for_unit, for_leader)
+            lw = number(leader_counted, weights)
+            if for_leader and lw != cw:
+                lc = credit_of(outcome, leader_credit)
+                extra = NOTE_LEADER_WEIGHT.format(weight=_vi(lw), credit=_vi(lc) if lc is not None else "—")
+                note = f"{note}; {extra}" if note else extra
             yield [n, names.get(unit_code, unit_code), stt or "", title_, assignee or "",
                    leader or "", due_on,
                    # Judged with what was known as of the date: a later completion is not shown.
                    completed_on if outcome in _SHOWN_COMPLETION else None,
-                   OUTCOME_LABELS[outcome], w, c, int(ext or 0), int(amend or 0),
-                   task_note(outcome, status, imported, for_unit, for_leader)]
+                   OUTCOME_LABELS[outcome], w, cw, c, int(ext or 0), int(amend or 0), note]
     finally:
         result.close()
 
@@ -425,8 +457,9 @@ _LAYOUT = {
     LEADER_SHEET: {"widths": (6, 26, 18, 30, 16, 9, 12, 12, 13, 12, 12, 12, 24, 10, 10, 10,
                               24, 14, 12, 30), "left": 3,
                        "formats": {9: "0.00", 10: "0.00", 11: "0.00"}, "wrap": {1, 2, 3, 12, 16, 19}},
-    TASK_SHEET: {"widths": (6, 24, 8, 52, 22, 22, 13, 13, 20, 9, 9, 9, 9, 30), "left": 3,
-                     "formats": {9: "0.00", 10: "0.00##"}, "wrap": {1, 3, 4, 5, 8, 13}},
+    TASK_SHEET: {"widths": (6, 24, 8, 52, 22, 22, 13, 13, 20, 9, 11, 9, 9, 9, 30), "left": 3,
+                     "formats": {9: "0.00", 10: "0.00", 11: "0.00##"},
+                     "wrap": {1, 3, 4, 5, 8, 10, 14}},
 }
 FOOTER = f'&C&"{xlsx.FONT_NAME},Regular"Trang &P/&N'
 

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    BigInteger,
     and_,
     case,
+    cast,
     exists,
     func,
     insert,
@@ -116,12 +118,15 @@ def outcome_case(as_of: date, today: date):
     )
 
 
-def credit_case(as_of: date, today: date, s: ScoringSettings):
+def credit_case(as_of: date, today: date, s: ScoringSettings, weight=None):
+    """The credit of each row as SQL: its `weight` (the task's typed weight unless told,
+    e.g. a counted weight of `counted_weights_cte`) times the outcome's factor."""
     c = outcome_conditions(as_of, today)
+    w = Task.weight if weight is None else weight
     return case(
-        (c[Outcome.ON_TIME], Task.weight * literal(s.credit_on_time)),
-        (c[Outcome.LATE], Task.weight * literal(s.credit_late)),
-        (c[Outcome.OVERDUE], Task.weight * literal(s.credit_overdue)),
+        (c[Outcome.ON_TIME], w * literal(s.credit_on_time)),
+        (c[Outcome.LATE], w * literal(s.credit_late)),
+        (c[Outcome.OVERDUE], w * literal(s.credit_overdue)),
         else_=literal(Decimal(0)),
     )
 
@@ -130,12 +135,27 @@ def _count(cond):
     return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
 
-def tally_columns(as_of: date, today: date, s: ScoringSettings, only=None) -> list:
-    """The aggregate columns of a Tally, in `to_tally`'s order; `only` (an SQL condition)
-    counts only the rows it holds for, so that several tallies (the quality criteria's
-    task filters) come out of one GROUP BY."""
+def weight_columns(as_of: date, today: date, s: ScoringSettings, weight, only=None) -> list:
+    """The two weighted aggregates of a Tally (Σ weight fallen due, Σ credit) for a
+    `weight` expression, conditioned on `only` when given."""
     c = outcome_conditions(as_of, today)
     fallen = or_(c[Outcome.ON_TIME], c[Outcome.LATE], c[Outcome.OVERDUE])
+    if only is not None:
+        fallen = and_(only, fallen)
+    credit = credit_case(as_of, today, s, weight)
+    if only is not None:
+        credit = case((only, credit), else_=literal(Decimal(0)))
+    return [func.coalesce(func.sum(case((fallen, weight), else_=literal(Decimal(0)))), 0),
+            func.coalesce(func.sum(credit), 0)]
+
+
+def tally_columns(as_of: date, today: date, s: ScoringSettings, only=None, weight=None) -> list:
+    """The aggregate columns of a Tally, in `to_tally`'s order; `only` (an SQL condition)
+    counts only the rows it holds for, so that several tallies (the quality criteria's
+    task filters) come out of one GROUP BY. `weight`: the weight each row counts with
+    (`unit_weight(cw)` for a unit's figure), the typed weight when not given."""
+    c = outcome_conditions(as_of, today)
+    w = Task.weight if weight is None else weight
     if only is None:
         return [
             func.count(Task.id),
@@ -143,8 +163,7 @@ def tally_columns(as_of: date, today: date, s: ScoringSettings, only=None) -> li
             _count(c[Outcome.LATE]),
             _count(c[Outcome.OVERDUE]),
             _count(c[Outcome.EXCLUDED]),
-            func.coalesce(func.sum(case((fallen, Task.weight), else_=literal(Decimal(0)))), 0),
-            func.coalesce(func.sum(credit_case(as_of, today, s)), 0),
+            *weight_columns(as_of, today, s, w),
             func.coalesce(func.sum(Task.extension_count), 0),
             func.coalesce(func.sum(Task.amendment_count), 0),
             _count(Task.status == Lifecycle.CANCELLED),
@@ -155,10 +174,7 @@ def tally_columns(as_of: date, today: date, s: ScoringSettings, only=None) -> li
         _count(and_(only, c[Outcome.LATE])),
         _count(and_(only, c[Outcome.OVERDUE])),
         _count(and_(only, c[Outcome.EXCLUDED])),
-        func.coalesce(func.sum(case((and_(only, fallen), Task.weight),
-                                    else_=literal(Decimal(0)))), 0),
-        func.coalesce(func.sum(case((only, credit_case(as_of, today, s)),
-                                    else_=literal(Decimal(0)))), 0),
+        *weight_columns(as_of, today, s, w, only),
         func.coalesce(func.sum(case((only, Task.extension_count), else_=0)), 0),
         func.coalesce(func.sum(case((only, Task.amendment_count), else_=0)), 0),
         _count(and_(only, Task.status == Lifecycle.CANCELLED)),
@@ -184,6 +200,67 @@ def _counted_child(column: str):
                            not_(excluded_condition(child))))
 
 
+def _cents(weight):
+    """SQL: a weight (Numeric(8, 2)) in whole cents, so that shares are worked exactly in
+    integers on SQLite (which stores weights as floating point) and PostgreSQL alike."""
+    return cast(func.round(weight * 100), BigInteger)
+
+
+def _share(parent, own, total, count):
+    """SQL: domain.scoring.weight_share in whole cents: parent × own / Σ, half up; siblings
+    all of weight 0 share equally."""
+    return case((total > 0, cast((2 * parent * own + total) // (2 * total), BigInteger)),
+                else_=cast((2 * parent + count) // (2 * count), BigInteger))
+
+
+def counted_weights_cte():
+    """SQL: the counted weights of every counted sub-task (domain.scoring.counted_weights):
+    (id, unit_cents, leader_cents), its weight in cents for its lead unit's figure and for
+    its leader's figure. A counted sub-task weighs its parent's counted weight × its own /
+    Σ weights of the parent's counted sub-tasks with the same lead unit (same leader):
+    those that replace the parent for that unit (leader) share its weight. One recursive
+    CTE over parent_id (indexed), down from the tasks that weigh their own weight (no
+    parent, or not a counted sub-task); every other task is absent and weighs its own
+    (`unit_weight`, `leader_weight`)."""
+    c = aliased(Task)
+    drafts = select(Plan.id).where(Plan.status == PlanStatus.DRAFT)
+    own = _cents(c.weight)
+    by_unit, by_leader = [c.parent_id, c.lead_unit_id], [c.parent_id, c.leader_id]
+    sib = (select(c.id.label("id"), c.parent_id.label("parent_id"), own.label("own"),
+                  cast(func.sum(own).over(partition_by=by_unit), BigInteger).label("su"),
+                  cast(func.count().over(partition_by=by_unit), BigInteger).label("nu"),
+                  cast(func.sum(own).over(partition_by=by_leader), BigInteger).label("sl"),
+                  cast(func.count().over(partition_by=by_leader), BigInteger).label("nl"))
+           .where(c.parent_id.is_not(None), c.plan_id.not_in(drafts), not_(excluded_condition(c)))
+           .cte("weight_sib"))
+    p = aliased(Task)
+    pc = _cents(p.weight)
+    # The parent weighs its own weight: it has no parent, or is not a counted sub-task.
+    top = (select(sib.c.id, _share(pc, sib.c.own, sib.c.su, sib.c.nu).label("unit_cents"),
+                  _share(pc, sib.c.own, sib.c.sl, sib.c.nl).label("leader_cents"))
+           .join(p, p.id == sib.c.parent_id)
+           .where(or_(p.parent_id.is_(None), p.plan_id.in_(drafts), excluded_condition(p)))
+           .cte("counted_weight", recursive=True))
+    up = top.alias("up")
+    return top.union_all(
+        select(sib.c.id, _share(up.c.unit_cents, sib.c.own, sib.c.su, sib.c.nu),
+               _share(up.c.leader_cents, sib.c.own, sib.c.sl, sib.c.nl))
+        .join(up, up.c.id == sib.c.parent_id))
+
+
+def unit_weight(cw):
+    """SQL: the task's counted weight for its lead unit's figure (`cw`: the
+    counted_weights_cte outer-joined on the task's id)."""
+    return case((cw.c.unit_cents.is_(None), Task.weight),
+                else_=cw.c.unit_cents / literal(Decimal(100)))
+
+
+def leader_weight(cw):
+    """SQL: the task's counted weight for its leader's figure."""
+    return case((cw.c.leader_cents.is_(None), Task.weight),
+                else_=cw.c.leader_cents / literal(Decimal(100)))
+
+
 def counts_for_unit():
     """SQL: DESIGN.md 5, each piece of work counts once: a task counts for its lead unit
     unless a counted sub-task (in any plan) has the same lead unit."""
@@ -204,6 +281,7 @@ def credit_places(s: ScoringSettings) -> Decimal:
 
 
 TALLY_WIDTH = 10  # the columns of tally_columns
+WEIGHT_PLACES = Decimal("0.01")  # weights, typed or counted, are to the cent
 
 
 def tally_values(row) -> list:
@@ -217,11 +295,13 @@ def tally_values(row) -> list:
 def to_tally(row, places: Decimal | None = None) -> Tally:
     total, on_time, late, overdue, excluded, weight_due, credit, ext, amend, canc = row
     credit = Decimal(str(credit))
+    weight_due = Decimal(str(weight_due))
     if places is not None:
         # SQLite sums in floating point (1500000.0000000002): back to the exact decimal.
         credit = credit.quantize(places)
+        weight_due = weight_due.quantize(WEIGHT_PLACES)
     t = Tally(tasks=int(total), on_time=int(on_time), late=int(late), overdue=int(overdue),
-              excluded=int(excluded), weight_due=Decimal(str(weight_due)),
+              excluded=int(excluded), weight_due=weight_due,
               credit=credit, extensions=int(ext), amendments=int(amend or 0),
               cancellations=int(canc or 0))
     t.within = t.tasks - t.fallen_due - t.excluded
@@ -241,8 +321,11 @@ def figures(period: Period, as_of: date, s: ScoringSettings, unit_ids=None, *,
     leader figures are sums of its few hundred rows (bench: one pass over the tasks instead
     of two, docs/performance.md). A parent with sub-tasks is added only to the unit (the
     leader) that holds none of them (DESIGN.md 5)."""
-    q = select(Task.lead_unit_id, Task.leader_id, counts_for_unit(), counts_for_leader(),
-               *tally_columns(as_of, today, s)).where(counted_tasks(period))
+    cw = counted_weights_cte()
+    q = (select(Task.lead_unit_id, Task.leader_id, counts_for_unit(), counts_for_leader(),
+                *tally_columns(as_of, today, s, weight=unit_weight(cw)),
+                *weight_columns(as_of, today, s, leader_weight(cw)))
+         .outerjoin(cw, cw.c.id == Task.id).where(counted_tasks(period)))
     if unit_ids is not None:
         q = q.where(Task.lead_unit_id.in_(unit_ids))
     units: dict[int, list] = {}
@@ -250,8 +333,13 @@ def figures(period: Period, as_of: date, s: ScoringSettings, unit_ids=None, *,
     # Grouped by position: PostgreSQL cannot match an expression with bound parameters in
     # GROUP BY against the same expression in SELECT.
     for r in db.session.execute(q.group_by(text("1, 2, 3, 4"))):
-        values = tally_values(r[4:])
-        for key, counted, target in ((r[0], r[2], units), (r[1], r[3], leaders)):
+        by_unit = tally_values(r[4:4 + TALLY_WIDTH])
+        # The leader's figure: the same counts, its own counted weights (a sub-task shares
+        # its parent's weight with the siblings of the same leader).
+        by_leader = list(by_unit)
+        by_leader[5:7] = [Decimal(str(v)) for v in r[4 + TALLY_WIDTH:]]
+        for key, counted, target, values in ((r[0], r[2], units, by_unit),
+                                             (r[1], r[3], leaders, by_leader)):
             if key is None or not counted:
                 continue
             acc = target.get(key)
@@ -438,12 +526,17 @@ def freeze(actor_id: int | None, period: Period, as_of: date, s: ScoringSettings
     lead = aliased(Unit)
     assignee = aliased(User)
     leader = aliased(User)
+    cw = counted_weights_cte()
     src = (select(literal(run.id), Task.id, Task.lead_unit_id, lead.code, Task.stt, Task.title,
                   func.coalesce(assignee.full_name, ""), Task.leader_id,
                   func.coalesce(leader.full_name, ""), Task.due_on, Task.completed_on, Task.status,
-                  outcome_case(as_of, today), Task.weight, credit_case(as_of, today, s),
+                  outcome_case(as_of, today), Task.weight, unit_weight(cw), leader_weight(cw),
+                  credit_case(as_of, today, s, unit_weight(cw)),
+                  credit_case(as_of, today, s, leader_weight(cw)),
                   Task.extension_count, Task.amendment_count,
                   Task.completion_imported_at.is_not(None), counts_for_unit(), counts_for_leader())
+           .select_from(Task)
+           .outerjoin(cw, cw.c.id == Task.id)
            .join(lead, lead.id == Task.lead_unit_id)
            .outerjoin(assignee, assignee.id == Task.assignee_id)
            .outerjoin(leader, leader.id == Task.leader_id)
@@ -453,8 +546,8 @@ def freeze(actor_id: int | None, period: Period, as_of: date, s: ScoringSettings
         src = src.where(lead.path.like(scope_unit.path + "%"))
     db.session.execute(insert(AssessmentTaskRow).from_select(
         ["run_id", "task_id", "unit_id", "unit_code", "stt", "title", "assignee_name", "leader_id",
-         "leader_name", "due_on", "completed_on", "status", "outcome", "weight", "credit",
-         "extensions", "amendments", "is_imported", "counts_for_unit", "counts_for_leader"], src))
+         "leader_name", "due_on", "completed_on", "status", "outcome", "weight", "unit_weight",
+         "leader_weight", "credit", "leader_credit", "extensions", "amendments", "is_imported", "counts_for_unit", "counts_for_leader"], src))
     audit.record(actor_id, "assessment.freeze", "assessment_run", run.id,
                  {"period": [None, period.code], "as_of": [None, as_of], "version": [None, version],
                   "scope": [None, scope_key]})

@@ -147,6 +147,63 @@ def counts_once(own: int | None, children: "list[int | None]") -> bool:
     return own not in children
 
 
+def weight_share(parent: Decimal, own: Decimal, siblings: Decimal, count: int) -> Decimal:
+    """A counted sub-task's share of its parent's counted weight: parent × own / Σ of the
+    siblings that replace the parent with it (their typed weights, its own included), to
+    the cent, half up (weights are Numeric(8, 2)). Siblings all of weight 0 share equally.
+    Worked in whole cents, as the SQL does (`assessment.counted_weights_cte`)."""
+    p, o, total = (int((Decimal(x) * 100).to_integral_value(ROUND_HALF_UP)) for x in (parent, own, siblings))
+    cents = (2 * p * o + total) // (2 * total) if total > 0 else (2 * p + count) // (2 * count)
+    return Decimal(cents).scaleb(-2)
+
+
+def counted_weights(tasks) -> "dict[int, tuple[Decimal, Decimal]]":
+    """Each task's counted weight for its lead unit's figure and for its leader's figure
+    (docs/integrity.md, "A breakdown shares its parent's weight").
+
+    `tasks`: (id, parent_id, lead_unit_id, leader_id, weight, counted) rows, `counted`
+    telling whether the task counts as a sub-task (its plan is not a draft and it did not
+    leave before falling due: `assessment._counted_child`). A task without a parent, or
+    not counted, weighs its own weight; a counted sub-task weighs its parent's counted
+    weight × its own weight / Σ weights of the parent's counted sub-tasks with the same
+    lead unit (the unit figure) or the same leader (the leader figure): the sub-tasks that
+    replace the parent for that unit or leader (`counts_once`) share its weight, so a
+    breakdown never changes how much the work weighs. Recursive over levels."""
+    rows = {r[0]: r for r in tasks}
+    groups: dict[tuple, list] = {}
+    for r in rows.values():
+        if r[1] is not None and r[5]:
+            groups.setdefault((r[1], 2, r[2]), []).append(r)
+            groups.setdefault((r[1], 3, r[3]), []).append(r)
+    out: dict[int, tuple[Decimal, Decimal]] = {}
+
+    def weigh(task_id: int) -> tuple[Decimal, Decimal]:
+        if task_id in out:
+            return out[task_id]
+        chain = []
+        r = rows[task_id]
+        # Up to the first task that weighs its own weight (iteratively: deep breakdowns).
+        while r[1] is not None and r[5] and r[1] in rows and r[0] not in out:
+            chain.append(r)
+            r = rows[r[1]]
+        if r[0] not in out:
+            own = Decimal(r[4])
+            out[r[0]] = (own, own)
+        for r in reversed(chain):
+            parent = out[r[1]]
+            shares = []
+            for i, col in ((0, 2), (1, 3)):
+                sibs = groups[(r[1], col, r[col])]
+                shares.append(weight_share(parent[i], Decimal(r[4]),
+                                           sum((Decimal(s[4]) for s in sibs), Decimal(0)), len(sibs)))
+            out[r[0]] = (shares[0], shares[1])
+        return out[task_id]
+
+    for task_id in rows:
+        weigh(task_id)
+    return out
+
+
 def credit(result: Outcome, weight: Decimal, s: ScoringSettings) -> Decimal:
     """The weight earned by one fallen-due task."""
     factor = {Outcome.ON_TIME: s.credit_on_time, Outcome.LATE: s.credit_late,
@@ -278,6 +335,7 @@ __all__ = [
     "QuotaWarning",
     "ScoringSettings",
     "Tally",
+    "counted_weights",
     "counts_once",
     "credit",
     "default_as_of",
@@ -289,4 +347,5 @@ __all__ = [
     "quota_group",
     "quota_warning",
     "tally",
+    "weight_share",
 ]

@@ -105,7 +105,14 @@ class AssessmentTaskRow(db.Model):
     status: Mapped[str] = mapped_column(String(16))
     outcome: Mapped[str] = mapped_column(String(16))
     weight: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    # The counted weights (a sub-task shares its parent's weight with the siblings that
+    # replace the parent for the same lead unit, or the same leader: docs/integrity.md):
+    # what the unit's and the leader's figures counted. `credit` is the unit's,
+    # `leader_credit` the leader's. Runs frozen before 0021 hold the typed weight.
+    unit_weight: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    leader_weight: Mapped[Decimal] = mapped_column(Numeric(8, 2))
     credit: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    leader_credit: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     extensions: Mapped[int] = mapped_column(default=0)
     amendments: Mapped[int] = mapped_column(default=0)
     # A completion date imported into a draft plan rather than confirmed (DESIGN.md 4).

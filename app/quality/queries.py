@@ -187,7 +187,10 @@ def unit_tallies(period: Period, as_of: date, s: ScoringSettings, unit_ids: list
     f = plan_kind if isinstance(plan_kind, TaskFilter) else TaskFilter(plan_kind)
     if f.is_all:
         return assessment.figures(period, as_of, s, unit_ids, today=today).by_unit
-    q = (select(Task.lead_unit_id, *assessment.tally_columns(as_of, today, s))
+    cw = assessment.counted_weights_cte()
+    q = (select(Task.lead_unit_id,
+                *assessment.tally_columns(as_of, today, s, weight=assessment.unit_weight(cw)))
+         .outerjoin(cw, cw.c.id == Task.id)
          .where(assessment.counted_tasks(period), assessment.counts_for_unit(),
                 Task.lead_unit_id.in_(unit_ids), *f.conditions())
          .group_by(text("1")))
@@ -211,9 +214,12 @@ def unit_figures(period: Period, as_of: date, s: ScoringSettings, unit_ids: list
     if not tally_filters and not target_filters:
         return {}, {}
     cols = []
+    cw = assessment.counted_weights_cte()
+    weight = assessment.unit_weight(cw)
     for f in tally_filters:
         cols += assessment.tally_columns(as_of, today, s,
-                                         None if f.is_all else and_(true(), *f.conditions()))
+                                         None if f.is_all else and_(true(), *f.conditions()),
+                                         weight=weight)
     ach = achievement_sql()
     reads = and_(Task.indicator_target.is_not(None), Task.due_on <= as_of,
                  not_(assessment.excluded_condition()))
@@ -222,6 +228,7 @@ def unit_figures(period: Period, as_of: date, s: ScoringSettings, unit_ids: list
         cols += [func.coalesce(func.sum(case((held, ach), else_=0.0)), 0),
                  func.coalesce(func.sum(case((held, 1), else_=0)), 0)]
     q = (select(Task.lead_unit_id, *cols)
+         .outerjoin(cw, cw.c.id == Task.id)
          .where(assessment.counted_tasks(period), assessment.counts_for_unit(),
                 Task.lead_unit_id.in_(unit_ids))
          .group_by(Task.lead_unit_id))

@@ -59,7 +59,7 @@ task_spec = st.fixed_dictionaries({
     "excluded_on": st.one_of(st.none(), day_in_2026()),
     "amendment_count": st.integers(0, 2),
     "draft": st.sampled_from([False, False, False, True]),
-    "parent": st.one_of(st.none(), st.integers(0, 30)),
+    "parent": st.one_of(st.none(), st.integers(0, 30), st.integers(0, 4)),
 })
 
 
@@ -133,11 +133,15 @@ def pure_counting(as_of=None):
         counted = r.plan_status != "draft" and not scoring.is_excluded(r.status, r.due_on, r.excluded_on)
         if r.parent_id is not None and counted:
             children.setdefault(r.parent_id, []).append(r)
+    weights = scoring.counted_weights(
+        (r.id, r.parent_id, r.lead_unit_id, r.leader_id, r.weight,
+         r.plan_status != "draft" and not scoring.is_excluded(r.status, r.due_on, r.excluded_on))
+        for r in rows)
     out = []
     for r in rows:
         kids = children.get(r.id, [])
         out.append((r, scoring.counts_once(r.lead_unit_id, [c.lead_unit_id for c in kids]),
-                    scoring.counts_once(r.leader_id, [c.leader_id for c in kids])))
+                    scoring.counts_once(r.leader_id, [c.leader_id for c in kids]), weights[r.id]))
     return out
 
 
@@ -146,7 +150,7 @@ def pure_figures(period, as_of, s, unit_ids=None, *, today):
     # A task belongs to the period by its effective due date; one without a lead unit is
     # assessed for no one (a frozen run could not show it behind a leader's figure), nor is
     # a task of a draft plan.
-    rows = [(r, cu, cl) for r, cu, cl in pure_counting()
+    rows = [(r, cu, cl, w) for r, cu, cl, w in pure_counting()
             if r.due_on is not None and period.start <= r.due_on <= period.end
             and r.lead_unit_id is not None and r.plan_status != "draft"]
     if unit_ids is not None:
@@ -157,8 +161,9 @@ def pure_figures(period, as_of, s, unit_ids=None, *, today):
         for x in rows:
             r = x[0]
             if getattr(r, key) is not None and x[flag]:
+                # The counted weight (a sub-task shares its parent's), for this figure.
                 groups.setdefault(getattr(r, key), []).append(
-                    (r.status, r.due_on, r.completed_on, r.weight, r.extension_count,
+                    (r.status, r.due_on, r.completed_on, x[3][flag - 1], r.extension_count,
                      r.excluded_on, r.amendment_count))
         for k, group in groups.items():
             out[k] = scoring.tally(group, as_of, today, s)
@@ -235,12 +240,14 @@ def test_every_frozen_figure_is_the_tally_of_its_frozen_task_rows(world, specs, 
         report = assessment.load_run(run)
         tasks = db.session.scalars(select(AssessmentTaskRow).where(AssessmentTaskRow.run_id == run.id)).all()
 
-        def retally(rows):
+        def retally(rows, for_leader=False):
+            # The counted weight and credit the figure counted (the unit's or the leader's).
             t = Tally()
             for r in rows:
-                t.add(scoring.Outcome(r.outcome), r.weight, r.extensions, S, r.amendments,
-                      r.status == "cancelled")
-            assert t.credit == sum((r.credit for r in rows), Decimal(0))
+                t.add(scoring.Outcome(r.outcome), r.leader_weight if for_leader else r.unit_weight,
+                      r.extensions, S, r.amendments, r.status == "cancelled")
+            assert t.credit == sum(((r.leader_credit if for_leader else r.credit) for r in rows),
+                                   Decimal(0))
             return t
 
         for u in report.units:
@@ -250,9 +257,10 @@ def test_every_frozen_figure_is_the_tally_of_its_frozen_task_rows(world, specs, 
             if ld.role == "head":
                 unit_id = {"head_a": world.a.id, "head_b": world.b.id}[ld.username]
                 mine = [r for r in tasks if r.unit_id == unit_id and r.counts_for_unit]
+                assert ld.tally == retally(mine), ld.username
             else:
                 mine = [r for r in tasks if r.leader_id == ld.key and r.counts_for_leader]
-            assert ld.tally == retally(mine), ld.username
+                assert ld.tally == retally(mine, True), ld.username
     finally:
         cleanup(ids)
 

@@ -124,8 +124,9 @@ def test_sheets_and_exact_headers(scenario):
                      "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy"),
         "Nhiệm vụ": ("STT", "Đơn vị chủ trì", "STT trong kế hoạch", "Nhiệm vụ", "Người thực hiện",
                      "Lãnh đạo phụ trách",
-                     "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số", "Điểm",
-                     "Số lần gia hạn", "Số lần điều chỉnh", "Ghi chú"),
+                     "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số",
+                     "Trọng số tính cho đơn vị", "Điểm", "Số lần gia hạn", "Số lần điều chỉnh",
+                     "Ghi chú"),
     }
     for name, headers in expected.items():
         ws = wb[name]
@@ -505,7 +506,8 @@ def test_csv_tables(scenario):
     assert head[1:4] == ["Trần Văn Hùng", "Người đứng đầu", "Sở Nội vụ"] and head[11] == "47,22"
     late = next(r for r in tasks if r[3] == "Nhiệm vụ hoàn thành muộn")
     assert late[1:] == ["Sở Nội vụ", "3", "Nhiệm vụ hoàn thành muộn", "Phạm Văn Đăng", "Lê Thị Mai",
-                        "31/05/2026", "02/06/2026", "Hoàn thành quá hạn", "1,5", "1,125", "1", "0", ""]
+                        "31/05/2026", "02/06/2026", "Hoàn thành quá hạn", "1,5", "1,5", "1,125", "1", "0",
+                        ""]
     # English readers get Excel's English dialect: "," between fields, a decimal point
     en = list(csv.reader(io.StringIO(ex.csv_bytes(report, "units", "en").decode("utf-8-sig"))))
     assert next(r for r in en if r[2] == "SNV")[9:12] == ["66.67", "33.33", "47.22"]
