@@ -1,6 +1,5 @@
 """The demo data: a province, people in every role and plans showing every timeliness."""
 
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -8,7 +7,6 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from app import create_app
 from app.common.errors import RuleViolation
 from app.demo import loader as demo
 from app.directory import users
@@ -27,7 +25,8 @@ from app.models import (
 from app.models.user import Role
 from app.plans import service as plans
 from app.settings import current_settings
-from config import TestConfig
+from tests.support.databases import rolled_back_app
+from tests.support.snapshot import dump, restore
 
 TODAY = date(2026, 6, 15)
 SHOWN = set(Timeliness) - {Timeliness.EXCLUDED}
@@ -64,42 +63,33 @@ def check_dates(today: date) -> None:
 
 
 @pytest.fixture(scope="module")
-def seeded_template(database, tmp_path_factory):
-    """Seeding takes seconds: on SQLite seed one file per module and copy it for each test."""
-    if database["kind"] != "sqlite":
-        return None
+def seeded_world(database, tmp_path_factory):
+    """The demo data seeded once per module (seeding takes seconds: ~7 s on PostgreSQL), in
+    one transaction on a database of the module's own (tests/support/databases.
+    rolled_back_app), with a savepoint set once it is seeded (`dump()`): each test goes back
+    to it (`restore()`, a ROLLBACK TO SAVEPOINT), so every test finds the rows as seeded."""
     folder = tmp_path_factory.mktemp("demo")
-    path, uploads = folder / "seeded.db", folder / "uploads"  # the evidence files it writes
-    shutil.copyfile(database["path"], path)
-    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
-                             UPLOAD_FOLDER=str(uploads))
-    with application.app_context():
-        summary = demo.seed(TODAY, current_settings())
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    return path, uploads, summary
+    with rolled_back_app(database, folder, "sauro_demo", UPLOAD_FOLDER=str(folder / "uploads"),
+                         TODAY=TODAY) as application:   # the evidence files it writes
+        with application.app_context():
+            summary = demo.seed(TODAY, current_settings())
+            db.session.commit()
+            pristine = dump()
+            db.session.remove()
+        yield application, summary, pristine
 
 
 @pytest.fixture
-def seeded(request, seeded_template, tmp_path):
-    """An app context over the demo data seeded as of TODAY; gives seed()'s summary."""
-    if seeded_template is None:  # PostgreSQL: the app fixture's schema, seeded for this test
-        request.getfixturevalue("app")
-        summary = demo.seed(TODAY, current_settings())
-        db.session.commit()
-        yield summary
-        return
-    path, uploads, summary = seeded_template
-    target = tmp_path / "demo.db"
-    shutil.copyfile(path, target)
-    shutil.copytree(uploads, tmp_path / "uploads")
-    application = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{target}",
-                             UPLOAD_FOLDER=str(tmp_path / "uploads"), TODAY=TODAY)
+def seeded(seeded_world):
+    """An app context over the demo data seeded as of TODAY; gives seed()'s summary. The
+    rows go back to the seeded state after the test (a test may issue a plan, log in, ...)."""
+    application, summary, pristine = seeded_world
     with application.app_context():
-        yield summary
-        db.session.remove()
-        db.engine.dispose()
+        try:
+            yield summary
+        finally:
+            restore(pristine)
+            db.session.remove()
 
 
 def test_the_snv_plan_has_at_least_sixty_tasks_in_the_current_year(seeded):

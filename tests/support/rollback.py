@@ -51,6 +51,8 @@ class RollbackDatabase:
             names = [name for (name,) in self._rows(SEQUENCES)]
             self._reset_sequences = "SELECT " + (", ".join(
                 f"setval('{name}', 1, false)" for name in names) or "1")
+        else:
+            self._count_writes_per_table()
         self._open: list[tuple[int, str]] = []   # (connection checkout, savepoint), oldest first
         self._marks: list[str] = []   # savepoints of `mark()`, oldest first, still in place
         self._names = itertools.count(1)
@@ -66,6 +68,18 @@ class RollbackDatabase:
             cur.execute(sql)
         finally:
             cur.close()
+
+    def _rollback_to(self, name: str) -> None:
+        """ROLLBACK TO SAVEPOINT `name` and RELEASE it. On PostgreSQL the two go in
+        one round trip (a query of two statements, which psycopg sends as one simple query
+        when it has no parameters): most transactions of the app end in a rollback (every
+        read-only request), and each round trip is a wait for another process. pysqlite
+        runs one statement per call (and answers in the process)."""
+        if self.kind == "postgresql":
+            self._run(f"ROLLBACK TO SAVEPOINT {name}; RELEASE SAVEPOINT {name}")
+        else:
+            self._run(f"ROLLBACK TO SAVEPOINT {name}")
+            self._run(f"RELEASE SAVEPOINT {name}")
 
     def _patch(self) -> None:
         dialect = self.engine.dialect
@@ -84,8 +98,9 @@ class RollbackDatabase:
                     name = self._open[i][1]
                     del self._open[i:]    # savepoints opened after it end with it
                     if rollback:
-                        self._run(f"ROLLBACK TO SAVEPOINT {name}")
-                    self._run(f"RELEASE SAVEPOINT {name}")
+                        self._rollback_to(name)
+                    else:
+                        self._run(f"RELEASE SAVEPOINT {name}")
                     return
 
         dialect.do_begin = do_begin
@@ -124,9 +139,10 @@ class RollbackDatabase:
         self.in_test = False
         self._open.clear()
         self._marks.clear()
-        self._run("ROLLBACK")
-        if self.kind == "postgresql":
-            self._run(self._reset_sequences)
+        if self.kind == "postgresql":   # one round trip (see _rollback_to)
+            self._run(f"ROLLBACK; {self._reset_sequences}")
+        else:
+            self._run("ROLLBACK")
 
     @contextmanager
     def aside(self):
@@ -146,8 +162,7 @@ class RollbackDatabase:
         finally:
             del self._open[mark:]
             del self._marks[marks:]
-            self._run(f"ROLLBACK TO SAVEPOINT {name}")
-            self._run(f"RELEASE SAVEPOINT {name}")
+            self._rollback_to(name)
 
     # -- a module's world: marks to go back to ----------------------------------------------
 
@@ -198,6 +213,45 @@ class RollbackDatabase:
         if self.kind == "sqlite":
             return self.dbapi.total_changes
         return int(self._rows(self._CHANGES)[0][0])
+
+    # PostgreSQL: the same statistics per table (one statement, no table read).
+    _TABLE_CHANGES = ("SELECT c.relname, pg_stat_get_xact_tuples_inserted(c.oid) "
+                      "+ pg_stat_get_xact_tuples_updated(c.oid) "
+                      "+ pg_stat_get_xact_tuples_deleted(c.oid) "
+                      "FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace "
+                      "AND c.relkind IN ('r', 'p')")
+
+    def table_changes(self) -> dict[str, int]:
+        """`changes()` per table, {table: rows inserted, updated or deleted so far}, each only
+        growing: a table whose count has not moved between two readings has the same rows,
+        so a snapshot need read again only the tables that moved (tests/support/snapshot.
+        current). PostgreSQL: the transaction's statistics of each table of the schema (rows
+        written by triggers and by foreign key actions are statements of their own, counted
+        on their table). SQLite has no such count: a TEMP trigger after every INSERT, UPDATE
+        and DELETE of every table (set when the connection is made, outside any
+        transaction, so no rollback takes them away) calls back into Python, which counts
+        outside the database, so a rollback does not take the counts back either. The key
+        "*" is the connection's total_changes(), which `snapshot.current` checks against
+        the tables' counts."""
+        if self.kind == "sqlite":
+            return {"*": self.dbapi.total_changes, **self._written}
+        return {name: int(n) for name, n in self._rows(self._TABLE_CHANGES)}
+
+    def _count_writes_per_table(self) -> None:
+        self._written: dict[str, int] = {}
+        written = self._written
+
+        def wrote(table: str) -> None:
+            written[table] = written.get(table, 0) + 1
+
+        self.dbapi.create_function("sauro_wrote", 1, wrote)
+        tables = [name for (name,) in self._rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        for name in tables:
+            written[name] = 0
+            for event in ("INSERT", "UPDATE", "DELETE"):
+                self._run(f'CREATE TEMP TRIGGER "sauro_wrote_{name}_{event.lower()}" AFTER {event} '
+                          f'ON main."{name}" BEGIN SELECT sauro_wrote(\'{name}\'); END')
 
     def _rows(self, sql: str) -> list:
         cur = self.dbapi.cursor()

@@ -6,22 +6,28 @@ from sqlalchemy import select
 from app.extensions import db
 
 
-def snapshot() -> dict:
-    """{table: sorted rows} of every table, read afresh: compare before and after a request."""
+def snapshot(tables=None) -> dict:
+    """{table: sorted rows} of every table (or of the tables named in `tables`), read afresh:
+    compare before and after a request."""
     db.session.rollback()
     out = {}
     for table in db.metadata.sorted_tables:
+        if tables is not None and table.name not in tables:
+            continue
         rows = db.session.execute(select(table)).all()
         out[table.name] = sorted((tuple(r) for r in rows), key=repr)
     db.session.rollback()
     return out
 
 
-def snapshot_by_key() -> dict:
-    """{table: {primary key: row dict}} of every table, read afresh (for cell-level diffs)."""
+def snapshot_by_key(tables=None) -> dict:
+    """{table: {primary key: row dict}} of every table (or of the tables named in `tables`),
+    read afresh (for cell-level diffs)."""
     db.session.rollback()
     out = {}
     for table in db.metadata.sorted_tables:
+        if tables is not None and table.name not in tables:
+            continue
         pk = list(table.primary_key.columns) or list(table.columns)
         rows = {}
         for r in db.session.execute(select(table)).mappings():
@@ -137,13 +143,37 @@ def changes() -> int | None:
     return None if rdb is None else rdb.changes()
 
 
+def table_changes() -> dict | None:
+    """The write counter of a rolled-back database's one connection per table
+    (`RollbackDatabase.table_changes`); None on a database of another kind."""
+    rdb = getattr(db.engine, "sauro_rollback", None)
+    return None if rdb is None else rdb.table_changes()
+
+
+def moved_tables(kept: dict, now: dict) -> set[str] | None:
+    """The tables whose write counter moved between two readings of `table_changes()`;
+    None when the tables' counts cannot account for a change the connection's total saw
+    (SQLite's "*": then every table is read again)."""
+    moved = {t for t in kept.keys() | now.keys() if kept.get(t) != now.get(t)}
+    if "*" in moved and moved == {"*"}:
+        return None
+    return moved - {"*"}
+
+
 def current(kept: tuple | None, read=snapshot) -> tuple:
-    """(rows, counter): `kept` (a pair this returned before) while the write counter still
-    stands where it stood when those rows were read, since then no row has changed; else the
-    rows read afresh with `read` (`snapshot` or `snapshot_by_key`). A `restore()` puts rows back
-    without moving the counter (it undoes writes already counted): drop what was kept after one."""
-    now = changes()
-    if kept is not None and now is not None and kept[1] == now:
-        return kept
+    """(rows, counters): `kept` (a pair this returned before) while the write counters still
+    stand where they stood when those rows were read, since then no row has changed; else
+    the tables whose counter moved read afresh with `read` (`snapshot` or
+    `snapshot_by_key`), the others as kept (a table whose counter stands still has the same
+    rows: a refusal that writes its one audit row reads audit_log again, not every table).
+    A `restore()` puts rows back without moving the counters (it undoes writes already
+    counted): drop what was kept after one."""
+    now = table_changes()
+    if kept is not None and now is not None:
+        if kept[1] == now:
+            return kept
+        moved = moved_tables(kept[1], now)
+        if moved is not None:
+            return {**kept[0], **read(tables=moved)}, now
     rows = read()
-    return rows, changes()
+    return rows, table_changes()

@@ -761,6 +761,94 @@ def test_write_detector(fuzz):
         fz.forget("staff")
 
 
+def test_table_write_counter(fuzz, monkeypatch):
+    """snapshot.current() reads again only the tables whose write counter moved
+    (RollbackDatabase.table_changes; the permission matrix and the CSRF group, where every
+    refusal writes its audit row): after writes to a table through the session (committed
+    or rolled back), through a connection of the engine's own, by triggers (a task's tallies
+    and the home page's data token), by a refused request and by an accepted one, what it
+    returns is what reading every table returns. With the counter broken (one table's count
+    held still) it is not: the check below catches it."""
+    from sqlalchemy import delete, insert, update
+
+    from app.models import Field
+    from tests.support import snapshot as snap
+    from tests.support.rollback import RollbackDatabase
+
+    fz = fuzz
+    task_id = fz.w.task.id
+
+    def session_commit(stmt):
+        db.session.execute(stmt)
+        db.session.commit()
+
+    def session_rollback(stmt):
+        db.session.execute(stmt)
+        db.session.rollback()
+
+    def own_connection(stmt):
+        with db.engine.begin() as conn:
+            conn.execute(stmt)
+
+    def field_id():
+        return db.session.scalar(select(func.max(Field.id)))
+
+    steps = [("insert, committed", lambda: session_commit(insert(Field).values(
+                 name="Lĩnh vực đếm", name_sort="linh vuc dem"))),
+             ("update, own connection", lambda: own_connection(
+                 update(Field).where(Field.id == field_id()).values(name="Đổi tên"))),
+             ("update, rolled back", lambda: session_rollback(
+                 update(Field).where(Field.id == field_id()).values(name="Không lưu"))),
+             ("task status, triggers", lambda: session_commit(
+                 update(Task).where(Task.id == task_id).values(status="in_progress"))),
+             ("delete, committed", lambda: session_commit(
+                 delete(Field).where(Field.id == field_id()))),
+             ("refused post", lambda: fz.client("staff").post(
+                 f"/tasks/{task_id}/progress", data={"percent": "năm mươi"})),
+             ("denied post", lambda: fz.client("staff_b").post(
+                 f"/tasks/{task_id}/progress", data={"percent": "55", "note": "x"})),
+             ("accepted post", lambda: fz.client("staff").post(
+                 f"/tasks/{task_id}/progress", data={"percent": "55", "note": "x"}))]
+
+    # a refusal for a bad value writes nothing; one of access its one audit row
+    expected_moves = {"refused post": set(), "denied post": {"audit_log"}}
+
+    def wrong_reads() -> list:
+        """The steps after which current() differs from a full read."""
+        wrong = []
+        fz.client("staff"), fz.client("staff_b")    # logged in before the first reading
+        kept = snap.current(None)
+        try:
+            for name, step in steps:
+                with fz.app.test_request_context():
+                    step()
+                db.session.remove()
+                before = kept[1]
+                kept = snap.current(kept)
+                moved = snap.moved_tables(before, kept[1])
+                if name in expected_moves and moved != expected_moves[name]:
+                    wrong.append((name, "moved", moved))
+                if kept[0] != snap.snapshot():
+                    wrong.append(name)
+        finally:
+            fz.restore()
+            fz.forget("staff")
+            fz.forget("staff_b")
+        return wrong
+
+    assert wrong_reads() == []
+    real = RollbackDatabase.table_changes
+    held: dict = {}
+
+    def broken(self):   # the fields table's count never moves
+        counts = real(self)
+        counts["fields"] = held.setdefault("fields", counts["fields"])
+        return counts
+
+    monkeypatch.setattr(RollbackDatabase, "table_changes", broken)
+    assert wrong_reads(), "a write to fields the counter did not see went unnoticed"
+
+
 def test_every_post_rule_is_fuzzed(post_rules):
     """A new state-changing route fails here until rel_forms.FORMS says how to post it."""
     missing = sorted(set(post_rules) - set(FORMS))
