@@ -57,7 +57,7 @@ def home_content(today, cached: bool = True) -> Markup:
         return Markup(make())  # nosec B704 - a rendered template, escaped by Jinja
     key = (current_user.id, today, str(get_locale()), request.script_root, due_soon_days,
            current_app.config.get("DUE_SOON_DAYS"))
-    return Markup(fragments.home_fragments.get_or_make(key, make))  # nosec B704 - rendered as above
+    return Markup(fragments.home_fragments.get_or_make(current_user, key, make))  # nosec B704 - rendered as above
 
 
 def _int_arg(name: str) -> int | None:
