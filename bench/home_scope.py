@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import common  # noqa: E402
-from bench.run import login, make_app  # noqa: E402
+from bench import common
+from bench.run import login, make_app
 
 
 def _migration(name: str):

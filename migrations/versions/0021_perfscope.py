@@ -284,23 +284,17 @@ CREATE_0020 = {
         'CREATE TRIGGER data_versions_home_truncate AFTER TRUNCATE ON extensions FOR EACH STATEMENT EXECUTE FUNCTION data_versions_home()',
     ],
 }
-# The province's token, so that pages are cached from the start (a department's is written at
-# its first write).
-HOME = ("INSERT INTO data_versions (name, token) VALUES ('home', {}) "
-        "ON CONFLICT (name) DO UPDATE SET token = excluded.token")
-TOKEN = {'sqlite': "lower(hex(randomblob(16)))",
-         'postgresql': "md5(random()::text || clock_timestamp()::text)"}
 
 
 def upgrade():
     dialect = op.get_bind().dialect.name
+    # 0020's `home` row stays: the pages are cached from the start (a department's row is
+    # written at its first write).
     for statement in DROP_0020[dialect] + CREATE[dialect]:
         op.execute(statement)
-    op.execute(HOME.format(TOKEN[dialect]))
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
     for statement in DROP[dialect] + CREATE_0020[dialect]:
         op.execute(statement)
-    op.execute(HOME.format(TOKEN[dialect]))
