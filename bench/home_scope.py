@@ -81,6 +81,52 @@ def triggers(db_path: str, reps: int) -> None:
             print(f"{w:20s} {s:20s} {m * 1000:8.1f} ms  triggers {1000 * (m - base):7.1f} ms")
 
 
+def pg_triggers(url: str, reps: int) -> None:
+    """`triggers` on PostgreSQL: each write committed (the tokens are renewed at commit), in a
+    schema of its own holding a copy of the benchmark's tables (never the shared one): the
+    schema in `url` is migrated to the head and filled from `--from-schema` first."""
+    import psycopg
+
+    m20, m21 = _migration("0020_perfhome2"), _migration("0021_perfscope")
+    drop21 = _no_delete(m21.DROP["postgresql"])
+    drop20 = _no_delete(m20.DROP["postgresql"])
+    sets = {"none": (drop21, []), "0020 (one token)": (drop21, m20.CREATE["postgresql"]),
+            "0021 (departments)": (drop20, m21.CREATE["postgresql"])}
+    conn = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=False)
+    columns = [r[0] for r in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'tasks' ORDER BY ordinal_position")]
+    top = conn.execute("SELECT max(id) FROM tasks").fetchone()[0]
+    copies = ", ".join(f"id + {top}" if c == "id" else c for c in columns)
+    writes = {
+        "UPDATE 5,000 tasks": ("UPDATE tasks SET progress = progress WHERE id % 20 = 0", None),
+        "INSERT 5,000 tasks": (f"INSERT INTO tasks ({', '.join(columns)}) SELECT {copies} "
+                               "FROM tasks WHERE id % 20 = 1", f"DELETE FROM tasks WHERE id > {top}"),
+    }
+    times: dict = {(w, s): [] for w in writes for s in sets}
+    for _ in range(reps):
+        for s, (drop, create) in sets.items():
+            for statement in drop + create:
+                conn.execute(statement)
+            conn.commit()
+            for w, (sql, undo) in writes.items():
+                t0 = time.perf_counter()
+                conn.execute(sql)
+                conn.commit()
+                times[(w, s)].append(time.perf_counter() - t0)
+                if undo:
+                    conn.execute(undo)
+                    conn.commit()
+    for statement in drop20 + drop21 + m21.CREATE["postgresql"]:
+        conn.execute(statement)
+    conn.commit()
+    for w in writes:
+        base = statistics.median(times[(w, "none")])
+        for s in sets:
+            m = statistics.median(times[(w, s)])
+            print(f"{w:20s} {s:20s} {m * 1000:8.1f} ms  triggers {1000 * (m - base):7.1f} ms")
+
+
 def day(rounds: int, writes: tuple[int, ...], seed: int) -> None:
     from sqlalchemy import text
 
@@ -128,12 +174,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("what", choices=["triggers", "day"])
     parser.add_argument("--db", help="triggers: a SQLite file (default: the benchmark's)")
+    parser.add_argument("--pg", help="triggers: a PostgreSQL URL of a scratch schema (a copy)")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=40)
     parser.add_argument("--writes", default="1,3,10,30")
     parser.add_argument("--seed", type=int, default=16)
     args = parser.parse_args()
-    if args.what == "triggers":
+    if args.what == "triggers" and args.pg:
+        pg_triggers(args.pg, args.reps)
+    elif args.what == "triggers":
         url, _kind = common.database_url()
         triggers(args.db or url.removeprefix("sqlite:///"), args.reps)
     else:
