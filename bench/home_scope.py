@@ -100,8 +100,8 @@ def pg_triggers(url: str, reps: int) -> None:
     copies = ", ".join(f"id + {top}" if c == "id" else c for c in columns)
     writes = {
         "UPDATE 5,000 tasks": ("UPDATE tasks SET progress = progress WHERE id % 20 = 0", None),
-        "INSERT 5,000 tasks": (f"INSERT INTO tasks ({', '.join(columns)}) SELECT {copies} "
-                               "FROM tasks WHERE id % 20 = 1", f"DELETE FROM tasks WHERE id > {top}"),
+        "INSERT 5,000 tasks": ((f"INSERT INTO tasks ({', '.join(columns)}) SELECT {copies} "
+                                "FROM tasks WHERE id % 20 = 1"), f"DELETE FROM tasks WHERE id > {top}"),
     }
     times: dict = {(w, s): [] for w in writes for s in sets}
     for _ in range(reps):
