@@ -3,7 +3,8 @@
 UPDATEs and DELETEs, unit merges, a tally rebuild, renames of the people, units and fields
 the page names — every reader's cached page equals the page made anew. Each check first
 fills the cache (the previous check), then a write, then compares: a write the token missed
-would serve the page from before it."""
+would serve the page from before it. The tokens are per department (migration 0021): the tests
+at the end check which pages a write leaves cached."""
 
 from datetime import timedelta
 from decimal import Decimal
