@@ -328,3 +328,14 @@ def test_two_writers_of_two_departments_never_deadlock_on_the_tokens(app, rich):
     assert errors == []
     names = {r[0] for r in db.session.execute(text("SELECT name FROM data_versions"))}
     assert {fragments.department(w.a.path), fragments.department(w.b.path)} <= names
+
+
+def test_the_triggers_name_a_unit_s_department_as_the_reader_does(app):
+    """The triggers' SQL rule (`_department_sql`) and the reader's (`department`) agree on
+    every depth, on this database."""
+    dialect = db.engine.dialect.name
+    for path in ("/1/", "/1/7/", "/1/7/42/", "/12/345/6/7/", "/3/10/"):
+        sql = fragments._department_sql(dialect, f"'{path}'")
+        assert db.session.execute(text(f"SELECT {sql}")).scalar() == fragments.department(path)
+    assert fragments.department("/1/7/42/") == "home:7"
+    assert fragments.department("/1/") == "home:1"
