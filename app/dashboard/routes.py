@@ -57,7 +57,7 @@ def home_content(today, cached: bool = True) -> Markup:
         return Markup(make())  # nosec B704 - a rendered template, escaped by Jinja
     key = (current_user.id, today, str(get_locale()), request.script_root, due_soon_days,
            current_app.config.get("DUE_SOON_DAYS"))
-    return Markup(fragments.home_fragments.get_or_make(key, make))  # nosec B704 - rendered as above
+    return Markup(fragments.home_fragments.get_or_make(current_user, key, make))  # nosec B704 - rendered as above
 
 
 def _int_arg(name: str) -> int | None:
@@ -149,7 +149,7 @@ def overdue():
 
 def overdue_content(today, cached: bool = True) -> Markup:
     """The overdue list's content for the current user and query string: from the fragment
-    cache while nothing it is made from has been written (the home page's token: the list
+    cache while nothing it is made from has been written (the home page's tokens: the list
     reads a subset of the same tables), else built and rendered. The key holds everything
     else the page depends on: the reader, the day, the language, the script root, the
     settings it reads and the query string as given (the pager's links carry it)."""
@@ -171,7 +171,7 @@ def overdue_content(today, cached: bool = True) -> Markup:
         return Markup(make())  # nosec B704 - a rendered template, escaped by Jinja
     key = (current_user.id, today, str(get_locale()), request.script_root, settings.due_soon_days,
            settings.page_size, tuple(sorted(request.args.items(multi=True))))
-    return Markup(fragments.overdue_fragments.get_or_make(key, make))  # nosec B704 - rendered as above
+    return Markup(fragments.overdue_fragments.get_or_make(current_user, key, make))  # nosec B704 - rendered as above
 
 
 @bp.get("/overdue/print")

@@ -1,11 +1,12 @@
-"""A token that changes with every write to the tables a cached page is made from.
+"""Tokens that change with every write to the tables a cached page is made from.
 
-One row per cached page kind (`name`); `token` is a fresh random value written by triggers
-in the same statement as any INSERT, UPDATE or DELETE (and TRUNCATE on PostgreSQL) of those
-tables (app/dashboard/fragments.py, migration 0018). A random value rather than a counter:
-a database restored from a backup, or a test's world restored after it, goes back to an
-earlier state and would count the same numbers again over different data; a random token
-names one state only.
+One row per token (`name`): the home page's `home` (the province's: renewed by writes of
+units, people, fields and plans) and `home:<id>` per department (renewed by writes of the
+tasks, tallies and extensions of that department's units and people); `token` is a fresh
+random value written by triggers (app/dashboard/fragments.py, migrations 0020 and 0022). A
+random value rather than a counter: a database restored from a backup, or a test's world
+restored after it, goes back to an earlier state and would count the same numbers again over
+different data; a random token names one state only.
 """
 
 from sqlalchemy import String
