@@ -707,6 +707,23 @@ def test_fuzz_progress_files(sw, data, name, content):
     _no_5xx(resp, d)
 
 
+# The three ways a write reaches the database in a request: the session committed, the
+# session rolled back, a connection of the app's own (the write detectors' tests below).
+def session_commit(stmt):
+    db.session.execute(stmt)
+    db.session.commit()
+
+
+def session_rollback(stmt):
+    db.session.execute(stmt)
+    db.session.rollback()
+
+
+def own_connection(stmt):
+    with db.engine.begin() as conn:
+        conn.execute(stmt)
+
+
 def test_write_detector(fuzz):
     """The counter that spares test_fuzz_every_form a fingerprint after a post that wrote
     nothing (Fuzz.changes) moves for every row a request inserts, updates or deletes: through
@@ -724,18 +741,6 @@ def test_write_detector(fuzz):
         "UPDATE": lambda id_: update(Field).where(Field.id == id_).values(name="Đổi tên"),
         "DELETE": lambda id_: delete(Field).where(Field.id == id_),
     }
-
-    def session_commit(stmt):
-        db.session.execute(stmt)
-        db.session.commit()
-
-    def session_rollback(stmt):
-        db.session.execute(stmt)
-        db.session.rollback()
-
-    def own_connection(stmt):
-        with db.engine.begin() as conn:
-            conn.execute(stmt)
 
     try:
         for verb, stmt in statements.items():
@@ -777,18 +782,6 @@ def test_table_write_counter(fuzz, monkeypatch):
 
     fz = fuzz
     task_id = fz.w.task.id
-
-    def session_commit(stmt):
-        db.session.execute(stmt)
-        db.session.commit()
-
-    def session_rollback(stmt):
-        db.session.execute(stmt)
-        db.session.rollback()
-
-    def own_connection(stmt):
-        with db.engine.begin() as conn:
-            conn.execute(stmt)
 
     def field_id():
         return db.session.scalar(select(func.max(Field.id)))
