@@ -230,3 +230,22 @@ def test_the_pure_tally_counts_additions_as_the_sql_does():
             ("assigned", date(2026, 6, 1), None, 1, 0, None, 0, False),
             ("assigned", date(2026, 6, 30), None, 1, 0)]
     assert tally(rows, TODAY, TODAY, ScoringSettings()).additions == 1
+
+
+def test_a_breakdown_of_added_work_drafted_in_a_lower_plan_carries_the_mark(world, make):
+    """The province adds a task led by unit A after issuing its plan; unit A breaks it down in
+    its own draft plan: the sub-tasks replace the parent in A's figure, so they carry its mark
+    (task_rules.added_after_issue's `parent_added`); a breakdown of planned work does not."""
+    head_p = make.user(world.province, "head", "Chủ Tịch Tỉnh", "head_p")
+    plan = make.plan(world.province, title="Kế hoạch CCHC năm 2026 của UBND tỉnh")
+    planned = make.task(plan, head_p, world.a, world.staff, world.head, title="Nhiệm vụ đã giao",
+                        due_on=date(2026, 8, 31))
+    added = make.task(plan, head_p, world.a, world.staff, world.head, title="Nhiệm vụ bổ sung",
+                      due_on=date(2026, 8, 31))
+    issue_plans(plan)
+    db.session.execute(update(Task).where(Task.id == added.id).values(added_after_issue=True))
+    db.session.commit()
+    kids = [create(world.head, world, make, title=f"Nhiệm vụ con {p.id}", parent_id=p.id,
+                   due_on=date(2026, 7, 31)).id for p in (planned, added)]
+    db.session.commit()
+    assert [flag(k) for k in kids] == [False, True]
