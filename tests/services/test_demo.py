@@ -175,8 +175,8 @@ def test_the_snv_plan_holds_work_its_head_added_after_issue(seeded):
     from app.domain.scoring import parse_period
 
     added = [t for t in tasks_of(plan_of("SNV")) if t.added_after_issue]
-    assert [t.title for t in added] == ["Tổ chức tuyển dụng công chức năm 2026 theo vị trí việc "
-                                        "làm còn thiếu"]
+    assert [t.title for t in added] == [("Tổ chức tuyển dụng công chức năm 2026 theo vị trí "
+                                         "việc làm còn thiếu")]
     assert not added[0].head_confirms and added[0].created_at > plan_of("SNV").issued_at
     report = assessment.live(parse_period("2026"), TODAY, current_settings().scoring, today=TODAY)
     assert sum(r.tally.additions for r in report.units) == 1
