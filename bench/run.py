@@ -558,7 +558,8 @@ def assessment_floor(raw: Raw, period, as_of: date, s, today: date) -> tuple[dic
         f"SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END), SUM(CASE WHEN {late} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {overdue} THEN 1 ELSE 0 END), SUM(CASE WHEN {excluded} THEN 1 ELSE 0 END), "
         f"{weighed(wu)}, SUM(t.extension_count), "
-        f"SUM(t.amendment_count), SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END), "
+        f"SUM(t.amendment_count), SUM(CASE WHEN t.added_after_issue THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN t.status = 'cancelled' THEN 1 ELSE 0 END), "
         f"{weighed(wl)} "
         f"FROM tasks t LEFT JOIN cw ON cw.id = t.id WHERE t.due_on >= :start AND t.due_on <= :end "
         f"AND t.lead_unit_id IS NOT NULL AND {not_draft('t.')} "
@@ -566,12 +567,12 @@ def assessment_floor(raw: Raw, period, as_of: date, s, today: date) -> tuple[dic
     by_unit: dict = {}
     by_leader: dict = {}
     for r in rows:
-        leader_values = [*r[4:9], *r[14:16], *r[11:14]]
-        for key, counted, target, values in ((r[0], r[2], by_unit, r[4:14]),
+        leader_values = [*r[4:9], *r[15:17], *r[11:15]]
+        for key, counted, target, values in ((r[0], r[2], by_unit, r[4:15]),
                                              (r[1], r[3], by_leader, leader_values)):
             if key is None or not counted:
                 continue
-            acc = target.setdefault(key, [0] * 10)
+            acc = target.setdefault(key, [0] * 11)
             for i, v in enumerate(values):
                 acc[i] += v or 0
     return by_unit, by_leader
@@ -598,7 +599,7 @@ def bench_assessment(url, kind, meta, raw) -> dict:
     by_unit, _by_leader = got["floor"]
     cent = Decimal("0.01")
     for row in got["report"].units:
-        f = by_unit.get(row.key, [0] * 10)
+        f = by_unit.get(row.key, [0] * 11)
         t = row.tally
         # The same counts and the same counted weight (a sub-task's share of its parent's).
         if ((t.tasks, t.on_time, t.late, t.overdue, t.excluded) != tuple(int(x) for x in f[:5])
@@ -637,8 +638,8 @@ def export_floor(raw: Raw, period, as_of: date, s, out, today: date) -> int:
         f"{counted_weights_cte()}"
         f"SELECT lu.code, t.stt, t.title, COALESCE(a.full_name, ''), COALESCE(l.full_name, ''), "
         f"t.due_on, t.completed_on, {OUTCOME_SQL}, t.weight, {wu}, {credit(wu)}, "
-        f"t.extension_count, t.amendment_count, t.status, t.completion_imported_at IS NOT NULL, "
-        f"NOT {counted_child('lead_unit_id')}, NOT {counted_child('leader_id')}, {wl}, {credit(wl)} "
+        f"t.extension_count, t.amendment_count, t.added_after_issue, t.status, "
+        f"t.completion_imported_at IS NOT NULL, NOT {counted_child('lead_unit_id')}, NOT {counted_child('leader_id')}, {wl}, {credit(wl)} "
         f"FROM tasks t LEFT JOIN cw ON cw.id = t.id JOIN units lu ON lu.id = t.lead_unit_id "
         f"LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users l ON l.id = t.leader_id "
         f"WHERE t.due_on >= :start AND t.due_on <= :end AND {not_draft('t.')} "

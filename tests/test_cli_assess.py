@@ -243,3 +243,33 @@ def test_export_refuses_bad_options(runner, scenario, tmp_path):
     mixed = invoke(runner, *base, "--version", "1", "--as-of", "2026-06-01", "--format", "csv",
                    "--output", str(tmp_path / "c"))
     assert mixed.exit_code == 2 and "--as-of cannot be combined with --version" in mixed.stderr
+
+
+def test_run_and_export_list_the_work_added_after_issue(runner, scenario, tmp_path):
+    """The overdue task was added after issue (bổ sung): `flask assess run` lists it beside
+    the unit's and the head's scores, as the amendments; a frozen version and its export too."""
+    db.session.execute(update(Task).where(Task.id == scenario.task2.id).values(added_after_issue=True))
+    db.session.commit()
+    out = invoke(runner, "run", "--period", "2026-Q2", "--freeze").output
+    lines = out.splitlines()
+    for start, who in (("Mã đơn vị", "SNV "), ("Tên đăng nhập", "head_a"), ("Tên đăng nhập", "deputy_a")):
+        header = line_of(out, start)
+        col, width = header.index("Số nhiệm vụ bổ sung"), len("Số nhiệm vụ bổ sung")
+        assert header.index("Số lần điều chỉnh") < col < header.index("Số nhiệm vụ hủy")
+        row = next(line for line in lines[lines.index(header):] if line.startswith(who))
+        assert row[col:col + width].strip() == ("0" if who == "deputy_a" else "1"), row
+    folder = tmp_path / "v1"
+    result = invoke(runner, "export", "--period", "2026-Q2", "--version", "1", "--format", "csv",
+                    "--output", str(folder))
+    assert result.exit_code == 0, result.output
+
+    def read(name):
+        return list(csv.reader(io.StringIO((folder / name).read_text("utf-8-sig"), newline=""),
+                               delimiter=";"))
+
+    units = read("don-vi.csv")
+    assert next(r for r in units if r[2] == "SNV")[units[0].index("Số nhiệm vụ bổ sung")] == "1"
+    tasks = read("nhiem-vu.csv")
+    col = tasks[0].index("Bổ sung sau khi ban hành")
+    assert {r[3]: r[col] for r in tasks[1:]}[scenario.task2.title] == "Có"
+    assert {r[3]: r[col] for r in tasks[1:]}[scenario.task.title] == "Không"

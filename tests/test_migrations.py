@@ -311,7 +311,8 @@ def test_0021_keeps_what_frozen_runs_counted(scratch_url):
                 "'SNV', :s, 'x', '', '', 'completed', 'late', CAST(:w AS NUMERIC(8, 2)), "
                 "CAST(:c AS NUMERIC(14, 4)), 0, 0, false, true, true)"),
                 [{"t": 1, "s": "1", "w": "1.5", "c": "1.125"}, {"t": 2, "s": "2", "w": "3", "c": "0"}])
-        upgrade(revision="0021_weights")
+        # To the head: the schema compared below is the models' (later revisions add columns).
+        upgrade()
 
         def stored():
             with db.engine.connect() as conn:
@@ -329,4 +330,78 @@ def test_0021_keeps_what_frozen_runs_counted(scratch_url):
             columns = {c["name"] for c in inspect(conn).get_columns("assessment_task_rows")}
             assert "unit_weight" not in columns and "leader_credit" not in columns
             assert conn.execute(text("SELECT COUNT(*) FROM assessment_task_rows")).scalar() == 2
+        db.engine.dispose()
+
+
+def test_0023_marks_the_work_added_after_issue_and_leaves_old_runs_unknown(scratch_url):
+    """Tasks created after their plan was issued are marked added (bổ sung), whoever created
+    them, and so are the sub-tasks of added work, level by level; a task in the plan before
+    issue, or of a plan never issued, is not. Runs frozen before 0023 did not count additions:
+    their rows stay NULL (shown "—"). Downgrading drops the columns and keeps the rows."""
+    from flask_migrate import downgrade, upgrade
+
+    from app import create_app
+    from config import TestConfig
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=scratch_url)
+    with app.app_context():
+        upgrade(revision="0022_perfscope")
+        now = datetime(2026, 1, 2, 8, 0)
+        with db.engine.begin() as conn:
+            _rows_of_0004(conn, 5)
+            conn.execute(text("UPDATE plans SET issued_at = :at"), {"at": datetime(2026, 1, 3)})
+            # 1: in the plan at issue; 2: added after; 3 and 4: its sub-task and grand-sub-task
+            # (dated before issue, so only the breakdown marks them); 5: a sub-task of 1.
+            conn.execute(text("UPDATE tasks SET created_at = :at WHERE id = 2"),
+                         {"at": datetime(2026, 1, 5)})
+            conn.execute(text("UPDATE tasks SET parent_id = :p WHERE id = :id"),
+                         [{"p": 2, "id": 3}, {"p": 3, "id": 4}, {"p": 1, "id": 5}])
+            # A plan never issued, with a task created late.
+            conn.execute(text("INSERT INTO plans (unit_id, year, kind, title, status, created_at, "
+                              "version) VALUES (1, 2026, 'work', 'Nháp', 'draft', :now, 1)"),
+                         {"now": now})
+            conn.execute(text(
+                "INSERT INTO tasks (id, plan_id, owner_unit_id, stt, order_key, title, "
+                "title_folded, description, responsibility, output_product, indicator_name, "
+                "indicator_unit, weight, progress, status, cancel_reason, is_clear, created_at, "
+                "updated_at, version, extension_count) VALUES (6, 2, 1, '1', '1', 'x', '', '', "
+                "'', '', '', '', 1, 0, 'assigned', '', false, :at, :at, 1, 0)"),
+                {"at": datetime(2026, 2, 1)})
+            conn.execute(text("INSERT INTO assessment_runs (period, period_start, period_end, as_of, "
+                              "scope_key, version, settings, created_at) VALUES ('2026', "
+                              "'2026-01-01', '2026-12-31', '2026-06-30', 'all', 1, '{}', :now)"),
+                         {"now": now})
+            conn.execute(text(
+                "INSERT INTO assessment_unit_rows (run_id, unit_id, unit_code, unit_name, unit_path, "
+                "unit_kind, tasks, fallen_due, on_time, late, overdue, within, excluded, weight_due, "
+                "credit, grade, extensions, amendments, cancellations, final_decision_no, "
+                "final_reason) VALUES (1, 1, 'SNV', 'Sở Nội vụ', '/1/', 'department', 1, 1, 1, 0, 0, "
+                "0, 0, 1, 1, 'excellent', 0, 0, 0, '', '')"))
+            conn.execute(text(
+                "INSERT INTO assessment_task_rows (run_id, task_id, unit_id, unit_code, stt, title, "
+                "assignee_name, leader_name, status, outcome, weight, unit_weight, leader_weight, "
+                "credit, leader_credit, extensions, amendments, is_imported, counts_for_unit, "
+                "counts_for_leader) VALUES (1, 2, 1, 'SNV', '2', 'x', '', '', 'completed', "
+                "'on_time', 1, 1, 1, 1, 1, 0, 0, false, true, true)"))
+        upgrade(revision="0023_additions")
+        with db.engine.connect() as conn:
+            flags = {k: bool(v) for k, v in conn.execute(
+                text("SELECT id, added_after_issue FROM tasks")).all()}
+            old = (conn.execute(text("SELECT additions FROM assessment_unit_rows")).scalar(),
+                   conn.execute(text("SELECT added_after_issue FROM assessment_task_rows")).scalar())
+        assert flags == {1: False, 2: True, 3: True, 4: True, 5: False, 6: False}
+        assert old == (None, None)
+        with db.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+            assert compare_metadata(ctx, db.metadata) == []
+        downgrade(revision="0022_perfscope")
+        with db.engine.connect() as conn:
+            assert "added_after_issue" not in {c["name"] for c in inspect(conn).get_columns("tasks")}
+            assert "additions" not in {c["name"] for c in
+                                       inspect(conn).get_columns("assessment_unit_rows")}
+            assert conn.execute(text("SELECT COUNT(*) FROM tasks")).scalar() == 6
+        upgrade()
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM tasks WHERE added_after_issue = true")
+                                ).scalar() == 3
         db.engine.dispose()

@@ -274,9 +274,10 @@ SCORE_ROW = component("ScoreRow", obj({
     "grade": {"enum": ["excellent", "good", "pass", "fail", "not_rated"]},
     "tasks": INTEGER, "fallen_due": INTEGER, "on_time": INTEGER, "late": INTEGER,
     "overdue": INTEGER, "within": INTEGER, "excluded": INTEGER, "extensions": INTEGER,
-    "amendments": INTEGER, "cancellations": INTEGER,
+    "amendments": INTEGER, "additions": nullable(INTEGER), "cancellations": INTEGER,
 }, ["id", "code", "name", "score", "grade", "tasks", "fallen_due", "on_time", "late",
-    "overdue", "within", "excluded", "extensions", "amendments", "cancellations"]))
+    "overdue", "within", "excluded", "extensions", "amendments", "additions",
+    "cancellations"]))
 ASSESSMENT = component("Assessment", obj({
     "period": STRING, "label": STRING, "as_of": DATE, "units": array(SCORE_ROW),
     "leaders": array(SCORE_ROW),
@@ -290,7 +291,7 @@ def score_row(r) -> dict:
             "fallen_due": t.fallen_due, "on_time": t.on_time, "late": t.late,
             "overdue": t.overdue, "within": t.within, "excluded": t.excluded,
             "extensions": t.extensions, "amendments": t.amendments,
-            "cancellations": t.cancellations}
+            "additions": t.additions, "cancellations": t.cancellations}
 
 
 # ---- assessment: the tasks behind a figure, frozen runs ---------------------------------
@@ -302,16 +303,18 @@ TASK_LINE = component("AssessedTask", obj({
     "completed_on": nullable(DATE), "status": {"enum": [s.value for s in Lifecycle]},
     "outcome": OUTCOME, "weight": NUMBER, "credit": nullable(NUMBER), "extensions": INTEGER,
     "amendments": INTEGER, "is_imported": BOOLEAN,
+    # Added to its plan after issue (bổ sung); null in a run frozen before it was recorded.
+    "added_after_issue": nullable(BOOLEAN),
     # The weight the figure counted: a sub-task's share of its parent's (docs/integrity.md).
     "counted_weight": NUMBER,
 }, ["task_id", "stt", "title", "unit_code", "assignee_name", "leader_name", "due_on",
     "completed_on", "status", "outcome", "weight", "credit", "extensions", "amendments",
-    "is_imported", "counted_weight"]))
+    "is_imported", "added_after_issue", "counted_weight"]))
 _TALLY_PROPS = {
     "score": nullable(NUMBER), "grade": {"enum": ["excellent", "good", "pass", "fail", "not_rated"]},
     "tasks": INTEGER, "fallen_due": INTEGER, "on_time": INTEGER, "late": INTEGER,
     "overdue": INTEGER, "within": INTEGER, "excluded": INTEGER, "extensions": INTEGER,
-    "amendments": INTEGER, "cancellations": INTEGER}
+    "amendments": INTEGER, "additions": nullable(INTEGER), "cancellations": INTEGER}
 TALLY = component("Tally", obj(_TALLY_PROPS, list(_TALLY_PROPS)))
 DRILL_DOWN = component("AssessmentDrillDown", obj({
     "period": STRING, "label": STRING, "as_of": DATE, "run_id": nullable(ID),
@@ -319,7 +322,7 @@ DRILL_DOWN = component("AssessmentDrillDown", obj({
                     "name": STRING, "with_subunits": BOOLEAN},
                    ["kind", "id", "code", "name", "with_subunits"]),
     "outcome": nullable({"enum": ["on_time", "late", "overdue", "within", "excluded", "due",
-                                  "completed", "extended"]}),
+                                  "completed", "extended", "added"]}),
     "tally": TALLY, "items": array(TASK_LINE), "total": INTEGER, "page": INTEGER,
     "limit": INTEGER, "pages": INTEGER,
 }, ["period", "label", "as_of", "run_id", "subject", "outcome", "tally", "items", "total",
@@ -341,7 +344,7 @@ def tally(t, g) -> dict:
             "fallen_due": t.fallen_due, "on_time": t.on_time, "late": t.late,
             "overdue": t.overdue, "within": t.within, "excluded": t.excluded,
             "extensions": t.extensions, "amendments": t.amendments,
-            "cancellations": t.cancellations}
+            "additions": t.additions, "cancellations": t.cancellations}
 
 
 def task_line(line) -> dict:
@@ -352,6 +355,7 @@ def task_line(line) -> dict:
             "outcome": str(line.outcome), "weight": float(line.weight),
             "credit": _number(line.credit), "extensions": line.extensions,
             "amendments": line.amendments, "is_imported": line.is_imported,
+            "added_after_issue": line.added,
             "counted_weight": float(line.weight if line.counted_weight is None
                                     else line.counted_weight)}
 

@@ -59,7 +59,8 @@ OUTCOME_FILTERS: dict[str, tuple[Outcome, ...]] = {
     "completed": (Outcome.ON_TIME, Outcome.LATE),
 }
 EXTENDED = "extended"   # the tasks whose deadline was extended at least once
-FILTERS = (*OUTCOME_FILTERS, EXTENDED)
+ADDED = "added"         # the tasks added to their plan after issue (bổ sung)
+FILTERS = (*OUTCOME_FILTERS, EXTENDED, ADDED)
 CENT = Decimal("0.01")
 
 
@@ -151,6 +152,9 @@ def add_tallies(tallies) -> Tally:
         out.credit += t.credit
         out.extensions += t.extensions
         out.amendments += t.amendments
+        # Unknown in one (a run frozen before additions were counted): unknown in the sum.
+        out.additions = (None if out.additions is None or t.additions is None
+                         else out.additions + t.additions)
         out.cancellations += t.cancellations
     return out
 
@@ -216,6 +220,8 @@ class TaskLine:
     credit: Decimal | None   # only a fallen-due task earns or loses credit
     extensions: int
     amendments: int = 0
+    # Added to its plan after issue (bổ sung); None in a run frozen before it was recorded.
+    added: bool | None = False
     # Completed by a date imported into a draft plan, not through submit -> confirm.
     is_imported: bool = False
     # The weight the line's figure counts: a sub-task's share of its parent's weight
@@ -252,6 +258,7 @@ class Breakdown:
     extended: int = 0
     extensions: int = 0
     amendments: int = 0
+    additions: int | None = 0
     cancellations: int = 0
 
     def count(self, key: str | None) -> int:
@@ -259,6 +266,8 @@ class Breakdown:
             return sum(self.counts.values())
         if key == EXTENDED:
             return self.extended
+        if key == ADDED:
+            return self.additions or 0
         return sum(self.counts.get(o, 0) for o in OUTCOME_FILTERS[key])
 
     @property
@@ -276,7 +285,8 @@ class Breakdown:
                      late=c.get(Outcome.LATE, 0), overdue=c.get(Outcome.OVERDUE, 0),
                      within=c.get(Outcome.WITHIN, 0), excluded=c.get(Outcome.EXCLUDED, 0),
                      weight_due=self.weight_due, credit=self.credit, extensions=self.extensions,
-                     amendments=self.amendments, cancellations=self.cancellations)
+                     amendments=self.amendments, additions=self.additions,
+                     cancellations=self.cancellations)
 
 
 @dataclass
@@ -299,7 +309,7 @@ def _dec(value, places: Decimal) -> Decimal:
 
 def _breakdown(rows, places: Decimal) -> Breakdown:
     b = Breakdown()
-    for outcome, n, weight, credit, extended, extensions, amendments, cancelled in rows:
+    for outcome, n, weight, credit, extended, extensions, amendments, added, known, cancelled in rows:
         o = Outcome(outcome)
         b.counts[o] = int(n)
         b.weights[o] = _dec(weight, CENT)
@@ -307,6 +317,9 @@ def _breakdown(rows, places: Decimal) -> Breakdown:
         b.extended += int(extended or 0)
         b.extensions += int(extensions or 0)
         b.amendments += int(amendments or 0)
+        # `known`: rows that recorded whether they were added (a run frozen before 0023 did not).
+        if b.additions is not None:
+            b.additions = b.additions + int(added or 0) if known == n else None
         b.cancellations += int(cancelled or 0)
     return b
 
@@ -370,13 +383,15 @@ def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str |
     # (the figure's), the lines show both.
     inner = (select(oc.label("outcome"), w.label("weight"), cc.label("credit"),
                     Task.extension_count.label("ext"), Task.amendment_count.label("amend"),
+                    case((Task.added_after_issue, 1), else_=0).label("added"),
                     case((Task.status == Lifecycle.CANCELLED, 1), else_=0).label("cancelled"))
              .select_from(Task).outerjoin(cw, cw.c.id == Task.id)
              .where(cond, in_period(period)).subquery())
     b = _breakdown(db.session.execute(
         select(inner.c.outcome, func.count(), func.sum(inner.c.weight), func.sum(inner.c.credit),
                func.sum(case((inner.c.ext > 0, 1), else_=0)), func.sum(inner.c.ext),
-               func.sum(inner.c.amend), func.sum(inner.c.cancelled))
+               func.sum(inner.c.amend), func.sum(inner.c.added), func.count(),
+               func.sum(inner.c.cancelled))
         .group_by(inner.c.outcome)), places)
     total = b.count(key)
     page = _page_bounds(page, per_page, total)
@@ -385,7 +400,7 @@ def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str |
                 func.coalesce(assignee.full_name, ""), func.coalesce(leader.full_name, ""),
                 Task.due_on, Task.completed_on, Task.status, oc, Task.weight, cc,
                 Task.extension_count, Task.amendment_count,
-                Task.completion_imported_at.is_not(None), w)
+                Task.completion_imported_at.is_not(None), w, Task.added_after_issue)
          .select_from(Task)
          .outerjoin(cw, cw.c.id == Task.id)
          .outerjoin(lead, lead.id == Task.lead_unit_id)
@@ -394,6 +409,8 @@ def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str |
          .where(cond, in_period(period)))
     if key == EXTENDED:
         q = q.where(Task.extension_count > 0)
+    elif key == ADDED:
+        q = q.where(Task.added_after_issue)
     elif key is not None:
         q = q.where(oc.in_([o.value for o in OUTCOME_FILTERS[key]]))
     q = q.order_by(Task.due_on, Task.id).limit(per_page).offset((page - 1) * per_page)
@@ -403,13 +420,14 @@ def live_tasks(cond, period: Period, as_of: date, s: ScoringSettings, key: str |
 
 def _line(r, places: Decimal) -> TaskLine:
     (task_id, stt, title, unit_code, assignee, leader, due_on, completed_on, status, outcome,
-     weight, credit, ext, amend, imported, counted) = r
+     weight, credit, ext, amend, imported, counted, added) = r
     o = Outcome(outcome)
     return TaskLine(task_id, stt or "", title, unit_code or "", assignee or "", leader or "",
                     due_on, completed_on if o in (Outcome.ON_TIME, Outcome.LATE) else None,
                     status, o, _dec(weight, CENT),
                     _dec(credit, places) if o in FALLEN_DUE else None, int(ext or 0),
-                    int(amend or 0), bool(imported), _dec(counted, CENT))
+                    int(amend or 0), None if added is None else bool(added), bool(imported),
+                    _dec(counted, CENT))
 
 
 # ---- frozen runs --------------------------------------------------------------------
@@ -513,15 +531,19 @@ def frozen_tasks(cond, s: ScoringSettings, key: str | None, page: int, per_page:
     b = _breakdown(db.session.execute(
         select(t.outcome, func.count(), func.sum(weight), func.sum(credit),
                func.sum(case((t.extensions > 0, 1), else_=0)), func.sum(t.extensions),
-               func.sum(t.amendments), func.sum(case((t.status == Lifecycle.CANCELLED, 1), else_=0)))
+               func.sum(t.amendments), func.sum(case((t.added_after_issue, 1), else_=0)),
+               func.count(t.added_after_issue),
+               func.sum(case((t.status == Lifecycle.CANCELLED, 1), else_=0)))
         .where(cond).group_by(t.outcome)), places)
     total = b.count(key)
     page = _page_bounds(page, per_page, total)
     q = select(t.task_id, t.stt, t.title, t.unit_code, t.assignee_name, t.leader_name, t.due_on,
                t.completed_on, t.status, t.outcome, t.weight, credit, t.extensions, t.amendments,
-               t.is_imported, weight).where(cond)
+               t.is_imported, weight, t.added_after_issue).where(cond)
     if key == EXTENDED:
         q = q.where(t.extensions > 0)
+    elif key == ADDED:
+        q = q.where(t.added_after_issue.is_(True))
     elif key is not None:
         q = q.where(t.outcome.in_([o.value for o in OUTCOME_FILTERS[key]]))
     q = q.order_by(t.due_on, t.task_id).limit(per_page).offset((page - 1) * per_page)
@@ -588,6 +610,7 @@ def monthly_trend(cond, year: int, as_of: date, s: ScoringSettings, *,
 
 
 __all__ = [
+    "ADDED",
     "EXTENDED",
     "FILTERS",
     "OUTCOME_FILTERS",

@@ -65,11 +65,11 @@ UNIT_SHEET, LEADER_SHEET, TASK_SHEET = "Đơn vị", "Lãnh đạo", "Nhiệm v�
 UNIT_HEADERS = ("STT", "Tên đơn vị", "Mã đơn vị", "Số nhiệm vụ", "Đến hạn", "Hoàn thành đúng hạn",
                 "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành", "Trong hạn",
                 "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
-                "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy")
+                "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ bổ sung", "Số nhiệm vụ hủy")
 LEADER_HEADERS = ("STT", "Họ và tên", "Chức vụ", "Đơn vị", "Tên đăng nhập", "Đến hạn",
                   "Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành",
                   "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
-                  "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy")
+                  "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ bổ sung", "Số nhiệm vụ hủy")
 # A frozen run's unit and leader tables end with the competent authority's decision.
 FINAL_HEADERS = ("Xếp loại cuối cùng (cấp có thẩm quyền)", "Số quyết định", "Ngày quyết định",
                  "Lý do")
@@ -82,8 +82,12 @@ QUALITY_NOTES = {"appraised": "Điểm thẩm định", "self": "Điểm tự ch
 TASK_HEADERS = ("STT", "Đơn vị chủ trì", "STT trong kế hoạch", "Nhiệm vụ", "Người thực hiện",
                 "Lãnh đạo phụ trách",
                 "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số",
-                "Trọng số tính cho đơn vị", "Điểm", "Số lần gia hạn", "Số lần điều chỉnh", "Ghi chú")
+                "Trọng số tính cho đơn vị", "Điểm", "Số lần gia hạn", "Số lần điều chỉnh",
+                "Bổ sung sau khi ban hành", "Ghi chú")
 SUBTREE_NAME = "{name} (kể cả đơn vị trực thuộc)"
+# Work added after issue (bổ sung): a task row says so; a run frozen before 0023 did not
+# record it ("—", never a made-up 0 or "Không").
+ADDED_YES, ADDED_NO, UNKNOWN = "Có", "Không", "—"
 # The task table's notes: what an assessor must see beside a task's outcome.
 NOTE_IMPORTED = "nhập từ tệp"
 NOTE_NOT_FOR_UNIT = "không tính cho đơn vị chủ trì (tính ở nhiệm vụ con)"
@@ -131,6 +135,16 @@ def _number(value) -> int | Decimal:
     return int(d) if d == d.to_integral_value() else d
 
 
+def _additions(value: int | None) -> int | str:
+    """Tasks added after issue; "—" in a run frozen before they were counted (not a 0)."""
+    return UNKNOWN if value is None else value
+
+
+def _added(value: bool | None) -> str:
+    """A task row's "Bổ sung sau khi ban hành": "Có", "Không", "—" when not recorded."""
+    return UNKNOWN if value is None else (ADDED_YES if value else ADDED_NO)
+
+
 def _grade(row: Row) -> str:
     return GRADE_LABELS[row.grade][0]
 
@@ -175,7 +189,7 @@ def _unit_figures(r: Row) -> list:
     t = r.tally
     return [t.tasks, t.fallen_due, t.on_time, t.late, t.overdue, t.within,
             _rate(t.completion_rate), _rate(t.on_time_rate), _rate(t.score), _grade(r),
-            t.extensions, t.amendments, t.cancellations]
+            t.extensions, t.amendments, _additions(t.additions), t.cancellations]
 
 
 def unit_rows(report: Report) -> Iterator[list]:
@@ -202,7 +216,8 @@ def leader_rows(report: Report) -> Iterator[list]:
         yield [n, r.name, titles.get(r.key) or ROLE_LABELS.get(r.role, r.role),
                names.get(r.unit_code, r.unit_code), r.username, t.fallen_due,
                t.on_time, t.late, t.overdue, _rate(t.completion_rate), _rate(t.on_time_rate),
-               _rate(t.score), _grade(r), t.extensions, t.amendments, t.cancellations,
+               _rate(t.score), _grade(r), t.extensions, t.amendments, _additions(t.additions),
+               t.cancellations,
                *_quality_cells(report, r), *_final_cells(report, r)]
 
 
@@ -229,7 +244,7 @@ def live_task_query(report: Report):
                 func.coalesce(leader.full_name, ""), Task.due_on, Task.completed_on,
                 outcome_case(report.as_of, report.today), Task.weight, unit_weight(cw),
                 credit_case(report.as_of, report.today, report.settings, unit_weight(cw)),
-                Task.extension_count, Task.amendment_count, Task.status,
+                Task.extension_count, Task.amendment_count, Task.added_after_issue, Task.status,
                 Task.completion_imported_at.is_not(None), counts_for_unit(), counts_for_leader(),
                 leader_weight(cw),
                 credit_case(report.as_of, report.today, report.settings, leader_weight(cw)))
@@ -249,7 +264,7 @@ def frozen_task_query(report: Report):
     t = AssessmentTaskRow
     q = (select(t.unit_code, t.stt, t.title, t.assignee_name, t.leader_name, t.due_on,
                 t.completed_on, t.outcome, t.weight, t.unit_weight, t.credit, t.extensions,
-                t.amendments, t.status, t.is_imported, t.counts_for_unit, t.counts_for_leader,
+                t.amendments, t.added_after_issue, t.status, t.is_imported, t.counts_for_unit, t.counts_for_leader,
                 t.leader_weight, t.leader_credit)
          .where(t.run_id == report.run.id).order_by(t.id))
     if report.scope_path is not None:
@@ -317,7 +332,7 @@ def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
         for row in result:
             n += 1
             (unit_code, stt, title_, assignee, leader, due_on, completed_on, result_, weight,
-             counted, credit, ext, amend, status, imported, for_unit, for_leader,
+             counted, credit, ext, amend, added, status, imported, for_unit, for_leader,
              leader_counted, leader_credit) = row
             outcome = _OUTCOMES[result_]
             w, cw = number(weight, weights), number(counted, weights)
@@ -332,7 +347,8 @@ def task_rows(report: Report, yield_per: int = YIELD_PER) -> Iterator[list]:
                    leader or "", due_on,
                    # Judged with what was known as of the date: a later completion is not shown.
                    completed_on if outcome in _SHOWN_COMPLETION else None,
-                   OUTCOME_LABELS[outcome], w, cw, c, int(ext or 0), int(amend or 0), note]
+                   OUTCOME_LABELS[outcome], w, cw, c, int(ext or 0), int(amend or 0),
+                   _added(added), note]
     finally:
         result.close()
 
@@ -451,15 +467,15 @@ def warning_lines(report: Report, sheet: str) -> list[str]:
 # Per sheet: column widths, the columns under the issuing body (the rest sit under the
 # national motto), number formats by column, and wrapped columns.
 _LAYOUT = {
-    UNIT_SHEET: {"widths": (6, 36, 12, 10, 9, 12, 12, 13, 9, 12, 12, 12, 24, 10, 10, 10,
+    UNIT_SHEET: {"widths": (6, 36, 12, 10, 9, 12, 12, 13, 9, 12, 12, 12, 24, 10, 10, 10, 10,
                             24, 14, 12, 30), "left": 3,
-                     "formats": {9: "0.00", 10: "0.00", 11: "0.00"}, "wrap": {1, 12, 16, 19}},
-    LEADER_SHEET: {"widths": (6, 26, 18, 30, 16, 9, 12, 12, 13, 12, 12, 12, 24, 10, 10, 10,
+                     "formats": {9: "0.00", 10: "0.00", 11: "0.00"}, "wrap": {1, 12, 17, 20}},
+    LEADER_SHEET: {"widths": (6, 26, 18, 30, 16, 9, 12, 12, 13, 12, 12, 12, 24, 10, 10, 10, 10,
                               24, 14, 12, 30), "left": 3,
-                       "formats": {9: "0.00", 10: "0.00", 11: "0.00"}, "wrap": {1, 2, 3, 12, 16, 19}},
-    TASK_SHEET: {"widths": (6, 24, 8, 52, 22, 22, 13, 13, 20, 9, 11, 9, 9, 9, 30), "left": 3,
+                       "formats": {9: "0.00", 10: "0.00", 11: "0.00"}, "wrap": {1, 2, 3, 12, 17, 20}},
+    TASK_SHEET: {"widths": (6, 24, 8, 52, 22, 22, 13, 13, 20, 9, 11, 9, 9, 9, 11, 30), "left": 3,
                      "formats": {9: "0.00", 10: "0.00", 11: "0.00##"},
-                     "wrap": {1, 3, 4, 5, 8, 10, 14}},
+                     "wrap": {1, 3, 4, 5, 8, 10, 15}},
 }
 FOOTER = f'&C&"{xlsx.FONT_NAME},Regular"Trang &P/&N'
 

@@ -77,6 +77,7 @@ FILTER_LABELS = {
     "excluded": _l("Suspended or cancelled"),
     "completed": _l("Completed"),
     "extended": _l("Deadline extended"),
+    "added": _l("Added after issue"),
 }
 GRADE_CLASSES = {
     Grade.EXCELLENT: "text-bg-success",

@@ -166,6 +166,7 @@ def tally_columns(as_of: date, today: date, s: ScoringSettings, only=None, weigh
             *weight_columns(as_of, today, s, w),
             func.coalesce(func.sum(Task.extension_count), 0),
             func.coalesce(func.sum(Task.amendment_count), 0),
+            _count(Task.added_after_issue),
             _count(Task.status == Lifecycle.CANCELLED),
         ]
     return [
@@ -177,6 +178,7 @@ def tally_columns(as_of: date, today: date, s: ScoringSettings, only=None, weigh
         *weight_columns(as_of, today, s, w, only),
         func.coalesce(func.sum(case((only, Task.extension_count), else_=0)), 0),
         func.coalesce(func.sum(case((only, Task.amendment_count), else_=0)), 0),
+        _count(and_(only, Task.added_after_issue)),
         _count(and_(only, Task.status == Lifecycle.CANCELLED)),
     ]
 
@@ -280,7 +282,7 @@ def credit_places(s: ScoringSettings) -> Decimal:
     return Decimal(1).scaleb(min(0, *(f.as_tuple().exponent for f in factors)) - 2)
 
 
-TALLY_WIDTH = 10  # the columns of tally_columns
+TALLY_WIDTH = 11  # the columns of tally_columns
 WEIGHT_PLACES = Decimal("0.01")  # weights, typed or counted, are to the cent
 
 
@@ -289,11 +291,11 @@ def tally_values(row) -> list:
     floating point), ready to be added up."""
     r = list(row)
     return ([int(v) for v in r[:5]] + [Decimal(str(r[5])), Decimal(str(r[6]))]
-            + [int(v or 0) for v in r[7:10]])
+            + [int(v or 0) for v in r[7:11]])
 
 
 def to_tally(row, places: Decimal | None = None) -> Tally:
-    total, on_time, late, overdue, excluded, weight_due, credit, ext, amend, canc = row
+    total, on_time, late, overdue, excluded, weight_due, credit, ext, amend, added, canc = row
     credit = Decimal(str(credit))
     weight_due = Decimal(str(weight_due))
     if places is not None:
@@ -303,7 +305,7 @@ def to_tally(row, places: Decimal | None = None) -> Tally:
     t = Tally(tasks=int(total), on_time=int(on_time), late=int(late), overdue=int(overdue),
               excluded=int(excluded), weight_due=weight_due,
               credit=credit, extensions=int(ext), amendments=int(amend or 0),
-              cancellations=int(canc or 0))
+              additions=int(added or 0), cancellations=int(canc or 0))
     t.within = t.tasks - t.fallen_due - t.excluded
     return t
 
@@ -357,7 +359,7 @@ def figures(period: Period, as_of: date, s: ScoringSettings, unit_ids=None, *,
 
 FIGURE_FIELDS = ("tasks", "fallen_due", "on_time", "late", "overdue", "within", "excluded",
                  "weight_due", "credit", "completion_rate", "on_time_rate", "score", "grade",
-                 "extensions", "amendments", "cancellations")
+                 "extensions", "amendments", "additions", "cancellations")
 
 
 @dataclass
@@ -495,7 +497,7 @@ def _figures_dict(t: Tally, g: Grade) -> dict:
             "weight_due": t.weight_due, "credit": t.credit, "completion_rate": t.completion_rate,
             "on_time_rate": t.on_time_rate, "score": t.score, "grade": g.value,
             "extensions": t.extensions, "amendments": t.amendments,
-            "cancellations": t.cancellations}
+            "additions": t.additions, "cancellations": t.cancellations}
 
 
 def freeze(actor_id: int | None, period: Period, as_of: date, s: ScoringSettings,
@@ -533,7 +535,7 @@ def freeze(actor_id: int | None, period: Period, as_of: date, s: ScoringSettings
                   outcome_case(as_of, today), Task.weight, unit_weight(cw), leader_weight(cw),
                   credit_case(as_of, today, s, unit_weight(cw)),
                   credit_case(as_of, today, s, leader_weight(cw)),
-                  Task.extension_count, Task.amendment_count,
+                  Task.extension_count, Task.amendment_count, Task.added_after_issue,
                   Task.completion_imported_at.is_not(None), counts_for_unit(), counts_for_leader())
            .select_from(Task)
            .outerjoin(cw, cw.c.id == Task.id)
@@ -547,7 +549,8 @@ def freeze(actor_id: int | None, period: Period, as_of: date, s: ScoringSettings
     db.session.execute(insert(AssessmentTaskRow).from_select(
         ["run_id", "task_id", "unit_id", "unit_code", "stt", "title", "assignee_name", "leader_id",
          "leader_name", "due_on", "completed_on", "status", "outcome", "weight", "unit_weight",
-         "leader_weight", "credit", "leader_credit", "extensions", "amendments", "is_imported", "counts_for_unit", "counts_for_leader"], src))
+         "leader_weight", "credit", "leader_credit", "extensions", "amendments",
+         "added_after_issue", "is_imported", "counts_for_unit", "counts_for_leader"], src))
     audit.record(actor_id, "assessment.freeze", "assessment_run", run.id,
                  {"period": [None, period.code], "as_of": [None, as_of], "version": [None, version],
                   "scope": [None, scope_key]})
@@ -566,7 +569,8 @@ def _row_from(frozen, key: int, code: str, name: str, **extra) -> Row:
     t = Tally(tasks=frozen.tasks, on_time=frozen.on_time, late=frozen.late, overdue=frozen.overdue,
               within=frozen.within, excluded=frozen.excluded, weight_due=frozen.weight_due,
               credit=frozen.credit, extensions=frozen.extensions,
-              amendments=frozen.amendments or 0, cancellations=frozen.cancellations or 0)
+              amendments=frozen.amendments or 0, additions=frozen.additions,
+              cancellations=frozen.cancellations or 0)
     return Row(key, code, name, t, Grade(frozen.grade), final=_final(frozen), row_id=frozen.id,
                **extra)
 

@@ -114,6 +114,10 @@ class Item:
     dates: tuple[tuple[int, int], tuple[int, int]] | None = None
     weight: int = 1
     children: tuple["Item", ...] = ()
+    # Added by the head after the plan was issued (bổ sung): listed beside the score. Its
+    # `when` must leave it due today or later (work added to an issued plan cannot start
+    # life overdue).
+    added: bool = False
 
 
 # A plan's tasks: (field key, items) in the order the plan lists them.
@@ -123,7 +127,7 @@ WHENS = frozenset(("done", "early", "late", "overdue", "soon", "within", "submit
                    "later", "year", "fixed", "undated"))
 ITEM_KEYS = frozenset(("title", "description", "output", "steps", "when", "assignee", "leader",
                        "k", "lead", "coordinators", "responsibility", "indicator", "note", "dates",
-                       "weight", "children"))
+                       "weight", "children", "added"))
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,8 @@ def _item(data: dict, year: int, where: str) -> Item:
         note=_in_year(data.get("note", ""), year),
         dates=(tuple(dates[0]), tuple(dates[1])) if dates else None,
         weight=data.get("weight", 1),
-        children=tuple(_item(c, year, where) for c in data.get("children", ())))
+        children=tuple(_item(c, year, where) for c in data.get("children", ())),
+        added=bool(data.get("added", False)))
 
 
 @cache
@@ -371,7 +376,8 @@ def _seed_plan(ctx: _Ctx, spec: PlanSpec) -> Plan:
     created: list[tuple[Task, Item]] = []
     for field_key, items in spec.groups:
         for item in items:
-            _create(ctx, actor, plan, field_key, item, None, created)
+            if not item.added:
+                _create(ctx, actor, plan, field_key, item, None, created)
     for rule in spec.recurring:
         _add_rule(ctx, actor, plan, rule)
     if spec.issue:
@@ -382,6 +388,13 @@ def _seed_plan(ctx: _Ctx, spec: PlanSpec) -> Plan:
         plan.issued_at = ctx.clock.now
     if spec.issue:
         created += _occurrences(plan, spec)
+        # Work the head adds after issue (bổ sung), a few weeks later: through the same
+        # service, so it carries the mark (task_rules.added_after_issue).
+        ctx.clock.on(min(doc_date + timedelta(days=30), ctx.today), 60)
+        for field_key, items in spec.groups:
+            for item in items:
+                if item.added:
+                    _create(ctx, actor, plan, field_key, item, None, created)
     for minute, (task, item) in enumerate(created):
         _walk(ctx, plan, task, item, minute % 240)
     return plan

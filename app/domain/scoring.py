@@ -242,6 +242,9 @@ class Tally:
     extensions: int = 0
     # DESIGN.md 4: extensions, amendments and cancellations are listed beside every score.
     amendments: int = 0
+    # Tasks added after issue (bổ sung), listed beside the score as amendments are; None in
+    # a run frozen before they were counted (shown "—").
+    additions: int | None = 0
     cancellations: int = 0
 
     @property
@@ -268,10 +271,11 @@ class Tally:
         return _pct(self.credit, self.weight_due)
 
     def add(self, result: Outcome, weight: Decimal, extensions: int, s: ScoringSettings,
-            amendments: int = 0, cancelled: bool = False) -> None:
+            amendments: int = 0, cancelled: bool = False, added: bool = False) -> None:
         self.tasks += 1
         self.extensions += extensions
         self.amendments += amendments
+        self.additions = (self.additions or 0) + int(added)
         self.cancellations += int(cancelled)
         if result == Outcome.EXCLUDED:
             self.excluded += 1
@@ -286,14 +290,17 @@ class Tally:
 
 def tally(rows, as_of: date, today: date, s: ScoringSettings) -> Tally:
     """Figures over (status, due_on, completed_on, weight, extensions[, excluded_on
-    [, amendments]]) rows, as of the end of `as_of` (now when it is `today`)."""
+    [, amendments[, added after issue]]]) rows, as of the end of `as_of` (now when it is
+    `today`)."""
     t = Tally()
     for row in rows:
         status, due_on, completed_on, weight, extensions = row[:5]
         excluded_on = row[5] if len(row) > 5 else None
         amendments = row[6] if len(row) > 6 else 0
+        added = bool(row[7]) if len(row) > 7 else False
         t.add(outcome(status, due_on, completed_on, as_of, today, excluded_on), Decimal(weight),
-              int(extensions or 0), s, int(amendments or 0), status == Lifecycle.CANCELLED)
+              int(extensions or 0), s, int(amendments or 0), status == Lifecycle.CANCELLED,
+              added)
     return t
 
 

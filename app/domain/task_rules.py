@@ -278,6 +278,16 @@ def head_confirms_addition(plan: PlanFacts, actor: ActorFacts | None) -> bool:
     return plan.status == ISSUED and (actor is None or not may_amend(plan, actor))
 
 
+def added_after_issue(plan: PlanFacts, parent_added: bool = False) -> bool:
+    """Whether a task being added to `plan` is added work (bổ sung), listed beside every
+    score it is in as amendments are (docs/integrity.md): added to an issued plan, by anyone
+    (the head of the plan's unit too, unlike `head_confirms_addition`), or a sub-task of added
+    work (`parent_added`), wherever it is drafted: breaking added work down must not hide it
+    (the parent then no longer counts for the unit). Every path that makes a task asks it:
+    the form, the import, a recurring rule's occurrences made after issue."""
+    return plan.status == ISSUED or parent_added
+
+
 def six_clears_facts(plan: PlanFacts, values: TaskValues, directory: Directory) -> TaskFacts:
     """The six-clears facts of `values`, the people and units looked up in `directory`."""
     person = directory.people.get(values.assignee_id) if values.assignee_id is not None else None

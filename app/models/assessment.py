@@ -46,6 +46,9 @@ class _Figures:
     grade: Mapped[str] = mapped_column(String(16))
     extensions: Mapped[int] = mapped_column(default=0)
     amendments: Mapped[int] = mapped_column(default=0)
+    # Tasks added after issue (bổ sung) in the set; NULL in runs frozen before 0023_additions,
+    # which did not count them (shown "—", never a made-up 0).
+    additions: Mapped[int | None]
     cancellations: Mapped[int] = mapped_column(default=0)
     # The competent authority's final grade (DESIGN.md 5: the grading is a human decision),
     # recorded by the assessor beside the computed one. No foreign key on final_by_id:
@@ -115,6 +118,8 @@ class AssessmentTaskRow(db.Model):
     leader_credit: Mapped[Decimal] = mapped_column(Numeric(14, 4))
     extensions: Mapped[int] = mapped_column(default=0)
     amendments: Mapped[int] = mapped_column(default=0)
+    # Added to its plan after issue (bổ sung); NULL in runs frozen before 0023_additions.
+    added_after_issue: Mapped[bool | None]
     # A completion date imported into a draft plan rather than confirmed (DESIGN.md 4).
     is_imported: Mapped[bool] = mapped_column(default=False)
     # Each piece of work counts once (DESIGN.md 5): a parent is scored for its lead unit

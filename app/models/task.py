@@ -162,6 +162,10 @@ class Task(db.Model):
     # Added to an issued plan (bổ sung) by someone other than the head of the plan's unit:
     # only that head (or a head above) confirms it (task_rules.head_confirms_addition).
     head_confirms: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Added to its plan after issue (bổ sung), by anyone, the head too, or a sub-task of such
+    # work: listed beside every score it is in, as amendments are (docs/integrity.md "Added
+    # work is listed beside the score"). Set by every path that creates a task.
+    added_after_issue: Mapped[bool] = mapped_column(default=False, server_default=false())
     # An occurrence of a recurring rule (app/plans/recurring.py) and its period ("M03",
     # "Q2", "H1", "N9", "Y"). No foreign key: SQLite cannot add one to an existing table
     # without rebuilding it (migration 0011_recurring); rules are never deleted, only retired.

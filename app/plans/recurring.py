@@ -341,6 +341,9 @@ def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
     by_id = {r.id: r for r in rows}
     now = utcnow()
     head_confirms = added_below_head(plan, actor_id)
+    # Occurrences made at issue are the plan's (generate_for_plan runs while it is a draft);
+    # those made after (a rule added, imported or given new periods) are added work.
+    added = plan.status == PlanStatus.ISSUED
     task_rows = []
     for rule_id, occs in wanted.items():
         r = by_id[rule_id]
@@ -359,7 +362,7 @@ def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
                 "recurring_rule_id": r.id, "period_code": o.period, "created_by_id": actor_id,
                 "created_at": now, "updated_at": now, "version": 1, "progress": 0,
                 "extension_count": 0, "amendment_count": 0, "cancel_reason": "",
-                "head_confirms": head_confirms,
+                "head_confirms": head_confirms, "added_after_issue": added,
                 "indicator_name": "", "indicator_unit": ""})
     if not task_rows:
         return 0

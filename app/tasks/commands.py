@@ -331,7 +331,9 @@ def create_task(actor: User, plan_id: int, data: TaskInput, parent_id: int | Non
     task = Task(plan_id=plan.id, owner_unit_id=plan.unit_id, parent_id=parent.id if parent else None,
                 stt=stt, order_key=order_key(stt), created_by_id=actor.id,
                 status=Lifecycle.ASSIGNED, title="", title_folded="", steps=[], coordinators=[],
-                head_confirms=rules.head_confirms_addition(plan_facts(plan), actor_facts(actor)))
+                head_confirms=rules.head_confirms_addition(plan_facts(plan), actor_facts(actor)),
+                added_after_issue=rules.added_after_issue(
+                    plan_facts(plan), parent.added_after_issue if parent else False))
     _apply(task, data, _coordinators(data), plan.status == PlanStatus.DRAFT)
     db.session.add(task)
     db.session.flush()

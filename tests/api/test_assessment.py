@@ -84,3 +84,41 @@ def test_frozen_runs_are_listed_read_and_opened_to_their_tasks(issued, api):
     assert staff.get("/assessment/runs").status_code == 403
     assert staff.get(f"/assessment/runs/{run_id}").status_code == 403
     assert head.get("/assessment/runs/999999").status_code == 404
+
+
+def test_work_added_after_issue_is_listed_beside_the_score(issued, api, make):
+    """A deputy adds a weight-1 task to the issued plan (bổ sung), the head confirms it: the
+    API's live and frozen figures show 1 addition beside the score, its task line says so,
+    and `outcome=added` opens it; the tasks planned before issue are not additions."""
+    from decimal import Decimal
+
+    from app.models import User
+    from app.settings import current_settings
+    from app.tasks import commands as tasks
+    from tests.conftest import submit_with_evidence
+
+    w = issued
+    data = make.task_input(w.a, w.staff, w.deputy, due_on=TODAY, weight=Decimal(1),
+                           title="Báo cáo nhanh tình hình tuần")
+    tid = tasks.create_task(db.session.get(User, w.deputy.id), w.plan.id, data, today=TODAY,
+                            settings=current_settings().task_rules).id
+    db.session.commit()
+    submit_with_evidence(w.staff, tid, "Đã xong", TODAY)
+    tasks.confirm_task(db.session.get(User, w.head.id), tid, "Đồng ý")
+    db.session.commit()
+    head = api(w.head)
+    scores = head.get("/assessment?period=2026&as_of=2026-06-15").get_json()
+    assert {u["code"]: u["additions"] for u in scores["units"]}["SNV"] == 1
+    assert {r["id"]: r["additions"] for r in scores["leaders"]}[w.deputy.id] == 1
+    body = head.get(f"/assessment/units/{w.a.id}?period=2026&as_of=2026-06-15").get_json()
+    assert body["tally"]["additions"] == 1
+    assert {t["task_id"]: t["added_after_issue"] for t in body["items"]} == {
+        tid: True, w.task.id: False, w.task2.id: False}
+    only = head.get(f"/assessment/units/{w.a.id}?period=2026&as_of=2026-06-15&outcome=added")
+    assert [t["task_id"] for t in only.get_json()["items"]] == [tid]
+    run_id = _freeze(w)
+    run = head.get(f"/assessment/runs/{run_id}").get_json()
+    assert [u["additions"] for u in run["units"]] == [1]
+    mine = api(w.deputy).get(f"/assessment/runs/{run_id}/leaders/{w.deputy.id}").get_json()
+    assert mine["tally"]["additions"] == 1
+    assert {t["task_id"]: t["added_after_issue"] for t in mine["items"]}[tid] is True

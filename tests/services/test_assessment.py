@@ -58,6 +58,8 @@ task_spec = st.fixed_dictionaries({
     # before it (each piece of work counts once).
     "excluded_on": st.one_of(st.none(), day_in_2026()),
     "amendment_count": st.integers(0, 2),
+    # Added after issue (bổ sung): counted beside the score, as amendments are.
+    "added_after_issue": st.booleans(),
     "draft": st.sampled_from([False, False, False, True]),
     "parent": st.one_of(st.none(), st.integers(0, 30), st.integers(0, 4)),
 })
@@ -67,7 +69,8 @@ def spec(**kw):
     """A task spec with the defaults of an ordinary task of the issued plan."""
     base = {"status": "in_progress", "due_on": date(2026, 3, 31), "completed_on": None,
             "weight": Decimal(1), "extension_count": 0, "unit": "a", "leader": "deputy",
-            "excluded_on": None, "amendment_count": 0, "draft": False, "parent": None}
+            "excluded_on": None, "amendment_count": 0, "added_after_issue": False,
+            "draft": False, "parent": None}
     return base | kw
 
 
@@ -99,6 +102,7 @@ def insert_tasks(w, specs) -> list[int]:
                      "completed_on": sp["completed_on"], "weight": sp["weight"],
                      "extension_count": sp["extension_count"],
                      "excluded_on": sp["excluded_on"], "amendment_count": sp["amendment_count"],
+                     "added_after_issue": sp["added_after_issue"],
                      "lead_unit_id": unit.id if unit else None,
                      "leader_id": leader.id if leader else None})
     ids = list(db.session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows))
@@ -126,7 +130,7 @@ def pure_counting(as_of=None):
     rows = db.session.execute(select(Task.id, Task.parent_id, Task.lead_unit_id, Task.leader_id,
                                      Task.status, Task.due_on, Task.completed_on, Task.weight,
                                      Task.extension_count, Task.excluded_on, Task.amendment_count,
-                                     Plan.status.label("plan_status"))
+                                     Task.added_after_issue, Plan.status.label("plan_status"))
                               .join(Plan, Plan.id == Task.plan_id)).all()
     children: dict = {}
     for r in rows:
@@ -164,7 +168,7 @@ def pure_figures(period, as_of, s, unit_ids=None, *, today):
                 # The counted weight (a sub-task shares its parent's), for this figure.
                 groups.setdefault(getattr(r, key), []).append(
                     (r.status, r.due_on, r.completed_on, x[3][flag - 1], r.extension_count,
-                     r.excluded_on, r.amendment_count))
+                     r.excluded_on, r.amendment_count, r.added_after_issue))
         for k, group in groups.items():
             out[k] = scoring.tally(group, as_of, today, s)
     return by_unit, by_leader
@@ -245,7 +249,8 @@ def test_every_frozen_figure_is_the_tally_of_its_frozen_task_rows(world, specs, 
             t = Tally()
             for r in rows:
                 t.add(scoring.Outcome(r.outcome), r.leader_weight if for_leader else r.unit_weight,
-                      r.extensions, S, r.amendments, r.status == "cancelled")
+                      r.extensions, S, r.amendments, r.status == "cancelled",
+                      bool(r.added_after_issue))
             assert t.credit == sum(((r.leader_credit if for_leader else r.credit) for r in rows),
                                    Decimal(0))
             return t

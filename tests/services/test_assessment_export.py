@@ -70,8 +70,9 @@ def scenario(world):
     add_task(t, stt="3", title="Nhiệm vụ hoàn thành muộn", due_on=date(2026, 5, 31),
              status="completed", completed_on=date(2026, 6, 2), weight=Decimal("1.5"),
              extension_count=1, original_due_on=date(2026, 5, 15))
+    # Added to the issued plan (bổ sung): listed beside the score.
     add_task(t, stt="4", title="Nhiệm vụ quá hạn", due_on=date(2026, 6, 10), status="in_progress",
-             weight=Decimal(2))
+             weight=Decimal(2), added_after_issue=True)
     add_task(t, stt="5", title="Hoàn thành sau ngày tính", due_on=date(2026, 6, 20),
              status="completed", completed_on=date(2026, 6, 25))
     add_task(t, stt="6", title="Nhiệm vụ đã hủy", due_on=date(2026, 6, 5), status="cancelled")
@@ -117,16 +118,17 @@ def test_sheets_and_exact_headers(scenario):
         "Đơn vị": ("STT", "Tên đơn vị", "Mã đơn vị", "Số nhiệm vụ", "Đến hạn", "Hoàn thành đúng hạn",
                    "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành", "Trong hạn",
                    "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
-                   "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy"),
+                   "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ bổ sung", "Số nhiệm vụ hủy"),
         "Lãnh đạo": ("STT", "Họ và tên", "Chức vụ", "Đơn vị", "Tên đăng nhập", "Đến hạn",
                      "Hoàn thành đúng hạn", "Hoàn thành quá hạn", "Quá hạn chưa hoàn thành",
                      "Tỷ lệ hoàn thành (%)", "Tỷ lệ đúng hạn (%)", "Điểm trách nhiệm", "Xếp loại",
-                     "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ hủy"),
+                     "Số lần gia hạn", "Số lần điều chỉnh", "Số nhiệm vụ bổ sung",
+                     "Số nhiệm vụ hủy"),
         "Nhiệm vụ": ("STT", "Đơn vị chủ trì", "STT trong kế hoạch", "Nhiệm vụ", "Người thực hiện",
                      "Lãnh đạo phụ trách",
                      "Hạn hoàn thành", "Ngày hoàn thành", "Tình trạng", "Trọng số",
                      "Trọng số tính cho đơn vị", "Điểm", "Số lần gia hạn", "Số lần điều chỉnh",
-                     "Ghi chú"),
+                     "Bổ sung sau khi ban hành", "Ghi chú"),
     }
     for name, headers in expected.items():
         ws = wb[name]
@@ -497,9 +499,11 @@ def test_csv_tables(scenario):
     assert tuple(leaders[0]) == ex.LEADER_HEADERS
     assert tuple(tasks[0]) == ex.TASK_HEADERS
     snv = next(r for r in units if r[2] == "SNV")
-    # Extensions, amendments, and the one cancelled task of the scenario beside the score.
+    # Extensions, amendments, the one added task and the one cancelled task of the
+    # scenario beside the score.
     assert snv[1] == "Sở Nội vụ" and snv[3:] == ["13", "3", "1", "1", "1", "9", "66,67", "33,33",
-                                                 "47,22", "Không hoàn thành nhiệm vụ", "1", "0", "1"]
+                                                 "47,22", "Không hoàn thành nhiệm vụ", "1", "0", "1",
+                                                 "1"]
     skhcn = next(r for r in units if r[2] == "SKHCN")
     assert skhcn[9:13] == ["", "", "", "Chưa đánh giá"]
     head = next(r for r in leaders if r[4] == "head_a")
@@ -507,7 +511,9 @@ def test_csv_tables(scenario):
     late = next(r for r in tasks if r[3] == "Nhiệm vụ hoàn thành muộn")
     assert late[1:] == ["Sở Nội vụ", "3", "Nhiệm vụ hoàn thành muộn", "Phạm Văn Đăng", "Lê Thị Mai",
                         "31/05/2026", "02/06/2026", "Hoàn thành quá hạn", "1,5", "1,5", "1,125", "1", "0",
-                        ""]
+                        "Không", ""]
+    overdue = next(r for r in tasks if r[3] == "Nhiệm vụ quá hạn")
+    assert overdue[-2:] == ["Có", ""]
     # English readers get Excel's English dialect: "," between fields, a decimal point
     en = list(csv.reader(io.StringIO(ex.csv_bytes(report, "units", "en").decode("utf-8-sig"))))
     assert next(r for r in en if r[2] == "SNV")[9:12] == ["66.67", "33.33", "47.22"]

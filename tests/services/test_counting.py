@@ -232,9 +232,10 @@ def test_cancelling_an_overdue_task_does_not_erase_the_failure(world):
                       excluded_on=date(2026, 6, 5), cancel_reason="Không còn phù hợp")
     add(world, status="cancelled", due_on=date(2026, 6, 10), excluded_on=date(2026, 5, 2))
     add(world, status="completed", due_on=date(2026, 5, 20), completed_on=date(2026, 5, 19),
-        amendment_count=2)
+        amendment_count=2, added_after_issue=True)
     a = unit_of(live(), world.a.id).tally
     assert (a.on_time, a.overdue, a.excluded, a.cancellations, a.amendments) == (1, 1, 1, 2, 2)
+    assert a.additions == 1
     assert a.score == Decimal("50.00")
     run = assessment.freeze(world.assessor.id, Q2, AS_OF, S, today=TODAY)
     db.session.commit()
@@ -242,6 +243,7 @@ def test_cancelling_an_overdue_task_does_not_erase_the_failure(world):
         AssessmentUnitRow.run_id == run.id, AssessmentUnitRow.unit_id == world.a.id))
     assert (frozen.overdue, frozen.cancellations, frozen.amendments, frozen.score) == (
         1, 2, 2, Decimal("50.00"))
+    assert frozen.additions == 1
     row = db.session.scalar(select(AssessmentTaskRow).where(
         AssessmentTaskRow.run_id == run.id, AssessmentTaskRow.task_id == late_cancel))
     assert row.outcome == "overdue" and row.status == "cancelled"
@@ -249,9 +251,10 @@ def test_cancelling_an_overdue_task_does_not_erase_the_failure(world):
                                                    browse.run_unit(browse.open_run(world.assessor, run.id),
                                                                    world.a.id)), S, None, 1, 50)
     assert (dd.breakdown.cancellations, dd.breakdown.amendments) == (2, 2)
+    assert dd.breakdown.additions == 1
     units = list(ex.unit_rows(assessment.load_run(run)))
     snv = next(r for r in units if r[2] == "SNV")  # STT, name, code, figures
-    assert snv[13:16] == [0, 2, 2]          # extensions, amendments, cancellations
+    assert snv[13:17] == [0, 2, 1, 2]       # extensions, amendments, additions, cancellations
     note = next(r[-1] for r in ex.task_rows(assessment.load_run(run)) if r[8] == "Quá hạn chưa hoàn thành"
                 and "hủy" in r[-1])
     assert note == ex.NOTE_LEFT_LATE

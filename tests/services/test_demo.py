@@ -168,6 +168,21 @@ def test_the_snv_head_sees_real_figures(seeded):
     assert {item.task.id for item in data.most_overdue} <= {t.id for t in overdue}
 
 
+def test_the_snv_plan_holds_work_its_head_added_after_issue(seeded):
+    """The demo shows the "Bổ sung sau ban hành" column with something in it: one task the head
+    added after issue (the head's own addition: not hers to confirm, still listed)."""
+    from app.assessment import service as assessment
+    from app.domain.scoring import parse_period
+
+    added = [t for t in tasks_of(plan_of("SNV")) if t.added_after_issue]
+    assert [t.title for t in added] == [("Tổ chức tuyển dụng công chức năm 2026 theo vị trí "
+                                         "việc làm còn thiếu")]
+    assert not added[0].head_confirms and added[0].created_at > plan_of("SNV").issued_at
+    report = assessment.live(parse_period("2026"), TODAY, current_settings().scoring, today=TODAY)
+    assert sum(r.tally.additions for r in report.units) == 1
+    assert next(r for r in report.leaders if r.username == "pgd.snv2").tally.additions == 1
+
+
 def test_every_snv_cchc_task_is_clear(seeded):
     assert all(t.is_clear for t in tasks_of(plan_of("SNV")))
 

@@ -971,3 +971,7 @@ def test_a_row_added_to_an_issued_plan_by_others_than_its_head_is_the_heads_to_c
     imported(issued_plan, build([HEADERS, clear_row(5, due="15/06/2026")]), None)
     got = {stt: t.head_confirms for stt, t in plan_tasks(issued_plan.id).items()}
     assert got == {"1": False, "2": False, "3": False, "4": True, "5": True}
+    # Every row added after issue is added work (bổ sung), listed beside the score, the
+    # head's own too; the rows of the plan when it was issued are not.
+    added = {stt: t.added_after_issue for stt, t in plan_tasks(issued_plan.id).items()}
+    assert added == {"1": False, "2": False, "3": True, "4": True, "5": True}

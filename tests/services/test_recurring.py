@@ -457,3 +457,12 @@ def test_occurrences_added_after_issue_below_the_head_are_the_heads_to_confirm(w
                      "Báo cáo nhanh của Chủ tịch tỉnh": {True},
                      "Báo cáo nhanh nhập từ dòng lệnh": {True}}, flags
     assert at_issue != by_head
+    # Occurrences made at issue are the plan's; those of a rule added after issue are added
+    # work (bổ sung), listed beside the score, the head's own too.
+    added = {}
+    for t in db.session.scalars(select(Task).where(Task.recurring_rule_id.is_not(None))):
+        added.setdefault(t.title, set()).add(t.added_after_issue)
+    assert added == {"Báo cáo tình hình thực hiện công tác cải cách hành chính": {False},
+                     "Báo cáo tiến độ số hóa hằng tháng": {True},
+                     "Báo cáo nhanh của Chủ tịch tỉnh": {True},
+                     "Báo cáo nhanh nhập từ dòng lệnh": {True}}, added

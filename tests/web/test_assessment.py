@@ -66,7 +66,9 @@ def drafted(world, make):
                      status=Lifecycle.COMPLETED, completed_on=date(2026, 5, 18))
     w.late = task("Tổng kết công tác cải cách hành chính", date(2026, 5, 10), "1.5", w.head,
                   status=Lifecycle.COMPLETED, completed_on=date(2026, 5, 20), extension_count=1)
-    w.overdue = task("Rà soát thủ tục hành chính", date(2026, 6, 1), "1", w.deputy)
+    # Added to the plan after issue (bổ sung): listed beside the score, not in it.
+    w.overdue = task("Rà soát thủ tục hành chính", date(2026, 6, 1), "1", w.deputy,
+                     added_after_issue=True)
     w.due_today = task("Báo cáo sáu tháng", date(2026, 6, 15), "3", w.deputy)
     w.cancelled = task("Hội thảo chuyên đề", date(2026, 5, 1), "2", w.deputy,
                        status=Lifecycle.CANCELLED)
@@ -262,7 +264,8 @@ def test_the_unit_drill_down_works_out_the_score_in_the_table(scored, as_user):
 
 @pytest.mark.parametrize("key, expected", [
     ("tasks", None), ("fallen_due", "due"), ("on_time", "on_time"), ("late", "late"),
-    ("overdue", "overdue"), ("within", "within"), ("extensions", "extended")])
+    ("overdue", "overdue"), ("within", "within"), ("extensions", "extended"),
+    ("additions", "added")])
 def test_every_figure_opens_the_tasks_it_counts(scored, as_user, key, expected):
     c = as_user("assessor")
     row = unit_row(page(c.get(f"/assessment?{Q2}")), scored.a.id)
@@ -695,3 +698,47 @@ def test_leader_tables_name_the_unit(scored, as_user, make):
     # the leaders follow the units' order: Sở Khoa học's, Sở Nội vụ's, then the ward's (by name)
     leaders = [int(r.attrs["data-leader-id"]) for r in doc.find_all("tr") if "data-leader-id" in r.attrs]
     assert leaders.index(w.head_b.id) < leaders.index(w.head.id) < leaders.index(chair.id)
+
+
+def test_work_a_deputy_adds_after_issue_is_listed_beside_the_score(scored, as_user):
+    """A deputy adds a weight-1 task to the issued plan through the form (bổ sung), her staff
+    submit it and the head confirms it: the unit's line and hers show 2 additions (with
+    `scored`'s one), the drill-down marks the task, and so does a frozen run; a task in the
+    plan before issue is not an addition."""
+    from web_support import new_task_data
+
+    from app.models import User
+    from app.tasks import commands as tasks
+    from tests.conftest import TODAY, submit_with_evidence
+
+    w = scored
+    data = new_task_data(w.a.id, w.staff.id, w.deputy.id, title="Báo cáo nhanh tình hình tuần",
+                         start_on="01/06/2026", due_on="15/06/2026",
+                         **{"steps-0-due_on": "15/06/2026", "steps-1-due_on": "15/06/2026"})
+    resp = as_user("deputy_a").post(f"/plans/{w.plan.id}/tasks/new", data=data)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    added = db.session.scalar(select(Task).where(Task.title == "Báo cáo nhanh tình hình tuần"))
+    assert added.added_after_issue and not db.session.get(Task, w.on_time.id).added_after_issue
+    submit_with_evidence(w.staff, added.id, "Đã xong", TODAY)
+    tasks.confirm_task(db.session.get(User, w.head.id), added.id, "Đồng ý")
+    db.session.commit()
+    c = as_user("assessor")
+    doc = page(c.get(f"/assessment?{Q2}"))
+    assert figure(unit_row(doc, w.a.id), "additions").text() == "2"
+    assert figure(find(doc, "tr", data_leader_id=str(w.deputy.id)), "additions").text() == "2"
+    assert figure(unit_row(doc, w.b.id), "additions").text() == "0"
+    d = page(c.get(f"/assessment/leader/{w.deputy.id}?{Q2}"))
+    assert d.by_id("beside-score").attrs["data-additions"] == "2"
+    marks = {int(r.attrs["data-task-id"]): next(c.attrs["data-added"] for c in r.find_all("td")
+                                                 if "data-added" in c.attrs)
+             for r in d.by_id("drill-tasks").find_all("tr") if "data-task-id" in r.attrs}
+    assert (marks[added.id], marks[w.overdue.id], marks[w.on_time.id]) == ("1", "1", "0")
+    assert c.post("/assessment/freeze", data={"period": "2026-Q2", "as_of": "15/06/2026",
+                                              "unit": ""}).status_code == 302
+    run = db.session.scalar(select(AssessmentRun).where(AssessmentRun.period == "2026-Q2"))
+    frozen = page(c.get(f"/assessment/runs/{run.id}"))
+    assert figure(unit_row(frozen, w.a.id), "additions").text() == "2"
+    only = page(c.get(f"/assessment/runs/{run.id}/unit/{w.a.id}?outcome=added"))
+    listed = [int(r.attrs["data-task-id"]) for r in only.by_id("drill-tasks").find_all("tr")
+              if "data-task-id" in r.attrs]
+    assert sorted(listed) == sorted([added.id, w.overdue.id])

@@ -115,6 +115,9 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
     progress_rows: list[dict] = []
     tasks_t = Task.__table__
     head_confirms = recurring.added_below_head(plan, actor_id)
+    # A row added to an issued plan is added work (task_rules.added_after_issue); a file's
+    # sub-task has its parent in the same plan, added with it or before issue.
+    added = plan.status == PlanStatus.ISSUED
 
     # New tasks, one level of the tree at a time so that parents have ids.
     adds = [r for r in rows if r.action == ADD]
@@ -141,7 +144,7 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
                 "completion_imported_by_id": actor_id if completed else None,
                 "completion_imported_at": now if completed else None,
                 "cancel_reason": "", "extension_count": 0, "created_by_id": actor_id,
-                "head_confirms": head_confirms,
+                "head_confirms": head_confirms, "added_after_issue": added,
                 "created_at": now, "updated_at": now, "version": 1,
             }
             values.append(row)
