@@ -402,7 +402,7 @@ def test_home_short_lists_read_in_their_own_order(filled):
     due-date index and stops at the tenth, and its pending extension requests
     (oldest first) walk the pending requests' index, reading the index alone; neither reads
     every row of the scope and sorts it (at 1,000,000 tasks 5,000 rows and 615 probes:
-    docs/performance.md, session 10; migration 0023). SQLite: no full scan."""
+    docs/performance.md, session 10; migration 0024). SQLite: no full scan."""
     from app.dashboard import queries as dashboard
 
     w = filled

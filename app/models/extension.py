@@ -23,7 +23,7 @@ class Extension(db.Model):
         # page's lists): read in that order until the page's rows are found, each probing its
         # task, instead of every pending request of the province probed and then sorted (at
         # 1,000,000 tasks, 615 probes for 20 rows). PostgreSQL: with the columns the home
-        # page shows, so the walk reads the index alone (migration 0023_perflarge).
+        # page shows, so the walk reads the index alone (migration 0024_perflarge).
         Index("ix_extensions_pending_requested", "requested_at", "id",
               postgresql_include=["task_id", "requested_by_id", "requested_on", "previous_due_on",
                                   "proposed_due_on"],

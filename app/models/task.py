@@ -81,7 +81,7 @@ class Task(db.Model):
         # Every open task by due date (a partial index: the open tasks only): the home
         # page's most overdue and due this week, ten of a scope, read in date order until
         # ten are found, instead of every open task of the scope read and sorted (at
-        # 1,000,000 tasks a head's 5,000; migration 0023_perflarge).
+        # 1,000,000 tasks a head's 5,000; migration 0024_perflarge).
         Index("ix_tasks_open_due", "due_on", "id", sqlite_where=text(OPEN_WHERE),
               postgresql_where=text(OPEN_WHERE)),
         # A unit's tasks of some plans and statuses: the home page's year scope is tested

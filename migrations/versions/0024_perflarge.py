@@ -13,16 +13,16 @@
   date order and stop at the tenth of the scope, instead of reading every open task of the
   scope and sorting them (a head's 5,000 at 1,000,000 tasks).
 
-Revision ID: 0023_perflarge
-Revises: 0022_perfscope
+Revision ID: 0024_perflarge
+Revises: 0023_additions
 Create Date: 2026-12-08 00:05:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0023_perflarge'
-down_revision = '0022_perfscope'
+revision = '0024_perflarge'
+down_revision = '0023_additions'
 branch_labels = None
 depends_on = None
 
