@@ -50,6 +50,19 @@ def select_rows(stmt, params: dict | None = None):
     return session.connection().execute(stmt, params or {})
 
 
+def serial_reads() -> None:
+    """PostgreSQL: the rest of the transaction's statements run without parallel workers
+    (`SET LOCAL`, undone at its end). For a page's reads: the planner starts workers for a
+    statement over some thousands of rows (the home page's tallies and its pending extension
+    requests at 1,000,000 tasks), and on a server whose cores serve other requests, starting
+    and gathering them cost more than they saved: 46 -> 31 ms and 21 -> 1.5 ms (the latter
+    also choosing the ordered index walk; docs/performance.md, session 10). Batch work (the
+    sweep, the assessment, exports) keeps them. SQLite: nothing to do."""
+    session = db.session
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+
+
 class Passwords:
     """The app's password hasher, bound like the database: argon2id with its (OWASP-strength)
     defaults, or a cheap one when PASSWORD_HASH_FAST is set (TestConfig only)."""

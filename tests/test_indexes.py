@@ -384,3 +384,75 @@ def test_home_indicators_read_the_indicator_indexes(filled):
                 plan = str(conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement,
                                                 parameters).scalar())
         assert "ix_tasks_ind_" in plan, (who, plan)
+
+
+def serial_plan(statement: str, parameters) -> str:
+    """PostgreSQL: the statement's plan as the pages get it (app.extensions.serial_reads: no
+    parallel workers), as text."""
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar()
+        conn.rollback()
+    return json.dumps(plan) if not isinstance(plan, str) else plan
+
+
+def test_home_short_lists_read_in_their_own_order(filled):
+    """A department with a tenth of the province's open tasks (as the bench's largest): the
+    home page's most overdue (ten of the head's scope by due date) walks the open tasks'
+    due-date index and stops at the tenth, and its pending extension requests
+    (oldest first) walk the pending requests' index, reading the index alone; neither reads
+    every row of the scope and sorts it (at 1,000,000 tasks 5,000 rows and 615 probes:
+    docs/performance.md, session 10; migration 0024). SQLite: no full scan."""
+    from app.dashboard import queries as dashboard
+
+    w = filled
+    dialect = db.engine.dialect.name
+    unit0 = db.session.execute(text("SELECT MIN(id) FROM units WHERE code LIKE 'FILL%'")).scalar()
+    columns = ("title, title_folded, description, stt, order_key, responsibility, start_on, due_on, "
+               "original_due_on, output_product, indicator_name, indicator_unit, weight, progress, "
+               "status, cancel_reason, is_clear, created_at, updated_at, version, extension_count")
+    # 2,000 of the filler's tasks again, in the head's unit: open and closed, over the year.
+    db.session.execute(text(
+        f"INSERT INTO tasks (plan_id, owner_unit_id, lead_unit_id, assignee_id, leader_id, {columns}) "
+        f"SELECT :plan, :unit, :unit, :staff, :deputy, {columns} FROM tasks "
+        "WHERE owner_unit_id >= :u0 AND id % 10 = 0"),
+        {"plan": w.plan.id, "unit": w.a.id, "staff": w.staff.id, "deputy": w.deputy.id, "u0": unit0})
+    # And 200 open ones due today (the bench's largest head has a sixth of the week's).
+    due_today = columns.replace(" due_on,", " :today,").replace(" status,", " 'in_progress',")
+    db.session.execute(text(
+        f"INSERT INTO tasks (plan_id, owner_unit_id, lead_unit_id, assignee_id, leader_id, {columns}) "
+        f"SELECT :plan, :unit, :unit, :staff, :deputy, {due_today} "
+        "FROM tasks WHERE owner_unit_id >= :u0 AND id % 100 = 1"),
+        {"plan": w.plan.id, "unit": w.a.id, "staff": w.staff.id, "deputy": w.deputy.id, "u0": unit0,
+         "today": TODAY})
+    # A pending request on one task in 50 of the province, decided ones on one in 5.
+    if dialect == "sqlite":
+        at = "datetime('2026-01-01', '+' || (id % 160) || ' days')"
+    else:
+        at = "(TIMESTAMP '2026-01-01' + (id % 160) * INTERVAL '1 day')"
+    for status, every in (("pending", 50), ("approved", 5)):
+        db.session.execute(text(
+            "INSERT INTO extensions (task_id, requested_by_id, requested_at, requested_on, "
+            "previous_due_on, proposed_due_on, reason, status, decision_comment) "
+            f"SELECT id, assignee_id, {at}, due_on, due_on, due_on, 'x', :status, '' FROM tasks "
+            "WHERE due_on IS NOT NULL AND assignee_id IS NOT NULL AND id % :every = 0"), {"status": status, "every": every})
+    db.session.execute(text("ANALYZE tasks" if dialect == "postgresql" else "ANALYZE"))
+    if dialect == "postgresql":
+        db.session.execute(text("ANALYZE extensions"))
+    with captured() as statements:
+        dashboard.build(w.head, TODAY, 3)
+    db.session.flush()
+    by_due = [(s, p) for s, p in statements if "ORDER BY tasks.due_on, tasks.id" in s]
+    pending = [(s, p) for s, p in statements if "FROM extensions" in s]
+    assert len(by_due) == 2 and len(pending) == 1, statements
+    for statement, parameters in by_due + pending:
+        assert full_scans(statement, parameters) == [], statement
+    if dialect == "sqlite":
+        return
+    # The most overdue: the walk. (Due this week: at this size the scope's own bitmap of the
+    # week is as cheap, and the planner may take either; at the bench's it walks too.)
+    plan = serial_plan(*by_due[1])
+    assert "ix_tasks_open_due" in plan and '"Sort"' not in plan, plan
+    plan = serial_plan(*pending[0])
+    assert "ix_extensions_pending_requested" in plan and '"Sort"' not in plan, plan
+    assert "Index Only Scan" in plan, plan

@@ -24,6 +24,7 @@ from app.deadlines.overdue_list import (
 from app.deadlines.overdue_report import build_overdue_report
 from app.domain.status import Lifecycle
 from app.domain.text import fold
+from app.extensions import serial_reads
 from app.filters import LIFECYCLE_LABELS, days_badge, vndate
 from app.reports.xlsx import XLSX_MIMETYPE
 from app.settings import current_settings
@@ -47,6 +48,7 @@ def home_content(today, cached: bool = True) -> Markup:
     due_soon_days = current_settings().due_soon_days
 
     def make() -> str:
+        serial_reads()
         data = dashboard.build(current_user, today, due_soon_days)
         return render_template("dashboard/_home.html", d=data, today=today,
                                scope_args=dashboard.home_args(today),
@@ -156,6 +158,7 @@ def overdue_content(today, cached: bool = True) -> Markup:
     settings = current_settings()
 
     def make() -> str:
+        serial_reads()
         # One GROUP BY of the unfiltered list gives the lead units the filter offers and, with
         # no filter chosen, the totals (issue 16: one pass over the list instead of two).
         counts = lead_unit_counts(current_user, today, settings.due_soon_days)

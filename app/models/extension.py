@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -18,6 +18,17 @@ class ExtensionStatus(StrEnum):
 
 class Extension(db.Model):
     __tablename__ = "extensions"
+    __table_args__ = (
+        # The requests awaiting a decision, oldest first (the home page's and the deadlines
+        # page's lists): read in that order until the page's rows are found, each probing its
+        # task, instead of every pending request of the province probed and then sorted (at
+        # 1,000,000 tasks, 615 probes for 20 rows). PostgreSQL: with the columns the home
+        # page shows, so the walk reads the index alone (migration 0024_perflarge).
+        Index("ix_extensions_pending_requested", "requested_at", "id",
+              postgresql_include=["task_id", "requested_by_id", "requested_on", "previous_due_on",
+                                  "proposed_due_on"],
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)

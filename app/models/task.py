@@ -44,6 +44,9 @@ task_coordinator_contacts = Table(
 )
 
 TITLE_LENGTH = 500
+# domain.status.OPEN_STATUSES as the predicate of a partial index (listed in the order the
+# SQL is written; the planner matches any order of the query's IN list).
+OPEN_WHERE = "status IN ('draft', 'assigned', 'in_progress', 'submitted', 'returned')"
 # A title's collation key is kept whole, not cut at 250 like a name's: plan titles often
 # share a long opening ("Triển khai thực hiện Kế hoạch số ..."), and a cut key would order
 # those by id. At most three digits a character plus four: 1,504 for the longest title.
@@ -75,6 +78,12 @@ class Task(db.Model):
         Index("ix_tasks_lead_status_due", "lead_unit_id", "status", "due_on"),
         Index("ix_tasks_assignee_status_due", "assignee_id", "status", "due_on"),
         Index("ix_tasks_leader_status_due", "leader_id", "status", "due_on"),
+        # Every open task by due date (a partial index: the open tasks only): the home
+        # page's most overdue and due this week, ten of a scope, read in date order until
+        # ten are found, instead of every open task of the scope read and sorted (at
+        # 1,000,000 tasks a head's 5,000; migration 0024_perflarge).
+        Index("ix_tasks_open_due", "due_on", "id", sqlite_where=text(OPEN_WHERE),
+              postgresql_where=text(OPEN_WHERE)),
         # A unit's tasks of some plans and statuses: the home page's year scope is tested
         # from the index, not from every row the unit ever had (migration 0008_perf).
         Index("ix_tasks_owner_plan_status", "owner_unit_id", "plan_id", "status"),
