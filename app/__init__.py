@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, func, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import errors, filters, settings
+from app import errors, filters, formfields, settings
 from app.admin.routes import bp as admin_bp
 from app.api import routes as api_routes
 from app.assessment.routes import bp as assessment_bp
@@ -124,6 +124,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.register_blueprint(org_bp)
     errors.register(app)
     filters.register(app)
+    formfields.install_html_params()
     register_cli(app)
 
     # The navbar's bell (app/notifications/routes.py) counts the reader's unread
