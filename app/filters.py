@@ -296,7 +296,9 @@ def _template_gettext(app) -> None:
         rv = translations().ugettext(string)
         if eval_ctx.autoescape:
             rv = Markup(rv)  # nosec B704 - the catalogue's words, formatted with escaping below
-        return rv % variables
+        # Formatting a string without a "%" returns it unchanged: skipped, as most of a
+        # page's strings have no variable (Markup's `%` costs as much as the look-up).
+        return rv % variables if variables or "%" in rv else rv
 
     @pass_eval_context
     def ngettext(eval_ctx, singular, plural, num, **variables):

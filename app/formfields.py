@@ -1,5 +1,6 @@
 """Form fields shared by every blueprint: Vietnamese dates and numbers, optional ids."""
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -30,16 +31,23 @@ def html_params(**kwargs) -> Markup:
     tests/web/test_form_html.py holds both to the same output."""
     params = []
     for key, value in sorted(kwargs.items()):
-        key = key.rstrip("_")
-        if key.startswith(("data_", "aria_")):
-            key = key.replace("_", "-")
         if value is True:
-            params.append(escape(key))
+            params.append(_attribute_name(key))
         elif value is not False:
             # str.replace: Markup.replace would escape its arguments
             value = str.replace(escape(value), '"', "&quot;")
-            params.append(f'{escape(key)}="{value}"')
+            params.append(f'{_attribute_name(key)}="{value}"')
     return Markup(" ".join(params))  # nosec B704 - every key and value escaped above
+
+
+@functools.lru_cache(maxsize=512)
+def _attribute_name(key: str) -> str:
+    """An attribute's name as WTForms writes it (`class_` -> `class`, `data_x_y` ->
+    `data-x-y`), escaped; the keys are the code's own, so a few hundred at most."""
+    key = key.rstrip("_")
+    if key.startswith(("data_", "aria_")):
+        key = key.replace("_", "-")
+    return str(escape(key))
 
 
 def install_html_params() -> None:
