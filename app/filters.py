@@ -321,8 +321,10 @@ def _layout_parts():
     rendered: dict[tuple, Markup] = {}
 
     def layout_part(name: str) -> Markup:
-        roles = tuple(current_user.roles) if current_user.is_authenticated else None
-        key = (name, str(get_locale()), roles, request.script_root)
+        user = current_user._get_current_object()  # one look-up through the proxy, not two
+        roles = tuple(user.roles) if user.is_authenticated else None
+        # the Locale itself: one object per language for the life of the app (create_app)
+        key = (name, get_locale(), roles, request.script_root)
         part = rendered.get(key)
         if part is None:
             # Our own template's output, autoescaped as it rendered: markup already.
