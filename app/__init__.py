@@ -4,13 +4,14 @@ import logging
 import sqlite3
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, Request, g, has_request_context, request, session
 from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config
-from app import errors, filters, settings
+from app import errors, filters, formfields, settings
 from app.admin.routes import bp as admin_bp
 from app.api import routes as api_routes
 from app.assessment.routes import bp as assessment_bp
@@ -104,7 +105,16 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
+    # The selected language as babel's Locale, parsed once for the life of the app: given a
+    # code, flask_babel parses it on every request (Locale.parse, ~12 us of every page, issue
+    # 16 goal 4); given a Locale, it takes it as it is. A Locale is only read once made.
+    locales = {code: Locale.parse(code) for code in app.config["LANGUAGES"]}
+
+    def request_locale():
+        code = select_locale()
+        return locales.get(code, code)
+
+    babel.init_app(app, locale_selector=request_locale,
                    default_translation_directories=str(
                        config.BASE_DIR / "app" / "translations"))
     bootstrap.init_app(app)
@@ -124,6 +134,7 @@ def create_app(config_class: type = Config, **overrides) -> Flask:
     app.register_blueprint(org_bp)
     errors.register(app)
     filters.register(app)
+    formfields.install_html_params()
     register_cli(app)
 
     # The navbar's bell (app/notifications/routes.py) counts the reader's unread
