@@ -31,7 +31,17 @@ _OPEN = sa.text("status IN ('draft', 'assigned', 'in_progress', 'submitted', 're
 _SHOWN = ["task_id", "requested_by_id", "requested_on", "previous_due_on", "proposed_due_on"]
 
 
+def _fire_pending_triggers():
+    """PostgreSQL: the tokens' constraint triggers on tasks run at commit (0022), and an
+    upgrade runs every migration in one transaction: after 0023's backfill UPDATE of tasks,
+    CREATE or DROP INDEX on tasks fails ("pending trigger events"). SET CONSTRAINTS ALL
+    IMMEDIATE fires what is pending now (and the rest of the upgrade's at each statement)."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def upgrade():
+    _fire_pending_triggers()
     op.create_index("ix_extensions_pending_requested", "extensions", ["requested_at", "id"],
                     unique=False, postgresql_include=_SHOWN, sqlite_where=_PENDING,
                     postgresql_where=_PENDING)
@@ -42,5 +52,6 @@ def upgrade():
 
 
 def downgrade():
+    _fire_pending_triggers()
     op.drop_index("ix_tasks_open_due", table_name="tasks")
     op.drop_index("ix_extensions_pending_requested", table_name="extensions")
