@@ -31,7 +31,8 @@ test: install
 # The slow groups (concurrent writes, load, 1,000 mass-assignment posts, the full demo) run one
 # after another, not under xdist: the concurrency and load groups measure the machine, and
 # two of them side by side would each measure the other.
-# Bad input: 1,000 hypothesis cases per form and per query page (`make test` runs 200);
+# Bad input: 1,000 hypothesis cases per form and per query page (`make test` runs 200 on
+# SQLite, 50 and every field's PostgreSQL edge cases on PostgreSQL);
 # schemathesis: 200 cases per API operation and mode (`make test` runs 25).
 test-slow: install
 	$(BIN)/python -m pytest -p no:xdist -m slow $(PYTEST_ARGS)

@@ -232,6 +232,7 @@ CODES = (
     "direction_locked",
     "indicator_locked",
     "field_locked",
+    "field_unknown",
     "parent_fallen_due",
     "added_weight_not_head",
 )

@@ -26,6 +26,7 @@ from app.domain.task_rules import RuleSettings
 from app.extensions import db
 from app.models import (
     Amendment,
+    Field,
     Plan,
     PlanStatus,
     ProcessStep,
@@ -218,12 +219,19 @@ def _plan_status(plan_id: int) -> str:
 def _check(actor: User, plan: Plan, before: rules.TaskValues | None, after: rules.TaskValues,
            parent: Task | None, today: date, settings: RuleSettings,
            amendment_reason: str) -> None:
-    raise_violations(rules.check_task(
+    violations = rules.check_task(
         plan=plan_facts(plan), actor=actor_facts(actor), before=before, after=after,
         directory=directory_for(before, after), today=today, settings=settings,
         parent_due_on=parent.due_on if parent is not None else None,
         parent_plan_status=_plan_status(parent.plan_id) if parent is not None else None,
-        amendment_reason=amendment_reason))
+        amendment_reason=amendment_reason)
+    # A field id that names no field (the form turns text and out-of-range numbers into -1)
+    # was a foreign-key error at INSERT, a 500: refused beside the field instead.
+    fid = after.field_id
+    if fid is not None and (before is None or fid != before.field_id) and db.session.scalar(
+            select(Field.id).where(Field.id == fid)) is None:
+        violations.append(rules.Violation("field_id", "field_unknown", ()))
+    raise_violations(violations)
 
 
 def _coordinators(data: TaskInput) -> list[Unit]:

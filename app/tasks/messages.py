@@ -59,6 +59,7 @@ MESSAGES = {
     "coordinator_unknown": lambda p: _l("A coordinating unit does not exist or has been retired."),
     "coordinator_is_lead": lambda p: _l("The lead unit cannot also be a coordinating unit."),
     "person_unknown": lambda p: _l("This person does not exist or has been disabled."),
+    "field_unknown": lambda p: _l("This field of work does not exist."),
     "person_outside_lead_unit": lambda p: _l("The responsible person must belong to the lead unit."),
     "leader_not_leader": lambda p: _l("The accountable leader must be the head or a deputy."),
     "leader_outside_units": lambda p: _l(

@@ -7,8 +7,10 @@ def bad_input_line(stats: dict, examples: int) -> str:
     return (f"[bad-input] {len(stats['forms'])} forms x {examples} cases "
             f"({stats['posts']} posts, {stats['refusals']} refused, {stats['accepted']} accepted; "
             f"{stats.get('fingerprints', 0)} wrote a row, hence fingerprinted) "
-            f"+ {len(stats['pages'])} query pages x {examples} ({stats['gets']} GETs): "
-            f"{stats['5xx']} 5xx, {stats['refusals_changed']} refusals that changed data")
+            f"+ {len(stats['pages'])} query pages x {examples} ({stats['gets']} GETs)"
+            + (f" + {stats['edges']} PostgreSQL edge cases (one field each)"
+               if stats.get("edges") else "")
+            + f": {stats['5xx']} 5xx, {stats['refusals_changed']} refusals that changed data")
 
 
 def merge(parts: list[dict]) -> dict:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from web_support import (
@@ -29,6 +29,7 @@ from web_support import (
 from app.extensions import db
 from app.models import AuditLog, Evidence, Plan, ProcessStep, ProgressUpdate, Task, Unit
 from tests.settings_support import override_settings
+from tests.support.databases import PG_URL
 from tests.support.figures import bad_input_line
 
 LONG = "Xây dựng " + "và triển khai " * 50        # 709 characters
@@ -133,6 +134,12 @@ TASK_CASES = [
      ("This unit does not exist or has been retired.", {})),
     ("retired-coordinator", lambda w: (retire(w.a1), {"coordinator_ids": [str(w.a1.id)]})[1],
      "coordinator_ids", ("A coordinating unit does not exist or has been retired.", {})),
+    # A field id naming no field was a foreign-key error at INSERT (a 500; found by the
+    # PostgreSQL edge cases of test_fuzz_every_form, session 10).
+    ("unknown-field", lambda w: {"field_id": "999999"}, "field_id",
+     ("This field of work does not exist.", {})),
+    ("letters-as-field", lambda w: {"field_id": "abc"}, "field_id",
+     ("This field of work does not exist.", {})),
     ("lead-unit-also-coordinator", lambda w: {"coordinator_ids": [str(w.a.id)]}, "coordinator_ids",
      ("The lead unit cannot also be a coordinating unit.", {})),
 ]
@@ -496,7 +503,9 @@ def test_recurring_form_bad_input(sw, case):
 # role. 0 answers 5xx, and a refusal (4xx, or the form shown again with 200) leaves the
 # database as it was. Then the query string of every page that reads one.
 #
-# Examples per form: SAURO_FUZZ_EXAMPLES (200 by default, as in CI; `make test-slow` 1,000).
+# Examples per form: SAURO_FUZZ_EXAMPLES (200 by default on SQLite, 50 on PostgreSQL, as in
+# CI; `make test-slow` 1,000 on both). On PostgreSQL every field of every form and page also
+# gets each of PG_EDGES, one field at a time, every run (docs/testing.md, "Session 10").
 
 SPECIAL = ["", " ", "\x00", "a\x00b", "😀🇻🇳👍🏽", "שלום עולם", "مرحبا بالعالم", "\u202eevil\u202c",
            "Ti\u0301ê\u0301ng Vie\u0323\u0302t", "<script>alert(1)</script>", "' OR 1=1 --",
@@ -512,7 +521,27 @@ TEXT = st.one_of(
                                    blacklist_categories=("Cs",)), max_size=20),
 )
 
-EXAMPLES = int(os.environ.get("SAURO_FUZZ_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("SAURO_FUZZ_EXAMPLES", "50" if PG_URL else "200"))
+# Where PostgreSQL answers differently from SQLite (which stores any text in any column and any
+# integer up to int8, and does not check dates): NUL in text (refused by PostgreSQL), text
+# longer than the longest String column (1,000), integers beyond int4 and beyond int8, the
+# first and last dates Python can hold, and numbers PostgreSQL's numeric takes but a form must
+# refuse. Posted on PostgreSQL as explicit examples, each in one field with the others valid,
+# whatever the random examples drew (the random ones draw them from SPECIAL too).
+PG_EDGES = ["a\x00b", "ữ" * 1001, "2147483648", "-2147483649", "99999999999999999999",
+            "01/01/0001", "31/12/9999", "NaN", "-Infinity"]
+EDGES = PG_EDGES if PG_URL else []
+
+
+def with_edges(run, base: dict):
+    """`run` (a @given test of one argument `d`) with one explicit example per field of `base`
+    and value of EDGES: that field the edge, every other field its valid value."""
+    for name in base:
+        for value in EDGES:
+            run = example(d=base | {name: value})(run)
+    STATS["edges"] += len(base) * len(EDGES)
+    return run
+
 settings.register_profile("bad-input", max_examples=EXAMPLES, deadline=None, database=None,
                           suppress_health_check=list(HealthCheck))
 FUZZ = settings(settings.get_profile("bad-input"))
@@ -548,7 +577,7 @@ PREPARED_OFF_THE_DATABASE = {"plans.import_columns", "plans.import_confirm", "qu
 REFUSAL_TABLES = {"auth.login": {"login_failures"}}
 
 STATS = {"forms": set(), "posts": 0, "5xx": 0, "refusals": 0, "refusals_changed": 0,
-         "accepted": 0, "pages": set(), "gets": 0, "fingerprints": 0}
+         "accepted": 0, "pages": set(), "gets": 0, "fingerprints": 0, "edges": 0}
 
 
 class Fuzz:
@@ -695,7 +724,9 @@ def _no_5xx(resp, data):
     resp.close()
 
 
-@FUZZ
+# Its file names reach the database as typed (no explicit examples with st.data()), so it
+# keeps its 200 random examples on PostgreSQL too.
+@settings(FUZZ, max_examples=int(os.environ.get("SAURO_FUZZ_EXAMPLES", "200")))
 @given(data=st.data(), name=TEXT, content=st.binary(max_size=64))
 def test_fuzz_progress_files(sw, data, name, content):
     """The progress form with random file names and contents beside the fuzzed fields."""
@@ -907,7 +938,7 @@ def test_fuzz_every_form(fuzz, post_rules, endpoint):
         assert not problems, problems[:3]
 
     try:
-        run()
+        with_edges(run, base)()
     finally:
         if state["baseline"] is not None and form.prepare:
             fz.restore()
@@ -1004,7 +1035,7 @@ def test_fuzz_query_strings(fuzz, endpoint):
         STATS["gets"] += 1
         _no_5xx(resp, d)
 
-    run()
+    with_edges(run, base)()
     assert fz.fingerprint() == baseline, "a GET with a fuzzed query string wrote to the database"
     STATS["pages"].add(endpoint)
 
