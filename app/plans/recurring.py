@@ -343,7 +343,7 @@ def _insert_occurrences(plan: Plan, rows: list[_Row], actor_id: int | None,
     head_confirms = added_below_head(plan, actor_id)
     # Occurrences made at issue are the plan's (generate_for_plan runs while it is a draft);
     # those made after (a rule added, imported or given new periods) are added work.
-    added = plan.status == PlanStatus.ISSUED
+    added = rules.added_after_issue(plan_facts(plan))
     task_rows = []
     for rule_id, occs in wanted.items():
         r = by_id[rule_id]

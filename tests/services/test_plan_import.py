@@ -975,3 +975,19 @@ def test_a_row_added_to_an_issued_plan_by_others_than_its_head_is_the_heads_to_c
     # head's own too; the rows of the plan when it was issued are not.
     added = {stt: t.added_after_issue for stt, t in plan_tasks(issued_plan.id).items()}
     assert added == {"1": False, "2": False, "3": True, "4": True, "5": True}
+
+
+def test_a_row_imported_under_added_work_in_a_draft_plan_is_added_work_too(world, empty_plan):
+    """As from the form (task_rules.added_after_issue): a sub-task of added work is added
+    work wherever it is drafted, or breaking the addition down in a draft plan by import
+    would hide it (the parent no longer counts once broken down); under planned work, not."""
+    imported(empty_plan, build([HEADERS, clear_row(1), clear_row(2)]), world.head)
+    first = plan_tasks(empty_plan.id)["1"]
+    first.added_after_issue = True  # a breakdown of added work from the unit's plan above
+    db.session.commit()
+    imported(empty_plan, build([HEADERS, clear_row(1), clear_row(2),
+                                clear_row("1.1", due="30/06/2026"),
+                                clear_row("1.1.1", due="30/06/2026"),
+                                clear_row("2.1", due="30/06/2026")]), world.head)
+    added = {stt: t.added_after_issue for stt, t in plan_tasks(empty_plan.id).items()}
+    assert added == {"1": True, "2": False, "1.1": True, "1.1.1": True, "2.1": False}

@@ -44,7 +44,7 @@ from app.plans.importing.checker import (
 from app.plans.importing.columns import LABEL, ImportRefused
 from app.plans.importing.reader import Sheet
 from app.tasks import breakdown
-from app.tasks.commands import order_key, snapshot
+from app.tasks.commands import order_key, plan_facts, snapshot
 
 # ------------------------------------------------------------------ applying
 
@@ -108,16 +108,20 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
         existing = {t.id: t for t in db.session.scalars(
             select(Task).where(Task.id.in_(ids))
             .options(selectinload(Task.steps), selectinload(Task.coordinators)))}
-    stt_ids = dict(db.session.execute(select(Task.stt, Task.id).where(Task.plan_id == plan.id)
-                                      .order_by(Task.id.desc())).all())
+    stt_ids: dict[str, int] = {}
+    added_ids: set[int] = set()  # the plan's tasks that are added work (bổ sung)
+    for stt, tid, was_added in db.session.execute(
+            select(Task.stt, Task.id, Task.added_after_issue).where(Task.plan_id == plan.id)
+            .order_by(Task.id.desc())):
+        stt_ids[stt] = tid  # as dict() of the rows: the lowest id of a number
+        if was_added:
+            added_ids.add(tid)
     audits: list[dict] = []
     notes: list[dict] = []
     progress_rows: list[dict] = []
     tasks_t = Task.__table__
     head_confirms = recurring.added_below_head(plan, actor_id)
-    # A row added to an issued plan is added work (task_rules.added_after_issue); a file's
-    # sub-task has its parent in the same plan, added with it or before issue.
-    added = plan.status == PlanStatus.ISSUED
+    facts = plan_facts(plan)
 
     # New tasks, one level of the tree at a time so that parents have ids.
     adds = [r for r in rows if r.action == ADD]
@@ -134,9 +138,9 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
                 status, progress = Lifecycle.COMPLETED, 100
             elif progress > 0:
                 status = Lifecycle.IN_PROGRESS
+            parent_id = stt_ids.get(r.parent_stt) if r.parent_stt else None
             row = _task_values(r, fid) | {
-                "plan_id": plan.id, "owner_unit_id": plan.unit_id,
-                "parent_id": stt_ids.get(r.parent_stt) if r.parent_stt else None,
+                "plan_id": plan.id, "owner_unit_id": plan.unit_id, "parent_id": parent_id,
                 "stt": r.stt, "order_key": order_key(r.stt), "original_due_on": v["due_on"],
                 "progress": progress, "status": status, "submitted_on": completed,
                 "completed_on": completed, "indicator_actual": v["indicator_actual"],
@@ -144,7 +148,10 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
                 "completion_imported_by_id": actor_id if completed else None,
                 "completion_imported_at": now if completed else None,
                 "cancel_reason": "", "extension_count": 0, "created_by_id": actor_id,
-                "head_confirms": head_confirms, "added_after_issue": added,
+                "head_confirms": head_confirms,
+                # added to an issued plan, or under added work (a breakdown of it drafted
+                # in this plan): the form's rule
+                "added_after_issue": rules.added_after_issue(facts, parent_id in added_ids),
                 "created_at": now, "updated_at": now, "version": 1,
             }
             values.append(row)
@@ -155,6 +162,8 @@ def apply(actor: User | None, plan: Plan, source: "bytes | Sheet", today: date,
         stt_ids.update(new_ids)
         for r, row in zip(level, values, strict=True):
             r.task_id = new_ids[r.stt]
+            if row["added_after_issue"]:
+                added_ids.add(r.task_id)
             snap = _snapshot_row(row, r.coordinator_ids, r.steps)
             # What audit.diff({}, snap) gives, without its per-value conversions.
             created = {k: [None, v] for k, v in snap.items() if v is not None}
